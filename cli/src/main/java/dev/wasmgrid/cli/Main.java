@@ -1,0 +1,33 @@
+package dev.wasmgrid.cli;
+
+import org.slf4j.bridge.SLF4JBridgeHandler;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code wasmgrid} command. */
+@Command(
+    name = "wasmgrid",
+    mixinStandardHelpOptions = true,
+    version = "wasmgrid 0.1.0",
+    description = "Compute on a grid of HTTP workers, with WebAssembly as the portable format.",
+    subcommands = {
+      ServeCommand.class,
+      WorkerCommand.class,
+      MatmulCommand.class,
+      BenchCommand.class,
+      TestCommand.class,
+      CommandLine.HelpCommand.class
+    },
+    footer = {"", "Docs: README.md and docs/api.md."})
+public final class Main {
+
+  private Main() {}
+
+  /** Runs the CLI and exits with its status. */
+  public static void main(String[] args) {
+    // Helidon logs through java.util.logging; send it to the same place as ours.
+    SLF4JBridgeHandler.removeHandlersForRootLogger();
+    SLF4JBridgeHandler.install();
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+}

@@ -1,0 +1,117 @@
+package dev.wasmgrid.cli;
+
+import dev.wasmgrid.matmul.Dtype;
+import dev.wasmgrid.matmul.Gemm;
+import dev.wasmgrid.matmul.Matrix;
+import dev.wasmgrid.matmul.RandomMatrices;
+import dev.wasmgrid.matmul.wire.MatrixFrames;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code wasmgrid matmul --n 1024}: one multiplication, locally or on a server. */
+@Command(
+    name = "matmul",
+    mixinStandardHelpOptions = true,
+    description =
+        "Multiply two seeded random n x n matrices, locally or on --server; print time, GFLOP/s and"
+            + " a checksum.")
+final class MatmulCommand implements Callable<Integer> {
+
+  @Option(names = "--n", defaultValue = "1024", description = "Matrix size (default: ${DEFAULT-VALUE}).")
+  int n;
+
+  @Option(
+      names = "--dtype",
+      defaultValue = "f64",
+      description = "f64 or f32 (default: ${DEFAULT-VALUE}).")
+  String dtype;
+
+  @Option(
+      names = "--server",
+      paramLabel = "URL",
+      description = "Send the operands to this coordinator or worker (binary POST /v1/matmul).")
+  URI server;
+
+  @Option(
+      names = "--seed",
+      defaultValue = "42",
+      description = "Seed of the random operands, so runs compare (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(
+      names = "--threads",
+      description = "Threads for a local multiplication (default: all cores).")
+  Integer threads;
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    Dtype type = Dtype.parse(dtype);
+    Matrix a = RandomMatrices.uniform(type, n, n, seed);
+    Matrix b = RandomMatrices.uniform(type, n, n, seed + 1);
+    long start;
+    Matrix c;
+    String where;
+    if (server == null) {
+      Gemm gemm =
+          Kernels.select(threads == null ? Runtime.getRuntime().availableProcessors() : threads);
+      start = System.nanoTime();
+      c = Matrix.multiply(gemm, a, b);
+      where = "local, " + gemm.name() + ", " + gemm.threads() + " threads";
+    } else {
+      start = System.nanoTime(); // the round trip, transfers included
+      c = remote(a, b);
+      where = server.toString();
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    double gflops = 2.0 * n * n * n / seconds / 1e9;
+    System.out.printf(
+        Locale.ROOT,
+        "matmul n=%d %s (%s): %.3f s, %.2f GFLOP/s, checksum %.17g%n",
+        n,
+        type.wireName(),
+        where,
+        seconds,
+        gflops,
+        checksum(c));
+    return 0;
+  }
+
+  private Matrix remote(Matrix a, Matrix b) throws IOException, InterruptedException {
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    HttpResponse<byte[]> response =
+        http.send(
+            HttpRequest.newBuilder(server.resolve("/v1/matmul"))
+                .header("Content-Type", MatrixFrames.MEDIA_TYPE)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(MatrixFrames.encode(a, b)))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    if (response.statusCode() != 200) {
+      throw new IOException(
+          server
+              + " answered "
+              + response.statusCode()
+              + ": "
+              + new String(response.body(), StandardCharsets.UTF_8));
+    }
+    return MatrixFrames.decode(response.body(), Integer.MAX_VALUE, "C").getFirst();
+  }
+
+  /** The sum of all entries in double precision: equal across runs with the same kernel. */
+  private static double checksum(Matrix c) {
+    double sum = 0;
+    for (int i = 0; i < c.rows(); i++) {
+      for (int j = 0; j < c.cols(); j++) {
+        sum += c.get(i, j);
+      }
+    }
+    return sum;
+  }
+}

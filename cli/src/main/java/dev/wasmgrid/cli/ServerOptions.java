@@ -1,0 +1,47 @@
+package dev.wasmgrid.cli;
+
+import dev.wasmgrid.http.Limits;
+import picocli.CommandLine.Option;
+
+/** Options shared by every command that runs a server. */
+final class ServerOptions {
+
+  @Option(
+      names = "--host",
+      defaultValue = "0.0.0.0",
+      description = "Address to listen on (default: ${DEFAULT-VALUE}, every interface).")
+  String host;
+
+  @Option(
+      names = "--max-body",
+      defaultValue = "64MiB",
+      converter = ByteSize.class,
+      description = "Largest request body accepted; 413 above it (default: ${DEFAULT-VALUE}).")
+  long maxBody;
+
+  @Option(
+      names = "--max-dim",
+      defaultValue = "8192",
+      description =
+          "Largest number of rows or columns of any matrix; 413 above it (default: ${DEFAULT-VALUE}).")
+  int maxDimension;
+
+  @Option(
+      names = "--max-concurrent",
+      defaultValue = "256",
+      description = "Requests served at once; more wait (default: ${DEFAULT-VALUE}).")
+  int maxConcurrent;
+
+  @Option(
+      names = "--threads",
+      description = "Threads per multiplication (default: all cores).")
+  Integer threads;
+
+  Limits limits() {
+    return new Limits(maxBody, maxDimension, maxConcurrent);
+  }
+
+  int threads() {
+    return threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+  }
+}

@@ -1,0 +1,51 @@
+package dev.wasmgrid.coordinator;
+
+import dev.wasmgrid.http.Reply;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** A worker reached over HTTP at a base URL such as {@code http://127.0.0.1:8081}. */
+public final class HttpWorkerClient implements WorkerClient {
+  private final URI base;
+  private final HttpClient http;
+  private final Duration timeout;
+
+  /** A client sharing {@code http}; each call may take at most {@code timeout}. */
+  public HttpWorkerClient(URI base, HttpClient http, Duration timeout) {
+    String text = base.toString();
+    this.base = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
+    this.http = http;
+    this.timeout = timeout;
+  }
+
+  @Override
+  public String name() {
+    return base.toString();
+  }
+
+  @Override
+  public Reply call(String path, String contentType, byte[] body) throws IOException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(base + path))
+            .timeout(timeout)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (!contentType.isEmpty()) {
+      request.header("Content-Type", contentType);
+    }
+    try {
+      HttpResponse<byte[]> response =
+          http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+      return new Reply(
+          response.statusCode(),
+          response.headers().firstValue("Content-Type").orElse(Reply.JSON),
+          response.body());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while waiting for " + base, e);
+    }
+  }
+}

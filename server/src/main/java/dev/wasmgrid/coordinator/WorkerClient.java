@@ -1,0 +1,18 @@
+package dev.wasmgrid.coordinator;
+
+import dev.wasmgrid.http.Reply;
+import java.io.IOException;
+
+/** The transport seam between the coordinator and one worker, in-process or over HTTP. */
+public interface WorkerClient {
+
+  /** Where the worker is, for logs and errors (a URL, or {@code in-process}). */
+  String name();
+
+  /**
+   * Sends one request to a worker route and returns its answer, errors included.
+   *
+   * @throws IOException when the worker cannot be reached or does not answer in time
+   */
+  Reply call(String path, String contentType, byte[] body) throws IOException;
+}

@@ -1,0 +1,46 @@
+package dev.wasmgrid.http;
+
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@code POST} route's logic, independent of the HTTP server, so the coordinator can call a
+ * worker's endpoints in-process exactly as over the network.
+ */
+public interface Endpoint {
+
+  /**
+   * Serves one request body.
+   *
+   * @param contentType the request's Content-Type, or an empty string when absent
+   * @throws ApiError for a request that cannot be served
+   */
+  Reply handle(String contentType, byte[] body);
+
+  /**
+   * Serves one request body and never throws: every failure becomes an error reply, so one bad
+   * request cannot take a server down.
+   */
+  default Reply serve(String contentType, byte[] body) {
+    try {
+      return handle(contentType, body);
+    } catch (ApiError e) {
+      return error(e);
+    } catch (OutOfMemoryError e) {
+      // The oversized request's memory is unreachable once we return, so the server can go on.
+      return error(
+          new ApiError(
+              503,
+              "out_of_memory",
+              "",
+              "not enough memory for this request; retry later or send a smaller one"));
+    } catch (RuntimeException e) {
+      LoggerFactory.getLogger(Endpoint.class).error("request failed", e);
+      return error(new ApiError(500, "internal", "", "internal error: " + e.getClass().getName()));
+    }
+  }
+
+  /** How this route reports an error; a plain JSON error object unless overridden. */
+  default Reply error(ApiError error) {
+    return ErrorBodies.plain(error);
+  }
+}

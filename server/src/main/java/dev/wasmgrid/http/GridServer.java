@@ -1,0 +1,170 @@
+package dev.wasmgrid.http;
+
+import io.helidon.http.DirectHandler;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The HTTP server every role runs: its {@code POST} endpoints plus health, metrics, limits and
+ * uniform errors (404 for unknown routes, 405 with {@code Allow} for a wrong method, 413 over the
+ * body limit, 500 without a stack trace). Helidon SE serves each request on a virtual thread.
+ */
+public final class GridServer implements AutoCloseable {
+  private final WebServer server;
+
+  private GridServer(WebServer server) {
+    this.server = server;
+  }
+
+  /** What a server needs to start. */
+  public record Config(
+      String host,
+      int port,
+      Limits limits,
+      Map<String, Endpoint> endpoints,
+      PrometheusMeterRegistry registry,
+      BooleanSupplier ready) {
+    public Config {
+      endpoints = Map.copyOf(new LinkedHashMap<>(endpoints));
+    }
+  }
+
+  /** Starts a server; port 0 picks a free one (see {@link #port()}). */
+  public static GridServer start(Config config) {
+    Set<String> routes = new HashSet<>(config.endpoints().keySet());
+    routes.addAll(Set.of("/health/live", "/health/ready", "/metrics"));
+    WebServer server =
+        WebServer.builder()
+            .host(config.host())
+            .port(config.port())
+            // Bodies are bounded by RequestBodies, which answers in our own error format.
+            .maxPayloadSize(-1)
+            .maxConcurrentRequests(config.limits().maxConcurrentRequests())
+            .directHandlers(
+                d -> {
+                  d.addHandler(DirectHandler.EventType.BAD_REQUEST, GridServer::directError);
+                  d.addHandler(DirectHandler.EventType.PAYLOAD_TOO_LARGE, GridServer::directError);
+                  d.addHandler(DirectHandler.EventType.OTHER, GridServer::directError);
+                })
+            .routing(r -> routing(r, config, routes))
+            .build()
+            .start();
+    return new GridServer(server);
+  }
+
+  private static void routing(HttpRouting.Builder r, Config config, Set<String> routes) {
+    r.addFilter(new HttpMetrics(config.registry(), routes));
+    r.get("/health/live", (req, res) -> sendJson(res, 200, "{\"status\":\"UP\"}"));
+    r.get(
+        "/health/ready",
+        (req, res) -> {
+          boolean ready = config.ready().getAsBoolean();
+          sendJson(res, ready ? 200 : 503, ready ? "{\"status\":\"UP\"}" : "{\"status\":\"DOWN\"}");
+        });
+    r.get(
+        "/metrics",
+        (req, res) -> {
+          res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+          res.send(config.registry().scrape().getBytes(StandardCharsets.UTF_8));
+        });
+    for (String path : Set.of("/health/live", "/health/ready", "/metrics")) {
+      r.any(path, (req, res) -> methodNotAllowed(res, path, "GET"));
+    }
+    config
+        .endpoints()
+        .forEach(
+            (path, endpoint) -> {
+              r.post(path, (req, res) -> serve(req, res, endpoint, config.limits()));
+              r.any(
+                  path,
+                  (req, res) -> write(res, endpoint.error(wrongMethod(path, "POST")), "POST"));
+            });
+    r.any(
+        (req, res) ->
+            write(
+                res,
+                ErrorBodies.plain(
+                    new ApiError(
+                        404,
+                        "not_found",
+                        "",
+                        "no route "
+                            + req.prologue().method().text()
+                            + " "
+                            + req.path().path()
+                            + "; see docs/api.md")),
+                null));
+  }
+
+  private static void serve(
+      ServerRequest req, ServerResponse res, Endpoint endpoint, Limits limits) {
+    Reply reply;
+    try {
+      byte[] body = RequestBodies.read(req, limits.maxBodyBytes());
+      String contentType = req.headers().contentType().map(t -> t.text()).orElse("");
+      reply = endpoint.serve(contentType, body);
+    } catch (ApiError e) {
+      reply = endpoint.error(e);
+    }
+    write(res, reply, null);
+  }
+
+  private static ApiError wrongMethod(String path, String allowed) {
+    return new ApiError(405, "method_not_allowed", "", path + " accepts " + allowed + " only");
+  }
+
+  private static void methodNotAllowed(ServerResponse res, String path, String allowed) {
+    write(res, ErrorBodies.plain(wrongMethod(path, allowed)), allowed);
+  }
+
+  private static void write(ServerResponse res, Reply reply, String allow) {
+    res.status(Status.create(reply.status()));
+    res.header(HeaderNames.CONTENT_TYPE, reply.contentType());
+    if (allow != null) {
+      res.header(HeaderNames.ALLOW, allow);
+    }
+    res.send(reply.body());
+  }
+
+  private static void sendJson(ServerResponse res, int status, String json) {
+    write(res, Reply.json(status, json), null);
+  }
+
+  private static DirectHandler.TransportResponse directError(
+      DirectHandler.TransportRequest request,
+      DirectHandler.EventType event,
+      Status status,
+      io.helidon.http.ServerResponseHeaders headers,
+      String message) {
+    String code =
+        event == DirectHandler.EventType.PAYLOAD_TOO_LARGE ? "body_too_large" : "bad_http";
+    Reply reply = ErrorBodies.plain(new ApiError(status.code(), code, "", message));
+    return DirectHandler.TransportResponse.builder()
+        .status(status)
+        .headers(headers)
+        .header(HeaderNames.CONTENT_TYPE, reply.contentType())
+        .entity(reply.body())
+        .build();
+  }
+
+  /** The port the server listens on. */
+  public int port() {
+    return server.port();
+  }
+
+  @Override
+  public void close() {
+    server.stop();
+  }
+}

@@ -1,0 +1,47 @@
+package dev.wasmgrid.http;
+
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Request metrics: a latency histogram per route, method and status (whose count is the request
+ * count) and the number of requests in flight. Unknown paths share the route tag {@code other} so
+ * that scanners cannot blow up the number of series.
+ */
+final class HttpMetrics implements Filter {
+  private final PrometheusMeterRegistry registry;
+  private final Set<String> routes;
+  private final AtomicInteger inFlight = new AtomicInteger();
+
+  HttpMetrics(PrometheusMeterRegistry registry, Set<String> routes) {
+    this.registry = registry;
+    this.routes = Set.copyOf(routes);
+    registry.gauge("wasmgrid.http.inflight", inFlight);
+  }
+
+  @Override
+  public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+    long start = System.nanoTime();
+    inFlight.incrementAndGet();
+    try {
+      chain.proceed();
+    } finally {
+      inFlight.decrementAndGet();
+      String path = req.path().path();
+      Timer.builder("wasmgrid.http.requests")
+          .description("HTTP requests by route, method and status")
+          .tag("route", routes.contains(path) ? path : "other")
+          .tag("method", req.prologue().method().text())
+          .tag("status", Integer.toString(res.status().code()))
+          .publishPercentileHistogram()
+          .register(registry)
+          .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+  }
+}

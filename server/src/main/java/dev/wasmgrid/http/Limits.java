@@ -1,0 +1,27 @@
+package dev.wasmgrid.http;
+
+/**
+ * Limits that protect a server from oversized or abusive requests; all are on by default.
+ *
+ * @param maxBodyBytes largest request body accepted (413 above it)
+ * @param maxDimension largest number of rows or columns of any matrix, operand or result (413 above
+ *     it), which also bounds the memory a result can take
+ * @param maxConcurrentRequests requests served at once per listener; more wait in the queue
+ */
+public record Limits(long maxBodyBytes, int maxDimension, int maxConcurrentRequests) {
+
+  /** 64 MiB bodies, 8192 rows/columns, 256 concurrent requests. */
+  public static final Limits DEFAULTS = new Limits(64L << 20, 8192, 256);
+
+  public Limits {
+    if (maxBodyBytes < 1 || maxDimension < 1 || maxConcurrentRequests < 1) {
+      throw new IllegalArgumentException(
+          "limits must be positive: maxBodyBytes="
+              + maxBodyBytes
+              + " maxDimension="
+              + maxDimension
+              + " maxConcurrentRequests="
+              + maxConcurrentRequests);
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package dev.wasmgrid.worker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.http.Endpoint;
+import dev.wasmgrid.http.JsonBodies;
+import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.matmul.Dtype;
+import dev.wasmgrid.matmul.Matrix;
+import dev.wasmgrid.matmul.wire.MatmulRequest;
+import dev.wasmgrid.matmul.wire.MatrixFrames;
+import dev.wasmgrid.matmul.wire.MatrixJson;
+import dev.wasmgrid.rpc.RpcEndpoint;
+import dev.wasmgrid.rpc.RpcMethod;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A worker's matmul routes: {@code POST /rpc} (seed envelope, method {@code multiply}) and {@code
+ * POST /v1/matmul} (JSON, or binary frames for large matrices).
+ */
+public final class MatmulEndpoints {
+  private final MatmulService service;
+  private final int maxDimension;
+
+  public MatmulEndpoints(MatmulService service, int maxDimension) {
+    this.service = service;
+    this.maxDimension = maxDimension;
+  }
+
+  /** The routes, by path. */
+  public Map<String, Endpoint> routes() {
+    return Map.of(
+        "/rpc",
+        new RpcEndpoint(Map.of("multiply", (RpcMethod) this::multiplyJson)),
+        "/v1/matmul",
+        this::matmul);
+  }
+
+  private ObjectNode multiplyJson(JsonNode content) {
+    JsonNode dtypeNode = content.get("dtype");
+    Dtype dtype;
+    try {
+      dtype = dtypeNode == null ? Dtype.F64 : Dtype.parse(dtypeNode.asText());
+    } catch (IllegalArgumentException e) {
+      throw ApiError.badRequest("invalid_dtype", "dtype", e.getMessage());
+    }
+    Matrix a = MatrixJson.read(content.get("A"), "A", dtype, maxDimension);
+    Matrix b = MatrixJson.read(content.get("B"), "B", dtype, maxDimension);
+    Matrix c = service.multiply(new MatmulRequest(a, b));
+    ObjectNode result = JsonNodeFactory.instance.objectNode();
+    result.set("C", MatrixJson.write(c));
+    return result;
+  }
+
+  private Reply matmul(String contentType, byte[] body) {
+    String type = contentType.toLowerCase(Locale.ROOT);
+    if (type.startsWith(MatrixFrames.MEDIA_TYPE) || type.startsWith("application/octet-stream")) {
+      List<Matrix> ab = MatrixFrames.decode(body, maxDimension, "A", "B");
+      Matrix c = service.multiply(new MatmulRequest(ab.get(0), ab.get(1)));
+      return new Reply(200, MatrixFrames.MEDIA_TYPE, MatrixFrames.encode(c));
+    }
+    if (!type.isEmpty() && !type.startsWith("application/json")) {
+      throw new ApiError(
+          415,
+          "unsupported_media_type",
+          "",
+          "Content-Type must be application/json or "
+              + MatrixFrames.MEDIA_TYPE
+              + ", not "
+              + contentType);
+    }
+    JsonNode content = JsonBodies.parseObject(body, "{\"A\":[[1,2],[3,4]],\"B\":[[5,6],[7,8]]}");
+    ObjectNode result = multiplyJson(content);
+    result.put("backend", service.backend());
+    return Reply.json(200, result.toString());
+  }
+}

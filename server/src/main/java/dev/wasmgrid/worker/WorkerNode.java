@@ -1,0 +1,48 @@
+package dev.wasmgrid.worker;
+
+import dev.wasmgrid.http.GridServer;
+import dev.wasmgrid.http.Limits;
+import dev.wasmgrid.matmul.Gemm;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+/** A running worker: the matmul routes on their own HTTP server. */
+public final class WorkerNode implements AutoCloseable {
+  private final GridServer server;
+
+  private WorkerNode(GridServer server) {
+    this.server = server;
+  }
+
+  /** Starts a worker on {@code host:port} (port 0 picks a free one) computing with {@code gemm}. */
+  public static WorkerNode start(String host, int port, Limits limits, Gemm gemm) {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    MatmulEndpoints endpoints = endpoints(gemm, limits, registry);
+    GridServer server =
+        GridServer.start(
+            new GridServer.Config(host, port, limits, endpoints.routes(), registry, () -> true));
+    return new WorkerNode(server);
+  }
+
+  /** The matmul routes of a worker, also used in-process by the embedded coordinator. */
+  public static MatmulEndpoints endpoints(
+      Gemm gemm, Limits limits, PrometheusMeterRegistry registry) {
+    Gauge.builder("wasmgrid.matmul.backend", () -> 1)
+        .description("The matmul kernel chosen at start-up (value is always 1)")
+        .tag("backend", gemm.name())
+        .tag("threads", Integer.toString(gemm.threads()))
+        .register(registry);
+    return new MatmulEndpoints(new MatmulService(gemm, registry), limits.maxDimension());
+  }
+
+  /** The port the worker listens on. */
+  public int port() {
+    return server.port();
+  }
+
+  @Override
+  public void close() {
+    server.close();
+  }
+}
