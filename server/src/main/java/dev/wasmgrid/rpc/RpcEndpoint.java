@@ -24,9 +24,9 @@ public final class RpcEndpoint implements Endpoint {
             404,
             "unknown_method",
             "meta",
-            "unknown method '"
+            "meta names unknown method '"
                 + call.method()
-                + "'; methods: "
+                + "'; known methods: "
                 + String.join(", ", methods.keySet()));
       }
       return RpcEnvelope.success(call.stringContent(), method.call(call.content()));
