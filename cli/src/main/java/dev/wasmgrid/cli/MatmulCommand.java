@@ -54,8 +54,8 @@ final class MatmulCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException, InterruptedException {
     Dtype type = Dtype.parse(dtype);
-    Matrix a = RandomMatrices.uniform(type, n, n, seed);
-    Matrix b = RandomMatrices.uniform(type, n, n, seed + 1);
+    Matrix a = RandomMatrices.of(type, n, n, seed);
+    Matrix b = RandomMatrices.of(type, n, n, seed + 1);
     long start;
     Matrix c;
     String where;
