@@ -1,0 +1,20 @@
+package dev.wasmgrid.matmul;
+
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+
+/** Random shapes and operands: {@link VectorGemm} stays within {@link ErrorBound}. */
+class VectorGemmPropertiesTest {
+
+  @Property(tries = 300)
+  void agreesWithReferenceOnRandomShapes(
+      @ForAll @IntRange(min = 1, max = 80) int m,
+      @ForAll @IntRange(min = 1, max = 80) int k,
+      @ForAll @IntRange(min = 1, max = 80) int n,
+      @ForAll @IntRange(min = 1, max = 3) int threads,
+      @ForAll Dtype dtype,
+      @ForAll long seed) {
+    VectorGemmTest.check(new VectorGemm(threads), m, k, n, dtype, seed);
+  }
+}
