@@ -30,7 +30,8 @@ class VectorGemmTest {
     int nr32 = F32MicroKernel.NR;
     int kc64 = VectorGemm.F64_BLOCKING.kc();
     int kc32 = VectorGemm.F32_BLOCKING.kc();
-    int mc = VectorGemm.F64_BLOCKING.mc();
+    int mc64 = VectorGemm.F64_BLOCKING.mc();
+    int mc32 = VectorGemm.F32_BLOCKING.mc();
     int nc = VectorGemm.F64_BLOCKING.nc();
     List<int[]> shapes = new ArrayList<>();
     shapes.add(new int[] {1, 1, 1});
@@ -47,8 +48,8 @@ class VectorGemmTest {
     shapes.add(new int[] {8, 64, 2 * nr32});
     shapes.add(new int[] {13, kc64 + 1, 21}); // two k-slices in f64
     shapes.add(new int[] {9, kc32 + 3, 19}); // two k-slices in f32
-    shapes.add(new int[] {mc + 5, 37, 29}); // two row blocks
-    shapes.add(new int[] {2 * mc + 1, 2 * kc64 + 7, 11});
+    shapes.add(new int[] {mc64 + 5, 37, 29}); // two row blocks in f64
+    shapes.add(new int[] {mc32 + 3, 2 * Math.max(kc64, kc32) + 7, 11}); // and in f32, 3 k-slices
     shapes.add(new int[] {5, 3, nc + 9}); // two column blocks
     shapes.add(new int[] {31, 29, 67});
     return shapes;
