@@ -22,18 +22,21 @@ final class BlockedGemm<T> {
   }
 
   /**
-   * Below this many multiply-adds (m·k·n) a call stays on the calling thread: starting threads
-   * costs tens of microseconds, about what 2·64³ flops take.
+   * Below this many multiply-adds (m·k·n, about 160³) a call stays on the calling thread: starting
+   * and joining a thread costs some 50 µs, and each band packs its own copy of B, so splitting only
+   * pays once one thread would need a few hundred microseconds.
    */
-  static final long PARALLEL_MIN_MULADDS = 64L * 64 * 64;
+  static final long PARALLEL_MIN_MULADDS = 1L << 22;
 
   private final PanelKernel<T> kernel;
   private final int kc;
   private final int mc;
   private final int nc;
   private final int threads;
+  private final long parallelMinMulAdds;
 
-  BlockedGemm(PanelKernel<T> kernel, Blocking blocking, int threads) {
+  /** A smaller {@code parallelMinMulAdds} than the default lets tests split tiny products. */
+  BlockedGemm(PanelKernel<T> kernel, Blocking blocking, int threads, long parallelMinMulAdds) {
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be >= 1, got " + threads);
     }
@@ -42,6 +45,7 @@ final class BlockedGemm<T> {
     this.mc = roundUp(blocking.mc(), kernel.mr());
     this.nc = roundUp(blocking.nc(), kernel.nr());
     this.threads = threads;
+    this.parallelMinMulAdds = parallelMinMulAdds;
   }
 
   /** C (m × n) = A (m × k) · B (k × n), all row-major; shapes must already be checked. */
@@ -55,13 +59,13 @@ final class BlockedGemm<T> {
     }
     int mr = kernel.mr();
     int rowPanels = (m + mr - 1) / mr;
-    int bands = (long) m * k * n < PARALLEL_MIN_MULADDS ? 1 : Math.min(threads, rowPanels);
+    int bands = (long) m * k * n < parallelMinMulAdds ? 1 : Math.min(threads, rowPanels);
     if (bands == 1) {
       band(0, m, k, n, a, b, c);
       return;
     }
-    // Fresh platform threads per call: no pool to own or close, and at >= 64³ multiply-adds per
-    // call the start-up cost is noise. The calling thread takes band 0.
+    // Fresh platform threads per call: no pool to own or close, and above the threshold their
+    // start-up cost is a few percent at most. The calling thread takes band 0.
     Thread[] workers = new Thread[bands - 1];
     Throwable[] failures = new Throwable[bands];
     for (int t = 1; t < bands; t++) {

@@ -31,16 +31,26 @@ public final class VectorGemm implements Gemm {
    * @throws IllegalArgumentException if {@code threads < 1}
    */
   public VectorGemm(int threads) {
-    this(threads, F64_BLOCKING, F32_BLOCKING);
+    this(threads, F64_BLOCKING, F32_BLOCKING, BlockedGemm.PARALLEL_MIN_MULADDS);
   }
 
-  VectorGemm(int threads, BlockedGemm.Blocking f64Blocking, BlockedGemm.Blocking f32Blocking) {
+  /** For tests and tuning: other block sizes, and the size from which calls go parallel. */
+  VectorGemm(
+      int threads,
+      BlockedGemm.Blocking f64Blocking,
+      BlockedGemm.Blocking f32Blocking,
+      long parallelMinMulAdds) {
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be >= 1, got " + threads);
     }
     this.threads = threads;
-    this.f64 = new BlockedGemm<>(F64Panels.INSTANCE, f64Blocking, threads);
-    this.f32 = new BlockedGemm<>(F32Panels.INSTANCE, f32Blocking, threads);
+    this.f64 = new BlockedGemm<>(F64Panels.INSTANCE, f64Blocking, threads, parallelMinMulAdds);
+    this.f32 = new BlockedGemm<>(F32Panels.INSTANCE, f32Blocking, threads, parallelMinMulAdds);
+  }
+
+  /** A kernel that splits every product over its threads, however small: for tests. */
+  static VectorGemm alwaysParallel(int threads) {
+    return new VectorGemm(threads, F64_BLOCKING, F32_BLOCKING, 0);
   }
 
   @Override

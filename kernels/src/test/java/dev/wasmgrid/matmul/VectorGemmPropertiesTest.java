@@ -4,7 +4,10 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 
-/** Random shapes and operands: {@link VectorGemm} stays within {@link ErrorBound}. */
+/**
+ * Random shapes, operands and thread counts (split however small the product): {@link VectorGemm}
+ * stays within {@link ErrorBound}.
+ */
 class VectorGemmPropertiesTest {
 
   @Property(tries = 300)
@@ -12,9 +15,9 @@ class VectorGemmPropertiesTest {
       @ForAll @IntRange(min = 1, max = 80) int m,
       @ForAll @IntRange(min = 1, max = 80) int k,
       @ForAll @IntRange(min = 1, max = 80) int n,
-      @ForAll @IntRange(min = 1, max = 3) int threads,
+      @ForAll @IntRange(min = 1, max = 30) int threads,
       @ForAll Dtype dtype,
       @ForAll long seed) {
-    VectorGemmTest.check(new VectorGemm(threads), m, k, n, dtype, seed);
+    VectorGemmTest.check(VectorGemm.alwaysParallel(threads), m, k, n, dtype, seed);
   }
 }

@@ -59,7 +59,7 @@ class VectorGemmTest {
     List<Arguments> cases = new ArrayList<>();
     for (int[] s : shapes()) {
       for (Dtype dtype : Dtype.values()) {
-        for (int threads : new int[] {1, 2}) {
+        for (int threads : new int[] {1, 2, 5}) {
           cases.add(Arguments.of(s[0], s[1], s[2], dtype, threads));
         }
       }
@@ -70,16 +70,18 @@ class VectorGemmTest {
   @ParameterizedTest(name = "{3} {0}x{1}x{2} threads={4}")
   @MethodSource("cases")
   void agreesWithReference(int m, int k, int n, Dtype dtype, int threads) {
-    check(new VectorGemm(threads), m, k, n, dtype, 1000L * m + 31L * k + n);
+    // Split over threads even where the product is too small for VectorGemm(threads) to bother,
+    // so that 5 threads also means more threads than row panels.
+    check(VectorGemm.alwaysParallel(threads), m, k, n, dtype, 1000L * m + 31L * k + n);
   }
 
-  /** Shapes big enough to be split over threads, including more threads than row panels. */
+  /** Shapes big enough for the public constructor to split, some with fewer row panels. */
   static Stream<Arguments> threadedCases() {
     List<Arguments> cases = new ArrayList<>();
-    int[][] shapes = {{97, 70, 50}, {130, 41, 129}, {5, 300, 300}, {1, 600, 600}, {64, 64, 64}};
+    int[][] shapes = {{97, 300, 150}, {130, 250, 131}, {5, 1000, 900}, {1, 2100, 2000}};
     for (int[] s : shapes) {
       for (Dtype dtype : Dtype.values()) {
-        for (int threads : new int[] {2, 3, 16}) {
+        for (int threads : new int[] {2, 3, 64}) {
           cases.add(Arguments.of(s[0], s[1], s[2], dtype, threads));
         }
       }
@@ -119,7 +121,7 @@ class VectorGemmTest {
   }
 
   @ParameterizedTest
-  @ValueSource(ints = {1, 2})
+  @ValueSource(ints = {1, 2, 200})
   void smallIntegersAreExact(int threads) {
     // Products and sums of small integers are exact in both dtypes, so any order gives the same.
     int m = 37;
@@ -136,7 +138,7 @@ class VectorGemmTest {
     double[] expected = new double[m * n];
     double[] actual = new double[m * n];
     new ReferenceGemm(1).multiply(m, k, n, a, b, expected);
-    new VectorGemm(threads).multiply(m, k, n, a, b, actual);
+    VectorGemm.alwaysParallel(threads).multiply(m, k, n, a, b, actual);
     assertThat(actual).containsExactly(expected);
 
     float[] af = toFloat(a);
@@ -144,7 +146,7 @@ class VectorGemmTest {
     float[] expectedF = new float[m * n];
     float[] actualF = new float[m * n];
     new ReferenceGemm(1).multiply(m, k, n, af, bf, expectedF);
-    new VectorGemm(threads).multiply(m, k, n, af, bf, actualF);
+    VectorGemm.alwaysParallel(threads).multiply(m, k, n, af, bf, actualF);
     assertThat(actualF).containsExactly(expectedF);
   }
 
@@ -162,10 +164,10 @@ class VectorGemmTest {
       b[i] = -Math.abs(b[i]) * Math.pow(10, i % 5 - 2);
     }
     double[] c = new double[m * n];
-    new VectorGemm(2).multiply(m, k, n, a, b, c);
+    VectorGemm.alwaysParallel(2).multiply(m, k, n, a, b, c);
     ErrorBound.assertAgrees(m, k, n, a, b, c);
     float[] cf = new float[m * n];
-    new VectorGemm(2).multiply(m, k, n, toFloat(a), toFloat(b), cf);
+    VectorGemm.alwaysParallel(2).multiply(m, k, n, toFloat(a), toFloat(b), cf);
     ErrorBound.assertAgrees(m, k, n, toFloat(a), toFloat(b), cf);
   }
 
@@ -176,11 +178,13 @@ class VectorGemmTest {
     int k = 90;
     int n = 65;
     double[] c = filled(m * n, Double.NaN);
-    new VectorGemm(threads).multiply(m, k, n, new double[m * k], RandomMatrices.f64(k, n, 3), c);
+    VectorGemm.alwaysParallel(threads)
+        .multiply(m, k, n, new double[m * k], RandomMatrices.f64(k, n, 3), c);
     assertThat(c).containsOnly(0.0);
     float[] cf = new float[m * n];
     Arrays.fill(cf, Float.NaN);
-    new VectorGemm(threads).multiply(m, k, n, RandomMatrices.f32(m, k, 4), new float[k * n], cf);
+    VectorGemm.alwaysParallel(threads)
+        .multiply(m, k, n, RandomMatrices.f32(m, k, 4), new float[k * n], cf);
     assertThat(cf).containsOnly(0.0f);
   }
 
@@ -188,17 +192,17 @@ class VectorGemmTest {
   @ValueSource(ints = {1, 2})
   void emptyInnerDimensionGivesZeros(int threads) {
     double[] c = filled(6 * 9, Double.NaN);
-    new VectorGemm(threads).multiply(6, 0, 9, new double[0], new double[0], c);
+    VectorGemm.alwaysParallel(threads).multiply(6, 0, 9, new double[0], new double[0], c);
     assertThat(c).containsOnly(0.0);
     float[] cf = new float[6 * 9];
     Arrays.fill(cf, Float.NaN);
-    new VectorGemm(threads).multiply(6, 0, 9, new float[0], new float[0], cf);
+    VectorGemm.alwaysParallel(threads).multiply(6, 0, 9, new float[0], new float[0], cf);
     assertThat(cf).containsOnly(0.0f);
   }
 
   @Test
   void emptyOuterDimensionsAreAccepted() {
-    VectorGemm gemm = new VectorGemm(2);
+    VectorGemm gemm = VectorGemm.alwaysParallel(2);
     double[] none = new double[0];
     gemm.multiply(0, 5, 7, none, new double[35], none);
     gemm.multiply(7, 5, 0, new double[35], none, none);
