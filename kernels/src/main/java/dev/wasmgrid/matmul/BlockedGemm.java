@@ -12,7 +12,7 @@ package dev.wasmgrid.matmul;
  */
 final class BlockedGemm<T> {
 
-  /** Sizes in elements. kc, mc and nc are rounded to whole micro-panels by the constructor. */
+  /** Block sizes in elements; BlockedGemm rounds mc and nc up to whole micro-panels. */
   record Blocking(int kc, int mc, int nc) {
     Blocking {
       if (kc < 1 || mc < 1 || nc < 1) {
