@@ -5,6 +5,7 @@ import dev.wasmgrid.matmul.Gemm;
 import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.RandomMatrices;
 import dev.wasmgrid.matmul.wire.MatrixFrames;
+import dev.wasmgrid.worker.MatmulKernels;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,7 +26,10 @@ import picocli.CommandLine.Option;
             + " a checksum.")
 final class MatmulCommand implements Callable<Integer> {
 
-  @Option(names = "--n", defaultValue = "1024", description = "Matrix size (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--n",
+      defaultValue = "1024",
+      description = "Matrix size (default: ${DEFAULT-VALUE}).")
   int n;
 
   @Option(
@@ -61,7 +65,8 @@ final class MatmulCommand implements Callable<Integer> {
     String where;
     if (server == null) {
       Gemm gemm =
-          Kernels.select(threads == null ? Runtime.getRuntime().availableProcessors() : threads);
+          MatmulKernels.select(
+              threads == null ? Runtime.getRuntime().availableProcessors() : threads);
       start = System.nanoTime();
       c = Matrix.multiply(gemm, a, b);
       where = "local, " + gemm.name() + ", " + gemm.threads() + " threads";

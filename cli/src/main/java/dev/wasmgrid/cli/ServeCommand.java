@@ -2,6 +2,7 @@ package dev.wasmgrid.cli;
 
 import dev.wasmgrid.coordinator.CoordinatorNode;
 import dev.wasmgrid.matmul.Gemm;
+import dev.wasmgrid.worker.MatmulKernels;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -47,10 +48,9 @@ final class ServeCommand implements Callable<Integer> {
             new picocli.CommandLine(this), "--workers: '" + worker + "' is not an http:// URL");
       }
     }
-    Gemm gemm = workers.isEmpty() ? Kernels.select(server.threads()) : null;
+    Gemm gemm = workers.isEmpty() ? MatmulKernels.select(server.threads()) : null;
     CoordinatorNode node =
-        CoordinatorNode.start(
-            server.host, port, server.limits(), workers, workerTimeout, gemm);
+        CoordinatorNode.start(server.host, port, server.limits(), workers, workerTimeout, gemm);
     Serving.announce(
         "coordinator",
         server.host,

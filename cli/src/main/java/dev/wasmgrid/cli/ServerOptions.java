@@ -32,9 +32,7 @@ final class ServerOptions {
       description = "Requests served at once; more wait (default: ${DEFAULT-VALUE}).")
   int maxConcurrent;
 
-  @Option(
-      names = "--threads",
-      description = "Threads per multiplication (default: all cores).")
+  @Option(names = "--threads", description = "Threads per multiplication (default: all cores).")
   Integer threads;
 
   Limits limits() {

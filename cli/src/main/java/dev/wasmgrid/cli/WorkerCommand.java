@@ -1,6 +1,7 @@
 package dev.wasmgrid.cli;
 
 import dev.wasmgrid.matmul.Gemm;
+import dev.wasmgrid.worker.MatmulKernels;
 import dev.wasmgrid.worker.WorkerNode;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -24,7 +25,7 @@ final class WorkerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    Gemm gemm = Kernels.select(server.threads());
+    Gemm gemm = MatmulKernels.select(server.threads());
     WorkerNode node = WorkerNode.start(server.host, port, server.limits(), gemm);
     Serving.announce("worker", server.host, node.port(), "matmul backend " + gemm.name());
     Serving.awaitShutdown(node);

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Real processes on loopback: a worker and a coordinator started as separate JVMs with the CLI,
- * the seed's request sent byte for byte through the coordinator to the worker.
+ * Real processes on loopback: a worker and a coordinator started as separate JVMs with the CLI, the
+ * seed's request sent byte for byte through the coordinator to the worker.
  */
 class ProcessIntegrationTest {
   static final String SEED =
@@ -30,8 +30,7 @@ class ProcessIntegrationTest {
   static final Pattern LISTENING = Pattern.compile("listening on http://[^:]+:(\\d+)");
 
   final List<Process> processes = new ArrayList<>();
-  final HttpClient http =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @AfterEach
   void stopAll() throws InterruptedException {

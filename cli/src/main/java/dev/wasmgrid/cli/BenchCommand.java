@@ -1,0 +1,11 @@
+package dev.wasmgrid.cli;
+
+import picocli.CommandLine.Command;
+
+/** {@code wasmgrid bench NAME}: benchmarks that print tables, or JSON lines with --json. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Run a benchmark: a readable table, or one JSON object per line with --json.",
+    subcommands = {MatmulBenchCommand.class})
+final class BenchCommand {}

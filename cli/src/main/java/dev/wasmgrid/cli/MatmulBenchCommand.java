@@ -1,0 +1,94 @@
+package dev.wasmgrid.cli;
+
+import dev.wasmgrid.bench.MatmulBench;
+import dev.wasmgrid.matmul.Dtype;
+import dev.wasmgrid.matmul.GemmUnavailableException;
+import dev.wasmgrid.matmul.ReferenceGemm;
+import dev.wasmgrid.matmul.VectorGemm;
+import dev.wasmgrid.matmul.blas.OpenBlasGemm;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code wasmgrid bench matmul}: reference vs Vector API vs BLAS, measured in one run. */
+@Command(
+    name = "matmul",
+    mixinStandardHelpOptions = true,
+    description =
+        "GFLOP/s of the reference, Vector API and BLAS kernels (1 thread and all cores) and their"
+            + " ratios, measured in one run.")
+final class MatmulBenchCommand implements Callable<Integer> {
+
+  @Option(names = "--json", description = "One JSON object per line instead of a table.")
+  boolean json;
+
+  @Option(
+      names = "--sizes",
+      split = ",",
+      defaultValue = "256,512,1024,2048",
+      description = "n of the n x n products (default: ${DEFAULT-VALUE}).")
+  List<Integer> sizes;
+
+  @Option(
+      names = "--dtype",
+      split = ",",
+      defaultValue = "f64,f32",
+      description = "Element types (default: ${DEFAULT-VALUE}).")
+  List<String> dtypes;
+
+  @Option(
+      names = "--threads",
+      split = ",",
+      description = "Thread counts (default: 1 and all cores).")
+  List<Integer> threads;
+
+  @Option(
+      names = "--budget",
+      defaultValue = "PT1S",
+      description = "Time per measurement, warm-up included (default: ${DEFAULT-VALUE}).")
+  Duration budget;
+
+  @Option(names = "--seed", defaultValue = "42", description = "Operand seed (default: 42).")
+  long seed;
+
+  @Override
+  public Integer call() {
+    MatmulBench.Options defaults = MatmulBench.Options.defaults();
+    MatmulBench.Options options =
+        new MatmulBench.Options(
+            sizes,
+            dtypes.stream().map(Dtype::parse).toList(),
+            threads == null ? defaults.threads() : threads,
+            budget,
+            seed,
+            defaults.ratios());
+    List<MatmulBench.Impl> impls = new ArrayList<>();
+    impls.add(new MatmulBench.Impl(MatmulBench.REFERENCE, ReferenceGemm::new));
+    impls.add(new MatmulBench.Impl("vector", VectorGemm::new));
+    try {
+      OpenBlasGemm.load(1);
+      impls.add(new MatmulBench.Impl("blas", MatmulBenchCommand::blas));
+    } catch (GemmUnavailableException e) {
+      System.err.println("bench: BLAS left out: " + e.getMessage());
+    }
+    MatmulBench.run(
+        options,
+        impls,
+        json
+            ? MatmulBench.Output.jsonLines(System.out, System.err)
+            : MatmulBench.Output.table(System.out, System.err));
+    return 0;
+  }
+
+  /** OpenBLAS already loaded once above, so a later load cannot fail for a new reason. */
+  private static OpenBlasGemm blas(int threads) {
+    try {
+      return OpenBlasGemm.load(threads);
+    } catch (GemmUnavailableException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
