@@ -67,9 +67,10 @@ final class MatmulCommand implements Callable<Integer> {
       Gemm gemm =
           MatmulKernels.select(
               threads == null ? Runtime.getRuntime().availableProcessors() : threads);
+      Matrix.multiply(gemm, a, b); // warm-up: JIT compilation and native buffers are not timed
       start = System.nanoTime();
       c = Matrix.multiply(gemm, a, b);
-      where = "local, " + gemm.name() + ", " + gemm.threads() + " threads";
+      where = "local, " + gemm.name() + ", " + gemm.threads() + " threads, after one warm-up";
     } else {
       start = System.nanoTime(); // the round trip, transfers included
       c = remote(a, b);

@@ -65,15 +65,28 @@ public final class RpcEnvelope {
         "missing_method", "meta", "meta has no entry {\"name\":\"method\",\"value\":\"...\"}");
   }
 
-  /** A 200 answer carrying {@code result} in the form the request used. */
+  /**
+   * A 200 answer carrying {@code result} in the form the request used; in the string form, the
+   * result's array and object fields become JSON strings, as the seed's operands were.
+   */
   public static Reply success(boolean stringContent, ObjectNode result) {
-    return reply(200, meta("ok", null), stringContent, result);
+    ObjectNode content = result;
+    if (stringContent) {
+      content = NODES.objectNode();
+      for (var field : result.properties()) {
+        JsonNode value = field.getValue();
+        content.set(field.getKey(), value.isContainerNode() ? NODES.textNode(value.toString()) : value);
+      }
+    }
+    return reply(200, meta("ok", null), stringContent, content);
   }
 
-  /** An error answer: status, code and message in meta, the error object as content. */
+  /**
+   * An error answer: status, code and message in meta, and {@code {"error":{...}}} as content (a
+   * JSON string holding it in the string form).
+   */
   public static Reply error(boolean stringContent, ApiError error) {
-    return reply(
-        error.status(), meta("error", error), stringContent, ErrorBodies.errorObject(error));
+    return reply(error.status(), meta("error", error), stringContent, ErrorBodies.errorObject(error));
   }
 
   private static ArrayNode meta(String status, ApiError error) {
@@ -95,17 +108,7 @@ public final class RpcEnvelope {
     ObjectNode envelope = NODES.objectNode();
     envelope.set("meta", meta);
     if (stringContent) {
-      ObjectNode flat = NODES.objectNode();
-      content
-          .properties()
-          .forEach(
-              e ->
-                  flat.set(
-                      e.getKey(),
-                      e.getValue().isContainerNode()
-                          ? NODES.textNode(e.getValue().toString())
-                          : e.getValue()));
-      envelope.put("content", flat.toString());
+      envelope.put("content", content.toString());
     } else {
       envelope.set("content", content);
     }

@@ -144,7 +144,7 @@ class WorkerRpcTest {
     JsonNode content = envelope.get("content");
     JsonNode error =
         content.isTextual()
-            ? JSON.readTree(JSON.readTree(content.asText()).get("error").asText())
+            ? JSON.readTree(content.asText()).get("error")
             : content.get("error");
     assertThat(error.get("code").asText()).isEqualTo(code);
     assertThat(error.get("message").asText()).isNotBlank().doesNotContain("Exception");
