@@ -43,7 +43,7 @@ public final class GemmAccuracy {
   }
 
   /**
-   * Runs {@code candidate} on A (m×k) and B (k×n) and compares its C with the reference kernel's.
+   * Runs {@code candidate} on A (m×k) and B (k×n) and compares its C with {@link ReferenceGemm}'s.
    *
    * <p>C is filled with NaN before the call, so an element the candidate forgets to write fails;
    * the candidate gets copies of A and B and fails if it changes them.
@@ -54,6 +54,20 @@ public final class GemmAccuracy {
    */
   public static Optional<String> check(
       Gemm candidate, int m, int k, int n, double[] a, double[] b) {
+    return check(candidate, REFERENCE, m, k, n, a, b);
+  }
+
+  /** Single-precision twin of {@link #check(Gemm, int, int, int, double[], double[])}. */
+  public static Optional<String> check(Gemm candidate, int m, int k, int n, float[] a, float[] b) {
+    return check(candidate, REFERENCE, m, k, n, a, b);
+  }
+
+  /**
+   * As {@link #check(Gemm, int, int, int, double[], double[])}, with the given reference kernel
+   * computing both the expected C and |A|·|B|.
+   */
+  public static Optional<String> check(
+      Gemm candidate, Gemm reference, int m, int k, int n, double[] a, double[] b) {
     Gemm.checkShapes(m, k, n, a.length, b.length, m * n);
     double[] aCopy = a.clone();
     double[] bCopy = b.clone();
@@ -64,15 +78,16 @@ public final class GemmAccuracy {
       return Optional.of(shape(Dtype.F64, m, k, n) + ": the kernel modified its input A or B");
     }
     double[] ref = new double[m * n];
-    REFERENCE.multiply(m, k, n, a, b, ref);
-    return compare(Dtype.F64, m, k, n, c, ref, absProduct(m, k, n, a, b));
+    reference.multiply(m, k, n, a, b, ref);
+    return compare(Dtype.F64, m, k, n, c, ref, absProduct(reference, m, k, n, a, b));
   }
 
   /**
-   * Single-precision twin of {@link #check(Gemm, int, int, int, double[], double[])}; the reference
-   * result is computed in f32 by {@link ReferenceGemm}.
+   * Single-precision twin of {@link #check(Gemm, Gemm, int, int, int, double[], double[])}: the
+   * expected C is computed in f32, |A|·|B| in f64.
    */
-  public static Optional<String> check(Gemm candidate, int m, int k, int n, float[] a, float[] b) {
+  public static Optional<String> check(
+      Gemm candidate, Gemm reference, int m, int k, int n, float[] a, float[] b) {
     Gemm.checkShapes(m, k, n, a.length, b.length, m * n);
     float[] aCopy = a.clone();
     float[] bCopy = b.clone();
@@ -83,9 +98,15 @@ public final class GemmAccuracy {
       return Optional.of(shape(Dtype.F32, m, k, n) + ": the kernel modified its input A or B");
     }
     float[] ref = new float[m * n];
-    REFERENCE.multiply(m, k, n, a, b, ref);
+    reference.multiply(m, k, n, a, b, ref);
     return compare(
-        Dtype.F32, m, k, n, widen(c), widen(ref), absProduct(m, k, n, widen(a), widen(b)));
+        Dtype.F32,
+        m,
+        k,
+        n,
+        widen(c),
+        widen(ref),
+        absProduct(reference, m, k, n, widen(a), widen(b)));
   }
 
   private static Optional<String> compare(
@@ -121,9 +142,9 @@ public final class GemmAccuracy {
   }
 
   /** |A|·|B|, computed by the reference kernel in f64. */
-  private static double[] absProduct(int m, int k, int n, double[] a, double[] b) {
+  private static double[] absProduct(Gemm reference, int m, int k, int n, double[] a, double[] b) {
     double[] result = new double[m * n];
-    REFERENCE.multiply(m, k, n, abs(a), abs(b), result);
+    reference.multiply(m, k, n, abs(a), abs(b), result);
     return result;
   }
 

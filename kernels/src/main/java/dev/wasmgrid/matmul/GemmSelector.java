@@ -100,7 +100,7 @@ public final class GemmSelector {
           new int[] {67, 33, 71},
           new int[] {129, 65, 131});
 
-  private static final int TIMING_ROUNDS = 3;
+  private static final int TIMING_ROUNDS = 5;
 
   private final long seed;
   private final int timingSize;
@@ -136,7 +136,8 @@ public final class GemmSelector {
    * Loads, checks and times the candidates, and picks the fastest correct one.
    *
    * @param candidates the backends to try; names should be distinct
-   * @param reference the fallback when no candidate is correct (normally a {@link ReferenceGemm})
+   * @param reference the kernel candidates are checked against, and the fallback when none is
+   *     correct (normally a {@link ReferenceGemm})
    */
   public Selection select(List<Candidate> candidates, Gemm reference) {
     List<Trial> trials = new ArrayList<>();
@@ -145,7 +146,7 @@ public final class GemmSelector {
       trials.add(trial);
       load(candidate, trial);
       if (trial.gemm != null) {
-        checkCorrectness(trial);
+        checkCorrectness(trial, reference);
       }
     }
     time(trials);
@@ -208,7 +209,7 @@ public final class GemmSelector {
     }
   }
 
-  private void checkCorrectness(Trial trial) {
+  private void checkCorrectness(Trial trial, Gemm reference) {
     SplittableRandom random = new SplittableRandom(seed);
     try {
       for (int[] shape : CHECK_SHAPES) {
@@ -217,9 +218,9 @@ public final class GemmSelector {
         int n = shape[2];
         double[] a = randomDoubles(random, m * k);
         double[] b = randomDoubles(random, k * n);
-        Optional<String> failure = GemmAccuracy.check(trial.gemm, m, k, n, a, b);
+        Optional<String> failure = GemmAccuracy.check(trial.gemm, reference, m, k, n, a, b);
         if (failure.isEmpty()) {
-          failure = GemmAccuracy.check(trial.gemm, m, k, n, narrow(a), narrow(b));
+          failure = GemmAccuracy.check(trial.gemm, reference, m, k, n, narrow(a), narrow(b));
         }
         if (failure.isPresent()) {
           trial.rejection = "wrong result: " + failure.get();

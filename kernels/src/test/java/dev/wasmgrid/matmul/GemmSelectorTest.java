@@ -166,6 +166,18 @@ class GemmSelectorTest {
   }
 
   @Test
+  void checksAgainstTheReferenceItIsGiven() {
+    // With a broken "reference", a correct candidate disagrees with it and is rejected.
+    Gemm brokenReference = TestKernels.droppedLastTerm("broken-ref");
+    Selection selection =
+        selector.select(List.of(candidate("ref", new ReferenceGemm(1))), brokenReference);
+
+    assertThat(selection.chosen()).isSameAs(brokenReference);
+    assertThat(selection.reports().get(0).rejection())
+        .hasValueSatisfying(r -> assertThat(r).startsWith("wrong result: "));
+  }
+
+  @Test
   void theSameSeedChecksTheSameOperands() {
     List<Candidate> candidates = List.of(candidate("dropped", TestKernels.droppedLastTerm("d")));
     String first =

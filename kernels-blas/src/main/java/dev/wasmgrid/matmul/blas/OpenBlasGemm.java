@@ -134,7 +134,7 @@ public final class OpenBlasGemm implements Gemm {
     String bundled = openblas_full.OPENBLAS_VERSION.trim(); // "OpenBLAS 0.3.31", from the headers
     if (!config.equals(bundled) && !config.startsWith(bundled + " ")) {
       throw new GemmUnavailableException(
-          "the OpenBLAS library loaded from "
+          "the OpenBLAS library linked to "
               + path
               + " reports '"
               + config
