@@ -75,7 +75,8 @@ public final class RpcEnvelope {
       content = NODES.objectNode();
       for (var field : result.properties()) {
         JsonNode value = field.getValue();
-        content.set(field.getKey(), value.isContainerNode() ? NODES.textNode(value.toString()) : value);
+        content.set(
+            field.getKey(), value.isContainerNode() ? NODES.textNode(value.toString()) : value);
       }
     }
     return reply(200, meta("ok", null), stringContent, content);
@@ -86,7 +87,8 @@ public final class RpcEnvelope {
    * JSON string holding it in the string form).
    */
   public static Reply error(boolean stringContent, ApiError error) {
-    return reply(error.status(), meta("error", error), stringContent, ErrorBodies.errorObject(error));
+    return reply(
+        error.status(), meta("error", error), stringContent, ErrorBodies.errorObject(error));
   }
 
   private static ArrayNode meta(String status, ApiError error) {

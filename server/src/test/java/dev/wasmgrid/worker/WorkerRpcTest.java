@@ -143,9 +143,7 @@ class WorkerRpcTest {
         .contains("{\"name\":\"code\",\"value\":\"" + code + "\"}");
     JsonNode content = envelope.get("content");
     JsonNode error =
-        content.isTextual()
-            ? JSON.readTree(content.asText()).get("error")
-            : content.get("error");
+        content.isTextual() ? JSON.readTree(content.asText()).get("error") : content.get("error");
     assertThat(error.get("code").asText()).isEqualTo(code);
     assertThat(error.get("message").asText()).isNotBlank().doesNotContain("Exception");
     if (field != null) {

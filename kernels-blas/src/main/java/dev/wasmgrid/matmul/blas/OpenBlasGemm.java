@@ -56,6 +56,7 @@ public final class OpenBlasGemm implements Gemm {
   private static final ThreadCountGate GATE =
       new ThreadCountGate(openblas_full::openblas_set_num_threads);
 
+  // Static because what they guard is process-wide: one native library, one OpenBLAS thread count.
   // The outcome of the first load(), kept for the life of the process: a library or a reason.
   private static NativeLibrary loaded;
   private static String loadFailure;
