@@ -6,6 +6,6 @@ import picocli.CommandLine.Command;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Run a benchmark: a readable table, or one JSON object per line with --json.",
+    description = "Run a benchmark: a table, or JSON lines with --json.",
     subcommands = {MatmulBenchCommand.class})
 final class BenchCommand {}

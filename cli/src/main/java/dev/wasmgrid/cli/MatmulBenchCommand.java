@@ -17,9 +17,10 @@ import picocli.CommandLine.Option;
 @Command(
     name = "matmul",
     mixinStandardHelpOptions = true,
-    description =
-        "GFLOP/s of the reference, Vector API and BLAS kernels (1 thread and all cores) and their"
-            + " ratios, measured in one run.")
+    description = {
+      "GFLOP/s of the ref, Vector API and BLAS kernels, and their ratios.",
+      "All measured in one run, on 1 thread and on all cores."
+    })
 final class MatmulBenchCommand implements Callable<Integer> {
 
   @Option(names = "--json", description = "One JSON object per line instead of a table.")

@@ -21,9 +21,10 @@ import picocli.CommandLine.Option;
 @Command(
     name = "matmul",
     mixinStandardHelpOptions = true,
-    description =
-        "Multiply two seeded random n x n matrices, locally or on --server; print time, GFLOP/s and"
-            + " a checksum.")
+    description = {
+      "Multiply seeded random n x n matrices, locally or on --server.",
+      "Prints the time, GFLOP/s and a checksum of the product."
+    })
 final class MatmulCommand implements Callable<Integer> {
 
   @Option(

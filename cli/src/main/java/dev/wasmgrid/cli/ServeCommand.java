@@ -15,8 +15,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
-    description =
-        "Run the coordinator (the main job). With no flags it computes on an in-process worker.")
+    description = "Run the coordinator; with no flags, on an in-process worker.")
 final class ServeCommand implements Callable<Integer> {
 
   @Option(

@@ -4,9 +4,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
 /** Listed for discoverability: the suite is built and run by the launcher, not by the JVM. */
-@Command(
-    name = "test",
-    description = "Build and run the whole test suite (the ./wasmgrid launcher runs mvn verify).")
+@Command(name = "test", description = "Build and run the whole test suite (via the launcher).")
 final class TestCommand implements Callable<Integer> {
 
   @Override

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "worker",
     mixinStandardHelpOptions = true,
-    description = "Run a worker: POST /rpc and /v1/matmul, health and metrics.")
+    description = "Run a worker (POST /rpc and /v1/matmul) on --port.")
 final class WorkerCommand implements Callable<Integer> {
 
   @Option(

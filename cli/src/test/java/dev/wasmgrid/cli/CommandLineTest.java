@@ -1,0 +1,35 @@
+package dev.wasmgrid.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class CommandLineTest {
+
+  @Test
+  void helpListsEveryCommandOnOneLineEach() {
+    String usage = new CommandLine(Main.class).getUsageMessage(CommandLine.Help.Ansi.OFF);
+    for (String command : List.of("serve", "worker", "matmul", "bench", "test", "help")) {
+      assertThat(usage).containsPattern("(?m)^  " + command + " +\\S.*$");
+    }
+    String commands = usage.substring(usage.indexOf("Commands:"), usage.indexOf("Docs:"));
+    assertThat(commands.strip().lines().skip(1)).allMatch(line -> line.matches("  \\S+ +\\S.*"));
+  }
+
+  @Test
+  void byteSizesParseWithUnits() {
+    ByteSize size = new ByteSize();
+    assertThat(size.convert("1048576")).isEqualTo(1L << 20);
+    assertThat(size.convert("512KiB")).isEqualTo(512L << 10);
+    assertThat(size.convert("64MiB")).isEqualTo(64L << 20);
+    assertThat(size.convert("2g")).isEqualTo(2L << 30);
+    assertThatThrownBy(() -> size.convert("lots"))
+        .isInstanceOf(CommandLine.TypeConversionException.class)
+        .hasMessageContaining("64MiB");
+    assertThatThrownBy(() -> size.convert("0"))
+        .isInstanceOf(CommandLine.TypeConversionException.class);
+  }
+}
