@@ -6,6 +6,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -26,6 +27,13 @@ public final class MatmulBench {
 
   /** Name of the implementation the others are checked against. */
   public static final String REFERENCE = "ref";
+
+  /**
+   * Size of the untimed JIT warm-up products: past one k-block of VectorGemm and not a multiple of
+   * its tiles, so that C2 compiles every branch (accumulating, edge tiles) before timing starts
+   * instead of deoptimizing in the middle of a cell.
+   */
+  private static final int WARM_UP_N = 301;
 
   private MatmulBench() {}
 
@@ -171,11 +179,39 @@ public final class MatmulBench {
    */
   public static void run(Options options, List<Impl> impls, Output output) {
     List<Impl> ordered = referenceFirst(impls);
+    warmUp(options, ordered, output);
     for (int n : options.sizes()) {
       for (Dtype dtype : options.dtypes()) {
         MatmulOperands operands = MatmulOperands.random(dtype, n, options.seed());
         for (int threads : options.threads()) {
           runCell(new Cell(n, dtype, threads), operands, options, ordered, output);
+        }
+      }
+    }
+  }
+
+  /**
+   * Runs every implementation on a small product for one budget per dtype, untimed. Vector API code
+   * is some 100x slower until C2 has compiled it, and a cell's own warm-up (a third of its budget)
+   * is too short for that when the cell's n is small or the machine is busy.
+   */
+  private static void warmUp(Options options, List<Impl> impls, Output output) {
+    int n = Math.min(WARM_UP_N, Collections.max(options.sizes()));
+    long budgetNanos = options.budgetPerCell().toNanos();
+    for (Dtype dtype : options.dtypes()) {
+      MatmulOperands operands = MatmulOperands.random(dtype, n, options.seed());
+      for (Impl impl : impls) {
+        output.progress("matmul warming up %s %s ...".formatted(impl.name(), dtype.wireName()));
+        Gemm gemm = impl.factory().apply(1);
+        try {
+          long start = System.nanoTime();
+          do {
+            operands.multiply(gemm);
+          } while (System.nanoTime() - start < budgetNanos);
+        } catch (RuntimeException e) {
+          // Reported by the cells, which run it again.
+        } finally {
+          closeIfNeeded(gemm);
         }
       }
     }
