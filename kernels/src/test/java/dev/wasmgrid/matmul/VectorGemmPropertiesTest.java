@@ -9,8 +9,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Random shapes, operands and thread counts (split however small the product): {@link VectorGemm}
- * stays within {@link ErrorBound}. Cases come from a fixed seed, so a failure names a case that
- * reproduces.
+ * stays within {@link GemmAccuracy}'s bound. Cases come from a fixed seed, so a failure names a
+ * case that reproduces.
  */
 class VectorGemmPropertiesTest {
 
