@@ -28,6 +28,23 @@ public final class Main {
     // Helidon logs through java.util.logging; send it to the same place as ours.
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
-    System.exit(new CommandLine(new Main()).execute(args));
+    System.exit(
+        new CommandLine(new Main())
+            .setExecutionExceptionHandler(
+                (error, command, parsed) -> {
+                  // A failed command is reported in one line; the stack trace helps no user.
+                  System.err.println(
+                      "wasmgrid " + command.getCommandName() + ": " + describe(error));
+                  return 1;
+                })
+            .execute(args));
+  }
+
+  private static String describe(Throwable error) {
+    String message = error.getMessage();
+    if (error instanceof java.net.ConnectException) {
+      return "cannot connect" + (message == null ? "" : " (" + message + ")");
+    }
+    return message == null ? error.getClass().getSimpleName() : message;
   }
 }

@@ -29,7 +29,7 @@ final class ServerOptions {
   @Option(
       names = "--max-concurrent",
       defaultValue = "256",
-      description = "Requests served at once; more wait (default: ${DEFAULT-VALUE}).")
+      description = "Requests served at once; more get 503 (default: ${DEFAULT-VALUE}).")
   int maxConcurrent;
 
   @Option(names = "--threads", description = "Threads per multiplication (default: all cores).")

@@ -141,21 +141,34 @@ public final class GridServer implements AutoCloseable {
     write(res, Reply.json(status, json), null);
   }
 
+  /**
+   * Errors Helidon answers before routing: malformed HTTP, and 503 when {@code --max-concurrent}
+   * requests are already in service (Helidon rejects rather than queues).
+   */
   private static DirectHandler.TransportResponse directError(
       DirectHandler.TransportRequest request,
       DirectHandler.EventType event,
       Status status,
       io.helidon.http.ServerResponseHeaders headers,
       String message) {
-    String code =
-        event == DirectHandler.EventType.PAYLOAD_TOO_LARGE ? "body_too_large" : "bad_http";
-    Reply reply = ErrorBodies.plain(new ApiError(status.code(), code, "", message));
-    return DirectHandler.TransportResponse.builder()
-        .status(status)
-        .headers(headers)
-        .header(HeaderNames.CONTENT_TYPE, reply.contentType())
-        .entity(reply.body())
-        .build();
+    boolean overloaded = status.code() == Status.SERVICE_UNAVAILABLE_503.code();
+    String code = overloaded ? "overloaded" : status.code() == 413 ? "body_too_large" : "bad_http";
+    String text =
+        overloaded
+            ? "the server is serving its limit of concurrent requests (--max-concurrent);"
+                + " retry later"
+            : message == null ? status.reasonPhrase() : message;
+    Reply reply = ErrorBodies.plain(new ApiError(status.code(), code, "", text));
+    DirectHandler.TransportResponse.Builder response =
+        DirectHandler.TransportResponse.builder()
+            .status(status)
+            .headers(headers)
+            .header(HeaderNames.CONTENT_TYPE, reply.contentType())
+            .entity(reply.body());
+    if (overloaded) {
+      response.header(HeaderNames.RETRY_AFTER, "1");
+    }
+    return response.build();
   }
 
   /** The port the server listens on. */

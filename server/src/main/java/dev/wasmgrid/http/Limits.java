@@ -6,7 +6,8 @@ package dev.wasmgrid.http;
  * @param maxBodyBytes largest request body accepted (413 above it)
  * @param maxDimension largest number of rows or columns of any matrix, operand or result (413 above
  *     it), which also bounds the memory a result can take
- * @param maxConcurrentRequests requests served at once per listener; more wait in the queue
+ * @param maxConcurrentRequests requests served at once per listener; more get 503 {@code
+ *     overloaded}
  */
 public record Limits(long maxBodyBytes, int maxDimension, int maxConcurrentRequests) {
 
