@@ -52,6 +52,12 @@ final class MatmulCommand implements Callable<Integer> {
   long seed;
 
   @Option(
+      names = "--token",
+      defaultValue = "${env:WASMGRID_TOKEN}",
+      description = "Token for --server (default: the WASMGRID_TOKEN environment variable).")
+  String token;
+
+  @Option(
       names = "--threads",
       description = "Threads for a local multiplication (default: all cores).")
   Integer threads;
@@ -95,13 +101,15 @@ final class MatmulCommand implements Callable<Integer> {
 
   private Matrix remote(HttpClient http, Matrix a, Matrix b)
       throws IOException, InterruptedException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(server.resolve("/v1/matmul"))
+            .header("Content-Type", MatrixFrames.MEDIA_TYPE)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(MatrixFrames.encode(a, b)));
+    if (token != null && !token.isBlank()) {
+      request.header("Authorization", "Bearer " + token);
+    }
     HttpResponse<byte[]> response =
-        http.send(
-            HttpRequest.newBuilder(server.resolve("/v1/matmul"))
-                .header("Content-Type", MatrixFrames.MEDIA_TYPE)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(MatrixFrames.encode(a, b)))
-                .build(),
-            HttpResponse.BodyHandlers.ofByteArray());
+        http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
     if (response.statusCode() != 200) {
       throw new IOException(
           server

@@ -49,7 +49,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     Gemm gemm = workers.isEmpty() ? MatmulKernels.select(server.threads()) : null;
     CoordinatorNode node =
-        CoordinatorNode.start(server.host, port, server.limits(), workers, workerTimeout, gemm);
+        CoordinatorNode.start(server.settings(port), workers, workerTimeout, gemm);
     Serving.announce(
         "coordinator",
         server.host,

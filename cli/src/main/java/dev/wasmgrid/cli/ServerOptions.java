@@ -1,6 +1,8 @@
 package dev.wasmgrid.cli;
 
 import dev.wasmgrid.http.Limits;
+import dev.wasmgrid.http.ServerSettings;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /** Options shared by every command that runs a server. */
@@ -35,8 +37,21 @@ final class ServerOptions {
   @Option(names = "--threads", description = "Threads per multiplication (default: all cores).")
   Integer threads;
 
-  Limits limits() {
-    return new Limits(maxBody, maxDimension, maxConcurrent);
+  @Option(
+      names = "--token",
+      defaultValue = "${env:WASMGRID_TOKEN}",
+      description =
+          "Shared secret required as 'Authorization: Bearer <token>' on every route but the health"
+              + " probes, and sent to workers (default: the WASMGRID_TOKEN environment variable;"
+              + " prefer it, a flag shows in ps).")
+  String token;
+
+  ServerSettings settings(int port) {
+    return new ServerSettings(
+        host,
+        port,
+        new Limits(maxBody, maxDimension, maxConcurrent),
+        Optional.ofNullable(token).filter(t -> !t.isBlank()));
   }
 
   int threads() {

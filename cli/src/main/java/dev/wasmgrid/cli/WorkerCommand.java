@@ -26,7 +26,7 @@ final class WorkerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     Gemm gemm = MatmulKernels.select(server.threads());
-    WorkerNode node = WorkerNode.start(server.host, port, server.limits(), gemm);
+    WorkerNode node = WorkerNode.start(server.settings(port), gemm);
     Serving.announce("worker", server.host, node.port(), "matmul backend " + gemm.name());
     Serving.awaitShutdown(node);
     return 0;

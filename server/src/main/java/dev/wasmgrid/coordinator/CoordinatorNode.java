@@ -2,6 +2,7 @@ package dev.wasmgrid.coordinator;
 
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Limits;
+import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.Gemm;
 import dev.wasmgrid.worker.WorkerNode;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -28,17 +29,14 @@ public final class CoordinatorNode implements AutoCloseable {
   /**
    * Starts a coordinator.
    *
+   * @param settings where to listen, limits, and the token, which is also sent to the workers
    * @param workers base URLs of remote workers; empty for an in-process worker computing with
    *     {@code localGemm}
    * @param workerTimeout how long one call to a remote worker may take
    */
   public static CoordinatorNode start(
-      String host,
-      int port,
-      Limits limits,
-      List<URI> workers,
-      Duration workerTimeout,
-      Gemm localGemm) {
+      ServerSettings settings, List<URI> workers, Duration workerTimeout, Gemm localGemm) {
+    Limits limits = settings.limits();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     List<WorkerClient> clients = new ArrayList<>();
     if (workers.isEmpty()) {
@@ -51,14 +49,20 @@ public final class CoordinatorNode implements AutoCloseable {
               .connectTimeout(Duration.ofSeconds(5))
               .build();
       for (URI worker : workers) {
-        clients.add(new HttpWorkerClient(worker, http, workerTimeout));
+        clients.add(new HttpWorkerClient(worker, http, workerTimeout, settings.token()));
       }
     }
     WorkerPool pool = new WorkerPool(clients);
     GridServer server =
         GridServer.start(
             new GridServer.Config(
-                host, port, limits, new CoordinatorEndpoints(pool).routes(), registry, () -> true));
+                settings.host(),
+                settings.port(),
+                limits,
+                new CoordinatorEndpoints(pool).routes(),
+                registry,
+                () -> true,
+                settings.token()));
     return new CoordinatorNode(server, pool);
   }
 

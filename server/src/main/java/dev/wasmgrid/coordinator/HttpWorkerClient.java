@@ -7,19 +7,25 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Optional;
 
 /** A worker reached over HTTP at a base URL such as {@code http://127.0.0.1:8081}. */
 public final class HttpWorkerClient implements WorkerClient {
   private final URI base;
   private final HttpClient http;
   private final Duration timeout;
+  private final Optional<String> token;
 
-  /** A client sharing {@code http}; each call may take at most {@code timeout}. */
-  public HttpWorkerClient(URI base, HttpClient http, Duration timeout) {
+  /**
+   * A client sharing {@code http}; each call may take at most {@code timeout} and carries {@code
+   * token} as a Bearer token when present.
+   */
+  public HttpWorkerClient(URI base, HttpClient http, Duration timeout, Optional<String> token) {
     String text = base.toString();
     this.base = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
     this.http = http;
     this.timeout = timeout;
+    this.token = token;
   }
 
   @Override
@@ -36,6 +42,7 @@ public final class HttpWorkerClient implements WorkerClient {
     if (!contentType.isEmpty()) {
       request.header("Content-Type", contentType);
     }
+    token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
     try {
       HttpResponse<byte[]> response =
           http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 
@@ -27,16 +28,24 @@ public final class GridServer implements AutoCloseable {
     this.server = server;
   }
 
-  /** What a server needs to start. */
+  /**
+   * What a server needs to start.
+   *
+   * @param token required as a Bearer token on every route but the health probes; empty for none
+   */
   public record Config(
       String host,
       int port,
       Limits limits,
       Map<String, Endpoint> endpoints,
       PrometheusMeterRegistry registry,
-      BooleanSupplier ready) {
+      BooleanSupplier ready,
+      Optional<String> token) {
     public Config {
       endpoints = Map.copyOf(new LinkedHashMap<>(endpoints));
+      if (token.isPresent() && token.get().isBlank()) {
+        throw new IllegalArgumentException("the token must not be blank");
+      }
     }
   }
 
@@ -65,6 +74,7 @@ public final class GridServer implements AutoCloseable {
 
   private static void routing(HttpRouting.Builder r, Config config, Set<String> routes) {
     r.addFilter(new HttpMetrics(config.registry(), routes));
+    config.token().ifPresent(token -> r.addFilter(new TokenAuth(token, config.endpoints())));
     r.get("/health/live", (req, res) -> sendJson(res, 200, "{\"status\":\"UP\"}"));
     r.get(
         "/health/ready",

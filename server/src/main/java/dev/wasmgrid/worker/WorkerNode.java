@@ -2,6 +2,7 @@ package dev.wasmgrid.worker;
 
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Limits;
+import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.Gemm;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -15,14 +16,26 @@ public final class WorkerNode implements AutoCloseable {
     this.server = server;
   }
 
-  /** Starts a worker on {@code host:port} (port 0 picks a free one) computing with {@code gemm}. */
-  public static WorkerNode start(String host, int port, Limits limits, Gemm gemm) {
+  /** Starts a worker computing with {@code gemm}. */
+  public static WorkerNode start(ServerSettings settings, Gemm gemm) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    MatmulEndpoints endpoints = endpoints(gemm, limits, registry);
+    MatmulEndpoints endpoints = endpoints(gemm, settings.limits(), registry);
     GridServer server =
         GridServer.start(
-            new GridServer.Config(host, port, limits, endpoints.routes(), registry, () -> true));
+            new GridServer.Config(
+                settings.host(),
+                settings.port(),
+                settings.limits(),
+                endpoints.routes(),
+                registry,
+                () -> true,
+                settings.token()));
     return new WorkerNode(server);
+  }
+
+  /** Starts a worker without a token on {@code host:port} (port 0 picks a free one). */
+  public static WorkerNode start(String host, int port, Limits limits, Gemm gemm) {
+    return start(ServerSettings.open(host, port, limits), gemm);
   }
 
   /** The matmul routes of a worker, also used in-process by the embedded coordinator. */

@@ -3,6 +3,7 @@ package dev.wasmgrid.coordinator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wasmgrid.http.Limits;
+import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.worker.WorkerNode;
@@ -70,7 +71,10 @@ class CoordinatorTest {
 
   private static CoordinatorNode start(List<URI> workers) {
     return CoordinatorNode.start(
-        "127.0.0.1", 0, Limits.DEFAULTS, workers, Duration.ofSeconds(10), new ReferenceGemm(1));
+        ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
+        workers,
+        Duration.ofSeconds(10),
+        new ReferenceGemm(1));
   }
 
   /** A port nothing listens on: bound, read, released. */

@@ -1,0 +1,20 @@
+package dev.wasmgrid.http;
+
+import java.util.Optional;
+
+/**
+ * Where and how a node serves.
+ *
+ * @param host address to listen on
+ * @param port port to listen on; 0 picks a free one
+ * @param limits request limits
+ * @param token shared secret every route but the health probes requires as {@code Authorization:
+ *     Bearer <token>}, and that a coordinator sends to its workers; empty for none
+ */
+public record ServerSettings(String host, int port, Limits limits, Optional<String> token) {
+
+  /** Settings without a token. */
+  public static ServerSettings open(String host, int port, Limits limits) {
+    return new ServerSettings(host, port, limits, Optional.empty());
+  }
+}

@@ -1,0 +1,58 @@
+package dev.wasmgrid.http;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Requires {@code Authorization: Bearer <token>} on every route but the health probes, which
+ * orchestrators call without credentials. A missing or wrong token gets 401 in the route's own
+ * error format.
+ */
+final class TokenAuth implements Filter {
+  private static final Set<String> OPEN = Set.of("/health/live", "/health/ready");
+
+  private final byte[] expected;
+  private final Map<String, Endpoint> endpoints;
+
+  TokenAuth(String token, Map<String, Endpoint> endpoints) {
+    this.expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+    this.endpoints = endpoints;
+  }
+
+  @Override
+  public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+    String path = req.path().path();
+    if (OPEN.contains(path) || authorized(req)) {
+      chain.proceed();
+      return;
+    }
+    ApiError error =
+        new ApiError(
+            401,
+            "unauthorized",
+            "",
+            "this server requires 'Authorization: Bearer <token>' (--token or WASMGRID_TOKEN)");
+    Endpoint endpoint = endpoints.get(path);
+    Reply reply = endpoint == null ? ErrorBodies.plain(error) : endpoint.error(error);
+    res.status(Status.create(reply.status()));
+    res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
+    res.header(HeaderNames.CONTENT_TYPE, reply.contentType());
+    res.send(reply.body());
+  }
+
+  private boolean authorized(RoutingRequest req) {
+    return req.headers()
+        .first(HeaderNames.AUTHORIZATION)
+        // Constant-time comparison: response timing must not reveal how much of a guess matched.
+        .map(given -> MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8)))
+        .orElse(false);
+  }
+}
