@@ -1,5 +1,7 @@
 package dev.wasmgrid.matmul;
 
+import java.util.Arrays;
+
 /** A dense row-major matrix of one {@link Dtype}. */
 public sealed interface Matrix permits Matrix.F64, Matrix.F32 {
 
@@ -11,6 +13,19 @@ public sealed interface Matrix permits Matrix.F64, Matrix.F32 {
 
   /** Element (i, j) widened to double. */
   double get(int i, int j);
+
+  /** A copy of rows [from, to). */
+  Matrix rows(int from, int to);
+
+  /** A copy of columns [from, to). */
+  Matrix cols(int from, int to);
+
+  /**
+   * Copies {@code tile} into this matrix with its top-left corner at (row, col).
+   *
+   * @throws IllegalArgumentException if the dtypes differ or the tile does not fit
+   */
+  void put(int row, int col, Matrix tile);
 
   /** A double-precision matrix; it wraps its array without copying. */
   final class F64 implements Matrix {
@@ -53,6 +68,35 @@ public sealed interface Matrix permits Matrix.F64, Matrix.F32 {
     @Override
     public double get(int i, int j) {
       return data[i * cols + j];
+    }
+
+    @Override
+    public F64 rows(int from, int to) {
+      checkRange(from, to, rows, "rows");
+      return new F64(to - from, cols, Arrays.copyOfRange(data, from * cols, to * cols));
+    }
+
+    @Override
+    public F64 cols(int from, int to) {
+      checkRange(from, to, cols, "columns");
+      int width = to - from;
+      double[] out = new double[rows * width];
+      for (int i = 0; i < rows; i++) {
+        System.arraycopy(data, i * cols + from, out, i * width, width);
+      }
+      return new F64(rows, width, out);
+    }
+
+    @Override
+    public void put(int row, int col, Matrix tile) {
+      if (!(tile instanceof F64 t)) {
+        throw new IllegalArgumentException(
+            "tile is " + tile.dtype().wireName() + ", not " + dtype().wireName());
+      }
+      checkFits(this, row, col, t);
+      for (int i = 0; i < t.rows; i++) {
+        System.arraycopy(t.data, i * t.cols, data, (row + i) * cols + col, t.cols);
+      }
     }
 
     @Override
@@ -105,6 +149,35 @@ public sealed interface Matrix permits Matrix.F64, Matrix.F32 {
     }
 
     @Override
+    public F32 rows(int from, int to) {
+      checkRange(from, to, rows, "rows");
+      return new F32(to - from, cols, Arrays.copyOfRange(data, from * cols, to * cols));
+    }
+
+    @Override
+    public F32 cols(int from, int to) {
+      checkRange(from, to, cols, "columns");
+      int width = to - from;
+      float[] out = new float[rows * width];
+      for (int i = 0; i < rows; i++) {
+        System.arraycopy(data, i * cols + from, out, i * width, width);
+      }
+      return new F32(rows, width, out);
+    }
+
+    @Override
+    public void put(int row, int col, Matrix tile) {
+      if (!(tile instanceof F32 t)) {
+        throw new IllegalArgumentException(
+            "tile is " + tile.dtype().wireName() + ", not " + dtype().wireName());
+      }
+      checkFits(this, row, col, t);
+      for (int i = 0; i < t.rows; i++) {
+        System.arraycopy(t.data, i * t.cols, data, (row + i) * cols + col, t.cols);
+      }
+    }
+
+    @Override
     public String toString() {
       return "f32[" + rows + "x" + cols + "]";
     }
@@ -144,6 +217,34 @@ public sealed interface Matrix permits Matrix.F64, Matrix.F32 {
         yield c;
       }
     };
+  }
+
+  private static void checkRange(int from, int to, int size, String what) {
+    if (from < 0 || to < from || to > size) {
+      throw new IllegalArgumentException(
+          what + " [" + from + ", " + to + ") are outside [0, " + size + ")");
+    }
+  }
+
+  private static void checkFits(Matrix target, int row, int col, Matrix tile) {
+    if (row < 0
+        || col < 0
+        || row + tile.rows() > target.rows()
+        || col + tile.cols() > target.cols()) {
+      throw new IllegalArgumentException(
+          "a "
+              + tile.rows()
+              + "x"
+              + tile.cols()
+              + " tile at ("
+              + row
+              + ", "
+              + col
+              + ") does not fit "
+              + target.rows()
+              + "x"
+              + target.cols());
+    }
   }
 
   private static void checkShape(int rows, int cols, int length) {

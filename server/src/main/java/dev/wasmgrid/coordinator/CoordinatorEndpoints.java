@@ -3,18 +3,42 @@ package dev.wasmgrid.coordinator;
 import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.matmul.Matrix;
+import dev.wasmgrid.matmul.wire.MatmulRequest;
+import dev.wasmgrid.matmul.wire.MatrixFrames;
 import dev.wasmgrid.rpc.RpcEnvelope;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The coordinator's matmul routes. Each request goes whole to one worker (in-process or remote) and
- * the worker's answer is relayed unchanged, so {@code /rpc} bodies reach the worker byte for byte.
+ * The coordinator's matmul routes. JSON requests (small by design) go whole to one worker and the
+ * worker's answer is relayed unchanged, so {@code /rpc} bodies reach the worker byte for byte.
+ * Binary products large enough to pay for the split are cut into tiles over the remote workers
+ * ({@link ScatterGather}); smaller ones, and everything on the embedded worker, go whole.
  */
 public final class CoordinatorEndpoints {
-  private final WorkerPool pool;
+  private static final Logger LOG = LoggerFactory.getLogger(CoordinatorEndpoints.class);
 
-  public CoordinatorEndpoints(WorkerPool pool) {
+  /** Below this many flops a product goes whole to one worker: a split would cost more than win. */
+  static final double DISTRIBUTE_MIN_FLOPS = 2.0 * 384 * 384 * 384;
+
+  private static final int TILES_PER_WORKER = 2;
+
+  private final WorkerPool pool;
+  private final boolean remoteWorkers;
+  private final int maxDimension;
+
+  /**
+   * @param remoteWorkers whether the pool's workers are other processes, worth splitting over
+   * @param maxDimension the largest matrix side accepted (the coordinator decodes what it splits)
+   */
+  public CoordinatorEndpoints(WorkerPool pool, boolean remoteWorkers, int maxDimension) {
     this.pool = pool;
+    this.remoteWorkers = remoteWorkers;
+    this.maxDimension = maxDimension;
   }
 
   /** The routes, by path. */
@@ -33,6 +57,32 @@ public final class CoordinatorEndpoints {
           }
         },
         "/v1/matmul",
-        (contentType, body) -> pool.call("/v1/matmul", contentType, body));
+        this::matmul);
+  }
+
+  private Reply matmul(String contentType, byte[] body) {
+    if (!remoteWorkers
+        || !contentType.toLowerCase(Locale.ROOT).startsWith(MatrixFrames.MEDIA_TYPE)) {
+      return pool.call("/v1/matmul", contentType, body);
+    }
+    List<Matrix> ab = MatrixFrames.decode(body, maxDimension, "A", "B");
+    MatmulRequest request = new MatmulRequest(ab.get(0), ab.get(1));
+    if (request.flops() < DISTRIBUTE_MIN_FLOPS) {
+      return pool.call("/v1/matmul", contentType, body);
+    }
+    long start = System.nanoTime();
+    ScatterGather.Outcome outcome =
+        ScatterGather.multiply(request, pool.workers(), TILES_PER_WORKER);
+    LOG.info(
+        "matmul {}x{}x{} in {}x{} tiles over {} in {} ms, {} MB moved",
+        request.a().rows(),
+        request.a().cols(),
+        request.b().cols(),
+        outcome.plan().rowBands(),
+        outcome.plan().colBands(),
+        outcome.tiles(),
+        (System.nanoTime() - start) / 1_000_000,
+        (outcome.bytesSent() + outcome.bytesReceived()) / 1_000_000);
+    return new Reply(200, MatrixFrames.MEDIA_TYPE, MatrixFrames.encode(outcome.c()));
   }
 }

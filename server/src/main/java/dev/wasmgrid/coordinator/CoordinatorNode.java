@@ -59,7 +59,7 @@ public final class CoordinatorNode implements AutoCloseable {
                 settings.host(),
                 settings.port(),
                 limits,
-                new CoordinatorEndpoints(pool).routes(),
+                new CoordinatorEndpoints(pool, !workers.isEmpty(), limits.maxDimension()).routes(),
                 registry,
                 () -> true,
                 settings.token()));

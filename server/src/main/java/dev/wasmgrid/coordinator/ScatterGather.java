@@ -1,0 +1,176 @@
+package dev.wasmgrid.coordinator;
+
+import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.matmul.Dtype;
+import dev.wasmgrid.matmul.Matrix;
+import dev.wasmgrid.matmul.wire.MatmulRequest;
+import dev.wasmgrid.matmul.wire.MatrixFrames;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Computes one product on several workers: cuts C into a {@link BlockPlan}, ships each tile's A and
+ * B bands as binary frames, and places the answers. Each worker runs {@value #IN_FLIGHT_PER_WORKER}
+ * request loops pulling from one queue, so one tile uploads while another computes, and faster
+ * workers take more tiles. A tile whose worker fails, times out or answers with the wrong shape
+ * goes back on the queue for another worker; a worker that fails {@value #MAX_WORKER_FAILURES}
+ * times in a row takes no more tiles of this job. The result is complete and checked, or the job
+ * fails: never a partial matrix.
+ */
+public final class ScatterGather {
+  private static final Logger LOG = LoggerFactory.getLogger(ScatterGather.class);
+  private static final int IN_FLIGHT_PER_WORKER = 2;
+  private static final int MAX_WORKER_FAILURES = 2;
+  private static final long POLL_MILLIS = 50;
+
+  /** What a distributed product cost. */
+  public record Outcome(
+      Matrix c, BlockPlan plan, long bytesSent, long bytesReceived, Map<String, Integer> tiles) {}
+
+  private ScatterGather() {}
+
+  /**
+   * C = A·B on {@code workers}, in up to {@code tilesPerWorker} tiles each.
+   *
+   * @throws ApiError 503 {@code no_worker_available} when tiles remain but every worker failed
+   */
+  public static Outcome multiply(
+      MatmulRequest request, List<WorkerClient> workers, int tilesPerWorker) {
+    Matrix a = request.a();
+    Matrix b = request.b();
+    BlockPlan plan = BlockPlan.of(a.rows(), a.cols(), b.cols(), workers.size() * tilesPerWorker);
+    Job job = new Job(a, b, plan);
+    try (ExecutorService loops = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (WorkerClient worker : workers) {
+        AtomicInteger failures = new AtomicInteger();
+        for (int i = 0; i < IN_FLIGHT_PER_WORKER; i++) {
+          loops.execute(() -> job.serve(worker, failures));
+        }
+      }
+    }
+    if (job.remaining.get() > 0) {
+      throw new ApiError(
+          503,
+          "no_worker_available",
+          "",
+          job.remaining.get()
+              + " of "
+              + plan.blocks().size()
+              + " tiles could not be computed: every worker failed ("
+              + String.join("; ", job.failures)
+              + ")");
+    }
+    return new Outcome(
+        job.c, plan, job.bytesSent.get(), job.bytesReceived.get(), Map.copyOf(job.tiles));
+  }
+
+  /** The shared state of one product while its tiles are in flight. */
+  private static final class Job {
+    final Matrix a;
+    final Matrix b;
+    final Matrix c;
+    final LinkedBlockingQueue<BlockPlan.Block> queue;
+    final AtomicInteger remaining;
+    final AtomicLong bytesSent = new AtomicLong();
+    final AtomicLong bytesReceived = new AtomicLong();
+    final Map<String, Integer> tiles = new ConcurrentHashMap<>();
+    final List<String> failures = Collections.synchronizedList(new ArrayList<>());
+
+    Job(Matrix a, Matrix b, BlockPlan plan) {
+      this.a = a;
+      this.b = b;
+      this.c =
+          a.dtype() == Dtype.F64
+              ? Matrix.F64.zeros(a.rows(), b.cols())
+              : Matrix.F32.zeros(a.rows(), b.cols());
+      this.queue = new LinkedBlockingQueue<>(plan.blocks());
+      this.remaining = new AtomicInteger(plan.blocks().size());
+    }
+
+    /** One request loop of one worker; returns when all tiles are done or the worker gave up. */
+    void serve(WorkerClient worker, AtomicInteger failures) {
+      try {
+        while (remaining.get() > 0 && failures.get() < MAX_WORKER_FAILURES) {
+          // A tile may come back to the queue when another worker fails, so wait a little for it.
+          BlockPlan.Block block = queue.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+          if (block == null) {
+            continue;
+          }
+          if (compute(worker, block)) {
+            failures.set(0);
+          } else {
+            failures.incrementAndGet();
+            queue.add(block);
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    private boolean compute(WorkerClient worker, BlockPlan.Block block) {
+      byte[] body =
+          MatrixFrames.encode(
+              a.rows(block.row0(), block.row1()), b.cols(block.col0(), block.col1()));
+      bytesSent.addAndGet(body.length);
+      String problem;
+      try {
+        Reply reply = worker.call("/v1/matmul", MatrixFrames.MEDIA_TYPE, body);
+        bytesReceived.addAndGet(reply.body().length);
+        problem = place(block, reply);
+      } catch (IOException | RuntimeException e) {
+        problem = e.toString();
+      }
+      if (problem == null) {
+        tiles.merge(worker.name(), 1, Integer::sum);
+        remaining.decrementAndGet();
+        return true;
+      }
+      String failure = worker.name() + " failed tile " + block.index() + ": " + problem;
+      LOG.warn("{}; it goes back on the queue", failure);
+      failures.add(failure);
+      return false;
+    }
+
+    /** Places a worker's tile; returns what is wrong with the answer, or null when it fits. */
+    private String place(BlockPlan.Block block, Reply reply) {
+      if (reply.status() != 200 || !reply.contentType().startsWith(MatrixFrames.MEDIA_TYPE)) {
+        return "answered " + reply.status() + " " + abbreviate(reply.text());
+      }
+      Matrix tile = MatrixFrames.decode(reply.body(), Integer.MAX_VALUE, "C").getFirst();
+      if (tile.rows() != block.rows() || tile.cols() != block.cols() || tile.dtype() != c.dtype()) {
+        return "answered a "
+            + tile.rows()
+            + "x"
+            + tile.cols()
+            + " "
+            + tile.dtype().wireName()
+            + " tile for a "
+            + block.rows()
+            + "x"
+            + block.cols()
+            + " block";
+      }
+      // Tiles are disjoint, and closing the loops' executor publishes C to the caller.
+      c.put(block.row0(), block.col0(), tile);
+      return null;
+    }
+
+    private static String abbreviate(String text) {
+      return text.length() <= 200 ? text : text.substring(0, 200) + "...";
+    }
+  }
+}

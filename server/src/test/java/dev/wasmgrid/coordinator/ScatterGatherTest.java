@@ -1,0 +1,140 @@
+package dev.wasmgrid.coordinator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.http.Limits;
+import dev.wasmgrid.http.ServerSettings;
+import dev.wasmgrid.matmul.Dtype;
+import dev.wasmgrid.matmul.Matrix;
+import dev.wasmgrid.matmul.RandomMatrices;
+import dev.wasmgrid.matmul.ReferenceGemm;
+import dev.wasmgrid.matmul.wire.MatmulRequest;
+import dev.wasmgrid.matmul.wire.MatrixFrames;
+import dev.wasmgrid.testing.Http;
+import dev.wasmgrid.worker.WorkerNode;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Distributed products over real HTTP workers. Workers compute with {@link ReferenceGemm}, which
+ * sums every element in the same order whatever the tile, so the gathered C must equal the
+ * reference's bit for bit.
+ */
+class ScatterGatherTest {
+  final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @Test
+  void tilesOverTwoWorkersGiveTheExactProduct() {
+    try (WorkerNode w1 = worker(Limits.DEFAULTS);
+        WorkerNode w2 = worker(Limits.DEFAULTS)) {
+      for (Dtype dtype : Dtype.values()) {
+        MatmulRequest request = request(dtype, 301, 257, 389);
+        ScatterGather.Outcome outcome =
+            ScatterGather.multiply(request, List.of(client(w1), client(w2)), 2);
+        assertExact(request, outcome.c());
+        assertThat(outcome.tiles().values().stream().mapToInt(Integer::intValue).sum())
+            .isEqualTo(outcome.plan().blocks().size());
+        assertThat(outcome.bytesSent()).isPositive();
+      }
+    }
+  }
+
+  @Test
+  void failingWorkersTilesMoveToTheOthers() throws IOException {
+    // One worker is gone and one refuses every tile (its --max-dim is too small): all tiles
+    // must land on the healthy one, and C must still be exact.
+    try (WorkerNode healthy = worker(Limits.DEFAULTS);
+        WorkerNode strict = worker(new Limits(1 << 20, 16, 16))) {
+      MatmulRequest request = request(Dtype.F64, 400, 200, 400);
+      WorkerClient gone = client(URI.create("http://127.0.0.1:" + freePort()));
+      ScatterGather.Outcome outcome =
+          ScatterGather.multiply(request, List.of(gone, client(strict), client(healthy)), 2);
+      assertExact(request, outcome.c());
+      assertThat(outcome.tiles()).containsOnlyKeys(client(healthy).name());
+    }
+  }
+
+  @Test
+  void noCapacityLeftIsA503NeverAPartialMatrix() throws IOException {
+    try (WorkerNode strict = worker(new Limits(1 << 20, 16, 16))) {
+      MatmulRequest request = request(Dtype.F64, 200, 100, 200);
+      WorkerClient gone = client(URI.create("http://127.0.0.1:" + freePort()));
+      assertThatThrownBy(() -> ScatterGather.multiply(request, List.of(gone, client(strict)), 2))
+          .isInstanceOf(ApiError.class)
+          .hasMessageContaining("tiles could not be computed")
+          .extracting(e -> ((ApiError) e).status())
+          .isEqualTo(503);
+    }
+  }
+
+  @Test
+  void coordinatorSplitsLargeBinaryProductsOverItsWorkers() {
+    try (WorkerNode w1 = worker(Limits.DEFAULTS);
+        WorkerNode w2 = worker(Limits.DEFAULTS);
+        CoordinatorNode coordinator =
+            CoordinatorNode.start(
+                ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
+                List.of(uri(w1), uri(w2)),
+                Duration.ofSeconds(30),
+                new ReferenceGemm(1))) {
+      MatmulRequest request = request(Dtype.F64, 400, 400, 400);
+      HttpResponse<byte[]> response =
+          new Http(coordinator.port())
+              .post(
+                  "/v1/matmul",
+                  MatrixFrames.MEDIA_TYPE,
+                  MatrixFrames.encode(request.a(), request.b()));
+      assertThat(response.statusCode()).as(Http.text(response)).isEqualTo(200);
+      assertExact(request, MatrixFrames.decode(response.body(), 1024, "C").getFirst());
+      for (WorkerNode w : List.of(w1, w2)) {
+        assertThat(Http.text(new Http(w.port()).get("/metrics")))
+            .as("every worker computed tiles")
+            .containsPattern(
+                "wasmgrid_http_requests_seconds_count\\{method=\"POST\",route=\"/v1/matmul\",status=\"200\"} [1-9]");
+      }
+    }
+  }
+
+  private static void assertExact(MatmulRequest request, Matrix c) {
+    Matrix expected = Matrix.multiply(new ReferenceGemm(1), request.a(), request.b());
+    switch (expected) {
+      case Matrix.F64 e -> assertThat(((Matrix.F64) c).data()).containsExactly(e.data());
+      case Matrix.F32 e -> assertThat(((Matrix.F32) c).data()).containsExactly(e.data());
+    }
+  }
+
+  private static MatmulRequest request(Dtype dtype, int m, int k, int n) {
+    return new MatmulRequest(RandomMatrices.of(dtype, m, k, 1), RandomMatrices.of(dtype, k, n, 2));
+  }
+
+  private static WorkerNode worker(Limits limits) {
+    return WorkerNode.start("127.0.0.1", 0, limits, new ReferenceGemm(1));
+  }
+
+  private static URI uri(WorkerNode worker) {
+    return URI.create("http://127.0.0.1:" + worker.port());
+  }
+
+  private WorkerClient client(WorkerNode worker) {
+    return client(uri(worker));
+  }
+
+  private WorkerClient client(URI uri) {
+    return new HttpWorkerClient(uri, http, Duration.ofSeconds(30), Optional.empty());
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
