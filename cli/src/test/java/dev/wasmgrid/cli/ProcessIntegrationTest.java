@@ -1,7 +1,13 @@
 package dev.wasmgrid.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
+import dev.wasmgrid.matmul.Dtype;
+import dev.wasmgrid.matmul.Matrix;
+import dev.wasmgrid.matmul.RandomMatrices;
+import dev.wasmgrid.matmul.ReferenceGemm;
+import dev.wasmgrid.matmul.wire.MatrixFrames;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -82,11 +88,70 @@ class ProcessIntegrationTest {
   }
 
   @Test
+  void hungAndKilledWorkersLoseNoTiles() throws Exception {
+    int killed = start("worker", "--host", "127.0.0.1", "--port", "0", "--threads", "1");
+    Process killedProcess = processes.getLast();
+    int hung = start("worker", "--host", "127.0.0.1", "--port", "0", "--threads", "1");
+    Process hungProcess = processes.getLast();
+    int healthy = start("worker", "--host", "127.0.0.1", "--port", "0", "--threads", "1");
+    int coordinator =
+        start(
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--worker-timeout",
+            "PT3S",
+            "--workers",
+            "http://127.0.0.1:"
+                + killed
+                + ",http://127.0.0.1:"
+                + hung
+                + ",http://127.0.0.1:"
+                + healthy);
+    // The hung worker still accepts connections (the kernel does that) but never answers.
+    signal("STOP", hungProcess);
+    try {
+      Matrix a = RandomMatrices.of(Dtype.F64, 600, 500, 7);
+      Matrix b = RandomMatrices.of(Dtype.F64, 500, 650, 8);
+      CompletableFuture<HttpResponse<byte[]>> answer =
+          http.sendAsync(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + coordinator + "/v1/matmul"))
+                  .timeout(Duration.ofSeconds(60))
+                  .header("Content-Type", MatrixFrames.MEDIA_TYPE)
+                  .POST(HttpRequest.BodyPublishers.ofByteArray(MatrixFrames.encode(a, b)))
+                  .build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      killedProcess.destroyForcibly();
+      HttpResponse<byte[]> response = answer.get(60, TimeUnit.SECONDS);
+      assertThat(response.statusCode()).isEqualTo(200);
+      Matrix.F64 c = (Matrix.F64) MatrixFrames.decode(response.body(), 1000, "C").getFirst();
+      Matrix.F64 expected = (Matrix.F64) Matrix.multiply(new ReferenceGemm(2), a, b);
+      for (int i = 0; i < expected.data().length; i++) {
+        // Workers may compute with BLAS or the Vector API: equal within rounding, not bitwise.
+        assertThat(c.data()[i]).isCloseTo(expected.data()[i], within(1e-10));
+      }
+      assertThat(get(healthy, "/metrics").body())
+          .containsPattern(
+              "wasmgrid_http_requests_seconds_count\\{method=\"POST\",route=\"/v1/matmul\",status=\"200\"} [1-9]");
+    } finally {
+      signal("CONT", hungProcess);
+    }
+  }
+
+  @Test
   void serveWithNoFlagsComputesInProcess() throws Exception {
     int coordinator = start("serve", "--host", "127.0.0.1", "--port", "0");
     HttpResponse<String> answer = post(coordinator, "/rpc", SEED);
     assertThat(answer.statusCode()).isEqualTo(200);
     assertThat(answer.body()).contains("[[19,22],[43,50]]");
+  }
+
+  private static void signal(String name, Process process) throws Exception {
+    Process kill =
+        new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+    assertThat(kill.waitFor()).isZero();
   }
 
   /** Starts {@code wasmgrid args...} as a JVM and returns the port it announces. */
