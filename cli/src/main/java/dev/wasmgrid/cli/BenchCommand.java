@@ -7,5 +7,5 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Run a benchmark: a table, or JSON lines with --json.",
-    subcommands = {MatmulBenchCommand.class})
+    subcommands = {MatmulBenchCommand.class, DistributedBenchCommand.class, RpcBenchCommand.class})
 final class BenchCommand {}

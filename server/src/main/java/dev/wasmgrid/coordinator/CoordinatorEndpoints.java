@@ -25,7 +25,8 @@ public final class CoordinatorEndpoints {
   /** Below this many flops a product goes whole to one worker: a split would cost more than win. */
   static final double DISTRIBUTE_MIN_FLOPS = 2.0 * 384 * 384 * 384;
 
-  private static final int TILES_PER_WORKER = 2;
+  /** Tiles per worker: two in flight, so one uploads while the other computes. */
+  public static final int TILES_PER_WORKER = 2;
 
   private final WorkerPool pool;
   private final boolean remoteWorkers;

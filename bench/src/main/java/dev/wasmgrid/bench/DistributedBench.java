@@ -1,0 +1,171 @@
+package dev.wasmgrid.bench;
+
+import dev.wasmgrid.coordinator.BlockPlan;
+import dev.wasmgrid.coordinator.CoordinatorEndpoints;
+import dev.wasmgrid.matmul.Dtype;
+import dev.wasmgrid.matmul.Gemm;
+import dev.wasmgrid.matmul.Matrix;
+import dev.wasmgrid.matmul.RandomMatrices;
+import dev.wasmgrid.matmul.wire.MatrixFrames;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Local vs distributed f64 products in one run: the local fast kernel on all cores (workers = 0),
+ * then a coordinator process splitting over 1, 2, ... worker processes on loopback, all on the same
+ * cores, so efficiency (distributed GFLOP/s over local) measures the protocol's overhead. Every
+ * distributed C is checked against the local one.
+ */
+public final class DistributedBench {
+  private static final String BENCH = "distributed";
+
+  /**
+   * What to measure.
+   *
+   * @param sizes n of the n×n×n products
+   * @param workerCounts 0 for local, else the number of worker processes
+   */
+  public record Options(List<Integer> sizes, List<Integer> workerCounts, long seed) {
+    public Options {
+      sizes = List.copyOf(sizes);
+      workerCounts = List.copyOf(workerCounts);
+    }
+  }
+
+  private DistributedBench() {}
+
+  /**
+   * Runs the scenario.
+   *
+   * @param local the kernel for workers = 0 (the one a worker would choose)
+   * @param launcher how to start a wasmgrid node process (see {@link LocalCluster#sameJvm})
+   */
+  public static void run(Options options, Gemm local, List<String> launcher, BenchReport report)
+      throws IOException, InterruptedException {
+    Map<Integer, Double> localGflops = new HashMap<>();
+    Map<Integer, Matrix> localC = new HashMap<>();
+    for (int n : options.sizes()) {
+      Matrix a = RandomMatrices.of(Dtype.F64, n, n, options.seed());
+      Matrix b = RandomMatrices.of(Dtype.F64, n, n, options.seed() + 1);
+      report.progress("distributed n=" + n + " local ...");
+      Matrix.multiply(local, a, b);
+      long start = System.nanoTime();
+      localC.put(n, Matrix.multiply(local, a, b));
+      double seconds = (System.nanoTime() - start) / 1e9;
+      localGflops.put(n, flops(n) / seconds / 1e9);
+      if (options.workerCounts().contains(0)) {
+        emit(report, n, 0, seconds, 0, 1.0);
+      }
+    }
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    for (int workers : options.workerCounts()) {
+      if (workers == 0) {
+        continue;
+      }
+      try (LocalCluster cluster = new LocalCluster(launcher)) {
+        report.progress("distributed: starting " + workers + " worker processes ...");
+        List<String> urls = new ArrayList<>();
+        for (int i = 0; i < workers; i++) {
+          urls.add(cluster.start(nodeArgs("worker")).url());
+        }
+        List<String> serve = new ArrayList<>(List.of(nodeArgs("serve")));
+        serve.addAll(List.of("--worker-timeout", "PT10M", "--workers", String.join(",", urls)));
+        URI coordinator = URI.create(cluster.start(serve.toArray(String[]::new)).url());
+        for (int n : options.sizes()) {
+          report.progress("distributed n=" + n + " workers=" + workers + " ...");
+          byte[] body =
+              MatrixFrames.encode(
+                  RandomMatrices.of(Dtype.F64, n, n, options.seed()),
+                  RandomMatrices.of(Dtype.F64, n, n, options.seed() + 1));
+          post(http, coordinator, body); // warm-up: JIT, connections, buffers
+          long start = System.nanoTime();
+          Matrix c = post(http, coordinator, body);
+          double seconds = (System.nanoTime() - start) / 1e9;
+          check(c, localC.get(n), n);
+          long bytes =
+              body.length
+                  + MatrixFrames.HEADER_BYTES
+                  + 8L * n * n
+                  + BlockPlan.of(n, n, n, workers * CoordinatorEndpoints.TILES_PER_WORKER)
+                      .bytesMoved(8);
+          emit(report, n, workers, seconds, bytes, flops(n) / seconds / 1e9 / localGflops.get(n));
+        }
+      }
+    }
+  }
+
+  private static String[] nodeArgs(String role) {
+    // Room for two 4096² f64 operands plus headers in one body.
+    return new String[] {
+      role, "--host", "127.0.0.1", "--port", "0", "--max-body", "1GiB", "--max-dim", "8192"
+    };
+  }
+
+  private static void emit(
+      BenchReport report, int n, int workers, double seconds, long bytes, double efficiency) {
+    Map<String, Object> params = new LinkedHashMap<>();
+    params.put("n", n);
+    params.put("workers", workers);
+    report.metric(BENCH, params, "gflops", flops(n) / seconds / 1e9, "GFLOP/s");
+    report.metric(BENCH, params, "seconds", seconds, "s");
+    report.metric(BENCH, params, "bytes_moved", (double) bytes, "B");
+    report.metric(BENCH, params, "efficiency", efficiency, "x");
+  }
+
+  private static Matrix post(HttpClient http, URI coordinator, byte[] body)
+      throws IOException, InterruptedException {
+    HttpResponse<byte[]> response =
+        http.send(
+            HttpRequest.newBuilder(coordinator.resolve("/v1/matmul"))
+                .timeout(Duration.ofMinutes(10))
+                .header("Content-Type", MatrixFrames.MEDIA_TYPE)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    if (response.statusCode() != 200) {
+      throw new IOException(
+          "coordinator answered "
+              + response.statusCode()
+              + ": "
+              + new String(response.body(), StandardCharsets.UTF_8));
+    }
+    return MatrixFrames.decode(response.body(), Integer.MAX_VALUE, "C").getFirst();
+  }
+
+  /**
+   * Checks C against the local product within the rounding bound: operands lie in [-1, 1), so
+   * (|A|·|B|)_ij ≤ n and two summation orders differ by at most 2·n·u·n.
+   */
+  private static void check(Matrix c, Matrix expected, int n) {
+    double bound = 2.0 * n * Dtype.F64.unitRoundoff() * n;
+    double[] got = ((Matrix.F64) c).data();
+    double[] want = ((Matrix.F64) expected).data();
+    for (int i = 0; i < want.length; i++) {
+      if (!(Math.abs(got[i] - want[i]) <= bound)) {
+        throw new IllegalStateException(
+            "distributed C["
+                + i / n
+                + "]["
+                + i % n
+                + "] = "
+                + got[i]
+                + " but local gives "
+                + want[i]);
+      }
+    }
+  }
+
+  private static double flops(int n) {
+    return 2.0 * n * n * n;
+  }
+}

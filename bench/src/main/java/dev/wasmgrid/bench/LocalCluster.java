@@ -1,0 +1,108 @@
+package dev.wasmgrid.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * wasmgrid nodes as separate processes on loopback, for benchmarks and tests: each is started with
+ * a launcher command (java, its flags, class path and main class) plus the node's arguments, and
+ * its port is read from the line it announces. Closing stops them all.
+ */
+public final class LocalCluster implements AutoCloseable {
+  private static final Pattern LISTENING = Pattern.compile("listening on http://[^:]+:(\\d+)");
+
+  private final List<String> launcher;
+  private final List<Node> nodes = new ArrayList<>();
+
+  /** A started node. */
+  public record Node(Process process, int port) {
+    /** Its base URL on loopback. */
+    public String url() {
+      return "http://127.0.0.1:" + port;
+    }
+  }
+
+  /** A cluster whose nodes run {@code launcher} followed by their arguments. */
+  public LocalCluster(List<String> launcher) {
+    this.launcher = List.copyOf(launcher);
+  }
+
+  /** The launcher for this JVM's own class path and the given main class. */
+  public static List<String> sameJvm(String mainClass) {
+    return List.of(
+        ProcessHandle.current().info().command().orElse("java"),
+        "--add-modules=jdk.incubator.vector",
+        "--enable-native-access=ALL-UNNAMED",
+        "-cp",
+        System.getProperty("java.class.path"),
+        mainClass);
+  }
+
+  /**
+   * Starts a node, e.g. {@code start("worker", "--port", "0")}, and waits up to a minute for it to
+   * listen.
+   *
+   * @throws IOException if it cannot start or exits before listening
+   */
+  public Node start(String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(launcher);
+    command.addAll(List.of(args));
+    Process process =
+        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    CompletableFuture<Integer> port =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                for (String line = out.readLine(); line != null; line = out.readLine()) {
+                  Matcher m = LISTENING.matcher(line);
+                  if (m.find()) {
+                    // Keep draining, so that a node printing more can never block on a full pipe.
+                    Thread.ofVirtual().start(() -> out.lines().forEach(ignored -> {}));
+                    return Integer.parseInt(m.group(1));
+                  }
+                }
+              } catch (IOException e) {
+                throw new IllegalStateException(e);
+              }
+              throw new IllegalStateException(args[0] + " exited before listening");
+            });
+    try {
+      Node node = new Node(process, port.get(60, TimeUnit.SECONDS));
+      nodes.add(node);
+      return node;
+    } catch (ExecutionException | TimeoutException e) {
+      process.destroyForcibly();
+      throw new IOException("wasmgrid " + String.join(" ", args) + " did not start: " + e, e);
+    }
+  }
+
+  /** Stops every node: a graceful stop first, then a forced one after 20 s. */
+  @Override
+  public void close() {
+    for (Node node : nodes) {
+      node.process().destroy();
+    }
+    for (Node node : nodes) {
+      try {
+        if (!node.process().waitFor(20, TimeUnit.SECONDS)) {
+          node.process().destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        node.process().destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
