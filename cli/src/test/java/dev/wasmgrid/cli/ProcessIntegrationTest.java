@@ -3,14 +3,12 @@ package dev.wasmgrid.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.wasmgrid.bench.LocalCluster;
 import dev.wasmgrid.matmul.Dtype;
 import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.RandomMatrices;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.matmul.wire.MatrixFrames;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,8 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -33,19 +29,14 @@ import org.junit.jupiter.api.Test;
 class ProcessIntegrationTest {
   static final String SEED =
       "{\"meta\":[{\"name\":\"method\",\"value\":\"multiply\"}],\"content\":\"{\\\"A\\\":\\\"[[1,2],[3,4]]\\\",\\\"B\\\":\\\"[[5,6],[7,8]]\\\"}\"}";
-  static final Pattern LISTENING = Pattern.compile("listening on http://[^:]+:(\\d+)");
 
+  final LocalCluster cluster = new LocalCluster(LocalCluster.sameJvm(Main.class.getName()));
   final List<Process> processes = new ArrayList<>();
   final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @AfterEach
-  void stopAll() throws InterruptedException {
-    for (Process p : processes) {
-      p.destroy();
-      if (!p.waitFor(20, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-      }
-    }
+  void stopAll() {
+    cluster.close();
   }
 
   @Test
@@ -156,35 +147,9 @@ class ProcessIntegrationTest {
 
   /** Starts {@code wasmgrid args...} as a JVM and returns the port it announces. */
   private int start(String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElseThrow());
-    command.add("--add-modules=jdk.incubator.vector");
-    command.add("--enable-native-access=ALL-UNNAMED");
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(Main.class.getName());
-    command.addAll(List.of(args));
-    Process process =
-        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    processes.add(process);
-    BufferedReader out =
-        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    CompletableFuture<Integer> port =
-        CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                for (String line = out.readLine(); line != null; line = out.readLine()) {
-                  Matcher m = LISTENING.matcher(line);
-                  if (m.find()) {
-                    return Integer.parseInt(m.group(1));
-                  }
-                }
-              } catch (IOException e) {
-                throw new IllegalStateException(e);
-              }
-              throw new IllegalStateException(args[0] + " exited before listening");
-            });
-    return port.get(60, TimeUnit.SECONDS);
+    LocalCluster.Node node = cluster.start(args);
+    processes.add(node.process());
+    return node.port();
   }
 
   private HttpResponse<String> post(int port, String path, String body) throws Exception {

@@ -7,6 +7,8 @@ import io.helidon.webserver.http.RoutingResponse;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -29,19 +31,29 @@ final class HttpMetrics implements Filter {
   public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
     long start = System.nanoTime();
     inFlight.incrementAndGet();
+    AtomicBoolean recorded = new AtomicBoolean();
+    // Recorded just before the response goes out, so a client that has its answer can already
+    // see its request counted (a scrape right after a call must not race the bookkeeping).
+    Runnable record =
+        () -> {
+          if (recorded.compareAndSet(false, true)) {
+            inFlight.decrementAndGet();
+            String path = req.path().path();
+            Timer.builder("wasmgrid.http.requests")
+                .description("HTTP requests by route, method and status")
+                .tag("route", routes.contains(path) ? path : "other")
+                .tag("method", req.prologue().method().text())
+                .tag("status", Integer.toString(res.status().code()))
+                .publishPercentileHistogram()
+                .register(registry)
+                .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+          }
+        };
+    res.beforeSend(record);
     try {
       chain.proceed();
     } finally {
-      inFlight.decrementAndGet();
-      String path = req.path().path();
-      Timer.builder("wasmgrid.http.requests")
-          .description("HTTP requests by route, method and status")
-          .tag("route", routes.contains(path) ? path : "other")
-          .tag("method", req.prologue().method().text())
-          .tag("status", Integer.toString(res.status().code()))
-          .publishPercentileHistogram()
-          .register(registry)
-          .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+      record.run(); // for a response that was never sent
     }
   }
 }

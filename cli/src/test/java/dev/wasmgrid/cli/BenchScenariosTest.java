@@ -1,0 +1,90 @@
+package dev.wasmgrid.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wasmgrid.bench.BenchReport;
+import dev.wasmgrid.bench.DistributedBench;
+import dev.wasmgrid.bench.LocalCluster;
+import dev.wasmgrid.bench.RpcBench;
+import dev.wasmgrid.matmul.VectorGemm;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The process benchmarks, run small, print the JSON lines their names promise. */
+class BenchScenariosTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  @Test
+  void rpcBenchPrintsLatencyAndThroughputPerPath() throws Exception {
+    List<JsonNode> lines =
+        capture(
+            report ->
+                RpcBench.run(
+                    new RpcBench.Options(50, 2, Duration.ofMillis(500)),
+                    LocalCluster.sameJvm(Main.class.getName()),
+                    report));
+    for (String path : List.of("direct", "coordinator")) {
+      for (String metric : List.of("p50_ms", "p99_ms", "rps")) {
+        assertThat(lines)
+            .anySatisfy(
+                l -> {
+                  assertThat(l.get("bench").asText()).isEqualTo("rpc");
+                  assertThat(l.get("params").get("path").asText()).isEqualTo(path);
+                  assertThat(l.get("metric").asText()).isEqualTo(metric);
+                  assertThat(l.get("value").asDouble()).isPositive();
+                });
+      }
+    }
+  }
+
+  @Test
+  void distributedBenchComparesLocalWithWorkerProcesses() throws Exception {
+    List<JsonNode> lines =
+        capture(
+            report ->
+                DistributedBench.run(
+                    new DistributedBench.Options(List.of(400), List.of(0, 1), 3),
+                    new VectorGemm(1),
+                    LocalCluster.sameJvm(Main.class.getName()),
+                    report));
+    for (int workers : List.of(0, 1)) {
+      for (String metric : List.of("gflops", "efficiency", "bytes_moved", "seconds")) {
+        assertThat(lines)
+            .anySatisfy(
+                l -> {
+                  assertThat(l.get("bench").asText()).isEqualTo("distributed");
+                  assertThat(l.get("params").get("n").asInt()).isEqualTo(400);
+                  assertThat(l.get("params").get("workers").asInt()).isEqualTo(workers);
+                  assertThat(l.get("metric").asText()).isEqualTo(metric);
+                });
+      }
+    }
+    assertThat(lines)
+        .filteredOn(l -> l.get("params").get("workers").asInt() == 1)
+        .filteredOn(l -> l.get("metric").asText().equals("bytes_moved"))
+        .singleElement()
+        .satisfies(l -> assertThat(l.get("value").asDouble()).isGreaterThan(3 * 400 * 400 * 8));
+  }
+
+  private interface Scenario {
+    void run(BenchReport report) throws Exception;
+  }
+
+  private static List<JsonNode> capture(Scenario scenario) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    scenario.run(
+        BenchReport.jsonLines(new PrintStream(out, true, StandardCharsets.UTF_8), System.err));
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : out.toString(StandardCharsets.UTF_8).lines().toList()) {
+      lines.add(JSON.readTree(line));
+    }
+    return lines;
+  }
+}
