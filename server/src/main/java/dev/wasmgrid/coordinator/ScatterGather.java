@@ -11,7 +11,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -35,6 +37,7 @@ public final class ScatterGather {
   private static final int IN_FLIGHT_PER_WORKER = 2;
   private static final int MAX_WORKER_FAILURES = 2;
   private static final long POLL_MILLIS = 50;
+  private static final int STRAGGLER_FACTOR = 3;
 
   /** What a distributed product cost. */
   public record Outcome(
@@ -52,14 +55,22 @@ public final class ScatterGather {
     Matrix a = request.a();
     Matrix b = request.b();
     BlockPlan plan = BlockPlan.of(a.rows(), a.cols(), b.cols(), workers.size() * tilesPerWorker);
-    Job job = new Job(a, b, plan);
-    try (ExecutorService loops = Executors.newVirtualThreadPerTaskExecutor()) {
+    Job job = new Job(a, b, plan, workers.size() * IN_FLIGHT_PER_WORKER);
+    ExecutorService loops = Executors.newVirtualThreadPerTaskExecutor();
+    try {
       for (WorkerClient worker : workers) {
         AtomicInteger failures = new AtomicInteger();
         for (int i = 0; i < IN_FLIGHT_PER_WORKER; i++) {
           loops.execute(() -> job.serve(worker, failures));
         }
       }
+      job.finished.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiError(503, "interrupted", "", "the product was interrupted");
+    } finally {
+      // Calls still running are stragglers whose tiles are done elsewhere: abandon them.
+      loops.shutdownNow();
     }
     if (job.remaining.get() > 0) {
       throw new ApiError(
@@ -88,8 +99,20 @@ public final class ScatterGather {
     final AtomicLong bytesReceived = new AtomicLong();
     final Map<String, Integer> tiles = new ConcurrentHashMap<>();
     final List<String> failures = Collections.synchronizedList(new ArrayList<>());
+    final Set<Integer> done = ConcurrentHashMap.newKeySet();
+    final Map<Integer, Long> startedAt = new ConcurrentHashMap<>();
+    final Set<Integer> speculated = ConcurrentHashMap.newKeySet();
+    final AtomicLong completedNanos = new AtomicLong();
+    final AtomicInteger completed = new AtomicInteger();
+    final Map<Integer, BlockPlan.Block> blocks = new ConcurrentHashMap<>();
 
-    Job(Matrix a, Matrix b, BlockPlan plan) {
+    /** Opens when every tile is placed, or when every loop has given up. */
+    final CountDownLatch finished = new CountDownLatch(1);
+
+    final AtomicInteger liveLoops;
+
+    Job(Matrix a, Matrix b, BlockPlan plan, int loops) {
+      this.liveLoops = new AtomicInteger(loops);
       this.a = a;
       this.b = b;
       this.c =
@@ -98,6 +121,7 @@ public final class ScatterGather {
               : Matrix.F32.zeros(a.rows(), b.cols());
       this.queue = new LinkedBlockingQueue<>(plan.blocks());
       this.remaining = new AtomicInteger(plan.blocks().size());
+      plan.blocks().forEach(block -> blocks.put(block.index(), block));
     }
 
     /** One request loop of one worker; returns when all tiles are done or the worker gave up. */
@@ -107,18 +131,47 @@ public final class ScatterGather {
           // A tile may come back to the queue when another worker fails, so wait a little for it.
           BlockPlan.Block block = queue.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
           if (block == null) {
-            continue;
+            block = straggler();
+            if (block == null) {
+              continue;
+            }
           }
           if (compute(worker, block)) {
             failures.set(0);
           } else {
             failures.incrementAndGet();
-            queue.add(block);
+            if (!done.contains(block.index())) {
+              queue.add(block);
+            }
           }
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      } finally {
+        if (liveLoops.decrementAndGet() == 0) {
+          finished.countDown();
+        }
       }
+    }
+
+    /**
+     * With nothing queued, an idle loop re-runs the oldest tile still in flight after more than
+     * {@value #STRAGGLER_FACTOR} times the mean tile time (once per tile): the first answer wins,
+     * so one slow worker cannot hold the whole product back.
+     */
+    private BlockPlan.Block straggler() {
+      int finished = completed.get();
+      if (finished == 0) {
+        return null;
+      }
+      long threshold = STRAGGLER_FACTOR * (completedNanos.get() / finished);
+      long now = System.nanoTime();
+      return startedAt.entrySet().stream()
+          .filter(e -> !done.contains(e.getKey()) && now - e.getValue() > threshold)
+          .min(Map.Entry.comparingByValue())
+          .filter(e -> speculated.add(e.getKey()))
+          .map(e -> blocks.get(e.getKey()))
+          .orElse(null);
     }
 
     private boolean compute(WorkerClient worker, BlockPlan.Block block) {
@@ -126,19 +179,22 @@ public final class ScatterGather {
           MatrixFrames.encode(
               a.rows(block.row0(), block.row1()), b.cols(block.col0(), block.col1()));
       bytesSent.addAndGet(body.length);
+      long start = System.nanoTime();
+      startedAt.putIfAbsent(block.index(), start);
       String problem;
       try {
         Reply reply = worker.call("/v1/matmul", MatrixFrames.MEDIA_TYPE, body);
         bytesReceived.addAndGet(reply.body().length);
-        problem = place(block, reply);
+        problem = place(worker, block, reply);
       } catch (IOException | RuntimeException e) {
         problem = e.toString();
       }
       if (problem == null) {
-        tiles.merge(worker.name(), 1, Integer::sum);
-        remaining.decrementAndGet();
+        completedNanos.addAndGet(System.nanoTime() - start);
+        completed.incrementAndGet();
         return true;
       }
+      startedAt.remove(block.index());
       String failure = worker.name() + " failed tile " + block.index() + ": " + problem;
       LOG.warn("{}; it goes back on the queue", failure);
       failures.add(failure);
@@ -146,7 +202,7 @@ public final class ScatterGather {
     }
 
     /** Places a worker's tile; returns what is wrong with the answer, or null when it fits. */
-    private String place(BlockPlan.Block block, Reply reply) {
+    private String place(WorkerClient worker, BlockPlan.Block block, Reply reply) {
       if (reply.status() != 200 || !reply.contentType().startsWith(MatrixFrames.MEDIA_TYPE)) {
         return "answered " + reply.status() + " " + abbreviate(reply.text());
       }
@@ -164,9 +220,16 @@ public final class ScatterGather {
             + block.cols()
             + " block";
       }
-      // Tiles are disjoint, and closing the loops' executor publishes C to the caller.
-      c.put(block.row0(), block.col0(), tile);
-      return null;
+      if (done.add(block.index())) {
+        // Tiles are disjoint, so placements need no lock.
+        c.put(block.row0(), block.col0(), tile);
+        tiles.merge(worker.name(), 1, Integer::sum);
+        // The last decrement follows every placement, so the caller sees all of C after it.
+        if (remaining.decrementAndGet() == 0) {
+          finished.countDown();
+        }
+      }
+      return null; // a speculative copy that lost the race is not an error either
     }
 
     private static String abbreviate(String text) {

@@ -2,11 +2,13 @@ package dev.wasmgrid.coordinator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.Dtype;
+import dev.wasmgrid.matmul.Gemm;
 import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.RandomMatrices;
 import dev.wasmgrid.matmul.ReferenceGemm;
@@ -22,6 +24,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -60,6 +63,62 @@ class ScatterGatherTest {
           ScatterGather.multiply(request, List.of(gone, client(strict), client(healthy)), 2);
       assertExact(request, outcome.c());
       assertThat(outcome.tiles()).containsOnlyKeys(client(healthy).name());
+    }
+  }
+
+  @Test
+  void aStragglingWorkersTilesAreRunAgainElsewhere() {
+    StalledGemm stalled = new StalledGemm();
+    try (WorkerNode fast = worker(Limits.DEFAULTS);
+        WorkerNode slow = WorkerNode.start("127.0.0.1", 0, Limits.DEFAULTS, stalled)) {
+      MatmulRequest request = request(Dtype.F64, 400, 300, 400);
+      // The slow worker's calls would time out only after minutes: finishing sooner means its
+      // tiles were re-run speculatively on the fast worker.
+      ScatterGather.Outcome outcome =
+          assertTimeoutPreemptively(
+              Duration.ofSeconds(60),
+              () -> ScatterGather.multiply(request, List.of(client(fast), client(slow)), 2));
+      assertExact(request, outcome.c());
+      assertThat(outcome.tiles()).containsOnlyKeys(client(fast).name());
+    } finally {
+      stalled.release.countDown();
+    }
+  }
+
+  /** A correct kernel that waits for the test before computing: a worker up, but stuck. */
+  static final class StalledGemm implements Gemm {
+    final CountDownLatch release = new CountDownLatch(1);
+    final Gemm inner = new ReferenceGemm(1);
+
+    @Override
+    public String name() {
+      return "stalled";
+    }
+
+    @Override
+    public int threads() {
+      return 1;
+    }
+
+    @Override
+    public void multiply(int m, int k, int n, double[] a, double[] b, double[] c) {
+      await();
+      inner.multiply(m, k, n, a, b, c);
+    }
+
+    @Override
+    public void multiply(int m, int k, int n, float[] a, float[] b, float[] c) {
+      await();
+      inner.multiply(m, k, n, a, b, c);
+    }
+
+    private void await() {
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
     }
   }
 
@@ -129,7 +188,7 @@ class ScatterGatherTest {
   }
 
   private WorkerClient client(URI uri) {
-    return new HttpWorkerClient(uri, http, Duration.ofSeconds(30), Optional.empty());
+    return new HttpWorkerClient(uri, http, Duration.ofMinutes(5), Optional.empty());
   }
 
   private static int freePort() throws IOException {
