@@ -276,8 +276,11 @@ class DeployFilesTest {
         .containsExactly(invocation.port());
 
     assertThat(container.path("readinessProbe").path("httpGet").path("path").asText())
+        .as("%s readinessProbe", name)
         .isEqualTo("/health/ready");
+    // Liveness must not follow readiness: a worker that cannot take work is not broken.
     assertThat(container.path("livenessProbe").path("httpGet").path("path").asText())
+        .as("%s livenessProbe", name)
         .isEqualTo("/health/live");
     for (String probe : List.of("startupProbe", "readinessProbe", "livenessProbe")) {
       JsonNode get = container.path(probe).path("httpGet");
@@ -310,10 +313,11 @@ class DeployFilesTest {
   private static void checkBuildStage(List<Instruction> build) {
     List<String> modules = modules();
     assertThat(modules).isNotEmpty();
-    List<String> copies = new ArrayList<>();
+    // The stage as a sequence: what each COPY copies, and each RUN's command.
+    List<String> steps = new ArrayList<>();
     for (Instruction instruction : build) {
       if (instruction.keyword().equals("COPY")) {
-        copies.add(
+        steps.add(
             withoutTrailingSlash(
                 WHITESPACE
                     .splitAsStream(instruction.arguments())
@@ -321,16 +325,16 @@ class DeployFilesTest {
                     .findFirst()
                     .orElseThrow()));
       } else if (instruction.keyword().equals("RUN")) {
-        copies.add("RUN " + instruction.arguments());
+        steps.add("RUN " + instruction.arguments());
       }
     }
-    int dependencies = indexOfRun(copies, "mvn", 0);
+    int dependencies = indexOfRun(steps, "mvn", 0);
     assertThat(dependencies).as("a RUN mvn before the sources are copied").isNotNegative();
-    int packaging = indexOfRun(copies, "package", dependencies + 1);
+    int packaging = indexOfRun(steps, "package", dependencies + 1);
     assertThat(packaging).as("a RUN mvn package after the sources are copied").isNotNegative();
-    assertThat(copies.get(packaging)).as("the package build").contains("-DskipTests");
-    List<String> beforeSources = copies.subList(0, dependencies);
-    List<String> sources = copies.subList(dependencies, packaging);
+    assertThat(steps.get(packaging)).as("the package build").contains("-DskipTests");
+    List<String> beforeSources = steps.subList(0, dependencies);
+    List<String> sources = steps.subList(dependencies, packaging);
     // Without the poms first, every source change would download every dependency again.
     assertThat(beforeSources).contains("pom.xml", ".mvn");
     for (String module : modules) {
