@@ -14,11 +14,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
- * The HTTP server every role runs: its {@code POST} endpoints plus health, metrics, limits and
- * uniform errors (404 for unknown routes, 405 with {@code Allow} for a wrong method, 413 over the
- * body limit, 500 without a stack trace). Helidon SE serves each request on a virtual thread.
+ * The HTTP server every role runs: its {@code POST} endpoints and {@code GET} views plus health,
+ * metrics, limits and uniform errors (404 for unknown routes, 405 with {@code Allow} for a wrong
+ * method, 413 over the body limit, 500 without a stack trace). Helidon SE serves each request on a
+ * virtual thread.
  */
 public final class GridServer implements AutoCloseable {
   private final WebServer server;
@@ -27,22 +29,41 @@ public final class GridServer implements AutoCloseable {
     this.server = server;
   }
 
-  /** What a server needs to start. */
+  /**
+   * What a server needs to start.
+   *
+   * @param endpoints {@code POST} routes, by path
+   * @param views {@code GET} routes without a body, by path
+   */
   public record Config(
       String host,
       int port,
       Limits limits,
       Map<String, Endpoint> endpoints,
+      Map<String, Supplier<Reply>> views,
       PrometheusMeterRegistry registry,
       BooleanSupplier ready) {
     public Config {
       endpoints = Map.copyOf(new LinkedHashMap<>(endpoints));
+      views = Map.copyOf(views);
+    }
+
+    /** A server with {@code POST} routes only. */
+    public Config(
+        String host,
+        int port,
+        Limits limits,
+        Map<String, Endpoint> endpoints,
+        PrometheusMeterRegistry registry,
+        BooleanSupplier ready) {
+      this(host, port, limits, endpoints, Map.of(), registry, ready);
     }
   }
 
   /** Starts a server; port 0 picks a free one (see {@link #port()}). */
   public static GridServer start(Config config) {
     Set<String> routes = new HashSet<>(config.endpoints().keySet());
+    routes.addAll(config.views().keySet());
     routes.addAll(Set.of("/health/live", "/health/ready", "/metrics"));
     WebServer server =
         WebServer.builder()
@@ -78,7 +99,10 @@ public final class GridServer implements AutoCloseable {
           res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
           res.send(config.registry().scrape().getBytes(StandardCharsets.UTF_8));
         });
-    for (String path : Set.of("/health/live", "/health/ready", "/metrics")) {
+    config.views().forEach((path, view) -> r.get(path, (req, res) -> write(res, view.get(), null)));
+    Set<String> getOnly = new HashSet<>(config.views().keySet());
+    getOnly.addAll(Set.of("/health/live", "/health/ready", "/metrics"));
+    for (String path : getOnly) {
       r.any(path, (req, res) -> methodNotAllowed(res, path, "GET"));
     }
     config

@@ -6,10 +6,16 @@ import dev.wasmgrid.matmul.Gemm;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URI;
+import java.time.Duration;
 
-/** A running worker: the matmul routes on their own HTTP server. */
+/**
+ * A running worker: the matmul routes on their own HTTP server, optionally joined to a coordinator.
+ */
 public final class WorkerNode implements AutoCloseable {
   private final GridServer server;
+  // Guarded by this.
+  private CoordinatorLink link;
 
   private WorkerNode(GridServer server) {
     this.server = server;
@@ -41,8 +47,28 @@ public final class WorkerNode implements AutoCloseable {
     return server.port();
   }
 
+  /**
+   * Registers this worker with a coordinator as {@code advertise} and keeps sending heartbeats
+   * until the returned link or this node is closed.
+   *
+   * @param retry how long to wait before trying again when the coordinator cannot be reached
+   * @throws IllegalStateException when the worker already joined
+   */
+  public synchronized CoordinatorLink join(URI coordinator, URI advertise, Duration retry) {
+    if (link != null) {
+      throw new IllegalStateException("this worker already joined a coordinator");
+    }
+    link = CoordinatorLink.start(coordinator, advertise, retry);
+    return link;
+  }
+
   @Override
   public void close() {
+    synchronized (this) {
+      if (link != null) {
+        link.close();
+      }
+    }
     server.close();
   }
 }
