@@ -11,7 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A worker in the pool together with its health. It is itself a {@link WorkerClient}, so every call
+ * A worker in the pool together with its health. Being unreachable, timing out or answering 5xx is
+ * a failure; a 503 is a busy or memory-starved worker pushing back, not a broken one, so the pool
+ * fails over but it counts neither way. The worker is itself a {@link WorkerClient}, so every call
  * made through it is counted, whether the pool placed it or other code took the worker from {@link
  * WorkerPool#workers()}.
  */
@@ -51,7 +53,9 @@ final class TrackedWorker implements WorkerClient {
     inflight.incrementAndGet();
     try {
       Reply reply = client.call(path, contentType, body);
-      if (isFailure(reply)) {
+      if (reply.status() == 503) {
+        seen(); // busy: alive, but says nothing about whether it works
+      } else if (reply.status() >= 500) {
         failed("answered " + reply.status(), true);
       } else {
         recovered("answered a call");
@@ -68,14 +72,6 @@ final class TrackedWorker implements WorkerClient {
   @Override
   public boolean ready(Duration timeout) {
     return client.ready(timeout);
-  }
-
-  /**
-   * Whether an answer counts against the worker's health. A 503 is a busy or memory-starved worker
-   * pushing back, not a broken one: the pool fails over but keeps giving it work.
-   */
-  static boolean isFailure(Reply reply) {
-    return reply.status() >= 500 && reply.status() != 503;
   }
 
   synchronized boolean isDown() {
