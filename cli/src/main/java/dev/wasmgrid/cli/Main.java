@@ -1,5 +1,6 @@
 package dev.wasmgrid.cli;
 
+import java.security.Security;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -28,6 +29,11 @@ public final class Main {
     // Helidon logs through java.util.logging; send it to the same place as ours.
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
+    // The JVM caches DNS answers for 30 s by default; dns: workers are re-resolved every 10 s, so
+    // cache for less, unless the operator chose a value. Must happen before the first lookup.
+    if (Security.getProperty("networkaddress.cache.ttl") == null) {
+      Security.setProperty("networkaddress.cache.ttl", "5");
+    }
     System.exit(
         new CommandLine(new Main())
             .setExecutionExceptionHandler(

@@ -1,15 +1,18 @@
 package dev.wasmgrid.cli;
 
 import dev.wasmgrid.coordinator.CoordinatorNode;
+import dev.wasmgrid.coordinator.discovery.DiscoverySettings;
+import dev.wasmgrid.coordinator.discovery.WorkerSources;
 import dev.wasmgrid.matmul.Gemm;
 import dev.wasmgrid.worker.MatmulKernels;
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code wasmgrid serve}: the coordinator, with an in-process worker unless --workers is given. */
 @Command(
@@ -17,6 +20,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Run the coordinator; with no flags, on an in-process worker.")
 final class ServeCommand implements Callable<Integer> {
+
+  @Spec CommandLine.Model.CommandSpec spec;
 
   @Option(
       names = "--port",
@@ -27,9 +32,12 @@ final class ServeCommand implements Callable<Integer> {
   @Option(
       names = "--workers",
       split = ",",
-      paramLabel = "URL",
-      description = "Remote workers, e.g. http://127.0.0.1:8081,http://127.0.0.1:8082.")
-  List<URI> workers = List.of();
+      paramLabel = "SOURCE",
+      description =
+          "Where workers come from: http://HOST:PORT (static), dns:NAME:PORT (every address of"
+              + " NAME, re-resolved), join (workers register with POST /v1/workers/join)."
+              + " E.g. http://127.0.0.1:8081,dns:workers:8081,join.")
+  List<String> workers = List.of();
 
   @Option(
       names = "--worker-timeout",
@@ -37,26 +45,65 @@ final class ServeCommand implements Callable<Integer> {
       description = "Longest a remote worker may take for one request (default: ${DEFAULT-VALUE}).")
   Duration workerTimeout;
 
+  @Option(
+      names = "--discovery-interval",
+      defaultValue = "PT10S",
+      description = "How often dns: workers are re-resolved (default: ${DEFAULT-VALUE}).")
+  Duration discoveryInterval;
+
+  @Option(
+      names = "--heartbeat-interval",
+      defaultValue = "PT3S",
+      description =
+          "Heartbeat interval asked of joined workers; one silent for 3 intervals is dropped"
+              + " (default: ${DEFAULT-VALUE}).")
+  Duration heartbeatInterval;
+
+  @Option(
+      names = "--probe-interval",
+      defaultValue = "PT5S",
+      description =
+          "How often workers marked down are probed with GET /health/ready"
+              + " (default: ${DEFAULT-VALUE}).")
+  Duration probeInterval;
+
+  @Option(
+      names = "--down-after",
+      defaultValue = "3",
+      description =
+          "Consecutive failed calls after which a worker is marked down (default: ${DEFAULT-VALUE}).")
+  int downAfter;
+
   @Mixin ServerOptions server;
 
   @Override
   public Integer call() throws InterruptedException {
-    for (URI worker : workers) {
-      if (!"http".equals(worker.getScheme()) || worker.getHost() == null) {
-        throw new picocli.CommandLine.ParameterException(
-            new picocli.CommandLine(this), "--workers: '" + worker + "' is not an http:// URL");
-      }
+    WorkerSources sources;
+    DiscoverySettings discovery;
+    try {
+      sources = WorkerSources.parse(workers);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--workers: " + e.getMessage(), e);
     }
-    Gemm gemm = workers.isEmpty() ? MatmulKernels.select(server.threads()) : null;
+    try {
+      discovery =
+          new DiscoverySettings(discoveryInterval, heartbeatInterval, probeInterval, downAfter);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+    Gemm gemm = sources.inProcess() ? MatmulKernels.select(server.threads()) : null;
     CoordinatorNode node =
-        CoordinatorNode.start(server.settings(port), workers, workerTimeout, gemm);
+        CoordinatorNode.start(
+            new CoordinatorNode.Config(
+                server.settings(port), sources, workerTimeout, discovery, gemm));
     Serving.announce(
         "coordinator",
         server.host,
         node.port(),
-        workers.isEmpty()
+        sources.inProcess()
             ? "in-process worker, matmul backend " + gemm.name()
-            : "workers " + String.join(", ", node.workerNames()));
+            : "workers " + String.join(",", workers) + "; GET /v1/workers lists them");
     Serving.awaitShutdown(node);
     return 0;
   }

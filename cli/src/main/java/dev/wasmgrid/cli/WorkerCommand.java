@@ -1,19 +1,29 @@
 package dev.wasmgrid.cli;
 
+import dev.wasmgrid.coordinator.discovery.WorkerUrl;
 import dev.wasmgrid.matmul.Gemm;
+import dev.wasmgrid.worker.CoordinatorLink;
 import dev.wasmgrid.worker.MatmulKernels;
 import dev.wasmgrid.worker.WorkerNode;
+import java.net.URI;
+import java.time.Duration;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code wasmgrid worker --port 8081}: a remote worker. */
+/** {@code wasmgrid worker --port 8081}: a remote worker, optionally joining a coordinator. */
 @Command(
     name = "worker",
     mixinStandardHelpOptions = true,
     description = "Run a worker (POST /rpc and /v1/matmul) on --port.")
 final class WorkerCommand implements Callable<Integer> {
+  /** How often to retry while the coordinator cannot be reached. */
+  private static final Duration JOIN_RETRY = Duration.ofSeconds(3);
+
+  @Spec CommandLine.Model.CommandSpec spec;
 
   @Option(
       names = "--port",
@@ -21,14 +31,49 @@ final class WorkerCommand implements Callable<Integer> {
       description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
   int port;
 
+  @Option(
+      names = "--join",
+      paramLabel = "URL",
+      description =
+          "Coordinator to register with and send heartbeats to, e.g. http://coordinator:8080"
+              + " (the coordinator needs --workers join).")
+  String join;
+
+  @Option(
+      names = "--advertise",
+      paramLabel = "URL",
+      description =
+          "URL the coordinator reaches this worker at (default: http://HOST:PORT, or this"
+              + " machine's address when --host is 0.0.0.0).")
+  String advertise;
+
   @Mixin ServerOptions server;
 
   @Override
   public Integer call() throws InterruptedException {
+    URI coordinator = join == null ? null : url("--join", join);
+    URI advertised = advertise == null ? null : url("--advertise", advertise);
     Gemm gemm = MatmulKernels.select(server.threads());
     WorkerNode node = WorkerNode.start(server.settings(port), gemm);
-    Serving.announce("worker", server.host, node.port(), "matmul backend " + gemm.name());
+    String detail = "matmul backend " + gemm.name();
+    if (coordinator != null) {
+      if (advertised == null) {
+        advertised = CoordinatorLink.defaultAdvertise(server.host, node.port());
+      }
+      node.join(coordinator, advertised, JOIN_RETRY);
+      detail += "; joining " + coordinator + " as " + advertised;
+    }
+    Serving.announce("worker", server.host, node.port(), detail);
     Serving.awaitShutdown(node);
     return 0;
+  }
+
+  private URI url(String option, String text) {
+    try {
+      return WorkerUrl.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), option + ": " + e.getMessage(), e);
+    }
   }
 }

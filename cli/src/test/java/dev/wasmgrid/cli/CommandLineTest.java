@@ -3,6 +3,8 @@ package dev.wasmgrid.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -17,6 +19,18 @@ class CommandLineTest {
     }
     String commands = usage.substring(usage.indexOf("Commands:"), usage.indexOf("Docs:"));
     assertThat(commands.strip().lines().skip(1)).allMatch(line -> line.matches("  \\S+ +\\S.*"));
+  }
+
+  @Test
+  void badWorkerSourcesAreNamedBeforeAnythingStarts() {
+    StringWriter err = new StringWriter();
+    int status =
+        new CommandLine(Main.class)
+            .setErr(new PrintWriter(err))
+            .execute("serve", "--port", "0", "--workers", "127.0.0.1:8081");
+    assertThat(status).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("--workers: '127.0.0.1:8081' is not an http:// or https:// URL");
   }
 
   @Test

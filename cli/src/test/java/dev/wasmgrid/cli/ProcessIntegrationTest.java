@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -137,6 +138,56 @@ class ProcessIntegrationTest {
     HttpResponse<String> answer = post(coordinator, "/rpc", SEED);
     assertThat(answer.statusCode()).isEqualTo(200);
     assertThat(answer.body()).contains("[[19,22],[43,50]]");
+  }
+
+  @Test
+  void workerJoinsTheCoordinatorAndIsDroppedWhenItStops() throws Exception {
+    int coordinator =
+        start(
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--workers",
+            "join",
+            "--heartbeat-interval",
+            "PT0.2S");
+    int worker =
+        start(
+            "worker",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--threads",
+            "1",
+            "--join",
+            "http://127.0.0.1:" + coordinator);
+    // The worker advertises its --host and port by default.
+    String listed = "\"url\":\"http://127.0.0.1:" + worker + "\"";
+    awaitCondition(
+        "the worker is listed", () -> get(coordinator, "/v1/workers").body().contains(listed));
+    assertThat(get(coordinator, "/v1/workers").body()).contains("\"source\":\"join\"");
+    assertThat(post(coordinator, "/rpc", SEED).statusCode()).isEqualTo(200);
+
+    processes.get(1).destroy();
+    assertThat(processes.get(1).waitFor(20, TimeUnit.SECONDS)).isTrue();
+    awaitCondition(
+        "the stopped worker is dropped",
+        () -> !get(coordinator, "/v1/workers").body().contains(listed));
+  }
+
+  /** Polls {@code condition} every 50 ms for at most 20 s. */
+  private static void awaitCondition(String what, Callable<Boolean> condition) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    for (int i = 0; i < 400 && System.nanoTime() - deadline < 0; i++) {
+      if (condition.call()) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("timed out waiting until " + what);
   }
 
   private static void signal(String name, Process process) throws Exception {

@@ -1,5 +1,11 @@
 package dev.wasmgrid.coordinator;
 
+import dev.wasmgrid.coordinator.discovery.DiscoverySettings;
+import dev.wasmgrid.coordinator.discovery.JoinEndpoint;
+import dev.wasmgrid.coordinator.discovery.JoinRegistry;
+import dev.wasmgrid.coordinator.discovery.Membership;
+import dev.wasmgrid.coordinator.discovery.WorkerSources;
+import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.ServerSettings;
@@ -10,60 +16,147 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.time.InstantSource;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * A running coordinator: the public routes, placing work on remote workers or, with none given, on
- * an in-process worker (the embedded default).
+ * A running coordinator: the public routes, placing work on discovered workers or, with none given,
+ * on an in-process worker (the embedded default). Discovery, heartbeat expiry and health probes run
+ * on a scheduler the node owns and stops on {@link #close()}.
  */
 public final class CoordinatorNode implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(CoordinatorNode.class);
+  private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
+
   private final GridServer server;
   private final WorkerPool pool;
+  private final ScheduledExecutorService scheduler;
+  private final HttpClient http;
 
-  private CoordinatorNode(GridServer server, WorkerPool pool) {
+  private CoordinatorNode(
+      GridServer server, WorkerPool pool, ScheduledExecutorService scheduler, HttpClient http) {
     this.server = server;
     this.pool = pool;
+    this.scheduler = scheduler;
+    this.http = http;
   }
 
   /**
-   * Starts a coordinator.
+   * What a coordinator needs to start.
    *
-   * @param settings where to listen, limits, and the token, which is also sent to the workers
+   * @param server where to listen, limits, and the token, which is also sent to the workers
+   * @param workers where workers come from; {@link WorkerSources#inProcess()} for the in-process
+   *     one
+   * @param workerTimeout how long one call to a remote worker may take
+   * @param localGemm the in-process worker's kernel; unused (may be null) with remote workers
+   */
+  public record Config(
+      ServerSettings server,
+      WorkerSources workers,
+      Duration workerTimeout,
+      DiscoverySettings discovery,
+      Gemm localGemm) {}
+
+  /**
+   * Starts a coordinator on static workers.
+   *
+   * @param server where to listen, limits, and the token, which is also sent to the workers
    * @param workers base URLs of remote workers; empty for an in-process worker computing with
    *     {@code localGemm}
    * @param workerTimeout how long one call to a remote worker may take
    */
   public static CoordinatorNode start(
-      ServerSettings settings, List<URI> workers, Duration workerTimeout, Gemm localGemm) {
-    Limits limits = settings.limits();
+      ServerSettings server, List<URI> workers, Duration workerTimeout, Gemm localGemm) {
+    return start(
+        new Config(
+            server,
+            WorkerSources.parse(workers.stream().map(URI::toString).toList()),
+            workerTimeout,
+            DiscoverySettings.DEFAULTS,
+            localGemm));
+  }
+
+  /** Starts a coordinator; static and DNS workers are resolved before it listens. */
+  public static CoordinatorNode start(Config config) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    List<WorkerClient> clients = new ArrayList<>();
-    if (workers.isEmpty()) {
-      clients.add(
-          new LocalWorkerClient(WorkerNode.endpoints(localGemm, limits, registry).routes()));
-    } else {
-      HttpClient http =
-          HttpClient.newBuilder()
-              .version(HttpClient.Version.HTTP_1_1)
-              .connectTimeout(Duration.ofSeconds(5))
-              .build();
-      for (URI worker : workers) {
-        clients.add(new HttpWorkerClient(worker, http, workerTimeout, settings.token()));
-      }
+    DiscoverySettings settings = config.discovery();
+    Limits limits = config.server().limits();
+    WorkerPool pool = new WorkerPool(settings.downAfter(), InstantSource.system());
+    if (config.workers().inProcess()) {
+      pool.add(
+          new LocalWorkerClient(
+              WorkerNode.endpoints(config.localGemm(), limits, registry).routes()),
+          "in-process");
     }
-    WorkerPool pool = new WorkerPool(clients);
+    HttpClient http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+    JoinRegistry joins =
+        config.workers().acceptJoins()
+            ? new JoinRegistry(settings.heartbeatTimeout(), InstantSource.system())
+            : null;
+    Membership membership =
+        new Membership(
+            pool,
+            config.workers().polled(),
+            joins,
+            url ->
+                new HttpWorkerClient(url, http, config.workerTimeout(), config.server().token()));
+    membership.refreshPolled();
+
+    ScheduledExecutorService scheduler =
+        Executors.newScheduledThreadPool(
+            2, Thread.ofPlatform().name("wasmgrid-discovery-", 0).daemon().factory());
+    every(scheduler, settings.discoveryInterval(), "discovery", membership::refreshPolled);
+    every(scheduler, settings.heartbeatInterval(), "heartbeat expiry", membership::expireJoins);
+    every(
+        scheduler, settings.probeInterval(), "health probe", new HealthProbe(pool, PROBE_TIMEOUT));
+
+    Map<String, Endpoint> routes =
+        new HashMap<>(
+            new CoordinatorEndpoints(pool, !config.workers().inProcess(), limits.maxDimension())
+                .routes());
+    routes.put("/v1/workers/join", new JoinEndpoint(membership, settings));
     GridServer server =
         GridServer.start(
             new GridServer.Config(
-                settings.host(),
-                settings.port(),
+                config.server().host(),
+                config.server().port(),
                 limits,
-                new CoordinatorEndpoints(pool, !workers.isEmpty(), limits.maxDimension()).routes(),
+                routes,
+                Map.of("/v1/workers", new WorkerListing(pool)),
                 registry,
                 () -> true,
-                settings.token()));
-    return new CoordinatorNode(server, pool);
+                config.server().token()));
+    return new CoordinatorNode(server, pool, scheduler, http);
+  }
+
+  private static void every(
+      ScheduledExecutorService scheduler, Duration period, String what, Runnable task) {
+    long millis = period.toMillis();
+    // The task catches its own exceptions and shutdownNow() cancels it, so the future adds nothing.
+    var unused =
+        scheduler.scheduleWithFixedDelay(
+            () -> {
+              try {
+                task.run();
+              } catch (RuntimeException e) {
+                // An exception would cancel the periodic task for good; log it and go on.
+                LOG.warn("{} failed; trying again in {}", what, period, e);
+              }
+            },
+            millis,
+            millis,
+            TimeUnit.MILLISECONDS);
   }
 
   /** The port the coordinator listens on. */
@@ -71,7 +164,7 @@ public final class CoordinatorNode implements AutoCloseable {
     return server.port();
   }
 
-  /** Where work goes, for the start-up log. */
+  /** Where work goes now, for the start-up log. */
   public List<String> workerNames() {
     return pool.workers().stream().map(WorkerClient::name).toList();
   }
@@ -79,5 +172,14 @@ public final class CoordinatorNode implements AutoCloseable {
   @Override
   public void close() {
     server.close();
+    scheduler.shutdownNow();
+    try {
+      if (!scheduler.awaitTermination(10, TimeUnit.SECONDS)) {
+        LOG.warn("discovery tasks still running after 10 s; leaving them");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    http.shutdownNow();
   }
 }

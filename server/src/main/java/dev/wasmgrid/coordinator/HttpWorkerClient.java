@@ -55,4 +55,18 @@ public final class HttpWorkerClient implements WorkerClient {
       throw new IOException("interrupted while waiting for " + base, e);
     }
   }
+
+  @Override
+  public boolean ready(Duration timeout) {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(base + "/health/ready")).timeout(timeout).GET().build();
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
 }

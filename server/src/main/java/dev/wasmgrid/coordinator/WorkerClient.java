@@ -2,6 +2,7 @@ package dev.wasmgrid.coordinator;
 
 import dev.wasmgrid.http.Reply;
 import java.io.IOException;
+import java.time.Duration;
 
 /** The transport seam between the coordinator and one worker, in-process or over HTTP. */
 public interface WorkerClient {
@@ -15,4 +16,13 @@ public interface WorkerClient {
    * @throws IOException when the worker cannot be reached or does not answer in time
    */
   Reply call(String path, String contentType, byte[] body) throws IOException;
+
+  /**
+   * Whether the worker says it can take work ({@code GET /health/ready} answers 200 within {@code
+   * timeout}). Used to bring a worker that was marked down back into the pool; a client that has no
+   * way to ask reports ready.
+   */
+  default boolean ready(Duration timeout) {
+    return true;
+  }
 }

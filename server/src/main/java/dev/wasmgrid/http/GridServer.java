@@ -15,11 +15,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
- * The HTTP server every role runs: its {@code POST} endpoints plus health, metrics, limits and
- * uniform errors (404 for unknown routes, 405 with {@code Allow} for a wrong method, 413 over the
- * body limit, 500 without a stack trace). Helidon SE serves each request on a virtual thread.
+ * The HTTP server every role runs: its {@code POST} endpoints and {@code GET} views plus health,
+ * metrics, limits and uniform errors (404 for unknown routes, 405 with {@code Allow} for a wrong
+ * method, 413 over the body limit, 500 without a stack trace). Helidon SE serves each request on a
+ * virtual thread.
  */
 public final class GridServer implements AutoCloseable {
   private final WebServer server;
@@ -31,6 +33,8 @@ public final class GridServer implements AutoCloseable {
   /**
    * What a server needs to start.
    *
+   * @param endpoints {@code POST} routes, by path
+   * @param views {@code GET} routes without a body, by path
    * @param token required as a Bearer token on every route but the health probes; empty for none
    */
   public record Config(
@@ -38,11 +42,13 @@ public final class GridServer implements AutoCloseable {
       int port,
       Limits limits,
       Map<String, Endpoint> endpoints,
+      Map<String, Supplier<Reply>> views,
       PrometheusMeterRegistry registry,
       BooleanSupplier ready,
       Optional<String> token) {
     public Config {
       endpoints = Map.copyOf(new LinkedHashMap<>(endpoints));
+      views = Map.copyOf(views);
       if (token.isPresent() && token.get().isBlank()) {
         throw new IllegalArgumentException("the token must not be blank");
       }
@@ -52,6 +58,7 @@ public final class GridServer implements AutoCloseable {
   /** Starts a server; port 0 picks a free one (see {@link #port()}). */
   public static GridServer start(Config config) {
     Set<String> routes = new HashSet<>(config.endpoints().keySet());
+    routes.addAll(config.views().keySet());
     routes.addAll(Set.of("/health/live", "/health/ready", "/metrics"));
     WebServer server =
         WebServer.builder()
@@ -88,7 +95,10 @@ public final class GridServer implements AutoCloseable {
           res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
           res.send(config.registry().scrape().getBytes(StandardCharsets.UTF_8));
         });
-    for (String path : Set.of("/health/live", "/health/ready", "/metrics")) {
+    config.views().forEach((path, view) -> r.get(path, (req, res) -> write(res, view.get(), null)));
+    Set<String> getOnly = new HashSet<>(config.views().keySet());
+    getOnly.addAll(Set.of("/health/live", "/health/ready", "/metrics"));
+    for (String path : getOnly) {
       r.any(path, (req, res) -> methodNotAllowed(res, path, "GET"));
     }
     config

@@ -7,13 +7,23 @@ import dev.wasmgrid.matmul.Gemm;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
 
-/** A running worker: the matmul routes on their own HTTP server. */
+/**
+ * A running worker: the matmul routes on their own HTTP server, optionally joined to a coordinator.
+ */
 public final class WorkerNode implements AutoCloseable {
   private final GridServer server;
+  private final Optional<String> token;
+  // Guarded by this.
+  private CoordinatorLink link;
 
-  private WorkerNode(GridServer server) {
+  private WorkerNode(GridServer server, Optional<String> token) {
     this.server = server;
+    this.token = token;
   }
 
   /** Starts a worker computing with {@code gemm}. */
@@ -27,10 +37,11 @@ public final class WorkerNode implements AutoCloseable {
                 settings.port(),
                 settings.limits(),
                 endpoints.routes(),
+                Map.of(),
                 registry,
                 () -> true,
                 settings.token()));
-    return new WorkerNode(server);
+    return new WorkerNode(server, settings.token());
   }
 
   /** Starts a worker without a token on {@code host:port} (port 0 picks a free one). */
@@ -54,8 +65,29 @@ public final class WorkerNode implements AutoCloseable {
     return server.port();
   }
 
+  /**
+   * Registers this worker with a coordinator as {@code advertise} and keeps sending heartbeats
+   * until the returned link or this node is closed. The worker's own token, if any, is sent: one
+   * grid shares one token.
+   *
+   * @param retry how long to wait before trying again when the coordinator cannot be reached
+   * @throws IllegalStateException when the worker already joined
+   */
+  public synchronized CoordinatorLink join(URI coordinator, URI advertise, Duration retry) {
+    if (link != null) {
+      throw new IllegalStateException("this worker already joined a coordinator");
+    }
+    link = CoordinatorLink.start(coordinator, advertise, retry, token);
+    return link;
+  }
+
   @Override
   public void close() {
+    synchronized (this) {
+      if (link != null) {
+        link.close();
+      }
+    }
     server.close();
   }
 }

@@ -1,0 +1,127 @@
+package dev.wasmgrid.coordinator;
+
+import dev.wasmgrid.http.Reply;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A worker in the pool together with its health. Being unreachable, timing out or answering 5xx is
+ * a failure; a 503 is a busy or memory-starved worker pushing back, not a broken one, so the pool
+ * fails over but it counts neither way. The worker is itself a {@link WorkerClient}, so every call
+ * made through it is counted, whether the pool placed it or other code took the worker from {@link
+ * WorkerPool#workers()}.
+ */
+final class TrackedWorker implements WorkerClient {
+  private static final Logger LOG = LoggerFactory.getLogger(TrackedWorker.class);
+
+  private final WorkerClient client;
+  private final String source;
+  private final int downAfter;
+  private final InstantSource clock;
+  private final AtomicLong calls = new AtomicLong();
+  private final AtomicInteger inflight = new AtomicInteger();
+  // Guarded by this: failures and down change together, and a transition must be logged once.
+  private int failures;
+  private boolean down;
+  private Instant lastSeen;
+
+  TrackedWorker(WorkerClient client, String source, int downAfter, InstantSource clock) {
+    this.client = client;
+    this.source = source;
+    this.downAfter = downAfter;
+    this.clock = clock;
+  }
+
+  @Override
+  public String name() {
+    return client.name();
+  }
+
+  String source() {
+    return source;
+  }
+
+  @Override
+  public Reply call(String path, String contentType, byte[] body) throws IOException {
+    calls.incrementAndGet();
+    inflight.incrementAndGet();
+    try {
+      Reply reply = client.call(path, contentType, body);
+      if (reply.status() == 503) {
+        seen(); // busy: alive, but says nothing about whether it works
+      } else if (reply.status() >= 500) {
+        failed("answered " + reply.status(), true);
+      } else {
+        recovered("answered a call");
+      }
+      return reply;
+    } catch (IOException e) {
+      failed(e.toString(), false);
+      throw e;
+    } finally {
+      inflight.decrementAndGet();
+    }
+  }
+
+  @Override
+  public boolean ready(Duration timeout) {
+    return client.ready(timeout);
+  }
+
+  synchronized boolean isDown() {
+    return down;
+  }
+
+  /** Notes that the worker is alive (a heartbeat) without changing its health. */
+  synchronized void seen() {
+    lastSeen = clock.instant();
+  }
+
+  /** Marks the worker up with no failures, logging the transition when it was down. */
+  void recovered(String why) {
+    boolean wasDown;
+    synchronized (this) {
+      wasDown = down;
+      down = false;
+      failures = 0;
+      lastSeen = clock.instant();
+    }
+    if (wasDown) {
+      LOG.info("worker {} is up again: {}", name(), why);
+    }
+  }
+
+  private void failed(String why, boolean answered) {
+    boolean wentDown = false;
+    int count;
+    synchronized (this) {
+      if (answered) {
+        lastSeen = clock.instant();
+      }
+      count = ++failures;
+      if (!down && count >= downAfter) {
+        down = true;
+        wentDown = true;
+      }
+    }
+    if (wentDown) {
+      LOG.info(
+          "worker {} is down after {} consecutive failures (last: {}); probing GET /health/ready",
+          name(),
+          count,
+          why);
+    }
+  }
+
+  synchronized WorkerStatus status() {
+    WorkerState state =
+        down ? WorkerState.DOWN : failures > 0 ? WorkerState.SUSPECT : WorkerState.UP;
+    return new WorkerStatus(name(), source, state, failures, calls.get(), inflight.get(), lastSeen);
+  }
+}
