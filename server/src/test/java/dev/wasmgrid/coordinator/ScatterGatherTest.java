@@ -15,9 +15,8 @@ import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.matmul.wire.MatmulRequest;
 import dev.wasmgrid.matmul.wire.MatrixFrames;
 import dev.wasmgrid.testing.Http;
+import dev.wasmgrid.testing.Nodes;
 import dev.wasmgrid.worker.WorkerNode;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
@@ -52,13 +51,13 @@ class ScatterGatherTest {
   }
 
   @Test
-  void failingWorkersTilesMoveToTheOthers() throws IOException {
+  void failingWorkersTilesMoveToTheOthers() {
     // One worker is gone and one refuses every tile (its --max-dim is too small): all tiles
     // must land on the healthy one, and C must still be exact.
     try (WorkerNode healthy = worker(Limits.DEFAULTS);
         WorkerNode strict = worker(new Limits(1 << 20, 16, 16))) {
       MatmulRequest request = request(Dtype.F64, 400, 200, 400);
-      WorkerClient gone = client(URI.create("http://127.0.0.1:" + freePort()));
+      WorkerClient gone = client(URI.create("http://127.0.0.1:" + Nodes.freePort()));
       ScatterGather.Outcome outcome =
           ScatterGather.multiply(request, List.of(gone, client(strict), client(healthy)), 2);
       assertExact(request, outcome.c());
@@ -123,10 +122,10 @@ class ScatterGatherTest {
   }
 
   @Test
-  void noCapacityLeftIsA503NeverAPartialMatrix() throws IOException {
+  void noCapacityLeftIsA503NeverAPartialMatrix() {
     try (WorkerNode strict = worker(new Limits(1 << 20, 16, 16))) {
       MatmulRequest request = request(Dtype.F64, 200, 100, 200);
-      WorkerClient gone = client(URI.create("http://127.0.0.1:" + freePort()));
+      WorkerClient gone = client(URI.create("http://127.0.0.1:" + Nodes.freePort()));
       assertThatThrownBy(() -> ScatterGather.multiply(request, List.of(gone, client(strict)), 2))
           .isInstanceOf(ApiError.class)
           .hasMessageContaining("tiles could not be computed")
@@ -189,11 +188,5 @@ class ScatterGatherTest {
 
   private WorkerClient client(URI uri) {
     return new HttpWorkerClient(uri, http, Duration.ofMinutes(5), Optional.empty());
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 }

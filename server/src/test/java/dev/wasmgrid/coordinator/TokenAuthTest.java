@@ -2,10 +2,13 @@ package dev.wasmgrid.coordinator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.wasmgrid.coordinator.discovery.WorkerSources;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.testing.Http;
+import dev.wasmgrid.testing.Nodes;
+import dev.wasmgrid.testing.Poll;
 import dev.wasmgrid.worker.WorkerNode;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -18,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 /** A shared token guards every route but the health probes; the coordinator sends it on. */
 class TokenAuthTest {
-  static final String SEED = CoordinatorTest.SEED;
+  static final String SEED = Nodes.SEED;
 
   @Test
   void callsWithoutTheTokenGet401AndTheCoordinatorSendsIt() {
@@ -52,6 +55,32 @@ class TokenAuthTest {
         assertThat(ok.statusCode()).as(Http.text(ok)).isEqualTo(200);
         assertThat(Http.text(ok)).contains("[[19,22],[43,50]]");
       }
+    }
+  }
+
+  @Test
+  void workersJoinWithTheToken() {
+    ServerSettings secured =
+        new ServerSettings("127.0.0.1", 0, Limits.DEFAULTS, Optional.of("s3cret"));
+    try (CoordinatorNode coordinator =
+            CoordinatorNode.start(
+                new CoordinatorNode.Config(
+                    secured,
+                    WorkerSources.parse(List.of(WorkerSources.JOIN)),
+                    Duration.ofSeconds(10),
+                    Nodes.FAST,
+                    new ReferenceGemm(1)));
+        WorkerNode worker = WorkerNode.start(secured, new ReferenceGemm(1))) {
+      worker.join(
+          URI.create(Nodes.url(coordinator.port())),
+          URI.create(Nodes.url(worker.port())),
+          Duration.ofMillis(100));
+      // With joins only, the coordinator has no worker (503) until the authenticated join lands.
+      Http front = new Http(coordinator.port());
+      Poll.until(
+          "the worker has joined",
+          Duration.ofSeconds(20),
+          () -> call(front, coordinator.port(), "/rpc", "Bearer s3cret").statusCode() == 200);
     }
   }
 

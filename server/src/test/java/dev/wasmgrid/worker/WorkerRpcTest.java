@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.testing.Http;
+import dev.wasmgrid.testing.Nodes;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -21,9 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** The seed's JSON-RPC envelope on a real worker over real HTTP: answers and every bad input. */
 class WorkerRpcTest {
-  static final String SEED =
-      "{\"meta\":[{\"name\":\"method\",\"value\":\"multiply\"}],"
-          + "\"content\":\"{\\\"A\\\":\\\"[[1,2],[3,4]]\\\",\\\"B\\\":\\\"[[5,6],[7,8]]\\\"}\"}";
+  static final String SEED = Nodes.SEED;
   static final ObjectMapper JSON = new ObjectMapper();
   static final int MAX_BODY = 64 << 10;
   static final int MAX_DIM = 64;
