@@ -25,23 +25,11 @@ import org.slf4j.LoggerFactory;
 public final class WorkerPool {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
 
-  /** Consecutive failures after which a worker is marked down, unless configured otherwise. */
-  public static final int DEFAULT_DOWN_AFTER = 3;
-
   private final int downAfter;
   private final InstantSource clock;
   private final AtomicInteger next = new AtomicInteger();
   // Copy-on-write: placement reads a snapshot without locking; changes synchronize on this.
   private volatile List<TrackedWorker> members = List.of();
-
-  /** A fixed pool of static workers. */
-  public WorkerPool(List<WorkerClient> workers) {
-    this(DEFAULT_DOWN_AFTER, InstantSource.system());
-    if (workers.isEmpty()) {
-      throw new IllegalArgumentException("a worker pool needs at least one worker");
-    }
-    workers.forEach(worker -> add(worker, "static"));
-  }
 
   /** An empty pool that discovery fills; {@code downAfter} consecutive failures mark one down. */
   public WorkerPool(int downAfter, InstantSource clock) {
