@@ -6,6 +6,7 @@ import dev.wasmgrid.worker.MatmulKernels;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code wasmgrid bench distributed}: local vs 1 and 2 worker processes, in one run. */
@@ -18,8 +19,7 @@ import picocli.CommandLine.Option;
     })
 final class DistributedBenchCommand implements Callable<Integer> {
 
-  @Option(names = "--json", description = "One JSON object per line instead of a table.")
-  boolean json;
+  @Mixin BenchReports output;
 
   @Option(
       names = "--sizes",
@@ -44,7 +44,7 @@ final class DistributedBenchCommand implements Callable<Integer> {
         new DistributedBench.Options(sizes, workers, seed),
         MatmulKernels.select(Runtime.getRuntime().availableProcessors()),
         LocalCluster.sameJvm(Main.class.getName()),
-        BenchReports.of(json));
+        output.report());
     return 0;
   }
 }

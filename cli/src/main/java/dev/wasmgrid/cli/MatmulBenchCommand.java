@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code wasmgrid bench matmul}: reference vs Vector API vs BLAS, measured in one run. */
@@ -23,8 +24,7 @@ import picocli.CommandLine.Option;
     })
 final class MatmulBenchCommand implements Callable<Integer> {
 
-  @Option(names = "--json", description = "One JSON object per line instead of a table.")
-  boolean json;
+  @Mixin BenchReports output;
 
   @Option(
       names = "--sizes",
@@ -78,7 +78,7 @@ final class MatmulBenchCommand implements Callable<Integer> {
     MatmulBench.run(
         options,
         impls,
-        json
+        output.json
             ? MatmulBench.Output.jsonLines(System.out, System.err)
             : MatmulBench.Output.table(System.out, System.err));
     return 0;

@@ -5,6 +5,7 @@ import dev.wasmgrid.bench.RpcBench;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code wasmgrid bench rpc}: the seed request direct to a worker vs through a coordinator. */
@@ -17,8 +18,7 @@ import picocli.CommandLine.Option;
     })
 final class RpcBenchCommand implements Callable<Integer> {
 
-  @Option(names = "--json", description = "One JSON object per line instead of a table.")
-  boolean json;
+  @Mixin BenchReports output;
 
   @Option(
       names = "--samples",
@@ -43,7 +43,7 @@ final class RpcBenchCommand implements Callable<Integer> {
     RpcBench.run(
         new RpcBench.Options(samples, clients, duration),
         LocalCluster.sameJvm(Main.class.getName()),
-        BenchReports.of(json));
+        output.report());
     return 0;
   }
 }

@@ -42,16 +42,8 @@ class ProcessIntegrationTest {
 
   @Test
   void seedRequestThroughCoordinatorProcessToWorkerProcess() throws Exception {
-    int worker = start("worker", "--host", "127.0.0.1", "--port", "0", "--threads", "1");
-    int coordinator =
-        start(
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--workers",
-            "http://127.0.0.1:" + worker);
+    int worker = start("worker", "--threads", "1");
+    int coordinator = start("serve", "--workers", "http://127.0.0.1:" + worker);
 
     HttpResponse<String> answer = post(coordinator, "/rpc", SEED);
     assertThat(answer.statusCode()).isEqualTo(200);
@@ -81,18 +73,14 @@ class ProcessIntegrationTest {
 
   @Test
   void hungAndKilledWorkersLoseNoTiles() throws Exception {
-    int killed = start("worker", "--host", "127.0.0.1", "--port", "0", "--threads", "1");
+    int killed = start("worker", "--threads", "1");
     Process killedProcess = processes.getLast();
-    int hung = start("worker", "--host", "127.0.0.1", "--port", "0", "--threads", "1");
+    int hung = start("worker", "--threads", "1");
     Process hungProcess = processes.getLast();
-    int healthy = start("worker", "--host", "127.0.0.1", "--port", "0", "--threads", "1");
+    int healthy = start("worker", "--threads", "1");
     int coordinator =
         start(
             "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
             "--worker-timeout",
             "PT3S",
             "--workers",
@@ -134,7 +122,7 @@ class ProcessIntegrationTest {
 
   @Test
   void serveWithNoFlagsComputesInProcess() throws Exception {
-    int coordinator = start("serve", "--host", "127.0.0.1", "--port", "0");
+    int coordinator = start("serve");
     HttpResponse<String> answer = post(coordinator, "/rpc", SEED);
     assertThat(answer.statusCode()).isEqualTo(200);
     assertThat(answer.body()).contains("[[19,22],[43,50]]");
@@ -142,28 +130,8 @@ class ProcessIntegrationTest {
 
   @Test
   void workerJoinsTheCoordinatorAndIsDroppedWhenItStops() throws Exception {
-    int coordinator =
-        start(
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--workers",
-            "join",
-            "--heartbeat-interval",
-            "PT0.2S");
-    int worker =
-        start(
-            "worker",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--threads",
-            "1",
-            "--join",
-            "http://127.0.0.1:" + coordinator);
+    int coordinator = start("serve", "--workers", "join", "--heartbeat-interval", "PT0.2S");
+    int worker = start("worker", "--threads", "1", "--join", "http://127.0.0.1:" + coordinator);
     // The worker advertises its --host and port by default.
     String listed = "\"url\":\"http://127.0.0.1:" + worker + "\"";
     awaitCondition(
@@ -196,9 +164,14 @@ class ProcessIntegrationTest {
     assertThat(kill.waitFor()).isZero();
   }
 
-  /** Starts {@code wasmgrid args...} as a JVM and returns the port it announces. */
-  private int start(String... args) throws Exception {
-    LocalCluster.Node node = cluster.start(args);
+  /**
+   * Starts {@code wasmgrid ROLE --host 127.0.0.1 --port 0 ARGS...} as a JVM and returns the port it
+   * announces.
+   */
+  private int start(String role, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(role, "--host", "127.0.0.1", "--port", "0"));
+    command.addAll(List.of(args));
+    LocalCluster.Node node = cluster.start(command.toArray(String[]::new));
     processes.add(node.process());
     return node.port();
   }
