@@ -92,7 +92,8 @@ final class ServeCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     }
-    Gemm gemm = sources.inProcess() ? MatmulKernels.select(server.threads()) : null;
+    // With remote workers this kernel computes what no worker can take, instead of failing it.
+    Gemm gemm = MatmulKernels.select(server.threads());
     CoordinatorNode node =
         CoordinatorNode.start(
             new CoordinatorNode.Config(
@@ -103,7 +104,10 @@ final class ServeCommand implements Callable<Integer> {
         node.port(),
         sources.inProcess()
             ? "in-process worker, matmul backend " + gemm.name()
-            : "workers " + String.join(",", workers) + "; GET /v1/workers lists them");
+            : "workers "
+                + String.join(",", workers)
+                + "; GET /v1/workers lists them; local fallback "
+                + gemm.name());
     Serving.awaitShutdown(node);
     return 0;
   }

@@ -20,6 +20,7 @@ import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -55,7 +56,8 @@ public final class CoordinatorNode implements AutoCloseable {
    * @param workers where workers come from; {@link WorkerSources#inProcess()} for the in-process
    *     one
    * @param workerTimeout how long one call to a remote worker may take
-   * @param localGemm the in-process worker's kernel; unused (may be null) with remote workers
+   * @param localGemm the in-process worker's kernel; with remote workers, the kernel for work no
+   *     worker can take (null for none: such work then fails with 503)
    */
   public record Config(
       ServerSettings server,
@@ -89,11 +91,13 @@ public final class CoordinatorNode implements AutoCloseable {
     DiscoverySettings settings = config.discovery();
     Limits limits = config.server().limits();
     WorkerPool pool = new WorkerPool(settings.downAfter(), InstantSource.system());
+    Optional<WorkerClient> local =
+        Optional.ofNullable(config.localGemm())
+            .map(
+                gemm ->
+                    new LocalWorkerClient(WorkerNode.endpoints(gemm, limits, registry).routes()));
     if (config.workers().inProcess()) {
-      pool.add(
-          new LocalWorkerClient(
-              WorkerNode.endpoints(config.localGemm(), limits, registry).routes()),
-          "in-process");
+      pool.add(local.orElseThrow(), "in-process");
     }
     HttpClient http =
         HttpClient.newBuilder()
@@ -123,7 +127,12 @@ public final class CoordinatorNode implements AutoCloseable {
 
     Map<String, Endpoint> routes =
         new HashMap<>(
-            new CoordinatorEndpoints(pool, !config.workers().inProcess(), limits.maxDimension())
+            new CoordinatorEndpoints(
+                    pool,
+                    !config.workers().inProcess(),
+                    limits.maxDimension(),
+                    // The in-process worker is in the pool already; only remote pools fall back.
+                    config.workers().inProcess() ? Optional.empty() : local)
                 .routes());
     routes.put("/v1/workers/join", new JoinEndpoint(membership, settings));
     GridServer server =

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -46,31 +47,28 @@ public final class ScatterGather {
   private ScatterGather() {}
 
   /**
-   * C = A·B on {@code workers}, in up to {@code tilesPerWorker} tiles each.
+   * C = A·B on {@code workers}, in up to {@code tilesPerWorker} tiles each; tiles no worker could
+   * compute go to {@code fallback} (the coordinator's own kernel) when there is one.
    *
-   * @throws ApiError 503 {@code no_worker_available} when tiles remain but every worker failed
+   * @throws ApiError 503 {@code no_worker_available} when tiles remain and no capacity is left
    */
   public static Outcome multiply(
-      MatmulRequest request, List<WorkerClient> workers, int tilesPerWorker) {
+      MatmulRequest request,
+      List<WorkerClient> workers,
+      int tilesPerWorker,
+      Optional<WorkerClient> fallback) {
     Matrix a = request.a();
     Matrix b = request.b();
-    BlockPlan plan = BlockPlan.of(a.rows(), a.cols(), b.cols(), workers.size() * tilesPerWorker);
-    Job job = new Job(a, b, plan, workers.size() * IN_FLIGHT_PER_WORKER);
-    ExecutorService loops = Executors.newVirtualThreadPerTaskExecutor();
-    try {
-      for (WorkerClient worker : workers) {
-        AtomicInteger failures = new AtomicInteger();
-        for (int i = 0; i < IN_FLIGHT_PER_WORKER; i++) {
-          loops.execute(() -> job.serve(worker, failures));
-        }
-      }
-      job.finished.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ApiError(503, "interrupted", "", "the product was interrupted");
-    } finally {
-      // Calls still running are stragglers whose tiles are done elsewhere: abandon them.
-      loops.shutdownNow();
+    int tiles = Math.max(1, workers.size()) * tilesPerWorker;
+    BlockPlan plan = BlockPlan.of(a.rows(), a.cols(), b.cols(), tiles);
+    Job job = new Job(a, b, plan);
+    run(job, workers);
+    if (job.remaining.get() > 0 && fallback.isPresent()) {
+      LOG.warn(
+          "{} of {} tiles left after every worker failed; computing them locally",
+          job.remaining.get(),
+          plan.blocks().size());
+      run(job, List.of(fallback.get()));
     }
     if (job.remaining.get() > 0) {
       throw new ApiError(
@@ -86,6 +84,41 @@ public final class ScatterGather {
     }
     return new Outcome(
         job.c, plan, job.bytesSent.get(), job.bytesReceived.get(), Map.copyOf(job.tiles));
+  }
+
+  /** Runs request loops on {@code workers} until every tile is placed or all of them gave up. */
+  private static void run(Job job, List<WorkerClient> workers) {
+    if (workers.isEmpty()) {
+      return;
+    }
+    Round round = new Round(workers.size() * IN_FLIGHT_PER_WORKER);
+    job.round = round;
+    ExecutorService loops = Executors.newVirtualThreadPerTaskExecutor();
+    try {
+      for (WorkerClient worker : workers) {
+        AtomicInteger failures = new AtomicInteger();
+        for (int i = 0; i < IN_FLIGHT_PER_WORKER; i++) {
+          loops.execute(() -> job.serve(worker, failures, round));
+        }
+      }
+      round.finished.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiError(503, "interrupted", "", "the product was interrupted");
+    } finally {
+      // Calls still running are stragglers whose tiles are done elsewhere: abandon them.
+      loops.shutdownNow();
+    }
+  }
+
+  /** One set of request loops: opens when every tile is placed or every loop has given up. */
+  private static final class Round {
+    final CountDownLatch finished = new CountDownLatch(1);
+    final AtomicInteger liveLoops;
+
+    Round(int loops) {
+      this.liveLoops = new AtomicInteger(loops);
+    }
   }
 
   /** The shared state of one product while its tiles are in flight. */
@@ -106,13 +139,9 @@ public final class ScatterGather {
     final AtomicInteger completed = new AtomicInteger();
     final Map<Integer, BlockPlan.Block> blocks = new ConcurrentHashMap<>();
 
-    /** Opens when every tile is placed, or when every loop has given up. */
-    final CountDownLatch finished = new CountDownLatch(1);
+    volatile Round round;
 
-    final AtomicInteger liveLoops;
-
-    Job(Matrix a, Matrix b, BlockPlan plan, int loops) {
-      this.liveLoops = new AtomicInteger(loops);
+    Job(Matrix a, Matrix b, BlockPlan plan) {
       this.a = a;
       this.b = b;
       this.c =
@@ -125,7 +154,7 @@ public final class ScatterGather {
     }
 
     /** One request loop of one worker; returns when all tiles are done or the worker gave up. */
-    void serve(WorkerClient worker, AtomicInteger failures) {
+    void serve(WorkerClient worker, AtomicInteger failures, Round round) {
       try {
         while (remaining.get() > 0 && failures.get() < MAX_WORKER_FAILURES) {
           // A tile may come back to the queue when another worker fails, so wait a little for it.
@@ -148,8 +177,8 @@ public final class ScatterGather {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } finally {
-        if (liveLoops.decrementAndGet() == 0) {
-          finished.countDown();
+        if (round.liveLoops.decrementAndGet() == 0) {
+          round.finished.countDown();
         }
       }
     }
@@ -226,7 +255,7 @@ public final class ScatterGather {
         tiles.merge(worker.name(), 1, Integer::sum);
         // The last decrement follows every placement, so the caller sees all of C after it.
         if (remaining.decrementAndGet() == 0) {
-          finished.countDown();
+          round.finished.countDown();
         }
       }
       return null; // a speculative copy that lost the race is not an error either

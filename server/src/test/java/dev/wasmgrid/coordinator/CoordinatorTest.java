@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.ServerSettings;
+import dev.wasmgrid.matmul.Gemm;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.testing.Nodes;
@@ -56,20 +57,30 @@ class CoordinatorTest {
       assertThat(bad.statusCode()).isEqualTo(400);
       assertThat(Http.text(bad)).contains("malformed_json");
     }
-    try (CoordinatorNode orphan =
-        start(List.of(URI.create("http://127.0.0.1:" + Nodes.freePort())))) {
+    List<URI> dead = List.of(URI.create("http://127.0.0.1:" + Nodes.freePort()));
+    try (CoordinatorNode orphan = start(dead, null)) {
       HttpResponse<byte[]> response = new Http(orphan.port()).postJson("/rpc", Nodes.SEED);
       assertThat(response.statusCode()).isEqualTo(503);
       assertThat(Http.text(response))
           .contains("{\"name\":\"code\",\"value\":\"no_worker_available\"}");
     }
+    // A coordinator with a kernel of its own computes what no worker can take.
+    try (CoordinatorNode fallback = start(dead, new ReferenceGemm(1))) {
+      HttpResponse<byte[]> response = new Http(fallback.port()).postJson("/rpc", Nodes.SEED);
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(Http.text(response)).contains(Nodes.SEED_ANSWER);
+    }
   }
 
   private static CoordinatorNode start(List<URI> workers) {
+    return start(workers, new ReferenceGemm(1));
+  }
+
+  private static CoordinatorNode start(List<URI> workers, Gemm localGemm) {
     return CoordinatorNode.start(
         ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
         workers,
         Duration.ofSeconds(10),
-        new ReferenceGemm(1));
+        localGemm);
   }
 }

@@ -17,6 +17,8 @@ import dev.wasmgrid.matmul.wire.MatrixFrames;
 import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.testing.Nodes;
 import dev.wasmgrid.worker.WorkerNode;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
@@ -41,7 +43,7 @@ class ScatterGatherTest {
       for (Dtype dtype : Dtype.values()) {
         MatmulRequest request = request(dtype, 301, 257, 389);
         ScatterGather.Outcome outcome =
-            ScatterGather.multiply(request, List.of(client(w1), client(w2)), 2);
+            ScatterGather.multiply(request, List.of(client(w1), client(w2)), 2, Optional.empty());
         assertExact(request, outcome.c());
         assertThat(outcome.tiles().values().stream().mapToInt(Integer::intValue).sum())
             .isEqualTo(outcome.plan().blocks().size());
@@ -59,7 +61,8 @@ class ScatterGatherTest {
       MatmulRequest request = request(Dtype.F64, 400, 200, 400);
       WorkerClient gone = client(URI.create("http://127.0.0.1:" + Nodes.freePort()));
       ScatterGather.Outcome outcome =
-          ScatterGather.multiply(request, List.of(gone, client(strict), client(healthy)), 2);
+          ScatterGather.multiply(
+              request, List.of(gone, client(strict), client(healthy)), 2, Optional.empty());
       assertExact(request, outcome.c());
       assertThat(outcome.tiles()).containsOnlyKeys(client(healthy).name());
     }
@@ -76,7 +79,9 @@ class ScatterGatherTest {
       ScatterGather.Outcome outcome =
           assertTimeoutPreemptively(
               Duration.ofSeconds(60),
-              () -> ScatterGather.multiply(request, List.of(client(fast), client(slow)), 2));
+              () ->
+                  ScatterGather.multiply(
+                      request, List.of(client(fast), client(slow)), 2, Optional.empty()));
       assertExact(request, outcome.c());
       assertThat(outcome.tiles()).containsOnlyKeys(client(fast).name());
     } finally {
@@ -126,12 +131,39 @@ class ScatterGatherTest {
     try (WorkerNode strict = worker(new Limits(1 << 20, 16, 16))) {
       MatmulRequest request = request(Dtype.F64, 200, 100, 200);
       WorkerClient gone = client(URI.create("http://127.0.0.1:" + Nodes.freePort()));
-      assertThatThrownBy(() -> ScatterGather.multiply(request, List.of(gone, client(strict)), 2))
+      assertThatThrownBy(
+              () ->
+                  ScatterGather.multiply(
+                      request, List.of(gone, client(strict)), 2, Optional.empty()))
           .isInstanceOf(ApiError.class)
           .hasMessageContaining("tiles could not be computed")
           .extracting(e -> ((ApiError) e).status())
           .isEqualTo(503);
     }
+  }
+
+  @Test
+  void tilesNoWorkerCouldComputeFallBackToTheLocalKernel() {
+    try (WorkerNode strict = worker(new Limits(1 << 20, 16, 16))) {
+      MatmulRequest request = request(Dtype.F32, 300, 200, 300);
+      WorkerClient gone = client(URI.create("http://127.0.0.1:" + Nodes.freePort()));
+      Optional<WorkerClient> local = Optional.of(localKernel());
+      ScatterGather.Outcome outcome =
+          ScatterGather.multiply(request, List.of(gone, client(strict)), 2, local);
+      assertExact(request, outcome.c());
+      assertThat(outcome.tiles()).containsOnlyKeys("in-process");
+      // With no worker at all the local kernel takes the whole product.
+      assertExact(request, ScatterGather.multiply(request, List.of(), 2, local).c());
+    }
+  }
+
+  private static WorkerClient localKernel() {
+    return new LocalWorkerClient(
+        WorkerNode.endpoints(
+                new ReferenceGemm(1),
+                Limits.DEFAULTS,
+                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))
+            .routes());
   }
 
   @Test

@@ -43,7 +43,8 @@ public final class Nodes {
             workers,
             Duration.ofSeconds(10),
             settings,
-            new ReferenceGemm(1)));
+            // No kernel of its own with remote workers, so "no worker" stays visible as a 503.
+            workers.inProcess() ? new ReferenceGemm(1) : null));
   }
 
   /** A worker on 127.0.0.1; port 0 picks a free one. */
