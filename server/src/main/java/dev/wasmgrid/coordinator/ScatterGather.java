@@ -71,6 +71,11 @@ public final class ScatterGather {
       run(job, List.of(fallback.get()));
     }
     if (job.remaining.get() > 0) {
+      String firstFailures;
+      synchronized (job.failures) { // abandoned loops may still be adding
+        firstFailures =
+            String.join("; ", job.failures.subList(0, Math.min(5, job.failures.size())));
+      }
       throw new ApiError(
           503,
           "no_worker_available",
@@ -79,7 +84,7 @@ public final class ScatterGather {
               + " of "
               + plan.blocks().size()
               + " tiles could not be computed: every worker failed ("
-              + String.join("; ", job.failures)
+              + firstFailures
               + ")");
     }
     return new Outcome(
