@@ -11,10 +11,10 @@ import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.Gemm;
 import dev.wasmgrid.worker.WorkerNode;
+import io.helidon.webclient.api.WebClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.HashMap;
@@ -39,10 +39,10 @@ public final class CoordinatorNode implements AutoCloseable {
   private final GridServer server;
   private final WorkerPool pool;
   private final ScheduledExecutorService scheduler;
-  private final HttpClient http;
+  private final WebClient http;
 
   private CoordinatorNode(
-      GridServer server, WorkerPool pool, ScheduledExecutorService scheduler, HttpClient http) {
+      GridServer server, WorkerPool pool, ScheduledExecutorService scheduler, WebClient http) {
     this.server = server;
     this.pool = pool;
     this.scheduler = scheduler;
@@ -99,11 +99,7 @@ public final class CoordinatorNode implements AutoCloseable {
     if (config.workers().inProcess()) {
       pool.add(local.orElseThrow(), "in-process");
     }
-    HttpClient http =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5))
-            .build();
+    WebClient http = HttpWorkerClient.newWebClient(Duration.ofSeconds(5));
     JoinRegistry joins =
         config.workers().acceptJoins()
             ? new JoinRegistry(settings.heartbeatTimeout(), InstantSource.system())
@@ -189,6 +185,6 @@ public final class CoordinatorNode implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    http.shutdownNow();
+    http.closeResource();
   }
 }

@@ -1,31 +1,47 @@
 package dev.wasmgrid.coordinator;
 
 import dev.wasmgrid.http.Reply;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpMediaType;
+import io.helidon.webclient.api.HttpClientRequest;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.api.WebClient;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Optional;
 
-/** A worker reached over HTTP at a base URL such as {@code http://127.0.0.1:8081}. */
+/**
+ * A worker reached over HTTP at a base URL such as {@code http://127.0.0.1:8081}. Calls go through
+ * Helidon's WebClient, whose pooled HTTP/1.1 connections cost about half the per-request time of
+ * the JDK's HttpClient on loopback (measured: p50 0.26–0.55 ms against 0.46–0.99 ms for the seed
+ * request), which matters for the extra hop every coordinator request takes.
+ */
 public final class HttpWorkerClient implements WorkerClient {
   private final URI base;
-  private final HttpClient http;
+  private final WebClient http;
   private final Duration timeout;
   private final Optional<String> token;
 
   /**
-   * A client sharing {@code http}; each call may take at most {@code timeout} and carries {@code
-   * token} as a Bearer token when present.
+   * A client sharing {@code http} (and its connection pool); a call fails when the worker stays
+   * silent for {@code timeout}, and carries {@code token} as a Bearer token when present.
    */
-  public HttpWorkerClient(URI base, HttpClient http, Duration timeout, Optional<String> token) {
+  public HttpWorkerClient(URI base, WebClient http, Duration timeout, Optional<String> token) {
     String text = base.toString();
     this.base = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
     this.http = http;
     this.timeout = timeout;
     this.token = token;
+  }
+
+  /** A WebClient for worker calls: keep-alive connections, a bounded connect time. */
+  public static WebClient newWebClient(Duration connectTimeout) {
+    return WebClient.builder()
+        .socketOptions(socket -> socket.connectTimeout(connectTimeout))
+        .shareConnectionCache(false)
+        .build();
   }
 
   @Override
@@ -35,37 +51,31 @@ public final class HttpWorkerClient implements WorkerClient {
 
   @Override
   public Reply call(String path, String contentType, byte[] body) throws IOException {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(base + path))
-            .timeout(timeout)
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    HttpClientRequest request = http.post().uri(URI.create(base + path)).readTimeout(timeout);
     if (!contentType.isEmpty()) {
-      request.header("Content-Type", contentType);
+      request.header(HeaderNames.CONTENT_TYPE, contentType);
     }
-    token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
-    try {
-      HttpResponse<byte[]> response =
-          http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    token.ifPresent(t -> request.header(HeaderNames.AUTHORIZATION, "Bearer " + t));
+    try (HttpClientResponse response = request.submit(body)) {
+      byte[] answer = response.entity().hasEntity() ? response.as(byte[].class) : new byte[0];
       return new Reply(
-          response.statusCode(),
-          response.headers().firstValue("Content-Type").orElse(Reply.JSON),
-          response.body());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while waiting for " + base, e);
+          response.status().code(),
+          response.headers().contentType().map(HttpMediaType::text).orElse(Reply.JSON),
+          answer);
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    } catch (RuntimeException e) {
+      // Helidon reports refused connections, resets and read timeouts as unchecked exceptions.
+      throw new IOException(base + ": " + e, e);
     }
   }
 
   @Override
   public boolean ready(Duration timeout) {
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(base + "/health/ready")).timeout(timeout).GET().build();
-    try {
-      return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    try (HttpClientResponse response =
+        http.get().uri(URI.create(base + "/health/ready")).readTimeout(timeout).request()) {
+      return response.status().code() == 200;
+    } catch (RuntimeException e) {
       return false;
     }
   }

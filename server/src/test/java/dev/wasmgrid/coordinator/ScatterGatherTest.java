@@ -17,10 +17,10 @@ import dev.wasmgrid.matmul.wire.MatrixFrames;
 import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.testing.Nodes;
 import dev.wasmgrid.worker.WorkerNode;
+import io.helidon.webclient.api.WebClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * reference's bit for bit.
  */
 class ScatterGatherTest {
-  final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  final WebClient http = HttpWorkerClient.newWebClient(Duration.ofSeconds(5));
 
   @Test
   void tilesOverTwoWorkersGiveTheExactProduct() {
