@@ -126,7 +126,8 @@ public final class DistributedBench {
       throws IOException, InterruptedException {
     HttpResponse<byte[]> response =
         http.send(
-            HttpRequest.newBuilder(coordinator.resolve("/v1/matmul"))
+            // Forced: auto would soon prefer the faster way, and this measures the split one.
+            HttpRequest.newBuilder(coordinator.resolve("/v1/matmul?mode=distributed"))
                 .timeout(Duration.ofMinutes(10))
                 .header("Content-Type", MatrixFrames.MEDIA_TYPE)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))

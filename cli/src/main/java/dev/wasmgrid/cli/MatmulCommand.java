@@ -46,6 +46,14 @@ final class MatmulCommand implements Callable<Integer> {
   URI server;
 
   @Option(
+      names = "--mode",
+      defaultValue = "auto",
+      description =
+          "With --server: auto, local (the coordinator's kernel) or distributed (split over its"
+              + " workers) (default: ${DEFAULT-VALUE}).")
+  String mode;
+
+  @Option(
       names = "--seed",
       defaultValue = "42",
       description = "Seed of the random operands, so runs compare (default: ${DEFAULT-VALUE}).")
@@ -102,7 +110,7 @@ final class MatmulCommand implements Callable<Integer> {
   private Matrix remote(HttpClient http, Matrix a, Matrix b)
       throws IOException, InterruptedException {
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(server.resolve("/v1/matmul"))
+        HttpRequest.newBuilder(server.resolve("/v1/matmul?mode=" + mode))
             .header("Content-Type", MatrixFrames.MEDIA_TYPE)
             .POST(HttpRequest.BodyPublishers.ofByteArray(MatrixFrames.encode(a, b)));
     if (token != null && !token.isBlank()) {

@@ -26,9 +26,6 @@ import org.slf4j.LoggerFactory;
 public final class CoordinatorEndpoints {
   private static final Logger LOG = LoggerFactory.getLogger(CoordinatorEndpoints.class);
 
-  /** Below this many flops a product goes whole to one worker: a split would cost more than win. */
-  static final double DISTRIBUTE_MIN_FLOPS = 2.0 * 384 * 384 * 384;
-
   /** Tiles per worker: two in flight, so one uploads while the other computes. */
   public static final int TILES_PER_WORKER = 2;
 
@@ -36,18 +33,26 @@ public final class CoordinatorEndpoints {
   private final boolean remoteWorkers;
   private final int maxDimension;
   private final Optional<WorkerClient> local;
+  private final MatmulPolicy policy;
 
   /**
    * @param remoteWorkers whether the pool's workers are other processes, worth splitting over
    * @param maxDimension the largest matrix side accepted (the coordinator decodes what it splits)
-   * @param local the coordinator's own kernel, for work no remote worker could take; empty for none
+   * @param local the coordinator's own kernel, for local products and for work no remote worker
+   *     could take; empty for none
+   * @param policy where binary products run
    */
   public CoordinatorEndpoints(
-      WorkerPool pool, boolean remoteWorkers, int maxDimension, Optional<WorkerClient> local) {
+      WorkerPool pool,
+      boolean remoteWorkers,
+      int maxDimension,
+      Optional<WorkerClient> local,
+      MatmulPolicy policy) {
     this.pool = pool;
     this.remoteWorkers = remoteWorkers;
     this.maxDimension = maxDimension;
     this.local = local;
+    this.policy = policy;
   }
 
   /** The routes, by path. */
@@ -66,7 +71,21 @@ public final class CoordinatorEndpoints {
           }
         },
         "/v1/matmul",
-        this::matmul);
+        new Endpoint() {
+          @Override
+          public Reply handle(String contentType, byte[] body) {
+            return matmul(contentType, body, MatmulPolicy.Mode.AUTO);
+          }
+
+          @Override
+          public Reply handle(String contentType, byte[] body, Map<String, String> query) {
+            String mode = query.get("mode");
+            return matmul(
+                contentType,
+                body,
+                mode == null ? MatmulPolicy.Mode.AUTO : MatmulPolicy.Mode.parse(mode, "mode"));
+          }
+        });
   }
 
   /** Sends a request whole to one worker, or to the local kernel when no worker can take it. */
@@ -78,27 +97,32 @@ public final class CoordinatorEndpoints {
         throw e;
       }
       LOG.warn("no worker could take {}; computing it locally", path);
-      try {
-        return local.get().call(path, contentType, body);
-      } catch (IOException unreachable) {
-        throw new UncheckedIOException("the in-process worker failed", unreachable);
-      }
+      return localCall(path, contentType, body);
     }
   }
 
-  private Reply matmul(String contentType, byte[] body) {
+  private Reply matmul(String contentType, byte[] body, MatmulPolicy.Mode mode) {
     if (!remoteWorkers
         || !contentType.toLowerCase(Locale.ROOT).startsWith(MatrixFrames.MEDIA_TYPE)) {
       return whole("/v1/matmul", contentType, body);
     }
     List<Matrix> ab = MatrixFrames.decode(body, maxDimension, "A", "B");
     MatmulRequest request = new MatmulRequest(ab.get(0), ab.get(1));
-    if (request.flops() < DISTRIBUTE_MIN_FLOPS) {
-      return whole("/v1/matmul", contentType, body);
-    }
     long start = System.nanoTime();
+    if (!policy.distribute(request.flops(), mode)) {
+      if (local.isEmpty()) {
+        return whole("/v1/matmul", contentType, body);
+      }
+      Reply reply = localCall("/v1/matmul", contentType, body);
+      if (reply.status() == 200) {
+        policy.recordLocal(request.flops(), System.nanoTime() - start);
+      }
+      return reply;
+    }
     ScatterGather.Outcome outcome =
         ScatterGather.multiply(request, pool.workers(), TILES_PER_WORKER, local);
+    long nanos = System.nanoTime() - start;
+    policy.recordDistributed(request.flops(), nanos);
     LOG.info(
         "matmul {}x{}x{} in {}x{} tiles over {} in {} ms, {} MB moved",
         request.a().rows(),
@@ -107,8 +131,16 @@ public final class CoordinatorEndpoints {
         outcome.plan().rowBands(),
         outcome.plan().colBands(),
         outcome.tiles(),
-        (System.nanoTime() - start) / 1_000_000,
+        nanos / 1_000_000,
         (outcome.bytesSent() + outcome.bytesReceived()) / 1_000_000);
     return new Reply(200, MatrixFrames.MEDIA_TYPE, MatrixFrames.encode(outcome.c()));
+  }
+
+  private Reply localCall(String path, String contentType, byte[] body) {
+    try {
+      return local.orElseThrow().call(path, contentType, body);
+    } catch (IOException unreachable) {
+      throw new UncheckedIOException("the in-process worker failed", unreachable);
+    }
   }
 }

@@ -121,6 +121,7 @@ public final class CoordinatorNode implements AutoCloseable {
     every(
         scheduler, settings.probeInterval(), "health probe", new HealthProbe(pool, PROBE_TIMEOUT));
 
+    MatmulPolicy policy = new MatmulPolicy();
     Map<String, Endpoint> routes =
         new HashMap<>(
             new CoordinatorEndpoints(
@@ -128,7 +129,8 @@ public final class CoordinatorNode implements AutoCloseable {
                     !config.workers().inProcess(),
                     limits.maxDimension(),
                     // The in-process worker is in the pool already; only remote pools fall back.
-                    config.workers().inProcess() ? Optional.empty() : local)
+                    config.workers().inProcess() ? Optional.empty() : local,
+                    policy)
                 .routes());
     routes.put("/v1/workers/join", new JoinEndpoint(membership, settings));
     GridServer server =
@@ -138,7 +140,8 @@ public final class CoordinatorNode implements AutoCloseable {
                 config.server().port(),
                 limits,
                 routes,
-                Map.of("/v1/workers", new WorkerListing(pool)),
+                Map.of("/v1/workers", new WorkerListing(pool), "/v1/config/matmul", policy.view()),
+                Map.of("/v1/config/matmul", policy.update()),
                 registry,
                 () -> true,
                 config.server().token()));

@@ -1,5 +1,6 @@
 package dev.wasmgrid.http;
 
+import java.util.Map;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -17,12 +18,25 @@ public interface Endpoint {
   Reply handle(String contentType, byte[] body);
 
   /**
+   * Serves one request body with its query parameters (first value of each); routes without
+   * parameters need not override this.
+   */
+  default Reply handle(String contentType, byte[] body, Map<String, String> query) {
+    return handle(contentType, body);
+  }
+
+  /**
    * Serves one request body and never throws: every failure becomes an error reply, so one bad
    * request cannot take a server down.
    */
   default Reply serve(String contentType, byte[] body) {
+    return serve(contentType, body, Map.of());
+  }
+
+  /** As {@link #serve(String, byte[])}, with query parameters. */
+  default Reply serve(String contentType, byte[] body, Map<String, String> query) {
     try {
-      return handle(contentType, body);
+      return handle(contentType, body, query);
     } catch (ApiError e) {
       return error(e);
     } catch (OutOfMemoryError e) {

@@ -9,11 +9,14 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -35,6 +38,7 @@ public final class GridServer implements AutoCloseable {
    *
    * @param endpoints {@code POST} routes, by path
    * @param views {@code GET} routes without a body, by path
+   * @param puts {@code PUT} routes, by path (a path may also have a view)
    * @param token required as a Bearer token on every route but the health probes; empty for none
    */
   public record Config(
@@ -43,12 +47,14 @@ public final class GridServer implements AutoCloseable {
       Limits limits,
       Map<String, Endpoint> endpoints,
       Map<String, Supplier<Reply>> views,
+      Map<String, Endpoint> puts,
       PrometheusMeterRegistry registry,
       BooleanSupplier ready,
       Optional<String> token) {
     public Config {
       endpoints = Map.copyOf(new LinkedHashMap<>(endpoints));
       views = Map.copyOf(views);
+      puts = Map.copyOf(puts);
       if (token.isPresent() && token.get().isBlank()) {
         throw new IllegalArgumentException("the token must not be blank");
       }
@@ -59,6 +65,7 @@ public final class GridServer implements AutoCloseable {
   public static GridServer start(Config config) {
     Set<String> routes = new HashSet<>(config.endpoints().keySet());
     routes.addAll(config.views().keySet());
+    routes.addAll(config.puts().keySet());
     routes.addAll(Set.of("/health/live", "/health/ready", "/metrics"));
     WebServer server =
         WebServer.builder()
@@ -95,21 +102,46 @@ public final class GridServer implements AutoCloseable {
           res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
           res.send(config.registry().scrape().getBytes(StandardCharsets.UTF_8));
         });
-    config.views().forEach((path, view) -> r.get(path, (req, res) -> write(res, view.get(), null)));
-    Set<String> getOnly = new HashSet<>(config.views().keySet());
-    getOnly.addAll(Set.of("/health/live", "/health/ready", "/metrics"));
-    for (String path : getOnly) {
-      r.any(path, (req, res) -> methodNotAllowed(res, path, "GET"));
+    // Every method's handler first, then one 405 per path naming what it allows: Helidon takes
+    // the first route that matches.
+    Map<String, Set<String>> allowed = new TreeMap<>();
+    for (String path : Set.of("/health/live", "/health/ready", "/metrics")) {
+      allowed.computeIfAbsent(path, p -> new TreeSet<>()).add("GET");
     }
+    config
+        .views()
+        .forEach(
+            (path, view) -> {
+              r.get(path, (req, res) -> write(res, view.get(), null));
+              allowed.computeIfAbsent(path, p -> new TreeSet<>()).add("GET");
+            });
     config
         .endpoints()
         .forEach(
             (path, endpoint) -> {
               r.post(path, (req, res) -> serve(req, res, endpoint, config.limits()));
-              r.any(
-                  path,
-                  (req, res) -> write(res, endpoint.error(wrongMethod(path, "POST")), "POST"));
+              allowed.computeIfAbsent(path, p -> new TreeSet<>()).add("POST");
             });
+    config
+        .puts()
+        .forEach(
+            (path, endpoint) -> {
+              r.put(path, (req, res) -> serve(req, res, endpoint, config.limits()));
+              allowed.computeIfAbsent(path, p -> new TreeSet<>()).add("PUT");
+            });
+    allowed.forEach(
+        (path, methods) -> {
+          String allow = String.join(", ", methods);
+          Endpoint endpoint = config.endpoints().get(path);
+          ApiError error = wrongMethod(path, allow);
+          r.any(
+              path,
+              (req, res) ->
+                  write(
+                      res,
+                      endpoint == null ? ErrorBodies.plain(error) : endpoint.error(error),
+                      allow));
+        });
     r.any(
         (req, res) ->
             write(
@@ -133,7 +165,9 @@ public final class GridServer implements AutoCloseable {
     try {
       byte[] body = RequestBodies.read(req, limits.maxBodyBytes());
       String contentType = req.headers().contentType().map(t -> t.text()).orElse("");
-      reply = endpoint.serve(contentType, body);
+      Map<String, String> query = new HashMap<>();
+      req.query().names().forEach(name -> query.put(name, req.query().get(name)));
+      reply = endpoint.serve(contentType, body, query);
     } catch (ApiError e) {
       reply = endpoint.error(e);
     }
@@ -142,10 +176,6 @@ public final class GridServer implements AutoCloseable {
 
   private static ApiError wrongMethod(String path, String allowed) {
     return new ApiError(405, "method_not_allowed", "", path + " accepts " + allowed + " only");
-  }
-
-  private static void methodNotAllowed(ServerResponse res, String path, String allowed) {
-    write(res, ErrorBodies.plain(wrongMethod(path, allowed)), allowed);
   }
 
   private static void write(ServerResponse res, Reply reply, String allow) {

@@ -38,6 +38,7 @@ public final class WorkerNode implements AutoCloseable {
                 settings.limits(),
                 endpoints.routes(),
                 Map.of(),
+                Map.of(),
                 registry,
                 () -> true,
                 settings.token()));

@@ -21,11 +21,14 @@ import io.helidon.webclient.api.WebClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -164,6 +167,51 @@ class ScatterGatherTest {
                 Limits.DEFAULTS,
                 new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))
             .routes());
+  }
+
+  @Test
+  void theModeSwitchesAtRunTimeAndPerRequest() {
+    try (WorkerNode w1 = worker(Limits.DEFAULTS);
+        CoordinatorNode coordinator =
+            CoordinatorNode.start(
+                ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
+                List.of(uri(w1)),
+                Duration.ofSeconds(30),
+                new ReferenceGemm(1))) {
+      Http http = new Http(coordinator.port());
+      MatmulRequest request = request(Dtype.F64, 400, 400, 400);
+      byte[] body = MatrixFrames.encode(request.a(), request.b());
+      HttpResponse<byte[]> put =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create(Nodes.url(coordinator.port()) + "/v1/config/matmul"))
+                  .PUT(HttpRequest.BodyPublishers.ofString("{\"mode\":\"local\"}")));
+      assertThat(put.statusCode()).as(Http.text(put)).isEqualTo(200);
+      assertThat(Http.text(http.get("/v1/config/matmul"))).contains("\"mode\":\"local\"");
+
+      HttpResponse<byte[]> local = http.post("/v1/matmul", MatrixFrames.MEDIA_TYPE, body);
+      assertExact(request, MatrixFrames.decode(local.body(), 1024, "C").getFirst());
+      assertThat(workerProducts(w1)).as("local mode leaves the worker alone").isZero();
+
+      HttpResponse<byte[]> split =
+          http.post("/v1/matmul?mode=distributed", MatrixFrames.MEDIA_TYPE, body);
+      assertExact(request, MatrixFrames.decode(split.body(), 1024, "C").getFirst());
+      assertThat(workerProducts(w1)).as("the request's mode wins").isPositive();
+
+      assertThat(http.post("/v1/matmul?mode=fast", MatrixFrames.MEDIA_TYPE, body).statusCode())
+          .isEqualTo(400);
+      HttpResponse<byte[]> wrongMethod = http.postJson("/v1/config/matmul", "{}");
+      assertThat(wrongMethod.statusCode()).isEqualTo(405);
+      assertThat(wrongMethod.headers().firstValue("Allow")).hasValue("GET, PUT");
+    }
+  }
+
+  private static long workerProducts(WorkerNode worker) {
+    Matcher m =
+        Pattern.compile(
+                "wasmgrid_http_requests_seconds_count\\{method=\"POST\",route=\"/v1/matmul\",status=\"200\"} (\\d+)")
+            .matcher(Http.text(new Http(worker.port()).get("/metrics")));
+    return m.find() ? Long.parseLong(m.group(1)) : 0;
   }
 
   @Test
