@@ -8,7 +8,6 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
-import java.util.SplittableRandom;
 import java.util.stream.Collectors;
 
 /**
@@ -211,14 +210,14 @@ public final class GemmSelector {
   }
 
   private void checkCorrectness(Trial trial, Gemm reference) {
-    SplittableRandom random = new SplittableRandom(seed);
     try {
+      long operandSeed = seed;
       for (int[] shape : CHECK_SHAPES) {
         int m = shape[0];
         int k = shape[1];
         int n = shape[2];
-        double[] a = randomDoubles(random, m * k);
-        double[] b = randomDoubles(random, k * n);
+        double[] a = RandomMatrices.f64(m, k, operandSeed++);
+        double[] b = RandomMatrices.f64(k, n, operandSeed++);
         Optional<String> failure = GemmAccuracy.check(trial.gemm, reference, m, k, n, a, b);
         if (failure.isEmpty()) {
           failure = GemmAccuracy.check(trial.gemm, reference, m, k, n, narrow(a), narrow(b));
@@ -236,9 +235,8 @@ public final class GemmSelector {
 
   private void time(List<Trial> trials) {
     int n = timingSize;
-    SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);
-    double[] a = randomDoubles(random, n * n);
-    double[] b = randomDoubles(random, n * n);
+    double[] a = RandomMatrices.f64(n, n, ~seed);
+    double[] b = RandomMatrices.f64(n, n, ~seed - 1);
     double[] c = new double[n * n];
     // Untimed warm-up for up to timingBudget per candidate (at least one run): JIT compilation,
     // first-touch page faults, native thread pools starting. A single run left the Vector API
@@ -332,14 +330,6 @@ public final class GemmSelector {
     return e.getMessage() == null
         ? e.getClass().getName()
         : e.getClass().getSimpleName() + ": " + e.getMessage();
-  }
-
-  private static double[] randomDoubles(SplittableRandom random, int count) {
-    double[] values = new double[count];
-    for (int i = 0; i < count; i++) {
-      values[i] = random.nextDouble(-1.0, 1.0);
-    }
-    return values;
   }
 
   private static float[] narrow(double[] values) {
