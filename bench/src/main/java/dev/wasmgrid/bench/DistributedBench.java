@@ -75,8 +75,13 @@ public final class DistributedBench {
       try (LocalCluster cluster = new LocalCluster(launcher)) {
         report.progress("distributed: starting " + workers + " worker processes ...");
         List<String> urls = new ArrayList<>();
+        // Workers share the cores the local run had, rather than each spinning up threads for all.
+        String threads =
+            Integer.toString(Math.max(1, Runtime.getRuntime().availableProcessors() / workers));
         for (int i = 0; i < workers; i++) {
-          urls.add(cluster.start(nodeArgs("worker")).url());
+          List<String> worker = new ArrayList<>(List.of(nodeArgs("worker")));
+          worker.addAll(List.of("--threads", threads));
+          urls.add(cluster.start(worker.toArray(String[]::new)).url());
         }
         List<String> serve = new ArrayList<>(List.of(nodeArgs("serve")));
         serve.addAll(List.of("--worker-timeout", "PT10M", "--workers", String.join(",", urls)));

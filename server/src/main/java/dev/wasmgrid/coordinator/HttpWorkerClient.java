@@ -7,6 +7,7 @@ import io.helidon.webclient.api.HttpClientRequest;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Duration;
@@ -51,23 +52,57 @@ public final class HttpWorkerClient implements WorkerClient {
 
   @Override
   public Reply call(String path, String contentType, byte[] body) throws IOException {
+    HttpClientRequest request = request(path, contentType);
+    try (HttpClientResponse response = request.submit(body)) {
+      return reply(response);
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    } catch (RuntimeException e) {
+      throw failure(e);
+    }
+  }
+
+  @Override
+  public Reply call(String path, String contentType, Body body) throws IOException {
+    // A declared length keeps the body out of chunked encoding.
+    HttpClientRequest request =
+        request(path, contentType).header(HeaderNames.CONTENT_LENGTH, Long.toString(body.length()));
+    try (HttpClientResponse response = request.outputStream(out -> write(body, out))) {
+      return reply(response);
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    } catch (RuntimeException e) {
+      throw failure(e);
+    }
+  }
+
+  private static void write(Body body, OutputStream out) throws IOException {
+    try (out) {
+      body.writeTo(out);
+    }
+  }
+
+  private HttpClientRequest request(String path, String contentType) {
     HttpClientRequest request = http.post().uri(URI.create(base + path)).readTimeout(timeout);
     if (!contentType.isEmpty()) {
       request.header(HeaderNames.CONTENT_TYPE, contentType);
     }
     token.ifPresent(t -> request.header(HeaderNames.AUTHORIZATION, "Bearer " + t));
-    try (HttpClientResponse response = request.submit(body)) {
-      byte[] answer = response.entity().hasEntity() ? response.as(byte[].class) : new byte[0];
-      return new Reply(
-          response.status().code(),
-          response.headers().contentType().map(HttpMediaType::text).orElse(Reply.JSON),
-          answer);
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
-    } catch (RuntimeException e) {
-      // Helidon reports refused connections, resets and read timeouts as unchecked exceptions.
-      throw new IOException(base + ": " + e, e);
-    }
+    return request;
+  }
+
+  private static Reply reply(HttpClientResponse response) {
+    // as(byte[]) reads a 32 MB answer in ~0.15 s here; inputStream().readNBytes took 6-9 s.
+    byte[] answer = response.entity().hasEntity() ? response.as(byte[].class) : new byte[0];
+    return new Reply(
+        response.status().code(),
+        response.headers().contentType().map(HttpMediaType::text).orElse(Reply.JSON),
+        answer);
+  }
+
+  /** Helidon reports refused connections, resets and read timeouts as unchecked exceptions. */
+  private IOException failure(RuntimeException e) {
+    return new IOException(base + ": " + e, e);
   }
 
   @Override

@@ -7,6 +7,7 @@ import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.wire.MatmulRequest;
 import dev.wasmgrid.matmul.wire.MatrixFrames;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -209,10 +210,8 @@ public final class ScatterGather {
     }
 
     private boolean compute(WorkerClient worker, BlockPlan.Block block) {
-      byte[] body =
-          MatrixFrames.encode(
-              a.rows(block.row0(), block.row1()), b.cols(block.col0(), block.col1()));
-      bytesSent.addAndGet(body.length);
+      WorkerClient.Body body = operands(block);
+      bytesSent.addAndGet(body.length());
       long start = System.nanoTime();
       startedAt.putIfAbsent(block.index(), start);
       String problem;
@@ -235,35 +234,47 @@ public final class ScatterGather {
       return false;
     }
 
+    /** A tile's operands, A's row band then B's column band, streamed from A and B themselves. */
+    private WorkerClient.Body operands(BlockPlan.Block block) {
+      long length =
+          MatrixFrames.frameBytes(a.dtype(), block.rows(), a.cols())
+              + MatrixFrames.frameBytes(b.dtype(), b.rows(), block.cols());
+      return new WorkerClient.Body() {
+        @Override
+        public long length() {
+          return length;
+        }
+
+        @Override
+        public void writeTo(OutputStream out) throws IOException {
+          MatrixFrames.write(out, a, block.row0(), block.row1(), 0, a.cols());
+          MatrixFrames.write(out, b, 0, b.rows(), block.col0(), block.col1());
+        }
+      };
+    }
+
     /** Places a worker's tile; returns what is wrong with the answer, or null when it fits. */
     private String place(WorkerClient worker, BlockPlan.Block block, Reply reply) {
       if (reply.status() != 200 || !reply.contentType().startsWith(MatrixFrames.MEDIA_TYPE)) {
         return "answered " + reply.status() + " " + abbreviate(reply.text());
       }
-      Matrix tile = MatrixFrames.decode(reply.body(), Integer.MAX_VALUE, "C").getFirst();
-      if (tile.rows() != block.rows() || tile.cols() != block.cols() || tile.dtype() != c.dtype()) {
-        return "answered a "
-            + tile.rows()
-            + "x"
-            + tile.cols()
-            + " "
-            + tile.dtype().wireName()
-            + " tile for a "
-            + block.rows()
-            + "x"
-            + block.cols()
-            + " block";
+      if (!done.add(block.index())) {
+        return null; // a speculative copy that lost the race is not an error
       }
-      if (done.add(block.index())) {
+      try {
         // Tiles are disjoint, so placements need no lock.
-        c.put(block.row0(), block.col0(), tile);
-        tiles.merge(worker.name(), 1, Integer::sum);
-        // The last decrement follows every placement, so the caller sees all of C after it.
-        if (remaining.decrementAndGet() == 0) {
-          round.finished.countDown();
-        }
+        MatrixFrames.readInto(
+            reply.body(), "C", c, block.row0(), block.col0(), block.rows(), block.cols());
+      } catch (ApiError e) {
+        done.remove(block.index()); // whatever was written is overwritten by the next answer
+        return e.getMessage();
       }
-      return null; // a speculative copy that lost the race is not an error either
+      tiles.merge(worker.name(), 1, Integer::sum);
+      // The last decrement follows every placement, so the caller sees all of C after it.
+      if (remaining.decrementAndGet() == 0) {
+        round.finished.countDown();
+      }
+      return null;
     }
 
     private static String abbreviate(String text) {

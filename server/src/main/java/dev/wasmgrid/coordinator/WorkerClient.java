@@ -1,7 +1,9 @@
 package dev.wasmgrid.coordinator;
 
 import dev.wasmgrid.http.Reply;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.time.Duration;
 
 /** The transport seam between the coordinator and one worker, in-process or over HTTP. */
@@ -16,6 +18,25 @@ public interface WorkerClient {
    * @throws IOException when the worker cannot be reached or does not answer in time
    */
   Reply call(String path, String contentType, byte[] body) throws IOException;
+
+  /** A request body written straight to the connection, for operands too large to copy. */
+  interface Body {
+    /** Its exact length in bytes, sent as Content-Length. */
+    long length();
+
+    /** Writes exactly {@link #length()} bytes. */
+    void writeTo(OutputStream out) throws IOException;
+  }
+
+  /**
+   * As {@link #call(String, String, byte[])}, with a body written as it is sent. Clients without a
+   * connection to stream to (the in-process worker) buffer it.
+   */
+  default Reply call(String path, String contentType, Body body) throws IOException {
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream(Math.toIntExact(body.length()));
+    body.writeTo(buffer);
+    return call(path, contentType, buffer.toByteArray());
+  }
 
   /**
    * Whether the worker says it can take work ({@code GET /health/ready} answers 200 within {@code

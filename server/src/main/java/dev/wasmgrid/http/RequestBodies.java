@@ -7,19 +7,34 @@ import java.io.UncheckedIOException;
 
 /** Reads request bodies without ever holding more than the configured limit in memory. */
 final class RequestBodies {
+  /** The largest byte array a JVM reliably allocates. */
+  private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
+
   private RequestBodies() {}
 
   static byte[] read(ServerRequest request, long limit) {
     long declared =
         request.headers().contentLength().orElse(-1L); // absent for chunked bodies: checked below
-    if (declared > limit) {
-      throw tooLarge("request body of " + declared + " bytes", limit);
+    if (declared > limit || declared > MAX_ARRAY) {
+      throw tooLarge("request body of " + declared + " bytes", Math.min(limit, MAX_ARRAY));
     }
     if (!request.content().hasEntity()) {
       return new byte[0];
     }
     try (InputStream in = request.content().inputStream()) {
-      byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+      if (declared >= 0) {
+        // One exact buffer: growing one for a large body costs copies and fresh memory.
+        byte[] body = new byte[(int) declared];
+        int read = in.readNBytes(body, 0, body.length);
+        if (read < declared) {
+          throw ApiError.badRequest(
+              "truncated_body",
+              "",
+              "the body ended after " + read + " of its " + declared + " bytes");
+        }
+        return body;
+      }
+      byte[] body = in.readNBytes((int) Math.min(MAX_ARRAY, limit + 1));
       if (body.length > limit) {
         throw tooLarge("request body", limit);
       }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.Limits;
+import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.Dtype;
 import dev.wasmgrid.matmul.Gemm;
@@ -20,6 +21,7 @@ import dev.wasmgrid.worker.WorkerNode;
 import io.helidon.webclient.api.WebClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -27,6 +29,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -127,6 +130,45 @@ class ScatterGatherTest {
         throw new IllegalStateException(e);
       }
     }
+  }
+
+  @Test
+  void answersOfTheWrongShapeOrWithNaNAreRecomputedElsewhere() {
+    try (WorkerNode honest = worker(Limits.DEFAULTS);
+        WorkerNode other = worker(Limits.DEFAULTS)) {
+      MatmulRequest request = request(Dtype.F64, 300, 100, 300);
+      // Real answers, bent on the way back: one a tile of the wrong shape, one with a NaN in it.
+      WorkerClient wrongShape = bent(client(other), tile -> tile.cols(0, tile.cols() - 1));
+      WorkerClient withNaN =
+          bent(
+              client(other),
+              tile -> {
+                ((Matrix.F64) tile).data()[tile.cols() + 1] = Double.NaN;
+                return tile;
+              });
+      ScatterGather.Outcome outcome =
+          ScatterGather.multiply(
+              request, List.of(wrongShape, withNaN, client(honest)), 2, Optional.empty());
+      assertExact(request, outcome.c());
+      assertThat(outcome.tiles()).containsOnlyKeys(client(honest).name());
+    }
+  }
+
+  private static WorkerClient bent(WorkerClient worker, UnaryOperator<Matrix> bend) {
+    return new WorkerClient() {
+      @Override
+      public String name() {
+        return "bent " + worker.name();
+      }
+
+      @Override
+      public Reply call(String path, String contentType, byte[] body) throws IOException {
+        Reply reply = worker.call(path, contentType, body);
+        Matrix tile = MatrixFrames.decode(reply.body(), Integer.MAX_VALUE, "C").getFirst();
+        return new Reply(
+            reply.status(), reply.contentType(), MatrixFrames.encode(bend.apply(tile)));
+      }
+    };
   }
 
   @Test

@@ -3,6 +3,8 @@ package dev.wasmgrid.matmul.wire;
 import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.matmul.Dtype;
 import dev.wasmgrid.matmul.Matrix;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +28,9 @@ public final class MatrixFrames {
 
   private static final byte[] MAGIC = "WGMX".getBytes(StandardCharsets.US_ASCII);
 
+  /** Elements are converted through a buffer this size, so streaming needs no copy of a matrix. */
+  private static final int CHUNK_BYTES = 1 << 20;
+
   private MatrixFrames() {}
 
   /** Encodes matrices as consecutive frames. */
@@ -45,6 +50,93 @@ public final class MatrixFrames {
       out.position(out.position() + m.rows() * m.cols() * m.dtype().bytes());
     }
     return out.array();
+  }
+
+  /** The size in bytes of a frame holding a rows×cols matrix of {@code dtype}. */
+  public static long frameBytes(Dtype dtype, int rows, int cols) {
+    return HEADER_BYTES + (long) rows * cols * dtype.bytes();
+  }
+
+  /**
+   * Writes the block rows [row0, row1) × columns [col0, col1) of {@code m} to {@code out} as one
+   * frame, a chunk at a time: a worker's share of a large operand goes to the socket without first
+   * being copied into a matrix and a body of its own.
+   */
+  public static void write(OutputStream out, Matrix m, int row0, int row1, int col0, int col1)
+      throws IOException {
+    int rows = row1 - row0;
+    int cols = col1 - col0;
+    int width = m.dtype().bytes();
+    ByteBuffer chunk =
+        ByteBuffer.allocate(Math.max(CHUNK_BYTES, HEADER_BYTES + cols * width))
+            .order(ByteOrder.LITTLE_ENDIAN);
+    chunk.put(MAGIC).put((byte) (m.dtype() == Dtype.F64 ? 1 : 2)).put(new byte[3]);
+    chunk.putInt(rows).putInt(cols);
+    for (int r = row0; r < row1; r++) {
+      if (chunk.remaining() < cols * width) {
+        out.write(chunk.array(), 0, chunk.position());
+        chunk.clear();
+      }
+      int from = r * m.cols() + col0;
+      switch (m) {
+        case Matrix.F64 x -> chunk.asDoubleBuffer().put(x.data(), from, cols);
+        case Matrix.F32 x -> chunk.asFloatBuffer().put(x.data(), from, cols);
+      }
+      chunk.position(chunk.position() + cols * width);
+    }
+    out.write(chunk.array(), 0, chunk.position());
+  }
+
+  /**
+   * Decodes a body holding one rows×cols frame of {@code target}'s dtype straight into {@code
+   * target} at (row0, col0): a worker's tile lands in the product without a matrix of its own.
+   *
+   * @throws ApiError for a malformed frame, a non-finite element, or another shape or dtype
+   */
+  public static void readInto(
+      byte[] body, String field, Matrix target, int row0, int col0, int rows, int cols) {
+    ByteBuffer in = ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN);
+    Header header = header(in, field, Integer.MAX_VALUE);
+    if (header.rows() != rows || header.cols() != cols || header.dtype() != target.dtype()) {
+      throw ApiError.badRequest(
+          "shape_mismatch",
+          field,
+          "frame "
+              + field
+              + " is "
+              + header.describe()
+              + " but a "
+              + rows
+              + "x"
+              + cols
+              + " "
+              + target.dtype().wireName()
+              + " frame was expected");
+    }
+    checkLength(in, field, header);
+    if (in.remaining() > header.elementBytes()) {
+      throw ApiError.badRequest(
+          "trailing_bytes", field, "bytes follow frame " + field + " (" + header.describe() + ")");
+    }
+    for (int r = 0; r < rows; r++) {
+      int at = (row0 + r) * target.cols() + col0;
+      switch (target) {
+        case Matrix.F64 x -> in.asDoubleBuffer().get(x.data(), at, cols);
+        case Matrix.F32 x -> in.asFloatBuffer().get(x.data(), at, cols);
+      }
+      in.position(in.position() + cols * target.dtype().bytes());
+      for (int j = 0; j < cols; j++) {
+        // Widening keeps NaN and infinities, so one check serves both dtypes.
+        double value = target.get(row0 + r, col0 + j);
+        if (!Double.isFinite(value)) {
+          String name = field + "[" + r + "][" + j + "]";
+          throw ApiError.badRequest(
+              "non_finite",
+              name,
+              name + " is " + value + ": NaN and infinite values are not accepted");
+        }
+      }
+    }
   }
 
   /**
@@ -70,6 +162,40 @@ public final class MatrixFrames {
   }
 
   private static Matrix decodeOne(ByteBuffer in, String field, int maxDimension) {
+    Header header = header(in, field, maxDimension);
+    int rows = header.rows();
+    int cols = header.cols();
+    checkLength(in, field, header);
+    Matrix matrix =
+        switch (header.dtype()) {
+          case F64 -> {
+            double[] data = new double[rows * cols];
+            in.asDoubleBuffer().get(data);
+            yield new Matrix.F64(rows, cols, data);
+          }
+          case F32 -> {
+            float[] data = new float[rows * cols];
+            in.asFloatBuffer().get(data);
+            yield new Matrix.F32(rows, cols, data);
+          }
+        };
+    in.position(in.position() + (int) header.elementBytes());
+    checkFinite(matrix, field);
+    return matrix;
+  }
+
+  /** A frame's header: what it holds. */
+  private record Header(Dtype dtype, int rows, int cols) {
+    long elementBytes() {
+      return (long) rows * cols * dtype.bytes();
+    }
+
+    String describe() {
+      return rows + "x" + cols + " " + dtype.wireName();
+    }
+  }
+
+  private static Header header(ByteBuffer in, String field, int maxDimension) {
     if (in.remaining() < HEADER_BYTES) {
       throw ApiError.badRequest(
           "truncated_frame",
@@ -96,42 +222,25 @@ public final class MatrixFrames {
     }
     MatrixJson.checkDimension(field, "rows", rows, maxDimension);
     MatrixJson.checkDimension(field, "columns", cols, maxDimension);
-    Dtype dtype = dtypeCode == 1 ? Dtype.F64 : Dtype.F32;
-    long bytes = (long) rows * cols * dtype.bytes();
-    if (in.remaining() < bytes) {
+    return new Header(dtypeCode == 1 ? Dtype.F64 : Dtype.F32, rows, cols);
+  }
+
+  /** Checks that the rest of the body holds all of the frame's elements. */
+  private static void checkLength(ByteBuffer in, String field, Header header) {
+    if (in.remaining() < header.elementBytes()) {
       throw ApiError.badRequest(
           "truncated_frame",
           field,
           "frame "
               + field
               + " ("
-              + rows
-              + "x"
-              + cols
-              + " "
-              + dtype.wireName()
+              + header.describe()
               + ") needs "
-              + bytes
+              + header.elementBytes()
               + " bytes; "
               + in.remaining()
               + " are left");
     }
-    Matrix matrix =
-        switch (dtype) {
-          case F64 -> {
-            double[] data = new double[rows * cols];
-            in.asDoubleBuffer().get(data);
-            yield new Matrix.F64(rows, cols, data);
-          }
-          case F32 -> {
-            float[] data = new float[rows * cols];
-            in.asFloatBuffer().get(data);
-            yield new Matrix.F32(rows, cols, data);
-          }
-        };
-    in.position(in.position() + (int) bytes);
-    checkFinite(matrix, field);
-    return matrix;
   }
 
   private static void checkFinite(Matrix matrix, String field) {

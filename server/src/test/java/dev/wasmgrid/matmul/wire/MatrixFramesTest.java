@@ -1,0 +1,96 @@
+package dev.wasmgrid.matmul.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.matmul.Dtype;
+import dev.wasmgrid.matmul.Matrix;
+import dev.wasmgrid.matmul.RandomMatrices;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Streaming a block out as a frame and reading a frame into place. */
+class MatrixFramesTest {
+
+  @ParameterizedTest
+  @EnumSource(Dtype.class)
+  void aStreamedBlockIsTheFrameOfThatBlock(Dtype dtype) throws IOException {
+    // 700 columns of f64 are 5600 bytes a row: rows straddle the 1 MiB chunk boundary.
+    Matrix m = RandomMatrices.of(dtype, 400, 700, 7);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    MatrixFrames.write(out, m, 13, 391, 5, 690);
+    byte[] frame = out.toByteArray();
+
+    assertThat((long) frame.length).isEqualTo(MatrixFrames.frameBytes(dtype, 378, 685));
+    assertThat(frame).isEqualTo(MatrixFrames.encode(m.rows(13, 391).cols(5, 690)));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Dtype.class)
+  void aTileIsReadIntoItsPlace(Dtype dtype) {
+    Matrix tile = RandomMatrices.of(dtype, 3, 4, 1);
+    Matrix target = RandomMatrices.of(dtype, 6, 9, 2);
+    Matrix expected = RandomMatrices.of(dtype, 6, 9, 2);
+    expected.put(2, 5, tile);
+
+    MatrixFrames.readInto(MatrixFrames.encode(tile), "C", target, 2, 5, 3, 4);
+
+    for (int i = 0; i < 6; i++) {
+      for (int j = 0; j < 9; j++) {
+        assertThat(target.get(i, j)).isEqualTo(expected.get(i, j));
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Dtype.class)
+  void aTileOfAnotherShapeOrDtypeIsRefused(Dtype dtype) {
+    Matrix target = RandomMatrices.of(dtype, 3, 4, 5);
+    byte[] transposed = MatrixFrames.encode(RandomMatrices.of(dtype, 4, 3, 1));
+    Dtype other = dtype == Dtype.F64 ? Dtype.F32 : Dtype.F64;
+    byte[] otherDtype = MatrixFrames.encode(RandomMatrices.of(other, 3, 4, 1));
+
+    for (byte[] frame : new byte[][] {transposed, otherDtype}) {
+      assertThatThrownBy(() -> MatrixFrames.readInto(frame, "C", target, 0, 0, 3, 4))
+          .isInstanceOfSatisfying(
+              ApiError.class, e -> assertThat(e.code()).isEqualTo("shape_mismatch"));
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Dtype.class)
+  void aNonFiniteOrTruncatedOrLongTileIsRefused(Dtype dtype) {
+    Matrix target = RandomMatrices.of(dtype, 8, 8, 3);
+    byte[] frame = MatrixFrames.encode(RandomMatrices.of(dtype, 2, 2, 4));
+    byte[] withNaN = frame.clone();
+    ByteBuffer bytes = ByteBuffer.wrap(withNaN).order(ByteOrder.LITTLE_ENDIAN);
+    int last = MatrixFrames.HEADER_BYTES + 3 * dtype.bytes(); // element [1][1]
+    if (dtype == Dtype.F64) {
+      bytes.putDouble(last, Double.NaN);
+    } else {
+      bytes.putFloat(last, Float.POSITIVE_INFINITY);
+    }
+    byte[] truncated = Arrays.copyOf(frame, frame.length - 1);
+    byte[] longer = Arrays.copyOf(frame, frame.length + 1);
+
+    assertThatThrownBy(() -> MatrixFrames.readInto(withNaN, "C", target, 0, 0, 2, 2))
+        .isInstanceOfSatisfying(
+            ApiError.class,
+            e -> {
+              assertThat(e.code()).isEqualTo("non_finite");
+              assertThat(e.field()).isEqualTo("C[1][1]");
+            });
+    assertThatThrownBy(() -> MatrixFrames.readInto(truncated, "C", target, 0, 0, 2, 2))
+        .isInstanceOfSatisfying(
+            ApiError.class, e -> assertThat(e.code()).isEqualTo("truncated_frame"));
+    assertThatThrownBy(() -> MatrixFrames.readInto(longer, "C", target, 0, 0, 2, 2))
+        .isInstanceOfSatisfying(
+            ApiError.class, e -> assertThat(e.code()).isEqualTo("trailing_bytes"));
+  }
+}
