@@ -122,16 +122,15 @@ public final class CoordinatorNode implements AutoCloseable {
         scheduler, settings.probeInterval(), "health probe", new HealthProbe(pool, PROBE_TIMEOUT));
 
     MatmulPolicy policy = new MatmulPolicy();
+    MatmulRunner runner =
+        new MatmulRunner(
+            pool,
+            !config.workers().inProcess(),
+            // The in-process worker is in the pool already; only remote pools fall back.
+            config.workers().inProcess() ? Optional.empty() : local,
+            policy);
     Map<String, Endpoint> routes =
-        new HashMap<>(
-            new CoordinatorEndpoints(
-                    pool,
-                    !config.workers().inProcess(),
-                    limits.maxDimension(),
-                    // The in-process worker is in the pool already; only remote pools fall back.
-                    config.workers().inProcess() ? Optional.empty() : local,
-                    policy)
-                .routes());
+        new HashMap<>(new CoordinatorEndpoints(runner, limits.maxDimension()).routes());
     routes.put("/v1/workers/join", new JoinEndpoint(membership, settings));
     GridServer server =
         GridServer.start(
