@@ -18,26 +18,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class MatmulJob implements ScatterGather.Progress {
 
-  /** What the runner needs to compute the product: the body as sent, and it decoded. */
-  static final class Operands {
-    private final byte[] frames;
-    private final MatmulRequest request;
-
-    Operands(byte[] frames, MatmulRequest request) {
-      this.frames = frames;
-      this.request = request;
-    }
-
-    /** The body, A then B frames (shared, not copied). */
-    byte[] frames() {
-      return frames;
-    }
-
-    MatmulRequest request() {
-      return request;
-    }
-  }
-
   private final String id;
   private final MatmulPolicy.Mode requestedMode;
   private final boolean distributed;
@@ -52,7 +32,9 @@ public final class MatmulJob implements ScatterGather.Progress {
   private volatile boolean cancelled;
 
   // Everything below is guarded by this.
-  private Operands operands;
+  // The body as sent, A then B frames; dropped when the job ends. Queued jobs keep only these
+  // bytes, not the decoded matrices as well, so that a full queue holds half the memory.
+  private byte[] frames;
   private JobState state = JobState.QUEUED;
   private int blocksDone;
   private int blocksTotal;
@@ -66,18 +48,19 @@ public final class MatmulJob implements ScatterGather.Progress {
 
   MatmulJob(
       String id,
-      Operands operands,
+      byte[] frames,
+      MatmulRequest request,
       MatmulPolicy.Mode requestedMode,
       boolean distributed,
       InstantSource clock) {
     this.id = id;
-    this.operands = operands;
+    this.frames = frames;
     this.requestedMode = requestedMode;
     this.distributed = distributed;
-    this.dtype = operands.request().a().dtype();
-    this.m = operands.request().a().rows();
-    this.k = operands.request().a().cols();
-    this.n = operands.request().b().cols();
+    this.dtype = request.a().dtype();
+    this.m = request.a().rows();
+    this.k = request.a().cols();
+    this.n = request.b().cols();
     this.clock = clock;
     this.submittedAt = clock.instant();
   }
@@ -147,15 +130,18 @@ public final class MatmulJob implements ScatterGather.Progress {
     return Optional.ofNullable(finishedAt);
   }
 
-  /** Queued to running; the operands to compute, or empty when it was cancelled meanwhile. */
-  synchronized Optional<Operands> start() {
+  /**
+   * Queued to running; the frames to compute (A then B, checked when submitted), or empty when it
+   * was cancelled meanwhile.
+   */
+  synchronized Optional<byte[]> start() {
     if (state != JobState.QUEUED) {
       return Optional.empty();
     }
     state = JobState.RUNNING;
     startedAt = clock.instant();
     changed();
-    return Optional.of(operands);
+    return Optional.of(frames);
   }
 
   /** Running to succeeded, with C; ignored when the job already finished (cancelled). */
@@ -190,7 +176,7 @@ public final class MatmulJob implements ScatterGather.Progress {
     finishedAt = clock.instant();
     // The operands can be large and are never needed again; the runner holds its own reference
     // only as long as it computes.
-    operands = null;
+    frames = null;
     changed();
     return true;
   }

@@ -6,7 +6,9 @@ import dev.wasmgrid.coordinator.MatmulPolicy;
 import dev.wasmgrid.coordinator.MatmulRunner;
 import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.wire.MatmulRequest;
+import dev.wasmgrid.matmul.wire.MatrixFrames;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -53,7 +55,7 @@ public final class MatmulJobs implements AutoCloseable {
    * Queues a product and decides now where it will run.
    *
    * @param frames the body as sent (A then B frames), relayed as is when it runs whole
-   * @param request the same operands, decoded and checked
+   * @param request the same operands, decoded and checked (only their shape is kept)
    * @param mode the requested mode; {@code auto} follows the runtime setting as it is now
    * @throws ApiError 503 {@code too_many_jobs} when {@link JobSettings#maxActive} jobs are queued
    *     or running
@@ -72,11 +74,7 @@ public final class MatmulJobs implements AutoCloseable {
       }
       job =
           new MatmulJob(
-              newId(),
-              new MatmulJob.Operands(frames, request),
-              mode,
-              runner.distribute(request, mode),
-              settings.clock());
+              newId(), frames, request, mode, runner.distribute(request, mode), settings.clock());
       jobs.put(job.id(), job);
     }
     executor.execute(() -> run(job));
@@ -140,12 +138,15 @@ public final class MatmulJobs implements AutoCloseable {
   }
 
   private void run(MatmulJob job) {
-    MatmulJob.Operands operands = job.start().orElse(null);
-    if (operands == null) {
+    byte[] frames = job.start().orElse(null);
+    if (frames == null) {
       return; // cancelled while queued
     }
     try {
-      Reply reply = runner.multiply(operands.frames(), operands.request(), job.distributed(), job);
+      // Checked when submitted; decoded again here so that a queued job holds only its body.
+      List<Matrix> ab = MatrixFrames.decode(frames, Integer.MAX_VALUE, "A", "B");
+      Reply reply =
+          runner.multiply(frames, new MatmulRequest(ab.get(0), ab.get(1)), job.distributed(), job);
       if (reply.status() == 200) {
         job.succeed(reply.body());
       } else {
