@@ -54,6 +54,13 @@ final class MatmulCommand implements Callable<Integer> {
   String mode;
 
   @Option(
+      names = "--job",
+      description =
+          "With --server: run it as a long job (POST /v1/jobs/matmul), printing its progress;"
+              + " timed once, without a warm-up.")
+  boolean job;
+
+  @Option(
       names = "--seed",
       defaultValue = "42",
       description = "Seed of the random operands, so runs compare (default: ${DEFAULT-VALUE}).")
@@ -86,6 +93,11 @@ final class MatmulCommand implements Callable<Integer> {
       start = System.nanoTime();
       c = Matrix.multiply(gemm, a, b);
       where = "local, " + gemm.name() + ", " + gemm.threads() + " threads, after one warm-up";
+    } else if (job) {
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      start = System.nanoTime(); // submission to result: queueing and transfers included
+      c = new JobFollower(http, server, token, System.out).run(a, b, mode);
+      where = server + ", as a job";
     } else {
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       remote(http, a, b); // warm-up: connection set-up and class loading are not timed

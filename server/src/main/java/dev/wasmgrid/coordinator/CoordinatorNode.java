@@ -5,6 +5,9 @@ import dev.wasmgrid.coordinator.discovery.JoinEndpoint;
 import dev.wasmgrid.coordinator.discovery.JoinRegistry;
 import dev.wasmgrid.coordinator.discovery.Membership;
 import dev.wasmgrid.coordinator.discovery.WorkerSources;
+import dev.wasmgrid.coordinator.jobs.JobEndpoints;
+import dev.wasmgrid.coordinator.jobs.JobSettings;
+import dev.wasmgrid.coordinator.jobs.MatmulJobs;
 import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Limits;
@@ -29,8 +32,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A running coordinator: the public routes, placing work on discovered workers or, with none given,
- * on an in-process worker (the embedded default). Discovery, heartbeat expiry and health probes run
- * on a scheduler the node owns and stops on {@link #close()}.
+ * on an in-process worker (the embedded default), and the long jobs of {@code /v1/jobs}. Discovery,
+ * heartbeat expiry, health probes and job eviction run on a scheduler the node owns and stops on
+ * {@link #close()}.
  */
 public final class CoordinatorNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CoordinatorNode.class);
@@ -40,13 +44,19 @@ public final class CoordinatorNode implements AutoCloseable {
   private final WorkerPool pool;
   private final ScheduledExecutorService scheduler;
   private final WebClient http;
+  private final MatmulJobs jobs;
 
   private CoordinatorNode(
-      GridServer server, WorkerPool pool, ScheduledExecutorService scheduler, WebClient http) {
+      GridServer server,
+      WorkerPool pool,
+      ScheduledExecutorService scheduler,
+      WebClient http,
+      MatmulJobs jobs) {
     this.server = server;
     this.pool = pool;
     this.scheduler = scheduler;
     this.http = http;
+    this.jobs = jobs;
   }
 
   /**
@@ -58,13 +68,26 @@ public final class CoordinatorNode implements AutoCloseable {
    * @param workerTimeout how long one call to a remote worker may take
    * @param localGemm the in-process worker's kernel; with remote workers, the kernel for work no
    *     worker can take (null for none: such work then fails with 503)
+   * @param jobs limits of the long-job API
    */
   public record Config(
       ServerSettings server,
       WorkerSources workers,
       Duration workerTimeout,
       DiscoverySettings discovery,
-      Gemm localGemm) {}
+      Gemm localGemm,
+      JobSettings jobs) {
+
+    /** A coordinator with the default job limits. */
+    public Config(
+        ServerSettings server,
+        WorkerSources workers,
+        Duration workerTimeout,
+        DiscoverySettings discovery,
+        Gemm localGemm) {
+      this(server, workers, workerTimeout, discovery, localGemm, JobSettings.DEFAULTS);
+    }
+  }
 
   /**
    * Starts a coordinator on static workers.
@@ -122,17 +145,21 @@ public final class CoordinatorNode implements AutoCloseable {
         scheduler, settings.probeInterval(), "health probe", new HealthProbe(pool, PROBE_TIMEOUT));
 
     MatmulPolicy policy = new MatmulPolicy();
+    MatmulRunner runner =
+        new MatmulRunner(
+            pool,
+            !config.workers().inProcess(),
+            // The in-process worker is in the pool already; only remote pools fall back.
+            config.workers().inProcess() ? Optional.empty() : local,
+            policy);
     Map<String, Endpoint> routes =
-        new HashMap<>(
-            new CoordinatorEndpoints(
-                    pool,
-                    !config.workers().inProcess(),
-                    limits.maxDimension(),
-                    // The in-process worker is in the pool already; only remote pools fall back.
-                    config.workers().inProcess() ? Optional.empty() : local,
-                    policy)
-                .routes());
+        new HashMap<>(new CoordinatorEndpoints(runner, limits.maxDimension()).routes());
     routes.put("/v1/workers/join", new JoinEndpoint(membership, settings));
+    MatmulJobs jobs = new MatmulJobs(runner, config.jobs());
+    JobEndpoints jobRoutes = new JobEndpoints(jobs, limits.maxDimension());
+    routes.put(JobEndpoints.SUBMIT, jobRoutes.submit());
+    // Lookups evict too; this sweep frees the results of a coordinator nobody asks.
+    every(scheduler, Duration.ofMinutes(1), "job eviction", jobs::evict);
     GridServer server =
         GridServer.start(
             new GridServer.Config(
@@ -140,12 +167,19 @@ public final class CoordinatorNode implements AutoCloseable {
                 config.server().port(),
                 limits,
                 routes,
-                Map.of("/v1/workers", new WorkerListing(pool), "/v1/config/matmul", policy.view()),
+                Map.of(
+                    "/v1/workers",
+                    new WorkerListing(pool),
+                    "/v1/config/matmul",
+                    policy.view(),
+                    JobEndpoints.LIST,
+                    jobRoutes.list()),
                 Map.of("/v1/config/matmul", policy.update()),
                 registry,
                 () -> true,
-                config.server().token()));
-    return new CoordinatorNode(server, pool, scheduler, http);
+                config.server().token(),
+                jobRoutes.routes()));
+    return new CoordinatorNode(server, pool, scheduler, http, jobs);
   }
 
   private static void every(
@@ -179,6 +213,8 @@ public final class CoordinatorNode implements AutoCloseable {
 
   @Override
   public void close() {
+    // Jobs first: cancelling them ends their event streams, which the server would wait for.
+    jobs.close();
     server.close();
     scheduler.shutdownNow();
     try {

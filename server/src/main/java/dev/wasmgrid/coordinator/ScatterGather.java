@@ -45,6 +45,38 @@ public final class ScatterGather {
   public record Outcome(
       Matrix c, BlockPlan plan, long bytesSent, long bytesReceived, Map<String, Integer> tiles) {}
 
+  /**
+   * Hears a product's progress and may stop it: the seam for long jobs ({@code /v1/jobs}). Called
+   * from the request loops, concurrently and not necessarily in order, so implementations must be
+   * quick and thread-safe.
+   */
+  public interface Progress {
+
+    /** Hears nothing and never cancels: synchronous requests. */
+    Progress NONE =
+        new Progress() {
+          @Override
+          public void tileDone(int done, int total, long bytesSent, long bytesReceived) {}
+
+          @Override
+          public boolean cancelled() {
+            return false;
+          }
+        };
+
+    /**
+     * {@code done} of {@code total} tiles are placed in C, with the bytes sent to and received from
+     * workers so far; also called once with {@code done = 0} when the plan is made.
+     */
+    void tileDone(int done, int total, long bytesSent, long bytesReceived);
+
+    /**
+     * Whether the product is to stop: no more tiles are handed out, the caller stops waiting for
+     * calls in flight, and {@link #multiply} throws 409 {@code cancelled} instead of returning C.
+     */
+    boolean cancelled();
+  }
+
   private ScatterGather() {}
 
   /**
@@ -58,18 +90,36 @@ public final class ScatterGather {
       List<WorkerClient> workers,
       int tilesPerWorker,
       Optional<WorkerClient> fallback) {
+    return multiply(request, workers, tilesPerWorker, fallback, Progress.NONE);
+  }
+
+  /**
+   * As {@link #multiply(MatmulRequest, List, int, Optional)}, reporting each placed tile to {@code
+   * progress} and stopping when it says so.
+   *
+   * @throws ApiError 409 {@code cancelled} when {@code progress} cancelled the product
+   */
+  public static Outcome multiply(
+      MatmulRequest request,
+      List<WorkerClient> workers,
+      int tilesPerWorker,
+      Optional<WorkerClient> fallback,
+      Progress progress) {
     Matrix a = request.a();
     Matrix b = request.b();
     int tiles = Math.max(1, workers.size()) * tilesPerWorker;
     BlockPlan plan = BlockPlan.of(a.rows(), a.cols(), b.cols(), tiles);
-    Job job = new Job(a, b, plan);
+    Job job = new Job(a, b, plan, progress);
+    progress.tileDone(0, plan.blocks().size(), 0, 0);
     run(job, workers);
+    throwIfCancelled(progress);
     if (job.remaining.get() > 0 && fallback.isPresent()) {
       LOG.warn(
           "{} of {} tiles left after every worker failed; computing them locally",
           job.remaining.get(),
           plan.blocks().size());
       run(job, List.of(fallback.get()));
+      throwIfCancelled(progress);
     }
     if (job.remaining.get() > 0) {
       String firstFailures;
@@ -92,7 +142,16 @@ public final class ScatterGather {
         job.c, plan, job.bytesSent.get(), job.bytesReceived.get(), Map.copyOf(job.tiles));
   }
 
-  /** Runs request loops on {@code workers} until every tile is placed or all of them gave up. */
+  private static void throwIfCancelled(Progress progress) {
+    if (progress.cancelled()) {
+      throw new ApiError(409, "cancelled", "", "the product was cancelled");
+    }
+  }
+
+  /**
+   * Runs request loops on {@code workers} until every tile is placed, all of them gave up, or the
+   * product is cancelled.
+   */
   private static void run(Job job, List<WorkerClient> workers) {
     if (workers.isEmpty()) {
       return;
@@ -107,7 +166,12 @@ public final class ScatterGather {
           loops.execute(() -> job.serve(worker, failures, round));
         }
       }
-      round.finished.await();
+      // Polled rather than awaited outright: a cancelled product must not wait for slow calls.
+      while (!round.finished.await(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+        if (job.progress.cancelled()) {
+          break;
+        }
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ApiError(503, "interrupted", "", "the product was interrupted");
@@ -144,10 +208,12 @@ public final class ScatterGather {
     final AtomicLong completedNanos = new AtomicLong();
     final AtomicInteger completed = new AtomicInteger();
     final Map<Integer, BlockPlan.Block> blocks = new ConcurrentHashMap<>();
+    final Progress progress;
 
     volatile Round round;
 
-    Job(Matrix a, Matrix b, BlockPlan plan) {
+    Job(Matrix a, Matrix b, BlockPlan plan, Progress progress) {
+      this.progress = progress;
       this.a = a;
       this.b = b;
       this.c =
@@ -162,7 +228,9 @@ public final class ScatterGather {
     /** One request loop of one worker; returns when all tiles are done or the worker gave up. */
     void serve(WorkerClient worker, AtomicInteger failures, Round round) {
       try {
-        while (remaining.get() > 0 && failures.get() < MAX_WORKER_FAILURES) {
+        while (remaining.get() > 0
+            && failures.get() < MAX_WORKER_FAILURES
+            && !progress.cancelled()) {
           // A tile may come back to the queue when another worker fails, so wait a little for it.
           BlockPlan.Block block = queue.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
           if (block == null) {
@@ -271,7 +339,9 @@ public final class ScatterGather {
       }
       tiles.merge(worker.name(), 1, Integer::sum);
       // The last decrement follows every placement, so the caller sees all of C after it.
-      if (remaining.decrementAndGet() == 0) {
+      int left = remaining.decrementAndGet();
+      progress.tileDone(blocks.size() - left, blocks.size(), bytesSent.get(), bytesReceived.get());
+      if (left == 0) {
         round.finished.countDown();
       }
       return null;

@@ -2,6 +2,7 @@ package dev.wasmgrid.http;
 
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
@@ -12,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -19,12 +21,13 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP server every role runs: its {@code POST} endpoints and {@code GET} views plus health,
- * metrics, limits and uniform errors (404 for unknown routes, 405 with {@code Allow} for a wrong
- * method, 413 over the body limit, 500 without a stack trace). Helidon SE serves each request on a
- * virtual thread.
+ * The HTTP server every role runs: its {@code POST} endpoints, {@code GET} views, {@code PUT}
+ * endpoints and {@link Route}s with path parameters plus health, metrics, limits and uniform errors
+ * (404 for unknown routes, 405 with {@code Allow} for a wrong method, 413 over the body limit, 500
+ * without a stack trace). Helidon SE serves each request on a virtual thread.
  */
 public final class GridServer implements AutoCloseable {
   private final WebServer server;
@@ -40,6 +43,7 @@ public final class GridServer implements AutoCloseable {
    * @param views {@code GET} routes without a body, by path
    * @param puts {@code PUT} routes, by path (a path may also have a view)
    * @param token required as a Bearer token on every route but the health probes; empty for none
+   * @param routes routes with path patterns or streamed answers, matched after the exact paths
    */
   public record Config(
       String host,
@@ -50,14 +54,30 @@ public final class GridServer implements AutoCloseable {
       Map<String, Endpoint> puts,
       PrometheusMeterRegistry registry,
       BooleanSupplier ready,
-      Optional<String> token) {
+      Optional<String> token,
+      List<Route> routes) {
     public Config {
       endpoints = Map.copyOf(new LinkedHashMap<>(endpoints));
       views = Map.copyOf(views);
       puts = Map.copyOf(puts);
+      routes = List.copyOf(routes);
       if (token.isPresent() && token.get().isBlank()) {
         throw new IllegalArgumentException("the token must not be blank");
       }
+    }
+
+    /** A server without pattern routes. */
+    public Config(
+        String host,
+        int port,
+        Limits limits,
+        Map<String, Endpoint> endpoints,
+        Map<String, Supplier<Reply>> views,
+        Map<String, Endpoint> puts,
+        PrometheusMeterRegistry registry,
+        BooleanSupplier ready,
+        Optional<String> token) {
+      this(host, port, limits, endpoints, views, puts, registry, ready, token, List.of());
     }
   }
 
@@ -87,7 +107,11 @@ public final class GridServer implements AutoCloseable {
   }
 
   private static void routing(HttpRouting.Builder r, Config config, Set<String> routes) {
-    r.addFilter(new HttpMetrics(config.registry(), routes));
+    r.addFilter(
+        new HttpMetrics(
+            config.registry(),
+            routes,
+            config.routes().stream().map(Route::pattern).distinct().toList()));
     config.token().ifPresent(token -> r.addFilter(new TokenAuth(token, config.endpoints())));
     r.get("/health/live", (req, res) -> sendJson(res, 200, "{\"status\":\"UP\"}"));
     r.get(
@@ -142,6 +166,7 @@ public final class GridServer implements AutoCloseable {
                       endpoint == null ? ErrorBodies.plain(error) : endpoint.error(error),
                       allow));
         });
+    patternRoutes(r, config.routes());
     r.any(
         (req, res) ->
             write(
@@ -157,6 +182,47 @@ public final class GridServer implements AutoCloseable {
                             + req.path().path()
                             + "; see docs/api.md")),
                 null));
+  }
+
+  /**
+   * Registers the pattern routes after the exact paths (Helidon takes the first match, so an exact
+   * path such as {@code /v1/jobs/matmul} wins over {@code /v1/jobs/{id}}), then a 405 per pattern.
+   */
+  private static void patternRoutes(HttpRouting.Builder r, List<Route> routes) {
+    Map<String, Set<String>> allowed = new LinkedHashMap<>();
+    for (Route route : routes) {
+      r.route(Method.create(route.method()), route.pattern(), (req, res) -> serve(req, res, route));
+      allowed.computeIfAbsent(route.pattern(), p -> new TreeSet<>()).add(route.method());
+    }
+    allowed.forEach(
+        (pattern, methods) -> {
+          String allow = String.join(", ", methods);
+          ApiError error = wrongMethod(pattern, allow);
+          r.any(pattern, (req, res) -> write(res, ErrorBodies.plain(error), allow));
+        });
+  }
+
+  private static void serve(ServerRequest req, ServerResponse res, Route route) {
+    Reply error;
+    try {
+      route.handler().handle(req, res);
+      return;
+    } catch (ApiError e) {
+      error = ErrorBodies.plain(e);
+    } catch (RuntimeException e) {
+      LoggerFactory.getLogger(GridServer.class).error("request failed", e);
+      error =
+          ErrorBodies.plain(
+              new ApiError(500, "internal", "", "internal error: " + e.getClass().getName()));
+    }
+    if (!res.isSent()) {
+      write(res, error, null);
+    }
+  }
+
+  /** Writes a reply, its extra headers included: for {@link Route} handlers. */
+  public static void send(ServerResponse res, Reply reply) {
+    write(res, reply, null);
   }
 
   private static void serve(
@@ -181,6 +247,7 @@ public final class GridServer implements AutoCloseable {
   private static void write(ServerResponse res, Reply reply, String allow) {
     res.status(Status.create(reply.status()));
     res.header(HeaderNames.CONTENT_TYPE, reply.contentType());
+    reply.headers().forEach(res::header);
     if (allow != null) {
       res.header(HeaderNames.ALLOW, allow);
     }

@@ -26,12 +26,19 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -95,9 +102,91 @@ class ScatterGatherTest {
     }
   }
 
+  @Test
+  void progressHearsEveryTileWithTheBytesMoved() {
+    try (WorkerNode w1 = worker(Limits.DEFAULTS);
+        WorkerNode w2 = worker(Limits.DEFAULTS)) {
+      MatmulRequest request = request(Dtype.F64, 300, 200, 300);
+      List<long[]> heard = Collections.synchronizedList(new ArrayList<>());
+      ScatterGather.Progress progress =
+          new ScatterGather.Progress() {
+            @Override
+            public void tileDone(int done, int total, long bytesSent, long bytesReceived) {
+              heard.add(new long[] {done, total, bytesSent, bytesReceived});
+            }
+
+            @Override
+            public boolean cancelled() {
+              return false;
+            }
+          };
+      ScatterGather.Outcome outcome =
+          ScatterGather.multiply(
+              request, List.of(client(w1), client(w2)), 2, Optional.empty(), progress);
+      assertExact(request, outcome.c());
+      int total = outcome.plan().blocks().size();
+      assertThat(heard).hasSize(total + 1);
+      assertThat(heard.getFirst()).containsExactly(0, total, 0, 0);
+      assertThat(heard).allSatisfy(h -> assertThat(h[1]).isEqualTo(total));
+      assertThat(heard.stream().mapToLong(h -> h[0]).sorted().toArray())
+          .containsExactly(LongStream.rangeClosed(0, total).toArray());
+      long[] last = heard.stream().max(Comparator.comparingLong(h -> h[0])).orElseThrow();
+      assertThat(last[2]).isPositive().isLessThanOrEqualTo(outcome.bytesSent());
+      assertThat(last[3]).isEqualTo(outcome.bytesReceived());
+    }
+  }
+
+  @Test
+  void aCancelledProductStopsPromptlyAndNeverReturnsC() {
+    StalledGemm stalled = new StalledGemm();
+    try (WorkerNode slow = WorkerNode.start("127.0.0.1", 0, Limits.DEFAULTS, stalled)) {
+      MatmulRequest request = request(Dtype.F64, 300, 200, 300);
+      AtomicBoolean cancel = new AtomicBoolean(true);
+      ScatterGather.Progress cancelling =
+          new ScatterGather.Progress() {
+            @Override
+            public void tileDone(int done, int total, long bytesSent, long bytesReceived) {}
+
+            @Override
+            public boolean cancelled() {
+              return cancel.get();
+            }
+          };
+      // Cancelled from the start: no tile is handed to the worker at all.
+      assertThatThrownBy(
+              () ->
+                  ScatterGather.multiply(
+                      request, List.of(client(slow)), 2, Optional.empty(), cancelling))
+          .isInstanceOf(ApiError.class)
+          .extracting(e -> ((ApiError) e).code())
+          .isEqualTo("cancelled");
+      assertThat(workerProducts(slow)).isZero();
+      assertThat(stalled.entered.getCount()).as("the kernel was never called").isEqualTo(1);
+
+      // Cancelled while the worker holds tiles: the product stops without waiting for them.
+      cancel.set(false);
+      CompletableFuture<ScatterGather.Outcome> product =
+          CompletableFuture.supplyAsync(
+              () ->
+                  ScatterGather.multiply(
+                      request, List.of(client(slow)), 2, Optional.empty(), cancelling));
+      assertTimeoutPreemptively(Duration.ofSeconds(30), () -> stalled.entered.await());
+      cancel.set(true);
+      assertThatThrownBy(() -> product.get(30, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(ApiError.class)
+          .cause()
+          .extracting(e -> ((ApiError) e).status())
+          .isEqualTo(409);
+      assertThat(stalled.release.getCount()).as("the worker is still stalled").isEqualTo(1);
+    } finally {
+      stalled.release.countDown();
+    }
+  }
+
   /** A correct kernel that waits for the test before computing: a worker up, but stuck. */
   static final class StalledGemm implements Gemm {
     final CountDownLatch release = new CountDownLatch(1);
+    final CountDownLatch entered = new CountDownLatch(1);
     final Gemm inner = new ReferenceGemm(1);
 
     @Override
@@ -123,6 +212,7 @@ class ScatterGatherTest {
     }
 
     private void await() {
+      entered.countDown();
       try {
         release.await();
       } catch (InterruptedException e) {
