@@ -6,9 +6,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * Asks every worker marked down whether it is ready again ({@code GET /health/ready}) and puts the
- * ones that answer 200 back to work. Probes run in parallel so that many dead workers cost one
- * timeout per round, not one each.
+ * Asks every worker whether it is ready ({@code GET /health/ready}): a worker marked down that
+ * answers 200 goes back to work, and every answer's round trip feeds the worker's measured latency.
+ * Probes run in parallel so that many dead workers cost one timeout per round, not one each.
  */
 final class HealthProbe implements Runnable {
   private final WorkerPool pool;
@@ -21,15 +21,13 @@ final class HealthProbe implements Runnable {
 
   @Override
   public void run() {
-    List<TrackedWorker> down = pool.down();
-    if (down.isEmpty()) {
-      return;
-    }
+    List<TrackedWorker> workers = pool.members();
     try (ExecutorService probes = Executors.newVirtualThreadPerTaskExecutor()) {
-      for (TrackedWorker worker : down) {
+      for (TrackedWorker worker : workers) {
         probes.execute(
             () -> {
-              if (worker.ready(timeout)) {
+              // Only a down worker comes back by a probe: an up one proves itself on real calls.
+              if (worker.ready(timeout) && worker.isDown()) {
                 worker.recovered("GET /health/ready answered 200");
               }
             });

@@ -1,6 +1,8 @@
 package dev.wasmgrid.coordinator;
 
 import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.worker.KernelTime;
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpMediaType;
 import io.helidon.webclient.api.HttpClientRequest;
@@ -20,6 +22,8 @@ import java.util.Optional;
  * request), which matters for the extra hop every coordinator request takes.
  */
 public final class HttpWorkerClient implements WorkerClient {
+  private static final HeaderName SERVER_TIMING = HeaderNames.create(KernelTime.HEADER);
+
   private final URI base;
   private final WebClient http;
   private final Duration timeout;
@@ -94,10 +98,16 @@ public final class HttpWorkerClient implements WorkerClient {
   private static Reply reply(HttpClientResponse response) {
     // as(byte[]) reads a 32 MB answer in ~0.15 s here; inputStream().readNBytes took 6-9 s.
     byte[] answer = response.entity().hasEntity() ? response.as(byte[].class) : new byte[0];
-    return new Reply(
-        response.status().code(),
-        response.headers().contentType().map(HttpMediaType::text).orElse(Reply.JSON),
-        answer);
+    Reply reply =
+        new Reply(
+            response.status().code(),
+            response.headers().contentType().map(HttpMediaType::text).orElse(Reply.JSON),
+            answer);
+    return response
+        .headers()
+        .first(SERVER_TIMING)
+        .map(timing -> reply.withHeader(KernelTime.HEADER, timing))
+        .orElse(reply);
   }
 
   /** Helidon reports refused connections, resets and read timeouts as unchecked exceptions. */

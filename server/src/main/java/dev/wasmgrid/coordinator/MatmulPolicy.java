@@ -7,6 +7,8 @@ import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.JsonBodies;
 import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.matmul.wire.MatmulRequest;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -14,10 +16,12 @@ import java.util.function.Supplier;
 /**
  * Where a binary product runs at a coordinator with remote workers: on the coordinator's own kernel
  * ({@code local}) or split over the workers ({@code distributed}), the seed's local <-> proxy
- * adaptation. {@code auto} (the default) decides per request from throughput measured on this
- * coordinator: each way's effective GFLOP/s (transfers included) as a moving average, trying a way
- * once when it has no measurement yet. Products under {@link #DISTRIBUTE_MIN_FLOPS} stay local in
- * {@code auto}: splitting them costs more than it wins. The mode is switched at run time with
+ * adaptation. {@code auto} (the default) compares predicted times: local is the product's flops
+ * over the local kernel's measured GFLOP/s; distributed comes from the {@link CostModel} over the
+ * healthy workers' measured kernel speed, bandwidth and latency, divided by how well the model has
+ * predicted past distributed products (a learnt efficiency). A way not yet measured is tried once;
+ * with no healthy worker, work stays local. Products under {@link #DISTRIBUTE_MIN_FLOPS} stay local
+ * in {@code auto}: splitting them costs more than it wins. The mode is switched at run time with
  * {@code PUT /v1/config/matmul}; a request already running keeps the decision it started with.
  */
 public final class MatmulPolicy {
@@ -58,39 +62,75 @@ public final class MatmulPolicy {
   private final AtomicReference<Mode> mode = new AtomicReference<>(Mode.AUTO);
   private final AtomicReference<Double> localGflops = new AtomicReference<>(Double.NaN);
   private final AtomicReference<Double> distributedGflops = new AtomicReference<>(Double.NaN);
+  // Predicted over measured seconds of distributed products: what the cost model leaves out.
+  private final AtomicReference<Double> modelEfficiency = new AtomicReference<>(Double.NaN);
 
-  /** Whether a product of {@code flops} should be split, under {@code override} or the mode. */
-  public boolean distribute(double flops, Mode override) {
+  /**
+   * Whether {@code request} should be split, under {@code override} or the mode.
+   *
+   * @param workers the measured speeds of the healthy remote workers
+   */
+  public boolean distribute(
+      MatmulRequest request, Mode override, List<WorkerSpeed.Estimate> workers) {
     Mode effective = override == Mode.AUTO ? mode.get() : override;
     return switch (effective) {
       case LOCAL -> false;
       case DISTRIBUTED -> true;
-      case AUTO -> {
-        if (flops < DISTRIBUTE_MIN_FLOPS) {
-          yield false;
-        }
-        double local = localGflops.get();
-        double distributed = distributedGflops.get();
-        // An unmeasured way is tried once, so that auto learns both.
-        yield Double.isNaN(distributed) || (!Double.isNaN(local) && distributed > local);
-      }
+      case AUTO -> auto(request, workers);
     };
+  }
+
+  private boolean auto(MatmulRequest request, List<WorkerSpeed.Estimate> workers) {
+    double flops = request.flops();
+    if (flops < DISTRIBUTE_MIN_FLOPS || workers.isEmpty()) {
+      return false;
+    }
+    double local = localGflops.get();
+    double predicted = predictedSeconds(request, workers);
+    if (!Double.isNaN(predicted)) {
+      double efficiency = modelEfficiency.get();
+      double distributedSeconds = Double.isNaN(efficiency) ? predicted : predicted / efficiency;
+      // An unmeasured local kernel is tried once, so that auto learns both ways.
+      return !Double.isNaN(local) && distributedSeconds < flops / (local * 1e9);
+    }
+    // Some worker is unmeasured: compare the ways' measured throughput, trying an unmeasured one.
+    double distributed = distributedGflops.get();
+    return Double.isNaN(distributed) || (!Double.isNaN(local) && distributed > local);
+  }
+
+  private static double predictedSeconds(
+      MatmulRequest request, List<WorkerSpeed.Estimate> workers) {
+    return CostModel.distributedSeconds(
+        request.a().rows(),
+        request.a().cols(),
+        request.b().cols(),
+        request.a().dtype().bytes(),
+        CoordinatorEndpoints.TILES_PER_WORKER,
+        workers);
   }
 
   /** Records a product computed on the coordinator's own kernel. */
   public void recordLocal(double flops, long nanos) {
-    record(localGflops, flops, nanos);
+    average(localGflops, flops / Math.max(1, nanos));
   }
 
-  /** Records a product split over the workers, transfers included. */
-  public void recordDistributed(double flops, long nanos) {
-    record(distributedGflops, flops, nanos);
+  /**
+   * Records a product split over the workers, transfers included.
+   *
+   * @param workers the speeds the workers had when it started, to judge the model's prediction
+   */
+  public void recordDistributed(
+      MatmulRequest request, long nanos, List<WorkerSpeed.Estimate> workers) {
+    average(distributedGflops, request.flops() / Math.max(1, nanos));
+    double predicted = predictedSeconds(request, workers);
+    if (!Double.isNaN(predicted)) {
+      average(modelEfficiency, predicted / (nanos / 1e9));
+    }
   }
 
-  private static void record(AtomicReference<Double> average, double flops, long nanos) {
-    double gflops = flops / Math.max(1, nanos);
+  private static void average(AtomicReference<Double> average, double sample) {
     average.updateAndGet(
-        old -> Double.isNaN(old) ? gflops : (1 - SMOOTHING) * old + SMOOTHING * gflops);
+        old -> Double.isNaN(old) ? sample : (1 - SMOOTHING) * old + SMOOTHING * sample);
   }
 
   /** {@code GET /v1/config/matmul}: the mode and what auto has measured. */
@@ -118,6 +158,7 @@ public final class MatmulPolicy {
     state.put("distribute_min_flops", DISTRIBUTE_MIN_FLOPS);
     putRate(state, "local_gflops", localGflops.get());
     putRate(state, "distributed_gflops", distributedGflops.get());
+    putRate(state, "model_efficiency", modelEfficiency.get());
     return state;
   }
 

@@ -6,6 +6,7 @@ import dev.wasmgrid.matmul.wire.MatmulRequest;
 import dev.wasmgrid.matmul.wire.MatrixFrames;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,7 +49,7 @@ public final class MatmulRunner {
    * the policy decides now under {@code mode} (the runtime setting when {@code auto}).
    */
   public boolean distribute(MatmulRequest request, MatmulPolicy.Mode mode) {
-    return remoteWorkers && policy.distribute(request.flops(), mode);
+    return remoteWorkers && policy.distribute(request, mode, pool.speeds());
   }
 
   /** Sends a request whole to one worker, or to the local kernel when no worker can take it. */
@@ -94,11 +95,13 @@ public final class MatmulRunner {
       }
       return reply;
     }
+    List<WorkerSpeed.Estimate> speeds = pool.speeds();
     ScatterGather.Outcome outcome =
         ScatterGather.multiply(
             request, pool.workers(), CoordinatorEndpoints.TILES_PER_WORKER, local, progress);
     long nanos = System.nanoTime() - start;
-    policy.recordDistributed(request.flops(), nanos);
+    policy.recordDistributed(request, nanos, speeds);
+    pool.record(outcome.timings());
     LOG.info(
         "matmul {}x{}x{} in {}x{} tiles over {} in {} ms, {} MB moved",
         request.a().rows(),

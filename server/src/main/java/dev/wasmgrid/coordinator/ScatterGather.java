@@ -41,9 +41,19 @@ public final class ScatterGather {
   private static final long POLL_MILLIS = 50;
   private static final int STRAGGLER_FACTOR = 3;
 
-  /** What a distributed product cost. */
+  /**
+   * What a distributed product cost.
+   *
+   * @param tiles tiles placed, by worker
+   * @param timings each placed tile's measurements, for the workers' speeds
+   */
   public record Outcome(
-      Matrix c, BlockPlan plan, long bytesSent, long bytesReceived, Map<String, Integer> tiles) {}
+      Matrix c,
+      BlockPlan plan,
+      long bytesSent,
+      long bytesReceived,
+      Map<String, Integer> tiles,
+      List<TileTiming> timings) {}
 
   /**
    * Hears a product's progress and may stop it: the seam for long jobs ({@code /v1/jobs}). Called
@@ -138,8 +148,12 @@ public final class ScatterGather {
               + firstFailures
               + ")");
     }
+    List<TileTiming> timings;
+    synchronized (job.timings) { // abandoned loops may still be adding
+      timings = List.copyOf(job.timings);
+    }
     return new Outcome(
-        job.c, plan, job.bytesSent.get(), job.bytesReceived.get(), Map.copyOf(job.tiles));
+        job.c, plan, job.bytesSent.get(), job.bytesReceived.get(), Map.copyOf(job.tiles), timings);
   }
 
   private static void throwIfCancelled(Progress progress) {
@@ -202,6 +216,7 @@ public final class ScatterGather {
     final AtomicLong bytesReceived = new AtomicLong();
     final Map<String, Integer> tiles = new ConcurrentHashMap<>();
     final List<String> failures = Collections.synchronizedList(new ArrayList<>());
+    final List<TileTiming> timings = Collections.synchronizedList(new ArrayList<>());
     final Set<Integer> done = ConcurrentHashMap.newKeySet();
     final Map<Integer, Long> startedAt = new ConcurrentHashMap<>();
     final Set<Integer> speculated = ConcurrentHashMap.newKeySet();
@@ -287,6 +302,11 @@ public final class ScatterGather {
         Reply reply = worker.call("/v1/matmul", MatrixFrames.MEDIA_TYPE, body);
         bytesReceived.addAndGet(reply.body().length);
         problem = place(worker, block, reply);
+        if (problem == null) {
+          double flops = 2.0 * block.rows() * a.cols() * block.cols();
+          long bytes = body.length() + reply.body().length;
+          timings.add(TileTiming.of(worker.name(), flops, reply, bytes, System.nanoTime() - start));
+        }
       } catch (IOException | RuntimeException e) {
         problem = e.toString();
       }

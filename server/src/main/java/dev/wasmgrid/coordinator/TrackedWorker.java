@@ -26,6 +26,7 @@ final class TrackedWorker implements WorkerClient {
   private final InstantSource clock;
   private final AtomicLong calls = new AtomicLong();
   private final AtomicInteger inflight = new AtomicInteger();
+  private final WorkerSpeed speed = new WorkerSpeed();
   // Guarded by this: failures and down change together, and a transition must be logged once.
   private int failures;
   private boolean down;
@@ -49,10 +50,24 @@ final class TrackedWorker implements WorkerClient {
 
   @Override
   public Reply call(String path, String contentType, byte[] body) throws IOException {
+    return track(() -> client.call(path, contentType, body));
+  }
+
+  @Override
+  public Reply call(String path, String contentType, Body body) throws IOException {
+    return track(() -> client.call(path, contentType, body));
+  }
+
+  /** A call to the worker, to be counted. */
+  private interface Call {
+    Reply run() throws IOException;
+  }
+
+  private Reply track(Call call) throws IOException {
     calls.incrementAndGet();
     inflight.incrementAndGet();
     try {
-      Reply reply = client.call(path, contentType, body);
+      Reply reply = call.run();
       if (reply.status() == 503) {
         seen(); // busy: alive, but says nothing about whether it works
       } else if (reply.status() >= 500) {
@@ -71,7 +86,21 @@ final class TrackedWorker implements WorkerClient {
 
   @Override
   public boolean ready(Duration timeout) {
-    return client.ready(timeout);
+    long start = System.nanoTime();
+    boolean ready = client.ready(timeout);
+    if (ready) {
+      speed.recordLatency(System.nanoTime() - start);
+    }
+    return ready;
+  }
+
+  /** Feeds a tile this worker computed into its measured speeds. */
+  void record(TileTiming tile) {
+    speed.record(tile);
+  }
+
+  WorkerSpeed.Estimate speed() {
+    return speed.estimate();
   }
 
   synchronized boolean isDown() {
@@ -122,6 +151,7 @@ final class TrackedWorker implements WorkerClient {
   synchronized WorkerStatus status() {
     WorkerState state =
         down ? WorkerState.DOWN : failures > 0 ? WorkerState.SUSPECT : WorkerState.UP;
-    return new WorkerStatus(name(), source, state, failures, calls.get(), inflight.get(), lastSeen);
+    return new WorkerStatus(
+        name(), source, state, failures, calls.get(), inflight.get(), lastSeen, speed.estimate());
   }
 }

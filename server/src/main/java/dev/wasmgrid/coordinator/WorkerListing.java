@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.http.Reply;
 import java.util.function.Supplier;
 
-/** {@code GET /v1/workers}: every worker in the pool with its source, health and counters. */
+/**
+ * {@code GET /v1/workers}: every worker in the pool with its source, health, counters and measured
+ * speeds.
+ */
 public final class WorkerListing implements Supplier<Reply> {
   private final WorkerPool pool;
 
@@ -30,12 +33,21 @@ public final class WorkerListing implements Supplier<Reply> {
       } else {
         worker.put("last_seen", status.lastSeen().toString());
       }
-      // Measured by the local/distributed adaptation once it lands; unknown until then.
-      worker.putNull("gflops");
-      worker.putNull("bandwidth_mbps");
+      putMeasured(worker, "gflops", status.speed().gflops());
+      putMeasured(worker, "bandwidth_mbps", status.speed().bytesPerSecond() / 1e6);
+      putMeasured(worker, "latency_ms", status.speed().latencySeconds() * 1e3);
     }
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.set("workers", workers);
     return Reply.json(200, body.toString());
+  }
+
+  /** Two decimals, or null while not measured. */
+  private static void putMeasured(ObjectNode worker, String name, double value) {
+    if (Double.isNaN(value)) {
+      worker.putNull(name);
+    } else {
+      worker.put(name, Math.round(value * 100) / 100.0);
+    }
   }
 }

@@ -102,9 +102,24 @@ public final class WorkerPool {
     }
   }
 
-  /** The workers marked down, for the health probe. */
-  List<TrackedWorker> down() {
-    return members.stream().filter(TrackedWorker::isDown).toList();
+  /** Every worker, for the health probe. */
+  List<TrackedWorker> members() {
+    return members;
+  }
+
+  /** Feeds measured tiles into their workers' speeds; tiles of workers since gone are dropped. */
+  public void record(List<TileTiming> tiles) {
+    for (TileTiming tile : tiles) {
+      TrackedWorker worker = find(tile.worker());
+      if (worker != null) {
+        worker.record(tile);
+      }
+    }
+  }
+
+  /** The measured speeds of the workers that may get work now (every one not down). */
+  public List<WorkerSpeed.Estimate> speeds() {
+    return eligible().stream().map(TrackedWorker::speed).toList();
   }
 
   /**

@@ -12,6 +12,7 @@ import java.time.Instant;
  * @param calls calls placed on it since it entered the pool
  * @param inflight calls to it that have not returned yet
  * @param lastSeen when it last answered a call, a probe or sent a heartbeat; null if never
+ * @param speed its measured kernel speed, bandwidth and latency (NaN until measured)
  */
 public record WorkerStatus(
     String url,
@@ -20,4 +21,5 @@ public record WorkerStatus(
     int consecutiveFailures,
     long calls,
     int inflight,
-    Instant lastSeen) {}
+    Instant lastSeen,
+    WorkerSpeed.Estimate speed) {}

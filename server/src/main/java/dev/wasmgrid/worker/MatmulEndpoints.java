@@ -60,8 +60,12 @@ public final class MatmulEndpoints {
     String type = contentType.toLowerCase(Locale.ROOT);
     if (type.startsWith(MatrixFrames.MEDIA_TYPE) || type.startsWith("application/octet-stream")) {
       List<Matrix> ab = MatrixFrames.decode(body, maxDimension, "A", "B");
+      long start = System.nanoTime();
       Matrix c = service.multiply(new MatmulRequest(ab.get(0), ab.get(1)));
-      return new Reply(200, MatrixFrames.MEDIA_TYPE, MatrixFrames.encode(c));
+      long kernelNanos = System.nanoTime() - start;
+      // The coordinator tells kernel speed from transfer speed by this (see KernelTime).
+      return new Reply(200, MatrixFrames.MEDIA_TYPE, MatrixFrames.encode(c))
+          .withHeader(KernelTime.HEADER, KernelTime.format(kernelNanos));
     }
     if (!type.isEmpty() && !type.startsWith("application/json")) {
       throw new ApiError(

@@ -1,0 +1,26 @@
+package dev.wasmgrid.coordinator;
+
+import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.worker.KernelTime;
+import java.util.Optional;
+
+/**
+ * What one tile cost on one worker: the cost model's raw measurements.
+ *
+ * @param worker the worker's name
+ * @param flops floating-point operations in the tile
+ * @param kernelNanos the worker's own kernel time ({@code Server-Timing}), or -1 when it sent none
+ * @param bytes bytes sent and received for the tile
+ * @param nanos the whole round trip as the coordinator saw it
+ */
+public record TileTiming(String worker, double flops, long kernelNanos, long bytes, long nanos) {
+
+  /** The timing of a tile answered by {@code reply} after {@code nanos}. */
+  static TileTiming of(String worker, double flops, Reply reply, long bytes, long nanos) {
+    long kernel =
+        Optional.ofNullable(reply.headers().get(KernelTime.HEADER))
+            .flatMap(value -> KernelTime.parse(value).stream().boxed().findFirst())
+            .orElse(-1L);
+    return new TileTiming(worker, flops, kernel, bytes, nanos);
+  }
+}
