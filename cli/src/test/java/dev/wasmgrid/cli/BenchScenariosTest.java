@@ -60,17 +60,29 @@ class BenchScenariosTest {
             .anySatisfy(
                 l -> {
                   assertThat(l.get("bench").asText()).isEqualTo("distributed");
-                  assertThat(l.get("params").get("n").asInt()).isEqualTo(400);
-                  assertThat(l.get("params").get("workers").asInt()).isEqualTo(workers);
+                  assertThat(l.get("params").path("n").asInt()).isEqualTo(400);
+                  assertThat(l.get("params").path("workers").asInt()).isEqualTo(workers);
                   assertThat(l.get("metric").asText()).isEqualTo(metric);
                 });
       }
     }
     assertThat(lines)
-        .filteredOn(l -> l.get("params").get("workers").asInt() == 1)
+        .filteredOn(l -> l.get("params").path("workers").asInt(-1) == 1)
         .filteredOn(l -> l.get("metric").asText().equals("bytes_moved"))
         .singleElement()
         .satisfies(l -> assertThat(l.get("value").asDouble()).isGreaterThan(3 * 400 * 400 * 8));
+    assertThat(lines)
+        .filteredOn(l -> l.get("metric").asText().equals("loopback_mbps"))
+        .singleElement()
+        .satisfies(l -> assertThat(l.get("value").asDouble()).isPositive());
+    assertThat(lines)
+        .filteredOn(l -> l.get("metric").asText().equals("efficiency_ceiling"))
+        .singleElement()
+        .satisfies(
+            l -> {
+              assertThat(l.get("params").get("workers").asInt()).isEqualTo(1);
+              assertThat(l.get("value").asDouble()).isPositive().isLessThan(1);
+            });
   }
 
   private interface Scenario {
