@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.wasmgrid.bench.LocalCluster;
+import dev.wasmgrid.http.Limits;
+import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.Dtype;
 import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.RandomMatrices;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.matmul.wire.MatrixFrames;
+import dev.wasmgrid.worker.WorkerNode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,6 +20,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -126,6 +131,43 @@ class ProcessIntegrationTest {
     HttpResponse<String> answer = post(coordinator, "/rpc", SEED);
     assertThat(answer.statusCode()).isEqualTo(200);
     assertThat(answer.body()).contains("[[19,22],[43,50]]");
+  }
+
+  @Test
+  void matmulCommandSendsSeededOperandsWithTheToken() throws Exception {
+    try (WorkerNode worker =
+        WorkerNode.start(
+            new ServerSettings("127.0.0.1", 0, Limits.DEFAULTS, Optional.of("s3cret")),
+            new ReferenceGemm(1))) {
+      List<String> command = new ArrayList<>(LocalCluster.sameJvm(Main.class.getName()));
+      command.addAll(
+          List.of(
+              "matmul",
+              "--n",
+              "96",
+              "--seed",
+              "5",
+              "--token",
+              "s3cret",
+              "--server",
+              "http://127.0.0.1:" + worker.port()));
+      Process cli = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String printed = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(cli.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(cli.exitValue()).as(printed).isZero();
+
+      Matrix c =
+          Matrix.multiply(
+              new ReferenceGemm(1),
+              RandomMatrices.of(Dtype.F64, 96, 96, 5),
+              RandomMatrices.of(Dtype.F64, 96, 96, 6));
+      double checksum = 0;
+      for (double x : ((Matrix.F64) c).data()) {
+        checksum += x;
+      }
+      // The worker's kernel is the reference, so the checksum matches to the last digit.
+      assertThat(printed).contains(String.format(Locale.ROOT, "checksum %.17g", checksum));
+    }
   }
 
   @Test
