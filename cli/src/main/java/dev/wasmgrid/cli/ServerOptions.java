@@ -1,12 +1,18 @@
 package dev.wasmgrid.cli;
 
+import dev.wasmgrid.http.CorsPolicy;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.ServerSettings;
 import java.util.Optional;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** Options shared by every command that runs a server. */
 final class ServerOptions {
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec spec;
 
   @Option(
       names = "--host",
@@ -46,12 +52,28 @@ final class ServerOptions {
               + " prefer it, a flag shows in ps).")
   String token;
 
+  @Option(
+      names = "--cors-origin",
+      defaultValue = "*",
+      paramLabel = "ORIGIN[,ORIGIN...]",
+      description =
+          "Web origins whose pages may call this node from a browser, e.g."
+              + " http://coordinator:8080; * for any (default: ${DEFAULT-VALUE}).")
+  String corsOrigins;
+
   ServerSettings settings(int port) {
+    CorsPolicy cors;
+    try {
+      cors = CorsPolicy.parse(corsOrigins);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--cors-origin: " + e.getMessage());
+    }
     return new ServerSettings(
         host,
         port,
         new Limits(maxBody, maxDimension, maxConcurrent),
-        Optional.ofNullable(token).filter(t -> !t.isBlank()));
+        Optional.ofNullable(token).filter(t -> !t.isBlank()),
+        cors);
   }
 
   int threads() {

@@ -163,9 +163,7 @@ public final class CoordinatorNode implements AutoCloseable {
     GridServer server =
         GridServer.start(
             new GridServer.Config(
-                config.server().host(),
-                config.server().port(),
-                limits,
+                config.server(),
                 routes,
                 Map.of(
                     "/v1/workers",
@@ -177,8 +175,8 @@ public final class CoordinatorNode implements AutoCloseable {
                 Map.of("/v1/config/matmul", policy.update()),
                 registry,
                 () -> true,
-                config.server().token(),
-                jobRoutes.routes()));
+                jobRoutes.routes(),
+                new WebApp(WebApp.CLASSPATH_ROOT).routes()));
     return new CoordinatorNode(server, pool, scheduler, http, jobs);
   }
 

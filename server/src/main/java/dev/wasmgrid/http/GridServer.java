@@ -15,12 +15,12 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -39,45 +39,56 @@ public final class GridServer implements AutoCloseable {
   /**
    * What a server needs to start.
    *
+   * @param server where to listen, limits, the token (required on every route but the health probes
+   *     and {@code publicRoutes}) and which web origins may call
    * @param endpoints {@code POST} routes, by path
    * @param views {@code GET} routes without a body, by path
    * @param puts {@code PUT} routes, by path (a path may also have a view)
-   * @param token required as a Bearer token on every route but the health probes; empty for none
    * @param routes routes with path patterns or streamed answers, matched after the exact paths
+   * @param publicRoutes routes served without the token (the web app's files); their patterns are
+   *     exact paths or end with {@code /*}
    */
   public record Config(
-      String host,
-      int port,
-      Limits limits,
+      ServerSettings server,
       Map<String, Endpoint> endpoints,
       Map<String, Supplier<Reply>> views,
       Map<String, Endpoint> puts,
       PrometheusMeterRegistry registry,
       BooleanSupplier ready,
-      Optional<String> token,
-      List<Route> routes) {
+      List<Route> routes,
+      List<Route> publicRoutes) {
     public Config {
       endpoints = Map.copyOf(new LinkedHashMap<>(endpoints));
       views = Map.copyOf(views);
       puts = Map.copyOf(puts);
       routes = List.copyOf(routes);
-      if (token.isPresent() && token.get().isBlank()) {
+      publicRoutes = List.copyOf(publicRoutes);
+      if (server.token().isPresent() && server.token().get().isBlank()) {
         throw new IllegalArgumentException("the token must not be blank");
+      }
+      for (Route route : publicRoutes) {
+        String pattern = route.pattern();
+        boolean wildcard = pattern.indexOf('*') >= 0;
+        if (pattern.indexOf('{') >= 0 || (wildcard && !pattern.endsWith("/*"))) {
+          throw new IllegalArgumentException(
+              "a public route is an exact path or a prefix ending in /*: " + route.pattern());
+        }
       }
     }
 
-    /** A server without pattern routes. */
+    /** A server with exact routes only. */
     public Config(
-        String host,
-        int port,
-        Limits limits,
+        ServerSettings server,
         Map<String, Endpoint> endpoints,
         Map<String, Supplier<Reply>> views,
         Map<String, Endpoint> puts,
         PrometheusMeterRegistry registry,
-        BooleanSupplier ready,
-        Optional<String> token) {
-      this(host, port, limits, endpoints, views, puts, registry, ready, token, List.of());
+        BooleanSupplier ready) {
+      this(server, endpoints, views, puts, registry, ready, List.of(), List.of());
+    }
+
+    List<Route> allRoutes() {
+      return Stream.concat(routes.stream(), publicRoutes.stream()).toList();
     }
   }
 
@@ -89,11 +100,11 @@ public final class GridServer implements AutoCloseable {
     routes.addAll(Set.of("/health/live", "/health/ready", "/metrics"));
     WebServer server =
         WebServer.builder()
-            .host(config.host())
-            .port(config.port())
+            .host(config.server().host())
+            .port(config.server().port())
             // Bodies are bounded by RequestBodies, which answers in our own error format.
             .maxPayloadSize(-1)
-            .maxConcurrentRequests(config.limits().maxConcurrentRequests())
+            .maxConcurrentRequests(config.server().limits().maxConcurrentRequests())
             .directHandlers(
                 d -> {
                   d.addHandler(DirectHandler.EventType.BAD_REQUEST, GridServer::directError);
@@ -111,8 +122,18 @@ public final class GridServer implements AutoCloseable {
         new HttpMetrics(
             config.registry(),
             routes,
-            config.routes().stream().map(Route::pattern).distinct().toList()));
-    config.token().ifPresent(token -> r.addFilter(new TokenAuth(token, config.endpoints())));
+            config.allRoutes().stream().map(Route::pattern).distinct().toList()));
+    r.addFilter(new Cors(config.server().cors()));
+    config
+        .server()
+        .token()
+        .ifPresent(
+            token ->
+                r.addFilter(
+                    new TokenAuth(
+                        token,
+                        config.endpoints(),
+                        config.publicRoutes().stream().map(Route::pattern).toList())));
     r.get("/health/live", (req, res) -> sendJson(res, 200, "{\"status\":\"UP\"}"));
     r.get(
         "/health/ready",
@@ -143,14 +164,14 @@ public final class GridServer implements AutoCloseable {
         .endpoints()
         .forEach(
             (path, endpoint) -> {
-              r.post(path, (req, res) -> serve(req, res, endpoint, config.limits()));
+              r.post(path, (req, res) -> serve(req, res, endpoint, config.server().limits()));
               allowed.computeIfAbsent(path, p -> new TreeSet<>()).add("POST");
             });
     config
         .puts()
         .forEach(
             (path, endpoint) -> {
-              r.put(path, (req, res) -> serve(req, res, endpoint, config.limits()));
+              r.put(path, (req, res) -> serve(req, res, endpoint, config.server().limits()));
               allowed.computeIfAbsent(path, p -> new TreeSet<>()).add("PUT");
             });
     allowed.forEach(
@@ -166,7 +187,7 @@ public final class GridServer implements AutoCloseable {
                       endpoint == null ? ErrorBodies.plain(error) : endpoint.error(error),
                       allow));
         });
-    patternRoutes(r, config.routes());
+    patternRoutes(r, config.allRoutes());
     r.any(
         (req, res) ->
             write(

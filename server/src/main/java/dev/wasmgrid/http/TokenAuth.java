@@ -8,29 +8,36 @@ import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * Requires {@code Authorization: Bearer <token>} on every route but the health probes, which
- * orchestrators call without credentials. A missing or wrong token gets 401 in the route's own
- * error format.
+ * orchestrators call without credentials, and the public routes (the web app's files, which hold no
+ * secrets and which a browser fetches without the token). A missing or wrong token gets 401 in the
+ * route's own error format.
  */
 final class TokenAuth implements Filter {
   private static final Set<String> OPEN = Set.of("/health/live", "/health/ready");
 
   private final byte[] expected;
   private final Map<String, Endpoint> endpoints;
+  private final List<String> publicPatterns;
 
-  TokenAuth(String token, Map<String, Endpoint> endpoints) {
+  /**
+   * @param publicPatterns paths served without the token: exact, or a prefix ending in {@code /*}
+   */
+  TokenAuth(String token, Map<String, Endpoint> endpoints, List<String> publicPatterns) {
     this.expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
     this.endpoints = endpoints;
+    this.publicPatterns = List.copyOf(publicPatterns);
   }
 
   @Override
   public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
     String path = req.path().path();
-    if (OPEN.contains(path) || authorized(req)) {
+    if (OPEN.contains(path) || isPublic(path) || authorized(req)) {
       chain.proceed();
       return;
     }
@@ -46,6 +53,18 @@ final class TokenAuth implements Filter {
     res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
     res.header(HeaderNames.CONTENT_TYPE, reply.contentType());
     res.send(reply.body());
+  }
+
+  private boolean isPublic(String path) {
+    for (String pattern : publicPatterns) {
+      boolean prefix = pattern.endsWith("/*");
+      if (prefix
+          ? path.startsWith(pattern.substring(0, pattern.length() - 1))
+          : path.equals(pattern)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private boolean authorized(RoutingRequest req) {

@@ -33,15 +33,7 @@ public final class WorkerNode implements AutoCloseable {
     GridServer server =
         GridServer.start(
             new GridServer.Config(
-                settings.host(),
-                settings.port(),
-                settings.limits(),
-                endpoints.routes(),
-                Map.of(),
-                Map.of(),
-                registry,
-                () -> true,
-                settings.token()));
+                settings, endpoints.routes(), Map.of(), Map.of(), registry, () -> true));
     return new WorkerNode(server, settings.token());
   }
 
