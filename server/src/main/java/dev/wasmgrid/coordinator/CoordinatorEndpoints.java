@@ -60,11 +60,7 @@ public final class CoordinatorEndpoints {
 
           @Override
           public Reply handle(String contentType, byte[] body, Map<String, String> query) {
-            String mode = query.get("mode");
-            return matmul(
-                contentType,
-                body,
-                mode == null ? MatmulPolicy.Mode.AUTO : MatmulPolicy.Mode.parse(mode, "mode"));
+            return matmul(contentType, body, MatmulPolicy.Mode.fromQuery(query));
           }
         });
   }

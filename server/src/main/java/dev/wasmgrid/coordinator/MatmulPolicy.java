@@ -10,6 +10,7 @@ import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.matmul.wire.MatmulRequest;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
@@ -50,6 +51,16 @@ public final class MatmulPolicy {
       }
       throw ApiError.badRequest(
           "invalid_mode", field, field + " must be auto, local or distributed, not '" + text + "'");
+    }
+
+    /**
+     * The {@code ?mode=} of a request's query, {@code auto} when absent.
+     *
+     * @throws ApiError 400 {@code invalid_mode}
+     */
+    public static Mode fromQuery(Map<String, String> query) {
+      String mode = query.get("mode");
+      return mode == null ? AUTO : parse(mode, "mode");
     }
   }
 

@@ -55,11 +55,7 @@ public final class JobEndpoints {
 
       @Override
       public Reply handle(String contentType, byte[] body, Map<String, String> query) {
-        String mode = query.get("mode");
-        return submit(
-            contentType,
-            body,
-            mode == null ? MatmulPolicy.Mode.AUTO : MatmulPolicy.Mode.parse(mode, "mode"));
+        return submit(contentType, body, MatmulPolicy.Mode.fromQuery(query));
       }
 
       @Override
