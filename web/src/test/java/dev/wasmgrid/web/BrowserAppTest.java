@@ -12,6 +12,7 @@ import dev.wasmgrid.matmul.ReferenceGemm;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -166,5 +167,32 @@ class BrowserAppTest {
         .containsText("in-process");
     PlaywrightAssertions.assertThat(w.page.locator("#workers tr").first()).containsText("up");
     assertClean(w);
+  }
+
+  @Test
+  void withTheTokenServerModeAndTheWorkerListWork() {
+    try (CoordinatorNode guarded =
+        CoordinatorNode.start(
+            new ServerSettings("127.0.0.1", 0, Limits.DEFAULTS, Optional.of("s3cret")),
+            List.of(),
+            Duration.ofSeconds(30),
+            new ReferenceGemm(1))) {
+      watched = new Browsers.Watched(browser);
+      Browsers.Watched w = watched;
+      w.page.navigate("http://127.0.0.1:" + guarded.port() + "/?mode=server&n=48&seed=9");
+      // The files need no token, the API does: before one is typed, the worker list is refused.
+      PlaywrightAssertions.assertThat(w.page.locator("#cluster-status")).containsText("HTTP 401");
+      w.page.locator("#token").fill("s3cret");
+      w.run();
+
+      assertThat(((Number) lastRun(w).get("checksum")).doubleValue())
+          .isEqualTo(Operands.checksum(Operands.product64(48, 9)));
+      PlaywrightAssertions.assertThat(w.page.locator("#workers tr").first())
+          .containsText("in-process");
+      assertThat(w.pageErrors).as("uncaught errors").isEmpty();
+      // The only failures are the worker list's polls before the token was typed.
+      assertThat(w.failedRequests).allMatch(r -> r.endsWith("/v1/workers HTTP 401"), "401 polls");
+      assertThat(w.consoleErrors).allMatch(e -> e.contains("401"), "401 polls");
+    }
   }
 }

@@ -4,6 +4,7 @@ import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -23,6 +24,8 @@ final class Browsers {
   private Browsers() {}
 
   static Playwright playwright() {
+    // Assertions retry until this; the default 5 s is short for a loaded 2-core machine.
+    PlaywrightAssertions.setDefaultAssertionTimeout(TIMEOUT_MS);
     // Seen by the driver installer and the Node driver alike, so no OS environment is needed.
     return Playwright.create(
         new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
