@@ -161,6 +161,17 @@ class BrowserAppTest {
   }
 
   @Test
+  void autoModeKeepsSmallProductsInTheBrowserAndSaysWhy() {
+    Browsers.Watched w = open("?mode=auto&n=64&seed=1");
+    w.run();
+
+    assertThat(lastRun(w)).containsEntry("where", "browser");
+    PlaywrightAssertions.assertThat(w.page.locator("#path")).containsText("auto: n=64 < 512");
+    assertThat(w.resultBits()).isEqualTo(Operands.bits(Operands.product64(64, 1)));
+    assertClean(w);
+  }
+
+  @Test
   void theClusterPanelListsTheInProcessWorker() {
     Browsers.Watched w = open("");
     PlaywrightAssertions.assertThat(w.page.locator("#workers tr").first())
