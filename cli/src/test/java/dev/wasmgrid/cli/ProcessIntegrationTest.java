@@ -131,6 +131,9 @@ class ProcessIntegrationTest {
     HttpResponse<String> answer = post(coordinator, "/rpc", SEED);
     assertThat(answer.statusCode()).isEqualTo(200);
     assertThat(answer.body()).contains("[[19,22],[43,50]]");
+    // The web module is on serve's class path, so the page and its wasm build are served.
+    assertThat(get(coordinator, "/").body()).contains("app/app.js");
+    assertThat(get(coordinator, "/app/gemm.wasm").statusCode()).isEqualTo(200);
   }
 
   @Test

@@ -37,37 +37,43 @@ public final class ReferenceGemm implements Gemm {
   @Override
   public void multiply(int m, int k, int n, double[] a, double[] b, double[] c) {
     Gemm.checkShapes(m, k, n, a.length, b.length, c.length);
-    inBands(
-        m,
-        (from, to) -> {
-          for (int i = from; i < to; i++) {
-            Arrays.fill(c, i * n, i * n + n, 0.0);
-            for (int p = 0; p < k; p++) {
-              double aip = a[i * k + p];
-              for (int j = 0; j < n; j++) {
-                c[i * n + j] += aip * b[p * n + j];
-              }
-            }
-          }
-        });
+    inBands(m, (from, to) -> rows(from, to, k, n, a, b, c));
   }
 
   @Override
   public void multiply(int m, int k, int n, float[] a, float[] b, float[] c) {
     Gemm.checkShapes(m, k, n, a.length, b.length, c.length);
-    inBands(
-        m,
-        (from, to) -> {
-          for (int i = from; i < to; i++) {
-            Arrays.fill(c, i * n, i * n + n, 0.0f);
-            for (int p = 0; p < k; p++) {
-              float aip = a[i * k + p];
-              for (int j = 0; j < n; j++) {
-                c[i * n + j] += aip * b[p * n + j];
-              }
-            }
-          }
-        });
+    inBands(m, (from, to) -> rows(from, to, k, n, a, b, c));
+  }
+
+  /**
+   * Rows {@code from..to-1} of C = A·B on the calling thread: the loop {@link #multiply} runs in
+   * each band. Public so that the browser build (TeaVM, which has no thread pools) runs the very
+   * same loop; shapes are the caller's to check.
+   */
+  public static void rows(int from, int to, int k, int n, double[] a, double[] b, double[] c) {
+    for (int i = from; i < to; i++) {
+      Arrays.fill(c, i * n, i * n + n, 0.0);
+      for (int p = 0; p < k; p++) {
+        double aip = a[i * k + p];
+        for (int j = 0; j < n; j++) {
+          c[i * n + j] += aip * b[p * n + j];
+        }
+      }
+    }
+  }
+
+  /** The f32 twin of {@link #rows(int, int, int, int, double[], double[], double[])}. */
+  public static void rows(int from, int to, int k, int n, float[] a, float[] b, float[] c) {
+    for (int i = from; i < to; i++) {
+      Arrays.fill(c, i * n, i * n + n, 0.0f);
+      for (int p = 0; p < k; p++) {
+        float aip = a[i * k + p];
+        for (int j = 0; j < n; j++) {
+          c[i * n + j] += aip * b[p * n + j];
+        }
+      }
+    }
   }
 
   private interface RowBand {

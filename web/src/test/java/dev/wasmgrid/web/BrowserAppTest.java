@@ -1,0 +1,209 @@
+package dev.wasmgrid.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.assertions.PlaywrightAssertions;
+import dev.wasmgrid.coordinator.CoordinatorNode;
+import dev.wasmgrid.http.Limits;
+import dev.wasmgrid.http.ServerSettings;
+import dev.wasmgrid.matmul.ReferenceGemm;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The app in headless Chromium, served by a real coordinator (in-process worker, reference kernel)
+ * from this module's build output, and held against the JVM's reference kernel bit for bit.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class BrowserAppTest {
+  private CoordinatorNode coordinator;
+  private Playwright playwright;
+  private Browser browser;
+  private Browsers.Watched watched;
+
+  @BeforeAll
+  void start() {
+    coordinator =
+        CoordinatorNode.start(
+            ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
+            List.of(),
+            Duration.ofSeconds(30),
+            new ReferenceGemm(1));
+    playwright = Browsers.playwright();
+    browser = Browsers.chromium(playwright, List.of()); // no WebGPU adapter without a flag
+  }
+
+  @AfterAll
+  void stop() {
+    if (browser != null) {
+      browser.close();
+    }
+    if (playwright != null) {
+      playwright.close();
+    }
+    if (coordinator != null) {
+      coordinator.close();
+    }
+  }
+
+  @AfterEach
+  void closePage() {
+    if (watched != null) {
+      watched.page.context().close();
+    }
+  }
+
+  private Browsers.Watched open(String query) {
+    watched = new Browsers.Watched(browser);
+    watched.page.navigate("http://127.0.0.1:" + coordinator.port() + "/" + query);
+    return watched;
+  }
+
+  private void assertClean(Browsers.Watched w) {
+    assertThat(w.consoleErrors).as("console errors").isEmpty();
+    assertThat(w.pageErrors).as("uncaught errors").isEmpty();
+    assertThat(w.failedRequests).as("failed requests").isEmpty();
+  }
+
+  @SuppressWarnings("unchecked")
+  private Map<String, Object> lastRun(Browsers.Watched w) {
+    return (Map<String, Object>) w.page.evaluate("() => window.lastRun");
+  }
+
+  @Test
+  void thePageLoadsWithoutErrors() {
+    Browsers.Watched w = open("");
+    PlaywrightAssertions.assertThat(w.page.locator("#cluster-status")).containsText("worker(s)");
+    PlaywrightAssertions.assertThat(w.page.locator("#status")).hasText("ready");
+    assertClean(w);
+  }
+
+  @Test
+  void wasmInTheBrowserEqualsTheJvmBitForBit() {
+    Browsers.Watched w = open("?mode=browser&n=96&seed=3");
+    w.run();
+
+    Map<String, Object> run = lastRun(w);
+    assertThat(run).containsEntry("where", "browser").containsEntry("backend", "wasm");
+    assertThat(w.resultBits()).isEqualTo(Operands.bits(Operands.product64(96, 3)));
+    assertThat(((Number) run.get("checksum")).doubleValue())
+        .isEqualTo(Operands.checksum(Operands.product64(96, 3)));
+    assertThat(((Number) run.get("workers")).intValue()).isGreaterThanOrEqualTo(2);
+    // Every pool worker really started, each with the wasm build.
+    assertThat(w.workers).hasSizeGreaterThanOrEqualTo(2).allMatch(u -> u.endsWith("impl=wasm"));
+    PlaywrightAssertions.assertThat(w.page.locator("#path"))
+        .containsText("wasm (WasmGC supported), " + run.get("workers") + " Web Workers");
+    assertThat(w.screenshot("wasm-f64")).isNotEmptyFile();
+    assertClean(w);
+  }
+
+  @Test
+  void theJavaScriptBuildGivesTheSameBits() {
+    Browsers.Watched w = open("?impl=js&mode=browser&n=80&seed=2");
+    w.run();
+
+    assertThat(lastRun(w)).containsEntry("backend", "js");
+    assertThat(w.resultBits()).isEqualTo(Operands.bits(Operands.product64(80, 2)));
+    assertThat(w.workers).hasSizeGreaterThanOrEqualTo(2).allMatch(u -> u.endsWith("impl=js"));
+    assertThat(w.screenshot("js-f64")).isNotEmptyFile();
+    assertClean(w);
+  }
+
+  @Test
+  void serverModeComputesOnTheCoordinator() {
+    Browsers.Watched w = open("?mode=server&n=100&seed=5");
+    w.run();
+
+    Map<String, Object> run = lastRun(w);
+    assertThat(run).containsEntry("where", "server");
+    assertThat(((Number) run.get("checksum")).doubleValue())
+        .isEqualTo(Operands.checksum(Operands.product64(100, 5)));
+    assertThat(w.resultBits()).isEqualTo(Operands.bits(Operands.product64(100, 5)));
+    assertClean(w);
+  }
+
+  @Test
+  void theServerChecksumMatchesTheBrowsersOwn() {
+    Browsers.Watched w = open("?mode=browser&n=64&seed=7");
+    w.run();
+    w.page.locator("#compare").click();
+
+    PlaywrightAssertions.assertThat(w.page.locator("#server-checksum")).containsText("identical");
+    assertThat(((Number) w.page.evaluate("() => window.lastServerChecksum")).doubleValue())
+        .isEqualTo(Operands.checksum(Operands.product64(64, 7)));
+    assertClean(w);
+  }
+
+  @Test
+  void withoutWebGpuF32FallsBackToWasmAndSaysWhy() {
+    Browsers.Watched w = open("?impl=webgpu&dtype=f32&mode=browser&n=72&seed=4");
+    w.run();
+
+    assertThat(lastRun(w)).containsEntry("backend", "wasm").containsEntry("dtype", "f32");
+    PlaywrightAssertions.assertThat(w.page.locator("#path")).containsText("no WebGPU");
+    float[] expected = Operands.product32(72, 4);
+    double[] widened = new double[expected.length];
+    for (int i = 0; i < expected.length; i++) {
+      widened[i] = expected[i];
+    }
+    // f32 arithmetic is IEEE on both sides, so even f32 agrees bit for bit.
+    assertThat(w.resultBits()).isEqualTo(Operands.bits(widened));
+    assertClean(w);
+  }
+
+  @Test
+  void autoModeKeepsSmallProductsInTheBrowserAndSaysWhy() {
+    Browsers.Watched w = open("?mode=auto&n=64&seed=1");
+    w.run();
+
+    assertThat(lastRun(w)).containsEntry("where", "browser");
+    PlaywrightAssertions.assertThat(w.page.locator("#path")).containsText("auto: n=64 < 512");
+    assertThat(w.resultBits()).isEqualTo(Operands.bits(Operands.product64(64, 1)));
+    assertClean(w);
+  }
+
+  @Test
+  void theClusterPanelListsTheInProcessWorker() {
+    Browsers.Watched w = open("");
+    PlaywrightAssertions.assertThat(w.page.locator("#workers tr").first())
+        .containsText("in-process");
+    PlaywrightAssertions.assertThat(w.page.locator("#workers tr").first()).containsText("up");
+    assertClean(w);
+  }
+
+  @Test
+  void withTheTokenServerModeAndTheWorkerListWork() {
+    try (CoordinatorNode guarded =
+        CoordinatorNode.start(
+            new ServerSettings("127.0.0.1", 0, Limits.DEFAULTS, Optional.of("s3cret")),
+            List.of(),
+            Duration.ofSeconds(30),
+            new ReferenceGemm(1))) {
+      watched = new Browsers.Watched(browser);
+      Browsers.Watched w = watched;
+      w.page.navigate("http://127.0.0.1:" + guarded.port() + "/?mode=server&n=48&seed=9");
+      // The files need no token, the API does: before one is typed, the worker list is refused.
+      PlaywrightAssertions.assertThat(w.page.locator("#cluster-status")).containsText("HTTP 401");
+      w.page.locator("#token").fill("s3cret");
+      w.run();
+
+      assertThat(((Number) lastRun(w).get("checksum")).doubleValue())
+          .isEqualTo(Operands.checksum(Operands.product64(48, 9)));
+      PlaywrightAssertions.assertThat(w.page.locator("#workers tr").first())
+          .containsText("in-process");
+      assertThat(w.pageErrors).as("uncaught errors").isEmpty();
+      // The only failures are the worker list's polls before the token was typed.
+      assertThat(w.failedRequests).allMatch(r -> r.endsWith("/v1/workers HTTP 401"), "401 polls");
+      assertThat(w.consoleErrors).allMatch(e -> e.contains("401"), "401 polls");
+    }
+  }
+}
