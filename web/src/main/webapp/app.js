@@ -7,7 +7,6 @@ import { serverMultiply, listWorkers } from './server.js';
 
 // auto mode without measurements of both paths: smaller products stay here, larger go to the grid.
 const AUTO_SERVER_FROM_N = 512;
-const POOL_SIZE = Math.max(2, Math.min(navigator.hardwareConcurrency || 2, 16));
 const $ = (id) => document.getElementById(id);
 const measured = { browser: null, server: null }; // last GFLOP/s of each path
 let pool = null;
@@ -15,8 +14,12 @@ let gpuWarm = false; // the first dispatch compiles the shader; not part of any 
 
 window.runCount = 0;
 
-// Query parameters preset the form, e.g. ?impl=js&n=128 (impl is the in-browser backend).
+// Query parameters preset the form, e.g. ?impl=js&n=128 (impl is the in-browser backend);
+// ?workers=N sizes the Web Worker pool (benchmarks compare 1 with all).
 const params = new URLSearchParams(location.search);
+const POOL_SIZE = params.has('workers')
+  ? Math.max(1, Math.min(Number(params.get('workers')) || 1, 16))
+  : Math.max(2, Math.min(navigator.hardwareConcurrency || 2, 16));
 for (const [param, id] of [['impl', 'backend'], ['n', 'n'], ['dtype', 'dtype'], ['mode', 'mode'], ['seed', 'seed']]) {
   if (params.has(param)) $(id).value = params.get(param);
 }

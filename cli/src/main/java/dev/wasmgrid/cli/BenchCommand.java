@@ -7,5 +7,10 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Run a benchmark: a table, or JSON lines with --json.",
-    subcommands = {MatmulBenchCommand.class, DistributedBenchCommand.class, RpcBenchCommand.class})
+    subcommands = {
+      MatmulBenchCommand.class,
+      DistributedBenchCommand.class,
+      RpcBenchCommand.class,
+      BrowserBenchCommand.class
+    })
 final class BenchCommand {}

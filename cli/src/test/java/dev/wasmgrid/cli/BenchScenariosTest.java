@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wasmgrid.bench.BenchReport;
+import dev.wasmgrid.bench.BrowserBench;
 import dev.wasmgrid.bench.DistributedBench;
 import dev.wasmgrid.bench.LocalCluster;
 import dev.wasmgrid.bench.RpcBench;
@@ -83,6 +84,33 @@ class BenchScenariosTest {
               assertThat(l.get("params").get("workers").asInt()).isEqualTo(1);
               assertThat(l.get("value").asDouble()).isPositive().isLessThan(1);
             });
+  }
+
+  @Test
+  void browserBenchComparesBuildsAndWorkersWithTheJvm() throws Exception {
+    List<JsonNode> lines =
+        capture(
+            report ->
+                BrowserBench.run(new BrowserBench.Options(List.of(64)), VectorGemm::new, report));
+    for (String workers : List.of("1", "all")) {
+      for (String impl : List.of("wasm", "js", "jvm-fast", "jvm-scalar")) {
+        assertThat(lines)
+            .as(workers + " " + impl)
+            .anySatisfy(
+                l -> {
+                  assertThat(l.get("bench").asText()).isEqualTo("browser");
+                  assertThat(l.get("params").get("n").asInt()).isEqualTo(64);
+                  assertThat(l.get("params").get("workers").asText()).isEqualTo(workers);
+                  assertThat(l.get("params").get("impl").asText()).isEqualTo(impl);
+                  assertThat(l.get("metric").asText()).isEqualTo("gflops");
+                  assertThat(l.get("value").asDouble()).isPositive();
+                });
+      }
+      assertThat(lines)
+          .filteredOn(l -> l.get("params").get("workers").asText().equals(workers))
+          .extracting(l -> l.get("metric").asText())
+          .contains("ratio_wasm_over_jvm_scalar", "ratio_wasm_over_jvm_fast", "ratio_wasm_over_js");
+    }
   }
 
   private interface Scenario {

@@ -1,7 +1,6 @@
 package dev.wasmgrid.web;
 
 import com.microsoft.playwright.Browser;
-import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
@@ -10,14 +9,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Playwright on the system Chromium (never downloads a browser), and a page that records trouble.
  */
 final class Browsers {
-  static final Path CHROMIUM = Path.of(System.getProperty("chromium.path", "/usr/bin/chromium"));
   static final Path SCREENSHOTS = Path.of("target", "screenshots");
   static final double TIMEOUT_MS = 120_000;
 
@@ -26,22 +23,11 @@ final class Browsers {
   static Playwright playwright() {
     // Assertions retry until this; the default 5 s is short for a loaded 2-core machine.
     PlaywrightAssertions.setDefaultAssertionTimeout(TIMEOUT_MS);
-    // Seen by the driver installer and the Node driver alike, so no OS environment is needed.
-    return Playwright.create(
-        new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+    return Chromium.playwright();
   }
 
   static Browser chromium(Playwright playwright, List<String> args) {
-    if (!Files.isExecutable(CHROMIUM)) {
-      throw new IllegalStateException("no Chromium at " + CHROMIUM + " (set -Dchromium.path)");
-    }
-    return playwright
-        .chromium()
-        .launch(
-            new BrowserType.LaunchOptions()
-                .setExecutablePath(CHROMIUM)
-                .setHeadless(true)
-                .setArgs(args));
+    return Chromium.launch(playwright, args);
   }
 
   /** A page and what went wrong on it: console errors, uncaught errors, failed requests. */
@@ -77,12 +63,7 @@ final class Browsers {
 
     /** Clicks Run and waits until the run ends, well or badly. */
     void run() {
-      Object before = page.evaluate("() => window.runCount");
-      page.locator("#run").click();
-      page.waitForFunction(
-          "n => window.runCount > n || document.getElementById('status').className === 'error'",
-          before,
-          new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
+      Chromium.run(page, TIMEOUT_MS);
     }
 
     /** The last product's entries as raw bits, 16 hex digits each. */
