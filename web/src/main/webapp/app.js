@@ -112,8 +112,15 @@ async function multiplyInBrowser(f, a, b) {
 
 async function multiplyOnServer(f, a, b) {
   const t0 = performance.now();
-  const c = await serverMultiply(f.token, f.dtype, f.n, f.n, f.n, a, b);
-  return { c, ms: performance.now() - t0, backend: 'server', path: 'server (POST /v1/matmul, binary WGMX frames)' };
+  let events = 0;
+  const c = await serverMultiply(f.token, f.dtype, f.n, f.n, f.n, a, b, (job) => {
+    events++;
+    const mb = (job.bytes_sent + job.bytes_received) / 1e6;
+    $('status').textContent =
+      `server job ${job.state}: ${job.blocks_done}/${job.blocks_total} blocks (${job.mode}), ${mb.toFixed(1)} MB moved`;
+  });
+  const path = `server (a job: POST /v1/jobs/matmul, WGMX frames; ${events} status events followed)`;
+  return { c, ms: performance.now() - t0, backend: 'server', path, events };
 }
 
 async function run() {
@@ -127,7 +134,7 @@ async function run() {
   window.lastResult = result.c;
   window.lastRun = {
     n: f.n, seed: f.seed, dtype: f.dtype, where: mode.where, backend: result.backend,
-    workers: result.workers || 0, ms: result.ms, gflops, checksum: sum, path: result.path, why: mode.why,
+    workers: result.workers || 0, events: result.events || 0, ms: result.ms, gflops, checksum: sum, path: result.path, why: mode.why,
   };
   $('path').textContent = `${mode.where === 'server' ? '' : 'in-browser: '}${result.path} — ${mode.why}`;
   $('time').textContent = `${result.ms.toFixed(1)} ms`;

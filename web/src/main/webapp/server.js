@@ -1,5 +1,6 @@
-// Talking to the coordinator the page came from: the binary /v1/matmul (WGMX frames) and the
-// worker list. Plain fetch throughout, so a token travels as a Bearer header (EventSource could not).
+// Talking to the coordinator the page came from: products as jobs (WGMX frames in, progress from
+// the job's server-sent events, C out) and the worker list. Plain fetch throughout, so a token
+// travels as a Bearer header (EventSource could not send one); the event stream is read by hand.
 const MAGIC = [0x57, 0x47, 0x4d, 0x58]; // "WGMX"
 
 function headers(token, extra = {}) {
@@ -40,20 +41,69 @@ async function failure(response) {
   return new Error(`HTTP ${response.status}: ${detail}`);
 }
 
-// C = A·B on the coordinator; resolves to C and the time the request took.
-export async function serverMultiply(token, dtype, m, k, n, a, b) {
+// C = A·B on the coordinator as a job; onProgress hears each status (blocks done, bytes moved).
+export async function serverMultiply(token, dtype, m, k, n, a, b, onProgress = () => {}) {
   const fa = frame(dtype, m, k, a);
   const fb = frame(dtype, k, n, b);
   const body = new Uint8Array(fa.length + fb.length);
   body.set(fa, 0);
   body.set(fb, fa.length);
-  const response = await fetch('v1/matmul', {
+  const submitted = await fetch('v1/jobs/matmul', {
     method: 'POST',
     headers: headers(token, { 'Content-Type': 'application/x-wasmgrid-matrix' }),
     body,
   });
+  if (!submitted.ok) throw await failure(submitted);
+  const { id } = await submitted.json();
+  await follow(token, id, onProgress);
+  const result = await fetch(`v1/jobs/${id}/result`, { headers: headers(token) });
+  if (!result.ok) throw await failure(result);
+  return unframe(await result.arrayBuffer());
+}
+
+// Reads GET /v1/jobs/{id}/events to its end (the server closes it after the job's last event,
+// which every status, the last included, goes to onProgress); resolves on `done`, rejects on
+// `failed` or `cancelled`.
+async function follow(token, id, onProgress) {
+  const response = await fetch(`v1/jobs/${id}/events`, {
+    headers: headers(token, { Accept: 'text/event-stream' }),
+  });
   if (!response.ok) throw await failure(response);
-  return unframe(await response.arrayBuffer());
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let pending = '';
+  let last = null;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    pending += value.replaceAll('\r\n', '\n');
+    let end;
+    while ((end = pending.indexOf('\n\n')) >= 0) {
+      const { event, data } = parseEvent(pending.slice(0, end));
+      pending = pending.slice(end + 2);
+      if (data === '') continue; // a keep-alive comment
+      last = { event, status: JSON.parse(data) };
+      onProgress(last.status);
+    }
+  }
+  if (last === null || last.event === 'progress') {
+    throw new Error(`the events of job ${id} ended before the job did`);
+  }
+  if (last.event !== 'done') {
+    const { state, error } = last.status;
+    throw new Error(`job ${state}${error ? `: ${error.message}` : ''}`);
+  }
+  return last.status;
+}
+
+// One event block: `event:` and `data:` lines (data lines joined); comments start with ':'.
+function parseEvent(block) {
+  let event = 'message';
+  const data = [];
+  for (const line of block.split('\n')) {
+    if (line.startsWith('event:')) event = line.slice(6).trim();
+    else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+  }
+  return { event, data: data.join('\n') };
 }
 
 export async function listWorkers(token) {

@@ -128,7 +128,29 @@ class BrowserAppTest {
     assertThat(((Number) run.get("checksum")).doubleValue())
         .isEqualTo(Operands.checksum(Operands.product64(100, 5)));
     assertThat(w.resultBits()).isEqualTo(Operands.bits(Operands.product64(100, 5)));
+    // It ran as a job whose progress the page followed on the event stream.
+    assertThat(((Number) run.get("events")).intValue()).isPositive();
+    PlaywrightAssertions.assertThat(w.page.locator("#path")).containsText("/v1/jobs/matmul");
+    assertThat(w.page.request().get("http://127.0.0.1:" + coordinator.port() + "/v1/jobs").text())
+        .containsPattern("\"m\":100,\"k\":100,\"n\":100[^}]*\"blocks_done\":1");
     assertClean(w);
+  }
+
+  @Test
+  void withoutWasmGcTheJavaScriptBuildIsChosenAndSaysWhy() {
+    watched = new Browsers.Watched(browser);
+    // Chromium cannot be started without WasmGC any more; the page's feature test is made to fail.
+    watched.page.addInitScript("WebAssembly.validate = () => false;");
+    watched.page.navigate(
+        "http://127.0.0.1:" + coordinator.port() + "/?mode=browser&impl=auto&n=64&seed=6");
+    watched.run();
+
+    assertThat(lastRun(watched)).containsEntry("backend", "js");
+    PlaywrightAssertions.assertThat(watched.page.locator("#path"))
+        .containsText("no WasmGC in this browser, JavaScript build");
+    assertThat(watched.resultBits()).isEqualTo(Operands.bits(Operands.product64(64, 6)));
+    assertThat(watched.workers).allMatch(u -> u.endsWith("impl=js"));
+    assertClean(watched);
   }
 
   @Test
