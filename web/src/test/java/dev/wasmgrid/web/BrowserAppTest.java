@@ -3,7 +3,6 @@ package dev.wasmgrid.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.microsoft.playwright.Browser;
-import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import dev.wasmgrid.coordinator.CoordinatorNode;
 import dev.wasmgrid.http.Limits;
@@ -25,33 +24,20 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BrowserAppTest {
-  private CoordinatorNode coordinator;
-  private Playwright playwright;
+  private Browsers.Session session;
   private Browser browser;
   private Browsers.Watched watched;
 
   @BeforeAll
   void start() {
-    coordinator =
-        CoordinatorNode.start(
-            ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
-            List.of(),
-            Duration.ofSeconds(30),
-            new ReferenceGemm(1));
-    playwright = Browsers.playwright();
-    browser = Browsers.chromium(playwright, List.of()); // no WebGPU adapter without a flag
+    session = new Browsers.Session(List.of()); // no WebGPU adapter without a flag
+    browser = session.browser;
   }
 
   @AfterAll
   void stop() {
-    if (browser != null) {
-      browser.close();
-    }
-    if (playwright != null) {
-      playwright.close();
-    }
-    if (coordinator != null) {
-      coordinator.close();
+    if (session != null) {
+      session.close();
     }
   }
 
@@ -64,7 +50,7 @@ class BrowserAppTest {
 
   private Browsers.Watched open(String query) {
     watched = new Browsers.Watched(browser);
-    watched.page.navigate("http://127.0.0.1:" + coordinator.port() + "/" + query);
+    watched.page.navigate(session.url(query));
     return watched;
   }
 
@@ -131,7 +117,7 @@ class BrowserAppTest {
     // It ran as a job whose progress the page followed on the event stream.
     assertThat(((Number) run.get("events")).intValue()).isPositive();
     PlaywrightAssertions.assertThat(w.page.locator("#path")).containsText("/v1/jobs/matmul");
-    assertThat(w.page.request().get("http://127.0.0.1:" + coordinator.port() + "/v1/jobs").text())
+    assertThat(w.page.request().get(session.url("v1/jobs")).text())
         .containsPattern("\"m\":100,\"k\":100,\"n\":100[^}]*\"blocks_done\":1");
     assertClean(w);
   }
@@ -141,8 +127,7 @@ class BrowserAppTest {
     watched = new Browsers.Watched(browser);
     // Chromium cannot be started without WasmGC any more; the page's feature test is made to fail.
     watched.page.addInitScript("WebAssembly.validate = () => false;");
-    watched.page.navigate(
-        "http://127.0.0.1:" + coordinator.port() + "/?mode=browser&impl=auto&n=64&seed=6");
+    watched.page.navigate(session.url("?mode=browser&impl=auto&n=64&seed=6"));
     watched.run();
 
     assertThat(lastRun(watched)).containsEntry("backend", "js");

@@ -4,10 +4,15 @@ import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
+import dev.wasmgrid.coordinator.CoordinatorNode;
+import dev.wasmgrid.http.Limits;
+import dev.wasmgrid.http.ServerSettings;
+import dev.wasmgrid.matmul.ReferenceGemm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -28,6 +33,37 @@ final class Browsers {
 
   static Browser chromium(Playwright playwright, List<String> args) {
     return Chromium.launch(playwright, args);
+  }
+
+  /** The app served by a real coordinator, and a Chromium to open it in; closes all three. */
+  static final class Session implements AutoCloseable {
+    final CoordinatorNode coordinator;
+    final Playwright playwright;
+    final Browser browser;
+
+    /** A coordinator with an in-process worker, and Chromium started with {@code args}. */
+    Session(List<String> args) {
+      coordinator =
+          CoordinatorNode.start(
+              ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
+              List.of(),
+              Duration.ofSeconds(30),
+              new ReferenceGemm(1));
+      playwright = playwright();
+      browser = chromium(playwright, args);
+    }
+
+    /** The app's URL with {@code query} (e.g. {@code ?n=64}). */
+    String url(String query) {
+      return "http://127.0.0.1:" + coordinator.port() + "/" + query;
+    }
+
+    @Override
+    public void close() {
+      browser.close();
+      playwright.close();
+      coordinator.close();
+    }
   }
 
   /** A page and what went wrong on it: console errors, uncaught errors, failed requests. */

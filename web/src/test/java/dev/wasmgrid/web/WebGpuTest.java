@@ -3,13 +3,7 @@ package dev.wasmgrid.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.microsoft.playwright.Browser;
-import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
-import dev.wasmgrid.coordinator.CoordinatorNode;
-import dev.wasmgrid.http.Limits;
-import dev.wasmgrid.http.ServerSettings;
-import dev.wasmgrid.matmul.ReferenceGemm;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -24,32 +18,19 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WebGpuTest {
-  private CoordinatorNode coordinator;
-  private Playwright playwright;
+  private Browsers.Session session;
   private Browser browser;
 
   @BeforeAll
   void start() {
-    coordinator =
-        CoordinatorNode.start(
-            ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
-            List.of(),
-            Duration.ofSeconds(30),
-            new ReferenceGemm(1));
-    playwright = Browsers.playwright();
-    browser = Browsers.chromium(playwright, List.of("--enable-unsafe-webgpu"));
+    session = new Browsers.Session(List.of("--enable-unsafe-webgpu"));
+    browser = session.browser;
   }
 
   @AfterAll
   void stop() {
-    if (browser != null) {
-      browser.close();
-    }
-    if (playwright != null) {
-      playwright.close();
-    }
-    if (coordinator != null) {
-      coordinator.close();
+    if (session != null) {
+      session.close();
     }
   }
 
@@ -61,13 +42,7 @@ class WebGpuTest {
     int seed = 6;
     Browsers.Watched w = new Browsers.Watched(browser);
     try {
-      w.page.navigate(
-          "http://127.0.0.1:"
-              + coordinator.port()
-              + "/?dtype=f32&mode=browser&n="
-              + n
-              + "&seed="
-              + seed);
+      w.page.navigate(session.url("?dtype=f32&mode=browser&n=" + n + "&seed=" + seed));
       w.run();
 
       Map<String, Object> run = (Map<String, Object>) w.page.evaluate("() => window.lastRun");
