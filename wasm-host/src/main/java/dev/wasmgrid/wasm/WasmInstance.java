@@ -1,0 +1,198 @@
+package dev.wasmgrid.wasm;
+
+import com.dylibso.chicory.runtime.ExportFunction;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Memory;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One instance of a {@link CompiledModule}: its own linear memory and globals. Not thread-safe in
+ * the guest's sense (wasm code assumes one thread), so calls are serialised; give each thread its
+ * own instance. After a trap, a timeout or an out-of-memory it is {@link #broken()}: every further
+ * use fails with {@code broken_instance}, and the caller must close it and create a new one.
+ */
+public final class WasmInstance implements AutoCloseable {
+
+  private final CompiledModule module;
+  private final Instance instance;
+  private volatile boolean broken;
+  private boolean closed;
+
+  WasmInstance(CompiledModule module, Instance instance) {
+    this.module = module;
+    this.instance = instance;
+  }
+
+  /** The module this is an instance of. */
+  public CompiledModule module() {
+    return module;
+  }
+
+  /**
+   * Calls the function export {@code export}. Arguments and results are wasm values as {@code
+   * long}s: integers as themselves ({@code i32} arguments must fit in 32 bits, signed or not),
+   * floats as raw bits (see {@link WasmValues}).
+   *
+   * @throws WasmCallException {@code missing_export}, {@code wrong_arguments}, {@code trap}, {@code
+   *     out_of_bounds}, {@code timeout}, {@code memory_limit}, {@code broken_instance}
+   */
+  public synchronized long[] call(String export, long... args) {
+    usable(export);
+    ExportInfo info =
+        module
+            .export(export)
+            .filter(e -> e.kind() == ExportInfo.Kind.FUNCTION)
+            .orElseThrow(
+                () ->
+                    new WasmCallException(
+                        WasmCallException.Code.MISSING_EXPORT,
+                        "module '%s' has no function export '%s'"
+                            .formatted(module.name(), export)));
+    checkArguments(info, args);
+    ExportFunction function = instance.export(export);
+    String what = "call of '%s' in module '%s'".formatted(export, module.name());
+    try {
+      long[] results =
+          CallRunner.run(() -> function.apply(args), module.limits().callTimeout(), what);
+      return results == null ? new long[0] : results;
+    } catch (WasmCallException e) {
+      broken = true; // a timeout: the guest stopped somewhere in the middle
+      throw e;
+    } catch (StackOverflowError e) {
+      throw failed(WasmCallException.Code.TRAP, what + " trapped: call stack exhausted", e);
+    } catch (OutOfMemoryError e) {
+      throw failed(WasmCallException.Code.MEMORY_LIMIT, what + " ran out of JVM heap", e);
+    } catch (RuntimeException e) {
+      String message = String.valueOf(e.getMessage());
+      if (message.toLowerCase(Locale.ROOT).contains("out of bounds memory access")) {
+        throw failed(WasmCallException.Code.OUT_OF_BOUNDS, what + " trapped: " + message, e);
+      }
+      throw failed(WasmCallException.Code.TRAP, what + " trapped: " + message, e);
+    }
+  }
+
+  /**
+   * Copies {@code data} into the guest's memory, in a buffer from the module's {@code alloc(i32) ->
+   * i32} export, and returns its address.
+   *
+   * @throws WasmCallException {@code memory_limit} when {@code alloc} returns 0 (its memory could
+   *     not grow under the limit), {@code missing_export} when the module has no {@code alloc}
+   */
+  public synchronized int write(byte[] data) {
+    int ptr = (int) call("alloc", data.length)[0];
+    if (ptr == 0) {
+      throw new WasmCallException(
+          WasmCallException.Code.MEMORY_LIMIT,
+          "alloc(%d) in module '%s' returned 0: no memory under the limit of %d pages"
+              .formatted(data.length, module.name(), module.limits().maxPages()));
+    }
+    instance.memory().write(ptr, data);
+    return ptr;
+  }
+
+  /** Writes {@code values} as little-endian f64s through {@link #write(byte[])}. */
+  public synchronized int writeDoubles(double[] values) {
+    int ptr = write(new byte[values.length * Double.BYTES]);
+    Memory memory = instance.memory();
+    for (int i = 0; i < values.length; i++) {
+      memory.writeF64(ptr + i * Double.BYTES, values[i]);
+    }
+    return ptr;
+  }
+
+  /**
+   * Reads {@code length} bytes of the guest's memory from {@code ptr}.
+   *
+   * @throws WasmCallException {@code out_of_bounds} when the range is not inside the memory
+   */
+  public synchronized byte[] read(int ptr, int length) {
+    usable("read");
+    checkRange(ptr, (long) length);
+    return instance.memory().readBytes(ptr, length);
+  }
+
+  /** Reads {@code count} little-endian f64s from {@code ptr}. */
+  public synchronized double[] readDoubles(int ptr, int count) {
+    usable("readDoubles");
+    checkRange(ptr, (long) count * Double.BYTES);
+    Memory memory = instance.memory();
+    double[] values = new double[count];
+    for (int i = 0; i < count; i++) {
+      values[i] = memory.readDouble(ptr + i * Double.BYTES);
+    }
+    return values;
+  }
+
+  /** The size of the linear memory in bytes (0 when the module has none). */
+  public synchronized long memoryBytes() {
+    return instance.module().memorySection().isPresent()
+        ? (long) instance.memory().pages() * Memory.PAGE_SIZE
+        : 0;
+  }
+
+  /** Whether a trap, timeout or out-of-memory left the instance unusable. */
+  public boolean broken() {
+    return broken;
+  }
+
+  /** Frees the instance's slot in {@link ModuleLimits#maxInstances()}; idempotent. */
+  @Override
+  public synchronized void close() {
+    if (!closed) {
+      closed = true;
+      module.released();
+    }
+  }
+
+  private void usable(String what) {
+    if (closed || broken) {
+      throw new WasmCallException(
+          WasmCallException.Code.BROKEN_INSTANCE,
+          "%s: this instance of module '%s' is %s; create a new one"
+              .formatted(what, module.name(), closed ? "closed" : "broken by an earlier failure"));
+    }
+  }
+
+  private void checkArguments(ExportInfo info, long[] args) {
+    List<String> params = info.params();
+    if (args.length != params.size()) {
+      throw wrongArguments(
+          info, "takes %d arguments, got %d".formatted(params.size(), args.length));
+    }
+    for (int i = 0; i < args.length; i++) {
+      String type = params.get(i);
+      boolean fits =
+          switch (type) {
+            case "i32", "f32" -> args[i] >= Integer.MIN_VALUE && args[i] <= 0xffff_ffffL;
+            case "i64", "f64" -> true;
+            default -> false; // v128 and references cannot be passed as one long
+          };
+      if (!fits) {
+        throw wrongArguments(info, "argument %d (%s) cannot be %d".formatted(i, type, args[i]));
+      }
+    }
+  }
+
+  private WasmCallException wrongArguments(ExportInfo info, String detail) {
+    return new WasmCallException(
+        WasmCallException.Code.WRONG_ARGUMENTS,
+        "export '%s' %s of module '%s' %s"
+            .formatted(info.name(), info.signature(), module.name(), detail));
+  }
+
+  private void checkRange(int ptr, long length) {
+    long size = memoryBytes();
+    if (ptr < 0 || length < 0 || Integer.toUnsignedLong(ptr) + length > size) {
+      throw new WasmCallException(
+          WasmCallException.Code.OUT_OF_BOUNDS,
+          "bytes %d..%d are outside the %d-byte memory of module '%s'"
+              .formatted(Integer.toUnsignedLong(ptr), ptr + length, size, module.name()));
+    }
+  }
+
+  private WasmCallException failed(WasmCallException.Code code, String message, Throwable e) {
+    broken = true;
+    return new WasmCallException(code, message, e);
+  }
+}
