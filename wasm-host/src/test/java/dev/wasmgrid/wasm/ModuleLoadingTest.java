@@ -1,0 +1,127 @@
+package dev.wasmgrid.wasm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+/** Loading checks the size and the bytes; instantiation checks memory and the instance count. */
+class ModuleLoadingTest {
+
+  /** (module (import "env" "f" (func))): valid wasm, but the host provides no imports. */
+  private static final byte[] IMPORTS_A_FUNCTION = {
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00, // magic, version 1
+    0x01,
+    0x04,
+    0x01,
+    0x60,
+    0x00,
+    0x00, // type section: one () -> ()
+    0x02,
+    0x09,
+    0x01,
+    0x03,
+    'e',
+    'n',
+    'v',
+    0x01,
+    'f',
+    0x00,
+    0x00 // import section
+  };
+
+  private static WasmCallException.Code codeOf(Runnable action) {
+    try {
+      action.run();
+    } catch (WasmCallException e) {
+      return e.code();
+    }
+    throw new AssertionError("no WasmCallException");
+  }
+
+  @Test
+  void limitsHaveTheDocumentedDefaults() {
+    ModuleLimits limits = ModuleLimits.defaults();
+    assertThat(limits.maxBytes()).isEqualTo(16L << 20);
+    assertThat(limits.maxPages()).isEqualTo(4096);
+    assertThat(limits.callTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(limits.maxInstances()).isEqualTo(4);
+    assertThatThrownBy(() -> limits.withMaxPages(65537))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> limits.withCallTimeout(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void bytesThatAreNotWasmAreAnInvalidModule() {
+    byte[] prover = WasmModules.bundledBytes("prover");
+    for (byte[] bad :
+        new byte[][] {
+          "not wasm at all".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+          new byte[0],
+          Arrays.copyOf(prover, prover.length / 2),
+          IMPORTS_A_FUNCTION
+        }) {
+      assertThatThrownBy(() -> WasmModules.compile("bad", bad, ModuleLimits.defaults()))
+          .isInstanceOfSatisfying(
+              WasmCallException.class,
+              e -> {
+                assertThat(e.code()).isEqualTo(WasmCallException.Code.INVALID_MODULE);
+                assertThat(e.code().id()).isEqualTo("invalid_module");
+                assertThat(e).hasMessageContaining("module 'bad'");
+              });
+    }
+    assertThatThrownBy(
+            () -> WasmModules.compile("imp", IMPORTS_A_FUNCTION, ModuleLimits.defaults()))
+        .hasMessageContaining("no imports");
+  }
+
+  @Test
+  void aModuleOverTheSizeLimitIsRefusedBeforeParsing() {
+    byte[] prover = WasmModules.bundledBytes("prover");
+    ModuleLimits limits = ModuleLimits.defaults().withMaxBytes(prover.length - 1);
+    assertThatThrownBy(() -> WasmModules.compile("prover", prover, limits))
+        .isInstanceOfSatisfying(
+            WasmCallException.class, e -> assertThat(e.code().id()).isEqualTo("module_too_large"))
+        .hasMessageContaining(String.valueOf(prover.length));
+    assertThat(WasmModules.compile("prover", prover, limits.withMaxBytes(prover.length)).name())
+        .isEqualTo("prover");
+  }
+
+  @Test
+  void initialMemoryOverTheLimitFailsInstantiation() {
+    // The modules start with 2 pages.
+    CompiledModule tiny = WasmModules.bundled("prover", ModuleLimits.defaults().withMaxPages(1));
+    assertThat(codeOf(tiny::instantiate)).isEqualTo(WasmCallException.Code.MEMORY_LIMIT);
+    assertThat(tiny.liveInstances()).isZero();
+  }
+
+  @Test
+  void liveInstancesAreCappedAndClosingFreesASlot() {
+    CompiledModule prover =
+        WasmModules.bundled("prover", ModuleLimits.defaults().withMaxInstances(2));
+    WasmInstance first = prover.instantiate();
+    WasmInstance second = prover.instantiate();
+    assertThat(prover.liveInstances()).isEqualTo(2);
+    assertThat(codeOf(prover::instantiate)).isEqualTo(WasmCallException.Code.TOO_MANY_INSTANCES);
+    first.close();
+    first.close(); // idempotent: frees one slot only
+    try (WasmInstance third = prover.instantiate()) {
+      assertThat(third.call("spin", 10)[0]).isEqualTo(45);
+      assertThat(prover.liveInstances()).isEqualTo(2);
+    }
+    second.close();
+    assertThat(prover.liveInstances()).isZero();
+    assertThat(codeOf(() -> first.call("spin", 1)))
+        .isEqualTo(WasmCallException.Code.BROKEN_INSTANCE);
+  }
+}
