@@ -75,7 +75,8 @@ public final class CompiledModule {
    *
    * @throws WasmCallException {@code too_many_instances} when {@link ModuleLimits#maxInstances()}
    *     are alive, {@code memory_limit} when the module's initial memory exceeds {@link
-   *     ModuleLimits#maxPages()}, {@code trap} or {@code timeout} from its start function
+   *     ModuleLimits#maxPages()}, {@code trap} when its start function (or data segments) fail,
+   *     {@code timeout} when the start function runs too long
    */
   public WasmInstance instantiate() {
     if (!instances.tryAcquire()) {
@@ -104,9 +105,15 @@ public final class CompiledModule {
       Instance instance =
           CallRunner.run(builder::build, limits.callTimeout(), "module '" + name + "' start");
       return new WasmInstance(this, instance);
-    } catch (RuntimeException | Error e) {
+    } catch (WasmCallException | Error e) {
       instances.release();
       throw e;
+    } catch (RuntimeException e) {
+      instances.release();
+      throw new WasmCallException(
+          WasmCallException.Code.TRAP,
+          "module '%s' could not be instantiated: %s".formatted(name, e.getMessage()),
+          e);
     }
   }
 

@@ -39,6 +39,74 @@ class ModuleLoadingTest {
     0x00 // import section
   };
 
+  /** (module (func unreachable) (start 0)): traps while instantiating. */
+  private static final byte[] START_TRAPS = {
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00, // magic, version 1
+    0x01,
+    0x04,
+    0x01,
+    0x60,
+    0x00,
+    0x00, // type section: one () -> ()
+    0x03,
+    0x02,
+    0x01,
+    0x00, // function section: one function of type 0
+    0x08,
+    0x01,
+    0x00, // start section: function 0
+    0x0a,
+    0x05,
+    0x01,
+    0x03,
+    0x00,
+    0x00,
+    0x0b // code: no locals, unreachable, end
+  };
+
+  /** (module (func (loop (br 0))) (start 0)): never finishes instantiating. */
+  private static final byte[] START_LOOPS = {
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00, // magic, version 1
+    0x01,
+    0x04,
+    0x01,
+    0x60,
+    0x00,
+    0x00, // type section: one () -> ()
+    0x03,
+    0x02,
+    0x01,
+    0x00, // function section: one function of type 0
+    0x08,
+    0x01,
+    0x00, // start section: function 0
+    0x0a,
+    0x09,
+    0x01,
+    0x07,
+    0x00,
+    0x03,
+    0x40,
+    0x0c,
+    0x00,
+    0x0b,
+    0x0b // loop br 0 end end
+  };
+
   private static WasmCallException.Code codeOf(Runnable action) {
     try {
       action.run();
@@ -123,5 +191,18 @@ class ModuleLoadingTest {
     assertThat(prover.liveInstances()).isZero();
     assertThat(codeOf(() -> first.call("spin", 1)))
         .isEqualTo(WasmCallException.Code.BROKEN_INSTANCE);
+  }
+
+  @Test
+  void aStartFunctionThatTrapsOrLoopsFailsInstantiationOnly() {
+    ModuleLimits limits = ModuleLimits.defaults().withCallTimeout(Duration.ofMillis(200));
+    CompiledModule traps = WasmModules.compile("traps", START_TRAPS, limits);
+    assertThat(codeOf(traps::instantiate)).isEqualTo(WasmCallException.Code.TRAP);
+    assertThat(traps.liveInstances()).isZero();
+    CompiledModule loops = WasmModules.compile("loops", START_LOOPS, limits);
+    long start = System.nanoTime();
+    assertThat(codeOf(loops::instantiate)).isEqualTo(WasmCallException.Code.TIMEOUT);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+    assertThat(loops.liveInstances()).isZero();
   }
 }
