@@ -5,107 +5,38 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 
 /** Loading checks the size and the bytes; instantiation checks memory and the instance count. */
 class ModuleLoadingTest {
 
+  /** The magic, version 1, and a type section with one () -> () type. */
+  private static final String HEAD = "0061736d 01000000 01040160 0000";
+
   /** (module (import "env" "f" (func))): valid wasm, but the host provides no imports. */
-  private static final byte[] IMPORTS_A_FUNCTION = {
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00, // magic, version 1
-    0x01,
-    0x04,
-    0x01,
-    0x60,
-    0x00,
-    0x00, // type section: one () -> ()
-    0x02,
-    0x09,
-    0x01,
-    0x03,
-    'e',
-    'n',
-    'v',
-    0x01,
-    'f',
-    0x00,
-    0x00 // import section
-  };
+  private static final byte[] IMPORTS_A_FUNCTION = hex(HEAD + "02090103 656e7601 660000");
 
   /** (module (func unreachable) (start 0)): traps while instantiating. */
-  private static final byte[] START_TRAPS = {
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00, // magic, version 1
-    0x01,
-    0x04,
-    0x01,
-    0x60,
-    0x00,
-    0x00, // type section: one () -> ()
-    0x03,
-    0x02,
-    0x01,
-    0x00, // function section: one function of type 0
-    0x08,
-    0x01,
-    0x00, // start section: function 0
-    0x0a,
-    0x05,
-    0x01,
-    0x03,
-    0x00,
-    0x00,
-    0x0b // code: no locals, unreachable, end
-  };
+  private static final byte[] START_TRAPS = startModule("000b");
 
   /** (module (func (loop (br 0))) (start 0)): never finishes instantiating. */
-  private static final byte[] START_LOOPS = {
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00, // magic, version 1
-    0x01,
-    0x04,
-    0x01,
-    0x60,
-    0x00,
-    0x00, // type section: one () -> ()
-    0x03,
-    0x02,
-    0x01,
-    0x00, // function section: one function of type 0
-    0x08,
-    0x01,
-    0x00, // start section: function 0
-    0x0a,
-    0x09,
-    0x01,
-    0x07,
-    0x00,
-    0x03,
-    0x40,
-    0x0c,
-    0x00,
-    0x0b,
-    0x0b // loop br 0 end end
-  };
+  private static final byte[] START_LOOPS = startModule("03400c00 0b0b");
+
+  /**
+   * A module whose only function, of type () -> (), is its start function: function section, start
+   * section, then a code section holding {@code body} (instructions, ending in end).
+   */
+  private static byte[] startModule(String body) {
+    byte[] code = hex(body);
+    int function = 1 + code.length; // the locals count (0), then the body
+    String sizes = String.format("0a%02x01%02x00", 2 + function, function);
+    return hex(HEAD + "03020100 080100" + sizes + body);
+  }
+
+  private static byte[] hex(String text) {
+    return HexFormat.of().parseHex(text.replace(" ", ""));
+  }
 
   private static WasmCallException.Code codeOf(Runnable action) {
     try {
