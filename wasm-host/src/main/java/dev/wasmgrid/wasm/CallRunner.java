@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Runs guest code on a pool thread under a timeout. Chicory's compiled code checks the thread's
  * interrupt flag in loops and calls, so a timed-out call is interrupted and stops within about a
  * millisecond. Platform threads, not virtual ones: a spinning guest must not pin a carrier thread
- * that request handling needs.
+ * that request handling needs. Each module has its own runner; idle threads end after a minute.
  */
 final class CallRunner {
 
@@ -26,18 +26,20 @@ final class CallRunner {
   /** How long a cancelled call may take to notice its interrupt before we stop waiting. */
   private static final Duration STOP_WAIT = Duration.ofSeconds(2);
 
-  private static final AtomicInteger THREADS = new AtomicInteger();
+  private final AtomicInteger threads = new AtomicInteger();
+  private final ExecutorService pool;
 
-  private static final ExecutorService POOL =
-      Executors.newCachedThreadPool(
-          r -> {
-            Thread t =
-                new Thread(null, r, "wasm-call-" + THREADS.incrementAndGet(), STACK_BYTES, false);
-            t.setDaemon(true);
-            return t;
-          });
-
-  private CallRunner() {}
+  /** A runner whose threads are named after {@code module}. */
+  CallRunner(String module) {
+    this.pool =
+        Executors.newCachedThreadPool(
+            r -> {
+              String name = "wasm-" + module + "-" + threads.incrementAndGet();
+              Thread t = new Thread(null, r, name, STACK_BYTES, false);
+              t.setDaemon(true);
+              return t;
+            });
+  }
 
   /**
    * Runs {@code body} and returns its result; {@code what} names it in errors.
@@ -46,10 +48,10 @@ final class CallRunner {
    *     interrupted, whose flag is then set again)
    * @throws RuntimeException or {@link Error} as thrown by {@code body}
    */
-  static <T> T run(Callable<T> body, Duration timeout, String what) {
+  <T> T run(Callable<T> body, Duration timeout, String what) {
     CountDownLatch done = new CountDownLatch(1);
     Future<T> future =
-        POOL.submit(
+        pool.submit(
             () -> {
               try {
                 return body.call();

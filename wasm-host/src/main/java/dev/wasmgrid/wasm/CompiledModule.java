@@ -23,6 +23,7 @@ public final class CompiledModule {
   private final List<ExportInfo> exports;
   private final ModuleLimits limits;
   private final Semaphore instances;
+  private final CallRunner calls;
 
   CompiledModule(
       String name,
@@ -38,6 +39,7 @@ public final class CompiledModule {
     this.exports = exports;
     this.limits = limits;
     this.instances = new Semaphore(limits.maxInstances());
+    this.calls = new CallRunner(name);
   }
 
   /** The name the module was loaded under. */
@@ -103,7 +105,7 @@ public final class CompiledModule {
       }
       // Instantiation may run a start function: it gets the same timeout as a call.
       Instance instance =
-          CallRunner.run(builder::build, limits.callTimeout(), "module '" + name + "' start");
+          calls.run(builder::build, limits.callTimeout(), "module '" + name + "' start");
       return new WasmInstance(this, instance);
     } catch (WasmCallException | Error e) {
       instances.release();
@@ -115,6 +117,11 @@ public final class CompiledModule {
           "module '%s' could not be instantiated: %s".formatted(name, e.getMessage()),
           e);
     }
+  }
+
+  /** Runs its instances' calls under the timeout. */
+  CallRunner calls() {
+    return calls;
   }
 
   void released() {

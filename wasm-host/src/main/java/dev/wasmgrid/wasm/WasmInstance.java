@@ -54,7 +54,7 @@ public final class WasmInstance implements AutoCloseable {
     String what = "call of '%s' in module '%s'".formatted(export, module.name());
     try {
       long[] results =
-          CallRunner.run(() -> function.apply(args), module.limits().callTimeout(), what);
+          module.calls().run(() -> function.apply(args), module.limits().callTimeout(), what);
       return results == null ? new long[0] : results;
     } catch (WasmCallException e) {
       broken = true; // a timeout: the guest stopped somewhere in the middle
