@@ -115,6 +115,15 @@ final class WasmJson {
       if (export.kind() == ExportInfo.Kind.FUNCTION) {
         export.params().forEach(e.putArray("params")::add);
         export.results().forEach(e.putArray("results")::add);
+      } else if (export.kind() == ExportInfo.Kind.MEMORY) {
+        deployed
+            .module()
+            .memory()
+            .ifPresent(
+                m -> {
+                  e.put("initial_pages", m.initialPages());
+                  e.put("maximum_pages", m.maximumPages());
+                });
       }
     }
     node.set("exports", exports);

@@ -84,7 +84,10 @@ class ModuleRoutesTest {
         .isEqualTo(
             "{\"name\":\"prove\",\"kind\":\"function\",\"params\":[\"i32\",\"i32\"],"
                 + "\"results\":[\"i64\"]}");
-    assertThat(export(prover, "memory").get("kind").asText()).isEqualTo("memory");
+    assertThat(export(prover, "memory").toString())
+        .isEqualTo(
+            "{\"name\":\"memory\",\"kind\":\"memory\",\"initial_pages\":2,"
+                + "\"maximum_pages\":65536}");
 
     JsonNode list = JSON.readTree(http.get("/v1/modules").body()).get("modules");
     List<String> names = new ArrayList<>();
