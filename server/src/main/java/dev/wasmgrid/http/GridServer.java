@@ -246,6 +246,15 @@ public final class GridServer implements AutoCloseable {
     write(res, reply, null);
   }
 
+  /**
+   * Reads a {@link Route} request's body, holding at most {@code limit} bytes.
+   *
+   * @throws ApiError 413 {@code body_too_large} past the limit, 400 {@code truncated_body}
+   */
+  public static byte[] body(ServerRequest req, long limit) {
+    return RequestBodies.read(req, limit);
+  }
+
   private static void serve(
       ServerRequest req, ServerResponse res, Endpoint endpoint, Limits limits) {
     Reply reply;

@@ -4,25 +4,31 @@ import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.Gemm;
+import dev.wasmgrid.worker.modules.ModuleRoutes;
+import dev.wasmgrid.worker.modules.ModuleStore;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * A running worker: the matmul routes on their own HTTP server, optionally joined to a coordinator.
+ * A running worker: the matmul routes and the WebAssembly module routes ({@code /v1/modules}) on
+ * their own HTTP server, optionally joined to a coordinator.
  */
 public final class WorkerNode implements AutoCloseable {
   private final GridServer server;
+  private final ModuleStore modules;
   private final Optional<String> token;
   // Guarded by this.
   private CoordinatorLink link;
 
-  private WorkerNode(GridServer server, Optional<String> token) {
+  private WorkerNode(GridServer server, ModuleStore modules, Optional<String> token) {
     this.server = server;
+    this.modules = modules;
     this.token = token;
   }
 
@@ -30,11 +36,19 @@ public final class WorkerNode implements AutoCloseable {
   public static WorkerNode start(ServerSettings settings, Gemm gemm) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     MatmulEndpoints endpoints = endpoints(gemm, settings.limits(), registry);
+    ModuleStore modules = new ModuleStore();
     GridServer server =
         GridServer.start(
             new GridServer.Config(
-                settings, endpoints.routes(), Map.of(), Map.of(), registry, () -> true));
-    return new WorkerNode(server, settings.token());
+                settings,
+                endpoints.routes(),
+                Map.of(),
+                Map.of(),
+                registry,
+                () -> true,
+                new ModuleRoutes(modules, settings.limits().maxBodyBytes()).routes(),
+                List.of()));
+    return new WorkerNode(server, modules, settings.token());
   }
 
   /** Starts a worker without a token on {@code host:port} (port 0 picks a free one). */
@@ -82,5 +96,6 @@ public final class WorkerNode implements AutoCloseable {
       }
     }
     server.close();
+    modules.close();
   }
 }

@@ -67,6 +67,15 @@ public final class CompiledModule {
     return exports.stream().filter(e -> e.name().equals(exportName)).findFirst();
   }
 
+  /** The memory the module declares, if it has one. */
+  public Optional<MemoryInfo> memory() {
+    return module
+        .memorySection()
+        .filter(s -> s.memoryCount() > 0)
+        .map(s -> s.getMemory(0).limits())
+        .map(l -> new MemoryInfo(l.initialPages(), l.maximumPages()));
+  }
+
   /** How many instances are alive (created and not yet closed). */
   public int liveInstances() {
     return limits.maxInstances() - instances.availablePermits();

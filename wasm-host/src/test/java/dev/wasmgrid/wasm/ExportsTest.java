@@ -35,6 +35,8 @@ class ExportsTest {
             entry("div", "FUNCTION (i32, i32) -> (i32)"));
     assertThat(prover.export("__heap_base").orElseThrow().results()).containsExactly("i32");
     assertThat(prover.export("prove").orElseThrow().params()).containsExactly("i32", "i32");
+    // --initial-memory=131072 and --max-memory=4294967296 in build-modules.sh
+    assertThat(prover.memory()).contains(new MemoryInfo(2, 65536));
   }
 
   @Test
