@@ -5,8 +5,14 @@ import dev.wasmgrid.matmul.Gemm;
 import dev.wasmgrid.worker.CoordinatorLink;
 import dev.wasmgrid.worker.MatmulKernels;
 import dev.wasmgrid.worker.WorkerNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -47,15 +53,36 @@ final class WorkerCommand implements Callable<Integer> {
               + " machine's address when --host is 0.0.0.0).")
   String advertise;
 
+  @Option(
+      names = "--modules-dir",
+      paramLabel = "DIR",
+      defaultValue = "${sys:user.home}/.wasmgrid/modules",
+      description =
+          "Directory deployed WebAssembly modules are kept in, so they survive a restart (created"
+              + " when missing); 'none' or empty keeps them in memory only (default:"
+              + " ${DEFAULT-VALUE}).")
+  String modulesDir;
+
   @Mixin ServerOptions server;
 
   @Override
   public Integer call() throws InterruptedException {
     URI coordinator = join == null ? null : url("--join", join);
     URI advertised = advertise == null ? null : url("--advertise", advertise);
+    Optional<Path> modules = modulesDir();
     Gemm gemm = MatmulKernels.select(server.threads());
-    WorkerNode node = WorkerNode.start(server.settings(port), gemm);
-    String detail = "matmul backend " + gemm.name();
+    WorkerNode node;
+    try {
+      node = WorkerNode.start(server.settings(port), gemm, modules);
+    } catch (UncheckedIOException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--modules-dir: " + e.getMessage(), e);
+    }
+    String detail =
+        "matmul backend "
+            + gemm.name()
+            + "; modules "
+            + modules.map(d -> "in " + d).orElse("in memory only");
     if (coordinator != null) {
       if (advertised == null) {
         advertised = CoordinatorLink.defaultAdvertise(server.host, node.port());
@@ -66,6 +93,26 @@ final class WorkerCommand implements Callable<Integer> {
     Serving.announce("worker", server.host, node.port(), detail);
     Serving.awaitShutdown(node);
     return 0;
+  }
+
+  /** The module directory, created and checked writable; empty for memory only. */
+  Optional<Path> modulesDir() {
+    if (modulesDir == null || modulesDir.isBlank() || modulesDir.equals("none")) {
+      return Optional.empty();
+    }
+    Path dir;
+    try {
+      dir = Path.of(modulesDir).toAbsolutePath();
+      Files.createDirectories(dir);
+    } catch (IOException | InvalidPathException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--modules-dir: cannot create " + modulesDir + ": " + e, e);
+    }
+    if (!Files.isWritable(dir)) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--modules-dir: " + dir + " is not writable");
+    }
+    return Optional.of(dir);
   }
 
   private URI url(String option, String text) {

@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class CommandLineTest {
@@ -31,6 +34,34 @@ class CommandLineTest {
     assertThat(status).isEqualTo(2);
     assertThat(err.toString())
         .contains("--workers: '127.0.0.1:8081' is not an http:// or https:// URL");
+  }
+
+  @Test
+  void aModulesDirThatCannotBeCreatedIsNamedBeforeAnythingStarts(@TempDir Path tmp)
+      throws Exception {
+    Path file = Files.writeString(tmp.resolve("a-file"), "not a directory");
+    StringWriter err = new StringWriter();
+    int status =
+        new CommandLine(Main.class)
+            .setErr(new PrintWriter(err))
+            .execute("worker", "--port", "0", "--modules-dir", file.resolve("modules").toString());
+    assertThat(status).isEqualTo(2);
+    assertThat(err.toString()).contains("--modules-dir: cannot create").doesNotContain("\tat ");
+  }
+
+  @Test
+  void modulesDirDefaultsToTheHomeDirectoryAndNoneKeepsThemInMemory(@TempDir Path tmp) {
+    WorkerCommand worker = new WorkerCommand();
+    new CommandLine(worker).parseArgs();
+    assertThat(Path.of(worker.modulesDir))
+        .isEqualTo(Path.of(System.getProperty("user.home"), ".wasmgrid", "modules"));
+    new CommandLine(worker).parseArgs("--modules-dir", "none");
+    assertThat(worker.modulesDir()).isEmpty();
+    new CommandLine(worker).parseArgs("--modules-dir=");
+    assertThat(worker.modulesDir()).isEmpty();
+    new CommandLine(worker).parseArgs("--modules-dir", tmp.resolve("m").toString());
+    assertThat(worker.modulesDir()).hasValue(tmp.resolve("m").toAbsolutePath());
+    assertThat(tmp.resolve("m")).isDirectory();
   }
 
   @Test

@@ -10,16 +10,21 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A running worker: the matmul routes and the WebAssembly module routes ({@code /v1/modules}) on
  * their own HTTP server, optionally joined to a coordinator.
  */
 public final class WorkerNode implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerNode.class);
+
   private final GridServer server;
   private final ModuleStore modules;
   private final Optional<String> token;
@@ -32,11 +37,26 @@ public final class WorkerNode implements AutoCloseable {
     this.token = token;
   }
 
-  /** Starts a worker computing with {@code gemm}. */
+  /** Starts a worker computing with {@code gemm}, keeping deployed modules in memory only. */
   public static WorkerNode start(ServerSettings settings, Gemm gemm) {
+    return start(settings, gemm, Optional.empty());
+  }
+
+  /**
+   * Starts a worker computing with {@code gemm} and keeping deployed modules in {@code modulesDir}
+   * (created when missing; every module indexed there is loaded first), or in memory only when
+   * empty.
+   *
+   * @throws java.io.UncheckedIOException when the directory cannot be created or read
+   */
+  public static WorkerNode start(ServerSettings settings, Gemm gemm, Optional<Path> modulesDir) {
+    ModuleStore modules = ModuleStore.open(modulesDir);
+    LOG.info(
+        "WebAssembly modules {}; {} loaded",
+        modulesDir.map(d -> "stored in " + d).orElse("kept in memory only"),
+        modules.size());
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     MatmulEndpoints endpoints = endpoints(gemm, settings.limits(), registry);
-    ModuleStore modules = new ModuleStore();
     GridServer server =
         GridServer.start(
             new GridServer.Config(

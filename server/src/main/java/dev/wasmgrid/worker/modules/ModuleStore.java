@@ -1,26 +1,134 @@
 package dev.wasmgrid.worker.modules;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.wasm.CompiledModule;
 import dev.wasmgrid.wasm.ModuleLimits;
+import dev.wasmgrid.wasm.WasmCallException;
 import dev.wasmgrid.wasm.WasmModules;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The modules deployed on a worker, by name, in memory only: a restart forgets them (persistence by
- * content hash is the next step).
+ * The modules deployed on a worker, by name. With a directory, each module's bytes are kept there
+ * as {@code <sha256>.wasm} (written once, shared by every name deploying the same bytes) and {@link
+ * #INDEX} maps each name to its hash and call timeout, so a worker started again on the directory
+ * has the same modules; without one they are kept in memory only.
  */
 public final class ModuleStore implements AutoCloseable {
+  /** The index file in a module directory: name → {sha256, timeout_ms}. */
+  public static final String INDEX = "modules.json";
+
+  private static final Logger LOG = LoggerFactory.getLogger(ModuleStore.class);
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
+  private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Map<String, DeployedModule> modules = new ConcurrentSkipListMap<>();
+  private final Optional<Path> dir;
+
+  /** A store keeping its modules in memory only. */
+  public ModuleStore() {
+    this.dir = Optional.empty();
+  }
+
+  private ModuleStore(Path dir) {
+    this.dir = Optional.of(dir);
+  }
+
+  /**
+   * A store on {@code dir} (created when missing) with every module its index names loaded; an
+   * empty {@code dir} keeps modules in memory only. A module whose bytes are missing, do not match
+   * their hash or no longer compile is skipped with a warning.
+   *
+   * @throws UncheckedIOException when the directory cannot be created or its index read
+   */
+  public static ModuleStore open(Optional<Path> dir) {
+    if (dir.isEmpty()) {
+      return new ModuleStore();
+    }
+    ModuleStore store = new ModuleStore(dir.get());
+    try {
+      Files.createDirectories(dir.get());
+      store.load();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot use module directory " + dir.get() + ": " + e, e);
+    }
+    return store;
+  }
+
+  /** The directory modules are kept in, if any. */
+  public Optional<Path> directory() {
+    return dir;
+  }
+
+  /** How many modules are deployed. */
+  public int size() {
+    return modules.size();
+  }
+
+  private void load() throws IOException {
+    Path index = dir.orElseThrow().resolve(INDEX);
+    JsonNode root;
+    try {
+      root = JSON.readTree(Files.readAllBytes(index));
+    } catch (NoSuchFileException e) {
+      return;
+    }
+    JsonNode entries = root == null ? null : root.get("modules");
+    if (entries == null || !entries.isObject()) {
+      throw new IOException(index + " is not {\"modules\":{...}}");
+    }
+    for (Map.Entry<String, JsonNode> entry : entries.properties()) {
+      String name = entry.getKey();
+      try {
+        modules.put(name, restore(name, entry.getValue()));
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("module '{}' from {} is skipped: {}", name, dir.orElseThrow(), e.getMessage());
+      }
+    }
+  }
+
+  private DeployedModule restore(String name, JsonNode entry) throws IOException {
+    checkName(name);
+    String sha = entry.path("sha256").asText("");
+    if (!SHA256.matcher(sha).matches()) {
+      throw new IOException("its index entry has no valid sha256");
+    }
+    long timeoutMs = entry.path("timeout_ms").asLong(ModuleRoutes.MAX_TIMEOUT_MS);
+    byte[] bytes = Files.readAllBytes(blob(sha));
+    if (!sha256(bytes).equals(sha)) {
+      throw new IOException(blob(sha) + " does not match its sha256 " + sha);
+    }
+    ModuleLimits limits = ModuleLimits.defaults().withCallTimeout(Duration.ofMillis(timeoutMs));
+    CompiledModule compiled;
+    try {
+      compiled = WasmModules.compile(name, bytes, limits);
+    } catch (WasmCallException e) {
+      throw new IOException(blob(sha) + " no longer compiles: " + e.getMessage(), e);
+    }
+    return new DeployedModule(compiled, sha, new InstancePool(compiled));
+  }
 
   /** Whether a deployment added a module or replaced one. */
   enum Outcome {
@@ -40,7 +148,14 @@ public final class ModuleStore implements AutoCloseable {
     CompiledModule compiled = WasmModules.compile(name, bytes, limits);
     DeployedModule deployed =
         new DeployedModule(compiled, sha256(bytes), new InstancePool(compiled));
-    DeployedModule old = modules.put(name, deployed);
+    DeployedModule old;
+    synchronized (this) {
+      if (dir.isPresent()) {
+        writeBlob(deployed.sha256(), bytes);
+      }
+      old = modules.put(name, deployed);
+      persist(old);
+    }
     if (old == null) {
       return Outcome.CREATED;
     }
@@ -55,12 +170,67 @@ public final class ModuleStore implements AutoCloseable {
 
   /** Removes a module; false when there was none of that name. */
   boolean remove(String name) {
-    DeployedModule old = modules.remove(name);
-    if (old == null) {
-      return false;
+    DeployedModule old;
+    synchronized (this) {
+      old = modules.remove(name);
+      if (old == null) {
+        return false;
+      }
+      persist(old);
     }
     old.instances().close();
     return true;
+  }
+
+  /** Writes the index, then deletes {@code dropped}'s blob when no name uses it any more. */
+  private void persist(DeployedModule dropped) {
+    if (dir.isEmpty()) {
+      return;
+    }
+    ObjectNode entries = JsonNodeFactory.instance.objectNode();
+    modules.forEach(
+        (name, m) ->
+            entries
+                .putObject(name)
+                .put("sha256", m.sha256())
+                .put("timeout_ms", m.module().limits().callTimeout().toMillis()));
+    ObjectNode root = JsonNodeFactory.instance.objectNode();
+    root.set("modules", entries);
+    try {
+      writeAtomically(dir.get().resolve(INDEX), root.toPrettyString().getBytes(UTF_8));
+      if (dropped != null
+          && modules.values().stream().noneMatch(m -> m.sha256().equals(dropped.sha256()))) {
+        Files.deleteIfExists(blob(dropped.sha256()));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the module index in " + dir.get(), e);
+    }
+  }
+
+  private void writeBlob(String sha, byte[] bytes) {
+    Path blob = blob(sha);
+    try {
+      if (!Files.exists(blob) || !sha256(Files.readAllBytes(blob)).equals(sha)) {
+        writeAtomically(blob, bytes);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + blob, e);
+    }
+  }
+
+  /** Writes {@code bytes} to a temporary file beside {@code target}, then moves it in place. */
+  private static void writeAtomically(Path target, byte[] bytes) throws IOException {
+    Path tmp = Files.createTempFile(target.getParent(), ".tmp-", ".part");
+    try {
+      Files.write(tmp, bytes);
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  private Path blob(String sha) {
+    return dir.orElseThrow().resolve(sha + ".wasm");
   }
 
   /** Every deployed module, by name. */
