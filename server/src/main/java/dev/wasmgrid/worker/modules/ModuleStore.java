@@ -154,7 +154,18 @@ public final class ModuleStore implements AutoCloseable {
         writeBlob(deployed.sha256(), bytes);
       }
       old = modules.put(name, deployed);
-      persist(old);
+      try {
+        persist(old);
+      } catch (UncheckedIOException e) {
+        // Not stored: the module stays as it was.
+        if (old == null) {
+          modules.remove(name);
+        } else {
+          modules.put(name, old);
+        }
+        deployed.instances().close();
+        throw e;
+      }
     }
     if (old == null) {
       return Outcome.CREATED;
@@ -176,7 +187,12 @@ public final class ModuleStore implements AutoCloseable {
       if (old == null) {
         return false;
       }
-      persist(old);
+      try {
+        persist(old);
+      } catch (UncheckedIOException e) {
+        modules.put(name, old);
+        throw e;
+      }
     }
     old.instances().close();
     return true;
