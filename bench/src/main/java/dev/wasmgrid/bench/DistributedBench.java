@@ -7,6 +7,7 @@ import dev.wasmgrid.coordinator.WorkerClient;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.matmul.Dtype;
 import dev.wasmgrid.matmul.Gemm;
+import dev.wasmgrid.matmul.GemmAccuracy;
 import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.RandomMatrices;
 import dev.wasmgrid.matmul.wire.MatrixFrames;
@@ -169,7 +170,7 @@ public final class DistributedBench {
    * (|A|·|B|)_ij ≤ n and two summation orders differ by at most 2·n·u·n.
    */
   private static void check(Matrix c, Matrix expected, int n) {
-    double bound = 2.0 * n * Dtype.F64.unitRoundoff() * n;
+    double bound = GemmAccuracy.tolerance(Dtype.F64, n, n);
     double[] got = ((Matrix.F64) c).data();
     double[] want = ((Matrix.F64) expected).data();
     for (int i = 0; i < want.length; i++) {

@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * A worker reached over HTTP at a base URL such as {@code http://127.0.0.1:8081}. Calls go through
@@ -56,14 +57,7 @@ public final class HttpWorkerClient implements WorkerClient {
 
   @Override
   public Reply call(String path, String contentType, byte[] body) throws IOException {
-    HttpClientRequest request = request(path, contentType);
-    try (HttpClientResponse response = request.submit(body)) {
-      return reply(response);
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
-    } catch (RuntimeException e) {
-      throw failure(e);
-    }
+    return send(request(path, contentType), request -> request.submit(body));
   }
 
   @Override
@@ -71,7 +65,14 @@ public final class HttpWorkerClient implements WorkerClient {
     // A declared length keeps the body out of chunked encoding.
     HttpClientRequest request =
         request(path, contentType).header(HeaderNames.CONTENT_LENGTH, Long.toString(body.length()));
-    try (HttpClientResponse response = request.outputStream(out -> write(body, out))) {
+    return send(request, r -> r.outputStream(out -> write(body, out)));
+  }
+
+  /** Sends a request and reads the whole answer, with Helidon's failures as IOExceptions. */
+  private Reply send(
+      HttpClientRequest request, Function<HttpClientRequest, HttpClientResponse> sending)
+      throws IOException {
+    try (HttpClientResponse response = sending.apply(request)) {
       return reply(response);
     } catch (UncheckedIOException e) {
       throw e.getCause();
