@@ -8,12 +8,16 @@ import dev.wasmgrid.coordinator.discovery.WorkerSources;
 import dev.wasmgrid.coordinator.jobs.JobEndpoints;
 import dev.wasmgrid.coordinator.jobs.JobSettings;
 import dev.wasmgrid.coordinator.jobs.MatmulJobs;
+import dev.wasmgrid.coordinator.modules.CoordinatorModules;
 import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Limits;
+import dev.wasmgrid.http.Route;
 import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.Gemm;
 import dev.wasmgrid.worker.WorkerNode;
+import dev.wasmgrid.worker.modules.ModuleRoutes;
+import dev.wasmgrid.worker.modules.ModuleStore;
 import io.helidon.webclient.api.WebClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -27,14 +31,16 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A running coordinator: the public routes, placing work on discovered workers or, with none given,
- * on an in-process worker (the embedded default), and the long jobs of {@code /v1/jobs}. Discovery,
- * heartbeat expiry, health probes and job eviction run on a scheduler the node owns and stops on
- * {@link #close()}.
+ * on an in-process worker (the embedded default), the long jobs of {@code /v1/jobs} and the
+ * WebAssembly modules of {@code /v1/modules} (the in-process worker's, or distributed over the
+ * remote workers). Discovery, heartbeat expiry, health probes and job eviction run on a scheduler
+ * the node owns and stops on {@link #close()}.
  */
 public final class CoordinatorNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CoordinatorNode.class);
@@ -45,18 +51,21 @@ public final class CoordinatorNode implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final WebClient http;
   private final MatmulJobs jobs;
+  private final Optional<ModuleStore> localModules;
 
   private CoordinatorNode(
       GridServer server,
       WorkerPool pool,
       ScheduledExecutorService scheduler,
       WebClient http,
-      MatmulJobs jobs) {
+      MatmulJobs jobs,
+      Optional<ModuleStore> localModules) {
     this.server = server;
     this.pool = pool;
     this.scheduler = scheduler;
     this.http = http;
     this.jobs = jobs;
+    this.localModules = localModules;
   }
 
   /**
@@ -160,6 +169,20 @@ public final class CoordinatorNode implements AutoCloseable {
     routes.put(JobEndpoints.SUBMIT, jobRoutes.submit());
     // Lookups evict too; this sweep frees the results of a coordinator nobody asks.
     every(scheduler, Duration.ofMinutes(1), "job eviction", jobs::evict);
+    List<Route> moduleRoutes;
+    Optional<ModuleStore> localModules;
+    if (config.workers().inProcess()) {
+      // The in-process worker's modules are served by the worker's own routes, in memory.
+      localModules = Optional.of(new ModuleStore());
+      moduleRoutes = new ModuleRoutes(localModules.get(), limits.maxBodyBytes()).routes();
+    } else {
+      localModules = Optional.empty();
+      CoordinatorModules modules =
+          new CoordinatorModules(pool::workers, registry, limits.maxBodyBytes());
+      // Workers that joined or came back get the modules within one probe interval.
+      every(scheduler, settings.probeInterval(), "module reconciliation", modules::reconcile);
+      moduleRoutes = modules.routes();
+    }
     GridServer server =
         GridServer.start(
             new GridServer.Config(
@@ -175,9 +198,9 @@ public final class CoordinatorNode implements AutoCloseable {
                 Map.of("/v1/config/matmul", policy.update()),
                 registry,
                 () -> true,
-                jobRoutes.routes(),
+                Stream.concat(jobRoutes.routes().stream(), moduleRoutes.stream()).toList(),
                 new WebApp(WebApp.CLASSPATH_ROOT).routes()));
-    return new CoordinatorNode(server, pool, scheduler, http, jobs);
+    return new CoordinatorNode(server, pool, scheduler, http, jobs, localModules);
   }
 
   private static void every(
@@ -223,5 +246,6 @@ public final class CoordinatorNode implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     http.closeResource();
+    localModules.ifPresent(ModuleStore::close);
   }
 }

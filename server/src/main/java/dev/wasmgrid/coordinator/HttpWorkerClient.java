@@ -5,6 +5,7 @@ import dev.wasmgrid.worker.KernelTime;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpMediaType;
+import io.helidon.http.Method;
 import io.helidon.webclient.api.HttpClientRequest;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
@@ -68,6 +69,17 @@ public final class HttpWorkerClient implements WorkerClient {
     return send(request, r -> r.outputStream(out -> write(body, out)));
   }
 
+  @Override
+  public Reply exchange(String method, String target, String contentType, byte[] body)
+      throws IOException {
+    HttpClientRequest request =
+        headers(
+            http.method(Method.create(method)).uri(URI.create(base + target)).readTimeout(timeout),
+            contentType);
+    boolean bodiless = body.length == 0 && (method.equals("GET") || method.equals("DELETE"));
+    return send(request, r -> bodiless ? r.request() : r.submit(body));
+  }
+
   /** Sends a request and reads the whole answer, with Helidon's failures as IOExceptions. */
   private Reply send(
       HttpClientRequest request, Function<HttpClientRequest, HttpClientResponse> sending)
@@ -88,7 +100,10 @@ public final class HttpWorkerClient implements WorkerClient {
   }
 
   private HttpClientRequest request(String path, String contentType) {
-    HttpClientRequest request = http.post().uri(URI.create(base + path)).readTimeout(timeout);
+    return headers(http.post().uri(URI.create(base + path)).readTimeout(timeout), contentType);
+  }
+
+  private HttpClientRequest headers(HttpClientRequest request, String contentType) {
     if (!contentType.isEmpty()) {
       request.header(HeaderNames.CONTENT_TYPE, contentType);
     }
@@ -104,11 +119,16 @@ public final class HttpWorkerClient implements WorkerClient {
             response.status().code(),
             response.headers().contentType().map(HttpMediaType::text).orElse(Reply.JSON),
             answer);
-    return response
-        .headers()
-        .first(SERVER_TIMING)
-        .map(timing -> reply.withHeader(KernelTime.HEADER, timing))
-        .orElse(reply);
+    Optional<String> timing = response.headers().first(SERVER_TIMING);
+    if (timing.isPresent()) {
+      reply = reply.withHeader(KernelTime.HEADER, timing.get());
+    }
+    // A busy worker's hint is the client's too, when the answer is relayed.
+    Optional<String> retry = response.headers().first(HeaderNames.RETRY_AFTER);
+    if (retry.isPresent()) {
+      reply = reply.withHeader(HeaderNames.RETRY_AFTER.defaultCase(), retry.get());
+    }
+    return reply;
   }
 
   /** Helidon reports refused connections, resets and read timeouts as unchecked exceptions. */

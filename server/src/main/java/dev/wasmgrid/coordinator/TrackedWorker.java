@@ -58,6 +58,23 @@ final class TrackedWorker implements WorkerClient {
     return track(() -> client.call(path, contentType, body));
   }
 
+  /**
+   * Not counted as work: only a worker that cannot be reached fails. Any answer, a guest's own 504
+   * {@code timeout} included, shows the worker is alive and says nothing about its health.
+   */
+  @Override
+  public Reply exchange(String method, String target, String contentType, byte[] body)
+      throws IOException {
+    try {
+      Reply reply = client.exchange(method, target, contentType, body);
+      seen();
+      return reply;
+    } catch (IOException e) {
+      failed(e.toString(), false);
+      throw e;
+    }
+  }
+
   /** A call to the worker, to be counted. */
   private interface Call {
     Reply run() throws IOException;

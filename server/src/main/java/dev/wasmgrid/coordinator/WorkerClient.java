@@ -39,6 +39,23 @@ public interface WorkerClient {
   }
 
   /**
+   * Sends a request with any method to a worker, for routes that are not a {@code POST} of work
+   * (such as {@code PUT /v1/modules/{name}}); {@code target} is the path with its query, if any,
+   * and an empty body of a {@code GET} or {@code DELETE} is sent as none. Clients that reach no
+   * HTTP server (the in-process worker) cannot.
+   *
+   * @throws IOException when the worker cannot be reached or does not answer in time, or the client
+   *     has no way to send such a request
+   */
+  default Reply exchange(String method, String target, String contentType, byte[] body)
+      throws IOException {
+    if (method.equals("POST")) {
+      return call(target, contentType, body);
+    }
+    throw new IOException(name() + " cannot serve " + method + " " + target);
+  }
+
+  /**
    * Whether the worker says it can take work ({@code GET /health/ready} answers 200 within {@code
    * timeout}). Used to bring a worker that was marked down back into the pool; a client that has no
    * way to ask reports ready.

@@ -1,0 +1,164 @@
+package dev.wasmgrid.coordinator.modules;
+
+import dev.wasmgrid.coordinator.WorkerClient;
+import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.http.Reply;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Places each call of a module's export on one worker holding the module: the one with the fewest
+ * of the coordinator's module calls in flight, round-robin among equals. A worker that cannot be
+ * reached, is busy (503) or turns out not to hold the module is skipped for the next; any other
+ * answer, a trap (422) or a guest's timeout (504) included, is the call's own and is relayed
+ * unchanged: running the call again elsewhere would fail the same way, or run it twice.
+ */
+final class ModuleCalls {
+  private static final Logger LOG = LoggerFactory.getLogger(ModuleCalls.class);
+
+  private final Supplier<List<WorkerClient>> workers;
+  private final ModuleRegistry registry;
+  private final ModuleDistributor distributor;
+  private final MeterRegistry meters;
+  private final AtomicInteger next = new AtomicInteger();
+  private final Map<String, AtomicInteger> inflight = new ConcurrentHashMap<>();
+
+  ModuleCalls(
+      Supplier<List<WorkerClient>> workers,
+      ModuleRegistry registry,
+      ModuleDistributor distributor,
+      MeterRegistry meters) {
+    this.workers = workers;
+    this.registry = registry;
+    this.distributor = distributor;
+    this.meters = meters;
+  }
+
+  /**
+   * Calls {@code export} of module {@code name} on one worker.
+   *
+   * @throws ApiError 404 {@code module_not_found} when neither the coordinator nor any worker knows
+   *     the module; 503 {@code no_worker_with_module} when no available worker holds it; 503 {@code
+   *     no_worker_available} when every worker holding it failed
+   */
+  Reply call(String name, String export, String contentType, byte[] body) {
+    List<WorkerClient> holders = holders(name);
+    if (holders.isEmpty()) {
+      distributor.refresh(); // a worker may have got it since it was last listed
+      holders = holders(name);
+    }
+    if (holders.isEmpty()) {
+      if (registry.find(name).isEmpty()) {
+        throw new ApiError(404, "module_not_found", "name", "no module '" + name + "' is deployed");
+      }
+      throw new ApiError(
+          503,
+          "no_worker_with_module",
+          "name",
+          "module '"
+              + name
+              + "' is deployed, but no available worker holds it yet; see GET /v1/workers");
+    }
+    String target = ModulePaths.module(name) + "/call/" + ModulePaths.segment(export);
+    List<String> failures = new ArrayList<>();
+    Reply busy = null;
+    for (WorkerClient worker : order(holders)) {
+      AtomicInteger count = inflight(worker.name());
+      Reply reply;
+      count.incrementAndGet();
+      try {
+        reply = worker.exchange("POST", target, contentType, body);
+      } catch (IOException e) {
+        counted(worker, "unreachable");
+        failures.add(worker.name() + ": " + e.getMessage());
+        LOG.warn("module call {} failed on {}; trying another worker", target, worker.name(), e);
+        continue;
+      } finally {
+        count.decrementAndGet();
+      }
+      if (reply.status() == 404
+          && Broadcast.object(reply)
+              .path("error")
+              .path("code")
+              .asText()
+              .equals("module_not_found")) {
+        registry.dropped(worker.name(), name);
+        counted(worker, "missing");
+        failures.add(worker.name() + " no longer holds it");
+        continue;
+      }
+      if (reply.status() == 503) {
+        counted(worker, "busy");
+        busy = reply;
+        failures.add(worker.name() + " is busy");
+        continue;
+      }
+      counted(worker, reply.status() / 100 == 2 ? "ok" : "error");
+      return reply;
+    }
+    if (busy != null) {
+      return busy;
+    }
+    throw new ApiError(
+        503,
+        "no_worker_available",
+        "",
+        "no worker holding module '" + name + "' could take the call: " + failures);
+  }
+
+  /** The available workers last seen holding the module. */
+  private List<WorkerClient> holders(String name) {
+    return workers.get().stream().filter(w -> registry.holding(w.name(), name)).toList();
+  }
+
+  /** Fewest calls in flight first; equals in round-robin order. */
+  private List<WorkerClient> order(List<WorkerClient> holders) {
+    int start = Math.floorMod(next.getAndIncrement(), holders.size());
+    List<WorkerClient> rotated = new ArrayList<>(holders.size());
+    for (int i = 0; i < holders.size(); i++) {
+      rotated.add(holders.get((start + i) % holders.size()));
+    }
+    // A snapshot: counts change while sorting, and a sort needs a consistent order.
+    Map<String, Integer> load = new HashMap<>();
+    rotated.forEach(w -> load.put(w.name(), inflight(w.name()).get()));
+    rotated.sort(Comparator.comparingInt(w -> load.get(w.name()))); // stable: keeps the rotation
+    return rotated;
+  }
+
+  private AtomicInteger inflight(String worker) {
+    return inflight.computeIfAbsent(
+        worker,
+        w -> {
+          AtomicInteger count = new AtomicInteger();
+          Gauge.builder("wasmgrid.module.calls.inflight", count, AtomicInteger::get)
+              .description("Module calls the coordinator has in flight on a worker")
+              .tag("worker", w)
+              .register(meters);
+          return count;
+        });
+  }
+
+  private void counted(WorkerClient worker, String outcome) {
+    Counter.builder("wasmgrid.module.calls")
+        .description(
+            "Module calls the coordinator placed on a worker, by outcome: ok, error (the worker's"
+                + " own error answer), busy (503), missing (it no longer held the module),"
+                + " unreachable")
+        .tag("worker", worker.name())
+        .tag("outcome", outcome)
+        .register(meters)
+        .increment();
+  }
+}

@@ -1,0 +1,170 @@
+package dev.wasmgrid.coordinator.modules;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What the coordinator knows about modules, in memory: the modules it deployed (bytes, query and
+ * settings, to deploy them again on workers that lack them), the ones it deleted (so a worker that
+ * was away when they went loses them too), and which modules each worker was last seen holding.
+ * Thread-safe.
+ */
+final class ModuleRegistry {
+
+  /** A sub-resource body sent to every worker, such as a module's {@code recycling} settings. */
+  // The body is kept as received and only ever sent, never changed.
+  @SuppressWarnings("ArrayRecordComponent")
+  record Setting(String contentType, String query, byte[] body) {}
+
+  /**
+   * A module deployed through the coordinator.
+   *
+   * @param query the deployment's query string without {@code ?} (such as {@code timeout_ms=500}),
+   *     or empty
+   * @param settings the sub-resources {@code PUT} on it, by name, in the order first set
+   */
+  // The bytes are kept as received and only ever sent, never changed.
+  @SuppressWarnings("ArrayRecordComponent")
+  record Deployed(
+      String name,
+      String sha256,
+      byte[] bytes,
+      String contentType,
+      String query,
+      Map<String, Setting> settings) {
+
+    /** The path and query that deploy it on a worker. */
+    String target() {
+      return ModulePaths.module(name) + (query.isEmpty() ? "" : "?" + query);
+    }
+  }
+
+  // Guarded by this.
+  private final Map<String, Deployed> deployed = new HashMap<>();
+  // Guarded by this: name -> sha256 of what the coordinator deleted.
+  private final Map<String, String> deleted = new HashMap<>();
+  // Worker name -> (module name -> sha256), as last listed or changed by the coordinator.
+  private final Map<String, Map<String, String>> holdings = new ConcurrentHashMap<>();
+
+  /** Records a deployment, keeping the settings of an earlier one of that name; true when new. */
+  synchronized boolean deployed(
+      String name, byte[] bytes, String contentType, String query, String sha256) {
+    Deployed old = deployed.get(name);
+    Map<String, Setting> settings = old == null ? Map.of() : old.settings();
+    deployed.put(name, new Deployed(name, sha256, bytes, contentType, query, settings));
+    deleted.remove(name);
+    return old == null;
+  }
+
+  /** Records a setting of a module the coordinator deployed; ignored for others. */
+  synchronized void set(String name, String sub, Setting setting) {
+    Deployed module = deployed.get(name);
+    if (module != null) {
+      Map<String, Setting> settings = new LinkedHashMap<>(module.settings());
+      settings.put(sub, setting);
+      deployed.put(
+          name,
+          new Deployed(
+              name,
+              module.sha256(),
+              module.bytes(),
+              module.contentType(),
+              module.query(),
+              Map.copyOf(settings)));
+    }
+  }
+
+  /** Records that a setting was deleted. */
+  synchronized void unset(String name, String sub) {
+    Deployed module = deployed.get(name);
+    if (module != null && module.settings().containsKey(sub)) {
+      Map<String, Setting> settings = new LinkedHashMap<>(module.settings());
+      settings.remove(sub);
+      deployed.put(
+          name,
+          new Deployed(
+              name,
+              module.sha256(),
+              module.bytes(),
+              module.contentType(),
+              module.query(),
+              Map.copyOf(settings)));
+    }
+  }
+
+  /** Forgets a deployment, remembering it was deleted; the module it was, if any. */
+  synchronized Optional<Deployed> deleted(String name, Optional<String> sha256) {
+    Deployed old = deployed.remove(name);
+    Optional<String> gone = old != null ? Optional.of(old.sha256()) : sha256;
+    gone.ifPresent(sha -> deleted.put(name, sha));
+    return Optional.ofNullable(old);
+  }
+
+  synchronized Optional<Deployed> find(String name) {
+    return Optional.ofNullable(deployed.get(name));
+  }
+
+  synchronized List<Deployed> all() {
+    return List.copyOf(deployed.values());
+  }
+
+  /** Whether {@code sha256} under {@code name} is something the coordinator deleted. */
+  synchronized boolean isDeleted(String name, String sha256) {
+    return sha256.equals(deleted.get(name));
+  }
+
+  /** Replaces what a worker holds with its listing. */
+  void listed(String worker, Map<String, String> modules) {
+    holdings.put(worker, Map.copyOf(modules));
+  }
+
+  /** Notes that a worker now holds {@code name} as {@code sha256}. */
+  void holds(String worker, String name, String sha256) {
+    holdings.merge(
+        worker,
+        Map.of(name, sha256),
+        (old, added) -> {
+          Map<String, String> merged = new HashMap<>(old);
+          merged.putAll(added);
+          return Map.copyOf(merged);
+        });
+  }
+
+  /** Notes that a worker no longer holds {@code name}. */
+  void dropped(String worker, String name) {
+    holdings.computeIfPresent(
+        worker,
+        (w, old) -> {
+          Map<String, String> less = new HashMap<>(old);
+          less.remove(name);
+          return Map.copyOf(less);
+        });
+  }
+
+  /** Whether the worker was last seen holding {@code name}. */
+  boolean holding(String worker, String name) {
+    return holdings.getOrDefault(worker, Map.of()).containsKey(name);
+  }
+
+  /** Forgets the holdings of workers no longer in {@code workers}. */
+  void retain(Set<String> workers) {
+    holdings.keySet().retainAll(workers);
+  }
+
+  /** The SHA-256 of {@code bytes} in lower-case hex, as workers report it. */
+  static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+}
