@@ -7,6 +7,7 @@ import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.wire.MatmulRequest;
 import dev.wasmgrid.matmul.wire.MatrixFrames;
 import dev.wasmgrid.rpc.RpcEnvelope;
+import dev.wasmgrid.worker.MatmulEngine;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,7 +18,8 @@ import java.util.Map;
  * Binary products large enough to pay for the split are cut into tiles over the remote workers
  * ({@link ScatterGather}); smaller ones, and everything on the embedded worker, go whole. Work no
  * remote worker can take runs on the coordinator's own kernel, when it has one. The placing itself
- * is {@link MatmulRunner}'s, shared with long jobs.
+ * is {@link MatmulRunner}'s, shared with long jobs. An {@code engine=wasm} product goes whole to
+ * one worker, which computes it with its wasm kernel.
  */
 public final class CoordinatorEndpoints {
 
@@ -55,17 +57,33 @@ public final class CoordinatorEndpoints {
         new Endpoint() {
           @Override
           public Reply handle(String contentType, byte[] body) {
-            return matmul(contentType, body, MatmulPolicy.Mode.AUTO);
+            return matmul(contentType, body, MatmulPolicy.Mode.AUTO, MatmulEngine.JVM);
           }
 
           @Override
           public Reply handle(String contentType, byte[] body, Map<String, String> query) {
-            return matmul(contentType, body, MatmulPolicy.Mode.fromQuery(query));
+            return matmul(
+                contentType,
+                body,
+                MatmulPolicy.Mode.fromQuery(query),
+                MatmulEngine.fromQuery(query));
           }
         });
   }
 
-  private Reply matmul(String contentType, byte[] body, MatmulPolicy.Mode mode) {
+  private Reply matmul(
+      String contentType, byte[] body, MatmulPolicy.Mode mode, MatmulEngine engine) {
+    if (engine == MatmulEngine.WASM) {
+      // Not split: the wasm kernel is for whole products, which one worker computes.
+      if (mode == MatmulPolicy.Mode.DISTRIBUTED) {
+        throw ApiError.badRequest(
+            "engine_not_distributed",
+            "mode",
+            "engine=wasm products run whole on one worker; use mode=auto or mode=local");
+      }
+      return runner.whole(
+          "/v1/matmul?" + MatmulEngine.PARAMETER + "=" + engine.wireName(), contentType, body);
+    }
     if (!runner.remoteWorkers()
         || !contentType.toLowerCase(Locale.ROOT).startsWith(MatrixFrames.MEDIA_TYPE)) {
       return runner.whole("/v1/matmul", contentType, body);

@@ -20,7 +20,8 @@ import java.util.Map;
 
 /**
  * A worker's matmul routes: {@code POST /rpc} (seed envelope, method {@code multiply}) and {@code
- * POST /v1/matmul} (JSON, or binary frames for large matrices).
+ * POST /v1/matmul} (JSON, or binary frames for large matrices; {@code ?engine=wasm} computes with
+ * the wasm kernel).
  */
 public final class MatmulEndpoints {
   private final MatmulService service;
@@ -37,10 +38,24 @@ public final class MatmulEndpoints {
         "/rpc",
         new RpcEndpoint(Map.of("multiply", (RpcMethod) this::multiplyJson)),
         "/v1/matmul",
-        this::matmul);
+        new Endpoint() {
+          @Override
+          public Reply handle(String contentType, byte[] body) {
+            return matmul(contentType, body, MatmulEngine.JVM);
+          }
+
+          @Override
+          public Reply handle(String contentType, byte[] body, Map<String, String> query) {
+            return matmul(contentType, body, MatmulEngine.fromQuery(query));
+          }
+        });
   }
 
   private ObjectNode multiplyJson(JsonNode content) {
+    return multiplyJson(content, MatmulEngine.JVM);
+  }
+
+  private ObjectNode multiplyJson(JsonNode content, MatmulEngine engine) {
     JsonNode dtypeNode = content.get("dtype");
     Dtype dtype;
     try {
@@ -50,18 +65,18 @@ public final class MatmulEndpoints {
     }
     Matrix a = MatrixJson.read(content.get("A"), "A", dtype, maxDimension);
     Matrix b = MatrixJson.read(content.get("B"), "B", dtype, maxDimension);
-    Matrix c = service.multiply(new MatmulRequest(a, b));
+    Matrix c = service.multiply(new MatmulRequest(a, b), engine);
     ObjectNode result = JsonNodeFactory.instance.objectNode();
     result.set("C", MatrixJson.write(c));
     return result;
   }
 
-  private Reply matmul(String contentType, byte[] body) {
+  private Reply matmul(String contentType, byte[] body, MatmulEngine engine) {
     String type = contentType.toLowerCase(Locale.ROOT);
     if (type.startsWith(MatrixFrames.MEDIA_TYPE) || type.startsWith("application/octet-stream")) {
       List<Matrix> ab = MatrixFrames.decode(body, maxDimension, "A", "B");
       long start = System.nanoTime();
-      Matrix c = service.multiply(new MatmulRequest(ab.get(0), ab.get(1)));
+      Matrix c = service.multiply(new MatmulRequest(ab.get(0), ab.get(1)), engine);
       long kernelNanos = System.nanoTime() - start;
       // The coordinator tells kernel speed from transfer speed by this (see KernelTime).
       return new Reply(200, MatrixFrames.MEDIA_TYPE, MatrixFrames.encode(c))
@@ -78,8 +93,8 @@ public final class MatmulEndpoints {
               + contentType);
     }
     JsonNode content = JsonBodies.parseObject(body, "{\"A\":[[1,2],[3,4]],\"B\":[[5,6],[7,8]]}");
-    ObjectNode result = multiplyJson(content);
-    result.put("backend", service.backend());
+    ObjectNode result = multiplyJson(content, engine);
+    result.put("backend", service.backend(engine));
     return Reply.json(200, result.toString());
   }
 }
