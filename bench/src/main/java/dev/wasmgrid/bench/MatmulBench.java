@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.IntFunction;
+import java.util.function.Predicate;
 
 /**
  * {@code wasmgrid bench matmul}: GFLOP/s of square GEMMs per size, dtype, thread count and
@@ -43,11 +44,19 @@ public final class MatmulBench {
    * @param name short name used in output lines, e.g. {@code vector}
    * @param factory builds the kernel for a thread count; a kernel that is {@link AutoCloseable} is
    *     closed after its cell
+   * @param covers the cells it runs on; it is left out of the others without an error line (a slow
+   *     kernel measured on small sizes only, an f64-only one)
    */
-  public record Impl(String name, IntFunction<Gemm> factory) {
+  public record Impl(String name, IntFunction<Gemm> factory, Predicate<Cell> covers) {
     public Impl {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(factory, "factory");
+      Objects.requireNonNull(covers, "covers");
+    }
+
+    /** An implementation measured on every cell. */
+    public Impl(String name, IntFunction<Gemm> factory) {
+      this(name, factory, cell -> true);
     }
   }
 
@@ -201,6 +210,9 @@ public final class MatmulBench {
     for (Dtype dtype : options.dtypes()) {
       MatmulOperands operands = MatmulOperands.random(dtype, n, options.seed());
       for (Impl impl : impls) {
+        if (!impl.covers().test(new Cell(n, dtype, 1))) {
+          continue;
+        }
         output.progress("matmul warming up %s %s ...".formatted(impl.name(), dtype.wireName()));
         Gemm gemm = impl.factory().apply(1);
         try {
@@ -221,6 +233,9 @@ public final class MatmulBench {
       Cell cell, MatmulOperands operands, Options options, List<Impl> impls, Output output) {
     Map<String, Double> gflops = new HashMap<>();
     for (Impl impl : impls) {
+      if (!impl.covers().test(cell)) {
+        continue;
+      }
       output.progress(
           "matmul n=%d %s threads=%d %s ..."
               .formatted(cell.n(), cell.dtype().wireName(), cell.threads(), impl.name()));

@@ -6,15 +6,20 @@ import dev.wasmgrid.matmul.GemmUnavailableException;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.matmul.VectorGemm;
 import dev.wasmgrid.matmul.blas.OpenBlasGemm;
+import dev.wasmgrid.worker.WasmGemm;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code wasmgrid bench matmul}: reference vs Vector API vs BLAS, measured in one run. */
+/**
+ * {@code wasmgrid bench matmul}: reference vs Vector API vs BLAS, and the wasm kernel on small
+ * sizes, measured in one run.
+ */
 @Command(
     name = "matmul",
     mixinStandardHelpOptions = true,
@@ -55,6 +60,14 @@ final class MatmulBenchCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "42", description = "Operand seed (default: 42).")
   long seed;
 
+  @Option(
+      names = "--wasm-max-n",
+      defaultValue = "256",
+      description =
+          "Largest n the wasm kernel (impl=wasm, f64, 1 thread) is measured at"
+              + " (default: ${DEFAULT-VALUE}; 0 leaves it out).")
+  int wasmMaxN;
+
   @Override
   public Integer call() {
     MatmulBench.Options defaults = MatmulBench.Options.defaults();
@@ -65,10 +78,19 @@ final class MatmulBenchCommand implements Callable<Integer> {
             threads == null ? defaults.threads() : threads,
             budget,
             seed,
-            defaults.ratios());
+            Stream.concat(
+                    defaults.ratios().stream(),
+                    Stream.of(new MatmulBench.Ratio("wasm", MatmulBench.REFERENCE)))
+                .toList());
     List<MatmulBench.Impl> impls = new ArrayList<>();
     impls.add(new MatmulBench.Impl(MatmulBench.REFERENCE, ReferenceGemm::new));
     impls.add(new MatmulBench.Impl("vector", VectorGemm::new));
+    // The wasm kernel runs at about 1 GFLOP/s on one thread: measured where that stays short.
+    impls.add(
+        new MatmulBench.Impl(
+            "wasm",
+            threads -> new WasmGemm(),
+            cell -> cell.n() <= wasmMaxN && cell.dtype() == Dtype.F64 && cell.threads() == 1));
     try {
       OpenBlasGemm.load(1);
       impls.add(new MatmulBench.Impl("blas", MatmulBenchCommand::blas));

@@ -8,13 +8,16 @@ import dev.wasmgrid.matmul.Gemm;
 import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.RandomMatrices;
 import dev.wasmgrid.matmul.wire.MatrixFrames;
+import dev.wasmgrid.worker.MatmulEngine;
 import dev.wasmgrid.worker.MatmulKernels;
+import dev.wasmgrid.worker.WasmGemm;
 import io.helidon.webclient.api.WebClient;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -57,6 +60,15 @@ final class MatmulCommand implements Callable<Integer> {
   String mode;
 
   @Option(
+      names = "--engine",
+      defaultValue = "jvm",
+      description =
+          "jvm (the fastest JVM kernel that proves correct here) or wasm (matmul.wasm in the wasm"
+              + " host: f64 only, about 1 GFLOP/s, bit-equal to the reference kernel); with"
+              + " --server, sent as ?engine= (default: ${DEFAULT-VALUE}).")
+  String engine;
+
+  @Option(
       names = "--job",
       description =
           "With --server: run it as a long job (POST /v1/jobs/matmul), printing its progress;"
@@ -83,15 +95,29 @@ final class MatmulCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException, InterruptedException {
     Dtype type = Dtype.parse(dtype);
+    MatmulEngine kind = MatmulEngine.fromQuery(Map.of(MatmulEngine.PARAMETER, engine));
+    if (kind == MatmulEngine.WASM && job) {
+      throw new IllegalArgumentException("--engine wasm runs whole products; leave out --job");
+    }
     Matrix a = RandomMatrices.of(type, n, n, seed);
     Matrix b = RandomMatrices.of(type, n, n, seed + 1);
     long start;
     Matrix c;
     String where;
     if (server == null) {
-      Gemm gemm =
-          MatmulKernels.select(
-              threads == null ? Runtime.getRuntime().availableProcessors() : threads);
+      Gemm gemm;
+      if (kind == MatmulEngine.WASM) {
+        WasmGemm wasm = new WasmGemm();
+        if (type != Dtype.F64) {
+          throw WasmGemm.unsupportedDtype();
+        }
+        wasm.check(n, n, n);
+        gemm = wasm;
+      } else {
+        gemm =
+            MatmulKernels.select(
+                threads == null ? Runtime.getRuntime().availableProcessors() : threads);
+      }
       Matrix.multiply(gemm, a, b); // warm-up: JIT compilation and native buffers are not timed
       start = System.nanoTime();
       c = Matrix.multiply(gemm, a, b);
@@ -135,7 +161,10 @@ final class MatmulCommand implements Callable<Integer> {
 
   private Matrix remote(WorkerClient node, Matrix a, Matrix b) throws IOException {
     Reply reply =
-        node.call("/v1/matmul?mode=" + mode, MatrixFrames.MEDIA_TYPE, MatrixFrames.encode(a, b));
+        node.call(
+            "/v1/matmul?mode=" + mode + "&engine=" + engine,
+            MatrixFrames.MEDIA_TYPE,
+            MatrixFrames.encode(a, b));
     if (reply.status() != 200) {
       throw new IOException(server + " answered " + reply.status() + ": " + reply.text());
     }

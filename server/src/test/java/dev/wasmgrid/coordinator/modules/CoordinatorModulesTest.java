@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wasmgrid.coordinator.CoordinatorNode;
 import dev.wasmgrid.coordinator.discovery.WorkerSources;
+import dev.wasmgrid.http.Limits;
+import dev.wasmgrid.http.ServerSettings;
+import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.testing.Nodes;
 import dev.wasmgrid.testing.Poll;
@@ -16,6 +19,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
@@ -288,6 +292,39 @@ class CoordinatorModulesTest {
       HttpResponse<byte[]> sub = front.put("/v1/modules/prover/no-such-setting", "{}");
       assertThat(sub.statusCode()).isEqualTo(404);
       assertThat(ModuleClient.json(sub).get("workers")).hasSize(2);
+    }
+  }
+
+  @Test
+  void everyModuleRouteNeedsTheTokenAndTheCoordinatorSendsIt() {
+    Optional<String> token = Optional.of("s3cret");
+    ServerSettings settings = new ServerSettings("127.0.0.1", 0, Limits.DEFAULTS, token);
+    try (WorkerNode worker = WorkerNode.start(settings, new ReferenceGemm(1));
+        CoordinatorNode coordinator =
+            CoordinatorNode.start(
+                new CoordinatorNode.Config(
+                    settings,
+                    WorkerSources.parse(List.of(Nodes.url(worker.port()))),
+                    Duration.ofSeconds(10),
+                    Nodes.FAST,
+                    null))) {
+      ModuleClient anonymous = new ModuleClient(coordinator.port());
+      assertThat(anonymous.deploy("prover", PROVER).statusCode()).isEqualTo(401);
+      assertThat(anonymous.get("/v1/modules").statusCode()).isEqualTo(401);
+      assertThat(anonymous.get("/v1/modules/prover").statusCode()).isEqualTo(401);
+      assertThat(anonymous.call("prover", "div", "[4,2]").statusCode()).isEqualTo(401);
+      assertThat(anonymous.put("/v1/modules/prover/recycling", "{}").statusCode()).isEqualTo(401);
+      assertThat(anonymous.delete("/v1/modules/prover").statusCode()).isEqualTo(401);
+      assertThat(new ModuleClient(worker.port()).get("/v1/modules/prover").statusCode())
+          .isEqualTo(401);
+
+      ModuleClient admin = new ModuleClient(coordinator.port(), token);
+      HttpResponse<byte[]> deployed = admin.deploy("prover", PROVER);
+      assertThat(deployed.statusCode()).as(Http.text(deployed)).isEqualTo(201);
+      HttpResponse<byte[]> call = admin.call("prover", "div", "[4,2]");
+      assertThat(call.statusCode()).as(Http.text(call)).isEqualTo(200);
+      assertThat(new ModuleClient(worker.port(), token).get("/v1/modules/prover").statusCode())
+          .isEqualTo(200);
     }
   }
 
