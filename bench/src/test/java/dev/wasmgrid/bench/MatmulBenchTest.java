@@ -123,6 +123,20 @@ class MatmulBenchTest {
   }
 
   @Test
+  void anImplementationRunsOnlyOnTheCellsItCovers() throws Exception {
+    Impl small =
+        new Impl("small", ReferenceGemm::new, cell -> cell.n() <= 16 && cell.dtype() == Dtype.F64);
+    List<JsonNode> lines = runJson(TINY, List.of(REF, small));
+    List<String> cells =
+        lines.stream()
+            .filter(l -> "small".equals(l.get("params").path("impl").asText()))
+            .map(l -> l.get("metric").asText() + " " + cellKey(l.get("params")))
+            .toList();
+    // n=16, f64, threads 1 and 2: measured (and correct); nothing at all elsewhere.
+    assertThat(cells).containsExactlyInAnyOrder("gflops 16/f64/1", "gflops 16/f64/2");
+  }
+
+  @Test
   void tableHasHeaderRowsAndRatios() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
