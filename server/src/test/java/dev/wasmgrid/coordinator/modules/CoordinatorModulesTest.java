@@ -116,11 +116,20 @@ class CoordinatorModulesTest {
       assertThat(missing.statusCode()).isEqualTo(404);
       assertThat(ModuleClient.json(missing).get("error").get("code").asText())
           .isEqualTo("missing_export");
+      // An export's name reaches the worker as it was sent, spaces and all.
+      HttpResponse<byte[]> odd = front.call("prover", "no%20such%3Fexport", "[]");
+      assertThat(odd.statusCode()).isEqualTo(404);
+      assertThat(ModuleClient.json(odd).get("error").get("message").asText())
+          .contains("'no such?export'");
       // Each reached exactly one worker: the trap was not run again on the other.
       long traps =
           new ModuleClient(a.port()).callsAnswered(422)
               + new ModuleClient(b.port()).callsAnswered(422);
       assertThat(traps).isEqualTo(1);
+      assertThat(
+              new ModuleClient(a.port()).callsAnswered(404)
+                  + new ModuleClient(b.port()).callsAnswered(404))
+          .isEqualTo(2);
 
       // Both workers are still up and serve calls.
       for (int i = 0; i < 4; i++) {
@@ -132,7 +141,7 @@ class CoordinatorModulesTest {
       for (WorkerNode worker : List.of(a, b)) {
         errors += front.metric(callSeries(worker, "error"));
       }
-      assertThat(errors).isEqualTo(3.0);
+      assertThat(errors).isEqualTo(4.0);
 
       HttpResponse<byte[]> unknown = front.call("nosuch", "div", "[1,1]");
       assertThat(unknown.statusCode()).isEqualTo(404);
