@@ -79,7 +79,7 @@ public final class ModuleDistributor {
     Optional<ModuleRegistry.Deployed> old;
     List<Broadcast.Outcome> outcomes;
     synchronized (changes) {
-      old = registry.deleted(name, Optional.empty());
+      old = registry.deleted(name);
       outcomes = Broadcast.send(targets, "DELETE", ModulePaths.module(name), "", NONE);
       outcomes.stream()
           .filter(o -> o.accepted() || o.status() == 404)

@@ -54,14 +54,13 @@ final class ModuleRegistry {
   // Worker name -> (module name -> sha256), as last listed or changed by the coordinator.
   private final Map<String, Map<String, String>> holdings = new ConcurrentHashMap<>();
 
-  /** Records a deployment, keeping the settings of an earlier one of that name; true when new. */
-  synchronized boolean deployed(
+  /** Records a deployment, keeping the settings of an earlier one of that name. */
+  synchronized void deployed(
       String name, byte[] bytes, String contentType, String query, String sha256) {
     Deployed old = deployed.get(name);
     Map<String, Setting> settings = old == null ? Map.of() : old.settings();
     deployed.put(name, new Deployed(name, sha256, bytes, contentType, query, settings));
     deleted.remove(name);
-    return old == null;
   }
 
   /** Records a setting of a module the coordinator deployed; ignored for others. */
@@ -100,11 +99,15 @@ final class ModuleRegistry {
     }
   }
 
-  /** Forgets a deployment, remembering it was deleted; the module it was, if any. */
-  synchronized Optional<Deployed> deleted(String name, Optional<String> sha256) {
+  /**
+   * Forgets a deployment, remembering its version was deleted (a module the coordinator did not
+   * deploy has no version to remember); the module it was, if any.
+   */
+  synchronized Optional<Deployed> deleted(String name) {
     Deployed old = deployed.remove(name);
-    Optional<String> gone = old != null ? Optional.of(old.sha256()) : sha256;
-    gone.ifPresent(sha -> deleted.put(name, sha));
+    if (old != null) {
+      deleted.put(name, old.sha256());
+    }
     return Optional.ofNullable(old);
   }
 
