@@ -133,6 +133,14 @@ final class WasmJson {
     l.put("max_pages", limits.maxPages());
     l.put("call_timeout_ms", limits.callTimeout().toMillis());
     l.put("max_instances", limits.maxInstances());
+    deployed
+        .proxy()
+        .ifPresent(
+            proxy -> {
+              ObjectNode recycling = node.putObject("recycling");
+              recycling.set("policy", RecyclingJson.json(proxy.policy()));
+              recycling.set("stats", RecyclingJson.stats(proxy.stats()));
+            });
     return node;
   }
 

@@ -1,7 +1,7 @@
 package dev.wasmgrid.wasm.recycle;
 
 /** A replayed state-building call gave another result than the original (seed 002 #6). */
-final class ReplayMismatchException extends RuntimeException {
+public final class ReplayMismatchException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
 
