@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,6 +29,12 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class RecyclingProxy implements AutoCloseable {
 
   private static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
+
+  /**
+   * How often a call that found its instance broken by another call's trap is sent to the next
+   * instance: each retry follows a reload, so this bounds only a storm of traps.
+   */
+  private static final int MAX_RETRIES = 16;
 
   private final CompiledModule module;
   private final RecyclingPolicy policy;
@@ -109,10 +116,7 @@ public final class RecyclingProxy implements AutoCloseable {
           Code.BROKEN_INSTANCE, "module '%s' is no longer served".formatted(module.name()));
     }
     if (failed) {
-      throw new WasmCallException(
-          Code.MODULE_FAILED,
-          "module '%s' trapped earlier and its policy is fail-closed: deploy it again"
-              .formatted(module.name()));
+      throw moduleFailed();
     }
     inflight.incrementAndGet();
     try {
@@ -162,6 +166,13 @@ public final class RecyclingProxy implements AutoCloseable {
     current.retire();
   }
 
+  private WasmCallException moduleFailed() {
+    return new WasmCallException(
+        Code.MODULE_FAILED,
+        "module '%s' trapped earlier and its policy is fail-closed: deploy it again"
+            .formatted(module.name()));
+  }
+
   private long[] callPlain(String export, long[] args) {
     awaitStandbyWhenNearlyFull();
     for (int attempt = 0; ; attempt++) {
@@ -172,8 +183,8 @@ public final class RecyclingProxy implements AutoCloseable {
         served(g);
         return results;
       } catch (WasmCallException e) {
-        if (!g.instance().broken() || !recover(g, e) || attempt > 0) {
-          throw e;
+        if (!g.instance().broken() || !recover(g, e) || attempt >= MAX_RETRIES) {
+          throw failed && e.code() == Code.BROKEN_INSTANCE ? moduleFailed() : e;
         }
       } finally {
         g.exit();
@@ -191,8 +202,8 @@ public final class RecyclingProxy implements AutoCloseable {
           served(g);
           return results;
         } catch (WasmCallException e) {
-          if (!g.instance().broken() || !recover(g, e) || attempt > 0) {
-            throw e;
+          if (!g.instance().broken() || !recover(g, e) || attempt >= MAX_RETRIES) {
+            throw failed && e.code() == Code.BROKEN_INSTANCE ? moduleFailed() : e;
           }
         } finally {
           g.exit();
@@ -335,24 +346,29 @@ public final class RecyclingProxy implements AutoCloseable {
     }
     CompletableFuture<SwapReport> swap = new CompletableFuture<>();
     preparing = swap;
-    preparer.execute(
-        () -> {
-          SwapReport report = null;
-          RuntimeException failure = null;
-          try {
-            report = prepareAndSwitch();
-          } catch (RuntimeException e) {
-            failure = e;
-          }
-          synchronized (this) {
-            preparing = null;
-          }
-          if (failure == null) {
-            swap.complete(report);
-          } else {
-            swap.completeExceptionally(failure);
-          }
-        });
+    try {
+      preparer.execute(
+          () -> {
+            SwapReport report = null;
+            RuntimeException failure = null;
+            try {
+              report = prepareAndSwitch();
+            } catch (RuntimeException e) {
+              failure = e;
+            }
+            synchronized (this) {
+              preparing = null;
+            }
+            if (failure == null) {
+              swap.complete(report);
+            } else {
+              swap.completeExceptionally(failure);
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      preparing = null; // closed meanwhile
+      swap.completeExceptionally(e);
+    }
     return swap;
   }
 

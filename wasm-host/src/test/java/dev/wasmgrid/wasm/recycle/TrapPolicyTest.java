@@ -5,6 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.wasmgrid.wasm.WasmCallException;
 import dev.wasmgrid.wasm.WasmCallException.Code;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** What a trap does to a stateful module under each policy. */
@@ -32,6 +38,39 @@ class TrapPolicyTest {
       assertThat(proxy.stats().generation()).isEqualTo(2);
       assertThat(proxy.call("prove", handle, 0)[0]).isEqualTo(RecyclingProxyTest.proof(1));
       assertThat(proxy.call("div", 7, 2)[0]).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void trapsUnderReloadFailOnlyThemselvesWhileOtherCallersCarryOn() throws Exception {
+    long expected = RecyclingProxyTest.proof(1);
+    try (RecyclingProxy proxy = proxy(TrapPolicy.RELOAD);
+        ExecutorService threads = Executors.newFixedThreadPool(4)) {
+      long handle = proxy.call("setup", 1)[0];
+      List<Future<Integer>> callers = new ArrayList<>();
+      for (int t = 0; t < 3; t++) {
+        callers.add(
+            threads.submit(
+                () -> {
+                  for (int i = 0; i < 300; i++) {
+                    assertThat(proxy.call("prove", handle, 0)[0]).isEqualTo(expected);
+                  }
+                  return 300;
+                }));
+      }
+      Future<Integer> trapper =
+          threads.submit(
+              () -> {
+                for (int i = 0; i < 20; i++) {
+                  assertTraps(proxy);
+                }
+                return 20;
+              });
+      for (Future<Integer> caller : callers) {
+        assertThat(caller.get(60, TimeUnit.SECONDS)).isEqualTo(300);
+      }
+      assertThat(trapper.get(60, TimeUnit.SECONDS)).isEqualTo(20);
+      assertThat(proxy.stats().generation()).isEqualTo(21);
     }
   }
 
