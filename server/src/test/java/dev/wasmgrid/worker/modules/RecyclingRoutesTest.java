@@ -90,6 +90,11 @@ class RecyclingRoutesTest {
       assertThat(stats.get("swaps").asLong()).isGreaterThanOrEqualTo(5);
       assertThat(stats.get("failed_prepares").asLong()).isZero();
       assertThat(stats.get("log_entries").asInt()).isEqualTo(1);
+      JsonNode listed = JSON.readTree(http.get("/v1/modules").body()).get("modules").get(0);
+      assertThat(listed.get("recycling").get("swaps").asLong())
+          .isEqualTo(stats.get("swaps").asLong());
+      assertThat(listed.get("memory_bytes").asLong()).isEqualTo(stats.get("memory_bytes").asLong());
+      assertThat(listed.get("calls_in_flight").asInt()).isZero();
       JsonNode described = JSON.readTree(http.get("/v1/modules/prover").body());
       assertThat(described.get("recycling").get("stats").get("generation").asInt())
           .isEqualTo(stats.get("generation").asInt());
