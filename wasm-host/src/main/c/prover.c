@@ -38,6 +38,32 @@ EXPORT("setup") int32_t setup(int32_t n_mib) {
     return (int32_t)(uintptr_t)s;
 }
 
+/* FNV-1a over the whole table: what a host compares to check that a replayed setup is identical. */
+EXPORT("state_digest") int64_t state_digest(int32_t handle) {
+    const state_t *s = (const state_t *)(uintptr_t)handle;
+    uint64_t h = 1469598103934665603ULL;
+    for (uint32_t i = 0; i < s->n_words; i++) {
+        h ^= s->table[i];
+        h *= 1099511628211ULL;
+    }
+    return (int64_t)h;
+}
+
+/*
+ * Like setup, but the table is seeded by the heap's current top, so its contents depend on every
+ * allocation before it (leaks included): a replay that skips those calls builds a different table.
+ * The tests use it to show that the host catches a non-deterministic replay.
+ */
+EXPORT("setup_unstable") int32_t setup_unstable(int32_t n_mib) {
+    uint64_t salt = (uint64_t)heap_top();
+    int32_t handle = setup(n_mib);
+    if (handle) {
+        state_t *s = (state_t *)(uintptr_t)handle;
+        for (uint32_t i = 0; i < s->n_words; i++) s->table[i] ^= mix(salt + i);
+    }
+    return handle;
+}
+
 /* FNV-1a over a strided sample of the table; leaks leak_kib KiB (-1 when that cannot be had). */
 EXPORT("prove") int64_t prove(int32_t handle, int32_t leak_kib) {
     const state_t *s = (const state_t *)(uintptr_t)handle;

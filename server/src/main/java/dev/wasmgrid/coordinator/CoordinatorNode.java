@@ -173,7 +173,7 @@ public final class CoordinatorNode implements AutoCloseable {
     Optional<ModuleStore> localModules;
     if (config.workers().inProcess()) {
       // The in-process worker's modules are served by the worker's own routes, in memory.
-      localModules = Optional.of(new ModuleStore());
+      localModules = Optional.of(ModuleStore.open(Optional.empty(), registry));
       moduleRoutes = new ModuleRoutes(localModules.get(), limits.maxBodyBytes()).routes();
     } else {
       localModules = Optional.empty();

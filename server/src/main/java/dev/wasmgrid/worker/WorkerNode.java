@@ -50,12 +50,12 @@ public final class WorkerNode implements AutoCloseable {
    * @throws java.io.UncheckedIOException when the directory cannot be created or read
    */
   public static WorkerNode start(ServerSettings settings, Gemm gemm, Optional<Path> modulesDir) {
-    ModuleStore modules = ModuleStore.open(modulesDir);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    ModuleStore modules = ModuleStore.open(modulesDir, registry);
     LOG.info(
         "WebAssembly modules {}; {} loaded",
         modulesDir.map(d -> "stored in " + d).orElse("kept in memory only"),
         modules.size());
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     MatmulEndpoints endpoints = endpoints(gemm, settings.limits(), registry);
     GridServer server =
         GridServer.start(

@@ -31,7 +31,11 @@ public final class WasmCallException extends RuntimeException {
     /** {@link ModuleLimits#maxInstances()} instances are alive already. */
     TOO_MANY_INSTANCES,
     /** The instance trapped or timed out before, or was closed: it must be replaced. */
-    BROKEN_INSTANCE;
+    BROKEN_INSTANCE,
+    /**
+     * A stateful module failed and its policy is fail-closed: it serves no call until redeployed.
+     */
+    MODULE_FAILED;
 
     /** The code as it goes on the wire: the constant's name in lower case. */
     public String id() {

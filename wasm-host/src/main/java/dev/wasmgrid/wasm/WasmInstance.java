@@ -1,8 +1,10 @@
 package dev.wasmgrid.wasm;
 
 import com.dylibso.chicory.runtime.ExportFunction;
+import com.dylibso.chicory.runtime.GlobalInstance;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.wasm.types.MutabilityType;
 import java.util.List;
 import java.util.Locale;
 
@@ -17,11 +19,14 @@ public final class WasmInstance implements AutoCloseable {
   private final CompiledModule module;
   private final Instance instance;
   private volatile boolean broken;
+  private WasmCallException.Code lastFailure;
+  private volatile long observedMemory;
   private boolean closed;
 
   WasmInstance(CompiledModule module, Instance instance) {
     this.module = module;
     this.instance = instance;
+    this.observedMemory = memoryBytes();
   }
 
   /** The module this is an instance of. */
@@ -55,9 +60,11 @@ public final class WasmInstance implements AutoCloseable {
     try {
       long[] results =
           module.calls().run(() -> function.apply(args), module.limits().callTimeout(), what);
+      observedMemory = memoryBytes();
       return results == null ? new long[0] : results;
     } catch (WasmCallException e) {
       broken = true; // a timeout: the guest stopped somewhere in the middle
+      lastFailure = e.code();
       throw e;
     } catch (StackOverflowError e) {
       throw failed(WasmCallException.Code.TRAP, what + " trapped: call stack exhausted", e);
@@ -131,6 +138,86 @@ public final class WasmInstance implements AutoCloseable {
         : 0;
   }
 
+  /**
+   * The instance's memory and globals, copied. Take it between calls: the guest's state is then
+   * consistent.
+   */
+  public synchronized MemorySnapshot snapshot() {
+    usable("snapshot");
+    long[] globals = new long[instance.globalCount()];
+    for (int i = 0; i < globals.length; i++) {
+      globals[i] = instance.global(i).getValue();
+    }
+    if (instance.module().memorySection().isEmpty()) {
+      return new MemorySnapshot(0, new byte[0], globals);
+    }
+    Memory memory = instance.memory();
+    int pages = memory.pages();
+    return new MemorySnapshot(pages, memory.readBytes(0, pages * Memory.PAGE_SIZE), globals);
+  }
+
+  /**
+   * Makes this instance's state {@code snapshot}'s: grows the memory to its size, copies its bytes
+   * and sets every mutable global. Meant for a fresh instance of the module the snapshot was taken
+   * from; memory never shrinks, so an instance already larger than the snapshot is refused.
+   *
+   * @throws IllegalArgumentException when the snapshot does not fit this module's instance
+   * @throws WasmCallException {@code memory_limit} when the snapshot's memory exceeds the limit
+   */
+  public synchronized void restore(MemorySnapshot snapshot) {
+    usable("restore");
+    if (snapshot.globals().length != instance.globalCount()) {
+      throw new IllegalArgumentException(
+          "snapshot has %d globals, module '%s' has %d"
+              .formatted(snapshot.globals().length, module.name(), instance.globalCount()));
+    }
+    if (snapshot.pages() > 0) {
+      Memory memory = instance.memory();
+      int missing = snapshot.pages() - memory.pages();
+      if (missing < 0) {
+        throw new IllegalArgumentException(
+            "instance of module '%s' has %d pages, more than the snapshot's %d"
+                .formatted(module.name(), memory.pages(), snapshot.pages()));
+      }
+      if (missing > 0 && memory.grow(missing) < 0) {
+        throw new WasmCallException(
+            WasmCallException.Code.MEMORY_LIMIT,
+            "snapshot of module '%s' has %d pages, more than its memory may grow to"
+                .formatted(module.name(), snapshot.pages()));
+      }
+      memory.write(0, snapshot.memory());
+      observedMemory = memoryBytes();
+    }
+    for (int i = 0; i < snapshot.globals().length; i++) {
+      GlobalInstance global = instance.global(i);
+      if (global.getMutabilityType() == MutabilityType.Var) {
+        global.setValue(snapshot.globals()[i]);
+      }
+    }
+  }
+
+  /**
+   * Lets a trapped instance serve again, for callers that accept its state as the trap left it (the
+   * "fail-open" policy). A timed-out instance stays broken: its guest may not have stopped.
+   *
+   * @return whether the instance is usable again
+   */
+  public synchronized boolean resume() {
+    if (closed || lastFailure == WasmCallException.Code.TIMEOUT) {
+      return false;
+    }
+    broken = false;
+    return true;
+  }
+
+  /**
+   * The memory's size as of the end of the last call (or restore), without waiting for a call in
+   * progress: a gauge for deciding when to recycle.
+   */
+  public long observedMemoryBytes() {
+    return observedMemory;
+  }
+
   /** Whether a trap, timeout or out-of-memory left the instance unusable. */
   public boolean broken() {
     return broken;
@@ -193,6 +280,7 @@ public final class WasmInstance implements AutoCloseable {
 
   private WasmCallException failed(WasmCallException.Code code, String message, Throwable e) {
     broken = true;
+    lastFailure = code;
     return new WasmCallException(code, message, e);
   }
 }

@@ -28,6 +28,8 @@ class ExportsTest {
             entry("mem_pages", "FUNCTION () -> (i32)"),
             entry("grow", "FUNCTION (i32) -> (i32)"),
             entry("setup", "FUNCTION (i32) -> (i32)"),
+            entry("setup_unstable", "FUNCTION (i32) -> (i32)"),
+            entry("state_digest", "FUNCTION (i32) -> (i64)"),
             entry("prove", "FUNCTION (i32, i32) -> (i64)"),
             entry("reverse", "FUNCTION (i32, i32, i32) -> (i32)"),
             entry("spin", "FUNCTION (i64) -> (i64)"),

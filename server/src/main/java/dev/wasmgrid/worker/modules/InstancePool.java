@@ -5,17 +5,22 @@ import dev.wasmgrid.wasm.WasmCallException;
 import dev.wasmgrid.wasm.WasmInstance;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The instances of one deployed module: each call takes an idle instance (or creates one, up to the
- * module's {@code maxInstances}), and gives it back afterwards unless the call broke it (a trap or
- * a timeout), in which case it is closed and a later call creates a fresh one. Consecutive calls
+ * The instances of one stateless module: each call takes an idle instance (or creates one, up to
+ * the module's {@code maxInstances}), and gives it back afterwards unless the call broke it (a trap
+ * or a timeout), in which case it is closed and a later call creates a fresh one. Consecutive calls
  * may land on different instances, and an instance keeps its memory between calls.
  */
-final class InstancePool implements AutoCloseable {
+final class InstancePool implements ModuleCalls {
   private final CompiledModule module;
   // Guarded by this.
   private final Deque<WasmInstance> idle = new ArrayDeque<>();
+  private final Set<WasmInstance> live = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger inflight = new AtomicInteger();
   // Guarded by this.
   private boolean closed;
 
@@ -23,18 +28,29 @@ final class InstancePool implements AutoCloseable {
     this.module = module;
   }
 
-  /**
-   * Calls {@code export} on one of the instances.
-   *
-   * @throws WasmCallException as {@link WasmInstance#call} and {@link CompiledModule#instantiate}
-   */
-  long[] call(String export, long[] args) {
-    WasmInstance instance = take();
+  @Override
+  public long[] call(String export, long[] args) {
+    inflight.incrementAndGet();
     try {
-      return instance.call(export, args);
+      WasmInstance instance = take();
+      try {
+        return instance.call(export, args);
+      } finally {
+        giveBack(instance);
+      }
     } finally {
-      giveBack(instance);
+      inflight.decrementAndGet();
     }
+  }
+
+  @Override
+  public int inflight() {
+    return inflight.get();
+  }
+
+  @Override
+  public long memoryBytes() {
+    return live.stream().mapToLong(WasmInstance::observedMemoryBytes).sum();
   }
 
   private WasmInstance take() {
@@ -50,22 +66,29 @@ final class InstancePool implements AutoCloseable {
       }
     }
     // Outside the lock: instantiation may run a start function for up to the call timeout.
-    return module.instantiate();
+    WasmInstance fresh = module.instantiate();
+    live.add(fresh);
+    return fresh;
   }
 
   private synchronized void giveBack(WasmInstance instance) {
     if (closed || instance.broken()) {
-      instance.close();
+      close(instance);
     } else {
       idle.addFirst(instance);
     }
+  }
+
+  private void close(WasmInstance instance) {
+    live.remove(instance);
+    instance.close();
   }
 
   /** Closes the idle instances; those in use are closed when their calls end. */
   @Override
   public synchronized void close() {
     closed = true;
-    idle.forEach(WasmInstance::close);
+    idle.forEach(this::close);
     idle.clear();
   }
 }

@@ -32,12 +32,13 @@ public final class ModuleRoutes {
   /** The longest call timeout a deployment may ask for with {@code ?timeout_ms=}. */
   public static final long MAX_TIMEOUT_MS = ModuleLimits.DEFAULT_CALL_TIMEOUT.toMillis();
 
-  private static final String MODULE = LIST + "/{name}";
+  static final String MODULE = LIST + "/{name}";
   private static final String CALL = MODULE + "/call/{export}";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ModuleStore store;
   private final long maxCallBody;
+  private final RecyclingRoutes recycling;
 
   /**
    * @param maxCallBody the largest call body accepted (the server's {@code --max-body})
@@ -45,6 +46,7 @@ public final class ModuleRoutes {
   public ModuleRoutes(ModuleStore store, long maxCallBody) {
     this.store = store;
     this.maxCallBody = maxCallBody;
+    this.recycling = new RecyclingRoutes(store, maxCallBody);
   }
 
   /** The routes, for {@link GridServer.Config#routes()}. */
@@ -54,7 +56,11 @@ public final class ModuleRoutes {
         new Route("PUT", MODULE, this::deploy),
         new Route("GET", MODULE, (req, res) -> GridServer.send(res, describe(name(req)))),
         new Route("DELETE", MODULE, this::delete),
-        new Route("POST", CALL, this::call));
+        new Route("POST", CALL, this::call),
+        new Route("GET", RecyclingRoutes.POLICY, recycling::describe),
+        new Route("PUT", RecyclingRoutes.POLICY, recycling::set),
+        new Route("DELETE", RecyclingRoutes.POLICY, recycling::remove),
+        new Route("POST", RecyclingRoutes.RECYCLE, recycling::recycle));
   }
 
   private Reply list() {
@@ -134,12 +140,12 @@ public final class ModuleRoutes {
     long[] args = WasmJson.arguments(export, args(GridServer.body(req, maxCallBody)));
     Reply reply;
     try {
-      long[] results = module.instances().call(export.name(), args);
+      long[] results = module.calls().call(export.name(), args);
       reply = Reply.json(200, WasmJson.results(export, results).toString());
     } catch (WasmCallException e) {
       ApiError error = error(e);
       reply = ErrorBodies.plain(error);
-      if (error.status() == 503) {
+      if (e.code() == WasmCallException.Code.TOO_MANY_INSTANCES) {
         reply = reply.withHeader("Retry-After", "1");
       }
     }
@@ -193,7 +199,7 @@ public final class ModuleRoutes {
           case MISSING_EXPORT -> 404;
           case MODULE_TOO_LARGE -> 413;
           case TRAP, MEMORY_LIMIT, OUT_OF_BOUNDS -> 422;
-          case TOO_MANY_INSTANCES -> 503;
+          case TOO_MANY_INSTANCES, MODULE_FAILED -> 503;
           case TIMEOUT -> 504;
           case BROKEN_INSTANCE -> 500;
         };
@@ -204,11 +210,11 @@ public final class ModuleRoutes {
     return store.find(name).orElseThrow(() -> notFound(name));
   }
 
-  private static ApiError notFound(String name) {
+  static ApiError notFound(String name) {
     return new ApiError(404, "module_not_found", "name", "no module '" + name + "' is deployed");
   }
 
-  private static String name(ServerRequest req) {
+  static String name(ServerRequest req) {
     return req.path().pathParameters().get("name");
   }
 }

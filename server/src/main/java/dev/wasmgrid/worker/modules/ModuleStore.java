@@ -11,6 +11,10 @@ import dev.wasmgrid.wasm.CompiledModule;
 import dev.wasmgrid.wasm.ModuleLimits;
 import dev.wasmgrid.wasm.WasmCallException;
 import dev.wasmgrid.wasm.WasmModules;
+import dev.wasmgrid.wasm.recycle.RecyclingPolicy;
+import dev.wasmgrid.wasm.recycle.RecyclingProxy;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -46,14 +50,16 @@ public final class ModuleStore implements AutoCloseable {
 
   private final Map<String, DeployedModule> modules = new ConcurrentSkipListMap<>();
   private final Optional<Path> dir;
+  private final ModuleMetrics metrics;
 
-  /** A store keeping its modules in memory only. */
+  /** A store keeping its modules in memory only, its metrics nowhere. */
   public ModuleStore() {
-    this.dir = Optional.empty();
+    this(Optional.empty(), new SimpleMeterRegistry());
   }
 
-  private ModuleStore(Path dir) {
-    this.dir = Optional.of(dir);
+  private ModuleStore(Optional<Path> dir, MeterRegistry registry) {
+    this.dir = dir;
+    this.metrics = new ModuleMetrics(registry);
   }
 
   /**
@@ -61,13 +67,14 @@ public final class ModuleStore implements AutoCloseable {
    * empty {@code dir} keeps modules in memory only. A module whose bytes are missing, do not match
    * their hash or no longer compile is skipped with a warning.
    *
+   * @param registry where the modules' metrics go
    * @throws UncheckedIOException when the directory cannot be created or its index read
    */
-  public static ModuleStore open(Optional<Path> dir) {
+  public static ModuleStore open(Optional<Path> dir, MeterRegistry registry) {
+    ModuleStore store = new ModuleStore(dir, registry);
     if (dir.isEmpty()) {
-      return new ModuleStore();
+      return store;
     }
-    ModuleStore store = new ModuleStore(dir.get());
     try {
       Files.createDirectories(dir.get());
       store.load();
@@ -102,7 +109,9 @@ public final class ModuleStore implements AutoCloseable {
     for (Map.Entry<String, JsonNode> entry : entries.properties()) {
       String name = entry.getKey();
       try {
-        modules.put(name, restore(name, entry.getValue()));
+        DeployedModule module = restore(name, entry.getValue());
+        modules.put(name, module);
+        metrics.watch(name, module.calls());
       } catch (IOException | RuntimeException e) {
         LOG.warn("module '{}' from {} is skipped: {}", name, dir.orElseThrow(), e.getMessage());
       }
@@ -127,7 +136,33 @@ public final class ModuleStore implements AutoCloseable {
     } catch (WasmCallException e) {
       throw new IOException(blob(sha) + " no longer compiles: " + e.getMessage(), e);
     }
-    return new DeployedModule(compiled, sha, new InstancePool(compiled));
+    Optional<RecyclingPolicy> policy =
+        entry.has("recycling")
+            ? Optional.of(RecyclingJson.policy(entry.get("recycling")))
+            : Optional.empty();
+    return serve(compiled, sha, policy);
+  }
+
+  /**
+   * {@code compiled} ready for calls: behind a recycling proxy when it has a policy.
+   *
+   * @throws ApiError 400 {@code invalid_policy} when the policy does not fit the module
+   */
+  private DeployedModule serve(
+      CompiledModule compiled, String sha, Optional<RecyclingPolicy> policy) {
+    ModuleCalls calls;
+    if (policy.isPresent()) {
+      try {
+        calls =
+            new RecycledModule(
+                new RecyclingProxy(compiled, policy.get(), metrics.listener(compiled.name())));
+      } catch (IllegalArgumentException e) {
+        throw RecyclingJson.invalid("", e.getMessage());
+      }
+    } else {
+      calls = new InstancePool(compiled);
+    }
+    return new DeployedModule(compiled, sha, policy, calls);
   }
 
   /** Whether a deployment added a module or replaced one. */
@@ -138,18 +173,30 @@ public final class ModuleStore implements AutoCloseable {
 
   /**
    * Compiles {@code bytes} and deploys them as {@code name}, replacing a module of that name (whose
-   * idle instances are closed; calls in flight finish on the old one).
+   * idle instances are closed; calls in flight finish on the old one). A replaced module's
+   * recycling policy carries over to the new one, whose state starts afresh.
    *
-   * @throws ApiError 400 {@code invalid_name}
+   * @throws ApiError 400 {@code invalid_name}, or {@code invalid_policy} when the new module does
+   *     not fit the recycling policy of the one it replaces
    * @throws dev.wasmgrid.wasm.WasmCallException {@code invalid_module}, {@code module_too_large}
    */
   Outcome deploy(String name, byte[] bytes, ModuleLimits limits) {
     checkName(name);
     CompiledModule compiled = WasmModules.compile(name, bytes, limits);
-    DeployedModule deployed =
-        new DeployedModule(compiled, sha256(bytes), new InstancePool(compiled));
     DeployedModule old;
     synchronized (this) {
+      Optional<RecyclingPolicy> policy = find(name).flatMap(DeployedModule::recycling);
+      DeployedModule deployed;
+      try {
+        deployed = serve(compiled, sha256(bytes), policy);
+      } catch (ApiError e) {
+        throw RecyclingJson.invalid(
+            "",
+            e.getMessage()
+                + "; the module it replaces has this recycling policy: DELETE /v1/modules/"
+                + name
+                + "/recycling first");
+      }
       if (dir.isPresent()) {
         writeBlob(deployed.sha256(), bytes);
       }
@@ -163,15 +210,46 @@ public final class ModuleStore implements AutoCloseable {
         } else {
           modules.put(name, old);
         }
-        deployed.instances().close();
+        deployed.calls().close();
         throw e;
       }
+      metrics.watch(name, deployed.calls());
     }
     if (old == null) {
       return Outcome.CREATED;
     }
-    old.instances().close();
+    old.calls().close();
     return Outcome.REPLACED;
+  }
+
+  /**
+   * Makes {@code name} stateful under {@code policy} (or stateless when empty): its calls go to a
+   * fresh instance from now on, calls in flight finish on the old ones.
+   *
+   * @return the module as it is now, or empty when none is deployed under that name
+   * @throws ApiError 400 {@code invalid_policy} when the policy does not fit the module
+   */
+  Optional<DeployedModule> recycling(String name, Optional<RecyclingPolicy> policy) {
+    DeployedModule old;
+    DeployedModule now;
+    synchronized (this) {
+      old = modules.get(name);
+      if (old == null) {
+        return Optional.empty();
+      }
+      now = serve(old.module(), old.sha256(), policy);
+      modules.put(name, now);
+      try {
+        persist(null);
+      } catch (UncheckedIOException e) {
+        modules.put(name, old);
+        now.calls().close();
+        throw e;
+      }
+      metrics.watch(name, now.calls());
+    }
+    old.calls().close();
+    return Optional.of(now);
   }
 
   /** The module called {@code name}, if deployed. */
@@ -193,8 +271,9 @@ public final class ModuleStore implements AutoCloseable {
         modules.put(name, old);
         throw e;
       }
+      metrics.forget(name);
     }
-    old.instances().close();
+    old.calls().close();
     return true;
   }
 
@@ -205,11 +284,14 @@ public final class ModuleStore implements AutoCloseable {
     }
     ObjectNode entries = JsonNodeFactory.instance.objectNode();
     modules.forEach(
-        (name, m) ->
-            entries
-                .putObject(name)
-                .put("sha256", m.sha256())
-                .put("timeout_ms", m.module().limits().callTimeout().toMillis()));
+        (name, m) -> {
+          ObjectNode entry =
+              entries
+                  .putObject(name)
+                  .put("sha256", m.sha256())
+                  .put("timeout_ms", m.module().limits().callTimeout().toMillis());
+          m.recycling().ifPresent(p -> entry.set("recycling", RecyclingJson.json(p)));
+        });
     ObjectNode root = JsonNodeFactory.instance.objectNode();
     root.set("modules", entries);
     try {
@@ -257,7 +339,7 @@ public final class ModuleStore implements AutoCloseable {
   /** Closes every module's idle instances. */
   @Override
   public void close() {
-    modules.values().forEach(m -> m.instances().close());
+    modules.values().forEach(m -> m.calls().close());
     modules.clear();
   }
 

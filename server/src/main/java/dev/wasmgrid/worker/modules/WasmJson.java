@@ -9,6 +9,7 @@ import dev.wasmgrid.wasm.CompiledModule;
 import dev.wasmgrid.wasm.ExportInfo;
 import dev.wasmgrid.wasm.ModuleLimits;
 import dev.wasmgrid.wasm.WasmValues;
+import dev.wasmgrid.wasm.recycle.RecyclerStats;
 import java.util.List;
 import java.util.Locale;
 
@@ -92,7 +93,10 @@ final class WasmJson {
     return body;
   }
 
-  /** A module's summary, as listed: name, size, hash, export count, live instances. */
+  /**
+   * A module's summary, as listed: name, size, hash, export count, live instances, their memory,
+   * calls in flight, and a stateful module's generation, swaps, failed prepares and mismatches.
+   */
   static ObjectNode summary(DeployedModule deployed) {
     CompiledModule module = deployed.module();
     ObjectNode node = JSON.objectNode();
@@ -101,6 +105,19 @@ final class WasmJson {
     node.put("sha256", deployed.sha256());
     node.put("export_count", module.exports().size());
     node.put("live_instances", module.liveInstances());
+    node.put("memory_bytes", deployed.calls().memoryBytes());
+    node.put("calls_in_flight", deployed.calls().inflight());
+    deployed
+        .proxy()
+        .ifPresent(
+            proxy -> {
+              RecyclerStats stats = proxy.stats();
+              node.putObject("recycling")
+                  .put("generation", stats.generation())
+                  .put("swaps", stats.swaps())
+                  .put("failed_prepares", stats.failedPrepares())
+                  .put("replay_mismatches", stats.replayMismatches());
+            });
     return node;
   }
 
@@ -133,6 +150,14 @@ final class WasmJson {
     l.put("max_pages", limits.maxPages());
     l.put("call_timeout_ms", limits.callTimeout().toMillis());
     l.put("max_instances", limits.maxInstances());
+    deployed
+        .proxy()
+        .ifPresent(
+            proxy -> {
+              ObjectNode recycling = node.putObject("recycling"); // the summary's, in full
+              recycling.set("policy", RecyclingJson.json(proxy.policy()));
+              recycling.set("stats", RecyclingJson.stats(proxy.stats()));
+            });
     return node;
   }
 

@@ -1,0 +1,38 @@
+package dev.wasmgrid.wasm;
+
+/**
+ * An instance's complete guest state: its linear memory and the values of all its globals. A fresh
+ * instance of the same module given this state ({@link WasmInstance#restore}) behaves exactly like
+ * the instance it was taken from at that moment, because a wasm instance has no other state (the
+ * modules here import nothing). Immutable; the memory is not copied again when restored.
+ */
+public final class MemorySnapshot {
+
+  private final int pages;
+  private final byte[] memory;
+  private final long[] globals;
+
+  MemorySnapshot(int pages, byte[] memory, long[] globals) {
+    this.pages = pages;
+    this.memory = memory;
+    this.globals = globals;
+  }
+
+  /** The memory's size in 64 KiB pages. */
+  public int pages() {
+    return pages;
+  }
+
+  /** The snapshot's size in bytes: what it costs to keep. */
+  public long bytes() {
+    return memory.length + (long) globals.length * Long.BYTES;
+  }
+
+  byte[] memory() {
+    return memory;
+  }
+
+  long[] globals() {
+    return globals;
+  }
+}

@@ -1,0 +1,446 @@
+package dev.wasmgrid.wasm.recycle;
+
+import dev.wasmgrid.wasm.CompiledModule;
+import dev.wasmgrid.wasm.ExportInfo;
+import dev.wasmgrid.wasm.WasmCallException;
+import dev.wasmgrid.wasm.WasmCallException.Code;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Serves a stateful module from one active instance and recycles it (seed 002): when the instance's
+ * memory passes the watermark, or it reaches its age or call limit, a standby is prepared in the
+ * background from the log of state-building calls (or the golden snapshot), verified, and swapped
+ * in atomically. Calls in flight finish on the old instance, new ones go to the new one, and none
+ * fails because of a swap. A failed preparation leaves the old instance serving, raises the
+ * watermark and backs off. Thread-safe.
+ */
+public final class RecyclingProxy implements AutoCloseable {
+
+  private static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
+
+  /**
+   * How often a call that found its instance broken by another call's trap is sent to the next
+   * instance: each retry follows a reload, so this bounds only a storm of traps.
+   */
+  private static final int MAX_RETRIES = 16;
+
+  private final CompiledModule module;
+  private final RecyclingPolicy policy;
+  private final RecycleListener listener;
+  private final CallLog log = new CallLog();
+  private final InstanceSlots slots;
+  private final StandbyBuilder builder;
+  private final long limitBytes;
+
+  /** Held by state-building calls and by the switch, so no state call straddles a swap. */
+  private final ReentrantLock stateLock = new ReentrantLock();
+
+  private final ExecutorService preparer;
+  private final AtomicInteger inflight = new AtomicInteger();
+  private final AtomicLong swaps = new AtomicLong();
+  private final AtomicLong snapshotSwaps = new AtomicLong();
+  private final AtomicLong failedPrepares = new AtomicLong();
+  private final AtomicLong mismatches = new AtomicLong();
+
+  private volatile Generation current;
+  private volatile boolean failed;
+  private volatile boolean closed;
+  private volatile String lastError = "";
+
+  // Guarded by this: the one preparation under way, and the back-off after failed ones.
+  private CompletableFuture<SwapReport> preparing;
+  private double watermark;
+  private long notBeforeNanos;
+  private int failuresInARow;
+
+  /**
+   * Starts serving {@code module} from a fresh instance.
+   *
+   * @throws IllegalArgumentException when the policy names exports the module lacks, or handle
+   *     positions that are not integer parameters
+   * @throws WasmCallException when the first instance cannot be made
+   */
+  public RecyclingProxy(CompiledModule module, RecyclingPolicy policy, RecycleListener listener) {
+    PolicyCheck.against(module, policy);
+    this.module = module;
+    this.policy = policy;
+    this.listener = listener;
+    this.slots = new InstanceSlots(module);
+    this.builder = new StandbyBuilder(slots, policy, log);
+    this.limitBytes = (long) module.limits().maxPages() * 65536;
+    this.watermark = policy.watermark();
+    this.preparer =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "recycle-" + module.name());
+              t.setDaemon(true);
+              return t;
+            });
+    Generation first = new Generation(module.instantiate(), slots::released);
+    first.activate(1);
+    this.current = first;
+  }
+
+  /** The module served. */
+  public CompiledModule module() {
+    return module;
+  }
+
+  /** The policy it is served under. */
+  public RecyclingPolicy policy() {
+    return policy;
+  }
+
+  /**
+   * Calls {@code export} on the active instance, as {@link dev.wasmgrid.wasm.WasmInstance#call}
+   * does; a state-building export's call is logged and its handle result is the proxy's.
+   *
+   * @throws WasmCallException as {@code WasmInstance.call}, and {@code module_failed} after a trap
+   *     under the fail-closed policy
+   */
+  public long[] call(String export, long... args) {
+    if (closed) {
+      throw new WasmCallException(
+          Code.BROKEN_INSTANCE, "module '%s' is no longer served".formatted(module.name()));
+    }
+    if (failed) {
+      throw moduleFailed();
+    }
+    inflight.incrementAndGet();
+    try {
+      return policy.stateExports().contains(export)
+          ? callState(export, args)
+          : callPlain(export, args);
+    } finally {
+      inflight.decrementAndGet();
+    }
+  }
+
+  /**
+   * Prepares a standby now, whatever the watermark, and swaps it in: for operators and benchmarks.
+   */
+  public CompletableFuture<SwapReport> recycle() {
+    return prepare(true);
+  }
+
+  /** Where the proxy stands now. */
+  public RecyclerStats stats() {
+    Generation g = current;
+    double mark;
+    synchronized (this) {
+      mark = watermark;
+    }
+    return new RecyclerStats(
+        g.number(),
+        swaps.get(),
+        snapshotSwaps.get(),
+        failedPrepares.get(),
+        mismatches.get(),
+        g.instance().observedMemoryBytes(),
+        limitBytes,
+        mark,
+        inflight.get(),
+        log.size(),
+        builder.snapshotBytes(),
+        failed,
+        lastError);
+  }
+
+  /** Stops serving: the active instance closes once its calls have finished. */
+  @Override
+  public void close() {
+    closed = true;
+    preparer.shutdownNow();
+    current.retire();
+  }
+
+  private WasmCallException moduleFailed() {
+    return new WasmCallException(
+        Code.MODULE_FAILED,
+        "module '%s' trapped earlier and its policy is fail-closed: deploy it again"
+            .formatted(module.name()));
+  }
+
+  private long[] callPlain(String export, long[] args) {
+    awaitStandbyWhenNearlyFull();
+    for (int attempt = 0; ; attempt++) {
+      Generation g = enter();
+      try {
+        long[] results =
+            g.instance().call(export, g.translate(args, policy.handlePositions(export)));
+        served(g);
+        return results;
+      } catch (WasmCallException e) {
+        if (!g.instance().broken() || !recover(g, e) || attempt >= MAX_RETRIES) {
+          throw failed && e.code() == Code.BROKEN_INSTANCE ? moduleFailed() : e;
+        }
+      } finally {
+        g.exit();
+      }
+    }
+  }
+
+  private long[] callState(String export, long[] args) {
+    stateLock.lock();
+    try {
+      for (int attempt = 0; ; attempt++) {
+        Generation g = enter();
+        try {
+          long[] results = logged(g, export, args);
+          served(g);
+          return results;
+        } catch (WasmCallException e) {
+          if (!g.instance().broken() || !recover(g, e) || attempt >= MAX_RETRIES) {
+            throw failed && e.code() == Code.BROKEN_INSTANCE ? moduleFailed() : e;
+          }
+        } finally {
+          g.exit();
+        }
+      }
+    } finally {
+      stateLock.unlock();
+    }
+  }
+
+  /** Runs a state-building call on {@code g} and logs it; its handle result becomes the proxy's. */
+  private long[] logged(Generation g, String export, long[] args) {
+    long[] results = g.instance().call(export, g.translate(args, policy.handlePositions(export)));
+    long result = results.length > 0 ? results[0] : 0;
+    boolean handle = result > 0 && returnsInteger(export);
+    long expected = builder.expected(g.instance(), result, handle);
+    long id = 0;
+    if (handle) {
+      id = log.newHandle(result);
+      g.mapHandle(id, result);
+    }
+    log.append(
+        new CallLog.Entry(
+            export,
+            Arrays.stream(args).boxed().toList(),
+            id,
+            expected,
+            handle && policy.digestExport().isPresent()));
+    g.applied(log.size());
+    return handle ? new long[] {id} : results;
+  }
+
+  private boolean returnsInteger(String export) {
+    List<String> results = module.export(export).map(ExportInfo::results).orElse(List.of());
+    return results.equals(List.of("i32")) || results.equals(List.of("i64"));
+  }
+
+  private Generation enter() {
+    while (true) {
+      Generation g = current;
+      if (g.enter()) {
+        return g;
+      }
+    }
+  }
+
+  /** After a call on {@code g}: starts a standby when the instance is due for recycling. */
+  private void served(Generation g) {
+    long calls = g.served();
+    long memory = g.instance().observedMemoryBytes();
+    double mark;
+    synchronized (this) {
+      mark = watermark;
+    }
+    boolean due =
+        memory >= mark * limitBytes
+            || (policy.maxCalls() > 0 && calls >= policy.maxCalls())
+            || (!policy.maxAge().isZero() && g.ageNanos() >= policy.maxAge().toNanos());
+    if (due && g == current) {
+      // Nobody waits for it: a failure is counted, reported to the listener and backed off from.
+      var unused = prepare(false);
+    }
+  }
+
+  /**
+   * Past halfway from the watermark to the limit, a call could run out of memory: it waits for the
+   * standby under way (at most a call timeout) rather than risk failing.
+   */
+  private void awaitStandbyWhenNearlyFull() {
+    CompletableFuture<SwapReport> standby;
+    double mark;
+    synchronized (this) {
+      standby = preparing;
+      mark = watermark;
+    }
+    if (standby == null || current.instance().observedMemoryBytes() < (1 + mark) / 2 * limitBytes) {
+      return;
+    }
+    try {
+      standby.get(module.limits().callTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      // The preparation failed or is slow: serve from the old instance, as without a standby.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Applies the trap policy after {@code e} left {@code g}'s instance broken.
+   *
+   * @return whether the call may be tried again (only a call that found the instance already broken
+   *     by another is: its own trap is its answer)
+   */
+  private boolean recover(Generation g, WasmCallException e) {
+    switch (policy.onTrap()) {
+      case FAIL_CLOSED -> {
+        failed = true;
+        return false;
+      }
+      case FAIL_OPEN -> {
+        if (!g.instance().resume()) {
+          reload(g);
+        }
+      }
+      case RELOAD -> reload(g);
+    }
+    return e.code() == Code.BROKEN_INSTANCE;
+  }
+
+  /** Replaces the broken {@code g} at once, unless another call did already. */
+  private void reload(Generation g) {
+    stateLock.lock();
+    try {
+      if (current != g || closed) {
+        return;
+      }
+      long start = System.nanoTime();
+      try {
+        switchTo(builder.build(), start);
+      } catch (RuntimeException e) {
+        prepareFailed(e);
+        throw new WasmCallException(
+            Code.BROKEN_INSTANCE,
+            "module '%s' trapped and could not be reloaded: %s"
+                .formatted(module.name(), e.getMessage()),
+            e);
+      }
+    } finally {
+      stateLock.unlock();
+    }
+  }
+
+  private synchronized CompletableFuture<SwapReport> prepare(boolean force) {
+    if (preparing != null) {
+      return preparing;
+    }
+    if (closed || (!force && System.nanoTime() < notBeforeNanos)) {
+      return CompletableFuture.failedFuture(
+          new IllegalStateException("no standby is being prepared (closed or backing off)"));
+    }
+    CompletableFuture<SwapReport> swap = new CompletableFuture<>();
+    preparing = swap;
+    try {
+      preparer.execute(
+          () -> {
+            SwapReport report = null;
+            RuntimeException failure = null;
+            try {
+              report = prepareAndSwitch();
+            } catch (RuntimeException e) {
+              failure = e;
+            }
+            synchronized (this) {
+              preparing = null;
+            }
+            if (failure == null) {
+              swap.complete(report);
+            } else {
+              swap.completeExceptionally(failure);
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      preparing = null; // closed meanwhile
+      swap.completeExceptionally(e);
+    }
+    return swap;
+  }
+
+  private SwapReport prepareAndSwitch() {
+    long start = System.nanoTime();
+    StandbyBuilder.Standby standby;
+    try {
+      standby = builder.build();
+    } catch (RuntimeException e) {
+      prepareFailed(e);
+      throw e;
+    }
+    stateLock.lock();
+    try {
+      builder.catchUp(standby.generation()); // calls logged while it was being built
+      return switchTo(standby, start);
+    } catch (RuntimeException e) {
+      standby.generation().instance().close();
+      prepareFailed(e);
+      throw e;
+    } finally {
+      stateLock.unlock();
+    }
+  }
+
+  /** The switch itself, under the state lock. */
+  private SwapReport switchTo(StandbyBuilder.Standby standby, long startNanos) {
+    Generation next = standby.generation();
+    if (closed) {
+      next.instance().close();
+      throw new IllegalStateException("module '%s' is no longer served".formatted(module.name()));
+    }
+    Generation old = current;
+    next.activate(old.number() + 1);
+    current = next;
+    old.retire();
+    swaps.incrementAndGet();
+    if (standby.method() == SwapMethod.SNAPSHOT) {
+      snapshotSwaps.incrementAndGet();
+    }
+    synchronized (this) {
+      failuresInARow = 0;
+      watermark = policy.watermark();
+      notBeforeNanos = 0;
+    }
+    lastError = "";
+    SwapReport report =
+        new SwapReport(
+            standby.method(),
+            Duration.ofNanos(System.nanoTime() - startNanos),
+            next.number(),
+            old.instance().observedMemoryBytes(),
+            next.instance().observedMemoryBytes());
+    listener.swapped(report);
+    return report;
+  }
+
+  private void prepareFailed(RuntimeException e) {
+    boolean mismatch = e instanceof ReplayMismatchException;
+    failedPrepares.incrementAndGet();
+    if (mismatch) {
+      mismatches.incrementAndGet();
+    }
+    synchronized (this) {
+      failuresInARow++;
+      watermark =
+          Math.min(watermark + 0.05, Math.max(policy.watermark(), RecyclingPolicy.MAX_WATERMARK));
+      Duration pause = policy.backoff().multipliedBy(1L << Math.min(failuresInARow - 1, 16));
+      notBeforeNanos =
+          System.nanoTime() + (pause.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : pause).toNanos();
+    }
+    lastError = String.valueOf(e.getMessage());
+    listener.prepareFailed(lastError, mismatch);
+  }
+}
