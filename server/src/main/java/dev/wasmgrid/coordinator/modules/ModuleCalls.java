@@ -24,6 +24,9 @@ import org.slf4j.LoggerFactory;
  * reached, is busy (503) or turns out not to hold the module is skipped for the next; any other
  * answer, a trap (422) or a guest's timeout (504) included, is the call's own and is relayed
  * unchanged: running the call again elsewhere would fail the same way, or run it twice.
+ *
+ * <p>A stateful module (one with a recycling policy) is not balanced: its calls all go to one
+ * worker, where the state they build lives (see {@link #home}); a 503 from it is relayed.
  */
 final class ModuleCalls {
   private static final Logger LOG = LoggerFactory.getLogger(ModuleCalls.class);
@@ -72,9 +75,10 @@ final class ModuleCalls {
               + "' is deployed, but no available worker holds it yet; see GET /v1/workers");
     }
     String target = ModulePaths.module(name) + "/call/" + ModulePaths.segment(export);
+    boolean stateful = registry.stateful(name, holders.stream().map(WorkerClient::name).toList());
     List<String> failures = new ArrayList<>();
     Reply busy = null;
-    for (WorkerClient worker : order(holders)) {
+    for (WorkerClient worker : stateful ? home(holders) : order(holders)) {
       AtomicInteger count = inflight(worker.name());
       Reply reply;
       count.incrementAndGet();
@@ -99,7 +103,7 @@ final class ModuleCalls {
         failures.add(worker.name() + " no longer holds it");
         continue;
       }
-      if (reply.status() == 503) {
+      if (reply.status() == 503 && !stateful) {
         counted(worker, "busy");
         busy = reply;
         failures.add(worker.name() + " is busy");
@@ -121,6 +125,15 @@ final class ModuleCalls {
   /** The available workers last seen holding the module. */
   private List<WorkerClient> holders(String name) {
     return workers.get().stream().filter(w -> registry.holding(w.name(), name)).toList();
+  }
+
+  /**
+   * For a stateful module, one worker: its state (the handles its calls return) lives in that
+   * worker's instance, so every call goes there, and another holder takes over (without the state)
+   * only when it cannot be reached.
+   */
+  private static List<WorkerClient> home(List<WorkerClient> holders) {
+    return holders.stream().sorted(Comparator.comparing(WorkerClient::name)).toList();
   }
 
   /** Fewest calls in flight first; equals in round-robin order. */

@@ -119,6 +119,11 @@ public final class ModuleDistributor {
           default -> {}
         }
       }
+      if (sub.equals(ModulePaths.RECYCLING) && !method.equals("POST")) {
+        outcomes.stream()
+            .filter(Broadcast.Outcome::accepted)
+            .forEach(o -> registry.stateful(o.worker(), name, method.equals("PUT")));
+      }
     }
     return Broadcast.summary(
         outcomes, "broadcast_incomplete", method + " " + ModulePaths.module(name) + "/" + sub);
@@ -141,26 +146,27 @@ public final class ModuleDistributor {
   }
 
   private void reconcile(WorkerClient worker) {
-    Optional<Map<String, String>> held = list(worker);
+    Optional<Map<String, ModuleRegistry.Held>> held = list(worker);
     if (held.isEmpty()) {
       return;
     }
     for (ModuleRegistry.Deployed module : registry.all()) {
-      if (!module.sha256().equals(held.get().get(module.name()))) {
+      ModuleRegistry.Held there = held.get().get(module.name());
+      if (there == null || !module.sha256().equals(there.sha256())) {
         push(worker, module.name());
       }
     }
     held.get()
         .forEach(
-            (name, sha) -> {
-              if (registry.isDeleted(name, sha)) {
-                remove(worker, name, sha);
+            (name, there) -> {
+              if (registry.isDeleted(name, there.sha256())) {
+                remove(worker, name, there.sha256());
               }
             });
   }
 
-  /** Lists a worker's modules (name to sha256) into the registry; empty when it did not answer. */
-  private Optional<Map<String, String>> list(WorkerClient worker) {
+  /** Lists a worker's modules into the registry; empty when it did not answer. */
+  private Optional<Map<String, ModuleRegistry.Held>> list(WorkerClient worker) {
     Reply reply;
     try {
       reply = worker.exchange("GET", ModulePaths.LIST, "", NONE);
@@ -172,8 +178,13 @@ public final class ModuleDistributor {
       LOG.warn("worker {} lists no modules: it answered {}", worker.name(), reply.status());
       return Optional.empty();
     }
-    Map<String, String> held = new HashMap<>();
-    modules.forEach(m -> held.put(m.path("name").asText(), m.path("sha256").asText()));
+    Map<String, ModuleRegistry.Held> held = new HashMap<>();
+    modules.forEach(
+        m ->
+            held.put(
+                m.path("name").asText(),
+                // A stateful module's summary carries its recycling generation and swaps.
+                new ModuleRegistry.Held(m.path("sha256").asText(), m.has(ModulePaths.RECYCLING))));
     registry.listed(worker.name(), held);
     return Optional.of(held);
   }

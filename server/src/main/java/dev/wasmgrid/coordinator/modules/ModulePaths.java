@@ -11,6 +11,9 @@ final class ModulePaths {
   static final String SUB = MODULE + "/{sub}";
   static final String CALL = MODULE + "/call/{export}";
 
+  /** The sub-resource holding a module's recycling policy: set, its calls build state. */
+  static final String RECYCLING = "recycling";
+
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
   private static final Pattern UNRESERVED = Pattern.compile("[A-Za-z0-9_.~-]");
   private static final String HEX = "0123456789ABCDEF";

@@ -2,6 +2,7 @@ package dev.wasmgrid.coordinator.modules;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -10,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
 
 /**
  * What the coordinator knows about modules, in memory: the modules it deployed (bytes, query and
@@ -51,8 +53,8 @@ final class ModuleRegistry {
   private final Map<String, Deployed> deployed = new HashMap<>();
   // Guarded by this: name -> sha256 of what the coordinator deleted.
   private final Map<String, String> deleted = new HashMap<>();
-  // Worker name -> (module name -> sha256), as last listed or changed by the coordinator.
-  private final Map<String, Map<String, String>> holdings = new ConcurrentHashMap<>();
+  // Worker name -> (module name -> what it holds), as last listed or changed by the coordinator.
+  private final Map<String, Map<String, Held>> holdings = new ConcurrentHashMap<>();
 
   /** Records a deployment, keeping the settings of an earlier one of that name. */
   synchronized void deployed(
@@ -124,37 +126,68 @@ final class ModuleRegistry {
     return sha256.equals(deleted.get(name));
   }
 
+  /**
+   * A module as a worker holds it.
+   *
+   * @param stateful whether it has a recycling policy there, so its calls build state on that
+   *     worker
+   */
+  record Held(String sha256, boolean stateful) {}
+
   /** Replaces what a worker holds with its listing. */
-  void listed(String worker, Map<String, String> modules) {
+  void listed(String worker, Map<String, Held> modules) {
     holdings.put(worker, Map.copyOf(modules));
   }
 
-  /** Notes that a worker now holds {@code name} as {@code sha256}. */
+  /**
+   * Notes that a worker now holds {@code name} as {@code sha256}; a recycling policy it had stays
+   * (the worker keeps it across redeployments).
+   */
   void holds(String worker, String name, String sha256) {
-    holdings.merge(
-        worker,
-        Map.of(name, sha256),
-        (old, added) -> {
-          Map<String, String> merged = new HashMap<>(old);
-          merged.putAll(added);
-          return Map.copyOf(merged);
-        });
+    change(worker, name, old -> new Held(sha256, old != null && old.stateful()));
+  }
+
+  /** Notes that a module got or lost its recycling policy on a worker holding it. */
+  void stateful(String worker, String name, boolean stateful) {
+    change(worker, name, old -> old == null ? null : new Held(old.sha256(), stateful));
   }
 
   /** Notes that a worker no longer holds {@code name}. */
   void dropped(String worker, String name) {
-    holdings.computeIfPresent(
+    change(worker, name, old -> null);
+  }
+
+  private void change(String worker, String name, UnaryOperator<Held> how) {
+    holdings.compute(
         worker,
         (w, old) -> {
-          Map<String, String> less = new HashMap<>(old);
-          less.remove(name);
-          return Map.copyOf(less);
+          Map<String, Held> changed = new HashMap<>(old == null ? Map.of() : old);
+          Held held = how.apply(changed.get(name));
+          if (held == null) {
+            changed.remove(name);
+          } else {
+            changed.put(name, held);
+          }
+          return Map.copyOf(changed);
         });
   }
 
   /** Whether the worker was last seen holding {@code name}. */
   boolean holding(String worker, String name) {
     return holdings.getOrDefault(worker, Map.of()).containsKey(name);
+  }
+
+  /**
+   * Whether calls of {@code name} build state: a recycling policy was set on it through the
+   * coordinator, or one of {@code workers} was last seen holding it with one.
+   */
+  boolean stateful(String name, Collection<String> workers) {
+    if (find(name).map(m -> m.settings().containsKey(ModulePaths.RECYCLING)).orElse(false)) {
+      return true;
+    }
+    return workers.stream()
+        .map(w -> holdings.getOrDefault(w, Map.of()).get(name))
+        .anyMatch(held -> held != null && held.stateful());
   }
 
   /** Forgets the holdings of workers no longer in {@code workers}. */

@@ -305,6 +305,60 @@ class CoordinatorModulesTest {
   }
 
   @Test
+  void aStatefulModulesCallsAllGoToOneWorkerAndItsPolicyReachesLateWorkers() throws Exception {
+    String policy =
+        "{\"state_exports\":[\"setup\"],"
+            + "\"handle_params\":{\"prove\":[0],\"state_digest\":[0]},"
+            + "\"digest_export\":\"state_digest\"}";
+    try (WorkerNode a = Nodes.worker(0);
+        WorkerNode b = Nodes.worker(0);
+        CoordinatorNode coordinator =
+            coordinator(Nodes.url(a.port()), Nodes.url(b.port()), "join")) {
+      ModuleClient front = new ModuleClient(coordinator.port());
+      assertThat(front.deploy("prover", PROVER).statusCode()).isEqualTo(201);
+      HttpResponse<byte[]> set = front.put("/v1/modules/prover/recycling", policy);
+      assertThat(set.statusCode()).as(Http.text(set)).isEqualTo(200);
+      assertThat(ModuleClient.json(set).get("workers")).hasSize(2);
+
+      // setup's handle lives on one worker: every later call must reach that one.
+      HttpResponse<byte[]> setup = front.call("prover", "setup", "[1]");
+      assertThat(setup.statusCode()).as(Http.text(setup)).isEqualTo(200);
+      long handle = ModuleClient.json(setup).get("results").get(0).asLong();
+      long first = 0;
+      for (int i = 0; i < 6; i++) {
+        HttpResponse<byte[]> proof = front.call("prover", "prove", "[" + handle + ",0]");
+        assertThat(proof.statusCode()).as(Http.text(proof)).isEqualTo(200);
+        long result = ModuleClient.json(proof).get("results").get(0).asLong();
+        if (i == 0) {
+          first = result;
+        }
+        assertThat(result).isEqualTo(first);
+      }
+      long onA = new ModuleClient(a.port()).callsAnswered(200);
+      long onB = new ModuleClient(b.port()).callsAnswered(200);
+      assertThat(Math.min(onA, onB)).isZero();
+      assertThat(Math.max(onA, onB)).isEqualTo(7);
+      HttpResponse<byte[]> stats = front.get("/v1/modules/prover/recycling");
+      assertThat(stats.statusCode()).as(Http.text(stats)).isEqualTo(200);
+
+      // A worker that joins gets the module and then its policy.
+      try (WorkerNode late = Nodes.worker(0)) {
+        late.join(
+            URI.create(Nodes.url(coordinator.port())),
+            URI.create(Nodes.url(late.port())),
+            Duration.ofMillis(100));
+        ModuleClient direct = new ModuleClient(late.port());
+        Poll.until(
+            "the joined worker gets the module's policy",
+            Duration.ofSeconds(10),
+            () -> direct.get("/v1/modules/prover/recycling").statusCode() == 200);
+        assertThat(Http.text(direct.get("/v1/modules/prover/recycling")))
+            .contains("\"digest_export\":\"state_digest\"");
+      }
+    }
+  }
+
+  @Test
   void everyModuleRouteNeedsTheTokenAndTheCoordinatorSendsIt() {
     Optional<String> token = Optional.of("s3cret");
     ServerSettings settings = new ServerSettings("127.0.0.1", 0, Limits.DEFAULTS, token);

@@ -133,6 +133,28 @@ class ModuleCallsTest {
   }
 
   @Test
+  void aStatefulModulesCallsStayOnOneWorkerUnlessItIsUnreachable() {
+    Fixed b = new Fixed("b", 200, "{\"results\":[]}");
+    Fixed a = new Fixed("a", 503, "{\"error\":{\"code\":\"module_failed\"}}");
+    ModuleCalls calls = calls(List.of(b, a));
+    registry.stateful("a", "m", true);
+    for (int i = 0; i < 3; i++) {
+      // Its state is on a: a's 503 is the answer, not a reason to go where the state is not.
+      assertThat(calls.call("m", "f", "", new byte[0]).status()).isEqualTo(503);
+    }
+    assertThat(a.targets).hasSize(3);
+    assertThat(b.targets).isEmpty();
+
+    Fixed dead = new Fixed("a", 0, "");
+    Fixed live = new Fixed("b", 200, "{\"results\":[]}");
+    ModuleCalls failover = calls(List.of(live, dead));
+    registry.stateful("a", "m", true);
+    assertThat(failover.call("m", "f", "", new byte[0]).status()).isEqualTo(200);
+    assertThat(dead.targets).hasSize(1);
+    assertThat(live.targets).hasSize(1);
+  }
+
+  @Test
   void anExportNameIsPercentEncodedInTheWorkersPath() {
     Fixed live = new Fixed("live", 200, "{\"results\":[]}");
     calls(List.of(live)).call("m", "a b/é", "", new byte[0]);
