@@ -5,7 +5,6 @@ import dev.wasmgrid.coordinator.WorkerClient;
 import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.Reply;
 import java.io.IOException;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -178,13 +177,7 @@ public final class ModuleDistributor {
       LOG.warn("worker {} lists no modules: it answered {}", worker.name(), reply.status());
       return Optional.empty();
     }
-    Map<String, ModuleRegistry.Held> held = new HashMap<>();
-    modules.forEach(
-        m ->
-            held.put(
-                m.path("name").asText(),
-                // A stateful module's summary carries its recycling generation and swaps.
-                new ModuleRegistry.Held(m.path("sha256").asText(), m.has(ModulePaths.RECYCLING))));
+    Map<String, ModuleRegistry.Held> held = ModuleRegistry.held(modules);
     registry.listed(worker.name(), held);
     return Optional.of(held);
   }

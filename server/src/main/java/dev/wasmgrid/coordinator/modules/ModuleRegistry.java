@@ -1,5 +1,6 @@
 package dev.wasmgrid.coordinator.modules;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Collection;
@@ -133,6 +134,18 @@ final class ModuleRegistry {
    *     worker
    */
   record Held(String sha256, boolean stateful) {}
+
+  /** What a worker's {@code GET /v1/modules} array says it holds, by name. */
+  static Map<String, Held> held(JsonNode modules) {
+    Map<String, Held> held = new HashMap<>();
+    for (JsonNode m : modules) {
+      // A stateful module's summary carries its recycling generation and swaps.
+      held.put(
+          m.path("name").asText(),
+          new Held(m.path("sha256").asText(), m.has(ModulePaths.RECYCLING)));
+    }
+    return held;
+  }
 
   /** Replaces what a worker holds with its listing. */
   void listed(String worker, Map<String, Held> modules) {

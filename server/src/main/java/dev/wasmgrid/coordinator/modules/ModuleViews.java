@@ -16,7 +16,8 @@ import java.util.function.Supplier;
 /**
  * The merged views: what every available worker says about its modules, each module described by
  * the first worker that has it, with the list of workers holding it ({@code "workers"}: url, sha256
- * and live instances each, so a worker with another version shows).
+ * and live instances each, so a worker with another version shows). What they say also refreshes
+ * which workers calls may go to.
  */
 final class ModuleViews {
   private static final byte[] NONE = new byte[0];
@@ -46,6 +47,7 @@ final class ModuleViews {
         unreachable.add(outcome.worker());
         continue;
       }
+      registry.listed(outcome.worker(), ModuleRegistry.held(listed));
       for (JsonNode summary : listed) {
         ObjectNode merged =
             modules.computeIfAbsent(
@@ -82,10 +84,14 @@ final class ModuleViews {
         Broadcast.send(workers.get(), "GET", ModulePaths.module(name), "", NONE);
     ObjectNode description = null;
     for (Broadcast.Outcome outcome : outcomes) {
+      if (outcome.status() == 404) {
+        registry.dropped(outcome.worker(), name);
+      }
       if (outcome.status() != 200) {
         continue;
       }
       JsonNode body = Broadcast.object(outcome.reply());
+      registry.holds(outcome.worker(), name, body.path("sha256").asText());
       if (description == null && body.isObject()) {
         description = withWorkers(((ObjectNode) body).deepCopy());
       }

@@ -237,6 +237,13 @@ class CoordinatorModulesTest {
             () -> direct.get("/v1/modules/prover").statusCode() == 200);
         assertThat(ModuleClient.json(direct.get("/v1/modules/prover")).get("sha256").asText())
             .isEqualTo(sha256(PROVER));
+        // The coordinator's view names it too: from then on it takes its share of the calls.
+        Poll.until(
+            "the coordinator lists the joined worker as a holder",
+            Duration.ofSeconds(10),
+            () ->
+                urls(ModuleClient.json(front.get("/v1/modules/prover")).get("workers"))
+                    .contains(Nodes.url(b.port())));
         for (int i = 0; i < 4; i++) {
           assertThat(front.call("prover", "div", "[6,3]").statusCode()).isEqualTo(200);
         }
