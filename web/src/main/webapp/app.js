@@ -3,7 +3,7 @@
 import { operands, checksum, full, hasWasmGC } from './operands.js';
 import { GemmPool } from './pool.js';
 import { webgpu, gpuMultiply } from './gpu.js';
-import { serverMultiply, listWorkers } from './server.js';
+import { serverMultiply, listWorkers, listModules } from './server.js';
 
 // auto mode without measurements of both paths: smaller products stay here, larger go to the grid.
 const AUTO_SERVER_FROM_N = 512;
@@ -209,5 +209,29 @@ async function pollWorkers() {
   } finally {
     setTimeout(pollWorkers, 2000);
   }
+  await pollModules();
 }
 pollWorkers();
+
+// One row per module and worker holding it; a stateless module shows no generation or swaps.
+async function pollModules() {
+  try {
+    const modules = await listModules(form().token);
+    const rows = modules.flatMap((m) => m.workers.map((w) => {
+      const r = w.recycling || {};
+      const tr = document.createElement('tr');
+      tr.dataset.module = m.name;
+      tr.append(cell(m.name), cell(w.url), cell(w.live_instances, true),
+        cell(w.memory_bytes === undefined ? null : (w.memory_bytes / 1048576).toFixed(1), true),
+        cell(w.calls_in_flight, true), cell(r.generation, true), cell(r.swaps, true),
+        cell(r.failed_prepares, true), cell(r.replay_mismatches, true));
+      return tr;
+    }));
+    $('modules').replaceChildren(...rows);
+    $('modules-status').className = '';
+    $('modules-status').textContent = `${modules.length} module(s)`;
+  } catch (e) {
+    $('modules-status').className = 'error';
+    $('modules-status').textContent = `cannot list modules: ${e.message}`;
+  }
+}

@@ -111,3 +111,10 @@ export async function listWorkers(token) {
   if (!response.ok) throw await failure(response);
   return (await response.json()).workers;
 }
+
+// The coordinator's merged module view: each module with the workers holding it.
+export async function listModules(token) {
+  const response = await fetch('v1/modules', { headers: headers(token) });
+  if (!response.ok) throw await failure(response);
+  return (await response.json()).modules;
+}
