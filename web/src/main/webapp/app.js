@@ -217,7 +217,8 @@ pollWorkers();
 async function pollModules() {
   try {
     const modules = await listModules(form().token);
-    const rows = modules.flatMap((m) => m.workers.map((w) => {
+    // The embedded default answers as its in-process worker: one holder, the module itself.
+    const rows = modules.flatMap((m) => (m.workers || [{ url: 'in-process', ...m }]).map((w) => {
       const r = w.recycling || {};
       const tr = document.createElement('tr');
       tr.dataset.module = m.name;

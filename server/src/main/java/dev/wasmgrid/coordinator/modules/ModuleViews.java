@@ -15,12 +15,15 @@ import java.util.function.Supplier;
 
 /**
  * The merged views: what every available worker says about its modules, each module described by
- * the first worker that has it, with the list of workers holding it ({@code "workers"}: url, sha256
- * and live instances each, so a worker with another version shows). What they say also refreshes
- * which workers calls may go to.
+ * the first worker that has it, with the list of workers holding it ({@code "workers"}: url,
+ * sha256, live instances, memory, calls in flight and recycling state each, so a worker with
+ * another version shows). What they say also refreshes which workers calls may go to.
  */
 final class ModuleViews {
   private static final byte[] NONE = new byte[0];
+  // The fields of a worker's module summary that differ from worker to worker.
+  private static final List<String> PER_WORKER =
+      List.of("sha256", "live_instances", "memory_bytes", "calls_in_flight", ModulePaths.RECYCLING);
 
   private final Supplier<List<WorkerClient>> workers;
   private final ModuleRegistry registry;
@@ -135,10 +138,14 @@ final class ModuleViews {
     return node;
   }
 
+  /** A holder: its URL and what the worker says of its copy (version, instances, memory, ...). */
   private static ObjectNode holder(String worker, JsonNode module) {
     ObjectNode node = JsonNodeFactory.instance.objectNode().put("url", worker);
-    node.set("sha256", module.path("sha256"));
-    node.set("live_instances", module.path("live_instances"));
+    for (String field : PER_WORKER) {
+      if (module.has(field)) {
+        node.set(field, module.get(field));
+      }
+    }
     return node;
   }
 }

@@ -77,6 +77,14 @@ class CoordinatorModulesTest {
       assertThat(listed.get("modules")).hasSize(1);
       assertThat(urls(listed.get("modules").get(0).get("workers")))
           .containsExactlyInAnyOrder(urls(a, b));
+      // Each holder with its own figures, as the web app's cluster panel shows them.
+      for (JsonNode holder : listed.get("modules").get(0).get("workers")) {
+        assertThat(holder.get("sha256").asText()).isEqualTo(sha256(PROVER));
+        assertThat(holder.has("live_instances")).isTrue();
+        assertThat(holder.has("memory_bytes")).isTrue();
+        assertThat(holder.has("calls_in_flight")).isTrue();
+        assertThat(holder.has("recycling")).isFalse();
+      }
       JsonNode described = ModuleClient.json(front.get("/v1/modules/prover"));
       assertThat(described.get("exports").toString()).contains("\"name\":\"prove\"");
       assertThat(urls(described.get("workers"))).containsExactlyInAnyOrder(urls(a, b));
@@ -347,6 +355,9 @@ class CoordinatorModulesTest {
       assertThat(Math.max(onA, onB)).isEqualTo(7);
       HttpResponse<byte[]> stats = front.get("/v1/modules/prover/recycling");
       assertThat(stats.statusCode()).as(Http.text(stats)).isEqualTo(200);
+      JsonNode holders = ModuleClient.json(front.get("/v1/modules")).get("modules").get(0);
+      assertThat(holders.get("workers")).hasSize(2);
+      holders.get("workers").forEach(w -> assertThat(w.has("recycling")).isTrue());
 
       // A worker that joins gets the module and then its policy.
       try (WorkerNode late = Nodes.worker(0)) {
