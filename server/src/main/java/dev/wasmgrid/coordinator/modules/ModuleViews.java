@@ -8,6 +8,7 @@ import dev.wasmgrid.coordinator.WorkerClient;
 import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.Reply;
 import java.io.IOException;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -117,11 +118,15 @@ final class ModuleViews {
 
   /**
    * A {@code GET} of a module's sub-resource, answered by the first worker holding the module that
-   * answers at all, as it answered.
+   * answers at all, as it answered. Holders are tried by URL, as a stateful module's calls are, so
+   * its recycling statistics come from the worker its calls go to.
    */
   Reply relay(String name, String target) {
     List<WorkerClient> holders =
-        workers.get().stream().filter(w -> registry.holding(w.name(), name)).toList();
+        workers.get().stream()
+            .filter(w -> registry.holding(w.name(), name))
+            .sorted(Comparator.comparing(WorkerClient::name))
+            .toList();
     for (WorkerClient worker : holders.isEmpty() ? workers.get() : holders) {
       try {
         return worker.exchange("GET", target, "", NONE);

@@ -355,6 +355,8 @@ class CoordinatorModulesTest {
       assertThat(Math.max(onA, onB)).isEqualTo(7);
       HttpResponse<byte[]> stats = front.get("/v1/modules/prover/recycling");
       assertThat(stats.statusCode()).as(Http.text(stats)).isEqualTo(200);
+      // From the worker the calls went to, whose log holds the one setup.
+      assertThat(ModuleClient.json(stats).get("stats").get("log_entries").asInt()).isEqualTo(1);
       JsonNode holders = ModuleClient.json(front.get("/v1/modules")).get("modules").get(0);
       assertThat(holders.get("workers")).hasSize(2);
       holders.get("workers").forEach(w -> assertThat(w.has("recycling")).isTrue());
