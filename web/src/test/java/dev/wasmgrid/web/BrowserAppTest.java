@@ -208,8 +208,11 @@ class BrowserAppTest {
       PlaywrightAssertions.assertThat(w.page.locator("#workers tr").first())
           .containsText("in-process");
       assertThat(w.pageErrors).as("uncaught errors").isEmpty();
-      // The only failures are the worker list's polls before the token was typed.
-      assertThat(w.failedRequests).allMatch(r -> r.endsWith("/v1/workers HTTP 401"), "401 polls");
+      // The only failures are the worker and module lists' polls before the token was typed.
+      assertThat(w.failedRequests)
+          .allMatch(
+              r -> r.endsWith("/v1/workers HTTP 401") || r.endsWith("/v1/modules HTTP 401"),
+              "401 polls");
       assertThat(w.consoleErrors).allMatch(e -> e.contains("401"), "401 polls");
     }
   }
