@@ -7,6 +7,8 @@ import dev.wasmgrid.wasm.MemoryInfo;
 import dev.wasmgrid.wasm.ModuleLimits;
 import dev.wasmgrid.wasm.WasmInstance;
 import dev.wasmgrid.wasm.WasmModules;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
 
@@ -93,14 +95,26 @@ public final class WasmGemm implements Gemm {
     check(m, k, n);
     running.acquireUninterruptibly();
     try (WasmInstance wasm = module.instantiate()) {
-      int pa = wasm.writeDoubles(a);
-      int pb = wasm.writeDoubles(b);
+      // Whole arrays in one copy each: element by element took ~1/5 of a product at n = 256.
+      int pa = wasm.write(bytes(a));
+      int pb = wasm.write(bytes(b));
       int pc = wasm.write(new byte[m * n * Double.BYTES]); // fits: check() bounded it
       wasm.call("matmul", m, k, n, pa, pb, pc);
-      System.arraycopy(wasm.readDoubles(pc, m * n), 0, c, 0, m * n);
+      ByteBuffer.wrap(wasm.read(pc, m * n * Double.BYTES))
+          .order(ByteOrder.LITTLE_ENDIAN)
+          .asDoubleBuffer()
+          .get(c);
     } finally {
       running.release();
     }
+  }
+
+  /** Little-endian f64s, as wasm memory holds them. */
+  private static byte[] bytes(double[] values) {
+    ByteBuffer buffer =
+        ByteBuffer.allocate(values.length * Double.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    buffer.asDoubleBuffer().put(values);
+    return buffer.array();
   }
 
   /**
