@@ -131,10 +131,10 @@ public final class GgufWriter {
       o.i64(offset);
       offset = align(offset + t.bytes());
     }
-    o.pad(GgufReader.DEFAULT_ALIGNMENT);
     for (Tensor t : tensors) {
-      data(o, t);
+      // Each tensor starts aligned; the file ends right after the last one.
       o.pad(GgufReader.DEFAULT_ALIGNMENT);
+      data(o, t);
     }
     out.flush();
   }

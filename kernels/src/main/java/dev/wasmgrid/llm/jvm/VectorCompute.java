@@ -88,7 +88,13 @@ public final class VectorCompute implements Compute {
     if (w instanceof F32Matrix f) {
       float[] data = f.data();
       int cols = f.cols();
-      for (int r = from; r < to; r++) {
+      int r = from;
+      if (cols % L == 0) {
+        for (; r + 4 <= to; r += 4) {
+          dotF32x4(data, r * cols, x, cols, out, r);
+        }
+      }
+      for (; r < to; r++) {
         out[r] = dotF32(data, r * cols, x, cols);
       }
     } else if (B != null) {
@@ -141,6 +147,31 @@ public final class VectorCompute implements Compute {
       sum += w[off + i] * x[i];
     }
     return sum;
+  }
+
+  /**
+   * Four rows at once, one accumulator each: every x vector is loaded once for four rows, and the
+   * four independent FMA chains hide each other's latency. {@code n} must be a multiple of L.
+   */
+  private static void dotF32x4(float[] w, int off, float[] x, int n, float[] out, int r) {
+    FloatVector a0 = FloatVector.zero(F);
+    FloatVector a1 = FloatVector.zero(F);
+    FloatVector a2 = FloatVector.zero(F);
+    FloatVector a3 = FloatVector.zero(F);
+    int o1 = off + n;
+    int o2 = off + 2 * n;
+    int o3 = off + 3 * n;
+    for (int i = 0; i < n; i += L) {
+      FloatVector xv = FloatVector.fromArray(F, x, i);
+      a0 = FloatVector.fromArray(F, w, off + i).fma(xv, a0);
+      a1 = FloatVector.fromArray(F, w, o1 + i).fma(xv, a1);
+      a2 = FloatVector.fromArray(F, w, o2 + i).fma(xv, a2);
+      a3 = FloatVector.fromArray(F, w, o3 + i).fma(xv, a3);
+    }
+    out[r] = a0.reduceLanes(VectorOperators.ADD);
+    out[r + 1] = a1.reduceLanes(VectorOperators.ADD);
+    out[r + 2] = a2.reduceLanes(VectorOperators.ADD);
+    out[r + 3] = a3.reduceLanes(VectorOperators.ADD);
   }
 
   /** Σ over groups of scale · Σ q·x, two groups per step into separate accumulators. */
