@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
       MatmulBenchCommand.class,
       DistributedBenchCommand.class,
       RpcBenchCommand.class,
-      BrowserBenchCommand.class
+      BrowserBenchCommand.class,
+      LlmBenchCommand.class
     })
 final class BenchCommand {}
