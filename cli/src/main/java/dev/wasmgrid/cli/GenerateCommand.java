@@ -14,29 +14,33 @@ import dev.wasmgrid.llm.jvm.VectorCompute;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code wasmgrid generate}: streams a model's continuation of a prompt to the terminal. */
 @Command(
     name = "generate",
     mixinStandardHelpOptions = true,
-    description = {
-      "Generate text with a GGUF or llama2.c model, streaming tokens to stdout,",
-      "then a stats line (tokens, tok/s, time to first token) on stderr.",
+    description = "Generate text with a GGUF or llama2.c model, streaming tokens.",
+    footer = {
+      "",
+      "Tokens go to stdout, then a stats line (tokens, tok/s, time to first token) to stderr.",
       "--model tiny writes a small random-weight GGUF model to a temporary file and uses it."
     })
 final class GenerateCommand implements Callable<Integer> {
 
   /** Seed of the tiny model's weights: fixed, so `--model tiny` is the same model every time. */
   private static final long TINY_SEED = 1;
+
+  @Spec CommandSpec spec;
 
   @Option(
       names = "--model",
@@ -90,9 +94,7 @@ final class GenerateCommand implements Callable<Integer> {
             maxTokens, temperature, topK, topP, seed, stop == null ? List.of() : stop, false);
     int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
     Compute compute = scalar ? new ScalarCompute() : new VectorCompute(t);
-    PrintStream out =
-        new PrintStream(
-            new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+    PrintWriter out = spec.commandLine().getOut();
     try (LanguageModel lm = new LanguageModel(m, compute)) {
       out.print(prompt);
       GenerationStats s =
@@ -105,16 +107,19 @@ final class GenerateCommand implements Callable<Integer> {
                 return true;
               });
       out.println();
-      System.err.println(
-          String.format(
-              Locale.ROOT,
-              "tokens=%d tok/s=%.1f ttft_ms=%.1f prompt_tokens=%d stop=%s compute=%s",
-              s.tokens(),
-              s.tokensPerSecond(),
-              s.timeToFirstTokenMs(),
-              s.promptTokens(),
-              s.stopReason(),
-              compute.name()));
+      out.flush();
+      spec.commandLine()
+          .getErr()
+          .println(
+              String.format(
+                  Locale.ROOT,
+                  "tokens=%d tok/s=%.1f ttft_ms=%.1f prompt_tokens=%d stop=%s compute=%s",
+                  s.tokens(),
+                  s.tokensPerSecond(),
+                  s.timeToFirstTokenMs(),
+                  s.promptTokens(),
+                  s.stopReason(),
+                  compute.name()));
     }
     return 0;
   }
