@@ -1,5 +1,6 @@
 package dev.wasmgrid.bench;
 
+import dev.wasmgrid.llm.F32Matrix;
 import dev.wasmgrid.llm.GenerationConfig;
 import dev.wasmgrid.llm.GenerationStats;
 import dev.wasmgrid.llm.LanguageModel;
@@ -22,8 +23,9 @@ import java.util.Objects;
 /**
  * {@code wasmgrid bench llm}: tokens per second of the JVM fast path on the llama2.c "stories"
  * shapes with random weights (generated in memory), per dtype and thread count, with time to first
- * token and the process's peak resident memory. Decoding is greedy, so the number measures the
- * model, not the sampler; the end-of-sequence token is ignored so every run is the same length.
+ * token and the process's peak resident memory. As in the stories checkpoints, the classifier is
+ * the token embedding. Decoding is greedy, so the number measures the model, not the sampler; the
+ * end-of-sequence token is ignored so every run is the same length.
  */
 public final class LlmBench {
 
@@ -100,16 +102,50 @@ public final class LlmBench {
 
   /** Runs every cell, reporting {@code tok_s}, {@code ttft_ms} and {@code peak_rss_mb} for each. */
   public static void run(Options options, BenchReport report) {
+    streamRate(report);
     for (Shape shape : options.shapes()) {
       for (TensorType dtype : options.dtypes()) {
         report.progress(
             "llm: building %s %s with random weights ..."
                 .formatted(shape.name(), dtype.wireName()));
-        Model model = TinyModels.model(shape.config(), dtype, options.seed());
+        Model model = TinyModels.model(shape.config(), dtype, options.seed(), true);
         for (int threads : options.threads()) {
           measure(shape, dtype, threads, model, report);
         }
       }
+    }
+  }
+
+  /**
+   * Prints how fast one thread streams a 64 MiB F32 matrix through the fast path's kernel now: an
+   * F32 token reads every weight once, so weight bytes / this rate bounds tokens/s on a machine
+   * whose memory bandwidth is shared with whatever else runs.
+   */
+  private static void streamRate(BenchReport report) {
+    int rows = 16384;
+    int cols = 1024;
+    float[] data = new float[rows * cols];
+    java.util.Arrays.fill(data, 0.5f);
+    F32Matrix m = new F32Matrix(rows, cols, data);
+    float[] x = new float[cols];
+    float[] out = new float[rows];
+    try (VectorCompute c = new VectorCompute(1)) {
+      long best = Long.MAX_VALUE;
+      for (int i = 0; i < 30; i++) {
+        long t0 = System.nanoTime();
+        c.matvec(m, x, out);
+        best = Math.min(best, System.nanoTime() - t0);
+      }
+      double gbs = 4.0 * data.length / best;
+      LlamaConfig s15 = Shape.stories15M().config();
+      double bytes15 =
+          4.0
+              * ((long) s15.vocabSize() * s15.dim()
+                  + s15.layers() * (4L * s15.dim() * s15.dim() + 3L * s15.dim() * s15.hiddenDim()));
+      report.progress(
+          "llm: one thread streams F32 weights at %.1f GB/s now (best of 30 x 64 MiB): stories15M"
+                  .formatted(gbs)
+              + " f32 cannot pass %.0f tok/s at that rate".formatted(gbs * 1e9 / bytes15));
     }
   }
 

@@ -13,6 +13,9 @@ public interface Compute extends AutoCloseable {
   /** {@code Σ a[aOff + i] * b[bOff + i]} for i in [0, n). */
   float dot(float[] a, int aOff, float[] b, int bOff, int n);
 
+  /** {@code y[yOff + i] += a * x[xOff + i]} for i in [0, n). */
+  void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n);
+
   /** A short name for logs and benchmark output. */
   String name();
 

@@ -27,6 +27,13 @@ public final class ScalarCompute implements Compute {
   }
 
   @Override
+  public void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
+    for (int i = 0; i < n; i++) {
+      y[yOff + i] += a * x[xOff + i];
+    }
+  }
+
+  @Override
   public String name() {
     return "scalar";
   }

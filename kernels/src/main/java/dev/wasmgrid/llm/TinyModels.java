@@ -108,7 +108,12 @@ public final class TinyModels {
 
   /** A model held in memory, encoded as {@code dtype}, with {@link #vocabulary(int)}. */
   public static Model model(LlamaConfig c, TensorType dtype, long seed) {
-    FloatWeights w = randomWeights(c, seed, false);
+    return model(c, dtype, seed, false);
+  }
+
+  /** {@link #model(LlamaConfig, TensorType, long)}, the classifier shared or not. */
+  public static Model model(LlamaConfig c, TensorType dtype, long seed, boolean sharedClassifier) {
+    FloatWeights w = randomWeights(c, seed, sharedClassifier);
     return new Model(c, w.encode(dtype), vocabulary(c.vocabSize()), "memory", dtype);
   }
 

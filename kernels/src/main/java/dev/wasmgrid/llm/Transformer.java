@@ -125,11 +125,7 @@ public final class Transformer {
         xb[qOff + i] = 0;
       }
       for (int t = 0; t <= pos; t++) {
-        float a = att[t];
-        int vOff = t * kvDim + kvOff;
-        for (int i = 0; i < hs; i++) {
-          xb[qOff + i] += a * values[vOff + i];
-        }
+        compute.axpy(att[t], values, t * kvDim + kvOff, xb, qOff, hs);
       }
     }
   }
