@@ -83,12 +83,17 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--threads", description = "Threads of the fast path (default: all cores).")
   Integer threads;
 
+  @Option(
+      names = "--context",
+      description = "Cut the model's context (and KV cache) to this many positions.")
+  Integer context;
+
   @Option(names = "--scalar", description = "Use the portable scalar path instead.")
   boolean scalar;
 
   @Override
   public Integer call() throws IOException {
-    Model m = load();
+    Model m = context == null ? load() : load().withContext(context);
     GenerationConfig cfg =
         new GenerationConfig(
             maxTokens, temperature, topK, topP, seed, stop == null ? List.of() : stop, false);

@@ -20,4 +20,18 @@ public record Model(
           "vocabulary has " + vocabulary.size() + " tokens, the model " + config.vocabSize());
     }
   }
+
+  /**
+   * This model with its context (and so its KV cache) cut to at most {@code maxPositions}; the
+   * weights are shared. Files often declare contexts far longer than a task needs.
+   */
+  public Model withContext(int maxPositions) {
+    if (maxPositions < 1) {
+      throw new IllegalArgumentException("context must be >= 1, got " + maxPositions);
+    }
+    if (maxPositions >= config.seqLen()) {
+      return this;
+    }
+    return new Model(config.withSeqLen(maxPositions), weights, vocabulary, format, dtype);
+  }
 }

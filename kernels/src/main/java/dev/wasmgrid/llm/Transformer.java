@@ -28,6 +28,16 @@ public final class Transformer {
   /** A pass over {@code weights} (checked against {@code config}) computed by {@code compute}. */
   public Transformer(LlamaConfig config, LlamaWeights weights, Compute compute) {
     weights.check(config);
+    long cacheBytes = 8L * config.layers() * config.seqLen() * config.kvDim();
+    if ((long) config.seqLen() * config.kvDim() > Integer.MAX_VALUE - 8
+        || cacheBytes > Runtime.getRuntime().maxMemory()) {
+      throw new IllegalArgumentException(
+          "a KV cache for a context of "
+              + config.seqLen()
+              + " positions needs "
+              + (cacheBytes >> 20)
+              + " MiB, more than this JVM may use; use a shorter context");
+    }
     this.c = config;
     this.w = weights;
     this.compute = compute;

@@ -159,6 +159,26 @@ class LanguageModelTest {
   }
 
   @Test
+  void aShorterContextEndsGeneration() {
+    Model small = TinyModels.model(TinyModels.tinyConfig(), TensorType.F32, 3).withContext(20);
+    try (LanguageModel lm = new LanguageModel(small, new ScalarCompute())) {
+      GenerationStats s = lm.generate(PROMPT, cfg(100)).stats();
+      assertThat(s.stopReason()).isEqualTo("context");
+      assertThat(s.promptTokens() + s.tokens()).isEqualTo(21);
+    }
+  }
+
+  @Test
+  void aKvCacheTooLargeForTheHeapIsRefusedByName() {
+    Model m = TinyModels.model(TinyModels.tinyConfig(), TensorType.F32, 3);
+    LlamaConfig huge = m.config().withSeqLen(1 << 28);
+    assertThatThrownBy(() -> new Transformer(huge, m.weights(), new ScalarCompute()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("KV cache")
+        .hasMessageContaining("shorter context");
+  }
+
+  @Test
   void promptsLongerThanTheContextAreRefused() {
     String longPrompt = "x ".repeat(200);
     assertThatThrownBy(() -> model.generate(longPrompt, cfg(2)))
