@@ -82,7 +82,14 @@ public final class LanguageModel implements AutoCloseable {
   /** Generates the whole continuation of {@code prompt}. */
   public Result generate(String prompt, GenerationConfig cfg) {
     StringBuilder text = new StringBuilder();
-    GenerationStats stats = stream(prompt, cfg, piece -> text.append(piece.text()) != null);
+    GenerationStats stats =
+        stream(
+            prompt,
+            cfg,
+            piece -> {
+              text.append(piece.text());
+              return true;
+            });
     return new Result(text.toString(), stats);
   }
 
