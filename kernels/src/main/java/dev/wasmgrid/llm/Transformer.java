@@ -28,15 +28,12 @@ public final class Transformer {
   /** A pass over {@code weights} (checked against {@code config}) computed by {@code compute}. */
   public Transformer(LlamaConfig config, LlamaWeights weights, Compute compute) {
     weights.check(config);
-    long cacheBytes = 8L * config.layers() * config.seqLen() * config.kvDim();
-    if ((long) config.seqLen() * config.kvDim() > Integer.MAX_VALUE - 8
-        || cacheBytes > Runtime.getRuntime().maxMemory()) {
+    // Runtime.maxMemory would bound it by the heap, but the browser's class library lacks it.
+    if ((long) config.seqLen() * config.kvDim() > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException(
-          "a KV cache for a context of "
+          "a KV cache layer for a context of "
               + config.seqLen()
-              + " positions needs "
-              + (cacheBytes >> 20)
-              + " MiB, more than this JVM may use; use a shorter context");
+              + " positions does not fit one array; use a shorter context");
     }
     this.c = config;
     this.w = weights;

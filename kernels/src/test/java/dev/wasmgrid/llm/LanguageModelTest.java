@@ -169,7 +169,7 @@ class LanguageModelTest {
   }
 
   @Test
-  void aKvCacheTooLargeForTheHeapIsRefusedByName() {
+  void aKvCacheTooLargeForAnArrayIsRefusedByName() {
     Model m = TinyModels.model(TinyModels.tinyConfig(), TensorType.F32, 3);
     LlamaConfig huge = m.config().withSeqLen(1 << 28);
     assertThatThrownBy(() -> new Transformer(huge, m.weights(), new ScalarCompute()))
