@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
       DistributedBenchCommand.class,
       RpcBenchCommand.class,
       BrowserBenchCommand.class,
-      RecycleBenchCommand.class
+      RecycleBenchCommand.class,
+      LlmBenchCommand.class
     })
 final class BenchCommand {}

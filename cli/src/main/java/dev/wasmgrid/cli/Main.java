@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       WorkerCommand.class,
       MatmulCommand.class,
+      GenerateCommand.class,
       BenchCommand.class,
       TestCommand.class,
       CommandLine.HelpCommand.class
