@@ -1,0 +1,212 @@
+package dev.wasmgrid.sim;
+
+/**
+ * What one entity sees this tick, accumulated neighbour by neighbour, and the steering that follows
+ * from it. The result does not depend on the order in which neighbours are offered: sums are
+ * fixed-point longs (integer addition is associative) and every "nearest" keeps the smallest
+ * (distance², id) pair. One instance is reused for every entity of a pass.
+ */
+final class Perception {
+
+  private final Torus torus;
+
+  private EntityTable table;
+  private int self;
+  private float sx;
+  private float sy;
+  private float svx;
+  private float svy;
+  private float speed;
+  private float viewSq;
+  private float viewCos;
+  private byte kind;
+  private float sepRadiusSq;
+
+  private long sepX;
+  private long sepY;
+  private long aliX;
+  private long aliY;
+  private long cohX;
+  private long cohY;
+  private int same;
+
+  private int other;
+  private long otherId;
+  private float otherD2;
+  private float otherDx;
+  private float otherDy;
+
+  private int food;
+  private float foodD2;
+  private float foodDx;
+  private float foodDy;
+
+  /** Velocity chosen by {@link #steer}. */
+  float newVx;
+
+  float newVy;
+
+  Perception(Torus torus) {
+    this.torus = torus;
+  }
+
+  /** Starts perceiving for row {@code i} of {@code t}. */
+  void begin(EntityTable t, int i) {
+    table = t;
+    self = i;
+    sx = t.x[i];
+    sy = t.y[i];
+    svx = t.vx[i];
+    svy = t.vy[i];
+    speed = length(svx, svy);
+    viewSq = t.view[i] * t.view[i];
+    viewCos = t.viewCos[i];
+    kind = t.species[i];
+    float sep = 2f * t.size[i] + 2f;
+    sepRadiusSq = sep * sep;
+    sepX = sepY = aliX = aliY = cohX = cohY = 0;
+    same = 0;
+    other = -1;
+    food = -1;
+  }
+
+  /** Offers row {@code j} of the same table; ignored unless inside the view cone. */
+  void see(int j) {
+    if (j == self) {
+      return;
+    }
+    EntityTable t = table;
+    float dx = torus.dx(sx, t.x[j]);
+    float dy = torus.dy(sy, t.y[j]);
+    float d2 = dx * dx + dy * dy;
+    if (d2 > viewSq || !inCone(dx, dy, d2)) {
+      return;
+    }
+    if (t.species[j] == kind) {
+      same++;
+      aliX += fixed(t.vx[j]);
+      aliY += fixed(t.vy[j]);
+      cohX += fixed(dx);
+      cohY += fixed(dy);
+      if (d2 < sepRadiusSq && d2 > 1e-4f) {
+        sepX += fixed(-dx / d2);
+        sepY += fixed(-dy / d2);
+      }
+    } else if (other < 0 || d2 < otherD2 || (d2 == otherD2 && t.id[j] < otherId)) {
+      other = j;
+      otherId = t.id[j];
+      otherD2 = d2;
+      otherDx = dx;
+      otherDy = dy;
+    }
+  }
+
+  /** Offers food patch {@code f}; prey only, ready patches only, inside the view cone. */
+  void seeFood(FoodField field, int f) {
+    if (kind != SimParams.PREY || field.timer[f] != 0) {
+      return;
+    }
+    float dx = torus.dx(sx, field.x[f]);
+    float dy = torus.dy(sy, field.y[f]);
+    float d2 = dx * dx + dy * dy;
+    if (d2 > viewSq || !inCone(dx, dy, d2)) {
+      return;
+    }
+    if (food < 0 || d2 < foodD2 || (d2 == foodD2 && f < food)) {
+      food = f;
+      foodD2 = d2;
+      foodDx = dx;
+      foodDy = dy;
+    }
+  }
+
+  /** Same-species neighbours seen: crowding blocks reproduction. */
+  int sameSeen() {
+    return same;
+  }
+
+  /**
+   * Sets {@link #newVx}/{@link #newVy}: boids terms, then fleeing (prey) or hunting (predators), or
+   * grazing, plus a seeded jitter; the force and then the speed are clamped.
+   */
+  void steer(long seed, long tick) {
+    EntityTable t = table;
+    int i = self;
+    float ax = 0;
+    float ay = 0;
+    if (same > 0) {
+      float n = same;
+      ax += SimParams.SEPARATION_WEIGHT * unfixed(sepX);
+      ay += SimParams.SEPARATION_WEIGHT * unfixed(sepY);
+      ax += SimParams.ALIGNMENT_WEIGHT * (unfixed(aliX) / n - svx);
+      ay += SimParams.ALIGNMENT_WEIGHT * (unfixed(aliY) / n - svy);
+      ax += SimParams.COHESION_WEIGHT * (unfixed(cohX) / n);
+      ay += SimParams.COHESION_WEIGHT * (unfixed(cohY) / n);
+    }
+    float max = t.maxSpeed[i];
+    if (kind == SimParams.PREY && other >= 0) {
+      float w = SimParams.FLEE_WEIGHT * (1.5f - t.aggression[i]);
+      float d = length(otherDx, otherDy);
+      if (d > 0) {
+        ax += w * (-otherDx / d * max - svx);
+        ay += w * (-otherDy / d * max - svy);
+      }
+    } else if (kind == SimParams.PREY && food >= 0) {
+      float d = length(foodDx, foodDy);
+      if (d > 0) {
+        ax += SimParams.FOOD_WEIGHT * (foodDx / d * max - svx);
+        ay += SimParams.FOOD_WEIGHT * (foodDy / d * max - svy);
+      }
+    } else if (kind == SimParams.PREDATOR && other >= 0) {
+      float w = SimParams.HUNT_WEIGHT * (0.5f + t.aggression[i]);
+      float d = length(otherDx, otherDy);
+      if (d > 0) {
+        ax += w * (otherDx / d * max - svx);
+        ay += w * (otherDy / d * max - svy);
+      }
+    }
+    ax += SimParams.JITTER * Rng.signed(seed, t.id[i], tick, Rng.JITTER_X);
+    ay += SimParams.JITTER * Rng.signed(seed, t.id[i], tick, Rng.JITTER_Y);
+    float force = length(ax, ay);
+    if (force > SimParams.MAX_FORCE) {
+      float s = SimParams.MAX_FORCE / force;
+      ax *= s;
+      ay *= s;
+    }
+    float vx = svx + ax;
+    float vy = svy + ay;
+    float v = length(vx, vy);
+    if (v > max) {
+      float s = max / v;
+      vx *= s;
+      vy *= s;
+    }
+    newVx = vx;
+    newVy = vy;
+  }
+
+  /** Straight ahead within the half-angle whose cosine is the gene; a still entity sees around. */
+  private boolean inCone(float dx, float dy, float d2) {
+    if (speed == 0 || d2 == 0) {
+      return true;
+    }
+    float dot = svx * dx + svy * dy;
+    return dot >= viewCos * speed * length2(d2);
+  }
+
+  static float length(float x, float y) {
+    return (float) Math.sqrt(x * x + y * y);
+  }
+
+  private static float length2(float squared) {
+    return (float) Math.sqrt(squared);
+  }
+
+  private static long fixed(float v) {
+    return (long) (v * SimParams.FIXED_SCALE);
+  }
+
+  private static float unfixed(long v) {
+    return v / SimParams.FIXED_SCALE;
+  }
+}

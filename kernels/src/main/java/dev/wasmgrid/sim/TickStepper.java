@@ -1,0 +1,167 @@
+package dev.wasmgrid.sim;
+
+/**
+ * The fast tick of one partition: rebuild the grid, decide every contact (who bites whom, who
+ * grazes where) for owned and ghost rows, settle conflicts by lowest id, then steer and live each
+ * owned row. Neighbours come from the 3 × 3 grid cells around a row instead of the whole world; the
+ * answers equal {@link ReferenceSim}'s because cells are at least a view radius wide and the
+ * per-entity rules are order-independent.
+ */
+final class TickStepper {
+
+  private static final int BITE = 5;
+  private static final int GRAZE = 6;
+  private static final int KILLER = 7;
+
+  private final Torus torus;
+  private final FoodField food;
+  private final SpatialGrid grid;
+  private final SpatialGrid foodGrid;
+  private final StepScratch scratch;
+  private final Perception perception;
+
+  /** Winning grazer (row) per food patch, -1 when none; reset after every tick. */
+  private final int[] eater;
+
+  TickStepper(
+      Torus torus, FoodField food, SpatialGrid grid, SpatialGrid foodGrid, StepScratch scratch) {
+    this.torus = torus;
+    this.food = food;
+    this.grid = grid;
+    this.foodGrid = foodGrid;
+    this.scratch = scratch;
+    this.perception = new Perception(torus);
+    this.eater = new int[food.count()];
+    java.util.Arrays.fill(eater, -1);
+  }
+
+  /**
+   * Appends the successors of rows {@code 0 .. owned - 1} of {@code t} to {@code next} and advances
+   * the owned food patches. Rows from {@code owned} on are ghosts: seen, never advanced.
+   */
+  void step(
+      long seed,
+      long tick,
+      EntityTable t,
+      int owned,
+      EntityTable next,
+      int[] ownedFood,
+      int ownedFoodCount) {
+    int n = t.count();
+    grid.build(t.x, t.y, n);
+    int[] bite = scratch.ints(BITE, n);
+    int[] graze = scratch.ints(GRAZE, n);
+    int[] killer = scratch.ints(KILLER, n);
+    for (int i = 0; i < n; i++) {
+      bite[i] = t.species[i] == SimParams.PREDATOR ? nearestPrey(t, i) : -1;
+      graze[i] = t.species[i] == SimParams.PREY ? nearestFood(t, i) : -1;
+      killer[i] = -1;
+    }
+    for (int i = 0; i < n; i++) {
+      int q = bite[i];
+      if (q >= 0 && (killer[q] < 0 || t.id[i] < t.id[killer[q]])) {
+        killer[q] = i;
+      }
+      int f = graze[i];
+      if (f >= 0 && (eater[f] < 0 || t.id[i] < t.id[eater[f]])) {
+        eater[f] = i;
+      }
+    }
+    int[] start = grid.start;
+    int[] items = grid.items;
+    int[] foodStart = foodGrid.start;
+    int[] foodItems = foodGrid.items;
+    for (int i = 0; i < owned; i++) {
+      perception.begin(t, i);
+      int cx = grid.column(t.x[i]);
+      int cy = grid.row(t.y[i]);
+      for (int dr = -1; dr <= 1; dr++) {
+        for (int dc = -1; dc <= 1; dc++) {
+          int c = grid.neighbour(cx, cy, dc, dr);
+          for (int k = start[c], end = start[c + 1]; k < end; k++) {
+            perception.see(items[k]);
+          }
+          if (t.species[i] == SimParams.PREY) {
+            for (int k = foodStart[c], end = foodStart[c + 1]; k < end; k++) {
+              perception.seeFood(food, foodItems[k]);
+            }
+          }
+        }
+      }
+      perception.steer(seed, tick);
+      float gain = 0;
+      if (graze[i] >= 0 && eater[graze[i]] == i) {
+        gain = SimParams.FOOD_ENERGY;
+      }
+      if (bite[i] >= 0 && killer[bite[i]] == i) {
+        gain = Lifecycle.meal(t.energy[bite[i]]);
+      }
+      Lifecycle.advance(
+          seed,
+          tick,
+          torus,
+          t,
+          i,
+          perception.newVx,
+          perception.newVy,
+          gain,
+          killer[i] >= 0,
+          perception.sameSeen(),
+          next);
+    }
+    for (int k = 0; k < ownedFoodCount; k++) {
+      int f = ownedFood[k];
+      food.timer[f] = FoodField.nextTimer(seed, f, tick, food.timer[f], eater[f] >= 0);
+    }
+    for (int i = 0; i < n; i++) {
+      if (graze[i] >= 0) {
+        eater[graze[i]] = -1;
+      }
+    }
+  }
+
+  private int nearestPrey(EntityTable t, int p) {
+    int best = -1;
+    float bestD2 = 0;
+    int cx = grid.column(t.x[p]);
+    int cy = grid.row(t.y[p]);
+    for (int dr = -1; dr <= 1; dr++) {
+      for (int dc = -1; dc <= 1; dc++) {
+        int c = grid.neighbour(cx, cy, dc, dr);
+        for (int k = grid.start[c], end = grid.start[c + 1]; k < end; k++) {
+          int q = grid.items[k];
+          if (t.species[q] != SimParams.PREY) {
+            continue;
+          }
+          float d2 = Lifecycle.biteDistanceSq(torus, t, p, q);
+          if (d2 >= 0 && (best < 0 || Lifecycle.nearer(d2, t.id[q], bestD2, t.id[best]))) {
+            best = q;
+            bestD2 = d2;
+          }
+        }
+      }
+    }
+    return best;
+  }
+
+  private int nearestFood(EntityTable t, int q) {
+    int best = -1;
+    float bestD2 = 0;
+    int cx = foodGrid.column(t.x[q]);
+    int cy = foodGrid.row(t.y[q]);
+    for (int dr = -1; dr <= 1; dr++) {
+      for (int dc = -1; dc <= 1; dc++) {
+        int c = foodGrid.neighbour(cx, cy, dc, dr);
+        for (int k = foodGrid.start[c], end = foodGrid.start[c + 1]; k < end; k++) {
+          int f = foodGrid.items[k];
+          float d2 = Lifecycle.grazeDistanceSq(torus, t, q, food, f);
+          if (d2 >= 0 && (best < 0 || Lifecycle.nearer(d2, f, bestD2, best))) {
+            best = f;
+            bestD2 = d2;
+          }
+        }
+      }
+    }
+    return best;
+  }
+}
