@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       WorkerCommand.class,
       MatmulCommand.class,
+      SimCommand.class,
       BenchCommand.class,
       TestCommand.class,
       CommandLine.HelpCommand.class

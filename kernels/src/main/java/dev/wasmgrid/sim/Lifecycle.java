@@ -86,7 +86,8 @@ final class Lifecycle {
         SimParams.BASE_METABOLISM
             + SimParams.SIZE_METABOLISM * size
             + SimParams.SPEED_METABOLISM * (vx * vx + vy * vy)
-            + SimParams.VIEW_METABOLISM * t.view[i];
+            + SimParams.VIEW_METABOLISM * t.view[i]
+            + (t.species[i] == SimParams.PREDATOR ? SimParams.PREDATOR_METABOLISM : 0f);
     float energy = t.energy[i] + gain - burn;
     int age = t.age[i] + 1;
     if (energy <= 0 || age > SimParams.MAX_AGE) {

@@ -19,6 +19,7 @@ final class Perception {
   private float speed;
   private float viewSq;
   private float viewCos;
+  private float coneSq;
   private byte kind;
   private float sepRadiusSq;
 
@@ -61,6 +62,7 @@ final class Perception {
     speed = length(svx, svy);
     viewSq = t.view[i] * t.view[i];
     viewCos = t.viewCos[i];
+    coneSq = viewCos * viewCos * speed * speed;
     kind = t.species[i];
     float sep = 2f * t.size[i] + 2f;
     sepRadiusSq = sep * sep;
@@ -185,21 +187,24 @@ final class Perception {
     newVy = vy;
   }
 
-  /** Straight ahead within the half-angle whose cosine is the gene; a still entity sees around. */
+  /**
+   * Straight ahead within the half-angle whose cosine is the gene (dot >= cos × |v| × |d|); a still
+   * entity sees around. Compared in squares, minding signs, to save a square root per pair.
+   */
   private boolean inCone(float dx, float dy, float d2) {
     if (speed == 0 || d2 == 0) {
       return true;
     }
     float dot = svx * dx + svy * dy;
-    return dot >= viewCos * speed * length2(d2);
+    float boundSq = coneSq * d2;
+    if (viewCos >= 0) {
+      return dot >= 0 && dot * dot >= boundSq;
+    }
+    return dot >= 0 || dot * dot <= boundSq;
   }
 
   static float length(float x, float y) {
     return (float) Math.sqrt(x * x + y * y);
-  }
-
-  private static float length2(float squared) {
-    return (float) Math.sqrt(squared);
   }
 
   private static long fixed(float v) {

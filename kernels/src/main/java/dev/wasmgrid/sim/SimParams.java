@@ -15,8 +15,12 @@ final class SimParams {
   /** World area per initial entity: fixes the density, so tick cost grows linearly with n. */
   static final float AREA_PER_ENTITY = 900f;
 
-  /** Grid cell edge; at least the largest view radius, so a 3 × 3 block holds every neighbour. */
-  static final float CELL = 40f;
+  /**
+   * Grid cell edge, and the unit in which strip boundaries move. Half the largest view radius: a
+   * query scans the cells overlapping its own radius, so smaller cells mean fewer wasted
+   * candidates, down to where per-cell overhead dominates.
+   */
+  static final float CELL = 20f;
 
   static final float MIN_SPEED = 0.5f;
   static final float MAX_SPEED = 3f;
@@ -49,15 +53,15 @@ final class SimParams {
   static final float GHOST = Math.max(MAX_VIEW, 3 * MAX_CONTACT) + 1f;
 
   static final float PREDATOR_FRACTION = 0.1f;
-  static final float FOOD_PER_ENTITY = 0.5f;
-  static final float FOOD_ENERGY = 25f;
-  static final int REGROW_TICKS = 120;
-  static final int REGROW_JITTER = 60;
+  static final float FOOD_PER_ENTITY = 1.0f;
+  static final float FOOD_ENERGY = 30f;
+  static final int REGROW_TICKS = 60;
+  static final int REGROW_JITTER = 30;
 
   static final float START_ENERGY_MIN = 40f;
   static final float START_ENERGY_SPAN = 40f;
-  static final float PREY_BIRTH_ENERGY = 100f;
-  static final float PREDATOR_BIRTH_ENERGY = 160f;
+  static final float PREY_BIRTH_ENERGY = 90f;
+  static final float PREDATOR_BIRTH_ENERGY = 400f;
   static final int MIN_BIRTH_AGE = 30;
   static final int MAX_AGE = 3000;
 
@@ -65,11 +69,15 @@ final class SimParams {
   static final int CROWD_LIMIT = 10;
 
   /** Share of a victim's energy a predator gains, plus a flat meal. */
-  static final float PREY_ENERGY_SHARE = 0.6f;
+  static final float PREY_ENERGY_SHARE = 0.3f;
 
-  static final float MEAL_ENERGY = 20f;
+  static final float MEAL_ENERGY = 10f;
 
   static final float BASE_METABOLISM = 0.04f;
+
+  /** Extra burn of a predator per tick: hunters must keep hunting. */
+  static final float PREDATOR_METABOLISM = 0.08f;
+
   static final float SIZE_METABOLISM = 0.02f;
   static final float SPEED_METABOLISM = 0.01f;
   static final float VIEW_METABOLISM = 0.0005f;

@@ -59,6 +59,7 @@ final class SimPartition {
    */
   byte[][] emigrate(StripLayout layout, long tick) {
     int parts = layout.partitions();
+    boolean moved = !layout.equals(this.layout);
     current.truncate(owned);
     int[] owner = scratch.ints(0, owned);
     boolean[] keep = scratch.keep(owned);
@@ -66,19 +67,23 @@ final class SimPartition {
       owner[i] = layout.ownerOf(current.x[i]);
       keep[i] = owner[i] == index;
     }
-    int[] foodOwner = scratch.ints(1, ownedFoodCount);
-    for (int k = 0; k < ownedFoodCount; k++) {
+    // Food never moves: it changes owner only when a boundary does.
+    int foodRows = moved ? ownedFoodCount : 0;
+    int[] foodOwner = scratch.ints(1, foodRows);
+    for (int k = 0; k < foodRows; k++) {
       foodOwner[k] = layout.ownerOf(food.x[ownedFood[k]]);
     }
     byte[][] frames = new byte[parts][];
     for (int p = 0; p < parts; p++) {
       if (p != index) {
-        frames[p] = frameOf(FrameCodec.MIGRATE, tick, owner, owned, p, foodOwner);
+        frames[p] = frameOf(FrameCodec.MIGRATE, tick, owner, owned, p, foodOwner, foodRows);
       }
     }
     current.retain(keep);
     owned = current.count();
-    setStrip(layout);
+    if (moved) {
+      setStrip(layout);
+    }
     return frames;
   }
 
@@ -117,7 +122,7 @@ final class SimPartition {
       for (int k = 0; k < ownedFoodCount; k++) {
         foodInBand[k] = torus.inStrip(food.x[ownedFood[k]], lo, span) ? p : -1;
       }
-      frames[p] = frameOf(FrameCodec.GHOST, tick, inBand, owned, p, foodInBand);
+      frames[p] = frameOf(FrameCodec.GHOST, tick, inBand, owned, p, foodInBand, ownedFoodCount);
     }
     return frames;
   }
@@ -186,7 +191,8 @@ final class SimPartition {
         + scratch.bytes();
   }
 
-  private byte[] frameOf(int kind, long tick, int[] target, int rows, int p, int[] foodTarget) {
+  private byte[] frameOf(
+      int kind, long tick, int[] target, int rows, int p, int[] foodTarget, int foodRows) {
     int[] picked = scratch.ints(2, rows);
     int n = 0;
     for (int i = 0; i < rows; i++) {
@@ -194,10 +200,10 @@ final class SimPartition {
         picked[n++] = i;
       }
     }
-    int[] foodIndex = scratch.ints(3, ownedFoodCount);
-    int[] foodTimer = scratch.ints(4, ownedFoodCount);
+    int[] foodIndex = scratch.ints(3, foodRows);
+    int[] foodTimer = scratch.ints(4, foodRows);
     int m = 0;
-    for (int k = 0; k < ownedFoodCount; k++) {
+    for (int k = 0; k < foodRows; k++) {
       if (foodTarget[k] == p) {
         foodIndex[m] = ownedFood[k];
         foodTimer[m++] = food.timer[ownedFood[k]];

@@ -1,12 +1,15 @@
 package dev.wasmgrid.sim;
 
 /**
- * A uniform grid over the whole torus with cells at least one view radius wide, so the 3 × 3 cells
- * around a point hold everything it can see. Built by counting sort: {@link #start} and {@link
- * #items} list each cell's points contiguously. Rebuilt from scratch every tick (a full rebuild of
- * 100k points is two linear passes; nothing to keep consistent between ticks).
+ * A uniform grid over the whole torus. Built by counting sort: {@link #start} and {@link #items}
+ * list each cell's points contiguously. Rebuilt from scratch every tick (a full rebuild of 100k
+ * points is two linear passes; nothing to keep consistent between ticks). A query visits only the
+ * cells overlapping the square around a point's own radius, so a short-sighted entity scans fewer
+ * cells than a far-sighted one.
  */
 final class SpatialGrid {
+
+  private static final float QUERY_MARGIN = 0.05f;
 
   final int columns;
   final int rows;
@@ -19,10 +22,6 @@ final class SpatialGrid {
   private int[] cellOf = new int[16];
 
   SpatialGrid(int columns, int rows, float cell) {
-    if (columns < 3 || rows < 3) {
-      throw new IllegalArgumentException(
-          "a grid needs at least 3 x 3 cells, got " + columns + " x " + rows);
-    }
     this.columns = columns;
     this.rows = rows;
     this.cell = cell;
@@ -65,13 +64,37 @@ final class SpatialGrid {
     return r >= rows ? rows - 1 : Math.max(r, 0);
   }
 
-  /** The cell {@code dc} columns and {@code dr} rows from (column, row), around the torus. */
-  int neighbour(int column, int row, int dc, int dr) {
-    int c = column + dc;
-    c = c < 0 ? c + columns : c >= columns ? c - columns : c;
-    int r = row + dr;
-    r = r < 0 ? r + rows : r >= rows ? r - rows : r;
-    return r * columns + c;
+  /**
+   * Writes into {@code out} every cell overlapping the square of half-side {@code radius} around
+   * (x, y), each once even when the square wraps around a small world; returns how many. {@code
+   * out} needs room for {@link #maxCells}({@code radius}).
+   */
+  int cellsAround(float x, float y, float radius, int[] out) {
+    // The margin covers float rounding between a wrapped position's cell and its unwrapped one.
+    float r = radius + QUERY_MARGIN;
+    int c0 = (int) Math.floor((x - r) / cell);
+    int nc = Math.min((int) Math.floor((x + r) / cell) - c0 + 1, columns);
+    int r0 = (int) Math.floor((y - r) / cell);
+    int nr = Math.min((int) Math.floor((y + r) / cell) - r0 + 1, rows);
+    c0 = Math.floorMod(c0, columns);
+    r0 = Math.floorMod(r0, rows);
+    int n = 0;
+    for (int a = 0; a < nr; a++) {
+      int row = r0 + a;
+      row = row >= rows ? row - rows : row;
+      for (int b = 0; b < nc; b++) {
+        int col = c0 + b;
+        col = col >= columns ? col - columns : col;
+        out[n++] = row * columns + col;
+      }
+    }
+    return n;
+  }
+
+  /** Room {@link #cellsAround} needs for queries up to {@code radius}. */
+  int maxCells(float radius) {
+    int side = (int) Math.ceil(2 * (radius + QUERY_MARGIN) / cell) + 1;
+    return Math.min(side, columns) * Math.min(side, rows);
   }
 
   long bytes() {

@@ -20,6 +20,9 @@ final class TickStepper {
   private final StepScratch scratch;
   private final Perception perception;
 
+  /** Cells of the current query. */
+  private final int[] around;
+
   /** Winning grazer (row) per food patch, -1 when none; reset after every tick. */
   private final int[] eater;
 
@@ -31,13 +34,16 @@ final class TickStepper {
     this.foodGrid = foodGrid;
     this.scratch = scratch;
     this.perception = new Perception(torus);
+    this.around = new int[grid.maxCells(Math.max(SimParams.MAX_VIEW, SimParams.MAX_CONTACT))];
     this.eater = new int[food.count()];
     java.util.Arrays.fill(eater, -1);
   }
 
   /**
    * Appends the successors of rows {@code 0 .. owned - 1} of {@code t} to {@code next} and advances
-   * the owned food patches. Rows from {@code owned} on are ghosts: seen, never advanced.
+   * the owned food patches. Rows from {@code owned} on are ghosts: seen, never advanced. Owned rows
+   * are stepped in grid-cell order, so {@code next} comes out sorted by cell and the next tick's
+   * neighbour reads stay close in memory.
    */
   void step(
       long seed,
@@ -67,27 +73,13 @@ final class TickStepper {
         eater[f] = i;
       }
     }
-    int[] start = grid.start;
     int[] items = grid.items;
-    int[] foodStart = foodGrid.start;
-    int[] foodItems = foodGrid.items;
-    for (int i = 0; i < owned; i++) {
-      perception.begin(t, i);
-      int cx = grid.column(t.x[i]);
-      int cy = grid.row(t.y[i]);
-      for (int dr = -1; dr <= 1; dr++) {
-        for (int dc = -1; dc <= 1; dc++) {
-          int c = grid.neighbour(cx, cy, dc, dr);
-          for (int k = start[c], end = start[c + 1]; k < end; k++) {
-            perception.see(items[k]);
-          }
-          if (t.species[i] == SimParams.PREY) {
-            for (int k = foodStart[c], end = foodStart[c + 1]; k < end; k++) {
-              perception.seeFood(food, foodItems[k]);
-            }
-          }
-        }
+    for (int k = 0; k < n; k++) {
+      int i = items[k];
+      if (i >= owned) {
+        continue;
       }
+      perceive(t, i);
       perception.steer(seed, tick);
       float gain = 0;
       if (graze[i] >= 0 && eater[graze[i]] == i) {
@@ -120,24 +112,45 @@ final class TickStepper {
     }
   }
 
+  /** Offers row {@code i} everything in the cells its view radius overlaps. */
+  private void perceive(EntityTable t, int i) {
+    perception.begin(t, i);
+    int[] start = grid.start;
+    int[] items = grid.items;
+    int cells = grid.cellsAround(t.x[i], t.y[i], t.view[i], around);
+    for (int a = 0; a < cells; a++) {
+      int c = around[a];
+      for (int k = start[c], end = start[c + 1]; k < end; k++) {
+        perception.see(items[k]);
+      }
+    }
+    if (t.species[i] == SimParams.PREY) {
+      int[] foodStart = foodGrid.start;
+      int[] foodItems = foodGrid.items;
+      for (int a = 0; a < cells; a++) {
+        int c = around[a];
+        for (int k = foodStart[c], end = foodStart[c + 1]; k < end; k++) {
+          perception.seeFood(food, foodItems[k]);
+        }
+      }
+    }
+  }
+
   private int nearestPrey(EntityTable t, int p) {
     int best = -1;
     float bestD2 = 0;
-    int cx = grid.column(t.x[p]);
-    int cy = grid.row(t.y[p]);
-    for (int dr = -1; dr <= 1; dr++) {
-      for (int dc = -1; dc <= 1; dc++) {
-        int c = grid.neighbour(cx, cy, dc, dr);
-        for (int k = grid.start[c], end = grid.start[c + 1]; k < end; k++) {
-          int q = grid.items[k];
-          if (t.species[q] != SimParams.PREY) {
-            continue;
-          }
-          float d2 = Lifecycle.biteDistanceSq(torus, t, p, q);
-          if (d2 >= 0 && (best < 0 || Lifecycle.nearer(d2, t.id[q], bestD2, t.id[best]))) {
-            best = q;
-            bestD2 = d2;
-          }
+    int cells = grid.cellsAround(t.x[p], t.y[p], t.size[p] + SimParams.MAX_SIZE, around);
+    for (int a = 0; a < cells; a++) {
+      int c = around[a];
+      for (int k = grid.start[c], end = grid.start[c + 1]; k < end; k++) {
+        int q = grid.items[k];
+        if (t.species[q] != SimParams.PREY) {
+          continue;
+        }
+        float d2 = Lifecycle.biteDistanceSq(torus, t, p, q);
+        if (d2 >= 0 && (best < 0 || Lifecycle.nearer(d2, t.id[q], bestD2, t.id[best]))) {
+          best = q;
+          bestD2 = d2;
         }
       }
     }
@@ -147,18 +160,15 @@ final class TickStepper {
   private int nearestFood(EntityTable t, int q) {
     int best = -1;
     float bestD2 = 0;
-    int cx = foodGrid.column(t.x[q]);
-    int cy = foodGrid.row(t.y[q]);
-    for (int dr = -1; dr <= 1; dr++) {
-      for (int dc = -1; dc <= 1; dc++) {
-        int c = foodGrid.neighbour(cx, cy, dc, dr);
-        for (int k = foodGrid.start[c], end = foodGrid.start[c + 1]; k < end; k++) {
-          int f = foodGrid.items[k];
-          float d2 = Lifecycle.grazeDistanceSq(torus, t, q, food, f);
-          if (d2 >= 0 && (best < 0 || Lifecycle.nearer(d2, f, bestD2, best))) {
-            best = f;
-            bestD2 = d2;
-          }
+    int cells = foodGrid.cellsAround(t.x[q], t.y[q], t.size[q] + SimParams.FOOD_RADIUS, around);
+    for (int a = 0; a < cells; a++) {
+      int c = around[a];
+      for (int k = foodGrid.start[c], end = foodGrid.start[c + 1]; k < end; k++) {
+        int f = foodGrid.items[k];
+        float d2 = Lifecycle.grazeDistanceSq(torus, t, q, food, f);
+        if (d2 >= 0 && (best < 0 || Lifecycle.nearer(d2, f, bestD2, best))) {
+          best = f;
+          bestD2 = d2;
         }
       }
     }
