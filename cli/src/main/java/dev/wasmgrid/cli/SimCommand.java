@@ -50,6 +50,15 @@ final class SimCommand implements Callable<Integer> {
       description = "fast (grid, partitions) or ref (brute force O(n^2), one partition).")
   String impl;
 
+  /** CPU time of this process so far, or -1 where the JVM does not tell. */
+  private static long processCpuNanos() {
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    return -1;
+  }
+
   @Override
   public Integer call() {
     if (ticks < 0) {
@@ -74,6 +83,7 @@ final class SimCommand implements Callable<Integer> {
           config.width(),
           config.height(),
           ticks);
+      long cpuBefore = processCpuNanos();
       long[] lastReport = {System.nanoTime()};
       SimTiming timing =
           SimTiming.measure(
@@ -88,10 +98,16 @@ final class SimCommand implements Callable<Integer> {
                       Locale.ROOT, "sim: tick %d/%d, %d entities%n", done, ticks, sim.population());
                 }
               });
+      long cpu = processCpuNanos() - cpuBefore;
       long bytes = sim.stateBytes();
       int population = sim.population();
       out.printf(Locale.ROOT, "tick ms: p50 %.3f  p99 %.3f%n", timing.p50Ms(), timing.p99Ms());
       out.printf(Locale.ROOT, "entity-updates/s: %.4g%n", timing.updatesPerSecond());
+      if (cpu >= 0 && timing.ticks() > 0) {
+        // CPU time is less disturbed than wall time when other work shares the cores.
+        out.printf(
+            Locale.ROOT, "cpu ms per tick (all threads): %.3f%n", cpu / 1e6 / timing.ticks());
+      }
       out.printf(
           Locale.ROOT,
           "population: %d -> %d (%d predators)%n",

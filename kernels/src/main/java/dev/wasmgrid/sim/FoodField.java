@@ -13,12 +13,26 @@ final class FoodField {
 
   FoodField(SimConfig config) {
     int n = config.foods();
+    float[] drawnX = new float[n];
+    float[] drawnY = new float[n];
+    long[] key = new long[n];
+    int columns = config.columns();
+    for (int f = 0; f < n; f++) {
+      drawnX[f] = Rng.unit(config.seed(), f, -1, Rng.FOOD_X) * config.width();
+      drawnY[f] = Rng.unit(config.seed(), f, -1, Rng.FOOD_Y) * config.height();
+      long cell =
+          (long) (int) (drawnY[f] / SimParams.CELL) * columns + (int) (drawnX[f] / SimParams.CELL);
+      key[f] = cell << 32 | f;
+    }
+    // Patches are numbered in grid-cell order, so a neighbourhood's patches sit together in memory
+    // (a query reads them in sequence instead of missing the cache on every one).
+    int[] order = IdOrder.sorted(key, n);
     x = new float[n];
     y = new float[n];
     timer = new int[n];
     for (int f = 0; f < n; f++) {
-      x[f] = Rng.unit(config.seed(), f, -1, Rng.FOOD_X) * config.width();
-      y[f] = Rng.unit(config.seed(), f, -1, Rng.FOOD_Y) * config.height();
+      x[f] = drawnX[order[f]];
+      y[f] = drawnY[order[f]];
     }
   }
 

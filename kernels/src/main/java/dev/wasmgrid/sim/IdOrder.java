@@ -5,7 +5,7 @@ final class IdOrder {
 
   private IdOrder() {}
 
-  /** Indices 0..n-1 ordered by {@code ids[i]}; ids are unique, so the order is total. */
+  /** Indices 0..n-1 ordered by {@code ids[i]} (stable: equal keys keep their index order). */
   static int[] sorted(long[] ids, int n) {
     int[] a = new int[n];
     for (int i = 0; i < n; i++) {

@@ -65,11 +65,14 @@ final class SpatialGrid {
   }
 
   /**
-   * Writes into {@code out} every cell overlapping the square of half-side {@code radius} around
-   * (x, y), each once even when the square wraps around a small world; returns how many. {@code
-   * out} needs room for {@link #maxCells}({@code radius}).
+   * Writes into {@code out} the runs of {@link #items} that hold the points of every cell
+   * overlapping the square of half-side {@code radius} around (x, y): pairs (from, to), each cell
+   * covered once even when the square wraps around a small world; returns the number of ints
+   * written. Cells of one row are adjacent in {@code items}, so a row is one run (two where it
+   * wraps around the seam): a query costs a loop per row, not per cell. {@code out} needs {@link
+   * #maxRuns}({@code radius}) ints.
    */
-  int cellsAround(float x, float y, float radius, int[] out) {
+  int runsAround(float x, float y, float radius, int[] out) {
     // The margin covers float rounding between a wrapped position's cell and its unwrapped one.
     float r = radius + QUERY_MARGIN;
     int c0 = (int) Math.floor((x - r) / cell);
@@ -78,23 +81,26 @@ final class SpatialGrid {
     int nr = Math.min((int) Math.floor((y + r) / cell) - r0 + 1, rows);
     c0 = Math.floorMod(c0, columns);
     r0 = Math.floorMod(r0, rows);
+    int firstRun = Math.min(nc, columns - c0);
+    int secondRun = nc - firstRun;
     int n = 0;
     for (int a = 0; a < nr; a++) {
       int row = r0 + a;
-      row = row >= rows ? row - rows : row;
-      for (int b = 0; b < nc; b++) {
-        int col = c0 + b;
-        col = col >= columns ? col - columns : col;
-        out[n++] = row * columns + col;
+      int base = (row >= rows ? row - rows : row) * columns;
+      out[n++] = start[base + c0];
+      out[n++] = start[base + c0 + firstRun];
+      if (secondRun > 0) {
+        out[n++] = start[base];
+        out[n++] = start[base + secondRun];
       }
     }
     return n;
   }
 
-  /** Room {@link #cellsAround} needs for queries up to {@code radius}. */
-  int maxCells(float radius) {
+  /** Room {@link #runsAround} needs for queries up to {@code radius}. */
+  int maxRuns(float radius) {
     int side = (int) Math.ceil(2 * (radius + QUERY_MARGIN) / cell) + 1;
-    return Math.min(side, columns) * Math.min(side, rows);
+    return 4 * Math.min(side, rows);
   }
 
   long bytes() {

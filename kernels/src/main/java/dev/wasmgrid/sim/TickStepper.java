@@ -20,7 +20,7 @@ final class TickStepper {
   private final StepScratch scratch;
   private final Perception perception;
 
-  /** Cells of the current query. */
+  /** Item runs of the current query. */
   private final int[] around;
 
   /** Winning grazer (row) per food patch, -1 when none; reset after every tick. */
@@ -34,7 +34,7 @@ final class TickStepper {
     this.foodGrid = foodGrid;
     this.scratch = scratch;
     this.perception = new Perception(torus);
-    this.around = new int[grid.maxCells(Math.max(SimParams.MAX_VIEW, SimParams.MAX_CONTACT))];
+    this.around = new int[grid.maxRuns(Math.max(SimParams.MAX_VIEW, SimParams.MAX_CONTACT))];
     this.eater = new int[food.count()];
     java.util.Arrays.fill(eater, -1);
   }
@@ -115,21 +115,18 @@ final class TickStepper {
   /** Offers row {@code i} everything in the cells its view radius overlaps. */
   private void perceive(EntityTable t, int i) {
     perception.begin(t, i);
-    int[] start = grid.start;
     int[] items = grid.items;
-    int cells = grid.cellsAround(t.x[i], t.y[i], t.view[i], around);
-    for (int a = 0; a < cells; a++) {
-      int c = around[a];
-      for (int k = start[c], end = start[c + 1]; k < end; k++) {
+    int runs = grid.runsAround(t.x[i], t.y[i], t.view[i], around);
+    for (int a = 0; a < runs; a += 2) {
+      for (int k = around[a], end = around[a + 1]; k < end; k++) {
         perception.see(items[k]);
       }
     }
     if (t.species[i] == SimParams.PREY) {
-      int[] foodStart = foodGrid.start;
       int[] foodItems = foodGrid.items;
-      for (int a = 0; a < cells; a++) {
-        int c = around[a];
-        for (int k = foodStart[c], end = foodStart[c + 1]; k < end; k++) {
+      runs = foodGrid.runsAround(t.x[i], t.y[i], t.view[i], around);
+      for (int a = 0; a < runs; a += 2) {
+        for (int k = around[a], end = around[a + 1]; k < end; k++) {
           perception.seeFood(food, foodItems[k]);
         }
       }
@@ -139,11 +136,11 @@ final class TickStepper {
   private int nearestPrey(EntityTable t, int p) {
     int best = -1;
     float bestD2 = 0;
-    int cells = grid.cellsAround(t.x[p], t.y[p], t.size[p] + SimParams.MAX_SIZE, around);
-    for (int a = 0; a < cells; a++) {
-      int c = around[a];
-      for (int k = grid.start[c], end = grid.start[c + 1]; k < end; k++) {
-        int q = grid.items[k];
+    int[] items = grid.items;
+    int runs = grid.runsAround(t.x[p], t.y[p], t.size[p] + SimParams.MAX_SIZE, around);
+    for (int a = 0; a < runs; a += 2) {
+      for (int k = around[a], end = around[a + 1]; k < end; k++) {
+        int q = items[k];
         if (t.species[q] != SimParams.PREY) {
           continue;
         }
@@ -160,11 +157,11 @@ final class TickStepper {
   private int nearestFood(EntityTable t, int q) {
     int best = -1;
     float bestD2 = 0;
-    int cells = foodGrid.cellsAround(t.x[q], t.y[q], t.size[q] + SimParams.FOOD_RADIUS, around);
-    for (int a = 0; a < cells; a++) {
-      int c = around[a];
-      for (int k = foodGrid.start[c], end = foodGrid.start[c + 1]; k < end; k++) {
-        int f = foodGrid.items[k];
+    int[] items = foodGrid.items;
+    int runs = foodGrid.runsAround(t.x[q], t.y[q], t.size[q] + SimParams.FOOD_RADIUS, around);
+    for (int a = 0; a < runs; a += 2) {
+      for (int k = around[a], end = around[a + 1]; k < end; k++) {
+        int f = items[k];
         float d2 = Lifecycle.grazeDistanceSq(torus, t, q, food, f);
         if (d2 >= 0 && (best < 0 || Lifecycle.nearer(d2, f, bestD2, best))) {
           best = f;
