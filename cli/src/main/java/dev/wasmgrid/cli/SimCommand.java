@@ -7,11 +7,13 @@ import dev.wasmgrid.sim.ReferenceSim;
 import dev.wasmgrid.sim.SimConfig;
 import dev.wasmgrid.sim.Simulation;
 import dev.wasmgrid.sim.StateHash;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code wasmgrid sim}: run the ecosystem simulation locally and print its speed and hash. */
 @Command(
@@ -22,6 +24,8 @@ import picocli.CommandLine.Option;
       "Prints ms per tick (p50, p99), entity-updates/s, bytes per entity, and last hash=<hex>."
     })
 final class SimCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
 
   @Option(
       names = "--entities",
@@ -68,7 +72,7 @@ final class SimCommand implements Callable<Integer> {
       throw new IllegalArgumentException("impl must be fast or ref, got " + impl);
     }
     SimConfig config = SimConfig.of(entities, seed);
-    PrintStream out = System.out;
+    PrintWriter out = spec.commandLine().getOut();
     try (Simulation sim =
         impl.equals("ref") ? new ReferenceSim(config) : SimBench.fast(config, partitions)) {
       int parts = impl.equals("ref") ? 1 : partitions;
@@ -131,6 +135,7 @@ final class SimCommand implements Callable<Integer> {
             java.util.Arrays.toString(fast.layout().bounds()));
       }
       out.println("hash=" + StateHash.hex(sim.stateHash()));
+      out.flush();
     }
     return 0;
   }
