@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
     name = "sim",
     mixinStandardHelpOptions = true,
     description = {
-      "Run the ecosystem simulation on partitions (one thread each) in this JVM.",
+      "Run the ecosystem simulation on partitions (threads) here.",
       "Prints ms per tick (p50, p99), entity-updates/s, bytes per entity, and last hash=<hex>."
     })
 final class SimCommand implements Callable<Integer> {
