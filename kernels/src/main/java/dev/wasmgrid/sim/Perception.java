@@ -39,6 +39,13 @@ final class Perception {
 
   private int food;
   private float foodD2;
+  private float size;
+  private float grazeReachSq;
+  private int bite;
+  private long biteId;
+  private float biteD2;
+  private int graze;
+  private float grazeD2;
   private float foodDx;
   private float foodDy;
 
@@ -70,9 +77,18 @@ final class Perception {
     same = 0;
     other = -1;
     food = -1;
+    size = t.size[i];
+    float grazeReach = size + SimParams.FOOD_RADIUS;
+    grazeReachSq = grazeReach * grazeReach;
+    bite = -1;
+    graze = -1;
   }
 
-  /** Offers row {@code j} of the same table; ignored unless inside the view cone. */
+  /**
+   * Offers row {@code j} of the same table: a contact candidate (a predator's bite, checked all
+   * around like {@link Lifecycle#biteDistanceSq}), then a neighbour if inside the view cone. The
+   * query square must reach past the contact distance; every view radius does.
+   */
   void see(int j) {
     if (j == self) {
       return;
@@ -81,6 +97,14 @@ final class Perception {
     float dx = torus.dx(sx, t.x[j]);
     float dy = torus.dy(sy, t.y[j]);
     float d2 = dx * dx + dy * dy;
+    if (kind == SimParams.PREDATOR && t.species[j] == SimParams.PREY) {
+      float reach = size + t.size[j];
+      if (d2 < reach * reach && (bite < 0 || Lifecycle.nearer(d2, t.id[j], biteD2, biteId))) {
+        bite = j;
+        biteId = t.id[j];
+        biteD2 = d2;
+      }
+    }
     if (d2 > viewSq || !inCone(dx, dy, d2)) {
       return;
     }
@@ -103,7 +127,10 @@ final class Perception {
     }
   }
 
-  /** Offers food patch {@code f}; prey only, ready patches only, inside the view cone. */
+  /**
+   * Offers food patch {@code f} (prey only, ready patches only): a grazing candidate, as {@link
+   * Lifecycle#grazeDistanceSq}, then something to steer to if inside the view cone.
+   */
   void seeFood(FoodField field, int f) {
     if (kind != SimParams.PREY || field.timer[f] != 0) {
       return;
@@ -111,6 +138,10 @@ final class Perception {
     float dx = torus.dx(sx, field.x[f]);
     float dy = torus.dy(sy, field.y[f]);
     float d2 = dx * dx + dy * dy;
+    if (d2 < grazeReachSq && (graze < 0 || Lifecycle.nearer(d2, f, grazeD2, graze))) {
+      graze = f;
+      grazeD2 = d2;
+    }
     if (d2 > viewSq || !inCone(dx, dy, d2)) {
       return;
     }
@@ -120,6 +151,16 @@ final class Perception {
       foodDx = dx;
       foodDy = dy;
     }
+  }
+
+  /** The prey row this predator bites (nearest in contact, ties to the lower id), or -1. */
+  int bite() {
+    return bite;
+  }
+
+  /** The food patch this prey grazes (nearest in reach, ties to the lower index), or -1. */
+  int graze() {
+    return graze;
   }
 
   /** Same-species neighbours seen: crowding blocks reproduction. */
@@ -167,8 +208,9 @@ final class Perception {
         ay += w * (otherDy / d * max - svy);
       }
     }
-    ax += SimParams.JITTER * Rng.signed(seed, t.id[i], tick, Rng.JITTER_X);
-    ay += SimParams.JITTER * Rng.signed(seed, t.id[i], tick, Rng.JITTER_Y);
+    long jitter = Rng.bits(seed, t.id[i], tick, Rng.JITTER);
+    ax += SimParams.JITTER * Rng.signed24(jitter, 40);
+    ay += SimParams.JITTER * Rng.signed24(jitter, 16);
     float force = length(ax, ay);
     if (force > SimParams.MAX_FORCE) {
       float s = SimParams.MAX_FORCE / force;

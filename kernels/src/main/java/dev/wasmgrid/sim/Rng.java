@@ -8,9 +8,8 @@ package dev.wasmgrid.sim;
 public final class Rng {
 
   /** Stream numbers: one per purpose, so that two draws for one entity and tick never collide. */
-  static final int JITTER_X = 1;
+  static final int JITTER = 1;
 
-  static final int JITTER_Y = 2;
   static final int START_X = 3;
   static final int START_Y = 4;
   static final int START_VX = 5;
@@ -45,6 +44,11 @@ public final class Rng {
   /** Uniform in [-1, 1). */
   static float signed(long seed, long id, long tick, int stream) {
     return unit(seed, id, tick, stream) * 2f - 1f;
+  }
+
+  /** Uniform in [-1, 1) from the 24 bits of {@code bits} starting at bit {@code shift}. */
+  static float signed24(long bits, int shift) {
+    return ((bits >>> shift) & 0xFFFFFF) * 0x1.0p-24f * 2f - 1f;
   }
 
   /** Uniform in [0, bound). */

@@ -6,7 +6,8 @@ package dev.wasmgrid.sim;
  */
 final class StepScratch {
 
-  private final int[][] ints = new int[8][];
+  private final int[][] ints = new int[9][];
+  private final float[][] floats = new float[2][];
   private boolean[] keep = new boolean[0];
 
   /** Int array number {@code slot} with at least {@code n} elements (contents undefined). */
@@ -15,6 +16,16 @@ final class StepScratch {
     if (a == null || a.length < n) {
       a = new int[Math.max(16, Math.max(n, a == null ? 0 : a.length * 2))];
       ints[slot] = a;
+    }
+    return a;
+  }
+
+  /** Float array number {@code slot} with at least {@code n} elements (contents undefined). */
+  float[] floats(int slot, int n) {
+    float[] a = floats[slot];
+    if (a == null || a.length < n) {
+      a = new float[Math.max(16, Math.max(n, a == null ? 0 : a.length * 2))];
+      floats[slot] = a;
     }
     return a;
   }
@@ -29,6 +40,9 @@ final class StepScratch {
   long bytes() {
     long b = keep.length;
     for (int[] a : ints) {
+      b += a == null ? 0 : 4L * a.length;
+    }
+    for (float[] a : floats) {
       b += a == null ? 0 : 4L * a.length;
     }
     return b;

