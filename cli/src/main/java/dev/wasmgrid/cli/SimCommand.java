@@ -133,6 +133,15 @@ final class SimCommand implements Callable<Integer> {
             phases[2] / 1e6 / timing.ticks(),
             fast.rebalances(),
             java.util.Arrays.toString(fast.layout().bounds()));
+        long[] stepParts = fast.stepPartNanos();
+        out.printf(
+            Locale.ROOT,
+            "step parts ms/tick, summed over partitions: grid %.3f  perceive+steer %.3f"
+                + "  conflicts %.3f  life %.3f%n",
+            stepParts[0] / 1e6 / sim.tick(),
+            stepParts[1] / 1e6 / sim.tick(),
+            stepParts[2] / 1e6 / sim.tick(),
+            stepParts[3] / 1e6 / sim.tick());
       }
       out.println("hash=" + StateHash.hex(sim.stateHash()));
       out.flush();

@@ -164,6 +164,18 @@ public final class PartitionedSim implements Simulation {
     return phaseNanos.clone();
   }
 
+  /**
+   * Time spent so far inside the step phase, summed over partitions (so roughly CPU time): grid
+   * build, perceive + steer + contacts, conflicts, life. Nanoseconds.
+   */
+  public long[] stepPartNanos() {
+    long[] parts = new long[4];
+    for (SimPartition p : partitions) {
+      p.addStepNanos(parts);
+    }
+    return parts;
+  }
+
   @Override
   public void close() {
     runner.close();

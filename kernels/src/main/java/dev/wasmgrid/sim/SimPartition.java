@@ -150,6 +150,11 @@ final class SimPartition {
     owned = current.count();
   }
 
+  /** Adds this partition's time per step part (see {@link TickStepper#addNanos}). */
+  void addStepNanos(long[] into) {
+    stepper.addNanos(into);
+  }
+
   /** Owned entities per grid column: the cost the load balancer evens out. */
   void addColumnCosts(long[] costs) {
     for (int i = 0; i < owned; i++) {

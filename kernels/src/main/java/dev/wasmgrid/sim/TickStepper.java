@@ -21,6 +21,8 @@ final class TickStepper {
   private final StepScratch scratch;
   private final Perception perception;
 
+  private final long[] nanos = new long[4];
+
   /** Item runs of the current query. */
   private final int[] around;
 
@@ -54,8 +56,10 @@ final class TickStepper {
       EntityTable next,
       int[] ownedFood,
       int ownedFoodCount) {
+    long t0 = System.nanoTime();
     int n = t.count();
     grid.build(t.x, t.y, n);
+    long t1 = System.nanoTime();
     int[] bite = scratch.ints(BITE, n);
     int[] graze = scratch.ints(GRAZE, n);
     int[] killer = scratch.ints(KILLER, n);
@@ -81,6 +85,7 @@ final class TickStepper {
         graze[i] = t.species[i] == SimParams.PREY ? nearestFood(t, i) : -1;
       }
     }
+    long t2 = System.nanoTime();
     // 2. Conflicts: the lowest id among the claimants wins a prey or a food patch.
     for (int i = 0; i < n; i++) {
       int q = bite[i];
@@ -92,6 +97,7 @@ final class TickStepper {
         eater[f] = i;
       }
     }
+    long t3 = System.nanoTime();
     // 3. Life, in grid order so that the next table comes out sorted by cell.
     for (int k = 0; k < n; k++) {
       int i = items[k];
@@ -116,6 +122,21 @@ final class TickStepper {
       if (graze[i] >= 0) {
         eater[graze[i]] = -1;
       }
+    }
+    long t4 = System.nanoTime();
+    nanos[0] += t1 - t0;
+    nanos[1] += t2 - t1;
+    nanos[2] += t3 - t2;
+    nanos[3] += t4 - t3;
+  }
+
+  /**
+   * Time spent so far in each part of {@link #step}: grid build, perceive + steer + contacts,
+   * conflicts, life (and food). Nanoseconds, added to {@code into}.
+   */
+  void addNanos(long[] into) {
+    for (int k = 0; k < nanos.length; k++) {
+      into[k] += nanos[k];
     }
   }
 
