@@ -54,7 +54,7 @@ final class SimBenchCommand implements Callable<Integer> {
 
   @Option(
       names = "--ref-max-entities",
-      defaultValue = "25000",
+      defaultValue = "10000",
       description = "Largest population the O(n^2) reference runs (default: ${DEFAULT-VALUE}).")
   int refMaxEntities;
 
