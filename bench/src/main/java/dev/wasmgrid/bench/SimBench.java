@@ -63,24 +63,6 @@ public final class SimBench {
                 + refTicks);
       }
     }
-
-    /**
-     * 10k, 25k, 50k and 100k entities on 1 and 2 partitions: 30 warm-up ticks, then up to 200 ticks
-     * or 15 s; the reference at 10k entities only, 3 ticks or 10 s (its first tick, JIT included,
-     * already takes seconds there; one tick at 25k took 28 s on a busy 2-core machine).
-     */
-    public static Options defaults() {
-      return new Options(
-          List.of(10_000, 25_000, 50_000, 100_000),
-          List.of(1, 2),
-          30,
-          200,
-          Duration.ofSeconds(15),
-          10_000,
-          3,
-          Duration.ofSeconds(10),
-          42);
-    }
   }
 
   /** Runs every cell, reporting each as soon as it is measured. */

@@ -129,21 +129,6 @@ public final class EntityTable {
     return id[i];
   }
 
-  /** Species of row {@code i}: 0 prey, 1 predator. */
-  public byte species(int i) {
-    return species[i];
-  }
-
-  /** X position of row {@code i}. */
-  public float x(int i) {
-    return x[i];
-  }
-
-  /** Y position of row {@code i}. */
-  public float y(int i) {
-    return y[i];
-  }
-
   /** Energy of row {@code i}. */
   public float energy(int i) {
     return energy[i];
