@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
     description = "Run a benchmark: a table, or JSON lines with --json.",
     subcommands = {
       MatmulBenchCommand.class,
+      SimBenchCommand.class,
       DistributedBenchCommand.class,
       RpcBenchCommand.class,
       BrowserBenchCommand.class,

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       WorkerCommand.class,
       MatmulCommand.class,
       GenerateCommand.class,
+      SimCommand.class,
       BenchCommand.class,
       TestCommand.class,
       CommandLine.HelpCommand.class
