@@ -9,9 +9,11 @@ import picocli.CommandLine.Command;
     description = "Run a benchmark: a table, or JSON lines with --json.",
     subcommands = {
       MatmulBenchCommand.class,
+      SimBenchCommand.class,
       DistributedBenchCommand.class,
       RpcBenchCommand.class,
       BrowserBenchCommand.class,
-      RecycleBenchCommand.class
+      RecycleBenchCommand.class,
+      LlmBenchCommand.class
     })
 final class BenchCommand {}

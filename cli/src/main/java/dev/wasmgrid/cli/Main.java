@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       WorkerCommand.class,
       MatmulCommand.class,
+      GenerateCommand.class,
+      SimCommand.class,
       BenchCommand.class,
       TestCommand.class,
       CommandLine.HelpCommand.class

@@ -1,0 +1,115 @@
+package dev.wasmgrid.bench;
+
+import dev.wasmgrid.sim.PartitionedSim;
+import dev.wasmgrid.sim.PhaseRunner;
+import dev.wasmgrid.sim.ReferenceSim;
+import dev.wasmgrid.sim.SimConfig;
+import dev.wasmgrid.sim.Simulation;
+import dev.wasmgrid.sim.ThreadPhases;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code wasmgrid bench sim}: tick times of the fast engine per entity count and partition count,
+ * and of the O(n²) reference engine in the same run. The reference only runs up to {@link
+ * Options#refMaxEntities} and for at most {@link Options#refTicks} ticks or {@link
+ * Options#refBudget}, whichever ends first: at 100k entities one of its ticks takes minutes.
+ */
+public final class SimBench {
+
+  private static final String BENCH = "sim";
+
+  private SimBench() {}
+
+  /**
+   * What to measure.
+   *
+   * @param entities initial populations
+   * @param partitions partition counts of the fast engine (each on its own thread)
+   * @param warmUpTicks untimed ticks before each fast cell (JIT, caches)
+   * @param ticks timed ticks per fast cell, at most
+   * @param budget time per fast cell, at most (at least one tick is timed)
+   * @param refMaxEntities largest population the reference runs
+   * @param refTicks timed reference ticks, at most
+   * @param refBudget time per reference cell, at most
+   * @param seed world seed
+   */
+  public record Options(
+      List<Integer> entities,
+      List<Integer> partitions,
+      int warmUpTicks,
+      int ticks,
+      Duration budget,
+      int refMaxEntities,
+      int refTicks,
+      Duration refBudget,
+      long seed) {
+
+    public Options {
+      entities = List.copyOf(entities);
+      partitions = List.copyOf(partitions);
+      if (entities.isEmpty() || partitions.isEmpty()) {
+        throw new IllegalArgumentException("entities and partitions must not be empty");
+      }
+      if (warmUpTicks < 0 || ticks < 1 || refTicks < 0) {
+        throw new IllegalArgumentException(
+            "ticks must be >= 1 and warm-up and ref ticks >= 0, got "
+                + ticks
+                + ", "
+                + warmUpTicks
+                + ", "
+                + refTicks);
+      }
+    }
+  }
+
+  /** Runs every cell, reporting each as soon as it is measured. */
+  public static void run(Options options, BenchReport report) {
+    for (int n : options.entities()) {
+      SimConfig config = SimConfig.of(n, options.seed());
+      for (int parts : options.partitions()) {
+        report.progress("sim %d entities, %d partitions, fast ...".formatted(n, parts));
+        try (Simulation sim = fast(config, parts)) {
+          SimTiming.measure(sim, options.warmUpTicks(), Long.MAX_VALUE, t -> {});
+          SimTiming timing =
+              SimTiming.measure(sim, options.ticks(), options.budget().toNanos(), t -> {});
+          emit(report, n, parts, "fast", timing, sim.stateBytes());
+        }
+      }
+      if (n <= options.refMaxEntities() && options.refTicks() > 0) {
+        report.progress(
+            "sim %d entities, reference (O(n^2), at most %d ticks or %s) ..."
+                .formatted(n, options.refTicks(), options.refBudget()));
+        try (Simulation sim = new ReferenceSim(config)) {
+          SimTiming timing =
+              SimTiming.measure(sim, options.refTicks(), options.refBudget().toNanos(), t -> {});
+          emit(report, n, 1, "ref", timing, sim.stateBytes());
+        }
+      }
+    }
+  }
+
+  /** The fast engine; with more than one partition, the others run on their own threads. */
+  public static PartitionedSim fast(SimConfig config, int partitions) {
+    PhaseRunner runner = partitions > 1 ? new ThreadPhases(partitions - 1) : PhaseRunner.SEQUENTIAL;
+    try {
+      return new PartitionedSim(config, partitions, runner);
+    } catch (RuntimeException e) {
+      runner.close();
+      throw e;
+    }
+  }
+
+  private static void emit(
+      BenchReport report, int n, int parts, String impl, SimTiming timing, long stateBytes) {
+    Map<String, Object> params = new LinkedHashMap<>();
+    params.put("entities", n);
+    params.put("partitions", parts);
+    params.put("impl", impl);
+    report.metric(BENCH, params, "tick_p50_ms", timing.p50Ms(), "ms");
+    report.metric(BENCH, params, "tick_p99_ms", timing.p99Ms(), "ms");
+    report.metric(BENCH, params, "state_bytes", (double) stateBytes, "B");
+  }
+}

@@ -1,0 +1,57 @@
+package dev.wasmgrid.bench;
+
+import dev.wasmgrid.sim.Simulation;
+import java.util.Arrays;
+import java.util.function.LongConsumer;
+
+/**
+ * Per-tick wall times of a simulation run.
+ *
+ * @param ticks ticks timed
+ * @param p50Ms median tick
+ * @param p99Ms 99th-percentile tick (nearest rank)
+ * @param seconds total time of the timed ticks
+ * @param entityUpdates entities stepped over the timed ticks (population summed over ticks)
+ */
+public record SimTiming(int ticks, double p50Ms, double p99Ms, double seconds, long entityUpdates) {
+
+  /** Entities stepped per second. */
+  public double updatesPerSecond() {
+    return seconds == 0 ? 0 : entityUpdates / seconds;
+  }
+
+  /**
+   * Steps {@code sim} up to {@code ticks} times, stopping early once {@code budgetNanos} have
+   * passed (at least one tick is always timed). {@code afterTick} hears the ticks done so far.
+   */
+  public static SimTiming measure(
+      Simulation sim, int ticks, long budgetNanos, LongConsumer afterTick) {
+    long[] nanos = new long[Math.max(ticks, 0)];
+    long updates = 0;
+    long start = System.nanoTime();
+    int done = 0;
+    while (done < ticks && (done == 0 || System.nanoTime() - start < budgetNanos)) {
+      updates += sim.population();
+      long t0 = System.nanoTime();
+      sim.step();
+      nanos[done++] = System.nanoTime() - t0;
+      afterTick.accept(done);
+    }
+    long[] sorted = Arrays.copyOf(nanos, done);
+    Arrays.sort(sorted);
+    long total = 0;
+    for (long n : sorted) {
+      total += n;
+    }
+    return new SimTiming(
+        done, percentile(sorted, 0.50) / 1e6, percentile(sorted, 0.99) / 1e6, total / 1e9, updates);
+  }
+
+  private static double percentile(long[] sorted, double q) {
+    if (sorted.length == 0) {
+      return Double.NaN;
+    }
+    int rank = (int) Math.ceil(q * sorted.length);
+    return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+  }
+}

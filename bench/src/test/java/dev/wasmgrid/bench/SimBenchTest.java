@@ -1,0 +1,53 @@
+package dev.wasmgrid.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** {@code bench sim}, run small, prints the JSON lines the issue names. */
+class SimBenchTest {
+
+  @Test
+  void fastOnEachPartitionCountAndTheReferenceWithinItsBound() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    SimBench.run(
+        new SimBench.Options(
+            List.of(300, 600),
+            List.of(1, 2),
+            2,
+            5,
+            Duration.ofSeconds(5),
+            300,
+            2,
+            Duration.ofSeconds(5),
+            3),
+        BenchReport.jsonLines(new PrintStream(bytes, true, StandardCharsets.UTF_8), System.err));
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : bytes.toString(StandardCharsets.UTF_8).lines().toList()) {
+      lines.add(json.readTree(line));
+    }
+    // 2 sizes x 2 partition counts fast, plus the reference at 300 only: 3 metrics each.
+    assertThat(lines).hasSize(5 * 3);
+    for (JsonNode l : lines) {
+      assertThat(l.get("bench").asText()).isEqualTo("sim");
+      assertThat(l.get("params").get("entities").asInt()).isIn(300, 600);
+      assertThat(l.get("params").get("partitions").asInt()).isIn(1, 2);
+      assertThat(l.get("params").get("impl").asText()).isIn("fast", "ref");
+      assertThat(l.get("metric").asText()).isIn("tick_p50_ms", "tick_p99_ms", "state_bytes");
+      assertThat(l.get("value").asDouble()).isPositive();
+    }
+    assertThat(lines)
+        .filteredOn(l -> l.get("params").get("impl").asText().equals("ref"))
+        .allSatisfy(l -> assertThat(l.get("params").get("entities").asInt()).isEqualTo(300))
+        .hasSize(3);
+  }
+}

@@ -1,0 +1,155 @@
+package dev.wasmgrid.cli;
+
+import dev.wasmgrid.llm.Compute;
+import dev.wasmgrid.llm.GenerationConfig;
+import dev.wasmgrid.llm.GenerationStats;
+import dev.wasmgrid.llm.LanguageModel;
+import dev.wasmgrid.llm.Model;
+import dev.wasmgrid.llm.ScalarCompute;
+import dev.wasmgrid.llm.TensorType;
+import dev.wasmgrid.llm.TinyModels;
+import dev.wasmgrid.llm.gguf.GgufWriter;
+import dev.wasmgrid.llm.jvm.ModelFiles;
+import dev.wasmgrid.llm.jvm.VectorCompute;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code wasmgrid generate}: streams a model's continuation of a prompt to the terminal. */
+@Command(
+    name = "generate",
+    mixinStandardHelpOptions = true,
+    description = "Generate text with a GGUF or llama2.c model, streaming tokens.",
+    footer = {
+      "",
+      "Tokens go to stdout, then a stats line (tokens, tok/s, time to first token) to stderr.",
+      "--model tiny writes a small random-weight GGUF model to a temporary file and uses it."
+    })
+final class GenerateCommand implements Callable<Integer> {
+
+  /** Seed of the tiny model's weights: fixed, so `--model tiny` is the same model every time. */
+  private static final long TINY_SEED = 1;
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--model",
+      required = true,
+      description = "A .gguf file, a llama2.c .bin checkpoint, or 'tiny'.")
+  String model;
+
+  @Option(
+      names = "--tokenizer",
+      description = "llama2.c tokenizer.bin (default: tokenizer.bin beside the checkpoint).")
+  Path tokenizer;
+
+  @Option(names = "--prompt", defaultValue = "", description = "The prompt (default: empty).")
+  String prompt;
+
+  @Option(names = "--seed", defaultValue = "42", description = "Sampling seed (default: 42).")
+  long seed;
+
+  @Option(
+      names = "--max-tokens",
+      defaultValue = "128",
+      description = "Most tokens to generate (default: ${DEFAULT-VALUE}).")
+  int maxTokens;
+
+  @Option(
+      names = "--temperature",
+      defaultValue = "0.8",
+      description = "0 for greedy (default: ${DEFAULT-VALUE}).")
+  float temperature;
+
+  @Option(names = "--top-p", defaultValue = "0.9", description = "Nucleus (default: 0.9).")
+  float topP;
+
+  @Option(names = "--top-k", defaultValue = "0", description = "Top-k, 0 = off (default: 0).")
+  int topK;
+
+  @Option(names = "--stop", split = ",", description = "Stop strings (comma-separated).")
+  List<String> stop;
+
+  @Option(names = "--threads", description = "Threads of the fast path (default: all cores).")
+  Integer threads;
+
+  @Option(
+      names = "--context",
+      description = "Cut the model's context (and KV cache) to this many positions.")
+  Integer context;
+
+  @Option(names = "--scalar", description = "Use the portable scalar path instead.")
+  boolean scalar;
+
+  @Override
+  public Integer call() throws IOException {
+    Model m = context == null ? load() : load().withContext(context);
+    GenerationConfig cfg =
+        new GenerationConfig(
+            maxTokens, temperature, topK, topP, seed, stop == null ? List.of() : stop, false);
+    int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+    Compute compute = scalar ? new ScalarCompute() : new VectorCompute(t);
+    PrintWriter out = spec.commandLine().getOut();
+    try (LanguageModel lm = new LanguageModel(m, compute)) {
+      out.print(prompt);
+      GenerationStats s =
+          lm.stream(
+              prompt,
+              cfg,
+              piece -> {
+                out.print(piece.text());
+                out.flush();
+                return true;
+              });
+      out.println();
+      out.flush();
+      spec.commandLine()
+          .getErr()
+          .println(
+              String.format(
+                  Locale.ROOT,
+                  "tokens=%d tok/s=%.1f ttft_ms=%.1f prompt_tokens=%d stop=%s compute=%s",
+                  s.tokens(),
+                  s.tokensPerSecond(),
+                  s.timeToFirstTokenMs(),
+                  s.promptTokens(),
+                  s.stopReason(),
+                  compute.name()));
+    }
+    return 0;
+  }
+
+  private Model load() throws IOException {
+    if (!model.equals("tiny")) {
+      Path path = Path.of(model);
+      if (!Files.isRegularFile(path)) {
+        throw new IllegalArgumentException("--model: no such file: " + path);
+      }
+      return ModelFiles.load(path, tokenizer);
+    }
+    Path file = Files.createTempFile("wasmgrid-tiny-", ".gguf");
+    try {
+      try (OutputStream o = Files.newOutputStream(file)) {
+        var config = TinyModels.tinyConfig();
+        GgufWriter.write(
+            TinyModels.randomWeights(config, TINY_SEED, false),
+            TinyModels.vocabulary(config.vocabSize()),
+            TensorType.Q8_0,
+            new BufferedOutputStream(o));
+      }
+      return ModelFiles.load(file, null);
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
+}

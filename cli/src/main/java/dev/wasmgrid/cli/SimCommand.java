@@ -1,0 +1,151 @@
+package dev.wasmgrid.cli;
+
+import dev.wasmgrid.bench.SimBench;
+import dev.wasmgrid.bench.SimTiming;
+import dev.wasmgrid.sim.PartitionedSim;
+import dev.wasmgrid.sim.ReferenceSim;
+import dev.wasmgrid.sim.SimConfig;
+import dev.wasmgrid.sim.Simulation;
+import dev.wasmgrid.sim.StateHash;
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code wasmgrid sim}: run the ecosystem simulation locally and print its speed and hash. */
+@Command(
+    name = "sim",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the ecosystem simulation on partitions (threads) here.",
+      "Prints ms per tick (p50, p99), entity-updates/s, bytes per entity, and last hash=<hex>."
+    })
+final class SimCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--entities",
+      defaultValue = "100000",
+      description = "Initial population (default: ${DEFAULT-VALUE}).")
+  int entities;
+
+  @Option(
+      names = "--ticks",
+      defaultValue = "600",
+      description = "Ticks to run (default: ${DEFAULT-VALUE}).")
+  int ticks;
+
+  @Option(
+      names = "--partitions",
+      defaultValue = "2",
+      description = "Vertical strips, each stepped on its own thread (default: ${DEFAULT-VALUE}).")
+  int partitions;
+
+  @Option(names = "--seed", defaultValue = "42", description = "World seed (default: 42).")
+  long seed;
+
+  @Option(
+      names = "--impl",
+      defaultValue = "fast",
+      description = "fast (grid, partitions) or ref (brute force O(n^2), one partition).")
+  String impl;
+
+  /** CPU time of this process so far, or -1 where the JVM does not tell. */
+  private static long processCpuNanos() {
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    return -1;
+  }
+
+  @Override
+  public Integer call() {
+    if (ticks < 0) {
+      throw new IllegalArgumentException("ticks must be >= 0, got " + ticks);
+    }
+    if (!impl.equals("fast") && !impl.equals("ref")) {
+      throw new IllegalArgumentException("impl must be fast or ref, got " + impl);
+    }
+    SimConfig config = SimConfig.of(entities, seed);
+    PrintWriter out = spec.commandLine().getOut();
+    try (Simulation sim =
+        impl.equals("ref") ? new ReferenceSim(config) : SimBench.fast(config, partitions)) {
+      int parts = impl.equals("ref") ? 1 : partitions;
+      out.printf(
+          Locale.ROOT,
+          "sim: %d entities, %s, %d partition%s, seed %d, world %d x %d, %d ticks%n",
+          entities,
+          impl,
+          parts,
+          parts == 1 ? "" : "s",
+          seed,
+          config.width(),
+          config.height(),
+          ticks);
+      long cpuBefore = processCpuNanos();
+      long[] lastReport = {System.nanoTime()};
+      SimTiming timing =
+          SimTiming.measure(
+              sim,
+              ticks,
+              Long.MAX_VALUE,
+              done -> {
+                long now = System.nanoTime();
+                if (now - lastReport[0] > 2_000_000_000L) {
+                  lastReport[0] = now;
+                  System.err.printf(
+                      Locale.ROOT, "sim: tick %d/%d, %d entities%n", done, ticks, sim.population());
+                }
+              });
+      long cpu = processCpuNanos() - cpuBefore;
+      long bytes = sim.stateBytes();
+      int population = sim.population();
+      out.printf(Locale.ROOT, "tick ms: p50 %.3f  p99 %.3f%n", timing.p50Ms(), timing.p99Ms());
+      out.printf(Locale.ROOT, "entity-updates/s: %.4g%n", timing.updatesPerSecond());
+      if (cpu >= 0 && timing.ticks() > 0) {
+        // CPU time is less disturbed than wall time when other work shares the cores.
+        out.printf(
+            Locale.ROOT, "cpu ms per tick (all threads): %.3f%n", cpu / 1e6 / timing.ticks());
+      }
+      out.printf(
+          Locale.ROOT,
+          "population: %d -> %d (%d predators)%n",
+          entities,
+          population,
+          sim.predators());
+      out.printf(
+          Locale.ROOT,
+          "state: %.1f MB, %d bytes per entity%n",
+          bytes / 1e6,
+          population == 0 ? 0 : bytes / population);
+      if (sim instanceof PartitionedSim fast && timing.ticks() > 0) {
+        long[] phases = fast.phaseNanos();
+        out.printf(
+            Locale.ROOT,
+            "phases ms/tick: migrate %.3f  ghosts %.3f  step %.3f; %d rebalances, strips %s%n",
+            phases[0] / 1e6 / timing.ticks(),
+            phases[1] / 1e6 / timing.ticks(),
+            phases[2] / 1e6 / timing.ticks(),
+            fast.rebalances(),
+            java.util.Arrays.toString(fast.layout().bounds()));
+        long[] stepParts = fast.stepPartNanos();
+        out.printf(
+            Locale.ROOT,
+            "step parts ms/tick, summed over partitions: grid %.3f  perceive+steer %.3f"
+                + "  conflicts %.3f  life %.3f%n",
+            stepParts[0] / 1e6 / sim.tick(),
+            stepParts[1] / 1e6 / sim.tick(),
+            stepParts[2] / 1e6 / sim.tick(),
+            stepParts[3] / 1e6 / sim.tick());
+      }
+      out.println("hash=" + StateHash.hex(sim.stateHash()));
+      out.flush();
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,25 @@
+package dev.wasmgrid.llm;
+
+/**
+ * The arithmetic a forward pass spends its time in. The portable {@link ScalarCompute} runs
+ * anywhere, the browser build included; {@code dev.wasmgrid.llm.jvm.VectorCompute} is the JVM's
+ * fast path (Vector API, rows split over threads).
+ */
+public interface Compute extends AutoCloseable {
+
+  /** {@code out[0..w.rows()) = w · x[0..w.cols())}. */
+  void matvec(WeightMatrix w, float[] x, float[] out);
+
+  /** {@code Σ a[aOff + i] * b[bOff + i]} for i in [0, n). */
+  float dot(float[] a, int aOff, float[] b, int bOff, int n);
+
+  /** {@code y[yOff + i] += a * x[xOff + i]} for i in [0, n). */
+  void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n);
+
+  /** A short name for logs and benchmark output. */
+  String name();
+
+  /** Releases threads, if any. */
+  @Override
+  default void close() {}
+}

@@ -1,0 +1,180 @@
+package dev.wasmgrid.llm;
+
+import java.util.List;
+
+/**
+ * One generation, pulled a token at a time: {@link #next()} runs the forward passes for the next
+ * token (the whole prompt on the first call) and returns it, or null when generation has ended.
+ * Handles stop strings (text that may begin one is held back until it cannot), the token limit, the
+ * end-of-sequence token and the end of the context. Not thread-safe.
+ */
+public final class Generation implements AutoCloseable {
+  private final Transformer transformer;
+  private final Tokenizer tokenizer;
+  private final Sampler sampler;
+  private final GenerationConfig config;
+  private final Runnable onClose;
+  private final int[] prompt;
+  private final Utf8Stream utf8 = new Utf8Stream();
+  private final StringBuilder pending = new StringBuilder();
+  private int pos;
+  private int last = -1;
+  private int generated;
+  private boolean done;
+  private boolean closed;
+  private String stopReason;
+  private long startNanos;
+  private long firstNanos;
+  private long endNanos;
+
+  Generation(
+      Transformer transformer,
+      Tokenizer tokenizer,
+      String prompt,
+      GenerationConfig config,
+      Runnable onClose) {
+    this.transformer = transformer;
+    this.tokenizer = tokenizer;
+    this.config = config;
+    this.onClose = onClose;
+    LlamaConfig c = transformer.config();
+    this.prompt = tokenizer.encode(prompt, true);
+    if (this.prompt.length >= c.seqLen()) {
+      throw new IllegalArgumentException(
+          "prompt has " + this.prompt.length + " tokens; the context holds " + c.seqLen());
+    }
+    this.sampler =
+        new Sampler(
+            c.vocabSize(), config.temperature(), config.topK(), config.topP(), config.seed());
+  }
+
+  /** The prompt's token ids, beginning-of-sequence first. */
+  public int[] promptTokens() {
+    return prompt.clone();
+  }
+
+  /** The next token, or null once generation has ended. */
+  public TokenPiece next() {
+    if (done) {
+      return null;
+    }
+    float[] logits;
+    if (last < 0) {
+      startNanos = System.nanoTime();
+      logits = null;
+      for (int t : prompt) {
+        logits = transformer.forward(t, pos++);
+      }
+    } else {
+      if (pos >= transformer.config().seqLen()) {
+        return finish("context", last);
+      }
+      logits = transformer.forward(last, pos++);
+    }
+    int token = sampler.sample(logits);
+    if (generated == 0) {
+      firstNanos = System.nanoTime();
+    }
+    int previous = last < 0 ? prompt[prompt.length - 1] : last;
+    last = token;
+    if (token == tokenizer.vocabulary().eos() && !config.ignoreEos()) {
+      return finish("eos", token);
+    }
+    generated++;
+    pending.append(utf8.push(tokenizer.decode(previous, token)));
+    int stopAt = earliestStop();
+    if (stopAt >= 0) {
+      String text = pending.substring(0, stopAt);
+      pending.setLength(0);
+      end("stop");
+      return new TokenPiece(token, text);
+    }
+    if (generated >= config.maxTokens()) {
+      String text = pending + utf8.flush();
+      pending.setLength(0);
+      end("max_tokens");
+      return new TokenPiece(token, text);
+    }
+    int keep = heldBack();
+    String text = pending.substring(0, pending.length() - keep);
+    pending.delete(0, pending.length() - keep);
+    return new TokenPiece(token, text);
+  }
+
+  /** True once {@link #next()} has returned its last token. */
+  public boolean isDone() {
+    return done;
+  }
+
+  /** Figures so far; final once {@link #isDone()}. */
+  public GenerationStats stats() {
+    long end = done ? endNanos : System.nanoTime();
+    double ttft = generated == 0 && !done ? 0 : (firstNanos - startNanos) / 1e6;
+    double total = startNanos == 0 ? 0 : (end - startNanos) / 1e6;
+    double tps;
+    if (generated > 1) {
+      tps = (generated - 1) / ((end - firstNanos) / 1e9);
+    } else {
+      tps = generated == 1 ? 1 / ((firstNanos - startNanos) / 1e9) : 0;
+    }
+    return new GenerationStats(
+        prompt.length, generated, ttft, total, tps, stopReason == null ? "" : stopReason);
+  }
+
+  /** Ends the generation early (reason {@code cancelled}) and frees the model for another one. */
+  @Override
+  public void close() {
+    if (!done) {
+      end("cancelled");
+    }
+    if (!closed) {
+      closed = true;
+      onClose.run();
+    }
+  }
+
+  private TokenPiece finish(String reason, int token) {
+    String text = pending + utf8.flush();
+    pending.setLength(0);
+    end(reason);
+    return text.isEmpty() ? null : new TokenPiece(token, text);
+  }
+
+  private void end(String reason) {
+    done = true;
+    stopReason = reason;
+    endNanos = System.nanoTime();
+    if (startNanos == 0) {
+      startNanos = endNanos;
+    }
+    if (firstNanos == 0) {
+      firstNanos = endNanos;
+    }
+  }
+
+  private int earliestStop() {
+    int best = -1;
+    for (String s : config.stop()) {
+      int at = pending.indexOf(s);
+      if (at >= 0 && (best < 0 || at < best)) {
+        best = at;
+      }
+    }
+    return best;
+  }
+
+  /** Length of the longest end of the pending text that could begin a stop string. */
+  private int heldBack() {
+    List<String> stops = config.stop();
+    int keep = 0;
+    for (String s : stops) {
+      for (int n = Math.min(s.length() - 1, pending.length()); n > keep; n--) {
+        if (pending.substring(pending.length() - n).equals(s.substring(0, n))) {
+          keep = n;
+          break;
+        }
+      }
+    }
+    return keep;
+  }
+}

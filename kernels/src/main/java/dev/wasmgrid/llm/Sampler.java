@@ -1,0 +1,171 @@
+package dev.wasmgrid.llm;
+
+/**
+ * Picks the next token from logits: greedy at temperature 0, otherwise softmax at the temperature,
+ * then top-k, then top-p (nucleus), then a draw from a seeded xorshift generator (llama2.c's), so a
+ * seed gives the same tokens on every engine. Buffers are allocated once; not thread-safe.
+ */
+public final class Sampler {
+  private final float temperature;
+  private final int topK;
+  private final float topP;
+  private final int[] order;
+  private long state;
+
+  /**
+   * @param vocabSize logits per call
+   * @param temperature 0 for greedy
+   * @param topK keep the k most likely tokens; 0 keeps all
+   * @param topP keep the smallest set whose probability reaches p; 0 or 1 keeps all
+   * @param seed seed of the draws
+   */
+  public Sampler(int vocabSize, float temperature, int topK, float topP, long seed) {
+    if (!(temperature >= 0) || topK < 0 || !(topP >= 0 && topP <= 1)) {
+      throw new IllegalArgumentException(
+          "sampling needs temperature >= 0, topK >= 0, 0 <= topP <= 1; got "
+              + temperature
+              + ", "
+              + topK
+              + ", "
+              + topP);
+    }
+    this.temperature = temperature;
+    this.topK = topK;
+    this.topP = topP;
+    this.order = new int[vocabSize];
+    // xorshift never leaves the all-zero state, so seed 0 maps to a fixed non-zero one.
+    this.state = seed == 0 ? 0x9E3779B97F4A7C15L : seed;
+  }
+
+  /** The next token; {@code logits} is overwritten with probabilities when sampling. */
+  public int sample(float[] logits) {
+    int n = logits.length;
+    if (temperature == 0) {
+      return argmax(logits);
+    }
+    for (int i = 0; i < n; i++) {
+      logits[i] /= temperature;
+    }
+    Transformer.softmax(logits, n);
+    float coin = nextFloat();
+    boolean truncate = (topK > 0 && topK < n) || (topP > 0 && topP < 1);
+    if (!truncate) {
+      return multinomial(logits, coin);
+    }
+    return truncated(logits, coin);
+  }
+
+  /** Uniform in [0, 1), 24 bits, as llama2.c's {@code random_f32}. */
+  float nextFloat() {
+    return (nextInt() >>> 8) / 16777216.0f;
+  }
+
+  private int nextInt() {
+    state ^= state >>> 12;
+    state ^= state << 25;
+    state ^= state >>> 27;
+    return (int) ((state * 0x2545F4914F6CDD1DL) >>> 32);
+  }
+
+  private int truncated(float[] probs, float coin) {
+    int n = probs.length;
+    int count = 0;
+    // Tokens below this cannot be in the nucleus (llama2.c's cut): skip sorting most of the vocab.
+    float cutoff = topP > 0 && topP < 1 && topK == 0 ? (1 - topP) / (n - 1) : 0;
+    for (int i = 0; i < n; i++) {
+      if (probs[i] >= cutoff) {
+        order[count++] = i;
+      }
+    }
+    sortByProbability(probs, count);
+    int keep = topK > 0 ? Math.min(topK, count) : count;
+    float kept = 0;
+    for (int i = 0; i < keep; i++) {
+      kept += probs[order[i]];
+    }
+    if (topP > 0 && topP < 1) {
+      float cumulative = 0;
+      for (int i = 0; i < keep; i++) {
+        cumulative += probs[order[i]] / kept;
+        if (cumulative > topP) {
+          keep = i + 1;
+          break;
+        }
+      }
+      kept = 0;
+      for (int i = 0; i < keep; i++) {
+        kept += probs[order[i]];
+      }
+    }
+    float r = coin * kept;
+    float cdf = 0;
+    for (int i = 0; i < keep; i++) {
+      cdf += probs[order[i]];
+      if (r < cdf) {
+        return order[i];
+      }
+    }
+    return order[keep - 1];
+  }
+
+  /** Sorts {@code order[0..count)} by falling probability, ties by index (heap sort: no boxing). */
+  private void sortByProbability(float[] probs, int count) {
+    for (int i = count / 2 - 1; i >= 0; i--) {
+      siftDown(probs, i, count);
+    }
+    for (int end = count - 1; end > 0; end--) {
+      int t = order[0];
+      order[0] = order[end];
+      order[end] = t;
+      siftDown(probs, 0, end);
+    }
+  }
+
+  // A min-heap on (probability, then larger index first), so the sorted result falls.
+  private void siftDown(float[] probs, int i, int size) {
+    while (true) {
+      int smallest = i;
+      int l = 2 * i + 1;
+      int r = l + 1;
+      if (l < size && before(probs, order[l], order[smallest])) {
+        smallest = l;
+      }
+      if (r < size && before(probs, order[r], order[smallest])) {
+        smallest = r;
+      }
+      if (smallest == i) {
+        return;
+      }
+      int t = order[i];
+      order[i] = order[smallest];
+      order[smallest] = t;
+      i = smallest;
+    }
+  }
+
+  private static boolean before(float[] probs, int a, int b) {
+    return probs[a] < probs[b] || (probs[a] == probs[b] && a > b);
+  }
+
+  private static int multinomial(float[] probs, float coin) {
+    float cdf = 0;
+    for (int i = 0; i < probs.length; i++) {
+      cdf += probs[i];
+      if (coin < cdf) {
+        return i;
+      }
+    }
+    return probs.length - 1;
+  }
+
+  /** Index of the largest value, the first one on ties. */
+  public static int argmax(float[] v) {
+    int best = 0;
+    for (int i = 1; i < v.length; i++) {
+      if (v[i] > v[best]) {
+        best = i;
+      }
+    }
+    return best;
+  }
+}

@@ -1,0 +1,73 @@
+package dev.wasmgrid.llm;
+
+/**
+ * Plain loops, one thread, no Vector API: the path the browser build compiles. Quantized products
+ * sum each group of {@value Q8Matrix#GROUP} in float and scale it once, the same arithmetic as the
+ * fast path (in another order).
+ */
+public final class ScalarCompute implements Compute {
+
+  @Override
+  public void matvec(WeightMatrix w, float[] x, float[] out) {
+    // instanceof rather than a pattern switch: the browser compiler lacks switch bootstraps.
+    if (w instanceof F32Matrix f) {
+      f32(f, x, out);
+    } else {
+      q8((Q8Matrix) w, x, out);
+    }
+  }
+
+  @Override
+  public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+    float sum = 0;
+    for (int i = 0; i < n; i++) {
+      sum += a[aOff + i] * b[bOff + i];
+    }
+    return sum;
+  }
+
+  @Override
+  public void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
+    for (int i = 0; i < n; i++) {
+      y[yOff + i] += a * x[xOff + i];
+    }
+  }
+
+  @Override
+  public String name() {
+    return "scalar";
+  }
+
+  private static void f32(F32Matrix w, float[] x, float[] out) {
+    float[] data = w.data();
+    int cols = w.cols();
+    for (int r = 0; r < w.rows(); r++) {
+      int base = r * cols;
+      float sum = 0;
+      for (int c = 0; c < cols; c++) {
+        sum += data[base + c] * x[c];
+      }
+      out[r] = sum;
+    }
+  }
+
+  private static void q8(Q8Matrix w, float[] x, float[] out) {
+    byte[] q = w.quants();
+    float[] scales = w.scales();
+    int cols = w.cols();
+    int groups = cols / Q8Matrix.GROUP;
+    for (int r = 0; r < w.rows(); r++) {
+      float sum = 0;
+      for (int g = 0; g < groups; g++) {
+        int base = r * cols + g * Q8Matrix.GROUP;
+        int xBase = g * Q8Matrix.GROUP;
+        float group = 0;
+        for (int i = 0; i < Q8Matrix.GROUP; i++) {
+          group += q[base + i] * x[xBase + i];
+        }
+        sum += group * scales[r * groups + g];
+      }
+      out[r] = sum;
+    }
+  }
+}

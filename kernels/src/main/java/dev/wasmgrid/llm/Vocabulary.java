@@ -1,0 +1,98 @@
+package dev.wasmgrid.llm;
+
+import java.util.List;
+
+/**
+ * A SentencePiece-style vocabulary: token texts (spaces as ' ', not U+2581), merge scores, token
+ * kinds, and the special ids. Both model formats read into this, and the writers write it.
+ */
+public final class Vocabulary {
+
+  /** Token kinds, as GGUF numbers them. */
+  public static final int NORMAL = 1;
+
+  public static final int UNKNOWN = 2;
+  public static final int CONTROL = 3;
+  public static final int BYTE = 6;
+
+  private final List<String> tokens;
+  private final float[] scores;
+  private final int[] types;
+  private final int bos;
+  private final int eos;
+
+  /**
+   * @param tokens token texts by id
+   * @param scores merge priority by id (higher merges first)
+   * @param types kinds by id ({@link #NORMAL}, {@link #CONTROL}, {@link #BYTE}, ...)
+   * @param bos id of the beginning-of-sequence token
+   * @param eos id of the end-of-sequence token
+   */
+  public Vocabulary(List<String> tokens, float[] scores, int[] types, int bos, int eos) {
+    this.tokens = List.copyOf(tokens);
+    if (scores.length != tokens.size() || types.length != tokens.size()) {
+      throw new ModelFormatException(
+          "vocabulary of "
+              + tokens.size()
+              + " tokens has "
+              + scores.length
+              + " scores and "
+              + types.length
+              + " types");
+    }
+    if (bos < 0 || bos >= tokens.size() || eos < 0 || eos >= tokens.size()) {
+      throw new ModelFormatException(
+          "bos " + bos + " / eos " + eos + " outside the vocabulary of " + tokens.size());
+    }
+    this.scores = scores.clone();
+    this.types = types.clone();
+    this.bos = bos;
+    this.eos = eos;
+  }
+
+  /** Kinds guessed from the texts, for formats that do not store them (llama2.c). */
+  public static int[] guessTypes(List<String> tokens, int bos, int eos) {
+    int[] types = new int[tokens.size()];
+    for (int i = 0; i < types.length; i++) {
+      String t = tokens.get(i);
+      if (i == bos || i == eos) {
+        types[i] = CONTROL;
+      } else if (Tokenizer.byteValue(t) >= 0) {
+        types[i] = BYTE;
+      } else if (t.equals("<unk>")) {
+        types[i] = UNKNOWN;
+      } else {
+        types[i] = NORMAL;
+      }
+    }
+    return types;
+  }
+
+  public int size() {
+    return tokens.size();
+  }
+
+  public String token(int id) {
+    return tokens.get(id);
+  }
+
+  public List<String> tokens() {
+    return tokens;
+  }
+
+  public float score(int id) {
+    return scores[id];
+  }
+
+  public int type(int id) {
+    return types[id];
+  }
+
+  public int bos() {
+    return bos;
+  }
+
+  public int eos() {
+    return eos;
+  }
+}

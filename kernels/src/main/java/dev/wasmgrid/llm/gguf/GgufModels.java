@@ -1,0 +1,268 @@
+package dev.wasmgrid.llm.gguf;
+
+import dev.wasmgrid.llm.F32Matrix;
+import dev.wasmgrid.llm.Half;
+import dev.wasmgrid.llm.LlamaConfig;
+import dev.wasmgrid.llm.LlamaWeights;
+import dev.wasmgrid.llm.Model;
+import dev.wasmgrid.llm.ModelFormatException;
+import dev.wasmgrid.llm.Q8Matrix;
+import dev.wasmgrid.llm.TensorType;
+import dev.wasmgrid.llm.Vocabulary;
+import dev.wasmgrid.llm.WeightMatrix;
+import dev.wasmgrid.llm.io.ByteSource;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds a {@link Model} from a parsed GGUF file of the {@code llama} architecture:
+ * hyper-parameters from {@code llama.*} keys, the vocabulary from {@code tokenizer.ggml.*}, weights
+ * from the standard tensor names ({@code token_embd}, {@code blk.N.attn_q}, ..., {@code output}).
+ */
+public final class GgufModels {
+
+  /** How the file's SentencePiece vocabulary writes a space. */
+  static final String SPACE_MARK = "\u2581";
+
+  private static final int INT_MAX = Integer.MAX_VALUE;
+
+  private GgufModels() {}
+
+  /** Parses and loads {@code source}. */
+  public static Model load(ByteSource source) {
+    return load(GgufReader.read(source));
+  }
+
+  /**
+   * Loads the model in {@code file}.
+   *
+   * @throws ModelFormatException naming the key or tensor that is missing or wrong
+   */
+  public static Model load(GgufFile file) {
+    String arch = file.string("general.architecture", "");
+    if (!arch.equals("llama")) {
+      throw new ModelFormatException(
+          "GGUF: general.architecture is '" + arch + "'; only 'llama' is supported");
+    }
+    Vocabulary vocab = vocabulary(file);
+    int heads = (int) file.integer("llama.attention.head_count", -1, 1, 4096);
+    LlamaConfig config;
+    try {
+      config =
+          new LlamaConfig(
+              (int) file.integer("llama.embedding_length", -1, 1, 1 << 16),
+              (int) file.integer("llama.feed_forward_length", -1, 1, 1 << 18),
+              (int) file.integer("llama.block_count", -1, 1, 1024),
+              heads,
+              (int) file.integer("llama.attention.head_count_kv", heads, 1, 4096),
+              vocab.size(),
+              (int) file.integer("llama.context_length", -1, 1, 1 << 20),
+              (float) file.number("llama.attention.layer_norm_rms_epsilon", 1e-5),
+              (float) file.number("llama.rope.freq_base", 10000));
+    } catch (IllegalArgumentException e) {
+      throw new ModelFormatException("GGUF: " + e.getMessage(), e);
+    }
+    Tensors t = new Tensors(file);
+    int dim = config.dim();
+    int kv = config.kvDim();
+    int hidden = config.hiddenDim();
+    List<float[]> rmsAtt = new ArrayList<>();
+    List<float[]> rmsFfn = new ArrayList<>();
+    List<WeightMatrix> wq = new ArrayList<>();
+    List<WeightMatrix> wk = new ArrayList<>();
+    List<WeightMatrix> wv = new ArrayList<>();
+    List<WeightMatrix> wo = new ArrayList<>();
+    List<WeightMatrix> w1 = new ArrayList<>();
+    List<WeightMatrix> w2 = new ArrayList<>();
+    List<WeightMatrix> w3 = new ArrayList<>();
+    for (int l = 0; l < config.layers(); l++) {
+      String p = "blk." + l + ".";
+      rmsAtt.add(t.vector(p + "attn_norm.weight", dim));
+      wq.add(t.matrix(p + "attn_q.weight", dim, dim));
+      wk.add(t.matrix(p + "attn_k.weight", kv, dim));
+      wv.add(t.matrix(p + "attn_v.weight", kv, dim));
+      wo.add(t.matrix(p + "attn_output.weight", dim, dim));
+      rmsFfn.add(t.vector(p + "ffn_norm.weight", dim));
+      w1.add(t.matrix(p + "ffn_gate.weight", hidden, dim));
+      w2.add(t.matrix(p + "ffn_down.weight", dim, hidden));
+      w3.add(t.matrix(p + "ffn_up.weight", hidden, dim));
+    }
+    WeightMatrix embedding = t.matrix("token_embd.weight", vocab.size(), dim);
+    WeightMatrix classifier =
+        file.tensors().containsKey("output.weight")
+            ? t.matrix("output.weight", vocab.size(), dim)
+            : embedding;
+    LlamaWeights weights =
+        new LlamaWeights(
+            embedding,
+            rmsAtt,
+            wq,
+            wk,
+            wv,
+            wo,
+            rmsFfn,
+            w1,
+            w2,
+            w3,
+            t.vector("output_norm.weight", dim),
+            classifier);
+    return new Model(
+        config, weights, vocab, "gguf", file.tensors().get("blk.0.attn_q.weight").type());
+  }
+
+  private static Vocabulary vocabulary(GgufFile file) {
+    String kind = file.string("tokenizer.ggml.model", "");
+    if (!kind.equals("llama")) {
+      throw new ModelFormatException(
+          "GGUF: tokenizer.ggml.model is '"
+              + kind
+              + "'; only 'llama' (SentencePiece) is supported");
+    }
+    List<?> raw = file.array("tokenizer.ggml.tokens");
+    if (raw == null || raw.isEmpty()) {
+      throw new ModelFormatException("GGUF: tokenizer.ggml.tokens is missing or empty");
+    }
+    List<String> tokens = new ArrayList<>(raw.size());
+    for (Object o : raw) {
+      if (!(o instanceof String s)) {
+        throw new ModelFormatException("GGUF: tokenizer.ggml.tokens must hold strings");
+      }
+      tokens.add(s.replace(SPACE_MARK, " "));
+    }
+    float[] scores = new float[tokens.size()];
+    List<?> rawScores = file.array("tokenizer.ggml.scores");
+    if (rawScores != null) {
+      sameLength("tokenizer.ggml.scores", rawScores, tokens.size());
+      for (int i = 0; i < scores.length; i++) {
+        if (!(rawScores.get(i) instanceof Double d)) {
+          throw new ModelFormatException("GGUF: tokenizer.ggml.scores must hold floats");
+        }
+        scores[i] = d.floatValue();
+      }
+    }
+    int bos = (int) file.integer("tokenizer.ggml.bos_token_id", 1, 0, tokens.size() - 1);
+    int eos = (int) file.integer("tokenizer.ggml.eos_token_id", 2, 0, tokens.size() - 1);
+    int[] types;
+    List<?> rawTypes = file.array("tokenizer.ggml.token_type");
+    if (rawTypes == null) {
+      types = Vocabulary.guessTypes(tokens, bos, eos);
+    } else {
+      sameLength("tokenizer.ggml.token_type", rawTypes, tokens.size());
+      types = new int[tokens.size()];
+      for (int i = 0; i < types.length; i++) {
+        if (!(rawTypes.get(i) instanceof Long n)) {
+          throw new ModelFormatException("GGUF: tokenizer.ggml.token_type must hold integers");
+        }
+        types[i] = n.intValue();
+      }
+    }
+    return new Vocabulary(tokens, scores, types, bos, eos);
+  }
+
+  private static void sameLength(String key, List<?> list, int n) {
+    if (list.size() != n) {
+      throw new ModelFormatException(
+          "GGUF: " + key + " has " + list.size() + " entries for " + n + " tokens");
+    }
+  }
+
+  /** Decodes tensors by name, checking their shapes. */
+  private record Tensors(GgufFile file) {
+
+    GgufTensor find(String name) {
+      GgufTensor t = file.tensors().get(name);
+      if (t == null) {
+        throw new ModelFormatException("GGUF: tensor " + name + " is missing");
+      }
+      return t;
+    }
+
+    float[] vector(String name, int n) {
+      GgufTensor t = find(name);
+      if (t.elements() != n) {
+        throw new ModelFormatException(
+            "GGUF: tensor " + name + " has " + t.elements() + " elements, expected " + n);
+      }
+      return switch (t.type()) {
+        case F32, F16 -> floats(t, n);
+        default ->
+            throw new ModelFormatException(
+                "GGUF: tensor " + name + " is " + t.type() + "; norm weights must be F32 or F16");
+      };
+    }
+
+    WeightMatrix matrix(String name, int rows, int cols) {
+      GgufTensor t = find(name);
+      if (t.dims().size() != 2 || t.dims().get(0) != cols || t.dims().get(1) != rows) {
+        throw new ModelFormatException(
+            "GGUF: tensor "
+                + name
+                + " has dims "
+                + t.dims()
+                + ", expected ["
+                + cols
+                + ", "
+                + rows
+                + "]");
+      }
+      long n = (long) rows * cols;
+      if (n > INT_MAX - 8) {
+        throw new ModelFormatException("GGUF: tensor " + name + " is too large for one array");
+      }
+      return switch (t.type()) {
+        case F32, F16 -> new F32Matrix(rows, cols, floats(t, (int) n));
+        case Q8_0, Q4_0 -> quantized(t, rows, cols);
+      };
+    }
+
+    private float[] floats(GgufTensor t, int n) {
+      float[] out = new float[n];
+      ByteSource src = file.source();
+      if (t.type() == TensorType.F32) {
+        src.readFloats(t.offset(), out, 0, n);
+        return out;
+      }
+      byte[] chunk = new byte[2 * Math.min(n, 1 << 16)];
+      for (int done = 0; done < n; ) {
+        int count = Math.min(n - done, chunk.length / 2);
+        src.read(t.offset() + 2L * done, chunk, 0, 2 * count);
+        for (int i = 0; i < count; i++) {
+          out[done + i] = Half.toFloat((short) ((chunk[2 * i] & 0xff) | chunk[2 * i + 1] << 8));
+        }
+        done += count;
+      }
+      return out;
+    }
+
+    private Q8Matrix quantized(GgufTensor t, int rows, int cols) {
+      int n = rows * cols;
+      int blocks = n / Q8Matrix.GROUP;
+      byte[] quants = new byte[n];
+      float[] scales = new float[blocks];
+      int blockBytes = t.type().blockBytes();
+      byte[] chunk = new byte[blockBytes * Math.min(blocks, 4096)];
+      ByteSource src = file.source();
+      for (int done = 0; done < blocks; ) {
+        int count = Math.min(blocks - done, chunk.length / blockBytes);
+        src.read(t.offset() + (long) blockBytes * done, chunk, 0, blockBytes * count);
+        for (int b = 0; b < count; b++) {
+          int at = b * blockBytes;
+          int block = done + b;
+          scales[block] = Half.toFloat((short) ((chunk[at] & 0xff) | chunk[at + 1] << 8));
+          int q = block * Q8Matrix.GROUP;
+          if (t.type() == TensorType.Q8_0) {
+            System.arraycopy(chunk, at + 2, quants, q, Q8Matrix.GROUP);
+          } else {
+            for (int j = 0; j < Q8Matrix.GROUP / 2; j++) {
+              int packed = chunk[at + 2 + j] & 0xff;
+              quants[q + j] = (byte) ((packed & 0x0f) - 8);
+              quants[q + j + Q8Matrix.GROUP / 2] = (byte) ((packed >>> 4) - 8);
+            }
+          }
+        }
+        done += count;
+      }
+      return new Q8Matrix(rows, cols, quants, scales);
+    }
+  }
+}

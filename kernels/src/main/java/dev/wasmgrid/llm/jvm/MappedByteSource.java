@@ -1,0 +1,70 @@
+package dev.wasmgrid.llm.jvm;
+
+import dev.wasmgrid.llm.io.ByteSource;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+
+/**
+ * A memory-mapped model file, in windows of {@value #WINDOW} bytes (one mapping is limited to 2
+ * GiB): tensors are copied straight from the page cache into arrays, never through a heap buffer
+ * the size of the file.
+ */
+final class MappedByteSource implements ByteSource {
+  private static final long WINDOW = 1L << 30;
+
+  private final long size;
+  private final MappedByteBuffer[] windows;
+
+  MappedByteSource(FileChannel channel) throws IOException {
+    this.size = channel.size();
+    int n = (int) ((size + WINDOW - 1) / WINDOW);
+    windows = new MappedByteBuffer[n];
+    for (int i = 0; i < n; i++) {
+      long start = i * WINDOW;
+      windows[i] =
+          channel.map(FileChannel.MapMode.READ_ONLY, start, Math.min(WINDOW, size - start));
+    }
+  }
+
+  @Override
+  public long size() {
+    return size;
+  }
+
+  @Override
+  public void read(long offset, byte[] dst, int dstOff, int len) {
+    while (len > 0) {
+      ByteBuffer w = windows[(int) (offset / WINDOW)];
+      int within = (int) (offset % WINDOW);
+      int n = Math.min(len, w.capacity() - within);
+      w.get(within, dst, dstOff, n);
+      offset += n;
+      dstOff += n;
+      len -= n;
+    }
+  }
+
+  @Override
+  public void readFloats(long offset, float[] dst, int dstOff, int count) {
+    byte[] straddle = new byte[4];
+    while (count > 0) {
+      ByteBuffer w = windows[(int) (offset / WINDOW)];
+      int within = (int) (offset % WINDOW);
+      int n = Math.min(count, (w.capacity() - within) / 4);
+      if (n == 0) {
+        // A float split across two windows.
+        read(offset, straddle, 0, 4);
+        dst[dstOff] = ByteBuffer.wrap(straddle).order(ByteOrder.LITTLE_ENDIAN).getFloat(0);
+        n = 1;
+      } else {
+        w.slice(within, 4 * n).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(dst, dstOff, n);
+      }
+      offset += 4L * n;
+      dstOff += n;
+      count -= n;
+    }
+  }
+}

@@ -1,0 +1,59 @@
+package dev.wasmgrid.llm.jvm;
+
+import dev.wasmgrid.llm.Model;
+import dev.wasmgrid.llm.ModelFormatException;
+import dev.wasmgrid.llm.gguf.GgufModels;
+import dev.wasmgrid.llm.gguf.GgufReader;
+import dev.wasmgrid.llm.io.LittleEndian;
+import dev.wasmgrid.llm.llama2c.Llama2cModels;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Loads model files on the JVM: GGUF (recognised by its magic) or a llama2.c checkpoint with its
+ * {@code tokenizer.bin}. Files are memory-mapped while they are decoded, so a multi-gigabyte file
+ * is never read into a heap buffer first; the mapping goes once the weights are in arrays and the
+ * source is unreachable.
+ */
+public final class ModelFiles {
+
+  private ModelFiles() {}
+
+  /**
+   * Loads {@code model}; a llama2.c checkpoint takes its vocabulary from {@code tokenizer}, or from
+   * {@code tokenizer.bin} beside it when {@code tokenizer} is null.
+   *
+   * @throws ModelFormatException if a file is not a model this runtime reads
+   * @throws IOException if a file cannot be read
+   */
+  public static Model load(Path model, Path tokenizer) throws IOException {
+    MappedByteSource source = map(model);
+    byte[] magic = new byte[4];
+    if (source.size() >= 4) {
+      source.read(0, magic, 0, 4);
+    }
+    if (LittleEndian.getInt(magic, 0) == GgufReader.MAGIC) {
+      return GgufModels.load(source);
+    }
+    Path tok = tokenizer != null ? tokenizer : siblingTokenizer(model);
+    if (!Files.isRegularFile(tok)) {
+      throw new ModelFormatException(
+          model + " is not GGUF, and its llama2.c tokenizer " + tok + " does not exist");
+    }
+    return Llama2cModels.load(source, map(tok));
+  }
+
+  private static Path siblingTokenizer(Path model) {
+    Path dir = model.toAbsolutePath().getParent();
+    return dir.resolve("tokenizer.bin");
+  }
+
+  private static MappedByteSource map(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      return new MappedByteSource(ch);
+    }
+  }
+}

@@ -1,0 +1,259 @@
+package dev.wasmgrid.sim;
+
+/**
+ * What one entity sees this tick, accumulated neighbour by neighbour, and the steering that follows
+ * from it. The result does not depend on the order in which neighbours are offered: sums are
+ * fixed-point longs (integer addition is associative) and every "nearest" keeps the smallest
+ * (distance², id) pair. One instance is reused for every entity of a pass.
+ */
+final class Perception {
+
+  private final Torus torus;
+
+  private EntityTable table;
+  private int self;
+  private float sx;
+  private float sy;
+  private float svx;
+  private float svy;
+  private float speed;
+  private float viewSq;
+  private float viewCos;
+  private float coneSq;
+  private byte kind;
+  private float sepRadiusSq;
+
+  private long sepX;
+  private long sepY;
+  private long aliX;
+  private long aliY;
+  private long cohX;
+  private long cohY;
+  private int same;
+
+  private int other;
+  private long otherId;
+  private float otherD2;
+  private float otherDx;
+  private float otherDy;
+
+  private int food;
+  private float foodD2;
+  private float size;
+  private float grazeReachSq;
+  private int bite;
+  private long biteId;
+  private float biteD2;
+  private int graze;
+  private float grazeD2;
+  private float foodDx;
+  private float foodDy;
+
+  /** Velocity chosen by {@link #steer}. */
+  float newVx;
+
+  float newVy;
+
+  Perception(Torus torus) {
+    this.torus = torus;
+  }
+
+  /** Starts perceiving for row {@code i} of {@code t}. */
+  void begin(EntityTable t, int i) {
+    table = t;
+    self = i;
+    sx = t.x[i];
+    sy = t.y[i];
+    svx = t.vx[i];
+    svy = t.vy[i];
+    speed = length(svx, svy);
+    viewSq = t.view[i] * t.view[i];
+    viewCos = t.viewCos[i];
+    coneSq = viewCos * viewCos * speed * speed;
+    kind = t.species[i];
+    float sep = 2f * t.size[i] + 2f;
+    sepRadiusSq = sep * sep;
+    sepX = sepY = aliX = aliY = cohX = cohY = 0;
+    same = 0;
+    other = -1;
+    food = -1;
+    size = t.size[i];
+    float grazeReach = size + SimParams.FOOD_RADIUS;
+    grazeReachSq = grazeReach * grazeReach;
+    bite = -1;
+    graze = -1;
+  }
+
+  /**
+   * Offers row {@code j} of the same table: a contact candidate (a predator's bite, checked all
+   * around like {@link Lifecycle#biteDistanceSq}), then a neighbour if inside the view cone. The
+   * query square must reach past the contact distance; every view radius does.
+   */
+  void see(int j) {
+    if (j == self) {
+      return;
+    }
+    EntityTable t = table;
+    float dx = torus.dx(sx, t.x[j]);
+    float dy = torus.dy(sy, t.y[j]);
+    float d2 = dx * dx + dy * dy;
+    if (kind == SimParams.PREDATOR && t.species[j] == SimParams.PREY) {
+      float reach = size + t.size[j];
+      if (d2 < reach * reach && (bite < 0 || Lifecycle.nearer(d2, t.id[j], biteD2, biteId))) {
+        bite = j;
+        biteId = t.id[j];
+        biteD2 = d2;
+      }
+    }
+    if (d2 > viewSq || !inCone(dx, dy, d2)) {
+      return;
+    }
+    if (t.species[j] == kind) {
+      same++;
+      aliX += fixed(t.vx[j]);
+      aliY += fixed(t.vy[j]);
+      cohX += fixed(dx);
+      cohY += fixed(dy);
+      if (d2 < sepRadiusSq && d2 > 1e-4f) {
+        sepX += fixed(-dx / d2);
+        sepY += fixed(-dy / d2);
+      }
+    } else if (other < 0 || d2 < otherD2 || (d2 == otherD2 && t.id[j] < otherId)) {
+      other = j;
+      otherId = t.id[j];
+      otherD2 = d2;
+      otherDx = dx;
+      otherDy = dy;
+    }
+  }
+
+  /**
+   * Offers food patch {@code f} (prey only, ready patches only): a grazing candidate, as {@link
+   * Lifecycle#grazeDistanceSq}, then something to steer to if inside the view cone.
+   */
+  void seeFood(FoodField field, int f) {
+    if (kind != SimParams.PREY || field.timer[f] != 0) {
+      return;
+    }
+    float dx = torus.dx(sx, field.x[f]);
+    float dy = torus.dy(sy, field.y[f]);
+    float d2 = dx * dx + dy * dy;
+    if (d2 < grazeReachSq && (graze < 0 || Lifecycle.nearer(d2, f, grazeD2, graze))) {
+      graze = f;
+      grazeD2 = d2;
+    }
+    if (d2 > viewSq || !inCone(dx, dy, d2)) {
+      return;
+    }
+    if (food < 0 || d2 < foodD2 || (d2 == foodD2 && f < food)) {
+      food = f;
+      foodD2 = d2;
+      foodDx = dx;
+      foodDy = dy;
+    }
+  }
+
+  /** The prey row this predator bites (nearest in contact, ties to the lower id), or -1. */
+  int bite() {
+    return bite;
+  }
+
+  /** The food patch this prey grazes (nearest in reach, ties to the lower index), or -1. */
+  int graze() {
+    return graze;
+  }
+
+  /** Same-species neighbours seen: crowding blocks reproduction. */
+  int sameSeen() {
+    return same;
+  }
+
+  /**
+   * Sets {@link #newVx}/{@link #newVy}: boids terms, then fleeing (prey) or hunting (predators), or
+   * grazing, plus a seeded jitter; the force and then the speed are clamped.
+   */
+  void steer(long seed, long tick) {
+    EntityTable t = table;
+    int i = self;
+    float ax = 0;
+    float ay = 0;
+    if (same > 0) {
+      float n = same;
+      ax += SimParams.SEPARATION_WEIGHT * unfixed(sepX);
+      ay += SimParams.SEPARATION_WEIGHT * unfixed(sepY);
+      ax += SimParams.ALIGNMENT_WEIGHT * (unfixed(aliX) / n - svx);
+      ay += SimParams.ALIGNMENT_WEIGHT * (unfixed(aliY) / n - svy);
+      ax += SimParams.COHESION_WEIGHT * (unfixed(cohX) / n);
+      ay += SimParams.COHESION_WEIGHT * (unfixed(cohY) / n);
+    }
+    float max = t.maxSpeed[i];
+    if (kind == SimParams.PREY && other >= 0) {
+      float w = SimParams.FLEE_WEIGHT * (1.5f - t.aggression[i]);
+      float d = length(otherDx, otherDy);
+      if (d > 0) {
+        ax += w * (-otherDx / d * max - svx);
+        ay += w * (-otherDy / d * max - svy);
+      }
+    } else if (kind == SimParams.PREY && food >= 0) {
+      float d = length(foodDx, foodDy);
+      if (d > 0) {
+        ax += SimParams.FOOD_WEIGHT * (foodDx / d * max - svx);
+        ay += SimParams.FOOD_WEIGHT * (foodDy / d * max - svy);
+      }
+    } else if (kind == SimParams.PREDATOR && other >= 0) {
+      float w = SimParams.HUNT_WEIGHT * (0.5f + t.aggression[i]);
+      float d = length(otherDx, otherDy);
+      if (d > 0) {
+        ax += w * (otherDx / d * max - svx);
+        ay += w * (otherDy / d * max - svy);
+      }
+    }
+    long jitter = Rng.bits(seed, t.id[i], tick, Rng.JITTER);
+    ax += SimParams.JITTER * Rng.signed24(jitter, 40);
+    ay += SimParams.JITTER * Rng.signed24(jitter, 16);
+    float force = length(ax, ay);
+    if (force > SimParams.MAX_FORCE) {
+      float s = SimParams.MAX_FORCE / force;
+      ax *= s;
+      ay *= s;
+    }
+    float vx = svx + ax;
+    float vy = svy + ay;
+    float v = length(vx, vy);
+    if (v > max) {
+      float s = max / v;
+      vx *= s;
+      vy *= s;
+    }
+    newVx = vx;
+    newVy = vy;
+  }
+
+  /**
+   * Straight ahead within the half-angle whose cosine is the gene (dot >= cos × |v| × |d|); a still
+   * entity sees around. Compared in squares, minding signs, to save a square root per pair.
+   */
+  private boolean inCone(float dx, float dy, float d2) {
+    if (speed == 0 || d2 == 0) {
+      return true;
+    }
+    float dot = svx * dx + svy * dy;
+    float boundSq = coneSq * d2;
+    if (viewCos >= 0) {
+      return dot >= 0 && dot * dot >= boundSq;
+    }
+    return dot >= 0 || dot * dot <= boundSq;
+  }
+
+  static float length(float x, float y) {
+    return (float) Math.sqrt(x * x + y * y);
+  }
+
+  private static long fixed(float v) {
+    return (long) (v * SimParams.FIXED_SCALE);
+  }
+
+  private static float unfixed(long v) {
+    return v / SimParams.FIXED_SCALE;
+  }
+}

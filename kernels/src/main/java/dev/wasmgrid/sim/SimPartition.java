@@ -1,0 +1,262 @@
+package dev.wasmgrid.sim;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One strip of the world: the entities and food it owns, plus read-only ghost copies of whatever
+ * lies within {@link SimParams#GHOST} of it. Rows {@code 0 .. owned - 1} of the table are owned,
+ * the rest are ghosts for the current tick. All it says to other partitions goes through binary
+ * frames ({@link FrameCodec}), so the same class can run on a thread, in a worker process or in a
+ * browser worker.
+ */
+final class SimPartition {
+
+  private final int index;
+  private final long seed;
+  private final Torus torus;
+  private final FoodField food;
+  private final SpatialGrid grid;
+  private final SpatialGrid foodGrid;
+  private final StepScratch scratch = new StepScratch();
+  private final TickStepper stepper;
+
+  private EntityTable current = new EntityTable(1024);
+  private EntityTable next = new EntityTable(1024);
+  private int owned;
+  private StripLayout layout;
+  private int[] ownedFood = new int[0];
+  private int ownedFoodCount;
+
+  SimPartition(SimConfig config, int index, StripLayout layout) {
+    this.index = index;
+    this.seed = config.seed();
+    this.torus = new Torus(config.width(), config.height());
+    this.food = new FoodField(config);
+    int columns = config.columns();
+    int rows = config.height() / (int) SimParams.CELL;
+    this.grid = new SpatialGrid(columns, rows, SimParams.CELL);
+    this.foodGrid = new SpatialGrid(columns, rows, SimParams.CELL);
+    foodGrid.build(food.x, food.y, food.count());
+    this.stepper = new TickStepper(torus, food, grid, foodGrid, scratch);
+    setStrip(layout);
+  }
+
+  /** Takes the rows of {@code all} that lie in this strip (the initial population). */
+  void seedFrom(EntityTable all) {
+    for (int i = 0; i < all.count(); i++) {
+      if (layout.ownerOf(all.x[i]) == index) {
+        current.appendRow(all, i);
+      }
+    }
+    owned = current.count();
+  }
+
+  /**
+   * Hands over, under the new {@code layout}, every owned entity that now lies in another strip,
+   * and the timers of food patches that changed owner: one {@link FrameCodec#MIGRATE} frame per
+   * partition ({@code null} for this one). Afterwards this partition owns its new strip.
+   */
+  byte[][] emigrate(StripLayout layout, long tick) {
+    int parts = layout.partitions();
+    boolean moved = !layout.equals(this.layout);
+    current.truncate(owned);
+    int[] owner = scratch.ints(0, owned);
+    boolean[] keep = scratch.keep(owned);
+    for (int i = 0; i < owned; i++) {
+      owner[i] = layout.ownerOf(current.x[i]);
+      keep[i] = owner[i] == index;
+    }
+    // Food never moves: it changes owner only when a boundary does.
+    int foodRows = moved ? ownedFoodCount : 0;
+    int[] foodOwner = scratch.ints(1, foodRows);
+    for (int k = 0; k < foodRows; k++) {
+      foodOwner[k] = layout.ownerOf(food.x[ownedFood[k]]);
+    }
+    byte[][] frames = new byte[parts][];
+    for (int p = 0; p < parts; p++) {
+      if (p != index) {
+        frames[p] = frameOf(FrameCodec.MIGRATE, tick, owner, owned, p, foodOwner, foodRows);
+      }
+    }
+    current.retain(keep);
+    owned = current.count();
+    if (moved) {
+      setStrip(layout);
+    }
+    return frames;
+  }
+
+  /** Adopts the rows and food timers of {@link FrameCodec#MIGRATE} frames sent to it. */
+  void immigrate(List<byte[]> frames, long tick) {
+    current.truncate(owned);
+    for (byte[] bytes : frames) {
+      SimFrame frame = decode(bytes, FrameCodec.MIGRATE, tick);
+      EntityTable rows = frame.entities();
+      for (int i = 0; i < rows.count(); i++) {
+        current.appendRow(rows, i);
+      }
+      applyFood(frame);
+    }
+    owned = current.count();
+  }
+
+  /**
+   * Copies of the owned rows and food timers within one ghost width of each other strip: one {@link
+   * FrameCodec#GHOST} frame per partition ({@code null} for this one).
+   */
+  byte[][] ghosts(StripLayout layout, long tick) {
+    int parts = layout.partitions();
+    byte[][] frames = new byte[parts][];
+    int[] inBand = scratch.ints(0, owned);
+    int[] foodInBand = scratch.ints(1, ownedFoodCount);
+    for (int p = 0; p < parts; p++) {
+      if (p == index) {
+        continue;
+      }
+      float lo = layout.left(p) - SimParams.GHOST;
+      float span = layout.width(p) + 2 * SimParams.GHOST;
+      for (int i = 0; i < owned; i++) {
+        inBand[i] = torus.inStrip(current.x[i], lo, span) ? p : -1;
+      }
+      for (int k = 0; k < ownedFoodCount; k++) {
+        foodInBand[k] = torus.inStrip(food.x[ownedFood[k]], lo, span) ? p : -1;
+      }
+      frames[p] = frameOf(FrameCodec.GHOST, tick, inBand, owned, p, foodInBand, ownedFoodCount);
+    }
+    return frames;
+  }
+
+  /** Replaces last tick's ghosts with those of {@link FrameCodec#GHOST} frames sent to it. */
+  void absorbGhosts(List<byte[]> frames, long tick) {
+    current.truncate(owned);
+    for (byte[] bytes : frames) {
+      SimFrame frame = decode(bytes, FrameCodec.GHOST, tick);
+      EntityTable rows = frame.entities();
+      for (int i = 0; i < rows.count(); i++) {
+        current.appendRow(rows, i);
+      }
+      applyFood(frame);
+    }
+  }
+
+  /** Advances the owned entities and food by one tick; ghosts are dropped. */
+  void step(long tick) {
+    next.clear();
+    stepper.step(seed, tick, current, owned, next, ownedFood, ownedFoodCount);
+    EntityTable t = current;
+    current = next;
+    next = t;
+    owned = current.count();
+  }
+
+  /** Adds this partition's time per step part (see {@link TickStepper#addNanos}). */
+  void addStepNanos(long[] into) {
+    stepper.addNanos(into);
+  }
+
+  /** Owned entities per grid column: the cost the load balancer evens out. */
+  void addColumnCosts(long[] costs) {
+    for (int i = 0; i < owned; i++) {
+      costs[grid.column(current.x[i])]++;
+    }
+  }
+
+  /**
+   * Appends the owned rows to {@code into} and writes the owned food timers into {@code timers}.
+   */
+  void collect(EntityTable into, int[] timers) {
+    for (int i = 0; i < owned; i++) {
+      into.appendRow(current, i);
+    }
+    for (int k = 0; k < ownedFoodCount; k++) {
+      timers[ownedFood[k]] = food.timer[ownedFood[k]];
+    }
+  }
+
+  int owned() {
+    return owned;
+  }
+
+  int ownedPredators() {
+    int p = 0;
+    for (int i = 0; i < owned; i++) {
+      p += current.species[i];
+    }
+    return p;
+  }
+
+  long bytes() {
+    return current.bytes()
+        + next.bytes()
+        + food.bytes()
+        + grid.bytes()
+        + foodGrid.bytes()
+        + 4L * ownedFood.length
+        + scratch.bytes();
+  }
+
+  private byte[] frameOf(
+      int kind, long tick, int[] target, int rows, int p, int[] foodTarget, int foodRows) {
+    int[] picked = scratch.ints(2, rows);
+    int n = 0;
+    for (int i = 0; i < rows; i++) {
+      if (target[i] == p) {
+        picked[n++] = i;
+      }
+    }
+    int[] foodIndex = scratch.ints(3, foodRows);
+    int[] foodTimer = scratch.ints(4, foodRows);
+    int m = 0;
+    for (int k = 0; k < foodRows; k++) {
+      if (foodTarget[k] == p) {
+        foodIndex[m] = ownedFood[k];
+        foodTimer[m++] = food.timer[ownedFood[k]];
+      }
+    }
+    return FrameCodec.encode(kind, tick, current, picked, n, foodIndex, foodTimer, m);
+  }
+
+  private SimFrame decode(byte[] bytes, int kind, long tick) {
+    SimFrame frame = FrameCodec.decode(bytes);
+    if (frame.kind() != kind || frame.tick() != tick) {
+      throw new IllegalStateException(
+          "partition "
+              + index
+              + " expected a frame of kind "
+              + kind
+              + " for tick "
+              + tick
+              + ", got kind "
+              + frame.kind()
+              + " for tick "
+              + frame.tick());
+    }
+    return frame;
+  }
+
+  private void applyFood(SimFrame frame) {
+    int[] idx = frame.foodIndex();
+    int[] timers = frame.foodTimer();
+    for (int k = 0; k < idx.length; k++) {
+      if (idx[k] < 0 || idx[k] >= food.count()) {
+        throw new IllegalArgumentException(
+            "food index must be in [0, " + food.count() + "), got " + idx[k]);
+      }
+      food.timer[idx[k]] = timers[k];
+    }
+  }
+
+  private void setStrip(StripLayout newLayout) {
+    layout = newLayout;
+    int n = 0;
+    int[] mine = new int[food.count()];
+    for (int f = 0; f < food.count(); f++) {
+      if (newLayout.ownerOf(food.x[f]) == index) {
+        mine[n++] = f;
+      }
+    }
+    ownedFood = Arrays.copyOf(mine, n);
+    ownedFoodCount = n;
+  }
+}

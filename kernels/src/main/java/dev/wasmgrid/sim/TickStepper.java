@@ -1,0 +1,202 @@
+package dev.wasmgrid.sim;
+
+/**
+ * The fast tick of one partition: rebuild the grid, decide every contact (who bites whom, who
+ * grazes where) for owned and ghost rows, settle conflicts by lowest id, then steer and live each
+ * owned row. Neighbours come from the 3 × 3 grid cells around a row instead of the whole world; the
+ * answers equal {@link ReferenceSim}'s because cells are at least a view radius wide and the
+ * per-entity rules are order-independent.
+ */
+final class TickStepper {
+
+  private static final int BITE = 5;
+  private static final int GRAZE = 6;
+  private static final int KILLER = 7;
+  private static final int CROWD = 8;
+
+  private final Torus torus;
+  private final FoodField food;
+  private final SpatialGrid grid;
+  private final SpatialGrid foodGrid;
+  private final StepScratch scratch;
+  private final Perception perception;
+
+  private final long[] nanos = new long[4];
+
+  /** Item runs of the current query. */
+  private final int[] around;
+
+  /** Winning grazer (row) per food patch, -1 when none; reset after every tick. */
+  private final int[] eater;
+
+  TickStepper(
+      Torus torus, FoodField food, SpatialGrid grid, SpatialGrid foodGrid, StepScratch scratch) {
+    this.torus = torus;
+    this.food = food;
+    this.grid = grid;
+    this.foodGrid = foodGrid;
+    this.scratch = scratch;
+    this.perception = new Perception(torus);
+    this.around = new int[grid.maxRuns(Math.max(SimParams.MAX_VIEW, SimParams.MAX_CONTACT))];
+    this.eater = new int[food.count()];
+    java.util.Arrays.fill(eater, -1);
+  }
+
+  /**
+   * Appends the successors of rows {@code 0 .. owned - 1} of {@code t} to {@code next} and advances
+   * the owned food patches. Rows from {@code owned} on are ghosts: seen, never advanced. Owned rows
+   * are stepped in grid-cell order, so {@code next} comes out sorted by cell and the next tick's
+   * neighbour reads stay close in memory.
+   */
+  void step(
+      long seed,
+      long tick,
+      EntityTable t,
+      int owned,
+      EntityTable next,
+      int[] ownedFood,
+      int ownedFoodCount) {
+    long t0 = System.nanoTime();
+    int n = t.count();
+    grid.build(t.x, t.y, n);
+    long t1 = System.nanoTime();
+    int[] bite = scratch.ints(BITE, n);
+    int[] graze = scratch.ints(GRAZE, n);
+    int[] killer = scratch.ints(KILLER, n);
+    int[] crowd = scratch.ints(CROWD, n);
+    float[] newVx = scratch.floats(0, n);
+    float[] newVy = scratch.floats(1, n);
+    int[] items = grid.items;
+    // 1. Owned rows perceive, steer and pick their contacts in one sweep over their neighbours;
+    // ghosts only pick contacts (their claims decide conflicts over owned prey and food).
+    for (int k = 0; k < n; k++) {
+      int i = items[k];
+      killer[i] = -1;
+      if (i < owned) {
+        perceive(t, i);
+        perception.steer(seed, tick);
+        newVx[i] = perception.newVx;
+        newVy[i] = perception.newVy;
+        crowd[i] = perception.sameSeen();
+        bite[i] = perception.bite();
+        graze[i] = perception.graze();
+      } else {
+        bite[i] = t.species[i] == SimParams.PREDATOR ? nearestPrey(t, i) : -1;
+        graze[i] = t.species[i] == SimParams.PREY ? nearestFood(t, i) : -1;
+      }
+    }
+    long t2 = System.nanoTime();
+    // 2. Conflicts: the lowest id among the claimants wins a prey or a food patch.
+    for (int i = 0; i < n; i++) {
+      int q = bite[i];
+      if (q >= 0 && (killer[q] < 0 || t.id[i] < t.id[killer[q]])) {
+        killer[q] = i;
+      }
+      int f = graze[i];
+      if (f >= 0 && (eater[f] < 0 || t.id[i] < t.id[eater[f]])) {
+        eater[f] = i;
+      }
+    }
+    long t3 = System.nanoTime();
+    // 3. Life, in grid order so that the next table comes out sorted by cell.
+    for (int k = 0; k < n; k++) {
+      int i = items[k];
+      if (i >= owned) {
+        continue;
+      }
+      float gain = 0;
+      if (graze[i] >= 0 && eater[graze[i]] == i) {
+        gain = SimParams.FOOD_ENERGY;
+      }
+      if (bite[i] >= 0 && killer[bite[i]] == i) {
+        gain = Lifecycle.meal(t.energy[bite[i]]);
+      }
+      Lifecycle.advance(
+          seed, tick, torus, t, i, newVx[i], newVy[i], gain, killer[i] >= 0, crowd[i], next);
+    }
+    for (int k = 0; k < ownedFoodCount; k++) {
+      int f = ownedFood[k];
+      food.timer[f] = FoodField.nextTimer(seed, f, tick, food.timer[f], eater[f] >= 0);
+    }
+    for (int i = 0; i < n; i++) {
+      if (graze[i] >= 0) {
+        eater[graze[i]] = -1;
+      }
+    }
+    long t4 = System.nanoTime();
+    nanos[0] += t1 - t0;
+    nanos[1] += t2 - t1;
+    nanos[2] += t3 - t2;
+    nanos[3] += t4 - t3;
+  }
+
+  /**
+   * Time spent so far in each part of {@link #step}: grid build, perceive + steer + contacts,
+   * conflicts, life (and food). Nanoseconds, added to {@code into}.
+   */
+  void addNanos(long[] into) {
+    for (int k = 0; k < nanos.length; k++) {
+      into[k] += nanos[k];
+    }
+  }
+
+  /** Offers row {@code i} everything in the cells its view radius overlaps. */
+  private void perceive(EntityTable t, int i) {
+    perception.begin(t, i);
+    int[] items = grid.items;
+    int runs = grid.runsAround(t.x[i], t.y[i], t.view[i], around);
+    for (int a = 0; a < runs; a += 2) {
+      for (int k = around[a], end = around[a + 1]; k < end; k++) {
+        perception.see(items[k]);
+      }
+    }
+    if (t.species[i] == SimParams.PREY) {
+      int[] foodItems = foodGrid.items;
+      runs = foodGrid.runsAround(t.x[i], t.y[i], t.view[i], around);
+      for (int a = 0; a < runs; a += 2) {
+        for (int k = around[a], end = around[a + 1]; k < end; k++) {
+          perception.seeFood(food, foodItems[k]);
+        }
+      }
+    }
+  }
+
+  private int nearestPrey(EntityTable t, int p) {
+    int best = -1;
+    float bestD2 = 0;
+    int[] items = grid.items;
+    int runs = grid.runsAround(t.x[p], t.y[p], t.size[p] + SimParams.MAX_SIZE, around);
+    for (int a = 0; a < runs; a += 2) {
+      for (int k = around[a], end = around[a + 1]; k < end; k++) {
+        int q = items[k];
+        if (t.species[q] != SimParams.PREY) {
+          continue;
+        }
+        float d2 = Lifecycle.biteDistanceSq(torus, t, p, q);
+        if (d2 >= 0 && (best < 0 || Lifecycle.nearer(d2, t.id[q], bestD2, t.id[best]))) {
+          best = q;
+          bestD2 = d2;
+        }
+      }
+    }
+    return best;
+  }
+
+  private int nearestFood(EntityTable t, int q) {
+    int best = -1;
+    float bestD2 = 0;
+    int[] items = foodGrid.items;
+    int runs = foodGrid.runsAround(t.x[q], t.y[q], t.size[q] + SimParams.FOOD_RADIUS, around);
+    for (int a = 0; a < runs; a += 2) {
+      for (int k = around[a], end = around[a + 1]; k < end; k++) {
+        int f = items[k];
+        float d2 = Lifecycle.grazeDistanceSq(torus, t, q, food, f);
+        if (d2 >= 0 && (best < 0 || Lifecycle.nearer(d2, f, bestD2, best))) {
+          best = f;
+          bestD2 = d2;
+        }
+      }
+    }
+    return best;
+  }
+}

@@ -1,0 +1,97 @@
+package dev.wasmgrid.llm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.wasmgrid.llm.gguf.GgufModels;
+import dev.wasmgrid.llm.jvm.ModelFiles;
+import dev.wasmgrid.llm.llama2c.Llama2cModels;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The same weights written as GGUF and as llama2.c, in memory and through files: the loaded models
+ * compute identical logits (same weights, same code, so bit for bit) and the same tokens.
+ */
+class FormatEquivalenceTest {
+
+  @Test
+  void ggufAndLlama2cF32GiveIdenticalLogitsAndTokens() {
+    FloatWeights w = TestModels.weights();
+    Model gguf = GgufModels.load(TestModels.source(TestModels.gguf(w, TensorType.F32)));
+    Model bin =
+        Llama2cModels.load(
+            TestModels.source(TestModels.llama2c(w, false)),
+            TestModels.source(TestModels.tokenizerBin(TestModels.vocabulary())));
+    assertThat(gguf.config()).isEqualTo(bin.config());
+    assertThat(gguf.vocabulary().tokens()).isEqualTo(bin.vocabulary().tokens());
+    assertSameLogits(gguf, bin);
+    assertSameTokens(gguf, bin, GenerationConfig.greedy(40));
+    assertSameTokens(gguf, bin, GenerationConfig.defaults().withMaxTokens(40).withSeed(11));
+  }
+
+  @Test
+  void ggufAndLlama2cQ8GiveIdenticalLogits() {
+    FloatWeights w = TestModels.weights();
+    Model gguf = GgufModels.load(TestModels.source(TestModels.gguf(w, TensorType.Q8_0)));
+    Model bin =
+        Llama2cModels.load(
+            TestModels.source(TestModels.llama2c(w, true)),
+            TestModels.source(TestModels.tokenizerBin(TestModels.vocabulary())));
+    assertThat(bin.dtype()).isEqualTo(TensorType.Q8_0);
+    assertSameLogits(gguf, bin);
+    assertSameTokens(gguf, bin, GenerationConfig.greedy(40));
+  }
+
+  @Test
+  void everyDtypeReadsBackAsEncodedInMemory() {
+    FloatWeights w = TestModels.weights();
+    for (TensorType dtype : TensorType.values()) {
+      Model file = GgufModels.load(TestModels.source(TestModels.gguf(w, dtype)));
+      Model memory =
+          new Model(w.config(), w.encode(dtype), TestModels.vocabulary(), "memory", dtype);
+      assertThat(file.dtype()).isEqualTo(dtype);
+      assertSameLogits(file, memory);
+    }
+  }
+
+  @Test
+  void mappedFilesLoadLikeArrays(@TempDir Path dir) throws IOException {
+    FloatWeights w = TestModels.weights();
+    Path gguf = dir.resolve("m.gguf");
+    Files.write(gguf, TestModels.gguf(w, TensorType.Q4_0));
+    Path bin = dir.resolve("m.bin");
+    Files.write(bin, TestModels.llama2c(w, false));
+    Files.write(dir.resolve("tokenizer.bin"), TestModels.tokenizerBin(TestModels.vocabulary()));
+    assertSameLogits(
+        ModelFiles.load(gguf, null),
+        GgufModels.load(TestModels.source(TestModels.gguf(w, TensorType.Q4_0))));
+    Model fromBin = ModelFiles.load(bin, null);
+    assertThat(fromBin.format()).isEqualTo("llama2c");
+    assertSameLogits(
+        fromBin, GgufModels.load(TestModels.source(TestModels.gguf(w, TensorType.F32))));
+  }
+
+  private static void assertSameLogits(Model a, Model b) {
+    Transformer ta = new Transformer(a.config(), a.weights(), new ScalarCompute());
+    Transformer tb = new Transformer(b.config(), b.weights(), new ScalarCompute());
+    int[] tokens = {1, 260, 77, 300, 5};
+    for (int pos = 0; pos < tokens.length; pos++) {
+      float[] la = ta.forward(tokens[pos], pos).clone();
+      assertThat(tb.forward(tokens[pos], pos)).as("pos %d", pos).containsExactly(la);
+    }
+  }
+
+  private static void assertSameTokens(Model a, Model b, GenerationConfig cfg) {
+    String prompt = "Once upon a time";
+    try (LanguageModel ma = new LanguageModel(a, new ScalarCompute());
+        LanguageModel mb = new LanguageModel(b, new ScalarCompute())) {
+      List<Integer> ia = TestModels.tokens(ma, prompt, cfg.withIgnoreEos(true));
+      assertThat(ia).hasSize(cfg.maxTokens());
+      assertThat(TestModels.tokens(mb, prompt, cfg.withIgnoreEos(true))).isEqualTo(ia);
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package dev.wasmgrid.llm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.wasmgrid.llm.jvm.VectorCompute;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Both compute paths against {@link ReferenceForward} over the first positions of a sequence. */
+class ForwardPassTest {
+
+  /**
+   * Float sums in another order than the double reference: logits of order 1-10 differ by some 1e-5
+   * relative; 1e-3 absolute leaves room without hiding a wrong term (which moves logits by ~0.1 or
+   * more).
+   */
+  private static final double TOLERANCE = 1e-3;
+
+  @ParameterizedTest
+  @EnumSource(TensorType.class)
+  void scalarAndVectorMatchTheReference(TensorType dtype) {
+    FloatWeights w = TestModels.weights();
+    LlamaConfig c = w.config();
+    LlamaWeights weights = w.encode(dtype);
+    ReferenceForward reference = new ReferenceForward(c, weights);
+    Transformer scalar = new Transformer(c, weights, new ScalarCompute());
+    try (VectorCompute vector = new VectorCompute(2)) {
+      Transformer fast = new Transformer(c, weights, vector);
+      int[] tokens = {1, 300, 45, 99, 7, 410, 12, 300, 3, 250};
+      for (int pos = 0; pos < tokens.length; pos++) {
+        double[] expected = reference.forward(tokens[pos], pos);
+        float[] a = scalar.forward(tokens[pos], pos).clone();
+        float[] b = fast.forward(tokens[pos], pos);
+        double scale = 0;
+        for (int i = 0; i < expected.length; i++) {
+          assertThat((double) a[i])
+              .as("scalar pos %d logit %d", pos, i)
+              .isCloseTo(expected[i], org.assertj.core.data.Offset.offset(TOLERANCE));
+          assertThat((double) b[i])
+              .as("vector pos %d logit %d", pos, i)
+              .isCloseTo(expected[i], org.assertj.core.data.Offset.offset(TOLERANCE));
+          scale = Math.max(scale, Math.abs(expected[i]));
+        }
+        // Logits this small would make the comparison meaningless.
+        assertThat(scale).isGreaterThan(0.5);
+      }
+    }
+  }
+}
