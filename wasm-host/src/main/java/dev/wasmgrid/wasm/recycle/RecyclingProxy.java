@@ -129,7 +129,8 @@ public final class RecyclingProxy implements AutoCloseable {
   }
 
   /**
-   * Prepares a standby now, whatever the watermark, and swaps it in: for operators and benchmarks.
+   * Prepares a standby now, whatever the watermark, and swaps it in (or joins the one being
+   * prepared, if any): for operators and benchmarks.
    */
   public CompletableFuture<SwapReport> recycle() {
     return prepare(true);

@@ -46,9 +46,10 @@ class RecyclingProxyTest {
       for (int i = 0; i < 60 && proxy.stats().swaps() == 0; i++) {
         assertThat(proxy.call("prove", handle, 256)[0]).isEqualTo(expected);
       }
+      // Joins a swap still being finished, if any: either way, the instance is fresh after it.
       SwapReport forced = proxy.recycle().get(30, TimeUnit.SECONDS);
       RecyclerStats stats = proxy.stats();
-      assertThat(stats.swaps()).isGreaterThanOrEqualTo(2);
+      assertThat(stats.swaps()).isGreaterThanOrEqualTo(1);
       assertThat(stats.failedPrepares()).isZero();
       assertThat(stats.memoryBytes()).isEqualTo(baseline);
       assertThat(forced.memoryAfter()).isEqualTo(baseline);
