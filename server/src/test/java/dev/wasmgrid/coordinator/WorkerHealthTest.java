@@ -31,13 +31,17 @@ class WorkerHealthTest {
       JsonNode down = WorkerList.find(http, flaky).orElseThrow();
       assertThat(down.get("state").asText()).isEqualTo("down");
       assertThat(down.get("consecutive_failures").asInt()).isEqualTo(2);
+      // The module reconciler's listing may have been one of the two failures.
+      long callsWhenDown = down.get("calls").asLong();
+      assertThat(callsWhenDown).isBetween(1L, 2L);
       assertThat(coordinator.workerNames()).containsExactly(Nodes.url(healthy.port()));
 
       // While down, and while its probes fail, it gets no calls.
       for (int i = 0; i < 4; i++) {
         assertThat(http.postJson("/rpc", Nodes.SEED).statusCode()).isEqualTo(200);
       }
-      assertThat(WorkerList.find(http, flaky).orElseThrow().get("calls").asLong()).isEqualTo(2);
+      assertThat(WorkerList.find(http, flaky).orElseThrow().get("calls").asLong())
+          .isEqualTo(callsWhenDown);
       assertThat(WorkerList.state(http, flaky)).isEqualTo("down");
 
       try (WorkerNode revived = Nodes.worker(port)) {
