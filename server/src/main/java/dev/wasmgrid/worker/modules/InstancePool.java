@@ -8,6 +8,7 @@ import java.util.Deque;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * The instances of one stateless module: each call takes an idle instance (or creates one, up to
@@ -30,11 +31,16 @@ final class InstancePool implements ModuleCalls {
 
   @Override
   public long[] call(String export, long[] args) {
+    return withInstance(instance -> instance.call(export, args));
+  }
+
+  @Override
+  public <T> T withInstance(Function<WasmInstance, T> body) {
     inflight.incrementAndGet();
     try {
       WasmInstance instance = take();
       try {
-        return instance.call(export, args);
+        return body.apply(instance);
       } finally {
         giveBack(instance);
       }

@@ -1,5 +1,8 @@
 package dev.wasmgrid.worker.modules;
 
+import dev.wasmgrid.wasm.WasmInstance;
+import java.util.function.Function;
+
 /**
  * How a deployed module's calls are served: a pool of stateless instances, or a recycling proxy.
  */
@@ -11,6 +14,14 @@ interface ModuleCalls extends AutoCloseable {
    * @throws dev.wasmgrid.wasm.WasmCallException as the instance's call
    */
   long[] call(String export, long[] args);
+
+  /**
+   * Runs {@code body} on one instance as one call: for writing buffers through the module's
+   * allocator, calling and reading back, which must all reach the same instance.
+   *
+   * @throws dev.wasmgrid.wasm.WasmCallException as the instance's calls
+   */
+  <T> T withInstance(Function<WasmInstance, T> body);
 
   /** Calls in progress. */
   int inflight();

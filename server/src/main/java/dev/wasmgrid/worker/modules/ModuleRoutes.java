@@ -17,6 +17,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 
@@ -137,11 +138,34 @@ public final class ModuleRoutes {
                         "export",
                         "module '%s' has no function export '%s'"
                             .formatted(module.module().name(), exportName)));
-    long[] args = WasmJson.arguments(export, args(GridServer.body(req, maxCallBody)));
+    CallArguments args =
+        CallArguments.parse(
+            module.module(),
+            export,
+            args(GridServer.body(req, maxCallBody)),
+            (int) Math.min(Integer.MAX_VALUE, maxCallBody));
+    if (args.numbers().isEmpty()
+        && module.recycling().map(p -> p.stateExports().contains(export.name())).orElse(false)) {
+      throw ApiError.badRequest(
+          "wrong_arguments",
+          "args",
+          "'%s' builds state and is replayed from its log: it takes numbers, not buffers"
+              .formatted(export.name()));
+    }
     Reply reply;
     try {
-      long[] results = module.calls().call(export.name(), args);
-      reply = Reply.json(200, WasmJson.results(export, results).toString());
+      // Plain numbers go through call(), where a stateful module logs its state-building calls.
+      CallArguments.Outcome outcome =
+          args.numbers().isPresent()
+              ? new CallArguments.Outcome(
+                  module.calls().call(export.name(), args.numbers().get()), List.of())
+              : module.calls().withInstance(args::call);
+      ObjectNode body = WasmJson.results(export, outcome.results());
+      if (!outcome.out().isEmpty()) {
+        ArrayNode out = body.putArray("out");
+        outcome.out().forEach(b -> out.add(Base64.getEncoder().encodeToString(b)));
+      }
+      reply = Reply.json(200, body.toString());
     } catch (WasmCallException e) {
       ApiError error = error(e);
       reply = ErrorBodies.plain(error);

@@ -1,6 +1,8 @@
 package dev.wasmgrid.worker.modules;
 
+import dev.wasmgrid.wasm.WasmInstance;
 import dev.wasmgrid.wasm.recycle.RecyclingProxy;
+import java.util.function.Function;
 
 /** A stateful module's calls, served by its recycling proxy. */
 record RecycledModule(RecyclingProxy proxy) implements ModuleCalls {
@@ -8,6 +10,11 @@ record RecycledModule(RecyclingProxy proxy) implements ModuleCalls {
   @Override
   public long[] call(String export, long[] args) {
     return proxy.call(export, args);
+  }
+
+  @Override
+  public <T> T withInstance(Function<WasmInstance, T> body) {
+    return proxy.withInstance(body);
   }
 
   @Override

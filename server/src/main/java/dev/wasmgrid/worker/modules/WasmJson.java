@@ -22,29 +22,7 @@ final class WasmJson {
 
   private WasmJson() {}
 
-  /**
-   * The {@code args} array as wasm values: {@code i32} and {@code i64} from integral numbers in
-   * range ({@code i32} takes -2^31 to 2^32-1, as signed or unsigned), {@code f32} and {@code f64}
-   * from any number.
-   *
-   * @throws ApiError 400 {@code wrong_arguments}
-   */
-  static long[] arguments(ExportInfo export, JsonNode args) {
-    List<String> params = export.params();
-    if (!args.isArray() || args.size() != params.size()) {
-      throw wrong(
-          export,
-          "takes %d arguments, got %s"
-              .formatted(params.size(), args.isArray() ? args.size() : "no array"));
-    }
-    long[] values = new long[params.size()];
-    for (int i = 0; i < values.length; i++) {
-      values[i] = argument(export, i, params.get(i), args.get(i));
-    }
-    return values;
-  }
-
-  private static long argument(ExportInfo export, int i, String type, JsonNode arg) {
+  static long argument(ExportInfo export, int i, String type, JsonNode arg) {
     if (!arg.isNumber()) {
       throw wrong(export, "argument %d (%s) must be a number, not %s".formatted(i, type, arg));
     }
@@ -169,7 +147,7 @@ final class WasmJson {
     }
   }
 
-  private static ApiError wrong(ExportInfo export, String detail) {
+  static ApiError wrong(ExportInfo export, String detail) {
     return ApiError.badRequest(
         "wrong_arguments",
         "args",

@@ -19,6 +19,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -115,6 +116,34 @@ class ModuleRoutesTest {
     assertThat(proof.get("results").get(0).asLong()).isEqualTo(expected);
     assertThat(call("prover", "div", "{\"args\":[-7,2]}", 200).toString())
         .isEqualTo("{\"results\":[-3]}");
+  }
+
+  @Test
+  void buffersGoInAndOutThroughTheModulesAllocator() throws Exception {
+    assertThat(put("/v1/modules/prover", PROVER).statusCode()).isIn(200, 201);
+    byte[] in = {1, 2, 3, (byte) 250};
+    String encoded = Base64.getEncoder().encodeToString(in);
+    // reverse(in, len, out): {"bytes"} fills in and len, {"out":4} the output buffer.
+    JsonNode answer =
+        call("prover", "reverse", "{\"args\":[{\"bytes\":\"" + encoded + "\"},{\"out\":4}]}", 200);
+    assertThat(answer.get("results").get(0).asInt()).isEqualTo(1 + 2 + 3 + 250);
+    assertThat(Base64.getDecoder().decode(answer.get("out").get(0).asText()))
+        .containsExactly(250, 3, 2, 1);
+
+    assertError(
+        post("/v1/modules/prover/call/reverse", "{\"args\":[{\"bytes\":\"%%%\"},{\"out\":4}]}"),
+        400,
+        "wrong_arguments");
+    assertError(
+        post("/v1/modules/prover/call/reverse", "{\"args\":[{\"bytes\":\"AQ==\"},{\"out\":-1}]}"),
+        400,
+        "wrong_arguments");
+    assertError(
+        post("/v1/modules/prover/call/spin", "{\"args\":[{\"out\":4}]}"), 400, "wrong_arguments");
+    assertError(
+        post("/v1/modules/prover/call/reverse", "{\"args\":[{\"bytes\":\"AQ==\"}]}"),
+        400,
+        "wrong_arguments");
   }
 
   @Test

@@ -4,6 +4,7 @@ import dev.wasmgrid.wasm.CompiledModule;
 import dev.wasmgrid.wasm.ExportInfo;
 import dev.wasmgrid.wasm.WasmCallException;
 import dev.wasmgrid.wasm.WasmCallException.Code;
+import dev.wasmgrid.wasm.WasmInstance;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -17,6 +18,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 
 /**
  * Serves a stateful module from one active instance and recycles it (seed 002): when the instance's
@@ -104,27 +106,47 @@ public final class RecyclingProxy implements AutoCloseable {
   }
 
   /**
-   * Calls {@code export} on the active instance, as {@link dev.wasmgrid.wasm.WasmInstance#call}
-   * does; a state-building export's call is logged and its handle result is the proxy's.
+   * Calls {@code export} on the active instance, as {@link WasmInstance#call} does; a
+   * state-building export's call is logged and its handle result is the proxy's.
    *
    * @throws WasmCallException as {@code WasmInstance.call}, and {@code module_failed} after a trap
    *     under the fail-closed policy
    */
   public long[] call(String export, long... args) {
+    checkServing();
+    inflight.incrementAndGet();
+    try {
+      return policy.stateExports().contains(export)
+          ? callState(export, args)
+          : plain(
+              g -> g.instance().call(export, g.translate(args, policy.handlePositions(export))));
+    } finally {
+      inflight.decrementAndGet();
+    }
+  }
+
+  /**
+   * Runs {@code body} on the active instance as one plain (not logged) call: for a host-side
+   * sequence that must reach a single instance, such as writing buffers through the module's
+   * allocator, calling, and reading the results back. Failures are handled as for {@link #call}.
+   */
+  public <T> T withInstance(Function<WasmInstance, T> body) {
+    checkServing();
+    inflight.incrementAndGet();
+    try {
+      return plain(g -> body.apply(g.instance()));
+    } finally {
+      inflight.decrementAndGet();
+    }
+  }
+
+  private void checkServing() {
     if (closed) {
       throw new WasmCallException(
           Code.BROKEN_INSTANCE, "module '%s' is no longer served".formatted(module.name()));
     }
     if (failed) {
       throw moduleFailed();
-    }
-    inflight.incrementAndGet();
-    try {
-      return policy.stateExports().contains(export)
-          ? callState(export, args)
-          : callPlain(export, args);
-    } finally {
-      inflight.decrementAndGet();
     }
   }
 
@@ -174,13 +196,12 @@ public final class RecyclingProxy implements AutoCloseable {
             .formatted(module.name()));
   }
 
-  private long[] callPlain(String export, long[] args) {
+  private <T> T plain(Function<Generation, T> body) {
     awaitStandbyWhenNearlyFull();
     for (int attempt = 0; ; attempt++) {
       Generation g = enter();
       try {
-        long[] results =
-            g.instance().call(export, g.translate(args, policy.handlePositions(export)));
+        T results = body.apply(g);
         served(g);
         return results;
       } catch (WasmCallException e) {
