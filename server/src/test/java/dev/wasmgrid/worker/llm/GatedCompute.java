@@ -1,0 +1,62 @@
+package dev.wasmgrid.worker.llm;
+
+import dev.wasmgrid.llm.Compute;
+import dev.wasmgrid.llm.ScalarCompute;
+import dev.wasmgrid.llm.WeightMatrix;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The scalar path, where each forward pass waits for a permit before its last matrix product (the
+ * classifier, recognised by its output length): tests hold a generation still, or let it run one
+ * token at a time.
+ */
+final class GatedCompute implements Compute {
+  private final ScalarCompute inner = new ScalarCompute();
+  private final int vocabSize;
+  private final Semaphore permits = new Semaphore(0);
+  private final AtomicInteger passes = new AtomicInteger();
+
+  GatedCompute(int vocabSize) {
+    this.vocabSize = vocabSize;
+  }
+
+  /** Lets {@code n} more forward passes finish. */
+  void allow(int n) {
+    permits.release(n);
+  }
+
+  /** Forward passes waiting or finished. */
+  int passes() {
+    return passes.get();
+  }
+
+  /** Whether a forward pass is waiting for a permit. */
+  boolean waiting() {
+    return permits.hasQueuedThreads();
+  }
+
+  @Override
+  public void matvec(WeightMatrix w, float[] x, float[] out) {
+    if (out.length == vocabSize) {
+      passes.incrementAndGet();
+      permits.acquireUninterruptibly();
+    }
+    inner.matvec(w, x, out);
+  }
+
+  @Override
+  public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+    return inner.dot(a, aOff, b, bOff, n);
+  }
+
+  @Override
+  public void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
+    inner.axpy(a, x, xOff, y, yOff, n);
+  }
+
+  @Override
+  public String name() {
+    return "gated-scalar";
+  }
+}
