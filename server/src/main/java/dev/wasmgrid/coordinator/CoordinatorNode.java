@@ -8,12 +8,14 @@ import dev.wasmgrid.coordinator.discovery.WorkerSources;
 import dev.wasmgrid.coordinator.jobs.JobEndpoints;
 import dev.wasmgrid.coordinator.jobs.JobSettings;
 import dev.wasmgrid.coordinator.jobs.MatmulJobs;
+import dev.wasmgrid.coordinator.llm.CoordinatorLlm;
 import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.Gemm;
 import dev.wasmgrid.worker.WorkerNode;
+import dev.wasmgrid.worker.llm.ModelHosts;
 import io.helidon.webclient.api.WebClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -27,6 +29,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,6 +113,14 @@ public final class CoordinatorNode implements AutoCloseable {
 
   /** Starts a coordinator; static and DNS workers are resolved before it listens. */
   public static CoordinatorNode start(Config config) {
+    return start(config, ModelHosts.none());
+  }
+
+  /**
+   * As {@link #start(Config)}; the in-process worker serves {@code models} (which stay the caller's
+   * to close), and with remote workers language-model requests are relayed to them.
+   */
+  public static CoordinatorNode start(Config config, ModelHosts models) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     DiscoverySettings settings = config.discovery();
     Limits limits = config.server().limits();
@@ -160,6 +171,16 @@ public final class CoordinatorNode implements AutoCloseable {
     routes.put(JobEndpoints.SUBMIT, jobRoutes.submit());
     // Lookups evict too; this sweep frees the results of a coordinator nobody asks.
     every(scheduler, Duration.ofMinutes(1), "job eviction", jobs::evict);
+    CoordinatorLlm llm =
+        config.workers().inProcess()
+            ? CoordinatorLlm.inProcess(models, registry, limits.maxBodyBytes())
+            : CoordinatorLlm.relay(
+                () -> pool.workers().stream().map(WorkerClient::name).toList(),
+                config.server().token(),
+                config.workerTimeout(),
+                limits.maxBodyBytes(),
+                CoordinatorLlm.DEFAULT_MAX_RELAYS);
+    every(scheduler, settings.probeInterval(), "model catalogue", llm::refresh);
     GridServer server =
         GridServer.start(
             new GridServer.Config(
@@ -175,7 +196,7 @@ public final class CoordinatorNode implements AutoCloseable {
                 Map.of("/v1/config/matmul", policy.update()),
                 registry,
                 () -> true,
-                jobRoutes.routes(),
+                Stream.concat(jobRoutes.routes().stream(), llm.routes().stream()).toList(),
                 new WebApp(WebApp.CLASSPATH_ROOT).routes()));
     return new CoordinatorNode(server, pool, scheduler, http, jobs);
   }

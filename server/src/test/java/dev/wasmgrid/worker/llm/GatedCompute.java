@@ -11,28 +11,28 @@ import java.util.concurrent.atomic.AtomicInteger;
  * classifier, recognised by its output length): tests hold a generation still, or let it run one
  * token at a time.
  */
-final class GatedCompute implements Compute {
+public final class GatedCompute implements Compute {
   private final ScalarCompute inner = new ScalarCompute();
   private final int vocabSize;
   private final Semaphore permits = new Semaphore(0);
   private final AtomicInteger passes = new AtomicInteger();
 
-  GatedCompute(int vocabSize) {
+  public GatedCompute(int vocabSize) {
     this.vocabSize = vocabSize;
   }
 
   /** Lets {@code n} more forward passes finish. */
-  void allow(int n) {
+  public void allow(int n) {
     permits.release(n);
   }
 
   /** Forward passes waiting or finished. */
-  int passes() {
+  public int passes() {
     return passes.get();
   }
 
   /** Whether a forward pass is waiting for a permit. */
-  boolean waiting() {
+  public boolean waiting() {
     return permits.hasQueuedThreads();
   }
 

@@ -31,7 +31,7 @@ public final class LlmTestModels {
   }
 
   /** The vocabulary size of {@link #model()}, for {@link GatedCompute}. */
-  static int vocabSize() {
+  public static int vocabSize() {
     return TinyModels.tinyConfig().vocabSize();
   }
 }
