@@ -3,6 +3,8 @@ package dev.wasmgrid.worker.llm;
 import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.llm.LanguageModel;
 import dev.wasmgrid.llm.LlamaConfig;
+import dev.wasmgrid.llm.Model;
+import dev.wasmgrid.llm.ModelFormatException;
 import dev.wasmgrid.llm.TensorType;
 import dev.wasmgrid.llm.TinyModels;
 import dev.wasmgrid.llm.gguf.GgufWriter;
@@ -49,7 +51,8 @@ public final class ModelHosts implements AutoCloseable {
    *
    * @param threads threads of the Vector API path of each model
    * @param queue requests that may wait per model while it generates
-   * @throws dev.wasmgrid.llm.ModelFormatException when a file is not a model this runtime reads
+   * @throws ModelFormatException when a file is not a model this runtime reads (the message names
+   *     it)
    * @throws IOException when a file cannot be read
    */
   public static ModelHosts load(List<String> specs, int threads, int queue) throws IOException {
@@ -61,7 +64,12 @@ public final class ModelHosts implements AutoCloseable {
         if (!Files.isRegularFile(file)) {
           throw new IOException("no such model file: " + file);
         }
-        var model = ModelFiles.load(file, null);
+        Model model;
+        try {
+          model = ModelFiles.load(file, null);
+        } catch (ModelFormatException e) {
+          throw new ModelFormatException(spec + ": " + e.getMessage());
+        }
         loaded.add(
             new HostedModel(name, new LanguageModel(model, new VectorCompute(threads)), queue));
       }
