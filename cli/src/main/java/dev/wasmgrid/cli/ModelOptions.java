@@ -20,10 +20,18 @@ final class ModelOptions {
   List<String> models = List.of();
 
   @Option(
+      names = "--model-slots",
+      defaultValue = "1",
+      description =
+          "Generations each model runs at once: instances sharing its weights, each with its own"
+              + " KV cache and --threads compute threads (default: ${DEFAULT-VALUE}).")
+  int slots;
+
+  @Option(
       names = "--generation-queue",
       defaultValue = "8",
       description =
-          "Requests that may wait per model while it generates; more get 503"
+          "Requests that may wait per model while all its slots generate; more get 503"
               + " (default: ${DEFAULT-VALUE}).")
   int queue;
 
@@ -37,8 +45,12 @@ final class ModelOptions {
       throw new CommandLine.ParameterException(
           commandLine, "--generation-queue must be >= 0, got " + queue);
     }
+    if (slots < 1) {
+      throw new CommandLine.ParameterException(
+          commandLine, "--model-slots must be >= 1, got " + slots);
+    }
     try {
-      return ModelHosts.load(models, threads, queue);
+      return ModelHosts.load(models, threads, slots, queue);
     } catch (ModelFormatException e) {
       throw new CommandLine.ParameterException(commandLine, "--model: " + e.getMessage(), e);
     } catch (IOException e) {

@@ -2,55 +2,75 @@ package dev.wasmgrid.worker.llm;
 
 import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.llm.LanguageModel;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One model a worker serves, with its admission bound: a {@link LanguageModel} runs one generation
- * at a time (its KV cache is the model's), so requests take turns, and at most {@code queue} more
- * wait for theirs; beyond that a request is refused at once with 503 rather than left to wait.
+ * One model a worker serves, with its admission bound. A {@link LanguageModel} runs one generation
+ * at a time (the KV cache is the instance's), so the model has one instance per generation it may
+ * run at once (they may share weights); requests take the free instances in turn, at most {@code
+ * queue} more wait for one, and beyond that a request is refused at once with 503 rather than left
+ * to wait.
  */
 public final class HostedModel implements AutoCloseable {
   private final String name;
-  private final LanguageModel model;
+  private final List<LanguageModel> instances;
   private final int queue;
   private final Semaphore admitted;
-  private final Semaphore turn = new Semaphore(1, true);
-  private final AtomicInteger running = new AtomicInteger();
+  private final BlockingQueue<LanguageModel> free;
+
+  /** One instance: one generation at a time. */
+  public HostedModel(String name, LanguageModel model, int queue) {
+    this(name, List.of(model), queue);
+  }
 
   /**
-   * @param queue how many requests may wait while one generates (0 or more)
+   * @param instances one per generation that may run at once
+   * @param queue how many requests may wait while every instance generates (0 or more)
    */
-  public HostedModel(String name, LanguageModel model, int queue) {
+  public HostedModel(String name, List<LanguageModel> instances, int queue) {
     if (queue < 0) {
       throw new IllegalArgumentException("queue must be >= 0, got " + queue);
     }
+    if (instances.isEmpty()) {
+      throw new IllegalArgumentException("a model needs at least one instance");
+    }
     this.name = name;
-    this.model = model;
+    this.instances = List.copyOf(instances);
     this.queue = queue;
-    this.admitted = new Semaphore(1 + queue);
+    this.admitted = new Semaphore(instances.size() + queue);
+    // Fair, so waiting requests get an instance in the order they came.
+    this.free = new ArrayBlockingQueue<>(instances.size(), true, instances);
   }
 
   public String name() {
     return name;
   }
 
+  /** An instance, for what does not generate: its info, the chat template. */
   public LanguageModel model() {
-    return model;
+    return instances.getFirst();
   }
 
-  /** Generations running now (0 or 1). */
+  /** Generations that may run at once. */
+  public int slots() {
+    return instances.size();
+  }
+
+  /** Generations running now. */
   public int running() {
-    return running.get();
+    return instances.size() - free.size();
   }
 
   /** Requests admitted and not yet finished: running plus waiting. */
   public int admitted() {
-    return 1 + queue - admitted.availablePermits();
+    return instances.size() + queue - admitted.availablePermits();
   }
 
   /**
-   * Admits a request, or refuses it when one runs and the queue is full.
+   * Admits a request, or refuses it when every instance generates and the queue is full.
    *
    * @throws ApiError 503 {@code too_many_generations}
    */
@@ -62,25 +82,28 @@ public final class HostedModel implements AutoCloseable {
           "",
           "model "
               + name
-              + " is generating with "
+              + " is running "
+              + instances.size()
+              + " generations with "
               + queue
               + " more requests waiting (the queue bound); retry later");
     }
     return new Lease();
   }
 
-  /** An admitted request: wait for the model's turn, generate, then close. */
+  /** An admitted request: wait for a free instance, generate on it, then close. */
   public final class Lease implements AutoCloseable {
-    private boolean turnTaken;
+    private LanguageModel instance;
     private boolean closed;
 
     private Lease() {}
 
-    /** Waits until no other generation runs on this model. */
-    public void awaitTurn() throws InterruptedException {
-      turn.acquire();
-      turnTaken = true;
-      running.incrementAndGet();
+    /** Waits for a free instance and returns it; it is this lease's until closed. */
+    public LanguageModel awaitTurn() throws InterruptedException {
+      if (instance == null) {
+        instance = free.take();
+      }
+      return instance;
     }
 
     @Override
@@ -89,9 +112,8 @@ public final class HostedModel implements AutoCloseable {
         return;
       }
       closed = true;
-      if (turnTaken) {
-        running.decrementAndGet();
-        turn.release();
+      if (instance != null) {
+        free.add(instance);
       }
       admitted.release();
     }
@@ -99,6 +121,6 @@ public final class HostedModel implements AutoCloseable {
 
   @Override
   public void close() {
-    model.close();
+    instances.forEach(LanguageModel::close);
   }
 }

@@ -10,6 +10,7 @@ import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.Route;
 import dev.wasmgrid.llm.Generation;
 import dev.wasmgrid.llm.GenerationStats;
+import dev.wasmgrid.llm.LanguageModel;
 import dev.wasmgrid.llm.TokenPiece;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -78,6 +79,7 @@ public final class LlmRoutes {
           .put("parameters", info.parameters())
           .put("context_length", info.contextLength())
           .put("compute", info.compute())
+          .put("slots", m.slots())
           .put("running", m.running())
           .put("admitted", m.admitted());
     }
@@ -95,14 +97,14 @@ public final class LlmRoutes {
       return;
     }
     try (lease) {
-      lease.awaitTurn();
+      LanguageModel model = lease.awaitTurn();
       String prompt =
           kind == GenerationRequest.Kind.CHAT
-              ? host.model().formatChat(request.messages())
+              ? model.formatChat(request.messages())
               : request.prompt();
       Generation generation;
       try {
-        generation = host.model().start(prompt, request.config());
+        generation = model.start(prompt, request.config());
       } catch (IllegalArgumentException e) {
         throw ApiError.badRequest(
             "prompt_too_long",

@@ -49,13 +49,19 @@ public final class ModelHosts implements AutoCloseable {
    * Loads each of {@code specs}: a GGUF or llama2.c file (named after the file without its
    * extension), or {@code tiny} (a small random-weight model written to a temporary file).
    *
-   * @param threads threads of the Vector API path of each model
-   * @param queue requests that may wait per model while it generates
+   * @param threads threads of the Vector API path of each instance
+   * @param slots generations each model may run at once: instances sharing the weights, each with
+   *     its own KV cache and compute threads
+   * @param queue requests that may wait per model while every slot generates
    * @throws ModelFormatException when a file is not a model this runtime reads (the message names
    *     it)
    * @throws IOException when a file cannot be read
    */
-  public static ModelHosts load(List<String> specs, int threads, int queue) throws IOException {
+  public static ModelHosts load(List<String> specs, int threads, int slots, int queue)
+      throws IOException {
+    if (slots < 1) {
+      throw new IllegalArgumentException("slots must be >= 1, got " + slots);
+    }
     List<HostedModel> loaded = new ArrayList<>();
     try {
       for (String spec : specs) {
@@ -70,8 +76,11 @@ public final class ModelHosts implements AutoCloseable {
         } catch (ModelFormatException e) {
           throw new ModelFormatException(spec + ": " + e.getMessage());
         }
-        loaded.add(
-            new HostedModel(name, new LanguageModel(model, new VectorCompute(threads)), queue));
+        List<LanguageModel> instances = new ArrayList<>();
+        for (int i = 0; i < slots; i++) {
+          instances.add(new LanguageModel(model, new VectorCompute(threads)));
+        }
+        loaded.add(new HostedModel(name, instances, queue));
       }
     } catch (IOException | RuntimeException e) {
       loaded.forEach(HostedModel::close);

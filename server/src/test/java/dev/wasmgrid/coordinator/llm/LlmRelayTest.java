@@ -14,7 +14,6 @@ import dev.wasmgrid.llm.ScalarCompute;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.testing.Nodes;
-import dev.wasmgrid.testing.Poll;
 import dev.wasmgrid.testing.Sse;
 import dev.wasmgrid.worker.WorkerNode;
 import dev.wasmgrid.worker.llm.GatedCompute;
@@ -35,7 +34,6 @@ import org.junit.jupiter.api.Test;
 /** The coordinator's language-model routes: relayed to workers over HTTP, or served in-process. */
 class LlmRelayTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Duration LIMIT = Duration.ofSeconds(30);
   private static final String REQUEST =
       "{\"prompt\":\"Once upon a time\",\"max_tokens\":25,\"temperature\":0.7,\"seed\":5";
 
@@ -148,11 +146,11 @@ class LlmRelayTest {
         gate.allow(promptTokens);
         readUntil(socket.getInputStream(), "event: token");
       }
-      gate.allow(1000);
-      Poll.until(
-          "the worker's generation is cancelled",
-          LIMIT,
+      gate.stepUntil(
+          "the worker's generation cancelled",
+          100,
           () -> hosting.llmMetrics().generations("gated", "cancelled") == 1);
+      gate.allow(1000);
       assertThat(gate.passes()).isLessThan(100);
     }
   }

@@ -3,8 +3,11 @@ package dev.wasmgrid.worker.llm;
 import dev.wasmgrid.llm.Compute;
 import dev.wasmgrid.llm.ScalarCompute;
 import dev.wasmgrid.llm.WeightMatrix;
+import dev.wasmgrid.testing.Poll;
+import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 /**
  * The scalar path, where each forward pass waits for a permit before its last matrix product (the
@@ -24,6 +27,30 @@ public final class GatedCompute implements Compute {
   /** Lets {@code n} more forward passes finish. */
   public void allow(int n) {
     permits.release(n);
+  }
+
+  /**
+   * Lets forward passes through one at a time, each after the previous one's token has been dealt
+   * with (the next pass waits again), until {@code done} holds; so a generation cannot race ahead
+   * of what a test waits to see (such as a closed connection being noticed).
+   *
+   * @throws AssertionError when {@code done} does not hold after {@code maxPasses} passes
+   */
+  public void stepUntil(String what, int maxPasses, BooleanSupplier done) {
+    for (int i = 0; i < maxPasses; i++) {
+      if (done.getAsBoolean()) {
+        return;
+      }
+      int before = passes();
+      allow(1);
+      Poll.until(
+          "the next pass, or " + what,
+          Duration.ofSeconds(30),
+          () -> done.getAsBoolean() || (passes() > before && waiting()));
+    }
+    if (!done.getAsBoolean()) {
+      throw new AssertionError("not " + what + " after " + maxPasses + " forward passes");
+    }
   }
 
   /** Forward passes waiting or finished. */

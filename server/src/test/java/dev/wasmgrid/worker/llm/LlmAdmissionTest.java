@@ -74,6 +74,44 @@ class LlmAdmissionTest {
   }
 
   @Test
+  void aModelWithTwoSlotsRunsTwoGenerationsAtOnce() throws Exception {
+    GatedCompute gate = new GatedCompute(LlmTestModels.vocabSize());
+    var model = LlmTestModels.model();
+    HostedModel twoSlots =
+        new HostedModel(
+            "gated",
+            List.of(
+                new dev.wasmgrid.llm.LanguageModel(model, gate),
+                new dev.wasmgrid.llm.LanguageModel(model, gate)),
+            0);
+    try (WorkerNode worker =
+        WorkerNode.start(
+            ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
+            new ReferenceGemm(1),
+            Optional.empty(),
+            new ModelHosts(List.of(twoSlots)))) {
+      HttpClient client = HttpClient.newHttpClient();
+      String body = "{\"prompt\":\"a\",\"max_tokens\":2,\"ignore_eos\":true,\"stream\":false}";
+      HttpRequest request =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + worker.port() + "/v1/generate"))
+              .POST(HttpRequest.BodyPublishers.ofString(body))
+              .build();
+      List<CompletableFuture<HttpResponse<String>>> both =
+          List.of(
+              client.sendAsync(request, HttpResponse.BodyHandlers.ofString()),
+              client.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
+      Poll.until("both generations run", LIMIT, () -> twoSlots.running() == 2);
+      HttpResponse<byte[]> refused = new Http(worker.port()).postJson("/v1/generate", body);
+      assertThat(refused.statusCode()).isEqualTo(503);
+      gate.allow(1000);
+      for (CompletableFuture<HttpResponse<String>> r : both) {
+        assertThat(r.get().statusCode()).isEqualTo(200);
+      }
+      assertThat(twoSlots.running()).isZero();
+    }
+  }
+
+  @Test
   void aClientThatGoesAwayMidStreamCancelsItsGeneration() throws Exception {
     GatedCompute gate = new GatedCompute(LlmTestModels.vocabSize());
     try (WorkerNode worker = start(gate, 8)) {
@@ -96,12 +134,9 @@ class LlmAdmissionTest {
         gate.allow(promptTokens);
         readUntil(socket.getInputStream(), "event: token");
       }
-      gate.allow(1000);
       LlmMetrics metrics = worker.llmMetrics();
-      Poll.until(
-          "the generation is cancelled",
-          LIMIT,
-          () -> metrics.generations("gated", "cancelled") == 1);
+      gate.stepUntil("cancelled", maxTokens, () -> metrics.generations("gated", "cancelled") == 1);
+      gate.allow(1000);
       assertThat(metrics.generations("gated", "max_tokens")).isZero();
       assertThat(gate.passes()).isLessThan(maxTokens);
       // The model is free: a later request runs at once.
