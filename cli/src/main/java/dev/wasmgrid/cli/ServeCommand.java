@@ -5,6 +5,7 @@ import dev.wasmgrid.coordinator.discovery.DiscoverySettings;
 import dev.wasmgrid.coordinator.discovery.WorkerSources;
 import dev.wasmgrid.matmul.Gemm;
 import dev.wasmgrid.worker.MatmulKernels;
+import dev.wasmgrid.worker.llm.ModelHosts;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -76,6 +77,8 @@ final class ServeCommand implements Callable<Integer> {
 
   @Mixin ServerOptions server;
 
+  @Mixin ModelOptions models;
+
   @Override
   public Integer call() throws InterruptedException {
     WorkerSources sources;
@@ -94,16 +97,26 @@ final class ServeCommand implements Callable<Integer> {
     }
     // With remote workers this kernel computes what no worker can take, instead of failing it.
     Gemm gemm = MatmulKernels.select(server.threads());
+    if (!models.models.isEmpty() && !sources.inProcess()) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--model serves a model on the in-process worker; with --workers, give --model to the"
+              + " workers (the coordinator relays to them)");
+    }
+    ModelHosts hosts = models.load(spec.commandLine(), server.threads());
     CoordinatorNode node =
         CoordinatorNode.start(
             new CoordinatorNode.Config(
-                server.settings(port), sources, workerTimeout, discovery, gemm));
+                server.settings(port), sources, workerTimeout, discovery, gemm),
+            hosts);
     Serving.announce(
         "coordinator",
         server.host,
         node.port(),
         sources.inProcess()
-            ? "in-process worker, matmul backend " + gemm.name()
+            ? "in-process worker, matmul backend "
+                + gemm.name()
+                + (models.models.isEmpty() ? "" : "; language models " + models.models)
             : "workers "
                 + String.join(",", workers)
                 + "; GET /v1/workers lists them; local fallback "

@@ -5,6 +5,7 @@ import dev.wasmgrid.matmul.Gemm;
 import dev.wasmgrid.worker.CoordinatorLink;
 import dev.wasmgrid.worker.MatmulKernels;
 import dev.wasmgrid.worker.WorkerNode;
+import dev.wasmgrid.worker.llm.ModelHosts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -65,16 +66,20 @@ final class WorkerCommand implements Callable<Integer> {
 
   @Mixin ServerOptions server;
 
+  @Mixin ModelOptions models;
+
   @Override
   public Integer call() throws InterruptedException {
     URI coordinator = join == null ? null : url("--join", join);
     URI advertised = advertise == null ? null : url("--advertise", advertise);
     Optional<Path> modules = modulesDir();
     Gemm gemm = MatmulKernels.select(server.threads());
+    ModelHosts hosts = models.load(spec.commandLine(), server.threads());
     WorkerNode node;
     try {
-      node = WorkerNode.start(server.settings(port), gemm, modules);
+      node = WorkerNode.start(server.settings(port), gemm, modules, hosts);
     } catch (UncheckedIOException e) {
+      hosts.close();
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--modules-dir: " + e.getMessage(), e);
     }
@@ -82,7 +87,8 @@ final class WorkerCommand implements Callable<Integer> {
         "matmul backend "
             + gemm.name()
             + "; modules "
-            + modules.map(d -> "in " + d).orElse("in memory only");
+            + modules.map(d -> "in " + d).orElse("in memory only")
+            + (models.models.isEmpty() ? "" : "; language models " + models.models);
     if (coordinator != null) {
       if (advertised == null) {
         advertised = CoordinatorLink.defaultAdvertise(server.host, node.port());

@@ -8,6 +8,7 @@ import dev.wasmgrid.coordinator.discovery.WorkerSources;
 import dev.wasmgrid.coordinator.jobs.JobEndpoints;
 import dev.wasmgrid.coordinator.jobs.JobSettings;
 import dev.wasmgrid.coordinator.jobs.MatmulJobs;
+import dev.wasmgrid.coordinator.llm.CoordinatorLlm;
 import dev.wasmgrid.coordinator.modules.CoordinatorModules;
 import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.GridServer;
@@ -16,6 +17,7 @@ import dev.wasmgrid.http.Route;
 import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.Gemm;
 import dev.wasmgrid.worker.WorkerNode;
+import dev.wasmgrid.worker.llm.ModelHosts;
 import dev.wasmgrid.worker.modules.ModuleRoutes;
 import dev.wasmgrid.worker.modules.ModuleStore;
 import io.helidon.webclient.api.WebClient;
@@ -119,6 +121,14 @@ public final class CoordinatorNode implements AutoCloseable {
 
   /** Starts a coordinator; static and DNS workers are resolved before it listens. */
   public static CoordinatorNode start(Config config) {
+    return start(config, ModelHosts.none());
+  }
+
+  /**
+   * As {@link #start(Config)}; the in-process worker serves {@code models} (which stay the caller's
+   * to close), and with remote workers language-model requests are relayed to them.
+   */
+  public static CoordinatorNode start(Config config, ModelHosts models) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     DiscoverySettings settings = config.discovery();
     Limits limits = config.server().limits();
@@ -183,6 +193,16 @@ public final class CoordinatorNode implements AutoCloseable {
       every(scheduler, settings.probeInterval(), "module reconciliation", modules::reconcile);
       moduleRoutes = modules.routes();
     }
+    CoordinatorLlm llm =
+        config.workers().inProcess()
+            ? CoordinatorLlm.inProcess(models, registry, limits.maxBodyBytes())
+            : CoordinatorLlm.relay(
+                () -> pool.workers().stream().map(WorkerClient::name).toList(),
+                config.server().token(),
+                config.workerTimeout(),
+                limits.maxBodyBytes(),
+                CoordinatorLlm.DEFAULT_MAX_RELAYS);
+    every(scheduler, settings.probeInterval(), "model catalogue", llm::refresh);
     GridServer server =
         GridServer.start(
             new GridServer.Config(
@@ -198,7 +218,9 @@ public final class CoordinatorNode implements AutoCloseable {
                 Map.of("/v1/config/matmul", policy.update()),
                 registry,
                 () -> true,
-                Stream.concat(jobRoutes.routes().stream(), moduleRoutes.stream()).toList(),
+                Stream.of(jobRoutes.routes(), moduleRoutes, llm.routes())
+                    .flatMap(List::stream)
+                    .toList(),
                 new WebApp(WebApp.CLASSPATH_ROOT).routes()));
     return new CoordinatorNode(server, pool, scheduler, http, jobs, localModules);
   }

@@ -4,6 +4,9 @@ import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.Gemm;
+import dev.wasmgrid.worker.llm.LlmMetrics;
+import dev.wasmgrid.worker.llm.LlmRoutes;
+import dev.wasmgrid.worker.llm.ModelHosts;
 import dev.wasmgrid.worker.modules.ModuleRoutes;
 import dev.wasmgrid.worker.modules.ModuleStore;
 import io.micrometer.core.instrument.Gauge;
@@ -15,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,13 +31,22 @@ public final class WorkerNode implements AutoCloseable {
 
   private final GridServer server;
   private final ModuleStore modules;
+  private final ModelHosts models;
+  private final LlmRoutes llm;
   private final Optional<String> token;
   // Guarded by this.
   private CoordinatorLink link;
 
-  private WorkerNode(GridServer server, ModuleStore modules, Optional<String> token) {
+  private WorkerNode(
+      GridServer server,
+      ModuleStore modules,
+      ModelHosts models,
+      LlmRoutes llm,
+      Optional<String> token) {
     this.server = server;
     this.modules = modules;
+    this.models = models;
+    this.llm = llm;
     this.token = token;
   }
 
@@ -50,6 +63,12 @@ public final class WorkerNode implements AutoCloseable {
    * @throws java.io.UncheckedIOException when the directory cannot be created or read
    */
   public static WorkerNode start(ServerSettings settings, Gemm gemm, Optional<Path> modulesDir) {
+    return start(settings, gemm, modulesDir, ModelHosts.none());
+  }
+
+  /** As {@link #start(ServerSettings, Gemm, Optional)}, serving {@code models}, which it closes. */
+  public static WorkerNode start(
+      ServerSettings settings, Gemm gemm, Optional<Path> modulesDir, ModelHosts models) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ModuleStore modules = ModuleStore.open(modulesDir, registry);
     LOG.info(
@@ -57,6 +76,7 @@ public final class WorkerNode implements AutoCloseable {
         modulesDir.map(d -> "stored in " + d).orElse("kept in memory only"),
         modules.size());
     MatmulEndpoints endpoints = endpoints(gemm, settings.limits(), registry);
+    LlmRoutes llm = new LlmRoutes(models, registry, settings.limits().maxBodyBytes());
     GridServer server =
         GridServer.start(
             new GridServer.Config(
@@ -66,9 +86,13 @@ public final class WorkerNode implements AutoCloseable {
                 Map.of(),
                 registry,
                 () -> true,
-                new ModuleRoutes(modules, settings.limits().maxBodyBytes()).routes(),
+                Stream.concat(
+                        new ModuleRoutes(modules, settings.limits().maxBodyBytes())
+                            .routes().stream(),
+                        llm.routes().stream())
+                    .toList(),
                 List.of()));
-    return new WorkerNode(server, modules, settings.token());
+    return new WorkerNode(server, modules, models, llm, settings.token());
   }
 
   /** Starts a worker without a token on {@code host:port} (port 0 picks a free one). */
@@ -85,6 +109,16 @@ public final class WorkerNode implements AutoCloseable {
         .tag("threads", Integer.toString(gemm.threads()))
         .register(registry);
     return new MatmulEndpoints(new MatmulService(gemm, registry), limits.maxDimension());
+  }
+
+  /** The language models this worker serves. */
+  public ModelHosts models() {
+    return models;
+  }
+
+  /** The language-model meters. */
+  public LlmMetrics llmMetrics() {
+    return llm.metrics();
   }
 
   /** The port the worker listens on. */
@@ -117,5 +151,6 @@ public final class WorkerNode implements AutoCloseable {
     }
     server.close();
     modules.close();
+    models.close();
   }
 }

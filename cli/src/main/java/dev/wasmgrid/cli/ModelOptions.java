@@ -1,0 +1,61 @@
+package dev.wasmgrid.cli;
+
+import dev.wasmgrid.llm.ModelFormatException;
+import dev.wasmgrid.worker.llm.ModelHosts;
+import java.io.IOException;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+/** The language-model options of {@code worker} and {@code serve}. */
+final class ModelOptions {
+
+  @Option(
+      names = "--model",
+      paramLabel = "PATH|tiny",
+      description =
+          "Serve a language model on /v1/generate, /v1/completions and /v1/chat/completions: a"
+              + " .gguf file, a llama2.c .bin checkpoint (tokenizer.bin beside it), or 'tiny' (a"
+              + " small random-weight model). Repeatable; the first is the default.")
+  List<String> models = List.of();
+
+  @Option(
+      names = "--model-slots",
+      defaultValue = "1",
+      description =
+          "Generations each model runs at once: instances sharing its weights, each with its own"
+              + " KV cache and --threads compute threads (default: ${DEFAULT-VALUE}).")
+  int slots;
+
+  @Option(
+      names = "--generation-queue",
+      defaultValue = "8",
+      description =
+          "Requests that may wait per model while all its slots generate; more get 503"
+              + " (default: ${DEFAULT-VALUE}).")
+  int queue;
+
+  /**
+   * Loads the models, or fails the command with the reader's message.
+   *
+   * @param threads threads of each model's Vector API path
+   */
+  ModelHosts load(CommandLine commandLine, int threads) {
+    if (queue < 0) {
+      throw new CommandLine.ParameterException(
+          commandLine, "--generation-queue must be >= 0, got " + queue);
+    }
+    if (slots < 1) {
+      throw new CommandLine.ParameterException(
+          commandLine, "--model-slots must be >= 1, got " + slots);
+    }
+    try {
+      return ModelHosts.load(models, threads, slots, queue);
+    } catch (ModelFormatException e) {
+      throw new CommandLine.ParameterException(commandLine, "--model: " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new CommandLine.ParameterException(
+          commandLine, "--model: cannot read: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,209 @@
+package dev.wasmgrid.coordinator.llm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.http.ErrorBodies;
+import dev.wasmgrid.http.GridServer;
+import dev.wasmgrid.http.JsonBodies;
+import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.http.Route;
+import dev.wasmgrid.worker.llm.EventStream;
+import dev.wasmgrid.worker.llm.LlmRoutes;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The coordinator's language-model routes with remote workers: a generation goes to a worker
+ * hosting the requested model, least loaded first (one answering 503 or unreachable is passed over
+ * for the next), and its answer is relayed as it arrives, a server-sent event stream chunk by
+ * chunk. A client that goes away closes the upstream response, which closes that connection, and
+ * the worker's next write fails and cancels the generation. {@code GET /v1/models} merges the
+ * workers' lists.
+ */
+public final class LlmRelay {
+  private static final Logger LOG = LoggerFactory.getLogger(LlmRelay.class);
+
+  private final ModelCatalogue catalogue;
+  private final HttpClient http;
+  private final Optional<String> token;
+  private final Duration timeout;
+  private final long maxBodyBytes;
+  private final int maxRelays;
+  private final Semaphore relays;
+
+  /**
+   * @param maxRelays generations relayed at once, waiting on workers included; more get 503
+   * @param timeout how long a worker may take to start answering
+   */
+  public LlmRelay(
+      ModelCatalogue catalogue,
+      HttpClient http,
+      Optional<String> token,
+      Duration timeout,
+      long maxBodyBytes,
+      int maxRelays) {
+    this.catalogue = catalogue;
+    this.http = http;
+    this.token = token;
+    this.timeout = timeout;
+    this.maxBodyBytes = maxBodyBytes;
+    this.maxRelays = maxRelays;
+    this.relays = new Semaphore(maxRelays);
+  }
+
+  /** The routes, for the coordinator's server. */
+  public List<Route> routes() {
+    return List.of(
+        new Route("GET", LlmRoutes.MODELS, (req, res) -> GridServer.send(res, models())),
+        new Route("POST", LlmRoutes.GENERATE, (req, res) -> relay(req, res, LlmRoutes.GENERATE)),
+        new Route(
+            "POST", LlmRoutes.COMPLETIONS, (req, res) -> relay(req, res, LlmRoutes.COMPLETIONS)),
+        new Route("POST", LlmRoutes.CHAT, (req, res) -> relay(req, res, LlmRoutes.CHAT)));
+  }
+
+  private Reply models() {
+    catalogue.refresh();
+    ObjectNode body = JsonNodeFactory.instance.objectNode().put("object", "list");
+    ArrayNode data = body.putArray("data");
+    for (String id : catalogue.allModels()) {
+      ObjectNode entry =
+          data.addObject()
+              .put("id", id)
+              .put("object", "model")
+              .put("created", 0)
+              .put("owned_by", "wasmgrid");
+      ArrayNode hosts = entry.putArray("workers");
+      catalogue.hosts(id).forEach(hosts::add);
+    }
+    return Reply.json(200, body.toString());
+  }
+
+  private void relay(ServerRequest req, ServerResponse res, String path) {
+    byte[] body = GridServer.body(req, maxBodyBytes);
+    JsonNode model = JsonBodies.parseObject(body, "{\"prompt\":\"Once upon a time\"}").get("model");
+    String name = model == null || !model.isTextual() ? null : model.asText();
+    if (!relays.tryAcquire()) {
+      busy(
+          res,
+          "the coordinator is relaying its limit of " + maxRelays + " generations; retry later");
+      return;
+    }
+    try {
+      List<String> hosts = catalogue.hosts(name);
+      if (hosts.isEmpty()) {
+        catalogue.refresh();
+        hosts = catalogue.hosts(name);
+      }
+      if (hosts.isEmpty()) {
+        throw noHost(name);
+      }
+      Reply lastBusy = null;
+      for (String host : hosts) {
+        Reply refused = tryHost(host, path, body, res);
+        if (refused == null) {
+          return;
+        }
+        lastBusy = refused;
+      }
+      GridServer.send(res, lastBusy.withHeader("Retry-After", "1"));
+    } finally {
+      relays.release();
+    }
+  }
+
+  private ApiError noHost(String name) {
+    List<String> all = catalogue.allModels();
+    if (all.isEmpty()) {
+      return new ApiError(
+          503,
+          "no_model_worker",
+          "",
+          "no worker hosts a language model now; start one with --model");
+    }
+    return new ApiError(
+        404,
+        "model_not_found",
+        "model",
+        "no worker hosts a model named '" + name + "'; GET /v1/models lists them: " + all);
+  }
+
+  /** Relays to one worker; returns a 503 to try the next worker with, or null when answered. */
+  private Reply tryHost(String host, String path, byte[] body, ServerResponse res) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(host + path))
+            .timeout(timeout)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
+    var load = catalogue.load(host);
+    load.incrementAndGet();
+    try {
+      HttpResponse<InputStream> r =
+          http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+      try (InputStream in = r.body()) {
+        String type = r.headers().firstValue("Content-Type").orElse(Reply.JSON);
+        if (r.statusCode() == 503) {
+          return new Reply(503, type, in.readAllBytes());
+        }
+        if (type.startsWith("text/event-stream")) {
+          pipe(in, res, host);
+        } else {
+          Reply reply = new Reply(r.statusCode(), type, in.readAllBytes());
+          GridServer.send(
+              res,
+              r.headers()
+                  .firstValue("Retry-After")
+                  .map(v -> reply.withHeader("Retry-After", v))
+                  .orElse(reply));
+        }
+      }
+      return null;
+    } catch (IOException e) {
+      LOG.warn("language-model relay to {} failed: {}", host, e.toString());
+      return ErrorBodies.plain(
+          new ApiError(503, "worker_unreachable", "", host + " did not answer: " + e.getMessage()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiError(503, "interrupted", "", "the coordinator is stopping");
+    } finally {
+      load.decrementAndGet();
+    }
+  }
+
+  /** Copies an event stream as it arrives; returns when it ends or the client goes away. */
+  private static void pipe(InputStream in, ServerResponse res, String host) throws IOException {
+    try (EventStream events = EventStream.open(res)) {
+      byte[] buffer = new byte[8192];
+      for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+        if (n > 0 && !events.raw(Arrays.copyOf(buffer, n))) {
+          // Closing the upstream stream early closes its connection: the worker stops.
+          LOG.debug("client left a stream relayed from {}", host);
+          return;
+        }
+      }
+    }
+  }
+
+  private void busy(ServerResponse res, String message) {
+    GridServer.send(
+        res,
+        ErrorBodies.plain(new ApiError(503, "too_many_generations", "", message))
+            .withHeader("Retry-After", "1"));
+  }
+}

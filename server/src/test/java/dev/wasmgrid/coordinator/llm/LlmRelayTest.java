@@ -1,0 +1,185 @@
+package dev.wasmgrid.coordinator.llm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wasmgrid.coordinator.CoordinatorNode;
+import dev.wasmgrid.coordinator.discovery.WorkerSources;
+import dev.wasmgrid.http.Limits;
+import dev.wasmgrid.http.ServerSettings;
+import dev.wasmgrid.llm.GenerationConfig;
+import dev.wasmgrid.llm.LanguageModel;
+import dev.wasmgrid.llm.ScalarCompute;
+import dev.wasmgrid.matmul.ReferenceGemm;
+import dev.wasmgrid.testing.Http;
+import dev.wasmgrid.testing.Nodes;
+import dev.wasmgrid.testing.Sse;
+import dev.wasmgrid.worker.WorkerNode;
+import dev.wasmgrid.worker.llm.GatedCompute;
+import dev.wasmgrid.worker.llm.LlmTestModels;
+import dev.wasmgrid.worker.llm.ModelHosts;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The coordinator's language-model routes: relayed to workers over HTTP, or served in-process. */
+class LlmRelayTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String REQUEST =
+      "{\"prompt\":\"Once upon a time\",\"max_tokens\":25,\"temperature\":0.7,\"seed\":5";
+
+  private static WorkerNode worker(ModelHosts hosts) {
+    return WorkerNode.start(
+        ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
+        new ReferenceGemm(1),
+        Optional.empty(),
+        hosts);
+  }
+
+  private static CoordinatorNode coordinator(WorkerNode... workers) {
+    List<String> urls = new ArrayList<>();
+    for (WorkerNode w : workers) {
+      urls.add(Nodes.url(w.port()));
+    }
+    return Nodes.coordinator(WorkerSources.parse(urls), Nodes.FAST);
+  }
+
+  private static String expectedText() {
+    try (LanguageModel reference = LlmTestModels.reference()) {
+      return reference
+          .generate(
+              "Once upon a time",
+              GenerationConfig.defaults().withMaxTokens(25).withTemperature(0.7f).withSeed(5))
+          .text();
+    }
+  }
+
+  private static String streamedText(HttpResponse<byte[]> r) throws Exception {
+    assertThat(r.statusCode()).isEqualTo(200);
+    StringBuilder text = new StringBuilder();
+    for (Sse.Event e : Sse.parse(Http.text(r))) {
+      if ("token".equals(e.name())) {
+        text.append(JSON.readTree(e.data()).get("token").asText());
+      }
+    }
+    return text.toString();
+  }
+
+  @Test
+  void theCoordinatorRelaysToTheWorkerHostingTheModel() throws Exception {
+    try (WorkerNode other = worker(LlmTestModels.hosts("other", new ScalarCompute(), 8));
+        WorkerNode hosting = worker(LlmTestModels.hosts("tiny-test", new ScalarCompute(), 8));
+        CoordinatorNode coordinator = coordinator(other, hosting)) {
+      Http http = new Http(coordinator.port());
+      String streamed =
+          streamedText(http.postJson("/v1/generate", REQUEST + ",\"model\":\"tiny-test\"}"));
+      assertThat(streamed).isEqualTo(expectedText());
+      assertThat(
+              hosting.llmMetrics().generations("tiny-test", "max_tokens")
+                  + hosting.llmMetrics().generations("tiny-test", "eos"))
+          .isEqualTo(1);
+
+      JsonNode chat =
+          JSON.readTree(
+              http.postJson(
+                      "/v1/chat/completions",
+                      "{\"model\":\"tiny-test\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                          + "\"max_tokens\":5}")
+                  .body());
+      assertThat(chat.get("object").asText()).isEqualTo("chat.completion");
+
+      JsonNode models = JSON.readTree(http.get("/v1/models").body());
+      List<String> ids = new ArrayList<>();
+      models.get("data").forEach(m -> ids.add(m.get("id").asText()));
+      assertThat(ids).containsExactlyInAnyOrder("other", "tiny-test");
+
+      HttpResponse<byte[]> unknown =
+          http.postJson("/v1/generate", REQUEST + ",\"model\":\"nope\"}");
+      assertThat(unknown.statusCode()).isEqualTo(404);
+      assertThat(Http.text(unknown)).contains("\"code\":\"model_not_found\"");
+
+      HttpResponse<byte[]> invalid =
+          http.postJson("/v1/generate", REQUEST + ",\"model\":\"tiny-test\",\"top_p\":7}");
+      assertThat(invalid.statusCode()).isEqualTo(400);
+      assertThat(Http.text(invalid)).contains("\"field\":\"top_p\"");
+    }
+  }
+
+  @Test
+  void withoutAWorkerHostingAModelTheCoordinatorAnswers503() {
+    try (WorkerNode bare = worker(ModelHosts.none());
+        CoordinatorNode coordinator = coordinator(bare)) {
+      HttpResponse<byte[]> r = new Http(coordinator.port()).postJson("/v1/generate", REQUEST + "}");
+      assertThat(r.statusCode()).isEqualTo(503);
+      assertThat(Http.text(r)).contains("\"code\":\"no_model_worker\"");
+    }
+  }
+
+  @Test
+  void aClientLeavingARelayedStreamCancelsTheWorkersGeneration() throws Exception {
+    GatedCompute gate = new GatedCompute(LlmTestModels.vocabSize());
+    try (WorkerNode hosting = worker(LlmTestModels.hosts("gated", gate, 8));
+        CoordinatorNode coordinator = coordinator(hosting)) {
+      byte[] body =
+          "{\"prompt\":\"a\",\"max_tokens\":100,\"ignore_eos\":true}"
+              .getBytes(StandardCharsets.UTF_8);
+      try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), coordinator.port())) {
+        OutputStream out = socket.getOutputStream();
+        out.write(
+            ("POST /v1/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: "
+                    + body.length
+                    + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.write(body);
+        out.flush();
+        int promptTokens = LlmTestModels.reference().tokenizer().encode("a", true).length;
+        gate.allow(promptTokens);
+        readUntil(socket.getInputStream(), "event: token");
+      }
+      gate.stepUntil(
+          "the worker's generation cancelled",
+          100,
+          () -> hosting.llmMetrics().generations("gated", "cancelled") == 1);
+      gate.allow(1000);
+      assertThat(gate.passes()).isLessThan(100);
+    }
+  }
+
+  @Test
+  void anEmbeddedCoordinatorServesItsOwnModels() throws Exception {
+    try (ModelHosts hosts = LlmTestModels.hosts("tiny-test", new ScalarCompute(), 8);
+        CoordinatorNode coordinator =
+            CoordinatorNode.start(
+                new CoordinatorNode.Config(
+                    ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
+                    WorkerSources.parse(List.of()),
+                    Duration.ofSeconds(10),
+                    Nodes.FAST,
+                    new ReferenceGemm(1)),
+                hosts)) {
+      Http http = new Http(coordinator.port());
+      assertThat(streamedText(http.postJson("/v1/generate", REQUEST + "}")))
+          .isEqualTo(expectedText());
+      assertThat(Http.text(http.get("/v1/models"))).contains("\"id\":\"tiny-test\"");
+    }
+  }
+
+  private static void readUntil(InputStream in, String marker) throws Exception {
+    StringBuilder seen = new StringBuilder();
+    while (seen.indexOf(marker) < 0) {
+      int b = in.read();
+      assertThat(b).as("the stream ended before " + marker + ": " + seen).isNotNegative();
+      seen.append((char) b);
+    }
+  }
+}

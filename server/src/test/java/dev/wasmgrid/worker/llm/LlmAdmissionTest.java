@@ -1,0 +1,161 @@
+package dev.wasmgrid.worker.llm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.wasmgrid.http.Limits;
+import dev.wasmgrid.http.ServerSettings;
+import dev.wasmgrid.matmul.ReferenceGemm;
+import dev.wasmgrid.testing.Http;
+import dev.wasmgrid.testing.Poll;
+import dev.wasmgrid.worker.WorkerNode;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Admission on a worker whose model is held still by a {@link GatedCompute}: one generation runs,
+ * the queue takes its bound, the next request gets 503, and a client that goes away mid-stream
+ * cancels its generation.
+ */
+class LlmAdmissionTest {
+  private static final Duration LIMIT = Duration.ofSeconds(30);
+
+  private static WorkerNode start(GatedCompute gate, int queue) {
+    return WorkerNode.start(
+        ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
+        new ReferenceGemm(1),
+        Optional.empty(),
+        LlmTestModels.hosts("gated", gate, queue));
+  }
+
+  private static HostedModel host(WorkerNode worker) {
+    return worker.models().find("gated");
+  }
+
+  @Test
+  void overTheQueueBoundRequestsGet503WithRetryAfter() throws Exception {
+    GatedCompute gate = new GatedCompute(LlmTestModels.vocabSize());
+    try (WorkerNode worker = start(gate, 1)) {
+      HttpClient client = HttpClient.newHttpClient();
+      String body = "{\"prompt\":\"a\",\"max_tokens\":2,\"ignore_eos\":true,\"stream\":false}";
+      HttpRequest request =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + worker.port() + "/v1/generate"))
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString(body))
+              .build();
+      CompletableFuture<HttpResponse<String>> running =
+          client.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+      Poll.until("the first generation waits in its forward pass", LIMIT, gate::waiting);
+      CompletableFuture<HttpResponse<String>> queued =
+          client.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+      Poll.until("the second request is queued", LIMIT, () -> host(worker).admitted() == 2);
+
+      HttpResponse<byte[]> refused = new Http(worker.port()).postJson("/v1/generate", body);
+      assertThat(refused.statusCode()).isEqualTo(503);
+      assertThat(Http.text(refused)).contains("\"code\":\"too_many_generations\"");
+      assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+
+      gate.allow(1000);
+      assertThat(running.get().statusCode()).isEqualTo(200);
+      assertThat(queued.get().statusCode()).isEqualTo(200);
+      assertThat(host(worker).admitted()).isZero();
+    }
+  }
+
+  @Test
+  void aModelWithTwoSlotsRunsTwoGenerationsAtOnce() throws Exception {
+    GatedCompute gate = new GatedCompute(LlmTestModels.vocabSize());
+    var model = LlmTestModels.model();
+    HostedModel twoSlots =
+        new HostedModel(
+            "gated",
+            List.of(
+                new dev.wasmgrid.llm.LanguageModel(model, gate),
+                new dev.wasmgrid.llm.LanguageModel(model, gate)),
+            0);
+    try (WorkerNode worker =
+        WorkerNode.start(
+            ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
+            new ReferenceGemm(1),
+            Optional.empty(),
+            new ModelHosts(List.of(twoSlots)))) {
+      HttpClient client = HttpClient.newHttpClient();
+      String body = "{\"prompt\":\"a\",\"max_tokens\":2,\"ignore_eos\":true,\"stream\":false}";
+      HttpRequest request =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + worker.port() + "/v1/generate"))
+              .POST(HttpRequest.BodyPublishers.ofString(body))
+              .build();
+      List<CompletableFuture<HttpResponse<String>>> both =
+          List.of(
+              client.sendAsync(request, HttpResponse.BodyHandlers.ofString()),
+              client.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
+      Poll.until("both generations run", LIMIT, () -> twoSlots.running() == 2);
+      HttpResponse<byte[]> refused = new Http(worker.port()).postJson("/v1/generate", body);
+      assertThat(refused.statusCode()).isEqualTo(503);
+      gate.allow(1000);
+      for (CompletableFuture<HttpResponse<String>> r : both) {
+        assertThat(r.get().statusCode()).isEqualTo(200);
+      }
+      assertThat(twoSlots.running()).isZero();
+    }
+  }
+
+  @Test
+  void aClientThatGoesAwayMidStreamCancelsItsGeneration() throws Exception {
+    GatedCompute gate = new GatedCompute(LlmTestModels.vocabSize());
+    try (WorkerNode worker = start(gate, 8)) {
+      int maxTokens = 100;
+      byte[] body =
+          ("{\"prompt\":\"a\",\"max_tokens\":" + maxTokens + ",\"ignore_eos\":true}")
+              .getBytes(StandardCharsets.UTF_8);
+      try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), worker.port())) {
+        OutputStream out = socket.getOutputStream();
+        out.write(
+            ("POST /v1/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: "
+                    + body.length
+                    + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.write(body);
+        out.flush();
+        // The prompt's passes, then the first token; the stream is read up to it.
+        int promptTokens = LlmTestModels.reference().tokenizer().encode("a", true).length;
+        gate.allow(promptTokens);
+        readUntil(socket.getInputStream(), "event: token");
+      }
+      LlmMetrics metrics = worker.llmMetrics();
+      gate.stepUntil("cancelled", maxTokens, () -> metrics.generations("gated", "cancelled") == 1);
+      gate.allow(1000);
+      assertThat(metrics.generations("gated", "max_tokens")).isZero();
+      assertThat(gate.passes()).isLessThan(maxTokens);
+      // The model is free: a later request runs at once.
+      HttpResponse<byte[]> next =
+          new Http(worker.port())
+              .postJson(
+                  "/v1/generate",
+                  "{\"prompt\":\"a\",\"max_tokens\":2,\"ignore_eos\":true,\"stream\":false}");
+      assertThat(next.statusCode()).isEqualTo(200);
+      assertThat(List.of(metrics.generations("gated", "max_tokens"))).containsExactly(1.0);
+    }
+  }
+
+  private static void readUntil(InputStream in, String marker) throws Exception {
+    StringBuilder seen = new StringBuilder();
+    while (seen.indexOf(marker) < 0) {
+      int b = in.read();
+      assertThat(b).as("the stream ended before " + marker + ": " + seen).isNotNegative();
+      seen.append((char) b);
+    }
+  }
+}
