@@ -116,6 +116,16 @@ public final class HostedPartition {
     return StateHash.of(Math.max(tick, 0), all, timers);
   }
 
+  /** Predators among the rows of a checkpoint. */
+  public static int predatorsIn(byte[] checkpoint) {
+    EntityTable rows = FrameCodec.decode(checkpoint).entities();
+    int n = 0;
+    for (int i = 0; i < rows.count(); i++) {
+      n += rows.species[i];
+    }
+    return n;
+  }
+
   /** The world this partition belongs to. */
   public SimConfig config() {
     return config;

@@ -6,6 +6,8 @@ import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.Gemm;
 import dev.wasmgrid.worker.modules.ModuleRoutes;
 import dev.wasmgrid.worker.modules.ModuleStore;
+import dev.wasmgrid.worker.sim.SimPartitions;
+import dev.wasmgrid.worker.sim.SimRoutes;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -15,12 +17,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running worker: the matmul routes and the WebAssembly module routes ({@code /v1/modules}) on
- * their own HTTP server, optionally joined to a coordinator.
+ * A running worker: the matmul routes, the WebAssembly module routes ({@code /v1/modules}) and the
+ * simulation partitions ({@code /v1/sim/partitions}) on their own HTTP server, optionally joined to
+ * a coordinator.
  */
 public final class WorkerNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerNode.class);
@@ -66,7 +70,14 @@ public final class WorkerNode implements AutoCloseable {
                 Map.of(),
                 registry,
                 () -> true,
-                new ModuleRoutes(modules, settings.limits().maxBodyBytes()).routes(),
+                Stream.concat(
+                        new ModuleRoutes(modules, settings.limits().maxBodyBytes())
+                            .routes().stream(),
+                        new SimRoutes(
+                                new SimPartitions(SimPartitions.DEFAULT_MAX),
+                                settings.limits().maxBodyBytes())
+                            .routes().stream())
+                    .toList(),
                 List.of()));
     return new WorkerNode(server, modules, settings.token());
   }
