@@ -2,7 +2,6 @@ package dev.wasmgrid.cli;
 
 import dev.wasmgrid.bench.SimBench;
 import dev.wasmgrid.bench.SimTiming;
-import dev.wasmgrid.coordinator.HttpWorkerClient;
 import dev.wasmgrid.coordinator.discovery.WorkerUrl;
 import dev.wasmgrid.coordinator.sim.DistributedSim;
 import dev.wasmgrid.coordinator.sim.HttpSimHost;
@@ -113,7 +112,13 @@ final class SimCommand implements Callable<Integer> {
     if (workerTimeout.isNegative() || workerTimeout.isZero()) {
       throw new IllegalArgumentException("worker-timeout must be > 0, got " + workerTimeout);
     }
-    WebClient http = HttpWorkerClient.newWebClient(workerTimeout);
+    // No Nagle: each phase is one small request and answer per partition, and a delayed ACK
+    // would hold the request's body back for ~40 ms.
+    WebClient http =
+        WebClient.builder()
+            .socketOptions(socket -> socket.connectTimeout(workerTimeout).tcpNoDelay(true))
+            .shareConnectionCache(false)
+            .build();
     List<SimHost> hosts = new ArrayList<>();
     for (String url : workers) {
       hosts.add(
