@@ -8,7 +8,7 @@ import java.util.List;
  * its column costs. An {@link IOException} means its host is gone (refused, reset, silent past the
  * timeout); any other failure is a bug or a refusal, and is not retried.
  */
-interface PartitionLink {
+public interface PartitionLink {
 
   /** Phase 1 of {@code tick}: the migration frames, one per partition ({@code null} for itself). */
   byte[][] migrate(long tick, int[] bounds) throws IOException;
