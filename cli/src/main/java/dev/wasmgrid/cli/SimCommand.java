@@ -2,13 +2,22 @@ package dev.wasmgrid.cli;
 
 import dev.wasmgrid.bench.SimBench;
 import dev.wasmgrid.bench.SimTiming;
+import dev.wasmgrid.coordinator.discovery.WorkerUrl;
+import dev.wasmgrid.coordinator.sim.DistributedSim;
+import dev.wasmgrid.coordinator.sim.HttpSimHost;
+import dev.wasmgrid.coordinator.sim.SimHost;
 import dev.wasmgrid.sim.PartitionedSim;
 import dev.wasmgrid.sim.ReferenceSim;
 import dev.wasmgrid.sim.SimConfig;
 import dev.wasmgrid.sim.Simulation;
 import dev.wasmgrid.sim.StateHash;
+import io.helidon.webclient.api.WebClient;
 import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,7 +29,7 @@ import picocli.CommandLine.Spec;
     name = "sim",
     mixinStandardHelpOptions = true,
     description = {
-      "Run the ecosystem simulation on partitions (threads) here.",
+      "Run the ecosystem simulation on partitions: threads here, or worker processes (--workers).",
       "Prints ms per tick (p50, p99), entity-updates/s, bytes per entity, and last hash=<hex>."
     })
 final class SimCommand implements Callable<Integer> {
@@ -49,6 +58,36 @@ final class SimCommand implements Callable<Integer> {
   long seed;
 
   @Option(
+      names = "--workers",
+      split = ",",
+      paramLabel = "URL",
+      description =
+          "Run the partitions on these worker processes (http://HOST:PORT,...), driven from here"
+              + " over HTTP; without it they run on threads here.")
+  List<String> workers = List.of();
+
+  @Option(
+      names = "--checkpoint-every",
+      defaultValue = "20",
+      description =
+          "With --workers: ticks between checkpoints; a failed worker's run rolls back to the"
+              + " last one (default: ${DEFAULT-VALUE}).")
+  int checkpointEvery;
+
+  @Option(
+      names = "--worker-timeout",
+      defaultValue = "PT10S",
+      description =
+          "With --workers: a worker silent this long counts as failed (default: ${DEFAULT-VALUE}).")
+  Duration workerTimeout;
+
+  @Option(
+      names = "--token",
+      defaultValue = "${env:WASMGRID_TOKEN}",
+      description = "Token for --workers (default: the WASMGRID_TOKEN environment variable).")
+  String token;
+
+  @Option(
       names = "--impl",
       defaultValue = "fast",
       description = "fast (grid, partitions) or ref (brute force O(n^2), one partition).")
@@ -63,6 +102,42 @@ final class SimCommand implements Callable<Integer> {
     return -1;
   }
 
+  private Simulation open(SimConfig config) {
+    if (impl.equals("ref")) {
+      return new ReferenceSim(config);
+    }
+    if (workers.isEmpty()) {
+      return SimBench.fast(config, partitions);
+    }
+    if (workerTimeout.isNegative() || workerTimeout.isZero()) {
+      throw new IllegalArgumentException("worker-timeout must be > 0, got " + workerTimeout);
+    }
+    // No Nagle: each phase is one small request and answer per partition, and a delayed ACK
+    // would hold the request's body back for ~40 ms.
+    WebClient http =
+        WebClient.builder()
+            .socketOptions(socket -> socket.connectTimeout(workerTimeout).tcpNoDelay(true))
+            .shareConnectionCache(false)
+            .build();
+    List<SimHost> hosts = new ArrayList<>();
+    for (String url : workers) {
+      hosts.add(
+          new HttpSimHost(
+              WorkerUrl.parse(url.trim()),
+              http,
+              workerTimeout,
+              Optional.ofNullable(token).filter(t -> !t.isBlank())));
+    }
+    System.err.println("sim: " + partitions + " partitions on " + workers);
+    return new DistributedSim(
+        config,
+        partitions,
+        hosts,
+        checkpointEvery,
+        PartitionedSim.DEFAULT_REBALANCE_EVERY,
+        System.err::println);
+  }
+
   @Override
   public Integer call() {
     if (ticks < 0) {
@@ -71,10 +146,12 @@ final class SimCommand implements Callable<Integer> {
     if (!impl.equals("fast") && !impl.equals("ref")) {
       throw new IllegalArgumentException("impl must be fast or ref, got " + impl);
     }
+    if (!workers.isEmpty() && impl.equals("ref")) {
+      throw new IllegalArgumentException("--workers runs the fast engine; drop --impl ref");
+    }
     SimConfig config = SimConfig.of(entities, seed);
     PrintWriter out = spec.commandLine().getOut();
-    try (Simulation sim =
-        impl.equals("ref") ? new ReferenceSim(config) : SimBench.fast(config, partitions)) {
+    try (Simulation sim = open(config)) {
       int parts = impl.equals("ref") ? 1 : partitions;
       out.printf(
           Locale.ROOT,
@@ -142,6 +219,19 @@ final class SimCommand implements Callable<Integer> {
             stepParts[1] / 1e6 / sim.tick(),
             stepParts[2] / 1e6 / sim.tick(),
             stepParts[3] / 1e6 / sim.tick());
+      }
+      if (sim instanceof DistributedSim remote && timing.ticks() > 0) {
+        long[] phases = remote.phaseNanos();
+        out.printf(
+            Locale.ROOT,
+            "phases ms/tick over HTTP: migrate %.3f  ghosts %.3f  step %.3f;"
+                + " %d recoveries, %d ticks replayed; partitions on %s%n",
+            phases[0] / 1e6 / sim.tick(),
+            phases[1] / 1e6 / sim.tick(),
+            phases[2] / 1e6 / sim.tick(),
+            remote.recoveries(),
+            remote.replayedTicks(),
+            remote.placement());
       }
       out.println("hash=" + StateHash.hex(sim.stateHash()));
       out.flush();

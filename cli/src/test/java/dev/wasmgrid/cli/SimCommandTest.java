@@ -50,6 +50,19 @@ class SimCommandTest {
     assertThat(errorOf("sim", "--entities", "300", "--partitions", "99"))
         .contains("partitions must be <= ");
     assertThat(errorOf("sim", "--ticks", "-1")).contains("ticks must be >= 0");
+    assertThat(errorOf("sim", "--entities", "300", "--workers", "ftp://x:1")).contains("ftp://x:1");
+    assertThat(
+            errorOf(
+                "sim",
+                "--entities",
+                "300",
+                "--workers",
+                "http://127.0.0.1:9",
+                "--checkpoint-every",
+                "0"))
+        .contains("checkpoint-every must be >= 1");
+    assertThat(errorOf("sim", "--workers", "http://127.0.0.1:9", "--impl", "ref"))
+        .contains("--workers runs the fast engine");
   }
 
   private static String errorOf(String... args) {

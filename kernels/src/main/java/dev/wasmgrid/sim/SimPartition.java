@@ -150,6 +150,21 @@ final class SimPartition {
     owned = current.count();
   }
 
+  /**
+   * Everything this partition owns, as one {@link FrameCodec#MIGRATE} frame of {@code tick}: its
+   * rows in table order and its food timers. Adopting the frame ({@link #immigrate}) into a fresh
+   * partition of the same strip rebuilds this state exactly (ghosts and grids are rebuilt every
+   * tick).
+   */
+  byte[] checkpoint(long tick) {
+    current.truncate(owned);
+    int[] mine = scratch.ints(0, owned);
+    Arrays.fill(mine, 0, owned, index);
+    int[] mineFood = scratch.ints(1, ownedFoodCount);
+    Arrays.fill(mineFood, 0, ownedFoodCount, index);
+    return frameOf(FrameCodec.MIGRATE, tick, mine, owned, index, mineFood, ownedFoodCount);
+  }
+
   /** Adds this partition's time per step part (see {@link TickStepper#addNanos}). */
   void addStepNanos(long[] into) {
     stepper.addNanos(into);
@@ -172,6 +187,10 @@ final class SimPartition {
     for (int k = 0; k < ownedFoodCount; k++) {
       timers[ownedFood[k]] = food.timer[ownedFood[k]];
     }
+  }
+
+  StripLayout layout() {
+    return layout;
   }
 
   int owned() {

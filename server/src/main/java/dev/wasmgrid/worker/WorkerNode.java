@@ -9,6 +9,8 @@ import dev.wasmgrid.worker.llm.LlmRoutes;
 import dev.wasmgrid.worker.llm.ModelHosts;
 import dev.wasmgrid.worker.modules.ModuleRoutes;
 import dev.wasmgrid.worker.modules.ModuleStore;
+import dev.wasmgrid.worker.sim.SimPartitions;
+import dev.wasmgrid.worker.sim.SimRoutes;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -23,8 +25,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running worker: the matmul routes and the WebAssembly module routes ({@code /v1/modules}) on
- * their own HTTP server, optionally joined to a coordinator.
+ * A running worker: the matmul routes, the WebAssembly module routes ({@code /v1/modules}) and the
+ * simulation partitions ({@code /v1/sim/partitions}) on their own HTTP server, optionally joined to
+ * a coordinator.
  */
 public final class WorkerNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerNode.class);
@@ -86,10 +89,14 @@ public final class WorkerNode implements AutoCloseable {
                 Map.of(),
                 registry,
                 () -> true,
-                Stream.concat(
-                        new ModuleRoutes(modules, settings.limits().maxBodyBytes())
-                            .routes().stream(),
-                        llm.routes().stream())
+                Stream.of(
+                        new ModuleRoutes(modules, settings.limits().maxBodyBytes()).routes(),
+                        llm.routes(),
+                        new SimRoutes(
+                                new SimPartitions(SimPartitions.DEFAULT_MAX),
+                                settings.limits().maxBodyBytes())
+                            .routes())
+                    .flatMap(List::stream)
                     .toList(),
                 List.of()));
     return new WorkerNode(server, modules, models, llm, settings.token());
