@@ -96,6 +96,7 @@ public final class LlmRoutes {
       GridServer.send(res, ErrorBodies.plain(e).withHeader("Retry-After", "1"));
       return;
     }
+    Reply whole = null;
     try (lease) {
       LanguageModel model = lease.awaitTurn();
       String prompt =
@@ -120,14 +121,23 @@ public final class LlmRoutes {
           for (TokenPiece p = generation.next(); p != null; p = generation.next()) {
             text.append(p.text());
           }
-          GridServer.send(res, Reply.json(200, answer.whole(text.toString(), generation.stats())));
+          // Counted, and the model freed, before the answer leaves: a client that has it finds it
+          // in /metrics and can have the model at once.
+          metrics.record(host.name(), generation.stats());
+          whole = Reply.json(200, answer.whole(text.toString(), generation.stats()));
         }
       }
       GenerationStats stats = generation.stats();
-      metrics.record(host.name(), stats);
+      if (request.stream()) {
+        metrics.record(host.name(), stats); // after close: a cancelled stream counts as such
+      }
       LOG.debug("generation on {}: {}", host.name(), stats);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt(); // the server is stopping
+      return;
+    }
+    if (whole != null) {
+      GridServer.send(res, whole);
     }
   }
 
