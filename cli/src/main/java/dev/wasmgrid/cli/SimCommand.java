@@ -29,8 +29,8 @@ import picocli.CommandLine.Spec;
     name = "sim",
     mixinStandardHelpOptions = true,
     description = {
-      "Run the ecosystem simulation on partitions: threads here, or worker processes (--workers).",
-      "Prints ms per tick (p50, p99), entity-updates/s, bytes per entity, and last hash=<hex>."
+      "Run the ecosystem simulation on partitions (threads, or --workers).",
+      "Partitions run on threads here, or on worker processes with --workers. Prints ms per tick (p50, p99), entity-updates/s, bytes per entity, and last hash=<hex>."
     })
 final class SimCommand implements Callable<Integer> {
 

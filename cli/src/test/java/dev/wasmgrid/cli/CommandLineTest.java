@@ -17,7 +17,8 @@ class CommandLineTest {
   @Test
   void helpListsEveryCommandOnOneLineEach() {
     String usage = new CommandLine(Main.class).getUsageMessage(CommandLine.Help.Ansi.OFF);
-    for (String command : List.of("serve", "worker", "matmul", "sim", "bench", "test", "help")) {
+    for (String command :
+        List.of("serve", "worker", "matmul", "generate", "sim", "bench", "test", "help")) {
       assertThat(usage).containsPattern("(?m)^  " + command + " +\\S.*$");
     }
     String commands = usage.substring(usage.indexOf("Commands:"), usage.indexOf("Docs:"));
