@@ -8,6 +8,11 @@ import dev.wasmgrid.coordinator.CoordinatorNode;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.ReferenceGemm;
+import dev.wasmgrid.wasm.WasmModules;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -185,6 +190,61 @@ class BrowserAppTest {
         .containsText("in-process");
     PlaywrightAssertions.assertThat(w.page.locator("#workers tr").first()).containsText("up");
     assertClean(w);
+  }
+
+  @Test
+  void theClusterPanelShowsAStatefulModulesSwaps() throws Exception {
+    // HTTP/1.1: the JDK client's default h2c upgrade does not carry a request body.
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    String base = "http://127.0.0.1:" + session.coordinator.port() + "/v1/modules/panelprover";
+    assertThat(
+            send(
+                http,
+                HttpRequest.newBuilder(URI.create(base))
+                    .header("Content-Type", "application/wasm")
+                    .PUT(
+                        HttpRequest.BodyPublishers.ofByteArray(
+                            WasmModules.bundledBytes("prover")))))
+        .isIn(200, 201);
+    assertThat(
+            send(
+                http,
+                HttpRequest.newBuilder(URI.create(base + "/recycling"))
+                    .header("Content-Type", "application/json")
+                    .PUT(HttpRequest.BodyPublishers.ofString("{\"state_exports\":[\"setup\"]}"))))
+        .isEqualTo(200);
+    assertThat(
+            send(
+                http,
+                HttpRequest.newBuilder(URI.create(base + "/call/setup"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"args\":[1]}"))))
+        .isEqualTo(200);
+    assertThat(
+            send(
+                http,
+                HttpRequest.newBuilder(URI.create(base + "/recycle"))
+                    .POST(HttpRequest.BodyPublishers.noBody())))
+        .isEqualTo(200);
+    try {
+      Browsers.Watched w = open("");
+      var row = w.page.locator("#modules tr[data-module=panelprover]");
+      // module, worker, instances, memory MiB, in flight, generation, swaps, failed, mismatches
+      PlaywrightAssertions.assertThat(row.locator("td").nth(5)).hasText("2");
+      PlaywrightAssertions.assertThat(row.locator("td").nth(6)).hasText("1");
+      PlaywrightAssertions.assertThat(row.locator("td").nth(7)).hasText("0");
+      assertClean(w);
+    } finally {
+      send(http, HttpRequest.newBuilder(URI.create(base)).DELETE());
+    }
+  }
+
+  private static int send(HttpClient http, HttpRequest.Builder request) throws Exception {
+    HttpResponse<String> response =
+        http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() >= 300) {
+      System.err.println("answer: " + response.statusCode() + " " + response.body());
+    }
+    return response.statusCode();
   }
 
   @Test
