@@ -30,8 +30,6 @@ import java.util.function.Function;
  */
 public final class RecyclingProxy implements AutoCloseable {
 
-  private static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
-
   /**
    * How often a call that found its instance broken by another call's trap is sent to the next
    * instance: each retry follows a reload, so this bounds only a storm of traps.
@@ -61,11 +59,9 @@ public final class RecyclingProxy implements AutoCloseable {
   private volatile boolean closed;
   private volatile String lastError = "";
 
-  // Guarded by this: the one preparation under way, and the back-off after failed ones.
+  private final Backoff backoff;
+  // Guarded by this: the one preparation under way.
   private CompletableFuture<SwapReport> preparing;
-  private double watermark;
-  private long notBeforeNanos;
-  private int failuresInARow;
 
   /**
    * Starts serving {@code module} from a fresh instance.
@@ -82,7 +78,7 @@ public final class RecyclingProxy implements AutoCloseable {
     this.slots = new InstanceSlots(module);
     this.builder = new StandbyBuilder(slots, policy, log);
     this.limitBytes = (long) module.limits().maxPages() * 65536;
-    this.watermark = policy.watermark();
+    this.backoff = new Backoff(policy);
     this.preparer =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -161,10 +157,6 @@ public final class RecyclingProxy implements AutoCloseable {
   /** Where the proxy stands now. */
   public RecyclerStats stats() {
     Generation g = current;
-    double mark;
-    synchronized (this) {
-      mark = watermark;
-    }
     return new RecyclerStats(
         g.number(),
         swaps.get(),
@@ -173,7 +165,7 @@ public final class RecyclingProxy implements AutoCloseable {
         mismatches.get(),
         g.instance().observedMemoryBytes(),
         limitBytes,
-        mark,
+        backoff.watermark(),
         inflight.get(),
         log.size(),
         builder.snapshotBytes(),
@@ -276,12 +268,8 @@ public final class RecyclingProxy implements AutoCloseable {
   private void served(Generation g) {
     long calls = g.served();
     long memory = g.instance().observedMemoryBytes();
-    double mark;
-    synchronized (this) {
-      mark = watermark;
-    }
     boolean due =
-        memory >= mark * limitBytes
+        memory >= backoff.watermark() * limitBytes
             || (policy.maxCalls() > 0 && calls >= policy.maxCalls())
             || (!policy.maxAge().isZero() && g.ageNanos() >= policy.maxAge().toNanos());
     if (due && g == current) {
@@ -296,12 +284,11 @@ public final class RecyclingProxy implements AutoCloseable {
    */
   private void awaitStandbyWhenNearlyFull() {
     CompletableFuture<SwapReport> standby;
-    double mark;
     synchronized (this) {
       standby = preparing;
-      mark = watermark;
     }
-    if (standby == null || current.instance().observedMemoryBytes() < (1 + mark) / 2 * limitBytes) {
+    double nearlyFull = (1 + backoff.watermark()) / 2 * limitBytes;
+    if (standby == null || current.instance().observedMemoryBytes() < nearlyFull) {
       return;
     }
     try {
@@ -362,7 +349,7 @@ public final class RecyclingProxy implements AutoCloseable {
     if (preparing != null) {
       return preparing;
     }
-    if (closed || (!force && System.nanoTime() < notBeforeNanos)) {
+    if (closed || (!force && !backoff.ready())) {
       return CompletableFuture.failedFuture(
           new IllegalStateException("no standby is being prepared (closed or backing off)"));
     }
@@ -431,11 +418,7 @@ public final class RecyclingProxy implements AutoCloseable {
     if (standby.method() == SwapMethod.SNAPSHOT) {
       snapshotSwaps.incrementAndGet();
     }
-    synchronized (this) {
-      failuresInARow = 0;
-      watermark = policy.watermark();
-      notBeforeNanos = 0;
-    }
+    backoff.swapped();
     lastError = "";
     SwapReport report =
         new SwapReport(
@@ -454,14 +437,7 @@ public final class RecyclingProxy implements AutoCloseable {
     if (mismatch) {
       mismatches.incrementAndGet();
     }
-    synchronized (this) {
-      failuresInARow++;
-      watermark =
-          Math.min(watermark + 0.05, Math.max(policy.watermark(), RecyclingPolicy.MAX_WATERMARK));
-      Duration pause = policy.backoff().multipliedBy(1L << Math.min(failuresInARow - 1, 16));
-      notBeforeNanos =
-          System.nanoTime() + (pause.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : pause).toNanos();
-    }
+    backoff.failed();
     lastError = String.valueOf(e.getMessage());
     listener.prepareFailed(lastError, mismatch);
   }
