@@ -54,6 +54,7 @@ public final class CoordinatorNode implements AutoCloseable {
   private final WebClient http;
   private final MatmulJobs jobs;
   private final Optional<ModuleStore> localModules;
+  private final CoordinatorLlm llm;
 
   private CoordinatorNode(
       GridServer server,
@@ -61,13 +62,15 @@ public final class CoordinatorNode implements AutoCloseable {
       ScheduledExecutorService scheduler,
       WebClient http,
       MatmulJobs jobs,
-      Optional<ModuleStore> localModules) {
+      Optional<ModuleStore> localModules,
+      CoordinatorLlm llm) {
     this.server = server;
     this.pool = pool;
     this.scheduler = scheduler;
     this.http = http;
     this.jobs = jobs;
     this.localModules = localModules;
+    this.llm = llm;
   }
 
   /**
@@ -222,7 +225,7 @@ public final class CoordinatorNode implements AutoCloseable {
                     .flatMap(List::stream)
                     .toList(),
                 new WebApp(WebApp.CLASSPATH_ROOT).routes()));
-    return new CoordinatorNode(server, pool, scheduler, http, jobs, localModules);
+    return new CoordinatorNode(server, pool, scheduler, http, jobs, localModules, llm);
   }
 
   private static void every(
@@ -268,6 +271,7 @@ public final class CoordinatorNode implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     http.closeResource();
+    llm.close();
     localModules.ifPresent(ModuleStore::close);
   }
 }

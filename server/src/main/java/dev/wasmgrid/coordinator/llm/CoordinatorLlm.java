@@ -14,7 +14,7 @@ import java.util.function.Supplier;
  * A coordinator's language-model routes: the in-process worker's own routes when it serves the
  * models itself ({@code serve --model}), or a {@link LlmRelay} to remote workers.
  */
-public final class CoordinatorLlm {
+public final class CoordinatorLlm implements AutoCloseable {
   /** Generations a coordinator relays at once unless told otherwise; more get 503. */
   public static final int DEFAULT_MAX_RELAYS = 64;
 
@@ -22,16 +22,18 @@ public final class CoordinatorLlm {
 
   private final List<Route> routes;
   private final ModelCatalogue catalogue;
+  private final HttpClient http;
 
-  private CoordinatorLlm(List<Route> routes, ModelCatalogue catalogue) {
+  private CoordinatorLlm(List<Route> routes, ModelCatalogue catalogue, HttpClient http) {
     this.routes = routes;
     this.catalogue = catalogue;
+    this.http = http;
   }
 
   /** Serves {@code models} in this process; they stay the caller's to close. */
   public static CoordinatorLlm inProcess(
       ModelHosts models, MeterRegistry registry, long maxBodyBytes) {
-    return new CoordinatorLlm(new LlmRoutes(models, registry, maxBodyBytes).routes(), null);
+    return new CoordinatorLlm(new LlmRoutes(models, registry, maxBodyBytes).routes(), null, null);
   }
 
   /**
@@ -52,9 +54,10 @@ public final class CoordinatorLlm {
             .build();
     ModelCatalogue catalogue = new ModelCatalogue(workers, http, token, LIST_TIMEOUT);
     LlmRelay relay = new LlmRelay(catalogue, http, token, timeout, maxBodyBytes, maxRelays);
-    return new CoordinatorLlm(relay.routes(), catalogue);
+    return new CoordinatorLlm(relay.routes(), catalogue, http);
   }
 
+  /** The language-model routes, for the coordinator's server. */
   public List<Route> routes() {
     return routes;
   }
@@ -63,6 +66,14 @@ public final class CoordinatorLlm {
   public void refresh() {
     if (catalogue != null) {
       catalogue.refresh();
+    }
+  }
+
+  /** Closes the relay's connections to the workers, aborting relays still streaming. */
+  @Override
+  public void close() {
+    if (http != null) {
+      http.shutdownNow(); // close() would wait for every open stream to end
     }
   }
 }
