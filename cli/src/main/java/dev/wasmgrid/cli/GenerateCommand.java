@@ -6,14 +6,9 @@ import dev.wasmgrid.llm.GenerationStats;
 import dev.wasmgrid.llm.LanguageModel;
 import dev.wasmgrid.llm.Model;
 import dev.wasmgrid.llm.ScalarCompute;
-import dev.wasmgrid.llm.TensorType;
-import dev.wasmgrid.llm.TinyModels;
-import dev.wasmgrid.llm.gguf.GgufWriter;
 import dev.wasmgrid.llm.jvm.ModelFiles;
 import dev.wasmgrid.llm.jvm.VectorCompute;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,9 +31,6 @@ import picocli.CommandLine.Spec;
       "--model tiny writes a small random-weight GGUF model to a temporary file and uses it."
     })
 final class GenerateCommand implements Callable<Integer> {
-
-  /** Seed of the tiny model's weights: fixed, so `--model tiny` is the same model every time. */
-  private static final long TINY_SEED = 1;
 
   @Spec CommandSpec spec;
 
@@ -137,16 +129,8 @@ final class GenerateCommand implements Callable<Integer> {
       }
       return ModelFiles.load(path, tokenizer);
     }
-    Path file = Files.createTempFile("wasmgrid-tiny-", ".gguf");
+    Path file = ModelFiles.writeTiny();
     try {
-      try (OutputStream o = Files.newOutputStream(file)) {
-        var config = TinyModels.tinyConfig();
-        GgufWriter.write(
-            TinyModels.randomWeights(config, TINY_SEED, false),
-            TinyModels.vocabulary(config.vocabSize()),
-            TensorType.Q8_0,
-            new BufferedOutputStream(o));
-      }
       return ModelFiles.load(file, null);
     } finally {
       Files.deleteIfExists(file);

@@ -1,12 +1,18 @@
 package dev.wasmgrid.llm.jvm;
 
+import dev.wasmgrid.llm.LlamaConfig;
 import dev.wasmgrid.llm.Model;
 import dev.wasmgrid.llm.ModelFormatException;
+import dev.wasmgrid.llm.TensorType;
+import dev.wasmgrid.llm.TinyModels;
 import dev.wasmgrid.llm.gguf.GgufModels;
 import dev.wasmgrid.llm.gguf.GgufReader;
+import dev.wasmgrid.llm.gguf.GgufWriter;
 import dev.wasmgrid.llm.io.LittleEndian;
 import dev.wasmgrid.llm.llama2c.Llama2cModels;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +26,29 @@ import java.nio.file.StandardOpenOption;
  */
 public final class ModelFiles {
 
+  /**
+   * Seed of the tiny model's weights: fixed, so {@code --model tiny} is the same model everywhere.
+   */
+  private static final long TINY_SEED = 1;
+
   private ModelFiles() {}
+
+  /**
+   * Writes the tiny random-weight model ({@code --model tiny}: {@link TinyModels#tinyConfig()},
+   * Q8_0) to a new temporary file, which the caller deletes.
+   */
+  public static Path writeTiny() throws IOException {
+    Path file = Files.createTempFile("wasmgrid-tiny-", ".gguf");
+    LlamaConfig config = TinyModels.tinyConfig();
+    try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(file))) {
+      GgufWriter.write(
+          TinyModels.randomWeights(config, TINY_SEED, false),
+          TinyModels.vocabulary(config.vocabSize()),
+          TensorType.Q8_0,
+          o);
+    }
+    return file;
+  }
 
   /**
    * Loads {@code model}; a llama2.c checkpoint takes its vocabulary from {@code tokenizer}, or from

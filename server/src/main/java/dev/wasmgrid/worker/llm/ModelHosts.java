@@ -2,17 +2,11 @@ package dev.wasmgrid.worker.llm;
 
 import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.llm.LanguageModel;
-import dev.wasmgrid.llm.LlamaConfig;
 import dev.wasmgrid.llm.Model;
 import dev.wasmgrid.llm.ModelFormatException;
-import dev.wasmgrid.llm.TensorType;
-import dev.wasmgrid.llm.TinyModels;
-import dev.wasmgrid.llm.gguf.GgufWriter;
 import dev.wasmgrid.llm.jvm.ModelFiles;
 import dev.wasmgrid.llm.jvm.VectorCompute;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,9 +18,6 @@ import java.util.Map;
 public final class ModelHosts implements AutoCloseable {
   /** The name {@code --model tiny} serves under. */
   public static final String TINY = "tiny";
-
-  /** Seed of the tiny model's weights, as {@code wasmgrid generate --model tiny}'s. */
-  private static final long TINY_SEED = 1;
 
   private final Map<String, HostedModel> models;
 
@@ -96,16 +87,8 @@ public final class ModelHosts implements AutoCloseable {
   }
 
   private static Path writeTiny() throws IOException {
-    Path file = Files.createTempFile("wasmgrid-tiny-", ".gguf");
+    Path file = ModelFiles.writeTiny();
     file.toFile().deleteOnExit();
-    LlamaConfig config = TinyModels.tinyConfig();
-    try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(file))) {
-      GgufWriter.write(
-          TinyModels.randomWeights(config, TINY_SEED, false),
-          TinyModels.vocabulary(config.vocabSize()),
-          TensorType.Q8_0,
-          o);
-    }
     return file;
   }
 

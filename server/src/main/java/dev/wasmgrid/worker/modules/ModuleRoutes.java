@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * The worker's module routes (docs/api.md, "WebAssembly modules"): {@code PUT}, {@code GET} and
@@ -144,7 +145,8 @@ public final class ModuleRoutes {
             export,
             args(GridServer.body(req, maxCallBody)),
             (int) Math.min(Integer.MAX_VALUE, maxCallBody));
-    if (args.numbers().isEmpty()
+    Optional<long[]> numbers = args.numbers();
+    if (numbers.isEmpty()
         && module.recycling().map(p -> p.stateExports().contains(export.name())).orElse(false)) {
       throw ApiError.badRequest(
           "wrong_arguments",
@@ -156,9 +158,9 @@ public final class ModuleRoutes {
     try {
       // Plain numbers go through call(), where a stateful module logs its state-building calls.
       CallArguments.Outcome outcome =
-          args.numbers().isPresent()
+          numbers.isPresent()
               ? new CallArguments.Outcome(
-                  module.calls().call(export.name(), args.numbers().get()), List.of())
+                  module.calls().call(export.name(), numbers.get()), List.of())
               : module.calls().withInstance(args::call);
       ObjectNode body = WasmJson.results(export, outcome.results());
       if (!outcome.out().isEmpty()) {
