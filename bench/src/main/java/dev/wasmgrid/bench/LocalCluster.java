@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -61,22 +62,28 @@ public final class LocalCluster implements AutoCloseable {
         new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     BufferedReader out =
         new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    CompletableFuture<Integer> port =
-        CompletableFuture.supplyAsync(
+    CompletableFuture<Integer> port = new CompletableFuture<>();
+    // A platform thread: a virtual one blocked reading a pipe holds its carrier, and with a carrier
+    // per core, three such readers starved this JVM's own virtual threads (Helidon's client parks
+    // on one), hanging a benchmark mid-request.
+    Thread.ofPlatform()
+        .daemon()
+        .name("wasmgrid-" + args[0] + "-output")
+        .start(
             () -> {
               try {
                 for (String line = out.readLine(); line != null; line = out.readLine()) {
                   Matcher m = LISTENING.matcher(line);
-                  if (m.find()) {
-                    // Keep draining, so that a node printing more can never block on a full pipe.
-                    Thread.ofVirtual().start(() -> out.lines().forEach(ignored -> {}));
-                    return Integer.parseInt(m.group(1));
+                  // Keep draining after the port, so a node printing more never blocks on a pipe.
+                  if (!port.isDone() && m.find()) {
+                    port.complete(Integer.parseInt(m.group(1)));
                   }
                 }
-              } catch (IOException e) {
-                throw new IllegalStateException(e);
+                port.completeExceptionally(
+                    new IllegalStateException(args[0] + " exited before listening"));
+              } catch (IOException | RuntimeException e) {
+                port.completeExceptionally(e);
               }
-              throw new IllegalStateException(args[0] + " exited before listening");
             });
     try {
       Node node = new Node(process, port.get(60, TimeUnit.SECONDS));
@@ -86,6 +93,18 @@ public final class LocalCluster implements AutoCloseable {
       process.destroyForcibly();
       throw new IOException("wasmgrid " + String.join(" ", args) + " did not start: " + e, e);
     }
+  }
+
+  /**
+   * CPU time used so far by every node started, plus this JVM: what a product cost in all, since on
+   * shared cores the time one process spends copying is time another cannot compute.
+   */
+  public Duration cpuTime() {
+    Duration total = ProcessHandle.current().info().totalCpuDuration().orElse(Duration.ZERO);
+    for (Node node : nodes) {
+      total = total.plus(node.process().info().totalCpuDuration().orElse(Duration.ZERO));
+    }
+    return total;
   }
 
   /** Stops every node: a graceful stop first, then a forced one after 20 s. */
