@@ -80,8 +80,8 @@ public final class DistributedBench {
       loopback = LoopbackProbe.bytesPerSecond(256L << 20, 3);
       report.metric(BENCH, Map.of(), "loopback_mbps", loopback / 1e6, "MB/s");
     }
-    // Helidon's client, as the coordinator uses for its workers: on this machine the JDK's
-    // HttpClient uploads a 256 MB body at ~100 MB/s, which would dominate what is measured here.
+    // The client the coordinator uses for its workers, whose bulk path sends the operands: on this
+    // machine the JDK's HttpClient uploads a 256 MB body at ~100 MB/s, which would dominate.
     WebClient http = HttpWorkerClient.newWebClient(Duration.ofSeconds(10));
     for (int workers : options.workerCounts()) {
       if (workers == 0) {
@@ -178,7 +178,9 @@ public final class DistributedBench {
 
   private static Matrix post(WorkerClient coordinator, byte[] body) throws IOException {
     // Forced: auto would soon prefer the faster way, and this measures the split one.
-    Reply reply = coordinator.call("/v1/matmul?mode=distributed", MatrixFrames.MEDIA_TYPE, body);
+    Reply reply =
+        coordinator.call(
+            "/v1/matmul?mode=distributed", MatrixFrames.MEDIA_TYPE, WorkerClient.Body.of(body));
     if (reply.status() != 200) {
       throw new IOException("coordinator answered " + reply.status() + ": " + reply.text());
     }

@@ -26,6 +26,21 @@ public interface WorkerClient {
 
     /** Writes exactly {@link #length()} bytes. */
     void writeTo(OutputStream out) throws IOException;
+
+    /** A body already in memory. */
+    static Body of(byte[] bytes) {
+      return new Body() {
+        @Override
+        public long length() {
+          return bytes.length;
+        }
+
+        @Override
+        public void writeTo(OutputStream out) throws IOException {
+          out.write(bytes);
+        }
+      };
+    }
   }
 
   /**

@@ -1,0 +1,166 @@
+package dev.wasmgrid.coordinator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.wasmgrid.http.Limits;
+import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.http.ServerSettings;
+import dev.wasmgrid.matmul.Dtype;
+import dev.wasmgrid.matmul.Matrix;
+import dev.wasmgrid.matmul.RandomMatrices;
+import dev.wasmgrid.matmul.ReferenceGemm;
+import dev.wasmgrid.matmul.wire.MatrixFrames;
+import dev.wasmgrid.testing.Nodes;
+import dev.wasmgrid.worker.KernelTime;
+import dev.wasmgrid.worker.WorkerNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/** The bulk path of {@link HttpWorkerClient}: real workers, and raw sockets for odd answers. */
+class BulkExchangeTest {
+  private static final Optional<String> NO_TOKEN = Optional.empty();
+
+  @Test
+  void aStreamedProductComesBackExactWithItsKernelTime() throws IOException {
+    try (WorkerNode worker =
+        WorkerNode.start("127.0.0.1", 0, Limits.DEFAULTS, new ReferenceGemm(1))) {
+      Matrix a = RandomMatrices.of(Dtype.F64, 300, 200, 1);
+      Matrix b = RandomMatrices.of(Dtype.F64, 200, 100, 2);
+      Reply reply = post(worker.port(), NO_TOKEN, MatrixFrames.encode(a, b));
+      assertThat(reply.status()).isEqualTo(200);
+      assertThat(reply.contentType()).startsWith(MatrixFrames.MEDIA_TYPE);
+      assertThat(reply.headers()).containsKey(KernelTime.HEADER);
+      Matrix c = MatrixFrames.decode(reply.body(), Integer.MAX_VALUE, "C").getFirst();
+      assertThat(((Matrix.F64) c).data())
+          .isEqualTo(((Matrix.F64) Matrix.multiply(new ReferenceGemm(1), a, b)).data());
+    }
+  }
+
+  @Test
+  void theTokenIsSentAndErrorsComeBackWhole() throws IOException {
+    ServerSettings settings =
+        new ServerSettings("127.0.0.1", 0, Limits.DEFAULTS, Optional.of("s3cret"));
+    try (WorkerNode worker = WorkerNode.start(settings, new ReferenceGemm(1))) {
+      byte[] body = MatrixFrames.encode(RandomMatrices.of(Dtype.F32, 4, 4, 3));
+      assertThat(post(worker.port(), NO_TOKEN, body).status()).isEqualTo(401);
+      // Authorised, but only one operand: the worker's own error, body and all.
+      Reply missing = post(worker.port(), Optional.of("s3cret"), body);
+      assertThat(missing.status()).isEqualTo(400);
+      assertThat(missing.contentType()).startsWith(Reply.JSON);
+      assertThat(missing.text()).contains("\"error\"");
+    }
+  }
+
+  @Test
+  void chunkedAndUndeclaredAnswersAreRead() throws Exception {
+    String chunked =
+        String.join(
+            "\r\n",
+            "HTTP/1.1 503 Service Unavailable",
+            "Transfer-Encoding: chunked",
+            "Retry-After: 7",
+            "Content-Type: text/plain",
+            "",
+            "5;ext=1",
+            "hello",
+            "6",
+            " world",
+            "0",
+            "X: y",
+            "",
+            "");
+    Reply reply = answeredBy(chunked);
+    assertThat(reply.status()).isEqualTo(503);
+    assertThat(reply.text()).isEqualTo("hello world");
+    assertThat(reply.headers()).containsEntry("Retry-After", "7");
+    assertThat(answeredBy("HTTP/1.0 200 OK\r\n\r\nuntil the end").text())
+        .isEqualTo("until the end");
+  }
+
+  @Test
+  void brokenAnswersAndSilentPeersFailAsIoErrors() throws Exception {
+    assertThatThrownBy(() -> answeredBy("SMTP ready\r\n\r\n"))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("not an HTTP/1.x answer");
+    assertThatThrownBy(() -> answeredBy("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort"))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("5 of 10 bytes");
+    assertThatThrownBy(() -> answeredBy("HTTP/1.1 200 OK\r\nContent-Length: -3\r\n\r\n"))
+        .isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> answeredBy(null)).isInstanceOf(IOException.class);
+    int closed = Nodes.freePort();
+    assertThatThrownBy(() -> post(closed, NO_TOKEN, new byte[1]))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("127.0.0.1:" + closed);
+  }
+
+  /**
+   * A peer that reads the request's head and body, then writes {@code answer} and closes; with a
+   * null answer it says nothing and the client's timeout must end the call.
+   */
+  private static Reply answeredBy(String answer) throws Exception {
+    try (ServerSocket server = new ServerSocket(0)) {
+      CompletableFuture<Void> peer =
+          CompletableFuture.runAsync(
+              () -> {
+                try (Socket socket = server.accept()) {
+                  InputStream in = socket.getInputStream();
+                  String head = new String(readHead(in), StandardCharsets.ISO_8859_1);
+                  assertThat(head).startsWith("POST /v1/matmul HTTP/1.1\r\n");
+                  assertThat(head).contains("Content-Length: 3\r\n", "Connection: close\r\n");
+                  assertThat(in.readNBytes(3)).containsExactly(1, 2, 3);
+                  if (answer == null) {
+                    in.read(); // until the client gives up and closes
+                    return;
+                  }
+                  OutputStream out = socket.getOutputStream();
+                  out.write(answer.getBytes(StandardCharsets.ISO_8859_1));
+                } catch (IOException e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      try {
+        return BulkExchange.post(
+            URI.create("http://127.0.0.1:" + server.getLocalPort()),
+            "/v1/matmul",
+            MatrixFrames.MEDIA_TYPE,
+            WorkerClient.Body.of(new byte[] {1, 2, 3}),
+            NO_TOKEN,
+            Duration.ofMillis(answer == null ? 300 : 10_000));
+      } finally {
+        peer.join();
+      }
+    }
+  }
+
+  private static byte[] readHead(InputStream in) throws IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        throw new IOException("request head ended early");
+      }
+      head.append((char) b);
+    }
+    return head.toString().getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  private static Reply post(int port, Optional<String> token, byte[] body) throws IOException {
+    return new HttpWorkerClient(
+            URI.create("http://127.0.0.1:" + port),
+            HttpWorkerClient.newWebClient(Duration.ofSeconds(5)),
+            Duration.ofSeconds(30),
+            token)
+        .call("/v1/matmul", MatrixFrames.MEDIA_TYPE, WorkerClient.Body.of(body));
+  }
+}
