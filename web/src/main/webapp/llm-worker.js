@@ -1,0 +1,94 @@
+// The language model's Web Worker: loads ONE build of the runtime (BrowserLlm compiled by TeaVM:
+// ?impl=wasm or ?impl=js), one model, and WebGPU when asked and there is an adapter; then
+// generates token by token, posting each as it comes. Messages in: load, generate, cancel.
+// Out: loaded, token, done, error (each carrying the request id it answers).
+const impl = new URL(self.location.href).searchParams.get('impl');
+let runtime = null;
+let llm = null;
+const cancelled = new Set();
+
+async function loadRuntime() {
+  if (impl === 'wasm') {
+    importScripts('gemm.wasm-runtime.js'); // TeaVM's WasmGC loader, the same for every module
+    return (await TeaVM.wasmGC.load('llm-runtime.wasm')).exports;
+  }
+  if (impl === 'js') {
+    importScripts('llm-runtime.js'); // UMD: the @JSExport functions land on self
+    return { loadGguf: self.loadGguf, loadLlama2c: self.loadLlama2c, tiny: self.tiny, version: self.version };
+  }
+  throw new Error('unknown impl ' + impl);
+}
+
+async function bytes(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return new Int8Array(await response.arrayBuffer());
+}
+
+async function load({ source, gpu }) {
+  const t0 = performance.now();
+  runtime = runtime || (await loadRuntime());
+  let matvec = null;
+  let gpuWhy = 'WebGPU not asked for';
+  if (gpu !== 'off') {
+    importScripts('llm-gpu.js');
+    const found = await self.createGpuMatvec();
+    matvec = found.gpu || null;
+    gpuWhy = found.gpu ? `WebGPU: ${found.description}` : `no WebGPU: ${found.missing}`;
+  }
+  if (source.kind === 'tiny') {
+    llm = runtime.tiny(source.seed, source.dtype, matvec);
+  } else if (source.kind === 'gguf') {
+    llm = runtime.loadGguf(await bytes(source.url), matvec);
+  } else if (source.kind === 'llama2c') {
+    llm = runtime.loadLlama2c(await bytes(source.url), await bytes(source.tokenizer), matvec);
+  } else {
+    throw new Error('unknown model source ' + source.kind);
+  }
+  const info = llm.modelInfo();
+  return {
+    info: { ...info },
+    backend: matvec ? 'webgpu' : impl,
+    why: gpuWhy,
+    version: runtime.version(),
+    loadMs: performance.now() - t0,
+  };
+}
+
+async function generate(id, { prompt, config }) {
+  await llm.start(prompt, config.maxTokens, config.temperature, config.topK, config.topP, config.seed,
+    config.stop || []);
+  for (;;) {
+    if (cancelled.delete(id)) {
+      await llm.cancel();
+      self.postMessage({ type: 'done', id, stats: null });
+      return;
+    }
+    const step = await llm.next();
+    if (step.done) {
+      self.postMessage({ type: 'done', id, stats: { ...step } });
+      return;
+    }
+    self.postMessage({ type: 'token', id, token: { id: step.id, text: step.text } });
+  }
+}
+
+let queue = Promise.resolve(); // one request at a time, in order
+self.onmessage = (e) => {
+  const msg = e.data;
+  if (msg.type === 'cancel') {
+    cancelled.add(msg.id);
+    return;
+  }
+  queue = queue.then(async () => {
+    try {
+      if (msg.type === 'load') {
+        self.postMessage({ type: 'loaded', id: msg.id, ...(await load(msg)) });
+      } else if (msg.type === 'generate') {
+        await generate(msg.id, msg);
+      }
+    } catch (err) {
+      self.postMessage({ type: 'error', id: msg.id, message: String((err && err.message) || err) });
+    }
+  });
+};

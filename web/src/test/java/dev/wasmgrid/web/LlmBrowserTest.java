@@ -1,0 +1,314 @@
+package dev.wasmgrid.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.Route;
+import com.microsoft.playwright.assertions.PlaywrightAssertions;
+import dev.wasmgrid.coordinator.CoordinatorNode;
+import dev.wasmgrid.coordinator.discovery.DiscoverySettings;
+import dev.wasmgrid.coordinator.discovery.WorkerSources;
+import dev.wasmgrid.http.Limits;
+import dev.wasmgrid.http.ServerSettings;
+import dev.wasmgrid.llm.GenerationConfig;
+import dev.wasmgrid.llm.LanguageModel;
+import dev.wasmgrid.llm.LlamaConfig;
+import dev.wasmgrid.llm.Model;
+import dev.wasmgrid.llm.ScalarCompute;
+import dev.wasmgrid.llm.TensorType;
+import dev.wasmgrid.llm.TinyModels;
+import dev.wasmgrid.llm.TokenPiece;
+import dev.wasmgrid.llm.gguf.GgufModels;
+import dev.wasmgrid.llm.gguf.GgufWriter;
+import dev.wasmgrid.llm.io.ArrayByteSource;
+import dev.wasmgrid.llm.jvm.ModelFiles;
+import dev.wasmgrid.matmul.ReferenceGemm;
+import dev.wasmgrid.worker.llm.ModelHosts;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The LLM panel and its API in Chromium: the TeaVM-compiled runtime in a Web Worker gives the JVM's
+ * tokens for the same model bytes and seed (WasmGC, JavaScript, and WebGPU on the software
+ * SwiftShader adapter), falls back to the CPU without an adapter and says so, and server mode
+ * streams the coordinator's tokens. Each expected token list is computed here by the kernels on the
+ * JVM, never copied from a browser run.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class LlmBrowserTest {
+  private static final String PROMPT = "Once upon a time";
+  private static final String MODEL_URL = "/test-model.gguf";
+
+  private ModelHosts models;
+  private CoordinatorNode coordinator;
+  private Playwright playwright;
+  private Browser plain;
+  private Browser webgpu;
+  private byte[] ggufBytes;
+
+  @BeforeAll
+  void start() throws IOException {
+    // The server's own tiny model (what `serve --model tiny` loads), for server mode.
+    models = ModelHosts.load(List.of(ModelHosts.TINY), 1, 1, 8);
+    coordinator =
+        CoordinatorNode.start(
+            new CoordinatorNode.Config(
+                ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
+                WorkerSources.parse(List.of()),
+                Duration.ofSeconds(30),
+                DiscoverySettings.DEFAULTS,
+                new ReferenceGemm(1)),
+            models);
+    playwright = Browsers.playwright();
+    plain = Browsers.chromium(playwright, List.of()); // no WebGPU adapter without the flag
+    webgpu = Browsers.chromium(playwright, List.of("--enable-unsafe-webgpu"));
+    // Another shape and seed than the tiny model's, F32, so a file really is what gets loaded.
+    LlamaConfig config = LlamaConfig.of(64, 128, 2, 4, 2, TinyModels.vocabulary(0).size(), 64);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    GgufWriter.write(
+        TinyModels.randomWeights(config, 7, false),
+        TinyModels.vocabulary(config.vocabSize()),
+        TensorType.F32,
+        out);
+    ggufBytes = out.toByteArray();
+  }
+
+  @AfterAll
+  void stop() {
+    for (AutoCloseable c : new AutoCloseable[] {plain, webgpu, playwright, coordinator, models}) {
+      if (c != null) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    }
+  }
+
+  @Test
+  void wasmGivesTheJvmsTokensForTheSameFileGreedyAndSampled() {
+    Model model = GgufModels.load(new ArrayByteSource(ggufBytes));
+    GenerationConfig greedy = GenerationConfig.greedy(24);
+    GenerationConfig sampled = GenerationConfig.defaults().withMaxTokens(24).withSeed(5);
+    Browsers.Watched w = open(plain, "?llm-backend=wasm&llm-model=" + MODEL_URL);
+    try {
+      assertThat(generate(w, greedy)).isEqualTo(jvmTokens(model, greedy));
+      assertBackend(w, "wasm");
+      assertThat(generate(w, sampled)).isEqualTo(jvmTokens(model, sampled));
+      assertThat(w.screenshot("llm-wasm")).isNotEmptyFile();
+      assertClean(w);
+    } finally {
+      w.page.context().close();
+    }
+  }
+
+  @Test
+  void theJavaScriptBuildGivesTheJvmsTokens() {
+    Model model = GgufModels.load(new ArrayByteSource(ggufBytes));
+    GenerationConfig greedy = GenerationConfig.greedy(16);
+    Browsers.Watched w = open(plain, "?llm-backend=js&llm-model=" + MODEL_URL);
+    try {
+      assertThat(generate(w, greedy)).isEqualTo(jvmTokens(model, greedy));
+      assertBackend(w, "js");
+      assertClean(w);
+    } finally {
+      w.page.context().close();
+    }
+  }
+
+  /**
+   * The software adapter runs the WGSL mat-vecs. It sums in another order than the CPU, so logits
+   * may differ in the last bits; greedy tokens agree unless that flips an argmax, which the tiny
+   * model's well-separated logits make vanishingly unlikely (exact agreement is asserted).
+   */
+  @Test
+  void webGpuComputesTheMatvecsAndAgreesWithTheJvm() {
+    Model model = GgufModels.load(new ArrayByteSource(ggufBytes));
+    GenerationConfig greedy = GenerationConfig.greedy(16);
+    Browsers.Watched w = open(webgpu, "?llm-backend=webgpu&llm-model=" + MODEL_URL);
+    try {
+      PlaywrightAssertions.assertThat(w.page.locator("#llm-gpu")).containsText("available:");
+      assertThat(w.page.evaluate("() => window.wasmgridLlm.isGpuAvailable()")).isEqualTo(true);
+      assertThat(generate(w, greedy)).isEqualTo(jvmTokens(model, greedy));
+      assertBackend(w, "webgpu");
+      PlaywrightAssertions.assertThat(w.page.locator("#llm-backend-used")).containsText("WebGPU:");
+      assertThat(w.screenshot("llm-webgpu")).isNotEmptyFile();
+      assertClean(w);
+    } finally {
+      w.page.context().close();
+    }
+  }
+
+  @Test
+  void withoutAnAdapterTheCpuGeneratesAndThePanelSaysSo() throws IOException {
+    Model tiny = tinyFromTheServersFile();
+    GenerationConfig greedy = GenerationConfig.greedy(12);
+    Browsers.Watched w = open(plain, "?llm-backend=auto");
+    try {
+      assertThat(w.page.evaluate("() => window.wasmgridLlm.isGpuAvailable()")).isEqualTo(false);
+      PlaywrightAssertions.assertThat(w.page.locator("#llm-gpu")).containsText("not available");
+      // The default model is the tiny one made in the worker: the server's tiny, weight for weight.
+      assertThat(generate(w, greedy)).isEqualTo(jvmTokens(tiny, greedy));
+      assertBackend(w, "wasm");
+      PlaywrightAssertions.assertThat(w.page.locator("#llm-backend-used"))
+          .containsText("no WebGPU");
+      assertClean(w);
+    } finally {
+      w.page.context().close();
+    }
+  }
+
+  @Test
+  void serverModeStreamsTheServersTokens() throws IOException {
+    Model tiny = tinyFromTheServersFile();
+    GenerationConfig sampled = GenerationConfig.defaults().withMaxTokens(20).withSeed(9);
+    Browsers.Watched w = open(plain, "?llm-mode=server");
+    try {
+      assertThat(generate(w, sampled)).isEqualTo(jvmTokens(tiny, sampled));
+      assertBackend(w, "server");
+      Map<?, ?> stats = (Map<?, ?>) w.page.evaluate("() => window.lastLlm.stats");
+      assertThat(((Number) stats.get("tokens")).intValue())
+          .isEqualTo(jvmTokens(tiny, sampled).size());
+      assertThat(((Number) stats.get("tokS")).doubleValue()).isPositive();
+      PlaywrightAssertions.assertThat(w.page.locator("#llm-tps")).not().hasText("–");
+      PlaywrightAssertions.assertThat(w.page.locator("#llm-ttft")).containsText("ms");
+      assertThat(w.screenshot("llm-server")).isNotEmptyFile();
+      assertClean(w);
+    } finally {
+      w.page.context().close();
+    }
+  }
+
+  /**
+   * The page API: tokens as an async iterator; leaving the loop early cancels, and the next runs.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void theAsyncIteratorStopsWhenLeftAndTheModelServesTheNextGeneration() throws IOException {
+    Model tiny = tinyFromTheServersFile();
+    GenerationConfig greedy = GenerationConfig.greedy(10);
+    Browsers.Watched w = open(plain, "");
+    try {
+      Map<String, Object> r =
+          (Map<String, Object>)
+              w.page.evaluate(
+                  "async () => {"
+                      + " const llm = await window.wasmgridLlm.BrowserLlm.load({ gpu: 'off' });"
+                      + " const first = [];"
+                      + " for await (const t of llm.generate('"
+                      + PROMPT
+                      + "', { maxTokens: 10, temperature: 0 })) {"
+                      + "   first.push(t.id); if (first.length === 3) break; }"
+                      + " const run = llm.generate('"
+                      + PROMPT
+                      + "', { maxTokens: 10, temperature: 0 });"
+                      + " const second = [];"
+                      + " for await (const t of run) second.push(t.id);"
+                      + " llm.terminate();"
+                      + " return { first, second, stats: run.stats, backend: llm.backend };"
+                      + "}");
+      List<Integer> expected = jvmTokens(tiny, greedy);
+      assertThat(ints(r.get("first"))).isEqualTo(expected.subList(0, 3));
+      assertThat(ints(r.get("second"))).isEqualTo(expected);
+      assertThat(r).containsEntry("backend", "wasm");
+      assertThat(((Map<String, Object>) r.get("stats")).get("finishReason"))
+          .isIn("max_tokens", "eos");
+      assertClean(w);
+    } finally {
+      w.page.context().close();
+    }
+  }
+
+  private Browsers.Watched open(Browser browser, String query) {
+    Browsers.Watched w = new Browsers.Watched(browser);
+    // The context's route also sees the Web Worker's fetch; the predicate matches the path only.
+    w.page
+        .context()
+        .route(
+            url -> URI.create(url).getPath().equals(MODEL_URL),
+            (Route route) ->
+                route.fulfill(
+                    new Route.FulfillOptions()
+                        .setStatus(200)
+                        .setContentType("application/octet-stream")
+                        .setBodyBytes(ggufBytes)));
+    w.page.navigate("http://127.0.0.1:" + coordinator.port() + "/" + query);
+    return w;
+  }
+
+  /** Runs the panel with {@code config}'s settings and returns the token ids it streamed. */
+  private static List<Integer> generate(Browsers.Watched w, GenerationConfig config) {
+    Object before = w.page.evaluate("() => window.llmRunCount");
+    w.page.fill("#llm-prompt", PROMPT);
+    w.page.fill("#llm-max", Integer.toString(config.maxTokens()));
+    w.page.fill("#llm-temp", Float.toString(config.temperature()));
+    w.page.fill("#llm-seed", Long.toString(config.seed()));
+    w.page.click("#llm-run");
+    w.page.waitForFunction(
+        "n => window.llmRunCount > n",
+        before,
+        new Page.WaitForFunctionOptions().setTimeout(Browsers.TIMEOUT_MS));
+    Object error = w.page.evaluate("() => window.lastLlmError || null");
+    assertThat(error).as("the panel's error").isNull();
+    PlaywrightAssertions.assertThat(w.page.locator("#llm-status")).hasText("done");
+    return ints(w.page.evaluate("() => window.lastLlm.tokens"));
+  }
+
+  private static void assertBackend(Browsers.Watched w, String backend) {
+    assertThat(w.page.evaluate("() => window.lastLlm.backend")).isEqualTo(backend);
+    PlaywrightAssertions.assertThat(w.page.locator("#llm-backend-used")).containsText(backend);
+  }
+
+  private static void assertClean(Browsers.Watched w) {
+    assertThat(w.consoleErrors).as("console errors").isEmpty();
+    assertThat(w.pageErrors).as("uncaught errors").isEmpty();
+    assertThat(w.failedRequests).as("failed requests").isEmpty();
+  }
+
+  /** The tokens {@link LanguageModel} generates on the JVM's portable path. */
+  private static List<Integer> jvmTokens(Model model, GenerationConfig config) {
+    List<Integer> ids = new ArrayList<>();
+    try (LanguageModel lm = new LanguageModel(model, new ScalarCompute())) {
+      lm.stream(
+          PROMPT,
+          config,
+          (TokenPiece p) -> {
+            ids.add(p.id());
+            return true;
+          });
+    }
+    return ids;
+  }
+
+  /** The model `--model tiny` serves, read back from the file the server writes. */
+  private static Model tinyFromTheServersFile() throws IOException {
+    Path file = ModelFiles.writeTiny();
+    try {
+      return GgufModels.load(new ArrayByteSource(Files.readAllBytes(file)));
+    } finally {
+      Files.delete(file);
+    }
+  }
+
+  private static List<Integer> ints(Object list) {
+    List<Integer> out = new ArrayList<>();
+    for (Object o : (List<?>) list) {
+      out.add(((Number) o).intValue());
+    }
+    return out;
+  }
+}
