@@ -97,6 +97,7 @@ fn main(@builtin(workgroup_id) wid : vec3<u32>, @builtin(local_invocation_id) l 
     }
 
     const gpu = {
+      dispatches: 0,
       uploadF32(id, rows, cols, data) {
         keep(id, rows, cols, f32, [buffer(data.byteLength, STORAGE, data)]);
       },
@@ -119,6 +120,7 @@ fn main(@builtin(workgroup_id) wid : vec3<u32>, @builtin(local_invocation_id) l 
         pass.end();
         encoder.copyBufferToBuffer(m.out, 0, m.read, 0, m.rows * 4);
         device.queue.submit([encoder.finish()]);
+        gpu.dispatches++;
         await m.read.mapAsync(GPUMapMode.READ);
         const result = new Float32Array(m.read.getMappedRange(0, m.rows * 4).slice(0));
         m.read.unmap();

@@ -1,10 +1,12 @@
 // The language model's Web Worker: loads ONE build of the runtime (BrowserLlm compiled by TeaVM:
 // ?impl=wasm or ?impl=js), one model, and WebGPU when asked and there is an adapter; then
-// generates token by token, posting each as it comes. Messages in: load, generate, cancel.
-// Out: loaded, token, done, error (each carrying the request id it answers).
+// generates token by token, posting each as it comes.
+// Messages in: load, generate, cancel, logits.
+// Out: loaded, token, done, logits, error (each carrying the request id it answers).
 const impl = new URL(self.location.href).searchParams.get('impl');
 let runtime = null;
 let llm = null;
+let matvec = null; // the GPU seam's object when WebGPU computes, for its dispatch count
 const cancelled = new Set();
 
 async function loadRuntime() {
@@ -28,7 +30,7 @@ async function bytes(url) {
 async function load({ source, gpu }) {
   const t0 = performance.now();
   runtime = runtime || (await loadRuntime());
-  let matvec = null;
+  matvec = null;
   let gpuWhy = 'WebGPU not asked for';
   if (gpu !== 'off') {
     importScripts('llm-gpu.js');
@@ -66,7 +68,7 @@ async function generate(id, { prompt, config }) {
     }
     const step = await llm.next();
     if (step.done) {
-      self.postMessage({ type: 'done', id, stats: { ...step } });
+      self.postMessage({ type: 'done', id, stats: { ...step, gpuDispatches: matvec ? matvec.dispatches : 0 } });
       return;
     }
     self.postMessage({ type: 'token', id, token: { id: step.id, text: step.text } });
@@ -84,6 +86,8 @@ self.onmessage = (e) => {
     try {
       if (msg.type === 'load') {
         self.postMessage({ type: 'loaded', id: msg.id, ...(await load(msg)) });
+      } else if (msg.type === 'logits') {
+        self.postMessage({ type: 'logits', id: msg.id, logits: await llm.promptLogits(msg.prompt) });
       } else if (msg.type === 'generate') {
         await generate(msg.id, msg);
       }

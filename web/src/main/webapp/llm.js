@@ -90,6 +90,11 @@ export class BrowserLlm {
     });
   }
 
+  /** Resolves to the logits after prompt's last token (a Float32Array), computed as generation does. */
+  async logits(prompt) {
+    return (await this.#request({ type: 'logits', prompt })).logits;
+  }
+
   /**
    * Generates from prompt. config: {maxTokens = 128, temperature = 0.8, topK = 0, topP = 0.9,
    * seed = 42, stop = []}, the server's defaults.

@@ -20,6 +20,8 @@ import dev.wasmgrid.llm.ScalarCompute;
 import dev.wasmgrid.llm.TensorType;
 import dev.wasmgrid.llm.TinyModels;
 import dev.wasmgrid.llm.TokenPiece;
+import dev.wasmgrid.llm.Tokenizer;
+import dev.wasmgrid.llm.Transformer;
 import dev.wasmgrid.llm.gguf.GgufModels;
 import dev.wasmgrid.llm.gguf.GgufWriter;
 import dev.wasmgrid.llm.io.ArrayByteSource;
@@ -108,6 +110,7 @@ class LlmBrowserTest {
     try {
       assertThat(generate(w, greedy)).isEqualTo(jvmTokens(model, greedy));
       assertBackend(w, "wasm");
+      assertThat(w.page.evaluate("() => window.lastLlm.stats.gpuDispatches")).isEqualTo(0);
       assertThat(generate(w, sampled)).isEqualTo(jvmTokens(model, sampled));
       assertThat(w.screenshot("llm-wasm")).isNotEmptyFile();
       assertClean(w);
@@ -146,11 +149,88 @@ class LlmBrowserTest {
       assertThat(generate(w, greedy)).isEqualTo(jvmTokens(model, greedy));
       assertBackend(w, "webgpu");
       PlaywrightAssertions.assertThat(w.page.locator("#llm-backend-used")).containsText("WebGPU:");
+      // Every weight mat-vec was a dispatch: 7 per layer and the classifier, per forward pass
+      // (one per prompt token, then one per generated token but the last).
+      assertThat(w.page.evaluate("() => window.lastLlm.stats.finishReason"))
+          .isEqualTo("max_tokens");
+      int prompt = new Tokenizer(model.vocabulary()).encode(PROMPT, true).length;
+      int passes = prompt + greedy.maxTokens() - 1;
+      assertThat(((Number) w.page.evaluate("() => window.lastLlm.stats.gpuDispatches")).intValue())
+          .isEqualTo(passes * (7 * model.config().layers() + 1));
       assertThat(w.screenshot("llm-webgpu")).isNotEmptyFile();
       assertClean(w);
     } finally {
       w.page.context().close();
     }
+  }
+
+  /**
+   * The prompt's logits: the WasmGC CPU path does the JVM's float operations in the JVM's order, so
+   * only the transcendental functions (exp, pow, sin, cos: the browser's, not the JDK's) can move a
+   * last bit; the GPU sums in other orders. Both are held to a small fraction of the logits'
+   * spread.
+   */
+  @Test
+  void promptLogitsAgreeWithTheJvmOnCpuAndGpu() {
+    Model model = GgufModels.load(new ArrayByteSource(ggufBytes));
+    float[] expected = jvmLogits(model);
+    double spread = 0;
+    for (float v : expected) {
+      spread = Math.max(spread, Math.abs(v));
+    }
+    double cpu = maxDifference(browserLogits(plain, "off"), expected);
+    double gpu = maxDifference(browserLogits(webgpu, "auto"), expected);
+    System.out.printf(
+        "prompt logits vs JVM: max |diff| wasm %.3g, webgpu %.3g (max |logit| %.3g)%n",
+        cpu, gpu, spread);
+    assertThat(cpu).isLessThanOrEqualTo(1e-5 * spread);
+    assertThat(gpu).isLessThanOrEqualTo(1e-5 * spread);
+  }
+
+  @SuppressWarnings("unchecked")
+  private float[] browserLogits(Browser browser, String gpu) {
+    Browsers.Watched w = open(browser, "");
+    try {
+      List<Number> logits =
+          (List<Number>)
+              w.page.evaluate(
+                  "async ([url, prompt, gpu]) => {"
+                      + " const llm = await window.wasmgridLlm.BrowserLlm.load("
+                      + "   { source: { kind: 'gguf', url }, impl: 'wasm', gpu });"
+                      + " if (llm.backend !== (gpu === 'off' ? 'wasm' : 'webgpu'))"
+                      + "   throw new Error('backend ' + llm.backend);"
+                      + " const logits = Array.from(await llm.logits(prompt));"
+                      + " llm.terminate();"
+                      + " return logits; }",
+                  List.of(MODEL_URL, PROMPT, gpu));
+      assertClean(w);
+      float[] out = new float[logits.size()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = logits.get(i).floatValue();
+      }
+      return out;
+    } finally {
+      w.page.context().close();
+    }
+  }
+
+  private static float[] jvmLogits(Model model) {
+    Transformer pass = new Transformer(model.config(), model.weights(), new ScalarCompute());
+    int[] tokens = new Tokenizer(model.vocabulary()).encode(PROMPT, true);
+    float[] logits = null;
+    for (int pos = 0; pos < tokens.length; pos++) {
+      logits = pass.forward(tokens[pos], pos);
+    }
+    return logits.clone();
+  }
+
+  private static double maxDifference(float[] actual, float[] expected) {
+    assertThat(actual).hasSameSizeAs(expected);
+    double max = 0;
+    for (int i = 0; i < expected.length; i++) {
+      max = Math.max(max, Math.abs((double) actual[i] - expected[i]));
+    }
+    return max;
   }
 
   @Test
@@ -265,6 +345,8 @@ class LlmBrowserTest {
     Object error = w.page.evaluate("() => window.lastLlmError || null");
     assertThat(error).as("the panel's error").isNull();
     PlaywrightAssertions.assertThat(w.page.locator("#llm-status")).hasText("done");
+    System.out.println(
+        "LLM panel run: " + w.page.evaluate("() => JSON.stringify(window.lastLlm.stats)"));
     return ints(w.page.evaluate("() => window.lastLlm.tokens"));
   }
 

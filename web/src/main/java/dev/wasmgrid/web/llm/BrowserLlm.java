@@ -11,6 +11,7 @@ import dev.wasmgrid.llm.ScalarCompute;
 import dev.wasmgrid.llm.TensorType;
 import dev.wasmgrid.llm.TinyModels;
 import dev.wasmgrid.llm.TokenPiece;
+import dev.wasmgrid.llm.Transformer;
 import dev.wasmgrid.llm.gguf.GgufModels;
 import dev.wasmgrid.llm.io.ArrayByteSource;
 import dev.wasmgrid.llm.llama2c.Llama2cModels;
@@ -22,6 +23,7 @@ import org.teavm.jso.JSObject;
 import org.teavm.jso.core.JSArrayReader;
 import org.teavm.jso.core.JSPromise;
 import org.teavm.jso.core.JSString;
+import org.teavm.jso.typedarrays.Float32Array;
 import org.teavm.jso.typedarrays.Int32Array;
 import org.teavm.jso.typedarrays.Int8Array;
 
@@ -39,12 +41,15 @@ public final class BrowserLlm {
    */
   private static final int MAX_CONTEXT = 1024;
 
+  private final Model loaded;
+  private final Compute compute;
   private final LanguageModel model;
   private Generation generation;
 
   private BrowserLlm(Model model, GpuMatvec gpu) {
-    Compute compute = gpu == null ? new ScalarCompute() : new WebGpuCompute(gpu);
-    this.model = new LanguageModel(model.withContext(MAX_CONTEXT), compute);
+    this.loaded = model.withContext(MAX_CONTEXT);
+    this.compute = gpu == null ? new ScalarCompute() : new WebGpuCompute(gpu);
+    this.model = new LanguageModel(loaded, compute);
   }
 
   /** A GGUF file's model; mat-vecs on {@code gpu}, or on the CPU when it is null. */
@@ -101,6 +106,24 @@ public final class BrowserLlm {
   @JSExport
   public Int32Array encode(String prompt) {
     return Int32Array.copyFromJavaArray(model.tokenizer().encode(prompt, true));
+  }
+
+  /**
+   * Resolves to the logits after the prompt's last token, from a fresh forward pass over the prompt
+   * on this model's compute path: for holding the GPU's arithmetic against the JVM's.
+   */
+  @JSExport
+  public JSPromise<Float32Array> promptLogits(String prompt) {
+    return JSPromise.callAsync(
+        () -> {
+          Transformer pass = new Transformer(loaded.config(), loaded.weights(), compute);
+          int[] tokens = model.tokenizer().encode(prompt, true);
+          float[] logits = null;
+          for (int pos = 0; pos < tokens.length; pos++) {
+            logits = pass.forward(tokens[pos], pos);
+          }
+          return Float32Array.copyFromJavaArray(logits);
+        });
   }
 
   /**
