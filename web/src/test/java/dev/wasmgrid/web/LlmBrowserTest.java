@@ -1,6 +1,7 @@
 package dev.wasmgrid.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.Page;
@@ -16,6 +17,7 @@ import dev.wasmgrid.llm.GenerationConfig;
 import dev.wasmgrid.llm.LanguageModel;
 import dev.wasmgrid.llm.LlamaConfig;
 import dev.wasmgrid.llm.Model;
+import dev.wasmgrid.llm.ModelFormatException;
 import dev.wasmgrid.llm.ScalarCompute;
 import dev.wasmgrid.llm.TensorType;
 import dev.wasmgrid.llm.TinyModels;
@@ -35,6 +37,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -53,6 +56,7 @@ import org.junit.jupiter.api.TestInstance;
 class LlmBrowserTest {
   private static final String PROMPT = "Once upon a time";
   private static final String MODEL_URL = "/test-model.gguf";
+  private static final String TRUNCATED_URL = "/truncated-model.gguf";
 
   private ModelHosts models;
   private CoordinatorNode coordinator;
@@ -234,6 +238,28 @@ class LlmBrowserTest {
   }
 
   @Test
+  void aTruncatedFileFailsWithTheReadersMessageOnThePanel() {
+    Throwable thrown =
+        catchThrowable(
+            () ->
+                GgufModels.load(
+                    new ArrayByteSource(Arrays.copyOf(ggufBytes, ggufBytes.length / 2))));
+    assertThat(thrown).isInstanceOf(ModelFormatException.class);
+    String message = thrown.getMessage();
+    Browsers.Watched w = open(plain, "?llm-backend=wasm&llm-model=" + TRUNCATED_URL);
+    try {
+      w.page.click("#llm-run");
+      PlaywrightAssertions.assertThat(w.page.locator("#llm-status")).hasText("failed: " + message);
+      assertThat(w.pageErrors).as("uncaught errors").isEmpty();
+      // The panel logs the failure; nothing else may be an error.
+      assertThat(w.consoleErrors).hasSize(1);
+      assertThat(w.consoleErrors.get(0)).contains(message);
+    } finally {
+      w.page.context().close();
+    }
+  }
+
+  @Test
   void withoutAnAdapterTheCpuGeneratesAndThePanelSaysSo() throws IOException {
     Model tiny = tinyFromTheServersFile();
     GenerationConfig greedy = GenerationConfig.greedy(12);
@@ -316,16 +342,20 @@ class LlmBrowserTest {
   private Browsers.Watched open(Browser browser, String query) {
     Browsers.Watched w = new Browsers.Watched(browser);
     // The context's route also sees the Web Worker's fetch; the predicate matches the path only.
+    byte[] truncated = Arrays.copyOf(ggufBytes, ggufBytes.length / 2);
     w.page
         .context()
         .route(
-            url -> URI.create(url).getPath().equals(MODEL_URL),
+            url -> List.of(MODEL_URL, TRUNCATED_URL).contains(URI.create(url).getPath()),
             (Route route) ->
                 route.fulfill(
                     new Route.FulfillOptions()
                         .setStatus(200)
                         .setContentType("application/octet-stream")
-                        .setBodyBytes(ggufBytes)));
+                        .setBodyBytes(
+                            URI.create(route.request().url()).getPath().equals(MODEL_URL)
+                                ? ggufBytes
+                                : truncated)));
     w.page.navigate("http://127.0.0.1:" + coordinator.port() + "/" + query);
     return w;
   }
