@@ -42,7 +42,7 @@ function source(s) {
 
 async function browserModel(s) {
   const impl = s.backend === 'wasm' || s.backend === 'js' ? s.backend : 'auto';
-  const gpu = s.backend === 'auto' || s.backend === 'webgpu' ? 'auto' : 'off';
+  const gpu = { auto: 'auto', webgpu: 'all' }[s.backend] || 'off';
   const key = JSON.stringify([impl, gpu, source(s)]);
   if (!loaded || loaded.key !== key) {
     if (loaded) loaded.llm.terminate();
@@ -107,7 +107,7 @@ async function generate() {
 
 async function showGpu() {
   $('llm-gpu').textContent = (await isGpuAvailable())
-    ? 'available: mat-vecs run as WGSL compute shaders'
+    ? 'available: the big weight mat-vecs (all of them with backend webgpu) run as WGSL shaders'
     : 'not available: mat-vecs run on the CPU (the TeaVM runtime)';
 }
 

@@ -7,6 +7,10 @@ const impl = new URL(self.location.href).searchParams.get('impl');
 let runtime = null;
 let llm = null;
 let matvec = null; // the GPU seam's object when WebGPU computes, for its dispatch count
+// gpu 'auto' sends only mat-vecs this big to the GPU (gpu 'all': every one): below it, a dispatch
+// and a read-back per product cost more than the product. An estimate (about 4 MB of f32
+// weights), not measured on a hardware GPU: this machine has only the software adapter.
+const BIG_MATVEC_WEIGHTS = 1 << 20;
 const cancelled = new Set();
 
 async function loadRuntime() {
@@ -35,8 +39,13 @@ async function load({ source, gpu }) {
   if (gpu !== 'off') {
     importScripts('llm-gpu.js');
     const found = await self.createGpuMatvec();
-    matvec = found.gpu || null;
-    gpuWhy = found.gpu ? `WebGPU: ${found.description}` : `no WebGPU: ${found.missing}`;
+    if (found.gpu) {
+      matvec = found.gpu;
+      matvec.minWeights = gpu === 'all' ? 0 : BIG_MATVEC_WEIGHTS;
+      gpuWhy = `WebGPU: ${found.description}`;
+    } else {
+      gpuWhy = `no WebGPU: ${found.missing}`;
+    }
   }
   if (source.kind === 'tiny') {
     llm = runtime.tiny(source.seed, source.dtype, matvec);
@@ -48,9 +57,15 @@ async function load({ source, gpu }) {
     throw new Error('unknown model source ' + source.kind);
   }
   const info = llm.modelInfo();
+  const onGpu = matvec ? llm.gpuMatrices() : 0;
+  if (matvec) {
+    gpuWhy += onGpu > 0
+      ? `, ${onGpu} weight matrices of >= ${matvec.minWeights} weights on the GPU`
+      : `, but no weight matrix has >= ${matvec.minWeights} weights: all on the CPU`;
+  }
   return {
     info: { ...info },
-    backend: matvec ? 'webgpu' : impl,
+    backend: onGpu > 0 ? 'webgpu' : impl,
     why: gpuWhy,
     version: runtime.version(),
     loadMs: performance.now() - t0,

@@ -58,8 +58,10 @@ export class BrowserLlm {
   /**
    * Loads a model. source: {kind: 'tiny', seed, dtype} (made in the worker from its seed: seed 1,
    * q8_0 is the server's --model tiny), {kind: 'gguf', url} or {kind: 'llama2c', url, tokenizer}.
-   * impl: 'wasm' | 'js' | 'auto' (WasmGC where the browser has it). gpu: 'auto' (WebGPU mat-vecs
-   * when there is an adapter) or 'off'. Resolves once loaded; backend says what computes.
+   * impl: 'wasm' | 'js' | 'auto' (WasmGC where the browser has it). gpu: 'auto' (the big weight
+   * mat-vecs, >= 2^20 weights, on WebGPU when there is an adapter), 'all' (every weight mat-vec) or
+   * 'off'. Resolves once loaded; backend ('webgpu', 'wasm' or 'js') says what computes, why says
+   * why.
    */
   static async load({ source = { kind: 'tiny', seed: 1, dtype: 'q8_0' }, impl = 'auto', gpu = 'auto' } = {}) {
     const chosen = impl === 'auto' ? (hasWasmGC() ? 'wasm' : 'js') : impl;

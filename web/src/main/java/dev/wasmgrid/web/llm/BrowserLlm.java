@@ -5,6 +5,7 @@ import dev.wasmgrid.llm.Generation;
 import dev.wasmgrid.llm.GenerationConfig;
 import dev.wasmgrid.llm.GenerationStats;
 import dev.wasmgrid.llm.LanguageModel;
+import dev.wasmgrid.llm.LlamaWeights;
 import dev.wasmgrid.llm.Model;
 import dev.wasmgrid.llm.ModelInfo;
 import dev.wasmgrid.llm.ScalarCompute;
@@ -12,6 +13,7 @@ import dev.wasmgrid.llm.TensorType;
 import dev.wasmgrid.llm.TinyModels;
 import dev.wasmgrid.llm.TokenPiece;
 import dev.wasmgrid.llm.Transformer;
+import dev.wasmgrid.llm.WeightMatrix;
 import dev.wasmgrid.llm.gguf.GgufModels;
 import dev.wasmgrid.llm.io.ArrayByteSource;
 import dev.wasmgrid.llm.llama2c.Llama2cModels;
@@ -100,6 +102,28 @@ public final class BrowserLlm {
         i.contextLength(),
         (double) i.parameters(),
         i.compute());
+  }
+
+  /** How many of the weight matrices the GPU multiplies (0 on the CPU path). */
+  @JSExport
+  public int gpuMatrices() {
+    if (!(compute instanceof WebGpuCompute gpu)) {
+      return 0;
+    }
+    LlamaWeights w = loaded.weights();
+    List<WeightMatrix> all = new ArrayList<>();
+    for (List<WeightMatrix> layer :
+        List.of(w.wq(), w.wk(), w.wv(), w.wo(), w.w1(), w.w2(), w.w3())) {
+      all.addAll(layer);
+    }
+    all.add(w.classifier());
+    int n = 0;
+    for (WeightMatrix m : all) {
+      if (gpu.onGpu(m)) {
+        n++;
+      }
+    }
+    return n;
   }
 
   /** The prompt's token ids (beginning of sequence first), for checking against the JVM. */

@@ -1,6 +1,7 @@
 package dev.wasmgrid.web.llm;
 
 import org.teavm.jso.JSObject;
+import org.teavm.jso.JSProperty;
 import org.teavm.jso.core.JSPromise;
 import org.teavm.jso.typedarrays.Float32Array;
 import org.teavm.jso.typedarrays.Int8Array;
@@ -11,6 +12,13 @@ import org.teavm.jso.typedarrays.Int8Array;
  * forward pass awaits (TeaVM suspends it as a coroutine, so the worker's event loop keeps running).
  */
 public interface GpuMatvec extends JSObject {
+
+  /**
+   * Matrices with fewer weights stay on the CPU: below some size a dispatch and its read-back cost
+   * more than the product (0 sends every weight mat-vec to the GPU).
+   */
+  @JSProperty
+  int getMinWeights();
 
   /** Keeps a rows×cols f32 matrix, row-major, on the GPU as matrix {@code id}. */
   void uploadF32(int id, int rows, int cols, Float32Array data);

@@ -10,23 +10,35 @@ import org.teavm.jso.typedarrays.Float32Array;
 import org.teavm.jso.typedarrays.Int8Array;
 
 /**
- * Weight mat-vecs on WebGPU through {@link GpuMatvec}, everything else (attention's short dot
- * products and updates) on the CPU: the mat-vecs are nearly all of a token's arithmetic, and the
- * attention pieces are too small to pay a dispatch each. Each matrix is uploaded the first time it
- * is used. The GPU sums in another order and may fuse multiply-adds, so its logits differ from
- * {@link ScalarCompute}'s by float rounding only.
+ * Weight mat-vecs of at least {@link GpuMatvec#getMinWeights()} weights on WebGPU through {@link
+ * GpuMatvec}, everything else (smaller products, attention's short dot products and updates) on the
+ * CPU: the big mat-vecs are nearly all of a token's arithmetic, and the rest is too small to pay a
+ * dispatch and a read-back each. Each matrix is uploaded the first time it is used. The GPU sums in
+ * another order and may fuse multiply-adds, so its logits differ from {@link ScalarCompute}'s by
+ * float rounding only.
  */
 final class WebGpuCompute implements Compute {
   private final GpuMatvec gpu;
+  private final long minWeights;
   private final ScalarCompute cpu = new ScalarCompute();
   private final IdentityHashMap<WeightMatrix, Integer> ids = new IdentityHashMap<>();
 
   WebGpuCompute(GpuMatvec gpu) {
     this.gpu = gpu;
+    this.minWeights = gpu.getMinWeights();
+  }
+
+  /** Whether products with {@code w} go to the GPU. */
+  boolean onGpu(WeightMatrix w) {
+    return (long) w.rows() * w.cols() >= minWeights;
   }
 
   @Override
   public void matvec(WeightMatrix w, float[] x, float[] out) {
+    if (!onGpu(w)) {
+      cpu.matvec(w, x, out);
+      return;
+    }
     Integer id = ids.get(w);
     if (id == null) {
       id = ids.size();
