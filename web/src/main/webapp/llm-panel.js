@@ -29,7 +29,7 @@ function settings() {
     backend: $('llm-backend').value,
     model: $('llm-model').value.trim(),
     tokenizer: $('llm-tokenizer').value.trim(),
-    token: ($('token') && $('token').value.trim()) || '',
+    token: ($('token') && $('token').value.trim()) || '', // the matmul form's, if the server wants one
   };
 }
 
@@ -103,6 +103,7 @@ async function generate() {
   }
   window.lastLlm = { mode: s.mode, backend, why, tokens: ids, text, stats, pageTtftMs: firstMs };
   window.llmRunCount++;
+  return stats ? 'done' : 'stopped';
 }
 
 async function showGpu() {
@@ -115,9 +116,9 @@ $('llm-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   $('llm-run').disabled = true;
   $('llm-status').className = '';
+  window.lastLlmError = null;
   try {
-    await generate();
-    $('llm-status').textContent = 'done';
+    $('llm-status').textContent = await generate();
   } catch (err) {
     $('llm-status').className = 'error';
     $('llm-status').textContent = `failed: ${err.message}`;
