@@ -28,6 +28,9 @@ import dev.wasmgrid.llm.gguf.GgufModels;
 import dev.wasmgrid.llm.gguf.GgufWriter;
 import dev.wasmgrid.llm.io.ArrayByteSource;
 import dev.wasmgrid.llm.jvm.ModelFiles;
+import dev.wasmgrid.llm.llama2c.Llama2cModels;
+import dev.wasmgrid.llm.llama2c.Llama2cWriter;
+import dev.wasmgrid.llm.llama2c.TokenizerBin;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.worker.llm.ModelHosts;
 import java.io.ByteArrayOutputStream;
@@ -38,6 +41,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -57,6 +61,8 @@ class LlmBrowserTest {
   private static final String PROMPT = "Once upon a time";
   private static final String MODEL_URL = "/test-model.gguf";
   private static final String TRUNCATED_URL = "/truncated-model.gguf";
+  private static final String LLAMA2C_URL = "/test-model.bin";
+  private static final String TOKENIZER_URL = "/tokenizer.bin";
 
   private ModelHosts models;
   private CoordinatorNode coordinator;
@@ -64,6 +70,10 @@ class LlmBrowserTest {
   private Browser plain;
   private Browser webgpu;
   private byte[] ggufBytes;
+  private byte[] llama2cBytes;
+
+  /** What the page's fetches of these paths get. */
+  private final Map<String, byte[]> files = new HashMap<>();
 
   @BeforeAll
   void start() throws IOException {
@@ -90,6 +100,16 @@ class LlmBrowserTest {
         TensorType.F32,
         out);
     ggufBytes = out.toByteArray();
+    // The same weights as a llama2.c checkpoint with its tokenizer.bin.
+    ByteArrayOutputStream bin = new ByteArrayOutputStream();
+    Llama2cWriter.writeLegacy(TinyModels.randomWeights(config, 7, false), bin);
+    llama2cBytes = bin.toByteArray();
+    ByteArrayOutputStream tokenizer = new ByteArrayOutputStream();
+    TokenizerBin.write(TinyModels.vocabulary(config.vocabSize()), tokenizer);
+    files.put(MODEL_URL, ggufBytes);
+    files.put(TRUNCATED_URL, Arrays.copyOf(ggufBytes, ggufBytes.length / 2));
+    files.put(LLAMA2C_URL, llama2cBytes);
+    files.put(TOKENIZER_URL, tokenizer.toByteArray());
   }
 
   @AfterAll
@@ -117,6 +137,25 @@ class LlmBrowserTest {
       assertThat(w.page.evaluate("() => window.lastLlm.stats.gpuDispatches")).isEqualTo(0);
       assertThat(generate(w, sampled)).isEqualTo(jvmTokens(model, sampled));
       assertThat(w.screenshot("llm-wasm")).isNotEmptyFile();
+      assertClean(w);
+    } finally {
+      w.page.context().close();
+    }
+  }
+
+  @Test
+  void aLlama2cCheckpointAndTokenizerGiveTheJvmsTokens() {
+    Model model =
+        Llama2cModels.load(
+            new ArrayByteSource(llama2cBytes), new ArrayByteSource(files.get(TOKENIZER_URL)));
+    GenerationConfig sampled = GenerationConfig.defaults().withMaxTokens(16).withSeed(3);
+    Browsers.Watched w =
+        open(
+            plain,
+            "?llm-backend=wasm&llm-model=" + LLAMA2C_URL + "&llm-tokenizer=" + TOKENIZER_URL);
+    try {
+      assertThat(generate(w, sampled)).isEqualTo(jvmTokens(model, sampled));
+      PlaywrightAssertions.assertThat(w.page.locator("#llm-model-info")).containsText("llama2c");
       assertClean(w);
     } finally {
       w.page.context().close();
@@ -183,38 +222,44 @@ class LlmBrowserTest {
    * spread.
    */
   @Test
-  void promptLogitsAgreeWithTheJvmOnCpuAndGpu() {
-    Model model = GgufModels.load(new ArrayByteSource(ggufBytes));
+  void promptLogitsAgreeWithTheJvmOnCpuAndGpuForF32AndQ8() throws IOException {
+    Map<String, Object> file = Map.of("kind", "gguf", "url", MODEL_URL);
+    checkLogits("f32 file", GgufModels.load(new ArrayByteSource(ggufBytes)), file);
+    Map<String, Object> tiny = Map.of("kind", "tiny", "seed", 1, "dtype", "q8_0");
+    checkLogits("q8_0 tiny", tinyFromTheServersFile(), tiny);
+  }
+
+  private void checkLogits(String name, Model model, Map<String, Object> source) {
     float[] expected = jvmLogits(model);
     double spread = 0;
     for (float v : expected) {
       spread = Math.max(spread, Math.abs(v));
     }
-    double cpu = maxDifference(browserLogits(plain, "off"), expected);
-    double gpu = maxDifference(browserLogits(webgpu, "all"), expected);
+    double cpu = maxDifference(browserLogits(plain, "off", source), expected);
+    double gpu = maxDifference(browserLogits(webgpu, "all", source), expected);
     System.out.printf(
-        "prompt logits vs JVM: max |diff| wasm %.3g, webgpu %.3g (max |logit| %.3g)%n",
-        cpu, gpu, spread);
-    assertThat(cpu).isLessThanOrEqualTo(1e-5 * spread);
-    assertThat(gpu).isLessThanOrEqualTo(1e-5 * spread);
+        "%s: prompt logits vs JVM: max |diff| wasm %.3g, webgpu %.3g (max |logit| %.3g)%n",
+        name, cpu, gpu, spread);
+    assertThat(cpu).as(name + " on wasm").isLessThanOrEqualTo(1e-5 * spread);
+    assertThat(gpu).as(name + " on webgpu").isLessThanOrEqualTo(1e-5 * spread);
   }
 
   @SuppressWarnings("unchecked")
-  private float[] browserLogits(Browser browser, String gpu) {
+  private float[] browserLogits(Browser browser, String gpu, Map<String, Object> source) {
     Browsers.Watched w = open(browser, "");
     try {
       List<Number> logits =
           (List<Number>)
               w.page.evaluate(
-                  "async ([url, prompt, gpu]) => {"
+                  "async ([source, prompt, gpu]) => {"
                       + " const llm = await window.wasmgridLlm.BrowserLlm.load("
-                      + "   { source: { kind: 'gguf', url }, impl: 'wasm', gpu });"
+                      + "   { source, impl: 'wasm', gpu });"
                       + " if (llm.backend !== (gpu === 'off' ? 'wasm' : 'webgpu'))"
                       + "   throw new Error('backend ' + llm.backend);"
                       + " const logits = Array.from(await llm.logits(prompt));"
                       + " llm.terminate();"
                       + " return logits; }",
-                  List.of(MODEL_URL, PROMPT, gpu));
+                  List.of(source, PROMPT, gpu));
       assertClean(w);
       float[] out = new float[logits.size()];
       for (int i = 0; i < out.length; i++) {
@@ -248,10 +293,7 @@ class LlmBrowserTest {
   @Test
   void aTruncatedFileFailsWithTheReadersMessageOnThePanel() {
     Throwable thrown =
-        catchThrowable(
-            () ->
-                GgufModels.load(
-                    new ArrayByteSource(Arrays.copyOf(ggufBytes, ggufBytes.length / 2))));
+        catchThrowable(() -> GgufModels.load(new ArrayByteSource(files.get(TRUNCATED_URL))));
     assertThat(thrown).isInstanceOf(ModelFormatException.class);
     String message = thrown.getMessage();
     Browsers.Watched w = open(plain, "?llm-backend=wasm&llm-model=" + TRUNCATED_URL);
@@ -350,20 +392,16 @@ class LlmBrowserTest {
   private Browsers.Watched open(Browser browser, String query) {
     Browsers.Watched w = new Browsers.Watched(browser);
     // The context's route also sees the Web Worker's fetch; the predicate matches the path only.
-    byte[] truncated = Arrays.copyOf(ggufBytes, ggufBytes.length / 2);
     w.page
         .context()
         .route(
-            url -> List.of(MODEL_URL, TRUNCATED_URL).contains(URI.create(url).getPath()),
+            url -> files.containsKey(URI.create(url).getPath()),
             (Route route) ->
                 route.fulfill(
                     new Route.FulfillOptions()
                         .setStatus(200)
                         .setContentType("application/octet-stream")
-                        .setBodyBytes(
-                            URI.create(route.request().url()).getPath().equals(MODEL_URL)
-                                ? ggufBytes
-                                : truncated)));
+                        .setBodyBytes(files.get(URI.create(route.request().url()).getPath()))));
     w.page.navigate("http://127.0.0.1:" + coordinator.port() + "/" + query);
     return w;
   }
