@@ -95,7 +95,8 @@ async function generate() {
     const seconds = (performance.now() - t0 - firstMs) / 1000;
     if (ids.length > 1 && seconds > 0) $('llm-tps').textContent = ((ids.length - 1) / seconds).toFixed(1);
   }
-  const stats = run.stats; // null when stopped
+  const stats = run.stats; // null, or finishReason 'cancelled', when stopped
+  const stopped = !stats || stats.finishReason === 'cancelled';
   if (stats) {
     $('llm-tps').textContent = stats.tokS.toFixed(1);
     $('llm-ttft').textContent = `${stats.ttftMs.toFixed(1)} ms`;
@@ -103,7 +104,7 @@ async function generate() {
   }
   window.lastLlm = { mode: s.mode, backend, why, tokens: ids, text, stats, pageTtftMs: firstMs };
   window.llmRunCount++;
-  return stats ? 'done' : 'stopped';
+  return stopped ? 'stopped' : 'done';
 }
 
 async function showGpu() {

@@ -1,8 +1,7 @@
 // The language model's Web Worker: loads ONE build of the runtime (BrowserLlm compiled by TeaVM:
 // ?impl=wasm or ?impl=js), one model, and WebGPU when asked and there is an adapter; then
-// generates token by token, posting each as it comes.
-// Messages in: load, generate, cancel, logits.
-// Out: loaded, token, done, logits, error (each carrying the request id it answers).
+// generates one token per request. Requests: load, start, next, cancel, logits; each reply
+// (loaded, started, token or done, cancelled, logits, or error) carries the request's id.
 const impl = new URL(self.location.href).searchParams.get('impl');
 let runtime = null;
 let llm = null;
@@ -11,7 +10,6 @@ let matvec = null; // the GPU seam's object when WebGPU computes, for its dispat
 // and a read-back per product cost more than the product. An estimate (about 4 MB of f32
 // weights), not measured on a hardware GPU: this machine has only the software adapter.
 const BIG_MATVEC_WEIGHTS = 1 << 20;
-const cancelled = new Set();
 
 async function loadRuntime() {
   if (impl === 'wasm') {
@@ -72,40 +70,41 @@ async function load({ source, gpu }) {
   };
 }
 
-async function generate(id, { prompt, config }) {
-  await llm.start(prompt, config.maxTokens, config.temperature, config.topK, config.topP, config.seed,
-    config.stop || []);
-  for (;;) {
-    if (cancelled.delete(id)) {
-      await llm.cancel();
-      self.postMessage({ type: 'done', id, stats: null });
-      return;
+// Each request is one step, answered with one reply: the page pulls tokens one at a time, so a
+// consumer that stops asking stops the generation, and a slow one is never flooded.
+async function answer(msg) {
+  switch (msg.type) {
+    case 'load':
+      return { type: 'loaded', ...(await load(msg)) };
+    case 'start': {
+      const c = msg.config;
+      await llm.start(msg.prompt, c.maxTokens, c.temperature, c.topK, c.topP, c.seed, c.stop || []);
+      return { type: 'started' };
     }
-    const step = await llm.next();
-    if (step.done) {
-      self.postMessage({ type: 'done', id, stats: { ...step, gpuDispatches: matvec ? matvec.dispatches : 0 } });
-      return;
+    case 'next': {
+      const step = await llm.next();
+      if (step.done) {
+        return { type: 'done', stats: { ...step, gpuDispatches: matvec ? matvec.dispatches : 0 } };
+      }
+      return { type: 'token', token: { id: step.id, text: step.text } };
     }
-    self.postMessage({ type: 'token', id, token: { id: step.id, text: step.text } });
+    case 'cancel': {
+      const stats = await llm.cancel();
+      return { type: 'cancelled', stats: stats ? { ...stats } : null };
+    }
+    case 'logits':
+      return { type: 'logits', logits: await llm.promptLogits(msg.prompt) };
+    default:
+      throw new Error('unknown request ' + msg.type);
   }
 }
 
 let queue = Promise.resolve(); // one request at a time, in order
 self.onmessage = (e) => {
   const msg = e.data;
-  if (msg.type === 'cancel') {
-    cancelled.add(msg.id);
-    return;
-  }
   queue = queue.then(async () => {
     try {
-      if (msg.type === 'load') {
-        self.postMessage({ type: 'loaded', id: msg.id, ...(await load(msg)) });
-      } else if (msg.type === 'logits') {
-        self.postMessage({ type: 'logits', id: msg.id, logits: await llm.promptLogits(msg.prompt) });
-      } else if (msg.type === 'generate') {
-        await generate(msg.id, msg);
-      }
+      self.postMessage({ ...(await answer(msg)), id: msg.id });
     } catch (err) {
       self.postMessage({ type: 'error', id: msg.id, message: String((err && err.message) || err) });
     }

@@ -5,7 +5,8 @@
 //   for await (const t of run) out.textContent += t.text;   // t = {id, text}
 //   run.stats  // {tokens, tokS, ttftMs, totalMs, promptTokens, finishReason} once it has ended
 // serverGenerate() gives the same shape for POST /v1/generate's event stream. Breaking out of the
-// loop cancels the generation (the worker stops at its next token; the server's at its next write).
+// loop cancels the generation: the worker makes tokens only as the loop asks for them (run.stats
+// then says how many, finishReason 'cancelled'); the server stops at its next write.
 import { hasWasmGC } from './operands.js';
 
 /** True when WebGPU is here and offers an adapter (what the worker will then use). */
@@ -18,12 +19,16 @@ export async function isGpuAvailable() {
   }
 }
 
-/** The tokens of one generation: async-iterable once; {@code stats} is set when it has ended. */
+/**
+ * The tokens of one generation: async-iterable once; stats is set when it has ended (when the loop
+ * left early: for the in-browser model, what was generated until then; for the server, null).
+ */
 export class TokenRun {
   #source;
-  constructor(source) {
-    this.#source = source; // an async generator yielding tokens and returning the stats
+  constructor(makeSource) {
     this.stats = null;
+    // An async generator yielding tokens and returning the stats; it may set stats itself.
+    this.#source = makeSource(this);
   }
 
   async *[Symbol.asyncIterator]() {
@@ -42,6 +47,7 @@ export class BrowserLlm {
   #worker;
   #pending = new Map(); // request id -> message handler
   #nextId = 0;
+  #generation = 0; // which generate() call owns the worker's generation
 
   constructor(worker) {
     this.#worker = worker;
@@ -99,39 +105,34 @@ export class BrowserLlm {
 
   /**
    * Generates from prompt. config: {maxTokens = 128, temperature = 0.8, topK = 0, topP = 0.9,
-   * seed = 42, stop = []}, the server's defaults.
+   * seed = 42, stop = []}, the server's defaults. One generation at a time: starting another ends
+   * this one (its loop then fails).
    */
   generate(prompt, config = {}) {
-    return new TokenRun(this.#tokens(prompt, { ...DEFAULTS, ...config }));
+    return new TokenRun((run) => this.#tokens(prompt, { ...DEFAULTS, ...config }, run));
   }
 
-  async *#tokens(prompt, config) {
-    const id = ++this.#nextId;
-    const queue = [];
-    let wake = null;
-    this.#pending.set(id, (msg) => {
-      queue.push(msg);
-      if (wake) wake();
-    });
-    this.#worker.postMessage({ type: 'generate', id, prompt, config });
+  async *#tokens(prompt, config, run) {
+    const mine = ++this.#generation;
+    await this.#request({ type: 'start', prompt, config });
     let ended = false;
     try {
       for (;;) {
-        while (queue.length === 0) await new Promise((resolve) => (wake = resolve));
-        const msg = queue.shift();
-        if (msg.type === 'token') {
-          yield msg.token;
-        } else if (msg.type === 'done') {
+        if (mine !== this.#generation) throw new Error('another generation was started on this model');
+        const reply = await this.#request({ type: 'next' });
+        if (reply.type === 'done') {
           ended = true;
-          return msg.stats;
-        } else {
-          ended = true;
-          throw new Error(msg.message);
+          return reply.stats;
         }
+        yield reply.token;
       }
+    } catch (e) {
+      ended = true;
+      throw e;
     } finally {
-      this.#pending.delete(id);
-      if (!ended) this.#worker.postMessage({ type: 'cancel', id });
+      if (!ended && mine === this.#generation) {
+        run.stats = (await this.#request({ type: 'cancel' })).stats;
+      }
     }
   }
 
@@ -144,7 +145,7 @@ const DEFAULTS = { maxTokens: 128, temperature: 0.8, topK: 0, topP: 0.9, seed: 4
 
 /** POST /v1/generate, its event stream as a TokenRun (token {id, text}; stats from `done`). */
 export function serverGenerate(prompt, config = {}, token = '') {
-  return new TokenRun(serverTokens(prompt, { ...DEFAULTS, ...config }, token));
+  return new TokenRun(() => serverTokens(prompt, { ...DEFAULTS, ...config }, token));
 }
 
 async function* serverTokens(prompt, c, token) {

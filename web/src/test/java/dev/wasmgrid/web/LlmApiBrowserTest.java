@@ -41,7 +41,8 @@ class LlmApiBrowserTest {
   }
 
   /**
-   * The page API: tokens as an async iterator; leaving the loop early cancels, and the next runs.
+   * The page API: tokens as an async iterator; leaving the loop early cancels the generation at
+   * once, and the model serves the next one.
    */
   @Test
   @SuppressWarnings("unchecked")
@@ -56,9 +57,10 @@ class LlmApiBrowserTest {
                   "async () => {"
                       + " const llm = await window.wasmgridLlm.BrowserLlm.load({ gpu: 'off' });"
                       + " const first = [];"
-                      + " for await (const t of llm.generate('"
+                      + " const stopped = llm.generate('"
                       + PROMPT
-                      + "', { maxTokens: 10, temperature: 0 })) {"
+                      + "', { maxTokens: 10, temperature: 0 });"
+                      + " for await (const t of stopped) {"
                       + "   first.push(t.id); if (first.length === 3) break; }"
                       + " const run = llm.generate('"
                       + PROMPT
@@ -66,7 +68,8 @@ class LlmApiBrowserTest {
                       + " const second = [];"
                       + " for await (const t of run) second.push(t.id);"
                       + " llm.terminate();"
-                      + " return { first, second, stats: run.stats, backend: llm.backend };"
+                      + " return { first, second, stats: run.stats, stoppedStats: stopped.stats,"
+                      + "   backend: llm.backend };"
                       + "}");
       List<Integer> expected = jvmTokens(tiny, greedy);
       assertThat(ints(r.get("first"))).isEqualTo(expected.subList(0, 3));
@@ -74,6 +77,10 @@ class LlmApiBrowserTest {
       assertThat(r).containsEntry("backend", "wasm");
       assertThat(((Map<String, Object>) r.get("stats")).get("finishReason"))
           .isIn("max_tokens", "eos");
+      // Tokens are made as the loop asks: leaving after 3 generated exactly 3.
+      Map<String, Object> stopped = (Map<String, Object>) r.get("stoppedStats");
+      assertThat(stopped).containsEntry("finishReason", "cancelled");
+      assertThat(((Number) stopped.get("tokens")).intValue()).isEqualTo(3);
       assertClean(w);
     } finally {
       w.page.context().close();

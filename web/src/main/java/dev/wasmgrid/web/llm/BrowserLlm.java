@@ -194,23 +194,25 @@ public final class BrowserLlm {
           }
           GenerationStats s = generation.stats();
           closeGeneration();
-          return end(
-              s.promptTokens(),
-              s.tokens(),
-              s.timeToFirstTokenMs(),
-              s.totalMs(),
-              s.tokensPerSecond(),
-              s.stopReason());
+          return stats(s);
         });
   }
 
-  /** Ends the running generation, if any. */
+  /**
+   * Ends the running generation, if any, and resolves to its figures (finish reason {@code
+   * cancelled}, unless it had ended), or to null when none was running.
+   */
   @JSExport
   public JSPromise<JSObject> cancel() {
     return JSPromise.callAsync(
         () -> {
-          closeGeneration();
-          return null;
+          if (generation == null) {
+            return null;
+          }
+          generation.close();
+          GenerationStats s = generation.stats();
+          generation = null;
+          return stats(s);
         });
   }
 
@@ -225,6 +227,16 @@ public final class BrowserLlm {
       params = {"id", "text"},
       script = "return {id: id, text: text, done: false};")
   private static native JSObject token(int id, String text);
+
+  private static JSObject stats(GenerationStats s) {
+    return end(
+        s.promptTokens(),
+        s.tokens(),
+        s.timeToFirstTokenMs(),
+        s.totalMs(),
+        s.tokensPerSecond(),
+        s.stopReason());
+  }
 
   @JSBody(
       params = {"promptTokens", "tokens", "ttftMs", "totalMs", "tokS", "finishReason"},
