@@ -26,7 +26,6 @@ import org.teavm.jso.core.JSArrayReader;
 import org.teavm.jso.core.JSPromise;
 import org.teavm.jso.core.JSString;
 import org.teavm.jso.typedarrays.Float32Array;
-import org.teavm.jso.typedarrays.Int32Array;
 import org.teavm.jso.typedarrays.Int8Array;
 
 /**
@@ -124,12 +123,6 @@ public final class BrowserLlm {
       }
     }
     return n;
-  }
-
-  /** The prompt's token ids (beginning of sequence first), for checking against the JVM. */
-  @JSExport
-  public Int32Array encode(String prompt) {
-    return Int32Array.copyFromJavaArray(model.tokenizer().encode(prompt, true));
   }
 
   /**
