@@ -13,7 +13,7 @@ public final class Quantizer {
   public static float[] roundToHalf(float[] data) {
     float[] out = new float[data.length];
     for (int i = 0; i < data.length; i++) {
-      out[i] = Half.toFloat(Float.floatToFloat16(data[i]));
+      out[i] = Half.toFloat(Half.fromFloat(data[i]));
     }
     return out;
   }
@@ -29,7 +29,7 @@ public final class Quantizer {
       for (int i = 0; i < Q8Matrix.GROUP; i++) {
         amax = Math.max(amax, Math.abs(data[base + i]));
       }
-      float d = Half.toFloat(Float.floatToFloat16(amax / 127f));
+      float d = Half.toFloat(Half.fromFloat(amax / 127f));
       scales[g] = d;
       for (int i = 0; i < Q8Matrix.GROUP; i++) {
         int v = d == 0 ? 0 : Math.round(data[base + i] / d);
@@ -52,7 +52,7 @@ public final class Quantizer {
           max = data[base + i];
         }
       }
-      float d = Half.toFloat(Float.floatToFloat16(max / -8f));
+      float d = Half.toFloat(Half.fromFloat(max / -8f));
       float id = d == 0 ? 0 : 1 / d;
       scales[g] = d;
       for (int i = 0; i < Q8Matrix.GROUP; i++) {

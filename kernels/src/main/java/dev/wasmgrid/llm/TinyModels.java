@@ -3,7 +3,6 @@ package dev.wasmgrid.llm;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * Test models: seeded random weights of any Llama shape, and a small SentencePiece-style vocabulary
@@ -19,6 +18,8 @@ public final class TinyModels {
     " went", " wanted", " named", " very", " park", " ball", " bird", " loved", " home", "ing",
     "ed", "er", "ly", " lily", " tim", " ben", " sky", " fun", " run", " jump", " look", " help"
   };
+
+  private static final String HEX = "0123456789ABCDEF";
 
   private TinyModels() {}
 
@@ -39,7 +40,7 @@ public final class TinyModels {
   public static Vocabulary vocabulary(int minSize) {
     List<String> tokens = new ArrayList<>(List.of("<unk>", "<s>", "</s>"));
     for (int b = 0; b < 256; b++) {
-      tokens.add(String.format(java.util.Locale.ROOT, "<0x%02X>", b));
+      tokens.add("<0x" + HEX.charAt(b >> 4) + HEX.charAt(b & 15) + ">");
     }
     for (char ch = ' '; ch <= '~'; ch++) {
       tokens.add(String.valueOf(ch));
@@ -75,7 +76,7 @@ public final class TinyModels {
    * @param sharedClassifier whether the classifier is the token embedding
    */
   public static FloatWeights randomWeights(LlamaConfig c, long seed, boolean sharedClassifier) {
-    SplittableRandom r = new SplittableRandom(seed);
+    SplitMix64 r = new SplitMix64(seed);
     int l = c.layers();
     int dim = c.dim();
     float[][] rmsAtt = new float[l][];
@@ -117,11 +118,11 @@ public final class TinyModels {
     return new Model(c, w.encode(dtype), vocabulary(c.vocabSize()), "memory", dtype);
   }
 
-  private static float[] matrix(SplittableRandom r, int rows, int cols) {
+  private static float[] matrix(SplitMix64 r, int rows, int cols) {
     return uniform(r, rows * cols, 1f / (float) Math.sqrt(cols));
   }
 
-  private static float[] norm(SplittableRandom r, int n) {
+  private static float[] norm(SplitMix64 r, int n) {
     float[] v = new float[n];
     for (int i = 0; i < n; i++) {
       v[i] = 1f + (float) (r.nextDouble() - 0.5) * 0.2f;
@@ -129,7 +130,7 @@ public final class TinyModels {
     return v;
   }
 
-  private static float[] uniform(SplittableRandom r, int n, float scale) {
+  private static float[] uniform(SplitMix64 r, int n, float scale) {
     float[] v = new float[n];
     for (int i = 0; i < n; i++) {
       v[i] = (float) (r.nextDouble() * 2 - 1) * scale;
