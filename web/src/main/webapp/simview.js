@@ -346,7 +346,7 @@ function chart() {
     ctx.strokeStyle = color;
     ctx.beginPath();
     history.forEach((s, i) => {
-      const x = (i / (HISTORY - 1)) * canvas.width;
+      const x = (i / Math.max(1, history.length - 1)) * canvas.width;
       const y = canvas.height - 4 - (s.population[species] / max) * (canvas.height - 8);
       if (i === 0) ctx.moveTo(x, y);
       else ctx.lineTo(x, y);
@@ -368,7 +368,7 @@ function partitionTable(frame) {
     });
     return tr;
   });
-  $('sim-partitions').replaceChildren(...rows);
+  $('sim-parts').replaceChildren(...rows);
 }
 
 function animate(now) {

@@ -101,7 +101,8 @@ class SimViewerBrowserTest {
         WAIT);
     assertThat(litPixels(w)).isGreaterThan(500);
     PlaywrightAssertions.assertThat(w.page.locator("#sim-population")).containsText("prey");
-    PlaywrightAssertions.assertThat(w.page.locator("#sim-partitions tr")).hasCount(2);
+    PlaywrightAssertions.assertThat(w.page.locator("#sim-parts tr")).hasCount(2);
+    PlaywrightAssertions.assertThat(w.page.locator("#sim-parts")).containsText("thread 1");
     PlaywrightAssertions.assertThat(w.page.locator("#sim-status")).containsText("running");
     long before = number(w, "window.simView.tick").longValue();
     w.page.waitForFunction("t => window.simView.tick > t", (double) before, WAIT);
@@ -136,6 +137,8 @@ class SimViewerBrowserTest {
         .allMatch(u -> u.contains("simworker.js") && u.endsWith("impl=wasm"));
     assertThat(litPixels(w)).isGreaterThan(300);
     PlaywrightAssertions.assertThat(w.page.locator("#sim-hash")).containsText("at tick 50");
+    PlaywrightAssertions.assertThat(w.page.locator("#sim-parts tr")).hasCount(2);
+    PlaywrightAssertions.assertThat(w.page.locator("#sim-parts")).containsText("web worker 1");
     assertThat(w.screenshot("sim-browser-wasm")).isNotEmptyFile();
     assertClean(w);
   }
