@@ -173,6 +173,59 @@ class SimApiTest {
     assertThat(send("GET", "/v1/sim/" + id, null, TOKEN).statusCode()).isEqualTo(404);
   }
 
+  /** A client that takes its first frame and then reads nothing more. */
+  private static final class Stalled implements WebSocket.Listener {
+    @Override
+    public void onOpen(WebSocket ws) {
+      ws.request(1);
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<?> onBinary(
+        WebSocket ws, java.nio.ByteBuffer data, boolean last) {
+      return null;
+    }
+  }
+
+  @Test
+  void aStalledClientLosesFramesWithoutHoldingUpTheSimulationOrOthers() throws Exception {
+    String id =
+        ok("POST", "/v1/sim", "{\"entities\":20000,\"seed\":2,\"ticks_per_second\":1000}")
+            .get("id")
+            .asText();
+    try {
+      WebSocket stalled =
+          http.newWebSocketBuilder()
+              .header("Authorization", "Bearer " + TOKEN)
+              .buildAsync(
+                  URI.create("ws://127.0.0.1:" + coordinator.port() + "/v1/sim/" + id + "/frames"),
+                  new Stalled())
+              .join();
+      SimFrames reader = connect(id, true, "");
+      // ~100 KB frames: the stalled socket's buffers fill, and from then on its frames drop.
+      long dropped = 0;
+      long tick = reader.next().tick();
+      for (int read = 0; dropped == 0; read++) {
+        // Without dropping, the stalled client's frames would pile up and this would never end.
+        assertThat(read).as("frames read before the stalled client lost one").isLessThan(3000);
+        SimFrames.Frame f = reader.next();
+        assertThat(f.tick()).isGreaterThanOrEqualTo(tick);
+        tick = f.tick();
+        reader.frames.clear();
+        dropped = ok("GET", "/v1/sim/" + id, null).get("frames_dropped").asLong();
+      }
+      // The simulation and the reading client go on.
+      SimFrames.Frame later = reader.next();
+      while (later.tick() <= tick) {
+        later = reader.next();
+      }
+      assertThat(later.tick()).isGreaterThan(tick);
+      stalled.abort();
+    } finally {
+      send("DELETE", "/v1/sim/" + id, null, TOKEN);
+    }
+  }
+
   @Test
   void workerPlacementRunsBehindThePartitionProtocol() throws Exception {
     JsonNode created =
