@@ -104,6 +104,11 @@ final class LiveSim {
     FrameSink sink = new FrameSink(session, sinks::remove);
     sinks.add(sink);
     tasks.add(() -> publish(true));
+    if (stopped) {
+      // Deleted between the upgrade and now: stop() may have closed the sinks before this one.
+      sinks.remove(sink);
+      sink.close("simulation " + id + " deleted");
+    }
     return sink;
   }
 
