@@ -134,6 +134,21 @@ public final class EntityTable {
     return energy[i];
   }
 
+  /** Species of row {@code i}: 0 prey, 1 predator. */
+  public byte species(int i) {
+    return species[i];
+  }
+
+  /** X position of row {@code i}, in [0, world width). */
+  public float x(int i) {
+    return x[i];
+  }
+
+  /** Y position of row {@code i}, in [0, world height). */
+  public float y(int i) {
+    return y[i];
+  }
+
   private void moveRow(int from, int to) {
     id[to] = id[from];
     species[to] = species[from];

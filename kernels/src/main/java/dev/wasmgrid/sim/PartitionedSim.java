@@ -137,6 +137,16 @@ public final class PartitionedSim implements Simulation {
     return all;
   }
 
+  /**
+   * Makes every food patch ready to eat now, between ticks: the viewer's "add food". The world
+   * stays deterministic, but from here on it is another run than one without the call.
+   */
+  public void regrowFood() {
+    for (SimPartition p : partitions) {
+      p.regrowFood();
+    }
+  }
+
   /** Entities owned by each partition now. */
   public int[] ownedCounts() {
     int[] counts = new int[partitions.length];

@@ -140,6 +140,13 @@ final class SimPartition {
     }
   }
 
+  /** Makes every owned food patch ready to eat now (between ticks). */
+  void regrowFood() {
+    for (int k = 0; k < ownedFoodCount; k++) {
+      food.timer[ownedFood[k]] = 0;
+    }
+  }
+
   /** Advances the owned entities and food by one tick; ghosts are dropped. */
   void step(long tick) {
     next.clear();

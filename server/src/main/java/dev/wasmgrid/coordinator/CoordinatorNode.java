@@ -10,6 +10,11 @@ import dev.wasmgrid.coordinator.jobs.JobSettings;
 import dev.wasmgrid.coordinator.jobs.MatmulJobs;
 import dev.wasmgrid.coordinator.llm.CoordinatorLlm;
 import dev.wasmgrid.coordinator.modules.CoordinatorModules;
+import dev.wasmgrid.coordinator.sim.HttpSimHost;
+import dev.wasmgrid.coordinator.sim.LocalSimHost;
+import dev.wasmgrid.coordinator.sim.SimHost;
+import dev.wasmgrid.coordinator.sim.live.SimApi;
+import dev.wasmgrid.coordinator.sim.live.SimLimits;
 import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Limits;
@@ -55,6 +60,7 @@ public final class CoordinatorNode implements AutoCloseable {
   private final MatmulJobs jobs;
   private final Optional<ModuleStore> localModules;
   private final CoordinatorLlm llm;
+  private final SimApi sims;
 
   private CoordinatorNode(
       GridServer server,
@@ -63,7 +69,8 @@ public final class CoordinatorNode implements AutoCloseable {
       WebClient http,
       MatmulJobs jobs,
       Optional<ModuleStore> localModules,
-      CoordinatorLlm llm) {
+      CoordinatorLlm llm,
+      SimApi sims) {
     this.server = server;
     this.pool = pool;
     this.scheduler = scheduler;
@@ -71,6 +78,7 @@ public final class CoordinatorNode implements AutoCloseable {
     this.jobs = jobs;
     this.localModules = localModules;
     this.llm = llm;
+    this.sims = sims;
   }
 
   /**
@@ -206,6 +214,22 @@ public final class CoordinatorNode implements AutoCloseable {
                 limits.maxBodyBytes(),
                 CoordinatorLlm.DEFAULT_MAX_RELAYS);
     every(scheduler, settings.probeInterval(), "model catalogue", llm::refresh);
+    SimApi sims =
+        new SimApi(
+            SimLimits.DEFAULTS,
+            () ->
+                config.workers().inProcess()
+                    ? List.<SimHost>of(new LocalSimHost())
+                    : pool.workers().stream()
+                        .<SimHost>map(
+                            w ->
+                                new HttpSimHost(
+                                    URI.create(w.name()),
+                                    http,
+                                    config.workerTimeout(),
+                                    config.server().token()))
+                        .toList());
+    routes.put(SimApi.PATH, sims.start());
     GridServer server =
         GridServer.start(
             new GridServer.Config(
@@ -217,15 +241,18 @@ public final class CoordinatorNode implements AutoCloseable {
                     "/v1/config/matmul",
                     policy.view(),
                     JobEndpoints.LIST,
-                    jobRoutes.list()),
+                    jobRoutes.list(),
+                    SimApi.PATH,
+                    sims.list()),
                 Map.of("/v1/config/matmul", policy.update()),
                 registry,
                 () -> true,
-                Stream.of(jobRoutes.routes(), moduleRoutes, llm.routes())
+                Stream.of(jobRoutes.routes(), moduleRoutes, llm.routes(), sims.routes())
                     .flatMap(List::stream)
                     .toList(),
-                new WebApp(WebApp.CLASSPATH_ROOT).routes()));
-    return new CoordinatorNode(server, pool, scheduler, http, jobs, localModules, llm);
+                new WebApp(WebApp.CLASSPATH_ROOT).routes(),
+                List.of(sims.frames())));
+    return new CoordinatorNode(server, pool, scheduler, http, jobs, localModules, llm, sims);
   }
 
   private static void every(
@@ -261,6 +288,7 @@ public final class CoordinatorNode implements AutoCloseable {
   public void close() {
     // Jobs first: cancelling them ends their event streams, which the server would wait for.
     jobs.close();
+    sims.close();
     server.close();
     scheduler.shutdownNow();
     try {

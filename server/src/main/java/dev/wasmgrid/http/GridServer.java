@@ -5,9 +5,12 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.helidon.webserver.websocket.WsRouting;
+import io.helidon.websocket.WsListener;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -47,6 +50,7 @@ public final class GridServer implements AutoCloseable {
    * @param routes routes with path patterns or streamed answers, matched after the exact paths
    * @param publicRoutes routes served without the token (the web app's files); their patterns are
    *     exact paths or end with {@code /*}
+   * @param sockets WebSocket endpoints, token-checked on the upgrade
    */
   public record Config(
       ServerSettings server,
@@ -56,8 +60,10 @@ public final class GridServer implements AutoCloseable {
       PrometheusMeterRegistry registry,
       BooleanSupplier ready,
       List<Route> routes,
-      List<Route> publicRoutes) {
+      List<Route> publicRoutes,
+      List<SocketRoute> sockets) {
     public Config {
+      sockets = List.copyOf(sockets);
       endpoints = Map.copyOf(new LinkedHashMap<>(endpoints));
       views = Map.copyOf(views);
       puts = Map.copyOf(puts);
@@ -76,6 +82,19 @@ public final class GridServer implements AutoCloseable {
       }
     }
 
+    /** A server without WebSocket endpoints. */
+    public Config(
+        ServerSettings server,
+        Map<String, Endpoint> endpoints,
+        Map<String, Supplier<Reply>> views,
+        Map<String, Endpoint> puts,
+        PrometheusMeterRegistry registry,
+        BooleanSupplier ready,
+        List<Route> routes,
+        List<Route> publicRoutes) {
+      this(server, endpoints, views, puts, registry, ready, routes, publicRoutes, List.of());
+    }
+
     /** A server with exact routes only. */
     public Config(
         ServerSettings server,
@@ -84,7 +103,7 @@ public final class GridServer implements AutoCloseable {
         Map<String, Endpoint> puts,
         PrometheusMeterRegistry registry,
         BooleanSupplier ready) {
-      this(server, endpoints, views, puts, registry, ready, List.of(), List.of());
+      this(server, endpoints, views, puts, registry, ready, List.of(), List.of(), List.of());
     }
 
     List<Route> allRoutes() {
@@ -115,9 +134,30 @@ public final class GridServer implements AutoCloseable {
                   d.addHandler(DirectHandler.EventType.OTHER, GridServer::directError);
                 })
             .routing(r -> routing(r, config, routes))
+            .update(b -> sockets(b, config))
             .build()
             .start();
     return new GridServer(server);
+  }
+
+  private static void sockets(WebServerConfig.Builder builder, Config config) {
+    if (config.sockets().isEmpty()) {
+      return;
+    }
+    WsRouting.Builder ws = WsRouting.builder();
+    for (SocketRoute route : config.sockets()) {
+      ws.endpoint(
+          route.pattern(),
+          () -> {
+            WsListener listener = route.listeners().get();
+            return config
+                .server()
+                .token()
+                .<WsListener>map(t -> new SocketAuth(t, listener))
+                .orElse(listener);
+          });
+    }
+    builder.addRouting(ws);
   }
 
   private static void routing(HttpRouting.Builder r, Config config, Set<String> routes) {
