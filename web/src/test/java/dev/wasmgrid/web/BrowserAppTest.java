@@ -2,7 +2,6 @@ package dev.wasmgrid.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import dev.wasmgrid.coordinator.CoordinatorNode;
 import dev.wasmgrid.http.Limits;
@@ -17,54 +16,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * The app in headless Chromium, served by a real coordinator (in-process worker, reference kernel)
  * from this module's build output, and held against the JVM's reference kernel bit for bit.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class BrowserAppTest {
-  private Browsers.Session session;
-  private Browser browser;
-  private Browsers.Watched watched;
-
-  @BeforeAll
-  void start() {
-    session = new Browsers.Session(List.of()); // no WebGPU adapter without a flag
-    browser = session.browser;
-  }
-
-  @AfterAll
-  void stop() {
-    if (session != null) {
-      session.close();
-    }
-  }
-
-  @AfterEach
-  void closePage() {
-    if (watched != null) {
-      watched.page.context().close();
-    }
-  }
-
-  private Browsers.Watched open(String query) {
-    watched = new Browsers.Watched(browser);
-    watched.page.navigate(session.url(query));
-    return watched;
-  }
-
-  private void assertClean(Browsers.Watched w) {
-    assertThat(w.consoleErrors).as("console errors").isEmpty();
-    assertThat(w.pageErrors).as("uncaught errors").isEmpty();
-    assertThat(w.failedRequests).as("failed requests").isEmpty();
-  }
-
+class BrowserAppTest extends PageTest {
   @SuppressWarnings("unchecked")
   private Map<String, Object> lastRun(Browsers.Watched w) {
     return (Map<String, Object>) w.page.evaluate("() => window.lastRun");
@@ -75,7 +33,7 @@ class BrowserAppTest {
     Browsers.Watched w = open("");
     PlaywrightAssertions.assertThat(w.page.locator("#cluster-status")).containsText("worker(s)");
     PlaywrightAssertions.assertThat(w.page.locator("#status")).hasText("ready");
-    assertClean(w);
+    w.assertClean();
   }
 
   @Test
@@ -94,7 +52,7 @@ class BrowserAppTest {
     PlaywrightAssertions.assertThat(w.page.locator("#path"))
         .containsText("wasm (WasmGC supported), " + run.get("workers") + " Web Workers");
     assertThat(w.screenshot("wasm-f64")).isNotEmptyFile();
-    assertClean(w);
+    w.assertClean();
   }
 
   @Test
@@ -106,7 +64,7 @@ class BrowserAppTest {
     assertThat(w.resultBits()).isEqualTo(Operands.bits(Operands.product64(80, 2)));
     assertThat(w.workers).hasSizeGreaterThanOrEqualTo(2).allMatch(u -> u.endsWith("impl=js"));
     assertThat(w.screenshot("js-f64")).isNotEmptyFile();
-    assertClean(w);
+    w.assertClean();
   }
 
   @Test
@@ -124,7 +82,7 @@ class BrowserAppTest {
     PlaywrightAssertions.assertThat(w.page.locator("#path")).containsText("/v1/jobs/matmul");
     assertThat(w.page.request().get(session.url("v1/jobs")).text())
         .containsPattern("\"m\":100,\"k\":100,\"n\":100[^}]*\"blocks_done\":1");
-    assertClean(w);
+    w.assertClean();
   }
 
   @Test
@@ -140,7 +98,7 @@ class BrowserAppTest {
         .containsText("no WasmGC in this browser, JavaScript build");
     assertThat(watched.resultBits()).isEqualTo(Operands.bits(Operands.product64(64, 6)));
     assertThat(watched.workers).allMatch(u -> u.endsWith("impl=js"));
-    assertClean(watched);
+    watched.assertClean();
   }
 
   @Test
@@ -152,7 +110,7 @@ class BrowserAppTest {
     PlaywrightAssertions.assertThat(w.page.locator("#server-checksum")).containsText("identical");
     assertThat(((Number) w.page.evaluate("() => window.lastServerChecksum")).doubleValue())
         .isEqualTo(Operands.checksum(Operands.product64(64, 7)));
-    assertClean(w);
+    w.assertClean();
   }
 
   @Test
@@ -169,7 +127,7 @@ class BrowserAppTest {
     }
     // f32 arithmetic is IEEE on both sides, so even f32 agrees bit for bit.
     assertThat(w.resultBits()).isEqualTo(Operands.bits(widened));
-    assertClean(w);
+    w.assertClean();
   }
 
   @Test
@@ -180,7 +138,7 @@ class BrowserAppTest {
     assertThat(lastRun(w)).containsEntry("where", "browser");
     PlaywrightAssertions.assertThat(w.page.locator("#path")).containsText("auto: n=64 < 512");
     assertThat(w.resultBits()).isEqualTo(Operands.bits(Operands.product64(64, 1)));
-    assertClean(w);
+    w.assertClean();
   }
 
   @Test
@@ -189,7 +147,7 @@ class BrowserAppTest {
     PlaywrightAssertions.assertThat(w.page.locator("#workers tr").first())
         .containsText("in-process");
     PlaywrightAssertions.assertThat(w.page.locator("#workers tr").first()).containsText("up");
-    assertClean(w);
+    w.assertClean();
   }
 
   @Test
@@ -232,7 +190,7 @@ class BrowserAppTest {
       PlaywrightAssertions.assertThat(row.locator("td").nth(5)).hasText("2");
       PlaywrightAssertions.assertThat(row.locator("td").nth(6)).hasText("1");
       PlaywrightAssertions.assertThat(row.locator("td").nth(7)).hasText("0");
-      assertClean(w);
+      w.assertClean();
     } finally {
       send(http, HttpRequest.newBuilder(URI.create(base)).DELETE());
     }

@@ -1,5 +1,7 @@
 package dev.wasmgrid.web;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
@@ -95,6 +97,13 @@ final class Browsers {
             }
           });
       page.onWorker(w -> workers.add(w.url()));
+    }
+
+    /** Asserts the page logged no console error, threw nothing uncaught, and no request failed. */
+    void assertClean() {
+      assertThat(consoleErrors).as("console errors").isEmpty();
+      assertThat(pageErrors).as("uncaught errors").isEmpty();
+      assertThat(failedRequests).as("failed requests").isEmpty();
     }
 
     /** Clicks Run and waits until the run ends, well or badly. */

@@ -2,7 +2,6 @@ package dev.wasmgrid.web;
 
 import static dev.wasmgrid.web.LlmPages.MODEL_URL;
 import static dev.wasmgrid.web.LlmPages.PROMPT;
-import static dev.wasmgrid.web.LlmPages.assertClean;
 import static dev.wasmgrid.web.LlmPages.ints;
 import static dev.wasmgrid.web.LlmPages.jvmLogits;
 import static dev.wasmgrid.web.LlmPages.jvmTokens;
@@ -81,7 +80,7 @@ class LlmApiBrowserTest {
       Map<String, Object> stopped = (Map<String, Object>) r.get("stoppedStats");
       assertThat(stopped).containsEntry("finishReason", "cancelled");
       assertThat(((Number) stopped.get("tokens")).intValue()).isEqualTo(3);
-      assertClean(w);
+      w.assertClean();
     } finally {
       w.page.context().close();
     }
@@ -132,7 +131,7 @@ class LlmApiBrowserTest {
                       + " llm.terminate();"
                       + " return logits; }",
                   List.of(source, PROMPT, gpu));
-      assertClean(w);
+      w.assertClean();
       float[] out = new float[logits.size()];
       for (int i = 0; i < out.length; i++) {
         out[i] = logits.get(i).floatValue();

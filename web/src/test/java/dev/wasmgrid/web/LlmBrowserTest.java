@@ -5,7 +5,6 @@ import static dev.wasmgrid.web.LlmPages.MODEL_URL;
 import static dev.wasmgrid.web.LlmPages.TOKENIZER_URL;
 import static dev.wasmgrid.web.LlmPages.TRUNCATED_URL;
 import static dev.wasmgrid.web.LlmPages.assertBackend;
-import static dev.wasmgrid.web.LlmPages.assertClean;
 import static dev.wasmgrid.web.LlmPages.generate;
 import static dev.wasmgrid.web.LlmPages.jvmTokens;
 import static dev.wasmgrid.web.LlmPages.promptTokens;
@@ -61,7 +60,7 @@ class LlmBrowserTest {
       assertThat(w.page.evaluate("() => window.lastLlm.stats.gpuDispatches")).isEqualTo(0);
       assertThat(generate(w, sampled)).isEqualTo(jvmTokens(model, sampled));
       assertThat(w.screenshot("llm-wasm")).isNotEmptyFile();
-      assertClean(w);
+      w.assertClean();
     } finally {
       w.page.context().close();
     }
@@ -78,7 +77,7 @@ class LlmBrowserTest {
     try {
       assertThat(generate(w, sampled)).isEqualTo(jvmTokens(model, sampled));
       PlaywrightAssertions.assertThat(w.page.locator("#llm-model-info")).containsText("llama2c");
-      assertClean(w);
+      w.assertClean();
     } finally {
       w.page.context().close();
     }
@@ -92,7 +91,7 @@ class LlmBrowserTest {
     try {
       assertThat(generate(w, greedy)).isEqualTo(jvmTokens(model, greedy));
       assertBackend(w, "js");
-      assertClean(w);
+      w.assertClean();
     } finally {
       w.page.context().close();
     }
@@ -131,7 +130,7 @@ class LlmBrowserTest {
                       + " llm.terminate(); return { backend: llm.backend, why: llm.why }; }");
       assertThat(auto.get("backend")).isEqualTo("wasm");
       assertThat((String) auto.get("why")).contains("WebGPU:", "all on the CPU");
-      assertClean(w);
+      w.assertClean();
     } finally {
       w.page.context().close();
     }
@@ -169,7 +168,7 @@ class LlmBrowserTest {
       assertBackend(w, "wasm");
       PlaywrightAssertions.assertThat(w.page.locator("#llm-backend-used"))
           .containsText("no WebGPU");
-      assertClean(w);
+      w.assertClean();
     } finally {
       w.page.context().close();
     }
@@ -190,7 +189,7 @@ class LlmBrowserTest {
       PlaywrightAssertions.assertThat(w.page.locator("#llm-tps")).not().hasText("–");
       PlaywrightAssertions.assertThat(w.page.locator("#llm-ttft")).containsText("ms");
       assertThat(w.screenshot("llm-server")).isNotEmptyFile();
-      assertClean(w);
+      w.assertClean();
     } finally {
       w.page.context().close();
     }

@@ -162,12 +162,6 @@ final class LlmPages implements AutoCloseable {
     PlaywrightAssertions.assertThat(w.page.locator("#llm-backend-used")).containsText(backend);
   }
 
-  static void assertClean(Browsers.Watched w) {
-    assertThat(w.consoleErrors).as("console errors").isEmpty();
-    assertThat(w.pageErrors).as("uncaught errors").isEmpty();
-    assertThat(w.failedRequests).as("failed requests").isEmpty();
-  }
-
   /** The tokens {@link LanguageModel} generates from {@link #PROMPT} on the JVM's portable path. */
   static List<Integer> jvmTokens(Model model, GenerationConfig config) {
     List<Integer> ids = new ArrayList<>();

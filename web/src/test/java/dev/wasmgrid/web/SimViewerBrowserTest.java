@@ -2,7 +2,6 @@ package dev.wasmgrid.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import dev.wasmgrid.sim.PartitionedSim;
@@ -10,58 +9,16 @@ import dev.wasmgrid.sim.PhaseRunner;
 import dev.wasmgrid.sim.ReferenceSim;
 import dev.wasmgrid.sim.SimConfig;
 import dev.wasmgrid.sim.StateHash;
-import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * The Simulation panel in headless Chromium against a real coordinator: server mode draws the
  * WebSocket's frames and obeys pause; in-browser mode runs the TeaVM-compiled kernel in two Web
  * Workers and reaches the JVM's state hash.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SimViewerBrowserTest {
+class SimViewerBrowserTest extends PageTest {
   private static final Page.WaitForFunctionOptions WAIT =
       new Page.WaitForFunctionOptions().setTimeout(Browsers.TIMEOUT_MS);
-
-  private Browsers.Session session;
-  private Browser browser;
-  private Browsers.Watched watched;
-
-  @BeforeAll
-  void start() {
-    session = new Browsers.Session(List.of());
-    browser = session.browser;
-  }
-
-  @AfterAll
-  void stop() {
-    if (session != null) {
-      session.close();
-    }
-  }
-
-  @AfterEach
-  void closePage() {
-    if (watched != null) {
-      watched.page.context().close();
-    }
-  }
-
-  private Browsers.Watched open(String query) {
-    watched = new Browsers.Watched(browser);
-    watched.page.navigate(session.url(query));
-    return watched;
-  }
-
-  private void assertClean(Browsers.Watched w) {
-    assertThat(w.consoleErrors).as("console errors").isEmpty();
-    assertThat(w.pageErrors).as("uncaught errors").isEmpty();
-    assertThat(w.failedRequests).as("failed requests").isEmpty();
-  }
 
   private static Number number(Browsers.Watched w, String expression) {
     return (Number) w.page.evaluate("() => " + expression);
@@ -120,7 +77,7 @@ class SimViewerBrowserTest {
     assertThat(w.screenshot("sim-server")).isNotEmptyFile();
     w.page.click("#sim-stop");
     PlaywrightAssertions.assertThat(w.page.locator("#sim-status")).hasText("stopped");
-    assertClean(w);
+    w.assertClean();
   }
 
   @Test
@@ -140,7 +97,7 @@ class SimViewerBrowserTest {
     PlaywrightAssertions.assertThat(w.page.locator("#sim-parts tr")).hasCount(2);
     PlaywrightAssertions.assertThat(w.page.locator("#sim-parts")).containsText("web worker 1");
     assertThat(w.screenshot("sim-browser-wasm")).isNotEmptyFile();
-    assertClean(w);
+    w.assertClean();
   }
 
   /**
@@ -159,6 +116,6 @@ class SimViewerBrowserTest {
     assertThat((String) w.page.evaluate("() => window.simView.hash")).matches("[0-9a-f]{16}");
     assertThat(w.workers).hasSize(2).allMatch(u -> u.endsWith("impl=js"));
     assertThat(litPixels(w)).isGreaterThan(100);
-    assertClean(w);
+    w.assertClean();
   }
 }
