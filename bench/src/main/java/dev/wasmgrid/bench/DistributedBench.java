@@ -25,8 +25,10 @@ import java.util.Optional;
 /**
  * Local vs distributed f64 products in one run: the local fast kernel on all cores (workers = 0),
  * then a coordinator process splitting over 1, 2, ... worker processes on loopback, all on the same
- * cores, so efficiency (distributed GFLOP/s over local) measures the protocol's overhead. Every
- * distributed C is checked against the local one.
+ * cores, so efficiency (distributed GFLOP/s over local) measures the protocol's overhead. The same
+ * coordinator then computes the product itself ({@code mode=local}): efficiency_vs_served_local
+ * compares the two ways a client can have it served, with the client's transfers in both. Every C
+ * is checked against the in-process one.
  */
 public final class DistributedBench {
   private static final String BENCH = "distributed";
@@ -112,13 +114,19 @@ public final class DistributedBench {
               MatrixFrames.encode(
                   RandomMatrices.of(Dtype.F64, n, n, options.seed()),
                   RandomMatrices.of(Dtype.F64, n, n, options.seed() + 1));
-          post(coordinator, body); // warm-up: JIT, connections, buffers
+          post(coordinator, body, "distributed"); // warm-up: JIT, connections, buffers
           Duration cpuBefore = cluster.cpuTime();
           long start = System.nanoTime();
-          Matrix c = post(coordinator, body);
+          Matrix c = post(coordinator, body, "distributed");
           double seconds = (System.nanoTime() - start) / 1e9;
           double cpuSeconds = seconds(cluster.cpuTime().minus(cpuBefore));
           check(c, localC.get(n), n);
+          // The same request computed by the coordinator itself: the client's transfers are in
+          // both, so this ratio is what splitting over the workers costs or gains.
+          post(coordinator, body, "local");
+          long localStart = System.nanoTime();
+          check(post(coordinator, body, "local"), localC.get(n), n);
+          double servedLocalSeconds = (System.nanoTime() - localStart) / 1e9;
           long bytes =
               body.length
                   + MatrixFrames.HEADER_BYTES
@@ -140,6 +148,12 @@ public final class DistributedBench {
           report.metric(BENCH, params(n, workers), "cpu_seconds", cpuSeconds, "s");
           report.metric(
               BENCH, params(n, workers), "cpu_efficiency", localCpu.get(n) / cpuSeconds, "x");
+          report.metric(
+              BENCH,
+              params(n, workers),
+              "efficiency_vs_served_local",
+              servedLocalSeconds / seconds,
+              "x");
         }
       }
     }
@@ -176,11 +190,12 @@ public final class DistributedBench {
     return params;
   }
 
-  private static Matrix post(WorkerClient coordinator, byte[] body) throws IOException {
-    // Forced: auto would soon prefer the faster way, and this measures the split one.
+  private static Matrix post(WorkerClient coordinator, byte[] body, String mode)
+      throws IOException {
+    // Forced: auto would soon prefer the faster way, and each measurement is of one way.
     Reply reply =
         coordinator.call(
-            "/v1/matmul?mode=distributed", MatrixFrames.MEDIA_TYPE, WorkerClient.Body.of(body));
+            "/v1/matmul?mode=" + mode, MatrixFrames.MEDIA_TYPE, WorkerClient.Body.of(body));
     if (reply.status() != 200) {
       throw new IOException("coordinator answered " + reply.status() + ": " + reply.text());
     }

@@ -3,6 +3,7 @@ package dev.wasmgrid.bench;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,15 +39,21 @@ public final class LocalCluster implements AutoCloseable {
     this.launcher = List.copyOf(launcher);
   }
 
-  /** The launcher for this JVM's own class path and the given main class. */
+  /**
+   * The launcher for this JVM's own class path, JVM options (heap, huge pages, ...; agents left
+   * out, since two processes cannot share a debugger port) and the given main class.
+   */
   public static List<String> sameJvm(String mainClass) {
-    return List.of(
-        ProcessHandle.current().info().command().orElse("java"),
-        "--add-modules=jdk.incubator.vector",
-        "--enable-native-access=ALL-UNNAMED",
-        "-cp",
-        System.getProperty("java.class.path"),
-        mainClass);
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.add("--add-modules=jdk.incubator.vector");
+    command.add("--enable-native-access=ALL-UNNAMED");
+    ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+        .filter(arg -> !arg.startsWith("-agent") && !arg.startsWith("-javaagent"))
+        .filter(arg -> !arg.startsWith("-Xrunjdwp") && !arg.startsWith("-XX:StartFlightRecording"))
+        .forEach(command::add);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
+    return List.copyOf(command);
   }
 
   /**
