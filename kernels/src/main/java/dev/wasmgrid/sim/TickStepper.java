@@ -20,6 +20,10 @@ final class TickStepper {
   private final SpatialGrid foodGrid;
   private final StepScratch scratch;
   private final Perception perception;
+  private final Neighbours neighbours = new Neighbours();
+
+  /** Cells of the current query ({@link SpatialGrid#window}). */
+  private final int[] window = new int[4];
 
   private final long[] nanos = new long[4];
 
@@ -30,13 +34,24 @@ final class TickStepper {
   private final int[] eater;
 
   TickStepper(
-      Torus torus, FoodField food, SpatialGrid grid, SpatialGrid foodGrid, StepScratch scratch) {
+      Torus torus,
+      FoodField food,
+      SpatialGrid grid,
+      SpatialGrid foodGrid,
+      StepScratch scratch,
+      NeighbourSweep sweep) {
     this.torus = torus;
     this.food = food;
     this.grid = grid;
     this.foodGrid = foodGrid;
     this.scratch = scratch;
-    this.perception = new Perception(torus);
+    this.perception = new Perception(torus, sweep);
+    // Food is numbered in cell order (FoodField), so the food grid's item runs are patch ranges.
+    for (int k = 0; k < food.count(); k++) {
+      if (foodGrid.items[k] != k) {
+        throw new IllegalStateException("food patches must be numbered in grid-cell order");
+      }
+    }
     this.around = new int[grid.maxRuns(Math.max(SimParams.MAX_VIEW, SimParams.MAX_CONTACT))];
     this.eater = new int[food.count()];
     java.util.Arrays.fill(eater, -1);
@@ -59,6 +74,8 @@ final class TickStepper {
     long t0 = System.nanoTime();
     int n = t.count();
     grid.build(t.x, t.y, n);
+    int[] items = grid.items;
+    neighbours.gather(t, items, n);
     long t1 = System.nanoTime();
     int[] bite = scratch.ints(BITE, n);
     int[] graze = scratch.ints(GRAZE, n);
@@ -66,19 +83,19 @@ final class TickStepper {
     int[] crowd = scratch.ints(CROWD, n);
     float[] newVx = scratch.floats(0, n);
     float[] newVy = scratch.floats(1, n);
-    int[] items = grid.items;
     // 1. Owned rows perceive, steer and pick their contacts in one sweep over their neighbours;
     // ghosts only pick contacts (their claims decide conflicts over owned prey and food).
     for (int k = 0; k < n; k++) {
       int i = items[k];
       killer[i] = -1;
       if (i < owned) {
-        perceive(t, i);
+        perceive(t, i, k);
         perception.steer(seed, tick);
         newVx[i] = perception.newVx;
         newVy[i] = perception.newVy;
         crowd[i] = perception.sameSeen();
-        bite[i] = perception.bite();
+        int slot = perception.bite();
+        bite[i] = slot < 0 ? -1 : items[slot];
         graze[i] = perception.graze();
       } else {
         bite[i] = t.species[i] == SimParams.PREDATOR ? nearestPrey(t, i) : -1;
@@ -140,23 +157,18 @@ final class TickStepper {
     }
   }
 
-  /** Offers row {@code i} everything in the cells its view radius overlaps. */
-  private void perceive(EntityTable t, int i) {
-    perception.begin(t, i);
-    int[] items = grid.items;
-    int runs = grid.runsAround(t.x[i], t.y[i], t.view[i], around);
+  /** Offers row {@code i} (at {@code slot}) everything in the cells its view radius overlaps. */
+  private void perceive(EntityTable t, int i, int slot) {
+    perception.begin(t, i, neighbours, slot);
+    grid.window(t.x[i], t.y[i], t.view[i], window);
+    int runs = grid.runs(window, around);
     for (int a = 0; a < runs; a += 2) {
-      for (int k = around[a], end = around[a + 1]; k < end; k++) {
-        perception.see(items[k]);
-      }
+      perception.seeRun(around[a], around[a + 1]);
     }
     if (t.species[i] == SimParams.PREY) {
-      int[] foodItems = foodGrid.items;
-      runs = foodGrid.runsAround(t.x[i], t.y[i], t.view[i], around);
+      runs = foodGrid.runs(window, around);
       for (int a = 0; a < runs; a += 2) {
-        for (int k = around[a], end = around[a + 1]; k < end; k++) {
-          perception.seeFood(food, foodItems[k]);
-        }
+        perception.seeFoodRun(food, around[a], around[a + 1]);
       }
     }
   }
