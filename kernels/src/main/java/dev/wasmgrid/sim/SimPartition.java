@@ -217,7 +217,8 @@ final class SimPartition {
         + grid.bytes()
         + foodGrid.bytes()
         + 4L * ownedFood.length
-        + scratch.bytes();
+        + scratch.bytes()
+        + stepper.bytes();
   }
 
   private byte[] frameOf(

@@ -94,8 +94,7 @@ final class SpatialGrid {
     window[3] = Math.min(floor((y + r) / cell) - r0 + 1, rows);
   }
 
-  /** {@link #runsAround} for a {@link #window} already computed. */
-  int runs(int[] window, int[] out) {
+  private int runs(int[] window, int[] out) {
     int c0 = window[0];
     int nc = window[1];
     int r0 = window[2];

@@ -1,11 +1,13 @@
 package dev.wasmgrid.sim;
 
 /**
- * The fast tick of one partition: rebuild the grid, decide every contact (who bites whom, who
- * grazes where) for owned and ghost rows, settle conflicts by lowest id, then steer and live each
- * owned row. Neighbours come from the 3 × 3 grid cells around a row instead of the whole world; the
- * answers equal {@link ReferenceSim}'s because cells are at least a view radius wide and the
- * per-entity rules are order-independent.
+ * The fast tick of one partition: rebuild the grid, copy the rows' neighbour columns in cell order
+ * ({@link Neighbours}), decide every contact (who bites whom, who grazes where) for owned and ghost
+ * rows, settle conflicts by lowest id, then steer and live each owned row. Neighbours come from the
+ * grid cells that the square around a row's view radius overlaps instead of the whole world, one
+ * contiguous run of slots per grid row, walked by the {@link NeighbourSweep}; the answers equal
+ * {@link ReferenceSim}'s because every candidate within the radius is offered and the per-entity
+ * rules are order-independent.
  */
 final class TickStepper {
 
@@ -147,6 +149,11 @@ final class TickStepper {
     nanos[3] += t4 - t3;
   }
 
+  /** Bytes of its own working arrays: the cell-sorted neighbour copies and the eater table. */
+  long bytes() {
+    return neighbours.bytes() + 4L * eater.length;
+  }
+
   /**
    * Time spent so far in each part of {@link #step}: grid build, perceive + steer + contacts,
    * conflicts, life (and food). Nanoseconds, added to {@code into}.
@@ -157,18 +164,34 @@ final class TickStepper {
     }
   }
 
-  /** Offers row {@code i} (at {@code slot}) everything in the cells its view radius overlaps. */
+  /**
+   * Offers row {@code i} (at {@code slot}) everything in the cells its view radius overlaps: per
+   * grid row of the window, one run of neighbour slots and, for prey, one of food patches (two of
+   * each where the window wraps around the seam).
+   */
   private void perceive(EntityTable t, int i, int slot) {
     perception.begin(t, i, neighbours, slot);
     grid.window(t.x[i], t.y[i], t.view[i], window);
-    int runs = grid.runs(window, around);
-    for (int a = 0; a < runs; a += 2) {
-      perception.seeRun(around[a], around[a + 1]);
-    }
-    if (t.species[i] == SimParams.PREY) {
-      runs = foodGrid.runs(window, around);
-      for (int a = 0; a < runs; a += 2) {
-        perception.seeFoodRun(food, around[a], around[a + 1]);
+    boolean prey = t.species[i] == SimParams.PREY;
+    int columns = grid.columns;
+    int rows = grid.rows;
+    int c0 = window[0];
+    int first = Math.min(window[1], columns - c0);
+    int second = window[1] - first;
+    int[] start = grid.start;
+    int[] foodStart = foodGrid.start;
+    for (int a = 0, r = window[2]; a < window[3]; a++, r = r + 1 == rows ? 0 : r + 1) {
+      int base = r * columns;
+      int lo = base + c0;
+      perception.seeRun(start[lo], start[lo + first]);
+      if (prey) {
+        perception.seeFoodRun(food, foodStart[lo], foodStart[lo + first]);
+      }
+      if (second > 0) {
+        perception.seeRun(start[base], start[base + second]);
+        if (prey) {
+          perception.seeFoodRun(food, foodStart[base], foodStart[base + second]);
+        }
       }
     }
   }
