@@ -176,39 +176,57 @@ final class Perception {
     sepY += sepaY;
   }
 
-  /** Prey slot {@code j}, found by a sweep to touch this predator. */
-  void biteAt(int j) {
-    float dx = torus.dx(sx, nb.x[j]);
-    float dy = torus.dy(sy, nb.y[j]);
-    bite(j, dx * dx + dy * dy);
+  // Sweeps report candidates that passed a test as lane bits: bit b of lanes is slot (or patch)
+  // k + b. One call per batch; the offsets are recomputed here exactly as see() computes them.
+
+  /** Prey slots found by a sweep to touch this predator. */
+  void biteAt(int k, long lanes) {
+    for (long m = lanes; m != 0; m &= m - 1) {
+      int j = k + Long.numberOfTrailingZeros(m);
+      float dx = torus.dx(sx, nb.x[j]);
+      float dy = torus.dy(sy, nb.y[j]);
+      bite(j, dx * dx + dy * dy);
+    }
   }
 
-  /** Slot {@code j} of the same species, found by a sweep in view. */
-  void sameAt(int j) {
-    float dx = torus.dx(sx, nb.x[j]);
-    float dy = torus.dy(sy, nb.y[j]);
-    same(j, dx, dy, dx * dx + dy * dy);
+  /** Slots of the same species found by a sweep in view and cone. */
+  void sameAt(int k, long lanes) {
+    for (long m = lanes; m != 0; m &= m - 1) {
+      int j = k + Long.numberOfTrailingZeros(m);
+      float dx = torus.dx(sx, nb.x[j]);
+      float dy = torus.dy(sy, nb.y[j]);
+      same(j, dx, dy, dx * dx + dy * dy);
+    }
   }
 
-  /** Slot {@code j} of the other species, found by a sweep in view. */
-  void otherAt(int j) {
-    float dx = torus.dx(sx, nb.x[j]);
-    float dy = torus.dy(sy, nb.y[j]);
-    other(j, dx, dy, dx * dx + dy * dy);
+  /** Slots of the other species found by a sweep in view and cone. */
+  void otherAt(int k, long lanes) {
+    for (long m = lanes; m != 0; m &= m - 1) {
+      int j = k + Long.numberOfTrailingZeros(m);
+      float dx = torus.dx(sx, nb.x[j]);
+      float dy = torus.dy(sy, nb.y[j]);
+      other(j, dx, dy, dx * dx + dy * dy);
+    }
   }
 
-  /** Ready patch {@code f}, found by a sweep in grazing reach. */
-  void grazeAt(FoodField field, int f) {
-    float dx = torus.dx(sx, field.x[f]);
-    float dy = torus.dy(sy, field.y[f]);
-    graze(f, dx * dx + dy * dy);
+  /** Ready patches found by a sweep in grazing reach. */
+  void grazeAt(FoodField field, int k, long lanes) {
+    for (long m = lanes; m != 0; m &= m - 1) {
+      int f = k + Long.numberOfTrailingZeros(m);
+      float dx = torus.dx(sx, field.x[f]);
+      float dy = torus.dy(sy, field.y[f]);
+      graze(f, dx * dx + dy * dy);
+    }
   }
 
-  /** Ready patch {@code f}, found by a sweep in view. */
-  void foodAt(FoodField field, int f) {
-    float dx = torus.dx(sx, field.x[f]);
-    float dy = torus.dy(sy, field.y[f]);
-    food(f, dx, dy, dx * dx + dy * dy);
+  /** Ready patches found by a sweep in view and cone. */
+  void foodAt(FoodField field, int k, long lanes) {
+    for (long m = lanes; m != 0; m &= m - 1) {
+      int f = k + Long.numberOfTrailingZeros(m);
+      float dx = torus.dx(sx, field.x[f]);
+      float dy = torus.dy(sy, field.y[f]);
+      food(f, dx, dy, dx * dx + dy * dy);
+    }
   }
 
   private void bite(int j, float d2) {
@@ -267,6 +285,11 @@ final class Perception {
   /** The food patch this prey grazes (nearest in reach, ties to the lower index), or -1. */
   int graze() {
     return graze;
+  }
+
+  /** Whether it has seen one of the other species so far (prey: a predator to flee). */
+  boolean seesOther() {
+    return other >= 0;
   }
 
   /** Same-species neighbours seen: crowding blocks reproduction. */

@@ -166,31 +166,44 @@ final class TickStepper {
 
   /**
    * Offers row {@code i} (at {@code slot}) everything in the cells its view radius overlaps: per
-   * grid row of the window, one run of neighbour slots and, for prey, one of food patches (two of
-   * each where the window wraps around the seam).
+   * grid row of the window, one run of neighbour slots (two where the window wraps around the
+   * seam); then, for prey, the food patches likewise.
    */
   private void perceive(EntityTable t, int i, int slot) {
     perception.begin(t, i, neighbours, slot);
-    grid.window(t.x[i], t.y[i], t.view[i], window);
-    boolean prey = t.species[i] == SimParams.PREY;
+    float x = t.x[i];
+    float y = t.y[i];
+    grid.window(x, y, t.view[i], window);
+    sweepWindow(grid.start, false);
+    if (t.species[i] == SimParams.PREY) {
+      if (perception.seesOther()) {
+        // A prey in sight of a predator flees and ignores the food it sees (Perception.steer):
+        // only grazing reach still matters, a window of a cell or two instead of the view's.
+        grid.window(x, y, t.size[i] + SimParams.FOOD_RADIUS, window);
+      }
+      sweepWindow(foodGrid.start, true);
+    }
+  }
+
+  /** Offers the runs of {@link #window} in a grid whose cell starts are {@code start}. */
+  private void sweepWindow(int[] start, boolean foodRuns) {
     int columns = grid.columns;
     int rows = grid.rows;
     int c0 = window[0];
     int first = Math.min(window[1], columns - c0);
     int second = window[1] - first;
-    int[] start = grid.start;
-    int[] foodStart = foodGrid.start;
     for (int a = 0, r = window[2]; a < window[3]; a++, r = r + 1 == rows ? 0 : r + 1) {
       int base = r * columns;
       int lo = base + c0;
-      perception.seeRun(start[lo], start[lo + first]);
-      if (prey) {
-        perception.seeFoodRun(food, foodStart[lo], foodStart[lo + first]);
-      }
-      if (second > 0) {
-        perception.seeRun(start[base], start[base + second]);
-        if (prey) {
-          perception.seeFoodRun(food, foodStart[base], foodStart[base + second]);
+      if (foodRuns) {
+        perception.seeFoodRun(food, start[lo], start[lo + first]);
+        if (second > 0) {
+          perception.seeFoodRun(food, start[base], start[base + second]);
+        }
+      } else {
+        perception.seeRun(start[lo], start[lo + first]);
+        if (second > 0) {
+          perception.seeRun(start[base], start[base + second]);
         }
       }
     }

@@ -11,11 +11,11 @@ import jdk.incubator.vector.VectorSpecies;
  * entry points choose it). Eight candidates at a time get their torus offset, squared distance and
  * view-radius, view-cone and contact tests as lane masks; then each lane that passed goes to the
  * exact scalar rule it passed for ({@link Perception#sameAt}, {@link Perception#otherAt}, {@link
- * Perception#biteAt}, ...), which recomputes its offset in scalar code and applies it. The tests
- * are the same IEEE operations as {@link Perception#see}'s in the same order (no fused
- * multiply-add), so the lanes pass exactly where the scalar tests would, and what is summed is
- * computed by the scalar code: the result is the scalar sweep's bit for bit. What the vectors save
- * is the branch per candidate on a random outcome (in view? in the cone?).
+ * Perception#biteAt}, ...: one call per batch with the lane bits), which recomputes its offset in
+ * scalar code and applies it. The tests are the same IEEE operations as {@link Perception#see}'s in
+ * the same order (no fused multiply-add), so the lanes pass exactly where the scalar tests would,
+ * and what is summed is computed by the scalar code: the result is the scalar sweep's bit for bit.
+ * What the vectors save is the branch per candidate on a random outcome (in view? in the cone?).
  *
  * <p>Kept small on purpose: a vector that crosses a call C2 did not inline is boxed on the heap,
  * and one big method hits C2's inlining node limit; so the vector work is one small method per
@@ -48,14 +48,10 @@ public final class VectorNeighbourSweep extends NeighbourSweep {
         return;
       }
       long bits = entityMasks(p, nb, k, to, wide, allAround, predator);
-      for (long m = bits & 0xFF; m != 0; m &= m - 1) {
-        p.sameAt(k + Long.numberOfTrailingZeros(m));
-      }
-      for (long m = (bits >>> 8) & 0xFF; m != 0; m &= m - 1) {
-        p.otherAt(k + Long.numberOfTrailingZeros(m));
-      }
-      for (long m = bits >>> 16; m != 0; m &= m - 1) {
-        p.biteAt(k + Long.numberOfTrailingZeros(m));
+      p.sameAt(k, bits & 0xFF);
+      if (bits > 0xFF) {
+        p.otherAt(k, (bits >>> 8) & 0xFF);
+        p.biteAt(k, bits >>> 16);
       }
     }
   }
@@ -72,11 +68,9 @@ public final class VectorNeighbourSweep extends NeighbourSweep {
         return;
       }
       long bits = foodMasks(p, field, k, to, wide, allAround);
-      for (long m = bits & 0xFF; m != 0; m &= m - 1) {
-        p.grazeAt(field, k + Long.numberOfTrailingZeros(m));
-      }
-      for (long m = bits >>> 8; m != 0; m &= m - 1) {
-        p.foodAt(field, k + Long.numberOfTrailingZeros(m));
+      if (bits != 0) {
+        p.grazeAt(field, k, bits & 0xFF);
+        p.foodAt(field, k, bits >>> 8);
       }
     }
   }
