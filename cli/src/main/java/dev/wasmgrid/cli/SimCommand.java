@@ -100,7 +100,7 @@ final class SimCommand implements Callable<Integer> {
       defaultValue = "vector",
       description =
           "Neighbour sweep of the fast engine on threads: vector (Vector API) or scalar (plain"
-              + " Java, what browsers and workers run); same results (default: ${DEFAULT-VALUE}).")
+              + " Java, what browsers run); same results (default: ${DEFAULT-VALUE}).")
   String sweep;
 
   /** CPU time of this process so far, or -1 where the JVM does not tell. */
