@@ -1,11 +1,13 @@
 package dev.wasmgrid.bench;
 
+import dev.wasmgrid.sim.NeighbourSweep;
 import dev.wasmgrid.sim.PartitionedSim;
 import dev.wasmgrid.sim.PhaseRunner;
 import dev.wasmgrid.sim.ReferenceSim;
 import dev.wasmgrid.sim.SimConfig;
 import dev.wasmgrid.sim.Simulation;
 import dev.wasmgrid.sim.ThreadPhases;
+import dev.wasmgrid.sim.VectorNeighbourSweep;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -91,11 +93,20 @@ public final class SimBench {
     }
   }
 
-  /** The fast engine; with more than one partition, the others run on their own threads. */
+  /**
+   * The fast engine as the JVM runs it: the Vector API neighbour sweep (same results as the plain
+   * one, see {@link VectorNeighbourSweep}); with more than one partition, the others run on their
+   * own threads.
+   */
   public static PartitionedSim fast(SimConfig config, int partitions) {
+    return fast(config, partitions, new VectorNeighbourSweep());
+  }
+
+  /** The fast engine with the given neighbour sweep. */
+  public static PartitionedSim fast(SimConfig config, int partitions, NeighbourSweep sweep) {
     PhaseRunner runner = partitions > 1 ? new ThreadPhases(partitions - 1) : PhaseRunner.SEQUENTIAL;
     try {
-      return new PartitionedSim(config, partitions, runner);
+      return new PartitionedSim(config, partitions, runner, sweep);
     } catch (RuntimeException e) {
       runner.close();
       throw e;

@@ -6,11 +6,13 @@ import dev.wasmgrid.coordinator.discovery.WorkerUrl;
 import dev.wasmgrid.coordinator.sim.DistributedSim;
 import dev.wasmgrid.coordinator.sim.HttpSimHost;
 import dev.wasmgrid.coordinator.sim.SimHost;
+import dev.wasmgrid.sim.NeighbourSweep;
 import dev.wasmgrid.sim.PartitionedSim;
 import dev.wasmgrid.sim.ReferenceSim;
 import dev.wasmgrid.sim.SimConfig;
 import dev.wasmgrid.sim.Simulation;
 import dev.wasmgrid.sim.StateHash;
+import dev.wasmgrid.sim.VectorNeighbourSweep;
 import io.helidon.webclient.api.WebClient;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -93,6 +95,14 @@ final class SimCommand implements Callable<Integer> {
       description = "fast (grid, partitions) or ref (brute force O(n^2), one partition).")
   String impl;
 
+  @Option(
+      names = "--sweep",
+      defaultValue = "vector",
+      description =
+          "Neighbour sweep of the fast engine on threads: vector (Vector API) or scalar (plain"
+              + " Java, what browsers run); same results (default: ${DEFAULT-VALUE}).")
+  String sweep;
+
   /** CPU time of this process so far, or -1 where the JVM does not tell. */
   private static long processCpuNanos() {
     if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
@@ -107,7 +117,10 @@ final class SimCommand implements Callable<Integer> {
       return new ReferenceSim(config);
     }
     if (workers.isEmpty()) {
-      return SimBench.fast(config, partitions);
+      return SimBench.fast(
+          config,
+          partitions,
+          sweep.equals("vector") ? new VectorNeighbourSweep() : NeighbourSweep.scalar());
     }
     if (workerTimeout.isNegative() || workerTimeout.isZero()) {
       throw new IllegalArgumentException("worker-timeout must be > 0, got " + workerTimeout);
@@ -143,6 +156,9 @@ final class SimCommand implements Callable<Integer> {
     if (ticks < 0) {
       throw new IllegalArgumentException("ticks must be >= 0, got " + ticks);
     }
+    if (!sweep.equals("vector") && !sweep.equals("scalar")) {
+      throw new IllegalArgumentException("sweep must be vector or scalar, got " + sweep);
+    }
     if (!impl.equals("fast") && !impl.equals("ref")) {
       throw new IllegalArgumentException("impl must be fast or ref, got " + impl);
     }
@@ -157,7 +173,7 @@ final class SimCommand implements Callable<Integer> {
           Locale.ROOT,
           "sim: %d entities, %s, %d partition%s, seed %d, world %d x %d, %d ticks%n",
           entities,
-          impl,
+          impl.equals("fast") && workers.isEmpty() ? "fast (" + sweep + " sweep)" : impl,
           parts,
           parts == 1 ? "" : "s",
           seed,

@@ -24,7 +24,11 @@ class SimCommandTest {
       }
       expected = "hash=" + StateHash.hex(sim.stateHash());
     }
-    for (List<String> engine : List.of(List.of("--partitions", "2"), List.of("--impl", "ref"))) {
+    for (List<String> engine :
+        List.of(
+            List.of("--partitions", "2"),
+            List.of("--partitions", "2", "--sweep", "scalar"),
+            List.of("--impl", "ref"))) {
       StringWriter out = new StringWriter();
       int status =
           new CommandLine(Main.class)
@@ -50,6 +54,7 @@ class SimCommandTest {
     assertThat(errorOf("sim", "--entities", "300", "--partitions", "99"))
         .contains("partitions must be <= ");
     assertThat(errorOf("sim", "--ticks", "-1")).contains("ticks must be >= 0");
+    assertThat(errorOf("sim", "--sweep", "simd")).contains("sweep must be vector or scalar");
     assertThat(errorOf("sim", "--entities", "300", "--workers", "ftp://x:1")).contains("ftp://x:1");
     assertThat(
             errorOf(

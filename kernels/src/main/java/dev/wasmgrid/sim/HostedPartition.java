@@ -24,14 +24,15 @@ public final class HostedPartition {
   private long tick;
   private Phase expected = Phase.MIGRATE;
 
-  private HostedPartition(SimConfig config, int index, StripLayout layout, long tick) {
+  private HostedPartition(
+      SimConfig config, int index, StripLayout layout, long tick, NeighbourSweep sweep) {
     if (index < 0 || index >= layout.partitions()) {
       throw new IllegalArgumentException(
           "partition index must be in [0, " + layout.partitions() + "), got " + index);
     }
     this.config = config;
     this.index = index;
-    this.partition = new SimPartition(config, index, layout);
+    this.partition = new SimPartition(config, index, layout, sweep);
     this.tick = tick;
   }
 
@@ -41,7 +42,14 @@ public final class HostedPartition {
    * @throws IllegalArgumentException for bad bounds or index
    */
   public static HostedPartition initial(SimConfig config, int index, int[] bounds) {
-    HostedPartition p = new HostedPartition(config, index, StripLayout.of(config, bounds), 0);
+    return initial(config, index, bounds, NeighbourSweep.scalar());
+  }
+
+  /** {@link #initial(SimConfig, int, int[])} sweeping neighbours with {@code sweep}. */
+  public static HostedPartition initial(
+      SimConfig config, int index, int[] bounds, NeighbourSweep sweep) {
+    HostedPartition p =
+        new HostedPartition(config, index, StripLayout.of(config, bounds), 0, sweep);
     p.partition.seedFrom(ReferenceSim.initial(config));
     return p;
   }
@@ -54,6 +62,12 @@ public final class HostedPartition {
    */
   public static HostedPartition restore(
       SimConfig config, int index, int[] bounds, byte[] checkpoint) {
+    return restore(config, index, bounds, checkpoint, NeighbourSweep.scalar());
+  }
+
+  /** {@link #restore(SimConfig, int, int[], byte[])} sweeping neighbours with {@code sweep}. */
+  public static HostedPartition restore(
+      SimConfig config, int index, int[] bounds, byte[] checkpoint, NeighbourSweep sweep) {
     SimFrame frame = FrameCodec.decode(checkpoint);
     if (frame.kind() != FrameCodec.MIGRATE) {
       throw new IllegalArgumentException(
@@ -63,7 +77,7 @@ public final class HostedPartition {
       throw new IllegalArgumentException("checkpoint tick must be >= 0, got " + frame.tick());
     }
     HostedPartition p =
-        new HostedPartition(config, index, StripLayout.of(config, bounds), frame.tick());
+        new HostedPartition(config, index, StripLayout.of(config, bounds), frame.tick(), sweep);
     p.partition.immigrate(List.of(checkpoint), frame.tick());
     return p;
   }

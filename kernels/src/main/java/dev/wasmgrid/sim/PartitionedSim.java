@@ -32,6 +32,15 @@ public final class PartitionedSim implements Simulation {
   }
 
   /**
+   * The initial world of {@code config} on {@code partitions} even strips, whose neighbour sweeps
+   * use {@code sweep}.
+   */
+  public PartitionedSim(
+      SimConfig config, int partitions, PhaseRunner runner, NeighbourSweep sweep) {
+    this(config, ReferenceSim.initial(config), partitions, DEFAULT_REBALANCE_EVERY, runner, sweep);
+  }
+
+  /**
    * A world with these entities.
    *
    * @param rebalanceEvery ticks between load-balancing rounds; 0 keeps the even strips
@@ -43,6 +52,23 @@ public final class PartitionedSim implements Simulation {
       int partitions,
       int rebalanceEvery,
       PhaseRunner runner) {
+    this(config, entities, partitions, rebalanceEvery, runner, NeighbourSweep.scalar());
+  }
+
+  /**
+   * A world with these entities, whose neighbour sweeps use {@code sweep} (the JVM passes a Vector
+   * API one; the result is the same).
+   *
+   * @param rebalanceEvery ticks between load-balancing rounds; 0 keeps the even strips
+   * @throws IllegalArgumentException if the world cannot be cut into that many strips
+   */
+  public PartitionedSim(
+      SimConfig config,
+      EntityTable entities,
+      int partitions,
+      int rebalanceEvery,
+      PhaseRunner runner,
+      NeighbourSweep sweep) {
     if (rebalanceEvery < 0) {
       throw new IllegalArgumentException("rebalanceEvery must be >= 0, got " + rebalanceEvery);
     }
@@ -52,7 +78,7 @@ public final class PartitionedSim implements Simulation {
     this.rebalanceEvery = rebalanceEvery;
     this.partitions = new SimPartition[partitions];
     for (int p = 0; p < partitions; p++) {
-      this.partitions[p] = new SimPartition(config, p, layout);
+      this.partitions[p] = new SimPartition(config, p, layout, sweep);
       this.partitions[p].seedFrom(entities);
     }
     this.migrations = new Mailboxes(partitions);

@@ -4,24 +4,36 @@ package dev.wasmgrid.sim;
  * What one entity sees this tick, accumulated neighbour by neighbour, and the steering that follows
  * from it. The result does not depend on the order in which neighbours are offered: sums are
  * fixed-point longs (integer addition is associative) and every "nearest" keeps the smallest
- * (distance², id) pair. One instance is reused for every entity of a pass.
+ * (distance², id) pair. One instance is reused for every entity of a pass. Candidates come in runs
+ * of slots through a {@link NeighbourSweep}, which reads the looker's fields below and reports
+ * through the {@code *At} and {@link #addSame} methods.
  */
 final class Perception {
 
-  private final Torus torus;
+  final Torus torus;
+  private final NeighbourSweep sweep;
 
   private EntityTable table;
-  private int self;
-  private float sx;
-  private float sy;
-  private float svx;
-  private float svy;
-  private float speed;
-  private float viewSq;
-  private float viewCos;
-  private float coneSq;
-  private byte kind;
-  private float sepRadiusSq;
+  private int row;
+
+  // The looker, read by sweeps.
+  Neighbours nb;
+  int self;
+  float sx;
+  float sy;
+  float svx;
+  float svy;
+  float speed;
+  float viewSq;
+  float viewCos;
+  float coneSq;
+  byte kind;
+  float sepRadiusSq;
+  float size;
+  float grazeReachSq;
+
+  /** Slots or patches that passed a sweep's radius filter. */
+  int[] hits = new int[64];
 
   private long sepX;
   private long sepY;
@@ -39,8 +51,6 @@ final class Perception {
 
   private int food;
   private float foodD2;
-  private float size;
-  private float grazeReachSq;
   private int bite;
   private long biteId;
   private float biteD2;
@@ -54,14 +64,20 @@ final class Perception {
 
   float newVy;
 
-  Perception(Torus torus) {
+  Perception(Torus torus, NeighbourSweep sweep) {
     this.torus = torus;
+    this.sweep = sweep;
   }
 
-  /** Starts perceiving for row {@code i} of {@code t}. */
-  void begin(EntityTable t, int i) {
+  /**
+   * Starts perceiving for row {@code i} of {@code t}, whose neighbours are offered as slots of
+   * {@code nb}; {@code selfSlot} is row {@code i}'s own slot there (skipped).
+   */
+  void begin(EntityTable t, int i, Neighbours nb, int selfSlot) {
     table = t;
-    self = i;
+    this.nb = nb;
+    row = i;
+    self = selfSlot;
     sx = t.x[i];
     sy = t.y[i];
     svx = t.vx[i];
@@ -84,46 +100,49 @@ final class Perception {
     graze = -1;
   }
 
+  /** Offers slots {@code from .. to - 1} of the neighbours, as {@link #see} each. */
+  void seeRun(int from, int to) {
+    sweep.entities(this, from, to);
+  }
+
+  /** Offers food patches {@code from .. to - 1} (prey only), as {@link #seeFood} each. */
+  void seeFoodRun(FoodField field, int from, int to) {
+    if (kind == SimParams.PREY) {
+      sweep.food(this, field, from, to);
+    }
+  }
+
+  /** Room in {@link #hits} for {@code n} slots. */
+  int[] hits(int n) {
+    if (hits.length < n) {
+      hits = new int[Math.max(n, 2 * hits.length)];
+    }
+    return hits;
+  }
+
   /**
-   * Offers row {@code j} of the same table: a contact candidate (a predator's bite, checked all
-   * around like {@link Lifecycle#biteDistanceSq}), then a neighbour if inside the view cone. The
-   * query square must reach past the contact distance; every view radius does.
+   * Offers slot {@code j}: a contact candidate (a predator's bite, checked all around like {@link
+   * Lifecycle#biteDistanceSq}), then a neighbour if inside the view cone. The query square must
+   * reach past the contact distance; every view radius does.
    */
   void see(int j) {
     if (j == self) {
       return;
     }
-    EntityTable t = table;
+    Neighbours t = nb;
     float dx = torus.dx(sx, t.x[j]);
     float dy = torus.dy(sy, t.y[j]);
     float d2 = dx * dx + dy * dy;
     if (kind == SimParams.PREDATOR && t.species[j] == SimParams.PREY) {
-      float reach = size + t.size[j];
-      if (d2 < reach * reach && (bite < 0 || Lifecycle.nearer(d2, t.id[j], biteD2, biteId))) {
-        bite = j;
-        biteId = t.id[j];
-        biteD2 = d2;
-      }
+      bite(j, d2);
     }
     if (d2 > viewSq || !inCone(dx, dy, d2)) {
       return;
     }
     if (t.species[j] == kind) {
-      same++;
-      aliX += fixed(t.vx[j]);
-      aliY += fixed(t.vy[j]);
-      cohX += fixed(dx);
-      cohY += fixed(dy);
-      if (d2 < sepRadiusSq && d2 > 1e-4f) {
-        sepX += fixed(-dx / d2);
-        sepY += fixed(-dy / d2);
-      }
-    } else if (other < 0 || d2 < otherD2 || (d2 == otherD2 && t.id[j] < otherId)) {
-      other = j;
-      otherId = t.id[j];
-      otherD2 = d2;
-      otherDx = dx;
-      otherDy = dy;
+      same(j, dx, dy, d2);
+    } else {
+      other(j, dx, dy, d2);
     }
   }
 
@@ -138,13 +157,118 @@ final class Perception {
     float dx = torus.dx(sx, field.x[f]);
     float dy = torus.dy(sy, field.y[f]);
     float d2 = dx * dx + dy * dy;
+    graze(f, d2);
+    if (d2 > viewSq || !inCone(dx, dy, d2)) {
+      return;
+    }
+    food(f, dx, dy, d2);
+  }
+
+  /** Same-species neighbours in view and their fixed-point sums, found by a sweep. */
+  void addSame(
+      int n, long alignX, long alignY, long cohereX, long cohereY, long sepaX, long sepaY) {
+    same += n;
+    aliX += alignX;
+    aliY += alignY;
+    cohX += cohereX;
+    cohY += cohereY;
+    sepX += sepaX;
+    sepY += sepaY;
+  }
+
+  // Sweeps report candidates that passed a test as lane bits: bit b of lanes is slot (or patch)
+  // k + b. One call per batch; the offsets are recomputed here exactly as see() computes them.
+
+  /** Prey slots found by a sweep to touch this predator. */
+  void biteAt(int k, long lanes) {
+    for (long m = lanes; m != 0; m &= m - 1) {
+      int j = k + Long.numberOfTrailingZeros(m);
+      float dx = torus.dx(sx, nb.x[j]);
+      float dy = torus.dy(sy, nb.y[j]);
+      bite(j, dx * dx + dy * dy);
+    }
+  }
+
+  /** Slots of the same species found by a sweep in view and cone. */
+  void sameAt(int k, long lanes) {
+    for (long m = lanes; m != 0; m &= m - 1) {
+      int j = k + Long.numberOfTrailingZeros(m);
+      float dx = torus.dx(sx, nb.x[j]);
+      float dy = torus.dy(sy, nb.y[j]);
+      same(j, dx, dy, dx * dx + dy * dy);
+    }
+  }
+
+  /** Slots of the other species found by a sweep in view and cone. */
+  void otherAt(int k, long lanes) {
+    for (long m = lanes; m != 0; m &= m - 1) {
+      int j = k + Long.numberOfTrailingZeros(m);
+      float dx = torus.dx(sx, nb.x[j]);
+      float dy = torus.dy(sy, nb.y[j]);
+      other(j, dx, dy, dx * dx + dy * dy);
+    }
+  }
+
+  /** Ready patches found by a sweep in grazing reach. */
+  void grazeAt(FoodField field, int k, long lanes) {
+    for (long m = lanes; m != 0; m &= m - 1) {
+      int f = k + Long.numberOfTrailingZeros(m);
+      float dx = torus.dx(sx, field.x[f]);
+      float dy = torus.dy(sy, field.y[f]);
+      graze(f, dx * dx + dy * dy);
+    }
+  }
+
+  /** Ready patches found by a sweep in view and cone. */
+  void foodAt(FoodField field, int k, long lanes) {
+    for (long m = lanes; m != 0; m &= m - 1) {
+      int f = k + Long.numberOfTrailingZeros(m);
+      float dx = torus.dx(sx, field.x[f]);
+      float dy = torus.dy(sy, field.y[f]);
+      food(f, dx, dy, dx * dx + dy * dy);
+    }
+  }
+
+  private void bite(int j, float d2) {
+    float reach = size + nb.size[j];
+    if (d2 < reach * reach && (bite < 0 || Lifecycle.nearer(d2, nb.id[j], biteD2, biteId))) {
+      bite = j;
+      biteId = nb.id[j];
+      biteD2 = d2;
+    }
+  }
+
+  private void same(int j, float dx, float dy, float d2) {
+    same++;
+    aliX += fixed(nb.vx[j]);
+    aliY += fixed(nb.vy[j]);
+    cohX += fixed(dx);
+    cohY += fixed(dy);
+    if (d2 < sepRadiusSq && d2 > 1e-4f) {
+      sepX += fixed(-dx / d2);
+      sepY += fixed(-dy / d2);
+    }
+  }
+
+  private void other(int j, float dx, float dy, float d2) {
+    long id = nb.id[j];
+    if (other < 0 || d2 < otherD2 || (d2 == otherD2 && id < otherId)) {
+      other = j;
+      otherId = id;
+      otherD2 = d2;
+      otherDx = dx;
+      otherDy = dy;
+    }
+  }
+
+  private void graze(int f, float d2) {
     if (d2 < grazeReachSq && (graze < 0 || Lifecycle.nearer(d2, f, grazeD2, graze))) {
       graze = f;
       grazeD2 = d2;
     }
-    if (d2 > viewSq || !inCone(dx, dy, d2)) {
-      return;
-    }
+  }
+
+  private void food(int f, float dx, float dy, float d2) {
     if (food < 0 || d2 < foodD2 || (d2 == foodD2 && f < food)) {
       food = f;
       foodD2 = d2;
@@ -153,7 +277,7 @@ final class Perception {
     }
   }
 
-  /** The prey row this predator bites (nearest in contact, ties to the lower id), or -1. */
+  /** The prey slot this predator bites (nearest in contact, ties to the lower id), or -1. */
   int bite() {
     return bite;
   }
@@ -161,6 +285,11 @@ final class Perception {
   /** The food patch this prey grazes (nearest in reach, ties to the lower index), or -1. */
   int graze() {
     return graze;
+  }
+
+  /** Whether it has seen one of the other species so far (prey: a predator to flee). */
+  boolean seesOther() {
+    return other >= 0;
   }
 
   /** Same-species neighbours seen: crowding blocks reproduction. */
@@ -174,7 +303,7 @@ final class Perception {
    */
   void steer(long seed, long tick) {
     EntityTable t = table;
-    int i = self;
+    int i = row;
     float ax = 0;
     float ay = 0;
     if (same > 0) {
@@ -233,7 +362,7 @@ final class Perception {
    * Straight ahead within the half-angle whose cosine is the gene (dot >= cos × |v| × |d|); a still
    * entity sees around. Compared in squares, minding signs, to save a square root per pair.
    */
-  private boolean inCone(float dx, float dy, float d2) {
+  boolean inCone(float dx, float dy, float d2) {
     if (speed == 0 || d2 == 0) {
       return true;
     }
@@ -249,7 +378,7 @@ final class Perception {
     return (float) Math.sqrt(x * x + y * y);
   }
 
-  private static long fixed(float v) {
+  static long fixed(float v) {
     return (long) (v * SimParams.FIXED_SCALE);
   }
 

@@ -14,6 +14,7 @@ public final class ReferenceSim implements Simulation {
   private final Torus torus;
   private final FoodField food;
   private final Perception perception;
+  private final Neighbours neighbours = new Neighbours();
   private EntityTable current;
   private EntityTable next;
   private long tick;
@@ -28,7 +29,7 @@ public final class ReferenceSim implements Simulation {
     this.config = config;
     this.torus = new Torus(config.width(), config.height());
     this.food = new FoodField(config);
-    this.perception = new Perception(torus);
+    this.perception = new Perception(torus, NeighbourSweep.scalar());
     this.current = new EntityTable(entities.count());
     for (int i = 0; i < entities.count(); i++) {
       current.appendRow(entities, i);
@@ -86,8 +87,9 @@ public final class ReferenceSim implements Simulation {
     }
     // 3. Steering and life, each entity from the tick-start state only.
     next.clear();
+    neighbours.wrap(t);
     for (int i = 0; i < n; i++) {
-      perception.begin(t, i);
+      perception.begin(t, i, neighbours, i);
       for (int j = 0; j < n; j++) {
         perception.see(j);
       }

@@ -28,7 +28,12 @@ final class SimPartition {
   private int[] ownedFood = new int[0];
   private int ownedFoodCount;
 
+  /** Partition {@code index} of {@code layout}, sweeping neighbours in plain Java. */
   SimPartition(SimConfig config, int index, StripLayout layout) {
+    this(config, index, layout, NeighbourSweep.scalar());
+  }
+
+  SimPartition(SimConfig config, int index, StripLayout layout, NeighbourSweep sweep) {
     this.index = index;
     this.seed = config.seed();
     this.torus = new Torus(config.width(), config.height());
@@ -38,7 +43,7 @@ final class SimPartition {
     this.grid = new SpatialGrid(columns, rows, SimParams.CELL);
     this.foodGrid = new SpatialGrid(columns, rows, SimParams.CELL);
     foodGrid.build(food.x, food.y, food.count());
-    this.stepper = new TickStepper(torus, food, grid, foodGrid, scratch);
+    this.stepper = new TickStepper(torus, food, grid, foodGrid, scratch, sweep);
     setStrip(layout);
   }
 
@@ -219,7 +224,8 @@ final class SimPartition {
         + grid.bytes()
         + foodGrid.bytes()
         + 4L * ownedFood.length
-        + scratch.bytes();
+        + scratch.bytes()
+        + stepper.bytes();
   }
 
   private byte[] frameOf(

@@ -19,6 +19,7 @@ final class SpatialGrid {
   final int[] start;
 
   int[] items = new int[16];
+  private final int[] query = new int[4];
   private int[] cellOf = new int[16];
 
   SpatialGrid(int columns, int rows, float cell) {
@@ -73,14 +74,31 @@ final class SpatialGrid {
    * #maxRuns}({@code radius}) ints.
    */
   int runsAround(float x, float y, float radius, int[] out) {
+    window(x, y, radius, query);
+    return runs(query, out);
+  }
+
+  /**
+   * The cells overlapping the square of half-side {@code radius} around (x, y), as {@code window}:
+   * first column, column count, first row, row count (first ones wrapped into the grid, counts at
+   * most the grid's). Another grid of the same shape can take the same window.
+   */
+  void window(float x, float y, float radius, int[] window) {
     // The margin covers float rounding between a wrapped position's cell and its unwrapped one.
     float r = radius + QUERY_MARGIN;
-    int c0 = (int) Math.floor((x - r) / cell);
-    int nc = Math.min((int) Math.floor((x + r) / cell) - c0 + 1, columns);
-    int r0 = (int) Math.floor((y - r) / cell);
-    int nr = Math.min((int) Math.floor((y + r) / cell) - r0 + 1, rows);
-    c0 = Math.floorMod(c0, columns);
-    r0 = Math.floorMod(r0, rows);
+    int c0 = floor((x - r) / cell);
+    int r0 = floor((y - r) / cell);
+    window[0] = wrap(c0, columns);
+    window[1] = Math.min(floor((x + r) / cell) - c0 + 1, columns);
+    window[2] = wrap(r0, rows);
+    window[3] = Math.min(floor((y + r) / cell) - r0 + 1, rows);
+  }
+
+  private int runs(int[] window, int[] out) {
+    int c0 = window[0];
+    int nc = window[1];
+    int r0 = window[2];
+    int nr = window[3];
     int firstRun = Math.min(nc, columns - c0);
     int secondRun = nc - firstRun;
     int n = 0;
@@ -95,6 +113,23 @@ final class SpatialGrid {
       }
     }
     return n;
+  }
+
+  /** Math.floor for a float, without the round trip through double. */
+  private static int floor(float v) {
+    int i = (int) v;
+    return v < i ? i - 1 : i;
+  }
+
+  /** {@code v} modulo {@code n} into [0, n); the common cases without a division. */
+  private static int wrap(int v, int n) {
+    if (v >= 0 && v < n) {
+      return v;
+    }
+    if (v < 0 && v >= -n) {
+      return v + n;
+    }
+    return Math.floorMod(v, n);
   }
 
   /** Room {@link #runsAround} needs for queries up to {@code radius}. */

@@ -1,11 +1,13 @@
 package dev.wasmgrid.sim;
 
 /**
- * The fast tick of one partition: rebuild the grid, decide every contact (who bites whom, who
- * grazes where) for owned and ghost rows, settle conflicts by lowest id, then steer and live each
- * owned row. Neighbours come from the 3 × 3 grid cells around a row instead of the whole world; the
- * answers equal {@link ReferenceSim}'s because cells are at least a view radius wide and the
- * per-entity rules are order-independent.
+ * The fast tick of one partition: rebuild the grid, copy the rows' neighbour columns in cell order
+ * ({@link Neighbours}), decide every contact (who bites whom, who grazes where) for owned and ghost
+ * rows, settle conflicts by lowest id, then steer and live each owned row. Neighbours come from the
+ * grid cells that the square around a row's view radius overlaps instead of the whole world, one
+ * contiguous run of slots per grid row, walked by the {@link NeighbourSweep}; the answers equal
+ * {@link ReferenceSim}'s because every candidate within the radius is offered and the per-entity
+ * rules are order-independent.
  */
 final class TickStepper {
 
@@ -20,6 +22,10 @@ final class TickStepper {
   private final SpatialGrid foodGrid;
   private final StepScratch scratch;
   private final Perception perception;
+  private final Neighbours neighbours = new Neighbours();
+
+  /** Cells of the current query ({@link SpatialGrid#window}). */
+  private final int[] window = new int[4];
 
   private final long[] nanos = new long[4];
 
@@ -30,13 +36,24 @@ final class TickStepper {
   private final int[] eater;
 
   TickStepper(
-      Torus torus, FoodField food, SpatialGrid grid, SpatialGrid foodGrid, StepScratch scratch) {
+      Torus torus,
+      FoodField food,
+      SpatialGrid grid,
+      SpatialGrid foodGrid,
+      StepScratch scratch,
+      NeighbourSweep sweep) {
     this.torus = torus;
     this.food = food;
     this.grid = grid;
     this.foodGrid = foodGrid;
     this.scratch = scratch;
-    this.perception = new Perception(torus);
+    this.perception = new Perception(torus, sweep);
+    // Food is numbered in cell order (FoodField), so the food grid's item runs are patch ranges.
+    for (int k = 0; k < food.count(); k++) {
+      if (foodGrid.items[k] != k) {
+        throw new IllegalStateException("food patches must be numbered in grid-cell order");
+      }
+    }
     this.around = new int[grid.maxRuns(Math.max(SimParams.MAX_VIEW, SimParams.MAX_CONTACT))];
     this.eater = new int[food.count()];
     java.util.Arrays.fill(eater, -1);
@@ -59,6 +76,8 @@ final class TickStepper {
     long t0 = System.nanoTime();
     int n = t.count();
     grid.build(t.x, t.y, n);
+    int[] items = grid.items;
+    neighbours.gather(t, items, n);
     long t1 = System.nanoTime();
     int[] bite = scratch.ints(BITE, n);
     int[] graze = scratch.ints(GRAZE, n);
@@ -66,19 +85,19 @@ final class TickStepper {
     int[] crowd = scratch.ints(CROWD, n);
     float[] newVx = scratch.floats(0, n);
     float[] newVy = scratch.floats(1, n);
-    int[] items = grid.items;
     // 1. Owned rows perceive, steer and pick their contacts in one sweep over their neighbours;
     // ghosts only pick contacts (their claims decide conflicts over owned prey and food).
     for (int k = 0; k < n; k++) {
       int i = items[k];
       killer[i] = -1;
       if (i < owned) {
-        perceive(t, i);
+        perceive(t, i, k);
         perception.steer(seed, tick);
         newVx[i] = perception.newVx;
         newVy[i] = perception.newVy;
         crowd[i] = perception.sameSeen();
-        bite[i] = perception.bite();
+        int slot = perception.bite();
+        bite[i] = slot < 0 ? -1 : items[slot];
         graze[i] = perception.graze();
       } else {
         bite[i] = t.species[i] == SimParams.PREDATOR ? nearestPrey(t, i) : -1;
@@ -130,6 +149,11 @@ final class TickStepper {
     nanos[3] += t4 - t3;
   }
 
+  /** Bytes of its own working arrays: the cell-sorted neighbour copies and the eater table. */
+  long bytes() {
+    return neighbours.bytes() + 4L * eater.length;
+  }
+
   /**
    * Time spent so far in each part of {@link #step}: grid build, perceive + steer + contacts,
    * conflicts, life (and food). Nanoseconds, added to {@code into}.
@@ -140,22 +164,46 @@ final class TickStepper {
     }
   }
 
-  /** Offers row {@code i} everything in the cells its view radius overlaps. */
-  private void perceive(EntityTable t, int i) {
-    perception.begin(t, i);
-    int[] items = grid.items;
-    int runs = grid.runsAround(t.x[i], t.y[i], t.view[i], around);
-    for (int a = 0; a < runs; a += 2) {
-      for (int k = around[a], end = around[a + 1]; k < end; k++) {
-        perception.see(items[k]);
-      }
-    }
+  /**
+   * Offers row {@code i} (at {@code slot}) everything in the cells its view radius overlaps: per
+   * grid row of the window, one run of neighbour slots (two where the window wraps around the
+   * seam); then, for prey, the food patches likewise.
+   */
+  private void perceive(EntityTable t, int i, int slot) {
+    perception.begin(t, i, neighbours, slot);
+    float x = t.x[i];
+    float y = t.y[i];
+    grid.window(x, y, t.view[i], window);
+    sweepWindow(grid.start, false);
     if (t.species[i] == SimParams.PREY) {
-      int[] foodItems = foodGrid.items;
-      runs = foodGrid.runsAround(t.x[i], t.y[i], t.view[i], around);
-      for (int a = 0; a < runs; a += 2) {
-        for (int k = around[a], end = around[a + 1]; k < end; k++) {
-          perception.seeFood(food, foodItems[k]);
+      if (perception.seesOther()) {
+        // A prey in sight of a predator flees and ignores the food it sees (Perception.steer):
+        // only grazing reach still matters, a window of a cell or two instead of the view's.
+        grid.window(x, y, t.size[i] + SimParams.FOOD_RADIUS, window);
+      }
+      sweepWindow(foodGrid.start, true);
+    }
+  }
+
+  /** Offers the runs of {@link #window} in a grid whose cell starts are {@code start}. */
+  private void sweepWindow(int[] start, boolean foodRuns) {
+    int columns = grid.columns;
+    int rows = grid.rows;
+    int c0 = window[0];
+    int first = Math.min(window[1], columns - c0);
+    int second = window[1] - first;
+    for (int a = 0, r = window[2]; a < window[3]; a++, r = r + 1 == rows ? 0 : r + 1) {
+      int base = r * columns;
+      int lo = base + c0;
+      if (foodRuns) {
+        perception.seeFoodRun(food, start[lo], start[lo + first]);
+        if (second > 0) {
+          perception.seeFoodRun(food, start[base], start[base + second]);
+        }
+      } else {
+        perception.seeRun(start[lo], start[lo + first]);
+        if (second > 0) {
+          perception.seeRun(start[base], start[base + second]);
         }
       }
     }

@@ -1,12 +1,17 @@
 package dev.wasmgrid.coordinator.sim;
 
 import dev.wasmgrid.sim.HostedPartition;
+import dev.wasmgrid.sim.NeighbourSweep;
+import dev.wasmgrid.sim.VectorNeighbourSweep;
 import dev.wasmgrid.worker.sim.PartitionSpec;
 import java.util.List;
 import java.util.Optional;
 
 /** Partitions in the driver's own JVM: where a run goes on when every worker is gone. */
 public final class LocalSimHost implements SimHost {
+
+  /** The Vector API sweep, as on worker processes (same results as the plain one). */
+  private static final NeighbourSweep SWEEP = new VectorNeighbourSweep();
 
   @Override
   public String name() {
@@ -17,8 +22,9 @@ public final class LocalSimHost implements SimHost {
   public PartitionLink create(PartitionSpec spec, Optional<byte[]> checkpoint) {
     HostedPartition p =
         checkpoint.isPresent()
-            ? HostedPartition.restore(spec.config(), spec.index(), spec.bounds(), checkpoint.get())
-            : HostedPartition.initial(spec.config(), spec.index(), spec.bounds());
+            ? HostedPartition.restore(
+                spec.config(), spec.index(), spec.bounds(), checkpoint.get(), SWEEP)
+            : HostedPartition.initial(spec.config(), spec.index(), spec.bounds(), SWEEP);
     return new Link(p, this);
   }
 

@@ -8,6 +8,8 @@ import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.Route;
 import dev.wasmgrid.sim.HostedPartition;
+import dev.wasmgrid.sim.NeighbourSweep;
+import dev.wasmgrid.sim.VectorNeighbourSweep;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -29,6 +31,9 @@ public final class SimRoutes {
   private static final String PHASE = PARTITION + "/phase/{phase}";
   private static final String STATE = PARTITION + "/state";
   private static final String COSTS = PARTITION + "/costs";
+
+  /** A worker is a JVM: the Vector API sweep (same results as the browser's plain one). */
+  private static final NeighbourSweep SWEEP = new VectorNeighbourSweep();
 
   private final SimPartitions store;
   private final long maxBody;
@@ -77,8 +82,9 @@ public final class SimRoutes {
     try {
       partition =
           frames.isEmpty()
-              ? HostedPartition.initial(spec.config(), spec.index(), spec.bounds())
-              : HostedPartition.restore(spec.config(), spec.index(), spec.bounds(), frames.get(0));
+              ? HostedPartition.initial(spec.config(), spec.index(), spec.bounds(), SWEEP)
+              : HostedPartition.restore(
+                  spec.config(), spec.index(), spec.bounds(), frames.get(0), SWEEP);
     } catch (IllegalArgumentException e) {
       throw ApiError.badRequest("invalid_config", "", e.getMessage());
     }
