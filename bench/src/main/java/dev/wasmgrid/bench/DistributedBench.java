@@ -33,6 +33,9 @@ import java.util.Optional;
 public final class DistributedBench {
   private static final String BENCH = "distributed";
 
+  /** Untimed products first: a server runs for long, so its code is compiled and its heap grown. */
+  private static final int WARM_UPS = 3;
+
   /**
    * What to measure.
    *
@@ -114,7 +117,9 @@ public final class DistributedBench {
               MatrixFrames.encode(
                   RandomMatrices.of(Dtype.F64, n, n, options.seed()),
                   RandomMatrices.of(Dtype.F64, n, n, options.seed() + 1));
-          post(coordinator, body, "distributed"); // warm-up: JIT, connections, buffers
+          for (int i = 0; i < WARM_UPS; i++) {
+            post(coordinator, body, "distributed"); // JIT, connections, buffers
+          }
           Duration cpuBefore = cluster.cpuTime();
           long start = System.nanoTime();
           Matrix c = post(coordinator, body, "distributed");
