@@ -113,6 +113,11 @@ export class LocalSim {
     this.tick++;
   }
 
+  // Every food patch ready to eat now, between ticks, as the JVM's PartitionedSim.regrowFood.
+  async regrowFood() {
+    await this.all(() => ['food', {}]);
+  }
+
   // Every partition's entities, as one frame body: x, y (u16 each) per entity, then species bytes.
   async view() {
     const views = await this.all(() => ['view', {}]);

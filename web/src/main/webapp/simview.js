@@ -200,6 +200,11 @@ async function browserLoop(r) {
   let rateStart = performance.now();
   let rateTicks = 0;
   while (!r.stopped) {
+    if (r.food) {
+      // Asked for while a tick was in flight: applied here, between ticks, as on the server.
+      r.food = false;
+      await sim.regrowFood();
+    }
     const done = r.until > 0 && sim.tick >= r.until;
     if (r.paused || done) {
       browserFrame(r, await sim.view());
@@ -275,10 +280,11 @@ async function control(action) {
   if (action === 'pause') r.paused = true;
   else if (action === 'resume') r.paused = false;
   else if (action === 'speed') r.tps = speed;
+  else if (action === 'add_food') r.food = true;
   else if (action === 'reset') {
     await start();
     return;
-  } else throw new Error(`${action} runs on the server only`);
+  } else throw new Error(`unknown control ${action}`);
   r.until = action === 'resume' ? 0 : r.until;
   wakeBrowser(r);
   setStatus(`in-browser simulation ${r.paused ? 'paused' : 'running'}`);

@@ -50,6 +50,10 @@ const ops = {
     part.step(int8s(frames));
     return { owned: part.owned() };
   },
+  food: () => {
+    part.regrowFood();
+    return {};
+  },
   costs: () => part.columnCosts(),
   checkpoint: () => part.checkpoint(),
   view: () => part.view(),

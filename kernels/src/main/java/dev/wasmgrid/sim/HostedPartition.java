@@ -203,6 +203,12 @@ public final class HostedPartition {
     return partition.checkpoint(tick);
   }
 
+  /** Makes every owned food patch ready to eat now, as {@link PartitionedSim#regrowFood} does. */
+  public void regrowFood() {
+    requireBetweenTicks("adding food");
+    partition.regrowFood();
+  }
+
   /** Owned entities per grid column, the load balancer's measure (between ticks only). */
   public long[] columnCosts() {
     requireBetweenTicks("column costs");

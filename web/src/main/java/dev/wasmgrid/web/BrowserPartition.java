@@ -43,6 +43,12 @@ public final class BrowserPartition {
     partition.step(list(ghosts));
   }
 
+  /** Makes every food patch it owns ready to eat now, between ticks (the viewer's "add food"). */
+  @JSExport
+  public void regrowFood() {
+    partition.regrowFood();
+  }
+
   /** The tick its next phase belongs to. */
   @JSExport
   public int tick() {

@@ -48,6 +48,18 @@ class SimViewerBrowserTest extends PageTest {
     }
   }
 
+  /** The JVM's hash after {@code ticks}, then every food patch regrown. */
+  private static String jvmHashWithFood(int entities, int seed, int partitions, int ticks) {
+    try (PartitionedSim sim =
+        new PartitionedSim(SimConfig.of(entities, seed), partitions, PhaseRunner.SEQUENTIAL)) {
+      for (int t = 0; t < ticks; t++) {
+        sim.step();
+      }
+      sim.regrowFood();
+      return StateHash.hex(sim.stateHash());
+    }
+  }
+
   @Test
   void serverModeDrawsTheFramesChartsThePopulationAndPauses() {
     Browsers.Watched w =
@@ -97,6 +109,13 @@ class SimViewerBrowserTest extends PageTest {
     PlaywrightAssertions.assertThat(w.page.locator("#sim-parts tr")).hasCount(2);
     PlaywrightAssertions.assertThat(w.page.locator("#sim-parts")).containsText("web worker 1");
     assertThat(w.screenshot("sim-browser-wasm")).isNotEmptyFile();
+
+    // Food timers are in the hash, so adding food shows at once, and as the JVM computes it.
+    String before = (String) w.page.evaluate("() => window.simView.hash");
+    w.page.click("#sim-food");
+    w.page.waitForFunction("h => window.simView.hash !== h", before, WAIT);
+    assertThat(w.page.evaluate("() => window.simView.hash"))
+        .isEqualTo(jvmHashWithFood(2000, 9, 2, 50));
     w.assertClean();
   }
 

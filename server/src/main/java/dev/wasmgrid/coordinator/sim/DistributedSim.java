@@ -113,6 +113,31 @@ public final class DistributedSim implements Simulation {
     }
   }
 
+  /**
+   * Makes every food patch ready to eat now, between ticks, as {@link
+   * dev.wasmgrid.sim.PartitionedSim#regrowFood} does, and checkpoints at once: a replay from an
+   * earlier checkpoint would not repeat the change.
+   */
+  public void regrowFood() {
+    long target = tick;
+    while (true) {
+      try {
+        all(
+            (l, p) -> {
+              l.regrowFood(target);
+              return true;
+            });
+        checkpoint = new Checkpoint(tick, StripLayout.of(config, bounds), all((l, p) -> l.state()));
+        return;
+      } catch (HostFailure failure) {
+        recover(failure);
+        while (tick < target) {
+          step();
+        }
+      }
+    }
+  }
+
   @Override
   public long tick() {
     return tick;

@@ -114,6 +114,11 @@ public final class HttpSimHost implements SimHost {
     }
 
     @Override
+    public void regrowFood(long tick) throws IOException {
+      phase("food", SimBundle.of(tick));
+    }
+
+    @Override
     public long[] costs() throws IOException {
       return SimBundle.decode(call(http.get(), path + "/costs", null, 200)).values();
     }

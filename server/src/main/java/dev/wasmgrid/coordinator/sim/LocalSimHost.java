@@ -45,6 +45,11 @@ public final class LocalSimHost implements SimHost {
     }
 
     @Override
+    public void regrowFood(long tick) {
+      partition.regrowFood();
+    }
+
+    @Override
     public long[] costs() {
       return partition.columnCosts();
     }

@@ -4,9 +4,10 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * One partition as the driver sees it, wherever it runs: the three phases of a tick, its state and
- * its column costs. An {@link IOException} means its host is gone (refused, reset, silent past the
- * timeout); any other failure is a bug or a refusal, and is not retried.
+ * One partition as the driver sees it, wherever it runs: the three phases of a tick, its state, its
+ * column costs and the one change made between ticks (food). An {@link IOException} means its host
+ * is gone (refused, reset, silent past the timeout); any other failure is a bug or a refusal, and
+ * is not retried.
  */
 public interface PartitionLink {
 
@@ -18,6 +19,9 @@ public interface PartitionLink {
 
   /** Phase 3: takes the ghosts and steps. */
   void step(long tick, List<byte[]> ghosts) throws IOException;
+
+  /** Makes its food patches ready to eat now (the viewer's "add food"), between ticks. */
+  void regrowFood(long tick) throws IOException;
 
   /** Owned entities per grid column, between ticks. */
   long[] costs() throws IOException;

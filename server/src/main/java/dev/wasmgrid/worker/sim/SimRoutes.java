@@ -126,12 +126,16 @@ public final class SimRoutes {
                 partition.step(in.presentFrames());
                 yield SimBundle.of(partition.tick());
               }
+              case "food" -> {
+                partition.regrowFood();
+                yield SimBundle.of(partition.tick());
+              }
               default ->
                   throw new ApiError(
                       404,
                       "unknown_phase",
                       "phase",
-                      "a phase is migrate, ghosts or step, not '" + phase + "'");
+                      "a phase is migrate, ghosts, step or food, not '" + phase + "'");
             };
       } catch (IllegalStateException e) {
         throw new ApiError(409, "wrong_phase", "phase", e.getMessage());

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Partitions on HTTP workers in this JVM (loopback), driven tick by tick: the same hash as the
- * threaded engine, and the same hash again when a worker stops mid-run.
+ * threaded engine, and the same hash again when a worker stops mid-run, food added or not.
  */
 class DistributedSimTest {
   private static final SimConfig CONFIG = SimConfig.of(600, 23).clusteredStart();
@@ -86,6 +86,32 @@ class DistributedSimTest {
   }
 
   @Test
+  void foodAddedBeforeAFailureSurvivesTheReplay() {
+    // Checkpoints every 8 ticks: food at 19, a worker gone at 21. A replay from the checkpoint of
+    // tick 16 would lose the food; the checkpoint taken with it keeps it.
+    String expected = threadedHash(2, 19);
+    assertThat(expected).isNotEqualTo(threadedHash(2));
+    try (WorkerNode survivor = worker()) {
+      WorkerNode doomed = worker();
+      try (DistributedSim sim =
+          new DistributedSim(CONFIG, 2, hosts(List.of(survivor, doomed)), 8, 20, s -> {})) {
+        for (int t = 0; t < TICKS; t++) {
+          if (t == 19) {
+            sim.regrowFood();
+          }
+          if (t == 21) {
+            doomed.close();
+          }
+          sim.step();
+        }
+        assertThat(StateHash.hex(sim.stateHash())).isEqualTo(expected);
+        assertThat(sim.recoveries()).isEqualTo(1);
+        assertThat(sim.replayedTicks()).isEqualTo(2);
+      }
+    }
+  }
+
+  @Test
   void withEveryWorkerGoneTheRunFinishesInThisJvm() {
     List<String> log = new ArrayList<>();
     WorkerNode only = worker();
@@ -111,8 +137,16 @@ class DistributedSimTest {
   }
 
   private static String threadedHash(int partitions) {
+    return threadedHash(partitions, -1);
+  }
+
+  /** The threaded engine's hash after {@link #TICKS}, with food regrown before tick foodAt. */
+  private static String threadedHash(int partitions, int foodAt) {
     try (PartitionedSim sim = new PartitionedSim(CONFIG, partitions, PhaseRunner.SEQUENTIAL)) {
       for (int t = 0; t < TICKS; t++) {
+        if (t == foodAt) {
+          sim.regrowFood();
+        }
         sim.step();
       }
       return StateHash.hex(sim.stateHash());

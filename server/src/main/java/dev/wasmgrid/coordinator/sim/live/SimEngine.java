@@ -42,11 +42,7 @@ interface SimEngine extends AutoCloseable {
   /** Host failures survived. */
   int recoveries();
 
-  /**
-   * Makes every food patch ready to eat now.
-   *
-   * @throws dev.wasmgrid.http.ApiError 409 where the placement cannot
-   */
+  /** Makes every food patch ready to eat now, between ticks. */
   void regrowFood();
 
   @Override

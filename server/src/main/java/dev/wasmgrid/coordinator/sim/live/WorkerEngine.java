@@ -3,7 +3,6 @@ package dev.wasmgrid.coordinator.sim.live;
 import dev.wasmgrid.coordinator.sim.DistributedSim;
 import dev.wasmgrid.coordinator.sim.PartitionLink;
 import dev.wasmgrid.coordinator.sim.SimHost;
-import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.sim.EntityTable;
 import dev.wasmgrid.sim.FrameCodec;
 import dev.wasmgrid.sim.PartitionedSim;
@@ -101,11 +100,7 @@ final class WorkerEngine implements SimEngine {
 
   @Override
   public void regrowFood() {
-    throw new ApiError(
-        409,
-        "unsupported_control",
-        "action",
-        "add_food needs placement \"local\": worker partitions take no food changes");
+    sim.regrowFood();
   }
 
   @Override
@@ -179,6 +174,11 @@ final class WorkerEngine implements SimEngine {
       long t0 = System.nanoTime();
       link.step(tick, ghosts);
       nanos.addAndGet(index, System.nanoTime() - t0);
+    }
+
+    @Override
+    public void regrowFood(long tick) throws IOException {
+      link.regrowFood(tick);
     }
 
     @Override

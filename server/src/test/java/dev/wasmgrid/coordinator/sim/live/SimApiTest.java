@@ -96,9 +96,17 @@ class SimApiTest {
 
   /** The hash PartitionedSim reaches on its own for the same world after {@code ticks}. */
   private static String jvmHash(int entities, long seed, int partitions, long ticks) {
+    return jvmHash(entities, seed, partitions, ticks, -1);
+  }
+
+  /** As {@link #jvmHash(int, long, int, long)}, with food regrown before tick {@code foodAt}. */
+  private static String jvmHash(int entities, long seed, int partitions, long ticks, long foodAt) {
     try (PartitionedSim sim =
         new PartitionedSim(SimConfig.of(entities, seed), partitions, PhaseRunner.SEQUENTIAL)) {
       for (long t = 0; t < ticks; t++) {
+        if (t == foodAt) {
+          sim.regrowFood();
+        }
         sim.step();
       }
       return StateHash.hex(sim.stateHash());
@@ -243,10 +251,18 @@ class SimApiTest {
       assertThat(paused.get("partitions")).hasSize(3);
       assertThat(paused.get("hash").asText())
           .isEqualTo(jvmHash(800, 3, 3, paused.get("tick").asLong()));
-      HttpResponse<String> food =
-          send("POST", "/v1/sim/" + id + "/control", "{\"action\":\"add_food\"}", TOKEN);
-      assertThat(food.statusCode()).isEqualTo(409);
-      assertThat(food.body()).contains("placement");
+      // Food added on the worker partitions is the same change PartitionedSim makes alone.
+      long foodAt = paused.get("tick").asLong();
+      ok("POST", "/v1/sim/" + id + "/control", "{\"action\":\"add_food\"}");
+      ok("POST", "/v1/sim/" + id + "/control", "{\"action\":\"resume\"}");
+      SimFrames.Frame later = frames.next();
+      while (later.tick() < foodAt + 3) {
+        later = frames.next();
+      }
+      JsonNode again = ok("POST", "/v1/sim/" + id + "/control", "{\"action\":\"pause\"}");
+      long tick = again.get("tick").asLong();
+      assertThat(again.get("hash").asText()).isEqualTo(jvmHash(800, 3, 3, tick, foodAt));
+      assertThat(jvmHash(800, 3, 3, tick, foodAt)).isNotEqualTo(jvmHash(800, 3, 3, tick));
     } finally {
       send("DELETE", "/v1/sim/" + id, null, TOKEN);
     }
