@@ -20,6 +20,9 @@ import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
@@ -43,6 +46,35 @@ class BulkExchangeTest {
       Matrix c = MatrixFrames.decode(reply.body(), Integer.MAX_VALUE, "C").getFirst();
       assertThat(((Matrix.F64) c).data())
           .isEqualTo(((Matrix.F64) Matrix.multiply(new ReferenceGemm(1), a, b)).data());
+    }
+  }
+
+  @Test
+  void answersOverOneWriteChunkArriveWholeWithTheirLength() throws Exception {
+    try (WorkerNode worker =
+        WorkerNode.start("127.0.0.1", 0, Limits.DEFAULTS, new ReferenceGemm(1))) {
+      // C is 600 x 700 f64, 3.36 MB: the server writes it in 1 MiB pieces.
+      Matrix a = RandomMatrices.of(Dtype.F64, 600, 40, 4);
+      Matrix b = RandomMatrices.of(Dtype.F64, 40, 700, 5);
+      byte[] body = MatrixFrames.encode(a, b);
+      Reply reply = post(worker.port(), NO_TOKEN, body);
+      assertThat(reply.body()).hasSizeGreaterThan(3 << 20);
+      Matrix c = MatrixFrames.decode(reply.body(), Integer.MAX_VALUE, "C").getFirst();
+      assertThat(((Matrix.F64) c).data())
+          .isEqualTo(((Matrix.F64) Matrix.multiply(new ReferenceGemm(1), a, b)).data());
+      HttpResponse<byte[]> plain =
+          HttpClient.newBuilder()
+              .version(HttpClient.Version.HTTP_1_1)
+              .build()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + worker.port() + "/v1/matmul"))
+                      .header("Content-Type", MatrixFrames.MEDIA_TYPE)
+                      .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(plain.headers().firstValueAsLong("content-length")).hasValue(reply.body().length);
+      assertThat(plain.body()).isEqualTo(reply.body());
     }
   }
 
