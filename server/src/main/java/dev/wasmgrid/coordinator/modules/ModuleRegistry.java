@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -48,6 +49,13 @@ final class ModuleRegistry {
     String target() {
       return ModulePaths.module(name) + (query.isEmpty() ? "" : "?" + query);
     }
+
+    /** The same module with its settings changed by {@code change}. */
+    Deployed withSettings(Consumer<Map<String, Setting>> change) {
+      Map<String, Setting> changed = new LinkedHashMap<>(settings);
+      change.accept(changed);
+      return new Deployed(name, sha256, bytes, contentType, query, Map.copyOf(changed));
+    }
   }
 
   // Guarded by this.
@@ -68,38 +76,12 @@ final class ModuleRegistry {
 
   /** Records a setting of a module the coordinator deployed; ignored for others. */
   synchronized void set(String name, String sub, Setting setting) {
-    Deployed module = deployed.get(name);
-    if (module != null) {
-      Map<String, Setting> settings = new LinkedHashMap<>(module.settings());
-      settings.put(sub, setting);
-      deployed.put(
-          name,
-          new Deployed(
-              name,
-              module.sha256(),
-              module.bytes(),
-              module.contentType(),
-              module.query(),
-              Map.copyOf(settings)));
-    }
+    deployed.computeIfPresent(name, (n, module) -> module.withSettings(m -> m.put(sub, setting)));
   }
 
   /** Records that a setting was deleted. */
   synchronized void unset(String name, String sub) {
-    Deployed module = deployed.get(name);
-    if (module != null && module.settings().containsKey(sub)) {
-      Map<String, Setting> settings = new LinkedHashMap<>(module.settings());
-      settings.remove(sub);
-      deployed.put(
-          name,
-          new Deployed(
-              name,
-              module.sha256(),
-              module.bytes(),
-              module.contentType(),
-              module.query(),
-              Map.copyOf(settings)));
-    }
+    deployed.computeIfPresent(name, (n, module) -> module.withSettings(m -> m.remove(sub)));
   }
 
   /**

@@ -14,17 +14,14 @@ import dev.wasmgrid.llm.ScalarCompute;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.testing.Nodes;
+import dev.wasmgrid.testing.RawHttp;
 import dev.wasmgrid.testing.Sse;
 import dev.wasmgrid.worker.WorkerNode;
 import dev.wasmgrid.worker.llm.GatedCompute;
 import dev.wasmgrid.worker.llm.LlmTestModels;
 import dev.wasmgrid.worker.llm.ModelHosts;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.Socket;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -129,22 +126,11 @@ class LlmRelayTest {
     GatedCompute gate = new GatedCompute(LlmTestModels.vocabSize());
     try (WorkerNode hosting = worker(LlmTestModels.hosts("gated", gate, 8));
         CoordinatorNode coordinator = coordinator(hosting)) {
-      byte[] body =
-          "{\"prompt\":\"a\",\"max_tokens\":100,\"ignore_eos\":true}"
-              .getBytes(StandardCharsets.UTF_8);
-      try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), coordinator.port())) {
-        OutputStream out = socket.getOutputStream();
-        out.write(
-            ("POST /v1/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: "
-                    + body.length
-                    + "\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII));
-        out.write(body);
-        out.flush();
+      String body = "{\"prompt\":\"a\",\"max_tokens\":100,\"ignore_eos\":true}";
+      try (Socket socket = RawHttp.postJson(coordinator.port(), "/v1/generate", body)) {
         int promptTokens = LlmTestModels.reference().tokenizer().encode("a", true).length;
         gate.allow(promptTokens);
-        readUntil(socket.getInputStream(), "event: token");
+        RawHttp.readUntil(socket.getInputStream(), "event: token");
       }
       gate.stepUntil(
           "the worker's generation cancelled",
@@ -171,15 +157,6 @@ class LlmRelayTest {
       assertThat(streamedText(http.postJson("/v1/generate", REQUEST + "}")))
           .isEqualTo(expectedText());
       assertThat(Http.text(http.get("/v1/models"))).contains("\"id\":\"tiny-test\"");
-    }
-  }
-
-  private static void readUntil(InputStream in, String marker) throws Exception {
-    StringBuilder seen = new StringBuilder();
-    while (seen.indexOf(marker) < 0) {
-      int b = in.read();
-      assertThat(b).as("the stream ended before " + marker + ": " + seen).isNotNegative();
-      seen.append((char) b);
     }
   }
 }

@@ -7,16 +7,13 @@ import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.testing.Poll;
+import dev.wasmgrid.testing.RawHttp;
 import dev.wasmgrid.worker.WorkerNode;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -116,23 +113,12 @@ class LlmAdmissionTest {
     GatedCompute gate = new GatedCompute(LlmTestModels.vocabSize());
     try (WorkerNode worker = start(gate, 8)) {
       int maxTokens = 100;
-      byte[] body =
-          ("{\"prompt\":\"a\",\"max_tokens\":" + maxTokens + ",\"ignore_eos\":true}")
-              .getBytes(StandardCharsets.UTF_8);
-      try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), worker.port())) {
-        OutputStream out = socket.getOutputStream();
-        out.write(
-            ("POST /v1/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: "
-                    + body.length
-                    + "\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII));
-        out.write(body);
-        out.flush();
+      String body = "{\"prompt\":\"a\",\"max_tokens\":" + maxTokens + ",\"ignore_eos\":true}";
+      try (Socket socket = RawHttp.postJson(worker.port(), "/v1/generate", body)) {
         // The prompt's passes, then the first token; the stream is read up to it.
         int promptTokens = LlmTestModels.reference().tokenizer().encode("a", true).length;
         gate.allow(promptTokens);
-        readUntil(socket.getInputStream(), "event: token");
+        RawHttp.readUntil(socket.getInputStream(), "event: token");
       }
       LlmMetrics metrics = worker.llmMetrics();
       gate.stepUntil("cancelled", maxTokens, () -> metrics.generations("gated", "cancelled") == 1);
@@ -147,15 +133,6 @@ class LlmAdmissionTest {
                   "{\"prompt\":\"a\",\"max_tokens\":2,\"ignore_eos\":true,\"stream\":false}");
       assertThat(next.statusCode()).isEqualTo(200);
       assertThat(List.of(metrics.generations("gated", "max_tokens"))).containsExactly(1.0);
-    }
-  }
-
-  private static void readUntil(InputStream in, String marker) throws Exception {
-    StringBuilder seen = new StringBuilder();
-    while (seen.indexOf(marker) < 0) {
-      int b = in.read();
-      assertThat(b).as("the stream ended before " + marker + ": " + seen).isNotNegative();
-      seen.append((char) b);
     }
   }
 }

@@ -1,0 +1,43 @@
+package dev.wasmgrid.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/** HTTP/1.1 over a plain socket, for tests that must walk away from an answer half read. */
+public final class RawHttp {
+  private RawHttp() {}
+
+  /** Connects to loopback {@code port} and sends a JSON POST; the caller reads and closes. */
+  public static Socket postJson(int port, String path, String json) throws IOException {
+    byte[] body = json.getBytes(StandardCharsets.UTF_8);
+    Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
+    OutputStream out = socket.getOutputStream();
+    out.write(
+        ("POST "
+                + path
+                + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: "
+                + body.length
+                + "\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
+    out.write(body);
+    out.flush();
+    return socket;
+  }
+
+  /** Reads until {@code marker} has gone by, failing when the stream ends first. */
+  public static void readUntil(InputStream in, String marker) throws IOException {
+    StringBuilder seen = new StringBuilder();
+    while (seen.indexOf(marker) < 0) {
+      int b = in.read();
+      assertThat(b).as("the stream ended before " + marker + ": " + seen).isNotNegative();
+      seen.append((char) b);
+    }
+  }
+}
