@@ -3,20 +3,14 @@ package dev.wasmgrid.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wasmgrid.bench.LocalCluster;
-import dev.wasmgrid.matmul.Dtype;
-import dev.wasmgrid.matmul.Matrix;
-import dev.wasmgrid.matmul.RandomMatrices;
-import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.wasm.WasmModules;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -89,24 +83,8 @@ class ModuleProcessesTest {
 
   @Test
   void matmulWithTheWasmEngineGivesTheReferenceProductToTheLastDigit() throws Exception {
-    List<String> command = new ArrayList<>(LocalCluster.sameJvm(Main.class.getName()));
-    command.addAll(List.of("matmul", "--engine", "wasm", "--n", "80", "--seed", "9"));
-    Process cli = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String printed = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(cli.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(cli.exitValue()).as(printed).isZero();
-    Matrix c =
-        Matrix.multiply(
-            new ReferenceGemm(1),
-            RandomMatrices.of(Dtype.F64, 80, 80, 9),
-            RandomMatrices.of(Dtype.F64, 80, 80, 10));
-    double checksum = 0;
-    for (double x : ((Matrix.F64) c).data()) {
-      checksum += x;
-    }
-    assertThat(printed)
-        .contains("wasm")
-        .contains(String.format(Locale.ROOT, "checksum %.17g", checksum));
+    String printed = MatmulCli.run("--engine", "wasm", "--n", "80", "--seed", "9");
+    assertThat(printed).contains("wasm").contains(MatmulCli.referenceChecksum(80, 9));
   }
 
   private LocalCluster.Node start(String role, String... args) throws Exception {

@@ -20,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -142,10 +141,8 @@ class ProcessIntegrationTest {
         WorkerNode.start(
             new ServerSettings("127.0.0.1", 0, Limits.DEFAULTS, Optional.of("s3cret")),
             new ReferenceGemm(1))) {
-      List<String> command = new ArrayList<>(LocalCluster.sameJvm(Main.class.getName()));
-      command.addAll(
-          List.of(
-              "matmul",
+      String printed =
+          MatmulCli.run(
               "--n",
               "96",
               "--seed",
@@ -153,23 +150,9 @@ class ProcessIntegrationTest {
               "--token",
               "s3cret",
               "--server",
-              "http://127.0.0.1:" + worker.port()));
-      Process cli = new ProcessBuilder(command).redirectErrorStream(true).start();
-      String printed = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(cli.waitFor(60, TimeUnit.SECONDS)).isTrue();
-      assertThat(cli.exitValue()).as(printed).isZero();
-
-      Matrix c =
-          Matrix.multiply(
-              new ReferenceGemm(1),
-              RandomMatrices.of(Dtype.F64, 96, 96, 5),
-              RandomMatrices.of(Dtype.F64, 96, 96, 6));
-      double checksum = 0;
-      for (double x : ((Matrix.F64) c).data()) {
-        checksum += x;
-      }
+              "http://127.0.0.1:" + worker.port());
       // The worker's kernel is the reference, so the checksum matches to the last digit.
-      assertThat(printed).contains(String.format(Locale.ROOT, "checksum %.17g", checksum));
+      assertThat(printed).contains(MatmulCli.referenceChecksum(96, 5));
     }
   }
 
