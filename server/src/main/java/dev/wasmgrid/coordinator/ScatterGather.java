@@ -170,14 +170,15 @@ public final class ScatterGather {
     if (workers.isEmpty()) {
       return;
     }
-    Round round = new Round(workers.size() * IN_FLIGHT_PER_WORKER);
+    Round round = new Round(workers.size(), workers.size() * IN_FLIGHT_PER_WORKER);
     job.round = round;
     ExecutorService loops = Executors.newVirtualThreadPerTaskExecutor();
     try {
       for (WorkerClient worker : workers) {
         AtomicInteger failures = new AtomicInteger();
         for (int i = 0; i < IN_FLIGHT_PER_WORKER; i++) {
-          loops.execute(() -> job.serve(worker, failures, round));
+          boolean first = i == 0;
+          loops.execute(() -> job.serve(worker, failures, round, first));
         }
       }
       // Polled rather than awaited outright: a cancelled product must not wait for slow calls.
@@ -195,12 +196,18 @@ public final class ScatterGather {
     }
   }
 
-  /** One set of request loops: opens when every tile is placed or every loop has given up. */
+  /**
+   * One set of request loops: opens when every tile is placed or every loop has given up. A
+   * worker's further loops start once every worker's first loop has taken its first tile (or found
+   * none), so that tiles spread over the workers before any worker gets a second one.
+   */
   private static final class Round {
     final CountDownLatch finished = new CountDownLatch(1);
+    final CountDownLatch firstTiles;
     final AtomicInteger liveLoops;
 
-    Round(int loops) {
+    Round(int workers, int loops) {
+      this.firstTiles = new CountDownLatch(workers);
       this.liveLoops = new AtomicInteger(loops);
     }
   }
@@ -240,14 +247,27 @@ public final class ScatterGather {
       plan.blocks().forEach(block -> blocks.put(block.index(), block));
     }
 
-    /** One request loop of one worker; returns when all tiles are done or the worker gave up. */
-    void serve(WorkerClient worker, AtomicInteger failures, Round round) {
+    /**
+     * One request loop of one worker; returns when all tiles are done or the worker gave up. The
+     * worker's {@code first} loop counts down {@link Round#firstTiles}; the others wait for it.
+     */
+    void serve(WorkerClient worker, AtomicInteger failures, Round round, boolean first) {
+      boolean owesCount = first;
       try {
+        while (!first && !round.firstTiles.await(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+          if (remaining.get() == 0 || progress.cancelled()) {
+            return;
+          }
+        }
         while (remaining.get() > 0
             && failures.get() < MAX_WORKER_FAILURES
             && !progress.cancelled()) {
           // A tile may come back to the queue when another worker fails, so wait a little for it.
           BlockPlan.Block block = queue.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+          if (owesCount) {
+            owesCount = false;
+            round.firstTiles.countDown();
+          }
           if (block == null) {
             block = straggler();
             if (block == null) {
@@ -266,6 +286,9 @@ public final class ScatterGather {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } finally {
+        if (owesCount) {
+          round.firstTiles.countDown();
+        }
         if (round.liveLoops.decrementAndGet() == 0) {
           round.finished.countDown();
         }

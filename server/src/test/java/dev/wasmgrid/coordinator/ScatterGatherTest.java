@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -61,6 +62,25 @@ class ScatterGatherTest {
         assertThat(outcome.tiles().values().stream().mapToInt(Integer::intValue).sum())
             .isEqualTo(outcome.plan().blocks().size());
         assertThat(outcome.bytesSent()).isPositive();
+      }
+    }
+  }
+
+  @Test
+  void tilesSpreadOverTheWorkersBeforeAnyTakesASecond() {
+    // Each worker runs two request loops; with one tile per worker, a worker whose loops both
+    // reach the queue first must still leave the other worker its tile.
+    try (WorkerNode w1 = worker(Limits.DEFAULTS);
+        WorkerNode w2 = worker(Limits.DEFAULTS)) {
+      List<WorkerClient> workers = List.of(client(w1), client(w2));
+      for (int product = 0; product < 10; product++) {
+        MatmulRequest request = request(Dtype.F64, 256, 128, 256);
+        ScatterGather.Outcome outcome =
+            ScatterGather.multiply(request, workers, 1, Optional.empty());
+        assertExact(request, outcome.c());
+        assertThat(outcome.tiles())
+            .containsExactlyInAnyOrderEntriesOf(
+                Map.of(workers.get(0).name(), 1, workers.get(1).name(), 1));
       }
     }
   }
