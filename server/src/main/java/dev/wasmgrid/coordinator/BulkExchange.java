@@ -1,7 +1,7 @@
 package dev.wasmgrid.coordinator;
 
 import dev.wasmgrid.http.Reply;
-import dev.wasmgrid.worker.KernelTime;
+import dev.wasmgrid.http.ServerTiming;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
@@ -37,7 +37,7 @@ final class BulkExchange {
 
   /** Answer headers a caller may use: lower case as read, then as {@link Reply} carries them. */
   private static final Map<String, String> KEPT_HEADERS =
-      Map.of("server-timing", KernelTime.HEADER, "retry-after", "Retry-After");
+      Map.of("server-timing", ServerTiming.HEADER, "retry-after", "Retry-After");
 
   private BulkExchange() {}
 

@@ -1,7 +1,7 @@
 package dev.wasmgrid.coordinator;
 
 import dev.wasmgrid.http.Reply;
-import dev.wasmgrid.worker.KernelTime;
+import dev.wasmgrid.http.ServerTiming;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpMediaType;
@@ -26,7 +26,7 @@ import java.util.function.Function;
  * megabytes with a fraction of the CPU.
  */
 public final class HttpWorkerClient implements WorkerClient {
-  private static final HeaderName SERVER_TIMING = HeaderNames.create(KernelTime.HEADER);
+  private static final HeaderName SERVER_TIMING = HeaderNames.create(ServerTiming.HEADER);
 
   private final URI base;
   private final WebClient http;
@@ -130,7 +130,7 @@ public final class HttpWorkerClient implements WorkerClient {
             answer);
     Optional<String> timing = response.headers().first(SERVER_TIMING);
     if (timing.isPresent()) {
-      reply = reply.withHeader(KernelTime.HEADER, timing.get());
+      reply = reply.withHeader(ServerTiming.HEADER, timing.get());
     }
     // A busy worker's hint is the client's too, when the answer is relayed.
     Optional<String> retry = response.headers().first(HeaderNames.RETRY_AFTER);

@@ -2,6 +2,7 @@ package dev.wasmgrid.coordinator;
 
 import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.http.ServerTiming;
 import dev.wasmgrid.matmul.wire.MatmulRequest;
 import dev.wasmgrid.matmul.wire.MatrixFrames;
 import java.io.IOException;
@@ -87,7 +88,9 @@ public final class MatmulRunner {
       } else {
         reply = localCall("/v1/matmul", MatrixFrames.MEDIA_TYPE, frames);
         if (reply.status() == 200) {
-          policy.recordLocal(request.flops(), System.nanoTime() - start);
+          long nanos = System.nanoTime() - start;
+          policy.recordLocal(request.flops(), nanos);
+          reply = withProductTime(reply, nanos);
         }
       }
       if (reply.status() == 200) {
@@ -112,7 +115,16 @@ public final class MatmulRunner {
         outcome.tiles(),
         nanos / 1_000_000,
         (outcome.bytesSent() + outcome.bytesReceived()) / 1_000_000);
-    return new Reply(200, MatrixFrames.MEDIA_TYPE, MatrixFrames.encode(outcome.c()));
+    return withProductTime(
+        new Reply(200, MatrixFrames.MEDIA_TYPE, MatrixFrames.encode(outcome.c())), nanos);
+  }
+
+  /** Adds the product's time to the answer's Server-Timing, after any kernel time it carries. */
+  private static Reply withProductTime(Reply reply, long nanos) {
+    String product = ServerTiming.format(ServerTiming.PRODUCT, nanos);
+    String kernel = reply.headers().get(ServerTiming.HEADER);
+    return reply.withHeader(
+        ServerTiming.HEADER, kernel == null ? product : kernel + ", " + product);
   }
 
   private Reply localCall(String path, String contentType, byte[] body) {

@@ -1,7 +1,7 @@
 package dev.wasmgrid.coordinator;
 
 import dev.wasmgrid.http.Reply;
-import dev.wasmgrid.worker.KernelTime;
+import dev.wasmgrid.http.ServerTiming;
 import java.util.Optional;
 
 /**
@@ -18,8 +18,10 @@ public record TileTiming(String worker, double flops, long kernelNanos, long byt
   /** The timing of a tile answered by {@code reply} after {@code nanos}. */
   static TileTiming of(String worker, double flops, Reply reply, long bytes, long nanos) {
     long kernel =
-        Optional.ofNullable(reply.headers().get(KernelTime.HEADER))
-            .flatMap(value -> KernelTime.parse(value).stream().boxed().findFirst())
+        Optional.ofNullable(reply.headers().get(ServerTiming.HEADER))
+            .flatMap(
+                value ->
+                    ServerTiming.parse(value, ServerTiming.KERNEL).stream().boxed().findFirst())
             .orElse(-1L);
     return new TileTiming(worker, flops, kernel, bytes, nanos);
   }

@@ -1,4 +1,4 @@
-package dev.wasmgrid.worker;
+package dev.wasmgrid.http;
 
 import java.util.Locale;
 import java.util.OptionalLong;
@@ -6,28 +6,40 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * How long a worker's kernel took for one product, sent back as the standard {@code Server-Timing}
- * header ({@code Server-Timing: kernel;dur=12.345}, milliseconds): the coordinator subtracts it
- * from the round trip to tell a worker's compute speed from the speed of the link to it.
+ * Durations a server reports with an answer in the standard {@code Server-Timing} header ({@code
+ * Server-Timing: kernel;dur=12.345}, milliseconds). A worker reports its {@link #KERNEL} time, so
+ * the coordinator can tell a worker's compute speed from the speed of the link to it; the
+ * coordinator reports a product's {@link #PRODUCT} time, from operands in memory to C in memory,
+ * which is what a client compares with computing locally.
  */
-public final class KernelTime {
+public final class ServerTiming {
 
-  /** The header carrying the time. */
+  /** The header carrying the durations. */
   public static final String HEADER = "Server-Timing";
 
-  private static final Pattern KERNEL =
-      Pattern.compile("(?:^|,)\\s*kernel\\s*;(?:[^,]*;)?\\s*dur=([0-9]+(?:\\.[0-9]+)?)");
+  /** A worker's kernel, without the transfers. */
+  public static final String KERNEL = "kernel";
 
-  private KernelTime() {}
+  /** A whole product at the coordinator: split, transfers, kernels and gather. */
+  public static final String PRODUCT = "product";
 
-  /** The header value for a kernel run of {@code nanos}. */
-  public static String format(long nanos) {
-    return String.format(Locale.ROOT, "kernel;dur=%.3f", nanos / 1e6);
+  private ServerTiming() {}
+
+  /** The header value for {@code metric} lasting {@code nanos}. */
+  public static String format(String metric, long nanos) {
+    return String.format(Locale.ROOT, "%s;dur=%.3f", metric, nanos / 1e6);
   }
 
-  /** The kernel time in a {@code Server-Timing} value, if it names one. */
-  public static OptionalLong parse(String header) {
-    Matcher m = KERNEL.matcher(header);
+  /**
+   * The duration of {@code metric} in a {@code Server-Timing} value, in nanoseconds, if it has one.
+   */
+  public static OptionalLong parse(String header, String metric) {
+    Matcher m =
+        Pattern.compile(
+                "(?:^|,)\\s*"
+                    + Pattern.quote(metric)
+                    + "\\s*;(?:[^,]*;)?\\s*dur=([0-9]+(?:\\.[0-9]+)?)")
+            .matcher(header);
     if (!m.find()) {
       return OptionalLong.empty();
     }

@@ -7,6 +7,7 @@ import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.JsonBodies;
 import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.http.ServerTiming;
 import dev.wasmgrid.matmul.Dtype;
 import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.wire.MatmulRequest;
@@ -78,9 +79,9 @@ public final class MatmulEndpoints {
       long start = System.nanoTime();
       Matrix c = service.multiply(new MatmulRequest(ab.get(0), ab.get(1)), engine);
       long kernelNanos = System.nanoTime() - start;
-      // The coordinator tells kernel speed from transfer speed by this (see KernelTime).
+      // The coordinator tells kernel speed from transfer speed by this (see ServerTiming).
       return new Reply(200, MatrixFrames.MEDIA_TYPE, MatrixFrames.encode(c))
-          .withHeader(KernelTime.HEADER, KernelTime.format(kernelNanos));
+          .withHeader(ServerTiming.HEADER, ServerTiming.format(ServerTiming.KERNEL, kernelNanos));
     }
     if (!type.isEmpty() && !type.startsWith("application/json")) {
       throw new ApiError(

@@ -6,13 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.ServerSettings;
+import dev.wasmgrid.http.ServerTiming;
 import dev.wasmgrid.matmul.Dtype;
 import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.RandomMatrices;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.matmul.wire.MatrixFrames;
 import dev.wasmgrid.testing.Nodes;
-import dev.wasmgrid.worker.KernelTime;
 import dev.wasmgrid.worker.WorkerNode;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,7 +42,7 @@ class BulkExchangeTest {
       Reply reply = post(worker.port(), NO_TOKEN, MatrixFrames.encode(a, b));
       assertThat(reply.status()).isEqualTo(200);
       assertThat(reply.contentType()).startsWith(MatrixFrames.MEDIA_TYPE);
-      assertThat(reply.headers()).containsKey(KernelTime.HEADER);
+      assertThat(reply.headers()).containsKey(ServerTiming.HEADER);
       Matrix c = MatrixFrames.decode(reply.body(), Integer.MAX_VALUE, "C").getFirst();
       assertThat(((Matrix.F64) c).data())
           .isEqualTo(((Matrix.F64) Matrix.multiply(new ReferenceGemm(1), a, b)).data());

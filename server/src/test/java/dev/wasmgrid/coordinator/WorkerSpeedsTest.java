@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wasmgrid.coordinator.discovery.WorkerSources;
+import dev.wasmgrid.http.ServerTiming;
 import dev.wasmgrid.matmul.Dtype;
 import dev.wasmgrid.matmul.RandomMatrices;
 import dev.wasmgrid.matmul.wire.MatrixFrames;
@@ -11,7 +12,6 @@ import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.testing.Nodes;
 import dev.wasmgrid.testing.Poll;
 import dev.wasmgrid.testing.WorkerList;
-import dev.wasmgrid.worker.KernelTime;
 import dev.wasmgrid.worker.WorkerNode;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -34,7 +34,8 @@ class WorkerSpeedsTest {
       long roundTrip = System.nanoTime() - start;
       assertThat(response.statusCode()).isEqualTo(200);
       OptionalLong kernel =
-          KernelTime.parse(response.headers().firstValue(KernelTime.HEADER).orElse(""));
+          ServerTiming.parse(
+              response.headers().firstValue(ServerTiming.HEADER).orElse(""), ServerTiming.KERNEL);
       assertThat(kernel).isPresent();
       assertThat(kernel.getAsLong()).isPositive().isLessThan(roundTrip);
     }

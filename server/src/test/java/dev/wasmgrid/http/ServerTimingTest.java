@@ -1,22 +1,27 @@
-package dev.wasmgrid.worker;
+package dev.wasmgrid.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
-class KernelTimeTest {
+class ServerTimingTest {
   @Test
   void formatsAndParsesMilliseconds() {
-    assertThat(KernelTime.format(12_345_678)).isEqualTo("kernel;dur=12.346");
-    assertThat(KernelTime.parse(KernelTime.format(12_345_678))).hasValue(12_346_000);
+    String kernel = ServerTiming.format(ServerTiming.KERNEL, 12_345_678);
+    assertThat(kernel).isEqualTo("kernel;dur=12.346");
+    assertThat(ServerTiming.parse(kernel, ServerTiming.KERNEL)).hasValue(12_346_000);
+    assertThat(ServerTiming.parse(kernel, ServerTiming.PRODUCT)).isEmpty();
   }
 
   @Test
-  void findsTheKernelEntryAmongOthers() {
-    assertThat(KernelTime.parse("db;dur=3.5, kernel;desc=\"blas\";dur=7")).hasValue(7_000_000);
-    assertThat(KernelTime.parse("cache;dur=1, app;dur=2")).isEqualTo(OptionalLong.empty());
-    assertThat(KernelTime.parse("kernelx;dur=4")).isEqualTo(OptionalLong.empty());
-    assertThat(KernelTime.parse("kernel;dur=-1")).isEqualTo(OptionalLong.empty());
+  void findsTheNamedEntryAmongOthers() {
+    String both = "db;dur=3.5, kernel;desc=\"blas\";dur=7, product;dur=9.25";
+    assertThat(ServerTiming.parse(both, ServerTiming.KERNEL)).hasValue(7_000_000);
+    assertThat(ServerTiming.parse(both, ServerTiming.PRODUCT)).hasValue(9_250_000);
+    assertThat(ServerTiming.parse("cache;dur=1, app;dur=2", "kernel"))
+        .isEqualTo(OptionalLong.empty());
+    assertThat(ServerTiming.parse("kernelx;dur=4", "kernel")).isEqualTo(OptionalLong.empty());
+    assertThat(ServerTiming.parse("kernel;dur=-1", "kernel")).isEqualTo(OptionalLong.empty());
   }
 }
