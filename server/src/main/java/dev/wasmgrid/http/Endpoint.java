@@ -1,6 +1,7 @@
 package dev.wasmgrid.http;
 
 import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -35,8 +36,16 @@ public interface Endpoint {
 
   /** As {@link #serve(String, byte[])}, with query parameters. */
   default Reply serve(String contentType, byte[] body, Map<String, String> query) {
+    return guard(() -> handle(contentType, body, query));
+  }
+
+  /**
+   * Runs one request's handling and turns every failure into an error reply, so one bad request
+   * cannot take a server down.
+   */
+  default Reply guard(Supplier<Reply> handling) {
     try {
-      return handle(contentType, body, query);
+      return handling.get();
     } catch (ApiError e) {
       return error(e);
     } catch (OutOfMemoryError e) {

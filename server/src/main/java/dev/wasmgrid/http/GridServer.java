@@ -13,6 +13,7 @@ import io.helidon.webserver.websocket.WsRouting;
 import io.helidon.websocket.WsListener;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -308,11 +309,22 @@ public final class GridServer implements AutoCloseable {
       ServerRequest req, ServerResponse res, Endpoint endpoint, Limits limits) {
     Reply reply;
     try {
-      byte[] body = RequestBodies.read(req, limits.maxBodyBytes());
       String contentType = req.headers().contentType().map(t -> t.text()).orElse("");
       Map<String, String> query = new HashMap<>();
       req.query().names().forEach(name -> query.put(name, req.query().get(name)));
-      reply = endpoint.serve(contentType, body, query);
+      long length = RequestBodies.declaredLength(req, limits.maxBodyBytes());
+      if (endpoint instanceof StreamedEndpoint streamed
+          && length >= 0
+          && req.content().hasEntity()
+          && streamed.streams(contentType)) {
+        try (InputStream in = req.content().inputStream()) {
+          reply = streamed.serve(contentType, in, length, query);
+        }
+      } else {
+        reply = endpoint.serve(contentType, RequestBodies.read(req, limits.maxBodyBytes()), query);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading the request body failed", e);
     } catch (ApiError e) {
       reply = endpoint.error(e);
     }

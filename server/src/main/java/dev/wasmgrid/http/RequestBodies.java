@@ -12,12 +12,21 @@ final class RequestBodies {
 
   private RequestBodies() {}
 
-  static byte[] read(ServerRequest request, long limit) {
-    long declared =
-        request.headers().contentLength().orElse(-1L); // absent for chunked bodies: checked below
+  /**
+   * The body's declared Content-Length, or -1 when it has none (a chunked body).
+   *
+   * @throws ApiError 413 {@code body_too_large} when it is over {@code limit}
+   */
+  static long declaredLength(ServerRequest request, long limit) {
+    long declared = request.headers().contentLength().orElse(-1L);
     if (declared > limit || declared > MAX_ARRAY) {
       throw tooLarge("request body of " + declared + " bytes", Math.min(limit, MAX_ARRAY));
     }
+    return declared;
+  }
+
+  static byte[] read(ServerRequest request, long limit) {
+    long declared = declaredLength(request, limit); // -1 for chunked bodies: checked below
     if (!request.content().hasEntity()) {
       return new byte[0];
     }

@@ -8,6 +8,7 @@ import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.JsonBodies;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.ServerTiming;
+import dev.wasmgrid.http.StreamedEndpoint;
 import dev.wasmgrid.matmul.Dtype;
 import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.wire.MatmulRequest;
@@ -15,6 +16,8 @@ import dev.wasmgrid.matmul.wire.MatrixFrames;
 import dev.wasmgrid.matmul.wire.MatrixJson;
 import dev.wasmgrid.rpc.RpcEndpoint;
 import dev.wasmgrid.rpc.RpcMethod;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -39,7 +42,7 @@ public final class MatmulEndpoints {
         "/rpc",
         new RpcEndpoint(Map.of("multiply", (RpcMethod) this::multiplyJson)),
         "/v1/matmul",
-        new Endpoint() {
+        new StreamedEndpoint() {
           @Override
           public Reply handle(String contentType, byte[] body) {
             return matmul(contentType, body, MatmulEngine.JVM);
@@ -48,6 +51,20 @@ public final class MatmulEndpoints {
           @Override
           public Reply handle(String contentType, byte[] body, Map<String, String> query) {
             return matmul(contentType, body, MatmulEngine.fromQuery(query));
+          }
+
+          @Override
+          public boolean streams(String contentType) {
+            return binary(contentType);
+          }
+
+          @Override
+          public Reply handle(
+              String contentType, InputStream body, long length, Map<String, String> query)
+              throws IOException {
+            return multiplyFrames(
+                MatrixFrames.read(body, length, maxDimension, "A", "B"),
+                MatmulEngine.fromQuery(query));
           }
         });
   }
@@ -72,16 +89,24 @@ public final class MatmulEndpoints {
     return result;
   }
 
+  private static boolean binary(String contentType) {
+    String type = contentType.toLowerCase(Locale.ROOT);
+    return type.startsWith(MatrixFrames.MEDIA_TYPE) || type.startsWith("application/octet-stream");
+  }
+
+  private Reply multiplyFrames(List<Matrix> ab, MatmulEngine engine) {
+    long start = System.nanoTime();
+    Matrix c = service.multiply(new MatmulRequest(ab.get(0), ab.get(1)), engine);
+    long kernelNanos = System.nanoTime() - start;
+    // The coordinator tells kernel speed from transfer speed by this (see ServerTiming).
+    return new Reply(200, MatrixFrames.MEDIA_TYPE, MatrixFrames.encode(c))
+        .withHeader(ServerTiming.HEADER, ServerTiming.format(ServerTiming.KERNEL, kernelNanos));
+  }
+
   private Reply matmul(String contentType, byte[] body, MatmulEngine engine) {
     String type = contentType.toLowerCase(Locale.ROOT);
-    if (type.startsWith(MatrixFrames.MEDIA_TYPE) || type.startsWith("application/octet-stream")) {
-      List<Matrix> ab = MatrixFrames.decode(body, maxDimension, "A", "B");
-      long start = System.nanoTime();
-      Matrix c = service.multiply(new MatmulRequest(ab.get(0), ab.get(1)), engine);
-      long kernelNanos = System.nanoTime() - start;
-      // The coordinator tells kernel speed from transfer speed by this (see ServerTiming).
-      return new Reply(200, MatrixFrames.MEDIA_TYPE, MatrixFrames.encode(c))
-          .withHeader(ServerTiming.HEADER, ServerTiming.format(ServerTiming.KERNEL, kernelNanos));
+    if (binary(contentType)) {
+      return multiplyFrames(MatrixFrames.decode(body, maxDimension, "A", "B"), engine);
     }
     if (!type.isEmpty() && !type.startsWith("application/json")) {
       throw new ApiError(

@@ -8,10 +8,15 @@ public final class MatrixChecks {
 
   /** Row-major index of the first NaN or infinite entry, or -1 when all are finite. */
   public static long firstNonFinite(Matrix matrix) {
+    return firstNonFinite(matrix, 0, (long) matrix.rows() * matrix.cols());
+  }
+
+  /** The index of the first NaN or infinite element in [from, to), or -1 when there is none. */
+  public static long firstNonFinite(Matrix matrix, long from, long to) {
     switch (matrix) {
       case Matrix.F64 x -> {
         double[] d = x.data();
-        for (int i = 0; i < d.length; i++) {
+        for (int i = (int) from; i < to; i++) {
           if (!Double.isFinite(d[i])) {
             return i;
           }
@@ -19,7 +24,7 @@ public final class MatrixChecks {
       }
       case Matrix.F32 x -> {
         float[] d = x.data();
-        for (int i = 0; i < d.length; i++) {
+        for (int i = (int) from; i < to; i++) {
           if (!Float.isFinite(d[i])) {
             return i;
           }

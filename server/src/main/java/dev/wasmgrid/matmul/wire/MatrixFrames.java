@@ -3,8 +3,11 @@ package dev.wasmgrid.matmul.wire;
 import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.matmul.Dtype;
 import dev.wasmgrid.matmul.Matrix;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -113,7 +116,7 @@ public final class MatrixFrames {
               + target.dtype().wireName()
               + " frame was expected");
     }
-    checkLength(in, field, header);
+    checkLength(in.remaining(), field, header);
     if (in.remaining() > header.elementBytes()) {
       throw ApiError.badRequest(
           "trailing_bytes", field, "bytes follow frame " + field + " (" + header.describe() + ")");
@@ -125,16 +128,16 @@ public final class MatrixFrames {
         case Matrix.F32 x -> in.asFloatBuffer().get(x.data(), at, cols);
       }
       in.position(in.position() + cols * target.dtype().bytes());
-      for (int j = 0; j < cols; j++) {
-        // Widening keeps NaN and infinities, so one check serves both dtypes.
-        double value = target.get(row0 + r, col0 + j);
-        if (!Double.isFinite(value)) {
-          String name = field + "[" + r + "][" + j + "]";
-          throw ApiError.badRequest(
-              "non_finite",
-              name,
-              name + " is " + value + ": NaN and infinite values are not accepted");
-        }
+      long bad = MatrixChecks.firstNonFinite(target, at, at + cols);
+      if (bad >= 0) {
+        String name = field + "[" + r + "][" + (bad - at) + "]";
+        throw ApiError.badRequest(
+            "non_finite",
+            name,
+            name
+                + " is "
+                + MatrixChecks.value(target, bad)
+                + ": NaN and infinite values are not accepted");
       }
     }
   }
@@ -147,41 +150,86 @@ public final class MatrixFrames {
    *     {@code maxDimension}, or bytes after the last frame
    */
   public static List<Matrix> decode(byte[] body, int maxDimension, String... fields) {
-    ByteBuffer in = ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN);
+    try {
+      return read(new ByteArrayInputStream(body), body.length, maxDimension, fields);
+    } catch (IOException unreachable) {
+      throw new UncheckedIOException(unreachable);
+    }
+  }
+
+  /**
+   * As {@link #decode(byte[], int, String...)}, reading a body of {@code length} bytes from {@code
+   * in} as it arrives: the elements go straight into the matrices through one chunk-sized buffer,
+   * with no copy of the whole body (a worker's tile is a few hundred megabytes).
+   *
+   * @throws ApiError as {@code decode}, and 400 {@code truncated_body} when {@code in} ends before
+   *     {@code length} bytes
+   * @throws IOException when reading {@code in} fails
+   */
+  public static List<Matrix> read(InputStream in, long length, int maxDimension, String... fields)
+      throws IOException {
+    byte[] chunk = new byte[CHUNK_BYTES];
+    long left = length;
     List<Matrix> matrices = new ArrayList<>(fields.length);
     for (String field : fields) {
-      matrices.add(decodeOne(in, field, maxDimension));
+      if (left < HEADER_BYTES) {
+        throw ApiError.badRequest(
+            "truncated_frame",
+            field,
+            "frame " + field + " needs a 16-byte header; " + left + " bytes are left");
+      }
+      readFully(in, chunk, HEADER_BYTES, length - left, length);
+      left -= HEADER_BYTES;
+      Header header =
+          header(
+              ByteBuffer.wrap(chunk, 0, HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN),
+              field,
+              maxDimension);
+      checkLength(left, field, header);
+      Matrix matrix =
+          switch (header.dtype()) {
+            case F64 ->
+                new Matrix.F64(
+                    header.rows(), header.cols(), new double[header.rows() * header.cols()]);
+            case F32 ->
+                new Matrix.F32(
+                    header.rows(), header.cols(), new float[header.rows() * header.cols()]);
+          };
+      int width = header.dtype().bytes();
+      int elements = header.rows() * header.cols();
+      for (int at = 0; at < elements; ) {
+        int count = Math.min(elements - at, chunk.length / width);
+        readFully(in, chunk, count * width, length - left, length);
+        left -= (long) count * width;
+        ByteBuffer view = ByteBuffer.wrap(chunk, 0, count * width).order(ByteOrder.LITTLE_ENDIAN);
+        switch (matrix) {
+          case Matrix.F64 x -> view.asDoubleBuffer().get(x.data(), at, count);
+          case Matrix.F32 x -> view.asFloatBuffer().get(x.data(), at, count);
+        }
+        at += count;
+      }
+      checkFinite(matrix, field);
+      matrices.add(matrix);
     }
-    if (in.hasRemaining()) {
+    if (left > 0) {
       throw ApiError.badRequest(
           "trailing_bytes",
           "",
-          in.remaining() + " bytes follow the last expected frame (" + fields.length + " frames)");
+          left + " bytes follow the last expected frame (" + fields.length + " frames)");
     }
     return matrices;
   }
 
-  private static Matrix decodeOne(ByteBuffer in, String field, int maxDimension) {
-    Header header = header(in, field, maxDimension);
-    int rows = header.rows();
-    int cols = header.cols();
-    checkLength(in, field, header);
-    Matrix matrix =
-        switch (header.dtype()) {
-          case F64 -> {
-            double[] data = new double[rows * cols];
-            in.asDoubleBuffer().get(data);
-            yield new Matrix.F64(rows, cols, data);
-          }
-          case F32 -> {
-            float[] data = new float[rows * cols];
-            in.asFloatBuffer().get(data);
-            yield new Matrix.F32(rows, cols, data);
-          }
-        };
-    in.position(in.position() + (int) header.elementBytes());
-    checkFinite(matrix, field);
-    return matrix;
+  /** Reads {@code n} bytes into the start of {@code chunk}, {@code done} of {@code length} read. */
+  private static void readFully(InputStream in, byte[] chunk, int n, long done, long length)
+      throws IOException {
+    int read = in.readNBytes(chunk, 0, n);
+    if (read < n) {
+      throw ApiError.badRequest(
+          "truncated_body",
+          "",
+          "the body ended after " + (done + read) + " of its " + length + " bytes");
+    }
   }
 
   /** A frame's header: what it holds. */
@@ -225,9 +273,9 @@ public final class MatrixFrames {
     return new Header(dtypeCode == 1 ? Dtype.F64 : Dtype.F32, rows, cols);
   }
 
-  /** Checks that the rest of the body holds all of the frame's elements. */
-  private static void checkLength(ByteBuffer in, String field, Header header) {
-    if (in.remaining() < header.elementBytes()) {
+  /** Checks that the rest of the body, {@code left} bytes, holds all of the frame's elements. */
+  private static void checkLength(long left, String field, Header header) {
+    if (left < header.elementBytes()) {
       throw ApiError.badRequest(
           "truncated_frame",
           field,
@@ -238,7 +286,7 @@ public final class MatrixFrames {
               + ") needs "
               + header.elementBytes()
               + " bytes; "
-              + in.remaining()
+              + left
               + " are left");
     }
   }

@@ -7,11 +7,15 @@ import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.matmul.Dtype;
 import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.RandomMatrices;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -92,5 +96,43 @@ class MatrixFramesTest {
     assertThatThrownBy(() -> MatrixFrames.readInto(longer, "C", target, 0, 0, 2, 2))
         .isInstanceOfSatisfying(
             ApiError.class, e -> assertThat(e.code()).isEqualTo("trailing_bytes"));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Dtype.class)
+  void framesReadAsTheyArriveAreTheMatricesBitForBit(Dtype dtype) throws IOException {
+    // Over a megabyte each, so the elements cross several chunks of the reading buffer.
+    Matrix a = RandomMatrices.of(dtype, 300, 700, 5);
+    Matrix b = RandomMatrices.of(dtype, 700, 257, 6);
+    byte[] body = MatrixFrames.encode(a, b);
+    // A stream that hands out a few bytes at a time, as a socket may.
+    InputStream trickle =
+        new FilterInputStream(new ByteArrayInputStream(body)) {
+          @Override
+          public int read(byte[] into, int off, int len) throws IOException {
+            return super.read(into, off, Math.min(len, 4093));
+          }
+        };
+
+    List<Matrix> ab = MatrixFrames.read(trickle, body.length, 1000, "A", "B");
+
+    assertThat(MatrixFrames.encode(ab.get(0), ab.get(1))).isEqualTo(body);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Dtype.class)
+  void aBodyEndingBeforeItsDeclaredLengthIsRefused(Dtype dtype) {
+    byte[] body =
+        MatrixFrames.encode(RandomMatrices.of(dtype, 3, 4, 1), RandomMatrices.of(dtype, 4, 2, 2));
+    byte[] sent = Arrays.copyOf(body, body.length - 5);
+
+    assertThatThrownBy(
+            () -> MatrixFrames.read(new ByteArrayInputStream(sent), body.length, 1000, "A", "B"))
+        .isInstanceOfSatisfying(
+            ApiError.class,
+            e -> {
+              assertThat(e.code()).isEqualTo("truncated_body");
+              assertThat(e.getMessage()).contains(sent.length + " of its " + body.length);
+            });
   }
 }
