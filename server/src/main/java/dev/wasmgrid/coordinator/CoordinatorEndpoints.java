@@ -23,8 +23,12 @@ import java.util.Map;
  */
 public final class CoordinatorEndpoints {
 
-  /** Tiles per worker: two in flight, so one uploads while the other computes. */
-  public static final int TILES_PER_WORKER = 2;
+  /**
+   * Tiles per worker. One is the plan that moves the fewest bytes (every further band of A or B is
+   * sent again), and it measured faster than two on loopback, where the cores that compute are the
+   * cores that copy (see docs/architecture.md, "How many tiles").
+   */
+  public static final int TILES_PER_WORKER = 1;
 
   private final MatmulRunner runner;
   private final int maxDimension;

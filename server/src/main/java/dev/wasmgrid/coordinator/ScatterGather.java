@@ -28,11 +28,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Computes one product on several workers: cuts C into a {@link BlockPlan}, ships each tile's A and
  * B bands as binary frames, and places the answers. Each worker runs {@value #IN_FLIGHT_PER_WORKER}
- * request loops pulling from one queue, so one tile uploads while another computes, and faster
- * workers take more tiles. A tile whose worker fails, times out or answers with the wrong shape
- * goes back on the queue for another worker; a worker that fails {@value #MAX_WORKER_FAILURES}
- * times in a row takes no more tiles of this job. The result is complete and checked, or the job
- * fails: never a partial matrix.
+ * request loops pulling from one queue: with several tiles per worker one uploads while another
+ * computes, faster workers take more tiles, and a re-run tile finds a loop free at once. A tile
+ * whose worker fails, times out or answers with the wrong shape goes back on the queue for another
+ * worker; a worker that fails {@value #MAX_WORKER_FAILURES} times in a row takes no more tiles of
+ * this job. The result is complete and checked, or the job fails: never a partial matrix.
  */
 public final class ScatterGather {
   private static final Logger LOG = LoggerFactory.getLogger(ScatterGather.class);

@@ -6,6 +6,7 @@ import static dev.wasmgrid.coordinator.jobs.JobNodes.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.wasmgrid.coordinator.CoordinatorEndpoints;
 import dev.wasmgrid.coordinator.CoordinatorNode;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.matmul.Dtype;
@@ -73,7 +74,7 @@ class MatmulJobsTest {
       assertThat(events.subList(0, events.size() - 1))
           .allSatisfy(e -> assertThat(e.name()).isEqualTo("progress"));
       int total = last.data().get("blocks_total").asInt();
-      assertThat(total).as("2 workers, 2 tiles each").isEqualTo(4);
+      assertThat(total).as("2 workers").isEqualTo(2 * CoordinatorEndpoints.TILES_PER_WORKER);
       assertThat(last.data().get("blocks_done").asInt()).isEqualTo(total);
       assertThat(last.data().get("state").asText()).isEqualTo("succeeded");
       assertThat(last.data().get("bytes_sent").asLong()).isPositive();
@@ -179,7 +180,10 @@ class MatmulJobsTest {
           () -> jobs.state(first).equals("succeeded") && jobs.state(second).equals("succeeded"));
       assertThat(jobs.status(first).get("blocks_total").asInt())
           .as("still split over the worker")
-          .isEqualTo(2);
+          .isEqualTo(CoordinatorEndpoints.TILES_PER_WORKER);
+      assertThat(gate.entered())
+          .as("the worker computed the first job's tiles and nothing of the second")
+          .isEqualTo(CoordinatorEndpoints.TILES_PER_WORKER);
       assertThat(jobs.status(second).get("blocks_total").asInt()).isEqualTo(1);
       assertExact(request, jobs.get("/v1/jobs/" + first + "/result").body());
       assertExact(request, jobs.get("/v1/jobs/" + second + "/result").body());
