@@ -32,7 +32,9 @@ public final class LocalWorkerClient implements WorkerClient {
     if (endpoint == null) {
       throw new ApiError(404, "not_found", "", "the in-process worker has no route " + route);
     }
-    return endpoint.serve(contentType, body, q < 0 ? Map.of() : query(path.substring(q + 1)));
+    return endpoint
+        .serve(contentType, body, q < 0 ? Map.of() : query(path.substring(q + 1)))
+        .inMemory();
   }
 
   /** The first value of each parameter, as a server reads it. */

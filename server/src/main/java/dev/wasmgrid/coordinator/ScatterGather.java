@@ -323,11 +323,11 @@ public final class ScatterGather {
       String problem;
       try {
         Reply reply = worker.call("/v1/matmul", MatrixFrames.MEDIA_TYPE, body);
-        bytesReceived.addAndGet(reply.body().length);
+        bytesReceived.addAndGet(reply.length());
         problem = place(worker, block, reply);
         if (problem == null) {
           double flops = 2.0 * block.rows() * a.cols() * block.cols();
-          long bytes = body.length() + reply.body().length;
+          long bytes = body.length() + reply.length();
           timings.add(TileTiming.of(worker.name(), flops, reply, bytes, System.nanoTime() - start));
         }
       } catch (IOException | RuntimeException e) {

@@ -1,30 +1,62 @@
 package dev.wasmgrid.http;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** A transport-independent HTTP answer: what an endpoint computed, before it is written. */
+/**
+ * A transport-independent HTTP answer: what an endpoint computed, before it is written. Its body is
+ * bytes in memory, or written to the connection as it is sent ({@link #streamed}).
+ */
 public final class Reply {
 
   /** The JSON media type. */
   public static final String JSON = "application/json";
 
+  /** Writes a body of a declared length, a piece at a time. */
+  public interface BodyWriter {
+    /** Writes the whole body to {@code out}. */
+    void writeTo(OutputStream out) throws IOException;
+  }
+
   private final int status;
   private final String contentType;
-  private final byte[] body;
+  private final byte[] body; // null when streamed
+  private final long length;
+  private final BodyWriter writer; // null when in memory
   private final Map<String, String> headers;
 
   /** An answer; the body array is taken as is, not copied. */
   public Reply(int status, String contentType, byte[] body) {
-    this(status, contentType, body, Map.of());
+    this(status, contentType, body, body.length, null, Map.of());
   }
 
-  private Reply(int status, String contentType, byte[] body, Map<String, String> headers) {
+  private Reply(
+      int status,
+      String contentType,
+      byte[] body,
+      long length,
+      BodyWriter writer,
+      Map<String, String> headers) {
     this.status = status;
     this.contentType = contentType;
     this.body = body;
+    this.length = length;
+    this.writer = writer;
     this.headers = headers;
+  }
+
+  /**
+   * An answer of {@code length} bytes that {@code writer} produces as it is sent: a large answer (a
+   * worker's tile of C) then never sits in memory as bytes. {@link #body()} renders it when an
+   * in-process caller needs the bytes.
+   */
+  public static Reply streamed(int status, String contentType, long length, BodyWriter writer) {
+    return new Reply(status, contentType, null, length, writer, Map.of());
   }
 
   /** A JSON reply. */
@@ -40,7 +72,7 @@ public final class Reply {
   public Reply withHeader(String name, String value) {
     Map<String, String> more = new LinkedHashMap<>(headers);
     more.put(name, value);
-    return new Reply(status, contentType, body, Map.copyOf(more));
+    return new Reply(status, contentType, body, length, writer, Map.copyOf(more));
   }
 
   public int status() {
@@ -51,9 +83,42 @@ public final class Reply {
     return contentType;
   }
 
-  /** The body bytes (shared, not copied). */
+  /** The body bytes (shared, not copied); a streamed body is rendered anew on each call. */
   public byte[] body() {
-    return body;
+    if (writer == null) {
+      return body;
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(Math.toIntExact(length));
+    try {
+      writer.writeTo(out);
+    } catch (IOException unreachable) {
+      throw new UncheckedIOException(unreachable);
+    }
+    return out.toByteArray();
+  }
+
+  /** This reply with its body in memory: rendered once, for callers that read it more than once. */
+  public Reply inMemory() {
+    return writer == null ? this : new Reply(status, contentType, body(), length, null, headers);
+  }
+
+  /** The body's length in bytes. */
+  public long length() {
+    return length;
+  }
+
+  /**
+   * Writes the body to {@code out}: a streamed body as it is produced, one in memory in pieces of
+   * at most {@code piece} bytes.
+   */
+  public void writeTo(OutputStream out, int piece) throws IOException {
+    if (writer != null) {
+      writer.writeTo(out);
+      return;
+    }
+    for (int at = 0; at < body.length; at += piece) {
+      out.write(body, at, Math.min(piece, body.length - at));
+    }
   }
 
   /** Extra headers, besides Content-Type, by name. */
@@ -63,6 +128,6 @@ public final class Reply {
 
   /** The body as UTF-8 text, for logs and tests. */
   public String text() {
-    return new String(body, StandardCharsets.UTF_8);
+    return new String(body(), StandardCharsets.UTF_8);
   }
 }
