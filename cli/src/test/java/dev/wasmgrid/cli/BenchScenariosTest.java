@@ -67,11 +67,22 @@ class BenchScenariosTest {
                 });
       }
     }
-    assertThat(lines)
-        .filteredOn(l -> l.get("params").path("workers").asInt(-1) == 1)
-        .filteredOn(l -> l.get("metric").asText().equals("bytes_moved"))
-        .singleElement()
-        .satisfies(l -> assertThat(l.get("value").asDouble()).isGreaterThan(3 * 400 * 400 * 8));
+    // The tiles carry A, B and C at least once; so do the client's request and answer.
+    for (String bytes : List.of("bytes_moved", "client_bytes_moved")) {
+      assertThat(lines)
+          .filteredOn(l -> l.get("params").path("workers").asInt(-1) == 1)
+          .filteredOn(l -> l.get("metric").asText().equals(bytes))
+          .singleElement()
+          .satisfies(
+              l -> assertThat(l.get("value").asDouble()).isGreaterThanOrEqualTo(3 * 400 * 400 * 8));
+    }
+    for (String metric : List.of("client_seconds", "efficiency_end_to_end")) {
+      assertThat(lines)
+          .filteredOn(l -> l.get("params").path("workers").asInt(-1) == 1)
+          .filteredOn(l -> l.get("metric").asText().equals(metric))
+          .singleElement()
+          .satisfies(l -> assertThat(l.get("value").asDouble()).isPositive());
+    }
     assertThat(lines)
         .filteredOn(l -> l.get("metric").asText().equals("loopback_mbps"))
         .singleElement()
