@@ -98,8 +98,8 @@ public final class MatmulEndpoints {
     long start = System.nanoTime();
     Matrix c = service.multiply(new MatmulRequest(ab.get(0), ab.get(1)), engine);
     long kernelNanos = System.nanoTime() - start;
-    // The coordinator tells kernel speed from transfer speed by this (see ServerTiming).
-    // Written from C as it is sent: a tile's answer never sits in memory twice.
+    // C is written as it is sent, so a tile's answer never sits in memory twice; the kernel time
+    // lets the coordinator tell kernel speed from transfer speed (see ServerTiming).
     return Reply.streamed(
             200,
             MatrixFrames.MEDIA_TYPE,
