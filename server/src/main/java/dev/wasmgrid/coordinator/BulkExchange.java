@@ -4,6 +4,7 @@ import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.ServerTiming;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -46,6 +47,8 @@ final class BulkExchange {
    *
    * @param base an {@code http} URL with host and port, and no trailing slash
    * @param timeout how long the peer may stay silent, connecting included
+   * @param reader when not null, takes a 200 answer's body as it arrives (the returned reply's body
+   *     is then empty); what it throws is thrown from here
    * @throws IOException when the peer cannot be reached, stays silent, or answers malformed HTTP
    */
   static Reply post(
@@ -54,7 +57,8 @@ final class BulkExchange {
       String contentType,
       WorkerClient.Body body,
       Optional<String> token,
-      Duration timeout)
+      Duration timeout,
+      WorkerClient.AnswerReader reader)
       throws IOException {
     int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis()));
     try (Socket socket = new Socket()) {
@@ -65,7 +69,7 @@ final class BulkExchange {
       out.write(head(base, path, contentType, body.length(), token));
       body.writeTo(out);
       out.flush();
-      return answer(new BufferedInputStream(socket.getInputStream(), 64 << 10));
+      return answer(new BufferedInputStream(socket.getInputStream(), 64 << 10), reader);
     }
   }
 
@@ -93,7 +97,7 @@ final class BulkExchange {
     return head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
   }
 
-  private static Reply answer(InputStream in) throws IOException {
+  private static Reply answer(InputStream in, WorkerClient.AnswerReader reader) throws IOException {
     int[] budget = {MAX_HEADER_BYTES};
     String status = line(in, budget);
     String[] parts = status.split(" ", 3);
@@ -128,7 +132,16 @@ final class BulkExchange {
         }
       }
     }
-    byte[] entity = chunked ? chunked(in) : length >= 0 ? exactly(in, length) : untilEnd(in);
+    byte[] entity;
+    if (reader != null && code == 200 && length >= 0 && !chunked) {
+      reader.read(contentType, in, length);
+      entity = new byte[0];
+    } else {
+      entity = chunked ? chunked(in) : length >= 0 ? exactly(in, length) : untilEnd(in);
+      if (reader != null && code == 200) {
+        reader.read(contentType, new ByteArrayInputStream(entity), entity.length);
+      }
+    }
     Reply reply = new Reply(code, contentType, entity);
     for (Map.Entry<String, String> header : kept.entrySet()) {
       reply = reply.withHeader(header.getKey(), header.getValue());

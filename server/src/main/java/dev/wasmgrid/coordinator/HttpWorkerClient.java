@@ -67,7 +67,7 @@ public final class HttpWorkerClient implements WorkerClient {
   public Reply call(String path, String contentType, Body body) throws IOException {
     if (base.getScheme().equals("http")) {
       try {
-        return BulkExchange.post(base, path, contentType, body, token, timeout);
+        return BulkExchange.post(base, path, contentType, body, token, timeout, null);
       } catch (IOException e) {
         throw new IOException(base + ": " + e, e);
       }
@@ -76,6 +76,19 @@ public final class HttpWorkerClient implements WorkerClient {
     HttpClientRequest request =
         request(path, contentType).header(HeaderNames.CONTENT_LENGTH, Long.toString(body.length()));
     return send(request, r -> r.outputStream(out -> write(body, out)));
+  }
+
+  @Override
+  public Reply call(String path, String contentType, Body body, AnswerReader reader)
+      throws IOException {
+    if (!base.getScheme().equals("http")) {
+      return WorkerClient.super.call(path, contentType, body, reader);
+    }
+    try {
+      return BulkExchange.post(base, path, contentType, body, token, timeout, reader);
+    } catch (IOException e) {
+      throw new IOException(base + ": " + e, e);
+    }
   }
 
   @Override

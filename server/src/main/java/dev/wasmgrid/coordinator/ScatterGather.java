@@ -7,6 +7,7 @@ import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.wire.MatmulRequest;
 import dev.wasmgrid.matmul.wire.MatrixFrames;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -320,16 +321,34 @@ public final class ScatterGather {
       bytesSent.addAndGet(body.length());
       long start = System.nanoTime();
       startedAt.putIfAbsent(block.index(), start);
-      String problem;
+      long[] answered = {0}; // the answer's length, once it is read into C
+      boolean[] placed = {false};
+      String problem = null;
       try {
-        Reply reply = worker.call("/v1/matmul", MatrixFrames.MEDIA_TYPE, body);
-        bytesReceived.addAndGet(reply.length());
-        problem = place(worker, block, reply);
-        if (problem == null) {
+        Reply reply =
+            worker.call(
+                "/v1/matmul",
+                MatrixFrames.MEDIA_TYPE,
+                body,
+                (type, in, length) -> {
+                  bytesReceived.addAndGet(length);
+                  placed[0] = place(block, type, in, length);
+                  answered[0] = length;
+                });
+        if (reply.status() != 200) {
+          bytesReceived.addAndGet(reply.length());
+          problem = "answered " + reply.status() + " " + abbreviate(reply.text());
+        } else {
           double flops = 2.0 * block.rows() * a.cols() * block.cols();
-          long bytes = body.length() + reply.length();
+          long bytes = body.length() + answered[0];
           timings.add(TileTiming.of(worker.name(), flops, reply, bytes, System.nanoTime() - start));
+          if (placed[0]) {
+            // After its timing: the caller may return as soon as the last tile is counted.
+            counted(worker);
+          }
         }
+      } catch (ApiError e) {
+        problem = e.getMessage();
       } catch (IOException | RuntimeException e) {
         problem = e.toString();
       }
@@ -364,22 +383,34 @@ public final class ScatterGather {
       };
     }
 
-    /** Places a worker's tile; returns what is wrong with the answer, or null when it fits. */
-    private String place(WorkerClient worker, BlockPlan.Block block, Reply reply) {
-      if (reply.status() != 200 || !reply.contentType().startsWith(MatrixFrames.MEDIA_TYPE)) {
-        return "answered " + reply.status() + " " + abbreviate(reply.text());
+    /**
+     * Reads a worker's tile, {@code length} bytes of {@code type}, into its place in C as it
+     * arrives; false when another copy of the tile was placed first.
+     *
+     * @throws ApiError or IOException for an answer that does not fit or does not arrive whole
+     */
+    private boolean place(BlockPlan.Block block, String type, InputStream in, long length)
+        throws IOException {
+      if (!type.startsWith(MatrixFrames.MEDIA_TYPE)) {
+        throw new IOException("answered 200 with " + abbreviate(type) + ", not a matrix frame");
       }
       if (!done.add(block.index())) {
-        return null; // a speculative copy that lost the race is not an error
+        return false; // a speculative copy that lost the race is not an error; its bytes stay
+        // unread
       }
       try {
         // Tiles are disjoint, so placements need no lock.
         MatrixFrames.readInto(
-            reply.body(), "C", c, block.row0(), block.col0(), block.rows(), block.cols());
-      } catch (ApiError e) {
+            in, length, "C", c, block.row0(), block.col0(), block.rows(), block.cols());
+      } catch (IOException | RuntimeException e) {
         done.remove(block.index()); // whatever was written is overwritten by the next answer
-        return e.getMessage();
+        throw e;
       }
+      return true;
+    }
+
+    /** Counts a placed tile of {@code worker}'s, opening the round after the last one. */
+    private void counted(WorkerClient worker) {
       tiles.merge(worker.name(), 1, Integer::sum);
       // The last decrement follows every placement, so the caller sees all of C after it.
       int left = remaining.decrementAndGet();
@@ -387,7 +418,6 @@ public final class ScatterGather {
       if (left == 0) {
         round.finished.countDown();
       }
-      return null;
     }
 
     private static String abbreviate(String text) {

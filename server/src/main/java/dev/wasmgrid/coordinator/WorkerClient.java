@@ -1,8 +1,10 @@
 package dev.wasmgrid.coordinator;
 
 import dev.wasmgrid.http.Reply;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 
@@ -51,6 +53,28 @@ public interface WorkerClient {
     ByteArrayOutputStream buffer = new ByteArrayOutputStream(Math.toIntExact(body.length()));
     body.writeTo(buffer);
     return call(path, contentType, buffer.toByteArray());
+  }
+
+  /** Takes a successful answer's body as it arrives, rather than as one array. */
+  interface AnswerReader {
+    /** Reads the body, {@code length} bytes of {@code contentType}, from {@code in}. */
+    void read(String contentType, InputStream in, long length) throws IOException;
+  }
+
+  /**
+   * As {@link #call(String, String, Body)}, handing a 200 answer's body to {@code reader} (a
+   * worker's tile goes straight into C). Whatever {@code reader} throws is thrown from here. The
+   * reply's own body is then not to be used. Clients that hold answers in memory hand over those
+   * bytes.
+   */
+  default Reply call(String path, String contentType, Body body, AnswerReader reader)
+      throws IOException {
+    Reply reply = call(path, contentType, body);
+    if (reply.status() == 200) {
+      byte[] bytes = reply.body();
+      reader.read(reply.contentType(), new ByteArrayInputStream(bytes), bytes.length);
+    }
+    return reply;
   }
 
   /**

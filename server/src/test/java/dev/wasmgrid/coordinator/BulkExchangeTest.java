@@ -168,7 +168,8 @@ class BulkExchangeTest {
             MatrixFrames.MEDIA_TYPE,
             WorkerClient.Body.of(new byte[] {1, 2, 3}),
             NO_TOKEN,
-            Duration.ofMillis(answer == null ? 300 : 10_000));
+            Duration.ofMillis(answer == null ? 300 : 10_000),
+            null);
       } finally {
         peer.join();
       }

@@ -98,8 +98,44 @@ public final class MatrixFrames {
    */
   public static void readInto(
       byte[] body, String field, Matrix target, int row0, int col0, int rows, int cols) {
-    ByteBuffer in = ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN);
-    Header header = header(in, field, Integer.MAX_VALUE);
+    try {
+      readInto(new ByteArrayInputStream(body), body.length, field, target, row0, col0, rows, cols);
+    } catch (IOException unreachable) {
+      throw new UncheckedIOException(unreachable);
+    }
+  }
+
+  /**
+   * As {@link #readInto(byte[], String, Matrix, int, int, int, int)}, reading a body of {@code
+   * length} bytes from {@code in} as it arrives, through one chunk-sized buffer.
+   *
+   * @throws ApiError as that method, and 400 {@code truncated_body} when {@code in} ends early
+   * @throws IOException when reading {@code in} fails
+   */
+  public static void readInto(
+      InputStream in,
+      long length,
+      String field,
+      Matrix target,
+      int row0,
+      int col0,
+      int rows,
+      int cols)
+      throws IOException {
+    int width = target.dtype().bytes();
+    byte[] chunk = new byte[Math.max(CHUNK_BYTES, HEADER_BYTES + cols * width)];
+    if (length < HEADER_BYTES) {
+      throw ApiError.badRequest(
+          "truncated_frame",
+          field,
+          "frame " + field + " needs a 16-byte header; " + length + " bytes are left");
+    }
+    readFully(in, chunk, HEADER_BYTES, 0, length);
+    Header header =
+        header(
+            ByteBuffer.wrap(chunk, 0, HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN),
+            field,
+            Integer.MAX_VALUE);
     if (header.rows() != rows || header.cols() != cols || header.dtype() != target.dtype()) {
       throw ApiError.badRequest(
           "shape_mismatch",
@@ -116,28 +152,37 @@ public final class MatrixFrames {
               + target.dtype().wireName()
               + " frame was expected");
     }
-    checkLength(in.remaining(), field, header);
-    if (in.remaining() > header.elementBytes()) {
+    long left = length - HEADER_BYTES;
+    checkLength(left, field, header);
+    if (left > header.elementBytes()) {
       throw ApiError.badRequest(
           "trailing_bytes", field, "bytes follow frame " + field + " (" + header.describe() + ")");
     }
-    for (int r = 0; r < rows; r++) {
-      int at = (row0 + r) * target.cols() + col0;
-      switch (target) {
-        case Matrix.F64 x -> in.asDoubleBuffer().get(x.data(), at, cols);
-        case Matrix.F32 x -> in.asFloatBuffer().get(x.data(), at, cols);
-      }
-      in.position(in.position() + cols * target.dtype().bytes());
-      long bad = MatrixChecks.firstNonFinite(target, at, at + cols);
-      if (bad >= 0) {
-        String name = field + "[" + r + "][" + (bad - at) + "]";
-        throw ApiError.badRequest(
-            "non_finite",
-            name,
-            name
-                + " is "
-                + MatrixChecks.value(target, bad)
-                + ": NaN and infinite values are not accepted");
+    int rowBytes = cols * width;
+    int rowsPerChunk = chunk.length / rowBytes;
+    for (int r = 0; r < rows; r += rowsPerChunk) {
+      int count = Math.min(rowsPerChunk, rows - r);
+      readFully(in, chunk, count * rowBytes, length - left, length);
+      left -= (long) count * rowBytes;
+      for (int i = 0; i < count; i++) {
+        int at = (row0 + r + i) * target.cols() + col0;
+        ByteBuffer row =
+            ByteBuffer.wrap(chunk, i * rowBytes, rowBytes).order(ByteOrder.LITTLE_ENDIAN);
+        switch (target) {
+          case Matrix.F64 x -> row.asDoubleBuffer().get(x.data(), at, cols);
+          case Matrix.F32 x -> row.asFloatBuffer().get(x.data(), at, cols);
+        }
+        long bad = MatrixChecks.firstNonFinite(target, at, at + cols);
+        if (bad >= 0) {
+          String name = field + "[" + (r + i) + "][" + (bad - at) + "]";
+          throw ApiError.badRequest(
+              "non_finite",
+              name,
+              name
+                  + " is "
+                  + MatrixChecks.value(target, bad)
+                  + ": NaN and infinite values are not accepted");
+        }
       }
     }
   }
