@@ -342,15 +342,17 @@ public final class ScatterGather {
           double flops = 2.0 * block.rows() * a.cols() * block.cols();
           long bytes = body.length() + answered[0];
           timings.add(TileTiming.of(worker.name(), flops, reply, bytes, System.nanoTime() - start));
-          if (placed[0]) {
-            // After its timing: the caller may return as soon as the last tile is counted.
-            counted(worker);
-          }
         }
       } catch (ApiError e) {
         problem = e.getMessage();
       } catch (IOException | RuntimeException e) {
         problem = e.toString();
+      }
+      if (placed[0]) {
+        // Whatever failed after it, the tile is in C. Counted after its timing is recorded: the
+        // caller may return as soon as the last tile is counted.
+        counted(worker);
+        problem = null;
       }
       if (problem == null) {
         completedNanos.addAndGet(System.nanoTime() - start);
@@ -395,8 +397,7 @@ public final class ScatterGather {
         throw new IOException("answered 200 with " + abbreviate(type) + ", not a matrix frame");
       }
       if (!done.add(block.index())) {
-        return false; // a speculative copy that lost the race is not an error; its bytes stay
-        // unread
+        return false; // a copy that lost the race is no error; its bytes are left unread
       }
       try {
         // Tiles are disjoint, so placements need no lock.
