@@ -14,31 +14,13 @@ import dev.wasmgrid.llm.Model;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * The page's language-model API (llm.js) in Chromium: the async iterator of tokens and its
  * cancellation, and the prompt's logits from the CPU and GPU paths against the JVM's.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class LlmApiBrowserTest {
-  private LlmPages pages;
-
-  @BeforeAll
-  void start() throws IOException {
-    pages = new LlmPages();
-  }
-
-  @AfterAll
-  void stop() {
-    if (pages != null) {
-      pages.close();
-    }
-  }
-
+class LlmApiBrowserTest extends LlmPageTest {
   /**
    * The page API: tokens as an async iterator; leaving the loop early cancels the generation at
    * once, and the model serves the next one.

@@ -20,10 +20,7 @@ import dev.wasmgrid.llm.gguf.GgufModels;
 import dev.wasmgrid.llm.io.ArrayByteSource;
 import java.io.IOException;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * The LLM panel in Chromium: the TeaVM-compiled runtime in a Web Worker gives the JVM's tokens for
@@ -32,22 +29,7 @@ import org.junit.jupiter.api.TestInstance;
  * file, and server mode streams the coordinator's tokens. Each expected token list is computed by
  * the kernels on the JVM, never copied from a browser run.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class LlmBrowserTest {
-  private LlmPages pages;
-
-  @BeforeAll
-  void start() throws IOException {
-    pages = new LlmPages();
-  }
-
-  @AfterAll
-  void stop() {
-    if (pages != null) {
-      pages.close();
-    }
-  }
-
+class LlmBrowserTest extends LlmPageTest {
   @Test
   void wasmGivesTheJvmsTokensForTheSameFileGreedyAndSampled() {
     Model model = pages.fileModel();
