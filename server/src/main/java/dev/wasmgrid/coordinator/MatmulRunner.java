@@ -115,8 +115,7 @@ public final class MatmulRunner {
         outcome.tiles(),
         nanos / 1_000_000,
         (outcome.bytesSent() + outcome.bytesReceived()) / 1_000_000);
-    return withProductTime(
-        new Reply(200, MatrixFrames.MEDIA_TYPE, MatrixFrames.encode(outcome.c())), nanos);
+    return withProductTime(MatrixFrames.answer(outcome.c()), nanos);
   }
 
   /** Adds the product's time to the answer's Server-Timing, after any kernel time it carries. */

@@ -1,6 +1,7 @@
 package dev.wasmgrid.matmul.wire;
 
 import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.matmul.Dtype;
 import dev.wasmgrid.matmul.Matrix;
 import java.io.ByteArrayInputStream;
@@ -53,6 +54,18 @@ public final class MatrixFrames {
       out.position(out.position() + m.rows() * m.cols() * m.dtype().bytes());
     }
     return out.array();
+  }
+
+  /**
+   * A 200 answer holding {@code m} as one frame, written from {@code m} as it is sent: a product's
+   * C never sits in memory a second time as bytes.
+   */
+  public static Reply answer(Matrix m) {
+    return Reply.streamed(
+        200,
+        MEDIA_TYPE,
+        frameBytes(m.dtype(), m.rows(), m.cols()),
+        out -> write(out, m, 0, m.rows(), 0, m.cols()));
   }
 
   /** The size in bytes of a frame holding a rows×cols matrix of {@code dtype}. */
@@ -124,18 +137,7 @@ public final class MatrixFrames {
       throws IOException {
     int width = target.dtype().bytes();
     byte[] chunk = new byte[Math.max(CHUNK_BYTES, HEADER_BYTES + cols * width)];
-    if (length < HEADER_BYTES) {
-      throw ApiError.badRequest(
-          "truncated_frame",
-          field,
-          "frame " + field + " needs a 16-byte header; " + length + " bytes are left");
-    }
-    readFully(in, chunk, HEADER_BYTES, 0, length);
-    Header header =
-        header(
-            ByteBuffer.wrap(chunk, 0, HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN),
-            field,
-            Integer.MAX_VALUE);
+    Header header = header(in, chunk, 0, length, field, Integer.MAX_VALUE);
     if (header.rows() != rows || header.cols() != cols || header.dtype() != target.dtype()) {
       throw ApiError.badRequest(
           "shape_mismatch",
@@ -217,19 +219,8 @@ public final class MatrixFrames {
     long left = length;
     List<Matrix> matrices = new ArrayList<>(fields.length);
     for (String field : fields) {
-      if (left < HEADER_BYTES) {
-        throw ApiError.badRequest(
-            "truncated_frame",
-            field,
-            "frame " + field + " needs a 16-byte header; " + left + " bytes are left");
-      }
-      readFully(in, chunk, HEADER_BYTES, length - left, length);
+      Header header = header(in, chunk, length - left, length, field, maxDimension);
       left -= HEADER_BYTES;
-      Header header =
-          header(
-              ByteBuffer.wrap(chunk, 0, HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN),
-              field,
-              maxDimension);
       checkLength(left, field, header);
       Matrix matrix =
           switch (header.dtype()) {
@@ -288,13 +279,18 @@ public final class MatrixFrames {
     }
   }
 
-  private static Header header(ByteBuffer in, String field, int maxDimension) {
-    if (in.remaining() < HEADER_BYTES) {
+  /** Reads and checks a frame's header, {@code done} of the body's {@code length} bytes read. */
+  private static Header header(
+      InputStream body, byte[] chunk, long done, long length, String field, int maxDimension)
+      throws IOException {
+    if (length - done < HEADER_BYTES) {
       throw ApiError.badRequest(
           "truncated_frame",
           field,
-          "frame " + field + " needs a 16-byte header; " + in.remaining() + " bytes are left");
+          "frame " + field + " needs a 16-byte header; " + (length - done) + " bytes are left");
     }
+    readFully(body, chunk, HEADER_BYTES, done, length);
+    ByteBuffer in = ByteBuffer.wrap(chunk, 0, HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
     byte[] magic = new byte[4];
     in.get(magic);
     int dtypeCode = in.get();
