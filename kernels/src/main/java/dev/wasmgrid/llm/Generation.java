@@ -13,6 +13,10 @@ public final class Generation implements AutoCloseable {
   private final Tokenizer tokenizer;
   private final Sampler sampler;
   private final GenerationConfig config;
+  private final LogitAdjuster adjuster;
+  private final LogprobReader logprobReader;
+  private TokenLogprobs sampled;
+  private int sampledAs;
   private final Runnable onClose;
   private final int[] prompt;
   private final Utf8Stream utf8 = new Utf8Stream();
@@ -37,6 +41,10 @@ public final class Generation implements AutoCloseable {
     this.tokenizer = tokenizer;
     this.config = config;
     this.onClose = onClose;
+    int vocabSize = transformer.config().vocabSize();
+    this.adjuster = new LogitAdjuster(config.penalties(), vocabSize);
+    this.logprobReader =
+        config.logprobs() < 0 ? null : new LogprobReader(tokenizer, vocabSize, config.logprobs());
     LlamaConfig c = transformer.config();
     this.prompt = tokenizer.encode(prompt, true);
     if (this.prompt.length >= c.seqLen()) {
@@ -58,6 +66,7 @@ public final class Generation implements AutoCloseable {
     if (done) {
       return null;
     }
+    sampled = null;
     float[] logits;
     if (last < 0) {
       startNanos = System.nanoTime();
@@ -71,7 +80,7 @@ public final class Generation implements AutoCloseable {
       }
       logits = transformer.forward(last, pos++);
     }
-    int token = sampler.sample(logits);
+    int token = sample(logits);
     if (generated == 0) {
       firstNanos = System.nanoTime();
     }
@@ -99,6 +108,30 @@ public final class Generation implements AutoCloseable {
     String text = pending.substring(0, pending.length() - keep);
     pending.delete(0, pending.length() - keep);
     return new TokenPiece(token, text);
+  }
+
+  /**
+   * The log-probabilities of the token the last {@link #next()} added to the text, or null: none
+   * were asked for ({@link GenerationConfig#logprobs()}), or that call added no token (it drew the
+   * end of sequence, or the context was full).
+   */
+  public TokenLogprobs logprobs() {
+    return sampledAs == generated ? sampled : null;
+  }
+
+  /** Penalises, reads the log-probabilities off the logits, then draws the token. */
+  private int sample(float[] logits) {
+    adjuster.apply(logits);
+    if (logprobReader != null) {
+      logprobReader.capture(logits);
+    }
+    int token = sampler.sample(logits);
+    adjuster.accept(token);
+    if (logprobReader != null) {
+      sampled = logprobReader.read(last < 0 ? prompt[prompt.length - 1] : last, token);
+      sampledAs = generated + 1;
+    }
+    return token;
   }
 
   /** True once {@link #next()} has returned its last token. */

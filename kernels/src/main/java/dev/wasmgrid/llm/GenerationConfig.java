@@ -12,6 +12,9 @@ import java.util.List;
  * @param seed seed of the draws: the same seed gives the same tokens
  * @param stop generation ends before any of these strings, which are not output
  * @param ignoreEos keep generating past the end-of-sequence token (benchmarks)
+ * @param penalties added to the logits before sampling
+ * @param logprobs alternatives whose log-probabilities {@link Generation#logprobs()} reports with
+ *     each token's, 0 or more; -1 reports none
  */
 public record GenerationConfig(
     int maxTokens,
@@ -20,7 +23,21 @@ public record GenerationConfig(
     float topP,
     long seed,
     List<String> stop,
-    boolean ignoreEos) {
+    boolean ignoreEos,
+    Penalties penalties,
+    int logprobs) {
+
+  /** No penalties, no log-probabilities. */
+  public GenerationConfig(
+      int maxTokens,
+      float temperature,
+      int topK,
+      float topP,
+      long seed,
+      List<String> stop,
+      boolean ignoreEos) {
+    this(maxTokens, temperature, topK, topP, seed, stop, ignoreEos, Penalties.NONE, -1);
+  }
 
   public GenerationConfig {
     stop = List.copyOf(stop);
@@ -39,6 +56,10 @@ public record GenerationConfig(
     if (stop.stream().anyMatch(String::isEmpty)) {
       throw new IllegalArgumentException("stop strings must not be empty");
     }
+    java.util.Objects.requireNonNull(penalties, "penalties");
+    if (logprobs < -1) {
+      throw new IllegalArgumentException("logprobs must be >= -1, got " + logprobs);
+    }
   }
 
   /** 128 tokens, temperature 0.8, top-k off, top-p 0.9, seed 42, no stop strings. */
@@ -52,30 +73,48 @@ public record GenerationConfig(
   }
 
   public GenerationConfig withMaxTokens(int n) {
-    return new GenerationConfig(n, temperature, topK, topP, seed, stop, ignoreEos);
+    return new GenerationConfig(
+        n, temperature, topK, topP, seed, stop, ignoreEos, penalties, logprobs);
   }
 
   public GenerationConfig withTemperature(float t) {
-    return new GenerationConfig(maxTokens, t, topK, topP, seed, stop, ignoreEos);
+    return new GenerationConfig(
+        maxTokens, t, topK, topP, seed, stop, ignoreEos, penalties, logprobs);
   }
 
   public GenerationConfig withTopK(int k) {
-    return new GenerationConfig(maxTokens, temperature, k, topP, seed, stop, ignoreEos);
+    return new GenerationConfig(
+        maxTokens, temperature, k, topP, seed, stop, ignoreEos, penalties, logprobs);
   }
 
   public GenerationConfig withTopP(float p) {
-    return new GenerationConfig(maxTokens, temperature, topK, p, seed, stop, ignoreEos);
+    return new GenerationConfig(
+        maxTokens, temperature, topK, p, seed, stop, ignoreEos, penalties, logprobs);
   }
 
   public GenerationConfig withSeed(long s) {
-    return new GenerationConfig(maxTokens, temperature, topK, topP, s, stop, ignoreEos);
+    return new GenerationConfig(
+        maxTokens, temperature, topK, topP, s, stop, ignoreEos, penalties, logprobs);
   }
 
   public GenerationConfig withStop(List<String> strings) {
-    return new GenerationConfig(maxTokens, temperature, topK, topP, seed, strings, ignoreEos);
+    return new GenerationConfig(
+        maxTokens, temperature, topK, topP, seed, strings, ignoreEos, penalties, logprobs);
   }
 
   public GenerationConfig withIgnoreEos(boolean ignore) {
-    return new GenerationConfig(maxTokens, temperature, topK, topP, seed, stop, ignore);
+    return new GenerationConfig(
+        maxTokens, temperature, topK, topP, seed, stop, ignore, penalties, logprobs);
+  }
+
+  public GenerationConfig withPenalties(Penalties p) {
+    return new GenerationConfig(
+        maxTokens, temperature, topK, topP, seed, stop, ignoreEos, p, logprobs);
+  }
+
+  /** Reports each token's log-probability and {@code top} alternatives'; -1 reports none. */
+  public GenerationConfig withLogprobs(int top) {
+    return new GenerationConfig(
+        maxTokens, temperature, topK, topP, seed, stop, ignoreEos, penalties, top);
   }
 }
