@@ -5,13 +5,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.http.ApiError;
-import dev.wasmgrid.http.ErrorBodies;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.JsonBodies;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.Route;
 import dev.wasmgrid.worker.llm.EventStream;
 import dev.wasmgrid.worker.llm.LlmRoutes;
+import dev.wasmgrid.worker.llm.OpenAiErrors;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * for the next), and its answer is relayed as it arrives, a server-sent event stream chunk by
  * chunk. A client that goes away closes the upstream response, which closes that connection, and
  * the worker's next write fails and cancels the generation. {@code GET /v1/models} merges the
- * workers' lists.
+ * workers' lists, and {@code GET /v1/models/{id}} answers one model of them. Errors are in OpenAI's
+ * shape, as the workers'.
  */
 public final class LlmRelay {
   private static final Logger LOG = LoggerFactory.getLogger(LlmRelay.class);
@@ -71,10 +72,18 @@ public final class LlmRelay {
   public List<Route> routes() {
     return List.of(
         new Route("GET", LlmRoutes.MODELS, (req, res) -> GridServer.send(res, models())),
-        new Route("POST", LlmRoutes.GENERATE, (req, res) -> relay(req, res, LlmRoutes.GENERATE)),
         new Route(
-            "POST", LlmRoutes.COMPLETIONS, (req, res) -> relay(req, res, LlmRoutes.COMPLETIONS)),
-        new Route("POST", LlmRoutes.CHAT, (req, res) -> relay(req, res, LlmRoutes.CHAT)));
+            "GET",
+            LlmRoutes.MODEL,
+            OpenAiErrors.answering(
+                (req, res) -> GridServer.send(res, model(req.path().pathParameters().get("id"))))),
+        new Route("POST", LlmRoutes.GENERATE, relaying(LlmRoutes.GENERATE)),
+        new Route("POST", LlmRoutes.COMPLETIONS, relaying(LlmRoutes.COMPLETIONS)),
+        new Route("POST", LlmRoutes.CHAT, relaying(LlmRoutes.CHAT)));
+  }
+
+  private Route.Handler relaying(String path) {
+    return OpenAiErrors.answering((req, res) -> relay(req, res, path));
   }
 
   private Reply models() {
@@ -82,16 +91,40 @@ public final class LlmRelay {
     ObjectNode body = JsonNodeFactory.instance.objectNode().put("object", "list");
     ArrayNode data = body.putArray("data");
     for (String id : catalogue.allModels()) {
-      ObjectNode entry =
-          data.addObject()
-              .put("id", id)
-              .put("object", "model")
-              .put("created", 0)
-              .put("owned_by", "wasmgrid");
-      ArrayNode hosts = entry.putArray("workers");
-      catalogue.hosts(id).forEach(hosts::add);
+      data.add(modelObject(id));
     }
     return Reply.json(200, body.toString());
+  }
+
+  private Reply model(String id) {
+    if (catalogue.hosts(id).isEmpty()) {
+      catalogue.refresh();
+    }
+    if (catalogue.hosts(id).isEmpty()) {
+      throw new ApiError(
+          404,
+          "model_not_found",
+          "model",
+          "no worker hosts a model named '"
+              + id
+              + "'; GET /v1/models lists them: "
+              + catalogue.allModels());
+    }
+    return Reply.json(200, modelObject(id).toString());
+  }
+
+  /** OpenAI's model object, with the URLs of the workers hosting it. */
+  private ObjectNode modelObject(String id) {
+    ObjectNode entry =
+        JsonNodeFactory.instance
+            .objectNode()
+            .put("id", id)
+            .put("object", "model")
+            .put("created", 0)
+            .put("owned_by", "wasmgrid");
+    ArrayNode hosts = entry.putArray("workers");
+    catalogue.hosts(id).forEach(hosts::add);
+    return entry;
   }
 
   private void relay(ServerRequest req, ServerResponse res, String path) {
@@ -176,7 +209,7 @@ public final class LlmRelay {
       return null;
     } catch (IOException e) {
       LOG.warn("language-model relay to {} failed: {}", host, e.toString());
-      return ErrorBodies.plain(
+      return OpenAiErrors.reply(
           new ApiError(503, "worker_unreachable", "", host + " did not answer: " + e.getMessage()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -203,7 +236,7 @@ public final class LlmRelay {
   private void busy(ServerResponse res, String message) {
     GridServer.send(
         res,
-        ErrorBodies.plain(new ApiError(503, "too_many_generations", "", message))
+        OpenAiErrors.reply(new ApiError(503, "too_many_generations", "", message))
             .withHeader("Retry-After", "1"));
   }
 }

@@ -1,17 +1,33 @@
 package dev.wasmgrid.worker.llm;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.llm.GenerationStats;
+import dev.wasmgrid.llm.LanguageModel;
+import dev.wasmgrid.llm.TokenLogprobs;
+import java.util.List;
 import java.util.UUID;
 
 /**
  * The JSON of one answer in the shape its route promises: wasmgrid's own for {@code /v1/generate}
  * ({@code token} events, then {@code done} with the figures), OpenAI's {@code text_completion} and
- * {@code chat.completion} (and their {@code .chunk} stream objects) for the compatible routes.
+ * {@code chat.completion} (and their {@code .chunk} stream objects) for the compatible routes, each
+ * choice tagged with its index.
  */
 final class Answer {
+  /** What OpenAI's answers call the backend's configuration. */
+  static final String FINGERPRINT = "wasmgrid-" + LanguageModel.version();
+
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+  /**
+   * One finished choice.
+   *
+   * @param text its text, the echoed prompt included
+   * @param logprobs its tokens' log-probabilities, or null when not asked for
+   */
+  record Choice(String text, GenerationStats stats, List<TokenLogprobs> logprobs) {}
 
   private final GenerationRequest.Kind kind;
   private final String model;
@@ -30,55 +46,96 @@ final class Answer {
     return kind == GenerationRequest.Kind.GENERATE ? "token" : null;
   }
 
-  /** The first event of a stream, or null when the shape has none (OpenAI chat opens a role). */
-  String opening() {
-    if (kind != GenerationRequest.Kind.CHAT) {
-      return null;
-    }
-    ObjectNode delta = JSON.objectNode().put("role", "assistant").put("content", "");
-    return chunk(delta, null).toString();
-  }
-
-  /** One token's event data. */
-  String token(String text, int index, int tokenId) {
+  /**
+   * The first event of a choice's stream, or null when the shape has none: OpenAI chat opens with
+   * the role, a legacy completion with the echoed prompt ({@code echo} null when not echoing).
+   */
+  String opening(int choice, String echo) {
     return switch (kind) {
-      case GENERATE ->
-          JSON.objectNode().put("token", text).put("index", index).put("id", tokenId).toString();
-      case COMPLETION -> chunk(text, null).toString();
-      case CHAT -> chunk(JSON.objectNode().put("content", text), null).toString();
+      case GENERATE -> null;
+      case CHAT ->
+          chunk(choice, JSON.objectNode().put("role", "assistant").put("content", ""), null, null)
+              .toString();
+      case COMPLETION -> echo == null ? null : chunk(choice, echo, null, null).toString();
     };
   }
 
-  /** The last event's data: {@code done}'s figures, or OpenAI's chunk with the finish reason. */
-  String end(GenerationStats stats) {
+  /**
+   * One streamed piece's event data.
+   *
+   * @param logprobs the log-probabilities of the tokens since the last piece, or null
+   * @param offset where the piece's first token begins in the choice's text (legacy logprobs)
+   */
+  String token(
+      int choice, String text, int index, int tokenId, List<TokenLogprobs> logprobs, int offset) {
+    return switch (kind) {
+      case GENERATE ->
+          JSON.objectNode().put("token", text).put("index", index).put("id", tokenId).toString();
+      case COMPLETION -> chunk(choice, text, null, logprobs(logprobs, offset)).toString();
+      case CHAT ->
+          chunk(choice, JSON.objectNode().put("content", text), null, logprobs(logprobs, offset))
+              .toString();
+    };
+  }
+
+  /**
+   * A choice's last event data: {@code done}'s figures, or OpenAI's chunk with its finish reason
+   * (and the log-probabilities of tokens that added no text).
+   *
+   * @param usage the whole answer's usage, on the last choice's last chunk; else null
+   */
+  String end(
+      int choice,
+      GenerationStats stats,
+      List<TokenLogprobs> logprobs,
+      int offset,
+      ObjectNode usage) {
     if (kind == GenerationRequest.Kind.GENERATE) {
       return figures(JSON.objectNode(), stats).toString();
     }
+    ObjectNode lp = logprobs == null || logprobs.isEmpty() ? null : logprobs(logprobs, offset);
     ObjectNode last =
         kind == GenerationRequest.Kind.CHAT
-            ? chunk(JSON.objectNode(), finishReason(stats))
-            : chunk("", finishReason(stats));
-    last.set("usage", usage(stats));
+            ? chunk(choice, JSON.objectNode(), finishReason(stats), lp)
+            : chunk(choice, "", finishReason(stats), lp);
+    if (usage != null) {
+      last.set("usage", usage);
+    }
     return last.toString();
   }
 
   /** The whole answer of a request with {@code "stream": false}. */
-  String whole(String text, GenerationStats stats) {
+  String whole(List<Choice> choices, int echoed) {
     if (kind == GenerationRequest.Kind.GENERATE) {
-      return figures(JSON.objectNode().put("text", text), stats).toString();
+      Choice only = choices.getFirst();
+      return figures(JSON.objectNode().put("text", only.text()), only.stats()).toString();
     }
-    ObjectNode choice = JSON.objectNode().put("index", 0);
-    if (kind == GenerationRequest.Kind.CHAT) {
-      choice.set("message", JSON.objectNode().put("role", "assistant").put("content", text));
-    } else {
-      choice.put("text", text).putNull("logprobs");
-    }
-    choice.put("finish_reason", finishReason(stats));
     ObjectNode body =
         head(kind == GenerationRequest.Kind.CHAT ? "chat.completion" : "text_completion");
-    body.putArray("choices").add(choice);
-    body.set("usage", usage(stats));
+    ArrayNode array = body.putArray("choices");
+    for (int i = 0; i < choices.size(); i++) {
+      Choice c = choices.get(i);
+      ObjectNode choice = array.addObject().put("index", i);
+      if (kind == GenerationRequest.Kind.CHAT) {
+        choice.set("message", JSON.objectNode().put("role", "assistant").put("content", c.text()));
+      } else {
+        choice.put("text", c.text());
+      }
+      choice.set("logprobs", c.logprobs() == null ? null : logprobs(c.logprobs(), echoed));
+      choice.put("finish_reason", finishReason(c.stats()));
+    }
+    body.set("usage", usage(choices.stream().map(Choice::stats).toList()));
     return body.toString();
+  }
+
+  /** OpenAI's usage of the choices: the prompt counted once, every choice's tokens. */
+  static ObjectNode usage(List<GenerationStats> choices) {
+    int prompt = choices.getFirst().promptTokens();
+    int completion = choices.stream().mapToInt(GenerationStats::tokens).sum();
+    return JSON.objectNode()
+        .put("prompt_tokens", prompt)
+        .put("completion_tokens", completion)
+        .put("total_tokens", prompt + completion);
   }
 
   /** OpenAI's reasons: {@code stop} for the end-of-sequence token or a stop string, else length. */
@@ -87,6 +144,15 @@ final class Answer {
       case "eos", "stop" -> "stop";
       default -> "length";
     };
+  }
+
+  private ObjectNode logprobs(List<TokenLogprobs> tokens, int offset) {
+    if (tokens == null) {
+      return null;
+    }
+    return kind == GenerationRequest.Kind.CHAT
+        ? LogprobsJson.chat(tokens)
+        : LogprobsJson.legacy(tokens, offset);
   }
 
   private ObjectNode figures(ObjectNode node, GenerationStats s) {
@@ -99,14 +165,16 @@ final class Answer {
         .put("finish_reason", s.stopReason());
   }
 
-  private ObjectNode chunk(String text, String finish) {
-    ObjectNode choice = JSON.objectNode().put("index", 0).put("text", text).putNull("logprobs");
+  private ObjectNode chunk(int index, String text, String finish, ObjectNode logprobs) {
+    ObjectNode choice = JSON.objectNode().put("index", index).put("text", text);
+    choice.set("logprobs", logprobs);
     return chunkWith(choice, finish);
   }
 
-  private ObjectNode chunk(ObjectNode delta, String finish) {
-    ObjectNode choice = JSON.objectNode().put("index", 0);
+  private ObjectNode chunk(int index, ObjectNode delta, String finish, ObjectNode logprobs) {
+    ObjectNode choice = JSON.objectNode().put("index", index);
     choice.set("delta", delta);
+    choice.set("logprobs", logprobs);
     return chunkWith(choice, finish);
   }
 
@@ -127,13 +195,7 @@ final class Answer {
         .put("id", id)
         .put("object", object)
         .put("created", created)
-        .put("model", model);
-  }
-
-  private static ObjectNode usage(GenerationStats s) {
-    return JSON.objectNode()
-        .put("prompt_tokens", s.promptTokens())
-        .put("completion_tokens", s.tokens())
-        .put("total_tokens", s.promptTokens() + s.tokens());
+        .put("model", model)
+        .put("system_fingerprint", FINGERPRINT);
   }
 }

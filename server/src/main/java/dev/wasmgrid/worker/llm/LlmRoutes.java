@@ -4,17 +4,18 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.http.ApiError;
-import dev.wasmgrid.http.ErrorBodies;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.Route;
 import dev.wasmgrid.llm.Generation;
 import dev.wasmgrid.llm.GenerationStats;
 import dev.wasmgrid.llm.LanguageModel;
+import dev.wasmgrid.llm.TokenLogprobs;
 import dev.wasmgrid.llm.TokenPiece;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,9 +23,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The language-model routes of a worker (docs/api.md, "Language models"): {@code POST
  * /v1/generate}, the OpenAI-compatible {@code POST /v1/completions} and {@code POST
- * /v1/chat/completions}, and {@code GET /v1/models}. A generation runs on the request's own thread
- * once the model's turn comes (see {@link HostedModel}); a streamed one stops when a write to the
- * client fails, which is how a client that went away shows.
+ * /v1/chat/completions}, and {@code GET /v1/models} and {@code /v1/models/{id}}; their errors are
+ * in OpenAI's shape ({@link OpenAiErrors}). A generation runs on the request's own thread once the
+ * model's turn comes (see {@link HostedModel}); a streamed one stops when a write to the client
+ * fails, which is how a client that went away shows.
  */
 public final class LlmRoutes {
   /** The paths, for the coordinator's relay. */
@@ -33,6 +35,7 @@ public final class LlmRoutes {
   public static final String COMPLETIONS = "/v1/completions";
   public static final String CHAT = "/v1/chat/completions";
   public static final String MODELS = "/v1/models";
+  public static final String MODEL = "/v1/models/{id}";
 
   private static final Logger LOG = LoggerFactory.getLogger(LlmRoutes.class);
 
@@ -50,10 +53,14 @@ public final class LlmRoutes {
   public List<Route> routes() {
     return List.of(
         new Route("GET", MODELS, (req, res) -> GridServer.send(res, models())),
-        new Route("POST", GENERATE, (req, res) -> serve(req, res, GenerationRequest.Kind.GENERATE)),
         new Route(
-            "POST", COMPLETIONS, (req, res) -> serve(req, res, GenerationRequest.Kind.COMPLETION)),
-        new Route("POST", CHAT, (req, res) -> serve(req, res, GenerationRequest.Kind.CHAT)));
+            "GET",
+            MODEL,
+            OpenAiErrors.answering(
+                (req, res) -> GridServer.send(res, model(req.path().pathParameters().get("id"))))),
+        new Route("POST", GENERATE, serving(GenerationRequest.Kind.GENERATE)),
+        new Route("POST", COMPLETIONS, serving(GenerationRequest.Kind.COMPLETION)),
+        new Route("POST", CHAT, serving(GenerationRequest.Kind.CHAT)));
   }
 
   /** The meters, for tests. */
@@ -61,39 +68,67 @@ public final class LlmRoutes {
     return metrics;
   }
 
+  private Route.Handler serving(GenerationRequest.Kind kind) {
+    return OpenAiErrors.answering((req, res) -> serve(req, res, kind));
+  }
+
   private Reply models() {
     ObjectNode body = JsonNodeFactory.instance.objectNode().put("object", "list");
     ArrayNode data = body.putArray("data");
     for (HostedModel m : hosts.list()) {
-      var info = m.model().modelInfo();
-      ObjectNode entry =
-          data.addObject()
-              .put("id", m.name())
-              .put("object", "model")
-              .put("created", 0)
-              .put("owned_by", "wasmgrid");
-      entry
-          .putObject("info")
-          .put("format", info.format())
-          .put("dtype", info.dtype())
-          .put("parameters", info.parameters())
-          .put("context_length", info.contextLength())
-          .put("compute", info.compute())
-          .put("slots", m.slots())
-          .put("running", m.running())
-          .put("admitted", m.admitted());
+      data.add(modelObject(m));
     }
     return Reply.json(200, body.toString());
+  }
+
+  private Reply model(String id) {
+    HostedModel m = hosts.list().stream().filter(h -> h.name().equals(id)).findFirst().orElse(null);
+    if (m == null) {
+      throw new ApiError(
+          404,
+          "model_not_found",
+          "model",
+          "no model named '" + id + "'; GET /v1/models lists them: " + names());
+    }
+    return Reply.json(200, modelObject(m).toString());
+  }
+
+  private List<String> names() {
+    return hosts.list().stream().map(HostedModel::name).toList();
+  }
+
+  /** OpenAI's model object, with wasmgrid's figures under {@code info}. */
+  private static ObjectNode modelObject(HostedModel m) {
+    var info = m.model().modelInfo();
+    ObjectNode entry =
+        JsonNodeFactory.instance
+            .objectNode()
+            .put("id", m.name())
+            .put("object", "model")
+            .put("created", 0)
+            .put("owned_by", "wasmgrid");
+    entry
+        .putObject("info")
+        .put("format", info.format())
+        .put("dtype", info.dtype())
+        .put("parameters", info.parameters())
+        .put("context_length", info.contextLength())
+        .put("compute", info.compute())
+        .put("slots", m.slots())
+        .put("running", m.running())
+        .put("admitted", m.admitted());
+    return entry;
   }
 
   private void serve(ServerRequest req, ServerResponse res, GenerationRequest.Kind kind) {
     GenerationRequest request = GenerationRequest.parse(GridServer.body(req, maxBodyBytes), kind);
     HostedModel host = hosts.find(request.model());
+    request.checkVocabulary(host.model().tokenizer().vocabulary().size());
     HostedModel.Lease lease;
     try {
       lease = host.admit();
     } catch (ApiError e) {
-      GridServer.send(res, ErrorBodies.plain(e).withHeader("Retry-After", "1"));
+      GridServer.send(res, OpenAiErrors.reply(e).withHeader("Retry-After", "1"));
       return;
     }
     Reply whole = null;
@@ -103,88 +138,144 @@ public final class LlmRoutes {
           kind == GenerationRequest.Kind.CHAT
               ? model.formatChat(request.messages())
               : request.prompt();
-      Generation generation;
-      try {
-        generation = model.start(prompt, request.config());
-      } catch (IllegalArgumentException e) {
-        throw ApiError.badRequest(
-            "prompt_too_long",
-            kind == GenerationRequest.Kind.CHAT ? "messages" : "prompt",
-            e.getMessage());
-      }
       Answer answer = new Answer(kind, host.name());
-      try (generation) {
-        if (request.stream()) {
-          stream(generation, answer, res);
-        } else {
-          StringBuilder text = new StringBuilder();
-          for (TokenPiece p = generation.next(); p != null; p = generation.next()) {
-            text.append(p.text());
-          }
-          // Counted, and the model freed, before the answer leaves: a client that has it finds it
-          // in /metrics and can have the model at once.
-          metrics.record(host.name(), generation.stats());
-          whole = Reply.json(200, answer.whole(text.toString(), generation.stats()));
-        }
-      }
-      GenerationStats stats = generation.stats();
       if (request.stream()) {
-        metrics.record(host.name(), stats); // after close: a cancelled stream counts as such
+        stream(model, prompt, request, answer, host.name(), res);
+      } else {
+        List<Answer.Choice> choices = new ArrayList<>();
+        for (int i = 0; i < request.choices(); i++) {
+          choices.add(whole(model, prompt, request, i, host.name()));
+        }
+        whole = Reply.json(200, answer.whole(choices, echo(request, prompt).length()));
       }
-      LOG.debug("generation on {}: {}", host.name(), stats);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt(); // the server is stopping
       return;
     }
+    // Sent once the lease is closed: a client that has the answer can have the model at once.
     if (whole != null) {
       GridServer.send(res, whole);
     }
   }
 
-  private static void stream(Generation generation, Answer answer, ServerResponse res) {
+  /** The text a completion begins with: the prompt with {@code echo}, else nothing. */
+  private static String echo(GenerationRequest request, String prompt) {
+    return request.echo() ? prompt : "";
+  }
+
+  private static Generation start(
+      LanguageModel model, String prompt, GenerationRequest request, int choice) {
+    try {
+      return model.start(prompt, request.config(choice));
+    } catch (IllegalArgumentException e) {
+      throw ApiError.badRequest(
+          "prompt_too_long", request.prompt() == null ? "messages" : "prompt", e.getMessage());
+    }
+  }
+
+  private Answer.Choice whole(
+      LanguageModel model, String prompt, GenerationRequest request, int choice, String name) {
+    Generation generation = start(model, prompt, request, choice);
+    StringBuilder text = new StringBuilder(echo(request, prompt));
+    List<TokenLogprobs> logprobs = request.config().logprobs() < 0 ? null : new ArrayList<>();
+    try (generation) {
+      for (TokenPiece p = generation.next(); p != null; p = generation.next()) {
+        text.append(p.text());
+        TokenLogprobs lp = generation.logprobs();
+        if (lp != null) {
+          logprobs.add(lp);
+        }
+      }
+    }
+    GenerationStats stats = generation.stats();
+    metrics.record(name, stats);
+    LOG.debug("generation on {}: {}", name, stats);
+    return new Answer.Choice(text.toString(), stats, logprobs);
+  }
+
+  /** Streams the choices one after the other, each chunk tagged with its choice's index. */
+  private void stream(
+      LanguageModel model,
+      String prompt,
+      GenerationRequest request,
+      Answer answer,
+      String name,
+      ServerResponse res) {
+    List<GenerationStats> done = new ArrayList<>();
+    // Started before the stream opens, so a prompt too long is still a 400; the other choices'
+    // prompt is the same.
+    Generation first = start(model, prompt, request, 0);
     try (EventStream events = EventStream.open(res)) {
-      String opening = answer.opening();
-      if (opening != null && !events.send(null, opening)) {
-        return;
+      for (int i = 0; i < request.choices(); i++) {
+        Generation generation = i == 0 ? first : start(model, prompt, request, i);
+        boolean sent;
+        try (generation) {
+          sent = choice(generation, i, request, prompt, answer, events, done);
+        }
+        GenerationStats stats = generation.stats();
+        metrics.record(name, stats); // after close: a cancelled stream counts as such
+        LOG.debug("generation on {}: {}", name, stats);
+        if (!sent) {
+          return;
+        }
       }
-      if (!tokens(generation, answer, events)) {
-        return;
-      }
-      if (answer.tokenEvent() != null) {
-        events.send("done", answer.end(generation.stats()));
-      } else {
-        events.send(null, answer.end(generation.stats()));
+      if (answer.tokenEvent() == null) {
         events.send(null, "[DONE]");
       }
     }
   }
 
   /**
-   * Sends the tokens; false when the client went away (closing the generation then cancels it) or
+   * Streams one choice; false when the client went away (closing the generation then cancels it) or
    * generation failed, which, the status being sent, can only be told in an {@code error} event.
    */
-  private static boolean tokens(Generation generation, Answer answer, EventStream events) {
+  private static boolean choice(
+      Generation generation,
+      int choice,
+      GenerationRequest request,
+      String prompt,
+      Answer answer,
+      EventStream events,
+      List<GenerationStats> done) {
+    String echo = echo(request, prompt);
+    String opening = answer.opening(choice, echo.isEmpty() ? null : echo);
+    if (opening != null && !events.send(null, opening)) {
+      return false;
+    }
     boolean generate = answer.tokenEvent() != null;
+    List<TokenLogprobs> held = request.config().logprobs() < 0 ? null : new ArrayList<>();
+    int offset = echo.length();
     int index = 0;
     try {
       for (TokenPiece p = generation.next(); p != null; p = generation.next()) {
-        if (!generate && p.text().isEmpty()) {
-          continue;
+        TokenLogprobs lp = generation.logprobs();
+        if (lp != null) {
+          held.add(lp);
         }
-        if (!events.send(answer.tokenEvent(), answer.token(p.text(), index++, p.id()))) {
+        if (!generate && p.text().isEmpty()) {
+          continue; // its log-probabilities go with the next piece
+        }
+        String data = answer.token(choice, p.text(), index++, p.id(), held, offset);
+        if (!events.send(answer.tokenEvent(), data)) {
           return false;
         }
+        if (held != null) {
+          offset += LogprobsJson.length(held);
+          held.clear();
+        }
       }
-      return true;
     } catch (RuntimeException e) {
-      System.err.println("DEBUG");
-      e.printStackTrace();
       LOG.error("generation failed mid-stream", e);
       ApiError error =
           new ApiError(
               500, "generation_failed", "", "generation failed: " + e.getClass().getName());
-      events.send("error", ErrorBodies.errorObject(error).toString());
+      events.send("error", OpenAiErrors.body(error).toString());
       return false;
     }
+    done.add(generation.stats());
+    boolean last = choice == request.choices() - 1;
+    String end =
+        answer.end(choice, generation.stats(), held, offset, last ? Answer.usage(done) : null);
+    return events.send(generate ? "done" : null, end);
   }
 }

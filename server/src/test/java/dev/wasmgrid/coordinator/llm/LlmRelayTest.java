@@ -99,6 +99,26 @@ class LlmRelayTest {
       models.get("data").forEach(m -> ids.add(m.get("id").asText()));
       assertThat(ids).containsExactlyInAnyOrder("other", "tiny-test");
 
+      HttpResponse<byte[]> one = http.get("/v1/models/tiny-test");
+      assertThat(one.statusCode()).isEqualTo(200);
+      JsonNode model = JSON.readTree(one.body());
+      assertThat(model.get("id").asText()).isEqualTo("tiny-test");
+      assertThat(model.get("workers").get(0).asText()).isEqualTo(Nodes.url(hosting.port()));
+      HttpResponse<byte[]> none = http.get("/v1/models/nope");
+      assertThat(none.statusCode()).isEqualTo(404);
+      JsonNode error = JSON.readTree(none.body()).get("error");
+      assertThat(error.get("code").asText()).isEqualTo("model_not_found");
+      assertThat(error.get("param").asText()).isEqualTo("model");
+
+      // The worker's own 400 for a field it cannot honour reaches the client as it is.
+      HttpResponse<byte[]> tools =
+          http.postJson(
+              "/v1/chat/completions",
+              "{\"model\":\"tiny-test\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                  + "\"tools\":[]}");
+      assertThat(tools.statusCode()).isEqualTo(400);
+      assertThat(JSON.readTree(tools.body()).get("error").get("param").asText()).isEqualTo("tools");
+
       HttpResponse<byte[]> unknown =
           http.postJson("/v1/generate", REQUEST + ",\"model\":\"nope\"}");
       assertThat(unknown.statusCode()).isEqualTo(404);
@@ -157,6 +177,7 @@ class LlmRelayTest {
       assertThat(streamedText(http.postJson("/v1/generate", REQUEST + "}")))
           .isEqualTo(expectedText());
       assertThat(Http.text(http.get("/v1/models"))).contains("\"id\":\"tiny-test\"");
+      assertThat(Http.text(http.get("/v1/models/tiny-test"))).contains("\"id\":\"tiny-test\"");
     }
   }
 }
