@@ -6,7 +6,7 @@ import java.util.List;
  * One generation, pulled a token at a time: {@link #next()} runs the forward passes for the next
  * token (the whole prompt on the first call) and returns it, or null when generation has ended.
  * Handles stop strings (text that may begin one is held back until it cannot), the token limit, the
- * end-of-sequence token and the end of the context. Not thread-safe.
+ * model's stop tokens ({@link Vocabulary#stops()}) and the end of the context. Not thread-safe.
  */
 public final class Generation implements AutoCloseable {
   private final Transformer transformer;
@@ -86,7 +86,7 @@ public final class Generation implements AutoCloseable {
     }
     int previous = last < 0 ? prompt[prompt.length - 1] : last;
     last = token;
-    if (token == tokenizer.vocabulary().eos() && !config.ignoreEos()) {
+    if (tokenizer.vocabulary().isStop(token) && !config.ignoreEos()) {
       return finish("eos", token);
     }
     generated++;

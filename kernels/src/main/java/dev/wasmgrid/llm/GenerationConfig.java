@@ -11,7 +11,7 @@ import java.util.List;
  * @param topP nucleus: keep the smallest set reaching this probability; 0 or 1 keeps all
  * @param seed seed of the draws: the same seed gives the same tokens
  * @param stop generation ends before any of these strings, which are not output
- * @param ignoreEos keep generating past the end-of-sequence token (benchmarks)
+ * @param ignoreEos keep generating past the model's stop tokens (benchmarks)
  * @param penalties added to the logits before sampling
  * @param logprobs alternatives whose log-probabilities {@link Generation#logprobs()} reports with
  *     each token's, 0 or more; -1 reports none

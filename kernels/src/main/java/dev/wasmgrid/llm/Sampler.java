@@ -4,6 +4,14 @@ package dev.wasmgrid.llm;
  * Picks the next token from logits: greedy at temperature 0, otherwise softmax at the temperature,
  * then top-k, then top-p (nucleus), then a draw from a seeded xorshift generator (llama2.c's), so a
  * seed gives the same tokens on every engine. Buffers are allocated once; not thread-safe.
+ *
+ * <p>Without top-k this is llama2.c's {@code run.c} sampler to the bit: one coin per token, drawn
+ * before any truncation; the nucleus is the most likely tokens up to and including the first whose
+ * running sum of probabilities exceeds p, the running sum taken over the whole distribution; the
+ * coin is scaled by the nucleus's mass and walks its cumulative sum. With top-k too, the k most
+ * likely tokens are kept first and the nucleus is taken within them as if they were renormalised:
+ * the running sum must exceed p times their mass. Ties in probability order by token id (run.c's
+ * {@code qsort} leaves them in no set order).
  */
 public final class Sampler {
   private final float temperature;
@@ -16,7 +24,7 @@ public final class Sampler {
    * @param vocabSize logits per call
    * @param temperature 0 for greedy
    * @param topK keep the k most likely tokens; 0 keeps all
-   * @param topP keep the smallest set whose probability reaches p; 0 or 1 keeps all
+   * @param topP keep the most likely tokens until their probability exceeds p; 0 or 1 keeps all
    * @param seed seed of the draws
    */
   public Sampler(int vocabSize, float temperature, int topK, float topP, long seed) {
@@ -69,35 +77,39 @@ public final class Sampler {
 
   private int truncated(float[] probs, float coin) {
     int n = probs.length;
+    boolean nucleus = topP > 0 && topP < 1;
+    boolean cutK = topK > 0 && topK < n;
+    // Without top-k, a token below (1 - p) / (n - 1) cannot join the nucleus after the first
+    // (run.c's cut), so most of the vocabulary is never sorted.
+    float cutoff = nucleus && !cutK ? (1 - topP) / (n - 1) : 0;
     int count = 0;
-    // Tokens below this cannot be in the nucleus (llama2.c's cut): skip sorting most of the vocab.
-    float cutoff = topP > 0 && topP < 1 && topK == 0 ? (1 - topP) / (n - 1) : 0;
     for (int i = 0; i < n; i++) {
       if (probs[i] >= cutoff) {
         order[count++] = i;
       }
     }
-    sortByProbability(probs, count);
-    int keep = topK > 0 ? Math.min(topK, count) : count;
-    float kept = 0;
-    for (int i = 0; i < keep; i++) {
-      kept += probs[order[i]];
+    if (count == 0) {
+      // Only when p < 1/n and the distribution is near uniform: the nucleus is the likeliest token.
+      return argmax(probs);
     }
-    if (topP > 0 && topP < 1) {
+    sortByProbability(probs, count);
+    int keep = cutK ? Math.min(topK, count) : count;
+    if (nucleus) {
+      // The whole distribution's mass is 1 (run.c compares with p itself); top-k's is what it kept.
+      float limit = topP;
+      if (cutK) {
+        limit *= mass(probs, keep);
+      }
       float cumulative = 0;
       for (int i = 0; i < keep; i++) {
-        cumulative += probs[order[i]] / kept;
-        if (cumulative > topP) {
+        cumulative += probs[order[i]];
+        if (cumulative > limit) {
           keep = i + 1;
           break;
         }
       }
-      kept = 0;
-      for (int i = 0; i < keep; i++) {
-        kept += probs[order[i]];
-      }
     }
-    float r = coin * kept;
+    float r = coin * mass(probs, keep);
     float cdf = 0;
     for (int i = 0; i < keep; i++) {
       cdf += probs[order[i]];
@@ -106,6 +118,15 @@ public final class Sampler {
       }
     }
     return order[keep - 1];
+  }
+
+  /** The probability of the {@code count} likeliest tokens, summed from the likeliest. */
+  private float mass(float[] probs, int count) {
+    float sum = 0;
+    for (int i = 0; i < count; i++) {
+      sum += probs[order[i]];
+    }
+    return sum;
   }
 
   /** Sorts {@code order[0..count)} by falling probability, ties by index (heap sort: no boxing). */

@@ -1,10 +1,12 @@
 package dev.wasmgrid.llm;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * A SentencePiece-style vocabulary: token texts (spaces as ' ', not U+2581), merge scores, token
- * kinds, and the special ids. Both model formats read into this, and the writers write it.
+ * kinds, the special ids, and the ids that end a generation. Both model formats read into this, and
+ * the writers write it.
  */
 public final class Vocabulary {
 
@@ -20,6 +22,12 @@ public final class Vocabulary {
   private final int[] types;
   private final int bos;
   private final int eos;
+  private final int[] stops;
+
+  /** A vocabulary whose generations stop on {@code eos} alone. */
+  public Vocabulary(List<String> tokens, float[] scores, int[] types, int bos, int eos) {
+    this(tokens, scores, types, bos, eos, new int[] {eos});
+  }
 
   /**
    * @param tokens token texts by id
@@ -27,8 +35,10 @@ public final class Vocabulary {
    * @param types kinds by id ({@link #NORMAL}, {@link #CONTROL}, {@link #BYTE}, ...)
    * @param bos id of the beginning-of-sequence token
    * @param eos id of the end-of-sequence token
+   * @param stops ids that end a generation: EOS and any other end of text (end of turn, ...)
    */
-  public Vocabulary(List<String> tokens, float[] scores, int[] types, int bos, int eos) {
+  public Vocabulary(
+      List<String> tokens, float[] scores, int[] types, int bos, int eos, int[] stops) {
     this.tokens = List.copyOf(tokens);
     if (scores.length != tokens.size() || types.length != tokens.size()) {
       throw new ModelFormatException(
@@ -43,6 +53,17 @@ public final class Vocabulary {
     if (bos < 0 || bos >= tokens.size() || eos < 0 || eos >= tokens.size()) {
       throw new ModelFormatException(
           "bos " + bos + " / eos " + eos + " outside the vocabulary of " + tokens.size());
+    }
+    this.stops = stops.clone();
+    for (int id : this.stops) {
+      if (id < 0 || id >= tokens.size()) {
+        throw new ModelFormatException(
+            "stop token " + id + " outside the vocabulary of " + tokens.size());
+      }
+    }
+    if (!isStop(eos)) {
+      throw new ModelFormatException(
+          "stop tokens " + Arrays.toString(stops) + " must include eos " + eos);
     }
     this.scores = scores.clone();
     this.types = types.clone();
@@ -94,5 +115,20 @@ public final class Vocabulary {
 
   public int eos() {
     return eos;
+  }
+
+  /** The ids that end a generation. */
+  public int[] stops() {
+    return stops.clone();
+  }
+
+  /** Whether {@code id} ends a generation. */
+  public boolean isStop(int id) {
+    for (int s : stops) {
+      if (s == id) {
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -3,6 +3,8 @@ package dev.wasmgrid.llm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Arrays;
+import java.util.Comparator;
 import org.junit.jupiter.api.Test;
 
 class SamplerTest {
@@ -45,6 +47,113 @@ class SamplerTest {
     Sampler k1 = new Sampler(5, 5, 1, 0, 3);
     for (int i = 0; i < 200; i++) {
       assertThat(k1.sample(LOGITS.clone())).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void theNucleusIsMeasuredAgainstTheWholeDistribution() {
+    // 0.5 + 0.395 = 0.895 does not exceed 0.9, so the nucleus takes token 2 as well (run.c's),
+    // although the 97 tokens below run.c's cut hold 0.055: measured against the 0.945 above the
+    // cut instead, the first two alone would exceed 0.9.
+    float[] probs = new float[100];
+    probs[0] = 0.5f;
+    probs[1] = 0.395f;
+    probs[2] = 0.05f;
+    Arrays.fill(probs, 3, 100, 0.055f / 97);
+    float[] logits = new float[100];
+    for (int i = 0; i < 100; i++) {
+      logits[i] = (float) Math.log(probs[i]);
+    }
+    Sampler s = new Sampler(100, 1, 0, 0.9f, 11);
+    int[] counts = new int[100];
+    for (int i = 0; i < 2000; i++) {
+      counts[s.sample(logits.clone())]++;
+    }
+    // Token 2 has 0.05 / 0.945 of the nucleus: about 106 of 2000 draws.
+    assertThat(counts[2]).isBetween(50, 170);
+    assertThat(counts[0] + counts[1] + counts[2]).isEqualTo(2000);
+  }
+
+  @Test
+  void theNucleusMatchesAPlainReference() {
+    SplitMix64 r = new SplitMix64(2024);
+    for (int trial = 0; trial < 3000; trial++) {
+      int n = 2 + (int) (r.nextDouble() * 600);
+      float temperature = 0.2f + (float) r.nextDouble() * 1.5f;
+      float topP = 0.05f + (float) r.nextDouble() * 0.94f;
+      int topK = trial % 3 == 0 ? 1 + (int) (r.nextDouble() * n) : 0;
+      // Logit spreads from nearly flat to very peaked.
+      float spread = (float) Math.pow(10, r.nextDouble() * 3 - 1);
+      float[] logits = new float[n];
+      for (int i = 0; i < n; i++) {
+        logits[i] = (float) (r.nextDouble() * 2 - 1) * spread;
+      }
+      long seed = r.nextLong();
+      Sampler sampler = new Sampler(n, temperature, topK, topP, seed);
+      Sampler coins = new Sampler(n, temperature, topK, topP, seed);
+      for (int draw = 0; draw < 5; draw++) {
+        float[] probs = logits.clone();
+        for (int i = 0; i < n; i++) {
+          probs[i] /= temperature;
+        }
+        Transformer.softmax(probs, n);
+        int expected = nucleusReference(probs, topK, topP, coins.nextFloat());
+        assertThat(sampler.sample(logits.clone()))
+            .as("trial %d draw %d: n %d, top-k %d, top-p %f", trial, draw, n, topK, topP)
+            .isEqualTo(expected);
+      }
+    }
+  }
+
+  /**
+   * The nucleus spelled out: every token sorted by falling probability (ties by id), the first k if
+   * top-k is on, then tokens up to the first whose running sum exceeds p times what is left (1
+   * without top-k), and the coin scaled by the nucleus's mass walks it.
+   */
+  private static int nucleusReference(float[] probs, int topK, float topP, float coin) {
+    Integer[] ids = new Integer[probs.length];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = i;
+    }
+    Arrays.sort(ids, Comparator.comparingDouble((Integer i) -> -probs[i]).thenComparingInt(i -> i));
+    int keep = topK > 0 ? Math.min(topK, ids.length) : ids.length;
+    float limit = topP;
+    if (topK > 0 && topK < ids.length) {
+      float mass = 0;
+      for (int i = 0; i < keep; i++) {
+        mass += probs[ids[i]];
+      }
+      limit *= mass;
+    }
+    float cumulative = 0;
+    for (int i = 0; i < keep; i++) {
+      cumulative += probs[ids[i]];
+      if (cumulative > limit) {
+        keep = i + 1;
+        break;
+      }
+    }
+    float nucleus = 0;
+    for (int i = 0; i < keep; i++) {
+      nucleus += probs[ids[i]];
+    }
+    float at = coin * nucleus;
+    float cdf = 0;
+    for (int i = 0; i < keep; i++) {
+      cdf += probs[ids[i]];
+      if (at < cdf) {
+        return ids[i];
+      }
+    }
+    return ids[keep - 1];
+  }
+
+  @Test
+  void aNucleusBelowTheFlatProbabilityIsTheLikeliestToken() {
+    // Uniform: every token is below run.c's cut (1 - p) / (n - 1) when p < 1/n.
+    Sampler s = new Sampler(512, 1, 0, 0.001f, 5);
+    for (int i = 0; i < 20; i++) {
+      assertThat(s.sample(new float[512])).isZero();
     }
   }
 

@@ -142,6 +142,8 @@ public final class GgufModels {
     }
     int bos = (int) file.integer("tokenizer.ggml.bos_token_id", 1, 0, tokens.size() - 1);
     int eos = (int) file.integer("tokenizer.ggml.eos_token_id", 2, 0, tokens.size() - 1);
+    // Chat models end a turn with an end-of-turn token that is not their EOS; absent, it is EOS.
+    int eot = (int) file.integer("tokenizer.ggml.eot_token_id", eos, 0, tokens.size() - 1);
     int[] types;
     List<?> rawTypes = file.array("tokenizer.ggml.token_type");
     if (rawTypes == null) {
@@ -156,7 +158,8 @@ public final class GgufModels {
         types[i] = n.intValue();
       }
     }
-    return new Vocabulary(tokens, scores, types, bos, eos);
+    int[] stops = eot == eos ? new int[] {eos} : new int[] {eos, eot};
+    return new Vocabulary(tokens, scores, types, bos, eos, stops);
   }
 
   private static void sameLength(String key, List<?> list, int n) {

@@ -10,6 +10,7 @@ import dev.wasmgrid.llm.io.LeOutput;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -78,7 +79,8 @@ public final class GgufWriter {
     o.i32(GgufReader.MAGIC);
     o.i32(3);
     o.i64(tensors.size());
-    o.i64(18);
+    int eot = endOfTurn(vocab);
+    o.i64(eot < 0 ? 18 : 19);
     kvString(o, "general.architecture", "llama");
     kvString(o, "general.name", "wasmgrid-tiny");
     kvU32(o, "general.alignment", GgufReader.DEFAULT_ALIGNMENT);
@@ -115,6 +117,9 @@ public final class GgufWriter {
     }
     kvU32(o, "tokenizer.ggml.bos_token_id", vocab.bos());
     kvU32(o, "tokenizer.ggml.eos_token_id", vocab.eos());
+    if (eot >= 0) {
+      kvU32(o, "tokenizer.ggml.eot_token_id", eot);
+    }
 
     long offset = 0;
     for (Tensor t : tensors) {
@@ -137,6 +142,16 @@ public final class GgufWriter {
       data(o, t);
     }
     out.flush();
+  }
+
+  /** The stop id besides EOS, which GGUF holds as the end-of-turn id; -1 if none. */
+  private static int endOfTurn(Vocabulary vocab) {
+    int[] other = Arrays.stream(vocab.stops()).filter(id -> id != vocab.eos()).toArray();
+    if (other.length > 1) {
+      throw new IllegalArgumentException(
+          "GGUF holds one stop id besides EOS; the vocabulary has " + Arrays.toString(other));
+    }
+    return other.length == 1 ? other[0] : -1;
   }
 
   private static long align(long n) {

@@ -13,7 +13,8 @@ import java.util.List;
 
 /**
  * llama2.c's {@code tokenizer.bin}: the longest token's length, then per token its score, its
- * length and its UTF-8 bytes. Ids 1 and 2 are the beginning and end of a sequence.
+ * length and its UTF-8 bytes. Ids 1 and 2 are the beginning and end of a sequence; generation stops
+ * on either.
  */
 public final class TokenizerBin {
 
@@ -46,7 +47,10 @@ public final class TokenizerBin {
         scores,
         Vocabulary.guessTypes(tokens, Llama2cModels.BOS, Llama2cModels.EOS),
         Llama2cModels.BOS,
-        Llama2cModels.EOS);
+        Llama2cModels.EOS,
+        // run.c's generate ends a story on BOS (the training data's delimiter) and its chat ends a
+        // turn on EOS.
+        new int[] {Llama2cModels.BOS, Llama2cModels.EOS});
   }
 
   /** Writes {@code vocab} in this format. */
