@@ -56,7 +56,7 @@ final class JobEvents {
         sink.emit(SseEvent.builder().name("progress").data(data).build());
       }
     } catch (UncheckedIOException e) {
-      LOG.debug("events of job {}: the client went away ({})", job.id(), e.toString());
+      LOG.debug("events of job {}: the client went away ({})", job.ref(), e.toString());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt(); // the server is stopping
     }
