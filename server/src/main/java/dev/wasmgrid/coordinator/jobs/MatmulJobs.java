@@ -70,7 +70,9 @@ public final class MatmulJobs implements AutoCloseable {
             503,
             "too_many_jobs",
             "",
-            active + " jobs are queued or running, the limit; retry when one has finished");
+            active
+                + (active == 1 ? " job is" : " jobs are")
+                + " queued or running, the limit; retry when one has finished");
       }
       job =
           new MatmulJob(
