@@ -72,7 +72,8 @@ public final class SimBench {
     for (int n : options.entities()) {
       SimConfig config = SimConfig.of(n, options.seed());
       for (int parts : options.partitions()) {
-        report.progress("sim %d entities, %d partitions, fast ...".formatted(n, parts));
+        report.progress(
+            "sim %d entities, %d partition%s, fast ...".formatted(n, parts, parts == 1 ? "" : "s"));
         try (Simulation sim = fast(config, parts)) {
           SimTiming.measure(sim, options.warmUpTicks(), Long.MAX_VALUE, t -> {});
           SimTiming timing =

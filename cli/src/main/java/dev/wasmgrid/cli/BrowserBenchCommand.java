@@ -13,8 +13,9 @@ import picocli.CommandLine.Option;
     name = "browser",
     mixinStandardHelpOptions = true,
     description = {
-      "f64 GFLOP/s in headless Chromium (WasmGC and JavaScript builds, 1 and all Web Workers)",
-      "next to the JVM fast and scalar kernels on as many threads, with ratios, in one run.",
+      "f64 GFLOP/s in headless Chromium next to the JVM's kernels.",
+      "The WasmGC and JavaScript builds on 1 and on all Web Workers, beside the JVM fast and"
+          + " scalar kernels on as many threads, with ratios, in one run.",
       "Needs /usr/bin/chromium (apt-get install -y chromium)."
     })
 final class BrowserBenchCommand implements Callable<Integer> {

@@ -28,6 +28,8 @@ import picocli.CommandLine.Spec;
     footer = {
       "",
       "Tokens go to stdout, then a stats line (tokens, tok/s, time to first token) to stderr.",
+      "Control characters other than newline and tab (ESC, BEL, CR, ...) are written as \\xNN,"
+          + " so that a model's bytes cannot drive the terminal; --raw writes the text unchanged.",
       "--model tiny writes a small random-weight GGUF model to a temporary file and uses it."
     })
 final class GenerateCommand implements Callable<Integer> {
@@ -83,6 +85,11 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--scalar", description = "Use the portable scalar path instead.")
   boolean scalar;
 
+  @Option(
+      names = "--raw",
+      description = "Write the text unchanged, control characters included (for a file or pipe).")
+  boolean raw;
+
   @Override
   public Integer call() throws IOException {
     Model m = context == null ? load() : load().withContext(context);
@@ -93,13 +100,13 @@ final class GenerateCommand implements Callable<Integer> {
     Compute compute = scalar ? new ScalarCompute() : new VectorCompute(t);
     PrintWriter out = spec.commandLine().getOut();
     try (LanguageModel lm = new LanguageModel(m, compute)) {
-      out.print(prompt);
+      out.print(shown(prompt));
       GenerationStats s =
           lm.stream(
               prompt,
               cfg,
               piece -> {
-                out.print(piece.text());
+                out.print(shown(piece.text()));
                 out.flush();
                 return true;
               });
@@ -119,6 +126,10 @@ final class GenerateCommand implements Callable<Integer> {
                   compute.name()));
     }
     return 0;
+  }
+
+  private String shown(String text) {
+    return raw ? text : TerminalText.visible(text);
   }
 
   private Model load() throws IOException {

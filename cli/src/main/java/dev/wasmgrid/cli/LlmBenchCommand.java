@@ -13,8 +13,9 @@ import picocli.CommandLine.Option;
     name = "llm",
     mixinStandardHelpOptions = true,
     description = {
-      "Tokens/s, time to first token and peak RSS of the JVM fast path on the llama2.c",
-      "stories15M and stories110M shapes with random weights, f32 and q8_0, 1 and 2 threads."
+      "Tokens/s, time to first token and peak RSS of the JVM fast path.",
+      "On the llama2.c stories15M and stories110M shapes with random weights, f32 and q8_0,"
+          + " 1 and 2 threads."
     })
 final class LlmBenchCommand implements Callable<Integer> {
 

@@ -1,7 +1,6 @@
 package dev.wasmgrid.cli;
 
 import java.security.Security;
-import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -28,9 +27,8 @@ public final class Main {
 
   /** Runs the CLI and exits with its status. */
   public static void main(String[] args) {
-    // Helidon logs through java.util.logging; send it to the same place as ours.
-    SLF4JBridgeHandler.removeHandlersForRootLogger();
-    SLF4JBridgeHandler.install();
+    // Helidon logs through java.util.logging; send it to the same place as ours from the start.
+    Slf4jLogging.route();
     // The JVM caches DNS answers for 30 s by default; dns: workers are re-resolved every 10 s, so
     // cache for less, unless the operator chose a value. Must happen before the first lookup.
     if (Security.getProperty("networkaddress.cache.ttl") == null) {

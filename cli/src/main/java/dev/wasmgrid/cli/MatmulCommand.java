@@ -121,7 +121,13 @@ final class MatmulCommand implements Callable<Integer> {
       Matrix.multiply(gemm, a, b); // warm-up: JIT compilation and native buffers are not timed
       start = System.nanoTime();
       c = Matrix.multiply(gemm, a, b);
-      where = "local, " + gemm.name() + ", " + gemm.threads() + " threads, after one warm-up";
+      where =
+          "local, "
+              + gemm.name()
+              + ", "
+              + gemm.threads()
+              + (gemm.threads() == 1 ? " thread" : " threads")
+              + ", after one warm-up";
     } else if (job) {
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       start = System.nanoTime(); // submission to result: queueing and transfers included

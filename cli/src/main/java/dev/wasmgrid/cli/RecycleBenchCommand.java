@@ -12,8 +12,9 @@ import picocli.CommandLine.Option;
     name = "recycle",
     mixinStandardHelpOptions = true,
     description = {
-      "The recycling proxy on the prover module: swap time by replay and by snapshot per state",
-      "size, call latency p50/p99 with and without swaps, and instantiations per second."
+      "The recycling proxy on the prover module: swap times, call latency, instantiations/s.",
+      "Swap time by replay and by snapshot per state size, call latency p50/p99 with and"
+          + " without swaps, and instantiations per second."
     })
 final class RecycleBenchCommand implements Callable<Integer> {
 

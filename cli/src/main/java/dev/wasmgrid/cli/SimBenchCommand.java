@@ -13,8 +13,9 @@ import picocli.CommandLine.Option;
     name = "sim",
     mixinStandardHelpOptions = true,
     description = {
-      "Tick times (p50, p99) and state bytes of the simulation: the fast engine on 1 and 2",
-      "partitions, and the brute-force reference (small sizes only, few ticks) in the same run."
+      "Tick times and state bytes of the simulation's engines.",
+      "The fast engine on 1 and 2 partitions (p50, p99), and the brute-force reference"
+          + " (small sizes only, few ticks), in the same run."
     })
 final class SimBenchCommand implements Callable<Integer> {
 

@@ -141,7 +141,8 @@ final class SimCommand implements Callable<Integer> {
               workerTimeout,
               Optional.ofNullable(token).filter(t -> !t.isBlank())));
     }
-    System.err.println("sim: " + partitions + " partitions on " + workers);
+    System.err.println(
+        "sim: " + partitions + (partitions == 1 ? " partition" : " partitions") + " on " + workers);
     return new DistributedSim(
         config,
         partitions,
@@ -220,11 +221,12 @@ final class SimCommand implements Callable<Integer> {
         long[] phases = fast.phaseNanos();
         out.printf(
             Locale.ROOT,
-            "phases ms/tick: migrate %.3f  ghosts %.3f  step %.3f; %d rebalances, strips %s%n",
+            "phases ms/tick: migrate %.3f  ghosts %.3f  step %.3f; %d rebalance%s, strips %s%n",
             phases[0] / 1e6 / timing.ticks(),
             phases[1] / 1e6 / timing.ticks(),
             phases[2] / 1e6 / timing.ticks(),
             fast.rebalances(),
+            fast.rebalances() == 1 ? "" : "s",
             java.util.Arrays.toString(fast.layout().bounds()));
         long[] stepParts = fast.stepPartNanos();
         out.printf(
@@ -241,12 +243,14 @@ final class SimCommand implements Callable<Integer> {
         out.printf(
             Locale.ROOT,
             "phases ms/tick over HTTP: migrate %.3f  ghosts %.3f  step %.3f;"
-                + " %d recoveries, %d ticks replayed; partitions on %s%n",
+                + " %d recover%s, %d tick%s replayed; partitions on %s%n",
             phases[0] / 1e6 / sim.tick(),
             phases[1] / 1e6 / sim.tick(),
             phases[2] / 1e6 / sim.tick(),
             remote.recoveries(),
+            remote.recoveries() == 1 ? "y" : "ies",
             remote.replayedTicks(),
+            remote.replayedTicks() == 1 ? "" : "s",
             remote.placement());
       }
       out.println("hash=" + StateHash.hex(sim.stateHash()));

@@ -26,6 +26,13 @@ class CommandLineTest {
   }
 
   @Test
+  void oneThreadIsOneThread() throws Exception {
+    assertThat(MatmulCli.run("--n", "8", "--threads", "1"))
+        .contains(", 1 thread, after one warm-up")
+        .doesNotContain("1 threads");
+  }
+
+  @Test
   void badWorkerSourcesAreNamedBeforeAnythingStarts() {
     StringWriter err = new StringWriter();
     int status =

@@ -2,8 +2,13 @@ package dev.wasmgrid.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.wasmgrid.bench.LocalCluster;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -48,6 +53,46 @@ class GenerateCommandTest {
     String[] scalar = java.util.Arrays.copyOf(args, args.length + 1);
     scalar[args.length] = "--scalar";
     assertThat(run(scalar).out()).isEqualTo(a.out());
+  }
+
+  @Test
+  void controlBytesFromTheModelReachNoTerminal() throws Exception {
+    // Seed 1 makes the tiny model's random weights pick ESC, BEL-like and other control bytes.
+    String[] args = {
+      "generate",
+      "--model",
+      "tiny",
+      "--seed",
+      "1",
+      "--max-tokens",
+      "64",
+      "--threads",
+      "1",
+      "--temperature",
+      "1.0"
+    };
+    byte[] shown = stdout(args);
+    for (byte b : shown) {
+      assertThat(b == '\n' || b == '\t' || (b >= 0x20 && b != 0x7f) || b < 0)
+          .as("byte 0x%02x in %s", b, new String(shown, StandardCharsets.UTF_8))
+          .isTrue();
+    }
+    assertThat(new String(shown, StandardCharsets.UTF_8)).contains("\\x1b");
+    String[] raw = java.util.Arrays.copyOf(args, args.length + 1);
+    raw[args.length] = "--raw";
+    assertThat(stdout(raw)).contains((byte) 0x1b);
+  }
+
+  /** Runs {@code wasmgrid ARGS} as a process of its own and returns its stdout as bytes. */
+  private static byte[] stdout(String... args) throws Exception {
+    List<String> command = new ArrayList<>(LocalCluster.sameJvm(Main.class.getName()));
+    command.addAll(List.of(args));
+    Process cli =
+        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    byte[] out = cli.getInputStream().readAllBytes();
+    assertThat(cli.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(cli.exitValue()).isZero();
+    return out;
   }
 
   @Test

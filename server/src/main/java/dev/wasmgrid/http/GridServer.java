@@ -6,6 +6,7 @@ import io.helidon.http.Method;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -39,6 +40,9 @@ import org.slf4j.LoggerFactory;
 public final class GridServer implements AutoCloseable {
   /** Largest piece of an answer handed to the socket at once (see {@link #write}). */
   private static final int WRITE_CHUNK = 1 << 20;
+
+  /** The methods a path with a {@code GET} handler allows: {@code HEAD} is served with it. */
+  private static final Set<String> GET = Set.of("GET", "HEAD");
 
   private final WebServer server;
 
@@ -184,14 +188,16 @@ public final class GridServer implements AutoCloseable {
                         token,
                         config.endpoints(),
                         config.publicRoutes().stream().map(Route::pattern).toList())));
-    r.get("/health/live", (req, res) -> sendJson(res, 200, "{\"status\":\"UP\"}"));
-    r.get(
+    get(r, "/health/live", (req, res) -> sendJson(res, 200, "{\"status\":\"UP\"}"));
+    get(
+        r,
         "/health/ready",
         (req, res) -> {
           boolean ready = config.ready().getAsBoolean();
           sendJson(res, ready ? 200 : 503, ready ? "{\"status\":\"UP\"}" : "{\"status\":\"DOWN\"}");
         });
-    r.get(
+    get(
+        r,
         "/metrics",
         (req, res) -> {
           res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
@@ -201,14 +207,14 @@ public final class GridServer implements AutoCloseable {
     // the first route that matches.
     Map<String, Set<String>> allowed = new TreeMap<>();
     for (String path : Set.of("/health/live", "/health/ready", "/metrics")) {
-      allowed.computeIfAbsent(path, p -> new TreeSet<>()).add("GET");
+      allowed.computeIfAbsent(path, p -> new TreeSet<>()).addAll(GET);
     }
     config
         .views()
         .forEach(
             (path, view) -> {
-              r.get(path, (req, res) -> write(res, view.get(), null));
-              allowed.computeIfAbsent(path, p -> new TreeSet<>()).add("GET");
+              get(r, path, (req, res) -> write(res, view.get(), null));
+              allowed.computeIfAbsent(path, p -> new TreeSet<>()).addAll(GET);
             });
     config
         .endpoints()
@@ -233,7 +239,7 @@ public final class GridServer implements AutoCloseable {
               path,
               (req, res) ->
                   write(
-                      res,
+                      HeadResponse.of(req, res),
                       endpoint == null ? ErrorBodies.plain(error) : endpoint.error(error),
                       allow));
         });
@@ -241,7 +247,7 @@ public final class GridServer implements AutoCloseable {
     r.any(
         (req, res) ->
             write(
-                res,
+                HeadResponse.of(req, res),
                 ErrorBodies.plain(
                     new ApiError(
                         404,
@@ -263,14 +269,30 @@ public final class GridServer implements AutoCloseable {
     Map<String, Set<String>> allowed = new LinkedHashMap<>();
     for (Route route : routes) {
       r.route(Method.create(route.method()), route.pattern(), (req, res) -> serve(req, res, route));
-      allowed.computeIfAbsent(route.pattern(), p -> new TreeSet<>()).add(route.method());
+      Set<String> methods = allowed.computeIfAbsent(route.pattern(), p -> new TreeSet<>());
+      methods.add(route.method());
+      if (route.method().equals("GET")) {
+        r.head(route.pattern(), (req, res) -> serve(req, HeadResponse.of(req, res), route));
+        methods.add("HEAD");
+      }
     }
     allowed.forEach(
         (pattern, methods) -> {
           String allow = String.join(", ", methods);
           ApiError error = wrongMethod(pattern, allow);
-          r.any(pattern, (req, res) -> write(res, ErrorBodies.plain(error), allow));
+          r.any(
+              pattern,
+              (req, res) -> write(HeadResponse.of(req, res), ErrorBodies.plain(error), allow));
         });
+  }
+
+  /**
+   * Serves {@code GET path} with {@code handler}, and {@code HEAD path} with the same handler
+   * writing to a {@link HeadResponse}: the same status and headers, no body.
+   */
+  private static void get(HttpRouting.Builder r, String path, Handler handler) {
+    r.get(path, handler);
+    r.head(path, (req, res) -> handler.handle(req, HeadResponse.of(req, res)));
   }
 
   private static void serve(ServerRequest req, ServerResponse res, Route route) {

@@ -6,6 +6,7 @@ import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
+import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
@@ -49,10 +50,11 @@ final class TokenAuth implements Filter {
             "this server requires 'Authorization: Bearer <token>' (--token or WASMGRID_TOKEN)");
     Endpoint endpoint = endpoints.get(path);
     Reply reply = endpoint == null ? ErrorBodies.plain(error) : endpoint.error(error);
-    res.status(Status.create(reply.status()));
-    res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
-    res.header(HeaderNames.CONTENT_TYPE, reply.contentType());
-    res.send(reply.body());
+    ServerResponse out = HeadResponse.of(req, res);
+    out.status(Status.create(reply.status()));
+    out.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
+    out.header(HeaderNames.CONTENT_TYPE, reply.contentType());
+    out.send(reply.body());
   }
 
   private boolean isPublic(String path) {

@@ -30,7 +30,8 @@ public final class MatmulKernels {
                         "vector",
                         () -> new GemmSelector.Loaded(new VectorGemm(threads), "Vector API"))),
                 new ReferenceGemm(threads));
-    LOG.info("matmul kernel ({} threads): {}", threads, selection.reason());
+    LOG.info(
+        "matmul kernel ({} thread{}): {}", threads, threads == 1 ? "" : "s", selection.reason());
     for (GemmSelector.CandidateReport report : selection.reports()) {
       report.rejection().ifPresent(why -> LOG.info("  {} not chosen: {}", report.name(), why));
     }

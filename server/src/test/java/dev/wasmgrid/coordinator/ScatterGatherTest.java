@@ -314,7 +314,7 @@ class ScatterGatherTest {
           .isEqualTo(400);
       HttpResponse<byte[]> wrongMethod = http.postJson("/v1/config/matmul", "{}");
       assertThat(wrongMethod.statusCode()).isEqualTo(405);
-      assertThat(wrongMethod.headers().firstValue("Allow")).hasValue("GET, PUT");
+      assertThat(wrongMethod.headers().firstValue("Allow")).hasValue("GET, HEAD, PUT");
     }
   }
 

@@ -67,11 +67,14 @@ public final class JobEndpoints {
     };
   }
 
-  /** {@code GET /v1/jobs}: every job kept, oldest first. */
+  /**
+   * {@code GET /v1/jobs}: every job kept, oldest first, by {@link JobStatus#ref()}: an id is a
+   * capability, told only to whoever submitted the job.
+   */
   public Supplier<Reply> list() {
     return () -> {
       ArrayNode list = JsonNodeFactory.instance.arrayNode();
-      jobs.list().forEach(status -> list.add(status.toJson()));
+      jobs.list().forEach(status -> list.add(status.toListedJson()));
       ObjectNode body = JsonNodeFactory.instance.objectNode();
       body.set("jobs", list);
       return Reply.json(200, body.toString());

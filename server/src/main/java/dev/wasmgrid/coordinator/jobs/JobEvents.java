@@ -1,7 +1,9 @@
 package dev.wasmgrid.coordinator.jobs;
 
 import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.http.HeadResponse;
 import io.helidon.common.media.type.MediaTypes;
+import io.helidon.http.HeaderNames;
 import io.helidon.http.sse.SseEvent;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -31,6 +33,12 @@ final class JobEvents {
       throw new ApiError(
           406, "not_acceptable", "", "events are text/event-stream; accept it, or send no Accept");
     }
+    if (HeadResponse.isHead(req)) {
+      // The stream's headers only: a HEAD answer has no body to stream.
+      res.header(HeaderNames.CONTENT_TYPE, MediaTypes.TEXT_EVENT_STREAM.text());
+      res.send();
+      return;
+    }
     try (SseSink sink = res.sink(SseSink.TYPE)) {
       long seen = -1;
       while (true) {
@@ -48,7 +56,7 @@ final class JobEvents {
         sink.emit(SseEvent.builder().name("progress").data(data).build());
       }
     } catch (UncheckedIOException e) {
-      LOG.debug("events of job {}: the client went away ({})", job.id(), e.toString());
+      LOG.debug("events of job {}: the client went away ({})", job.ref(), e.toString());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt(); // the server is stopping
     }

@@ -10,7 +10,8 @@ import java.util.Optional;
 /**
  * A snapshot of one job, as {@code GET /v1/jobs/{id}} and each server-sent event report it.
  *
- * @param id the job's unguessable id
+ * @param id the job's unguessable id: whoever holds it can read, cancel and fetch the job, so it is
+ *     only ever told to its submitter (see {@link #ref})
  * @param requestedMode the {@code ?mode=} it was submitted with ({@code auto} when absent)
  * @param distributed where it runs, decided once when it was submitted: split over the workers, or
  *     whole on one kernel
@@ -43,13 +44,42 @@ public record JobStatus(
     Optional<Failure> error,
     long version) {
 
+  /** How many of the id's hex digits its {@link #ref} keeps: 32 bits, far from a usable id. */
+  static final int REF_DIGITS = 8;
+
   /** Why a job failed: the error code and message its product ended with. */
   public record Failure(String code, String message) {}
+
+  /**
+   * A short reference to the job that grants nothing: the id's first {@value #REF_DIGITS} hex
+   * digits, for the list of jobs and for logs, which other people read.
+   */
+  public String ref() {
+    return ref(id);
+  }
+
+  /** The {@link #ref} of the job with this id. */
+  static String ref(String id) {
+    return id.substring(0, Math.min(REF_DIGITS, id.length()));
+  }
 
   /** The status as the JSON object of docs/api.md ("Jobs"). */
   public ObjectNode toJson() {
     ObjectNode json = JsonNodeFactory.instance.objectNode();
     json.put("id", id);
+    putFields(json);
+    return json;
+  }
+
+  /** The status as {@code GET /v1/jobs} lists it: {@link #ref} in place of the id. */
+  public ObjectNode toListedJson() {
+    ObjectNode json = JsonNodeFactory.instance.objectNode();
+    json.put("ref", ref());
+    putFields(json);
+    return json;
+  }
+
+  private void putFields(ObjectNode json) {
     json.put("state", state.wireName());
     json.put("mode", distributed ? "distributed" : "local");
     json.put("requested_mode", requestedMode.wireName());
@@ -71,7 +101,6 @@ public record JobStatus(
           inner.put("code", failure.code());
           inner.put("message", failure.message());
         });
-    return json;
   }
 
   private static void putInstant(ObjectNode json, String name, Optional<Instant> instant) {

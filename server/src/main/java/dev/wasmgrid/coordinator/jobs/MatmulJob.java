@@ -70,6 +70,11 @@ public final class MatmulJob implements ScatterGather.Progress {
     return id;
   }
 
+  /** Its reference for logs: see {@link JobStatus#ref()}. */
+  public String ref() {
+    return JobStatus.ref(id);
+  }
+
   /** Whether it runs split over the workers: decided when it was submitted, never changed. */
   boolean distributed() {
     return distributed;

@@ -70,7 +70,9 @@ public final class MatmulJobs implements AutoCloseable {
             503,
             "too_many_jobs",
             "",
-            active + " jobs are queued or running, the limit; retry when one has finished");
+            active
+                + (active == 1 ? " job is" : " jobs are")
+                + " queued or running, the limit; retry when one has finished");
       }
       job =
           new MatmulJob(
@@ -158,10 +160,10 @@ public final class MatmulJobs implements AutoCloseable {
       // The job's memory is unreachable once it has failed, so the coordinator can go on.
       job.fail("out_of_memory", "not enough memory for this product; retry later");
     } catch (RuntimeException e) {
-      LOG.error("job {} failed", job.id(), e);
+      LOG.error("job {} failed", job.ref(), e);
       job.fail("internal", "internal error: " + e.getClass().getName());
     }
-    LOG.info("job {} {}", job.id(), job.state().wireName());
+    LOG.info("job {} {}", job.ref(), job.state().wireName());
   }
 
   /** Fails a job with the error a worker answered ({@code {"error":{"code","message"}}}). */

@@ -124,7 +124,7 @@ final class Broadcast {
                     + failed.size()
                     + " of "
                     + outcomes.size()
-                    + " workers: "
+                    + (outcomes.size() == 1 ? " worker: " : " workers: ")
                     + String.join(", ", failed)));
     body.set("workers", workers);
     return Reply.json(502, body.toString());

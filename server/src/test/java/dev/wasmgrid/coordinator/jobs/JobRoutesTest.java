@@ -39,11 +39,11 @@ class JobRoutesTest {
         assertThat(missing.statusCode()).as(JobClient.text(missing)).isEqualTo(404);
         assertThat(JobClient.text(missing)).contains("\"code\":\"job_not_found\"");
       }
-      assertAllow(jobs.send("PUT", UNKNOWN), "DELETE, GET");
-      assertAllow(jobs.send("POST", UNKNOWN + "/events"), "GET");
-      assertAllow(jobs.send("DELETE", UNKNOWN + "/result"), "GET");
+      assertAllow(jobs.send("PUT", UNKNOWN), "DELETE, GET, HEAD");
+      assertAllow(jobs.send("POST", UNKNOWN + "/events"), "GET, HEAD");
+      assertAllow(jobs.send("DELETE", UNKNOWN + "/result"), "GET, HEAD");
       assertAllow(jobs.get("/v1/jobs/matmul"), "POST");
-      assertAllow(jobs.send("POST", "/v1/jobs"), "GET");
+      assertAllow(jobs.send("POST", "/v1/jobs"), "GET, HEAD");
       assertThat(jobs.get(UNKNOWN + "/nothing").statusCode()).isEqualTo(404);
       assertThat(jobs.get("/v1/jobs/..%2f..%2fmetrics").statusCode())
           .as("an id is one path segment")
@@ -115,6 +115,15 @@ class JobRoutesTest {
       }
       assertThat(owner.state(id)).as("a refused DELETE cancels nothing").isEqualTo("succeeded");
       assertExact(SMALL, owner.get(job + "/result").body());
+      for (String path : List.of(job, job + "/result", job + "/events", "/v1/jobs")) {
+        HttpResponse<byte[]> head = owner.send("HEAD", path);
+        assertThat(head.statusCode()).as(path).isEqualTo(200);
+        assertThat(head.body()).as(path).isEmpty();
+      }
+      assertThat(owner.send("HEAD", job + "/events").headers().firstValue("Content-Type"))
+          .hasValue("text/event-stream");
+      assertThat(owner.send("HEAD", job + "/result").headers().firstValue("Content-Length"))
+          .hasValue(Long.toString(owner.get(job + "/result").body().length));
     }
   }
 

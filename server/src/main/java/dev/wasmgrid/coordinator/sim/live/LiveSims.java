@@ -39,7 +39,9 @@ public final class LiveSims implements AutoCloseable {
           429,
           "too_many_sims",
           "",
-          limits.maxLive() + " simulations are live, the most allowed; DELETE one first");
+          limits.maxLive()
+              + (limits.maxLive() == 1 ? " simulation is" : " simulations are")
+              + " live, the most allowed; DELETE one first");
     }
     String id = "s" + nextId.getAndIncrement();
     LiveSim sim = new LiveSim(id, spec, engines);

@@ -42,10 +42,12 @@ public record SimSpec(SimConfig config, int partitions, Placement placement, int
     if (!body.has("entities")) {
       throw ApiError.badRequest("missing_field", "entities", "entities is required: " + EXAMPLE);
     }
-    int entities = intField(body, "entities", 1, limits.maxEntities(), 0);
-    long seed = longField(body, "seed", 1);
-    int partitions = intField(body, "partitions", 1, limits.maxPartitions(), 1);
-    int tps = intField(body, "ticks_per_second", 1, limits.maxTicksPerSecond(), 30);
+    int entities = intField(body, "entities", "bad_entities", 1, limits.maxEntities(), 0);
+    long seed = longField(body, "seed", "bad_seed", 1);
+    int partitions = intField(body, "partitions", "bad_partitions", 1, limits.maxPartitions(), 1);
+    int tps =
+        intField(
+            body, "ticks_per_second", "bad_ticks_per_second", 1, limits.maxTicksPerSecond(), 30);
     Placement placement = placement(body.get("placement"));
     SimConfig config = SimConfig.of(entities, seed);
     if (partitions > config.maxPartitions()) {
@@ -72,7 +74,8 @@ public record SimSpec(SimConfig config, int partitions, Placement placement, int
       throw ApiError.badRequest(
           "missing_field", "ticks_per_second", "action speed needs ticks_per_second");
     }
-    return intField(body, "ticks_per_second", 1, limits.maxTicksPerSecond(), 0);
+    return intField(
+        body, "ticks_per_second", "bad_ticks_per_second", 1, limits.maxTicksPerSecond(), 0);
   }
 
   private static Placement placement(JsonNode node) {
@@ -88,28 +91,26 @@ public record SimSpec(SimConfig config, int partitions, Placement placement, int
         "bad_placement", "placement", "placement must be \"local\" or \"workers\", got " + node);
   }
 
-  static int intField(JsonNode body, String field, int min, int max, int absent) {
+  /** Reads an integer field, {@code absent} when missing; {@code code} names a bad value. */
+  static int intField(JsonNode body, String field, String code, int min, int max, int absent) {
     JsonNode node = body.get(field);
     if (node == null || node.isNull()) {
       return absent;
     }
     if (!node.isIntegralNumber() || node.asLong() < min || node.asLong() > max) {
       throw ApiError.badRequest(
-          "bad_" + field,
-          field,
-          field + " must be an integer in [" + min + ", " + max + "], got " + node);
+          code, field, field + " must be an integer in [" + min + ", " + max + "], got " + node);
     }
     return node.asInt();
   }
 
-  private static long longField(JsonNode body, String field, long absent) {
+  private static long longField(JsonNode body, String field, String code, long absent) {
     JsonNode node = body.get(field);
     if (node == null || node.isNull()) {
       return absent;
     }
     if (!node.isIntegralNumber() || !node.canConvertToLong()) {
-      throw ApiError.badRequest(
-          "bad_" + field, field, field + " must be a 64-bit integer, got " + node);
+      throw ApiError.badRequest(code, field, field + " must be a 64-bit integer, got " + node);
     }
     return node.asLong();
   }
