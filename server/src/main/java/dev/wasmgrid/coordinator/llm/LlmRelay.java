@@ -134,7 +134,10 @@ public final class LlmRelay {
     if (!relays.tryAcquire()) {
       busy(
           res,
-          "the coordinator is relaying its limit of " + maxRelays + " generations; retry later");
+          "the coordinator is relaying its limit of "
+              + maxRelays
+              + (maxRelays == 1 ? " generation" : " generations")
+              + "; retry later");
       return;
     }
     try {
