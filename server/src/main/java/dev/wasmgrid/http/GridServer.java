@@ -40,6 +40,9 @@ public final class GridServer implements AutoCloseable {
   /** Largest piece of an answer handed to the socket at once (see {@link #write}). */
   private static final int WRITE_CHUNK = 1 << 20;
 
+  /** The option that sets {@link Limits#maxBodyBytes()}, named in 413 answers. */
+  private static final String MAX_BODY_FLAG = "--max-body";
+
   private final WebServer server;
 
   private GridServer(WebServer server) {
@@ -302,7 +305,7 @@ public final class GridServer implements AutoCloseable {
    * @throws ApiError 413 {@code body_too_large} past the limit, 400 {@code truncated_body}
    */
   public static byte[] body(ServerRequest req, long limit) {
-    return RequestBodies.read(req, limit);
+    return RequestBodies.read(req, limit, MAX_BODY_FLAG);
   }
 
   private static void serve(
@@ -312,7 +315,10 @@ public final class GridServer implements AutoCloseable {
       String contentType = req.headers().contentType().map(t -> t.text()).orElse("");
       Map<String, String> query = new HashMap<>();
       req.query().names().forEach(name -> query.put(name, req.query().get(name)));
-      long length = RequestBodies.declaredLength(req, limits.maxBodyBytes());
+      long limit = endpoint.maxBodyBytes(contentType, limits);
+      // A limit other than --max-body is a binary product's, which --max-dim sets.
+      String flag = limit == limits.maxBodyBytes() ? MAX_BODY_FLAG : "two f64 frames of --max-dim";
+      long length = RequestBodies.declaredLength(req, limit, flag);
       if (endpoint instanceof StreamedEndpoint streamed
           && length >= 0
           && req.content().hasEntity()
@@ -321,12 +327,15 @@ public final class GridServer implements AutoCloseable {
           reply = streamed.serve(contentType, in, length, query);
         }
       } else {
-        reply = endpoint.serve(contentType, RequestBodies.read(req, limits.maxBodyBytes()), query);
+        reply = endpoint.serve(contentType, RequestBodies.read(req, limit, flag), query);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("reading the request body failed", e);
     } catch (ApiError e) {
       reply = endpoint.error(e);
+    } catch (OutOfMemoryError e) {
+      // A body up to the limit did not fit in the heap; it is garbage once we answer.
+      reply = endpoint.error(ApiError.outOfMemory());
     }
     write(res, reply, null);
   }
