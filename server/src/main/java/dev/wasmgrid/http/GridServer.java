@@ -16,6 +16,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.UnresolvedAddressException;
+import java.nio.channels.UnsupportedAddressTypeException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -121,16 +126,25 @@ public final class GridServer implements AutoCloseable {
     }
   }
 
-  /** Starts a server; port 0 picks a free one (see {@link #port()}). */
+  /**
+   * Starts a server; port 0 picks a free one (see {@link #port()}).
+   *
+   * @throws ListenException when it cannot listen on its host and port
+   */
   public static GridServer start(Config config) {
+    String host = config.server().host();
+    int port = config.server().port();
+    // Helidon logs a bind failure with a stack trace and returns a stopped server; a free port
+    // is checked first so that the usual case, a port taken, is one clear line.
+    checkListenable(host, port);
     Set<String> routes = new HashSet<>(config.endpoints().keySet());
     routes.addAll(config.views().keySet());
     routes.addAll(config.puts().keySet());
     routes.addAll(Set.of("/health/live", "/health/ready", "/metrics"));
     WebServer server =
         WebServer.builder()
-            .host(config.server().host())
-            .port(config.server().port())
+            .host(host)
+            .port(port)
             // Bodies are bounded by RequestBodies, which answers in our own error format.
             .maxPayloadSize(-1)
             .maxConcurrentRequests(config.server().limits().maxConcurrentRequests())
@@ -147,7 +161,31 @@ public final class GridServer implements AutoCloseable {
             .update(b -> sockets(b, config))
             .build()
             .start();
+    if (!server.isRunning()) {
+      // Taken between the check and the bind.
+      throw new ListenException(host, port, null);
+    }
     return new GridServer(server);
+  }
+
+  /**
+   * Checks that a server could listen on {@code host:port} now, by binding and releasing it; port 0
+   * always can.
+   *
+   * @throws ListenException naming the port when it is taken or not this user's to take, or the
+   *     host when it is not this machine's
+   */
+  public static void checkListenable(String host, int port) {
+    if (port == 0) {
+      return;
+    }
+    try (ServerSocketChannel probe = ServerSocketChannel.open()) {
+      // As the server binds: a port left in TIME_WAIT by a previous run is free.
+      probe.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+      probe.bind(new InetSocketAddress(host, port));
+    } catch (IOException | UnresolvedAddressException | UnsupportedAddressTypeException e) {
+      throw new ListenException(host, port, e);
+    }
   }
 
   private static void sockets(WebServerConfig.Builder builder, Config config) {
