@@ -38,7 +38,8 @@ import picocli.CommandLine.ParseResult;
  * The files in {@code deploy/} checked against the code they run, since no Docker engine or cluster
  * is at hand: every command line parses with the real CLI, ports agree between commands, published
  * ports, containers, Services and {@code EXPOSE}, every probe path is a route a real server answers
- * with 200, and the image starts the JVM the way {@code ./wasmgrid} does.
+ * with 200, the image starts the JVM the way {@code ./wasmgrid} does, and each Kubernetes
+ * Deployment's container starts and gets ready as its manifest runs it.
  */
 class DeployFilesTest {
   static final Path ROOT = repositoryRoot();
