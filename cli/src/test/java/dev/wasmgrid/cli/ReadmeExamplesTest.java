@@ -191,7 +191,8 @@ class ReadmeExamplesTest {
           .isZero();
       command
           .output()
-          .ifPresent(shown -> assertThat(printed.strip()).as("%s prints", shown).isEqualTo(shown));
+          .ifPresent(
+              expected -> assertThat(printed.strip()).as("%s prints", shown).isEqualTo(expected));
     } finally {
       process.destroyForcibly();
     }
