@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -63,10 +64,22 @@ public final class LocalCluster implements AutoCloseable {
    * @throws IOException if it cannot start or exits before listening
    */
   public Node start(String... args) throws IOException, InterruptedException {
+    return start(Map.of(), args);
+  }
+
+  /**
+   * As {@link #start(String...)}, with {@code environment} added to this process's.
+   *
+   * @throws IOException if it cannot start or exits before listening
+   */
+  public Node start(Map<String, String> environment, String... args)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(launcher);
     command.addAll(List.of(args));
-    Process process =
-        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+    builder.environment().putAll(environment);
+    Process process = builder.start();
     BufferedReader out =
         new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     CompletableFuture<Integer> port = new CompletableFuture<>();

@@ -3,6 +3,7 @@ package dev.wasmgrid.cli;
 import dev.wasmgrid.coordinator.CoordinatorNode;
 import dev.wasmgrid.coordinator.discovery.DiscoverySettings;
 import dev.wasmgrid.coordinator.discovery.WorkerSources;
+import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.matmul.Gemm;
 import dev.wasmgrid.worker.MatmulKernels;
 import dev.wasmgrid.worker.llm.ModelHosts;
@@ -81,6 +82,8 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    // Before the kernel self-check, which takes seconds: a port taken fails at once.
+    GridServer.checkListenable(server.host, port);
     WorkerSources sources;
     DiscoverySettings discovery;
     try {

@@ -24,14 +24,17 @@ final class ServerOptions {
       names = "--max-body",
       defaultValue = "64MiB",
       converter = ByteSize.class,
-      description = "Largest request body accepted; 413 above it (default: ${DEFAULT-VALUE}).")
+      description =
+          "Largest request body accepted; 413 above it. A binary product's body may instead"
+              + " hold two f64 matrices of --max-dim squared (default: ${DEFAULT-VALUE}).")
   long maxBody;
 
   @Option(
       names = "--max-dim",
       defaultValue = "8192",
       description =
-          "Largest number of rows or columns of any matrix; 413 above it (default: ${DEFAULT-VALUE}).")
+          "Largest number of rows or columns of any matrix; 413 above it. Also bounds the body"
+              + " of a binary product (default: ${DEFAULT-VALUE}).")
   int maxDimension;
 
   @Option(

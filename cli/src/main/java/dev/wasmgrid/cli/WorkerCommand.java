@@ -1,6 +1,7 @@
 package dev.wasmgrid.cli;
 
 import dev.wasmgrid.coordinator.discovery.WorkerUrl;
+import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.matmul.Gemm;
 import dev.wasmgrid.worker.CoordinatorLink;
 import dev.wasmgrid.worker.MatmulKernels;
@@ -70,6 +71,8 @@ final class WorkerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    // Before the kernel self-check, which takes seconds: a port taken fails at once.
+    GridServer.checkListenable(server.host, port);
     URI coordinator = join == null ? null : url("--join", join);
     URI advertised = advertise == null ? null : url("--advertise", advertise);
     Optional<Path> modules = modulesDir();

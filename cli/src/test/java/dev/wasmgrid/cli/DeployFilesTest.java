@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.wasmgrid.bench.LocalCluster;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.worker.WorkerNode;
@@ -29,6 +30,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
 
@@ -36,7 +38,8 @@ import picocli.CommandLine.ParseResult;
  * The files in {@code deploy/} checked against the code they run, since no Docker engine or cluster
  * is at hand: every command line parses with the real CLI, ports agree between commands, published
  * ports, containers, Services and {@code EXPOSE}, every probe path is a route a real server answers
- * with 200, and the image starts the JVM the way {@code ./wasmgrid} does.
+ * with 200, the image starts the JVM the way {@code ./wasmgrid} does, and each Kubernetes
+ * Deployment's container starts and gets ready as its manifest runs it.
  */
 class DeployFilesTest {
   static final Path ROOT = repositoryRoot();
@@ -181,6 +184,36 @@ class DeployFilesTest {
       assertThat(service.path("spec").path("ports").findValuesAsText("port"))
           .as("%s: the Service has that port", worker)
           .contains(dns.group(2));
+    }
+  }
+
+  /**
+   * Each Deployment's container started as a process the way its manifest runs it: its args and
+   * env, its volumes, and nothing writable elsewhere (see {@link ManifestPod}). Reading the files
+   * could not show that a worker's default {@code --modules-dir} under a read-only home ends it
+   * with exit 2 at every start.
+   */
+  @Test
+  void everyKubernetesDeploymentStartsAsItsManifestRunsItAndGetsReady(@TempDir Path scratch)
+      throws Exception {
+    for (JsonNode manifest : kubernetesManifests()) {
+      if (!manifest.path("kind").asText().equals("Deployment")) {
+        continue;
+      }
+      String name = manifest.path("metadata").path("name").asText();
+      ManifestPod.Plan plan =
+          ManifestPod.plan(manifest, Files.createDirectory(scratch.resolve(name)));
+      try (LocalCluster pod = ManifestPod.launcher(plan);
+          HttpClient http = HttpClient.newHttpClient()) {
+        LocalCluster.Node node = pod.start(plan.environment(), plan.args().toArray(String[]::new));
+        HttpResponse<String> ready =
+            http.send(
+                HttpRequest.newBuilder(URI.create(node.url() + "/health/ready"))
+                    .timeout(Duration.ofSeconds(30))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(ready.statusCode()).as("%s /health/ready", name).isEqualTo(200);
+      }
     }
   }
 
@@ -542,7 +575,7 @@ class DeployFilesTest {
   }
 
   /** A YAML list of strings, or every string inside a mapping such as a healthcheck. */
-  private static List<String> strings(JsonNode node) {
+  static List<String> strings(JsonNode node) {
     List<String> strings = new ArrayList<>();
     if (node.isValueNode()) {
       strings.add(node.asText());

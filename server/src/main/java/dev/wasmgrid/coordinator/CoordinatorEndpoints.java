@@ -2,6 +2,7 @@ package dev.wasmgrid.coordinator;
 
 import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.Endpoint;
+import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.wire.MatmulRequest;
@@ -62,6 +63,13 @@ public final class CoordinatorEndpoints {
           @Override
           public Reply handle(String contentType, byte[] body) {
             return matmul(contentType, body, MatmulPolicy.Mode.AUTO, MatmulEngine.JVM);
+          }
+
+          @Override
+          public long maxBodyBytes(String contentType, Limits limits) {
+            return MatrixFrames.isFrames(contentType)
+                ? MatrixFrames.maxProductBytes(limits)
+                : limits.maxBodyBytes();
           }
 
           @Override

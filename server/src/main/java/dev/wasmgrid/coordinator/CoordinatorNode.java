@@ -230,28 +230,39 @@ public final class CoordinatorNode implements AutoCloseable {
                                     config.server().token()))
                         .toList());
     routes.put(SimApi.PATH, sims.start());
-    GridServer server =
-        GridServer.start(
-            new GridServer.Config(
-                config.server(),
-                routes,
-                Map.of(
-                    "/v1/workers",
-                    new WorkerListing(pool),
-                    "/v1/config/matmul",
-                    policy.view(),
-                    JobEndpoints.LIST,
-                    jobRoutes.list(),
-                    SimApi.PATH,
-                    sims.list()),
-                Map.of("/v1/config/matmul", policy.update()),
-                registry,
-                () -> true,
-                Stream.of(jobRoutes.routes(), moduleRoutes, llm.routes(), sims.routes())
-                    .flatMap(List::stream)
-                    .toList(),
-                new WebApp(WebApp.CLASSPATH_ROOT).routes(),
-                List.of(sims.frames())));
+    GridServer.Config serverConfig =
+        new GridServer.Config(
+            config.server(),
+            routes,
+            Map.of(
+                "/v1/workers",
+                new WorkerListing(pool),
+                "/v1/config/matmul",
+                policy.view(),
+                JobEndpoints.LIST,
+                jobRoutes.list(),
+                SimApi.PATH,
+                sims.list()),
+            Map.of("/v1/config/matmul", policy.update()),
+            registry,
+            () -> true,
+            Stream.of(jobRoutes.routes(), moduleRoutes, llm.routes(), sims.routes())
+                .flatMap(List::stream)
+                .toList(),
+            new WebApp(WebApp.CLASSPATH_ROOT).routes(),
+            List.of(sims.frames()));
+    GridServer server;
+    try {
+      server = GridServer.start(serverConfig);
+    } catch (RuntimeException e) {
+      jobs.close();
+      sims.close();
+      scheduler.shutdownNow();
+      http.closeResource();
+      llm.close();
+      localModules.ifPresent(ModuleStore::close);
+      throw e;
+    }
     return new CoordinatorNode(server, pool, scheduler, http, jobs, localModules, llm, sims);
   }
 

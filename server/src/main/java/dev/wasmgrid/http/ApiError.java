@@ -29,6 +29,15 @@ public final class ApiError extends RuntimeException {
     return new ApiError(413, code, field, message);
   }
 
+  /** 503: the server had not the memory this request needed; another may fit later. */
+  public static ApiError outOfMemory() {
+    return new ApiError(
+        503,
+        "out_of_memory",
+        "",
+        "not enough memory for this request; retry later or send a smaller one");
+  }
+
   public int status() {
     return status;
   }

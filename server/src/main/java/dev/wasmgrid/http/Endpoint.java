@@ -27,6 +27,15 @@ public interface Endpoint {
   }
 
   /**
+   * The largest body this route reads with this Content-Type: {@link Limits#maxBodyBytes()} unless
+   * its bodies are bounded by another limit (binary matrix products by {@link
+   * Limits#maxDimension()}).
+   */
+  default long maxBodyBytes(String contentType, Limits limits) {
+    return limits.maxBodyBytes();
+  }
+
+  /**
    * Serves one request body and never throws: every failure becomes an error reply, so one bad
    * request cannot take a server down.
    */
@@ -50,12 +59,7 @@ public interface Endpoint {
       return error(e);
     } catch (OutOfMemoryError e) {
       // The oversized request's memory is unreachable once we return, so the server can go on.
-      return error(
-          new ApiError(
-              503,
-              "out_of_memory",
-              "",
-              "not enough memory for this request; retry later or send a smaller one"));
+      return error(ApiError.outOfMemory());
     } catch (RuntimeException e) {
       LoggerFactory.getLogger(Endpoint.class).error("request failed", e);
       return error(new ApiError(500, "internal", "", "internal error: " + e.getClass().getName()));

@@ -17,6 +17,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.UnresolvedAddressException;
+import java.nio.channels.UnsupportedAddressTypeException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -43,6 +48,9 @@ public final class GridServer implements AutoCloseable {
 
   /** The methods a path with a {@code GET} handler allows: {@code HEAD} is served with it. */
   private static final Set<String> GET = Set.of("GET", "HEAD");
+
+  /** The option that sets {@link Limits#maxBodyBytes()}, named in 413 answers. */
+  private static final String MAX_BODY_FLAG = "--max-body";
 
   private final WebServer server;
 
@@ -122,16 +130,25 @@ public final class GridServer implements AutoCloseable {
     }
   }
 
-  /** Starts a server; port 0 picks a free one (see {@link #port()}). */
+  /**
+   * Starts a server; port 0 picks a free one (see {@link #port()}).
+   *
+   * @throws ListenException when it cannot listen on its host and port
+   */
   public static GridServer start(Config config) {
+    String host = config.server().host();
+    int port = config.server().port();
+    // Helidon logs a bind failure with a stack trace and returns a stopped server; a free port
+    // is checked first so that the usual case, a port taken, is one clear line.
+    checkListenable(host, port);
     Set<String> routes = new HashSet<>(config.endpoints().keySet());
     routes.addAll(config.views().keySet());
     routes.addAll(config.puts().keySet());
     routes.addAll(Set.of("/health/live", "/health/ready", "/metrics"));
     WebServer server =
         WebServer.builder()
-            .host(config.server().host())
-            .port(config.server().port())
+            .host(host)
+            .port(port)
             // Bodies are bounded by RequestBodies, which answers in our own error format.
             .maxPayloadSize(-1)
             .maxConcurrentRequests(config.server().limits().maxConcurrentRequests())
@@ -148,7 +165,31 @@ public final class GridServer implements AutoCloseable {
             .update(b -> sockets(b, config))
             .build()
             .start();
+    if (!server.isRunning()) {
+      // Taken between the check and the bind.
+      throw new ListenException(host, port, null);
+    }
     return new GridServer(server);
+  }
+
+  /**
+   * Checks that a server could listen on {@code host:port} now, by binding and releasing it; port 0
+   * always can.
+   *
+   * @throws ListenException naming the port when it is taken or not this user's to take, or the
+   *     host when it is not this machine's
+   */
+  public static void checkListenable(String host, int port) {
+    if (port == 0) {
+      return;
+    }
+    try (ServerSocketChannel probe = ServerSocketChannel.open()) {
+      // As the server binds: a port left in TIME_WAIT by a previous run is free.
+      probe.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+      probe.bind(new InetSocketAddress(host, port));
+    } catch (IOException | UnresolvedAddressException | UnsupportedAddressTypeException e) {
+      throw new ListenException(host, port, e);
+    }
   }
 
   private static void sockets(WebServerConfig.Builder builder, Config config) {
@@ -324,7 +365,7 @@ public final class GridServer implements AutoCloseable {
    * @throws ApiError 413 {@code body_too_large} past the limit, 400 {@code truncated_body}
    */
   public static byte[] body(ServerRequest req, long limit) {
-    return RequestBodies.read(req, limit);
+    return RequestBodies.read(req, limit, MAX_BODY_FLAG);
   }
 
   private static void serve(
@@ -334,7 +375,10 @@ public final class GridServer implements AutoCloseable {
       String contentType = req.headers().contentType().map(t -> t.text()).orElse("");
       Map<String, String> query = new HashMap<>();
       req.query().names().forEach(name -> query.put(name, req.query().get(name)));
-      long length = RequestBodies.declaredLength(req, limits.maxBodyBytes());
+      long limit = endpoint.maxBodyBytes(contentType, limits);
+      // A limit other than --max-body is a binary product's, which --max-dim sets.
+      String flag = limit == limits.maxBodyBytes() ? MAX_BODY_FLAG : "two f64 frames of --max-dim";
+      long length = RequestBodies.declaredLength(req, limit, flag);
       if (endpoint instanceof StreamedEndpoint streamed
           && length >= 0
           && req.content().hasEntity()
@@ -343,12 +387,15 @@ public final class GridServer implements AutoCloseable {
           reply = streamed.serve(contentType, in, length, query);
         }
       } else {
-        reply = endpoint.serve(contentType, RequestBodies.read(req, limits.maxBodyBytes()), query);
+        reply = endpoint.serve(contentType, RequestBodies.read(req, limit, flag), query);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("reading the request body failed", e);
     } catch (ApiError e) {
       reply = endpoint.error(e);
+    } catch (OutOfMemoryError e) {
+      // A body up to the limit did not fit in the heap; it is garbage once we answer.
+      reply = endpoint.error(ApiError.outOfMemory());
     }
     write(res, reply, null);
   }

@@ -15,18 +15,20 @@ final class RequestBodies {
   /**
    * The body's declared Content-Length, or -1 when it has none (a chunked body).
    *
+   * @param flag the option that sets {@code limit}, for the error message
    * @throws ApiError 413 {@code body_too_large} when it is over {@code limit}
    */
-  static long declaredLength(ServerRequest request, long limit) {
+  static long declaredLength(ServerRequest request, long limit, String flag) {
     long declared = request.headers().contentLength().orElse(-1L);
     if (declared > limit || declared > MAX_ARRAY) {
-      throw tooLarge("request body of " + declared + " bytes", Math.min(limit, MAX_ARRAY));
+      throw tooLarge("request body of " + declared + " bytes", Math.min(limit, MAX_ARRAY), flag);
     }
     return declared;
   }
 
-  static byte[] read(ServerRequest request, long limit) {
-    long declared = declaredLength(request, limit); // -1 for chunked bodies: checked below
+  /** Reads a body of at most {@code limit} bytes; {@code flag} is the option that sets it. */
+  static byte[] read(ServerRequest request, long limit, String flag) {
+    long declared = declaredLength(request, limit, flag); // -1 for chunked: checked below
     if (!request.content().hasEntity()) {
       return new byte[0];
     }
@@ -45,7 +47,7 @@ final class RequestBodies {
       }
       byte[] body = in.readNBytes((int) Math.min(MAX_ARRAY, limit + 1));
       if (body.length > limit) {
-        throw tooLarge("request body", limit);
+        throw tooLarge("request body", limit, flag);
       }
       return body;
     } catch (IOException e) {
@@ -53,8 +55,8 @@ final class RequestBodies {
     }
   }
 
-  private static ApiError tooLarge(String what, long limit) {
+  private static ApiError tooLarge(String what, long limit, String flag) {
     return ApiError.tooLarge(
-        "body_too_large", "", what + " is over the limit of " + limit + " bytes (--max-body)");
+        "body_too_large", "", what + " is over the limit of " + limit + " bytes (" + flag + ")");
   }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.JsonBodies;
+import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.ServerTiming;
 import dev.wasmgrid.http.StreamedEndpoint;
@@ -54,8 +55,15 @@ public final class MatmulEndpoints {
           }
 
           @Override
+          public long maxBodyBytes(String contentType, Limits limits) {
+            return MatrixFrames.isFrames(contentType)
+                ? MatrixFrames.maxProductBytes(limits)
+                : limits.maxBodyBytes();
+          }
+
+          @Override
           public boolean streams(String contentType) {
-            return binary(contentType);
+            return MatrixFrames.isFrames(contentType);
           }
 
           @Override
@@ -89,11 +97,6 @@ public final class MatmulEndpoints {
     return result;
   }
 
-  private static boolean binary(String contentType) {
-    String type = contentType.toLowerCase(Locale.ROOT);
-    return type.startsWith(MatrixFrames.MEDIA_TYPE) || type.startsWith("application/octet-stream");
-  }
-
   private Reply multiplyFrames(List<Matrix> ab, MatmulEngine engine) {
     long start = System.nanoTime();
     Matrix c = service.multiply(new MatmulRequest(ab.get(0), ab.get(1)), engine);
@@ -105,7 +108,7 @@ public final class MatmulEndpoints {
 
   private Reply matmul(String contentType, byte[] body, MatmulEngine engine) {
     String type = contentType.toLowerCase(Locale.ROOT);
-    if (binary(contentType)) {
+    if (MatrixFrames.isFrames(contentType)) {
       return multiplyFrames(MatrixFrames.decode(body, maxDimension, "A", "B"), engine);
     }
     if (!type.isEmpty() && !type.startsWith("application/json")) {

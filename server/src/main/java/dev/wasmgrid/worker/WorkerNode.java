@@ -80,25 +80,32 @@ public final class WorkerNode implements AutoCloseable {
         modules.size());
     MatmulEndpoints endpoints = endpoints(gemm, settings.limits(), registry);
     LlmRoutes llm = new LlmRoutes(models, registry, settings.limits().maxBodyBytes());
-    GridServer server =
-        GridServer.start(
-            new GridServer.Config(
-                settings,
-                endpoints.routes(),
-                Map.of(),
-                Map.of(),
-                registry,
-                () -> true,
-                Stream.of(
-                        new ModuleRoutes(modules, settings.limits().maxBodyBytes()).routes(),
-                        llm.routes(),
-                        new SimRoutes(
-                                new SimPartitions(SimPartitions.DEFAULT_MAX),
-                                settings.limits().maxBodyBytes())
-                            .routes())
-                    .flatMap(List::stream)
-                    .toList(),
-                List.of()));
+    GridServer.Config config =
+        new GridServer.Config(
+            settings,
+            endpoints.routes(),
+            Map.of(),
+            Map.of(),
+            registry,
+            () -> true,
+            Stream.of(
+                    new ModuleRoutes(modules, settings.limits().maxBodyBytes()).routes(),
+                    llm.routes(),
+                    new SimRoutes(
+                            new SimPartitions(SimPartitions.DEFAULT_MAX),
+                            settings.limits().maxBodyBytes())
+                        .routes())
+                .flatMap(List::stream)
+                .toList(),
+            List.of());
+    GridServer server;
+    try {
+      server = GridServer.start(config);
+    } catch (RuntimeException e) {
+      modules.close();
+      models.close();
+      throw e;
+    }
     return new WorkerNode(server, modules, models, llm, settings.token());
   }
 

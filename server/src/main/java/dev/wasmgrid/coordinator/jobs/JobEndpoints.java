@@ -8,6 +8,7 @@ import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.ErrorBodies;
 import dev.wasmgrid.http.GridServer;
+import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.Route;
 import dev.wasmgrid.matmul.Matrix;
@@ -15,7 +16,6 @@ import dev.wasmgrid.matmul.wire.MatmulRequest;
 import dev.wasmgrid.matmul.wire.MatrixFrames;
 import io.helidon.webserver.http.ServerRequest;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -51,6 +51,12 @@ public final class JobEndpoints {
       @Override
       public Reply handle(String contentType, byte[] body) {
         return handle(contentType, body, Map.of());
+      }
+
+      @Override
+      public long maxBodyBytes(String contentType, Limits limits) {
+        // A job's body is a product's frames; any other media type is refused unread (415).
+        return MatrixFrames.maxProductBytes(limits);
       }
 
       @Override
@@ -93,8 +99,7 @@ public final class JobEndpoints {
   }
 
   private Reply submit(String contentType, byte[] body, MatmulPolicy.Mode mode) {
-    String type = contentType.toLowerCase(Locale.ROOT);
-    if (!type.startsWith(MatrixFrames.MEDIA_TYPE) && !type.startsWith("application/octet-stream")) {
+    if (!MatrixFrames.isFrames(contentType)) {
       throw new ApiError(
           415,
           "unsupported_media_type",

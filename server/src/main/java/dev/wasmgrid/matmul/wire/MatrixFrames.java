@@ -1,6 +1,7 @@
 package dev.wasmgrid.matmul.wire;
 
 import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.matmul.Dtype;
 import dev.wasmgrid.matmul.Matrix;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Matrices as little-endian binary frames, for payloads too large for JSON. A frame is a 16-byte
@@ -66,6 +68,23 @@ public final class MatrixFrames {
         MEDIA_TYPE,
         frameBytes(m.dtype(), m.rows(), m.cols()),
         out -> write(out, m, 0, m.rows(), 0, m.cols()));
+  }
+
+  /** Whether a Content-Type names a body of frames ({@link #MEDIA_TYPE}, or octet-stream). */
+  public static boolean isFrames(String contentType) {
+    String type = contentType.toLowerCase(Locale.ROOT);
+    return type.startsWith(MEDIA_TYPE) || type.startsWith("application/octet-stream");
+  }
+
+  /**
+   * The largest body of a product's two frames, A then B, that {@code limits} admit: f64 operands
+   * of {@link Limits#maxDimension()}² each, so the body limit never turns away a product the matrix
+   * limit allows (2·(16 + 8192²·8) bytes by default); {@link Limits#maxBodyBytes()} when that is
+   * larger.
+   */
+  public static long maxProductBytes(Limits limits) {
+    int side = limits.maxDimension();
+    return Math.max(limits.maxBodyBytes(), 2 * frameBytes(Dtype.F64, side, side));
   }
 
   /** The size in bytes of a frame holding a rows×cols matrix of {@code dtype}. */

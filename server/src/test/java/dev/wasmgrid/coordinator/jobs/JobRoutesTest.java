@@ -71,10 +71,6 @@ class JobRoutesTest {
               "", "application/json", "{\"A\":[[1]],\"B\":[[2]]}".getBytes(StandardCharsets.UTF_8)),
           415,
           "unsupported_media_type");
-      assertError(
-          jobs.submit("", MatrixFrames.MEDIA_TYPE, new byte[(64 << 20) + 1]),
-          413,
-          "body_too_large");
       assertThat(JobClient.json(jobs.get("/v1/jobs")).get("jobs")).isEmpty();
 
       String id = jobs.submitted("", SMALL);
