@@ -9,7 +9,7 @@ import java.util.Set;
  * Which request fields each route takes. Like OpenAI's API, an unknown field is refused (400 {@code
  * unknown_field}) rather than ignored; a field OpenAI defines that this runtime cannot honour
  * (tools, structured output, audio, ...) is refused with 400 {@code unsupported_field} naming it,
- * unless it is {@code null} or has the value that changes nothing. A few OpenAI fields that do not
+ * unless its value asks for nothing (null, an empty list, "none"). A few OpenAI fields that do not
  * change the text ({@code user}, {@code metadata}, {@code store}, ...) are accepted and ignored.
  */
 final class FieldPolicy {
@@ -93,7 +93,7 @@ final class FieldPolicy {
       }
       if (kind == GenerationRequest.Kind.CHAT
           && CHAT_UNSUPPORTED.contains(name)
-          && fields.has(name)) {
+          && !inert(fields.get(name))) {
         throw unsupported(name, name + " is not supported: this server generates plain text only");
       }
     }
@@ -110,6 +110,16 @@ final class FieldPolicy {
       }
       case GENERATE -> {}
     }
+  }
+
+  /**
+   * Whether an unsupported field's value asks for nothing: absent or null, an empty list ({@code
+   * "tools": []}, which clients send by default) or {@code "none"} ({@code tool_choice}).
+   */
+  private static boolean inert(JsonNode value) {
+    return value == null
+        || (value.isContainerNode() && value.isEmpty())
+        || (value.isTextual() && value.asText().equals("none"));
   }
 
   private static void responseFormat(JsonNode format) {

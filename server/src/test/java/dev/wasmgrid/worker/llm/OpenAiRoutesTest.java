@@ -281,6 +281,7 @@ class OpenAiRoutesTest {
     // Accepted as they change nothing: plain text, no suffix, an end user's id.
     ok(CHAT, chat("\"response_format\":{\"type\":\"text\"},\"max_tokens\":2,\"user\":\"u1\""));
     ok(COMPLETIONS, completion("\"suffix\":null,\"max_tokens\":2"));
+    ok(CHAT, chat("\"tools\":[],\"tool_choice\":\"none\",\"max_tokens\":2"));
   }
 
   @Test
