@@ -105,6 +105,11 @@ class MatmulBodyLimitTest {
                   coordinator.port(), "/v1/jobs/matmul", MatrixFrames.MEDIA_TYPE, product + 1))
           .startsWith("413 ")
           .contains("body_too_large", "--max-dim");
+      // A job's JSON body is refused anyway (415): it gets no more room than --max-body.
+      assertThat(
+              declareOnly(coordinator.port(), "/v1/jobs/matmul", "application/json", MAX_BODY + 1L))
+          .startsWith("413 ")
+          .contains("body_too_large", "--max-body");
     }
   }
 

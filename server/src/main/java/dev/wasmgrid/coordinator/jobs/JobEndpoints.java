@@ -55,8 +55,11 @@ public final class JobEndpoints {
 
       @Override
       public long maxBodyBytes(String contentType, Limits limits) {
-        // A job's body is a product's frames; any other media type is refused unread (415).
-        return MatrixFrames.maxProductBytes(limits);
+        // A job's body is a product's frames; any other media type is refused (415), so it gets
+        // no more room than --max-body.
+        return MatrixFrames.isFrames(contentType)
+            ? MatrixFrames.maxProductBytes(limits)
+            : limits.maxBodyBytes();
       }
 
       @Override
