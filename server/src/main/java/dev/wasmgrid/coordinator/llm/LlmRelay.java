@@ -222,15 +222,38 @@ public final class LlmRelay {
     }
   }
 
-  /** Copies an event stream as it arrives; returns when it ends or the client goes away. */
-  private static void pipe(InputStream in, ServerResponse res, String host) throws IOException {
+  /**
+   * Copies an event stream as it arrives; returns when it ends or the client goes away. Once the
+   * stream has begun, nothing may retry it on another worker: the client has its first tokens. So
+   * an upstream that breaks off ends the stream here, with an {@code error} event where the last
+   * event was whole (a relayed chunk may end inside one).
+   */
+  private static void pipe(InputStream in, ServerResponse res, String host) {
     try (EventStream events = EventStream.open(res)) {
       byte[] buffer = new byte[8192];
-      for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-        if (n > 0 && !events.raw(Arrays.copyOf(buffer, n))) {
-          // Closing the upstream stream early closes its connection: the worker stops.
-          LOG.debug("client left a stream relayed from {}", host);
-          return;
+      boolean whole = true;
+      try {
+        for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+          if (n == 0) {
+            continue;
+          }
+          if (!events.raw(Arrays.copyOf(buffer, n))) {
+            // Closing the upstream stream early closes its connection: the worker stops.
+            LOG.debug("client left a stream relayed from {}", host);
+            return;
+          }
+          whole = n >= 2 && buffer[n - 2] == '\n' && buffer[n - 1] == '\n';
+        }
+      } catch (IOException e) {
+        LOG.warn("language-model stream from {} broke off: {}", host, e.toString());
+        if (whole) {
+          ApiError error =
+              new ApiError(
+                  502,
+                  "worker_unreachable",
+                  "",
+                  host + " broke off the stream: " + e.getMessage() + "; the text is incomplete");
+          events.send("error", OpenAiErrors.body(error).toString());
         }
       }
     }

@@ -12,8 +12,10 @@ import dev.wasmgrid.llm.GenerationConfig;
 import dev.wasmgrid.llm.LanguageModel;
 import dev.wasmgrid.llm.ScalarCompute;
 import dev.wasmgrid.matmul.ReferenceGemm;
+import dev.wasmgrid.testing.BreakingWorker;
 import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.testing.Nodes;
+import dev.wasmgrid.testing.Poll;
 import dev.wasmgrid.testing.RawHttp;
 import dev.wasmgrid.testing.Sse;
 import dev.wasmgrid.worker.WorkerNode;
@@ -115,7 +117,7 @@ class LlmRelayTest {
           http.postJson(
               "/v1/chat/completions",
               "{\"model\":\"tiny-test\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
-                  + "\"tools\":[]}");
+                  + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]}");
       assertThat(tools.statusCode()).isEqualTo(400);
       assertThat(JSON.readTree(tools.body()).get("error").get("param").asText()).isEqualTo("tools");
 
@@ -158,6 +160,30 @@ class LlmRelayTest {
           () -> hosting.llmMetrics().generations("gated", "cancelled") == 1);
       gate.allow(1000);
       assertThat(gate.passes()).isLessThan(100);
+    }
+  }
+
+  @Test
+  void aWorkerStreamThatBreaksOffEndsWithAnErrorEventNotABrokenResponse() throws Exception {
+    try (BreakingWorker broken = new BreakingWorker("breaks");
+        CoordinatorNode coordinator =
+            Nodes.coordinator(WorkerSources.parse(List.of(Nodes.url(broken.port()))), Nodes.FAST)) {
+      Http http = new Http(coordinator.port());
+      Poll.until(
+          "the coordinator sees the model",
+          Duration.ofSeconds(30),
+          () -> {
+            HttpResponse<byte[]> models = http.get("/v1/models");
+            return Http.text(models).contains("breaks");
+          });
+      HttpResponse<byte[]> r =
+          http.postJson("/v1/generate", "{\"model\":\"breaks\",\"prompt\":\"a\"}");
+      assertThat(r.statusCode()).isEqualTo(200);
+      List<Sse.Event> events = Sse.parse(Http.text(r));
+      assertThat(events).extracting(Sse.Event::name).containsExactly("token", "error");
+      JsonNode error = JSON.readTree(events.get(1).data()).get("error");
+      assertThat(error.get("code").asText()).isEqualTo("worker_unreachable");
+      assertThat(error.get("message").asText()).contains("broke off", "incomplete");
     }
   }
 
