@@ -81,15 +81,8 @@ final class Answer {
   /**
    * A choice's last event data: {@code done}'s figures, or OpenAI's chunk with its finish reason
    * (and the log-probabilities of tokens that added no text).
-   *
-   * @param usage the whole answer's usage, on the last choice's last chunk; else null
    */
-  String end(
-      int choice,
-      GenerationStats stats,
-      List<TokenLogprobs> logprobs,
-      int offset,
-      ObjectNode usage) {
+  String end(int choice, GenerationStats stats, List<TokenLogprobs> logprobs, int offset) {
     if (kind == GenerationRequest.Kind.GENERATE) {
       return figures(JSON.objectNode(), stats).toString();
     }
@@ -98,10 +91,19 @@ final class Answer {
         kind == GenerationRequest.Kind.CHAT
             ? chunk(choice, JSON.objectNode(), finishReason(stats), lp)
             : chunk(choice, "", finishReason(stats), lp);
-    if (usage != null) {
-      last.set("usage", usage);
-    }
     return last.toString();
+  }
+
+  /**
+   * OpenAI's last chunk of a stream that asked for usage ({@code stream_options.include_usage}): no
+   * choices, the whole answer's usage.
+   */
+  String usageChunk(List<GenerationStats> choices) {
+    ObjectNode body =
+        head(kind == GenerationRequest.Kind.CHAT ? "chat.completion.chunk" : "text_completion");
+    body.putArray("choices");
+    body.set("usage", usage(choices));
+    return body.toString();
   }
 
   /** The whole answer of a request with {@code "stream": false}. */

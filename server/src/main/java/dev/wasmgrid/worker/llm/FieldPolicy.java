@@ -30,14 +30,15 @@ final class FieldPolicy {
           "logit_bias");
 
   /** OpenAI's fields of both routes that change nothing here. */
-  private static final Set<String> INERT = Set.of("user", "stream_options");
+  private static final Set<String> INERT = Set.of("user");
 
   private static final Set<String> COMPLETION =
-      Set.of("prompt", "n", "logprobs", "echo", "suffix", "best_of");
+      Set.of("prompt", "n", "logprobs", "echo", "suffix", "best_of", "stream_options");
 
   private static final Set<String> CHAT =
       Set.of(
           "messages",
+          "stream_options",
           "n",
           "logprobs",
           "top_logprobs",

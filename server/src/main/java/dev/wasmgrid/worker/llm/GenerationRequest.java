@@ -24,6 +24,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param stream whether to answer with server-sent events
  * @param choices how many completions to generate ({@code n})
  * @param echo whether a completion's text begins with the prompt
+ * @param streamUsage whether a stream ends with a chunk of the usage alone ({@code
+ *     stream_options.include_usage}, OpenAI's routes)
  */
 public record GenerationRequest(
     String model,
@@ -32,7 +34,8 @@ public record GenerationRequest(
     GenerationConfig config,
     boolean stream,
     int choices,
-    boolean echo) {
+    boolean echo,
+    boolean streamUsage) {
 
   /** The most tokens one request may ask for ({@code max_tokens}); the context may end sooner. */
   public static final int MAX_TOKENS_CAP = 4096;
@@ -109,6 +112,7 @@ public record GenerationRequest(
     boolean stream = f.bool("stream", kind == Kind.GENERATE);
     int choices = f.integer("n", 1, 1, MAX_CHOICES);
     boolean echo = f.bool("echo", false);
+    boolean streamUsage = streamUsage(f.get("stream_options"), stream);
     int logprobs = logprobs(f, kind);
     if (echo && logprobs >= 0) {
       throw FieldPolicy.unsupported(
@@ -132,7 +136,29 @@ public record GenerationRequest(
             maxTokens, temperature, topK, topP, seed, stop, ignoreEos, penalties, logprobs),
         stream,
         choices,
-        echo);
+        echo,
+        streamUsage);
+  }
+
+  /** OpenAI's {@code stream_options}: {@code {"include_usage": bool}}, with a stream only. */
+  private static boolean streamUsage(JsonNode options, boolean stream) {
+    if (options == null) {
+      return false;
+    }
+    if (!stream) {
+      throw RequestFields.bad(
+          "stream_options", "stream_options is only allowed when stream is true");
+    }
+    JsonNode include = options.get("include_usage");
+    if (!options.isObject()
+        || (include != null && !include.isNull() && !include.isBoolean())
+        || options.size() > (include == null ? 0 : 1)) {
+      throw RequestFields.bad(
+          "stream_options",
+          "stream_options must be {\"include_usage\": true|false}, got "
+              + RequestFields.describe(options));
+    }
+    return include != null && include.asBoolean();
   }
 
   /**

@@ -220,6 +220,9 @@ public final class LlmRoutes {
         }
       }
       if (answer.tokenEvent() == null) {
+        if (request.streamUsage() && !events.send(null, answer.usageChunk(done))) {
+          return;
+        }
         events.send(null, "[DONE]");
       }
     }
@@ -273,9 +276,7 @@ public final class LlmRoutes {
       return false;
     }
     done.add(generation.stats());
-    boolean last = choice == request.choices() - 1;
-    String end =
-        answer.end(choice, generation.stats(), held, offset, last ? Answer.usage(done) : null);
-    return events.send(generate ? "done" : null, end);
+    return events.send(
+        generate ? "done" : null, answer.end(choice, generation.stats(), held, offset));
   }
 }

@@ -112,7 +112,15 @@ class OpenAiRoutesTest {
     assertThat(contents(ok(CHAT, chat(fields))).getFirst()).isEqualTo(texts.getFirst());
     assertThat(contents(ok(CHAT, chat(fields + ",\"n\":3")))).isEqualTo(texts);
 
-    List<JsonNode> chunks = chunks(CHAT, chat(fields + ",\"n\":3,\"stream\":true"));
+    List<JsonNode> chunks =
+        chunks(
+            CHAT,
+            chat(fields + ",\"n\":3,\"stream\":true,\"stream_options\":{\"include_usage\":true}"));
+    // OpenAI's usage chunk comes last, with no choices; no other chunk carries usage.
+    JsonNode usage = chunks.removeLast();
+    assertThat(usage.get("choices")).isEmpty();
+    assertThat(usage.get("usage").get("completion_tokens").asInt()).isEqualTo(24);
+    assertThat(chunks).allSatisfy(c -> assertThat(c.has("usage")).isFalse());
     TreeMap<Integer, StringBuilder> streamed = new TreeMap<>();
     Set<Integer> finished = new HashSet<>();
     for (JsonNode chunk : chunks) {
@@ -129,7 +137,9 @@ class OpenAiRoutesTest {
     }
     assertThat(streamed.values().stream().map(StringBuilder::toString).toList()).isEqualTo(texts);
     assertThat(finished).containsExactlyInAnyOrder(0, 1, 2);
-    assertThat(chunks.getLast().get("usage").get("completion_tokens").asInt()).isEqualTo(24);
+    // Without stream_options, a stream has no usage.
+    assertThat(chunks(CHAT, chat(fields + ",\"stream\":true")))
+        .allSatisfy(c -> assertThat(c.has("usage")).isFalse());
   }
 
   @Test
@@ -287,6 +297,9 @@ class OpenAiRoutesTest {
   @Test
   void badValuesAndUnknownFieldsAreA400NamingTheField() throws Exception {
     invalid(CHAT, chat("\"n\":0"), "n");
+    invalid(CHAT, chat("\"stream_options\":{\"include_usage\":true}"), "stream_options");
+    invalid(
+        CHAT, chat("\"stream\":true,\"stream_options\":{\"include_usage\":1}"), "stream_options");
     invalid(CHAT, chat("\"n\":17"), "n");
     invalid(CHAT, chat("\"max_completion_tokens\":0"), "max_completion_tokens");
     invalid(CHAT, chat("\"top_logprobs\":2"), "top_logprobs");
