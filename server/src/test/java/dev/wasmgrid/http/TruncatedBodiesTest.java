@@ -121,20 +121,41 @@ class TruncatedBodiesTest {
   }
 
   @Test
-  void aBadChunkSizeIs400() throws IOException {
+  void aBrokenChunkedBodyIs400() throws IOException {
     for (int port : new int[] {worker.port(), coordinator.port()}) {
-      String answer =
-          RawHttp.exchange(
-              port,
-              "POST /rpc HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                  + "Transfer-Encoding: chunked",
-              "zz\r\n{}\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-      assertThat(answer)
+      assertThat(chunked(port, "zz\r\n{}\r\n0\r\n\r\n"))
           .startsWith("HTTP/1.1 400 ")
-          .contains("chunk")
+          .contains("bad_http")
+          .contains("a chunk size of the body is not a hexadecimal number")
+          .doesNotContainIgnoringCase("helidon");
+      assertThat(chunked(port, "2\r\n{}\r\n10\r\n{\"a\""))
+          .startsWith("HTTP/1.1 400 ")
+          .contains("truncated_body")
+          .contains("the chunked body ended after 2 bytes")
           .doesNotContainIgnoringCase("helidon");
     }
     assertStillServing();
+  }
+
+  @Test
+  void aBodyCutShortThatTheRouteNeverReadsIsNoServerFailure() throws IOException {
+    byte[] module = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
+    String answer =
+        RawHttp.exchange(
+            worker.port(),
+            "PUT /v1/modules/cut HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+                + "Content-Length: 100",
+            module);
+    assertThat(answer).startsWith("HTTP/1.1 415 ").contains("unsupported_media_type");
+    assertStillServing();
+  }
+
+  private static String chunked(int port, String body) throws IOException {
+    return RawHttp.exchange(
+        port,
+        "POST /rpc HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            + "Transfer-Encoding: chunked",
+        body.getBytes(StandardCharsets.US_ASCII));
   }
 
   /** Sends half of {@code body} under a Content-Length for all of it, then ends the upload. */
