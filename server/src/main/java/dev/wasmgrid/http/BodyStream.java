@@ -2,6 +2,7 @@ package dev.wasmgrid.http;
 
 import io.helidon.common.buffers.DataReader;
 import io.helidon.http.RequestException;
+import io.helidon.webserver.ServerConnectionException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -86,7 +87,9 @@ final class BodyStream extends FilterInputStream {
       return failure;
     }
     ApiError error;
+    // The client closed its side early (insufficient data), or its connection broke (reset).
     if (e instanceof DataReader.InsufficientDataAvailableException
+        || e instanceof ServerConnectionException
         || e instanceof UncheckedIOException) {
       error =
           ApiError.badRequest(

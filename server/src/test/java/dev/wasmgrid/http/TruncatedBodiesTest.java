@@ -11,11 +11,15 @@ import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.matmul.wire.MatrixFrames;
 import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.testing.Nodes;
+import dev.wasmgrid.testing.Poll;
 import dev.wasmgrid.testing.RawHttp;
 import dev.wasmgrid.worker.WorkerNode;
 import dev.wasmgrid.worker.llm.LlmTestModels;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -24,6 +28,8 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,6 +42,10 @@ import org.junit.jupiter.api.Test;
  */
 class TruncatedBodiesTest {
   private static final String JSON = "application/json";
+
+  private static final Pattern MATMUL_COUNT =
+      Pattern.compile(
+          "wasmgrid_http_requests_seconds_count\\{method=\"POST\",route=\"/v1/matmul\",status=\"\\d+\"} (\\d+)");
 
   /** Warnings and stack traces the servers log (Helidon logs through java.util.logging). */
   private static final ConcurrentLinkedQueue<LogRecord> WARNINGS = new ConcurrentLinkedQueue<>();
@@ -135,6 +145,40 @@ class TruncatedBodiesTest {
           .doesNotContainIgnoringCase("helidon");
     }
     assertStillServing();
+  }
+
+  @Test
+  void aClientThatResetsMidBodyIsCountedAsA400() throws IOException {
+    int before = matmulRequests(worker.port());
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), worker.port())) {
+      // Closing with a zero linger resets the connection: the client is gone, not just done.
+      socket.setSoLinger(true, 0);
+      socket
+          .getOutputStream()
+          .write(
+              ("POST /v1/matmul HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                      + MatrixFrames.MEDIA_TYPE
+                      + "\r\nContent-Length: 1000\r\n\r\nabc")
+                  .getBytes(StandardCharsets.US_ASCII));
+    }
+    Poll.until(
+        "the server has served the reset request",
+        Duration.ofSeconds(30),
+        () -> matmulRequests(worker.port()) > before);
+    assertThat(Http.text(new Http(worker.port()).get("/metrics")))
+        .contains("route=\"/v1/matmul\",status=\"400\"")
+        .doesNotContain("route=\"/v1/matmul\",status=\"500\"");
+    assertStillServing();
+  }
+
+  /** How many {@code POST /v1/matmul} requests the server counted, whatever their status. */
+  private static int matmulRequests(int port) {
+    Matcher m = MATMUL_COUNT.matcher(Http.text(new Http(port).get("/metrics")));
+    int total = 0;
+    while (m.find()) {
+      total += Integer.parseInt(m.group(1));
+    }
+    return total;
   }
 
   @Test
