@@ -118,7 +118,7 @@ final class BodyStream extends FilterInputStream {
     }
     failure = error;
     LoggerFactory.getLogger(BodyStream.class)
-        .info("{}: answered {} {}: {}", request, error.status(), error.code(), error.getMessage());
+        .info("{}: {} {}: {}", request, error.status(), error.code(), error.getMessage());
     return error;
   }
 }
