@@ -45,7 +45,8 @@ class TruncatedBodiesTest {
 
   private static final Pattern MATMUL_COUNT =
       Pattern.compile(
-          "wasmgrid_http_requests_seconds_count\\{method=\"POST\",route=\"/v1/matmul\",status=\"\\d+\"} (\\d+)");
+          "wasmgrid_http_requests_seconds_count"
+              + "\\{method=\"POST\",route=\"/v1/matmul\",status=\"\\d+\"} (\\d+)");
 
   /** Warnings and stack traces the servers log (Helidon logs through java.util.logging). */
   private static final ConcurrentLinkedQueue<LogRecord> WARNINGS = new ConcurrentLinkedQueue<>();
