@@ -383,7 +383,7 @@ public final class GridServer implements AutoCloseable {
           && length >= 0
           && req.content().hasEntity()
           && streamed.streams(contentType)) {
-        try (InputStream in = req.content().inputStream()) {
+        try (InputStream in = RequestBodies.open(req, length)) {
           reply = streamed.serve(contentType, in, length, query);
         }
       } else {

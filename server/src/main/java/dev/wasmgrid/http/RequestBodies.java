@@ -32,7 +32,7 @@ final class RequestBodies {
     if (!request.content().hasEntity()) {
       return new byte[0];
     }
-    try (InputStream in = request.content().inputStream()) {
+    try (InputStream in = open(request, declared)) {
       if (declared >= 0) {
         // One exact buffer: growing one for a large body costs copies and fresh memory.
         byte[] body = new byte[(int) declared];
@@ -53,6 +53,17 @@ final class RequestBodies {
     } catch (IOException e) {
       throw new UncheckedIOException("reading the request body failed", e);
     }
+  }
+
+  /**
+   * The body as it arrives, {@code declared} bytes long (-1 when chunked); reading it throws {@link
+   * ApiError} 400 when the client sends less than it declared or breaks the chunked framing.
+   */
+  static InputStream open(ServerRequest request, long declared) {
+    return new BodyStream(
+        request.content().inputStream(),
+        declared,
+        request.prologue().method().text() + " " + request.path().path());
   }
 
   private static ApiError tooLarge(String what, long limit, String flag) {

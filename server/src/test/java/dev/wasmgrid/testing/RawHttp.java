@@ -2,6 +2,7 @@ package dev.wasmgrid.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -38,6 +39,26 @@ public final class RawHttp {
       int b = in.read();
       assertThat(b).as("the stream ended before " + marker + ": " + seen).isNotNegative();
       seen.append((char) b);
+    }
+  }
+
+  /**
+   * Sends {@code head} (the request line and headers, without the blank line) then {@code body},
+   * shuts down the sending side, and returns everything the server answered until it closed. A
+   * request that declares more body than it sends is how a client that died mid-upload looks.
+   */
+  public static String exchange(int port, String head, byte[] body) throws IOException {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      // A guard against a hang only: the server answers at once, or the test fails.
+      socket.setSoTimeout(60_000);
+      OutputStream out = socket.getOutputStream();
+      out.write((head + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(body);
+      out.flush();
+      socket.shutdownOutput();
+      ByteArrayOutputStream answer = new ByteArrayOutputStream();
+      socket.getInputStream().transferTo(answer);
+      return answer.toString(StandardCharsets.UTF_8);
     }
   }
 }
