@@ -34,7 +34,7 @@ public final class Generation implements AutoCloseable {
   Generation(
       Transformer transformer,
       Tokenizer tokenizer,
-      String prompt,
+      int[] prompt,
       GenerationConfig config,
       Runnable onClose) {
     this.transformer = transformer;
@@ -46,11 +46,7 @@ public final class Generation implements AutoCloseable {
     this.logprobReader =
         config.logprobs() < 0 ? null : new LogprobReader(tokenizer, vocabSize, config.logprobs());
     LlamaConfig c = transformer.config();
-    this.prompt = tokenizer.encode(prompt, true);
-    if (this.prompt.length >= c.seqLen()) {
-      throw new IllegalArgumentException(
-          "prompt has " + this.prompt.length + " tokens; the context holds " + c.seqLen());
-    }
+    this.prompt = prompt;
     this.sampler =
         new Sampler(
             c.vocabSize(), config.temperature(), config.topK(), config.topP(), config.seed());

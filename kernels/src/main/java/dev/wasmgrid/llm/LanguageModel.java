@@ -59,15 +59,61 @@ public final class LanguageModel implements AutoCloseable {
   /**
    * Starts a generation to pull tokens from; close it to free the model.
    *
+   * @throws IllegalArgumentException if the prompt does not fit the context ({@link #encodePrompt})
    * @throws IllegalStateException if another generation is running
    */
-  public synchronized Generation start(String prompt, GenerationConfig cfg) {
+  public Generation start(String prompt, GenerationConfig cfg) {
+    return start(encodePrompt(prompt), cfg);
+  }
+
+  /**
+   * Starts a generation on a prompt already encoded by {@link #encodePrompt}, so that encoding,
+   * which takes time in the prompt's length, need not hold the model.
+   *
+   * @throws IllegalArgumentException if a token is not in the vocabulary or the prompt does not fit
+   *     the context
+   * @throws IllegalStateException if another generation is running
+   */
+  public synchronized Generation start(int[] promptTokens, GenerationConfig cfg) {
+    int[] prompt = promptTokens.clone();
+    if (prompt.length == 0) {
+      throw new IllegalArgumentException("a prompt needs at least one token");
+    }
+    checkFits(prompt.length, "");
+    for (int t : prompt) {
+      if (t < 0 || t >= tokenizer.vocabulary().size()) {
+        throw new IllegalArgumentException(
+            "prompt token " + t + " is not in the vocabulary of " + tokenizer.vocabulary().size());
+      }
+    }
     if (busy) {
       throw new IllegalStateException("a generation is already running on this model");
     }
     Generation g = new Generation(transformer, tokenizer, prompt, cfg, this::release);
     busy = true;
     return g;
+  }
+
+  /**
+   * The prompt's token ids, beginning of sequence first. A prompt that cannot fit the context is
+   * refused from its length alone, before it is encoded.
+   *
+   * @throws IllegalArgumentException if the prompt has as many tokens as the context or more, or a
+   *     character has no token
+   */
+  public int[] encodePrompt(String prompt) {
+    checkFits(tokenizer.minimumLength(prompt, true), "at least ");
+    int[] tokens = tokenizer.encode(prompt, true);
+    checkFits(tokens.length, "");
+    return tokens;
+  }
+
+  private void checkFits(int tokens, String qualifier) {
+    int context = model.config().seqLen();
+    if (tokens >= context) {
+      throw new IllegalArgumentException(
+          "prompt has " + qualifier + tokens + " tokens; the context holds " + context);
+    }
   }
 
   private synchronized void release() {

@@ -1,37 +1,57 @@
 package dev.wasmgrid.llm;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 
 /**
  * SentencePiece-style BPE as llama2.c does it: a dummy leading space, one token per character
  * (falling back to {@code <0xNN>} byte tokens for characters not in the vocabulary), then
- * repeatedly merge the adjacent pair whose concatenation is the best-scoring token.
+ * repeatedly merge the adjacent pair whose concatenation is the best-scoring token (the leftmost
+ * such pair on a tie). Thread-safe: encoding keeps its state in locals.
  */
 public final class Tokenizer {
   private final Vocabulary vocab;
   private final Map<String, Integer> ids;
   private final int[] byteTokens = new int[256];
+  private final int space;
+  private final int longest;
 
   public Tokenizer(Vocabulary vocab) {
     this.vocab = vocab;
     this.ids = new HashMap<>();
-    java.util.Arrays.fill(byteTokens, -1);
+    Arrays.fill(byteTokens, -1);
+    int longestToken = 1;
     for (int i = 0; i < vocab.size(); i++) {
       String t = vocab.token(i);
+      longestToken = Math.max(longestToken, t.length());
       ids.putIfAbsent(t, i);
       int b = byteValue(t);
       if (b >= 0 && byteTokens[b] < 0) {
         byteTokens[b] = i;
       }
     }
+    this.longest = longestToken;
+    Integer spaceId = ids.get(" ");
+    this.space = spaceId == null ? -1 : spaceId;
   }
 
   public Vocabulary vocabulary() {
     return vocab;
+  }
+
+  /**
+   * A lower bound on {@code encode(text, bos).length}, in time linear in the text's length and
+   * without encoding it: for refusing a prompt too long for a context before paying for its merges.
+   */
+  public int minimumLength(String text, boolean bos) {
+    // Every character starts as at least one symbol, and a token covers at most as many symbols
+    // as its text has chars, since each symbol's text is at least one whole character.
+    long symbols =
+        (long) text.codePointCount(0, text.length()) + (text.isEmpty() || space < 0 ? 0 : 1);
+    return (bos ? 1 : 0) + (int) ((symbols + longest - 1) / longest);
   }
 
   /**
@@ -41,61 +61,128 @@ public final class Tokenizer {
    * @throws IllegalArgumentException if a character has neither a token nor byte tokens
    */
   public int[] encode(String text, boolean bos) {
-    List<Integer> tokens = new ArrayList<>();
+    int[] symbols = symbols(text);
+    int n = new Merges(symbols).run();
+    int first = bos ? 1 : 0;
+    int[] out = new int[first + n];
     if (bos) {
-      tokens.add(vocab.bos());
+      out[0] = vocab.bos();
     }
-    int first = tokens.size();
-    if (!text.isEmpty()) {
-      Integer space = ids.get(" ");
-      if (space != null) {
-        tokens.add(space);
-      }
+    System.arraycopy(symbols, 0, out, first, n);
+    return out;
+  }
+
+  /** One token per character, or its UTF-8 bytes' tokens, after the dummy leading space. */
+  private int[] symbols(String text) {
+    int[] out = new int[text.length() + 1];
+    int n = 0;
+    if (!text.isEmpty() && space >= 0) {
+      out[n++] = space;
     }
     for (int i = 0; i < text.length(); ) {
       int cp = text.codePointAt(i);
       String ch = new String(Character.toChars(cp));
       i += Character.charCount(cp);
       Integer id = ids.get(ch);
+      byte[] bytes = id == null ? ch.getBytes(StandardCharsets.UTF_8) : null;
+      int needed = id == null ? bytes.length : 1;
+      if (n + needed > out.length) {
+        out = Arrays.copyOf(out, Math.max(out.length * 2, n + needed));
+      }
       if (id != null) {
-        tokens.add(id);
+        out[n++] = id;
         continue;
       }
-      for (byte b : ch.getBytes(StandardCharsets.UTF_8)) {
+      for (byte b : bytes) {
         int t = byteTokens[b & 0xff];
         if (t < 0) {
           throw new IllegalArgumentException(
               "character U+" + Integer.toHexString(cp) + " has no token and no byte fallback");
         }
-        tokens.add(t);
+        out[n++] = t;
       }
     }
-    merge(tokens, first);
-    int[] out = new int[tokens.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = tokens.get(i);
-    }
-    return out;
+    return Arrays.copyOf(out, n);
   }
 
-  private void merge(List<Integer> tokens, int first) {
-    while (true) {
-      float bestScore = Float.NEGATIVE_INFINITY;
-      int bestId = -1;
-      int bestAt = -1;
-      for (int i = first; i + 1 < tokens.size(); i++) {
-        Integer id = ids.get(vocab.token(tokens.get(i)) + vocab.token(tokens.get(i + 1)));
-        if (id != null && vocab.score(id) > bestScore) {
-          bestScore = vocab.score(id);
-          bestId = id;
-          bestAt = i;
+  /**
+   * The merges over a doubly linked list of symbols, each merge taking the best-scoring adjacent
+   * pair and, among equal scores, the leftmost: the same choice as rescanning every pair after each
+   * merge, in O(n log n) rather than O(n²). A queue entry stays while the pair it names is gone; it
+   * is skipped when it comes up.
+   */
+  private final class Merges {
+    private final int[] tokens;
+    private final int[] prev;
+    private final int[] next;
+    private final PriorityQueue<Candidate> queue = new PriorityQueue<>();
+
+    Merges(int[] tokens) {
+      this.tokens = tokens;
+      int n = tokens.length;
+      this.prev = new int[n];
+      this.next = new int[n];
+      for (int i = 0; i < n; i++) {
+        prev[i] = i - 1;
+        next[i] = i + 1 < n ? i + 1 : -1;
+      }
+      for (int i = 0; i + 1 < n; i++) {
+        offer(i, i + 1);
+      }
+    }
+
+    /** Merges until no pair has a token, leaves the result at the front, and returns its length. */
+    int run() {
+      for (Candidate c = queue.poll(); c != null; c = queue.poll()) {
+        int left = c.left();
+        int right = c.right();
+        if (next[left] != right
+            || tokens[left] != c.leftToken()
+            || tokens[right] != c.rightToken()) {
+          continue;
+        }
+        tokens[left] = c.merged();
+        tokens[right] = -1;
+        int after = next[right];
+        next[left] = after;
+        if (after >= 0) {
+          prev[after] = left;
+        }
+        if (prev[left] >= 0) {
+          offer(prev[left], left);
+        }
+        if (after >= 0) {
+          offer(left, after);
         }
       }
-      if (bestAt < 0) {
-        return;
+      int n = 0;
+      for (int i = tokens.length == 0 ? -1 : 0; i >= 0; i = next[i]) {
+        tokens[n++] = tokens[i];
       }
-      tokens.set(bestAt, bestId);
-      tokens.remove(bestAt + 1);
+      return n;
+    }
+
+    private void offer(int left, int right) {
+      Integer merged = ids.get(vocab.token(tokens[left]) + vocab.token(tokens[right]));
+      // Only a score above -infinity can win (NaN never does), as in a scan for the best.
+      if (merged != null && vocab.score(merged) > Float.NEGATIVE_INFINITY) {
+        queue.add(
+            new Candidate(vocab.score(merged), left, right, tokens[left], tokens[right], merged));
+      }
+    }
+  }
+
+  /** A pair that may merge: best score first, then leftmost ({@code left} keeps list order). */
+  private record Candidate(
+      float score, int left, int right, int leftToken, int rightToken, int merged)
+      implements Comparable<Candidate> {
+    @Override
+    public int compareTo(Candidate o) {
+      // Not Float.compare, which would rank 0.0 above -0.0: a scan for the best holds them equal.
+      if (score != o.score) {
+        return score > o.score ? -1 : 1;
+      }
+      return Integer.compare(left, o.left);
     }
   }
 

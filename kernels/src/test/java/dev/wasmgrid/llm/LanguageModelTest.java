@@ -185,4 +185,31 @@ class LanguageModelTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("context holds 128");
   }
+
+  @Test
+  void aPromptFarTooLongIsRefusedFromItsLengthWithoutBeingEncoded() {
+    // Encoding these 10,000 words took 16 s when each merge rescanned every pair; "at least"
+    // tells the refusal that counts characters from the one that counts tokens.
+    String words = "word ".repeat(10_000);
+    assertThatThrownBy(() -> model.generate(words, cfg(2)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("prompt has at least")
+        .hasMessageContaining("context holds 128");
+  }
+
+  @Test
+  void aPromptEncodedBeforehandGeneratesAsTheSameText() {
+    int[] tokens = model.encodePrompt("Once upon a time");
+    List<Integer> fromText = TestModels.tokens(model, "Once upon a time", cfg(5));
+    List<Integer> fromTokens = new ArrayList<>();
+    try (Generation g = model.start(tokens, cfg(5))) {
+      for (TokenPiece p = g.next(); p != null; p = g.next()) {
+        fromTokens.add(p.id());
+      }
+    }
+    assertThat(fromTokens).isEqualTo(fromText);
+    assertThatThrownBy(() -> model.start(new int[] {1, 1 << 20}, cfg(2)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not in the vocabulary");
+  }
 }

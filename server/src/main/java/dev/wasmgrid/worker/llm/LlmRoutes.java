@@ -124,6 +124,14 @@ public final class LlmRoutes {
     GenerationRequest request = GenerationRequest.parse(GridServer.body(req, maxBodyBytes), kind);
     HostedModel host = hosts.find(request.model());
     request.checkVocabulary(host.model().tokenizer().vocabulary().size());
+    // The instances share one chat template and vocabulary. Encoding here, before admission, means
+    // a long prompt takes neither a place in the queue nor the model while it is encoded, and one
+    // too long for the context is refused without either.
+    String prompt =
+        kind == GenerationRequest.Kind.CHAT
+            ? host.model().formatChat(request.messages())
+            : request.prompt();
+    int[] tokens = encode(host.model(), prompt, request);
     HostedModel.Lease lease;
     try {
       lease = host.admit();
@@ -134,17 +142,13 @@ public final class LlmRoutes {
     Reply whole = null;
     try (lease) {
       LanguageModel model = lease.awaitTurn();
-      String prompt =
-          kind == GenerationRequest.Kind.CHAT
-              ? model.formatChat(request.messages())
-              : request.prompt();
       Answer answer = new Answer(kind, host.name());
       if (request.stream()) {
-        stream(model, prompt, request, answer, host.name(), res);
+        stream(model, prompt, tokens, request, answer, host.name(), res);
       } else {
         List<Answer.Choice> choices = new ArrayList<>();
         for (int i = 0; i < request.choices(); i++) {
-          choices.add(whole(model, prompt, request, i, host.name()));
+          choices.add(whole(model, prompt, tokens, request, i, host.name()));
         }
         whole = Reply.json(200, answer.whole(choices, echo(request, prompt).length()));
       }
@@ -163,10 +167,9 @@ public final class LlmRoutes {
     return request.echo() ? prompt : "";
   }
 
-  private static Generation start(
-      LanguageModel model, String prompt, GenerationRequest request, int choice) {
+  private static int[] encode(LanguageModel model, String prompt, GenerationRequest request) {
     try {
-      return model.start(prompt, request.config(choice));
+      return model.encodePrompt(prompt);
     } catch (IllegalArgumentException e) {
       throw ApiError.badRequest(
           "prompt_too_long", request.prompt() == null ? "messages" : "prompt", e.getMessage());
@@ -174,8 +177,13 @@ public final class LlmRoutes {
   }
 
   private Answer.Choice whole(
-      LanguageModel model, String prompt, GenerationRequest request, int choice, String name) {
-    Generation generation = start(model, prompt, request, choice);
+      LanguageModel model,
+      String prompt,
+      int[] tokens,
+      GenerationRequest request,
+      int choice,
+      String name) {
+    Generation generation = model.start(tokens, request.config(choice));
     StringBuilder text = new StringBuilder(echo(request, prompt));
     List<TokenLogprobs> logprobs = request.config().logprobs() < 0 ? null : new ArrayList<>();
     try (generation) {
@@ -197,17 +205,16 @@ public final class LlmRoutes {
   private void stream(
       LanguageModel model,
       String prompt,
+      int[] tokens,
       GenerationRequest request,
       Answer answer,
       String name,
       ServerResponse res) {
     List<GenerationStats> done = new ArrayList<>();
-    // Started before the stream opens, so a prompt too long is still a 400; the other choices'
-    // prompt is the same.
-    Generation first = start(model, prompt, request, 0);
+    Generation first = model.start(tokens, request.config(0));
     try (EventStream events = EventStream.open(res)) {
       for (int i = 0; i < request.choices(); i++) {
-        Generation generation = i == 0 ? first : start(model, prompt, request, i);
+        Generation generation = i == 0 ? first : model.start(tokens, request.config(i));
         boolean sent;
         try (generation) {
           sent = choice(generation, i, request, prompt, answer, events, done);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.ServerSettings;
+import dev.wasmgrid.llm.Tokenizer;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.testing.Poll;
@@ -67,6 +68,44 @@ class LlmAdmissionTest {
       assertThat(running.get().statusCode()).isEqualTo(200);
       assertThat(queued.get().statusCode()).isEqualTo(200);
       assertThat(host(worker).admitted()).isZero();
+    }
+  }
+
+  @Test
+  void aPromptTooLongIsRefusedWithoutWaitingForTheModelOrTakingAPlace() throws Exception {
+    GatedCompute gate = new GatedCompute(LlmTestModels.vocabSize());
+    try (WorkerNode worker = start(gate, 0)) {
+      HttpClient client = HttpClient.newHttpClient();
+      String body = "{\"prompt\":\"a\",\"max_tokens\":2,\"ignore_eos\":true,\"stream\":false}";
+      HttpRequest request =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + worker.port() + "/v1/generate"))
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString(body))
+              .build();
+      CompletableFuture<HttpResponse<String>> running =
+          client.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+      Poll.until("the only generation waits in its forward pass", LIMIT, gate::waiting);
+
+      // With the model busy and no queue, any request that needed the model would get 503. A
+      // megabyte of words is refused from its length; a prompt short enough to pass that bound is
+      // encoded and refused by its token count, also without the model.
+      Tokenizer tokenizer = LlmTestModels.reference().tokenizer();
+      String counted = "x ".repeat(150);
+      assertThat(tokenizer.minimumLength(counted, true)).isLessThan(128);
+      assertThat(tokenizer.encode(counted, true).length).isGreaterThanOrEqualTo(128);
+      Http http = new Http(worker.port());
+      for (String prompt : List.of("word ".repeat(200_000), counted)) {
+        HttpResponse<byte[]> refused =
+            http.postJson("/v1/completions", "{\"prompt\":\"" + prompt + "\",\"stream\":false}");
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(Http.text(refused))
+            .contains("\"code\":\"prompt_too_long\"")
+            .contains("the context holds 128");
+      }
+      assertThat(host(worker).admitted()).isEqualTo(1);
+
+      gate.allow(1000);
+      assertThat(running.get().statusCode()).isEqualTo(200);
     }
   }
 
