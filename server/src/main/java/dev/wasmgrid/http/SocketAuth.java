@@ -7,8 +7,6 @@ import io.helidon.http.HttpPrologue;
 import io.helidon.websocket.WsListener;
 import io.helidon.websocket.WsSession;
 import io.helidon.websocket.WsUpgradeException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Optional;
 
 /**
@@ -17,25 +15,23 @@ import java.util.Optional;
  * upgrade, so the check lives here.
  */
 final class SocketAuth implements WsListener {
-  private final byte[] expected;
+  private final BearerToken expected;
   private final WsListener delegate;
 
   SocketAuth(String token, WsListener delegate) {
-    this.expected = token.getBytes(StandardCharsets.UTF_8);
+    this.expected = new BearerToken(token);
     this.delegate = delegate;
   }
 
   @Override
   public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers)
       throws WsUpgradeException {
-    String bearer =
-        headers.first(HeaderNames.AUTHORIZATION).filter(h -> h.startsWith("Bearer ")).orElse(null);
-    String given =
-        bearer != null
-            ? bearer.substring("Bearer ".length())
-            : prologue.query().first("access_token").orElse(null);
-    // Constant-time comparison, as TokenAuth: timing must not reveal how much of a guess matched.
-    if (given == null || !MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8))) {
+    Optional<String> given =
+        headers
+            .first(HeaderNames.AUTHORIZATION)
+            .flatMap(BearerToken::credentials)
+            .or(() -> prologue.query().first("access_token").asOptional());
+    if (given.isEmpty() || !expected.matches(given.get())) {
       throw new WsUpgradeException(
           "this server requires 'Authorization: Bearer <token>' or ?access_token=<token>");
     }
