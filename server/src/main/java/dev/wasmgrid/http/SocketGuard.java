@@ -10,21 +10,38 @@ import io.helidon.websocket.WsUpgradeException;
 import java.util.Optional;
 
 /**
- * A {@link WsListener} that lets an upgrade through only with the server's token, then hands
- * everything to the route's own listener. HTTP filters ({@link TokenAuth}) never see a WebSocket
- * upgrade, so the check lives here.
+ * A {@link WsListener} that lets an upgrade through only from an origin the {@link CorsPolicy}
+ * allows and with the server's token, then hands everything to the route's own listener. HTTP
+ * filters ({@link Cors}, {@link TokenAuth}) never see an upgrade that succeeds, so the checks live
+ * here. A refused upgrade is served as a plain HTTP request, so those filters then answer it: 403
+ * {@code origin_not_allowed} or 401 {@code unauthorized}.
  */
-final class SocketAuth implements WsListener {
-  private final BearerToken expected;
+final class SocketGuard implements WsListener {
+  private final CorsPolicy cors;
+  private final Optional<BearerToken> expected;
   private final WsListener delegate;
 
-  SocketAuth(String token, WsListener delegate) {
-    this.expected = new BearerToken(token);
+  SocketGuard(CorsPolicy cors, Optional<String> token, WsListener delegate) {
+    this.cors = cors;
+    this.expected = token.map(BearerToken::new);
     this.delegate = delegate;
   }
 
   @Override
   public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers)
+      throws WsUpgradeException {
+    Optional<String> origin = headers.first(HeaderNames.ORIGIN);
+    if (origin.isPresent() && !cors.allows(origin.get())) {
+      // A browser page from another site could otherwise read the frames with a user's token.
+      throw new WsUpgradeException("origin " + origin.get() + " is not in --cors-origin");
+    }
+    if (expected.isPresent()) {
+      checkToken(prologue, headers, expected.get());
+    }
+    return delegate.onHttpUpgrade(prologue, headers);
+  }
+
+  private static void checkToken(HttpPrologue prologue, Headers headers, BearerToken expected)
       throws WsUpgradeException {
     Optional<String> given =
         headers
@@ -35,7 +52,6 @@ final class SocketAuth implements WsListener {
       throw new WsUpgradeException(
           "this server requires 'Authorization: Bearer <token>' or ?access_token=<token>");
     }
-    return delegate.onHttpUpgrade(prologue, headers);
   }
 
   @Override
