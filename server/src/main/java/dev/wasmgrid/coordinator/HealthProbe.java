@@ -7,8 +7,10 @@ import java.util.concurrent.Executors;
 
 /**
  * Asks every worker whether it is ready ({@code GET /health/ready}): a worker marked down that
- * answers 200 goes back to work, and every answer's round trip feeds the worker's measured latency.
- * Probes run in parallel so that many dead workers cost one timeout per round, not one each.
+ * answers 200 goes back to work (one that refused the coordinator's token must also accept it now,
+ * see {@link TrackedWorker#ready}), and every answer's round trip feeds the worker's measured
+ * latency. Probes run in parallel so that many dead workers cost one timeout per round, not one
+ * each.
  */
 final class HealthProbe implements Runnable {
   private final WorkerPool pool;
@@ -28,7 +30,10 @@ final class HealthProbe implements Runnable {
             () -> {
               // Only a down worker comes back by a probe: an up one proves itself on real calls.
               if (worker.ready(timeout) && worker.isDown()) {
-                worker.recovered("GET /health/ready answered 200");
+                worker.recovered(
+                    worker.isUnauthorized()
+                        ? "it accepts this coordinator's token now"
+                        : "GET /health/ready answered 200");
               }
             });
       }

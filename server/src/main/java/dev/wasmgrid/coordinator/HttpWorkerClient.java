@@ -158,6 +158,18 @@ public final class HttpWorkerClient implements WorkerClient {
     return new IOException(base + ": " + e, e);
   }
 
+  /** Asks {@code HEAD /v1/modules}, a cheap route every worker serves behind its token. */
+  @Override
+  public boolean acceptsToken(Duration timeout) {
+    try (HttpClientResponse response =
+        headers(http.head().uri(URI.create(base + "/v1/modules")).readTimeout(timeout), "")
+            .request()) {
+      return response.status().code() != 401;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
   @Override
   public boolean ready(Duration timeout) {
     try (HttpClientResponse response =

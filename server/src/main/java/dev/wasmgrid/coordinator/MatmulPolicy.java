@@ -154,9 +154,16 @@ public final class MatmulPolicy {
     return (contentType, body) -> {
       JsonNode request = JsonBodies.parseObject(body, "{\"mode\":\"distributed\"}");
       JsonNode value = request.get("mode");
-      if (value == null || !value.isTextual()) {
+      if (value == null || value.isNull()) {
         throw ApiError.badRequest(
             "missing_field", "mode", "mode is required: auto, local or distributed");
+      }
+      if (!value.isTextual()) {
+        // Present but not a string ({"mode":1}): the value is wrong, not missing.
+        throw ApiError.badRequest(
+            "invalid_mode",
+            "mode",
+            "mode must be the string auto, local or distributed, not " + value);
       }
       mode.set(Mode.parse(value.asText(), "mode"));
       return Reply.json(200, state().toString());

@@ -13,9 +13,11 @@ import org.slf4j.LoggerFactory;
 /**
  * A worker in the pool together with its health. Being unreachable, timing out or answering 5xx is
  * a failure; a 503 is a busy or memory-starved worker pushing back, not a broken one, so the pool
- * fails over but it counts neither way. The worker is itself a {@link WorkerClient}, so every call
- * made through it is counted, whether the pool placed it or other code took the worker from {@link
- * WorkerPool#workers()}.
+ * fails over but it counts neither way. A 401 means the worker refuses the coordinator's token: it
+ * is taken out at once, the call fails with {@link WorkerUnauthorizedException}, and only a probe
+ * whose token is accepted brings it back. The worker is itself a {@link WorkerClient}, so every
+ * call made through it is counted, whether the pool placed it or other code took the worker from
+ * {@link WorkerPool#workers()}.
  */
 final class TrackedWorker implements WorkerClient {
   private static final Logger LOG = LoggerFactory.getLogger(TrackedWorker.class);
@@ -30,6 +32,7 @@ final class TrackedWorker implements WorkerClient {
   // Guarded by this: failures and down change together, and a transition must be logged once.
   private int failures;
   private boolean down;
+  private boolean unauthorized;
   private Instant lastSeen;
 
   TrackedWorker(WorkerClient client, String source, int downAfter, InstantSource clock) {
@@ -67,6 +70,7 @@ final class TrackedWorker implements WorkerClient {
       throws IOException {
     try {
       Reply reply = client.exchange(method, target, contentType, body);
+      refuseUnauthorized(reply);
       seen();
       return reply;
     } catch (IOException e) {
@@ -85,6 +89,7 @@ final class TrackedWorker implements WorkerClient {
     inflight.incrementAndGet();
     try {
       Reply reply = call.run();
+      refuseUnauthorized(reply);
       if (reply.status() == 503) {
         seen(); // busy: alive, but says nothing about whether it works
       } else if (reply.status() >= 500) {
@@ -101,6 +106,29 @@ final class TrackedWorker implements WorkerClient {
     }
   }
 
+  /** Takes the worker out when it refused the token, and fails the call. */
+  private void refuseUnauthorized(Reply reply) throws WorkerUnauthorizedException {
+    if (reply.status() != 401) {
+      return;
+    }
+    WorkerUnauthorizedException refused = new WorkerUnauthorizedException(name());
+    boolean first;
+    synchronized (this) {
+      first = !unauthorized;
+      unauthorized = true;
+      down = true;
+      lastSeen = clock.instant();
+    }
+    if (first) {
+      LOG.warn("{}; it gets no work until it accepts the token", refused.getMessage());
+    }
+    throw refused;
+  }
+
+  /**
+   * Whether the worker is ready; one that refused the token must also accept it now, since {@code
+   * GET /health/ready} needs none.
+   */
   @Override
   public boolean ready(Duration timeout) {
     long start = System.nanoTime();
@@ -108,7 +136,11 @@ final class TrackedWorker implements WorkerClient {
     if (ready) {
       speed.recordLatency(System.nanoTime() - start);
     }
-    return ready;
+    return ready && (!isUnauthorized() || client.acceptsToken(timeout));
+  }
+
+  synchronized boolean isUnauthorized() {
+    return unauthorized;
   }
 
   /** Feeds a tile this worker computed into its measured speeds. */
@@ -135,6 +167,7 @@ final class TrackedWorker implements WorkerClient {
     synchronized (this) {
       wasDown = down;
       down = false;
+      unauthorized = false;
       failures = 0;
       lastSeen = clock.instant();
     }
@@ -167,7 +200,9 @@ final class TrackedWorker implements WorkerClient {
 
   synchronized WorkerStatus status() {
     WorkerState state =
-        down ? WorkerState.DOWN : failures > 0 ? WorkerState.SUSPECT : WorkerState.UP;
+        unauthorized
+            ? WorkerState.UNAUTHORIZED
+            : down ? WorkerState.DOWN : failures > 0 ? WorkerState.SUSPECT : WorkerState.UP;
     return new WorkerStatus(
         name(), source, state, failures, calls.get(), inflight.get(), lastSeen, speed.estimate());
   }

@@ -102,4 +102,13 @@ public interface WorkerClient {
   default boolean ready(Duration timeout) {
     return true;
   }
+
+  /**
+   * Whether the worker accepts this client's token on a guarded route within {@code timeout}: asked
+   * of a worker that refused it, since the readiness probe needs no token. A client that has no way
+   * to ask reports accepted.
+   */
+  default boolean acceptsToken(Duration timeout) {
+    return true;
+  }
 }

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Places each request on a worker, round-robin, and moves on to the next worker when one cannot be
- * reached or fails with a 5xx. A worker's 4xx answer is the request's fault and is returned as is.
+ * reached or fails with a 5xx. A worker's 4xx answer is the request's fault and is returned as is,
+ * but for a 401: the worker refuses the coordinator's token, which is no fault of the client's.
  *
  * <p>The set of workers changes at run time (discovery adds and removes them) and each worker's
  * health is tracked: after {@code downAfter} consecutive failures it is down and gets no work until
@@ -125,11 +126,24 @@ public final class WorkerPool {
   /**
    * Sends a request to one worker, trying the others on failure.
    *
-   * @throws ApiError 503 {@code no_worker_available} when every worker failed or none is up
+   * @throws ApiError 503 {@code no_worker_available} when every worker failed or none is up; 502
+   *     {@code worker_unauthorized} instead when one of them refuses the coordinator's token
    */
   public Reply call(String path, String contentType, byte[] body) {
     List<TrackedWorker> workers = eligible();
     if (workers.isEmpty()) {
+      List<String> refusing =
+          members.stream().filter(TrackedWorker::isUnauthorized).map(TrackedWorker::name).toList();
+      if (!refusing.isEmpty()) {
+        // The coordinator's configuration is at fault, not the client's request nor a worker's
+        // health: say so however the worker came to be out (this request, or another call).
+        throw new ApiError(
+            502,
+            "worker_unauthorized",
+            "",
+            new WorkerUnauthorizedException(String.join(", ", refusing)).getMessage()
+                + "; no other worker is up");
+      }
       throw new ApiError(
           503,
           "no_worker_available",
@@ -138,6 +152,7 @@ public final class WorkerPool {
     }
     int start = Math.floorMod(next.getAndIncrement(), workers.size());
     List<String> failures = new ArrayList<>();
+    WorkerUnauthorizedException refused = null;
     Reply last = null;
     for (int i = 0; i < workers.size(); i++) {
       TrackedWorker worker = workers.get((start + i) % workers.size());
@@ -148,6 +163,9 @@ public final class WorkerPool {
         }
         last = reply;
         failures.add(worker.name() + " answered " + reply.status());
+      } catch (WorkerUnauthorizedException e) {
+        refused = e;
+        failures.add(e.getMessage());
       } catch (IOException e) {
         failures.add(worker.name() + ": " + e);
       }
@@ -155,6 +173,9 @@ public final class WorkerPool {
     }
     if (last != null) {
       return last;
+    }
+    if (refused != null) {
+      throw new ApiError(502, "worker_unauthorized", "", refused.getMessage());
     }
     throw new ApiError(
         503, "no_worker_available", "", "no worker could take the request: " + failures);

@@ -9,7 +9,12 @@ public enum WorkerState {
   /** Still given work, but its last calls failed (fewer than the limit in a row). */
   SUSPECT,
   /** Failed too many calls in a row: no work until {@code GET /health/ready} answers 200. */
-  DOWN;
+  DOWN,
+  /**
+   * Refuses the coordinator's token (answered 401): no work until a probe with the token is
+   * accepted.
+   */
+  UNAUTHORIZED;
 
   /** The lower-case name used in JSON. */
   public String label() {

@@ -11,9 +11,10 @@ import io.helidon.webserver.http.RoutingResponse;
 import java.util.Optional;
 
 /**
- * Answers CORS preflights and marks answers readable by allowed origins. It runs before the token
- * check: a browser sends a preflight without credentials, and the real request that follows carries
- * the token.
+ * Answers CORS preflights and marks answers readable by allowed origins; refuses a WebSocket
+ * upgrade from an origin not allowed (see {@link SocketGuard}). It runs before the token check: a
+ * browser sends a preflight without credentials, and the real request that follows carries the
+ * token.
  */
 final class Cors implements Filter {
   private static final HeaderName REQUEST_METHOD =
@@ -35,7 +36,9 @@ final class Cors implements Filter {
     boolean preflight =
         Method.OPTIONS.equals(req.prologue().method()) && req.headers().contains(REQUEST_METHOD);
     if (!policy.allows(origin.get())) {
-      if (preflight) {
+      // A WebSocket upgrade gets here only once SocketGuard has refused it; the frames it would
+      // have opened are read by the page itself, so no CORS header can keep them from it.
+      if (preflight || isUpgrade(req)) {
         GridServer.send(
             res,
             ErrorBodies.plain(
@@ -62,5 +65,12 @@ final class Cors implements Filter {
     // The app reads the kernel time, a job's location and when to retry.
     res.header(HeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, "Server-Timing, Location, Retry-After");
     chain.proceed();
+  }
+
+  private static boolean isUpgrade(RoutingRequest req) {
+    return req.headers()
+        .first(HeaderNames.UPGRADE)
+        .map(u -> u.equalsIgnoreCase("websocket"))
+        .orElse(false);
   }
 }

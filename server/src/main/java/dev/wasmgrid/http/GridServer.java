@@ -202,11 +202,7 @@ public final class GridServer implements AutoCloseable {
           route.pattern(),
           () -> {
             WsListener listener = route.listeners().get();
-            return config
-                .server()
-                .token()
-                .<WsListener>map(t -> new SocketAuth(t, listener))
-                .orElse(listener);
+            return new SocketGuard(config.server().cors(), config.server().token(), listener);
           });
     }
     builder.addRouting(ws);

@@ -7,8 +7,6 @@ import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http.ServerResponse;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,7 +20,7 @@ import java.util.Set;
 final class TokenAuth implements Filter {
   private static final Set<String> OPEN = Set.of("/health/live", "/health/ready");
 
-  private final byte[] expected;
+  private final BearerToken expected;
   private final Map<String, Endpoint> endpoints;
   private final List<String> publicPatterns;
 
@@ -30,7 +28,7 @@ final class TokenAuth implements Filter {
    * @param publicPatterns paths served without the token: exact, or a prefix ending in {@code /*}
    */
   TokenAuth(String token, Map<String, Endpoint> endpoints, List<String> publicPatterns) {
-    this.expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+    this.expected = new BearerToken(token);
     this.endpoints = endpoints;
     this.publicPatterns = List.copyOf(publicPatterns);
   }
@@ -72,8 +70,7 @@ final class TokenAuth implements Filter {
   private boolean authorized(RoutingRequest req) {
     return req.headers()
         .first(HeaderNames.AUTHORIZATION)
-        // Constant-time comparison: response timing must not reveal how much of a guess matched.
-        .map(given -> MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8)))
+        .map(expected::matchesHeader)
         .orElse(false);
   }
 }

@@ -88,6 +88,15 @@ class MatmulPolicyTest {
     assertThatThrownBy(() -> put(policy, "{}"))
         .extracting(e -> ((ApiError) e).field())
         .isEqualTo("mode");
+    // Present but not a string: the value is wrong, not missing.
+    for (String wrongType : List.of("1", "true", "[\"local\"]", "{}")) {
+      assertThatThrownBy(() -> put(policy, "{\"mode\":" + wrongType + "}"))
+          .as(wrongType)
+          .isInstanceOf(ApiError.class)
+          .hasMessageContaining("mode must be")
+          .extracting(e -> ((ApiError) e).code(), e -> ((ApiError) e).field())
+          .containsExactly("invalid_mode", "mode");
+    }
     assertThat(policy.view().get().text()).contains("\"mode\":\"auto\"");
   }
 

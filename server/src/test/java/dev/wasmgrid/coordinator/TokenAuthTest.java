@@ -41,6 +41,11 @@ class TokenAuthTest {
       assertThat(http.get("/health/live").statusCode()).isEqualTo(200);
       assertThat(http.get("/health/ready").statusCode()).isEqualTo(200);
       assertThat(call(http, worker.port(), "/rpc", "Bearer s3cret").statusCode()).isEqualTo(200);
+      // RFC 7235: the scheme name is case-insensitive; the token is not.
+      assertThat(call(http, worker.port(), "/rpc", "bearer s3cret").statusCode()).isEqualTo(200);
+      assertThat(call(http, worker.port(), "/rpc", "BEARER  s3cret").statusCode()).isEqualTo(200);
+      assertThat(call(http, worker.port(), "/rpc", "bearer S3CRET").statusCode()).isEqualTo(401);
+      assertThat(call(http, worker.port(), "/rpc", "Basic s3cret").statusCode()).isEqualTo(401);
 
       URI workerUri = URI.create("http://127.0.0.1:" + worker.port());
       try (CoordinatorNode coordinator =

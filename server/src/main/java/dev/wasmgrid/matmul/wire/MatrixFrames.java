@@ -313,7 +313,8 @@ public final class MatrixFrames {
     byte[] magic = new byte[4];
     in.get(magic);
     int dtypeCode = in.get();
-    in.position(in.position() + 3);
+    byte[] padding = new byte[3];
+    in.get(padding);
     int rows = in.getInt();
     int cols = in.getInt();
     if (!Arrays.equals(magic, MAGIC) || (dtypeCode != 1 && dtypeCode != 2)) {
@@ -321,6 +322,14 @@ public final class MatrixFrames {
           "bad_frame",
           field,
           "frame " + field + " must start with 'WGMX' and dtype 1 (f64) or 2 (f32)");
+    }
+    if (!Arrays.equals(padding, new byte[3])) {
+      // Reserved: a frame written for a later version of the format must not be misread as this
+      // one.
+      throw ApiError.badRequest(
+          "bad_frame",
+          field,
+          "frame " + field + ": header bytes 5 to 7 are reserved and must be zero");
     }
     if (rows < 1 || cols < 1) {
       throw ApiError.badRequest(

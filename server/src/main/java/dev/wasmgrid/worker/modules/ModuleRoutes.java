@@ -1,13 +1,13 @@
 package dev.wasmgrid.worker.modules;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.ErrorBodies;
 import dev.wasmgrid.http.GridServer;
+import dev.wasmgrid.http.JsonBodies;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.Route;
 import dev.wasmgrid.wasm.ExportInfo;
@@ -15,7 +15,6 @@ import dev.wasmgrid.wasm.ModuleLimits;
 import dev.wasmgrid.wasm.WasmCallException;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -36,7 +35,6 @@ public final class ModuleRoutes {
 
   static final String MODULE = LIST + "/{name}";
   private static final String CALL = MODULE + "/call/{export}";
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ModuleStore store;
   private final long maxCallBody;
@@ -182,12 +180,7 @@ public final class ModuleRoutes {
     if (body.length == 0) {
       return JsonNodeFactory.instance.arrayNode();
     }
-    JsonNode root;
-    try {
-      root = JSON.readTree(body);
-    } catch (IOException e) {
-      throw ApiError.badRequest("malformed_json", "", "the body is not JSON: " + e.getMessage());
-    }
+    JsonNode root = JsonBodies.parse(body);
     if (root == null || !root.isObject() || !root.path("args").isArray()) {
       throw ApiError.badRequest(
           "malformed_json", "args", "a call's body is {\"args\":[...]}, numbers by the parameters");

@@ -1,12 +1,12 @@
 package dev.wasmgrid.worker.modules;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.ErrorBodies;
 import dev.wasmgrid.http.GridServer;
+import dev.wasmgrid.http.JsonBodies;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.wasm.WasmCallException;
 import dev.wasmgrid.wasm.recycle.RecyclingPolicy;
@@ -15,7 +15,6 @@ import dev.wasmgrid.wasm.recycle.ReplayMismatchException;
 import dev.wasmgrid.wasm.recycle.SwapReport;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -29,8 +28,6 @@ import java.util.concurrent.TimeoutException;
 final class RecyclingRoutes {
   static final String POLICY = ModuleRoutes.MODULE + "/recycling";
   static final String RECYCLE = ModuleRoutes.MODULE + "/recycle";
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ModuleStore store;
   private final long maxBody;
@@ -48,12 +45,7 @@ final class RecyclingRoutes {
 
   void set(ServerRequest req, ServerResponse res) {
     String name = ModuleRoutes.name(req);
-    JsonNode body;
-    try {
-      body = JSON.readTree(GridServer.body(req, maxBody));
-    } catch (IOException e) {
-      throw ApiError.badRequest("malformed_json", "", "the body is not JSON: " + e.getMessage());
-    }
+    JsonNode body = JsonBodies.parse(GridServer.body(req, maxBody));
     RecyclingPolicy policy = RecyclingJson.policy(body);
     DeployedModule module =
         store.recycling(name, Optional.of(policy)).orElseThrow(() -> ModuleRoutes.notFound(name));

@@ -135,4 +135,26 @@ class MatrixFramesTest {
               assertThat(e.getMessage()).contains(sent.length + " of its " + body.length);
             });
   }
+
+  @ParameterizedTest
+  @EnumSource(Dtype.class)
+  void aHeaderWithNonZeroPaddingIsRefused(Dtype dtype) {
+    byte[] body =
+        MatrixFrames.encode(RandomMatrices.of(dtype, 3, 4, 1), RandomMatrices.of(dtype, 4, 2, 2));
+    Matrix target = RandomMatrices.of(dtype, 3, 4, 5);
+    for (int at = 5; at < 8; at++) {
+      byte[] padded = body.clone();
+      padded[at] = 1;
+      assertThatThrownBy(() -> MatrixFrames.decode(padded, 1000, "A", "B"))
+          .isInstanceOfSatisfying(
+              ApiError.class,
+              e -> {
+                assertThat(e.code()).isEqualTo("bad_frame");
+                assertThat(e.field()).isEqualTo("A");
+                assertThat(e.getMessage()).contains("must be zero");
+              });
+      assertThatThrownBy(() -> MatrixFrames.readInto(padded, "C", target, 0, 0, 3, 4))
+          .isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.code()).isEqualTo("bad_frame"));
+    }
+  }
 }

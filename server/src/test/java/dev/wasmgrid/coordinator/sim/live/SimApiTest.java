@@ -83,10 +83,14 @@ class SimApiTest {
   }
 
   private SimFrames connect(String id, boolean header, String query) {
+    return connect(id, header ? "Bearer " + TOKEN : null, query);
+  }
+
+  private SimFrames connect(String id, String authorization, String query) {
     SimFrames frames = new SimFrames();
     WebSocket.Builder b = http.newWebSocketBuilder();
-    if (header) {
-      b.header("Authorization", "Bearer " + TOKEN);
+    if (authorization != null) {
+      b.header("Authorization", authorization);
     }
     URI ws =
         URI.create("ws://127.0.0.1:" + coordinator.port() + "/v1/sim/" + id + "/frames" + query);
@@ -316,6 +320,10 @@ class SimApiTest {
       assertThatThrownBy(() -> connect(id, false, "?access_token=wrong"))
           .isInstanceOf(CompletionException.class);
       assertThat(connect(id, false, "?access_token=" + TOKEN).next().entities()).isPositive();
+      // RFC 7235: the scheme name is case-insensitive.
+      assertThat(connect(id, "bearer " + TOKEN, "").next().entities()).isPositive();
+      assertThatThrownBy(() -> connect(id, "bearer wrong", ""))
+          .isInstanceOf(CompletionException.class);
     } finally {
       send("DELETE", "/v1/sim/" + id, null, TOKEN);
     }
