@@ -38,7 +38,9 @@ final class Cors implements Filter {
     if (!policy.allows(origin.get())) {
       // A WebSocket upgrade gets here only once SocketGuard has refused it; the frames it would
       // have opened are read by the page itself, so no CORS header can keep them from it.
-      if (preflight || isUpgrade(req)) {
+      if (preflight
+          || (isUpgrade(req)
+              && !policy.allowsSocket(origin.get(), req.headers().first(HeaderNames.HOST)))) {
         GridServer.send(
             res,
             ErrorBodies.plain(

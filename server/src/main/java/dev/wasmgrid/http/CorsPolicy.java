@@ -1,6 +1,7 @@
 package dev.wasmgrid.http;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -42,6 +43,20 @@ public record CorsPolicy(Set<String> origins) {
   /** Whether a page from {@code origin} may read this node's answers. */
   public boolean allows(String origin) {
     return origins.contains("*") || origins.contains(origin);
+  }
+
+  /**
+   * Whether a page from {@code origin} may open a WebSocket here: an allowed origin, or the node's
+   * own (the origin names the {@code Host} the upgrade was sent to), as the web app it serves is.
+   */
+  public boolean allowsSocket(String origin, Optional<String> host) {
+    if (allows(origin)) {
+      return true;
+    }
+    int scheme = origin.indexOf("://");
+    return host.isPresent()
+        && scheme > 0
+        && origin.substring(scheme + 3).equalsIgnoreCase(host.get().strip());
   }
 
   /** The {@code Access-Control-Allow-Origin} value for an allowed origin. */

@@ -31,7 +31,7 @@ final class SocketGuard implements WsListener {
   public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers)
       throws WsUpgradeException {
     Optional<String> origin = headers.first(HeaderNames.ORIGIN);
-    if (origin.isPresent() && !cors.allows(origin.get())) {
+    if (origin.isPresent() && !cors.allowsSocket(origin.get(), headers.first(HeaderNames.HOST))) {
       // A browser page from another site could otherwise read the frames with a user's token.
       throw new WsUpgradeException("origin " + origin.get() + " is not in --cors-origin");
     }
