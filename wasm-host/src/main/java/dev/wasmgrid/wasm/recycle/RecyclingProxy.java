@@ -30,12 +30,6 @@ import java.util.function.Function;
  */
 public final class RecyclingProxy implements AutoCloseable {
 
-  /**
-   * How often a call that found its instance broken by another call's trap is sent to the next
-   * instance: each retry follows a reload, so this bounds only a storm of traps.
-   */
-  private static final int MAX_RETRIES = 16;
-
   private final CompiledModule module;
   private final RecyclingPolicy policy;
   private final RecycleListener listener;
@@ -190,14 +184,15 @@ public final class RecyclingProxy implements AutoCloseable {
 
   private <T> T plain(Function<Generation, T> body) {
     awaitStandbyWhenNearlyFull();
-    for (int attempt = 0; ; attempt++) {
+    long start = System.nanoTime();
+    while (true) {
       Generation g = enter();
       try {
         T results = body.apply(g);
         served(g);
         return results;
       } catch (WasmCallException e) {
-        if (!g.instance().broken() || !recover(g, e) || attempt >= MAX_RETRIES) {
+        if (!g.instance().broken() || !recover(g, e) || retriedLongEnough(start)) {
           throw failed && e.code() == Code.BROKEN_INSTANCE ? moduleFailed() : e;
         }
       } finally {
@@ -206,17 +201,27 @@ public final class RecyclingProxy implements AutoCloseable {
     }
   }
 
+  /**
+   * A call that found its instance broken by another call's trap is sent to the next instance (each
+   * retry follows a reload) until it has spent a call timeout so: a count would not do, since a
+   * caller that keeps trapping re-enters each fresh instance before a woken caller can.
+   */
+  private boolean retriedLongEnough(long start) {
+    return System.nanoTime() - start >= module.limits().callTimeout().toNanos();
+  }
+
   private long[] callState(String export, long[] args) {
     stateLock.lock();
     try {
-      for (int attempt = 0; ; attempt++) {
+      long start = System.nanoTime();
+      while (true) {
         Generation g = enter();
         try {
           long[] results = logged(g, export, args);
           served(g);
           return results;
         } catch (WasmCallException e) {
-          if (!g.instance().broken() || !recover(g, e) || attempt >= MAX_RETRIES) {
+          if (!g.instance().broken() || !recover(g, e) || retriedLongEnough(start)) {
             throw failed && e.code() == Code.BROKEN_INSTANCE ? moduleFailed() : e;
           }
         } finally {

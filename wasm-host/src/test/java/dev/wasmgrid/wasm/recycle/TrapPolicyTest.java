@@ -41,6 +41,8 @@ class TrapPolicyTest {
     }
   }
 
+  private static final int TRAPS = 400;
+
   @Test
   void trapsUnderReloadFailOnlyThemselvesWhileOtherCallersCarryOn() throws Exception {
     long expected = RecyclingProxyTest.proof(1);
@@ -52,25 +54,27 @@ class TrapPolicyTest {
         callers.add(
             threads.submit(
                 () -> {
-                  for (int i = 0; i < 300; i++) {
+                  for (int i = 0; i < 3000; i++) {
                     assertThat(proxy.call("prove", handle, 0)[0]).isEqualTo(expected);
                   }
-                  return 300;
+                  return 3000;
                 }));
       }
+      // Enough traps that the trapping thread, which re-enters each fresh instance before a caller
+      // woken from the reload can, breaks more instances under one caller than any retry count.
       Future<Integer> trapper =
           threads.submit(
               () -> {
-                for (int i = 0; i < 20; i++) {
+                for (int i = 0; i < TRAPS; i++) {
                   assertTraps(proxy);
                 }
-                return 20;
+                return TRAPS;
               });
       for (Future<Integer> caller : callers) {
-        assertThat(caller.get(60, TimeUnit.SECONDS)).isEqualTo(300);
+        assertThat(caller.get(60, TimeUnit.SECONDS)).isEqualTo(3000);
       }
-      assertThat(trapper.get(60, TimeUnit.SECONDS)).isEqualTo(20);
-      assertThat(proxy.stats().generation()).isEqualTo(21);
+      assertThat(trapper.get(60, TimeUnit.SECONDS)).isEqualTo(TRAPS);
+      assertThat(proxy.stats().generation()).isEqualTo(TRAPS + 1);
     }
   }
 
