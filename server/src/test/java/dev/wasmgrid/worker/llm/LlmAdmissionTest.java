@@ -41,25 +41,37 @@ class LlmAdmissionTest {
     return worker.models().find("gated");
   }
 
+  private static final String BODY =
+      "{\"prompt\":\"a\",\"max_tokens\":2,\"ignore_eos\":true,\"stream\":false}";
+
+  /** A generation sent, and held in its forward pass. */
+  private record Held(
+      HttpClient client, HttpRequest request, CompletableFuture<HttpResponse<String>> running) {}
+
+  private static Held holdOneGeneration(WorkerNode worker, GatedCompute gate) {
+    HttpClient client = HttpClient.newHttpClient();
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + worker.port() + "/v1/generate"))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(BODY))
+            .build();
+    CompletableFuture<HttpResponse<String>> running =
+        client.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+    Poll.until("the generation waits in its forward pass", LIMIT, gate::waiting);
+    return new Held(client, request, running);
+  }
+
   @Test
   void overTheQueueBoundRequestsGet503WithRetryAfter() throws Exception {
     GatedCompute gate = new GatedCompute(LlmTestModels.vocabSize());
     try (WorkerNode worker = start(gate, 1)) {
-      HttpClient client = HttpClient.newHttpClient();
-      String body = "{\"prompt\":\"a\",\"max_tokens\":2,\"ignore_eos\":true,\"stream\":false}";
-      HttpRequest request =
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + worker.port() + "/v1/generate"))
-              .header("Content-Type", "application/json")
-              .POST(HttpRequest.BodyPublishers.ofString(body))
-              .build();
-      CompletableFuture<HttpResponse<String>> running =
-          client.sendAsync(request, HttpResponse.BodyHandlers.ofString());
-      Poll.until("the first generation waits in its forward pass", LIMIT, gate::waiting);
+      Held held = holdOneGeneration(worker, gate);
+      CompletableFuture<HttpResponse<String>> running = held.running();
       CompletableFuture<HttpResponse<String>> queued =
-          client.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+          held.client().sendAsync(held.request(), HttpResponse.BodyHandlers.ofString());
       Poll.until("the second request is queued", LIMIT, () -> host(worker).admitted() == 2);
 
-      HttpResponse<byte[]> refused = new Http(worker.port()).postJson("/v1/generate", body);
+      HttpResponse<byte[]> refused = new Http(worker.port()).postJson("/v1/generate", BODY);
       assertThat(refused.statusCode()).isEqualTo(503);
       assertThat(Http.text(refused)).contains("\"code\":\"too_many_generations\"");
       assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
@@ -75,16 +87,7 @@ class LlmAdmissionTest {
   void aPromptTooLongIsRefusedWithoutWaitingForTheModelOrTakingAPlace() throws Exception {
     GatedCompute gate = new GatedCompute(LlmTestModels.vocabSize());
     try (WorkerNode worker = start(gate, 0)) {
-      HttpClient client = HttpClient.newHttpClient();
-      String body = "{\"prompt\":\"a\",\"max_tokens\":2,\"ignore_eos\":true,\"stream\":false}";
-      HttpRequest request =
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + worker.port() + "/v1/generate"))
-              .header("Content-Type", "application/json")
-              .POST(HttpRequest.BodyPublishers.ofString(body))
-              .build();
-      CompletableFuture<HttpResponse<String>> running =
-          client.sendAsync(request, HttpResponse.BodyHandlers.ofString());
-      Poll.until("the only generation waits in its forward pass", LIMIT, gate::waiting);
+      CompletableFuture<HttpResponse<String>> running = holdOneGeneration(worker, gate).running();
 
       // With the model busy and no queue, any request that needed the model would get 503. A
       // megabyte of words is refused from its length; a prompt short enough to pass that bound is
@@ -137,7 +140,7 @@ class LlmAdmissionTest {
               client.sendAsync(request, HttpResponse.BodyHandlers.ofString()),
               client.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
       Poll.until("both generations run", LIMIT, () -> twoSlots.running() == 2);
-      HttpResponse<byte[]> refused = new Http(worker.port()).postJson("/v1/generate", body);
+      HttpResponse<byte[]> refused = new Http(worker.port()).postJson("/v1/generate", BODY);
       assertThat(refused.statusCode()).isEqualTo(503);
       gate.allow(1000);
       for (CompletableFuture<HttpResponse<String>> r : both) {
