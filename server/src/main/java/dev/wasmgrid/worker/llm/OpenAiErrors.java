@@ -6,6 +6,8 @@ import dev.wasmgrid.http.ErrorBodies;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.Route;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Errors of the language-model routes in OpenAI's shape, {@code {"error":{"message", "type",
@@ -13,6 +15,8 @@ import dev.wasmgrid.http.Route;
  * and {@code param}, wasmgrid's read {@code code} and {@code field}.
  */
 public final class OpenAiErrors {
+  private static final Logger LOG = LoggerFactory.getLogger(OpenAiErrors.class);
+
   private OpenAiErrors() {}
 
   /** The error object. */
@@ -33,7 +37,10 @@ public final class OpenAiErrors {
     return Reply.json(error.status(), body(error).toString());
   }
 
-  /** {@code handler} with its errors (those thrown before it answered) in OpenAI's shape. */
+  /**
+   * {@code handler} with its errors (those thrown before it answered) in OpenAI's shape; an
+   * unexpected failure is logged and answered 500 {@code internal}, as other routes answer it.
+   */
   public static Route.Handler answering(Route.Handler handler) {
     return (req, res) -> {
       try {
@@ -43,6 +50,14 @@ public final class OpenAiErrors {
           throw e;
         }
         GridServer.send(res, reply(e));
+      } catch (RuntimeException e) {
+        if (res.isSent()) {
+          throw e;
+        }
+        LOG.error("language-model request failed", e);
+        GridServer.send(
+            res,
+            reply(new ApiError(500, "internal", "", "internal error: " + e.getClass().getName())));
       }
     };
   }

@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.ServerSettings;
+import dev.wasmgrid.llm.Compute;
 import dev.wasmgrid.llm.ScalarCompute;
+import dev.wasmgrid.llm.WeightMatrix;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.testing.Sse;
@@ -292,6 +294,46 @@ class OpenAiRoutesTest {
     ok(CHAT, chat("\"response_format\":{\"type\":\"text\"},\"max_tokens\":2,\"user\":\"u1\""));
     ok(COMPLETIONS, completion("\"suffix\":null,\"max_tokens\":2"));
     ok(CHAT, chat("\"tools\":[],\"tool_choice\":\"none\",\"max_tokens\":2"));
+  }
+
+  @Test
+  void aGenerationThatFailsIsA500InOpenAisShape() throws Exception {
+    Compute scalar = new ScalarCompute();
+    Compute failing =
+        new Compute() {
+          @Override
+          public void matvec(WeightMatrix w, float[] x, float[] out) {
+            throw new IllegalStateException("a broken kernel");
+          }
+
+          @Override
+          public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+            return scalar.dot(a, aOff, b, bOff, n);
+          }
+
+          @Override
+          public void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
+            scalar.axpy(a, x, xOff, y, yOff, n);
+          }
+
+          @Override
+          public String name() {
+            return "broken";
+          }
+        };
+    try (WorkerNode broken =
+        WorkerNode.start(
+            ServerSettings.open("127.0.0.1", 0, new Limits(64 << 10, 64, 64)),
+            new ReferenceGemm(1),
+            Optional.empty(),
+            LlmTestModels.hosts("tiny-test", failing, 8))) {
+      HttpResponse<byte[]> r = new Http(broken.port()).postJson(CHAT, chat("\"max_tokens\":2"));
+      assertThat(r.statusCode()).isEqualTo(500);
+      JsonNode error = JSON.readTree(r.body()).get("error");
+      assertThat(error.get("code").asText()).isEqualTo("internal");
+      assertThat(error.get("type").asText()).isEqualTo("server_error");
+      assertThat(error.has("param")).isTrue();
+    }
   }
 
   @Test
