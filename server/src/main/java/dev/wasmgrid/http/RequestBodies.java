@@ -4,11 +4,15 @@ import io.helidon.webserver.http.ServerRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 
 /** Reads request bodies without ever holding more than the configured limit in memory. */
 final class RequestBodies {
   /** The largest byte array a JVM reliably allocates. */
   private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
+
+  /** The first buffer of a body with a Content-Length; it doubles as bytes arrive. */
+  private static final int FIRST_BUFFER = 64 << 10;
 
   private RequestBodies() {}
 
@@ -34,16 +38,7 @@ final class RequestBodies {
     }
     try (InputStream in = open(request, declared)) {
       if (declared >= 0) {
-        // One exact buffer: growing one for a large body costs copies and fresh memory.
-        byte[] body = new byte[(int) declared];
-        int read = in.readNBytes(body, 0, body.length);
-        if (read < declared) {
-          throw ApiError.badRequest(
-              "truncated_body",
-              "",
-              "the body ended after " + read + " of its " + declared + " bytes");
-        }
-        return body;
+        return readDeclared(in, (int) declared);
       }
       byte[] body = in.readNBytes((int) Math.min(MAX_ARRAY, limit + 1));
       if (body.length > limit) {
@@ -53,6 +48,31 @@ final class RequestBodies {
     } catch (IOException e) {
       throw new UncheckedIOException("reading the request body failed", e);
     }
+  }
+
+  /**
+   * Reads a body of {@code declared} bytes into a buffer that grows as they arrive, so that a
+   * client which declares a large body and sends little of it holds little memory: an exact buffer
+   * allocated up front let idle connections exhaust the heap. The last doubling stops at the
+   * declared length, so a body that fills its buffer is returned without a copy.
+   */
+  private static byte[] readDeclared(InputStream in, int declared) throws IOException {
+    byte[] body = new byte[Math.min(declared, FIRST_BUFFER)];
+    int read = 0;
+    while (read < declared) {
+      if (read == body.length) {
+        body = Arrays.copyOf(body, (int) Math.min(declared, 2L * body.length));
+      }
+      int n = in.read(body, read, body.length - read);
+      if (n < 0) {
+        throw ApiError.badRequest(
+            "truncated_body",
+            "",
+            "the body ended after " + read + " of its " + declared + " bytes");
+      }
+      read += n;
+    }
+    return body;
   }
 
   /**
