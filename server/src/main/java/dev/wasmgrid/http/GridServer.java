@@ -339,6 +339,9 @@ public final class GridServer implements AutoCloseable {
       return;
     } catch (ApiError e) {
       error = ErrorBodies.plain(e);
+    } catch (OutOfMemoryError e) {
+      // What the request allocated is garbage once we answer; the server keeps serving.
+      error = ErrorBodies.plain(ApiError.outOfMemory());
     } catch (RuntimeException e) {
       LoggerFactory.getLogger(GridServer.class).error("request failed", e);
       error =

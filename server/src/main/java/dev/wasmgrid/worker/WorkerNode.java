@@ -4,6 +4,7 @@ import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.Gemm;
+import dev.wasmgrid.sim.EntityBudget;
 import dev.wasmgrid.worker.llm.LlmMetrics;
 import dev.wasmgrid.worker.llm.LlmRoutes;
 import dev.wasmgrid.worker.llm.ModelHosts;
@@ -92,7 +93,7 @@ public final class WorkerNode implements AutoCloseable {
                     new ModuleRoutes(modules, settings.limits().maxBodyBytes()).routes(),
                     llm.routes(),
                     new SimRoutes(
-                            new SimPartitions(SimPartitions.DEFAULT_MAX),
+                            new SimPartitions(SimPartitions.DEFAULT_MAX, EntityBudget.ofThisJvm()),
                             settings.limits().maxBodyBytes())
                         .routes())
                 .flatMap(List::stream)

@@ -1,5 +1,6 @@
 package dev.wasmgrid.worker.sim;
 
+import dev.wasmgrid.sim.EntityBudget;
 import dev.wasmgrid.sim.HostedPartition;
 import java.util.List;
 import java.util.Map;
@@ -7,7 +8,10 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** The simulation partitions a worker hosts, by id; at most {@link #maxPartitions()} at once. */
+/**
+ * The simulation partitions a worker hosts, by id; at most {@link #maxPartitions()} at once, each
+ * of a world of at most {@link #maxEntities()}.
+ */
 public final class SimPartitions {
 
   /** Partitions a worker hosts at most unless told otherwise. */
@@ -16,13 +20,26 @@ public final class SimPartitions {
   private final Map<String, HostedPartition> byId = new ConcurrentHashMap<>();
   private final AtomicLong nextId = new AtomicLong(1);
   private final int maxPartitions;
+  private final int maxEntities;
 
-  /** An empty store holding at most {@code maxPartitions}. */
-  public SimPartitions(int maxPartitions) {
+  /**
+   * An empty store holding at most {@code maxPartitions}, of worlds of at most {@code maxEntities}
+   * ({@link EntityBudget#ofThisJvm()} is what the heap holds).
+   */
+  public SimPartitions(int maxPartitions, int maxEntities) {
     if (maxPartitions < 1) {
       throw new IllegalArgumentException("maxPartitions must be >= 1, got " + maxPartitions);
     }
+    if (maxEntities < 0) {
+      throw new IllegalArgumentException("maxEntities must be >= 0, got " + maxEntities);
+    }
     this.maxPartitions = maxPartitions;
+    this.maxEntities = maxEntities;
+  }
+
+  /** The most entities the world of a partition may have. */
+  public int maxEntities() {
+    return maxEntities;
   }
 
   /** The most partitions held at once. */

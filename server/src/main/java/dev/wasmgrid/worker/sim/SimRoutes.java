@@ -7,6 +7,7 @@ import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.Route;
+import dev.wasmgrid.sim.EntityBudget;
 import dev.wasmgrid.sim.HostedPartition;
 import dev.wasmgrid.sim.NeighbourSweep;
 import dev.wasmgrid.sim.VectorNeighbourSweep;
@@ -73,6 +74,19 @@ public final class SimRoutes {
   private void create(ServerRequest req, ServerResponse res) {
     SimBundle bundle = SimBundle.decode(body(req));
     PartitionSpec spec = PartitionSpec.fromValues(bundle.values());
+    int entities = spec.config().entities();
+    if (entities > store.maxEntities()) {
+      // Refused before any table is allocated: filling one would run the heap out.
+      throw ApiError.tooLarge(
+          "too_many_entities",
+          "entities",
+          "entities must be <= "
+              + store.maxEntities()
+              + " on this worker, got "
+              + entities
+              + ": "
+              + EntityBudget.reason());
+    }
     List<byte[]> frames = bundle.presentFrames();
     if (frames.size() > 1) {
       throw ApiError.badRequest(

@@ -1,10 +1,12 @@
 package dev.wasmgrid.worker.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.ReferenceGemm;
+import dev.wasmgrid.sim.EntityBudget;
 import dev.wasmgrid.sim.HostedPartition;
 import dev.wasmgrid.sim.SimConfig;
 import dev.wasmgrid.sim.StripLayout;
@@ -166,6 +168,35 @@ class SimRoutesTest {
                   .build(),
               HttpResponse.BodyHandlers.ofByteArray());
       assertThat(anonymous.statusCode()).isEqualTo(401);
+    }
+  }
+
+  @Test
+  void aWorldTheHeapCannotHoldIsRefusedBeforeAnyAllocation() throws Exception {
+    SimConfig huge = SimConfig.of(SimConfig.MAX_ENTITIES, 1);
+    int limit = EntityBudget.ofThisJvm();
+    // A heap of 14 GiB or more holds the documented cap; the test's heap is a quarter of RAM.
+    assumeTrue(limit < huge.entities(), "this JVM's heap holds " + limit + " entities");
+    try (WorkerNode worker = worker()) {
+      byte[] create =
+          new SimBundle(
+                  0, new PartitionSpec(huge, 0, StripLayout.even(huge, 1)).toValues(), List.of())
+              .encode();
+      HttpResponse<byte[]> refused = send(worker, "POST", SimRoutes.LIST, create);
+      assertError(refused, 413, "too_many_entities");
+      assertThat(text(refused))
+          .contains("\"field\":\"entities\"")
+          .contains("entities must be <= " + limit)
+          .contains("max heap");
+
+      int[] bounds = StripLayout.even(CONFIG, 1).bounds();
+      byte[] small =
+          new SimBundle(
+                  0,
+                  new PartitionSpec(CONFIG, 0, StripLayout.of(CONFIG, bounds)).toValues(),
+                  List.of())
+              .encode();
+      assertThat(send(worker, "POST", SimRoutes.LIST, small).statusCode()).isEqualTo(201);
     }
   }
 
