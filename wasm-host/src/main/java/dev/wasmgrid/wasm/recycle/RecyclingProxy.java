@@ -184,19 +184,32 @@ public final class RecyclingProxy implements AutoCloseable {
 
   private <T> T plain(Function<Generation, T> body) {
     awaitStandbyWhenNearlyFull();
+    return attempts(body);
+  }
+
+  /**
+   * Runs {@code body} on the active generation; when it found the instance broken by another call,
+   * runs it again on the next one (see {@link #retriedLongEnough}).
+   */
+  private <T> T attempts(Function<Generation, T> body) {
     long start = System.nanoTime();
     while (true) {
       Generation g = enter();
+      WasmCallException failure;
       try {
         T results = body.apply(g);
         served(g);
         return results;
       } catch (WasmCallException e) {
-        if (!g.instance().broken() || !recover(g, e) || retriedLongEnough(start)) {
-          throw failed && e.code() == Code.BROKEN_INSTANCE ? moduleFailed() : e;
-        }
+        failure = e;
       } finally {
+        // Left before recovering: a reload needs an instance slot, and a broken generation still
+        // held by callers waiting for that reload would keep its slot, so they could wait on each
+        // other until the call timeout.
         g.exit();
+      }
+      if (!g.instance().broken() || !recover(g, failure) || retriedLongEnough(start)) {
+        throw failed && failure.code() == Code.BROKEN_INSTANCE ? moduleFailed() : failure;
       }
     }
   }
@@ -213,21 +226,7 @@ public final class RecyclingProxy implements AutoCloseable {
   private long[] callState(String export, long[] args) {
     stateLock.lock();
     try {
-      long start = System.nanoTime();
-      while (true) {
-        Generation g = enter();
-        try {
-          long[] results = logged(g, export, args);
-          served(g);
-          return results;
-        } catch (WasmCallException e) {
-          if (!g.instance().broken() || !recover(g, e) || retriedLongEnough(start)) {
-            throw failed && e.code() == Code.BROKEN_INSTANCE ? moduleFailed() : e;
-          }
-        } finally {
-          g.exit();
-        }
-      }
+      return attempts(g -> logged(g, export, args));
     } finally {
       stateLock.unlock();
     }
