@@ -195,10 +195,15 @@ public final class LlmRoutes {
         }
       }
     }
+    return new Answer.Choice(text.toString(), finished(name, generation), logprobs);
+  }
+
+  /** Records a closed generation's figures in the metrics and the log; returns them. */
+  private GenerationStats finished(String name, Generation generation) {
     GenerationStats stats = generation.stats();
     metrics.record(name, stats);
     LOG.debug("generation on {}: {}", name, stats);
-    return new Answer.Choice(text.toString(), stats, logprobs);
+    return stats;
   }
 
   /** Streams the choices one after the other, each chunk tagged with its choice's index. */
@@ -219,9 +224,7 @@ public final class LlmRoutes {
         try (generation) {
           sent = choice(generation, i, request, prompt, answer, events, done);
         }
-        GenerationStats stats = generation.stats();
-        metrics.record(name, stats); // after close: a cancelled stream counts as such
-        LOG.debug("generation on {}: {}", name, stats);
+        finished(name, generation); // after close: a cancelled stream counts as such
         if (!sent) {
           return;
         }
