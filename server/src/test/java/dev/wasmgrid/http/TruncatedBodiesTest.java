@@ -7,7 +7,6 @@ import dev.wasmgrid.coordinator.discovery.WorkerSources;
 import dev.wasmgrid.llm.ScalarCompute;
 import dev.wasmgrid.matmul.Dtype;
 import dev.wasmgrid.matmul.RandomMatrices;
-import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.matmul.wire.MatrixFrames;
 import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.testing.Nodes;
@@ -22,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -75,11 +73,7 @@ class TruncatedBodiesTest {
   static void start() {
     Logger.getLogger("").addHandler(CAPTURE);
     worker =
-        WorkerNode.start(
-            ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
-            new ReferenceGemm(1),
-            Optional.empty(),
-            LlmTestModels.hosts("tiny", new ScalarCompute(), 1));
+        LlmTestModels.worker(Limits.DEFAULTS, LlmTestModels.hosts("tiny", new ScalarCompute(), 1));
     coordinator = Nodes.coordinator(WorkerSources.parse(List.of()), Nodes.FAST);
   }
 

@@ -27,7 +27,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The coordinator's language-model routes: relayed to workers over HTTP, or served in-process. */
@@ -37,11 +36,7 @@ class LlmRelayTest {
       "{\"prompt\":\"Once upon a time\",\"max_tokens\":25,\"temperature\":0.7,\"seed\":5";
 
   private static WorkerNode worker(ModelHosts hosts) {
-    return WorkerNode.start(
-        ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
-        new ReferenceGemm(1),
-        Optional.empty(),
-        hosts);
+    return LlmTestModels.worker(Limits.DEFAULTS, hosts);
   }
 
   private static CoordinatorNode coordinator(WorkerNode... workers) {

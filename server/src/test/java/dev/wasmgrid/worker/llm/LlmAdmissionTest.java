@@ -3,9 +3,7 @@ package dev.wasmgrid.worker.llm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wasmgrid.http.Limits;
-import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.llm.Tokenizer;
-import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.testing.Poll;
 import dev.wasmgrid.testing.RawHttp;
@@ -17,7 +15,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
@@ -30,11 +27,7 @@ class LlmAdmissionTest {
   private static final Duration LIMIT = Duration.ofSeconds(30);
 
   private static WorkerNode start(GatedCompute gate, int queue) {
-    return WorkerNode.start(
-        ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
-        new ReferenceGemm(1),
-        Optional.empty(),
-        LlmTestModels.hosts("gated", gate, queue));
+    return LlmTestModels.worker(Limits.DEFAULTS, LlmTestModels.hosts("gated", gate, queue));
   }
 
   private static HostedModel host(WorkerNode worker) {
@@ -124,11 +117,7 @@ class LlmAdmissionTest {
                 new dev.wasmgrid.llm.LanguageModel(model, gate)),
             0);
     try (WorkerNode worker =
-        WorkerNode.start(
-            ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
-            new ReferenceGemm(1),
-            Optional.empty(),
-            new ModelHosts(List.of(twoSlots)))) {
+        LlmTestModels.worker(Limits.DEFAULTS, new ModelHosts(List.of(twoSlots)))) {
       HttpClient client = HttpClient.newHttpClient();
       String body = "{\"prompt\":\"a\",\"max_tokens\":2,\"ignore_eos\":true,\"stream\":false}";
       HttpRequest request =

@@ -5,18 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wasmgrid.http.Limits;
-import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.llm.ChatMessage;
 import dev.wasmgrid.llm.GenerationConfig;
 import dev.wasmgrid.llm.LanguageModel;
 import dev.wasmgrid.llm.ScalarCompute;
-import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.testing.Sse;
 import dev.wasmgrid.worker.WorkerNode;
 import java.net.http.HttpResponse;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,11 +30,8 @@ class LlmRoutesTest {
   @BeforeAll
   static void start() {
     worker =
-        WorkerNode.start(
-            ServerSettings.open("127.0.0.1", 0, new Limits(64 << 10, 64, 64)),
-            new ReferenceGemm(1),
-            Optional.empty(),
-            LlmTestModels.hosts("tiny-test", new ScalarCompute(), 8));
+        LlmTestModels.worker(
+            new Limits(64 << 10, 64, 64), LlmTestModels.hosts("tiny-test", new ScalarCompute(), 8));
     http = new Http(worker.port());
     reference = LlmTestModels.reference();
   }

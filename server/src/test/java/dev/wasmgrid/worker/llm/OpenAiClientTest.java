@@ -6,9 +6,7 @@ import static org.assertj.core.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wasmgrid.http.Limits;
-import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.llm.ScalarCompute;
-import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.worker.WorkerNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -39,11 +36,8 @@ class OpenAiClientTest {
     install();
     JsonNode out;
     try (WorkerNode worker =
-        WorkerNode.start(
-            ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
-            new ReferenceGemm(1),
-            Optional.empty(),
-            LlmTestModels.hosts("tiny-test", new ScalarCompute(), 8))) {
+        LlmTestModels.worker(
+            Limits.DEFAULTS, LlmTestModels.hosts("tiny-test", new ScalarCompute(), 8))) {
       String base = "http://127.0.0.1:" + worker.port() + "/v1";
       out = JSON.readTree(run(120, "node", "client.mjs", base, "tiny-test"));
     }

@@ -6,11 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.http.Limits;
-import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.llm.Compute;
 import dev.wasmgrid.llm.ScalarCompute;
 import dev.wasmgrid.llm.WeightMatrix;
-import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.testing.Sse;
 import dev.wasmgrid.worker.WorkerNode;
@@ -20,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
@@ -43,11 +40,8 @@ class OpenAiRoutesTest {
   @BeforeAll
   static void start() {
     worker =
-        WorkerNode.start(
-            ServerSettings.open("127.0.0.1", 0, new Limits(64 << 10, 64, 64)),
-            new ReferenceGemm(1),
-            Optional.empty(),
-            LlmTestModels.hosts("tiny-test", new ScalarCompute(), 8));
+        LlmTestModels.worker(
+            new Limits(64 << 10, 64, 64), LlmTestModels.hosts("tiny-test", new ScalarCompute(), 8));
     http = new Http(worker.port());
   }
 
@@ -322,11 +316,8 @@ class OpenAiRoutesTest {
           }
         };
     try (WorkerNode broken =
-        WorkerNode.start(
-            ServerSettings.open("127.0.0.1", 0, new Limits(64 << 10, 64, 64)),
-            new ReferenceGemm(1),
-            Optional.empty(),
-            LlmTestModels.hosts("tiny-test", failing, 8))) {
+        LlmTestModels.worker(
+            new Limits(64 << 10, 64, 64), LlmTestModels.hosts("tiny-test", failing, 8))) {
       HttpResponse<byte[]> r = new Http(broken.port()).postJson(CHAT, chat("\"max_tokens\":2"));
       assertThat(r.statusCode()).isEqualTo(500);
       JsonNode error = JSON.readTree(r.body()).get("error");
