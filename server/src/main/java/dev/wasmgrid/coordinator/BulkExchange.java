@@ -46,7 +46,7 @@ final class BulkExchange {
    * POSTs {@code body} to {@code base + path} and reads the whole answer.
    *
    * @param base an {@code http} URL with host and port, and no trailing slash
-   * @param timeout how long the peer may stay silent, connecting included
+   * @param timeout how long the peer may stay silent or stop reading the body, connecting included
    * @param reader when not null, takes a 200 answer's body as it arrives (the returned reply's body
    *     is then empty); what it throws is thrown from here
    * @throws IOException when the peer cannot be reached, stays silent, or answers malformed HTTP
@@ -65,10 +65,13 @@ final class BulkExchange {
       socket.setTcpNoDelay(true);
       socket.connect(new InetSocketAddress(base.getHost(), port(base)), millis);
       socket.setSoTimeout(millis);
-      OutputStream out = new BufferedOutputStream(socket.getOutputStream(), BUFFER_BYTES);
-      out.write(head(base, path, contentType, body.length(), token));
-      body.writeTo(out);
-      out.flush();
+      try (UploadGuard guard = new UploadGuard(socket, timeout)) {
+        OutputStream out =
+            new BufferedOutputStream(guard.wrap(socket.getOutputStream()), BUFFER_BYTES);
+        out.write(head(base, path, contentType, body.length(), token));
+        body.writeTo(out);
+        out.flush();
+      }
       return answer(new BufferedInputStream(socket.getInputStream(), 64 << 10), reader);
     }
   }

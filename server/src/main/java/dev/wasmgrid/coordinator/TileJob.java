@@ -50,7 +50,10 @@ final class TileJob {
   final List<TileTiming> timings = Collections.synchronizedList(new ArrayList<>());
   final Set<Integer> done = ConcurrentHashMap.newKeySet();
   final Map<Integer, Long> startedAt = new ConcurrentHashMap<>();
-  final Set<Integer> speculated = ConcurrentHashMap.newKeySet();
+
+  /** Workers computing or having computed each tile: a copy never goes to one of them. */
+  final Map<Integer, Set<String>> holders = new ConcurrentHashMap<>();
+
   final AtomicLong completedNanos = new AtomicLong();
   final AtomicInteger completed = new AtomicInteger();
   final Map<Integer, BlockPlan.Block> blocks = new ConcurrentHashMap<>();
@@ -91,7 +94,7 @@ final class TileJob {
           round.firstTiles.countDown();
         }
         if (block == null) {
-          block = straggler();
+          block = straggler(worker.name());
           if (block == null) {
             continue;
           }
@@ -119,10 +122,11 @@ final class TileJob {
 
   /**
    * With nothing queued, an idle loop re-runs the oldest tile still in flight after more than
-   * {@value #STRAGGLER_FACTOR} times the mean tile time (once per tile): the first answer wins, so
-   * one slow worker cannot hold the whole product back.
+   * {@value #STRAGGLER_FACTOR} times the mean tile time: the first answer wins, so one slow worker
+   * cannot hold the whole product back. The copy goes only to a worker that has not held the tile:
+   * a stalled or frozen worker's other loop would stall on it just the same.
    */
-  private BlockPlan.Block straggler() {
+  private BlockPlan.Block straggler(String worker) {
     int finished = completed.get();
     if (finished == 0) {
       return null;
@@ -131,8 +135,12 @@ final class TileJob {
     long now = System.nanoTime();
     return startedAt.entrySet().stream()
         .filter(e -> !done.contains(e.getKey()) && now - e.getValue() > threshold)
-        .min(Map.Entry.comparingByValue())
-        .filter(e -> speculated.add(e.getKey()))
+        .filter(e -> !holders.getOrDefault(e.getKey(), Set.of()).contains(worker))
+        .sorted(Map.Entry.comparingByValue())
+        .filter(
+            e ->
+                holders.computeIfAbsent(e.getKey(), k -> ConcurrentHashMap.newKeySet()).add(worker))
+        .findFirst()
         .map(e -> blocks.get(e.getKey()))
         .orElse(null);
   }
@@ -142,6 +150,7 @@ final class TileJob {
     bytesSent.addAndGet(body.length());
     long start = System.nanoTime();
     startedAt.putIfAbsent(block.index(), start);
+    holders.computeIfAbsent(block.index(), k -> ConcurrentHashMap.newKeySet()).add(worker.name());
     long[] answered = {0}; // the answer's length, once it is read into C
     boolean[] placed = {false};
     String problem = null;

@@ -2,6 +2,7 @@ package dev.wasmgrid.coordinator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.Reply;
@@ -134,6 +135,40 @@ class BulkExchangeTest {
     assertThatThrownBy(() -> post(closed, NO_TOKEN, new byte[1]))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("127.0.0.1:" + closed);
+  }
+
+  @Test
+  void aPeerThatStopsReadingTheBodyFailsTheCallAfterTheTimeout() throws Exception {
+    // Accepted, then never read: the body fills the socket buffers and the write blocks, which a
+    // read timeout does not cover (a frozen worker held products for minutes this way).
+    try (ServerSocket server = new ServerSocket(0)) {
+      CompletableFuture<Socket> peer =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return server.accept();
+                } catch (IOException e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      byte[] body = new byte[64 << 20];
+      assertTimeoutPreemptively(
+          Duration.ofSeconds(60),
+          () ->
+              assertThatThrownBy(
+                      () ->
+                          BulkExchange.post(
+                              URI.create("http://127.0.0.1:" + server.getLocalPort()),
+                              "/v1/matmul",
+                              MatrixFrames.MEDIA_TYPE,
+                              WorkerClient.Body.of(body),
+                              NO_TOKEN,
+                              Duration.ofMillis(500),
+                              null))
+                  .isInstanceOf(IOException.class)
+                  .hasMessageContaining("the upload stalled"));
+      peer.join().close();
+    }
   }
 
   /**

@@ -23,6 +23,8 @@ import io.helidon.webclient.api.WebClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -119,6 +121,66 @@ class ScatterGatherTest {
       assertThat(outcome.tiles()).containsOnlyKeys(client(fast).name());
     } finally {
       stalled.open();
+    }
+  }
+
+  @Test
+  void aFrozenWorkersTilesFailAfterItsTimeoutEvenMidUpload() throws IOException {
+    // A frozen (SIGSTOPped) worker keeps its connections but reads nothing: every upload blocks
+    // once the socket buffers are full. Each call must still fail after the worker timeout, so
+    // the tiles reach the fallback instead of hanging the product.
+    try (ServerSocket frozen = new ServerSocket(0);
+        FrozenPeer peer = new FrozenPeer(frozen)) {
+      MatmulRequest request = request(Dtype.F64, 64, 8192, 64); // tiles of 4+ MiB
+      WorkerClient client =
+          new HttpWorkerClient(
+              URI.create("http://127.0.0.1:" + frozen.getLocalPort()),
+              http,
+              Duration.ofSeconds(1),
+              Optional.empty());
+      ScatterGather.Outcome outcome =
+          assertTimeoutPreemptively(
+              Duration.ofSeconds(60),
+              () ->
+                  ScatterGather.multiply(request, List.of(client), 2, Optional.of(localKernel())));
+      assertExact(request, outcome.c());
+      assertThat(outcome.tiles()).containsOnlyKeys("in-process");
+      assertThat(peer.accepted()).isGreaterThanOrEqualTo(2);
+    }
+  }
+
+  /** Accepts every connection and holds it open without reading a byte. */
+  private static final class FrozenPeer implements AutoCloseable {
+    private final List<Socket> held = Collections.synchronizedList(new ArrayList<>());
+    private final Thread acceptor;
+
+    FrozenPeer(ServerSocket server) {
+      acceptor =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      while (true) {
+                        held.add(server.accept());
+                      }
+                    } catch (IOException e) {
+                      // the server socket closed: the test is over
+                    }
+                  });
+    }
+
+    int accepted() {
+      return held.size();
+    }
+
+    @Override
+    public void close() throws IOException {
+      acceptor.interrupt();
+      synchronized (held) {
+        for (Socket socket : held) {
+          socket.close();
+        }
+      }
     }
   }
 
