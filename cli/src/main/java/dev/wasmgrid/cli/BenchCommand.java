@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       RpcBenchCommand.class,
       BrowserBenchCommand.class,
       RecycleBenchCommand.class,
-      LlmBenchCommand.class
+      LlmBenchCommand.class,
+      ChaosBenchCommand.class
     })
 final class BenchCommand {}

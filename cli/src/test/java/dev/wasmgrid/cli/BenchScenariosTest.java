@@ -9,6 +9,7 @@ import dev.wasmgrid.bench.BrowserBench;
 import dev.wasmgrid.bench.DistributedBench;
 import dev.wasmgrid.bench.LocalCluster;
 import dev.wasmgrid.bench.RpcBench;
+import dev.wasmgrid.bench.chaos.ChaosBench;
 import dev.wasmgrid.matmul.VectorGemm;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -122,6 +123,36 @@ class BenchScenariosTest {
           .extracting(l -> l.get("metric").asText())
           .contains("ratio_wasm_over_jvm_scalar", "ratio_wasm_over_jvm_fast", "ratio_wasm_over_js");
     }
+  }
+
+  @Test
+  void aShortChaosRunLosesNoCallAndAnswersNothingWrong() throws Exception {
+    List<ChaosBench.Result> result = new ArrayList<>();
+    List<JsonNode> lines =
+        capture(
+            report ->
+                result.add(
+                    ChaosBench.run(
+                        new ChaosBench.Options(20, 3, 11),
+                        LocalCluster.sameJvm(Main.class.getName()),
+                        report)));
+    assertThat(result.getFirst().passed()).as("chaos: %s", result.getFirst()).isTrue();
+    for (String workload : List.of("matmul", "sim", "stateful")) {
+      assertThat(lines)
+          .anySatisfy(
+              l -> {
+                assertThat(l.get("bench").asText()).isEqualTo("chaos");
+                assertThat(l.get("params").get("workload").asText()).isEqualTo(workload);
+                assertThat(l.get("metric").asText()).isEqualTo("ok");
+                assertThat(l.get("value").asDouble()).isPositive();
+              });
+    }
+    assertThat(
+            lines.stream()
+                .filter(l -> l.get("metric").asText().equals("faults"))
+                .mapToDouble(l -> l.get("value").asDouble())
+                .sum())
+        .isPositive();
   }
 
   private interface Scenario {

@@ -86,7 +86,9 @@ class ReadmeExamplesTest {
               "--ref-budget",
               "PT2S"),
           "sim",
-          List.of("--ticks", "5"));
+          List.of("--ticks", "5"),
+          "bench chaos",
+          List.of("--seconds", "3", "--workers", "2"));
 
   static final Pattern LOOPBACK_URL = Pattern.compile("(localhost|127\\.0\\.0\\.1):(\\d+)");
   static final Duration LIMIT = Duration.ofMinutes(3);
