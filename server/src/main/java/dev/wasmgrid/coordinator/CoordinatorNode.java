@@ -209,6 +209,11 @@ public final class CoordinatorNode implements AutoCloseable {
             ? CoordinatorLlm.inProcess(models, registry, limits.maxBodyBytes())
             : CoordinatorLlm.relay(
                 () -> pool.workers().stream().map(WorkerClient::name).toList(),
+                () ->
+                    pool.statuses().stream()
+                        .filter(w -> w.state() == WorkerState.UNAUTHORIZED)
+                        .map(WorkerStatus::url)
+                        .toList(),
                 config.server().token(),
                 config.workerTimeout(),
                 limits.maxBodyBytes(),

@@ -6,12 +6,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.wasmgrid.coordinator.discovery.WorkerSources;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.ServerSettings;
+import dev.wasmgrid.llm.ScalarCompute;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.testing.Nodes;
 import dev.wasmgrid.testing.Poll;
 import dev.wasmgrid.testing.WorkerList;
 import dev.wasmgrid.worker.WorkerNode;
+import dev.wasmgrid.worker.llm.LlmTestModels;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -78,6 +80,42 @@ class WorkerTokenMismatchTest {
       }
     } finally {
       worker.close();
+    }
+  }
+
+  @Test
+  void languageModelRoutesSayTheWorkerRefusedTheTokenNotThatNoModelExists() {
+    try (WorkerNode worker =
+            WorkerNode.start(
+                settings(0, "worker-token"),
+                gemm(),
+                Optional.empty(),
+                LlmTestModels.hosts("tiny-test", new ScalarCompute(), 8));
+        CoordinatorNode coordinator =
+            CoordinatorNode.start(
+                new CoordinatorNode.Config(
+                    settings(0, COORDINATOR_TOKEN),
+                    WorkerSources.parse(List.of(Nodes.url(worker.port()))),
+                    Duration.ofSeconds(10),
+                    Nodes.FAST,
+                    null))) {
+      for (String body :
+          List.of(
+              "{\"prompt\":\"Once\",\"max_tokens\":2}",
+              "{\"model\":\"tiny-test\",\"prompt\":\"Once\",\"max_tokens\":2}")) {
+        HttpResponse<byte[]> refused =
+            new Http(coordinator.port())
+                .send(
+                    HttpRequest.newBuilder(
+                            URI.create(Nodes.url(coordinator.port()) + "/v1/completions"))
+                        .header("Authorization", "Bearer " + COORDINATOR_TOKEN)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)));
+        assertThat(refused.statusCode()).as(Http.text(refused)).isEqualTo(502);
+        assertThat(Http.text(refused))
+            .contains("worker_unauthorized", Nodes.url(worker.port()))
+            .doesNotContain(COORDINATOR_TOKEN, "worker-token");
+      }
     }
   }
 

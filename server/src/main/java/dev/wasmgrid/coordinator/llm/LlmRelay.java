@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wasmgrid.coordinator.WorkerUnauthorizedException;
 import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.JsonBodies;
@@ -149,15 +150,17 @@ public final class LlmRelay {
       if (hosts.isEmpty()) {
         throw noHost(name);
       }
-      Reply lastBusy = null;
+      Reply lastRefusal = null;
       for (String host : hosts) {
         Reply refused = tryHost(host, path, body, res);
         if (refused == null) {
           return;
         }
-        lastBusy = refused;
+        lastRefusal = refused;
       }
-      GridServer.send(res, lastBusy.withHeader("Retry-After", "1"));
+      GridServer.send(
+          res,
+          lastRefusal.status() == 503 ? lastRefusal.withHeader("Retry-After", "1") : lastRefusal);
     } finally {
       relays.release();
     }
@@ -165,6 +168,11 @@ public final class LlmRelay {
 
   private ApiError noHost(String name) {
     List<String> all = catalogue.allModels();
+    List<String> refusing = catalogue.refusing();
+    if (!refusing.isEmpty()) {
+      // The model may well be on a worker that cannot be asked: not the client's mistake.
+      return unauthorized(String.join(", ", refusing));
+    }
     if (all.isEmpty()) {
       return new ApiError(
           503,
@@ -179,7 +187,15 @@ public final class LlmRelay {
         "no worker hosts a model named '" + name + "'; GET /v1/models lists them: " + all);
   }
 
-  /** Relays to one worker; returns a 503 to try the next worker with, or null when answered. */
+  private static ApiError unauthorized(String workers) {
+    return new ApiError(
+        502, "worker_unauthorized", "", new WorkerUnauthorizedException(workers).getMessage());
+  }
+
+  /**
+   * Relays to one worker; returns a 503 (busy, unreachable) or 502 (it refused the coordinator's
+   * token) to try the next worker with, or null when answered.
+   */
   private Reply tryHost(String host, String path, byte[] body, ServerResponse res) {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create(host + path))
@@ -196,6 +212,12 @@ public final class LlmRelay {
         String type = r.headers().firstValue("Content-Type").orElse(Reply.JSON);
         if (r.statusCode() == 503) {
           return new Reply(503, type, in.readAllBytes());
+        }
+        if (r.statusCode() == 401) {
+          // The client's token was right (this server checked it): the worker's is another.
+          LOG.warn("{} refuses the coordinator's token", host);
+          catalogue.refused(host);
+          return OpenAiErrors.reply(unauthorized(host));
         }
         if (type.startsWith("text/event-stream")) {
           pipe(in, res, host);

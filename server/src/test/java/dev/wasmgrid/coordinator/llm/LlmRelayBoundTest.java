@@ -49,6 +49,7 @@ class LlmRelayBoundTest {
                     () -> true,
                     CoordinatorLlm.relay(
                             () -> List.of(Nodes.url(worker.port())),
+                            List::of,
                             Optional.empty(),
                             Duration.ofSeconds(30),
                             1 << 20,
