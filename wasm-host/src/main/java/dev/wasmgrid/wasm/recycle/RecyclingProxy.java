@@ -96,14 +96,24 @@ public final class RecyclingProxy implements AutoCloseable {
   }
 
   /**
+   * The random id of this proxy's state: its handles are valid only under it. A new proxy (a policy
+   * set again, a redeployment, a restarted worker) starts an empty state under a new epoch.
+   */
+  public String epoch() {
+    return log.epoch();
+  }
+
+  /**
    * Calls {@code export} on the active instance, as {@link WasmInstance#call} does; a
    * state-building export's call is logged and its handle result is the proxy's.
    *
-   * @throws WasmCallException as {@code WasmInstance.call}, and {@code module_failed} after a trap
-   *     under the fail-closed policy
+   * @throws WasmCallException as {@code WasmInstance.call}; {@code module_failed} after a trap
+   *     under the fail-closed policy; {@code unknown_handle} when an argument at a handle position
+   *     is not a handle this proxy issued
    */
   public long[] call(String export, long... args) {
     checkServing();
+    log.requireIssued(module.name(), export, args, policy.handlePositions(export));
     inflight.incrementAndGet();
     try {
       return policy.stateExports().contains(export)
