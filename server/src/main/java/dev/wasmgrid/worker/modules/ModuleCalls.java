@@ -1,6 +1,7 @@
 package dev.wasmgrid.worker.modules;
 
 import dev.wasmgrid.wasm.WasmInstance;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -22,6 +23,11 @@ interface ModuleCalls extends AutoCloseable {
    * @throws dev.wasmgrid.wasm.WasmCallException as the instance's calls
    */
   <T> T withInstance(Function<WasmInstance, T> body);
+
+  /** The epoch of the state its calls build ({@link StateStamp}); empty for stateless instances. */
+  default Optional<String> stateEpoch() {
+    return Optional.empty();
+  }
 
   /** Calls in progress. */
   int inflight();

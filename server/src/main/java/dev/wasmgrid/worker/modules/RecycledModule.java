@@ -2,6 +2,7 @@ package dev.wasmgrid.worker.modules;
 
 import dev.wasmgrid.wasm.WasmInstance;
 import dev.wasmgrid.wasm.recycle.RecyclingProxy;
+import java.util.Optional;
 import java.util.function.Function;
 
 /** A stateful module's calls, served by its recycling proxy. */
@@ -15,6 +16,11 @@ record RecycledModule(RecyclingProxy proxy) implements ModuleCalls {
   @Override
   public <T> T withInstance(Function<WasmInstance, T> body) {
     return proxy.withInstance(body);
+  }
+
+  @Override
+  public Optional<String> stateEpoch() {
+    return Optional.of(proxy.epoch());
   }
 
   @Override
