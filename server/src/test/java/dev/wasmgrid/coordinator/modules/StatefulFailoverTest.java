@@ -7,6 +7,7 @@ import dev.wasmgrid.coordinator.CoordinatorNode;
 import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.testing.Nodes;
 import dev.wasmgrid.worker.WorkerNode;
+import dev.wasmgrid.worker.modules.StateStamp;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 
@@ -61,7 +62,11 @@ class StatefulFailoverTest {
           .isEqualTo(4.0);
 
       // The client builds its state again: on the survivor, where calls now stay.
-      long rebuilt = result(front.call("prover", "setup", "[1]"));
+      HttpResponse<byte[]> setup = front.call("prover", "setup", "[1]");
+      long rebuilt = result(setup);
+      // The worker's state stamp is relayed: the client can see its state's epoch, too.
+      assertThat(setup.headers().firstValue(StateStamp.HEADER))
+          .hasValueSatisfying(v -> assertThat(v).endsWith(";built"));
       for (int i = 0; i < 3; i++) {
         assertThat(result(front.call("prover", "prove", "[" + rebuilt + ",0]")))
             .isEqualTo(expected);
