@@ -159,7 +159,7 @@ public final class ModuleRoutes {
           numbers.isPresent()
               ? new CallArguments.Outcome(
                   module.calls().call(export.name(), numbers.get()), List.of())
-              : module.calls().withInstance(args::call);
+              : module.calls().withInstance(export.name(), args::call);
       ObjectNode body = WasmJson.results(export, outcome.results());
       if (!outcome.out().isEmpty()) {
         ArrayNode out = body.putArray("out");

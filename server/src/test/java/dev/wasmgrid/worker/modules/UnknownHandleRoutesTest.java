@@ -24,14 +24,8 @@ class UnknownHandleRoutesTest {
   void aHandleTheStateNeverIssuedIsRefusedAndAFreshPolicyStartsANewEpoch() throws Exception {
     try (WorkerNode worker = Nodes.worker(0)) {
       Http http = new Http(worker.port());
-      assertThat(
-              http.send(
-                      request(worker, "/v1/modules/prover")
-                          .header("Content-Type", "application/wasm")
-                          .PUT(HttpRequest.BodyPublishers.ofByteArray(RecyclingRoutesTest.PROVER)))
-                  .statusCode())
-          .isEqualTo(201);
-      assertThat(setPolicy(http, worker).statusCode()).isEqualTo(200);
+      deploy(http, worker);
+      assertThat(setPolicy(http, worker, RecyclingRoutesTest.POLICY).statusCode()).isEqualTo(200);
 
       HttpResponse<byte[]> setup = call(http, "setup", "[1]");
       assertThat(setup.statusCode()).as(Http.text(setup)).isEqualTo(200);
@@ -48,7 +42,7 @@ class UnknownHandleRoutesTest {
       assertThat(stamp(never).epoch()).isEqualTo(epoch);
 
       // The policy set again starts the state afresh: the old handle means nothing any more.
-      assertThat(setPolicy(http, worker).statusCode()).isEqualTo(200);
+      assertThat(setPolicy(http, worker, RecyclingRoutesTest.POLICY).statusCode()).isEqualTo(200);
       HttpResponse<byte[]> lost = call(http, "prove", "[" + handle + ",0]");
       assertUnknownHandle(lost, "state epoch");
       assertThat(stamp(lost).epoch()).isNotEqualTo(epoch);
@@ -67,6 +61,36 @@ class UnknownHandleRoutesTest {
     }
   }
 
+  @Test
+  void aBufferCallChecksItsHandlesToo() throws Exception {
+    try (WorkerNode worker = Nodes.worker(0)) {
+      Http http = new Http(worker.port());
+      deploy(http, worker);
+      // reverse(in, len, out) with a handle for `in`: the first bytes of the object it names.
+      String policy = "{\"state_exports\":[\"setup\"],\"handle_params\":{\"reverse\":[0]}}";
+      assertThat(setPolicy(http, worker, policy).statusCode()).isEqualTo(200);
+      long handle = JSON.readTree(call(http, "setup", "[1]").body()).get("results").get(0).asLong();
+
+      HttpResponse<byte[]> never = call(http, "reverse", "[" + (handle + 4096) + ",4,{\"out\":4}]");
+      assertUnknownHandle(never, "argument 0 of 'reverse' is " + (handle + 4096));
+
+      HttpResponse<byte[]> read = call(http, "reverse", "[" + handle + ",4,{\"out\":4}]");
+      assertThat(read.statusCode()).as(Http.text(read)).isEqualTo(200);
+      // The state's first word, n_words = 1 MiB / 8 = 0x00020000, little-endian, reversed.
+      assertThat(JSON.readTree(read.body()).get("out").get(0).asText()).isEqualTo("AAIAAA==");
+    }
+  }
+
+  private static void deploy(Http http, WorkerNode worker) {
+    assertThat(
+            http.send(
+                    request(worker, "/v1/modules/prover")
+                        .header("Content-Type", "application/wasm")
+                        .PUT(HttpRequest.BodyPublishers.ofByteArray(RecyclingRoutesTest.PROVER)))
+                .statusCode())
+        .isEqualTo(201);
+  }
+
   private static void assertUnknownHandle(HttpResponse<byte[]> response, String mentions)
       throws Exception {
     assertThat(response.statusCode()).as(Http.text(response)).isEqualTo(409);
@@ -80,11 +104,11 @@ class UnknownHandleRoutesTest {
         .orElseThrow();
   }
 
-  private static HttpResponse<byte[]> setPolicy(Http http, WorkerNode worker) {
+  private static HttpResponse<byte[]> setPolicy(Http http, WorkerNode worker, String policy) {
     return http.send(
         request(worker, "/v1/modules/prover/recycling")
             .header("Content-Type", "application/json")
-            .PUT(HttpRequest.BodyPublishers.ofString(RecyclingRoutesTest.POLICY)));
+            .PUT(HttpRequest.BodyPublishers.ofString(policy)));
   }
 
   private static HttpResponse<byte[]> call(Http http, String export, String args) {

@@ -18,7 +18,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * Serves a stateful module from one active instance and recycles it (seed 002): when the instance's
@@ -126,15 +128,26 @@ public final class RecyclingProxy implements AutoCloseable {
   }
 
   /**
-   * Runs {@code body} on the active instance as one plain (not logged) call: for a host-side
-   * sequence that must reach a single instance, such as writing buffers through the module's
-   * allocator, calling, and reading the results back. Failures are handled as for {@link #call}.
+   * Runs {@code body} on the active instance as one plain (not logged) call of {@code export}: for
+   * a host-side sequence that must reach a single instance, such as writing buffers through the
+   * module's allocator, calling, and reading the results back. {@code body} gets the instance and
+   * what to pass the export's parameters through before the call: handles are refused and
+   * translated there as {@link #call} does. Failures are handled as for {@link #call}.
    */
-  public <T> T withInstance(Function<WasmInstance, T> body) {
+  public <T> T withInstance(
+      String export, BiFunction<WasmInstance, UnaryOperator<long[]>, T> body) {
     checkServing();
     inflight.incrementAndGet();
     try {
-      return plain(g -> body.apply(g.instance()));
+      List<Integer> positions = policy.handlePositions(export);
+      return plain(
+          g ->
+              body.apply(
+                  g.instance(),
+                  params -> {
+                    log.requireIssued(module.name(), export, params, positions);
+                    return g.translate(params, positions);
+                  }));
     } finally {
       inflight.decrementAndGet();
     }
