@@ -2,6 +2,7 @@ package dev.wasmgrid.coordinator;
 
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.ServerTiming;
+import dev.wasmgrid.worker.modules.StateStamp;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpMediaType;
@@ -27,6 +28,7 @@ import java.util.function.Function;
  */
 public final class HttpWorkerClient implements WorkerClient {
   private static final HeaderName SERVER_TIMING = HeaderNames.create(ServerTiming.HEADER);
+  private static final HeaderName STATE = HeaderNames.create(StateStamp.HEADER);
 
   private final URI base;
   private final WebClient http;
@@ -144,6 +146,11 @@ public final class HttpWorkerClient implements WorkerClient {
     Optional<String> timing = response.headers().first(SERVER_TIMING);
     if (timing.isPresent()) {
       reply = reply.withHeader(ServerTiming.HEADER, timing.get());
+    }
+    // A stateful module's state epoch: the coordinator checks it, and relays it.
+    Optional<String> state = response.headers().first(STATE);
+    if (state.isPresent()) {
+      reply = reply.withHeader(StateStamp.HEADER, state.get());
     }
     // A busy worker's hint is the client's too, when the answer is relayed.
     Optional<String> retry = response.headers().first(HeaderNames.RETRY_AFTER);

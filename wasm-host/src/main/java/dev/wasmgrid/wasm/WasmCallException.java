@@ -35,7 +35,13 @@ public final class WasmCallException extends RuntimeException {
     /**
      * A stateful module failed and its policy is fail-closed: it serves no call until redeployed.
      */
-    MODULE_FAILED;
+    MODULE_FAILED,
+    /**
+     * A stateful module's call passed, where its policy's {@code handle_params} put a handle, a
+     * value its state-building calls never returned since its log began: its state was lost (built
+     * afresh, or built on another worker), or the value never was a handle.
+     */
+    UNKNOWN_HANDLE;
 
     /** The code as it goes on the wire: the constant's name in lower case. */
     public String id() {

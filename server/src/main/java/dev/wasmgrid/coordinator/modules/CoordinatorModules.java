@@ -3,6 +3,7 @@ package dev.wasmgrid.coordinator.modules;
 import dev.wasmgrid.coordinator.WorkerClient;
 import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.GridServer;
+import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.Route;
 import dev.wasmgrid.wasm.ModuleLimits;
 import io.helidon.webserver.http.ServerRequest;
@@ -53,9 +54,7 @@ public final class CoordinatorModules {
             ModulePaths.MODULE,
             (req, res) -> GridServer.send(res, views.describe(name(req)))),
         new Route(
-            "DELETE",
-            ModulePaths.MODULE,
-            (req, res) -> GridServer.send(res, distributor.delete(name(req)))),
+            "DELETE", ModulePaths.MODULE, (req, res) -> GridServer.send(res, delete(name(req)))),
         new Route("POST", ModulePaths.CALL, this::call),
         new Route("PUT", ModulePaths.SUB, this::broadcast),
         new Route("POST", ModulePaths.SUB, this::broadcast),
@@ -86,6 +85,12 @@ public final class CoordinatorModules {
       throw e;
     }
     GridServer.send(res, distributor.deploy(name, type, req.query().rawValue(), bytes));
+  }
+
+  private Reply delete(String name) {
+    Reply reply = distributor.delete(name);
+    calls.forget(name);
+    return reply;
   }
 
   private void call(ServerRequest req, ServerResponse res) {

@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -26,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * unchanged: running the call again elsewhere would fail the same way, or run it twice.
  *
  * <p>A stateful module (one with a recycling policy) is not balanced: its calls all go to one
- * worker, where the state they build lives (see {@link #home}); a 503 from it is relayed.
+ * worker, where the state they build lives (see {@link #home}); a 503 from it is relayed. An answer
+ * that ran where the state built through this coordinator is not (after a failover, or a restart of
+ * its worker) is withheld for 409 {@code state_lost} (see {@link StateEpochs}).
  */
 final class ModuleCalls {
   private static final Logger LOG = LoggerFactory.getLogger(ModuleCalls.class);
@@ -37,6 +40,7 @@ final class ModuleCalls {
   private final MeterRegistry meters;
   private final AtomicInteger next = new AtomicInteger();
   private final Map<String, AtomicInteger> inflight = new ConcurrentHashMap<>();
+  private final StateEpochs epochs = new StateEpochs();
 
   ModuleCalls(
       Supplier<List<WorkerClient>> workers,
@@ -54,7 +58,8 @@ final class ModuleCalls {
    *
    * @throws ApiError 404 {@code module_not_found} when neither the coordinator nor any worker knows
    *     the module; 503 {@code no_worker_with_module} when no available worker holds it; 503 {@code
-   *     no_worker_available} when every worker holding it failed
+   *     no_worker_available} when every worker holding it failed; 409 {@code state_lost} when a
+   *     stateful module's call ran where the state built through this coordinator is not
    */
   Reply call(String name, String export, String contentType, byte[] body) {
     List<WorkerClient> holders = holders(name);
@@ -78,7 +83,7 @@ final class ModuleCalls {
     boolean stateful = registry.stateful(name, holders.stream().map(WorkerClient::name).toList());
     List<String> failures = new ArrayList<>();
     Reply busy = null;
-    for (WorkerClient worker : stateful ? home(holders) : order(holders)) {
+    for (WorkerClient worker : stateful ? home(name, holders) : order(holders)) {
       AtomicInteger count = inflight(worker.name());
       Reply reply;
       count.incrementAndGet();
@@ -109,6 +114,11 @@ final class ModuleCalls {
         failures.add(worker.name() + " is busy");
         continue;
       }
+      Optional<ApiError> lost = epochs.lost(name, worker.name(), reply);
+      if (lost.isPresent()) {
+        counted(worker, "state_lost");
+        throw lost.get();
+      }
       counted(worker, reply.status() / 100 == 2 ? "ok" : "error");
       return reply;
     }
@@ -127,13 +137,25 @@ final class ModuleCalls {
     return workers.get().stream().filter(w -> registry.holding(w.name(), name)).toList();
   }
 
+  /** Forgets where the state of {@code name}, deleted through the coordinator, was built. */
+  void forget(String name) {
+    epochs.forget(name);
+  }
+
   /**
    * For a stateful module, one worker: its state (the handles its calls return) lives in that
-   * worker's instance, so every call goes there, and another holder takes over (without the state)
-   * only when it cannot be reached.
+   * worker's instance, so every call goes there — where state was last built through the
+   * coordinator, else the first by URL — and another holder takes over (without the state) only
+   * when it cannot be reached. The state stays with the new holder once built there, even when the
+   * old one comes back.
    */
-  private static List<WorkerClient> home(List<WorkerClient> holders) {
-    return holders.stream().sorted(Comparator.comparing(WorkerClient::name)).toList();
+  private List<WorkerClient> home(String name, List<WorkerClient> holders) {
+    Optional<String> built = epochs.worker(name);
+    return holders.stream()
+        .sorted(
+            Comparator.comparing((WorkerClient w) -> !built.map(w.name()::equals).orElse(false))
+                .thenComparing(WorkerClient::name))
+        .toList();
   }
 
   /** Fewest calls in flight first; equals in round-robin order. */
@@ -168,7 +190,8 @@ final class ModuleCalls {
         .description(
             "Module calls the coordinator placed on a worker, by outcome: ok, error (the worker's"
                 + " own error answer), busy (503), missing (it no longer held the module),"
-                + " unreachable")
+                + " unreachable, state_lost (a stateful module's answer from where its state is"
+                + " not, withheld)")
         .tag("worker", worker.name())
         .tag("outcome", outcome)
         .register(meters)

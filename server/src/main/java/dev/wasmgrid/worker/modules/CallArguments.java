@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * A call's arguments as JSON gives them: numbers for the export's parameters, and byte buffers
@@ -122,10 +123,11 @@ final class CallArguments {
   }
 
   /**
-   * Writes the input buffers, calls the export and reads the output buffers back, all on {@code
-   * instance}.
+   * Writes the input buffers, calls the export with its parameters passed through {@code params} (a
+   * stateful module's handle check and translation), and reads the output buffers back, all on
+   * {@code instance}.
    */
-  Outcome call(WasmInstance instance) {
+  Outcome call(WasmInstance instance, UnaryOperator<long[]> params) {
     List<Long> values = new ArrayList<>();
     List<long[]> outs = new ArrayList<>();
     for (Arg arg : args) {
@@ -143,7 +145,8 @@ final class CallArguments {
       }
     }
     long[] results =
-        instance.call(export.name(), values.stream().mapToLong(Long::longValue).toArray());
+        instance.call(
+            export.name(), params.apply(values.stream().mapToLong(Long::longValue).toArray()));
     List<byte[]> read = new ArrayList<>();
     for (long[] out : outs) {
       read.add(instance.read((int) out[0], (int) out[1]));

@@ -8,7 +8,9 @@ import java.util.Deque;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * The instances of one stateless module: each call takes an idle instance (or creates one, up to
@@ -31,11 +33,17 @@ final class InstancePool implements ModuleCalls {
 
   @Override
   public long[] call(String export, long[] args) {
-    return withInstance(instance -> instance.call(export, args));
+    return run(instance -> instance.call(export, args));
   }
 
   @Override
-  public <T> T withInstance(Function<WasmInstance, T> body) {
+  public <T> T withInstance(
+      String export, BiFunction<WasmInstance, UnaryOperator<long[]>, T> body) {
+    // Stateless: no handles, the parameters go as they are.
+    return run(instance -> body.apply(instance, UnaryOperator.identity()));
+  }
+
+  private <T> T run(Function<WasmInstance, T> body) {
     inflight.incrementAndGet();
     try {
       WasmInstance instance = take();

@@ -1,7 +1,9 @@
 package dev.wasmgrid.worker.modules;
 
 import dev.wasmgrid.wasm.WasmInstance;
-import java.util.function.Function;
+import java.util.Optional;
+import java.util.function.BiFunction;
+import java.util.function.UnaryOperator;
 
 /**
  * How a deployed module's calls are served: a pool of stateless instances, or a recycling proxy.
@@ -16,12 +18,19 @@ interface ModuleCalls extends AutoCloseable {
   long[] call(String export, long[] args);
 
   /**
-   * Runs {@code body} on one instance as one call: for writing buffers through the module's
-   * allocator, calling and reading back, which must all reach the same instance.
+   * Runs {@code body} on one instance as one call of {@code export}: for writing buffers through
+   * the module's allocator, calling and reading back, which must all reach the same instance.
+   * {@code body} passes the export's parameters through the operator it gets (a stateful module
+   * refuses and translates handles there).
    *
    * @throws dev.wasmgrid.wasm.WasmCallException as the instance's calls
    */
-  <T> T withInstance(Function<WasmInstance, T> body);
+  <T> T withInstance(String export, BiFunction<WasmInstance, UnaryOperator<long[]>, T> body);
+
+  /** The epoch of the state its calls build ({@link StateStamp}); empty for stateless instances. */
+  default Optional<String> stateEpoch() {
+    return Optional.empty();
+  }
 
   /** Calls in progress. */
   int inflight();

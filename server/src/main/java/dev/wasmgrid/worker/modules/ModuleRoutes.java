@@ -159,7 +159,7 @@ public final class ModuleRoutes {
           numbers.isPresent()
               ? new CallArguments.Outcome(
                   module.calls().call(export.name(), numbers.get()), List.of())
-              : module.calls().withInstance(args::call);
+              : module.calls().withInstance(export.name(), args::call);
       ObjectNode body = WasmJson.results(export, outcome.results());
       if (!outcome.out().isEmpty()) {
         ArrayNode out = body.putArray("out");
@@ -173,7 +173,19 @@ public final class ModuleRoutes {
         reply = reply.withHeader("Retry-After", "1");
       }
     }
-    GridServer.send(res, reply);
+    GridServer.send(res, stamped(module, export.name(), reply));
+  }
+
+  /** A stateful module's answer, with the {@link StateStamp} of the state it ran under. */
+  private static Reply stamped(DeployedModule module, String export, Reply reply) {
+    Optional<String> epoch = module.calls().stateEpoch();
+    if (epoch.isEmpty()) {
+      return reply;
+    }
+    boolean built =
+        reply.status() == 200
+            && module.recycling().map(p -> p.stateExports().contains(export)).orElse(false);
+    return reply.withHeader(StateStamp.HEADER, new StateStamp(epoch.get(), built).value());
   }
 
   private static JsonNode args(byte[] body) {
@@ -219,6 +231,7 @@ public final class ModuleRoutes {
           case MODULE_TOO_LARGE -> 413;
           case TRAP, MEMORY_LIMIT, OUT_OF_BOUNDS -> 422;
           case TOO_MANY_INSTANCES, MODULE_FAILED -> 503;
+          case UNKNOWN_HANDLE -> 409;
           case TIMEOUT -> 504;
           case BROKEN_INSTANCE -> 500;
         };

@@ -2,7 +2,9 @@ package dev.wasmgrid.worker.modules;
 
 import dev.wasmgrid.wasm.WasmInstance;
 import dev.wasmgrid.wasm.recycle.RecyclingProxy;
-import java.util.function.Function;
+import java.util.Optional;
+import java.util.function.BiFunction;
+import java.util.function.UnaryOperator;
 
 /** A stateful module's calls, served by its recycling proxy. */
 record RecycledModule(RecyclingProxy proxy) implements ModuleCalls {
@@ -13,8 +15,14 @@ record RecycledModule(RecyclingProxy proxy) implements ModuleCalls {
   }
 
   @Override
-  public <T> T withInstance(Function<WasmInstance, T> body) {
-    return proxy.withInstance(body);
+  public <T> T withInstance(
+      String export, BiFunction<WasmInstance, UnaryOperator<long[]>, T> body) {
+    return proxy.withInstance(export, body);
+  }
+
+  @Override
+  public Optional<String> stateEpoch() {
+    return Optional.of(proxy.epoch());
   }
 
   @Override

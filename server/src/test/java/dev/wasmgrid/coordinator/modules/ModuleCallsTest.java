@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.wasmgrid.coordinator.WorkerClient;
 import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.worker.modules.StateStamp;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -19,9 +20,12 @@ class ModuleCallsTest {
   /** A worker answering every call with one status (0: unreachable), recording what it got. */
   static final class Fixed implements WorkerClient {
     final String name;
-    final int status;
+    int status;
     final String body;
     final List<String> targets = new ArrayList<>();
+
+    /** The {@link StateStamp} value its answers carry; null for none. */
+    String state;
 
     Fixed(String name, int status, String body) {
       this.name = name;
@@ -46,7 +50,8 @@ class ModuleCallsTest {
       if (status == 0) {
         throw new ConnectException("refused");
       }
-      return Reply.json(status, body);
+      Reply reply = Reply.json(status, body);
+      return state == null ? reply : reply.withHeader(StateStamp.HEADER, state);
     }
   }
 
@@ -152,6 +157,49 @@ class ModuleCallsTest {
     assertThat(failover.call("m", "f", "", new byte[0]).status()).isEqualTo(200);
     assertThat(dead.targets).hasSize(1);
     assertThat(live.targets).hasSize(1);
+  }
+
+  @Test
+  void anAnswerUnderAnotherStateEpochIsStateLostUntilTheStateIsBuiltAgain() {
+    Fixed a = new Fixed("a", 200, "{\"results\":[1]}");
+    Fixed b = new Fixed("b", 200, "{\"results\":[1]}");
+    ModuleCalls calls = calls(List.of(b, a));
+    registry.stateful("a", "m", true);
+    a.state = "e1;built";
+    assertThat(calls.call("m", "setup", "", new byte[0]).status()).isEqualTo(200);
+    a.state = "e1";
+    assertThat(calls.call("m", "prove", "", new byte[0]).status()).isEqualTo(200);
+
+    // The same worker, restarted: same URL, empty state.
+    a.state = "e2";
+    assertThatThrownBy(() -> calls.call("m", "prove", "", new byte[0]))
+        .isInstanceOfSatisfying(
+            ApiError.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(409);
+              assertThat(e.code()).isEqualTo("state_lost");
+              assertThat(e.getMessage()).contains("worker a").contains("the same worker");
+            });
+    assertThat(counted("a", "state_lost")).isEqualTo(1);
+    a.state = "e2;built";
+    assertThat(calls.call("m", "setup", "", new byte[0]).status()).isEqualTo(200);
+    a.state = "e2";
+    assertThat(calls.call("m", "prove", "", new byte[0]).status()).isEqualTo(200);
+
+    // a goes away: b answers under its own epoch, refused, until the state is built on b...
+    a.status = 0;
+    b.state = "e3";
+    assertThatThrownBy(() -> calls.call("m", "prove", "", new byte[0]))
+        .isInstanceOfSatisfying(
+            ApiError.class, e -> assertThat(e.getMessage()).contains("worker a", "worker b"));
+    b.state = "e3;built";
+    assertThat(calls.call("m", "setup", "", new byte[0]).status()).isEqualTo(200);
+    // ...where the calls then stay, though a (first by name) is back.
+    a.status = 200;
+    b.state = "e3";
+    int onA = a.targets.size();
+    assertThat(calls.call("m", "prove", "", new byte[0]).status()).isEqualTo(200);
+    assertThat(a.targets).hasSize(onA);
   }
 
   @Test

@@ -1,13 +1,18 @@
 package dev.wasmgrid.wasm.recycle;
 
+import dev.wasmgrid.wasm.WasmCallException;
+import dev.wasmgrid.wasm.WasmCallException.Code;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 
 /**
  * The state-building calls, in the order they ran (seed 002 #4): append-only, appended under the
- * proxy's state lock and read by preparations while calls go on.
+ * proxy's state lock and read by preparations while calls go on. A log's lifetime is one <em>state
+ * epoch</em>: the handles it issued mean something only within it.
  */
 final class CallLog {
 
@@ -31,9 +36,25 @@ final class CallLog {
     }
   }
 
+  private final String epoch;
   private final List<Entry> entries = new ArrayList<>();
   private final Set<Long> handles = new HashSet<>();
   private long spare = FIRST_SPARE_HANDLE;
+
+  /** An empty log, with a fresh epoch. */
+  CallLog() {
+    byte[] id = new byte[8];
+    new SecureRandom().nextBytes(id);
+    this.epoch = HexFormat.of().formatHex(id);
+  }
+
+  /**
+   * The random id of this log's lifetime: unique across instances, workers and restarts, so that a
+   * client (or a coordinator) seeing another one knows the state it built is not there.
+   */
+  String epoch() {
+    return epoch;
+  }
 
   synchronized void append(Entry entry) {
     entries.add(entry);
@@ -59,5 +80,27 @@ final class CallLog {
       handle = spare++;
     }
     return handle;
+  }
+
+  /**
+   * Refuses a call of {@code export} whose arguments at {@code positions} are not handles this log
+   * issued: run on a state that never had them, the guest would answer from whatever its memory
+   * holds there (an empty table), a wrong answer that looks right.
+   *
+   * @throws WasmCallException {@code unknown_handle}
+   */
+  synchronized void requireIssued(
+      String module, String export, long[] args, List<Integer> positions) {
+    for (int p : positions) {
+      if (p < args.length && !handles.contains(args[p])) {
+        throw new WasmCallException(
+            Code.UNKNOWN_HANDLE,
+            ("argument %d of '%s' is %d, a handle that module '%s' has not issued since its state"
+                    + " began (state epoch %s): the state it referred to was lost (the recycling"
+                    + " policy set again, the worker restarted, or the calls moved to another"
+                    + " worker), or it never was a handle; build the state again")
+                .formatted(p, export, args[p], module, epoch));
+      }
+    }
   }
 }

@@ -13,10 +13,12 @@ import java.util.stream.Collectors;
  * <p>Calls to {@code stateExports} build the state: they are logged, in order, and replayed on a
  * fresh instance. Their positive integer results are <em>handles</em>: the caller gets a handle
  * that stays valid across swaps, and arguments at {@code handleParams} positions are translated to
- * the current instance's value (seed 002 #4). Every replayed call is verified against the original
- * (#6): through {@code digestExport(handle) -> i64} when the module has one (which lets handles
- * move, e.g. when un-logged calls allocated memory in between), otherwise by equal results. Calls
- * to other exports must not change the state that matters: they are not replayed.
+ * the current instance's value (seed 002 #4); a value there that is no handle the proxy issued is
+ * refused ({@code unknown_handle}) rather than run on a state that never had it. Every replayed
+ * call is verified against the original (#6): through {@code digestExport(handle) -> i64} when the
+ * module has one (which lets handles move, e.g. when un-logged calls allocated memory in between),
+ * otherwise by equal results. Calls to other exports must not change the state that matters: they
+ * are not replayed.
  *
  * @param stateExports exports whose calls build state (logged and replayed)
  * @param handleParams per export, the parameter positions that carry handles

@@ -18,7 +18,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * Serves a stateful module from one active instance and recycles it (seed 002): when the instance's
@@ -96,14 +98,24 @@ public final class RecyclingProxy implements AutoCloseable {
   }
 
   /**
+   * The random id of this proxy's state: its handles are valid only under it. A new proxy (a policy
+   * set again, a redeployment, a restarted worker) starts an empty state under a new epoch.
+   */
+  public String epoch() {
+    return log.epoch();
+  }
+
+  /**
    * Calls {@code export} on the active instance, as {@link WasmInstance#call} does; a
    * state-building export's call is logged and its handle result is the proxy's.
    *
-   * @throws WasmCallException as {@code WasmInstance.call}, and {@code module_failed} after a trap
-   *     under the fail-closed policy
+   * @throws WasmCallException as {@code WasmInstance.call}; {@code module_failed} after a trap
+   *     under the fail-closed policy; {@code unknown_handle} when an argument at a handle position
+   *     is not a handle this proxy issued
    */
   public long[] call(String export, long... args) {
     checkServing();
+    log.requireIssued(module.name(), export, args, policy.handlePositions(export));
     inflight.incrementAndGet();
     try {
       return policy.stateExports().contains(export)
@@ -116,15 +128,26 @@ public final class RecyclingProxy implements AutoCloseable {
   }
 
   /**
-   * Runs {@code body} on the active instance as one plain (not logged) call: for a host-side
-   * sequence that must reach a single instance, such as writing buffers through the module's
-   * allocator, calling, and reading the results back. Failures are handled as for {@link #call}.
+   * Runs {@code body} on the active instance as one plain (not logged) call of {@code export}: for
+   * a host-side sequence that must reach a single instance, such as writing buffers through the
+   * module's allocator, calling, and reading the results back. {@code body} gets the instance and
+   * what to pass the export's parameters through before the call: handles are refused and
+   * translated there as {@link #call} does. Failures are handled as for {@link #call}.
    */
-  public <T> T withInstance(Function<WasmInstance, T> body) {
+  public <T> T withInstance(
+      String export, BiFunction<WasmInstance, UnaryOperator<long[]>, T> body) {
     checkServing();
     inflight.incrementAndGet();
     try {
-      return plain(g -> body.apply(g.instance()));
+      List<Integer> positions = policy.handlePositions(export);
+      return plain(
+          g ->
+              body.apply(
+                  g.instance(),
+                  params -> {
+                    log.requireIssued(module.name(), export, params, positions);
+                    return g.translate(params, positions);
+                  }));
     } finally {
       inflight.decrementAndGet();
     }
