@@ -3,6 +3,8 @@ package dev.wasmgrid.bench.chaos;
 import dev.wasmgrid.bench.LocalCluster;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -75,10 +77,16 @@ final class FaultInjector {
    * Injects faults until {@code deadline} ({@link System#nanoTime}), leaving every worker mended.
    */
   void run(long deadline) throws IOException, InterruptedException {
+    List<Fault> round = new ArrayList<>();
     while (System.nanoTime() < deadline) {
       pause(1_000, 3_000);
       Slot slot = slots.get(random.nextInt(slots.size()));
-      Fault fault = Fault.values()[random.nextInt(Fault.values().length)];
+      if (round.isEmpty()) {
+        // Every kind once per round, in a random order: a short run still sees each of them.
+        round.addAll(List.of(Fault.values()));
+        Collections.shuffle(round, random);
+      }
+      Fault fault = round.removeLast();
       log.accept("chaos: " + fault.id() + " worker :" + slot.port);
       injected.merge(fault, 1, Integer::sum);
       switch (fault) {
