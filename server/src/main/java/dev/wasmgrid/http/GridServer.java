@@ -151,7 +151,8 @@ public final class GridServer implements AutoCloseable {
             .port(port)
             // Bodies are bounded by RequestBodies, which answers in our own error format.
             .maxPayloadSize(-1)
-            .maxConcurrentRequests(config.server().limits().maxConcurrentRequests())
+            // Requests in service are bounded by RequestSlots, which lets the health probes by.
+            .maxConcurrentRequests(-1)
             // No Nagle: an answer's headers and a body under one loopback segment (64 KiB) are
             // two writes, and the second waited for the client's delayed ACK (~40 ms).
             .connectionOptions(socket -> socket.tcpNoDelay(true))
@@ -214,6 +215,7 @@ public final class GridServer implements AutoCloseable {
             config.registry(),
             routes,
             config.allRoutes().stream().map(Route::pattern).distinct().toList()));
+    r.addFilter(new UnreadBodies());
     r.addFilter(new Cors(config.server().cors()));
     config
         .server()
@@ -225,6 +227,8 @@ public final class GridServer implements AutoCloseable {
                         token,
                         config.endpoints(),
                         config.publicRoutes().stream().map(Route::pattern).toList())));
+    // After the token check: a request refused 401 takes no slot.
+    r.addFilter(new RequestSlots(config.server().limits().maxConcurrentRequests()));
     get(r, "/health/live", (req, res) -> sendJson(res, 200, "{\"status\":\"UP\"}"));
     get(
         r,
@@ -430,34 +434,22 @@ public final class GridServer implements AutoCloseable {
     write(res, Reply.json(status, json), null);
   }
 
-  /**
-   * Errors Helidon answers before routing: malformed HTTP, and 503 when {@code --max-concurrent}
-   * requests are already in service (Helidon rejects rather than queues).
-   */
+  /** Errors Helidon answers before routing: malformed HTTP. */
   private static DirectHandler.TransportResponse directError(
       DirectHandler.TransportRequest request,
       DirectHandler.EventType event,
       Status status,
       io.helidon.http.ServerResponseHeaders headers,
       String message) {
-    boolean overloaded = status.code() == Status.SERVICE_UNAVAILABLE_503.code();
-    String code = overloaded ? "overloaded" : status.code() == 413 ? "body_too_large" : "bad_http";
-    String text =
-        overloaded
-            ? "the server is serving its limit of concurrent requests (--max-concurrent);"
-                + " retry later"
-            : message == null ? status.reasonPhrase() : message;
+    String code = status.code() == 413 ? "body_too_large" : "bad_http";
+    String text = message == null ? status.reasonPhrase() : message;
     Reply reply = ErrorBodies.plain(new ApiError(status.code(), code, "", text));
-    DirectHandler.TransportResponse.Builder response =
-        DirectHandler.TransportResponse.builder()
-            .status(status)
-            .headers(headers)
-            .header(HeaderNames.CONTENT_TYPE, reply.contentType())
-            .entity(reply.body());
-    if (overloaded) {
-      response.header(HeaderNames.RETRY_AFTER, "1");
-    }
-    return response.build();
+    return DirectHandler.TransportResponse.builder()
+        .status(status)
+        .headers(headers)
+        .header(HeaderNames.CONTENT_TYPE, reply.contentType())
+        .entity(reply.body())
+        .build();
   }
 
   /** The port the server listens on. */
