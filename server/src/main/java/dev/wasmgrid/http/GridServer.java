@@ -10,6 +10,7 @@ import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.websocket.WsRouting;
 import io.helidon.websocket.WsListener;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -23,6 +24,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.channels.UnsupportedAddressTypeException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -53,9 +55,11 @@ public final class GridServer implements AutoCloseable {
   private static final String MAX_BODY_FLAG = "--max-body";
 
   private final WebServer server;
+  private final ReadDeadlines deadlines;
 
-  private GridServer(WebServer server) {
+  private GridServer(WebServer server, ReadDeadlines deadlines) {
     this.server = server;
+    this.deadlines = deadlines;
   }
 
   /**
@@ -145,32 +149,51 @@ public final class GridServer implements AutoCloseable {
     routes.addAll(config.views().keySet());
     routes.addAll(config.puts().keySet());
     routes.addAll(Set.of("/health/live", "/health/ready", "/metrics"));
-    WebServer server =
-        WebServer.builder()
-            .host(host)
-            .port(port)
-            // Bodies are bounded by RequestBodies, which answers in our own error format.
-            .maxPayloadSize(-1)
-            // Requests in service are bounded by RequestSlots, which lets the health probes by.
-            .maxConcurrentRequests(-1)
-            // No Nagle: an answer's headers and a body under one loopback segment (64 KiB) are
-            // two writes, and the second waited for the client's delayed ACK (~40 ms).
-            .connectionOptions(socket -> socket.tcpNoDelay(true))
-            .directHandlers(
-                d -> {
-                  d.addHandler(DirectHandler.EventType.BAD_REQUEST, GridServer::directError);
-                  d.addHandler(DirectHandler.EventType.PAYLOAD_TOO_LARGE, GridServer::directError);
-                  d.addHandler(DirectHandler.EventType.OTHER, GridServer::directError);
-                })
-            .routing(r -> routing(r, config, routes))
-            .update(b -> sockets(b, config))
-            .build()
-            .start();
+    ReadTimeouts timeouts = config.server().limits().timeouts();
+    ReadDeadlines deadlines = new ReadDeadlines(timeouts);
+    WebServer server;
+    try {
+      server =
+          WebServer.builder()
+              .host(host)
+              .port(port)
+              // Bodies are bounded by RequestBodies, which answers in our own error format.
+              .maxPayloadSize(-1)
+              // Requests in service are bounded by RequestSlots, which lets the health probes by.
+              .maxConcurrentRequests(-1)
+              .addProtocol(Http1Config.builder().addReceiveListener(deadlines).build())
+              // Helidon's idle timeout closes a connection that waits for a request line.
+              .idleConnectionTimeout(timeouts.idle())
+              .idleConnectionPeriod(idleCheckPeriod(timeouts.idle()))
+              // No Nagle: an answer's headers and a body under one loopback segment (64 KiB) are
+              // two writes, and the second waited for the client's delayed ACK (~40 ms).
+              .connectionOptions(socket -> socket.tcpNoDelay(true))
+              .directHandlers(
+                  d -> {
+                    d.addHandler(DirectHandler.EventType.BAD_REQUEST, GridServer::directError);
+                    d.addHandler(
+                        DirectHandler.EventType.PAYLOAD_TOO_LARGE, GridServer::directError);
+                    d.addHandler(DirectHandler.EventType.OTHER, GridServer::directError);
+                  })
+              .routing(r -> routing(r, config, routes, deadlines))
+              .update(b -> sockets(b, config))
+              .build()
+              .start();
+    } catch (RuntimeException e) {
+      deadlines.close();
+      throw e;
+    }
     if (!server.isRunning()) {
+      deadlines.close();
       // Taken between the check and the bind.
       throw new ListenException(host, port, null);
     }
-    return new GridServer(server);
+    return new GridServer(server, deadlines);
+  }
+
+  /** A fifth of the idle timeout, so a connection is closed at most 20% past it; 10 s at most. */
+  private static Duration idleCheckPeriod(Duration idle) {
+    return Duration.ofMillis(Math.clamp(idle.toMillis() / 5, 10, 10_000));
   }
 
   /**
@@ -209,13 +232,15 @@ public final class GridServer implements AutoCloseable {
     builder.addRouting(ws);
   }
 
-  private static void routing(HttpRouting.Builder r, Config config, Set<String> routes) {
+  private static void routing(
+      HttpRouting.Builder r, Config config, Set<String> routes, ReadDeadlines deadlines) {
     r.addFilter(
         new HttpMetrics(
             config.registry(),
             routes,
             config.allRoutes().stream().map(Route::pattern).distinct().toList()));
     r.addFilter(new UnreadBodies());
+    r.addFilter(deadlines);
     r.addFilter(new Cors(config.server().cors()));
     config
         .server()
@@ -460,5 +485,6 @@ public final class GridServer implements AutoCloseable {
   @Override
   public void close() {
     server.stop();
+    deadlines.close();
   }
 }

@@ -9,10 +9,13 @@ import dev.wasmgrid.testing.Poll;
 import dev.wasmgrid.testing.RawHttp;
 import dev.wasmgrid.worker.WorkerNode;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,16 +24,19 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Clients that stall mid-request (headers sent, one byte of the body, then nothing) cannot lock
- * everyone out: health probes are answered whatever the load, and an early rejection (401, 413,
- * 404) closes its connection at once instead of waiting for a body it will never use.
+ * everyone out: health probes are answered whatever the load, a stalled body or unfinished headers
+ * are answered 408 and dropped, an early rejection (401, 413, 404) closes its connection at once
+ * instead of waiting for a body it will never use, and idle connections are closed.
  */
 class SlowClientsTest {
   private static final int SLOTS = 2;
   private static final String TOKEN = "slow-clients-token";
+  private static final Duration LONG = Duration.ofMinutes(5);
+  private static final Duration SHORT = Duration.ofSeconds(1);
 
   @Test
   void healthIsAnsweredWhileStalledBodiesHoldEverySlot() throws IOException {
-    try (WorkerNode worker = worker(Optional.empty())) {
+    try (WorkerNode worker = worker(new ReadTimeouts(LONG, LONG, LONG), Optional.empty())) {
       Http http = new Http(worker.port());
       List<Socket> stalled = stall(worker.port(), SLOTS + 1);
       try {
@@ -48,8 +54,62 @@ class SlowClientsTest {
   }
 
   @Test
+  void stalledBodiesAreAnswered408AndFreeTheirSlots() throws IOException {
+    try (WorkerNode worker = worker(new ReadTimeouts(LONG, SHORT, LONG), Optional.empty())) {
+      List<Socket> stalled = stall(worker.port(), SLOTS);
+      try {
+        for (Socket socket : stalled) {
+          assertThat(RawHttp.readToEnd(socket))
+              .startsWith("HTTP/1.1 408")
+              .contains("\"body_timeout\"", "--body-timeout")
+              .containsIgnoringCase("connection: close");
+        }
+        // Still open on the client's side: the server has let go of them all the same.
+        Http http = new Http(worker.port());
+        Poll.until(
+            "a normal request is served",
+            Duration.ofSeconds(30),
+            () -> http.postJson("/rpc", Nodes.SEED).statusCode() == 200);
+      } finally {
+        closeAll(stalled);
+      }
+    }
+  }
+
+  @Test
+  void unfinishedHeadersAreAnswered408AndDropped() throws IOException {
+    try (WorkerNode worker = worker(new ReadTimeouts(SHORT, LONG, LONG), Optional.empty());
+        Socket socket = new Socket(InetAddress.getLoopbackAddress(), worker.port())) {
+      socket.setSoTimeout(20_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          "POST /rpc HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: app"
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      assertThat(RawHttp.readToEnd(socket))
+          .startsWith("HTTP/1.1 408")
+          .contains("\"header_timeout\"", "--header-timeout");
+    }
+  }
+
+  @Test
+  void idleConnectionsAreClosed() throws IOException {
+    try (WorkerNode worker = worker(new ReadTimeouts(LONG, LONG, SHORT), Optional.empty());
+        Socket socket = new Socket(InetAddress.getLoopbackAddress(), worker.port())) {
+      socket.setSoTimeout(20_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          "GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      // The answer, then the end of the stream once the connection has been idle long enough.
+      assertThat(RawHttp.readToEnd(socket)).startsWith("HTTP/1.1 200").contains("\"UP\"");
+    }
+  }
+
+  @Test
   void unauthorizedStalledBodiesGet401AndHoldNoSlot() throws IOException {
-    try (WorkerNode worker = worker(Optional.of(TOKEN))) {
+    try (WorkerNode worker = worker(new ReadTimeouts(LONG, LONG, LONG), Optional.of(TOKEN))) {
       List<Socket> stalled = stall(worker.port(), SLOTS + 2);
       try {
         for (Socket socket : stalled) {
@@ -77,7 +137,7 @@ class SlowClientsTest {
 
   @Test
   void earlyRejectionsCloseTheConnectionInsteadOfReadingTheBody() throws IOException {
-    try (WorkerNode worker = worker(Optional.empty())) {
+    try (WorkerNode worker = worker(new ReadTimeouts(LONG, LONG, LONG), Optional.empty())) {
       List<Socket> stalled = new ArrayList<>();
       try {
         // Over --max-body (1 MiB here): 413 before a byte of the body is needed.
@@ -101,9 +161,9 @@ class SlowClientsTest {
     }
   }
 
-  private static WorkerNode worker(Optional<String> token) {
+  private static WorkerNode worker(ReadTimeouts timeouts, Optional<String> token) {
     return WorkerNode.start(
-        new ServerSettings("127.0.0.1", 0, new Limits(1 << 20, 64, SLOTS), token),
+        new ServerSettings("127.0.0.1", 0, new Limits(1 << 20, 64, SLOTS, timeouts), token),
         new ReferenceGemm(1));
   }
 
