@@ -2,7 +2,9 @@ package dev.wasmgrid.cli;
 
 import dev.wasmgrid.http.CorsPolicy;
 import dev.wasmgrid.http.Limits;
+import dev.wasmgrid.http.ReadTimeouts;
 import dev.wasmgrid.http.ServerSettings;
+import java.time.Duration;
 import java.util.Optional;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -43,6 +45,29 @@ final class ServerOptions {
       description = "Requests served at once; more get 503 (default: ${DEFAULT-VALUE}).")
   int maxConcurrent;
 
+  @Option(
+      names = "--header-timeout",
+      defaultValue = "PT10S",
+      description =
+          "Longest a request's headers may take to arrive after its request line; 408 after it"
+              + " (default: ${DEFAULT-VALUE}).")
+  Duration headerTimeout;
+
+  @Option(
+      names = "--body-timeout",
+      defaultValue = "PT30S",
+      description =
+          "Longest the server waits for the next byte of a request body; 408 and the connection"
+              + " closed after it (default: ${DEFAULT-VALUE}).")
+  Duration bodyTimeout;
+
+  @Option(
+      names = "--idle-timeout",
+      defaultValue = "PT5M",
+      description =
+          "Longest a connection stays open without a request (default: ${DEFAULT-VALUE}).")
+  Duration idleTimeout;
+
   @Option(names = "--threads", description = "Threads per multiplication (default: all cores).")
   Integer threads;
 
@@ -71,10 +96,19 @@ final class ServerOptions {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "--cors-origin: " + e.getMessage());
     }
+    ReadTimeouts timeouts;
+    try {
+      timeouts = new ReadTimeouts(headerTimeout, bodyTimeout, idleTimeout);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--header-timeout, --body-timeout and --idle-timeout must be at least PT0.001S: "
+              + e.getMessage());
+    }
     return new ServerSettings(
         host,
         port,
-        new Limits(maxBody, maxDimension, maxConcurrent),
+        new Limits(maxBody, maxDimension, maxConcurrent, timeouts),
         Optional.ofNullable(token).filter(t -> !t.isBlank()),
         cors);
   }

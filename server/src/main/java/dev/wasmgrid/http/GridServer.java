@@ -10,6 +10,7 @@ import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.websocket.WsRouting;
 import io.helidon.websocket.WsListener;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -23,6 +24,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.channels.UnsupportedAddressTypeException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -53,9 +55,11 @@ public final class GridServer implements AutoCloseable {
   private static final String MAX_BODY_FLAG = "--max-body";
 
   private final WebServer server;
+  private final ReadDeadlines deadlines;
 
-  private GridServer(WebServer server) {
+  private GridServer(WebServer server, ReadDeadlines deadlines) {
     this.server = server;
+    this.deadlines = deadlines;
   }
 
   /**
@@ -145,31 +149,51 @@ public final class GridServer implements AutoCloseable {
     routes.addAll(config.views().keySet());
     routes.addAll(config.puts().keySet());
     routes.addAll(Set.of("/health/live", "/health/ready", "/metrics"));
-    WebServer server =
-        WebServer.builder()
-            .host(host)
-            .port(port)
-            // Bodies are bounded by RequestBodies, which answers in our own error format.
-            .maxPayloadSize(-1)
-            .maxConcurrentRequests(config.server().limits().maxConcurrentRequests())
-            // No Nagle: an answer's headers and a body under one loopback segment (64 KiB) are
-            // two writes, and the second waited for the client's delayed ACK (~40 ms).
-            .connectionOptions(socket -> socket.tcpNoDelay(true))
-            .directHandlers(
-                d -> {
-                  d.addHandler(DirectHandler.EventType.BAD_REQUEST, GridServer::directError);
-                  d.addHandler(DirectHandler.EventType.PAYLOAD_TOO_LARGE, GridServer::directError);
-                  d.addHandler(DirectHandler.EventType.OTHER, GridServer::directError);
-                })
-            .routing(r -> routing(r, config, routes))
-            .update(b -> sockets(b, config))
-            .build()
-            .start();
+    ReadTimeouts timeouts = config.server().limits().timeouts();
+    ReadDeadlines deadlines = new ReadDeadlines(timeouts);
+    WebServer server;
+    try {
+      server =
+          WebServer.builder()
+              .host(host)
+              .port(port)
+              // Bodies are bounded by RequestBodies, which answers in our own error format.
+              .maxPayloadSize(-1)
+              // Requests in service are bounded by RequestSlots, which lets the health probes by.
+              .maxConcurrentRequests(-1)
+              .addProtocol(Http1Config.builder().addReceiveListener(deadlines).build())
+              // Helidon's idle timeout closes a connection that waits for a request line.
+              .idleConnectionTimeout(timeouts.idle())
+              .idleConnectionPeriod(idleCheckPeriod(timeouts.idle()))
+              // No Nagle: an answer's headers and a body under one loopback segment (64 KiB) are
+              // two writes, and the second waited for the client's delayed ACK (~40 ms).
+              .connectionOptions(socket -> socket.tcpNoDelay(true))
+              .directHandlers(
+                  d -> {
+                    d.addHandler(DirectHandler.EventType.BAD_REQUEST, GridServer::directError);
+                    d.addHandler(
+                        DirectHandler.EventType.PAYLOAD_TOO_LARGE, GridServer::directError);
+                    d.addHandler(DirectHandler.EventType.OTHER, GridServer::directError);
+                  })
+              .routing(r -> routing(r, config, routes, deadlines))
+              .update(b -> sockets(b, config))
+              .build()
+              .start();
+    } catch (RuntimeException e) {
+      deadlines.close();
+      throw e;
+    }
     if (!server.isRunning()) {
+      deadlines.close();
       // Taken between the check and the bind.
       throw new ListenException(host, port, null);
     }
-    return new GridServer(server);
+    return new GridServer(server, deadlines);
+  }
+
+  /** A fifth of the idle timeout, so a connection is closed at most 20% past it; 10 s at most. */
+  private static Duration idleCheckPeriod(Duration idle) {
+    return Duration.ofMillis(Math.clamp(idle.toMillis() / 5, 10, 10_000));
   }
 
   /**
@@ -208,12 +232,15 @@ public final class GridServer implements AutoCloseable {
     builder.addRouting(ws);
   }
 
-  private static void routing(HttpRouting.Builder r, Config config, Set<String> routes) {
+  private static void routing(
+      HttpRouting.Builder r, Config config, Set<String> routes, ReadDeadlines deadlines) {
     r.addFilter(
         new HttpMetrics(
             config.registry(),
             routes,
             config.allRoutes().stream().map(Route::pattern).distinct().toList()));
+    r.addFilter(new UnreadBodies());
+    r.addFilter(deadlines);
     r.addFilter(new Cors(config.server().cors()));
     config
         .server()
@@ -225,6 +252,8 @@ public final class GridServer implements AutoCloseable {
                         token,
                         config.endpoints(),
                         config.publicRoutes().stream().map(Route::pattern).toList())));
+    // After the token check: a request refused 401 takes no slot.
+    r.addFilter(new RequestSlots(config.server().limits().maxConcurrentRequests()));
     get(r, "/health/live", (req, res) -> sendJson(res, 200, "{\"status\":\"UP\"}"));
     get(
         r,
@@ -430,34 +459,22 @@ public final class GridServer implements AutoCloseable {
     write(res, Reply.json(status, json), null);
   }
 
-  /**
-   * Errors Helidon answers before routing: malformed HTTP, and 503 when {@code --max-concurrent}
-   * requests are already in service (Helidon rejects rather than queues).
-   */
+  /** Errors Helidon answers before routing: malformed HTTP. */
   private static DirectHandler.TransportResponse directError(
       DirectHandler.TransportRequest request,
       DirectHandler.EventType event,
       Status status,
       io.helidon.http.ServerResponseHeaders headers,
       String message) {
-    boolean overloaded = status.code() == Status.SERVICE_UNAVAILABLE_503.code();
-    String code = overloaded ? "overloaded" : status.code() == 413 ? "body_too_large" : "bad_http";
-    String text =
-        overloaded
-            ? "the server is serving its limit of concurrent requests (--max-concurrent);"
-                + " retry later"
-            : message == null ? status.reasonPhrase() : message;
+    String code = status.code() == 413 ? "body_too_large" : "bad_http";
+    String text = message == null ? status.reasonPhrase() : message;
     Reply reply = ErrorBodies.plain(new ApiError(status.code(), code, "", text));
-    DirectHandler.TransportResponse.Builder response =
-        DirectHandler.TransportResponse.builder()
-            .status(status)
-            .headers(headers)
-            .header(HeaderNames.CONTENT_TYPE, reply.contentType())
-            .entity(reply.body());
-    if (overloaded) {
-      response.header(HeaderNames.RETRY_AFTER, "1");
-    }
-    return response.build();
+    return DirectHandler.TransportResponse.builder()
+        .status(status)
+        .headers(headers)
+        .header(HeaderNames.CONTENT_TYPE, reply.contentType())
+        .entity(reply.body())
+        .build();
   }
 
   /** The port the server listens on. */
@@ -468,5 +485,6 @@ public final class GridServer implements AutoCloseable {
   @Override
   public void close() {
     server.stop();
+    deadlines.close();
   }
 }

@@ -83,7 +83,8 @@ final class RequestBodies {
     return new BodyStream(
         request.content().inputStream(),
         declared,
-        request.prologue().method().text() + " " + request.path().path());
+        request.prologue().method().text() + " " + request.path().path(),
+        ClientWait.of(request));
   }
 
   private static ApiError tooLarge(String what, long limit, String flag) {

@@ -32,6 +32,47 @@ public final class RawHttp {
     return socket;
   }
 
+  /**
+   * Connects to loopback {@code port} and sends a POST's headers and the first byte of a body that
+   * declares {@code declared} bytes, then stalls: a slow or stuck client. The caller reads and
+   * closes.
+   */
+  public static Socket stalledPost(int port, String path, long declared) throws IOException {
+    Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
+    // A guard against a hang only: every test reads an answer the server sends on its own.
+    socket.setSoTimeout(20_000);
+    OutputStream out = socket.getOutputStream();
+    out.write(
+        ("POST "
+                + path
+                + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: "
+                + declared
+                + "\r\n\r\n{")
+            .getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+    return socket;
+  }
+
+  /** An answer's status line and headers, up to the blank line that ends them. */
+  public static String readHead(Socket socket) throws IOException {
+    InputStream in = socket.getInputStream();
+    StringBuilder head = new StringBuilder();
+    while (head.indexOf("\r\n\r\n") < 0) {
+      int b = in.read();
+      assertThat(b).as("the stream ended before the headers did: " + head).isNotNegative();
+      head.append((char) b);
+    }
+    return head.toString();
+  }
+
+  /** Everything the server sends on {@code socket} until it closes the connection. */
+  public static String readToEnd(Socket socket) throws IOException {
+    ByteArrayOutputStream answer = new ByteArrayOutputStream();
+    socket.getInputStream().transferTo(answer);
+    return answer.toString(StandardCharsets.UTF_8);
+  }
+
   /** Reads until {@code marker} has gone by, failing when the stream ends first. */
   public static void readUntil(InputStream in, String marker) throws IOException {
     StringBuilder seen = new StringBuilder();

@@ -36,7 +36,7 @@ class OverloadTest {
 
       HttpResponse<byte[]> rejected = null;
       for (int attempt = 0; attempt < 2000 && rejected == null; attempt++) {
-        HttpResponse<byte[]> probe = http.get("/health/live");
+        HttpResponse<byte[]> probe = http.get("/metrics");
         if (probe.statusCode() == 503) {
           rejected = probe;
         }
@@ -46,6 +46,8 @@ class OverloadTest {
           .contains("\"code\":\"overloaded\"")
           .contains("--max-concurrent");
       assertThat(rejected.headers().firstValue("Retry-After")).hasValue("1");
+      // The health probes take no slot: a busy server is alive and ready.
+      assertThat(http.get("/health/ready").statusCode()).isEqualTo(200);
 
       out.write(body, 10, body.length - 10);
       out.flush();
