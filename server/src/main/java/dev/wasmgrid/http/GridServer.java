@@ -23,6 +23,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.channels.UnsupportedAddressTypeException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -53,9 +54,11 @@ public final class GridServer implements AutoCloseable {
   private static final String MAX_BODY_FLAG = "--max-body";
 
   private final WebServer server;
+  private final RequestDrain drain;
 
-  private GridServer(WebServer server) {
+  private GridServer(WebServer server, RequestDrain drain) {
     this.server = server;
+    this.drain = drain;
   }
 
   /**
@@ -145,10 +148,14 @@ public final class GridServer implements AutoCloseable {
     routes.addAll(config.views().keySet());
     routes.addAll(config.puts().keySet());
     routes.addAll(Set.of("/health/live", "/health/ready", "/metrics"));
+    RequestDrain drain = new RequestDrain(config.endpoints());
     WebServer server =
         WebServer.builder()
             .host(host)
             .port(port)
+            // Helidon's own hook would stop the server at once on SIGTERM, cutting off the
+            // requests that drain() lets finish; the owner stops it (see close()).
+            .shutdownHook(false)
             // Bodies are bounded by RequestBodies, which answers in our own error format.
             .maxPayloadSize(-1)
             .maxConcurrentRequests(config.server().limits().maxConcurrentRequests())
@@ -161,7 +168,7 @@ public final class GridServer implements AutoCloseable {
                   d.addHandler(DirectHandler.EventType.PAYLOAD_TOO_LARGE, GridServer::directError);
                   d.addHandler(DirectHandler.EventType.OTHER, GridServer::directError);
                 })
-            .routing(r -> routing(r, config, routes))
+            .routing(r -> routing(r, config, routes, drain))
             .update(b -> sockets(b, config))
             .build()
             .start();
@@ -169,7 +176,7 @@ public final class GridServer implements AutoCloseable {
       // Taken between the check and the bind.
       throw new ListenException(host, port, null);
     }
-    return new GridServer(server);
+    return new GridServer(server, drain);
   }
 
   /**
@@ -208,13 +215,16 @@ public final class GridServer implements AutoCloseable {
     builder.addRouting(ws);
   }
 
-  private static void routing(HttpRouting.Builder r, Config config, Set<String> routes) {
+  private static void routing(
+      HttpRouting.Builder r, Config config, Set<String> routes, RequestDrain drain) {
     r.addFilter(
         new HttpMetrics(
             config.registry(),
             routes,
             config.allRoutes().stream().map(Route::pattern).distinct().toList()));
     r.addFilter(new Cors(config.server().cors()));
+    // Before the token check: a stopping node refuses everyone alike, and says nothing else.
+    r.addFilter(drain);
     config
         .server()
         .token()
@@ -230,6 +240,11 @@ public final class GridServer implements AutoCloseable {
         r,
         "/health/ready",
         (req, res) -> {
+          if (drain.draining()) {
+            // First to say so, for the load balancer to stop sending work here.
+            sendJson(res, 503, "{\"status\":\"DRAINING\"}");
+            return;
+          }
           boolean ready = config.ready().getAsBoolean();
           sendJson(res, ready ? 200 : 503, ready ? "{\"status\":\"UP\"}" : "{\"status\":\"DOWN\"}");
         });
@@ -465,6 +480,26 @@ public final class GridServer implements AutoCloseable {
     return server.port();
   }
 
+  /**
+   * Starts a graceful stop: {@code /health/ready} answers 503 {@code DRAINING} and new requests 503
+   * {@code shutting_down} with {@code Retry-After}; those in service go on. {@code /health/live}
+   * and {@code /metrics} are still served.
+   */
+  public void drain() {
+    drain.start();
+  }
+
+  /**
+   * After {@link #drain()}: waits until the requests in service have returned, or until {@code
+   * deadline}.
+   *
+   * @return how many were still in service at the deadline (0 when all finished)
+   */
+  public int awaitRequests(Instant deadline) throws InterruptedException {
+    return drain.awaitIdle(deadline);
+  }
+
+  /** Stops at once: requests still in service are cut off. */
   @Override
   public void close() {
     server.stop();
