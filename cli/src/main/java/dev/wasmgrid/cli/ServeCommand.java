@@ -3,12 +3,16 @@ package dev.wasmgrid.cli;
 import dev.wasmgrid.coordinator.CoordinatorNode;
 import dev.wasmgrid.coordinator.discovery.DiscoverySettings;
 import dev.wasmgrid.coordinator.discovery.WorkerSources;
+import dev.wasmgrid.coordinator.jobs.JobSettings;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.matmul.Gemm;
 import dev.wasmgrid.worker.MatmulKernels;
 import dev.wasmgrid.worker.llm.ModelHosts;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -76,6 +80,16 @@ final class ServeCommand implements Callable<Integer> {
           "Consecutive failed calls after which a worker is marked down (default: ${DEFAULT-VALUE}).")
   int downAfter;
 
+  @Option(
+      names = "--jobs-dir",
+      paramLabel = "DIR",
+      defaultValue = "${sys:user.home}/.wasmgrid/jobs",
+      description =
+          "Directory the records of /v1/jobs are kept in (state, shape, times, error; not C), so"
+              + " that after a restart GET /v1/jobs/{id} says what became of a job (created when"
+              + " missing); 'none' or empty keeps them in memory only (default: ${DEFAULT-VALUE}).")
+  String jobsDir;
+
   @Mixin ServerOptions server;
 
   @Mixin ModelOptions models;
@@ -106,12 +120,26 @@ final class ServeCommand implements Callable<Integer> {
           "--model serves a model on the in-process worker; with --workers, give --model to the"
               + " workers (the coordinator relays to them)");
     }
+    Optional<Path> jobs = StateDirectory.resolve(spec.commandLine(), "--jobs-dir", jobsDir);
     ModelHosts hosts = models.load(spec.commandLine(), server.threads());
-    CoordinatorNode node =
-        CoordinatorNode.start(
-            new CoordinatorNode.Config(
-                server.settings(port), sources, workerTimeout, discovery, gemm),
-            hosts);
+    CoordinatorNode node;
+    try {
+      node =
+          CoordinatorNode.start(
+              new CoordinatorNode.Config(
+                  server.settings(port),
+                  sources,
+                  workerTimeout,
+                  discovery,
+                  gemm,
+                  JobSettings.DEFAULTS,
+                  jobs),
+              hosts);
+    } catch (UncheckedIOException e) {
+      hosts.close();
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--jobs-dir: " + e.getMessage(), e);
+    }
     Serving.announce(
         "coordinator",
         server.host,
@@ -124,7 +152,7 @@ final class ServeCommand implements Callable<Integer> {
                 + String.join(",", workers)
                 + "; GET /v1/workers lists them; local fallback "
                 + gemm.name());
-    Serving.awaitShutdown(node);
+    Serving.awaitShutdown(node, server.drainTimeout);
     return 0;
   }
 }

@@ -89,7 +89,21 @@ final class ServerOptions {
               + " http://coordinator:8080; * for any (default: ${DEFAULT-VALUE}).")
   String corsOrigins;
 
+  @Option(
+      names = "--drain-timeout",
+      defaultValue = "PT25S",
+      description =
+          "On SIGTERM, how long work in progress may take to finish: readiness goes false and new"
+              + " requests get 503 at once, then requests in service (and a coordinator's jobs)"
+              + " get this long before the process exits. Within Kubernetes' default grace"
+              + " period of 30 s (default: ${DEFAULT-VALUE}).")
+  Duration drainTimeout;
+
   ServerSettings settings(int port) {
+    if (drainTimeout.isNegative()) {
+      throw new ParameterException(
+          spec.commandLine(), "--drain-timeout must be >= 0, got " + drainTimeout);
+    }
     CorsPolicy cors;
     try {
       cors = CorsPolicy.parse(corsOrigins);

@@ -1,5 +1,7 @@
 package dev.wasmgrid.cli;
 
+import dev.wasmgrid.http.Drainable;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
 /** What every server command does once started: say where it listens, then run until stopped. */
@@ -13,20 +15,35 @@ final class Serving {
     System.out.flush();
   }
 
-  /** Blocks until the JVM is asked to stop, then closes the server. */
-  static void awaitShutdown(AutoCloseable server) throws InterruptedException {
+  /**
+   * Blocks until the JVM is asked to stop (SIGTERM, SIGINT), then drains the node for up to {@code
+   * grace}, closes it and ends the process with status 0: a stop asked for and carried out is a
+   * success, not the 143 the JVM reports for a signal.
+   */
+  static void awaitShutdown(Drainable node, Duration grace) throws InterruptedException {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  int status = 0;
                   try {
-                    server.close();
+                    System.err.println(
+                        "wasmgrid: stopping; finishing the work in progress (up to "
+                            + grace
+                            + ", --drain-timeout)");
+                    node.drain(grace);
+                    node.close();
                   } catch (Exception e) {
                     System.err.println("wasmgrid: error while stopping: " + e);
+                    status = 1;
                   } finally {
                     stopped.countDown();
                   }
+                  System.out.flush();
+                  System.err.flush();
+                  // Every hook of ours has run: nothing is left for the JVM to do but exit.
+                  Runtime.getRuntime().halt(status);
                 }));
     stopped.await();
   }

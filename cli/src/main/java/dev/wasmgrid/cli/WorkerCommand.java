@@ -7,11 +7,8 @@ import dev.wasmgrid.worker.CoordinatorLink;
 import dev.wasmgrid.worker.MatmulKernels;
 import dev.wasmgrid.worker.WorkerNode;
 import dev.wasmgrid.worker.llm.ModelHosts;
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -100,28 +97,13 @@ final class WorkerCommand implements Callable<Integer> {
       detail += "; joining " + coordinator + " as " + advertised;
     }
     Serving.announce("worker", server.host, node.port(), detail);
-    Serving.awaitShutdown(node);
+    Serving.awaitShutdown(node, server.drainTimeout);
     return 0;
   }
 
   /** The module directory, created and checked writable; empty for memory only. */
   Optional<Path> modulesDir() {
-    if (modulesDir == null || modulesDir.isBlank() || modulesDir.equals("none")) {
-      return Optional.empty();
-    }
-    Path dir;
-    try {
-      dir = Path.of(modulesDir).toAbsolutePath();
-      Files.createDirectories(dir);
-    } catch (IOException | InvalidPathException e) {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(), "--modules-dir: cannot create " + modulesDir + ": " + e, e);
-    }
-    if (!Files.isWritable(dir)) {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(), "--modules-dir: " + dir + " is not writable");
-    }
-    return Optional.of(dir);
+    return StateDirectory.resolve(spec.commandLine(), "--modules-dir", modulesDir);
   }
 
   private URI url(String option, String text) {

@@ -53,7 +53,13 @@ class DeployFilesTest {
   static final Pattern DNS_WORKERS = Pattern.compile("dns:([a-z0-9.-]+):(\\d+)");
 
   /** A server command line as the real CLI parses it: command name, --port, --workers. */
-  record Invocation(String command, int port, List<String> workers) {}
+  record Invocation(String command, int port, List<String> workers, Duration drainTimeout) {}
+
+  /**
+   * What stopping a JVM takes beyond its drain: closing the node (a job runner may take up to 10 s
+   * to notice it is abandoned) and exiting.
+   */
+  static final Duration STOP_MARGIN = Duration.ofSeconds(10);
 
   /** One Dockerfile instruction, its continuation lines joined. */
   record Instruction(String keyword, String arguments) {}
@@ -90,6 +96,12 @@ class DeployFilesTest {
           .as("compose %s health-checks its own --port", name)
           .isEqualTo(invocation.port());
       probes.add(health.group(2));
+
+      // docker stop's own default is 10 s, less than a drain.
+      Duration grace = Duration.parse("PT" + service.path("stop_grace_period").asText("10s"));
+      assertThat(grace)
+          .as("compose %s stop_grace_period outlasts its --drain-timeout", name)
+          .isGreaterThanOrEqualTo(invocation.drainTimeout().plus(STOP_MARGIN));
     }
     assertServedWith200(probes);
 
@@ -334,6 +346,17 @@ class DeployFilesTest {
       }
     }
 
+    // Kubernetes counts the preStop hook and the drain against the same grace period, then kills.
+    List<String> preStop =
+        strings(container.path("lifecycle").path("preStop").path("exec").path("command"));
+    assertThat(preStop).as("%s preStop pauses while the endpoints update", name).hasSize(2);
+    assertThat(preStop.getFirst()).as("%s preStop", name).isEqualTo("sleep");
+    Duration pause = Duration.ofSeconds(Long.parseLong(preStop.get(1)));
+    Duration grace = Duration.ofSeconds(pod.path("terminationGracePeriodSeconds").asLong(30));
+    assertThat(grace)
+        .as("%s terminationGracePeriodSeconds covers preStop, --drain-timeout and the stop", name)
+        .isGreaterThanOrEqualTo(pause.plus(invocation.drainTimeout()).plus(STOP_MARGIN));
+
     JsonNode security = pod.path("securityContext");
     assertThat(security.path("runAsNonRoot").asBoolean()).as("%s runAsNonRoot", name).isTrue();
     assertThat(security.path("runAsUser").asInt(1)).as("%s runAsUser", name).isNotZero();
@@ -406,7 +429,8 @@ class DeployFilesTest {
         COMMA.splitAsStream(value).forEach(workers::add);
       }
     }
-    return new Invocation(command.commandSpec().name(), port, workers);
+    Duration drain = command.commandSpec().findOption("--drain-timeout").getValue();
+    return new Invocation(command.commandSpec().name(), port, workers, drain);
   }
 
   /** GETs every path from a real server: the routes are the same for worker and coordinator. */

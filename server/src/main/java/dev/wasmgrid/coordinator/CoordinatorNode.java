@@ -15,6 +15,7 @@ import dev.wasmgrid.coordinator.sim.LocalSimHost;
 import dev.wasmgrid.coordinator.sim.SimHost;
 import dev.wasmgrid.coordinator.sim.live.SimApi;
 import dev.wasmgrid.coordinator.sim.live.SimLimits;
+import dev.wasmgrid.http.Drainable;
 import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Limits;
@@ -29,7 +30,9 @@ import io.helidon.webclient.api.WebClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.List;
@@ -49,9 +52,12 @@ import org.slf4j.LoggerFactory;
  * remote workers). Discovery, heartbeat expiry, health probes and job eviction run on a scheduler
  * the node owns and stops on {@link #close()}.
  */
-public final class CoordinatorNode implements AutoCloseable {
+public final class CoordinatorNode implements Drainable {
   private static final Logger LOG = LoggerFactory.getLogger(CoordinatorNode.class);
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
+
+  /** How long the event streams of jobs failed at the end of a drain get to say so. */
+  private static final Duration FINAL_EVENTS = Duration.ofSeconds(1);
 
   private final GridServer server;
   private final WorkerPool pool;
@@ -91,6 +97,8 @@ public final class CoordinatorNode implements AutoCloseable {
    * @param localGemm the in-process worker's kernel; with remote workers, the kernel for work no
    *     worker can take (null for none: such work then fails with 503)
    * @param jobs limits of the long-job API
+   * @param jobsDir where the jobs' records are kept, so that a restarted coordinator can say what
+   *     became of them; empty to keep them in memory only
    */
   public record Config(
       ServerSettings server,
@@ -98,7 +106,19 @@ public final class CoordinatorNode implements AutoCloseable {
       Duration workerTimeout,
       DiscoverySettings discovery,
       Gemm localGemm,
-      JobSettings jobs) {
+      JobSettings jobs,
+      Optional<Path> jobsDir) {
+
+    /** A coordinator keeping its jobs in memory only. */
+    public Config(
+        ServerSettings server,
+        WorkerSources workers,
+        Duration workerTimeout,
+        DiscoverySettings discovery,
+        Gemm localGemm,
+        JobSettings jobs) {
+      this(server, workers, workerTimeout, discovery, localGemm, jobs, Optional.empty());
+    }
 
     /** A coordinator with the default job limits. */
     public Config(
@@ -185,7 +205,10 @@ public final class CoordinatorNode implements AutoCloseable {
     Map<String, Endpoint> routes =
         new HashMap<>(new CoordinatorEndpoints(runner, limits.maxDimension()).routes());
     routes.put("/v1/workers/join", new JoinEndpoint(membership, settings));
-    MatmulJobs jobs = new MatmulJobs(runner, config.jobs());
+    MatmulJobs jobs =
+        config.jobsDir().isPresent()
+            ? new MatmulJobs(runner, config.jobs(), config.jobsDir().get())
+            : new MatmulJobs(runner, config.jobs());
     JobEndpoints jobRoutes = new JobEndpoints(jobs, limits.maxDimension());
     routes.put(JobEndpoints.SUBMIT, jobRoutes.submit());
     // Lookups evict too; this sweep frees the results of a coordinator nobody asks.
@@ -298,6 +321,33 @@ public final class CoordinatorNode implements AutoCloseable {
   /** Where work goes now, for the start-up log. */
   public List<String> workerNames() {
     return pool.workers().stream().map(WorkerClient::name).toList();
+  }
+
+  /**
+   * Readiness goes false and new requests get 503 {@code shutting_down}; the jobs queued or running
+   * and the requests in service (products, generations, event streams) get up to {@code grace} to
+   * finish. Jobs still unfinished then are failed by {@link #close()}.
+   */
+  @Override
+  public void drain(Duration grace) throws InterruptedException {
+    Instant deadline = Instant.now().plus(grace);
+    server.drain();
+    // Jobs first: their event streams are requests in service until the jobs end.
+    long jobsLeft = jobs.awaitFinished(deadline);
+    if (jobsLeft > 0) {
+      LOG.warn("{} jobs still unfinished after {}; failing them", jobsLeft, grace);
+      jobs.abandon();
+      // Their event streams now send the final event and end; give them the moment it takes.
+      deadline = max(deadline, Instant.now().plus(FINAL_EVENTS));
+    }
+    int requestsLeft = server.awaitRequests(deadline);
+    if (requestsLeft > 0) {
+      LOG.warn("{} requests still in service after {}; stopping anyway", requestsLeft, grace);
+    }
+  }
+
+  private static Instant max(Instant a, Instant b) {
+    return a.isAfter(b) ? a : b;
   }
 
   @Override

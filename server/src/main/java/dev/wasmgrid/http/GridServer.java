@@ -25,6 +25,7 @@ import java.nio.channels.UnresolvedAddressException;
 import java.nio.channels.UnsupportedAddressTypeException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -56,10 +57,12 @@ public final class GridServer implements AutoCloseable {
 
   private final WebServer server;
   private final ReadDeadlines deadlines;
+  private final RequestDrain drain;
 
-  private GridServer(WebServer server, ReadDeadlines deadlines) {
+  private GridServer(WebServer server, ReadDeadlines deadlines, RequestDrain drain) {
     this.server = server;
     this.deadlines = deadlines;
+    this.drain = drain;
   }
 
   /**
@@ -151,12 +154,16 @@ public final class GridServer implements AutoCloseable {
     routes.addAll(Set.of("/health/live", "/health/ready", "/metrics"));
     ReadTimeouts timeouts = config.server().limits().timeouts();
     ReadDeadlines deadlines = new ReadDeadlines(timeouts);
+    RequestDrain drain = new RequestDrain(config.endpoints());
     WebServer server;
     try {
       server =
           WebServer.builder()
               .host(host)
               .port(port)
+              // Helidon's own hook would stop the server at once on SIGTERM, cutting off the
+              // requests that drain() lets finish; the owner stops it (see close()).
+              .shutdownHook(false)
               // Bodies are bounded by RequestBodies, which answers in our own error format.
               .maxPayloadSize(-1)
               // Requests in service are bounded by RequestSlots, which lets the health probes by.
@@ -175,7 +182,7 @@ public final class GridServer implements AutoCloseable {
                         DirectHandler.EventType.PAYLOAD_TOO_LARGE, GridServer::directError);
                     d.addHandler(DirectHandler.EventType.OTHER, GridServer::directError);
                   })
-              .routing(r -> routing(r, config, routes, deadlines))
+              .routing(r -> routing(r, config, routes, deadlines, drain))
               .update(b -> sockets(b, config))
               .build()
               .start();
@@ -188,7 +195,7 @@ public final class GridServer implements AutoCloseable {
       // Taken between the check and the bind.
       throw new ListenException(host, port, null);
     }
-    return new GridServer(server, deadlines);
+    return new GridServer(server, deadlines, drain);
   }
 
   /** A fifth of the idle timeout, so a connection is closed at most 20% past it; 10 s at most. */
@@ -233,7 +240,11 @@ public final class GridServer implements AutoCloseable {
   }
 
   private static void routing(
-      HttpRouting.Builder r, Config config, Set<String> routes, ReadDeadlines deadlines) {
+      HttpRouting.Builder r,
+      Config config,
+      Set<String> routes,
+      ReadDeadlines deadlines,
+      RequestDrain drain) {
     r.addFilter(
         new HttpMetrics(
             config.registry(),
@@ -242,6 +253,8 @@ public final class GridServer implements AutoCloseable {
     r.addFilter(new UnreadBodies());
     r.addFilter(deadlines);
     r.addFilter(new Cors(config.server().cors()));
+    // Before the token check: a stopping node refuses everyone alike, and says nothing else.
+    r.addFilter(drain);
     config
         .server()
         .token()
@@ -259,6 +272,11 @@ public final class GridServer implements AutoCloseable {
         r,
         "/health/ready",
         (req, res) -> {
+          if (drain.draining()) {
+            // First to say so, for the load balancer to stop sending work here.
+            sendJson(res, 503, "{\"status\":\"DRAINING\"}");
+            return;
+          }
           boolean ready = config.ready().getAsBoolean();
           sendJson(res, ready ? 200 : 503, ready ? "{\"status\":\"UP\"}" : "{\"status\":\"DOWN\"}");
         });
@@ -482,6 +500,26 @@ public final class GridServer implements AutoCloseable {
     return server.port();
   }
 
+  /**
+   * Starts a graceful stop: {@code /health/ready} answers 503 {@code DRAINING} and new requests 503
+   * {@code shutting_down} with {@code Retry-After}; those in service go on. {@code /health/live}
+   * and {@code /metrics} are still served.
+   */
+  public void drain() {
+    drain.start();
+  }
+
+  /**
+   * After {@link #drain()}: waits until the requests in service have returned, or until {@code
+   * deadline}.
+   *
+   * @return how many were still in service at the deadline (0 when all finished)
+   */
+  public int awaitRequests(Instant deadline) throws InterruptedException {
+    return drain.awaitIdle(deadline);
+  }
+
+  /** Stops at once: requests still in service are cut off. */
   @Override
   public void close() {
     server.stop();

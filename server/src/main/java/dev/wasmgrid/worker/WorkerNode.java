@@ -1,5 +1,6 @@
 package dev.wasmgrid.worker;
 
+import dev.wasmgrid.http.Drainable;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.ServerSettings;
@@ -18,6 +19,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * simulation partitions ({@code /v1/sim/partitions}) on their own HTTP server, optionally joined to
  * a coordinator.
  */
-public final class WorkerNode implements AutoCloseable {
+public final class WorkerNode implements Drainable {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerNode.class);
 
   private final GridServer server;
@@ -157,13 +159,30 @@ public final class WorkerNode implements AutoCloseable {
     return link;
   }
 
+  /**
+   * Stops heartbeats (a joined coordinator drops this worker), refuses new requests and waits up to
+   * {@code grace} for those in service: tiles, simulation steps, generations.
+   */
+  @Override
+  public void drain(Duration grace) throws InterruptedException {
+    Instant deadline = Instant.now().plus(grace);
+    leave();
+    server.drain();
+    int left = server.awaitRequests(deadline);
+    if (left > 0) {
+      LOG.warn("{} requests still in service after {}; stopping anyway", left, grace);
+    }
+  }
+
+  private synchronized void leave() {
+    if (link != null) {
+      link.close();
+    }
+  }
+
   @Override
   public void close() {
-    synchronized (this) {
-      if (link != null) {
-        link.close();
-      }
-    }
+    leave();
     server.close();
     modules.close();
     models.close();

@@ -34,6 +34,7 @@ class ErrorCodesDocumentedTest {
           "Broadcast.summary", 1,
           "JsonBodies.parseText", 2,
           "job.fail", 0,
+          "job.interrupt", 0,
           "intField", 2,
           "longField", 2);
 
@@ -49,6 +50,7 @@ class ErrorCodesDocumentedTest {
           "summary",
           "parseText",
           "fail",
+          "interrupt",
           "intField",
           "longField",
           "Failure");
@@ -62,7 +64,7 @@ class ErrorCodesDocumentedTest {
   private static final Pattern CALL =
       Pattern.compile(
           "(new ApiError|ApiError\\.badRequest|ApiError\\.tooLarge|Broadcast\\.summary"
-              + "|JsonBodies\\.parseText|job\\.fail|(?<![\\w.])intField|(?<![\\w.])longField)"
+              + "|JsonBodies\\.parseText|job\\.fail|job\\.interrupt|(?<![\\w.])intField|(?<![\\w.])longField)"
               + "\\s*\\(");
   private static final Pattern DECLARATION =
       Pattern.compile("(\\w+)\\s*\\(([^()]*\\bString code\\b[^()]*)\\)\\s*(throws [^{]*)?\\{");

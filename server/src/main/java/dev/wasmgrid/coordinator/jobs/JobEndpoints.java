@@ -122,7 +122,20 @@ public final class JobEndpoints {
     return switch (status.state()) {
       case SUCCEEDED ->
           new Reply(
-              200, MatrixFrames.MEDIA_TYPE, job.result().orElseThrow(IllegalStateException::new));
+              200,
+              MatrixFrames.MEDIA_TYPE,
+              job.result()
+                  .orElseThrow(
+                      () ->
+                          // Records survive a restart; C is kept in memory only.
+                          new ApiError(
+                              410,
+                              "job_result_lost",
+                              "",
+                              "job "
+                                  + status.id()
+                                  + " succeeded before the coordinator restarted, and results"
+                                  + " are kept in memory only; submit it again")));
       case QUEUED, RUNNING ->
           throw new ApiError(
               409,

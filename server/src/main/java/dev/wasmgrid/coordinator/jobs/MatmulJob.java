@@ -27,6 +27,7 @@ public final class MatmulJob implements ScatterGather.Progress {
   private final int n;
   private final Instant submittedAt;
   private final InstantSource clock;
+  private final JobRecords records;
 
   // Read without the lock by the tile loops, which ask often.
   private volatile boolean cancelled;
@@ -52,7 +53,8 @@ public final class MatmulJob implements ScatterGather.Progress {
       MatmulRequest request,
       MatmulPolicy.Mode requestedMode,
       boolean distributed,
-      InstantSource clock) {
+      InstantSource clock,
+      JobRecords records) {
     this.id = id;
     this.frames = frames;
     this.requestedMode = requestedMode;
@@ -62,7 +64,45 @@ public final class MatmulJob implements ScatterGather.Progress {
     this.k = request.a().cols();
     this.n = request.b().cols();
     this.clock = clock;
+    this.records = records;
     this.submittedAt = clock.instant();
+    records.save(status());
+  }
+
+  /** A job read back from its record: as it was saved, without operands or C. */
+  private MatmulJob(JobStatus saved, InstantSource clock, JobRecords records) {
+    this.id = saved.id();
+    this.requestedMode = saved.requestedMode();
+    this.distributed = saved.distributed();
+    this.dtype = saved.dtype();
+    this.m = saved.m();
+    this.k = saved.k();
+    this.n = saved.n();
+    this.submittedAt = saved.submittedAt();
+    this.clock = clock;
+    this.records = records;
+    this.state = saved.state();
+    this.blocksDone = saved.blocksDone();
+    this.blocksTotal = saved.blocksTotal();
+    this.bytesSent = saved.bytesSent();
+    this.bytesReceived = saved.bytesReceived();
+    this.startedAt = saved.startedAt().orElse(null);
+    this.finishedAt = saved.finishedAt().orElse(null);
+    this.error = saved.error().orElse(null);
+  }
+
+  /**
+   * The job a previous coordinator saved. One it left queued or running can no longer finish: it
+   * fails now with {@code coordinator_restarted}, and its record says so.
+   */
+  static MatmulJob restore(JobStatus saved, InstantSource clock, JobRecords records) {
+    MatmulJob job = new MatmulJob(saved, clock, records);
+    job.interrupt(
+        "coordinator_restarted",
+        "the coordinator stopped while this job was "
+            + saved.state().wireName()
+            + " and was started again; its work is lost: submit it again");
+    return job;
   }
 
   /** The job's id. */
@@ -146,6 +186,7 @@ public final class MatmulJob implements ScatterGather.Progress {
     state = JobState.RUNNING;
     startedAt = clock.instant();
     changed();
+    records.save(status());
     return Optional.of(frames);
   }
 
@@ -153,6 +194,7 @@ public final class MatmulJob implements ScatterGather.Progress {
   synchronized void succeed(byte[] frame) {
     if (finish(JobState.SUCCEEDED)) {
       result = frame;
+      records.save(status());
     }
   }
 
@@ -160,6 +202,19 @@ public final class MatmulJob implements ScatterGather.Progress {
   synchronized void fail(String code, String message) {
     if (finish(JobState.FAILED)) {
       error = new JobStatus.Failure(code, message);
+      records.save(status());
+    }
+  }
+
+  /**
+   * Queued or running to failed with {@code code}, at once, and the tile loops stop as for {@link
+   * #cancel()}: for jobs the coordinator gives up on when it stops. A finished job stays as it is.
+   */
+  synchronized void interrupt(String code, String message) {
+    if (finish(JobState.FAILED)) {
+      error = new JobStatus.Failure(code, message);
+      cancelled = true;
+      records.save(status());
     }
   }
 
@@ -170,6 +225,7 @@ public final class MatmulJob implements ScatterGather.Progress {
   synchronized void cancel() {
     if (finish(JobState.CANCELLED)) {
       cancelled = true;
+      records.save(status());
     }
   }
 

@@ -10,6 +10,7 @@ import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.wire.MatmulRequest;
 import dev.wasmgrid.matmul.wire.MatrixFrames;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,14 +38,41 @@ public final class MatmulJobs implements AutoCloseable {
   private final MatmulRunner runner;
   private final JobSettings settings;
   private final ExecutorService executor;
+  private final JobRecords records;
   private final SecureRandom random = new SecureRandom();
   // In submission order; guarded by this.
   private final Map<String, MatmulJob> jobs = new LinkedHashMap<>();
 
-  /** Jobs computed by {@code runner} within {@code settings}. */
+  /** Jobs computed by {@code runner} within {@code settings}, kept in memory only. */
   public MatmulJobs(MatmulRunner runner, JobSettings settings) {
+    this(runner, settings, JobRecords.none());
+  }
+
+  /**
+   * Jobs computed by {@code runner} within {@code settings}, with a record of each in {@code
+   * recordsDir} (created when missing). The records a previous coordinator left there are read
+   * back: those of jobs it did not finish become {@code failed} with {@code coordinator_restarted}.
+   *
+   * @throws java.io.UncheckedIOException when the directory cannot be created or read
+   */
+  public MatmulJobs(MatmulRunner runner, JobSettings settings, Path recordsDir) {
+    this(runner, settings, JobRecords.in(recordsDir));
+  }
+
+  private MatmulJobs(MatmulRunner runner, JobSettings settings, JobRecords records) {
     this.runner = runner;
     this.settings = settings;
+    this.records = records;
+    List<JobStatus> saved = new ArrayList<>(records.load());
+    saved.sort(Comparator.comparing(JobStatus::submittedAt));
+    for (JobStatus status : saved) {
+      MatmulJob job = MatmulJob.restore(status, settings.clock(), records);
+      jobs.put(job.id(), job);
+    }
+    if (!saved.isEmpty()) {
+      LOG.info("read back {} job records", saved.size());
+    }
+    evictLocked();
     // Bounded: at most maxRunning products compute at once, whatever is submitted.
     this.executor =
         Executors.newFixedThreadPool(
@@ -76,7 +104,13 @@ public final class MatmulJobs implements AutoCloseable {
       }
       job =
           new MatmulJob(
-              newId(), frames, request, mode, runner.distribute(request, mode), settings.clock());
+              newId(),
+              frames,
+              request,
+              mode,
+              runner.distribute(request, mode),
+              settings.clock(),
+              records);
       jobs.put(job.id(), job);
     }
     executor.execute(() -> run(job));
@@ -115,7 +149,34 @@ public final class MatmulJobs implements AutoCloseable {
   public JobStatus cancel(String id) {
     MatmulJob job = find(id);
     job.cancel();
+    ended();
     return job.status();
+  }
+
+  /**
+   * Waits until no job is queued or running, or until {@code deadline}: a stopping coordinator lets
+   * the jobs it accepted finish.
+   *
+   * @return how many were still queued or running at the deadline (0 when all finished)
+   */
+  public synchronized long awaitFinished(Instant deadline) throws InterruptedException {
+    long left = unfinished();
+    long millis = deadline.toEpochMilli() - System.currentTimeMillis();
+    while (left > 0 && millis > 0) {
+      TimeUnit.MILLISECONDS.timedWait(this, millis);
+      left = unfinished();
+      millis = deadline.toEpochMilli() - System.currentTimeMillis();
+    }
+    return left;
+  }
+
+  private synchronized long unfinished() {
+    return jobs.values().stream().filter(j -> !j.state().finished()).count();
+  }
+
+  /** Wakes {@link #awaitFinished}: a job ended. */
+  private synchronized void ended() {
+    notifyAll();
   }
 
   /**
@@ -124,9 +185,17 @@ public final class MatmulJobs implements AutoCloseable {
    * periodically, so an idle coordinator does not hold results forever.
    */
   public synchronized void evict() {
+    evictLocked();
+  }
+
+  private void evictLocked() {
     Instant expired = settings.clock().instant().minus(settings.ttl());
-    jobs.values().removeIf(job -> job.finishedAt().map(end -> !end.isAfter(expired)).orElse(false));
     List<MatmulJob> finished = new ArrayList<>();
+    for (MatmulJob job : List.copyOf(jobs.values())) {
+      if (job.finishedAt().map(end -> !end.isAfter(expired)).orElse(false)) {
+        drop(job);
+      }
+    }
     for (MatmulJob job : jobs.values()) {
       if (job.finishedAt().isPresent()) {
         finished.add(job);
@@ -135,8 +204,13 @@ public final class MatmulJobs implements AutoCloseable {
     int excess = finished.size() - settings.maxFinished();
     if (excess > 0) {
       finished.sort(Comparator.comparing(job -> job.finishedAt().orElseThrow()));
-      finished.subList(0, excess).forEach(job -> jobs.remove(job.id()));
+      finished.subList(0, excess).forEach(this::drop);
     }
+  }
+
+  private void drop(MatmulJob job) {
+    jobs.remove(job.id());
+    records.delete(job.id());
   }
 
   private void run(MatmulJob job) {
@@ -163,6 +237,7 @@ public final class MatmulJobs implements AutoCloseable {
       LOG.error("job {} failed", job.ref(), e);
       job.fail("internal", "internal error: " + e.getClass().getName());
     }
+    ended();
     LOG.info("job {} {}", job.ref(), job.state().wireName());
   }
 
@@ -189,12 +264,25 @@ public final class MatmulJobs implements AutoCloseable {
     return HexFormat.of().formatHex(bits);
   }
 
-  /** Cancels every unfinished job and stops the runners. */
+  /**
+   * Fails every unfinished job with {@code shutting_down}: their records say so, and a client is
+   * not told they were cancelled, which nobody asked for. What their runners still compute is
+   * thrown away.
+   */
+  public synchronized void abandon() {
+    for (MatmulJob job : jobs.values()) {
+      job.interrupt(
+          "shutting_down",
+          "the coordinator stopped before this job finished (its grace period, --drain-timeout,"
+              + " ran out); submit it again");
+    }
+    notifyAll();
+  }
+
+  /** {@link #abandon() Abandons} the unfinished jobs and stops the runners. */
   @Override
   public void close() {
-    synchronized (this) {
-      jobs.values().forEach(MatmulJob::cancel);
-    }
+    abandon();
     executor.shutdownNow();
     try {
       if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {

@@ -7,6 +7,7 @@ import dev.wasmgrid.coordinator.discovery.WorkerSources;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.Dtype;
+import dev.wasmgrid.matmul.Gemm;
 import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.RandomMatrices;
 import dev.wasmgrid.matmul.ReferenceGemm;
@@ -14,6 +15,7 @@ import dev.wasmgrid.matmul.wire.MatmulRequest;
 import dev.wasmgrid.matmul.wire.MatrixFrames;
 import dev.wasmgrid.testing.Nodes;
 import dev.wasmgrid.worker.WorkerNode;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -36,6 +38,23 @@ final class JobNodes {
             Nodes.FAST,
             new ReferenceGemm(1),
             jobs));
+  }
+
+  /**
+   * A coordinator on {@code workers} computing {@code local} products with {@code localGemm} and
+   * keeping its job records in {@code jobsDir}.
+   */
+  static CoordinatorNode coordinator(
+      List<WorkerNode> workers, JobSettings jobs, Path jobsDir, Gemm localGemm) {
+    return CoordinatorNode.start(
+        new CoordinatorNode.Config(
+            new ServerSettings("127.0.0.1", 0, Limits.DEFAULTS, Optional.empty()),
+            WorkerSources.parse(workers.stream().map(w -> Nodes.url(w.port())).toList()),
+            Duration.ofSeconds(60),
+            Nodes.FAST,
+            localGemm,
+            jobs,
+            Optional.of(jobsDir)));
   }
 
   static MatmulRequest request(Dtype dtype, int m, int k, int n) {

@@ -1,0 +1,119 @@
+package dev.wasmgrid.http;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+import io.helidon.webserver.http.ServerResponse;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Counts the requests in service so that a stopping server can let them finish: once {@link
+ * #start() draining}, every request but the probes and the metrics is refused with 503 {@code
+ * shutting_down} and a {@code Retry-After}, while those already admitted go on until they return.
+ */
+final class RequestDrain implements Filter {
+  /** Served while draining: the probes say so, and a scrape still sees the last figures. */
+  private static final Set<String> EXEMPT = Set.of("/health/live", "/health/ready", "/metrics");
+
+  /**
+   * Seconds a refused client is told to wait: behind a load balancer a retry reaches another
+   * replica, or this one restarted.
+   */
+  static final String RETRY_AFTER_SECONDS = "2";
+
+  private final Map<String, Endpoint> endpoints;
+
+  // Guarded by this: admission and the start of the drain must not interleave, or a request
+  // admitted just after the last count was taken would be cut off by the stop.
+  private boolean draining;
+  private int inService;
+
+  /**
+   * @param endpoints the exact routes, whose own error format the refusal uses
+   */
+  RequestDrain(Map<String, Endpoint> endpoints) {
+    this.endpoints = endpoints;
+  }
+
+  @Override
+  public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+    String path = req.path().path();
+    if (EXEMPT.contains(path)) {
+      chain.proceed();
+      return;
+    }
+    if (!admit()) {
+      refuse(path, HeadResponse.of(req, res));
+      return;
+    }
+    try {
+      chain.proceed();
+    } finally {
+      release();
+    }
+  }
+
+  /** Refuses new requests from now on. */
+  synchronized void start() {
+    draining = true;
+  }
+
+  /** Whether {@link #start()} was called. */
+  synchronized boolean draining() {
+    return draining;
+  }
+
+  /**
+   * Waits until no admitted request is in service, or until {@code deadline}.
+   *
+   * @return how many are still in service (0 when all finished)
+   */
+  synchronized int awaitIdle(Instant deadline) throws InterruptedException {
+    while (inService > 0) {
+      long left = deadline.toEpochMilli() - System.currentTimeMillis();
+      if (left <= 0) {
+        break;
+      }
+      TimeUnit.MILLISECONDS.timedWait(this, left);
+    }
+    return inService;
+  }
+
+  private synchronized boolean admit() {
+    if (draining) {
+      return false;
+    }
+    inService++;
+    return true;
+  }
+
+  private synchronized void release() {
+    inService--;
+    notifyAll();
+  }
+
+  private void refuse(String path, ServerResponse out) {
+    ApiError error =
+        new ApiError(
+            503,
+            "shutting_down",
+            "",
+            "this node is shutting down and takes no new requests; retry in "
+                + RETRY_AFTER_SECONDS
+                + " s (another replica, or this one once restarted)");
+    Endpoint endpoint = endpoints.get(path);
+    Reply reply = endpoint == null ? ErrorBodies.plain(error) : endpoint.error(error);
+    out.status(Status.create(reply.status()));
+    out.header(HeaderNames.CONTENT_TYPE, reply.contentType());
+    out.header(HeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
+    // The client should open its next connection elsewhere, not reuse this one.
+    out.header(HeaderNames.CONNECTION, "close");
+    out.send(reply.body());
+  }
+}
