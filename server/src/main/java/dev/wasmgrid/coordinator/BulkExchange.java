@@ -65,15 +65,35 @@ final class BulkExchange {
       socket.setTcpNoDelay(true);
       socket.connect(new InetSocketAddress(base.getHost(), port(base)), millis);
       socket.setSoTimeout(millis);
+      InputStream in = new BufferedInputStream(socket.getInputStream(), 64 << 10);
       try (UploadGuard guard = new UploadGuard(socket, timeout)) {
         OutputStream out =
             new BufferedOutputStream(guard.wrap(socket.getOutputStream()), BUFFER_BYTES);
         out.write(head(base, path, contentType, body.length(), token));
         body.writeTo(out);
         out.flush();
+      } catch (IOException e) {
+        return earlyAnswer(in, e);
       }
-      return answer(new BufferedInputStream(socket.getInputStream(), 64 << 10), reader);
+      return answer(in, reader);
     }
+  }
+
+  /**
+   * A worker may answer before it has read the body (401 for a token it refuses, 413, 503 while it
+   * stops) and close the connection, which fails the upload; the answer, when one came whole, is
+   * what the call came to. A stalled upload has none.
+   */
+  private static Reply earlyAnswer(InputStream in, IOException writeFailure) throws IOException {
+    try {
+      Reply early = answer(in, null);
+      if (early.status() / 100 != 2) {
+        return early;
+      }
+    } catch (IOException | RuntimeException e) {
+      writeFailure.addSuppressed(e);
+    }
+    throw writeFailure;
   }
 
   private static int port(URI base) {

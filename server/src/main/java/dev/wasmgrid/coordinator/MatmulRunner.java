@@ -98,10 +98,16 @@ public final class MatmulRunner {
       }
       return reply;
     }
+    List<WorkerClient> workers = pool.workers();
+    if (workers.isEmpty()) {
+      // Nothing to split over: as a whole product, answered by the local kernel or with the
+      // pool's own error (which names workers refusing the token).
+      return multiply(frames, request, false, progress);
+    }
     List<WorkerSpeed.Estimate> speeds = pool.speeds();
     ScatterGather.Outcome outcome =
         ScatterGather.multiply(
-            request, pool.workers(), CoordinatorEndpoints.TILES_PER_WORKER, local, progress);
+            request, workers, CoordinatorEndpoints.TILES_PER_WORKER, local, progress);
     long nanos = System.nanoTime() - start;
     policy.recordDistributed(request, nanos, speeds);
     pool.record(outcome.timings());

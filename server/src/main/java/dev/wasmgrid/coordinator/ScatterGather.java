@@ -78,7 +78,8 @@ public final class ScatterGather {
    * C = A·B on {@code workers}, in up to {@code tilesPerWorker} tiles each; tiles no worker could
    * compute go to {@code fallback} (the coordinator's own kernel) when there is one.
    *
-   * @throws ApiError 503 {@code no_worker_available} when tiles remain and no capacity is left
+   * @throws ApiError 503 {@code no_worker_available} when tiles remain and no capacity is left; 502
+   *     {@code worker_unauthorized} instead when a worker refused the coordinator's token
    */
   public static Outcome multiply(
       MatmulRequest request,
@@ -115,6 +116,15 @@ public final class ScatterGather {
           plan.blocks().size());
       run(job, List.of(fallback.get()));
       throwIfCancelled(progress);
+    }
+    if (job.remaining.get() > 0 && !job.refusing.isEmpty()) {
+      // The coordinator's configuration is at fault, not the request: as WorkerPool.call says.
+      throw new ApiError(
+          502,
+          "worker_unauthorized",
+          "",
+          new WorkerUnauthorizedException(String.join(", ", job.refusing)).getMessage()
+              + "; no other worker computed its tiles");
     }
     if (job.remaining.get() > 0) {
       String firstFailures;

@@ -47,6 +47,10 @@ final class TileJob {
   final AtomicLong bytesReceived = new AtomicLong();
   final Map<String, Integer> tiles = new ConcurrentHashMap<>();
   final List<String> failures = Collections.synchronizedList(new ArrayList<>());
+
+  /** Workers that refused the coordinator's token: the job's failure is then theirs to name. */
+  final Set<String> refusing = ConcurrentHashMap.newKeySet();
+
   final List<TileTiming> timings = Collections.synchronizedList(new ArrayList<>());
   final Set<Integer> done = ConcurrentHashMap.newKeySet();
   final Map<Integer, Long> startedAt = new ConcurrentHashMap<>();
@@ -174,6 +178,9 @@ final class TileJob {
         timings.add(TileTiming.of(worker.name(), flops, reply, bytes, System.nanoTime() - start));
       }
     } catch (ApiError e) {
+      problem = e.getMessage();
+    } catch (WorkerUnauthorizedException e) {
+      refusing.add(worker.name());
       problem = e.getMessage();
     } catch (IOException | RuntimeException e) {
       problem = e.toString();

@@ -33,6 +33,14 @@ import org.junit.jupiter.api.Test;
 /** The bulk path of {@link HttpWorkerClient}: real workers, and raw sockets for odd answers. */
 class BulkExchangeTest {
   private static final Optional<String> NO_TOKEN = Optional.empty();
+  private static final String UNAUTHORIZED_HEAD =
+      """
+      HTTP/1.1 401 Unauthorized\r
+      Content-Type: application/json\r
+      Content-Length: 12\r
+      Connection: close\r
+      \r
+      """;
 
   @Test
   void aStreamedProductComesBackExactWithItsKernelTime() throws IOException {
@@ -135,6 +143,40 @@ class BulkExchangeTest {
     assertThatThrownBy(() -> post(closed, NO_TOKEN, new byte[1]))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("127.0.0.1:" + closed);
+  }
+
+  @Test
+  void anAnswerSentBeforeTheBodyWasReadIsTheCallsAnswer() throws Exception {
+    // As a worker refusing the token does: it answers 401 after the head and closes, so the
+    // upload of a large tile fails midway; the 401, not a broken link, is what the call got.
+    try (ServerSocket server = new ServerSocket(0)) {
+      CompletableFuture<Void> peer =
+          CompletableFuture.runAsync(
+              () -> {
+                try (Socket socket = server.accept()) {
+                  readHead(socket.getInputStream());
+                  socket
+                      .getOutputStream()
+                      .write(
+                          (UNAUTHORIZED_HEAD + "{\"error\":{}}")
+                              .getBytes(StandardCharsets.ISO_8859_1));
+                } catch (IOException e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      Reply reply =
+          BulkExchange.post(
+              URI.create("http://127.0.0.1:" + server.getLocalPort()),
+              "/v1/matmul",
+              MatrixFrames.MEDIA_TYPE,
+              WorkerClient.Body.of(new byte[64 << 20]),
+              NO_TOKEN,
+              Duration.ofSeconds(30),
+              null);
+      peer.join();
+      assertThat(reply.status()).isEqualTo(401);
+      assertThat(reply.text()).isEqualTo("{\"error\":{}}");
+    }
   }
 
   @Test

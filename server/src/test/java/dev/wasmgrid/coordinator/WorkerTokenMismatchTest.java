@@ -7,7 +7,11 @@ import dev.wasmgrid.coordinator.discovery.WorkerSources;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.llm.ScalarCompute;
+import dev.wasmgrid.matmul.Dtype;
+import dev.wasmgrid.matmul.Matrix;
+import dev.wasmgrid.matmul.RandomMatrices;
 import dev.wasmgrid.matmul.ReferenceGemm;
+import dev.wasmgrid.matmul.wire.MatrixFrames;
 import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.testing.Nodes;
 import dev.wasmgrid.testing.Poll;
@@ -80,6 +84,34 @@ class WorkerTokenMismatchTest {
       }
     } finally {
       worker.close();
+    }
+  }
+
+  @Test
+  void aDistributedProductWithEveryWorkerRefusingTheTokenIsA502() {
+    try (WorkerNode worker = WorkerNode.start(settings(0, "worker-token"), gemm());
+        CoordinatorNode coordinator =
+            CoordinatorNode.start(
+                new CoordinatorNode.Config(
+                    settings(0, COORDINATOR_TOKEN),
+                    WorkerSources.parse(List.of(Nodes.url(worker.port()))),
+                    Duration.ofSeconds(10),
+                    Nodes.FAST,
+                    null))) {
+      Matrix a = RandomMatrices.of(Dtype.F64, 256, 256, 1);
+      Matrix b = RandomMatrices.of(Dtype.F64, 256, 256, 2);
+      HttpResponse<byte[]> product =
+          new Http(coordinator.port())
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create(Nodes.url(coordinator.port()) + "/v1/matmul?mode=distributed"))
+                      .header("Authorization", "Bearer " + COORDINATOR_TOKEN)
+                      .header("Content-Type", MatrixFrames.MEDIA_TYPE)
+                      .POST(HttpRequest.BodyPublishers.ofByteArray(MatrixFrames.encode(a, b))));
+      assertThat(product.statusCode()).as(Http.text(product)).isEqualTo(502);
+      assertThat(Http.text(product))
+          .contains("worker_unauthorized", Nodes.url(worker.port()))
+          .doesNotContain("every worker failed ()");
     }
   }
 
