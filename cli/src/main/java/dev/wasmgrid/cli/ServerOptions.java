@@ -43,6 +43,15 @@ final class ServerOptions {
       description = "Requests served at once; more get 503 (default: ${DEFAULT-VALUE}).")
   int maxConcurrent;
 
+  @Option(
+      names = "--body-memory",
+      converter = ByteSize.class,
+      description =
+          "Memory all request bodies in flight may hold at once, a binary product's operands"
+              + " included; a body that finds no room gets 503 with Retry-After (default: half"
+              + " the max heap).")
+  Long bodyMemory;
+
   @Option(names = "--threads", description = "Threads per multiplication (default: all cores).")
   Integer threads;
 
@@ -74,7 +83,9 @@ final class ServerOptions {
     return new ServerSettings(
         host,
         port,
-        new Limits(maxBody, maxDimension, maxConcurrent),
+        bodyMemory == null
+            ? new Limits(maxBody, maxDimension, maxConcurrent)
+            : new Limits(maxBody, maxDimension, maxConcurrent, bodyMemory),
         Optional.ofNullable(token).filter(t -> !t.isBlank()),
         cors);
   }

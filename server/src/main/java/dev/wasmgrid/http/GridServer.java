@@ -215,6 +215,9 @@ public final class GridServer implements AutoCloseable {
             routes,
             config.allRoutes().stream().map(Route::pattern).distinct().toList()));
     r.addFilter(new Cors(config.server().cors()));
+    r.addFilter(
+        new BodyLeases(
+            new BodyBudget(config.server().limits().bodyMemoryBytes()), config.registry()));
     config
         .server()
         .token()
@@ -383,7 +386,7 @@ public final class GridServer implements AutoCloseable {
           && req.content().hasEntity()
           && streamed.streams(contentType)) {
         try (InputStream in = RequestBodies.open(req, length)) {
-          reply = streamed.serve(contentType, in, length, query);
+          reply = streamed.serve(contentType, in, length, query, RequestBodies.lease(req));
         }
       } else {
         reply = endpoint.serve(contentType, RequestBodies.read(req, limit, flag), query);

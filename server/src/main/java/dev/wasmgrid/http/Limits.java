@@ -8,21 +8,40 @@ package dev.wasmgrid.http;
  *     it), which also bounds the memory a result can take
  * @param maxConcurrentRequests requests served at once per listener; more get 503 {@code
  *     overloaded}
+ * @param bodyMemoryBytes bytes all request bodies in flight may hold at once, a binary product's
+ *     operands included (see {@link BodyBudget}); a body that finds no room gets 503 {@code
+ *     bodies_over_budget}
  */
-public record Limits(long maxBodyBytes, int maxDimension, int maxConcurrentRequests) {
+public record Limits(
+    long maxBodyBytes, int maxDimension, int maxConcurrentRequests, long bodyMemoryBytes) {
 
-  /** 64 MiB bodies, 8192 rows/columns, 256 concurrent requests. */
+  /** 64 MiB bodies, 8192 rows/columns, 256 concurrent requests, {@link #defaultBodyMemory()}. */
   public static final Limits DEFAULTS = new Limits(64L << 20, 8192, 256);
 
   public Limits {
-    if (maxBodyBytes < 1 || maxDimension < 1 || maxConcurrentRequests < 1) {
+    if (maxBodyBytes < 1 || maxDimension < 1 || maxConcurrentRequests < 1 || bodyMemoryBytes < 1) {
       throw new IllegalArgumentException(
           "limits must be positive: maxBodyBytes="
               + maxBodyBytes
               + " maxDimension="
               + maxDimension
               + " maxConcurrentRequests="
-              + maxConcurrentRequests);
+              + maxConcurrentRequests
+              + " bodyMemoryBytes="
+              + bodyMemoryBytes);
     }
+  }
+
+  /** These limits with bodies holding at most {@link #defaultBodyMemory()} at once. */
+  public Limits(long maxBodyBytes, int maxDimension, int maxConcurrentRequests) {
+    this(maxBodyBytes, maxDimension, maxConcurrentRequests, defaultBodyMemory());
+  }
+
+  /**
+   * Half of this JVM's max heap: the other half is left to what requests compute from their bodies
+   * (a product's C, a module's instances).
+   */
+  public static long defaultBodyMemory() {
+    return Runtime.getRuntime().maxMemory() / 2;
   }
 }
