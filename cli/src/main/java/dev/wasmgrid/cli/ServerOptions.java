@@ -68,6 +68,15 @@ final class ServerOptions {
           "Longest a connection stays open without a request (default: ${DEFAULT-VALUE}).")
   Duration idleTimeout;
 
+  @Option(
+      names = "--body-memory",
+      converter = ByteSize.class,
+      description =
+          "Memory all request bodies in flight may hold at once, a binary product's operands"
+              + " included; a body that finds no room gets 503 with Retry-After (default: half"
+              + " the max heap).")
+  Long bodyMemory;
+
   @Option(names = "--threads", description = "Threads per multiplication (default: all cores).")
   Integer threads;
 
@@ -119,10 +128,11 @@ final class ServerOptions {
           "--header-timeout, --body-timeout and --idle-timeout must be at least PT0.001S: "
               + e.getMessage());
     }
+    Limits limits = new Limits(maxBody, maxDimension, maxConcurrent).withTimeouts(timeouts);
     return new ServerSettings(
         host,
         port,
-        new Limits(maxBody, maxDimension, maxConcurrent, timeouts),
+        bodyMemory == null ? limits : limits.withBodyMemory(bodyMemory),
         Optional.ofNullable(token).filter(t -> !t.isBlank()),
         cors);
   }

@@ -7,6 +7,7 @@ import dev.wasmgrid.worker.CoordinatorLink;
 import dev.wasmgrid.worker.MatmulKernels;
 import dev.wasmgrid.worker.WorkerNode;
 import dev.wasmgrid.worker.llm.ModelHosts;
+import dev.wasmgrid.worker.modules.StoreLimits;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -62,6 +63,22 @@ final class WorkerCommand implements Callable<Integer> {
               + " ${DEFAULT-VALUE}).")
   String modulesDir;
 
+  @Option(
+      names = "--max-modules",
+      defaultValue = "64",
+      description =
+          "Most WebAssembly modules deployed at once; one more name gets 409, replacing one by"
+              + " name still works (default: ${DEFAULT-VALUE}).")
+  int maxModules;
+
+  @Option(
+      names = "--max-compile-ms",
+      defaultValue = "10000",
+      description =
+          "Longest a module may take to parse, validate and compile; past it the deployment"
+              + " gets 422 (default: ${DEFAULT-VALUE}).")
+  long maxCompileMs;
+
   @Mixin ServerOptions server;
 
   @Mixin ModelOptions models;
@@ -72,12 +89,13 @@ final class WorkerCommand implements Callable<Integer> {
     GridServer.checkListenable(server.host, port);
     URI coordinator = join == null ? null : url("--join", join);
     URI advertised = advertise == null ? null : url("--advertise", advertise);
+    StoreLimits moduleLimits = storeLimits();
     Optional<Path> modules = modulesDir();
     Gemm gemm = MatmulKernels.select(server.threads());
     ModelHosts hosts = models.load(spec.commandLine(), server.threads());
     WorkerNode node;
     try {
-      node = WorkerNode.start(server.settings(port), gemm, modules, hosts);
+      node = WorkerNode.start(server.settings(port), gemm, modules, hosts, moduleLimits);
     } catch (UncheckedIOException e) {
       hosts.close();
       throw new CommandLine.ParameterException(
@@ -99,6 +117,18 @@ final class WorkerCommand implements Callable<Integer> {
     Serving.announce("worker", server.host, node.port(), detail);
     Serving.awaitShutdown(node, server.drainTimeout);
     return 0;
+  }
+
+  private StoreLimits storeLimits() {
+    if (maxModules < 1) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--max-modules must be at least 1, not " + maxModules);
+    }
+    if (maxCompileMs < 1) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--max-compile-ms must be at least 1, not " + maxCompileMs);
+    }
+    return new StoreLimits(maxModules, Duration.ofMillis(maxCompileMs));
   }
 
   /** The module directory, created and checked writable; empty for memory only. */

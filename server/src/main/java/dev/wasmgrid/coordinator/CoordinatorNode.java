@@ -26,6 +26,7 @@ import dev.wasmgrid.worker.WorkerNode;
 import dev.wasmgrid.worker.llm.ModelHosts;
 import dev.wasmgrid.worker.modules.ModuleRoutes;
 import dev.wasmgrid.worker.modules.ModuleStore;
+import dev.wasmgrid.worker.modules.StoreLimits;
 import io.helidon.webclient.api.WebClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -217,7 +218,8 @@ public final class CoordinatorNode implements Drainable {
     Optional<ModuleStore> localModules;
     if (config.workers().inProcess()) {
       // The in-process worker's modules are served by the worker's own routes, in memory.
-      localModules = Optional.of(ModuleStore.open(Optional.empty(), registry));
+      localModules =
+          Optional.of(ModuleStore.open(Optional.empty(), registry, StoreLimits.DEFAULTS));
       moduleRoutes = new ModuleRoutes(localModules.get(), limits.maxBodyBytes()).routes();
     } else {
       localModules = Optional.empty();

@@ -255,6 +255,9 @@ public final class GridServer implements AutoCloseable {
     r.addFilter(new Cors(config.server().cors()));
     // Before the token check: a stopping node refuses everyone alike, and says nothing else.
     r.addFilter(drain);
+    r.addFilter(
+        new BodyLeases(
+            new BodyBudget(config.server().limits().bodyMemoryBytes()), config.registry()));
     config
         .server()
         .token()
@@ -430,7 +433,7 @@ public final class GridServer implements AutoCloseable {
           && req.content().hasEntity()
           && streamed.streams(contentType)) {
         try (InputStream in = RequestBodies.open(req, length)) {
-          reply = streamed.serve(contentType, in, length, query);
+          reply = streamed.serve(contentType, in, length, query, RequestBodies.lease(req));
         }
       } else {
         reply = endpoint.serve(contentType, RequestBodies.read(req, limit, flag), query);

@@ -17,21 +17,34 @@ public interface StreamedEndpoint extends Endpoint {
   boolean streams(String contentType);
 
   /**
-   * Serves a body of exactly {@code length} bytes read from {@code body}.
+   * Serves a body of exactly {@code length} bytes read from {@code body}, reserving from {@code
+   * memory} what it holds of it (the elements of a product's operands) as it arrives.
    *
    * @throws ApiError for a request that cannot be served
    * @throws IOException when reading the body fails
    */
-  Reply handle(String contentType, InputStream body, long length, Map<String, String> query)
+  Reply handle(
+      String contentType,
+      InputStream body,
+      long length,
+      Map<String, String> query,
+      BodyBudget.Lease memory)
       throws IOException;
 
-  /** As {@link #handle(String, InputStream, long, Map)}, never throwing (see {@link #serve}). */
+  /**
+   * As {@link #handle(String, InputStream, long, Map, BodyBudget.Lease)}, never throwing (see
+   * {@link #serve}).
+   */
   default Reply serve(
-      String contentType, InputStream body, long length, Map<String, String> query) {
+      String contentType,
+      InputStream body,
+      long length,
+      Map<String, String> query,
+      BodyBudget.Lease memory) {
     return guard(
         () -> {
           try {
-            return handle(contentType, body, length, query);
+            return handle(contentType, body, length, query, memory);
           } catch (IOException e) {
             throw new UncheckedIOException("reading the request body failed", e);
           }

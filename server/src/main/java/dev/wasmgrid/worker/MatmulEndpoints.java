@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.http.BodyBudget;
 import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.JsonBodies;
 import dev.wasmgrid.http.Limits;
@@ -68,10 +69,14 @@ public final class MatmulEndpoints {
 
           @Override
           public Reply handle(
-              String contentType, InputStream body, long length, Map<String, String> query)
+              String contentType,
+              InputStream body,
+              long length,
+              Map<String, String> query,
+              BodyBudget.Lease memory)
               throws IOException {
             return multiplyFrames(
-                MatrixFrames.read(body, length, maxDimension, "A", "B"),
+                MatrixFrames.read(body, length, maxDimension, memory, "A", "B"),
                 MatmulEngine.fromQuery(query));
           }
         });

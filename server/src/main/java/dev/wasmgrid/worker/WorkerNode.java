@@ -11,6 +11,7 @@ import dev.wasmgrid.worker.llm.LlmRoutes;
 import dev.wasmgrid.worker.llm.ModelHosts;
 import dev.wasmgrid.worker.modules.ModuleRoutes;
 import dev.wasmgrid.worker.modules.ModuleStore;
+import dev.wasmgrid.worker.modules.StoreLimits;
 import dev.wasmgrid.worker.sim.SimPartitions;
 import dev.wasmgrid.worker.sim.SimRoutes;
 import io.micrometer.core.instrument.Gauge;
@@ -75,8 +76,21 @@ public final class WorkerNode implements Drainable {
   /** As {@link #start(ServerSettings, Gemm, Optional)}, serving {@code models}, which it closes. */
   public static WorkerNode start(
       ServerSettings settings, Gemm gemm, Optional<Path> modulesDir, ModelHosts models) {
+    return start(settings, gemm, modulesDir, models, StoreLimits.DEFAULTS);
+  }
+
+  /**
+   * As {@link #start(ServerSettings, Gemm, Optional, ModelHosts)}, its module store bounded by
+   * {@code moduleLimits}.
+   */
+  public static WorkerNode start(
+      ServerSettings settings,
+      Gemm gemm,
+      Optional<Path> modulesDir,
+      ModelHosts models,
+      StoreLimits moduleLimits) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    ModuleStore modules = ModuleStore.open(modulesDir, registry);
+    ModuleStore modules = ModuleStore.open(modulesDir, registry, moduleLimits);
     LOG.info(
         "WebAssembly modules {}; {} loaded",
         modulesDir.map(d -> "stored in " + d).orElse("kept in memory only"),

@@ -163,7 +163,8 @@ class SlowClientsTest {
 
   private static WorkerNode worker(ReadTimeouts timeouts, Optional<String> token) {
     return WorkerNode.start(
-        new ServerSettings("127.0.0.1", 0, new Limits(1 << 20, 64, SLOTS, timeouts), token),
+        new ServerSettings(
+            "127.0.0.1", 0, new Limits(1 << 20, 64, SLOTS).withTimeouts(timeouts), token),
         new ReferenceGemm(1));
   }
 

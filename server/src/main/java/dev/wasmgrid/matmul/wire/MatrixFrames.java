@@ -1,6 +1,7 @@
 package dev.wasmgrid.matmul.wire;
 
 import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.http.BodyBudget;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.matmul.Dtype;
@@ -216,8 +217,8 @@ public final class MatrixFrames {
    *     {@code maxDimension}, or bytes after the last frame
    */
   public static List<Matrix> decode(byte[] body, int maxDimension, String... fields) {
-    try {
-      return read(new ByteArrayInputStream(body), body.length, maxDimension, fields);
+    try (BodyBudget.Lease memory = new BodyBudget(Long.MAX_VALUE).lease(() -> {})) {
+      return read(new ByteArrayInputStream(body), body.length, maxDimension, memory, fields);
     } catch (IOException unreachable) {
       throw new UncheckedIOException(unreachable);
     }
@@ -226,43 +227,40 @@ public final class MatrixFrames {
   /**
    * As {@link #decode(byte[], int, String...)}, reading a body of {@code length} bytes from {@code
    * in} as it arrives: the elements go straight into the matrices through one chunk-sized buffer,
-   * with no copy of the whole body (a worker's tile is a few hundred megabytes).
+   * with no copy of the whole body (a worker's tile is a few hundred megabytes). The matrices grow
+   * as their elements arrive, not as their headers declare, and take what they hold from {@code
+   * memory}.
    *
-   * @throws ApiError as {@code decode}, and 400 {@code truncated_body} when {@code in} ends before
-   *     {@code length} bytes
+   * @throws ApiError as {@code decode}, 400 {@code truncated_body} when {@code in} ends before
+   *     {@code length} bytes, and as {@link BodyBudget.Lease#reserve} when {@code memory} has no
+   *     room for them
    * @throws IOException when reading {@code in} fails
    */
-  public static List<Matrix> read(InputStream in, long length, int maxDimension, String... fields)
+  public static List<Matrix> read(
+      InputStream in, long length, int maxDimension, BodyBudget.Lease memory, String... fields)
       throws IOException {
-    byte[] chunk = new byte[CHUNK_BYTES];
+    int chunkBytes = (int) Math.min(CHUNK_BYTES, Math.max(HEADER_BYTES, length));
+    memory.reserve(chunkBytes);
+    byte[] chunk = new byte[chunkBytes];
     long left = length;
     List<Matrix> matrices = new ArrayList<>(fields.length);
     for (String field : fields) {
       Header header = header(in, chunk, length - left, length, field, maxDimension);
       left -= HEADER_BYTES;
       checkLength(left, field, header);
-      Matrix matrix =
-          switch (header.dtype()) {
-            case F64 ->
-                new Matrix.F64(
-                    header.rows(), header.cols(), new double[header.rows() * header.cols()]);
-            case F32 ->
-                new Matrix.F32(
-                    header.rows(), header.cols(), new float[header.rows() * header.cols()]);
-          };
+      ArrivingMatrix arriving =
+          new ArrivingMatrix(header.dtype(), header.rows(), header.cols(), memory);
       int width = header.dtype().bytes();
       int elements = header.rows() * header.cols();
       for (int at = 0; at < elements; ) {
         int count = Math.min(elements - at, chunk.length / width);
         readFully(in, chunk, count * width, length - left, length);
         left -= (long) count * width;
-        ByteBuffer view = ByteBuffer.wrap(chunk, 0, count * width).order(ByteOrder.LITTLE_ENDIAN);
-        switch (matrix) {
-          case Matrix.F64 x -> view.asDoubleBuffer().get(x.data(), at, count);
-          case Matrix.F32 x -> view.asFloatBuffer().get(x.data(), at, count);
-        }
+        arriving.put(
+            ByteBuffer.wrap(chunk, 0, count * width).order(ByteOrder.LITTLE_ENDIAN), at, count);
         at += count;
       }
+      Matrix matrix = arriving.matrix();
       checkFinite(matrix, field);
       matrices.add(matrix);
     }

@@ -10,7 +10,6 @@ import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.wasm.CompiledModule;
 import dev.wasmgrid.wasm.ModuleLimits;
 import dev.wasmgrid.wasm.WasmCallException;
-import dev.wasmgrid.wasm.WasmModules;
 import dev.wasmgrid.wasm.recycle.RecyclingPolicy;
 import dev.wasmgrid.wasm.recycle.RecyclingProxy;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -51,27 +50,32 @@ public final class ModuleStore implements AutoCloseable {
   private final Map<String, DeployedModule> modules = new ConcurrentSkipListMap<>();
   private final Optional<Path> dir;
   private final ModuleMetrics metrics;
+  private final StoreLimits limits;
+  private final ModuleCompiler compiler;
 
   /** A store keeping its modules in memory only, its metrics nowhere. */
   public ModuleStore() {
-    this(Optional.empty(), new SimpleMeterRegistry());
+    this(Optional.empty(), new SimpleMeterRegistry(), StoreLimits.DEFAULTS);
   }
 
-  private ModuleStore(Optional<Path> dir, MeterRegistry registry) {
+  private ModuleStore(Optional<Path> dir, MeterRegistry registry, StoreLimits limits) {
     this.dir = dir;
     this.metrics = new ModuleMetrics(registry);
+    this.limits = limits;
+    this.compiler = new ModuleCompiler(limits.maxCompile());
   }
 
   /**
    * A store on {@code dir} (created when missing) with every module its index names loaded; an
    * empty {@code dir} keeps modules in memory only. A module whose bytes are missing, do not match
-   * their hash or no longer compile is skipped with a warning.
+   * their hash or no longer compile (within {@link StoreLimits#maxCompile()}) is skipped with a
+   * warning, and so are those past {@link StoreLimits#maxModules()}.
    *
    * @param registry where the modules' metrics go
    * @throws UncheckedIOException when the directory cannot be created or its index read
    */
-  public static ModuleStore open(Optional<Path> dir, MeterRegistry registry) {
-    ModuleStore store = new ModuleStore(dir, registry);
+  public static ModuleStore open(Optional<Path> dir, MeterRegistry registry, StoreLimits limits) {
+    ModuleStore store = new ModuleStore(dir, registry, limits);
     if (dir.isEmpty()) {
       return store;
     }
@@ -108,6 +112,14 @@ public final class ModuleStore implements AutoCloseable {
     }
     for (Map.Entry<String, JsonNode> entry : entries.properties()) {
       String name = entry.getKey();
+      if (modules.size() >= limits.maxModules()) {
+        LOG.warn(
+            "module '{}' from {} is skipped: {} modules are loaded (--max-modules)",
+            name,
+            dir.orElseThrow(),
+            modules.size());
+        continue;
+      }
       try {
         DeployedModule module = restore(name, entry.getValue());
         modules.put(name, module);
@@ -132,7 +144,7 @@ public final class ModuleStore implements AutoCloseable {
     ModuleLimits limits = ModuleLimits.defaults().withCallTimeout(Duration.ofMillis(timeoutMs));
     CompiledModule compiled;
     try {
-      compiled = WasmModules.compile(name, bytes, limits);
+      compiled = compiler.compile(name, bytes, limits);
     } catch (WasmCallException e) {
       throw new IOException(blob(sha) + " no longer compiles: " + e.getMessage(), e);
     }
@@ -177,14 +189,19 @@ public final class ModuleStore implements AutoCloseable {
    * recycling policy carries over to the new one, whose state starts afresh.
    *
    * @throws ApiError 400 {@code invalid_name}, or {@code invalid_policy} when the new module does
-   *     not fit the recycling policy of the one it replaces
+   *     not fit the recycling policy of the one it replaces; 409 {@code too_many_modules} for a new
+   *     name when {@link StoreLimits#maxModules()} are deployed; 422 {@code compile_timeout} past
+   *     {@link StoreLimits#maxCompile()}
    * @throws dev.wasmgrid.wasm.WasmCallException {@code invalid_module}, {@code module_too_large}
    */
   Outcome deploy(String name, byte[] bytes, ModuleLimits limits) {
     checkName(name);
-    CompiledModule compiled = WasmModules.compile(name, bytes, limits);
+    // Before compiling too: a deployment that cannot be kept costs no compile.
+    checkRoom(name);
+    CompiledModule compiled = compiler.compile(name, bytes, limits);
     DeployedModule old;
     synchronized (this) {
+      checkRoom(name);
       Optional<RecyclingPolicy> policy = find(name).flatMap(DeployedModule::recycling);
       DeployedModule deployed;
       try {
@@ -220,6 +237,19 @@ public final class ModuleStore implements AutoCloseable {
     }
     old.calls().close();
     return Outcome.REPLACED;
+  }
+
+  /** Checks there is room for a module called {@code name}: it replaces one, or one more fits. */
+  private void checkRoom(String name) {
+    if (!modules.containsKey(name) && modules.size() >= limits.maxModules()) {
+      throw new ApiError(
+          409,
+          "too_many_modules",
+          "name",
+          "this worker holds its limit of "
+              + limits.maxModules()
+              + " modules (--max-modules): DELETE one, or deploy under a name in use to replace it");
+    }
   }
 
   /**
@@ -339,6 +369,7 @@ public final class ModuleStore implements AutoCloseable {
   /** Closes every module's idle instances. */
   @Override
   public void close() {
+    compiler.close();
     modules.values().forEach(m -> m.calls().close());
     modules.clear();
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.http.BodyBudget;
 import dev.wasmgrid.matmul.Dtype;
 import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.RandomMatrices;
@@ -14,8 +15,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -114,7 +117,7 @@ class MatrixFramesTest {
           }
         };
 
-    List<Matrix> ab = MatrixFrames.read(trickle, body.length, 1000, "A", "B");
+    List<Matrix> ab = MatrixFrames.read(trickle, body.length, 1000, unbounded(), "A", "B");
 
     assertThat(MatrixFrames.encode(ab.get(0), ab.get(1))).isEqualTo(body);
   }
@@ -127,7 +130,9 @@ class MatrixFramesTest {
     byte[] sent = Arrays.copyOf(body, body.length - 5);
 
     assertThatThrownBy(
-            () -> MatrixFrames.read(new ByteArrayInputStream(sent), body.length, 1000, "A", "B"))
+            () ->
+                MatrixFrames.read(
+                    new ByteArrayInputStream(sent), body.length, 1000, unbounded(), "A", "B"))
         .isInstanceOfSatisfying(
             ApiError.class,
             e -> {
@@ -156,5 +161,53 @@ class MatrixFramesTest {
       assertThatThrownBy(() -> MatrixFrames.readInto(padded, "C", target, 0, 0, 3, 4))
           .isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.code()).isEqualTo("bad_frame"));
     }
+  }
+
+  @Test
+  void operandsTakeMemoryAsTheirElementsArriveNotAsTheirHeadersDeclare() {
+    int side = 8192;
+    long declared = 2 * MatrixFrames.frameBytes(Dtype.F64, side, side);
+    ByteBuffer sent = ByteBuffer.allocate(16 + 8 * 1000).order(ByteOrder.LITTLE_ENDIAN);
+    sent.put("WGMX".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put(new byte[3]);
+    sent.putInt(side).putInt(side);
+    BodyBudget budget = new BodyBudget(1L << 40);
+
+    try (BodyBudget.Lease memory = budget.lease(() -> {})) {
+      assertThatThrownBy(
+              () ->
+                  MatrixFrames.read(
+                      new ByteArrayInputStream(sent.array()), declared, side, memory, "A", "B"))
+          .isInstanceOfSatisfying(
+              ApiError.class, e -> assertThat(e.code()).isEqualTo("truncated_body"));
+      // The chunk buffer and the 1000 elements that came, not 512 MiB.
+      assertThat(budget.held()).isLessThan(4L << 20);
+    }
+    assertThat(budget.held()).isZero();
+  }
+
+  @Test
+  void operandsOverTheBudgetAreRefused() {
+    Matrix a = RandomMatrices.of(Dtype.F64, 512, 512, 1);
+    byte[] body = MatrixFrames.encode(a, a);
+    BodyBudget budget = new BodyBudget(3L << 20);
+
+    try (BodyBudget.Lease memory = budget.lease(() -> {})) {
+      assertThatThrownBy(
+              () ->
+                  MatrixFrames.read(
+                      new ByteArrayInputStream(body), body.length, 1000, memory, "A", "B"))
+          .isInstanceOfSatisfying(
+              ApiError.class,
+              e -> {
+                assertThat(e.status()).isEqualTo(413);
+                assertThat(e.code()).isEqualTo("body_too_large");
+                assertThat(e.getMessage()).contains("--body-memory");
+              });
+    }
+    assertThat(budget.held()).isZero();
+  }
+
+  private static BodyBudget.Lease unbounded() {
+    return new BodyBudget(Long.MAX_VALUE).lease(() -> {});
   }
 }
