@@ -46,7 +46,7 @@ final class BulkExchange {
    * POSTs {@code body} to {@code base + path} and reads the whole answer.
    *
    * @param base an {@code http} URL with host and port, and no trailing slash
-   * @param timeout how long the peer may stay silent, connecting included
+   * @param timeout how long the peer may stay silent, connecting and sending included
    * @param reader when not null, takes a 200 answer's body as it arrives (the returned reply's body
    *     is then empty); what it throws is thrown from here
    * @throws IOException when the peer cannot be reached, stays silent, or answers malformed HTTP
@@ -65,7 +65,8 @@ final class BulkExchange {
       socket.setTcpNoDelay(true);
       socket.connect(new InetSocketAddress(base.getHost(), port(base)), millis);
       socket.setSoTimeout(millis);
-      OutputStream out = new BufferedOutputStream(socket.getOutputStream(), BUFFER_BYTES);
+      // The read timeout does not bound writes: a cut link would block one for minutes.
+      OutputStream out = new BufferedOutputStream(new DeadlineOutput(socket, millis), BUFFER_BYTES);
       out.write(head(base, path, contentType, body.length(), token));
       body.writeTo(out);
       out.flush();

@@ -2,6 +2,7 @@ package dev.wasmgrid.coordinator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.Reply;
@@ -19,6 +20,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -134,6 +136,45 @@ class BulkExchangeTest {
     assertThatThrownBy(() -> post(closed, NO_TOKEN, new byte[1]))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("127.0.0.1:" + closed);
+  }
+
+  @Test
+  void aPeerThatStopsReadingFailsTheCallAfterTheTimeout() throws Exception {
+    // The kernel accepts the connection and buffers what it can, but nothing ever reads it: the
+    // body fills the buffers and the next write blocks, as when a worker's link is cut mid-upload.
+    try (ServerSocket server = new ServerSocket(0)) {
+      long length = 1L << 30;
+      WorkerClient.Body endless =
+          new WorkerClient.Body() {
+            @Override
+            public long length() {
+              return length;
+            }
+
+            @Override
+            public void writeTo(OutputStream out) throws IOException {
+              byte[] zeros = new byte[1 << 20];
+              for (long sent = 0; sent < length; sent += zeros.length) {
+                out.write(zeros);
+              }
+            }
+          };
+      assertTimeoutPreemptively(
+          Duration.ofSeconds(30),
+          () ->
+              assertThatThrownBy(
+                      () ->
+                          BulkExchange.post(
+                              URI.create("http://127.0.0.1:" + server.getLocalPort()),
+                              "/v1/matmul",
+                              MatrixFrames.MEDIA_TYPE,
+                              endless,
+                              NO_TOKEN,
+                              Duration.ofMillis(300),
+                              null))
+                  .isInstanceOf(SocketTimeoutException.class)
+                  .hasMessageContaining("took nothing for 300 ms"));
+    }
   }
 
   /**
