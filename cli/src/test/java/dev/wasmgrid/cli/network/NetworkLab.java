@@ -47,13 +47,13 @@ final class NetworkLab implements AutoCloseable {
     try {
       String uid = run(List.of("id", "-u")).strip();
       if (!uid.equals("0")) {
-        return Optional.of("needs root to create network namespaces (uid " + uid + ")");
+        return Optional.of("need root to create network namespaces (uid " + uid + ")");
       }
       run(List.of("ip", "-V"));
       run(List.of("tc", "-V"));
       return Optional.empty();
     } catch (IOException e) {
-      return Optional.of("needs iproute2's ip and tc as root: " + e.getMessage());
+      return Optional.of("need iproute2's ip and tc as root: " + e.getMessage());
     }
   }
 
