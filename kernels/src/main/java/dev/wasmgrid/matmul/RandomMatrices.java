@@ -30,6 +30,20 @@ public final class RandomMatrices {
     return data;
   }
 
+  /**
+   * A rows × cols f64 matrix of integers in [-8, 8]: products of such matrices sum exactly in any
+   * order (each partial sum is an integer far below 2^53), so C is the same bit for bit whichever
+   * kernel, tiling or worker computed it.
+   */
+  public static Matrix.F64 integers(int rows, int cols, long seed) {
+    Random random = new Random(seed);
+    double[] data = new double[length(rows, cols)];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = random.nextInt(17) - 8;
+    }
+    return new Matrix.F64(rows, cols, data);
+  }
+
   /** A random matrix of the given dtype, wrapped. */
   public static Matrix of(Dtype dtype, int rows, int cols, long seed) {
     return switch (dtype) {

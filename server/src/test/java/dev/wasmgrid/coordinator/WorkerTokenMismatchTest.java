@@ -90,14 +90,7 @@ class WorkerTokenMismatchTest {
   @Test
   void aDistributedProductWithEveryWorkerRefusingTheTokenIsA502() {
     try (WorkerNode worker = WorkerNode.start(settings(0, "worker-token"), gemm());
-        CoordinatorNode coordinator =
-            CoordinatorNode.start(
-                new CoordinatorNode.Config(
-                    settings(0, COORDINATOR_TOKEN),
-                    WorkerSources.parse(List.of(Nodes.url(worker.port()))),
-                    Duration.ofSeconds(10),
-                    Nodes.FAST,
-                    null))) {
+        CoordinatorNode coordinator = coordinator(worker)) {
       Matrix a = RandomMatrices.of(Dtype.F64, 256, 256, 1);
       Matrix b = RandomMatrices.of(Dtype.F64, 256, 256, 2);
       HttpResponse<byte[]> product =
@@ -123,14 +116,7 @@ class WorkerTokenMismatchTest {
                 gemm(),
                 Optional.empty(),
                 LlmTestModels.hosts("tiny-test", new ScalarCompute(), 8));
-        CoordinatorNode coordinator =
-            CoordinatorNode.start(
-                new CoordinatorNode.Config(
-                    settings(0, COORDINATOR_TOKEN),
-                    WorkerSources.parse(List.of(Nodes.url(worker.port()))),
-                    Duration.ofSeconds(10),
-                    Nodes.FAST,
-                    null))) {
+        CoordinatorNode coordinator = coordinator(worker)) {
       for (String body :
           List.of(
               "{\"prompt\":\"Once\",\"max_tokens\":2}",
@@ -149,6 +135,17 @@ class WorkerTokenMismatchTest {
             .doesNotContain(COORDINATOR_TOKEN, "worker-token");
       }
     }
+  }
+
+  /** A coordinator with {@code worker} and no kernel of its own, holding the other token. */
+  private static CoordinatorNode coordinator(WorkerNode worker) {
+    return CoordinatorNode.start(
+        new CoordinatorNode.Config(
+            settings(0, COORDINATOR_TOKEN),
+            WorkerSources.parse(List.of(Nodes.url(worker.port()))),
+            Duration.ofSeconds(10),
+            Nodes.FAST,
+            null));
   }
 
   private static ServerSettings settings(int port, String token) {

@@ -1,6 +1,7 @@
 package dev.wasmgrid.bench.chaos;
 
 import dev.wasmgrid.matmul.Matrix;
+import dev.wasmgrid.matmul.RandomMatrices;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.matmul.wire.MatrixFrames;
 import java.time.Duration;
@@ -33,8 +34,8 @@ final class ProductWorkload implements Workload {
     int m = random.nextInt(128, 640);
     int k = random.nextInt(128, 640);
     int n = random.nextInt(128, 640);
-    Matrix.F64 a = integers(m, k, random);
-    Matrix.F64 b = integers(k, n, random);
+    Matrix.F64 a = RandomMatrices.integers(m, k, random.nextLong());
+    Matrix.F64 b = RandomMatrices.integers(k, n, random.nextLong());
     ChaosHttp.Answer answer =
         http.send(
             "POST",
@@ -58,13 +59,5 @@ final class ProductWorkload implements Workload {
     } catch (RuntimeException e) {
       return Outcome.of(Verdict.WRONG, shape + ": the answer is not a matrix frame: " + e);
     }
-  }
-
-  private static Matrix.F64 integers(int rows, int cols, RandomGenerator random) {
-    double[] data = new double[rows * cols];
-    for (int i = 0; i < data.length; i++) {
-      data[i] = random.nextInt(-8, 9);
-    }
-    return new Matrix.F64(rows, cols, data);
   }
 }

@@ -11,16 +11,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What the network tests ask a coordinator, over HTTP on loopback, and the operands they send:
- * small integers, so that every kernel's C is exact whatever its summation order, and an answer can
- * be compared with the reference bit for bit.
+ * What the network tests ask a coordinator, over HTTP on loopback. Their operands are {@link
+ * dev.wasmgrid.matmul.RandomMatrices#integers small integers}, so an answer can be compared with
+ * the reference bit for bit.
  */
 final class GridCalls {
   private final HttpClient http =
@@ -32,16 +31,6 @@ final class GridCalls {
 
   GridCalls(int port) {
     this.base = "http://127.0.0.1:" + port;
-  }
-
-  /** An f64 matrix of integers in [-8, 8]. */
-  static Matrix.F64 integers(int rows, int cols, long seed) {
-    Random random = new Random(seed);
-    double[] data = new double[rows * cols];
-    for (int i = 0; i < data.length; i++) {
-      data[i] = random.nextInt(17) - 8;
-    }
-    return new Matrix.F64(rows, cols, data);
   }
 
   /** A·B by the reference kernel. */

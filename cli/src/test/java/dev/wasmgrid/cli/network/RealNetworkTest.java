@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.wasmgrid.bench.LocalCluster;
 import dev.wasmgrid.cli.Main;
 import dev.wasmgrid.matmul.Matrix;
+import dev.wasmgrid.matmul.RandomMatrices;
 import dev.wasmgrid.sim.PartitionedSim;
 import dev.wasmgrid.sim.PhaseRunner;
 import dev.wasmgrid.sim.SimConfig;
@@ -117,8 +118,8 @@ class RealNetworkTest {
       lab.limit(host, "8mbit");
     }
     GridCalls grid = coordinator("PT20S");
-    Matrix a = GridCalls.integers(384, 384, 1);
-    Matrix b = GridCalls.integers(384, 384, 2);
+    Matrix a = RandomMatrices.integers(384, 384, 1);
+    Matrix b = RandomMatrices.integers(384, 384, 2);
     Matrix.F64 expected = GridCalls.reference(a, b);
     // One product each way, so that auto has measured both, links included.
     long start = System.nanoTime();
@@ -154,8 +155,8 @@ class RealNetworkTest {
       lab.limit(host, "16mbit");
     }
     GridCalls grid = coordinator("PT3S");
-    Matrix a = GridCalls.integers(768, 768, 3);
-    Matrix b = GridCalls.integers(768, 768, 4);
+    Matrix a = RandomMatrices.integers(768, 768, 3);
+    Matrix b = RandomMatrices.integers(768, 768, 4);
     Matrix.F64 expected = GridCalls.reference(a, b);
     // The second link is cut mid-upload: its tile goes to the first worker.
     assertThat(
@@ -257,8 +258,8 @@ class RealNetworkTest {
     relays.add(relay);
     GridCalls grid =
         coordinatorOver("PT5S", "http://127.0.0.1:" + relay.port() + "," + workers.get(1));
-    Matrix a = GridCalls.integers(512, 512, 5);
-    Matrix b = GridCalls.integers(512, 512, 6);
+    Matrix a = RandomMatrices.integers(512, 512, 5);
+    Matrix b = RandomMatrices.integers(512, 512, 6);
     Matrix.F64 expected = GridCalls.reference(a, b);
     for (int i = 0; i < 4; i++) {
       assertThat(grid.multiply(a, b, "distributed", Duration.ofSeconds(60)).data())
