@@ -77,8 +77,9 @@ public final class ChaosBench {
       }
       LocalCluster.Node coordinator =
           cluster.start(
-              Map.of("HOME", home.toString()),
               "serve",
+              "--jobs-dir",
+              home.resolve("jobs").toString(),
               "--port",
               "0",
               "--workers",
