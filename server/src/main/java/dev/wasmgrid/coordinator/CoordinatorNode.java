@@ -328,11 +328,13 @@ public final class CoordinatorNode implements Drainable {
   /**
    * Readiness goes false and new requests get 503 {@code shutting_down}; the jobs queued or running
    * and the requests in service (products, generations, event streams) get up to {@code grace} to
-   * finish. Jobs still unfinished then are failed by {@link #close()}.
+   * finish, and the clients of jobs that finished meanwhile to fetch their results (reads of jobs
+   * are still served). Jobs still unfinished then are failed by {@link #close()}.
    */
   @Override
   public void drain(Duration grace) throws InterruptedException {
-    Instant deadline = Instant.now().plus(grace);
+    Instant start = Instant.now();
+    Instant deadline = start.plus(grace);
     server.drain();
     // Jobs first: their event streams are requests in service until the jobs end.
     long jobsLeft = jobs.awaitFinished(deadline);
@@ -341,6 +343,8 @@ public final class CoordinatorNode implements Drainable {
       jobs.abandon();
       // Their event streams now send the final event and end; give them the moment it takes.
       deadline = max(deadline, Instant.now().plus(FINAL_EVENTS));
+    } else if (jobs.awaitFetched(start, deadline) > 0) {
+      LOG.warn("results of jobs finished while stopping were not all fetched within {}", grace);
     }
     int requestsLeft = server.awaitRequests(deadline);
     if (requestsLeft > 0) {

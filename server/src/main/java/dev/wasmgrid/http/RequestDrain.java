@@ -14,8 +14,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Counts the requests in service so that a stopping server can let them finish: once {@link
- * #start() draining}, every request but the probes and the metrics is refused with 503 {@code
- * shutting_down} and a {@code Retry-After}, while those already admitted go on until they return.
+ * #start() draining}, every request but the probes, the metrics and reads of jobs is refused with
+ * 503 {@code shutting_down} and a {@code Retry-After}, while those already admitted go on until
+ * they return.
  */
 final class RequestDrain implements Filter {
   /** Served while draining: the probes say so, and a scrape still sees the last figures. */
@@ -48,7 +49,7 @@ final class RequestDrain implements Filter {
       chain.proceed();
       return;
     }
-    if (!admit()) {
+    if (!admit(readsJob(req.prologue().method().text(), path))) {
       refuse(path, HeadResponse.of(req, res));
       return;
     }
@@ -85,8 +86,17 @@ final class RequestDrain implements Filter {
     return inService;
   }
 
-  private synchronized boolean admit() {
-    if (draining) {
+  /**
+   * A job's status, events or result: still served while draining, since the jobs the drain lets
+   * finish are of no use unless their clients can fetch what they computed (C is not kept across a
+   * restart).
+   */
+  private static boolean readsJob(String method, String path) {
+    return (method.equals("GET") || method.equals("HEAD")) && path.startsWith("/v1/jobs/");
+  }
+
+  private synchronized boolean admit(boolean evenWhileDraining) {
+    if (draining && !evenWhileDraining) {
       return false;
     }
     inService++;

@@ -124,7 +124,7 @@ public final class JobEndpoints {
           new Reply(
               200,
               MatrixFrames.MEDIA_TYPE,
-              job.result()
+              job.fetchResult()
                   .orElseThrow(
                       () ->
                           // Records survive a restart; C is kept in memory only.

@@ -45,6 +45,7 @@ public final class MatmulJob implements ScatterGather.Progress {
   private Instant finishedAt;
   private JobStatus.Failure error;
   private byte[] result;
+  private boolean resultFetched;
   private long version;
 
   MatmulJob(
@@ -168,6 +169,19 @@ public final class MatmulJob implements ScatterGather.Progress {
   /** C as one binary frame, when the job succeeded. */
   public synchronized Optional<byte[]> result() {
     return Optional.ofNullable(result);
+  }
+
+  /**
+   * As {@link #result()}, noting that a client fetched it (a draining coordinator waits for it).
+   */
+  synchronized Optional<byte[]> fetchResult() {
+    resultFetched = result != null;
+    return result();
+  }
+
+  /** Whether it succeeded at or after {@code since} and nobody has fetched its C yet. */
+  synchronized boolean resultAwaited(Instant since) {
+    return result != null && !resultFetched && finishedAt != null && !finishedAt.isBefore(since);
   }
 
   /** When it finished; empty while queued or running. */

@@ -35,6 +35,9 @@ public final class MatmulJobs implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MatmulJobs.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** How often a draining coordinator looks whether the awaited results were fetched. */
+  private static final long FETCH_POLL_MILLIS = 50;
+
   private final MatmulRunner runner;
   private final JobSettings settings;
   private final ExecutorService executor;
@@ -168,6 +171,27 @@ public final class MatmulJobs implements AutoCloseable {
       millis = deadline.toEpochMilli() - System.currentTimeMillis();
     }
     return left;
+  }
+
+  /**
+   * Waits until the C of every job that succeeded at or after {@code since} has been fetched, or
+   * until {@code deadline}: C is not kept across a restart, so a job that finished during a drain
+   * would otherwise have run for nothing.
+   *
+   * @return how many results were still unfetched at the deadline
+   */
+  public long awaitFetched(Instant since, Instant deadline) throws InterruptedException {
+    while (true) {
+      long left = awaited(since);
+      if (left == 0 || !Instant.now().isBefore(deadline)) {
+        return left;
+      }
+      TimeUnit.MILLISECONDS.sleep(FETCH_POLL_MILLIS); // fetches happen on request threads
+    }
+  }
+
+  private synchronized long awaited(Instant since) {
+    return jobs.values().stream().filter(j -> j.resultAwaited(since)).count();
   }
 
   private synchronized long unfinished() {

@@ -74,7 +74,8 @@ class CoordinatorDrainTest {
       assertThat(JobClient.json(refused).path("error").path("code").asText())
           .isEqualTo("shutting_down");
       assertThat(refused.headers().firstValue("Retry-After")).hasValue("2");
-      assertThat(http.get("/v1/jobs/" + id).statusCode()).isEqualTo(503);
+      // Reads of jobs are still served: what the drain lets finish must be fetchable.
+      assertThat(jobs.status(id).get("state").asText()).isEqualTo("running");
       assertThat(drained).as("the gated work holds the drain").isNotDone();
 
       workerGate.open();
@@ -82,6 +83,14 @@ class CoordinatorDrainTest {
       HttpResponse<byte[]> answered = inService.get(LIMIT.toSeconds(), TimeUnit.SECONDS);
       assertThat(answered.statusCode()).isEqualTo(200);
       assertExact(product, answered.body());
+      Poll.until(
+          "the job succeeded",
+          LIMIT,
+          () -> jobs.status(id).get("state").asText().equals("succeeded"));
+      assertThat(drained).as("the unfetched result holds the drain").isNotDone();
+      HttpResponse<byte[]> result = jobs.get("/v1/jobs/" + id + "/result");
+      assertThat(result.statusCode()).isEqualTo(200);
+      assertExact(jobRequest, result.body());
       drained.get(LIMIT.toSeconds(), TimeUnit.SECONDS);
     } finally {
       workerGate.open();
