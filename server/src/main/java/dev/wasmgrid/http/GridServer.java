@@ -55,6 +55,12 @@ public final class GridServer implements AutoCloseable {
   /** The option that sets {@link Limits#maxBodyBytes()}, named in 413 answers. */
   private static final String MAX_BODY_FLAG = "--max-body";
 
+  /** The health probes: open without a token, never refused for load, served while draining. */
+  static final Set<String> PROBES = Set.of("/health/live", "/health/ready");
+
+  /** Routes every server has: the probes and the metrics. */
+  static final Set<String> BUILT_IN = Set.of("/health/live", "/health/ready", "/metrics");
+
   private final WebServer server;
   private final ReadDeadlines deadlines;
   private final RequestDrain drain;
@@ -151,7 +157,7 @@ public final class GridServer implements AutoCloseable {
     Set<String> routes = new HashSet<>(config.endpoints().keySet());
     routes.addAll(config.views().keySet());
     routes.addAll(config.puts().keySet());
-    routes.addAll(Set.of("/health/live", "/health/ready", "/metrics"));
+    routes.addAll(BUILT_IN);
     ReadTimeouts timeouts = config.server().limits().timeouts();
     ReadDeadlines deadlines = new ReadDeadlines(timeouts);
     RequestDrain drain = new RequestDrain(config.endpoints());
@@ -293,7 +299,7 @@ public final class GridServer implements AutoCloseable {
     // Every method's handler first, then one 405 per path naming what it allows: Helidon takes
     // the first route that matches.
     Map<String, Set<String>> allowed = new TreeMap<>();
-    for (String path : Set.of("/health/live", "/health/ready", "/metrics")) {
+    for (String path : BUILT_IN) {
       allowed.computeIfAbsent(path, p -> new TreeSet<>()).addAll(GET);
     }
     config

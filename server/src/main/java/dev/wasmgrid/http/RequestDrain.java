@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class RequestDrain implements Filter {
   /** Served while draining: the probes say so, and a scrape still sees the last figures. */
-  private static final Set<String> EXEMPT = Set.of("/health/live", "/health/ready", "/metrics");
+  private static final Set<String> EXEMPT = GridServer.BUILT_IN;
 
   /**
    * Seconds a refused client is told to wait: behind a load balancer a retry reaches another

@@ -15,7 +15,7 @@ import java.util.concurrent.Semaphore;
  * and ready, not restart it, whatever its clients hold.
  */
 final class RequestSlots implements Filter {
-  private static final Set<String> EXEMPT = Set.of("/health/live", "/health/ready");
+  private static final Set<String> EXEMPT = GridServer.PROBES;
 
   private final Semaphore slots;
 

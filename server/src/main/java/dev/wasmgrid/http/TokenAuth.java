@@ -18,7 +18,7 @@ import java.util.Set;
  * route's own error format.
  */
 final class TokenAuth implements Filter {
-  private static final Set<String> OPEN = Set.of("/health/live", "/health/ready");
+  private static final Set<String> OPEN = GridServer.PROBES;
 
   private final BearerToken expected;
   private final Map<String, Endpoint> endpoints;
