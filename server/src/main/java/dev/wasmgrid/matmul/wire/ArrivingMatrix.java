@@ -28,12 +28,19 @@ final class ArrivingMatrix {
   private float[] f32 = new float[0];
   private int capacity;
 
-  ArrivingMatrix(Dtype dtype, int rows, int cols, BodyBudget.Lease memory) {
+  /**
+   * A matrix to fill; {@code inHand} says its elements are all in memory already (a body read
+   * whole), so its storage takes its full size at once: growing would only copy.
+   */
+  ArrivingMatrix(Dtype dtype, int rows, int cols, BodyBudget.Lease memory, boolean inHand) {
     this.dtype = dtype;
     this.rows = rows;
     this.cols = cols;
     this.elements = rows * cols;
     this.memory = memory;
+    if (inHand) {
+      grow(elements);
+    }
   }
 
   /** Stores the {@code count} elements of little-endian {@code view} from element {@code at}. */

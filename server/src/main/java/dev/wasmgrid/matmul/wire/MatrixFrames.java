@@ -218,7 +218,7 @@ public final class MatrixFrames {
    */
   public static List<Matrix> decode(byte[] body, int maxDimension, String... fields) {
     try (BodyBudget.Lease memory = new BodyBudget(Long.MAX_VALUE).lease(() -> {})) {
-      return read(new ByteArrayInputStream(body), body.length, maxDimension, memory, fields);
+      return read(new ByteArrayInputStream(body), body.length, maxDimension, memory, true, fields);
     } catch (IOException unreachable) {
       throw new UncheckedIOException(unreachable);
     }
@@ -239,6 +239,22 @@ public final class MatrixFrames {
   public static List<Matrix> read(
       InputStream in, long length, int maxDimension, BodyBudget.Lease memory, String... fields)
       throws IOException {
+    return read(in, length, maxDimension, memory, false, fields);
+  }
+
+  /**
+   * The reading of {@link #read(InputStream, long, int, BodyBudget.Lease, String...)}; {@code
+   * inHand} says the whole body is already in memory, so the matrices take their full size at once
+   * rather than growing as elements arrive.
+   */
+  private static List<Matrix> read(
+      InputStream in,
+      long length,
+      int maxDimension,
+      BodyBudget.Lease memory,
+      boolean inHand,
+      String... fields)
+      throws IOException {
     int chunkBytes = (int) Math.min(CHUNK_BYTES, Math.max(HEADER_BYTES, length));
     memory.reserve(chunkBytes);
     byte[] chunk = new byte[chunkBytes];
@@ -249,7 +265,7 @@ public final class MatrixFrames {
       left -= HEADER_BYTES;
       checkLength(left, field, header);
       ArrivingMatrix arriving =
-          new ArrivingMatrix(header.dtype(), header.rows(), header.cols(), memory);
+          new ArrivingMatrix(header.dtype(), header.rows(), header.cols(), memory, inHand);
       int width = header.dtype().bytes();
       int elements = header.rows() * header.cols();
       for (int at = 0; at < elements; ) {
