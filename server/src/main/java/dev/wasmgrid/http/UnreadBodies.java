@@ -7,6 +7,10 @@ import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http.ServerRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
 
 /**
  * Closes the connection of a request answered before its body was read: an early rejection (401,
@@ -16,6 +20,11 @@ import io.helidon.webserver.http.ServerRequest;
  * close}, so that a client can tell why.
  */
 final class UnreadBodies implements Filter {
+  /** Bodies up to this size are read to their end before the close, if they arrive in time. */
+  static final long LINGER_BYTES = 1 << 20;
+
+  /** How long a body's rest may take to arrive before the connection closes anyway. */
+  static final Duration LINGER = Duration.ofSeconds(1);
 
   @Override
   public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
@@ -27,7 +36,40 @@ final class UnreadBodies implements Filter {
         });
     chain.proceed();
     if (res.isSent() && unread(req)) {
+      linger(req);
       throw new CloseConnectionException("answered before the request body was read");
+    }
+  }
+
+  /**
+   * Reads and drops what is left of a small body, for a moment, before the connection closes: a
+   * socket closed with unread bytes sends a reset, which can reach the client before it has read
+   * the answer (the JDK's client then saw "header parser received no bytes" instead of a 413). A
+   * client that stalls, or a body too large to wait for, gets the close at once or after {@link
+   * #LINGER}; no request slot is held meanwhile.
+   */
+  private static void linger(ServerRequest req) {
+    long declared = req.headers().contentLength().orElse(-1);
+    if (declared < 0 || declared > LINGER_BYTES) {
+      return;
+    }
+    Thread reader =
+        Thread.ofVirtual()
+            .name("unread-body")
+            .start(
+                () -> {
+                  try (InputStream in = req.content().inputStream()) {
+                    in.transferTo(OutputStream.nullOutputStream());
+                  } catch (IOException | RuntimeException e) {
+                    // The connection closes either way.
+                  }
+                });
+    try {
+      if (!reader.join(LINGER)) {
+        reader.interrupt();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
