@@ -4,15 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wasmgrid.coordinator.MatmulPolicy;
 import dev.wasmgrid.matmul.Dtype;
+import dev.wasmgrid.storage.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +31,6 @@ final class JobRecords {
   private static final Logger LOG = LoggerFactory.getLogger(JobRecords.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String SUFFIX = ".json";
-  private static final String TEMPORARY = ".tmp";
   private static final Pattern ID = Pattern.compile("[0-9a-f]{32}");
 
   /** Where records go; empty when jobs are kept in memory only. */
@@ -70,18 +67,10 @@ final class JobRecords {
     if (dir.isEmpty()) {
       return;
     }
-    Path target = dir.get().resolve(status.id() + SUFFIX);
-    Path temporary = dir.get().resolve(status.id() + TEMPORARY);
     try {
-      Files.deleteIfExists(temporary);
-      createOwnerOnly(temporary);
-      Files.write(temporary, status.toJson().toString().getBytes(StandardCharsets.UTF_8));
-      try {
-        Files.move(
-            temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
-      }
+      AtomicFiles.write(
+          dir.get().resolve(status.id() + SUFFIX),
+          status.toJson().toString().getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
       LOG.warn("cannot save the record of job {} in {}: {}", status.ref(), dir.get(), e.toString());
     }
@@ -115,7 +104,7 @@ final class JobRecords {
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir.get())) {
       for (Path file : files) {
         String name = file.getFileName().toString();
-        if (name.endsWith(TEMPORARY)) {
+        if (AtomicFiles.isTemporary(file)) {
           Files.deleteIfExists(file);
         } else if (name.endsWith(SUFFIX)) {
           read(file).ifPresent(records::add);
@@ -185,12 +174,5 @@ final class JobRecords {
     return value == null || value.isNull()
         ? Optional.empty()
         : Optional.of(Instant.parse(value.asText()));
-  }
-
-  private static void createOwnerOnly(Path file) throws IOException {
-    if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-      Files.createFile(
-          file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    }
   }
 }

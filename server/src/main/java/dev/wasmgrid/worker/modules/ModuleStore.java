@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.storage.AtomicFiles;
 import dev.wasmgrid.wasm.CompiledModule;
 import dev.wasmgrid.wasm.ModuleLimits;
 import dev.wasmgrid.wasm.WasmCallException;
@@ -19,7 +20,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -325,7 +325,7 @@ public final class ModuleStore implements AutoCloseable {
     ObjectNode root = JsonNodeFactory.instance.objectNode();
     root.set("modules", entries);
     try {
-      writeAtomically(dir.get().resolve(INDEX), root.toPrettyString().getBytes(UTF_8));
+      AtomicFiles.write(dir.get().resolve(INDEX), root.toPrettyString().getBytes(UTF_8));
       if (dropped != null
           && modules.values().stream().noneMatch(m -> m.sha256().equals(dropped.sha256()))) {
         Files.deleteIfExists(blob(dropped.sha256()));
@@ -339,21 +339,10 @@ public final class ModuleStore implements AutoCloseable {
     Path blob = blob(sha);
     try {
       if (!Files.exists(blob) || !sha256(Files.readAllBytes(blob)).equals(sha)) {
-        writeAtomically(blob, bytes);
+        AtomicFiles.write(blob, bytes);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + blob, e);
-    }
-  }
-
-  /** Writes {@code bytes} to a temporary file beside {@code target}, then moves it in place. */
-  private static void writeAtomically(Path target, byte[] bytes) throws IOException {
-    Path tmp = Files.createTempFile(target.getParent(), ".tmp-", ".part");
-    try {
-      Files.write(tmp, bytes);
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
     }
   }
 
