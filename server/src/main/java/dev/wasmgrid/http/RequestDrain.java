@@ -1,7 +1,6 @@
 package dev.wasmgrid.http;
 
 import io.helidon.http.HeaderNames;
-import io.helidon.http.Status;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
@@ -119,11 +118,11 @@ final class RequestDrain implements Filter {
                 + " s (another replica, or this one once restarted)");
     Endpoint endpoint = endpoints.get(path);
     Reply reply = endpoint == null ? ErrorBodies.plain(error) : endpoint.error(error);
-    out.status(Status.create(reply.status()));
-    out.header(HeaderNames.CONTENT_TYPE, reply.contentType());
-    out.header(HeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
-    // The client should open its next connection elsewhere, not reuse this one.
-    out.header(HeaderNames.CONNECTION, "close");
-    out.send(reply.body());
+    GridServer.send(
+        out,
+        reply
+            .withHeader(HeaderNames.RETRY_AFTER.defaultCase(), RETRY_AFTER_SECONDS)
+            // The client should open its next connection elsewhere, not reuse this one.
+            .withHeader(HeaderNames.CONNECTION.defaultCase(), "close"));
   }
 }
