@@ -1,9 +1,7 @@
 package dev.wasmgrid.bench;
 
-import dev.wasmgrid.coordinator.BlockPlan;
-import dev.wasmgrid.coordinator.CoordinatorEndpoints;
-import dev.wasmgrid.coordinator.HttpWorkerClient;
-import dev.wasmgrid.coordinator.WorkerClient;
+import dev.wasmgrid.grid.HttpWorkerClient;
+import dev.wasmgrid.grid.WorkerClient;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.ServerTiming;
 import dev.wasmgrid.matmul.Dtype;
@@ -11,6 +9,8 @@ import dev.wasmgrid.matmul.Gemm;
 import dev.wasmgrid.matmul.GemmAccuracy;
 import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.RandomMatrices;
+import dev.wasmgrid.matmul.coordinator.BlockPlan;
+import dev.wasmgrid.matmul.coordinator.CoordinatorEndpoints;
 import dev.wasmgrid.matmul.wire.MatrixFrames;
 import io.helidon.webclient.api.WebClient;
 import java.io.IOException;

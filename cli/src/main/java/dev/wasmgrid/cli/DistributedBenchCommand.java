@@ -2,7 +2,7 @@ package dev.wasmgrid.cli;
 
 import dev.wasmgrid.bench.DistributedBench;
 import dev.wasmgrid.bench.LocalCluster;
-import dev.wasmgrid.worker.MatmulKernels;
+import dev.wasmgrid.matmul.worker.MatmulKernels;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

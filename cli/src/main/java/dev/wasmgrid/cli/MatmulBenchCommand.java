@@ -6,7 +6,7 @@ import dev.wasmgrid.matmul.GemmUnavailableException;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.matmul.VectorGemm;
 import dev.wasmgrid.matmul.blas.OpenBlasGemm;
-import dev.wasmgrid.worker.WasmGemm;
+import dev.wasmgrid.matmul.worker.WasmGemm;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,16 +1,16 @@
 package dev.wasmgrid.cli;
 
-import dev.wasmgrid.coordinator.HttpWorkerClient;
-import dev.wasmgrid.coordinator.WorkerClient;
+import dev.wasmgrid.grid.HttpWorkerClient;
+import dev.wasmgrid.grid.WorkerClient;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.matmul.Dtype;
 import dev.wasmgrid.matmul.Gemm;
 import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.RandomMatrices;
 import dev.wasmgrid.matmul.wire.MatrixFrames;
-import dev.wasmgrid.worker.MatmulEngine;
-import dev.wasmgrid.worker.MatmulKernels;
-import dev.wasmgrid.worker.WasmGemm;
+import dev.wasmgrid.matmul.worker.MatmulEngine;
+import dev.wasmgrid.matmul.worker.MatmulKernels;
+import dev.wasmgrid.matmul.worker.WasmGemm;
 import io.helidon.webclient.api.WebClient;
 import java.io.IOException;
 import java.net.URI;

@@ -1,7 +1,7 @@
 package dev.wasmgrid.cli;
 
 import dev.wasmgrid.llm.ModelFormatException;
-import dev.wasmgrid.worker.llm.ModelHosts;
+import dev.wasmgrid.llm.worker.ModelHosts;
 import java.io.IOException;
 import java.util.List;
 import picocli.CommandLine;

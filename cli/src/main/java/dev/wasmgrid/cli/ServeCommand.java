@@ -1,13 +1,13 @@
 package dev.wasmgrid.cli;
 
 import dev.wasmgrid.coordinator.CoordinatorNode;
-import dev.wasmgrid.coordinator.discovery.DiscoverySettings;
-import dev.wasmgrid.coordinator.discovery.WorkerSources;
-import dev.wasmgrid.coordinator.jobs.JobSettings;
+import dev.wasmgrid.grid.discovery.DiscoverySettings;
+import dev.wasmgrid.grid.discovery.WorkerSources;
 import dev.wasmgrid.http.GridServer;
+import dev.wasmgrid.llm.worker.ModelHosts;
 import dev.wasmgrid.matmul.Gemm;
-import dev.wasmgrid.worker.MatmulKernels;
-import dev.wasmgrid.worker.llm.ModelHosts;
+import dev.wasmgrid.matmul.jobs.JobSettings;
+import dev.wasmgrid.matmul.worker.MatmulKernels;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;

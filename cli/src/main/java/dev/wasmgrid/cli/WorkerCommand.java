@@ -1,13 +1,13 @@
 package dev.wasmgrid.cli;
 
-import dev.wasmgrid.coordinator.discovery.WorkerUrl;
+import dev.wasmgrid.grid.discovery.WorkerUrl;
 import dev.wasmgrid.http.GridServer;
+import dev.wasmgrid.llm.worker.ModelHosts;
 import dev.wasmgrid.matmul.Gemm;
+import dev.wasmgrid.matmul.worker.MatmulKernels;
+import dev.wasmgrid.modules.worker.StoreLimits;
 import dev.wasmgrid.worker.CoordinatorLink;
-import dev.wasmgrid.worker.MatmulKernels;
 import dev.wasmgrid.worker.WorkerNode;
-import dev.wasmgrid.worker.llm.ModelHosts;
-import dev.wasmgrid.worker.modules.StoreLimits;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Path;

@@ -3,14 +3,14 @@ package dev.wasmgrid.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wasmgrid.bench.LocalCluster;
-import dev.wasmgrid.coordinator.HttpWorkerClient;
-import dev.wasmgrid.coordinator.sim.DistributedSim;
-import dev.wasmgrid.coordinator.sim.HttpSimHost;
-import dev.wasmgrid.coordinator.sim.SimHost;
+import dev.wasmgrid.grid.HttpWorkerClient;
 import dev.wasmgrid.sim.PartitionedSim;
 import dev.wasmgrid.sim.PhaseRunner;
 import dev.wasmgrid.sim.SimConfig;
 import dev.wasmgrid.sim.StateHash;
+import dev.wasmgrid.sim.coordinator.DistributedSim;
+import dev.wasmgrid.sim.coordinator.HttpSimHost;
+import dev.wasmgrid.sim.coordinator.SimHost;
 import io.helidon.webclient.api.WebClient;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -2,7 +2,7 @@ package dev.wasmgrid.coordinator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.wasmgrid.coordinator.discovery.WorkerSources;
+import dev.wasmgrid.grid.discovery.WorkerSources;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.ReferenceGemm;

@@ -3,8 +3,9 @@ package dev.wasmgrid.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wasmgrid.coordinator.CoordinatorNode;
-import dev.wasmgrid.coordinator.discovery.WorkerSources;
+import dev.wasmgrid.grid.discovery.WorkerSources;
 import dev.wasmgrid.llm.ScalarCompute;
+import dev.wasmgrid.llm.worker.LlmTestModels;
 import dev.wasmgrid.matmul.Dtype;
 import dev.wasmgrid.matmul.RandomMatrices;
 import dev.wasmgrid.matmul.wire.MatrixFrames;
@@ -13,7 +14,6 @@ import dev.wasmgrid.testing.Nodes;
 import dev.wasmgrid.testing.Poll;
 import dev.wasmgrid.testing.RawHttp;
 import dev.wasmgrid.worker.WorkerNode;
-import dev.wasmgrid.worker.llm.LlmTestModels;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;

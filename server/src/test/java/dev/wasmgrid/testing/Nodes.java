@@ -1,8 +1,8 @@
 package dev.wasmgrid.testing;
 
 import dev.wasmgrid.coordinator.CoordinatorNode;
-import dev.wasmgrid.coordinator.discovery.DiscoverySettings;
-import dev.wasmgrid.coordinator.discovery.WorkerSources;
+import dev.wasmgrid.grid.discovery.DiscoverySettings;
+import dev.wasmgrid.grid.discovery.WorkerSources;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.ReferenceGemm;

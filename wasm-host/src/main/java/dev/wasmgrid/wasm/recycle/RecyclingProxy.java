@@ -50,7 +50,7 @@ public final class RecyclingProxy implements AutoCloseable {
   private final AtomicLong failedPrepares = new AtomicLong();
   private final AtomicLong mismatches = new AtomicLong();
 
-  private volatile Generation current;
+  private volatile ProxiedInstance current;
   private volatile boolean failed;
   private volatile boolean closed;
   private volatile String lastError = "";
@@ -82,7 +82,7 @@ public final class RecyclingProxy implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    Generation first = new Generation(module.instantiate(), slots::released);
+    ProxiedInstance first = new ProxiedInstance(module.instantiate(), slots::released);
     first.activate(1);
     this.current = first;
   }
@@ -173,7 +173,7 @@ public final class RecyclingProxy implements AutoCloseable {
 
   /** Where the proxy stands now. */
   public RecyclerStats stats() {
-    Generation g = current;
+    ProxiedInstance g = current;
     return new RecyclerStats(
         g.number(),
         swaps.get(),
@@ -205,7 +205,7 @@ public final class RecyclingProxy implements AutoCloseable {
             .formatted(module.name()));
   }
 
-  private <T> T plain(Function<Generation, T> body) {
+  private <T> T plain(Function<ProxiedInstance, T> body) {
     awaitStandbyWhenNearlyFull();
     return attempts(body);
   }
@@ -214,10 +214,10 @@ public final class RecyclingProxy implements AutoCloseable {
    * Runs {@code body} on the active generation; when it found the instance broken by another call,
    * runs it again on the next one (see {@link #retriedLongEnough}).
    */
-  private <T> T attempts(Function<Generation, T> body) {
+  private <T> T attempts(Function<ProxiedInstance, T> body) {
     long start = System.nanoTime();
     while (true) {
-      Generation g = enter();
+      ProxiedInstance g = enter();
       WasmCallException failure;
       try {
         T results = body.apply(g);
@@ -256,7 +256,7 @@ public final class RecyclingProxy implements AutoCloseable {
   }
 
   /** Runs a state-building call on {@code g} and logs it; its handle result becomes the proxy's. */
-  private long[] logged(Generation g, String export, long[] args) {
+  private long[] logged(ProxiedInstance g, String export, long[] args) {
     long[] results = g.instance().call(export, g.translate(args, policy.handlePositions(export)));
     long result = results.length > 0 ? results[0] : 0;
     boolean handle = result > 0 && returnsInteger(export);
@@ -282,9 +282,9 @@ public final class RecyclingProxy implements AutoCloseable {
     return results.equals(List.of("i32")) || results.equals(List.of("i64"));
   }
 
-  private Generation enter() {
+  private ProxiedInstance enter() {
     while (true) {
-      Generation g = current;
+      ProxiedInstance g = current;
       if (g.enter()) {
         return g;
       }
@@ -292,7 +292,7 @@ public final class RecyclingProxy implements AutoCloseable {
   }
 
   /** After a call on {@code g}: starts a standby when the instance is due for recycling. */
-  private void served(Generation g) {
+  private void served(ProxiedInstance g) {
     long calls = g.served();
     long memory = g.instance().observedMemoryBytes();
     boolean due =
@@ -333,7 +333,7 @@ public final class RecyclingProxy implements AutoCloseable {
    * @return whether the call may be tried again (only a call that found the instance already broken
    *     by another is: its own trap is its answer)
    */
-  private boolean recover(Generation g, WasmCallException e) {
+  private boolean recover(ProxiedInstance g, WasmCallException e) {
     switch (policy.onTrap()) {
       case FAIL_CLOSED -> {
         failed = true;
@@ -350,7 +350,7 @@ public final class RecyclingProxy implements AutoCloseable {
   }
 
   /** Replaces the broken {@code g} at once, unless another call did already. */
-  private void reload(Generation g) {
+  private void reload(ProxiedInstance g) {
     stateLock.lock();
     try {
       if (current != g || closed) {
@@ -432,12 +432,12 @@ public final class RecyclingProxy implements AutoCloseable {
 
   /** The switch itself, under the state lock. */
   private SwapReport switchTo(StandbyBuilder.Standby standby, long startNanos) {
-    Generation next = standby.generation();
+    ProxiedInstance next = standby.generation();
     if (closed) {
       next.instance().close();
       throw new IllegalStateException("module '%s' is no longer served".formatted(module.name()));
     }
-    Generation old = current;
+    ProxiedInstance old = current;
     next.activate(old.number() + 1);
     current = next;
     old.retire();

@@ -12,7 +12,7 @@ import java.util.Map;
 final class StandbyBuilder {
 
   /** A standby and how it got its state. */
-  record Standby(Generation generation, SwapMethod method) {}
+  record Standby(ProxiedInstance generation, SwapMethod method) {}
 
   /** A snapshot of an instance that had applied {@code applied} log entries, with its handles. */
   private record Golden(MemorySnapshot snapshot, Map<Long, Long> handles, int applied) {}
@@ -37,7 +37,7 @@ final class StandbyBuilder {
   Standby build() {
     WasmInstance instance = slots.instantiate();
     try {
-      Generation standby = new Generation(instance, slots::released);
+      ProxiedInstance standby = new ProxiedInstance(instance, slots::released);
       Golden gold = policy.snapshots() ? golden : null;
       if (gold != null) {
         instance.restore(gold.snapshot());
@@ -58,7 +58,7 @@ final class StandbyBuilder {
   }
 
   /** Replays on {@code standby} the entries logged since its state was made. */
-  void catchUp(Generation standby) {
+  void catchUp(ProxiedInstance standby) {
     for (CallLog.Entry entry : log.from(standby.applied())) {
       replay(standby, entry);
       standby.applied(standby.applied() + 1);
@@ -81,7 +81,7 @@ final class StandbyBuilder {
         : result;
   }
 
-  private void replay(Generation standby, CallLog.Entry entry) {
+  private void replay(ProxiedInstance standby, CallLog.Entry entry) {
     long[] args = standby.translate(entry.argArray(), policy.handlePositions(entry.export()));
     long[] results = standby.instance().call(entry.export(), args);
     long result = results.length > 0 ? results[0] : 0;

@@ -1,0 +1,82 @@
+package dev.wasmgrid.llm.coordinator;
+
+import dev.wasmgrid.http.Route;
+import dev.wasmgrid.llm.worker.LlmRoutes;
+import dev.wasmgrid.llm.worker.ModelHosts;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * A coordinator's language-model routes: the in-process worker's own routes when it serves the
+ * models itself ({@code serve --model}), or a {@link LlmRelay} to remote workers.
+ */
+public final class CoordinatorLlm implements AutoCloseable {
+  /** Generations a coordinator relays at once unless told otherwise; more get 503. */
+  public static final int DEFAULT_MAX_RELAYS = 64;
+
+  private static final Duration LIST_TIMEOUT = Duration.ofSeconds(2);
+
+  private final List<Route> routes;
+  private final ModelCatalogue catalogue;
+  private final HttpClient http;
+
+  private CoordinatorLlm(List<Route> routes, ModelCatalogue catalogue, HttpClient http) {
+    this.routes = routes;
+    this.catalogue = catalogue;
+    this.http = http;
+  }
+
+  /** Serves {@code models} in this process; they stay the caller's to close. */
+  public static CoordinatorLlm inProcess(
+      ModelHosts models, MeterRegistry registry, long maxBodyBytes) {
+    return new CoordinatorLlm(new LlmRoutes(models, registry, maxBodyBytes).routes(), null, null);
+  }
+
+  /**
+   * Relays to the workers whose base URLs {@code workers} gives.
+   *
+   * @param refusing the workers held out of the pool for refusing the coordinator's token: a
+   *     request no worker could serve names them (502 {@code worker_unauthorized})
+   * @param timeout how long a worker may take to start answering a generation
+   */
+  public static CoordinatorLlm relay(
+      Supplier<List<String>> workers,
+      Supplier<List<String>> refusing,
+      Optional<String> token,
+      Duration timeout,
+      long maxBodyBytes,
+      int maxRelays) {
+    HttpClient http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(LIST_TIMEOUT)
+            .build();
+    ModelCatalogue catalogue = new ModelCatalogue(workers, refusing, http, token, LIST_TIMEOUT);
+    LlmRelay relay = new LlmRelay(catalogue, http, token, timeout, maxBodyBytes, maxRelays);
+    return new CoordinatorLlm(relay.routes(), catalogue, http);
+  }
+
+  /** The language-model routes, for the coordinator's server. */
+  public List<Route> routes() {
+    return routes;
+  }
+
+  /** Asks the workers again which models they host (nothing to do in-process). */
+  public void refresh() {
+    if (catalogue != null) {
+      catalogue.refresh();
+    }
+  }
+
+  /** Closes the relay's connections to the workers, aborting relays still streaming. */
+  @Override
+  public void close() {
+    if (http != null) {
+      http.shutdownNow(); // close() would wait for every open stream to end
+    }
+  }
+}

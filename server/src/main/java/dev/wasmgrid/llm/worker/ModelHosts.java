@@ -1,0 +1,128 @@
+package dev.wasmgrid.llm.worker;
+
+import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.llm.LanguageModel;
+import dev.wasmgrid.llm.Model;
+import dev.wasmgrid.llm.ModelFormatException;
+import dev.wasmgrid.llm.jvm.ModelFiles;
+import dev.wasmgrid.llm.jvm.VectorCompute;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The models a worker serves, by name; the first is the default for requests that name none. */
+public final class ModelHosts implements AutoCloseable {
+  /** The name {@code --model tiny} serves under. */
+  public static final String TINY = "tiny";
+
+  private final Map<String, HostedModel> models;
+
+  public ModelHosts(List<HostedModel> models) {
+    Map<String, HostedModel> byName = new LinkedHashMap<>();
+    for (HostedModel m : models) {
+      if (byName.putIfAbsent(m.name(), m) != null) {
+        throw new IllegalArgumentException("two models are named " + m.name());
+      }
+    }
+    this.models = byName;
+  }
+
+  /** No models: the language-model routes answer 404 for every model. */
+  public static ModelHosts none() {
+    return new ModelHosts(List.of());
+  }
+
+  /**
+   * Loads each of {@code specs}: a GGUF or llama2.c file (named after the file without its
+   * extension), or {@code tiny} (a small random-weight model written to a temporary file).
+   *
+   * @param threads threads of the Vector API path of each instance
+   * @param slots generations each model may run at once: instances sharing the weights, each with
+   *     its own KV cache and compute threads
+   * @param queue requests that may wait per model while every slot generates
+   * @throws ModelFormatException when a file is not a model this runtime reads (the message names
+   *     it)
+   * @throws IOException when a file cannot be read
+   */
+  public static ModelHosts load(List<String> specs, int threads, int slots, int queue)
+      throws IOException {
+    if (slots < 1) {
+      throw new IllegalArgumentException("slots must be >= 1, got " + slots);
+    }
+    List<HostedModel> loaded = new ArrayList<>();
+    try {
+      for (String spec : specs) {
+        String name = spec.equals(TINY) ? TINY : nameOf(Path.of(spec));
+        Path file = spec.equals(TINY) ? writeTiny() : Path.of(spec);
+        if (!Files.isRegularFile(file)) {
+          throw new IOException("no such model file: " + file);
+        }
+        Model model;
+        try {
+          model = ModelFiles.load(file, null);
+        } catch (ModelFormatException e) {
+          throw new ModelFormatException(spec + ": " + e.getMessage());
+        }
+        List<LanguageModel> instances = new ArrayList<>();
+        for (int i = 0; i < slots; i++) {
+          instances.add(new LanguageModel(model, new VectorCompute(threads)));
+        }
+        loaded.add(new HostedModel(name, instances, queue));
+      }
+    } catch (IOException | RuntimeException e) {
+      loaded.forEach(HostedModel::close);
+      throw e;
+    }
+    return new ModelHosts(loaded);
+  }
+
+  private static String nameOf(Path file) {
+    String n = file.getFileName().toString();
+    int dot = n.lastIndexOf('.');
+    return dot > 0 ? n.substring(0, dot) : n;
+  }
+
+  private static Path writeTiny() throws IOException {
+    Path file = ModelFiles.writeTiny();
+    file.toFile().deleteOnExit();
+    return file;
+  }
+
+  /** The served models, the default first. */
+  public List<HostedModel> list() {
+    return List.copyOf(models.values());
+  }
+
+  public boolean isEmpty() {
+    return models.isEmpty();
+  }
+
+  /**
+   * The model named {@code name}, or the default when {@code name} is null.
+   *
+   * @throws ApiError 404 {@code model_not_found}
+   */
+  public HostedModel find(String name) {
+    HostedModel m =
+        name == null ? models.values().stream().findFirst().orElse(null) : models.get(name);
+    if (m == null) {
+      throw new ApiError(
+          404,
+          "model_not_found",
+          "model",
+          (name == null ? "this server hosts no model" : "no model named '" + name + "'")
+              + "; GET /v1/models lists them: "
+              + models.keySet());
+    }
+    return m;
+  }
+
+  @Override
+  public void close() {
+    models.values().forEach(HostedModel::close);
+  }
+}

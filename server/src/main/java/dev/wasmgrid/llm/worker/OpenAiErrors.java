@@ -1,0 +1,64 @@
+package dev.wasmgrid.llm.worker;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.http.ErrorBodies;
+import dev.wasmgrid.http.GridServer;
+import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.http.Route;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Errors of the language-model routes in OpenAI's shape, {@code {"error":{"message", "type",
+ * "param", "code"}}}, keeping wasmgrid's {@code field} too: OpenAI's clients read {@code message}
+ * and {@code param}, wasmgrid's read {@code code} and {@code field}.
+ */
+public final class OpenAiErrors {
+  private static final Logger LOG = LoggerFactory.getLogger(OpenAiErrors.class);
+
+  private OpenAiErrors() {}
+
+  /** The error object. */
+  public static ObjectNode body(ApiError error) {
+    ObjectNode outer = ErrorBodies.errorObject(error);
+    ObjectNode inner = (ObjectNode) outer.get("error");
+    inner.put("type", error.status() >= 500 ? "server_error" : "invalid_request_error");
+    if (error.field().isEmpty()) {
+      inner.putNull("param");
+    } else {
+      inner.put("param", error.field());
+    }
+    return outer;
+  }
+
+  /** A reply carrying {@link #body}. */
+  public static Reply reply(ApiError error) {
+    return Reply.json(error.status(), body(error).toString());
+  }
+
+  /**
+   * {@code handler} with its errors (those thrown before it answered) in OpenAI's shape; an
+   * unexpected failure is logged and answered 500 {@code internal}, as other routes answer it.
+   */
+  public static Route.Handler answering(Route.Handler handler) {
+    return (req, res) -> {
+      try {
+        handler.handle(req, res);
+      } catch (ApiError e) {
+        if (res.isSent()) {
+          throw e;
+        }
+        GridServer.send(res, reply(e));
+      } catch (RuntimeException e) {
+        if (res.isSent()) {
+          throw e;
+        }
+        LOG.error("language-model request failed", e);
+        GridServer.send(
+            res,
+            reply(new ApiError(500, "internal", "", "internal error: " + e.getClass().getName())));
+      }
+    };
+  }
+}

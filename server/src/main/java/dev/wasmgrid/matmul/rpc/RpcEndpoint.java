@@ -1,0 +1,43 @@
+package dev.wasmgrid.matmul.rpc;
+
+import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.http.Endpoint;
+import dev.wasmgrid.http.Reply;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** {@code POST /rpc}: decodes the seed envelope and dispatches on its method name. */
+public final class RpcEndpoint implements Endpoint {
+  private final Map<String, RpcMethod> methods;
+
+  public RpcEndpoint(Map<String, RpcMethod> methods) {
+    this.methods = new TreeMap<>(methods);
+  }
+
+  @Override
+  public Reply handle(String contentType, byte[] body) {
+    RpcCall call = RpcEnvelope.parse(body);
+    try {
+      RpcMethod method = methods.get(call.method());
+      if (method == null) {
+        throw new ApiError(
+            404,
+            "unknown_method",
+            "meta",
+            "meta names unknown method '"
+                + call.method()
+                + "'; known methods: "
+                + String.join(", ", methods.keySet()));
+      }
+      return RpcEnvelope.success(call.stringContent(), method.call(call.content()));
+    } catch (ApiError e) {
+      return RpcEnvelope.error(call.stringContent(), e);
+    }
+  }
+
+  /** Errors found before the content's form is known are answered in the seed's string form. */
+  @Override
+  public Reply error(ApiError error) {
+    return RpcEnvelope.error(true, error);
+  }
+}

@@ -1,0 +1,134 @@
+package dev.wasmgrid.modules.coordinator;
+
+import dev.wasmgrid.grid.WorkerClient;
+import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.http.GridServer;
+import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.http.Route;
+import dev.wasmgrid.wasm.ModuleLimits;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+/**
+ * The coordinator's {@code /v1/modules} routes over remote workers (docs/api.md, "WebAssembly
+ * modules"): changes go to every worker, reads are merged, calls go to one worker holding the
+ * module. {@link #reconcile()} brings workers that joined or came back up to date.
+ */
+public final class CoordinatorModules {
+  private static final byte[] NONE = new byte[0];
+
+  private final ModuleDistributor distributor;
+  private final CallPlacement calls;
+  private final ModuleViews views;
+  private final long maxCallBody;
+
+  /**
+   * @param workers the workers that may get requests now
+   * @param maxCallBody the largest call body accepted (the server's {@code --max-body})
+   */
+  public CoordinatorModules(
+      Supplier<List<WorkerClient>> workers, MeterRegistry meters, long maxCallBody) {
+    ModuleRegistry registry = new ModuleRegistry();
+    this.distributor = new ModuleDistributor(workers, registry);
+    this.calls = new CallPlacement(workers, registry, distributor, meters);
+    this.views = new ModuleViews(workers, registry);
+    this.maxCallBody = maxCallBody;
+  }
+
+  /** Deploys on every available worker what it lacks of the coordinator's modules. */
+  public void reconcile() {
+    distributor.reconcile();
+  }
+
+  /** The routes, for {@link GridServer.Config#routes()}. */
+  public List<Route> routes() {
+    return List.of(
+        new Route("GET", ModulePaths.LIST, (req, res) -> GridServer.send(res, views.list())),
+        new Route("PUT", ModulePaths.MODULE, this::deploy),
+        new Route(
+            "GET",
+            ModulePaths.MODULE,
+            (req, res) -> GridServer.send(res, views.describe(name(req)))),
+        new Route(
+            "DELETE", ModulePaths.MODULE, (req, res) -> GridServer.send(res, delete(name(req)))),
+        new Route("POST", ModulePaths.CALL, this::call),
+        new Route("PUT", ModulePaths.SUB, this::broadcast),
+        new Route("POST", ModulePaths.SUB, this::broadcast),
+        new Route("DELETE", ModulePaths.SUB, this::broadcast),
+        new Route("GET", ModulePaths.SUB, this::relay));
+  }
+
+  private void deploy(ServerRequest req, ServerResponse res) {
+    String name = name(req);
+    String type = contentType(req);
+    String lower = type.toLowerCase(Locale.ROOT);
+    if (!lower.startsWith("application/wasm") && !lower.startsWith("application/octet-stream")) {
+      throw new ApiError(
+          415,
+          "unsupported_media_type",
+          "",
+          "a module is its raw .wasm bytes: Content-Type must be application/wasm, not "
+              + (type.isEmpty() ? "absent" : type));
+    }
+    long limit = ModuleLimits.defaults().maxBytes();
+    byte[] bytes;
+    try {
+      bytes = GridServer.body(req, limit);
+    } catch (ApiError e) {
+      if (e.status() == 413) {
+        throw ApiError.tooLarge("module_too_large", "", "a module is at most " + limit + " bytes");
+      }
+      throw e;
+    }
+    GridServer.send(res, distributor.deploy(name, type, req.query().rawValue(), bytes));
+  }
+
+  private Reply delete(String name) {
+    Reply reply = distributor.delete(name);
+    calls.forget(name);
+    return reply;
+  }
+
+  private void call(ServerRequest req, ServerResponse res) {
+    String name = name(req);
+    String export = req.path().pathParameters().get("export");
+    byte[] body = GridServer.body(req, maxCallBody);
+    GridServer.send(res, calls.call(name, export, contentType(req), body));
+  }
+
+  private void broadcast(ServerRequest req, ServerResponse res) {
+    String method = req.prologue().method().text();
+    byte[] body = method.equals("DELETE") ? NONE : GridServer.body(req, maxCallBody);
+    GridServer.send(
+        res,
+        distributor.broadcast(
+            method, name(req), sub(req), contentType(req), req.query().rawValue(), body));
+  }
+
+  private void relay(ServerRequest req, ServerResponse res) {
+    String name = name(req);
+    String query = req.query().rawValue();
+    String target =
+        ModulePaths.module(name)
+            + "/"
+            + ModulePaths.segment(sub(req))
+            + (query.isEmpty() ? "" : "?" + query);
+    GridServer.send(res, views.relay(name, target));
+  }
+
+  private static String name(ServerRequest req) {
+    return ModulePaths.checkName(req.path().pathParameters().get("name"));
+  }
+
+  private static String sub(ServerRequest req) {
+    return req.path().pathParameters().get("sub");
+  }
+
+  private static String contentType(ServerRequest req) {
+    return req.headers().contentType().map(t -> t.text()).orElse("");
+  }
+}

@@ -1,0 +1,94 @@
+package dev.wasmgrid.modules.worker;
+
+import dev.wasmgrid.wasm.recycle.RecycleListener;
+import dev.wasmgrid.wasm.recycle.SwapReport;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The module metrics on {@code /metrics} (seed 002 #10), labelled by module: swaps by method, a
+ * swap duration histogram, failed prepares, replay mismatches, memory and calls in flight.
+ */
+final class ModuleMetrics {
+  private final MeterRegistry registry;
+  private final Map<String, List<Meter>> gauges = new ConcurrentHashMap<>();
+
+  ModuleMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  /** Feeds {@code module}'s proxy events into the counters and the histogram. */
+  RecycleListener listener(String module) {
+    Counter failed =
+        Counter.builder("wasm_proxy_failed_prepares")
+            .description("Standby preparations that failed; the old instance kept serving")
+            .tag("module", module)
+            .register(registry);
+    Counter mismatches =
+        Counter.builder("wasm_proxy_replay_mismatches")
+            .description("Replayed state-building calls whose result differed from the original")
+            .tag("module", module)
+            .register(registry);
+    return new RecycleListener() {
+      @Override
+      public void swapped(SwapReport report) {
+        Counter.builder("wasm_proxy_swaps")
+            .description("Instance swaps of a stateful module")
+            .tag("module", module)
+            .tag("method", report.method().id())
+            .register(registry)
+            .increment();
+        Timer.builder("wasm_swap_duration")
+            .description("Time from starting a standby to the switch")
+            .tag("module", module)
+            .tag("method", report.method().id())
+            .publishPercentileHistogram()
+            .register(registry)
+            .record(report.duration());
+      }
+
+      @Override
+      public void prepareFailed(String reason, boolean mismatch) {
+        failed.increment();
+        if (mismatch) {
+          mismatches.increment();
+        }
+      }
+    };
+  }
+
+  /**
+   * Shows {@code calls}' memory and calls in flight as {@code module}'s, replacing earlier ones.
+   */
+  void watch(String module, ModuleCalls calls) {
+    forget(
+        module); // a registry hands back an existing gauge of the same name, bound to the old one
+    List<Meter> meters =
+        List.of(
+            Gauge.builder("wasm_memory_bytes", calls, ModuleCalls::memoryBytes)
+                .description("Linear memory of the module's live instances")
+                .tag("module", module)
+                .strongReference(true)
+                .register(registry),
+            Gauge.builder("wasm_calls_in_flight", calls, ModuleCalls::inflight)
+                .description("Calls of the module in progress")
+                .tag("module", module)
+                .strongReference(true)
+                .register(registry));
+    gauges.put(module, meters);
+  }
+
+  /** Removes {@code module}'s gauges. */
+  void forget(String module) {
+    List<Meter> old = gauges.remove(module);
+    if (old != null) {
+      old.forEach(registry::remove);
+    }
+  }
+}

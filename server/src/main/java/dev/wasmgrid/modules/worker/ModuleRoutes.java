@@ -1,0 +1,252 @@
+package dev.wasmgrid.modules.worker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.http.ErrorBodies;
+import dev.wasmgrid.http.GridServer;
+import dev.wasmgrid.http.JsonBodies;
+import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.http.Route;
+import dev.wasmgrid.wasm.ExportInfo;
+import dev.wasmgrid.wasm.ModuleLimits;
+import dev.wasmgrid.wasm.WasmCallException;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The worker's module routes (docs/api.md, "WebAssembly modules"): {@code PUT}, {@code GET} and
+ * {@code DELETE /v1/modules/{name}}, {@code GET /v1/modules} and {@code POST
+ * /v1/modules/{name}/call/{export}}. A failing call fails only itself.
+ */
+public final class ModuleRoutes {
+  /** The path listing the modules. */
+  public static final String LIST = "/v1/modules";
+
+  /** The longest call timeout a deployment may ask for with {@code ?timeout_ms=}. */
+  public static final long MAX_TIMEOUT_MS = ModuleLimits.DEFAULT_CALL_TIMEOUT.toMillis();
+
+  static final String MODULE = LIST + "/{name}";
+  private static final String CALL = MODULE + "/call/{export}";
+
+  private final ModuleStore store;
+  private final long maxCallBody;
+  private final RecyclingRoutes recycling;
+
+  /**
+   * @param maxCallBody the largest call body accepted (the server's {@code --max-body})
+   */
+  public ModuleRoutes(ModuleStore store, long maxCallBody) {
+    this.store = store;
+    this.maxCallBody = maxCallBody;
+    this.recycling = new RecyclingRoutes(store, maxCallBody);
+  }
+
+  /** The routes, for {@link GridServer.Config#routes()}. */
+  public List<Route> routes() {
+    return List.of(
+        new Route("GET", LIST, (req, res) -> GridServer.send(res, list())),
+        new Route("PUT", MODULE, this::deploy),
+        new Route("GET", MODULE, (req, res) -> GridServer.send(res, describe(name(req)))),
+        new Route("DELETE", MODULE, this::delete),
+        new Route("POST", CALL, this::call),
+        new Route("GET", RecyclingRoutes.POLICY, recycling::describe),
+        new Route("PUT", RecyclingRoutes.POLICY, recycling::set),
+        new Route("DELETE", RecyclingRoutes.POLICY, recycling::remove),
+        new Route("POST", RecyclingRoutes.RECYCLE, recycling::recycle));
+  }
+
+  private Reply list() {
+    ArrayNode modules = JsonNodeFactory.instance.arrayNode();
+    store.list().forEach(m -> modules.add(WasmJson.summary(m)));
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.set("modules", modules);
+    return Reply.json(200, body.toString());
+  }
+
+  private Reply describe(String name) {
+    return Reply.json(200, WasmJson.description(find(name)).toString());
+  }
+
+  private void deploy(ServerRequest req, ServerResponse res) {
+    String name = name(req);
+    ModuleStore.checkName(name);
+    String type = req.headers().contentType().map(t -> t.text()).orElse("");
+    String lower = type.toLowerCase(Locale.ROOT);
+    if (!lower.startsWith("application/wasm") && !lower.startsWith("application/octet-stream")) {
+      throw new ApiError(
+          415,
+          "unsupported_media_type",
+          "",
+          "a module is its raw .wasm bytes: Content-Type must be application/wasm, not "
+              + (type.isEmpty() ? "absent" : type));
+    }
+    ModuleLimits limits = limits(req);
+    byte[] bytes;
+    try {
+      bytes = GridServer.body(req, limits.maxBytes());
+    } catch (ApiError e) {
+      if (e.status() == 413) {
+        throw ApiError.tooLarge(
+            "module_too_large", "", "a module is at most " + limits.maxBytes() + " bytes");
+      }
+      throw e;
+    }
+    ModuleStore.Outcome outcome;
+    try {
+      outcome = store.deploy(name, bytes, limits);
+    } catch (WasmCallException e) {
+      throw error(e);
+    }
+    int status = outcome == ModuleStore.Outcome.CREATED ? 201 : 200;
+    GridServer.send(
+        res,
+        Reply.json(status, WasmJson.description(find(name)).toString())
+            .withHeader("Location", LIST + "/" + name));
+  }
+
+  private void delete(ServerRequest req, ServerResponse res) {
+    String name = name(req);
+    if (!store.remove(name)) {
+      throw notFound(name);
+    }
+    res.status(io.helidon.http.Status.NO_CONTENT_204);
+    res.send();
+  }
+
+  private void call(ServerRequest req, ServerResponse res) {
+    DeployedModule module = find(name(req));
+    String exportName = req.path().pathParameters().get("export");
+    ExportInfo export =
+        module
+            .module()
+            .export(exportName)
+            .filter(e -> e.kind() == ExportInfo.Kind.FUNCTION)
+            .orElseThrow(
+                () ->
+                    new ApiError(
+                        404,
+                        "missing_export",
+                        "export",
+                        "module '%s' has no function export '%s'"
+                            .formatted(module.module().name(), exportName)));
+    CallArguments args =
+        CallArguments.parse(
+            module.module(),
+            export,
+            args(GridServer.body(req, maxCallBody)),
+            (int) Math.min(Integer.MAX_VALUE, maxCallBody));
+    Optional<long[]> numbers = args.numbers();
+    if (numbers.isEmpty()
+        && module.recycling().map(p -> p.stateExports().contains(export.name())).orElse(false)) {
+      throw ApiError.badRequest(
+          "wrong_arguments",
+          "args",
+          "'%s' builds state and is replayed from its log: it takes numbers, not buffers"
+              .formatted(export.name()));
+    }
+    Reply reply;
+    try {
+      // Plain numbers go through call(), where a stateful module logs its state-building calls.
+      CallArguments.Outcome outcome =
+          numbers.isPresent()
+              ? new CallArguments.Outcome(
+                  module.calls().call(export.name(), numbers.get()), List.of())
+              : module.calls().withInstance(export.name(), args::call);
+      ObjectNode body = WasmJson.results(export, outcome.results());
+      if (!outcome.out().isEmpty()) {
+        ArrayNode out = body.putArray("out");
+        outcome.out().forEach(b -> out.add(Base64.getEncoder().encodeToString(b)));
+      }
+      reply = Reply.json(200, body.toString());
+    } catch (WasmCallException e) {
+      ApiError error = error(e);
+      reply = ErrorBodies.plain(error);
+      if (e.code() == WasmCallException.Code.TOO_MANY_INSTANCES) {
+        reply = reply.withHeader("Retry-After", "1");
+      }
+    }
+    GridServer.send(res, stamped(module, export.name(), reply));
+  }
+
+  /** A stateful module's answer, with the {@link StateStamp} of the state it ran under. */
+  private static Reply stamped(DeployedModule module, String export, Reply reply) {
+    Optional<String> epoch = module.calls().stateEpoch();
+    if (epoch.isEmpty()) {
+      return reply;
+    }
+    boolean built =
+        reply.status() == 200
+            && module.recycling().map(p -> p.stateExports().contains(export)).orElse(false);
+    return reply.withHeader(StateStamp.HEADER, new StateStamp(epoch.get(), built).value());
+  }
+
+  private static JsonNode args(byte[] body) {
+    if (body.length == 0) {
+      return JsonNodeFactory.instance.arrayNode();
+    }
+    JsonNode root = JsonBodies.parse(body);
+    if (root == null || !root.isObject() || !root.path("args").isArray()) {
+      throw ApiError.badRequest(
+          "malformed_json", "args", "a call's body is {\"args\":[...]}, numbers by the parameters");
+    }
+    return root.get("args");
+  }
+
+  /** The default limits, with the call timeout from {@code ?timeout_ms=} (1 to 10000). */
+  private static ModuleLimits limits(ServerRequest req) {
+    ModuleLimits limits = ModuleLimits.defaults();
+    if (!req.query().contains("timeout_ms")) {
+      return limits;
+    }
+    String text = req.query().get("timeout_ms");
+    long ms;
+    try {
+      ms = Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      ms = -1;
+    }
+    if (ms < 1 || ms > MAX_TIMEOUT_MS) {
+      throw ApiError.badRequest(
+          "invalid_timeout",
+          "timeout_ms",
+          "timeout_ms must be a whole number of milliseconds from 1 to " + MAX_TIMEOUT_MS);
+    }
+    return limits.withCallTimeout(Duration.ofMillis(ms));
+  }
+
+  /** The HTTP error for a wasm failure: see the status table in docs/api.md. */
+  static ApiError error(WasmCallException e) {
+    int status =
+        switch (e.code()) {
+          case INVALID_MODULE, WRONG_ARGUMENTS -> 400;
+          case MISSING_EXPORT -> 404;
+          case MODULE_TOO_LARGE -> 413;
+          case TRAP, MEMORY_LIMIT, OUT_OF_BOUNDS -> 422;
+          case TOO_MANY_INSTANCES, MODULE_FAILED -> 503;
+          case UNKNOWN_HANDLE -> 409;
+          case TIMEOUT -> 504;
+          case BROKEN_INSTANCE -> 500;
+        };
+    return new ApiError(status, e.code().id(), "", e.getMessage());
+  }
+
+  private DeployedModule find(String name) {
+    return store.find(name).orElseThrow(() -> notFound(name));
+  }
+
+  static ApiError notFound(String name) {
+    return new ApiError(404, "module_not_found", "name", "no module '" + name + "' is deployed");
+  }
+
+  static String name(ServerRequest req) {
+    return req.path().pathParameters().get("name");
+  }
+}

@@ -1,0 +1,120 @@
+package dev.wasmgrid.modules.worker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.http.ErrorBodies;
+import dev.wasmgrid.http.GridServer;
+import dev.wasmgrid.http.JsonBodies;
+import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.wasm.WasmCallException;
+import dev.wasmgrid.wasm.recycle.RecyclingPolicy;
+import dev.wasmgrid.wasm.recycle.RecyclingProxy;
+import dev.wasmgrid.wasm.recycle.ReplayMismatchException;
+import dev.wasmgrid.wasm.recycle.SwapReport;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The routes that make a module stateful and recycled (docs/api.md, "Recycling"): {@code GET},
+ * {@code PUT} and {@code DELETE /v1/modules/{name}/recycling}, and {@code POST
+ * /v1/modules/{name}/recycle} to swap in a fresh instance now.
+ */
+final class RecyclingRoutes {
+  static final String POLICY = ModuleRoutes.MODULE + "/recycling";
+  static final String RECYCLE = ModuleRoutes.MODULE + "/recycle";
+
+  private final ModuleStore store;
+  private final long maxBody;
+
+  RecyclingRoutes(ModuleStore store, long maxBody) {
+    this.store = store;
+    this.maxBody = maxBody;
+  }
+
+  void describe(ServerRequest req, ServerResponse res) {
+    DeployedModule module = find(req);
+    RecyclingProxy proxy = module.proxy().orElseThrow(() -> notRecycled(module));
+    GridServer.send(res, Reply.json(200, state(proxy).toString()));
+  }
+
+  void set(ServerRequest req, ServerResponse res) {
+    String name = ModuleRoutes.name(req);
+    JsonNode body = JsonBodies.parse(GridServer.body(req, maxBody));
+    RecyclingPolicy policy = RecyclingJson.policy(body);
+    DeployedModule module =
+        store.recycling(name, Optional.of(policy)).orElseThrow(() -> ModuleRoutes.notFound(name));
+    GridServer.send(res, Reply.json(200, state(module.proxy().orElseThrow()).toString()));
+  }
+
+  void remove(ServerRequest req, ServerResponse res) {
+    DeployedModule module = find(req);
+    if (module.recycling().isEmpty()) {
+      throw notRecycled(module);
+    }
+    store.recycling(module.module().name(), Optional.empty());
+    res.status(io.helidon.http.Status.NO_CONTENT_204);
+    res.send();
+  }
+
+  void recycle(ServerRequest req, ServerResponse res) {
+    DeployedModule module = find(req);
+    RecyclingProxy proxy = module.proxy().orElseThrow(() -> notRecycled(module));
+    Reply reply;
+    try {
+      SwapReport report =
+          proxy
+              .recycle()
+              .get(2 * module.module().limits().callTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      reply = Reply.json(200, RecyclingJson.swap(report).toString());
+    } catch (ExecutionException e) {
+      reply = ErrorBodies.plain(prepareFailed(e.getCause()));
+    } catch (TimeoutException e) {
+      reply =
+          ErrorBodies.plain(
+              new ApiError(
+                  504, "timeout", "", "the standby was not ready in time; it is still being made"));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while recycling", e);
+    }
+    GridServer.send(res, reply);
+  }
+
+  private static ApiError prepareFailed(Throwable cause) {
+    if (cause instanceof WasmCallException w) {
+      return ModuleRoutes.error(w);
+    }
+    String message = String.valueOf(cause.getMessage());
+    // A replay that differs is the module's fault (it is not deterministic), not the server's.
+    return cause instanceof ReplayMismatchException
+        ? new ApiError(422, "replay_mismatch", "", message)
+        : new ApiError(503, "prepare_failed", "", message);
+  }
+
+  private static ObjectNode state(RecyclingProxy proxy) {
+    ObjectNode node = JsonNodeFactory.instance.objectNode();
+    node.set("policy", RecyclingJson.json(proxy.policy()));
+    node.set("stats", RecyclingJson.stats(proxy.stats()));
+    return node;
+  }
+
+  private DeployedModule find(ServerRequest req) {
+    String name = ModuleRoutes.name(req);
+    return store.find(name).orElseThrow(() -> ModuleRoutes.notFound(name));
+  }
+
+  private static ApiError notRecycled(DeployedModule module) {
+    return new ApiError(
+        409,
+        "not_recycled",
+        "name",
+        "module '%s' is stateless: PUT a policy to /v1/modules/%s/recycling first"
+            .formatted(module.module().name(), module.module().name()));
+  }
+}

@@ -1,0 +1,182 @@
+package dev.wasmgrid.sim.live;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.http.Endpoint;
+import dev.wasmgrid.http.GridServer;
+import dev.wasmgrid.http.JsonBodies;
+import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.http.Route;
+import dev.wasmgrid.http.SocketRoute;
+import dev.wasmgrid.sim.coordinator.SimHost;
+import io.helidon.http.Headers;
+import io.helidon.http.HttpPrologue;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.websocket.WsListener;
+import io.helidon.websocket.WsSession;
+import io.helidon.websocket.WsUpgradeException;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The live-simulation API of a coordinator (docs/api.md, "Simulation"): {@code POST /v1/sim} starts
+ * one, {@code GET /v1/sim} lists, {@code GET /v1/sim/{id}} reports (with the state hash), {@code
+ * POST /v1/sim/{id}/control} pauses, resumes, sets the speed, adds food or resets, {@code DELETE
+ * /v1/sim/{id}} stops, and the WebSocket {@code /v1/sim/{id}/frames} streams frames.
+ */
+public final class SimApi implements AutoCloseable {
+  /** Where simulations are started and listed. */
+  public static final String PATH = "/v1/sim";
+
+  private static final String ONE = PATH + "/{id}";
+  private static final long MAX_BODY = 4096;
+
+  private final LiveSims sims;
+
+  /**
+   * @param workers the hosts of {@code placement: workers}, asked at each start
+   */
+  public SimApi(SimLimits limits, Supplier<List<SimHost>> workers) {
+    this.sims =
+        new LiveSims(
+            limits,
+            spec -> {
+              if (spec.placement() == Placement.LOCAL) {
+                return new LocalEngine(spec);
+              }
+              List<SimHost> hosts = workers.get();
+              if (hosts.isEmpty()) {
+                throw new ApiError(
+                    503, "no_workers", "placement", "placement workers, but no worker is up");
+              }
+              try {
+                return new WorkerEngine(spec, hosts);
+              } catch (IllegalStateException e) {
+                throw new ApiError(502, "worker_refused", "placement", e.getMessage());
+              }
+            });
+  }
+
+  /** {@code POST /v1/sim}: 201 with the new simulation's status. */
+  public Endpoint start() {
+    return (contentType, body) -> {
+      SimSpec spec = SimSpec.parse(JsonBodies.parseObject(body, SimSpec.EXAMPLE), sims.limits());
+      LiveSim sim = sims.start(spec);
+      return Reply.json(201, sim.status().toString()).withHeader("Location", PATH + "/" + sim.id());
+    };
+  }
+
+  /** {@code GET /v1/sim}: every live simulation's status. */
+  public Supplier<Reply> list() {
+    return () -> {
+      ArrayNode list = JsonNodeFactory.instance.arrayNode();
+      for (LiveSim sim : sims.list()) {
+        try {
+          list.add(sim.status());
+        } catch (ApiError e) {
+          // Deleted while listing: not live any more.
+        }
+      }
+      ObjectNode body = JsonNodeFactory.instance.objectNode();
+      body.set("sims", list);
+      return Reply.json(200, body.toString());
+    };
+  }
+
+  /** The routes with an id. */
+  public List<Route> routes() {
+    return List.of(
+        new Route(
+            "GET",
+            ONE,
+            (req, res) -> GridServer.send(res, Reply.json(200, find(req).status().toString()))),
+        new Route(
+            "DELETE",
+            ONE,
+            (req, res) -> {
+              String id = req.path().pathParameters().get("id");
+              if (!sims.stop(id)) {
+                throw notFound(id);
+              }
+              GridServer.send(
+                  res, Reply.json(200, "{\"id\":\"" + id + "\",\"state\":\"deleted\"}"));
+            }),
+        new Route(
+            "POST",
+            ONE + "/control",
+            (req, res) -> {
+              LiveSim sim = find(req);
+              JsonNode body =
+                  JsonBodies.parseObject(GridServer.body(req, MAX_BODY), "{\"action\":\"pause\"}");
+              JsonNode action = body.get("action");
+              if (action == null || !action.isTextual()) {
+                throw ApiError.badRequest(
+                    "bad_action",
+                    "action",
+                    "action must be one of pause, resume, speed, add_food, reset");
+              }
+              int speed =
+                  action.asText().equals("speed") ? SimSpec.ticksPerSecond(body, sims.limits()) : 0;
+              GridServer.send(res, Reply.json(200, sim.control(action.asText(), speed).toString()));
+            }));
+  }
+
+  /** The frames' WebSocket. */
+  public SocketRoute frames() {
+    return new SocketRoute(ONE + "/frames", FramesListener::new);
+  }
+
+  @Override
+  public void close() {
+    sims.close();
+  }
+
+  private LiveSim find(ServerRequest req) {
+    String id = req.path().pathParameters().get("id");
+    return sims.find(id).orElseThrow(() -> notFound(id));
+  }
+
+  private static ApiError notFound(String id) {
+    return new ApiError(404, "not_found", "id", "no live simulation " + id + "; see GET /v1/sim");
+  }
+
+  /** One client's socket: finds its simulation on the upgrade, subscribes on open. */
+  private final class FramesListener implements WsListener {
+    private LiveSim sim;
+    private FrameSink sink;
+
+    @Override
+    public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers)
+        throws WsUpgradeException {
+      String path = prologue.uriPath().path();
+      // The route's pattern is PATH/{id}/frames.
+      String id =
+          path.substring(PATH.length() + 1, Math.max(PATH.length() + 1, path.lastIndexOf('/')));
+      sim = sims.find(id).orElseThrow(() -> new WsUpgradeException("no live simulation " + id));
+      return Optional.empty();
+    }
+
+    @Override
+    public void onOpen(WsSession session) {
+      sink = sim.subscribe(session);
+    }
+
+    @Override
+    public void onClose(WsSession session, int status, String reason) {
+      if (sink != null) {
+        sink.gone();
+      }
+    }
+
+    @Override
+    public void onError(WsSession session, Throwable t) {
+      if (sink != null) {
+        sink.gone();
+      }
+    }
+  }
+}

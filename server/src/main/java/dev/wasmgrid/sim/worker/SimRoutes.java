@@ -1,0 +1,237 @@
+package dev.wasmgrid.sim.worker;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.http.GridServer;
+import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.http.Route;
+import dev.wasmgrid.sim.EntityBudget;
+import dev.wasmgrid.sim.HostedPartition;
+import dev.wasmgrid.sim.NeighbourSweep;
+import dev.wasmgrid.sim.VectorNeighbourSweep;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The worker's simulation-partition routes (docs/api.md, "Simulation partitions"): create, run one
+ * phase of a tick, read the state for a checkpoint or the column costs for load balancing, list,
+ * delete. Every body is a {@link SimBundle}; frames are never JSON. Requests for one partition are
+ * served one at a time.
+ */
+public final class SimRoutes {
+  /** The path listing and creating partitions. */
+  public static final String LIST = "/v1/sim/partitions";
+
+  static final String PARTITION = LIST + "/{id}";
+  private static final String PHASE = PARTITION + "/phase/{phase}";
+  private static final String STATE = PARTITION + "/state";
+  private static final String COSTS = PARTITION + "/costs";
+
+  /** A worker is a JVM: the Vector API sweep (same results as the browser's plain one). */
+  private static final NeighbourSweep SWEEP = new VectorNeighbourSweep();
+
+  private final SimPartitions store;
+  private final long maxBody;
+
+  /**
+   * @param maxBody the largest request body accepted (the server's {@code --max-body})
+   */
+  public SimRoutes(SimPartitions store, long maxBody) {
+    this.store = store;
+    this.maxBody = maxBody;
+  }
+
+  /** The routes, for {@link GridServer.Config#routes()}. */
+  public List<Route> routes() {
+    return List.of(
+        new Route("GET", LIST, (req, res) -> GridServer.send(res, list())),
+        new Route("POST", LIST, this::create),
+        new Route("POST", PHASE, this::phase),
+        new Route("GET", STATE, this::state),
+        new Route("GET", COSTS, this::costs),
+        new Route("DELETE", PARTITION, this::delete));
+  }
+
+  private Reply list() {
+    ArrayNode parts = JsonNodeFactory.instance.arrayNode();
+    for (Map.Entry<String, HostedPartition> e : store.list()) {
+      synchronized (e.getValue()) {
+        parts.add(describe(e.getKey(), e.getValue()));
+      }
+    }
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.set("partitions", parts);
+    body.put("max", store.maxPartitions());
+    return Reply.json(200, body.toString());
+  }
+
+  private void create(ServerRequest req, ServerResponse res) {
+    SimBundle bundle = SimBundle.decode(body(req));
+    PartitionSpec spec = PartitionSpec.fromValues(bundle.values());
+    int entities = spec.config().entities();
+    if (entities > store.maxEntities()) {
+      // Refused before any table is allocated: filling one would run the heap out.
+      throw ApiError.tooLarge(
+          "too_many_entities",
+          "entities",
+          "entities must be <= "
+              + store.maxEntities()
+              + " on this worker, got "
+              + entities
+              + ": "
+              + EntityBudget.reason());
+    }
+    List<byte[]> frames = bundle.presentFrames();
+    if (frames.size() > 1) {
+      throw ApiError.badRequest(
+          "invalid_bundle", "", "a create bundle carries at most one checkpoint frame");
+    }
+    HostedPartition partition;
+    try {
+      partition =
+          frames.isEmpty()
+              ? HostedPartition.initial(spec.config(), spec.index(), spec.bounds(), SWEEP)
+              : HostedPartition.restore(
+                  spec.config(), spec.index(), spec.bounds(), frames.get(0), SWEEP);
+    } catch (IllegalArgumentException e) {
+      throw ApiError.badRequest("invalid_config", "", e.getMessage());
+    }
+    String id =
+        store
+            .add(partition)
+            .orElseThrow(
+                () ->
+                    new ApiError(
+                        503,
+                        "too_many_partitions",
+                        "",
+                        "this worker hosts at most " + store.maxPartitions() + " partitions"));
+    GridServer.send(
+        res,
+        Reply.json(201, describe(id, partition).toString())
+            .withHeader("Location", LIST + "/" + id));
+  }
+
+  private void phase(ServerRequest req, ServerResponse res) {
+    HostedPartition partition = find(req);
+    String phase = req.path().pathParameters().get("phase");
+    SimBundle in = SimBundle.decode(body(req));
+    SimBundle out;
+    synchronized (partition) {
+      if (in.tick() != partition.tick()) {
+        throw new ApiError(
+            409,
+            "wrong_tick",
+            "tick",
+            "this partition is at tick " + partition.tick() + ", the request is for " + in.tick());
+      }
+      try {
+        out =
+            switch (phase) {
+              case "migrate" -> frames(in.tick(), partition.migrate(toInts(in.values())));
+              case "ghosts" -> frames(in.tick(), partition.ghosts(in.presentFrames()));
+              case "step" -> {
+                partition.step(in.presentFrames());
+                yield SimBundle.of(partition.tick());
+              }
+              case "food" -> {
+                partition.regrowFood();
+                yield SimBundle.of(partition.tick());
+              }
+              default ->
+                  throw new ApiError(
+                      404,
+                      "unknown_phase",
+                      "phase",
+                      "a phase is migrate, ghosts, step or food, not '" + phase + "'");
+            };
+      } catch (IllegalStateException e) {
+        throw new ApiError(409, "wrong_phase", "phase", e.getMessage());
+      } catch (IllegalArgumentException e) {
+        throw ApiError.badRequest("invalid_frame", "", e.getMessage());
+      }
+    }
+    GridServer.send(res, new Reply(200, SimBundle.MEDIA_TYPE, out.encode()));
+  }
+
+  private void state(ServerRequest req, ServerResponse res) {
+    HostedPartition partition = find(req);
+    byte[] checkpoint;
+    synchronized (partition) {
+      try {
+        checkpoint = partition.checkpoint();
+      } catch (IllegalStateException e) {
+        throw new ApiError(409, "wrong_phase", "", e.getMessage());
+      }
+    }
+    GridServer.send(res, new Reply(200, SimBundle.MEDIA_TYPE, checkpoint));
+  }
+
+  private void costs(ServerRequest req, ServerResponse res) {
+    HostedPartition partition = find(req);
+    SimBundle out;
+    synchronized (partition) {
+      try {
+        out = SimBundle.of(partition.tick(), partition.columnCosts());
+      } catch (IllegalStateException e) {
+        throw new ApiError(409, "wrong_phase", "", e.getMessage());
+      }
+    }
+    GridServer.send(res, new Reply(200, SimBundle.MEDIA_TYPE, out.encode()));
+  }
+
+  private void delete(ServerRequest req, ServerResponse res) {
+    String id = req.path().pathParameters().get("id");
+    if (!store.remove(id)) {
+      throw notFound(id);
+    }
+    res.status(Status.NO_CONTENT_204);
+    res.send();
+  }
+
+  private byte[] body(ServerRequest req) {
+    return GridServer.body(req, maxBody);
+  }
+
+  private HostedPartition find(ServerRequest req) {
+    String id = req.path().pathParameters().get("id");
+    return store.find(id).orElseThrow(() -> notFound(id));
+  }
+
+  private static ApiError notFound(String id) {
+    return new ApiError(
+        404, "partition_not_found", "id", "no simulation partition '" + id + "' on this worker");
+  }
+
+  private static SimBundle frames(long tick, byte[][] frames) {
+    return SimBundle.ofFrames(tick, Arrays.asList(frames));
+  }
+
+  private static int[] toInts(long[] values) {
+    int[] ints = new int[values.length];
+    for (int i = 0; i < values.length; i++) {
+      if (values[i] < 0 || values[i] > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException("bounds must be >= 0 and fit 32 bits, got " + values[i]);
+      }
+      ints[i] = (int) values[i];
+    }
+    return ints;
+  }
+
+  private static ObjectNode describe(String id, HostedPartition p) {
+    ObjectNode node = JsonNodeFactory.instance.objectNode();
+    node.put("id", id);
+    node.put("index", p.index());
+    node.put("tick", p.tick());
+    node.put("owned", p.owned());
+    node.put("entities", p.config().entities());
+    node.put("seed", p.config().seed());
+    return node;
+  }
+}

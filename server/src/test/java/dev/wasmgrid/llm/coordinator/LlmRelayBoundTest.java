@@ -1,0 +1,81 @@
+package dev.wasmgrid.llm.coordinator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.wasmgrid.http.GridServer;
+import dev.wasmgrid.http.Limits;
+import dev.wasmgrid.http.ServerSettings;
+import dev.wasmgrid.llm.worker.GatedCompute;
+import dev.wasmgrid.llm.worker.LlmTestModels;
+import dev.wasmgrid.matmul.ReferenceGemm;
+import dev.wasmgrid.testing.Http;
+import dev.wasmgrid.testing.Nodes;
+import dev.wasmgrid.testing.Poll;
+import dev.wasmgrid.worker.WorkerNode;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/** The coordinator's own bound: past its relays in flight, a request gets 503 without a worker. */
+class LlmRelayBoundTest {
+  private static final Duration LIMIT = Duration.ofSeconds(30);
+
+  @Test
+  void pastItsRelayBoundTheCoordinatorAnswers503WithRetryAfter() throws Exception {
+    GatedCompute gate = new GatedCompute(LlmTestModels.vocabSize());
+    try (WorkerNode worker =
+            WorkerNode.start(
+                ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
+                new ReferenceGemm(1),
+                Optional.empty(),
+                LlmTestModels.hosts("gated", gate, 8));
+        GridServer relay =
+            GridServer.start(
+                new GridServer.Config(
+                    ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
+                    Map.of(),
+                    Map.of(),
+                    Map.of(),
+                    new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                    () -> true,
+                    CoordinatorLlm.relay(
+                            () -> List.of(Nodes.url(worker.port())),
+                            List::of,
+                            Optional.empty(),
+                            Duration.ofSeconds(30),
+                            1 << 20,
+                            1)
+                        .routes(),
+                    List.of()))) {
+      String body = "{\"prompt\":\"a\",\"max_tokens\":2,\"ignore_eos\":true,\"stream\":false}";
+      CompletableFuture<HttpResponse<String>> held =
+          HttpClient.newHttpClient()
+              .sendAsync(
+                  HttpRequest.newBuilder(URI.create(Nodes.url(relay.port()) + "/v1/generate"))
+                      .POST(HttpRequest.BodyPublishers.ofString(body))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      Poll.until("the relayed generation waits on the worker", LIMIT, gate::waiting);
+
+      HttpResponse<byte[]> refused = new Http(relay.port()).postJson("/v1/generate", body);
+      assertThat(refused.statusCode()).isEqualTo(503);
+      assertThat(Http.text(refused))
+          .contains("\"code\":\"too_many_generations\"")
+          .contains("coordinator");
+      assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+      assertThat(worker.models().find("gated").admitted()).isEqualTo(1);
+
+      gate.allow(1000);
+      assertThat(held.get().statusCode()).isEqualTo(200);
+    }
+  }
+}
