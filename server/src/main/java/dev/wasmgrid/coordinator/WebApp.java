@@ -1,6 +1,6 @@
 package dev.wasmgrid.coordinator;
 
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.Route;
@@ -109,9 +109,9 @@ public final class WebApp {
     }
   }
 
-  private static ApiError missing(String name) {
-    return new ApiError(
-        404,
+  private static Failure missing(String name) {
+    return new Failure(
+        Failure.Kind.NOT_FOUND,
         "not_found",
         "",
         name.equals("index.html")

@@ -1,6 +1,6 @@
 package dev.wasmgrid.grid;
 
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.Reply;
 import java.net.URLDecoder;
@@ -30,7 +30,8 @@ public final class LocalWorkerClient implements WorkerClient {
     String route = q < 0 ? path : path.substring(0, q);
     Endpoint endpoint = routes.get(route);
     if (endpoint == null) {
-      throw new ApiError(404, "not_found", "", "the in-process worker has no route " + route);
+      throw new Failure(
+          Failure.Kind.NOT_FOUND, "not_found", "", "the in-process worker has no route " + route);
     }
     return endpoint
         .serve(contentType, body, q < 0 ? Map.of() : query(path.substring(q + 1)))

@@ -1,6 +1,6 @@
 package dev.wasmgrid.grid;
 
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.Reply;
 import java.io.IOException;
 import java.net.URI;
@@ -126,7 +126,7 @@ public final class WorkerPool {
   /**
    * Sends a request to one worker, trying the others on failure.
    *
-   * @throws ApiError 503 {@code no_worker_available} when every worker failed or none is up; 502
+   * @throws Failure 503 {@code no_worker_available} when every worker failed or none is up; 502
    *     {@code worker_unauthorized} instead when one of them refuses the coordinator's token
    */
   public Reply call(String path, String contentType, byte[] body) {
@@ -137,15 +137,15 @@ public final class WorkerPool {
       if (!refusing.isEmpty()) {
         // The coordinator's configuration is at fault, not the client's request nor a worker's
         // health: say so however the worker came to be out (this request, or another call).
-        throw new ApiError(
-            502,
+        throw new Failure(
+            Failure.Kind.WORKER_FAILED,
             "worker_unauthorized",
             "",
             new WorkerUnauthorizedException(String.join(", ", refusing)).getMessage()
                 + "; no other worker is up");
       }
-      throw new ApiError(
-          503,
+      throw new Failure(
+          Failure.Kind.UNAVAILABLE,
           "no_worker_available",
           "",
           "no worker is available: " + members.size() + " known, none up; see GET /v1/workers");
@@ -175,10 +175,14 @@ public final class WorkerPool {
       return last;
     }
     if (refused != null) {
-      throw new ApiError(502, "worker_unauthorized", "", refused.getMessage());
+      throw new Failure(
+          Failure.Kind.WORKER_FAILED, "worker_unauthorized", "", refused.getMessage());
     }
-    throw new ApiError(
-        503, "no_worker_available", "", "no worker could take the request: " + failures);
+    throw new Failure(
+        Failure.Kind.UNAVAILABLE,
+        "no_worker_available",
+        "",
+        "no worker could take the request: " + failures);
   }
 
   private List<TrackedWorker> eligible() {

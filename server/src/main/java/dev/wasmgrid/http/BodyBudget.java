@@ -1,5 +1,6 @@
 package dev.wasmgrid.http;
 
+import dev.wasmgrid.errors.Failure;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -53,12 +54,12 @@ public final class BodyBudget {
     /**
      * Takes {@code bytes} more for this request's body.
      *
-     * @throws ApiError 413 {@code body_too_large} when this request alone would hold more than the
+     * @throws Failure 413 {@code body_too_large} when this request alone would hold more than the
      *     whole budget; 503 {@code bodies_over_budget} when other bodies hold the room it needs
      */
     public void reserve(long bytes) {
       if (mine.get() + bytes > capacity) {
-        throw ApiError.tooLarge(
+        throw Failure.tooLarge(
             "body_too_large",
             "",
             "the request body needs more than the "
@@ -72,8 +73,8 @@ public final class BodyBudget {
         now = held.get();
         if (now + bytes > capacity) {
           onRefusal.run();
-          throw new ApiError(
-              503,
+          throw new Failure(
+              Failure.Kind.UNAVAILABLE,
               "bodies_over_budget",
               "",
               "the request bodies in flight hold "

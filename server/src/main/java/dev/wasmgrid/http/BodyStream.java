@@ -1,5 +1,6 @@
 package dev.wasmgrid.http;
 
+import dev.wasmgrid.errors.Failure;
 import io.helidon.common.buffers.DataReader;
 import io.helidon.http.RequestException;
 import io.helidon.webserver.ServerConnectionException;
@@ -22,7 +23,7 @@ final class BodyStream extends FilterInputStream {
   private final String request;
   private final Optional<ClientWait> wait;
   private long received;
-  private ApiError failure;
+  private Failure failure;
 
   /**
    * @param declared the Content-Length, or -1 for a chunked body
@@ -63,7 +64,7 @@ final class BodyStream extends FilterInputStream {
 
   @Override
   public void close() throws IOException {
-    ApiError earlier = failure;
+    Failure earlier = failure;
     try {
       // Helidon reads what is left of the body here, so a short one fails here too.
       timed(
@@ -71,7 +72,7 @@ final class BodyStream extends FilterInputStream {
             super.close();
             return 0;
           });
-    } catch (ApiError e) {
+    } catch (Failure e) {
       if (e != earlier) {
         throw e;
       }
@@ -89,7 +90,7 @@ final class BodyStream extends FilterInputStream {
    * answered 408 {@code body_timeout} and its connection closed, which ends the read.
    */
   private <T> T timed(Read<T> read) throws IOException {
-    if (failure != null && failure.status() == 408) {
+    if (failure != null && failure.kind() == Failure.Kind.CLIENT_TOO_SLOW) {
       throw failure;
     }
     wait.ifPresent(w -> w.begin(ClientWait.Phase.BODY));
@@ -109,7 +110,7 @@ final class BodyStream extends FilterInputStream {
     return wait.map(ClientWait::end).orElse(true);
   }
 
-  private ApiError timedOut() {
+  private Failure timedOut() {
     if (failure == null) {
       failure = wait.orElseThrow().error();
       LoggerFactory.getLogger(BodyStream.class)
@@ -123,13 +124,13 @@ final class BodyStream extends FilterInputStream {
     if (failure != null) {
       return failure;
     }
-    ApiError error;
+    Failure error;
     // The client closed its side early (insufficient data), or its connection broke (reset).
     if (e instanceof DataReader.InsufficientDataAvailableException
         || e instanceof ServerConnectionException
         || e instanceof UncheckedIOException) {
       error =
-          ApiError.badRequest(
+          Failure.invalid(
               "truncated_body",
               "",
               declared >= 0
@@ -137,7 +138,7 @@ final class BodyStream extends FilterInputStream {
                   : "the chunked body ended after " + received + " bytes, before its last chunk");
     } else if (declared < 0 && e instanceof NumberFormatException) {
       error =
-          ApiError.badRequest(
+          Failure.invalid(
               "bad_http",
               "",
               "a chunk size of the body is not a hexadecimal number (after "
@@ -146,7 +147,7 @@ final class BodyStream extends FilterInputStream {
     } else if (declared < 0
         && (e instanceof DataReader.IncorrectNewLineException || e instanceof RequestException)) {
       error =
-          ApiError.badRequest(
+          Failure.invalid(
               "bad_http",
               "",
               "the body's chunked framing is malformed (after " + received + " bytes)");
@@ -155,7 +156,7 @@ final class BodyStream extends FilterInputStream {
     }
     failure = error;
     LoggerFactory.getLogger(BodyStream.class)
-        .info("{}: {} {}: {}", request, error.status(), error.code(), error.getMessage());
+        .info("{}: {} {}: {}", request, HttpStatuses.of(error), error.code(), error.getMessage());
     return error;
   }
 }

@@ -1,5 +1,6 @@
 package dev.wasmgrid.http;
 
+import dev.wasmgrid.errors.Failure;
 import io.helidon.common.buffers.BufferData;
 import io.helidon.webserver.ConnectionContext;
 import io.helidon.webserver.http.ServerRequest;
@@ -79,17 +80,17 @@ final class ClientWait {
   }
 
   /** The error the wait that timed out is answered with. */
-  ApiError error() {
+  Failure error() {
     return phase == Phase.HEADERS
-        ? new ApiError(
-            408,
+        ? new Failure(
+            Failure.Kind.CLIENT_TOO_SLOW,
             "header_timeout",
             "",
             "the request's headers did not all arrive within "
                 + seconds(timeouts.headers())
                 + " (--header-timeout)")
-        : new ApiError(
-            408,
+        : new Failure(
+            Failure.Kind.CLIENT_TOO_SLOW,
             "body_timeout",
             "",
             "no byte of the request body arrived for "
@@ -147,7 +148,7 @@ final class ClientWait {
   }
 
   /** The whole HTTP/1.1 answer, written straight to the socket: no response object is free. */
-  private static byte[] answer(ApiError error) {
+  private static byte[] answer(Failure error) {
     Reply reply = ErrorBodies.plain(error);
     byte[] body = reply.body();
     ByteArrayOutputStream out = new ByteArrayOutputStream(256 + body.length);

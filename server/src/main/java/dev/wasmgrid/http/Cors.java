@@ -1,5 +1,6 @@
 package dev.wasmgrid.http;
 
+import dev.wasmgrid.errors.Failure;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
@@ -44,8 +45,8 @@ final class Cors implements Filter {
         GridServer.send(
             res,
             ErrorBodies.plain(
-                new ApiError(
-                    403,
+                new Failure(
+                    Failure.Kind.FORBIDDEN,
                     "origin_not_allowed",
                     "",
                     "origin " + origin.get() + " is not in this node's --cors-origin list")));

@@ -1,5 +1,6 @@
 package dev.wasmgrid.http;
 
+import dev.wasmgrid.errors.Failure;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.slf4j.LoggerFactory;
@@ -14,7 +15,7 @@ public interface Endpoint {
    * Serves one request body.
    *
    * @param contentType the request's Content-Type, or an empty string when absent
-   * @throws ApiError for a request that cannot be served
+   * @throws Failure for a request that cannot be served
    */
   Reply handle(String contentType, byte[] body);
 
@@ -55,19 +56,21 @@ public interface Endpoint {
   default Reply guard(Supplier<Reply> handling) {
     try {
       return handling.get();
-    } catch (ApiError e) {
+    } catch (Failure e) {
       return error(e);
     } catch (OutOfMemoryError e) {
       // The oversized request's memory is unreachable once we return, so the server can go on.
-      return error(ApiError.outOfMemory());
+      return error(Failure.outOfMemory());
     } catch (RuntimeException e) {
       LoggerFactory.getLogger(Endpoint.class).error("request failed", e);
-      return error(new ApiError(500, "internal", "", "internal error: " + e.getClass().getName()));
+      return error(
+          new Failure(
+              Failure.Kind.INTERNAL, "internal", "", "internal error: " + e.getClass().getName()));
     }
   }
 
   /** How this route reports an error; a plain JSON error object unless overridden. */
-  default Reply error(ApiError error) {
+  default Reply error(Failure error) {
     return ErrorBodies.plain(error);
   }
 }

@@ -2,6 +2,7 @@ package dev.wasmgrid.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wasmgrid.errors.Failure;
 
 /** The JSON error object shared by every route: {@code {"error":{"code","message","field"}}}. */
 public final class ErrorBodies {
@@ -10,7 +11,7 @@ public final class ErrorBodies {
   private ErrorBodies() {}
 
   /** The error as a JSON object node: code, message and (when known) field. */
-  public static ObjectNode errorObject(ApiError error) {
+  public static ObjectNode errorObject(Failure error) {
     ObjectNode inner = JSON.createObjectNode();
     inner.put("code", error.code());
     inner.put("message", error.getMessage());
@@ -23,7 +24,7 @@ public final class ErrorBodies {
   }
 
   /** A reply carrying {@link #errorObject} with the error's status. */
-  public static Reply plain(ApiError error) {
-    return Reply.json(error.status(), errorObject(error).toString());
+  public static Reply plain(Failure error) {
+    return Reply.json(HttpStatuses.of(error), errorObject(error).toString());
   }
 }

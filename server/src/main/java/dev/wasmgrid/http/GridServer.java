@@ -1,5 +1,6 @@
 package dev.wasmgrid.http;
 
+import dev.wasmgrid.errors.Failure;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
@@ -327,7 +328,7 @@ public final class GridServer implements AutoCloseable {
         (path, methods) -> {
           String allow = String.join(", ", methods);
           Endpoint endpoint = config.endpoints().get(path);
-          ApiError error = wrongMethod(path, allow);
+          Failure error = wrongMethod(path, allow);
           r.any(
               path,
               (req, res) ->
@@ -342,8 +343,8 @@ public final class GridServer implements AutoCloseable {
             write(
                 HeadResponse.of(req, res),
                 ErrorBodies.plain(
-                    new ApiError(
-                        404,
+                    new Failure(
+                        Failure.Kind.NOT_FOUND,
                         "not_found",
                         "",
                         "no route "
@@ -372,7 +373,7 @@ public final class GridServer implements AutoCloseable {
     allowed.forEach(
         (pattern, methods) -> {
           String allow = String.join(", ", methods);
-          ApiError error = wrongMethod(pattern, allow);
+          Failure error = wrongMethod(pattern, allow);
           r.any(
               pattern,
               (req, res) -> write(HeadResponse.of(req, res), ErrorBodies.plain(error), allow));
@@ -393,16 +394,20 @@ public final class GridServer implements AutoCloseable {
     try {
       route.handler().handle(req, res);
       return;
-    } catch (ApiError e) {
+    } catch (Failure e) {
       error = ErrorBodies.plain(e);
     } catch (OutOfMemoryError e) {
       // What the request allocated is garbage once we answer; the server keeps serving.
-      error = ErrorBodies.plain(ApiError.outOfMemory());
+      error = ErrorBodies.plain(Failure.outOfMemory());
     } catch (RuntimeException e) {
       LoggerFactory.getLogger(GridServer.class).error("request failed", e);
       error =
           ErrorBodies.plain(
-              new ApiError(500, "internal", "", "internal error: " + e.getClass().getName()));
+              new Failure(
+                  Failure.Kind.INTERNAL,
+                  "internal",
+                  "",
+                  "internal error: " + e.getClass().getName()));
     }
     if (!res.isSent()) {
       write(res, error, null);
@@ -417,7 +422,7 @@ public final class GridServer implements AutoCloseable {
   /**
    * Reads a {@link Route} request's body, holding at most {@code limit} bytes.
    *
-   * @throws ApiError 413 {@code body_too_large} past the limit, 400 {@code truncated_body}
+   * @throws Failure 413 {@code body_too_large} past the limit, 400 {@code truncated_body}
    */
   public static byte[] body(ServerRequest req, long limit) {
     return RequestBodies.read(req, limit, MAX_BODY_FLAG);
@@ -446,17 +451,21 @@ public final class GridServer implements AutoCloseable {
       }
     } catch (IOException e) {
       throw new UncheckedIOException("reading the request body failed", e);
-    } catch (ApiError e) {
+    } catch (Failure e) {
       reply = endpoint.error(e);
     } catch (OutOfMemoryError e) {
       // A body up to the limit did not fit in the heap; it is garbage once we answer.
-      reply = endpoint.error(ApiError.outOfMemory());
+      reply = endpoint.error(Failure.outOfMemory());
     }
     write(res, reply, null);
   }
 
-  private static ApiError wrongMethod(String path, String allowed) {
-    return new ApiError(405, "method_not_allowed", "", path + " accepts " + allowed + " only");
+  private static Failure wrongMethod(String path, String allowed) {
+    return new Failure(
+        Failure.Kind.WRONG_METHOD,
+        "method_not_allowed",
+        "",
+        path + " accepts " + allowed + " only");
   }
 
   private static void write(ServerResponse res, Reply reply, String allow) {
@@ -495,7 +504,8 @@ public final class GridServer implements AutoCloseable {
       String message) {
     String code = status.code() == 413 ? "body_too_large" : "bad_http";
     String text = message == null ? status.reasonPhrase() : message;
-    Reply reply = ErrorBodies.plain(new ApiError(status.code(), code, "", text));
+    Reply reply =
+        ErrorBodies.plain(new Failure(HttpStatuses.kindOf(status.code()), code, "", text));
     return DirectHandler.TransportResponse.builder()
         .status(status)
         .headers(headers)

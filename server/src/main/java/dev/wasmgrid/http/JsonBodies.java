@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.wasmgrid.errors.Failure;
 import java.io.IOException;
 import java.util.regex.Pattern;
 
@@ -23,12 +24,12 @@ public final class JsonBodies {
   /**
    * Parses a body that must be a JSON object.
    *
-   * @throws ApiError 400 {@code malformed_json} naming the position, or when it is not an object
+   * @throws Failure 400 {@code malformed_json} naming the position, or when it is not an object
    */
   public static JsonNode parseObject(byte[] body, String example) {
     JsonNode root = parse(body);
     if (root == null || !root.isObject()) {
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "malformed_json", "", "request body must be a JSON object like " + example);
     }
     return root;
@@ -37,18 +38,17 @@ public final class JsonBodies {
   /**
    * Parses a body holding any JSON value; {@code null} or a missing node for an empty one.
    *
-   * @throws ApiError 400 {@code malformed_json} saying what is wrong and where, in words a client
+   * @throws Failure 400 {@code malformed_json} saying what is wrong and where, in words a client
    *     can act on (no parser class or configuration names)
    */
   public static JsonNode parse(byte[] body) {
     try {
       return MAPPER.readTree(body);
     } catch (JsonProcessingException e) {
-      throw ApiError.badRequest(
-          "malformed_json", "", "request body is not valid JSON: " + describe(e));
+      throw Failure.invalid("malformed_json", "", "request body is not valid JSON: " + describe(e));
     } catch (IOException e) {
       // Bytes the parser cannot decode as text at all (say, a broken UTF-32 byte order).
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "malformed_json", "", "request body is not valid JSON: it is not UTF-8 text");
     }
   }
@@ -56,14 +56,13 @@ public final class JsonBodies {
   /**
    * Parses JSON carried inside a string field.
    *
-   * @throws ApiError 400 with {@code code}, naming {@code field}
+   * @throws Failure 400 with {@code code}, naming {@code field}
    */
   public static JsonNode parseText(String text, String field, String code) {
     try {
       return MAPPER.readTree(text);
     } catch (JsonProcessingException e) {
-      throw ApiError.badRequest(
-          code, field, field + " is a string but not valid JSON: " + describe(e));
+      throw Failure.invalid(code, field, field + " is a string but not valid JSON: " + describe(e));
     }
   }
 

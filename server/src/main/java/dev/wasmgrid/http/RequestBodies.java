@@ -1,5 +1,6 @@
 package dev.wasmgrid.http;
 
+import dev.wasmgrid.errors.Failure;
 import io.helidon.webserver.http.ServerRequest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,7 +21,7 @@ final class RequestBodies {
    * The body's declared Content-Length, or -1 when it has none (a chunked body).
    *
    * @param flag the option that sets {@code limit}, for the error message
-   * @throws ApiError 413 {@code body_too_large} when it is over {@code limit}, or over what all
+   * @throws Failure 413 {@code body_too_large} when it is over {@code limit}, or over what all
    *     bodies may hold at once (it would never fit)
    */
   static long declaredLength(ServerRequest request, long limit, String flag) {
@@ -49,7 +50,7 @@ final class RequestBodies {
       if (declared >= 0) {
         byte[] body = readGrowing(in, declared, memory);
         if (body.length < declared) {
-          throw ApiError.badRequest(
+          throw Failure.invalid(
               "truncated_body",
               "",
               "the body ended after " + body.length + " of its " + declared + " bytes");
@@ -105,7 +106,7 @@ final class RequestBodies {
 
   /**
    * The body as it arrives, {@code declared} bytes long (-1 when chunked); reading it throws {@link
-   * ApiError} 400 when the client sends less than it declared or breaks the chunked framing.
+   * Failure} 400 when the client sends less than it declared or breaks the chunked framing.
    */
   static InputStream open(ServerRequest request, long declared) {
     return new BodyStream(
@@ -115,8 +116,8 @@ final class RequestBodies {
         ClientWait.of(request));
   }
 
-  private static ApiError tooLarge(String what, long limit, String flag) {
-    return ApiError.tooLarge(
+  private static Failure tooLarge(String what, long limit, String flag) {
+    return Failure.tooLarge(
         "body_too_large", "", what + " is over the limit of " + limit + " bytes (" + flag + ")");
   }
 }

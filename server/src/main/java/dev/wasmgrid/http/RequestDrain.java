@@ -1,5 +1,6 @@
 package dev.wasmgrid.http;
 
+import dev.wasmgrid.errors.Failure;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
@@ -108,9 +109,9 @@ final class RequestDrain implements Filter {
   }
 
   private void refuse(String path, ServerResponse out) {
-    ApiError error =
-        new ApiError(
-            503,
+    Failure error =
+        new Failure(
+            Failure.Kind.UNAVAILABLE,
             "shutting_down",
             "",
             "this node is shutting down and takes no new requests; retry in "

@@ -1,5 +1,6 @@
 package dev.wasmgrid.http;
 
+import dev.wasmgrid.errors.Failure;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
@@ -34,8 +35,8 @@ final class RequestSlots implements Filter {
       GridServer.send(
           HeadResponse.of(req, res),
           ErrorBodies.plain(
-              new ApiError(
-                  503,
+              new Failure(
+                  Failure.Kind.UNAVAILABLE,
                   "overloaded",
                   "",
                   "the server is serving its limit of concurrent requests (--max-concurrent);"

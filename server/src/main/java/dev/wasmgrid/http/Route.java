@@ -1,5 +1,6 @@
 package dev.wasmgrid.http;
 
+import dev.wasmgrid.errors.Failure;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.Locale;
@@ -19,7 +20,7 @@ import java.util.Objects;
  */
 public record Route(String method, String pattern, Handler handler) {
 
-  /** Answers one request; an {@link ApiError} it throws before answering becomes the error body. */
+  /** Answers one request; an {@link Failure} it throws before answering becomes the error body. */
   @FunctionalInterface
   public interface Handler {
     /** Serves one request. */

@@ -1,5 +1,6 @@
 package dev.wasmgrid.http;
 
+import dev.wasmgrid.errors.Failure;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -20,7 +21,7 @@ public interface StreamedEndpoint extends Endpoint {
    * Serves a body of exactly {@code length} bytes read from {@code body}, reserving from {@code
    * memory} what it holds of it (the elements of a product's operands) as it arrives.
    *
-   * @throws ApiError for a request that cannot be served
+   * @throws Failure for a request that cannot be served
    * @throws IOException when reading the body fails
    */
   Reply handle(

@@ -1,5 +1,6 @@
 package dev.wasmgrid.http;
 
+import dev.wasmgrid.errors.Failure;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.Filter;
@@ -40,9 +41,9 @@ final class TokenAuth implements Filter {
       chain.proceed();
       return;
     }
-    ApiError error =
-        new ApiError(
-            401,
+    Failure error =
+        new Failure(
+            Failure.Kind.UNAUTHENTICATED,
             "unauthorized",
             "",
             "this server requires 'Authorization: Bearer <token>' (--token or WASMGRID_TOKEN)");

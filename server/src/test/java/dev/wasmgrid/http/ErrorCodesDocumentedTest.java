@@ -2,6 +2,7 @@ package dev.wasmgrid.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.wasm.WasmCallException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * docs/api.md's error tables name every error code the server can answer: each code the sources
- * give to an {@link ApiError} (or to a job's failure, which its status reports) is looked for in a
+ * give to an {@link Failure} (or to a job's failure, which its status reports) is looked for in a
  * table row of the docs.
  */
 class ErrorCodesDocumentedTest {
@@ -28,9 +29,9 @@ class ErrorCodesDocumentedTest {
   /** Calls that take an error code, as the sources write them, and which argument it is. */
   private static final Map<String, Integer> CODE_ARGUMENT =
       Map.of(
-          "new ApiError", 1,
-          "ApiError.badRequest", 0,
-          "ApiError.tooLarge", 0,
+          "new Failure", 1,
+          "Failure.badRequest", 0,
+          "Failure.tooLarge", 0,
           "Broadcast.summary", 1,
           "JsonBodies.parseText", 2,
           "job.fail", 0,
@@ -44,7 +45,7 @@ class ErrorCodesDocumentedTest {
    */
   private static final Set<String> TAKING_A_CODE =
       Set.of(
-          "ApiError",
+          "Failure",
           "badRequest",
           "tooLarge",
           "summary",
@@ -63,7 +64,7 @@ class ErrorCodesDocumentedTest {
 
   private static final Pattern CALL =
       Pattern.compile(
-          "(new ApiError|ApiError\\.badRequest|ApiError\\.tooLarge|Broadcast\\.summary"
+          "(new Failure|Failure\\.badRequest|Failure\\.tooLarge|Broadcast\\.summary"
               + "|JsonBodies\\.parseText|job\\.fail|job\\.interrupt|(?<![\\w.])intField|(?<![\\w.])longField)"
               + "\\s*\\(");
   private static final Pattern DECLARATION =
@@ -73,7 +74,7 @@ class ErrorCodesDocumentedTest {
   private static final Pattern VALUE = Pattern.compile("(?<!\\(\\s{0,9})\"([a-z][a-z0-9_]*)\"");
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_]\\w*");
 
-  /** A code that is passed on: an ApiError's own, or a wasm failure's (all listed below). */
+  /** A code that is passed on: an Failure's own, or a wasm failure's (all listed below). */
   private static final Pattern PASSED_ON = Pattern.compile("\\w+\\.code\\(\\)(\\.id\\(\\))?");
 
   @Test

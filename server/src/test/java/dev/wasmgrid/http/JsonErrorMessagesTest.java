@@ -3,6 +3,7 @@ package dev.wasmgrid.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.testing.Nodes;
@@ -28,7 +29,7 @@ class JsonErrorMessagesTest {
       assertThatThrownBy(() -> JsonBodies.parse(body.getBytes(StandardCharsets.UTF_8)))
           .as(body)
           .isInstanceOfSatisfying(
-              ApiError.class,
+              Failure.class,
               e -> {
                 assertThat(e.code()).isEqualTo("malformed_json");
                 assertThat(e.getMessage())

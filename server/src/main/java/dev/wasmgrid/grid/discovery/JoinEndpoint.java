@@ -3,7 +3,7 @@ package dev.wasmgrid.grid.discovery;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.JsonBodies;
 import dev.wasmgrid.http.Reply;
@@ -29,8 +29,8 @@ public final class JoinEndpoint implements Endpoint {
   @Override
   public Reply handle(String contentType, byte[] body) {
     if (!membership.acceptsJoins()) {
-      throw new ApiError(
-          403,
+      throw new Failure(
+          Failure.Kind.FORBIDDEN,
           "joins_disabled",
           "",
           "this coordinator does not accept joins; start it with --workers join");
@@ -48,15 +48,15 @@ public final class JoinEndpoint implements Endpoint {
 
   private static URI url(JsonNode node) {
     if (node == null || node.isNull()) {
-      throw ApiError.badRequest("missing_field", "url", "url is required, as in " + EXAMPLE);
+      throw Failure.invalid("missing_field", "url", "url is required, as in " + EXAMPLE);
     }
     if (!node.isTextual()) {
-      throw ApiError.badRequest("invalid_url", "url", "url must be a string like " + EXAMPLE);
+      throw Failure.invalid("invalid_url", "url", "url must be a string like " + EXAMPLE);
     }
     try {
       return WorkerUrl.parse(node.asText());
     } catch (IllegalArgumentException e) {
-      throw ApiError.badRequest("invalid_url", "url", "url " + e.getMessage());
+      throw Failure.invalid("invalid_url", "url", "url " + e.getMessage());
     }
   }
 
@@ -65,7 +65,7 @@ public final class JoinEndpoint implements Endpoint {
       return "";
     }
     if (!node.isTextual() || node.asText().length() > MAX_INSTANCE_LENGTH) {
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "invalid_instance",
           "instance",
           "instance must be a string of at most " + MAX_INSTANCE_LENGTH + " characters");

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.grid.WorkerUnauthorizedException;
-import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.JsonBodies;
 import dev.wasmgrid.http.Reply;
@@ -102,8 +102,8 @@ public final class LlmRelay {
       catalogue.refresh();
     }
     if (catalogue.hosts(id).isEmpty()) {
-      throw new ApiError(
-          404,
+      throw new Failure(
+          Failure.Kind.NOT_FOUND,
           "model_not_found",
           "model",
           "no worker hosts a model named '"
@@ -166,7 +166,7 @@ public final class LlmRelay {
     }
   }
 
-  private ApiError noHost(String name) {
+  private Failure noHost(String name) {
     List<String> all = catalogue.allModels();
     List<String> refusing = catalogue.refusing();
     if (!refusing.isEmpty()) {
@@ -174,22 +174,25 @@ public final class LlmRelay {
       return unauthorized(String.join(", ", refusing));
     }
     if (all.isEmpty()) {
-      return new ApiError(
-          503,
+      return new Failure(
+          Failure.Kind.UNAVAILABLE,
           "no_model_worker",
           "",
           "no worker hosts a language model now; start one with --model");
     }
-    return new ApiError(
-        404,
+    return new Failure(
+        Failure.Kind.NOT_FOUND,
         "model_not_found",
         "model",
         "no worker hosts a model named '" + name + "'; GET /v1/models lists them: " + all);
   }
 
-  private static ApiError unauthorized(String workers) {
-    return new ApiError(
-        502, "worker_unauthorized", "", new WorkerUnauthorizedException(workers).getMessage());
+  private static Failure unauthorized(String workers) {
+    return new Failure(
+        Failure.Kind.WORKER_FAILED,
+        "worker_unauthorized",
+        "",
+        new WorkerUnauthorizedException(workers).getMessage());
   }
 
   /**
@@ -235,10 +238,14 @@ public final class LlmRelay {
     } catch (IOException e) {
       LOG.warn("language-model relay to {} failed: {}", host, e.toString());
       return OpenAiErrors.reply(
-          new ApiError(503, "worker_unreachable", "", host + " did not answer: " + e.getMessage()));
+          new Failure(
+              Failure.Kind.UNAVAILABLE,
+              "worker_unreachable",
+              "",
+              host + " did not answer: " + e.getMessage()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new ApiError(503, "interrupted", "", "the coordinator is stopping");
+      throw new Failure(Failure.Kind.UNAVAILABLE, "interrupted", "", "the coordinator is stopping");
     } finally {
       load.decrementAndGet();
     }
@@ -269,9 +276,9 @@ public final class LlmRelay {
       } catch (IOException e) {
         LOG.warn("language-model stream from {} broke off: {}", host, e.toString());
         if (whole) {
-          ApiError error =
-              new ApiError(
-                  502,
+          Failure error =
+              new Failure(
+                  Failure.Kind.WORKER_FAILED,
                   "worker_unreachable",
                   "",
                   host + " broke off the stream: " + e.getMessage() + "; the text is incomplete");
@@ -284,7 +291,8 @@ public final class LlmRelay {
   private void busy(ServerResponse res, String message) {
     GridServer.send(
         res,
-        OpenAiErrors.reply(new ApiError(503, "too_many_generations", "", message))
+        OpenAiErrors.reply(
+                new Failure(Failure.Kind.UNAVAILABLE, "too_many_generations", "", message))
             .withHeader("Retry-After", "1"));
   }
 }

@@ -1,7 +1,7 @@
 package dev.wasmgrid.llm.worker;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import java.util.Iterator;
 import java.util.Set;
 
@@ -70,7 +70,7 @@ final class FieldPolicy {
   /**
    * Refuses what {@code kind}'s route does not take.
    *
-   * @throws ApiError 400 {@code unknown_field} or {@code unsupported_field} naming the field
+   * @throws Failure 400 {@code unknown_field} or {@code unsupported_field} naming the field
    */
   static void check(RequestFields fields, JsonNode root, GenerationRequest.Kind kind) {
     for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
@@ -84,8 +84,8 @@ final class FieldPolicy {
                     CHAT.contains(name) || INERT.contains(name) || CHAT_UNSUPPORTED.contains(name);
               };
       if (!known) {
-        throw new ApiError(
-            400,
+        throw new Failure(
+            Failure.Kind.INVALID,
             "unknown_field",
             name,
             "unrecognized request field "
@@ -168,7 +168,7 @@ final class FieldPolicy {
     }
   }
 
-  static ApiError unsupported(String field, String message) {
-    return ApiError.badRequest("unsupported_field", field, message);
+  static Failure unsupported(String field, String message) {
+    return Failure.invalid("unsupported_field", field, message);
   }
 }

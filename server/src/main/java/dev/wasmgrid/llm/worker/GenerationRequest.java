@@ -1,7 +1,7 @@
 package dev.wasmgrid.llm.worker;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.JsonBodies;
 import dev.wasmgrid.llm.ChatMessage;
 import dev.wasmgrid.llm.GenerationConfig;
@@ -73,7 +73,7 @@ public record GenerationRequest(
   /**
    * Parses and validates a JSON body.
    *
-   * @throws ApiError 400 naming the field at fault
+   * @throws Failure 400 naming the field at fault
    */
   public static GenerationRequest parse(byte[] body, Kind kind) {
     JsonNode root =
@@ -179,7 +179,7 @@ public record GenerationRequest(
   /**
    * Checks the token ids of {@code logit_bias} against the model's vocabulary.
    *
-   * @throws ApiError 400 naming the key that is no token
+   * @throws Failure 400 naming the key that is no token
    */
   public void checkVocabulary(int vocabSize) {
     for (int id : config.penalties().logitBias().keySet()) {

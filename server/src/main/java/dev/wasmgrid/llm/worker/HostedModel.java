@@ -1,6 +1,6 @@
 package dev.wasmgrid.llm.worker;
 
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.llm.LanguageModel;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -72,12 +72,12 @@ public final class HostedModel implements AutoCloseable {
   /**
    * Admits a request, or refuses it when every instance generates and the queue is full.
    *
-   * @throws ApiError 503 {@code too_many_generations}
+   * @throws Failure 503 {@code too_many_generations}
    */
   public Lease admit() {
     if (!admitted.tryAcquire()) {
-      throw new ApiError(
-          503,
+      throw new Failure(
+          Failure.Kind.UNAVAILABLE,
           "too_many_generations",
           "",
           "model "

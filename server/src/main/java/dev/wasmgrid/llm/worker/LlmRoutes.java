@@ -3,7 +3,7 @@ package dev.wasmgrid.llm.worker;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.Route;
@@ -84,8 +84,8 @@ public final class LlmRoutes {
   private Reply model(String id) {
     HostedModel m = hosts.list().stream().filter(h -> h.name().equals(id)).findFirst().orElse(null);
     if (m == null) {
-      throw new ApiError(
-          404,
+      throw new Failure(
+          Failure.Kind.NOT_FOUND,
           "model_not_found",
           "model",
           "no model named '" + id + "'; GET /v1/models lists them: " + names());
@@ -135,7 +135,7 @@ public final class LlmRoutes {
     HostedModel.Lease lease;
     try {
       lease = host.admit();
-    } catch (ApiError e) {
+    } catch (Failure e) {
       GridServer.send(res, OpenAiErrors.reply(e).withHeader("Retry-After", "1"));
       return;
     }
@@ -171,7 +171,7 @@ public final class LlmRoutes {
     try {
       return model.encodePrompt(prompt);
     } catch (IllegalArgumentException e) {
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "prompt_too_long", request.prompt() == null ? "messages" : "prompt", e.getMessage());
     }
   }
@@ -279,9 +279,12 @@ public final class LlmRoutes {
       }
     } catch (RuntimeException e) {
       LOG.error("generation failed mid-stream", e);
-      ApiError error =
-          new ApiError(
-              500, "generation_failed", "", "generation failed: " + e.getClass().getName());
+      Failure error =
+          new Failure(
+              Failure.Kind.INTERNAL,
+              "generation_failed",
+              "",
+              "generation failed: " + e.getClass().getName());
       events.send("error", OpenAiErrors.body(error).toString());
       return false;
     }

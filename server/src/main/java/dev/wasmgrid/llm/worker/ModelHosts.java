@@ -1,6 +1,6 @@
 package dev.wasmgrid.llm.worker;
 
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.llm.LanguageModel;
 import dev.wasmgrid.llm.Model;
 import dev.wasmgrid.llm.ModelFormatException;
@@ -104,14 +104,14 @@ public final class ModelHosts implements AutoCloseable {
   /**
    * The model named {@code name}, or the default when {@code name} is null.
    *
-   * @throws ApiError 404 {@code model_not_found}
+   * @throws Failure 404 {@code model_not_found}
    */
   public HostedModel find(String name) {
     HostedModel m =
         name == null ? models.values().stream().findFirst().orElse(null) : models.get(name);
     if (m == null) {
-      throw new ApiError(
-          404,
+      throw new Failure(
+          Failure.Kind.NOT_FOUND,
           "model_not_found",
           "model",
           (name == null ? "this server hosts no model" : "no model named '" + name + "'")

@@ -1,9 +1,10 @@
 package dev.wasmgrid.llm.worker;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.ErrorBodies;
 import dev.wasmgrid.http.GridServer;
+import dev.wasmgrid.http.HttpStatuses;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.Route;
 import org.slf4j.Logger;
@@ -20,10 +21,10 @@ public final class OpenAiErrors {
   private OpenAiErrors() {}
 
   /** The error object. */
-  public static ObjectNode body(ApiError error) {
+  public static ObjectNode body(Failure error) {
     ObjectNode outer = ErrorBodies.errorObject(error);
     ObjectNode inner = (ObjectNode) outer.get("error");
-    inner.put("type", error.status() >= 500 ? "server_error" : "invalid_request_error");
+    inner.put("type", HttpStatuses.of(error) >= 500 ? "server_error" : "invalid_request_error");
     if (error.field().isEmpty()) {
       inner.putNull("param");
     } else {
@@ -33,8 +34,8 @@ public final class OpenAiErrors {
   }
 
   /** A reply carrying {@link #body}. */
-  public static Reply reply(ApiError error) {
-    return Reply.json(error.status(), body(error).toString());
+  public static Reply reply(Failure error) {
+    return Reply.json(HttpStatuses.of(error), body(error).toString());
   }
 
   /**
@@ -45,7 +46,7 @@ public final class OpenAiErrors {
     return (req, res) -> {
       try {
         handler.handle(req, res);
-      } catch (ApiError e) {
+      } catch (Failure e) {
         if (res.isSent()) {
           throw e;
         }
@@ -57,7 +58,12 @@ public final class OpenAiErrors {
         LOG.error("language-model request failed", e);
         GridServer.send(
             res,
-            reply(new ApiError(500, "internal", "", "internal error: " + e.getClass().getName())));
+            reply(
+                new Failure(
+                    Failure.Kind.INTERNAL,
+                    "internal",
+                    "",
+                    "internal error: " + e.getClass().getName())));
       }
     };
   }

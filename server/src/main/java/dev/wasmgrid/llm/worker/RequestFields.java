@@ -1,7 +1,7 @@
 package dev.wasmgrid.llm.worker;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import java.util.Locale;
 
 /**
@@ -100,7 +100,7 @@ final class RequestFields {
         + (text.length() > 40 ? text.substring(0, 40) + "..." : text);
   }
 
-  static ApiError bad(String field, String message) {
-    return ApiError.badRequest("invalid_field", field, message);
+  static Failure bad(String field, String message) {
+    return Failure.invalid("invalid_field", field, message);
   }
 }

@@ -1,6 +1,6 @@
 package dev.wasmgrid.matmul.coordinator;
 
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.Reply;
@@ -54,7 +54,7 @@ public final class CoordinatorEndpoints {
           }
 
           @Override
-          public Reply error(ApiError error) {
+          public Reply error(Failure error) {
             return RpcEnvelope.error(true, error);
           }
         },
@@ -88,7 +88,7 @@ public final class CoordinatorEndpoints {
     if (engine == MatmulEngine.WASM) {
       // Not split: the wasm kernel is for whole products, which one worker computes.
       if (mode == MatmulPolicy.Mode.DISTRIBUTED) {
-        throw ApiError.badRequest(
+        throw Failure.invalid(
             "engine_not_distributed",
             "mode",
             "engine=wasm products run whole on one worker; use mode=auto or mode=local");

@@ -3,8 +3,8 @@ package dev.wasmgrid.matmul.coordinator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.grid.WorkerSpeed;
-import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.JsonBodies;
 import dev.wasmgrid.http.Reply;
@@ -42,7 +42,7 @@ public final class MatmulPolicy {
     /**
      * Parses a wire name.
      *
-     * @throws ApiError 400 {@code invalid_mode}
+     * @throws Failure 400 {@code invalid_mode}
      */
     public static Mode parse(String text, String field) {
       for (Mode mode : values()) {
@@ -50,14 +50,14 @@ public final class MatmulPolicy {
           return mode;
         }
       }
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "invalid_mode", field, field + " must be auto, local or distributed, not '" + text + "'");
     }
 
     /**
      * The {@code ?mode=} of a request's query, {@code auto} when absent.
      *
-     * @throws ApiError 400 {@code invalid_mode}
+     * @throws Failure 400 {@code invalid_mode}
      */
     public static Mode fromQuery(Map<String, String> query) {
       String mode = query.get("mode");
@@ -156,12 +156,12 @@ public final class MatmulPolicy {
       JsonNode request = JsonBodies.parseObject(body, "{\"mode\":\"distributed\"}");
       JsonNode value = request.get("mode");
       if (value == null || value.isNull()) {
-        throw ApiError.badRequest(
+        throw Failure.invalid(
             "missing_field", "mode", "mode is required: auto, local or distributed");
       }
       if (!value.isTextual()) {
         // Present but not a string ({"mode":1}): the value is wrong, not missing.
-        throw ApiError.badRequest(
+        throw Failure.invalid(
             "invalid_mode",
             "mode",
             "mode must be the string auto, local or distributed, not " + value);

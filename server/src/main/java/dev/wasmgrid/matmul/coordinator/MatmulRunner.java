@@ -1,9 +1,9 @@
 package dev.wasmgrid.matmul.coordinator;
 
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.grid.WorkerClient;
 import dev.wasmgrid.grid.WorkerPool;
 import dev.wasmgrid.grid.WorkerSpeed;
-import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.ServerTiming;
 import dev.wasmgrid.matmul.wire.MatmulRequest;
@@ -60,8 +60,8 @@ public final class MatmulRunner {
   public Reply whole(String path, String contentType, byte[] body) {
     try {
       return pool.call(path, contentType, body);
-    } catch (ApiError e) {
-      if (local.isEmpty() || e.status() != 503) {
+    } catch (Failure e) {
+      if (local.isEmpty() || e.kind() != Failure.Kind.UNAVAILABLE) {
         throw e;
       }
       LOG.warn("no worker could take {}; computing it locally", path);
@@ -77,7 +77,7 @@ public final class MatmulRunner {
    * @param distribute whether to split it over the workers (see {@link #distribute})
    * @param progress hears placed tiles (0 of 1, then 1 of 1, when the product runs whole) and may
    *     cancel the product
-   * @throws ApiError 409 {@code cancelled} when {@code progress} cancelled it; 503 {@code
+   * @throws Failure 409 {@code cancelled} when {@code progress} cancelled it; 503 {@code
    *     no_worker_available} when no capacity is left
    */
   public Reply multiply(

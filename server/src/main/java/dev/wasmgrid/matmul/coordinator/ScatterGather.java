@@ -1,9 +1,9 @@
 package dev.wasmgrid.matmul.coordinator;
 
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.grid.WorkTiming;
 import dev.wasmgrid.grid.WorkerClient;
 import dev.wasmgrid.grid.WorkerUnauthorizedException;
-import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.wire.MatmulRequest;
 import java.util.List;
@@ -81,7 +81,7 @@ public final class ScatterGather {
    * C = A·B on {@code workers}, in up to {@code tilesPerWorker} tiles each; tiles no worker could
    * compute go to {@code fallback} (the coordinator's own kernel) when there is one.
    *
-   * @throws ApiError 503 {@code no_worker_available} when tiles remain and no capacity is left; 502
+   * @throws Failure 503 {@code no_worker_available} when tiles remain and no capacity is left; 502
    *     {@code worker_unauthorized} instead when a worker refused the coordinator's token
    */
   public static Outcome multiply(
@@ -96,7 +96,7 @@ public final class ScatterGather {
    * As {@link #multiply(MatmulRequest, List, int, Optional)}, reporting each placed tile to {@code
    * progress} and stopping when it says so.
    *
-   * @throws ApiError 409 {@code cancelled} when {@code progress} cancelled the product
+   * @throws Failure 409 {@code cancelled} when {@code progress} cancelled the product
    */
   public static Outcome multiply(
       MatmulRequest request,
@@ -122,8 +122,8 @@ public final class ScatterGather {
     }
     if (job.remaining.get() > 0 && !job.refusing.isEmpty()) {
       // The coordinator's configuration is at fault, not the request: as WorkerPool.call says.
-      throw new ApiError(
-          502,
+      throw new Failure(
+          Failure.Kind.WORKER_FAILED,
           "worker_unauthorized",
           "",
           new WorkerUnauthorizedException(String.join(", ", job.refusing)).getMessage()
@@ -135,8 +135,8 @@ public final class ScatterGather {
         firstFailures =
             String.join("; ", job.failures.subList(0, Math.min(5, job.failures.size())));
       }
-      throw new ApiError(
-          503,
+      throw new Failure(
+          Failure.Kind.UNAVAILABLE,
           "no_worker_available",
           "",
           job.remaining.get()
@@ -156,7 +156,7 @@ public final class ScatterGather {
 
   private static void throwIfCancelled(Progress progress) {
     if (progress.cancelled()) {
-      throw new ApiError(409, "cancelled", "", "the product was cancelled");
+      throw new Failure(Failure.Kind.CONFLICT, "cancelled", "", "the product was cancelled");
     }
   }
 
@@ -187,7 +187,7 @@ public final class ScatterGather {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new ApiError(503, "interrupted", "", "the product was interrupted");
+      throw new Failure(Failure.Kind.UNAVAILABLE, "interrupted", "", "the product was interrupted");
     } finally {
       // Calls still running are stragglers whose tiles are done elsewhere: abandon them.
       loops.shutdownNow();

@@ -1,9 +1,9 @@
 package dev.wasmgrid.matmul.coordinator;
 
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.grid.WorkTiming;
 import dev.wasmgrid.grid.WorkerClient;
 import dev.wasmgrid.grid.WorkerUnauthorizedException;
-import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.matmul.Dtype;
 import dev.wasmgrid.matmul.Matrix;
@@ -180,7 +180,7 @@ final class TileJob {
         long bytes = body.length() + answered[0];
         timings.add(WorkTiming.of(worker.name(), flops, reply, bytes, System.nanoTime() - start));
       }
-    } catch (ApiError e) {
+    } catch (Failure e) {
       problem = e.getMessage();
     } catch (WorkerUnauthorizedException e) {
       refusing.add(worker.name());
@@ -229,7 +229,7 @@ final class TileJob {
    * Reads a worker's tile, {@code length} bytes of {@code type}, into its place in C as it arrives;
    * false when another copy of the tile was placed first.
    *
-   * @throws ApiError or IOException for an answer that does not fit or does not arrive whole
+   * @throws Failure or IOException for an answer that does not fit or does not arrive whole
    */
   private boolean place(BlockPlan.Block block, String type, InputStream in, long length)
       throws IOException {

@@ -3,7 +3,7 @@ package dev.wasmgrid.matmul.jobs;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.ErrorBodies;
 import dev.wasmgrid.http.GridServer;
@@ -68,7 +68,7 @@ public final class JobEndpoints {
       }
 
       @Override
-      public Reply error(ApiError error) {
+      public Reply error(Failure error) {
         Reply reply = ErrorBodies.plain(error);
         // Jobs end on their own; a client told when to come back does not spin.
         return error.code().equals("too_many_jobs") ? reply.withHeader("Retry-After", "5") : reply;
@@ -103,8 +103,8 @@ public final class JobEndpoints {
 
   private Reply submit(String contentType, byte[] body, MatmulPolicy.Mode mode) {
     if (!MatrixFrames.isFrames(contentType)) {
-      throw new ApiError(
-          415,
+      throw new Failure(
+          Failure.Kind.UNSUPPORTED_MEDIA,
           "unsupported_media_type",
           "",
           "a job's body is binary frames, A then B: Content-Type must be "
@@ -128,8 +128,8 @@ public final class JobEndpoints {
                   .orElseThrow(
                       () ->
                           // Records survive a restart; C is kept in memory only.
-                          new ApiError(
-                              410,
+                          new Failure(
+                              Failure.Kind.GONE,
                               "job_result_lost",
                               "",
                               "job "
@@ -137,14 +137,14 @@ public final class JobEndpoints {
                                   + " succeeded before the coordinator restarted, and results"
                                   + " are kept in memory only; submit it again")));
       case QUEUED, RUNNING ->
-          throw new ApiError(
-              409,
+          throw new Failure(
+              Failure.Kind.CONFLICT,
               "job_not_finished",
               "",
               "job " + status.id() + " is " + status.state().wireName() + "; follow its events");
       case FAILED ->
-          throw new ApiError(
-              409,
+          throw new Failure(
+              Failure.Kind.CONFLICT,
               "job_failed",
               "",
               "job "
@@ -153,8 +153,11 @@ public final class JobEndpoints {
                   + status.error().map(e -> e.code() + ": " + e.message()).orElse("")
                   + "); it has no result");
       case CANCELLED ->
-          throw new ApiError(
-              410, "job_cancelled", "", "job " + status.id() + " was cancelled; it has no result");
+          throw new Failure(
+              Failure.Kind.GONE,
+              "job_cancelled",
+              "",
+              "job " + status.id() + " was cancelled; it has no result");
     };
   }
 

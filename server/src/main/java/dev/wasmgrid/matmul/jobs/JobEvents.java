@@ -1,6 +1,6 @@
 package dev.wasmgrid.matmul.jobs;
 
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.HeadResponse;
 import io.helidon.common.media.type.MediaTypes;
 import io.helidon.http.HeaderNames;
@@ -30,8 +30,11 @@ final class JobEvents {
 
   void stream(MatmulJob job, ServerRequest req, ServerResponse res) {
     if (!req.headers().isAccepted(MediaTypes.TEXT_EVENT_STREAM)) {
-      throw new ApiError(
-          406, "not_acceptable", "", "events are text/event-stream; accept it, or send no Accept");
+      throw new Failure(
+          Failure.Kind.NOT_ACCEPTABLE,
+          "not_acceptable",
+          "",
+          "events are text/event-stream; accept it, or send no Accept");
     }
     if (HeadResponse.isHead(req)) {
       // The stream's headers only: a HEAD answer has no body to stream.

@@ -2,7 +2,7 @@ package dev.wasmgrid.matmul.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.coordinator.MatmulPolicy;
@@ -88,8 +88,8 @@ public final class MatmulJobs implements AutoCloseable {
    * @param frames the body as sent (A then B frames), relayed as is when it runs whole
    * @param request the same operands, decoded and checked (only their shape is kept)
    * @param mode the requested mode; {@code auto} follows the runtime setting as it is now
-   * @throws ApiError 503 {@code too_many_jobs} when {@link JobSettings#maxActive} jobs are queued
-   *     or running
+   * @throws Failure 503 {@code too_many_jobs} when {@link JobSettings#maxActive} jobs are queued or
+   *     running
    */
   public MatmulJob submit(byte[] frames, MatmulRequest request, MatmulPolicy.Mode mode) {
     MatmulJob job;
@@ -97,8 +97,8 @@ public final class MatmulJobs implements AutoCloseable {
       evict();
       long active = jobs.values().stream().filter(j -> !j.state().finished()).count();
       if (active >= settings.maxActive()) {
-        throw new ApiError(
-            503,
+        throw new Failure(
+            Failure.Kind.UNAVAILABLE,
             "too_many_jobs",
             "",
             active
@@ -123,14 +123,14 @@ public final class MatmulJobs implements AutoCloseable {
   /**
    * The job with this id.
    *
-   * @throws ApiError 404 {@code job_not_found} for an unknown id, or one evicted after it finished
+   * @throws Failure 404 {@code job_not_found} for an unknown id, or one evicted after it finished
    */
   public synchronized MatmulJob find(String id) {
     evict();
     MatmulJob job = jobs.get(id);
     if (job == null) {
-      throw new ApiError(
-          404,
+      throw new Failure(
+          Failure.Kind.NOT_FOUND,
           "job_not_found",
           "id",
           "no job " + id + "; finished jobs are kept for " + settings.ttl() + " at most");
@@ -147,7 +147,7 @@ public final class MatmulJobs implements AutoCloseable {
   /**
    * Cancels a queued or running job (a finished one stays as it is) and returns its status.
    *
-   * @throws ApiError 404 {@code job_not_found}
+   * @throws Failure 404 {@code job_not_found}
    */
   public JobStatus cancel(String id) {
     MatmulJob job = find(id);
@@ -252,7 +252,7 @@ public final class MatmulJobs implements AutoCloseable {
       } else {
         failWith(job, reply);
       }
-    } catch (ApiError e) {
+    } catch (Failure e) {
       job.fail(e.code(), e.getMessage());
     } catch (OutOfMemoryError e) {
       // The job's memory is unreachable once it has failed, so the coordinator can go on.

@@ -1,6 +1,6 @@
 package dev.wasmgrid.matmul.rpc;
 
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.Reply;
 import java.util.Map;
@@ -20,8 +20,8 @@ public final class RpcEndpoint implements Endpoint {
     try {
       RpcMethod method = methods.get(call.method());
       if (method == null) {
-        throw new ApiError(
-            404,
+        throw new Failure(
+            Failure.Kind.NOT_FOUND,
             "unknown_method",
             "meta",
             "meta names unknown method '"
@@ -30,14 +30,14 @@ public final class RpcEndpoint implements Endpoint {
                 + String.join(", ", methods.keySet()));
       }
       return RpcEnvelope.success(call.stringContent(), method.call(call.content()));
-    } catch (ApiError e) {
+    } catch (Failure e) {
       return RpcEnvelope.error(call.stringContent(), e);
     }
   }
 
   /** Errors found before the content's form is known are answered in the seed's string form. */
   @Override
-  public Reply error(ApiError error) {
+  public Reply error(Failure error) {
     return RpcEnvelope.error(true, error);
   }
 }

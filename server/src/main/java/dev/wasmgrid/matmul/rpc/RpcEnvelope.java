@@ -4,8 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.ErrorBodies;
+import dev.wasmgrid.http.HttpStatuses;
 import dev.wasmgrid.http.JsonBodies;
 import dev.wasmgrid.http.Reply;
 
@@ -23,7 +24,7 @@ public final class RpcEnvelope {
   /**
    * Decodes a request body.
    *
-   * @throws ApiError naming the field for malformed JSON, a missing method or missing/invalid
+   * @throws Failure naming the field for malformed JSON, a missing method or missing/invalid
    *     content
    */
   public static RpcCall parse(byte[] body) {
@@ -34,14 +35,14 @@ public final class RpcEnvelope {
     String method = method(root.get("meta"));
     JsonNode content = root.get("content");
     if (content == null || content.isNull()) {
-      throw ApiError.badRequest("missing_field", "content", "content is missing");
+      throw Failure.invalid("missing_field", "content", "content is missing");
     }
     boolean stringContent = content.isTextual();
     if (stringContent) {
       content = JsonBodies.parseText(content.textValue(), "content", "content_not_json");
     }
     if (content == null || !content.isObject()) {
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "content_not_object",
           "content",
           "content must be a JSON object (or a string holding one)");
@@ -51,7 +52,7 @@ public final class RpcEnvelope {
 
   private static String method(JsonNode meta) {
     if (meta == null || !meta.isArray()) {
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "missing_method",
           "meta",
           "meta must be an array of {\"name\",\"value\"} entries including name \"method\"");
@@ -61,7 +62,7 @@ public final class RpcEnvelope {
         return entry.get("value").textValue();
       }
     }
-    throw ApiError.badRequest(
+    throw Failure.invalid(
         "missing_method", "meta", "meta has no entry {\"name\":\"method\",\"value\":\"...\"}");
   }
 
@@ -86,12 +87,15 @@ public final class RpcEnvelope {
    * An error answer: status, code and message in meta, and {@code {"error":{...}}} as content (a
    * JSON string holding it in the string form).
    */
-  public static Reply error(boolean stringContent, ApiError error) {
+  public static Reply error(boolean stringContent, Failure error) {
     return reply(
-        error.status(), meta("error", error), stringContent, ErrorBodies.errorObject(error));
+        HttpStatuses.of(error),
+        meta("error", error),
+        stringContent,
+        ErrorBodies.errorObject(error));
   }
 
-  private static ArrayNode meta(String status, ApiError error) {
+  private static ArrayNode meta(String status, Failure error) {
     ArrayNode meta = NODES.arrayNode();
     entry(meta, "status", status);
     if (error != null) {

@@ -10,7 +10,7 @@ public interface RpcMethod {
   /**
    * Runs the method on a call's content object and returns the result object.
    *
-   * @throws dev.wasmgrid.http.ApiError for invalid content
+   * @throws dev.wasmgrid.http.Failure for invalid content
    */
   ObjectNode call(JsonNode content);
 }

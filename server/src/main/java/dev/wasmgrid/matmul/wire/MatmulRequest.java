@@ -1,6 +1,6 @@
 package dev.wasmgrid.matmul.wire;
 
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.matmul.Matrix;
 
 /** The operands of C = A·B, decoded and checked: same dtype, A's columns equal B's rows. */
@@ -9,17 +9,17 @@ public record MatmulRequest(Matrix a, Matrix b) {
   /**
    * Checks that the operands can be multiplied.
    *
-   * @throws ApiError 400 {@code shape_mismatch} or {@code dtype_mismatch}, naming B
+   * @throws Failure 400 {@code shape_mismatch} or {@code dtype_mismatch}, naming B
    */
   public MatmulRequest {
     if (a.dtype() != b.dtype()) {
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "dtype_mismatch",
           "B",
           "A is " + a.dtype().wireName() + " but B is " + b.dtype().wireName());
     }
     if (a.cols() != b.rows()) {
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "shape_mismatch",
           "B",
           "A is "

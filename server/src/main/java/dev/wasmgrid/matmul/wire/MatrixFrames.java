@@ -1,6 +1,6 @@
 package dev.wasmgrid.matmul.wire;
 
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.BodyBudget;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.Reply;
@@ -127,7 +127,7 @@ public final class MatrixFrames {
    * Decodes a body holding one rows×cols frame of {@code target}'s dtype straight into {@code
    * target} at (row0, col0): a worker's tile lands in the product without a matrix of its own.
    *
-   * @throws ApiError for a malformed frame, a non-finite element, or another shape or dtype
+   * @throws Failure for a malformed frame, a non-finite element, or another shape or dtype
    */
   public static void readInto(
       byte[] body, String field, Matrix target, int row0, int col0, int rows, int cols) {
@@ -142,7 +142,7 @@ public final class MatrixFrames {
    * As {@link #readInto(byte[], String, Matrix, int, int, int, int)}, reading a body of {@code
    * length} bytes from {@code in} as it arrives, through one chunk-sized buffer.
    *
-   * @throws ApiError as that method, and 400 {@code truncated_body} when {@code in} ends early
+   * @throws Failure as that method, and 400 {@code truncated_body} when {@code in} ends early
    * @throws IOException when reading {@code in} fails
    */
   public static void readInto(
@@ -159,7 +159,7 @@ public final class MatrixFrames {
     byte[] chunk = new byte[Math.max(CHUNK_BYTES, HEADER_BYTES + cols * width)];
     Header header = header(in, chunk, 0, length, field, Integer.MAX_VALUE);
     if (header.rows() != rows || header.cols() != cols || header.dtype() != target.dtype()) {
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "shape_mismatch",
           field,
           "frame "
@@ -177,7 +177,7 @@ public final class MatrixFrames {
     long left = length - HEADER_BYTES;
     checkLength(left, field, header);
     if (left > header.elementBytes()) {
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "trailing_bytes", field, "bytes follow frame " + field + " (" + header.describe() + ")");
     }
     int rowBytes = cols * width;
@@ -197,7 +197,7 @@ public final class MatrixFrames {
         long bad = MatrixChecks.firstNonFinite(target, at, at + cols);
         if (bad >= 0) {
           String name = field + "[" + (r + i) + "][" + (bad - at) + "]";
-          throw ApiError.badRequest(
+          throw Failure.invalid(
               "non_finite",
               name,
               name
@@ -213,7 +213,7 @@ public final class MatrixFrames {
    * Decodes a body of frames, naming them by {@code fields} (e.g. "A", "B"); exactly that many
    * frames must be present.
    *
-   * @throws ApiError for a truncated or malformed frame, a non-finite element, a dimension over
+   * @throws Failure for a truncated or malformed frame, a non-finite element, a dimension over
    *     {@code maxDimension}, or bytes after the last frame
    */
   public static List<Matrix> decode(byte[] body, int maxDimension, String... fields) {
@@ -231,7 +231,7 @@ public final class MatrixFrames {
    * as their elements arrive, not as their headers declare, and take what they hold from {@code
    * memory}.
    *
-   * @throws ApiError as {@code decode}, 400 {@code truncated_body} when {@code in} ends before
+   * @throws Failure as {@code decode}, 400 {@code truncated_body} when {@code in} ends before
    *     {@code length} bytes, and as {@link BodyBudget.Lease#reserve} when {@code memory} has no
    *     room for them
    * @throws IOException when reading {@code in} fails
@@ -281,7 +281,7 @@ public final class MatrixFrames {
       matrices.add(matrix);
     }
     if (left > 0) {
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "trailing_bytes",
           "",
           left + " bytes follow the last expected frame (" + fields.length + " frames)");
@@ -294,7 +294,7 @@ public final class MatrixFrames {
       throws IOException {
     int read = in.readNBytes(chunk, 0, n);
     if (read < n) {
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "truncated_body",
           "",
           "the body ended after " + (done + read) + " of its " + length + " bytes");
@@ -317,7 +317,7 @@ public final class MatrixFrames {
       InputStream body, byte[] chunk, long done, long length, String field, int maxDimension)
       throws IOException {
     if (length - done < HEADER_BYTES) {
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "truncated_frame",
           field,
           "frame " + field + " needs a 16-byte header; " + (length - done) + " bytes are left");
@@ -332,7 +332,7 @@ public final class MatrixFrames {
     int rows = in.getInt();
     int cols = in.getInt();
     if (!Arrays.equals(magic, MAGIC) || (dtypeCode != 1 && dtypeCode != 2)) {
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "bad_frame",
           field,
           "frame " + field + " must start with 'WGMX' and dtype 1 (f64) or 2 (f32)");
@@ -340,13 +340,13 @@ public final class MatrixFrames {
     if (!Arrays.equals(padding, new byte[3])) {
       // Reserved: a frame written for a later version of the format must not be misread as this
       // one.
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "bad_frame",
           field,
           "frame " + field + ": header bytes 5 to 7 are reserved and must be zero");
     }
     if (rows < 1 || cols < 1) {
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "not_a_matrix",
           field,
           "frame " + field + " is " + rows + "x" + cols + "; both must be >= 1");
@@ -359,7 +359,7 @@ public final class MatrixFrames {
   /** Checks that the rest of the body, {@code left} bytes, holds all of the frame's elements. */
   private static void checkLength(long left, String field, Header header) {
     if (left < header.elementBytes()) {
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "truncated_frame",
           field,
           "frame "
@@ -378,7 +378,7 @@ public final class MatrixFrames {
     long at = MatrixChecks.firstNonFinite(matrix);
     if (at >= 0) {
       String name = MatrixChecks.entryName(field, matrix, at);
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "non_finite",
           name,
           name

@@ -3,7 +3,7 @@ package dev.wasmgrid.matmul.wire;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.JsonBodies;
 import dev.wasmgrid.matmul.Dtype;
 import dev.wasmgrid.matmul.Matrix;
@@ -23,20 +23,20 @@ public final class MatrixJson {
   /**
    * Decodes field {@code field} of a request into a matrix of {@code dtype}.
    *
-   * @throws ApiError naming the field (and the row and column at fault) for a missing or malformed
+   * @throws Failure naming the field (and the row and column at fault) for a missing or malformed
    *     matrix, ragged rows, a non-numeric or non-finite entry, or a dimension over {@code
    *     maxDimension}
    */
   public static Matrix read(JsonNode value, String field, Dtype dtype, int maxDimension) {
     if (value == null || value.isMissingNode() || value.isNull()) {
-      throw ApiError.badRequest("missing_field", field, field + " is missing");
+      throw Failure.invalid("missing_field", field, field + " is missing");
     }
     JsonNode rows =
         value.isTextual()
             ? JsonBodies.parseText(value.textValue(), field, "malformed_matrix")
             : value;
     if (!rows.isArray() || rows.isEmpty() || !rows.get(0).isArray()) {
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "not_a_matrix",
           field,
           field
@@ -48,20 +48,20 @@ public final class MatrixJson {
     checkDimension(field, "rows", m, maxDimension);
     checkDimension(field, "columns", n, maxDimension);
     if (n == 0) {
-      throw ApiError.badRequest("not_a_matrix", field, field + " has rows with no entries");
+      throw Failure.invalid("not_a_matrix", field, field + " has rows with no entries");
     }
     double[] values = new double[Math.multiplyExact(m, n)];
     for (int i = 0; i < m; i++) {
       JsonNode row = rows.get(i);
       String rowName = field + "[" + i + "]";
       if (!row.isArray()) {
-        throw ApiError.badRequest(
+        throw Failure.invalid(
             "not_a_matrix",
             rowName,
             rowName + " must be an array of numbers; got " + abbreviate(row));
       }
       if (row.size() != n) {
-        throw ApiError.badRequest(
+        throw Failure.invalid(
             "ragged_rows",
             rowName,
             rowName + " has " + row.size() + " entries but " + field + "[0] has " + n);
@@ -105,11 +105,11 @@ public final class MatrixJson {
   /**
    * Checks one limit on a matrix dimension.
    *
-   * @throws ApiError 413 {@code dimension_too_large}
+   * @throws Failure 413 {@code dimension_too_large}
    */
   public static void checkDimension(String field, String what, long size, int maxDimension) {
     if (size > maxDimension) {
-      throw ApiError.tooLarge(
+      throw Failure.tooLarge(
           "dimension_too_large",
           field,
           field
@@ -129,12 +129,12 @@ public final class MatrixJson {
 
   private static double entry(JsonNode node, String name, Dtype dtype) {
     if (!node.isNumber()) {
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "not_a_number", name, name + " must be a number; got " + abbreviate(node));
     }
     double v = node.doubleValue();
     if (!Double.isFinite(v) || (dtype == Dtype.F32 && !Float.isFinite((float) v))) {
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "non_finite",
           name,
           name

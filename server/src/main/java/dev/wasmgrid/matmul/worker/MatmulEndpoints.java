@@ -3,7 +3,7 @@ package dev.wasmgrid.matmul.worker;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.BodyBudget;
 import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.JsonBodies;
@@ -92,7 +92,7 @@ public final class MatmulEndpoints {
     try {
       dtype = dtypeNode == null ? Dtype.F64 : Dtype.parse(dtypeNode.asText());
     } catch (IllegalArgumentException e) {
-      throw ApiError.badRequest("invalid_dtype", "dtype", e.getMessage());
+      throw Failure.invalid("invalid_dtype", "dtype", e.getMessage());
     }
     Matrix a = MatrixJson.read(content.get("A"), "A", dtype, maxDimension);
     Matrix b = MatrixJson.read(content.get("B"), "B", dtype, maxDimension);
@@ -117,8 +117,8 @@ public final class MatmulEndpoints {
       return multiplyFrames(MatrixFrames.decode(body, maxDimension, "A", "B"), engine);
     }
     if (!type.isEmpty() && !type.startsWith("application/json")) {
-      throw new ApiError(
-          415,
+      throw new Failure(
+          Failure.Kind.UNSUPPORTED_MEDIA,
           "unsupported_media_type",
           "",
           "Content-Type must be application/json or "

@@ -1,6 +1,6 @@
 package dev.wasmgrid.matmul.worker;
 
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import java.util.Locale;
 import java.util.Map;
 
@@ -27,7 +27,7 @@ public enum MatmulEngine {
   /**
    * The engine a request's query names, {@link #JVM} when it names none.
    *
-   * @throws ApiError 400 {@code invalid_engine} for any other value
+   * @throws Failure 400 {@code invalid_engine} for any other value
    */
   public static MatmulEngine fromQuery(Map<String, String> query) {
     String value = query.get(PARAMETER);
@@ -37,7 +37,7 @@ public enum MatmulEngine {
     if (value.equals("wasm")) {
       return WASM;
     }
-    throw ApiError.badRequest(
+    throw Failure.invalid(
         "invalid_engine", PARAMETER, "engine must be jvm or wasm, not '" + value + "'");
   }
 }

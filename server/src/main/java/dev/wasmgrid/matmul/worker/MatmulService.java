@@ -1,6 +1,6 @@
 package dev.wasmgrid.matmul.worker;
 
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.matmul.Dtype;
 import dev.wasmgrid.matmul.Gemm;
 import dev.wasmgrid.matmul.Matrix;
@@ -51,7 +51,7 @@ public final class MatmulService {
   /**
    * C = A·B with {@code engine}.
    *
-   * @throws ApiError 422 {@code non_finite_result} when the product overflows: JSON cannot carry it
+   * @throws Failure 422 {@code non_finite_result} when the product overflows: JSON cannot carry it
    *     and it is almost always a mistake in the operands; for the wasm engine, 400 {@code
    *     unsupported_dtype} for f32, 413 {@code wasm_memory_limit} when the product does not fit in
    *     its memory, 504 {@code timeout} past its time limit
@@ -68,8 +68,8 @@ public final class MatmulService {
     long at = MatrixChecks.firstNonFinite(c);
     if (at >= 0) {
       String name = MatrixChecks.entryName("C", c, at);
-      throw new ApiError(
-          422,
+      throw new Failure(
+          Failure.Kind.UNPROCESSABLE,
           "non_finite_result",
           "",
           name
@@ -93,9 +93,9 @@ public final class MatmulService {
       return Matrix.multiply(engine, request.a(), request.b());
     } catch (WasmCallException e) {
       throw switch (e.code()) {
-        case TIMEOUT -> new ApiError(504, "timeout", "", e.getMessage());
-        case MEMORY_LIMIT -> ApiError.tooLarge("wasm_memory_limit", "", e.getMessage());
-        default -> new ApiError(500, e.code().id(), "", e.getMessage());
+        case TIMEOUT -> new Failure(Failure.Kind.TIMED_OUT, "timeout", "", e.getMessage());
+        case MEMORY_LIMIT -> Failure.tooLarge("wasm_memory_limit", "", e.getMessage());
+        default -> new Failure(Failure.Kind.INTERNAL, e.code().id(), "", e.getMessage());
       };
     }
   }

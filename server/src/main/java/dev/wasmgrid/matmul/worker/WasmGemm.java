@@ -1,6 +1,6 @@
 package dev.wasmgrid.matmul.worker;
 
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.matmul.Gemm;
 import dev.wasmgrid.wasm.CompiledModule;
 import dev.wasmgrid.wasm.MemoryInfo;
@@ -74,12 +74,12 @@ public final class WasmGemm implements Gemm {
   /**
    * Checks a product fits in the memory limit.
    *
-   * @throws ApiError 413 {@code wasm_memory_limit} naming the need and the limit
+   * @throws Failure 413 {@code wasm_memory_limit} naming the need and the limit
    */
   public void check(int m, int k, int n) {
     long need = memoryNeeded(m, k, n);
     if (need > memoryLimit()) {
-      throw ApiError.tooLarge(
+      throw Failure.tooLarge(
           "wasm_memory_limit",
           "",
           "engine=wasm holds A, B and C in one instance's memory: %dx%d times %dx%d needs %d bytes,"
@@ -120,7 +120,7 @@ public final class WasmGemm implements Gemm {
   /**
    * Not supported: the module computes f64 only.
    *
-   * @throws ApiError 400 {@code unsupported_dtype}
+   * @throws Failure 400 {@code unsupported_dtype}
    */
   @Override
   public void multiply(int m, int k, int n, float[] a, float[] b, float[] c) {
@@ -128,8 +128,8 @@ public final class WasmGemm implements Gemm {
   }
 
   /** The error for an f32 product. */
-  public static ApiError unsupportedDtype() {
-    return ApiError.badRequest(
+  public static Failure unsupportedDtype() {
+    return Failure.invalid(
         "unsupported_dtype", "dtype", "engine=wasm computes f64 only; send f64 or use engine=jvm");
   }
 }

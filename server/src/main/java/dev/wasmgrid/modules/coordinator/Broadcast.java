@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.grid.WorkerClient;
-import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.ErrorBodies;
 import dev.wasmgrid.http.Reply;
 import java.io.IOException;
@@ -48,7 +48,8 @@ final class Broadcast {
         node.putNull("status");
         node.set(
             "error",
-            ErrorBodies.errorObject(new ApiError(502, "worker_unreachable", "", failure))
+            ErrorBodies.errorObject(
+                    new Failure(Failure.Kind.WORKER_FAILED, "worker_unreachable", "", failure))
                 .get("error"));
       } else {
         node.put("status", reply.status());
@@ -78,7 +79,8 @@ final class Broadcast {
         throw new IllegalStateException("a broadcast task failed", e.getCause());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new ApiError(503, "interrupted", "", "the coordinator is shutting down");
+        throw new Failure(
+            Failure.Kind.UNAVAILABLE, "interrupted", "", "the coordinator is shutting down");
       }
     }
     return outcomes;
@@ -115,8 +117,8 @@ final class Broadcast {
             .toList();
     ObjectNode body =
         ErrorBodies.errorObject(
-            new ApiError(
-                502,
+            new Failure(
+                Failure.Kind.WORKER_FAILED,
                 code,
                 "",
                 what

@@ -1,7 +1,7 @@
 package dev.wasmgrid.modules.coordinator;
 
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.grid.WorkerClient;
-import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.Reply;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -56,7 +56,7 @@ final class CallPlacement {
   /**
    * Calls {@code export} of module {@code name} on one worker.
    *
-   * @throws ApiError 404 {@code module_not_found} when neither the coordinator nor any worker knows
+   * @throws Failure 404 {@code module_not_found} when neither the coordinator nor any worker knows
    *     the module; 503 {@code no_worker_with_module} when no available worker holds it; 503 {@code
    *     no_worker_available} when every worker holding it failed; 409 {@code state_lost} when a
    *     stateful module's call ran where the state built through this coordinator is not
@@ -69,10 +69,14 @@ final class CallPlacement {
     }
     if (holders.isEmpty()) {
       if (registry.find(name).isEmpty()) {
-        throw new ApiError(404, "module_not_found", "name", "no module '" + name + "' is deployed");
+        throw new Failure(
+            Failure.Kind.NOT_FOUND,
+            "module_not_found",
+            "name",
+            "no module '" + name + "' is deployed");
       }
-      throw new ApiError(
-          503,
+      throw new Failure(
+          Failure.Kind.UNAVAILABLE,
           "no_worker_with_module",
           "name",
           "module '"
@@ -114,7 +118,7 @@ final class CallPlacement {
         failures.add(worker.name() + " is busy");
         continue;
       }
-      Optional<ApiError> lost = epochs.lost(name, worker.name(), reply);
+      Optional<Failure> lost = epochs.lost(name, worker.name(), reply);
       if (lost.isPresent()) {
         counted(worker, "state_lost");
         throw lost.get();
@@ -125,8 +129,8 @@ final class CallPlacement {
     if (busy != null) {
       return busy;
     }
-    throw new ApiError(
-        503,
+    throw new Failure(
+        Failure.Kind.UNAVAILABLE,
         "no_worker_available",
         "",
         "no worker holding module '" + name + "' could take the call: " + failures);

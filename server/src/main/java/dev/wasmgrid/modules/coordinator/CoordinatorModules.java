@@ -1,7 +1,7 @@
 package dev.wasmgrid.modules.coordinator;
 
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.grid.WorkerClient;
-import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.Route;
@@ -67,8 +67,8 @@ public final class CoordinatorModules {
     String type = contentType(req);
     String lower = type.toLowerCase(Locale.ROOT);
     if (!lower.startsWith("application/wasm") && !lower.startsWith("application/octet-stream")) {
-      throw new ApiError(
-          415,
+      throw new Failure(
+          Failure.Kind.UNSUPPORTED_MEDIA,
           "unsupported_media_type",
           "",
           "a module is its raw .wasm bytes: Content-Type must be application/wasm, not "
@@ -78,9 +78,9 @@ public final class CoordinatorModules {
     byte[] bytes;
     try {
       bytes = GridServer.body(req, limit);
-    } catch (ApiError e) {
-      if (e.status() == 413) {
-        throw ApiError.tooLarge("module_too_large", "", "a module is at most " + limit + " bytes");
+    } catch (Failure e) {
+      if (e.kind() == Failure.Kind.TOO_LARGE) {
+        throw Failure.tooLarge("module_too_large", "", "a module is at most " + limit + " bytes");
       }
       throw e;
     }

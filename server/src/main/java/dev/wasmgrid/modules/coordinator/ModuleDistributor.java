@@ -1,8 +1,8 @@
 package dev.wasmgrid.modules.coordinator;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.grid.WorkerClient;
-import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.Reply;
 import java.io.IOException;
 import java.util.List;
@@ -244,13 +244,13 @@ public final class ModuleDistributor {
   /**
    * The workers to send a change to.
    *
-   * @throws ApiError 503 {@code no_worker_available} when there is none
+   * @throws Failure 503 {@code no_worker_available} when there is none
    */
   List<WorkerClient> available() {
     List<WorkerClient> targets = workers.get();
     if (targets.isEmpty()) {
-      throw new ApiError(
-          503,
+      throw new Failure(
+          Failure.Kind.UNAVAILABLE,
           "no_worker_available",
           "",
           "no worker is available to take the change; see GET /v1/workers");

@@ -1,6 +1,6 @@
 package dev.wasmgrid.modules.coordinator;
 
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 
@@ -27,11 +27,11 @@ final class ModulePaths {
   /**
    * Checks a module name as a worker does, so a bad one fails here with the worker's error.
    *
-   * @throws ApiError 400 {@code invalid_name}
+   * @throws Failure 400 {@code invalid_name}
    */
   static String checkName(String name) {
     if (!NAME.matcher(name).matches()) {
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "invalid_name",
           "name",
           "a module name is 1 to 64 of [a-z0-9_-], starting with a letter or digit: " + name);

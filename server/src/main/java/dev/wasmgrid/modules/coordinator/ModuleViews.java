@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.grid.WorkerClient;
-import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.Reply;
 import java.io.IOException;
 import java.util.Comparator;
@@ -80,7 +80,7 @@ final class ModuleViews {
   /**
    * {@code GET /v1/modules/{name}}: the first holder's description with every holder listed.
    *
-   * @throws ApiError 503 {@code no_worker_with_module} when the coordinator deployed it but no
+   * @throws Failure 503 {@code no_worker_with_module} when the coordinator deployed it but no
    *     worker answers for it now
    */
   Reply describe(String name) {
@@ -107,13 +107,14 @@ final class ModuleViews {
       return Reply.json(200, description.toString());
     }
     if (registry.find(name).isPresent() || outcomes.stream().anyMatch(o -> o.status() != 404)) {
-      throw new ApiError(
-          503,
+      throw new Failure(
+          Failure.Kind.UNAVAILABLE,
           "no_worker_with_module",
           "name",
           "no available worker answers for module '" + name + "' now; see GET /v1/workers");
     }
-    throw new ApiError(404, "module_not_found", "name", "no module '" + name + "' is deployed");
+    throw new Failure(
+        Failure.Kind.NOT_FOUND, "module_not_found", "name", "no module '" + name + "' is deployed");
   }
 
   /**
@@ -134,8 +135,11 @@ final class ModuleViews {
         // The next worker may answer.
       }
     }
-    throw new ApiError(
-        503, "no_worker_available", "", "no worker answered GET " + target + "; see /v1/workers");
+    throw new Failure(
+        Failure.Kind.UNAVAILABLE,
+        "no_worker_available",
+        "",
+        "no worker answered GET " + target + "; see /v1/workers");
   }
 
   private static ObjectNode withWorkers(ObjectNode node) {

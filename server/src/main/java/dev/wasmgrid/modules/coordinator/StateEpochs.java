@@ -1,6 +1,6 @@
 package dev.wasmgrid.modules.coordinator;
 
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.modules.worker.StateStamp;
 import java.util.Map;
@@ -33,7 +33,7 @@ final class StateEpochs {
    *
    * @return 409 {@code state_lost} to answer instead of {@code reply}; empty to relay it
    */
-  Optional<ApiError> lost(String module, String worker, Reply reply) {
+  Optional<Failure> lost(String module, String worker, Reply reply) {
     Optional<StateStamp> stamp =
         Optional.ofNullable(reply.headers().get(StateStamp.HEADER)).flatMap(StateStamp::parse);
     if (stamp.isEmpty()) {
@@ -53,8 +53,8 @@ final class StateEpochs {
                 + " recycling policy was set again)"
             : "worker " + worker + ", which does not hold it";
     return Optional.of(
-        new ApiError(
-            409,
+        new Failure(
+            Failure.Kind.CONFLICT,
             "state_lost",
             "",
             ("module '%s': its state was built on worker %s (state epoch %s), and this call reached %s"

@@ -1,7 +1,7 @@
 package dev.wasmgrid.modules.worker;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.wasm.CompiledModule;
 import dev.wasmgrid.wasm.ExportInfo;
 import dev.wasmgrid.wasm.WasmInstance;
@@ -60,8 +60,8 @@ final class CallArguments {
    * Reads {@code json} (an array) against {@code export}'s parameters.
    *
    * @param maxOut the largest output buffer a call may ask for
-   * @throws ApiError 400 {@code wrong_arguments}, or {@code no_allocator} when buffers are passed
-   *     to a module without an {@code alloc(i32) -> i32} export
+   * @throws Failure 400 {@code wrong_arguments}, or {@code no_allocator} when buffers are passed to
+   *     a module without an {@code alloc(i32) -> i32} export
    */
   static CallArguments parse(CompiledModule module, ExportInfo export, JsonNode json, int maxOut) {
     List<String> params = export.params();
@@ -105,7 +105,7 @@ final class CallArguments {
           export, "takes %d parameters, the arguments fill %d".formatted(params.size(), p));
     }
     if (buffers && !hasAllocator(module)) {
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "no_allocator",
           "args",
           "module '%s' has no alloc(i32) -> i32 export to receive buffers; pass numbers"

@@ -1,6 +1,6 @@
 package dev.wasmgrid.modules.worker;
 
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.wasm.CompiledModule;
 import dev.wasmgrid.wasm.ModuleLimits;
 import dev.wasmgrid.wasm.WasmModules;
@@ -35,7 +35,7 @@ final class ModuleCompiler implements AutoCloseable {
   /**
    * {@link WasmModules#compile}, within the time limit.
    *
-   * @throws ApiError 422 {@code compile_timeout} when it did not finish in time
+   * @throws Failure 422 {@code compile_timeout} when it did not finish in time
    * @throws dev.wasmgrid.wasm.WasmCallException as {@link WasmModules#compile}
    */
   CompiledModule compile(String name, byte[] bytes, ModuleLimits limits) {
@@ -45,8 +45,8 @@ final class ModuleCompiler implements AutoCloseable {
       return compiling.get(limit.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       compiling.cancel(true);
-      throw new ApiError(
-          422,
+      throw new Failure(
+          Failure.Kind.UNPROCESSABLE,
           "compile_timeout",
           "",
           "module '"
@@ -65,7 +65,7 @@ final class ModuleCompiler implements AutoCloseable {
     } catch (InterruptedException e) {
       compiling.cancel(true);
       Thread.currentThread().interrupt();
-      throw new ApiError(503, "interrupted", "", "the worker is stopping");
+      throw new Failure(Failure.Kind.UNAVAILABLE, "interrupted", "", "the worker is stopping");
     }
   }
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.ErrorBodies;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.JsonBodies;
@@ -81,8 +81,8 @@ public final class ModuleRoutes {
     String type = req.headers().contentType().map(t -> t.text()).orElse("");
     String lower = type.toLowerCase(Locale.ROOT);
     if (!lower.startsWith("application/wasm") && !lower.startsWith("application/octet-stream")) {
-      throw new ApiError(
-          415,
+      throw new Failure(
+          Failure.Kind.UNSUPPORTED_MEDIA,
           "unsupported_media_type",
           "",
           "a module is its raw .wasm bytes: Content-Type must be application/wasm, not "
@@ -92,9 +92,9 @@ public final class ModuleRoutes {
     byte[] bytes;
     try {
       bytes = GridServer.body(req, limits.maxBytes());
-    } catch (ApiError e) {
-      if (e.status() == 413) {
-        throw ApiError.tooLarge(
+    } catch (Failure e) {
+      if (e.kind() == Failure.Kind.TOO_LARGE) {
+        throw Failure.tooLarge(
             "module_too_large", "", "a module is at most " + limits.maxBytes() + " bytes");
       }
       throw e;
@@ -131,8 +131,8 @@ public final class ModuleRoutes {
             .filter(e -> e.kind() == ExportInfo.Kind.FUNCTION)
             .orElseThrow(
                 () ->
-                    new ApiError(
-                        404,
+                    new Failure(
+                        Failure.Kind.NOT_FOUND,
                         "missing_export",
                         "export",
                         "module '%s' has no function export '%s'"
@@ -146,7 +146,7 @@ public final class ModuleRoutes {
     Optional<long[]> numbers = args.numbers();
     if (numbers.isEmpty()
         && module.recycling().map(p -> p.stateExports().contains(export.name())).orElse(false)) {
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "wrong_arguments",
           "args",
           "'%s' builds state and is replayed from its log: it takes numbers, not buffers"
@@ -167,7 +167,7 @@ public final class ModuleRoutes {
       }
       reply = Reply.json(200, body.toString());
     } catch (WasmCallException e) {
-      ApiError error = error(e);
+      Failure error = error(e);
       reply = ErrorBodies.plain(error);
       if (e.code() == WasmCallException.Code.TOO_MANY_INSTANCES) {
         reply = reply.withHeader("Retry-After", "1");
@@ -194,7 +194,7 @@ public final class ModuleRoutes {
     }
     JsonNode root = JsonBodies.parse(body);
     if (root == null || !root.isObject() || !root.path("args").isArray()) {
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "malformed_json", "args", "a call's body is {\"args\":[...]}, numbers by the parameters");
     }
     return root.get("args");
@@ -214,7 +214,7 @@ public final class ModuleRoutes {
       ms = -1;
     }
     if (ms < 1 || ms > MAX_TIMEOUT_MS) {
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "invalid_timeout",
           "timeout_ms",
           "timeout_ms must be a whole number of milliseconds from 1 to " + MAX_TIMEOUT_MS);
@@ -222,28 +222,29 @@ public final class ModuleRoutes {
     return limits.withCallTimeout(Duration.ofMillis(ms));
   }
 
-  /** The HTTP error for a wasm failure: see the status table in docs/api.md. */
-  static ApiError error(WasmCallException e) {
-    int status =
+  /** The failure a wasm call failure is: see the status table in docs/api.md. */
+  static Failure error(WasmCallException e) {
+    Failure.Kind kind =
         switch (e.code()) {
-          case INVALID_MODULE, WRONG_ARGUMENTS -> 400;
-          case MISSING_EXPORT -> 404;
-          case MODULE_TOO_LARGE -> 413;
-          case TRAP, MEMORY_LIMIT, OUT_OF_BOUNDS -> 422;
-          case TOO_MANY_INSTANCES, MODULE_FAILED -> 503;
-          case UNKNOWN_HANDLE -> 409;
-          case TIMEOUT -> 504;
-          case BROKEN_INSTANCE -> 500;
+          case INVALID_MODULE, WRONG_ARGUMENTS -> Failure.Kind.INVALID;
+          case MISSING_EXPORT -> Failure.Kind.NOT_FOUND;
+          case MODULE_TOO_LARGE -> Failure.Kind.TOO_LARGE;
+          case TRAP, MEMORY_LIMIT, OUT_OF_BOUNDS -> Failure.Kind.UNPROCESSABLE;
+          case TOO_MANY_INSTANCES, MODULE_FAILED -> Failure.Kind.UNAVAILABLE;
+          case UNKNOWN_HANDLE -> Failure.Kind.CONFLICT;
+          case TIMEOUT -> Failure.Kind.TIMED_OUT;
+          case BROKEN_INSTANCE -> Failure.Kind.INTERNAL;
         };
-    return new ApiError(status, e.code().id(), "", e.getMessage());
+    return new Failure(kind, e.code().id(), "", e.getMessage());
   }
 
   private DeployedModule find(String name) {
     return store.find(name).orElseThrow(() -> notFound(name));
   }
 
-  static ApiError notFound(String name) {
-    return new ApiError(404, "module_not_found", "name", "no module '" + name + "' is deployed");
+  static Failure notFound(String name) {
+    return new Failure(
+        Failure.Kind.NOT_FOUND, "module_not_found", "name", "no module '" + name + "' is deployed");
   }
 
   static String name(ServerRequest req) {

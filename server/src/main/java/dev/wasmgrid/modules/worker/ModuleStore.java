@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.storage.AtomicFiles;
 import dev.wasmgrid.wasm.CompiledModule;
 import dev.wasmgrid.wasm.ModuleLimits;
@@ -158,7 +158,7 @@ public final class ModuleStore implements AutoCloseable {
   /**
    * {@code compiled} ready for calls: behind a recycling proxy when it has a policy.
    *
-   * @throws ApiError 400 {@code invalid_policy} when the policy does not fit the module
+   * @throws Failure 400 {@code invalid_policy} when the policy does not fit the module
    */
   private DeployedModule serve(
       CompiledModule compiled, String sha, Optional<RecyclingPolicy> policy) {
@@ -188,7 +188,7 @@ public final class ModuleStore implements AutoCloseable {
    * idle instances are closed; calls in flight finish on the old one). A replaced module's
    * recycling policy carries over to the new one, whose state starts afresh.
    *
-   * @throws ApiError 400 {@code invalid_name}, or {@code invalid_policy} when the new module does
+   * @throws Failure 400 {@code invalid_name}, or {@code invalid_policy} when the new module does
    *     not fit the recycling policy of the one it replaces; 409 {@code too_many_modules} for a new
    *     name when {@link StoreLimits#maxModules()} are deployed; 422 {@code compile_timeout} past
    *     {@link StoreLimits#maxCompile()}
@@ -206,7 +206,7 @@ public final class ModuleStore implements AutoCloseable {
       DeployedModule deployed;
       try {
         deployed = serve(compiled, sha256(bytes), policy);
-      } catch (ApiError e) {
+      } catch (Failure e) {
         throw RecyclingJson.invalid(
             "",
             e.getMessage()
@@ -242,8 +242,8 @@ public final class ModuleStore implements AutoCloseable {
   /** Checks there is room for a module called {@code name}: it replaces one, or one more fits. */
   private void checkRoom(String name) {
     if (!modules.containsKey(name) && modules.size() >= limits.maxModules()) {
-      throw new ApiError(
-          409,
+      throw new Failure(
+          Failure.Kind.CONFLICT,
           "too_many_modules",
           "name",
           "this worker holds its limit of "
@@ -257,7 +257,7 @@ public final class ModuleStore implements AutoCloseable {
    * fresh instance from now on, calls in flight finish on the old ones.
    *
    * @return the module as it is now, or empty when none is deployed under that name
-   * @throws ApiError 400 {@code invalid_policy} when the policy does not fit the module
+   * @throws Failure 400 {@code invalid_policy} when the policy does not fit the module
    */
   Optional<DeployedModule> recycling(String name, Optional<RecyclingPolicy> policy) {
     DeployedModule old;
@@ -365,7 +365,7 @@ public final class ModuleStore implements AutoCloseable {
 
   static void checkName(String name) {
     if (!NAME.matcher(name).matches()) {
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "invalid_name",
           "name",
           "a module name is 1 to 64 of [a-z0-9_-], starting with a letter or digit: " + name);

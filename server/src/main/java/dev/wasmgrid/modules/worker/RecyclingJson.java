@@ -3,7 +3,7 @@ package dev.wasmgrid.modules.worker;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.wasm.recycle.RecyclerStats;
 import dev.wasmgrid.wasm.recycle.RecyclingPolicy;
 import dev.wasmgrid.wasm.recycle.SwapReport;
@@ -41,7 +41,7 @@ final class RecyclingJson {
    * The policy {@code body} describes; missing fields take the defaults, {@code state_exports} is
    * required.
    *
-   * @throws ApiError 400 {@code invalid_policy} naming the field
+   * @throws Failure 400 {@code invalid_policy} naming the field
    */
   static RecyclingPolicy policy(JsonNode body) {
     if (body == null || !body.isObject()) {
@@ -187,7 +187,7 @@ final class RecyclingJson {
     return node.booleanValue();
   }
 
-  static ApiError invalid(String field, String message) {
-    return ApiError.badRequest("invalid_policy", field, message);
+  static Failure invalid(String field, String message) {
+    return Failure.invalid("invalid_policy", field, message);
   }
 }

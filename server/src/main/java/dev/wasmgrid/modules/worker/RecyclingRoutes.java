@@ -3,7 +3,7 @@ package dev.wasmgrid.modules.worker;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.ErrorBodies;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.JsonBodies;
@@ -77,8 +77,11 @@ final class RecyclingRoutes {
     } catch (TimeoutException e) {
       reply =
           ErrorBodies.plain(
-              new ApiError(
-                  504, "timeout", "", "the standby was not ready in time; it is still being made"));
+              new Failure(
+                  Failure.Kind.TIMED_OUT,
+                  "timeout",
+                  "",
+                  "the standby was not ready in time; it is still being made"));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while recycling", e);
@@ -86,15 +89,15 @@ final class RecyclingRoutes {
     GridServer.send(res, reply);
   }
 
-  private static ApiError prepareFailed(Throwable cause) {
+  private static Failure prepareFailed(Throwable cause) {
     if (cause instanceof WasmCallException w) {
       return ModuleRoutes.error(w);
     }
     String message = String.valueOf(cause.getMessage());
     // A replay that differs is the module's fault (it is not deterministic), not the server's.
     return cause instanceof ReplayMismatchException
-        ? new ApiError(422, "replay_mismatch", "", message)
-        : new ApiError(503, "prepare_failed", "", message);
+        ? new Failure(Failure.Kind.UNPROCESSABLE, "replay_mismatch", "", message)
+        : new Failure(Failure.Kind.UNAVAILABLE, "prepare_failed", "", message);
   }
 
   private static ObjectNode state(RecyclingProxy proxy) {
@@ -109,9 +112,9 @@ final class RecyclingRoutes {
     return store.find(name).orElseThrow(() -> ModuleRoutes.notFound(name));
   }
 
-  private static ApiError notRecycled(DeployedModule module) {
-    return new ApiError(
-        409,
+  private static Failure notRecycled(DeployedModule module) {
+    return new Failure(
+        Failure.Kind.CONFLICT,
         "not_recycled",
         "name",
         "module '%s' is stateless: PUT a policy to /v1/modules/%s/recycling first"

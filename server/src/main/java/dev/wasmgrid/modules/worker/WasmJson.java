@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.wasm.CompiledModule;
 import dev.wasmgrid.wasm.ExportInfo;
 import dev.wasmgrid.wasm.ModuleLimits;
@@ -147,8 +147,8 @@ final class WasmJson {
     }
   }
 
-  static ApiError wrong(ExportInfo export, String detail) {
-    return ApiError.badRequest(
+  static Failure wrong(ExportInfo export, String detail) {
+    return Failure.invalid(
         "wrong_arguments",
         "args",
         "export '%s' %s %s".formatted(export.name(), export.signature(), detail));

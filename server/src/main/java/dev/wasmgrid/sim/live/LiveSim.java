@@ -3,7 +3,7 @@ package dev.wasmgrid.sim.live;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.sim.StateHash;
 import io.helidon.websocket.WsSession;
 import java.util.List;
@@ -87,7 +87,7 @@ final class LiveSim {
               failure = null;
             }
             default ->
-                throw ApiError.badRequest(
+                throw Failure.invalid(
                     "bad_action",
                     "action",
                     "action must be pause, resume, speed, add_food or reset, got \""
@@ -268,7 +268,8 @@ final class LiveSim {
         () -> {
           if (stopped) {
             answer.completeExceptionally(
-                new ApiError(404, "not_found", "", "simulation " + id + " was deleted"));
+                new Failure(
+                    Failure.Kind.NOT_FOUND, "not_found", "", "simulation " + id + " was deleted"));
             return;
           }
           try {
@@ -285,14 +286,18 @@ final class LiveSim {
       }
       throw new IllegalStateException(e.getCause());
     } catch (TimeoutException e) {
-      throw new ApiError(
-          503,
+      throw new Failure(
+          Failure.Kind.UNAVAILABLE,
           "sim_busy",
           "",
           "simulation " + id + " did not answer within " + ANSWER_SECONDS + " s");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new ApiError(503, "interrupted", "", "interrupted while waiting for the simulation");
+      throw new Failure(
+          Failure.Kind.UNAVAILABLE,
+          "interrupted",
+          "",
+          "interrupted while waiting for the simulation");
     }
   }
 }

@@ -1,6 +1,6 @@
 package dev.wasmgrid.sim.live;
 
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +17,7 @@ public final class LiveSims implements AutoCloseable {
   private final Function<SimSpec, SimEngine> engines;
 
   /**
-   * @param engines builds the engine of a specification (throws {@link ApiError} when it cannot)
+   * @param engines builds the engine of a specification (throws {@link Failure} when it cannot)
    */
   LiveSims(SimLimits limits, Function<SimSpec, SimEngine> engines) {
     this.limits = limits;
@@ -31,12 +31,12 @@ public final class LiveSims implements AutoCloseable {
   /**
    * Starts a simulation.
    *
-   * @throws ApiError 429 {@code too_many_sims} when {@link SimLimits#maxLive()} are running
+   * @throws Failure 429 {@code too_many_sims} when {@link SimLimits#maxLive()} are running
    */
   synchronized LiveSim start(SimSpec spec) {
     if (byId.size() >= limits.maxLive()) {
-      throw new ApiError(
-          429,
+      throw new Failure(
+          Failure.Kind.TOO_MANY,
           "too_many_sims",
           "",
           limits.maxLive()

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.JsonBodies;
@@ -50,13 +50,17 @@ public final class SimApi implements AutoCloseable {
               }
               List<SimHost> hosts = workers.get();
               if (hosts.isEmpty()) {
-                throw new ApiError(
-                    503, "no_workers", "placement", "placement workers, but no worker is up");
+                throw new Failure(
+                    Failure.Kind.UNAVAILABLE,
+                    "no_workers",
+                    "placement",
+                    "placement workers, but no worker is up");
               }
               try {
                 return new WorkerEngine(spec, hosts);
               } catch (IllegalStateException e) {
-                throw new ApiError(502, "worker_refused", "placement", e.getMessage());
+                throw new Failure(
+                    Failure.Kind.WORKER_FAILED, "worker_refused", "placement", e.getMessage());
               }
             });
   }
@@ -77,7 +81,7 @@ public final class SimApi implements AutoCloseable {
       for (LiveSim sim : sims.list()) {
         try {
           list.add(sim.status());
-        } catch (ApiError e) {
+        } catch (Failure e) {
           // Deleted while listing: not live any more.
         }
       }
@@ -114,7 +118,7 @@ public final class SimApi implements AutoCloseable {
                   JsonBodies.parseObject(GridServer.body(req, MAX_BODY), "{\"action\":\"pause\"}");
               JsonNode action = body.get("action");
               if (action == null || !action.isTextual()) {
-                throw ApiError.badRequest(
+                throw Failure.invalid(
                     "bad_action",
                     "action",
                     "action must be one of pause, resume, speed, add_food, reset");
@@ -140,8 +144,12 @@ public final class SimApi implements AutoCloseable {
     return sims.find(id).orElseThrow(() -> notFound(id));
   }
 
-  private static ApiError notFound(String id) {
-    return new ApiError(404, "not_found", "id", "no live simulation " + id + "; see GET /v1/sim");
+  private static Failure notFound(String id) {
+    return new Failure(
+        Failure.Kind.NOT_FOUND,
+        "not_found",
+        "id",
+        "no live simulation " + id + "; see GET /v1/sim");
   }
 
   /** One client's socket: finds its simulation on the upgrade, subscribes on open. */

@@ -1,7 +1,7 @@
 package dev.wasmgrid.sim.live;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.sim.SimConfig;
 import java.util.Iterator;
 import java.util.Set;
@@ -29,18 +29,18 @@ public record SimSpec(SimConfig config, int partitions, Placement placement, int
    * (default 1), {@code placement} ({@code local} or {@code workers}, default local), {@code
    * ticks_per_second} (default 30).
    *
-   * @throws ApiError 400 naming the field and its limit
+   * @throws Failure 400 naming the field and its limit
    */
   public static SimSpec parse(JsonNode body, SimLimits limits) {
     for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
       String name = names.next();
       if (!FIELDS.contains(name)) {
-        throw ApiError.badRequest(
+        throw Failure.invalid(
             "unknown_field", name, "unknown field '" + name + "'; fields are " + FIELDS);
       }
     }
     if (!body.has("entities")) {
-      throw ApiError.badRequest("missing_field", "entities", "entities is required: " + EXAMPLE);
+      throw Failure.invalid("missing_field", "entities", "entities is required: " + EXAMPLE);
     }
     int entities = intField(body, "entities", "bad_entities", 1, limits.maxEntities(), 0);
     long seed = longField(body, "seed", "bad_seed", 1);
@@ -51,7 +51,7 @@ public record SimSpec(SimConfig config, int partitions, Placement placement, int
     Placement placement = placement(body.get("placement"));
     SimConfig config = SimConfig.of(entities, seed);
     if (partitions > config.maxPartitions()) {
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "bad_partitions",
           "partitions",
           "partitions must be <= "
@@ -67,11 +67,11 @@ public record SimSpec(SimConfig config, int partitions, Placement placement, int
   /**
    * The speed asked by a control.
    *
-   * @throws ApiError 400 outside [1, limit]
+   * @throws Failure 400 outside [1, limit]
    */
   static int ticksPerSecond(JsonNode body, SimLimits limits) {
     if (!body.has("ticks_per_second")) {
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "missing_field", "ticks_per_second", "action speed needs ticks_per_second");
     }
     return intField(
@@ -87,7 +87,7 @@ public record SimSpec(SimConfig config, int partitions, Placement placement, int
         return p;
       }
     }
-    throw ApiError.badRequest(
+    throw Failure.invalid(
         "bad_placement", "placement", "placement must be \"local\" or \"workers\", got " + node);
   }
 
@@ -98,7 +98,7 @@ public record SimSpec(SimConfig config, int partitions, Placement placement, int
       return absent;
     }
     if (!node.isIntegralNumber() || node.asLong() < min || node.asLong() > max) {
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           code, field, field + " must be an integer in [" + min + ", " + max + "], got " + node);
     }
     return node.asInt();
@@ -110,7 +110,7 @@ public record SimSpec(SimConfig config, int partitions, Placement placement, int
       return absent;
     }
     if (!node.isIntegralNumber() || !node.canConvertToLong()) {
-      throw ApiError.badRequest(code, field, field + " must be a 64-bit integer, got " + node);
+      throw Failure.invalid(code, field, field + " must be a 64-bit integer, got " + node);
     }
     return node.asLong();
   }

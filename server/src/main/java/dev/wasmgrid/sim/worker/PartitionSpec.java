@@ -1,6 +1,6 @@
 package dev.wasmgrid.sim.worker;
 
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.sim.SimConfig;
 import dev.wasmgrid.sim.StripLayout;
 
@@ -42,7 +42,7 @@ public record PartitionSpec(SimConfig config, int index, StripLayout layout) {
   /**
    * Reads a spec from bundle values.
    *
-   * @throws ApiError 400 {@code invalid_config} naming the bad value
+   * @throws Failure 400 {@code invalid_config} naming the bad value
    */
   public static PartitionSpec fromValues(long[] v) {
     if (v.length < FIXED + 2) {
@@ -77,7 +77,7 @@ public record PartitionSpec(SimConfig config, int index, StripLayout layout) {
     return (int) value;
   }
 
-  private static ApiError invalid(String message) {
-    return ApiError.badRequest("invalid_config", "", message);
+  private static Failure invalid(String message) {
+    return Failure.invalid("invalid_config", "", message);
   }
 }

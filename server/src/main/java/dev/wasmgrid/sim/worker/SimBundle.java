@@ -1,6 +1,6 @@
 package dev.wasmgrid.sim.worker;
 
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -101,7 +101,7 @@ public final class SimBundle {
   /**
    * Reads a bundle.
    *
-   * @throws ApiError 400 {@code invalid_bundle} naming what is wrong
+   * @throws Failure 400 {@code invalid_bundle} naming what is wrong
    */
   public static SimBundle decode(byte[] body) {
     ByteBuffer in = ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN);
@@ -161,7 +161,7 @@ public final class SimBundle {
     return n;
   }
 
-  private static ApiError invalid(String message) {
-    return ApiError.badRequest("invalid_bundle", "", message);
+  private static Failure invalid(String message) {
+    return Failure.invalid("invalid_bundle", "", message);
   }
 }

@@ -3,7 +3,7 @@ package dev.wasmgrid.sim.worker;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.Route;
@@ -77,7 +77,7 @@ public final class SimRoutes {
     int entities = spec.config().entities();
     if (entities > store.maxEntities()) {
       // Refused before any table is allocated: filling one would run the heap out.
-      throw ApiError.tooLarge(
+      throw Failure.tooLarge(
           "too_many_entities",
           "entities",
           "entities must be <= "
@@ -89,7 +89,7 @@ public final class SimRoutes {
     }
     List<byte[]> frames = bundle.presentFrames();
     if (frames.size() > 1) {
-      throw ApiError.badRequest(
+      throw Failure.invalid(
           "invalid_bundle", "", "a create bundle carries at most one checkpoint frame");
     }
     HostedPartition partition;
@@ -100,15 +100,15 @@ public final class SimRoutes {
               : HostedPartition.restore(
                   spec.config(), spec.index(), spec.bounds(), frames.get(0), SWEEP);
     } catch (IllegalArgumentException e) {
-      throw ApiError.badRequest("invalid_config", "", e.getMessage());
+      throw Failure.invalid("invalid_config", "", e.getMessage());
     }
     String id =
         store
             .add(partition)
             .orElseThrow(
                 () ->
-                    new ApiError(
-                        503,
+                    new Failure(
+                        Failure.Kind.UNAVAILABLE,
                         "too_many_partitions",
                         "",
                         "this worker hosts at most " + store.maxPartitions() + " partitions"));
@@ -125,8 +125,8 @@ public final class SimRoutes {
     SimBundle out;
     synchronized (partition) {
       if (in.tick() != partition.tick()) {
-        throw new ApiError(
-            409,
+        throw new Failure(
+            Failure.Kind.CONFLICT,
             "wrong_tick",
             "tick",
             "this partition is at tick " + partition.tick() + ", the request is for " + in.tick());
@@ -145,16 +145,16 @@ public final class SimRoutes {
                 yield SimBundle.of(partition.tick());
               }
               default ->
-                  throw new ApiError(
-                      404,
+                  throw new Failure(
+                      Failure.Kind.NOT_FOUND,
                       "unknown_phase",
                       "phase",
                       "a phase is migrate, ghosts, step or food, not '" + phase + "'");
             };
       } catch (IllegalStateException e) {
-        throw new ApiError(409, "wrong_phase", "phase", e.getMessage());
+        throw new Failure(Failure.Kind.CONFLICT, "wrong_phase", "phase", e.getMessage());
       } catch (IllegalArgumentException e) {
-        throw ApiError.badRequest("invalid_frame", "", e.getMessage());
+        throw Failure.invalid("invalid_frame", "", e.getMessage());
       }
     }
     GridServer.send(res, new Reply(200, SimBundle.MEDIA_TYPE, out.encode()));
@@ -167,7 +167,7 @@ public final class SimRoutes {
       try {
         checkpoint = partition.checkpoint();
       } catch (IllegalStateException e) {
-        throw new ApiError(409, "wrong_phase", "", e.getMessage());
+        throw new Failure(Failure.Kind.CONFLICT, "wrong_phase", "", e.getMessage());
       }
     }
     GridServer.send(res, new Reply(200, SimBundle.MEDIA_TYPE, checkpoint));
@@ -180,7 +180,7 @@ public final class SimRoutes {
       try {
         out = SimBundle.of(partition.tick(), partition.columnCosts());
       } catch (IllegalStateException e) {
-        throw new ApiError(409, "wrong_phase", "", e.getMessage());
+        throw new Failure(Failure.Kind.CONFLICT, "wrong_phase", "", e.getMessage());
       }
     }
     GridServer.send(res, new Reply(200, SimBundle.MEDIA_TYPE, out.encode()));
@@ -204,9 +204,12 @@ public final class SimRoutes {
     return store.find(id).orElseThrow(() -> notFound(id));
   }
 
-  private static ApiError notFound(String id) {
-    return new ApiError(
-        404, "partition_not_found", "id", "no simulation partition '" + id + "' on this worker");
+  private static Failure notFound(String id) {
+    return new Failure(
+        Failure.Kind.NOT_FOUND,
+        "partition_not_found",
+        "id",
+        "no simulation partition '" + id + "' on this worker");
   }
 
   private static SimBundle frames(long tick, byte[][] frames) {

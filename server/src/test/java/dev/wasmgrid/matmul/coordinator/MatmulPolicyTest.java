@@ -3,8 +3,8 @@ package dev.wasmgrid.matmul.coordinator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.grid.WorkerSpeed;
-import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.coordinator.MatmulPolicy.Mode;
 import dev.wasmgrid.matmul.wire.MatmulRequest;
@@ -82,20 +82,20 @@ class MatmulPolicyTest {
   void badUpdatesAreRejectedByName() {
     MatmulPolicy policy = new MatmulPolicy();
     assertThatThrownBy(() -> put(policy, "{\"mode\":\"fast\"}"))
-        .isInstanceOf(ApiError.class)
+        .isInstanceOf(Failure.class)
         .hasMessageContaining("auto, local or distributed")
-        .extracting(e -> ((ApiError) e).code())
+        .extracting(e -> ((Failure) e).code())
         .isEqualTo("invalid_mode");
     assertThatThrownBy(() -> put(policy, "{}"))
-        .extracting(e -> ((ApiError) e).field())
+        .extracting(e -> ((Failure) e).field())
         .isEqualTo("mode");
     // Present but not a string: the value is wrong, not missing.
     for (String wrongType : List.of("1", "true", "[\"local\"]", "{}")) {
       assertThatThrownBy(() -> put(policy, "{\"mode\":" + wrongType + "}"))
           .as(wrongType)
-          .isInstanceOf(ApiError.class)
+          .isInstanceOf(Failure.class)
           .hasMessageContaining("mode must be")
-          .extracting(e -> ((ApiError) e).code(), e -> ((ApiError) e).field())
+          .extracting(e -> ((Failure) e).code(), e -> ((Failure) e).field())
           .containsExactly("invalid_mode", "mode");
     }
     assertThat(policy.view().get().text()).contains("\"mode\":\"auto\"");

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.wasmgrid.coordinator.CoordinatorNode;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.grid.HttpWorkerClient;
 import dev.wasmgrid.grid.LocalWorkerClient;
 import dev.wasmgrid.grid.WorkerClient;
-import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.ServerSettings;
@@ -243,8 +243,8 @@ class ScatterGatherTest {
               () ->
                   ScatterGather.multiply(
                       request, List.of(client(slow)), 2, Optional.empty(), cancelling))
-          .isInstanceOf(ApiError.class)
-          .extracting(e -> ((ApiError) e).code())
+          .isInstanceOf(Failure.class)
+          .extracting(e -> ((Failure) e).code())
           .isEqualTo("cancelled");
       assertThat(workerProducts(slow)).isZero();
       assertThat(stalled.entered()).as("the kernel was never called").isZero();
@@ -259,10 +259,10 @@ class ScatterGatherTest {
       Poll.until("the worker holds a tile", Duration.ofSeconds(30), () -> stalled.entered() > 0);
       cancel.set(true);
       assertThatThrownBy(() -> product.get(30, TimeUnit.SECONDS))
-          .hasCauseInstanceOf(ApiError.class)
+          .hasCauseInstanceOf(Failure.class)
           .cause()
-          .extracting(e -> ((ApiError) e).status())
-          .isEqualTo(409);
+          .extracting(e -> ((Failure) e).kind())
+          .isEqualTo(Failure.Kind.CONFLICT);
     } finally {
       stalled.open();
     }
@@ -316,10 +316,10 @@ class ScatterGatherTest {
               () ->
                   ScatterGather.multiply(
                       request, List.of(gone, client(strict)), 2, Optional.empty()))
-          .isInstanceOf(ApiError.class)
+          .isInstanceOf(Failure.class)
           .hasMessageContaining("tiles could not be computed")
-          .extracting(e -> ((ApiError) e).status())
-          .isEqualTo(503);
+          .extracting(e -> ((Failure) e).kind())
+          .isEqualTo(Failure.Kind.UNAVAILABLE);
     }
   }
 

@@ -3,7 +3,7 @@ package dev.wasmgrid.matmul.wire;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.BodyBudget;
 import dev.wasmgrid.matmul.Dtype;
 import dev.wasmgrid.matmul.Matrix;
@@ -66,7 +66,7 @@ class MatrixFramesTest {
     for (byte[] frame : new byte[][] {transposed, otherDtype}) {
       assertThatThrownBy(() -> MatrixFrames.readInto(frame, "C", target, 0, 0, 3, 4))
           .isInstanceOfSatisfying(
-              ApiError.class, e -> assertThat(e.code()).isEqualTo("shape_mismatch"));
+              Failure.class, e -> assertThat(e.code()).isEqualTo("shape_mismatch"));
     }
   }
 
@@ -88,17 +88,17 @@ class MatrixFramesTest {
 
     assertThatThrownBy(() -> MatrixFrames.readInto(withNaN, "C", target, 0, 0, 2, 2))
         .isInstanceOfSatisfying(
-            ApiError.class,
+            Failure.class,
             e -> {
               assertThat(e.code()).isEqualTo("non_finite");
               assertThat(e.field()).isEqualTo("C[1][1]");
             });
     assertThatThrownBy(() -> MatrixFrames.readInto(truncated, "C", target, 0, 0, 2, 2))
         .isInstanceOfSatisfying(
-            ApiError.class, e -> assertThat(e.code()).isEqualTo("truncated_frame"));
+            Failure.class, e -> assertThat(e.code()).isEqualTo("truncated_frame"));
     assertThatThrownBy(() -> MatrixFrames.readInto(longer, "C", target, 0, 0, 2, 2))
         .isInstanceOfSatisfying(
-            ApiError.class, e -> assertThat(e.code()).isEqualTo("trailing_bytes"));
+            Failure.class, e -> assertThat(e.code()).isEqualTo("trailing_bytes"));
   }
 
   @ParameterizedTest
@@ -134,7 +134,7 @@ class MatrixFramesTest {
                 MatrixFrames.read(
                     new ByteArrayInputStream(sent), body.length, 1000, unbounded(), "A", "B"))
         .isInstanceOfSatisfying(
-            ApiError.class,
+            Failure.class,
             e -> {
               assertThat(e.code()).isEqualTo("truncated_body");
               assertThat(e.getMessage()).contains(sent.length + " of its " + body.length);
@@ -152,14 +152,14 @@ class MatrixFramesTest {
       padded[at] = 1;
       assertThatThrownBy(() -> MatrixFrames.decode(padded, 1000, "A", "B"))
           .isInstanceOfSatisfying(
-              ApiError.class,
+              Failure.class,
               e -> {
                 assertThat(e.code()).isEqualTo("bad_frame");
                 assertThat(e.field()).isEqualTo("A");
                 assertThat(e.getMessage()).contains("must be zero");
               });
       assertThatThrownBy(() -> MatrixFrames.readInto(padded, "C", target, 0, 0, 3, 4))
-          .isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.code()).isEqualTo("bad_frame"));
+          .isInstanceOfSatisfying(Failure.class, e -> assertThat(e.code()).isEqualTo("bad_frame"));
     }
   }
 
@@ -178,7 +178,7 @@ class MatrixFramesTest {
                   MatrixFrames.read(
                       new ByteArrayInputStream(sent.array()), declared, side, memory, "A", "B"))
           .isInstanceOfSatisfying(
-              ApiError.class, e -> assertThat(e.code()).isEqualTo("truncated_body"));
+              Failure.class, e -> assertThat(e.code()).isEqualTo("truncated_body"));
       // The chunk buffer and the 1000 elements that came, not 512 MiB.
       assertThat(budget.held()).isLessThan(4L << 20);
     }
@@ -197,9 +197,9 @@ class MatrixFramesTest {
                   MatrixFrames.read(
                       new ByteArrayInputStream(body), body.length, 1000, memory, "A", "B"))
           .isInstanceOfSatisfying(
-              ApiError.class,
+              Failure.class,
               e -> {
-                assertThat(e.status()).isEqualTo(413);
+                assertThat(e.kind()).isEqualTo(Failure.Kind.TOO_LARGE);
                 assertThat(e.code()).isEqualTo("body_too_large");
                 assertThat(e.getMessage()).contains("--body-memory");
               });

@@ -3,7 +3,7 @@ package dev.wasmgrid.matmul.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.wasmgrid.http.ApiError;
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.matmul.RandomMatrices;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import org.junit.jupiter.api.Test;
@@ -61,9 +61,9 @@ class WasmGemmTest {
                     new double[over * over],
                     new double[over * over]))
         .isInstanceOfSatisfying(
-            ApiError.class,
+            Failure.class,
             e -> {
-              assertThat(e.status()).isEqualTo(413);
+              assertThat(e.kind()).isEqualTo(Failure.Kind.TOO_LARGE);
               assertThat(e.code()).isEqualTo("wasm_memory_limit");
               assertThat(e.getMessage()).contains("16 pages").contains("1048576 bytes");
             });
@@ -74,9 +74,9 @@ class WasmGemmTest {
     assertThatThrownBy(
             () -> new WasmGemm().multiply(1, 1, 1, new float[1], new float[1], new float[1]))
         .isInstanceOfSatisfying(
-            ApiError.class,
+            Failure.class,
             e -> {
-              assertThat(e.status()).isEqualTo(400);
+              assertThat(e.kind()).isEqualTo(Failure.Kind.INVALID);
               assertThat(e.code()).isEqualTo("unsupported_dtype");
             });
   }

@@ -3,8 +3,8 @@ package dev.wasmgrid.modules.coordinator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.grid.WorkerClient;
-import dev.wasmgrid.http.ApiError;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.modules.worker.StateStamp;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -122,19 +122,19 @@ class CallPlacementTest {
     CallPlacement calls = calls(List.of(dead));
     assertThatThrownBy(() -> calls.call("m", "f", "", new byte[0]))
         .isInstanceOfSatisfying(
-            ApiError.class,
+            Failure.class,
             e -> {
-              assertThat(e.status()).isEqualTo(503);
+              assertThat(e.kind()).isEqualTo(Failure.Kind.UNAVAILABLE);
               assertThat(e.code()).isEqualTo("no_worker_available");
             });
     // Known to the coordinator but held by no worker: 503 no_worker_with_module.
     registry.deployed("known", new byte[] {1}, "application/wasm", "", "sha");
     assertThatThrownBy(() -> calls.call("known", "f", "", new byte[0]))
         .isInstanceOfSatisfying(
-            ApiError.class, e -> assertThat(e.code()).isEqualTo("no_worker_with_module"));
+            Failure.class, e -> assertThat(e.code()).isEqualTo("no_worker_with_module"));
     assertThatThrownBy(() -> calls.call("unknown", "f", "", new byte[0]))
         .isInstanceOfSatisfying(
-            ApiError.class, e -> assertThat(e.code()).isEqualTo("module_not_found"));
+            Failure.class, e -> assertThat(e.code()).isEqualTo("module_not_found"));
   }
 
   @Test
@@ -174,9 +174,9 @@ class CallPlacementTest {
     a.state = "e2";
     assertThatThrownBy(() -> calls.call("m", "prove", "", new byte[0]))
         .isInstanceOfSatisfying(
-            ApiError.class,
+            Failure.class,
             e -> {
-              assertThat(e.status()).isEqualTo(409);
+              assertThat(e.kind()).isEqualTo(Failure.Kind.CONFLICT);
               assertThat(e.code()).isEqualTo("state_lost");
               assertThat(e.getMessage()).contains("worker a").contains("the same worker");
             });
@@ -191,7 +191,7 @@ class CallPlacementTest {
     b.state = "e3";
     assertThatThrownBy(() -> calls.call("m", "prove", "", new byte[0]))
         .isInstanceOfSatisfying(
-            ApiError.class, e -> assertThat(e.getMessage()).contains("worker a", "worker b"));
+            Failure.class, e -> assertThat(e.getMessage()).contains("worker a", "worker b"));
     b.state = "e3;built";
     assertThat(calls.call("m", "setup", "", new byte[0]).status()).isEqualTo(200);
     // ...where the calls then stay, though a (first by name) is back.
