@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * docs/api.md's error tables name every error code the server can answer: each code the sources
- * give to an {@link Failure} (or to a job's failure, which its status reports) is looked for in a
+ * give to a {@link Failure} (or to a job's failure, which its status reports) is looked for in a
  * table row of the docs.
  */
 class ErrorCodesDocumentedTest {
@@ -30,7 +30,7 @@ class ErrorCodesDocumentedTest {
   private static final Map<String, Integer> CODE_ARGUMENT =
       Map.of(
           "new Failure", 1,
-          "Failure.badRequest", 0,
+          "Failure.invalid", 0,
           "Failure.tooLarge", 0,
           "Broadcast.summary", 1,
           "JsonBodies.parseText", 2,
@@ -40,13 +40,13 @@ class ErrorCodesDocumentedTest {
           "longField", 2);
 
   /**
-   * Every method or record with a {@code String code} parameter: the calls above, and {@code
-   * Failure}, which only ever gets a code that is passed on.
+   * Every method or record with a {@code String code} parameter: the calls above, and a job's
+   * {@code Reason}, which only ever gets a code that is passed on.
    */
   private static final Set<String> TAKING_A_CODE =
       Set.of(
           "Failure",
-          "badRequest",
+          "invalid",
           "tooLarge",
           "summary",
           "parseText",
@@ -54,7 +54,7 @@ class ErrorCodesDocumentedTest {
           "interrupt",
           "intField",
           "longField",
-          "Failure");
+          "Reason");
 
   /**
    * Codes that reach no client: {@code cancelled} stops a cancelled job's product, and the job is
@@ -64,7 +64,7 @@ class ErrorCodesDocumentedTest {
 
   private static final Pattern CALL =
       Pattern.compile(
-          "(new Failure|Failure\\.badRequest|Failure\\.tooLarge|Broadcast\\.summary"
+          "(new Failure|Failure\\.invalid|Failure\\.tooLarge|Broadcast\\.summary"
               + "|JsonBodies\\.parseText|job\\.fail|job\\.interrupt|(?<![\\w.])intField|(?<![\\w.])longField)"
               + "\\s*\\(");
   private static final Pattern DECLARATION =
@@ -74,7 +74,7 @@ class ErrorCodesDocumentedTest {
   private static final Pattern VALUE = Pattern.compile("(?<!\\(\\s{0,9})\"([a-z][a-z0-9_]*)\"");
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_]\\w*");
 
-  /** A code that is passed on: an Failure's own, or a wasm failure's (all listed below). */
+  /** A code that is passed on: a Failure's own, or a wasm failure's (all listed below). */
   private static final Pattern PASSED_ON = Pattern.compile("\\w+\\.code\\(\\)(\\.id\\(\\))?");
 
   @Test

@@ -133,10 +133,10 @@ final class JobRecords {
   }
 
   private static JobStatus parse(String id, JsonNode json) {
-    Optional<JobStatus.Failure> error =
+    Optional<JobStatus.Reason> error =
         json.has("error")
             ? Optional.of(
-                new JobStatus.Failure(
+                new JobStatus.Reason(
                     required(json.path("error"), "code").asText(),
                     json.path("error").path("message").asText()))
             : Optional.empty();

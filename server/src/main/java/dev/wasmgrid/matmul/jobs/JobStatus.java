@@ -41,14 +41,14 @@ public record JobStatus(
     Optional<Instant> startedAt,
     Optional<Instant> finishedAt,
     long elapsedMillis,
-    Optional<Failure> error,
+    Optional<Reason> error,
     long version) {
 
   /** How many of the id's hex digits its {@link #ref} keeps: 32 bits, far from a usable id. */
   static final int REF_DIGITS = 8;
 
   /** Why a job failed: the error code and message its product ended with. */
-  public record Failure(String code, String message) {}
+  public record Reason(String code, String message) {}
 
   /**
    * A short reference to the job that grants nothing: the id's first {@value #REF_DIGITS} hex

@@ -43,7 +43,7 @@ public final class MatmulJob implements ScatterGather.Progress {
   private long bytesReceived;
   private Instant startedAt;
   private Instant finishedAt;
-  private JobStatus.Failure error;
+  private JobStatus.Reason error;
   private byte[] result;
   private boolean resultFetched;
   private long version;
@@ -215,7 +215,7 @@ public final class MatmulJob implements ScatterGather.Progress {
   /** Running to failed; ignored when the job already finished (cancelled). */
   synchronized void fail(String code, String message) {
     if (finish(JobState.FAILED)) {
-      error = new JobStatus.Failure(code, message);
+      error = new JobStatus.Reason(code, message);
       records.save(status());
     }
   }
@@ -226,7 +226,7 @@ public final class MatmulJob implements ScatterGather.Progress {
    */
   synchronized void interrupt(String code, String message) {
     if (finish(JobState.FAILED)) {
-      error = new JobStatus.Failure(code, message);
+      error = new JobStatus.Reason(code, message);
       cancelled = true;
       records.save(status());
     }
