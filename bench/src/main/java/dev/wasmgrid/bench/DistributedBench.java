@@ -10,7 +10,7 @@ import dev.wasmgrid.matmul.GemmAccuracy;
 import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.RandomMatrices;
 import dev.wasmgrid.matmul.coordinator.BlockPlan;
-import dev.wasmgrid.matmul.coordinator.CoordinatorEndpoints;
+import dev.wasmgrid.matmul.coordinator.MatmulCoordinatorService;
 import dev.wasmgrid.matmul.wire.MatrixFrames;
 import io.helidon.webclient.api.WebClient;
 import java.io.IOException;
@@ -137,7 +137,7 @@ public final class DistributedBench {
           }
           long tileBytes =
               MatrixFrames.HEADER_BYTES
-                  + BlockPlan.of(n, n, n, workers * CoordinatorEndpoints.TILES_PER_WORKER)
+                  + BlockPlan.of(n, n, n, workers * MatmulCoordinatorService.TILES_PER_WORKER)
                       .bytesMoved(8);
           double localTime = localRuns.best.seconds;
           emit(report, n, workers, product.seconds, tileBytes, localTime / product.seconds);

@@ -126,15 +126,14 @@ final class ServeCommand implements Callable<Integer> {
     try {
       node =
           CoordinatorNode.start(
-              new CoordinatorNode.Config(
-                  server.settings(port),
-                  sources,
-                  workerTimeout,
-                  discovery,
-                  gemm,
-                  JobSettings.DEFAULTS,
-                  jobs),
-              hosts);
+              CoordinatorNode.Config.builder(server.settings(port), gemm)
+                  .workers(sources)
+                  .workerTimeout(workerTimeout)
+                  .discovery(discovery)
+                  .jobs(JobSettings.DEFAULTS)
+                  .jobsDir(jobs)
+                  .models(hosts)
+                  .build());
     } catch (UncheckedIOException e) {
       hosts.close();
       throw new CommandLine.ParameterException(

@@ -95,7 +95,12 @@ final class WorkerCommand implements Callable<Integer> {
     ModelHosts hosts = models.load(spec.commandLine(), server.threads());
     WorkerNode node;
     try {
-      node = WorkerNode.start(server.settings(port), gemm, modules, hosts, moduleLimits);
+      node =
+          WorkerNode.Config.builder(server.settings(port), gemm)
+              .modulesDir(modules)
+              .models(hosts)
+              .moduleLimits(moduleLimits)
+              .start();
     } catch (UncheckedIOException e) {
       hosts.close();
       throw new CommandLine.ParameterException(

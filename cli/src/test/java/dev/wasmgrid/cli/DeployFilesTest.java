@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.wasmgrid.bench.LocalCluster;
 import dev.wasmgrid.http.Limits;
+import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.worker.WorkerNode;
 import java.io.IOException;
@@ -436,7 +437,9 @@ class DeployFilesTest {
   /** GETs every path from a real server: the routes are the same for worker and coordinator. */
   private static void assertServedWith200(Set<String> paths) {
     assertThat(paths).isNotEmpty();
-    try (WorkerNode node = WorkerNode.start("127.0.0.1", 0, Limits.DEFAULTS, new ReferenceGemm(1));
+    try (WorkerNode node =
+            WorkerNode.start(
+                ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), new ReferenceGemm(1));
         HttpClient http = HttpClient.newHttpClient()) {
       for (String path : paths) {
         HttpResponse<String> response =

@@ -4,38 +4,37 @@ import dev.wasmgrid.grid.HealthProbe;
 import dev.wasmgrid.grid.HttpWorkerClient;
 import dev.wasmgrid.grid.LocalWorkerClient;
 import dev.wasmgrid.grid.WorkerClient;
-import dev.wasmgrid.grid.WorkerListing;
 import dev.wasmgrid.grid.WorkerPool;
 import dev.wasmgrid.grid.WorkerState;
 import dev.wasmgrid.grid.WorkerStatus;
+import dev.wasmgrid.grid.WorkersService;
 import dev.wasmgrid.grid.discovery.DiscoverySettings;
-import dev.wasmgrid.grid.discovery.JoinEndpoint;
 import dev.wasmgrid.grid.discovery.JoinRegistry;
 import dev.wasmgrid.grid.discovery.Membership;
 import dev.wasmgrid.grid.discovery.WorkerSources;
 import dev.wasmgrid.http.Drainable;
-import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Limits;
-import dev.wasmgrid.http.Route;
+import dev.wasmgrid.http.Routes;
 import dev.wasmgrid.http.ServerSettings;
+import dev.wasmgrid.http.Service;
 import dev.wasmgrid.llm.coordinator.CoordinatorLlm;
 import dev.wasmgrid.llm.worker.ModelHosts;
 import dev.wasmgrid.matmul.Gemm;
-import dev.wasmgrid.matmul.coordinator.CoordinatorEndpoints;
+import dev.wasmgrid.matmul.coordinator.MatmulCoordinatorService;
 import dev.wasmgrid.matmul.coordinator.MatmulPolicy;
 import dev.wasmgrid.matmul.coordinator.MatmulRunner;
-import dev.wasmgrid.matmul.jobs.JobEndpoints;
+import dev.wasmgrid.matmul.jobs.JobService;
 import dev.wasmgrid.matmul.jobs.JobSettings;
 import dev.wasmgrid.matmul.jobs.MatmulJobs;
-import dev.wasmgrid.modules.coordinator.CoordinatorModules;
-import dev.wasmgrid.modules.worker.ModuleRoutes;
+import dev.wasmgrid.modules.coordinator.ModuleCoordinatorService;
 import dev.wasmgrid.modules.worker.ModuleStore;
+import dev.wasmgrid.modules.worker.ModuleWorkerService;
 import dev.wasmgrid.modules.worker.StoreLimits;
 import dev.wasmgrid.sim.coordinator.HttpSimHost;
 import dev.wasmgrid.sim.coordinator.LocalSimHost;
 import dev.wasmgrid.sim.coordinator.SimHost;
-import dev.wasmgrid.sim.live.SimApi;
+import dev.wasmgrid.sim.live.LiveSimService;
 import dev.wasmgrid.sim.live.SimLimits;
 import dev.wasmgrid.worker.WorkerNode;
 import io.helidon.webclient.api.WebClient;
@@ -46,14 +45,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,7 +74,7 @@ public final class CoordinatorNode implements Drainable {
   private final MatmulJobs jobs;
   private final Optional<ModuleStore> localModules;
   private final CoordinatorLlm llm;
-  private final SimApi sims;
+  private final LiveSimService sims;
 
   private CoordinatorNode(
       GridServer server,
@@ -88,7 +84,7 @@ public final class CoordinatorNode implements Drainable {
       MatmulJobs jobs,
       Optional<ModuleStore> localModules,
       CoordinatorLlm llm,
-      SimApi sims) {
+      LiveSimService sims) {
     this.server = server;
     this.pool = pool;
     this.scheduler = scheduler;
@@ -100,17 +96,20 @@ public final class CoordinatorNode implements Drainable {
   }
 
   /**
-   * What a coordinator needs to start.
+   * What a coordinator needs to start; see {@link #builder}.
    *
    * @param server where to listen, limits, and the token, which is also sent to the workers
    * @param workers where workers come from; {@link WorkerSources#inProcess()} for the in-process
    *     one
    * @param workerTimeout how long one call to a remote worker may take
+   * @param discovery how often workers are looked for, probed and expired
    * @param localGemm the in-process worker's kernel; with remote workers, the kernel for work no
    *     worker can take (null for none: such work then fails with 503)
    * @param jobs limits of the long-job API
    * @param jobsDir where the jobs' records are kept, so that a restarted coordinator can say what
    *     became of them; empty to keep them in memory only
+   * @param models the language models the in-process worker serves (they stay the caller's to
+   *     close); with remote workers, language-model requests are relayed to them
    */
   public record Config(
       ServerSettings server,
@@ -119,27 +118,81 @@ public final class CoordinatorNode implements Drainable {
       DiscoverySettings discovery,
       Gemm localGemm,
       JobSettings jobs,
-      Optional<Path> jobsDir) {
+      Optional<Path> jobsDir,
+      ModelHosts models) {
 
-    /** A coordinator keeping its jobs in memory only. */
-    public Config(
-        ServerSettings server,
-        WorkerSources workers,
-        Duration workerTimeout,
-        DiscoverySettings discovery,
-        Gemm localGemm,
-        JobSettings jobs) {
-      this(server, workers, workerTimeout, discovery, localGemm, jobs, Optional.empty());
+    /**
+     * A coordinator on {@code server} with an in-process worker computing with {@code localGemm},
+     * other settings at their defaults.
+     */
+    public static Builder builder(ServerSettings server, Gemm localGemm) {
+      return new Builder(server, localGemm);
+    }
+  }
+
+  /**
+   * Builds a {@link Config}: by default an in-process worker, a 2-minute worker timeout, the
+   * default discovery and job settings, jobs in memory only and no language models.
+   */
+  public static final class Builder {
+    private final ServerSettings server;
+    private final Gemm localGemm;
+    private WorkerSources workers = WorkerSources.parse(List.of());
+    private Duration workerTimeout = Duration.ofMinutes(2);
+    private DiscoverySettings discovery = DiscoverySettings.DEFAULTS;
+    private JobSettings jobs = JobSettings.DEFAULTS;
+    private Optional<Path> jobsDir = Optional.empty();
+    private ModelHosts models = ModelHosts.none();
+
+    private Builder(ServerSettings server, Gemm localGemm) {
+      this.server = server;
+      this.localGemm = localGemm;
     }
 
-    /** A coordinator with the default job limits. */
-    public Config(
-        ServerSettings server,
-        WorkerSources workers,
-        Duration workerTimeout,
-        DiscoverySettings discovery,
-        Gemm localGemm) {
-      this(server, workers, workerTimeout, discovery, localGemm, JobSettings.DEFAULTS);
+    /** Where workers come from. */
+    public Builder workers(WorkerSources workers) {
+      this.workers = workers;
+      return this;
+    }
+
+    /** How long one call to a remote worker may take. */
+    public Builder workerTimeout(Duration timeout) {
+      this.workerTimeout = timeout;
+      return this;
+    }
+
+    /** How often workers are looked for, probed and expired. */
+    public Builder discovery(DiscoverySettings discovery) {
+      this.discovery = discovery;
+      return this;
+    }
+
+    /** Limits of the long-job API. */
+    public Builder jobs(JobSettings jobs) {
+      this.jobs = jobs;
+      return this;
+    }
+
+    /** Keeps the jobs' records in {@code dir}, or in memory only when empty. */
+    public Builder jobsDir(Optional<Path> dir) {
+      this.jobsDir = dir;
+      return this;
+    }
+
+    /** The language models the in-process worker serves. */
+    public Builder models(ModelHosts models) {
+      this.models = models;
+      return this;
+    }
+
+    public Config build() {
+      return new Config(
+          server, workers, workerTimeout, discovery, localGemm, jobs, jobsDir, models);
+    }
+
+    /** Starts the coordinator: see {@link CoordinatorNode#start(Config)}. */
+    public CoordinatorNode start() {
+      return CoordinatorNode.start(build());
     }
   }
 
@@ -153,35 +206,27 @@ public final class CoordinatorNode implements Drainable {
    */
   public static CoordinatorNode start(
       ServerSettings server, List<URI> workers, Duration workerTimeout, Gemm localGemm) {
-    return start(
-        new Config(
-            server,
-            WorkerSources.parse(workers.stream().map(URI::toString).toList()),
-            workerTimeout,
-            DiscoverySettings.DEFAULTS,
-            localGemm));
+    return Config.builder(server, localGemm)
+        .workers(WorkerSources.parse(workers.stream().map(URI::toString).toList()))
+        .workerTimeout(workerTimeout)
+        .start();
   }
 
   /** Starts a coordinator; static and DNS workers are resolved before it listens. */
   public static CoordinatorNode start(Config config) {
-    return start(config, ModelHosts.none());
-  }
-
-  /**
-   * As {@link #start(Config)}; the in-process worker serves {@code models} (which stay the caller's
-   * to close), and with remote workers language-model requests are relayed to them.
-   */
-  public static CoordinatorNode start(Config config, ModelHosts models) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     DiscoverySettings settings = config.discovery();
     Limits limits = config.server().limits();
+    long maxBody = limits.maxBodyBytes();
+    boolean inProcess = config.workers().inProcess();
     WorkerPool pool = new WorkerPool(settings.downAfter(), InstantSource.system());
     Optional<WorkerClient> local =
         Optional.ofNullable(config.localGemm())
             .map(
                 gemm ->
-                    new LocalWorkerClient(WorkerNode.endpoints(gemm, limits, registry).routes()));
-    if (config.workers().inProcess()) {
+                    new LocalWorkerClient(
+                        Routes.of(List.of(WorkerNode.matmul(gemm, limits, registry)))));
+    if (inProcess) {
       pool.add(local.orElseThrow(), "in-process");
     }
     WebClient http = HttpWorkerClient.newWebClient(Duration.ofSeconds(5));
@@ -210,39 +255,34 @@ public final class CoordinatorNode implements Drainable {
     MatmulRunner runner =
         new MatmulRunner(
             pool,
-            !config.workers().inProcess(),
+            !inProcess,
             // The in-process worker is in the pool already; only remote pools fall back.
-            config.workers().inProcess() ? Optional.empty() : local,
+            inProcess ? Optional.empty() : local,
             policy);
-    Map<String, Endpoint> routes =
-        new HashMap<>(new CoordinatorEndpoints(runner, limits.maxDimension()).routes());
-    routes.put("/v1/workers/join", new JoinEndpoint(membership, settings));
     MatmulJobs jobs =
         config.jobsDir().isPresent()
             ? new MatmulJobs(runner, config.jobs(), config.jobsDir().get())
             : new MatmulJobs(runner, config.jobs());
-    JobEndpoints jobRoutes = new JobEndpoints(jobs, limits.maxDimension());
-    routes.put(JobEndpoints.SUBMIT, jobRoutes.submit());
     // Lookups evict too; this sweep frees the results of a coordinator nobody asks.
     every(scheduler, Duration.ofMinutes(1), "job eviction", jobs::evict);
-    List<Route> moduleRoutes;
+    Service modules;
     Optional<ModuleStore> localModules;
-    if (config.workers().inProcess()) {
+    if (inProcess) {
       // The in-process worker's modules are served by the worker's own routes, in memory.
       localModules =
           Optional.of(ModuleStore.open(Optional.empty(), registry, StoreLimits.DEFAULTS));
-      moduleRoutes = new ModuleRoutes(localModules.get(), limits.maxBodyBytes()).routes();
+      modules = new ModuleWorkerService(localModules.get(), maxBody);
     } else {
       localModules = Optional.empty();
-      CoordinatorModules modules =
-          new CoordinatorModules(pool::workers, registry, limits.maxBodyBytes());
+      ModuleCoordinatorService distributed =
+          new ModuleCoordinatorService(pool::workers, registry, maxBody);
       // Workers that joined or came back get the modules within one probe interval.
-      every(scheduler, settings.probeInterval(), "module reconciliation", modules::reconcile);
-      moduleRoutes = modules.routes();
+      every(scheduler, settings.probeInterval(), "module reconciliation", distributed::reconcile);
+      modules = distributed;
     }
     CoordinatorLlm llm =
-        config.workers().inProcess()
-            ? CoordinatorLlm.inProcess(models, registry, limits.maxBodyBytes())
+        inProcess
+            ? CoordinatorLlm.inProcess(config.models(), registry, maxBody)
             : CoordinatorLlm.relay(
                 () -> pool.workers().stream().map(WorkerClient::name).toList(),
                 () ->
@@ -252,14 +292,14 @@ public final class CoordinatorNode implements Drainable {
                         .toList(),
                 config.server().token(),
                 config.workerTimeout(),
-                limits.maxBodyBytes(),
+                maxBody,
                 CoordinatorLlm.DEFAULT_MAX_RELAYS);
     every(scheduler, settings.probeInterval(), "model catalogue", llm::refresh);
-    SimApi sims =
-        new SimApi(
+    LiveSimService sims =
+        new LiveSimService(
             SimLimits.DEFAULTS,
             () ->
-                config.workers().inProcess()
+                inProcess
                     ? List.<SimHost>of(new LocalSimHost())
                     : pool.workers().stream()
                         .<SimHost>map(
@@ -270,31 +310,19 @@ public final class CoordinatorNode implements Drainable {
                                     config.workerTimeout(),
                                     config.server().token()))
                         .toList());
-    routes.put(SimApi.PATH, sims.start());
-    GridServer.Config serverConfig =
-        new GridServer.Config(
-            config.server(),
-            routes,
-            Map.of(
-                "/v1/workers",
-                new WorkerListing(pool),
-                "/v1/config/matmul",
-                policy.view(),
-                JobEndpoints.LIST,
-                jobRoutes.list(),
-                SimApi.PATH,
-                sims.list()),
-            Map.of("/v1/config/matmul", policy.update()),
-            registry,
-            () -> true,
-            Stream.of(jobRoutes.routes(), moduleRoutes, llm.routes(), sims.routes())
-                .flatMap(List::stream)
-                .toList(),
-            new WebApp(WebApp.CLASSPATH_ROOT).routes(),
-            List.of(sims.frames()));
+    List<Service> services =
+        List.of(
+            new MatmulCoordinatorService(runner, policy, limits.maxDimension()),
+            new WorkersService(pool, membership, settings),
+            new JobService(jobs, limits.maxDimension()),
+            modules,
+            llm,
+            sims,
+            new WebAppService(WebAppService.CLASSPATH_ROOT));
     GridServer server;
     try {
-      server = GridServer.start(serverConfig);
+      server =
+          GridServer.start(new GridServer.Config(config.server(), registry, () -> true, services));
     } catch (RuntimeException e) {
       jobs.close();
       sims.close();

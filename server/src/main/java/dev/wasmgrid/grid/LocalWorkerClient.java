@@ -3,6 +3,7 @@ package dev.wasmgrid.grid;
 import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.http.Routes;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -15,8 +16,9 @@ import java.util.Map;
 public final class LocalWorkerClient implements WorkerClient {
   private final Map<String, Endpoint> routes;
 
-  public LocalWorkerClient(Map<String, Endpoint> routes) {
-    this.routes = Map.copyOf(routes);
+  /** A worker answering through {@code table}, the route table a remote worker serves too. */
+  public LocalWorkerClient(Routes table) {
+    this.routes = table.posts();
   }
 
   @Override
@@ -33,9 +35,8 @@ public final class LocalWorkerClient implements WorkerClient {
       throw new Failure(
           Failure.Kind.NOT_FOUND, "not_found", "", "the in-process worker has no route " + route);
     }
-    return endpoint
-        .serve(contentType, body, q < 0 ? Map.of() : query(path.substring(q + 1)))
-        .inMemory();
+    // A streamed answer (a product's C) stays streamed: whoever sends it on writes it once.
+    return endpoint.serve(contentType, body, q < 0 ? Map.of() : query(path.substring(q + 1)));
   }
 
   /** The first value of each parameter, as a server reads it. */

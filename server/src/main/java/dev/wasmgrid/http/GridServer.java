@@ -36,15 +36,14 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP server every role runs: its {@code POST} endpoints, {@code GET} views, {@code PUT}
- * endpoints and {@link Route}s with path parameters plus health, metrics, limits and uniform errors
- * (404 for unknown routes, 405 with {@code Allow} for a wrong method, 413 over the body limit, 500
- * without a stack trace). Helidon SE serves each request on a virtual thread.
+ * The HTTP server every role runs: the routes its {@link Service}s declare, plus health, metrics,
+ * limits and uniform errors (404 for unknown routes, 405 with {@code Allow} for a wrong method, 413
+ * over the body limit, 500 without a stack trace). Helidon SE serves each request on a virtual
+ * thread.
  */
 public final class GridServer implements AutoCloseable {
   /** Largest piece of an answer handed to the socket at once (see {@link #write}). */
@@ -76,71 +75,21 @@ public final class GridServer implements AutoCloseable {
    * What a server needs to start.
    *
    * @param server where to listen, limits, the token (required on every route but the health probes
-   *     and {@code publicRoutes}) and which web origins may call
-   * @param endpoints {@code POST} routes, by path
-   * @param views {@code GET} routes without a body, by path
-   * @param puts {@code PUT} routes, by path (a path may also have a view)
-   * @param routes routes with path patterns or streamed answers, matched after the exact paths
-   * @param publicRoutes routes served without the token (the web app's files); their patterns are
-   *     exact paths or end with {@code /*}
-   * @param sockets WebSocket endpoints, token-checked on the upgrade
+   *     and the services' public routes) and which web origins may call
+   * @param registry the meters, scraped at {@code /metrics}
+   * @param ready whether {@code /health/ready} answers 200
+   * @param services what the server serves: each declares its routes
    */
   public record Config(
       ServerSettings server,
-      Map<String, Endpoint> endpoints,
-      Map<String, Supplier<Reply>> views,
-      Map<String, Endpoint> puts,
       PrometheusMeterRegistry registry,
       BooleanSupplier ready,
-      List<Route> routes,
-      List<Route> publicRoutes,
-      List<SocketRoute> sockets) {
+      List<Service> services) {
     public Config {
-      sockets = List.copyOf(sockets);
-      endpoints = Map.copyOf(new LinkedHashMap<>(endpoints));
-      views = Map.copyOf(views);
-      puts = Map.copyOf(puts);
-      routes = List.copyOf(routes);
-      publicRoutes = List.copyOf(publicRoutes);
+      services = List.copyOf(services);
       if (server.token().isPresent() && server.token().get().isBlank()) {
         throw new IllegalArgumentException("the token must not be blank");
       }
-      for (Route route : publicRoutes) {
-        String pattern = route.pattern();
-        boolean wildcard = pattern.indexOf('*') >= 0;
-        if (pattern.indexOf('{') >= 0 || (wildcard && !pattern.endsWith("/*"))) {
-          throw new IllegalArgumentException(
-              "a public route is an exact path or a prefix ending in /*: " + route.pattern());
-        }
-      }
-    }
-
-    /** A server without WebSocket endpoints. */
-    public Config(
-        ServerSettings server,
-        Map<String, Endpoint> endpoints,
-        Map<String, Supplier<Reply>> views,
-        Map<String, Endpoint> puts,
-        PrometheusMeterRegistry registry,
-        BooleanSupplier ready,
-        List<Route> routes,
-        List<Route> publicRoutes) {
-      this(server, endpoints, views, puts, registry, ready, routes, publicRoutes, List.of());
-    }
-
-    /** A server with exact routes only. */
-    public Config(
-        ServerSettings server,
-        Map<String, Endpoint> endpoints,
-        Map<String, Supplier<Reply>> views,
-        Map<String, Endpoint> puts,
-        PrometheusMeterRegistry registry,
-        BooleanSupplier ready) {
-      this(server, endpoints, views, puts, registry, ready, List.of(), List.of(), List.of());
-    }
-
-    List<Route> allRoutes() {
-      return Stream.concat(routes.stream(), publicRoutes.stream()).toList();
     }
   }
 
@@ -155,13 +104,14 @@ public final class GridServer implements AutoCloseable {
     // Helidon logs a bind failure with a stack trace and returns a stopped server; a free port
     // is checked first so that the usual case, a port taken, is one clear line.
     checkListenable(host, port);
-    Set<String> routes = new HashSet<>(config.endpoints().keySet());
-    routes.addAll(config.views().keySet());
-    routes.addAll(config.puts().keySet());
+    Routes table = Routes.of(config.services());
+    Set<String> routes = new HashSet<>(table.posts().keySet());
+    routes.addAll(table.views().keySet());
+    routes.addAll(table.puts().keySet());
     routes.addAll(BUILT_IN);
     ReadTimeouts timeouts = config.server().limits().timeouts();
     ReadDeadlines deadlines = new ReadDeadlines(timeouts);
-    RequestDrain drain = new RequestDrain(config.endpoints());
+    RequestDrain drain = new RequestDrain(table.posts());
     WebServer server;
     try {
       server =
@@ -189,8 +139,8 @@ public final class GridServer implements AutoCloseable {
                         DirectHandler.EventType.PAYLOAD_TOO_LARGE, GridServer::directError);
                     d.addHandler(DirectHandler.EventType.OTHER, GridServer::directError);
                   })
-              .routing(r -> routing(r, config, routes, deadlines, drain))
-              .update(b -> sockets(b, config))
+              .routing(r -> routing(r, config, table, routes, deadlines, drain))
+              .update(b -> sockets(b, config, table))
               .build()
               .start();
     } catch (RuntimeException e) {
@@ -230,12 +180,12 @@ public final class GridServer implements AutoCloseable {
     }
   }
 
-  private static void sockets(WebServerConfig.Builder builder, Config config) {
-    if (config.sockets().isEmpty()) {
+  private static void sockets(WebServerConfig.Builder builder, Config config, Routes table) {
+    if (table.sockets().isEmpty()) {
       return;
     }
     WsRouting.Builder ws = WsRouting.builder();
-    for (SocketRoute route : config.sockets()) {
+    for (SocketRoute route : table.sockets()) {
       ws.endpoint(
           route.pattern(),
           () -> {
@@ -249,6 +199,7 @@ public final class GridServer implements AutoCloseable {
   private static void routing(
       HttpRouting.Builder r,
       Config config,
+      Routes table,
       Set<String> routes,
       ReadDeadlines deadlines,
       RequestDrain drain) {
@@ -256,7 +207,7 @@ public final class GridServer implements AutoCloseable {
         new HttpMetrics(
             config.registry(),
             routes,
-            config.allRoutes().stream().map(Route::pattern).distinct().toList()));
+            allHandlers(table).stream().map(Route::pattern).distinct().toList()));
     r.addFilter(new UnreadBodies());
     r.addFilter(deadlines);
     r.addFilter(new Cors(config.server().cors()));
@@ -273,8 +224,8 @@ public final class GridServer implements AutoCloseable {
                 r.addFilter(
                     new TokenAuth(
                         token,
-                        config.endpoints(),
-                        config.publicRoutes().stream().map(Route::pattern).toList())));
+                        table.posts(),
+                        table.publicHandlers().stream().map(Route::pattern).toList())));
     // After the token check: a request refused 401 takes no slot.
     r.addFilter(new RequestSlots(config.server().limits().maxConcurrentRequests()));
     get(r, "/health/live", (req, res) -> sendJson(res, 200, "{\"status\":\"UP\"}"));
@@ -303,21 +254,21 @@ public final class GridServer implements AutoCloseable {
     for (String path : BUILT_IN) {
       allowed.computeIfAbsent(path, p -> new TreeSet<>()).addAll(GET);
     }
-    config
+    table
         .views()
         .forEach(
             (path, view) -> {
               get(r, path, (req, res) -> write(res, view.get(), null));
               allowed.computeIfAbsent(path, p -> new TreeSet<>()).addAll(GET);
             });
-    config
-        .endpoints()
+    table
+        .posts()
         .forEach(
             (path, endpoint) -> {
               r.post(path, (req, res) -> serve(req, res, endpoint, config.server().limits()));
               allowed.computeIfAbsent(path, p -> new TreeSet<>()).add("POST");
             });
-    config
+    table
         .puts()
         .forEach(
             (path, endpoint) -> {
@@ -327,7 +278,7 @@ public final class GridServer implements AutoCloseable {
     allowed.forEach(
         (path, methods) -> {
           String allow = String.join(", ", methods);
-          Endpoint endpoint = config.endpoints().get(path);
+          Endpoint endpoint = table.posts().get(path);
           Failure error = wrongMethod(path, allow);
           r.any(
               path,
@@ -337,7 +288,7 @@ public final class GridServer implements AutoCloseable {
                       endpoint == null ? ErrorBodies.plain(error) : endpoint.error(error),
                       allow));
         });
-    patternRoutes(r, config.allRoutes());
+    patternRoutes(r, allHandlers(table));
     r.any(
         (req, res) ->
             write(
@@ -353,6 +304,10 @@ public final class GridServer implements AutoCloseable {
                             + req.path().path()
                             + "; see docs/api.md")),
                 null));
+  }
+
+  private static List<Route> allHandlers(Routes table) {
+    return Stream.concat(table.handlers().stream(), table.publicHandlers().stream()).toList();
   }
 
   /**

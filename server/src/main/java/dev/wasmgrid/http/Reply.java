@@ -97,11 +97,6 @@ public final class Reply {
     return out.toByteArray();
   }
 
-  /** This reply with its body in memory: rendered once, for callers that read it more than once. */
-  public Reply inMemory() {
-    return writer == null ? this : new Reply(status, contentType, body(), length, null, headers);
-  }
-
   /** The body's length in bytes. */
   public long length() {
     return length;

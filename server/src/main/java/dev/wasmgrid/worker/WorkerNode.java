@@ -4,18 +4,19 @@ import dev.wasmgrid.http.Drainable;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.ServerSettings;
+import dev.wasmgrid.http.Service;
 import dev.wasmgrid.llm.worker.LlmMetrics;
-import dev.wasmgrid.llm.worker.LlmRoutes;
+import dev.wasmgrid.llm.worker.LlmWorkerService;
 import dev.wasmgrid.llm.worker.ModelHosts;
 import dev.wasmgrid.matmul.Gemm;
-import dev.wasmgrid.matmul.worker.MatmulEndpoints;
-import dev.wasmgrid.matmul.worker.MatmulService;
-import dev.wasmgrid.modules.worker.ModuleRoutes;
+import dev.wasmgrid.matmul.worker.MatmulCompute;
+import dev.wasmgrid.matmul.worker.MatmulWorkerService;
 import dev.wasmgrid.modules.worker.ModuleStore;
+import dev.wasmgrid.modules.worker.ModuleWorkerService;
 import dev.wasmgrid.modules.worker.StoreLimits;
 import dev.wasmgrid.sim.EntityBudget;
+import dev.wasmgrid.sim.worker.PartitionService;
 import dev.wasmgrid.sim.worker.SimPartitions;
-import dev.wasmgrid.sim.worker.SimRoutes;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -24,9 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +40,7 @@ public final class WorkerNode implements Drainable {
   private final GridServer server;
   private final ModuleStore modules;
   private final ModelHosts models;
-  private final LlmRoutes llm;
+  private final LlmWorkerService llm;
   private final Optional<String> token;
   // Guarded by this.
   private CoordinatorLink link;
@@ -50,7 +49,7 @@ public final class WorkerNode implements Drainable {
       GridServer server,
       ModuleStore modules,
       ModelHosts models,
-      LlmRoutes llm,
+      LlmWorkerService llm,
       Optional<String> token) {
     this.server = server;
     this.modules = modules;
@@ -59,67 +58,101 @@ public final class WorkerNode implements Drainable {
     this.token = token;
   }
 
-  /** Starts a worker computing with {@code gemm}, keeping deployed modules in memory only. */
-  public static WorkerNode start(ServerSettings settings, Gemm gemm) {
-    return start(settings, gemm, Optional.empty());
-  }
-
   /**
-   * Starts a worker computing with {@code gemm} and keeping deployed modules in {@code modulesDir}
-   * (created when missing; every module indexed there is loaded first), or in memory only when
-   * empty.
+   * What a worker needs to start; see {@link #builder}.
    *
-   * @throws java.io.UncheckedIOException when the directory cannot be created or read
+   * @param server where to listen, limits, and the token
+   * @param gemm the matmul kernel
+   * @param modulesDir where deployed modules are kept (created when missing; every module indexed
+   *     there is loaded first); empty to keep them in memory only
+   * @param models the language models served, which the worker closes
+   * @param moduleLimits bounds on the module store
    */
-  public static WorkerNode start(ServerSettings settings, Gemm gemm, Optional<Path> modulesDir) {
-    return start(settings, gemm, modulesDir, ModelHosts.none());
-  }
-
-  /** As {@link #start(ServerSettings, Gemm, Optional)}, serving {@code models}, which it closes. */
-  public static WorkerNode start(
-      ServerSettings settings, Gemm gemm, Optional<Path> modulesDir, ModelHosts models) {
-    return start(settings, gemm, modulesDir, models, StoreLimits.DEFAULTS);
-  }
-
-  /**
-   * As {@link #start(ServerSettings, Gemm, Optional, ModelHosts)}, its module store bounded by
-   * {@code moduleLimits}.
-   */
-  public static WorkerNode start(
-      ServerSettings settings,
+  public record Config(
+      ServerSettings server,
       Gemm gemm,
       Optional<Path> modulesDir,
       ModelHosts models,
       StoreLimits moduleLimits) {
+
+    /** A worker on {@code server} computing with {@code gemm}, other settings at their defaults. */
+    public static Builder builder(ServerSettings server, Gemm gemm) {
+      return new Builder(server, gemm);
+    }
+  }
+
+  /** Builds a {@link Config}: modules in memory, no language models, default store limits. */
+  public static final class Builder {
+    private final ServerSettings server;
+    private final Gemm gemm;
+    private Optional<Path> modulesDir = Optional.empty();
+    private ModelHosts models = ModelHosts.none();
+    private StoreLimits moduleLimits = StoreLimits.DEFAULTS;
+
+    private Builder(ServerSettings server, Gemm gemm) {
+      this.server = server;
+      this.gemm = gemm;
+    }
+
+    /** Keeps deployed modules in {@code dir}, or in memory only when empty. */
+    public Builder modulesDir(Optional<Path> dir) {
+      this.modulesDir = dir;
+      return this;
+    }
+
+    /** Serves {@code models}, which the worker closes. */
+    public Builder models(ModelHosts models) {
+      this.models = models;
+      return this;
+    }
+
+    /** Bounds the module store by {@code limits}. */
+    public Builder moduleLimits(StoreLimits limits) {
+      this.moduleLimits = limits;
+      return this;
+    }
+
+    public Config build() {
+      return new Config(server, gemm, modulesDir, models, moduleLimits);
+    }
+
+    /** Starts the worker: see {@link WorkerNode#start(Config)}. */
+    public WorkerNode start() {
+      return WorkerNode.start(build());
+    }
+  }
+
+  /** Starts a worker computing with {@code gemm}, keeping deployed modules in memory only. */
+  public static WorkerNode start(ServerSettings settings, Gemm gemm) {
+    return Config.builder(settings, gemm).start();
+  }
+
+  /**
+   * Starts a worker.
+   *
+   * @throws java.io.UncheckedIOException when the modules directory cannot be created or read
+   */
+  public static WorkerNode start(Config config) {
+    ServerSettings settings = config.server();
+    ModelHosts models = config.models();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    ModuleStore modules = ModuleStore.open(modulesDir, registry, moduleLimits);
+    ModuleStore modules = ModuleStore.open(config.modulesDir(), registry, config.moduleLimits());
     LOG.info(
         "WebAssembly modules {}; {} loaded",
-        modulesDir.map(d -> "stored in " + d).orElse("kept in memory only"),
+        config.modulesDir().map(d -> "stored in " + d).orElse("kept in memory only"),
         modules.size());
-    MatmulEndpoints endpoints = endpoints(gemm, settings.limits(), registry);
-    LlmRoutes llm = new LlmRoutes(models, registry, settings.limits().maxBodyBytes());
-    GridServer.Config config =
-        new GridServer.Config(
-            settings,
-            endpoints.routes(),
-            Map.of(),
-            Map.of(),
-            registry,
-            () -> true,
-            Stream.of(
-                    new ModuleRoutes(modules, settings.limits().maxBodyBytes()).routes(),
-                    llm.routes(),
-                    new SimRoutes(
-                            new SimPartitions(SimPartitions.DEFAULT_MAX, EntityBudget.ofThisJvm()),
-                            settings.limits().maxBodyBytes())
-                        .routes())
-                .flatMap(List::stream)
-                .toList(),
-            List.of());
+    long maxBody = settings.limits().maxBodyBytes();
+    LlmWorkerService llm = new LlmWorkerService(models, registry, maxBody);
+    List<Service> services =
+        List.of(
+            matmul(config.gemm(), settings.limits(), registry),
+            new ModuleWorkerService(modules, maxBody),
+            llm,
+            new PartitionService(
+                new SimPartitions(SimPartitions.DEFAULT_MAX, EntityBudget.ofThisJvm()), maxBody));
     GridServer server;
     try {
-      server = GridServer.start(config);
+      server = GridServer.start(new GridServer.Config(settings, registry, () -> true, services));
     } catch (RuntimeException e) {
       modules.close();
       models.close();
@@ -128,20 +161,15 @@ public final class WorkerNode implements Drainable {
     return new WorkerNode(server, modules, models, llm, settings.token());
   }
 
-  /** Starts a worker without a token on {@code host:port} (port 0 picks a free one). */
-  public static WorkerNode start(String host, int port, Limits limits, Gemm gemm) {
-    return start(ServerSettings.open(host, port, limits), gemm);
-  }
-
-  /** The matmul routes of a worker, also used in-process by the embedded coordinator. */
-  public static MatmulEndpoints endpoints(
+  /** A worker's matmul service, also the embedded coordinator's in-process worker. */
+  public static MatmulWorkerService matmul(
       Gemm gemm, Limits limits, PrometheusMeterRegistry registry) {
     Gauge.builder("wasmgrid.matmul.backend", () -> 1)
         .description("The matmul kernel chosen at start-up (value is always 1)")
         .tag("backend", gemm.name())
         .tag("threads", Integer.toString(gemm.threads()))
         .register(registry);
-    return new MatmulEndpoints(new MatmulService(gemm, registry), limits.maxDimension());
+    return new MatmulWorkerService(new MatmulCompute(gemm, registry), limits.maxDimension());
   }
 
   /** The language models this worker serves. */

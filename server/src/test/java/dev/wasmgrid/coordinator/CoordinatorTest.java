@@ -32,7 +32,8 @@ class CoordinatorTest {
   void remoteWorkerGetsTheWorkAndADeadOneIsSkipped() {
     URI dead = URI.create("http://127.0.0.1:" + Nodes.freePort());
     try (WorkerNode worker =
-            WorkerNode.start("127.0.0.1", 0, Limits.DEFAULTS, new ReferenceGemm(1));
+            WorkerNode.start(
+                ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), new ReferenceGemm(1));
         CoordinatorNode coordinator =
             start(List.of(dead, URI.create("http://127.0.0.1:" + worker.port())))) {
       Http http = new Http(coordinator.port());
@@ -50,7 +51,8 @@ class CoordinatorTest {
   @Test
   void workerErrorsAreRelayedAndNoWorkerIs503() {
     try (WorkerNode worker =
-            WorkerNode.start("127.0.0.1", 0, Limits.DEFAULTS, new ReferenceGemm(1));
+            WorkerNode.start(
+                ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), new ReferenceGemm(1));
         CoordinatorNode coordinator =
             start(List.of(URI.create("http://127.0.0.1:" + worker.port())))) {
       HttpResponse<byte[]> bad = new Http(coordinator.port()).postJson("/rpc", "{\"meta\":");

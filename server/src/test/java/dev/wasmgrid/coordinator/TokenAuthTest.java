@@ -69,12 +69,11 @@ class TokenAuthTest {
         new ServerSettings("127.0.0.1", 0, Limits.DEFAULTS, Optional.of("s3cret"));
     try (CoordinatorNode coordinator =
             CoordinatorNode.start(
-                new CoordinatorNode.Config(
-                    secured,
-                    WorkerSources.parse(List.of(WorkerSources.JOIN)),
-                    Duration.ofSeconds(10),
-                    Nodes.FAST,
-                    new ReferenceGemm(1)));
+                CoordinatorNode.Config.builder(secured, new ReferenceGemm(1))
+                    .workers(WorkerSources.parse(List.of(WorkerSources.JOIN)))
+                    .workerTimeout(Duration.ofSeconds(10))
+                    .discovery(Nodes.FAST)
+                    .build());
         WorkerNode worker = WorkerNode.start(secured, new ReferenceGemm(1))) {
       worker.join(
           URI.create(Nodes.url(coordinator.port())),

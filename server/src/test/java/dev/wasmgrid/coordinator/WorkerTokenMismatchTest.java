@@ -47,12 +47,11 @@ class WorkerTokenMismatchTest {
     String url = Nodes.url(port);
     try (CoordinatorNode coordinator =
         CoordinatorNode.start(
-            new CoordinatorNode.Config(
-                settings(0, COORDINATOR_TOKEN),
-                WorkerSources.parse(List.of(url)),
-                Duration.ofSeconds(10),
-                Nodes.FAST,
-                null))) {
+            CoordinatorNode.Config.builder(settings(0, COORDINATOR_TOKEN), null)
+                .workers(WorkerSources.parse(List.of(url)))
+                .workerTimeout(Duration.ofSeconds(10))
+                .discovery(Nodes.FAST)
+                .build())) {
       try (worker) {
         for (int i = 0; i < 3; i++) {
           HttpResponse<byte[]> refused = rpc(coordinator);
@@ -111,11 +110,9 @@ class WorkerTokenMismatchTest {
   @Test
   void languageModelRoutesSayTheWorkerRefusedTheTokenNotThatNoModelExists() {
     try (WorkerNode worker =
-            WorkerNode.start(
-                settings(0, "worker-token"),
-                gemm(),
-                Optional.empty(),
-                LlmTestModels.hosts("tiny-test", new ScalarCompute(), 8));
+            WorkerNode.Config.builder(settings(0, "worker-token"), gemm())
+                .models(LlmTestModels.hosts("tiny-test", new ScalarCompute(), 8))
+                .start();
         CoordinatorNode coordinator = coordinator(worker)) {
       for (String body :
           List.of(
@@ -140,12 +137,11 @@ class WorkerTokenMismatchTest {
   /** A coordinator with {@code worker} and no kernel of its own, holding the other token. */
   private static CoordinatorNode coordinator(WorkerNode worker) {
     return CoordinatorNode.start(
-        new CoordinatorNode.Config(
-            settings(0, COORDINATOR_TOKEN),
-            WorkerSources.parse(List.of(Nodes.url(worker.port()))),
-            Duration.ofSeconds(10),
-            Nodes.FAST,
-            null));
+        CoordinatorNode.Config.builder(settings(0, COORDINATOR_TOKEN), null)
+            .workers(WorkerSources.parse(List.of(Nodes.url(worker.port()))))
+            .workerTimeout(Duration.ofSeconds(10))
+            .discovery(Nodes.FAST)
+            .build());
   }
 
   private static ServerSettings settings(int port, String token) {

@@ -45,7 +45,8 @@ class BulkExchangeTest {
   @Test
   void aStreamedProductComesBackExactWithItsKernelTime() throws IOException {
     try (WorkerNode worker =
-        WorkerNode.start("127.0.0.1", 0, Limits.DEFAULTS, new ReferenceGemm(1))) {
+        WorkerNode.start(
+            ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), new ReferenceGemm(1))) {
       Matrix a = RandomMatrices.of(Dtype.F64, 300, 200, 1);
       Matrix b = RandomMatrices.of(Dtype.F64, 200, 100, 2);
       Reply reply = post(worker.port(), NO_TOKEN, MatrixFrames.encode(a, b));
@@ -61,7 +62,8 @@ class BulkExchangeTest {
   @Test
   void answersOverOneWriteChunkArriveWholeWithTheirLength() throws Exception {
     try (WorkerNode worker =
-        WorkerNode.start("127.0.0.1", 0, Limits.DEFAULTS, new ReferenceGemm(1))) {
+        WorkerNode.start(
+            ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), new ReferenceGemm(1))) {
       // C is 600 x 700 f64, 3.36 MB: the server writes it in 1 MiB pieces.
       Matrix a = RandomMatrices.of(Dtype.F64, 600, 40, 4);
       Matrix b = RandomMatrices.of(Dtype.F64, 40, 700, 5);

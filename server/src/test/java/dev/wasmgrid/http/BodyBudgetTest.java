@@ -59,9 +59,8 @@ class BodyBudgetTest {
   void start() {
     worker =
         WorkerNode.start(
-            "127.0.0.1",
-            0,
-            new Limits(64L << 20, 8192, 256).withBodyMemory(BUDGET),
+            ServerSettings.open(
+                "127.0.0.1", 0, new Limits(64L << 20, 8192, 256).withBodyMemory(BUDGET)),
             new ReferenceGemm(1));
   }
 

@@ -2,7 +2,7 @@ package dev.wasmgrid.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.wasmgrid.coordinator.WebApp;
+import dev.wasmgrid.coordinator.WebAppService;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -92,28 +92,31 @@ class HeadTest {
     return GridServer.start(
         new GridServer.Config(
             new ServerSettings("127.0.0.1", 0, Limits.DEFAULTS, Optional.of("s3cret")),
-            Map.of("/echo", (contentType, body) -> new Reply(200, contentType, body)),
-            Map.of(
-                "/v1/thing",
-                () -> Reply.json(200, "{\"thing\":1}"),
-                "/v1/big",
-                () -> Reply.streamed(200, "application/octet-stream", BIG, out -> out.write(big))),
-            Map.of(),
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
             () -> true,
             List.of(
-                new Route(
-                    "GET",
-                    "/v1/items/{id}",
-                    (req, res) ->
-                        GridServer.send(
-                            res,
-                            Reply.json(
-                                200,
-                                "{\"id\":\"" + req.path().pathParameters().get("id") + "\"}"))),
-                new Route("DELETE", "/v1/items/{id}", (req, res) -> res.send()),
-                new Route("POST", "/v1/only", (req, res) -> res.send())),
-            new WebApp("dev/wasmgrid/web/testapp").routes()));
+                routes ->
+                    routes
+                        .postBody("/echo", (contentType, body) -> new Reply(200, contentType, body))
+                        .get("/v1/thing", () -> Reply.json(200, "{\"thing\":1}"))
+                        .get(
+                            "/v1/big",
+                            () ->
+                                Reply.streamed(
+                                    200, "application/octet-stream", BIG, out -> out.write(big)))
+                        .get(
+                            "/v1/items/{id}",
+                            (req, res) ->
+                                GridServer.send(
+                                    res,
+                                    Reply.json(
+                                        200,
+                                        "{\"id\":\""
+                                            + req.path().pathParameters().get("id")
+                                            + "\"}")))
+                        .delete("/v1/items/{id}", (req, res) -> res.send())
+                        .post("/v1/only", (req, res) -> res.send()),
+                new WebAppService("dev/wasmgrid/web/testapp"))));
   }
 
   /** Sends one request on the connection and reads one answer: its body by Content-Length. */

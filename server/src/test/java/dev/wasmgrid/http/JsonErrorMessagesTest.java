@@ -47,7 +47,8 @@ class JsonErrorMessagesTest {
 
   @Test
   void everyRouteTakingJsonAnswersCleanly() {
-    try (WorkerNode worker = WorkerNode.start("127.0.0.1", 0, Limits.DEFAULTS, gemm())) {
+    try (WorkerNode worker =
+        WorkerNode.start(ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), gemm())) {
       Http http = new Http(worker.port());
       for (String path :
           List.of("/rpc", "/v1/matmul", "/v1/modules/m/recycling", "/v1/chat/completions")) {

@@ -24,7 +24,10 @@ class ListenTest {
                   + port
                   + " on 127.0.0.1 is already in use; stop what holds it or choose another --port");
       assertThatThrownBy(
-              () -> WorkerNode.start("127.0.0.1", port, Limits.DEFAULTS, new ReferenceGemm(1)))
+              () ->
+                  WorkerNode.start(
+                      ServerSettings.open("127.0.0.1", port, Limits.DEFAULTS),
+                      new ReferenceGemm(1)))
           .isInstanceOf(ListenException.class)
           .satisfies(e -> assertThat(((ListenException) e).port()).isEqualTo(port))
           .hasMessageContaining("port " + port)
@@ -47,7 +50,8 @@ class ListenTest {
     }
     GridServer.checkListenable("127.0.0.1", 0);
     try (WorkerNode node =
-        WorkerNode.start("127.0.0.1", free, Limits.DEFAULTS, new ReferenceGemm(1))) {
+        WorkerNode.start(
+            ServerSettings.open("127.0.0.1", free, Limits.DEFAULTS), new ReferenceGemm(1))) {
       assertThat(node.port()).isEqualTo(free);
     }
   }

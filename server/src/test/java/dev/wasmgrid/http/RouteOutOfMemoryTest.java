@@ -9,7 +9,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -22,24 +21,22 @@ class RouteOutOfMemoryTest {
         GridServer.start(
             new GridServer.Config(
                 new ServerSettings("127.0.0.1", 0, Limits.DEFAULTS, Optional.empty()),
-                Map.of(),
-                Map.of(),
-                Map.of(),
                 new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                 () -> true,
                 List.of(
-                    new Route(
-                        "POST",
-                        "/v1/huge/{id}",
-                        (req, res) -> {
-                          // What a too-large allocation throws, without exhausting the test's heap.
-                          throw new OutOfMemoryError("Java heap space");
-                        }),
-                    new Route(
-                        "GET",
-                        "/v1/small/{id}",
-                        (req, res) -> GridServer.send(res, Reply.json(200, "{\"ok\":true}")))),
-                List.of()))) {
+                    routes ->
+                        routes
+                            .post(
+                                "/v1/huge/{id}",
+                                (req, res) -> {
+                                  // What a too-large allocation throws, without exhausting the
+                                  // test's heap.
+                                  throw new OutOfMemoryError("Java heap space");
+                                })
+                            .get(
+                                "/v1/small/{id}",
+                                (req, res) ->
+                                    GridServer.send(res, Reply.json(200, "{\"ok\":true}"))))))) {
       HttpClient http = HttpClient.newHttpClient();
       String base = "http://127.0.0.1:" + server.port();
       HttpResponse<String> oom =

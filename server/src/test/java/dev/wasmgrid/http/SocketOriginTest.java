@@ -18,7 +18,6 @@ import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -131,13 +130,8 @@ class SocketOriginTest {
     return GridServer.start(
         new GridServer.Config(
             new ServerSettings("127.0.0.1", 0, Limits.DEFAULTS, Optional.of(TOKEN), cors),
-            Map.of(),
-            Map.of(),
-            Map.of(),
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
             () -> true,
-            List.of(),
-            List.of(),
-            List.of(new SocketRoute("/hello", () -> hello))));
+            List.of(routes -> routes.socket("/hello", () -> hello))));
   }
 }

@@ -38,18 +38,18 @@ public final class Nodes {
   /** A coordinator on 127.0.0.1 with an ephemeral port. */
   public static CoordinatorNode coordinator(WorkerSources workers, DiscoverySettings settings) {
     return CoordinatorNode.start(
-        new CoordinatorNode.Config(
-            ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
-            workers,
-            Duration.ofSeconds(10),
-            settings,
-            // No kernel of its own with remote workers, so "no worker" stays visible as a 503.
-            workers.inProcess() ? new ReferenceGemm(1) : null));
+        CoordinatorNode.Config.builder(
+                ServerSettings.open(
+                    "127.0.0.1", 0, Limits.DEFAULTS), // No kernel of its own with remote
+                // workers).workers(workers).workerTimeout(Duration.ofSeconds(10)).discovery(settings).jobs(so "no worker" stays visible as a 503.
+                workers.inProcess() ? new ReferenceGemm(1) : null)
+            .build());
   }
 
   /** A worker on 127.0.0.1; port 0 picks a free one. */
   public static WorkerNode worker(int port) {
-    return WorkerNode.start("127.0.0.1", port, Limits.DEFAULTS, new ReferenceGemm(1));
+    return WorkerNode.start(
+        ServerSettings.open("127.0.0.1", port, Limits.DEFAULTS), new ReferenceGemm(1));
   }
 
   /** The base URL of a worker on 127.0.0.1. */

@@ -1,7 +1,8 @@
 package dev.wasmgrid.llm.coordinator;
 
-import dev.wasmgrid.http.Route;
-import dev.wasmgrid.llm.worker.LlmRoutes;
+import dev.wasmgrid.http.Routes;
+import dev.wasmgrid.http.Service;
+import dev.wasmgrid.llm.worker.LlmWorkerService;
 import dev.wasmgrid.llm.worker.ModelHosts;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.http.HttpClient;
@@ -14,17 +15,17 @@ import java.util.function.Supplier;
  * A coordinator's language-model routes: the in-process worker's own routes when it serves the
  * models itself ({@code serve --model}), or a {@link LlmRelay} to remote workers.
  */
-public final class CoordinatorLlm implements AutoCloseable {
+public final class CoordinatorLlm implements Service, AutoCloseable {
   /** Generations a coordinator relays at once unless told otherwise; more get 503. */
   public static final int DEFAULT_MAX_RELAYS = 64;
 
   private static final Duration LIST_TIMEOUT = Duration.ofSeconds(2);
 
-  private final List<Route> routes;
+  private final Service routes;
   private final ModelCatalogue catalogue;
   private final HttpClient http;
 
-  private CoordinatorLlm(List<Route> routes, ModelCatalogue catalogue, HttpClient http) {
+  private CoordinatorLlm(Service routes, ModelCatalogue catalogue, HttpClient http) {
     this.routes = routes;
     this.catalogue = catalogue;
     this.http = http;
@@ -33,7 +34,7 @@ public final class CoordinatorLlm implements AutoCloseable {
   /** Serves {@code models} in this process; they stay the caller's to close. */
   public static CoordinatorLlm inProcess(
       ModelHosts models, MeterRegistry registry, long maxBodyBytes) {
-    return new CoordinatorLlm(new LlmRoutes(models, registry, maxBodyBytes).routes(), null, null);
+    return new CoordinatorLlm(new LlmWorkerService(models, registry, maxBodyBytes), null, null);
   }
 
   /**
@@ -57,12 +58,13 @@ public final class CoordinatorLlm implements AutoCloseable {
             .build();
     ModelCatalogue catalogue = new ModelCatalogue(workers, refusing, http, token, LIST_TIMEOUT);
     LlmRelay relay = new LlmRelay(catalogue, http, token, timeout, maxBodyBytes, maxRelays);
-    return new CoordinatorLlm(relay.routes(), catalogue, http);
+    return new CoordinatorLlm(relay, catalogue, http);
   }
 
-  /** The language-model routes, for the coordinator's server. */
-  public List<Route> routes() {
-    return routes;
+  /** The language-model routes: the in-process worker's, or the relay's. */
+  @Override
+  public void routing(Routes routes) {
+    this.routes.routing(routes);
   }
 
   /** Asks the workers again which models they host (nothing to do in-process). */

@@ -10,8 +10,10 @@ import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.JsonBodies;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.Route;
+import dev.wasmgrid.http.Routes;
+import dev.wasmgrid.http.Service;
 import dev.wasmgrid.llm.worker.EventStream;
-import dev.wasmgrid.llm.worker.LlmRoutes;
+import dev.wasmgrid.llm.worker.LlmWorkerService;
 import dev.wasmgrid.llm.worker.OpenAiErrors;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -38,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * workers' lists, and {@code GET /v1/models/{id}} answers one model of them. Errors are in OpenAI's
  * shape, as the workers'.
  */
-public final class LlmRelay {
+public final class LlmRelay implements Service {
   private static final Logger LOG = LoggerFactory.getLogger(LlmRelay.class);
 
   private final ModelCatalogue catalogue;
@@ -69,18 +71,16 @@ public final class LlmRelay {
     this.relays = new Semaphore(maxRelays);
   }
 
-  /** The routes, for the coordinator's server. */
-  public List<Route> routes() {
-    return List.of(
-        new Route("GET", LlmRoutes.MODELS, (req, res) -> GridServer.send(res, models())),
-        new Route(
-            "GET",
-            LlmRoutes.MODEL,
-            OpenAiErrors.answering(
-                (req, res) -> GridServer.send(res, model(req.path().pathParameters().get("id"))))),
-        new Route("POST", LlmRoutes.GENERATE, relaying(LlmRoutes.GENERATE)),
-        new Route("POST", LlmRoutes.COMPLETIONS, relaying(LlmRoutes.COMPLETIONS)),
-        new Route("POST", LlmRoutes.CHAT, relaying(LlmRoutes.CHAT)));
+  @Override
+  public void routing(Routes routes) {
+    routes.get(LlmWorkerService.MODELS, (req, res) -> GridServer.send(res, models()));
+    routes.get(
+        LlmWorkerService.MODEL,
+        OpenAiErrors.answering(
+            (req, res) -> GridServer.send(res, model(req.path().pathParameters().get("id")))));
+    routes.post(LlmWorkerService.GENERATE, relaying(LlmWorkerService.GENERATE));
+    routes.post(LlmWorkerService.COMPLETIONS, relaying(LlmWorkerService.COMPLETIONS));
+    routes.post(LlmWorkerService.CHAT, relaying(LlmWorkerService.CHAT));
   }
 
   private Route.Handler relaying(String path) {

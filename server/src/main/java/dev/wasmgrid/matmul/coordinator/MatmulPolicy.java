@@ -117,7 +117,7 @@ public final class MatmulPolicy {
         request.a().cols(),
         request.b().cols(),
         request.a().dtype().bytes(),
-        CoordinatorEndpoints.TILES_PER_WORKER,
+        MatmulCoordinatorService.TILES_PER_WORKER,
         workers);
   }
 

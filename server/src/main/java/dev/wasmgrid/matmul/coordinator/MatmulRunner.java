@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Computes products at the coordinator: whole on one worker, on the coordinator's own kernel
  * ({@code local}), or cut into tiles over the remote workers ({@code distributed}). Shared by the
- * synchronous routes ({@link CoordinatorEndpoints}) and long jobs ({@code /v1/jobs}), so both place
- * work, fall back and feed the {@link MatmulPolicy} measurements the same way.
+ * synchronous routes ({@link MatmulCoordinatorService}) and long jobs ({@code /v1/jobs}), so both
+ * place work, fall back and feed the {@link MatmulPolicy} measurements the same way.
  */
 public final class MatmulRunner {
   private static final Logger LOG = LoggerFactory.getLogger(MatmulRunner.class);
@@ -110,7 +110,7 @@ public final class MatmulRunner {
     List<WorkerSpeed.Estimate> speeds = pool.speeds();
     ScatterGather.Outcome outcome =
         ScatterGather.multiply(
-            request, workers, CoordinatorEndpoints.TILES_PER_WORKER, local, progress);
+            request, workers, MatmulCoordinatorService.TILES_PER_WORKER, local, progress);
     long nanos = System.nanoTime() - start;
     policy.recordDistributed(request, nanos, speeds);
     pool.record(outcome.timings());

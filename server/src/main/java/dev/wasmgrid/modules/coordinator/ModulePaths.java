@@ -4,7 +4,7 @@ import dev.wasmgrid.errors.Failure;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 
-/** The module routes' paths, shared with the workers' (see {@code ModuleRoutes}). */
+/** The module routes' paths, shared with the workers' (see {@code ModuleWorkerService}). */
 final class ModulePaths {
   static final String LIST = "/v1/modules";
   static final String MODULE = LIST + "/{name}";

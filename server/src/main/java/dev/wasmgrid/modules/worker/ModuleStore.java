@@ -136,7 +136,7 @@ public final class ModuleStore implements AutoCloseable {
     if (!SHA256.matcher(sha).matches()) {
       throw new IOException("its index entry has no valid sha256");
     }
-    long timeoutMs = entry.path("timeout_ms").asLong(ModuleRoutes.MAX_TIMEOUT_MS);
+    long timeoutMs = entry.path("timeout_ms").asLong(ModuleWorkerService.MAX_TIMEOUT_MS);
     byte[] bytes = Files.readAllBytes(blob(sha));
     if (!sha256(bytes).equals(sha)) {
       throw new IOException(blob(sha) + " does not match its sha256 " + sha);

@@ -2,9 +2,9 @@ package dev.wasmgrid.sim.coordinator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wasmgrid.sim.worker.PartitionService;
 import dev.wasmgrid.sim.worker.PartitionSpec;
 import dev.wasmgrid.sim.worker.SimBundle;
-import dev.wasmgrid.sim.worker.SimRoutes;
 import io.helidon.http.HeaderNames;
 import io.helidon.webclient.api.HttpClientRequest;
 import io.helidon.webclient.api.HttpClientResponse;
@@ -53,13 +53,13 @@ public final class HttpSimHost implements SimHost {
     // The tick is the checkpoint's, or 0 for the initial world; the bundle's own is not read.
     SimBundle body =
         new SimBundle(0, spec.toValues(), checkpoint.map(List::of).orElse(List.<byte[]>of()));
-    byte[] answer = call(http.post(), SimRoutes.LIST, body.encode(), 201);
+    byte[] answer = call(http.post(), PartitionService.LIST, body.encode(), 201);
     JsonNode created = JSON.readTree(new String(answer, StandardCharsets.UTF_8));
     String id = created.path("id").asText("");
     if (id.isEmpty()) {
       throw new IllegalStateException(base + " created a partition without an id: " + created);
     }
-    return new Link(SimRoutes.LIST + "/" + id);
+    return new Link(PartitionService.LIST + "/" + id);
   }
 
   private byte[] call(HttpClientRequest request, String path, byte[] body, int expected)

@@ -20,7 +20,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -33,29 +32,24 @@ class LlmRelayBoundTest {
   void pastItsRelayBoundTheCoordinatorAnswers503WithRetryAfter() throws Exception {
     GatedCompute gate = new GatedCompute(LlmTestModels.vocabSize());
     try (WorkerNode worker =
-            WorkerNode.start(
-                ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
-                new ReferenceGemm(1),
-                Optional.empty(),
-                LlmTestModels.hosts("gated", gate, 8));
+            WorkerNode.Config.builder(
+                    ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), new ReferenceGemm(1))
+                .models(LlmTestModels.hosts("gated", gate, 8))
+                .start();
         GridServer relay =
             GridServer.start(
                 new GridServer.Config(
                     ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
-                    Map.of(),
-                    Map.of(),
-                    Map.of(),
                     new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                     () -> true,
-                    CoordinatorLlm.relay(
+                    List.of(
+                        CoordinatorLlm.relay(
                             () -> List.of(Nodes.url(worker.port())),
                             List::of,
                             Optional.empty(),
                             Duration.ofSeconds(30),
                             1 << 20,
-                            1)
-                        .routes(),
-                    List.of()))) {
+                            1))))) {
       String body = "{\"prompt\":\"a\",\"max_tokens\":2,\"ignore_eos\":true,\"stream\":false}";
       CompletableFuture<HttpResponse<String>> held =
           HttpClient.newHttpClient()

@@ -187,13 +187,13 @@ class LlmRelayTest {
     try (ModelHosts hosts = LlmTestModels.hosts("tiny-test", new ScalarCompute(), 8);
         CoordinatorNode coordinator =
             CoordinatorNode.start(
-                new CoordinatorNode.Config(
-                    ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
-                    WorkerSources.parse(List.of()),
-                    Duration.ofSeconds(10),
-                    Nodes.FAST,
-                    new ReferenceGemm(1)),
-                hosts)) {
+                CoordinatorNode.Config.builder(
+                        ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), new ReferenceGemm(1))
+                    .workers(WorkerSources.parse(List.of()))
+                    .workerTimeout(Duration.ofSeconds(10))
+                    .discovery(Nodes.FAST)
+                    .models(hosts)
+                    .build())) {
       Http http = new Http(coordinator.port());
       assertThat(streamedText(http.postJson("/v1/generate", REQUEST + "}")))
           .isEqualTo(expectedText());

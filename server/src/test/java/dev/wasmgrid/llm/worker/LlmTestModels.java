@@ -11,7 +11,6 @@ import dev.wasmgrid.llm.TinyModels;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.worker.WorkerNode;
 import java.util.List;
-import java.util.Optional;
 
 /** Tiny models for the HTTP tests: the same weights for the server and for the expected answers. */
 public final class LlmTestModels {
@@ -37,8 +36,10 @@ public final class LlmTestModels {
 
   /** A worker on a free loopback port, with no token, hosting {@code hosts}. */
   public static WorkerNode worker(Limits limits, ModelHosts hosts) {
-    return WorkerNode.start(
-        ServerSettings.open("127.0.0.1", 0, limits), new ReferenceGemm(1), Optional.empty(), hosts);
+    return WorkerNode.Config.builder(
+            ServerSettings.open("127.0.0.1", 0, limits), new ReferenceGemm(1))
+        .models(hosts)
+        .start();
   }
 
   /** The vocabulary size of {@link #model()}, for {@link GatedCompute}. */

@@ -11,6 +11,7 @@ import dev.wasmgrid.grid.LocalWorkerClient;
 import dev.wasmgrid.grid.WorkerClient;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.http.Routes;
 import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.Dtype;
 import dev.wasmgrid.matmul.Matrix;
@@ -111,7 +112,8 @@ class ScatterGatherTest {
   void aStragglingWorkersTilesAreRunAgainElsewhere() {
     GatedGemm stalled = new GatedGemm();
     try (WorkerNode fast = worker(Limits.DEFAULTS);
-        WorkerNode slow = WorkerNode.start("127.0.0.1", 0, Limits.DEFAULTS, stalled)) {
+        WorkerNode slow =
+            WorkerNode.start(ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), stalled)) {
       MatmulRequest request = request(Dtype.F64, 400, 300, 400);
       // The slow worker's calls would time out only after minutes: finishing sooner means its
       // tiles were re-run speculatively on the fast worker.
@@ -225,7 +227,8 @@ class ScatterGatherTest {
   @Test
   void aCancelledProductStopsPromptlyAndNeverReturnsC() {
     GatedGemm stalled = new GatedGemm();
-    try (WorkerNode slow = WorkerNode.start("127.0.0.1", 0, Limits.DEFAULTS, stalled)) {
+    try (WorkerNode slow =
+        WorkerNode.start(ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), stalled)) {
       MatmulRequest request = request(Dtype.F64, 300, 200, 300);
       AtomicBoolean cancel = new AtomicBoolean(true);
       ScatterGather.Progress cancelling =
@@ -340,11 +343,12 @@ class ScatterGatherTest {
 
   private static WorkerClient localKernel() {
     return new LocalWorkerClient(
-        WorkerNode.endpoints(
-                new ReferenceGemm(1),
-                Limits.DEFAULTS,
-                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))
-            .routes());
+        Routes.of(
+            List.of(
+                WorkerNode.matmul(
+                    new ReferenceGemm(1),
+                    Limits.DEFAULTS,
+                    new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)))));
   }
 
   @Test
@@ -433,7 +437,7 @@ class ScatterGatherTest {
   }
 
   private static WorkerNode worker(Limits limits) {
-    return WorkerNode.start("127.0.0.1", 0, limits, new ReferenceGemm(1));
+    return WorkerNode.start(ServerSettings.open("127.0.0.1", 0, limits), new ReferenceGemm(1));
   }
 
   private static URI uri(WorkerNode worker) {

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wasmgrid.coordinator.CoordinatorNode;
 import dev.wasmgrid.http.Limits;
+import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.Dtype;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.matmul.wire.MatmulRequest;
@@ -46,7 +47,8 @@ class CoordinatorDrainTest {
     GatedGemm workerGate = new GatedGemm();
     GatedGemm localGate = new GatedGemm();
     String id;
-    try (WorkerNode worker = WorkerNode.start("127.0.0.1", 0, Limits.DEFAULTS, workerGate);
+    try (WorkerNode worker =
+            WorkerNode.start(ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), workerGate);
         CoordinatorNode coordinator =
             coordinator(List.of(worker), JobSettings.DEFAULTS, jobsDir, localGate)) {
       Http http = new Http(coordinator.port());
@@ -113,7 +115,8 @@ class CoordinatorDrainTest {
   void aJobStillRunningWhenTheGracePeriodEndsFailsWithShuttingDown() throws Exception {
     GatedGemm stuck = new GatedGemm();
     String id;
-    try (WorkerNode worker = WorkerNode.start("127.0.0.1", 0, Limits.DEFAULTS, stuck);
+    try (WorkerNode worker =
+            WorkerNode.start(ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), stuck);
         CoordinatorNode coordinator =
             coordinator(List.of(worker), JobSettings.DEFAULTS, jobsDir, new ReferenceGemm(1))) {
       JobClient jobs = new JobClient(coordinator.port(), Optional.empty());
@@ -145,7 +148,8 @@ class CoordinatorDrainTest {
   void aCoordinatorStartedOnTheRecordsOfOneThatDiedReportsItsRunningJobInterrupted()
       throws Exception {
     GatedGemm stuck = new GatedGemm();
-    try (WorkerNode worker = WorkerNode.start("127.0.0.1", 0, Limits.DEFAULTS, stuck);
+    try (WorkerNode worker =
+            WorkerNode.start(ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), stuck);
         CoordinatorNode dying =
             coordinator(List.of(worker), JobSettings.DEFAULTS, jobsDir, new ReferenceGemm(1))) {
       JobClient jobs = new JobClient(dying.port(), Optional.empty());

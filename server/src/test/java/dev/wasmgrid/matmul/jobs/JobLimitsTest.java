@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wasmgrid.coordinator.CoordinatorNode;
 import dev.wasmgrid.http.Limits;
+import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.Dtype;
 import dev.wasmgrid.matmul.wire.MatmulRequest;
 import dev.wasmgrid.testing.GatedGemm;
@@ -27,7 +28,8 @@ class JobLimitsTest {
   @Test
   void jobsBeyondTheLimitAre503UntilOneEnds() {
     GatedGemm stuck = new GatedGemm();
-    try (WorkerNode worker = WorkerNode.start("127.0.0.1", 0, Limits.DEFAULTS, stuck);
+    try (WorkerNode worker =
+            WorkerNode.start(ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), stuck);
         CoordinatorNode coordinator =
             coordinator(
                 List.of(worker),

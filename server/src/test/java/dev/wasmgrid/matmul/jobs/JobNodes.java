@@ -31,13 +31,13 @@ final class JobNodes {
   static CoordinatorNode coordinator(
       List<WorkerNode> workers, JobSettings jobs, Optional<String> token) {
     return CoordinatorNode.start(
-        new CoordinatorNode.Config(
-            new ServerSettings("127.0.0.1", 0, Limits.DEFAULTS, token),
-            WorkerSources.parse(workers.stream().map(w -> Nodes.url(w.port())).toList()),
-            Duration.ofSeconds(60),
-            Nodes.FAST,
-            new ReferenceGemm(1),
-            jobs));
+        CoordinatorNode.Config.builder(
+                new ServerSettings("127.0.0.1", 0, Limits.DEFAULTS, token), new ReferenceGemm(1))
+            .workers(WorkerSources.parse(workers.stream().map(w -> Nodes.url(w.port())).toList()))
+            .workerTimeout(Duration.ofSeconds(60))
+            .discovery(Nodes.FAST)
+            .jobs(jobs)
+            .build());
   }
 
   /**
@@ -47,14 +47,14 @@ final class JobNodes {
   static CoordinatorNode coordinator(
       List<WorkerNode> workers, JobSettings jobs, Path jobsDir, Gemm localGemm) {
     return CoordinatorNode.start(
-        new CoordinatorNode.Config(
-            new ServerSettings("127.0.0.1", 0, Limits.DEFAULTS, Optional.empty()),
-            WorkerSources.parse(workers.stream().map(w -> Nodes.url(w.port())).toList()),
-            Duration.ofSeconds(60),
-            Nodes.FAST,
-            localGemm,
-            jobs,
-            Optional.of(jobsDir)));
+        CoordinatorNode.Config.builder(
+                new ServerSettings("127.0.0.1", 0, Limits.DEFAULTS, Optional.empty()), localGemm)
+            .workers(WorkerSources.parse(workers.stream().map(w -> Nodes.url(w.port())).toList()))
+            .workerTimeout(Duration.ofSeconds(60))
+            .discovery(Nodes.FAST)
+            .jobs(jobs)
+            .jobsDir(Optional.of(jobsDir))
+            .build());
   }
 
   static MatmulRequest request(Dtype dtype, int m, int k, int n) {

@@ -8,8 +8,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wasmgrid.coordinator.CoordinatorNode;
 import dev.wasmgrid.http.Limits;
+import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.Dtype;
-import dev.wasmgrid.matmul.coordinator.CoordinatorEndpoints;
+import dev.wasmgrid.matmul.coordinator.MatmulCoordinatorService;
 import dev.wasmgrid.matmul.wire.MatmulRequest;
 import dev.wasmgrid.matmul.wire.MatrixFrames;
 import dev.wasmgrid.testing.GatedGemm;
@@ -35,8 +36,10 @@ class MatmulJobsTest {
   @Test
   void aDistributedJobStreamsItsProgressAndAnswersTheExactProduct() throws IOException {
     GatedGemm gate = new GatedGemm();
-    try (WorkerNode w1 = WorkerNode.start("127.0.0.1", 0, Limits.DEFAULTS, gate);
-        WorkerNode w2 = WorkerNode.start("127.0.0.1", 0, Limits.DEFAULTS, gate);
+    try (WorkerNode w1 =
+            WorkerNode.start(ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), gate);
+        WorkerNode w2 =
+            WorkerNode.start(ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), gate);
         CoordinatorNode coordinator =
             coordinator(List.of(w1, w2), JobSettings.DEFAULTS, Optional.empty())) {
       JobClient jobs = new JobClient(coordinator.port(), Optional.empty());
@@ -74,7 +77,7 @@ class MatmulJobsTest {
       assertThat(events.subList(0, events.size() - 1))
           .allSatisfy(e -> assertThat(e.name()).isEqualTo("progress"));
       int total = last.data().get("blocks_total").asInt();
-      assertThat(total).as("2 workers").isEqualTo(2 * CoordinatorEndpoints.TILES_PER_WORKER);
+      assertThat(total).as("2 workers").isEqualTo(2 * MatmulCoordinatorService.TILES_PER_WORKER);
       assertThat(last.data().get("blocks_done").asInt()).isEqualTo(total);
       assertThat(last.data().get("state").asText()).isEqualTo("succeeded");
       assertThat(last.data().get("bytes_sent").asLong()).isPositive();
@@ -116,7 +119,8 @@ class MatmulJobsTest {
   @Test
   void aCancelledJobStopsAtOnceAndFreesItsRunner() throws IOException {
     GatedGemm stuck = new GatedGemm();
-    try (WorkerNode worker = WorkerNode.start("127.0.0.1", 0, Limits.DEFAULTS, stuck);
+    try (WorkerNode worker =
+            WorkerNode.start(ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), stuck);
         CoordinatorNode coordinator =
             coordinator(List.of(worker), JobSettings.DEFAULTS, Optional.empty())) {
       JobClient jobs = new JobClient(coordinator.port(), Optional.empty());
@@ -160,7 +164,8 @@ class MatmulJobsTest {
   @Test
   void aModeSwitchLeavesJobsInFlightAlone() {
     GatedGemm gate = new GatedGemm();
-    try (WorkerNode worker = WorkerNode.start("127.0.0.1", 0, Limits.DEFAULTS, gate);
+    try (WorkerNode worker =
+            WorkerNode.start(ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), gate);
         CoordinatorNode coordinator =
             coordinator(List.of(worker), JobSettings.DEFAULTS, Optional.empty())) {
       JobClient jobs = new JobClient(coordinator.port(), Optional.empty());
@@ -183,10 +188,10 @@ class MatmulJobsTest {
           () -> jobs.state(first).equals("succeeded") && jobs.state(second).equals("succeeded"));
       assertThat(jobs.status(first).get("blocks_total").asInt())
           .as("still split over the worker")
-          .isEqualTo(CoordinatorEndpoints.TILES_PER_WORKER);
+          .isEqualTo(MatmulCoordinatorService.TILES_PER_WORKER);
       assertThat(gate.entered())
           .as("the worker computed the first job's tiles and nothing of the second")
-          .isEqualTo(CoordinatorEndpoints.TILES_PER_WORKER);
+          .isEqualTo(MatmulCoordinatorService.TILES_PER_WORKER);
       assertThat(jobs.status(second).get("blocks_total").asInt()).isEqualTo(1);
       assertExact(request, jobs.get("/v1/jobs/" + first + "/result").body());
       assertExact(request, jobs.get("/v1/jobs/" + second + "/result").body());

@@ -3,6 +3,7 @@ package dev.wasmgrid.matmul.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wasmgrid.http.Limits;
+import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.worker.WorkerNode;
@@ -19,7 +20,9 @@ class OverloadTest {
   @Test
   void requestsOverTheConcurrencyLimitGet503WithRetryAfter() throws Exception {
     try (WorkerNode worker =
-            WorkerNode.start("127.0.0.1", 0, new Limits(1 << 20, 64, 1), new ReferenceGemm(1));
+            WorkerNode.start(
+                ServerSettings.open("127.0.0.1", 0, new Limits(1 << 20, 64, 1)),
+                new ReferenceGemm(1));
         Socket slow = new Socket(InetAddress.getLoopbackAddress(), worker.port())) {
       Http http = new Http(worker.port());
       // A request whose body has not all arrived stays in service, holding the only slot.

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wasmgrid.http.Limits;
+import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.matmul.wire.MatrixFrames;
@@ -25,7 +26,10 @@ class WorkerMatmulTest {
 
   @BeforeAll
   static void start() {
-    worker = WorkerNode.start("127.0.0.1", 0, new Limits(1 << 20, 128, 16), new ReferenceGemm(2));
+    worker =
+        WorkerNode.start(
+            ServerSettings.open("127.0.0.1", 0, new Limits(1 << 20, 128, 16)),
+            new ReferenceGemm(2));
     http = new Http(worker.port());
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wasmgrid.http.Limits;
+import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.testing.Nodes;
@@ -34,7 +35,9 @@ class WorkerRpcTest {
   @BeforeAll
   static void start() {
     worker =
-        WorkerNode.start("127.0.0.1", 0, new Limits(MAX_BODY, MAX_DIM, 64), new ReferenceGemm(1));
+        WorkerNode.start(
+            ServerSettings.open("127.0.0.1", 0, new Limits(MAX_BODY, MAX_DIM, 64)),
+            new ReferenceGemm(1));
     http = new Http(worker.port());
   }
 

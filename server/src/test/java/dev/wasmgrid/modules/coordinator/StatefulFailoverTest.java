@@ -29,9 +29,10 @@ class StatefulFailoverTest {
     try (a;
         b;
         CoordinatorNode coordinator =
-            CoordinatorModulesTest.coordinator(Nodes.url(a.port()), Nodes.url(b.port()))) {
+            ModuleCoordinatorServiceTest.coordinator(Nodes.url(a.port()), Nodes.url(b.port()))) {
       ModuleClient front = new ModuleClient(coordinator.port());
-      assertThat(front.deploy("prover", CoordinatorModulesTest.PROVER).statusCode()).isEqualTo(201);
+      assertThat(front.deploy("prover", ModuleCoordinatorServiceTest.PROVER).statusCode())
+          .isEqualTo(201);
       HttpResponse<byte[]> set = front.put("/v1/modules/prover/recycling", POLICY);
       assertThat(set.statusCode()).as(Http.text(set)).isEqualTo(200);
 
@@ -58,7 +59,7 @@ class StatefulFailoverTest {
       // Not only handle-taking calls: the coordinator cannot tell which calls read the state.
       HttpResponse<byte[]> div = front.call("prover", "div", "[42,6]");
       assertThat(div.statusCode()).as(Http.text(div)).isEqualTo(409);
-      assertThat(front.metric(CoordinatorModulesTest.callSeries(survivorUrl, "state_lost")))
+      assertThat(front.metric(ModuleCoordinatorServiceTest.callSeries(survivorUrl, "state_lost")))
           .isEqualTo(4.0);
 
       // The client builds its state again: on the survivor, where calls now stay.

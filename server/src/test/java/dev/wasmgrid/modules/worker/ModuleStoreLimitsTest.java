@@ -29,7 +29,8 @@ class ModuleStoreLimitsTest {
   @Test
   void aWorkerHoldsAtMostTheDefaultNumberOfModulesAndStillReplacesThem() {
     int limit = StoreLimits.DEFAULTS.maxModules();
-    try (WorkerNode worker = WorkerNode.start("127.0.0.1", 0, Limits.DEFAULTS, gemm())) {
+    try (WorkerNode worker =
+        WorkerNode.start(ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), gemm())) {
       Http http = new Http(worker.port());
       for (int i = 0; i < limit; i++) {
         HttpResponse<byte[]> created = put(worker.port(), "m" + i, SMALL);
@@ -55,12 +56,11 @@ class ModuleStoreLimitsTest {
     byte[] large = ManyFunctions.module(50, 10);
     StoreLimits tight = new StoreLimits(64, Duration.ofMillis(1));
     try (WorkerNode worker =
-        WorkerNode.start(
-            ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
-            gemm(),
-            Optional.empty(),
-            ModelHosts.none(),
-            tight)) {
+        WorkerNode.Config.builder(ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), gemm())
+            .modulesDir(Optional.empty())
+            .models(ModelHosts.none())
+            .moduleLimits(tight)
+            .start()) {
       Http http = new Http(worker.port());
       HttpResponse<byte[]> refused = put(worker.port(), "large", large);
       assertThat(refused.statusCode()).as(Http.text(refused)).isEqualTo(422);
@@ -70,12 +70,11 @@ class ModuleStoreLimitsTest {
     }
     // The same bytes are a valid module: only its compile time was refused.
     try (WorkerNode worker =
-        WorkerNode.start(
-            ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
-            gemm(),
-            Optional.empty(),
-            ModelHosts.none(),
-            new StoreLimits(64, Duration.ofMinutes(2)))) {
+        WorkerNode.Config.builder(ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), gemm())
+            .modulesDir(Optional.empty())
+            .models(ModelHosts.none())
+            .moduleLimits(new StoreLimits(64, Duration.ofMinutes(2)))
+            .start()) {
       HttpResponse<byte[]> created = put(worker.port(), "large", large);
       assertThat(created.statusCode()).as(Http.text(created)).isEqualTo(201);
     }

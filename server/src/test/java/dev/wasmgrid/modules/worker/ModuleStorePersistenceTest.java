@@ -143,20 +143,20 @@ class ModuleStorePersistenceTest {
   void theDirectoryIsCreatedWhenMissing() throws Exception {
     Path nested = dir.resolve("a/b");
     try (WorkerNode worker =
-        WorkerNode.start(
-            ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
-            new ReferenceGemm(1),
-            Optional.of(nested))) {
+        WorkerNode.Config.builder(
+                ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), new ReferenceGemm(1))
+            .modulesDir(Optional.of(nested))
+            .start()) {
       assertThat(put(worker, "/v1/modules/prover", PROVER).statusCode()).isEqualTo(201);
     }
     assertThat(nested.resolve(ModuleStore.INDEX)).exists();
   }
 
   private WorkerNode start() {
-    return WorkerNode.start(
-        ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
-        new ReferenceGemm(1),
-        Optional.of(dir));
+    return WorkerNode.Config.builder(
+            ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), new ReferenceGemm(1))
+        .modulesDir(Optional.of(dir))
+        .start();
   }
 
   private static Map<String, String> hashes(Http http) throws IOException {

@@ -25,7 +25,7 @@ class UnknownHandleRoutesTest {
     try (WorkerNode worker = Nodes.worker(0)) {
       Http http = new Http(worker.port());
       deploy(http, worker);
-      assertThat(setPolicy(http, worker, RecyclingRoutesTest.POLICY).statusCode()).isEqualTo(200);
+      assertThat(setPolicy(http, worker, RecyclingServiceTest.POLICY).statusCode()).isEqualTo(200);
 
       HttpResponse<byte[]> setup = call(http, "setup", "[1]");
       assertThat(setup.statusCode()).as(Http.text(setup)).isEqualTo(200);
@@ -42,7 +42,7 @@ class UnknownHandleRoutesTest {
       assertThat(stamp(never).epoch()).isEqualTo(epoch);
 
       // The policy set again starts the state afresh: the old handle means nothing any more.
-      assertThat(setPolicy(http, worker, RecyclingRoutesTest.POLICY).statusCode()).isEqualTo(200);
+      assertThat(setPolicy(http, worker, RecyclingServiceTest.POLICY).statusCode()).isEqualTo(200);
       HttpResponse<byte[]> lost = call(http, "prove", "[" + handle + ",0]");
       assertUnknownHandle(lost, "state epoch");
       assertThat(stamp(lost).epoch()).isNotEqualTo(epoch);
@@ -86,7 +86,7 @@ class UnknownHandleRoutesTest {
             http.send(
                     request(worker, "/v1/modules/prover")
                         .header("Content-Type", "application/wasm")
-                        .PUT(HttpRequest.BodyPublishers.ofByteArray(RecyclingRoutesTest.PROVER)))
+                        .PUT(HttpRequest.BodyPublishers.ofByteArray(RecyclingServiceTest.PROVER)))
                 .statusCode())
         .isEqualTo(201);
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wasmgrid.grid.HttpWorkerClient;
 import dev.wasmgrid.http.Limits;
+import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.sim.PartitionedSim;
 import dev.wasmgrid.sim.PhaseRunner;
@@ -154,7 +155,8 @@ class DistributedSimTest {
   }
 
   private static WorkerNode worker() {
-    return WorkerNode.start("127.0.0.1", 0, Limits.DEFAULTS, new ReferenceGemm(1));
+    return WorkerNode.start(
+        ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), new ReferenceGemm(1));
   }
 
   private List<SimHost> hosts(List<WorkerNode> workers) {

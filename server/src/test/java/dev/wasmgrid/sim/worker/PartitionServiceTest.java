@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** The worker's partition routes on their own: a tick through HTTP, and every refusal by code. */
-class SimRoutesTest {
+class PartitionServiceTest {
   private static final SimConfig CONFIG = SimConfig.of(200, 5);
   private static final String TOKEN = "sim-secret";
 
@@ -40,11 +40,12 @@ class SimRoutesTest {
                   new PartitionSpec(CONFIG, 0, StripLayout.of(CONFIG, bounds)).toValues(),
                   List.of())
               .encode();
-      HttpResponse<byte[]> created = send(worker, "POST", SimRoutes.LIST, spec);
+      HttpResponse<byte[]> created = send(worker, "POST", PartitionService.LIST, spec);
       assertThat(created.statusCode()).isEqualTo(201);
       String id = idOf(created);
-      assertThat(created.headers().firstValue("Location")).hasValue(SimRoutes.LIST + "/" + id);
-      String base = SimRoutes.LIST + "/" + id;
+      assertThat(created.headers().firstValue("Location"))
+          .hasValue(PartitionService.LIST + "/" + id);
+      String base = PartitionService.LIST + "/" + id;
 
       HostedPartition local = HostedPartition.initial(CONFIG, 0, bounds);
       long[] boundValues = Arrays.stream(bounds).asLongStream().toArray();
@@ -78,7 +79,7 @@ class SimRoutesTest {
       assertThat(state.body()).isEqualTo(local.checkpoint());
       SimBundle costs = bundle(send(worker, "GET", base + "/costs", null));
       assertThat(costs.values()).isEqualTo(local.columnCosts());
-      assertThat(text(send(worker, "GET", SimRoutes.LIST, null)))
+      assertThat(text(send(worker, "GET", PartitionService.LIST, null)))
           .contains("\"id\":\"" + id + "\"")
           .contains("\"tick\":1");
 
@@ -92,13 +93,13 @@ class SimRoutesTest {
     try (WorkerNode worker = worker()) {
       int[] bounds = StripLayout.even(CONFIG, 2).bounds();
       String base =
-          SimRoutes.LIST
+          PartitionService.LIST
               + "/"
               + idOf(
                   send(
                       worker,
                       "POST",
-                      SimRoutes.LIST,
+                      PartitionService.LIST,
                       new SimBundle(
                               0,
                               new PartitionSpec(CONFIG, 1, StripLayout.of(CONFIG, bounds))
@@ -151,19 +152,20 @@ class SimRoutesTest {
           send(
               worker,
               "POST",
-              SimRoutes.LIST,
+              PartitionService.LIST,
               SimBundle.of(0, 0, -5, 1, 300, 300, 10, 0, 0, 10).encode()),
           400,
           "invalid_config");
       assertError(
-          send(worker, "POST", SimRoutes.LIST + "/p999/phase/step", SimBundle.of(0).encode()),
+          send(
+              worker, "POST", PartitionService.LIST + "/p999/phase/step", SimBundle.of(0).encode()),
           404,
           "partition_not_found");
 
       HttpResponse<byte[]> anonymous =
           http.send(
               HttpRequest.newBuilder(
-                      URI.create("http://127.0.0.1:" + worker.port() + SimRoutes.LIST))
+                      URI.create("http://127.0.0.1:" + worker.port() + PartitionService.LIST))
                   .GET()
                   .build(),
               HttpResponse.BodyHandlers.ofByteArray());
@@ -182,7 +184,7 @@ class SimRoutesTest {
           new SimBundle(
                   0, new PartitionSpec(huge, 0, StripLayout.even(huge, 1)).toValues(), List.of())
               .encode();
-      HttpResponse<byte[]> refused = send(worker, "POST", SimRoutes.LIST, create);
+      HttpResponse<byte[]> refused = send(worker, "POST", PartitionService.LIST, create);
       assertError(refused, 413, "too_many_entities");
       assertThat(text(refused))
           .contains("\"field\":\"entities\"")
@@ -196,7 +198,7 @@ class SimRoutesTest {
                   new PartitionSpec(CONFIG, 0, StripLayout.of(CONFIG, bounds)).toValues(),
                   List.of())
               .encode();
-      assertThat(send(worker, "POST", SimRoutes.LIST, small).statusCode()).isEqualTo(201);
+      assertThat(send(worker, "POST", PartitionService.LIST, small).statusCode()).isEqualTo(201);
     }
   }
 

@@ -4,6 +4,8 @@ import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.http.Routes;
+import dev.wasmgrid.http.Service;
 import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.rpc.RpcEnvelope;
 import dev.wasmgrid.matmul.wire.MatmulRequest;
@@ -22,7 +24,7 @@ import java.util.Map;
  * is {@link MatmulRunner}'s, shared with long jobs. An {@code engine=wasm} product goes whole to
  * one worker, which computes it with its wasm kernel.
  */
-public final class CoordinatorEndpoints {
+public final class MatmulCoordinatorService implements Service {
 
   /**
    * Tiles per worker. One is the plan that moves the fewest bytes (every further band of A or B is
@@ -31,21 +33,29 @@ public final class CoordinatorEndpoints {
    */
   public static final int TILES_PER_WORKER = 1;
 
+  /** Where the policy is read and set. */
+  public static final String CONFIG = "/v1/config/matmul";
+
   private final MatmulRunner runner;
+  private final MatmulPolicy policy;
   private final int maxDimension;
 
   /**
    * @param runner places and computes the products
+   * @param policy decides between local and distributed products; read and set at {@link #CONFIG}
    * @param maxDimension the largest matrix side accepted (the coordinator decodes what it splits)
    */
-  public CoordinatorEndpoints(MatmulRunner runner, int maxDimension) {
+  public MatmulCoordinatorService(MatmulRunner runner, MatmulPolicy policy, int maxDimension) {
     this.runner = runner;
+    this.policy = policy;
     this.maxDimension = maxDimension;
   }
 
-  /** The routes, by path. */
-  public Map<String, Endpoint> routes() {
-    return Map.of(
+  @Override
+  public void routing(Routes routes) {
+    routes.get(CONFIG, policy.view());
+    routes.putBody(CONFIG, policy.update());
+    routes.postBody(
         "/rpc",
         new Endpoint() {
           @Override
@@ -57,7 +67,8 @@ public final class CoordinatorEndpoints {
           public Reply error(Failure error) {
             return RpcEnvelope.error(true, error);
           }
-        },
+        });
+    routes.postBody(
         "/v1/matmul",
         new Endpoint() {
           @Override

@@ -8,6 +8,8 @@ import dev.wasmgrid.http.ErrorBodies;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.JsonBodies;
 import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.http.Routes;
+import dev.wasmgrid.http.Service;
 import dev.wasmgrid.wasm.WasmCallException;
 import dev.wasmgrid.wasm.recycle.RecyclingPolicy;
 import dev.wasmgrid.wasm.recycle.RecyclingProxy;
@@ -25,16 +27,24 @@ import java.util.concurrent.TimeoutException;
  * {@code PUT} and {@code DELETE /v1/modules/{name}/recycling}, and {@code POST
  * /v1/modules/{name}/recycle} to swap in a fresh instance now.
  */
-final class RecyclingRoutes {
-  static final String POLICY = ModuleRoutes.MODULE + "/recycling";
-  static final String RECYCLE = ModuleRoutes.MODULE + "/recycle";
+final class RecyclingService implements Service {
+  static final String POLICY = ModuleWorkerService.MODULE + "/recycling";
+  static final String RECYCLE = ModuleWorkerService.MODULE + "/recycle";
 
   private final ModuleStore store;
   private final long maxBody;
 
-  RecyclingRoutes(ModuleStore store, long maxBody) {
+  RecyclingService(ModuleStore store, long maxBody) {
     this.store = store;
     this.maxBody = maxBody;
+  }
+
+  @Override
+  public void routing(Routes routes) {
+    routes.get(POLICY, this::describe);
+    routes.put(POLICY, this::set);
+    routes.delete(POLICY, this::remove);
+    routes.post(RECYCLE, this::recycle);
   }
 
   void describe(ServerRequest req, ServerResponse res) {
@@ -44,11 +54,13 @@ final class RecyclingRoutes {
   }
 
   void set(ServerRequest req, ServerResponse res) {
-    String name = ModuleRoutes.name(req);
+    String name = ModuleWorkerService.name(req);
     JsonNode body = JsonBodies.parse(GridServer.body(req, maxBody));
     RecyclingPolicy policy = RecyclingJson.policy(body);
     DeployedModule module =
-        store.recycling(name, Optional.of(policy)).orElseThrow(() -> ModuleRoutes.notFound(name));
+        store
+            .recycling(name, Optional.of(policy))
+            .orElseThrow(() -> ModuleWorkerService.notFound(name));
     GridServer.send(res, Reply.json(200, state(module.proxy().orElseThrow()).toString()));
   }
 
@@ -91,7 +103,7 @@ final class RecyclingRoutes {
 
   private static Failure prepareFailed(Throwable cause) {
     if (cause instanceof WasmCallException w) {
-      return ModuleRoutes.error(w);
+      return ModuleWorkerService.error(w);
     }
     String message = String.valueOf(cause.getMessage());
     // A replay that differs is the module's fault (it is not deterministic), not the server's.
@@ -108,8 +120,8 @@ final class RecyclingRoutes {
   }
 
   private DeployedModule find(ServerRequest req) {
-    String name = ModuleRoutes.name(req);
-    return store.find(name).orElseThrow(() -> ModuleRoutes.notFound(name));
+    String name = ModuleWorkerService.name(req);
+    return store.find(name).orElseThrow(() -> ModuleWorkerService.notFound(name));
   }
 
   private static Failure notRecycled(DeployedModule module) {

@@ -9,7 +9,8 @@ import dev.wasmgrid.http.ErrorBodies;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.Reply;
-import dev.wasmgrid.http.Route;
+import dev.wasmgrid.http.Routes;
+import dev.wasmgrid.http.Service;
 import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.coordinator.MatmulPolicy;
 import dev.wasmgrid.matmul.wire.MatmulRequest;
@@ -17,7 +18,6 @@ import dev.wasmgrid.matmul.wire.MatrixFrames;
 import io.helidon.webserver.http.ServerRequest;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /**
  * The long-job routes of a coordinator (docs/api.md, "Jobs"): {@code POST /v1/jobs/matmul} submits,
@@ -25,7 +25,7 @@ import java.util.function.Supplier;
  * streams the progress, {@code GET /v1/jobs/{id}/result} answers C and {@code DELETE /v1/jobs/{id}}
  * cancels.
  */
-public final class JobEndpoints {
+public final class JobService implements Service {
   /** The path jobs are submitted to. */
   public static final String SUBMIT = "/v1/jobs/matmul";
 
@@ -40,13 +40,13 @@ public final class JobEndpoints {
   /**
    * @param maxDimension the largest matrix side accepted, as for {@code /v1/matmul}
    */
-  public JobEndpoints(MatmulJobs jobs, int maxDimension) {
+  public JobService(MatmulJobs jobs, int maxDimension) {
     this.jobs = jobs;
     this.maxDimension = maxDimension;
   }
 
   /** {@code POST /v1/jobs/matmul[?mode=auto|local|distributed]}: 202 with the job's status. */
-  public Endpoint submit() {
+  private Endpoint submit() {
     return new Endpoint() {
       @Override
       public Reply handle(String contentType, byte[] body) {
@@ -80,25 +80,24 @@ public final class JobEndpoints {
    * {@code GET /v1/jobs}: every job kept, oldest first, by {@link JobStatus#ref()}: an id is a
    * capability, told only to whoever submitted the job.
    */
-  public Supplier<Reply> list() {
-    return () -> {
-      ArrayNode list = JsonNodeFactory.instance.arrayNode();
-      jobs.list().forEach(status -> list.add(status.toListedJson()));
-      ObjectNode body = JsonNodeFactory.instance.objectNode();
-      body.set("jobs", list);
-      return Reply.json(200, body.toString());
-    };
+  private Reply list() {
+    ArrayNode list = JsonNodeFactory.instance.arrayNode();
+    jobs.list().forEach(status -> list.add(status.toListedJson()));
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.set("jobs", list);
+    return Reply.json(200, body.toString());
   }
 
-  /** The routes with the job's id in their path. */
-  public List<Route> routes() {
+  @Override
+  public void routing(Routes routes) {
+    routes.postBody(SUBMIT, submit());
+    routes.get(LIST, this::list);
     JobEvents events = new JobEvents();
-    return List.of(
-        new Route("GET", JOB, (req, res) -> GridServer.send(res, status(find(req).status(), 200))),
-        new Route(
-            "DELETE", JOB, (req, res) -> GridServer.send(res, status(jobs.cancel(id(req)), 200))),
-        new Route("GET", JOB + "/result", (req, res) -> GridServer.send(res, result(find(req)))),
-        new Route("GET", JOB + "/events", (req, res) -> events.stream(find(req), req, res)));
+
+    routes.get(JOB, (req, res) -> GridServer.send(res, status(find(req).status(), 200)));
+    routes.delete(JOB, (req, res) -> GridServer.send(res, status(jobs.cancel(id(req)), 200)));
+    routes.get(JOB + "/result", (req, res) -> GridServer.send(res, result(find(req))));
+    routes.get(JOB + "/events", (req, res) -> events.stream(find(req), req, res));
   }
 
   private Reply submit(String contentType, byte[] body, MatmulPolicy.Mode mode) {

@@ -4,7 +4,8 @@ import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.grid.WorkerClient;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Reply;
-import dev.wasmgrid.http.Route;
+import dev.wasmgrid.http.Routes;
+import dev.wasmgrid.http.Service;
 import dev.wasmgrid.wasm.ModuleLimits;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -18,7 +19,7 @@ import java.util.function.Supplier;
  * modules"): changes go to every worker, reads are merged, calls go to one worker holding the
  * module. {@link #reconcile()} brings workers that joined or came back up to date.
  */
-public final class CoordinatorModules {
+public final class ModuleCoordinatorService implements Service {
   private static final byte[] NONE = new byte[0];
 
   private final ModuleDistributor distributor;
@@ -30,7 +31,7 @@ public final class CoordinatorModules {
    * @param workers the workers that may get requests now
    * @param maxCallBody the largest call body accepted (the server's {@code --max-body})
    */
-  public CoordinatorModules(
+  public ModuleCoordinatorService(
       Supplier<List<WorkerClient>> workers, MeterRegistry meters, long maxCallBody) {
     ModuleRegistry registry = new ModuleRegistry();
     this.distributor = new ModuleDistributor(workers, registry);
@@ -44,22 +45,17 @@ public final class CoordinatorModules {
     distributor.reconcile();
   }
 
-  /** The routes, for {@link GridServer.Config#routes()}. */
-  public List<Route> routes() {
-    return List.of(
-        new Route("GET", ModulePaths.LIST, (req, res) -> GridServer.send(res, views.list())),
-        new Route("PUT", ModulePaths.MODULE, this::deploy),
-        new Route(
-            "GET",
-            ModulePaths.MODULE,
-            (req, res) -> GridServer.send(res, views.describe(name(req)))),
-        new Route(
-            "DELETE", ModulePaths.MODULE, (req, res) -> GridServer.send(res, delete(name(req)))),
-        new Route("POST", ModulePaths.CALL, this::call),
-        new Route("PUT", ModulePaths.SUB, this::broadcast),
-        new Route("POST", ModulePaths.SUB, this::broadcast),
-        new Route("DELETE", ModulePaths.SUB, this::broadcast),
-        new Route("GET", ModulePaths.SUB, this::relay));
+  @Override
+  public void routing(Routes routes) {
+    routes.get(ModulePaths.LIST, (req, res) -> GridServer.send(res, views.list()));
+    routes.put(ModulePaths.MODULE, this::deploy);
+    routes.get(ModulePaths.MODULE, (req, res) -> GridServer.send(res, views.describe(name(req))));
+    routes.delete(ModulePaths.MODULE, (req, res) -> GridServer.send(res, delete(name(req))));
+    routes.post(ModulePaths.CALL, this::call);
+    routes.put(ModulePaths.SUB, this::broadcast);
+    routes.post(ModulePaths.SUB, this::broadcast);
+    routes.delete(ModulePaths.SUB, this::broadcast);
+    routes.get(ModulePaths.SUB, this::relay);
   }
 
   private void deploy(ServerRequest req, ServerResponse res) {

@@ -15,21 +15,21 @@ import java.util.function.Supplier;
  * Multiplies checked operands with the worker's kernel, or with the wasm engine when a request asks
  * for it, and counts the work done.
  */
-public final class MatmulService {
+public final class MatmulCompute {
   private final Gemm gemm;
   private final Counter flops;
   private final Supplier<WasmGemm> wasm;
   private final Counter wasmFlops;
 
   /** A service whose wasm engine is compiled on its first use, under {@link WasmGemm#LIMITS}. */
-  public MatmulService(Gemm gemm, MeterRegistry registry) {
+  public MatmulCompute(Gemm gemm, MeterRegistry registry) {
     this(gemm, registry, WasmGemm::new);
   }
 
   /**
    * @param wasm makes the wasm engine; called once, on the first request for it
    */
-  public MatmulService(Gemm gemm, MeterRegistry registry, Supplier<WasmGemm> wasm) {
+  public MatmulCompute(Gemm gemm, MeterRegistry registry, Supplier<WasmGemm> wasm) {
     this.gemm = gemm;
     this.flops = flops(registry, gemm.name());
     this.wasm = new Once<>(wasm);

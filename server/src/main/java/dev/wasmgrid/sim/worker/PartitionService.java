@@ -6,7 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Reply;
-import dev.wasmgrid.http.Route;
+import dev.wasmgrid.http.Routes;
+import dev.wasmgrid.http.Service;
 import dev.wasmgrid.sim.EntityBudget;
 import dev.wasmgrid.sim.HostedPartition;
 import dev.wasmgrid.sim.NeighbourSweep;
@@ -24,7 +25,7 @@ import java.util.Map;
  * delete. Every body is a {@link SimBundle}; frames are never JSON. Requests for one partition are
  * served one at a time.
  */
-public final class SimRoutes {
+public final class PartitionService implements Service {
   /** The path listing and creating partitions. */
   public static final String LIST = "/v1/sim/partitions";
 
@@ -42,20 +43,19 @@ public final class SimRoutes {
   /**
    * @param maxBody the largest request body accepted (the server's {@code --max-body})
    */
-  public SimRoutes(SimPartitions store, long maxBody) {
+  public PartitionService(SimPartitions store, long maxBody) {
     this.store = store;
     this.maxBody = maxBody;
   }
 
-  /** The routes, for {@link GridServer.Config#routes()}. */
-  public List<Route> routes() {
-    return List.of(
-        new Route("GET", LIST, (req, res) -> GridServer.send(res, list())),
-        new Route("POST", LIST, this::create),
-        new Route("POST", PHASE, this::phase),
-        new Route("GET", STATE, this::state),
-        new Route("GET", COSTS, this::costs),
-        new Route("DELETE", PARTITION, this::delete));
+  @Override
+  public void routing(Routes routes) {
+    routes.get(LIST, (req, res) -> GridServer.send(res, list()));
+    routes.post(LIST, this::create);
+    routes.post(PHASE, this::phase);
+    routes.get(STATE, this::state);
+    routes.get(COSTS, this::costs);
+    routes.delete(PARTITION, this::delete);
   }
 
   private Reply list() {

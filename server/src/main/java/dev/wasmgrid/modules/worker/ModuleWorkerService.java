@@ -9,7 +9,8 @@ import dev.wasmgrid.http.ErrorBodies;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.JsonBodies;
 import dev.wasmgrid.http.Reply;
-import dev.wasmgrid.http.Route;
+import dev.wasmgrid.http.Routes;
+import dev.wasmgrid.http.Service;
 import dev.wasmgrid.wasm.ExportInfo;
 import dev.wasmgrid.wasm.ModuleLimits;
 import dev.wasmgrid.wasm.WasmCallException;
@@ -26,7 +27,7 @@ import java.util.Optional;
  * {@code DELETE /v1/modules/{name}}, {@code GET /v1/modules} and {@code POST
  * /v1/modules/{name}/call/{export}}. A failing call fails only itself.
  */
-public final class ModuleRoutes {
+public final class ModuleWorkerService implements Service {
   /** The path listing the modules. */
   public static final String LIST = "/v1/modules";
 
@@ -38,29 +39,25 @@ public final class ModuleRoutes {
 
   private final ModuleStore store;
   private final long maxCallBody;
-  private final RecyclingRoutes recycling;
+  private final RecyclingService recycling;
 
   /**
    * @param maxCallBody the largest call body accepted (the server's {@code --max-body})
    */
-  public ModuleRoutes(ModuleStore store, long maxCallBody) {
+  public ModuleWorkerService(ModuleStore store, long maxCallBody) {
     this.store = store;
     this.maxCallBody = maxCallBody;
-    this.recycling = new RecyclingRoutes(store, maxCallBody);
+    this.recycling = new RecyclingService(store, maxCallBody);
   }
 
-  /** The routes, for {@link GridServer.Config#routes()}. */
-  public List<Route> routes() {
-    return List.of(
-        new Route("GET", LIST, (req, res) -> GridServer.send(res, list())),
-        new Route("PUT", MODULE, this::deploy),
-        new Route("GET", MODULE, (req, res) -> GridServer.send(res, describe(name(req)))),
-        new Route("DELETE", MODULE, this::delete),
-        new Route("POST", CALL, this::call),
-        new Route("GET", RecyclingRoutes.POLICY, recycling::describe),
-        new Route("PUT", RecyclingRoutes.POLICY, recycling::set),
-        new Route("DELETE", RecyclingRoutes.POLICY, recycling::remove),
-        new Route("POST", RecyclingRoutes.RECYCLE, recycling::recycle));
+  @Override
+  public void routing(Routes routes) {
+    routes.get(LIST, (req, res) -> GridServer.send(res, list()));
+    routes.put(MODULE, this::deploy);
+    routes.get(MODULE, (req, res) -> GridServer.send(res, describe(name(req))));
+    routes.delete(MODULE, this::delete);
+    routes.post(CALL, this::call);
+    recycling.routing(routes);
   }
 
   private Reply list() {

@@ -5,11 +5,12 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.BodyBudget;
-import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.JsonBodies;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.http.Routes;
 import dev.wasmgrid.http.ServerTiming;
+import dev.wasmgrid.http.Service;
 import dev.wasmgrid.http.StreamedEndpoint;
 import dev.wasmgrid.matmul.Dtype;
 import dev.wasmgrid.matmul.Matrix;
@@ -29,20 +30,19 @@ import java.util.Map;
  * POST /v1/matmul} (JSON, or binary frames for large matrices; {@code ?engine=wasm} computes with
  * the wasm kernel).
  */
-public final class MatmulEndpoints {
-  private final MatmulService service;
+public final class MatmulWorkerService implements Service {
+  private final MatmulCompute service;
   private final int maxDimension;
 
-  public MatmulEndpoints(MatmulService service, int maxDimension) {
+  public MatmulWorkerService(MatmulCompute service, int maxDimension) {
     this.service = service;
     this.maxDimension = maxDimension;
   }
 
-  /** The routes, by path. */
-  public Map<String, Endpoint> routes() {
-    return Map.of(
-        "/rpc",
-        new RpcEndpoint(Map.of("multiply", (RpcMethod) this::multiplyJson)),
+  @Override
+  public void routing(Routes routes) {
+    routes.postBody("/rpc", new RpcEndpoint(Map.of("multiply", (RpcMethod) this::multiplyJson)));
+    routes.postBody(
         "/v1/matmul",
         new StreamedEndpoint() {
           @Override

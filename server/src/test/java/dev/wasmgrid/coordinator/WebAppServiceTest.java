@@ -15,12 +15,11 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The web app's files over real HTTP: types, isolation headers, revalidation, no token. */
-class WebAppTest {
+class WebAppServiceTest {
 
   @Test
   void filesAreServedIsolatedTypedAndWithoutTheToken() {
@@ -98,12 +97,12 @@ class WebAppTest {
     return GridServer.start(
         new GridServer.Config(
             new ServerSettings("127.0.0.1", 0, Limits.DEFAULTS, Optional.of("s3cret")),
-            Map.of("/echo", (contentType, body) -> new Reply(200, contentType, body)),
-            Map.of(),
-            Map.of(),
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
             () -> true,
-            List.of(),
-            new WebApp("dev/wasmgrid/web/testapp").routes()));
+            List.of(
+                routes ->
+                    routes.postBody(
+                        "/echo", (contentType, body) -> new Reply(200, contentType, body)),
+                new WebAppService("dev/wasmgrid/web/testapp"))));
   }
 }

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  * every worker, calls spread over them (as each worker's own metrics show), failures of one worker
  * are survived, a worker's own error answer is relayed, and workers that join get the modules.
  */
-class CoordinatorModulesTest {
+class ModuleCoordinatorServiceTest {
   static final byte[] PROVER = WasmModules.bundledBytes("prover");
   static final String OK = "ok";
 
@@ -385,12 +385,11 @@ class CoordinatorModulesTest {
     try (WorkerNode worker = WorkerNode.start(settings, new ReferenceGemm(1));
         CoordinatorNode coordinator =
             CoordinatorNode.start(
-                new CoordinatorNode.Config(
-                    settings,
-                    WorkerSources.parse(List.of(Nodes.url(worker.port()))),
-                    Duration.ofSeconds(10),
-                    Nodes.FAST,
-                    null))) {
+                CoordinatorNode.Config.builder(settings, null)
+                    .workers(WorkerSources.parse(List.of(Nodes.url(worker.port()))))
+                    .workerTimeout(Duration.ofSeconds(10))
+                    .discovery(Nodes.FAST)
+                    .build())) {
       ModuleClient anonymous = new ModuleClient(coordinator.port());
       assertThat(anonymous.deploy("prover", PROVER).statusCode()).isEqualTo(401);
       assertThat(anonymous.get("/v1/modules").statusCode()).isEqualTo(401);

@@ -3,7 +3,8 @@ package dev.wasmgrid.coordinator;
 import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Reply;
-import dev.wasmgrid.http.Route;
+import dev.wasmgrid.http.Routes;
+import dev.wasmgrid.http.Service;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -13,7 +14,6 @@ import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  * (COOP/COEP, so it may use SharedArrayBuffer and precise timers) and forbids MIME sniffing; files
  * are revalidated by ETag on each load, since their names carry no content hash.
  */
-public final class WebApp {
+public final class WebAppService implements Service {
   /** Where the {@code web} module puts the app in its jar. */
   public static final String CLASSPATH_ROOT = "dev/wasmgrid/web/app/";
 
@@ -49,18 +49,15 @@ public final class WebApp {
   private record Asset(Reply reply, String etag) {}
 
   /** The app found under {@code root} on the class path. */
-  public WebApp(String root) {
+  public WebAppService(String root) {
     this.root = root.endsWith("/") ? root : root + "/";
   }
 
-  /** {@code GET /} and {@code GET /app/*}, served without the token. */
-  public List<Route> routes() {
-    return List.of(
-        new Route("GET", "/", (req, res) -> serve("index.html", req, res)),
-        new Route(
-            "GET",
-            "/app/*",
-            (req, res) -> serve(req.path().path().substring("/app/".length()), req, res)));
+  @Override
+  public void routing(Routes routes) {
+    routes.publicGet("/", (req, res) -> serve("index.html", req, res));
+    routes.publicGet(
+        "/app/*", (req, res) -> serve(req.path().path().substring("/app/".length()), req, res));
   }
 
   private void serve(String name, ServerRequest req, ServerResponse res) {
@@ -89,7 +86,7 @@ public final class WebApp {
   }
 
   private Optional<Asset> load(String name, String type) {
-    try (InputStream in = WebApp.class.getClassLoader().getResourceAsStream(root + name)) {
+    try (InputStream in = WebAppService.class.getClassLoader().getResourceAsStream(root + name)) {
       if (in == null) {
         return Optional.empty();
       }

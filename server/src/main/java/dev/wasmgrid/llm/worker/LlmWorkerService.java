@@ -7,6 +7,8 @@ import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.Route;
+import dev.wasmgrid.http.Routes;
+import dev.wasmgrid.http.Service;
 import dev.wasmgrid.llm.Generation;
 import dev.wasmgrid.llm.GenerationStats;
 import dev.wasmgrid.llm.LanguageModel;
@@ -28,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * model's turn comes (see {@link HostedModel}); a streamed one stops when a write to the client
  * fails, which is how a client that went away shows.
  */
-public final class LlmRoutes {
+public final class LlmWorkerService implements Service {
   /** The paths, for the coordinator's relay. */
   public static final String GENERATE = "/v1/generate";
 
@@ -37,30 +39,28 @@ public final class LlmRoutes {
   public static final String MODELS = "/v1/models";
   public static final String MODEL = "/v1/models/{id}";
 
-  private static final Logger LOG = LoggerFactory.getLogger(LlmRoutes.class);
+  private static final Logger LOG = LoggerFactory.getLogger(LlmWorkerService.class);
 
   private final ModelHosts hosts;
   private final LlmMetrics metrics;
   private final long maxBodyBytes;
 
-  public LlmRoutes(ModelHosts hosts, MeterRegistry registry, long maxBodyBytes) {
+  public LlmWorkerService(ModelHosts hosts, MeterRegistry registry, long maxBodyBytes) {
     this.hosts = hosts;
     this.metrics = new LlmMetrics(registry, hosts);
     this.maxBodyBytes = maxBodyBytes;
   }
 
-  /** The routes, for {@link GridServer.Config}. */
-  public List<Route> routes() {
-    return List.of(
-        new Route("GET", MODELS, (req, res) -> GridServer.send(res, models())),
-        new Route(
-            "GET",
-            MODEL,
-            OpenAiErrors.answering(
-                (req, res) -> GridServer.send(res, model(req.path().pathParameters().get("id"))))),
-        new Route("POST", GENERATE, serving(GenerationRequest.Kind.GENERATE)),
-        new Route("POST", COMPLETIONS, serving(GenerationRequest.Kind.COMPLETION)),
-        new Route("POST", CHAT, serving(GenerationRequest.Kind.CHAT)));
+  @Override
+  public void routing(Routes routes) {
+    routes.get(MODELS, (req, res) -> GridServer.send(res, models()));
+    routes.get(
+        MODEL,
+        OpenAiErrors.answering(
+            (req, res) -> GridServer.send(res, model(req.path().pathParameters().get("id")))));
+    routes.post(GENERATE, serving(GenerationRequest.Kind.GENERATE));
+    routes.post(COMPLETIONS, serving(GenerationRequest.Kind.COMPLETION));
+    routes.post(CHAT, serving(GenerationRequest.Kind.CHAT));
   }
 
   /** The meters, for tests. */

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A stateful module on a real worker: its recycling policy, swaps, metrics, errors, restart. */
-class RecyclingRoutesTest {
+class RecyclingServiceTest {
   static final ObjectMapper JSON = new ObjectMapper();
   static final byte[] PROVER = WasmModules.bundledBytes("prover");
 
@@ -43,10 +43,10 @@ class RecyclingRoutesTest {
   @TempDir Path dir;
 
   private WorkerNode start() {
-    return WorkerNode.start(
-        ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
-        new ReferenceGemm(1),
-        Optional.of(dir));
+    return WorkerNode.Config.builder(
+            ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), new ReferenceGemm(1))
+        .modulesDir(Optional.of(dir))
+        .start();
   }
 
   @Test

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The worker's language-model routes over real HTTP, against the runtime called directly. */
-class LlmRoutesTest {
+class LlmWorkerServiceTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String PROMPT = "Once upon a time";
 

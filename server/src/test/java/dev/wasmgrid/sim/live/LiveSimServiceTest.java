@@ -34,7 +34,7 @@ import org.junit.jupiter.api.TestInstance;
  * in-process coordinator with a token.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SimApiTest {
+class LiveSimServiceTest {
   private static final String TOKEN = "s1m-t0ken";
   private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The worker's {@code /v1/modules} routes over real HTTP, with the bundled modules. */
-class ModuleRoutesTest {
+class ModuleWorkerServiceTest {
   static final ObjectMapper JSON = new ObjectMapper();
   static final byte[] PROVER = WasmModules.bundledBytes("prover");
   static final byte[] MATMUL = WasmModules.bundledBytes("matmul");
@@ -43,7 +43,9 @@ class ModuleRoutesTest {
 
   @BeforeAll
   static void start() {
-    worker = WorkerNode.start("127.0.0.1", 0, Limits.DEFAULTS, new ReferenceGemm(1));
+    worker =
+        WorkerNode.start(
+            ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), new ReferenceGemm(1));
     http = new Http(worker.port());
     base = "http://127.0.0.1:" + worker.port();
   }

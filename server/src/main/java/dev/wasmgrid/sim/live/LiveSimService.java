@@ -5,12 +5,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.errors.Failure;
-import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.JsonBodies;
 import dev.wasmgrid.http.Reply;
-import dev.wasmgrid.http.Route;
-import dev.wasmgrid.http.SocketRoute;
+import dev.wasmgrid.http.Routes;
+import dev.wasmgrid.http.Service;
 import dev.wasmgrid.sim.coordinator.SimHost;
 import io.helidon.http.Headers;
 import io.helidon.http.HttpPrologue;
@@ -28,7 +27,7 @@ import java.util.function.Supplier;
  * POST /v1/sim/{id}/control} pauses, resumes, sets the speed, adds food or resets, {@code DELETE
  * /v1/sim/{id}} stops, and the WebSocket {@code /v1/sim/{id}/frames} streams frames.
  */
-public final class SimApi implements AutoCloseable {
+public final class LiveSimService implements AutoCloseable, Service {
   /** Where simulations are started and listed. */
   public static final String PATH = "/v1/sim";
 
@@ -40,7 +39,7 @@ public final class SimApi implements AutoCloseable {
   /**
    * @param workers the hosts of {@code placement: workers}, asked at each start
    */
-  public SimApi(SimLimits limits, Supplier<List<SimHost>> workers) {
+  public LiveSimService(SimLimits limits, Supplier<List<SimHost>> workers) {
     this.sims =
         new LiveSims(
             limits,
@@ -66,72 +65,60 @@ public final class SimApi implements AutoCloseable {
   }
 
   /** {@code POST /v1/sim}: 201 with the new simulation's status. */
-  public Endpoint start() {
-    return (contentType, body) -> {
-      SimSpec spec = SimSpec.parse(JsonBodies.parseObject(body, SimSpec.EXAMPLE), sims.limits());
-      LiveSim sim = sims.start(spec);
-      return Reply.json(201, sim.status().toString()).withHeader("Location", PATH + "/" + sim.id());
-    };
+  private Reply start(String contentType, byte[] body) {
+    SimSpec spec = SimSpec.parse(JsonBodies.parseObject(body, SimSpec.EXAMPLE), sims.limits());
+    LiveSim sim = sims.start(spec);
+    return Reply.json(201, sim.status().toString()).withHeader("Location", PATH + "/" + sim.id());
   }
 
   /** {@code GET /v1/sim}: every live simulation's status. */
-  public Supplier<Reply> list() {
-    return () -> {
-      ArrayNode list = JsonNodeFactory.instance.arrayNode();
-      for (LiveSim sim : sims.list()) {
-        try {
-          list.add(sim.status());
-        } catch (Failure e) {
-          // Deleted while listing: not live any more.
-        }
+  private Reply list() {
+    ArrayNode list = JsonNodeFactory.instance.arrayNode();
+    for (LiveSim sim : sims.list()) {
+      try {
+        list.add(sim.status());
+      } catch (Failure e) {
+        // Deleted while listing: not live any more.
       }
-      ObjectNode body = JsonNodeFactory.instance.objectNode();
-      body.set("sims", list);
-      return Reply.json(200, body.toString());
-    };
+    }
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.set("sims", list);
+    return Reply.json(200, body.toString());
   }
 
-  /** The routes with an id. */
-  public List<Route> routes() {
-    return List.of(
-        new Route(
-            "GET",
-            ONE,
-            (req, res) -> GridServer.send(res, Reply.json(200, find(req).status().toString()))),
-        new Route(
-            "DELETE",
-            ONE,
-            (req, res) -> {
-              String id = req.path().pathParameters().get("id");
-              if (!sims.stop(id)) {
-                throw notFound(id);
-              }
-              GridServer.send(
-                  res, Reply.json(200, "{\"id\":\"" + id + "\",\"state\":\"deleted\"}"));
-            }),
-        new Route(
-            "POST",
-            ONE + "/control",
-            (req, res) -> {
-              LiveSim sim = find(req);
-              JsonNode body =
-                  JsonBodies.parseObject(GridServer.body(req, MAX_BODY), "{\"action\":\"pause\"}");
-              JsonNode action = body.get("action");
-              if (action == null || !action.isTextual()) {
-                throw Failure.invalid(
-                    "bad_action",
-                    "action",
-                    "action must be one of pause, resume, speed, add_food, reset");
-              }
-              int speed =
-                  action.asText().equals("speed") ? SimSpec.ticksPerSecond(body, sims.limits()) : 0;
-              GridServer.send(res, Reply.json(200, sim.control(action.asText(), speed).toString()));
-            }));
-  }
-
-  /** The frames' WebSocket. */
-  public SocketRoute frames() {
-    return new SocketRoute(ONE + "/frames", FramesListener::new);
+  @Override
+  public void routing(Routes routes) {
+    routes.postBody(PATH, this::start);
+    routes.get(PATH, this::list);
+    routes.get(
+        ONE, (req, res) -> GridServer.send(res, Reply.json(200, find(req).status().toString())));
+    routes.delete(
+        ONE,
+        (req, res) -> {
+          String id = req.path().pathParameters().get("id");
+          if (!sims.stop(id)) {
+            throw notFound(id);
+          }
+          GridServer.send(res, Reply.json(200, "{\"id\":\"" + id + "\",\"state\":\"deleted\"}"));
+        });
+    routes.post(
+        ONE + "/control",
+        (req, res) -> {
+          LiveSim sim = find(req);
+          JsonNode body =
+              JsonBodies.parseObject(GridServer.body(req, MAX_BODY), "{\"action\":\"pause\"}");
+          JsonNode action = body.get("action");
+          if (action == null || !action.isTextual()) {
+            throw Failure.invalid(
+                "bad_action",
+                "action",
+                "action must be one of pause, resume, speed, add_food, reset");
+          }
+          int speed =
+              action.asText().equals("speed") ? SimSpec.ticksPerSecond(body, sims.limits()) : 0;
+          GridServer.send(res, Reply.json(200, sim.control(action.asText(), speed).toString()));
+        });
+    routes.socket(ONE + "/frames", FramesListener::new);
   }
 
   @Override
