@@ -1,5 +1,6 @@
 package dev.wasmgrid.http;
 
+import dev.wasmgrid.errors.Failure;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -51,17 +52,52 @@ public final class Reply {
   }
 
   /**
-   * An answer of {@code length} bytes that {@code writer} produces as it is sent: a large answer (a
-   * worker's tile of C) then never sits in memory as bytes. {@link #body()} renders it when an
+   * A 200 answer of {@code length} bytes that {@code writer} produces as it is sent: a large answer
+   * (a worker's tile of C) then never sits in memory as bytes. {@link #body()} renders it when an
    * in-process caller needs the bytes.
    */
-  public static Reply streamed(int status, String contentType, long length, BodyWriter writer) {
-    return new Reply(status, contentType, null, length, writer, Map.of());
+  public static Reply streamed(String contentType, long length, BodyWriter writer) {
+    return new Reply(200, contentType, null, length, writer, Map.of());
   }
 
   /** A JSON reply. */
   public static Reply json(int status, String json) {
     return new Reply(status, JSON, json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** 200 with a JSON body. */
+  public static Reply ok(String json) {
+    return json(200, json);
+  }
+
+  /** 200 with a body of {@code contentType}, taken as is. */
+  public static Reply ok(String contentType, byte[] body) {
+    return new Reply(200, contentType, body);
+  }
+
+  /** 201 with a JSON body: the request made something new. */
+  public static Reply created(String json) {
+    return json(201, json);
+  }
+
+  /** 202 with a JSON body: the request was taken, and goes on after the answer. */
+  public static Reply accepted(String json) {
+    return json(202, json);
+  }
+
+  /** 204, no body. */
+  public static Reply noContent() {
+    return new Reply(204, JSON, new byte[0]);
+  }
+
+  /** A JSON body answering a failure of {@code kind}, in a shape of the route's own. */
+  public static Reply failed(Failure.Kind kind, String json) {
+    return json(HttpStatuses.of(kind), json);
+  }
+
+  /** A body of {@code contentType} answering a failure of {@code kind} (a relayed refusal). */
+  public static Reply failed(Failure.Kind kind, String contentType, byte[] body) {
+    return new Reply(HttpStatuses.of(kind), contentType, body);
   }
 
   /**

@@ -103,7 +103,7 @@ class HeadTest {
                             "/v1/big",
                             () ->
                                 Reply.streamed(
-                                    200, "application/octet-stream", BIG, out -> out.write(big)))
+                                    "application/octet-stream", BIG, out -> out.write(big)))
                         .get(
                             "/v1/items/{id}",
                             (req, res) ->

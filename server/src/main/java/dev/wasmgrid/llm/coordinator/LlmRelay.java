@@ -6,13 +6,13 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.grid.WorkerUnauthorizedException;
+import dev.wasmgrid.http.EventStream;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.JsonBodies;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.Route;
 import dev.wasmgrid.http.Routes;
 import dev.wasmgrid.http.Service;
-import dev.wasmgrid.llm.worker.EventStream;
 import dev.wasmgrid.llm.worker.LlmWorkerService;
 import dev.wasmgrid.llm.worker.OpenAiErrors;
 import io.helidon.webserver.http.ServerRequest;
@@ -94,7 +94,7 @@ public final class LlmRelay implements Service {
     for (String id : catalogue.allModels()) {
       data.add(modelObject(id));
     }
-    return Reply.json(200, body.toString());
+    return Reply.ok(body.toString());
   }
 
   private Reply model(String id) {
@@ -111,7 +111,7 @@ public final class LlmRelay implements Service {
               + "'; GET /v1/models lists them: "
               + catalogue.allModels());
     }
-    return Reply.json(200, modelObject(id).toString());
+    return Reply.ok(modelObject(id).toString());
   }
 
   /** OpenAI's model object, with the URLs of the workers hosting it. */
@@ -214,7 +214,7 @@ public final class LlmRelay implements Service {
       try (InputStream in = r.body()) {
         String type = r.headers().firstValue("Content-Type").orElse(Reply.JSON);
         if (r.statusCode() == 503) {
-          return new Reply(503, type, in.readAllBytes());
+          return Reply.failed(Failure.Kind.UNAVAILABLE, type, in.readAllBytes());
         }
         if (r.statusCode() == 401) {
           // The client's token was right (this server checked it): the worker's is another.

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.errors.Failure;
+import dev.wasmgrid.http.EventStream;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.Route;
@@ -78,7 +79,7 @@ public final class LlmWorkerService implements Service {
     for (HostedModel m : hosts.list()) {
       data.add(modelObject(m));
     }
-    return Reply.json(200, body.toString());
+    return Reply.ok(body.toString());
   }
 
   private Reply model(String id) {
@@ -90,7 +91,7 @@ public final class LlmWorkerService implements Service {
           "model",
           "no model named '" + id + "'; GET /v1/models lists them: " + names());
     }
-    return Reply.json(200, modelObject(m).toString());
+    return Reply.ok(modelObject(m).toString());
   }
 
   private List<String> names() {
@@ -150,7 +151,7 @@ public final class LlmWorkerService implements Service {
         for (int i = 0; i < request.choices(); i++) {
           choices.add(whole(model, prompt, tokens, request, i, host.name()));
         }
-        whole = Reply.json(200, answer.whole(choices, echo(request, prompt).length()));
+        whole = Reply.ok(answer.whole(choices, echo(request, prompt).length()));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt(); // the server is stopping

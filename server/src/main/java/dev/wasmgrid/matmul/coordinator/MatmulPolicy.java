@@ -147,7 +147,7 @@ public final class MatmulPolicy {
 
   /** {@code GET /v1/config/matmul}: the mode and what auto has measured. */
   public Supplier<Reply> view() {
-    return () -> Reply.json(200, state().toString());
+    return () -> Reply.ok(state().toString());
   }
 
   /** {@code PUT /v1/config/matmul} with {@code {"mode":"auto|local|distributed"}}. */
@@ -167,7 +167,7 @@ public final class MatmulPolicy {
             "mode must be the string auto, local or distributed, not " + value);
       }
       mode.set(Mode.parse(value.asText(), "mode"));
-      return Reply.json(200, state().toString());
+      return Reply.ok(state().toString());
     };
   }
 

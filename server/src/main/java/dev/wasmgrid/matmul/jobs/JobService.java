@@ -85,7 +85,7 @@ public final class JobService implements Service {
     jobs.list().forEach(status -> list.add(status.toListedJson()));
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.set("jobs", list);
-    return Reply.json(200, body.toString());
+    return Reply.ok(body.toString());
   }
 
   @Override
@@ -94,8 +94,8 @@ public final class JobService implements Service {
     routes.get(LIST, this::list);
     JobEvents events = new JobEvents();
 
-    routes.get(JOB, (req, res) -> GridServer.send(res, status(find(req).status(), 200)));
-    routes.delete(JOB, (req, res) -> GridServer.send(res, status(jobs.cancel(id(req)), 200)));
+    routes.get(JOB, (req, res) -> GridServer.send(res, status(find(req).status())));
+    routes.delete(JOB, (req, res) -> GridServer.send(res, status(jobs.cancel(id(req)))));
     routes.get(JOB + "/result", (req, res) -> GridServer.send(res, result(find(req))));
     routes.get(JOB + "/events", (req, res) -> events.stream(find(req), req, res));
   }
@@ -113,15 +113,15 @@ public final class JobService implements Service {
     }
     List<Matrix> ab = MatrixFrames.decode(body, maxDimension, "A", "B");
     MatmulJob job = jobs.submit(body, new MatmulRequest(ab.get(0), ab.get(1)), mode);
-    return status(job.status(), 202).withHeader("Location", LIST + "/" + job.id());
+    return Reply.accepted(job.status().toJson().toString())
+        .withHeader("Location", LIST + "/" + job.id());
   }
 
   private static Reply result(MatmulJob job) {
     JobStatus status = job.status();
     return switch (status.state()) {
       case SUCCEEDED ->
-          new Reply(
-              200,
+          Reply.ok(
               MatrixFrames.MEDIA_TYPE,
               job.fetchResult()
                   .orElseThrow(
@@ -168,7 +168,7 @@ public final class JobService implements Service {
     return req.path().pathParameters().get("id");
   }
 
-  private static Reply status(JobStatus status, int code) {
-    return Reply.json(code, status.toJson().toString());
+  private static Reply status(JobStatus status) {
+    return Reply.ok(status.toJson().toString());
   }
 }

@@ -65,7 +65,6 @@ public final class MatrixFrames {
    */
   public static Reply answer(Matrix m) {
     return Reply.streamed(
-        200,
         MEDIA_TYPE,
         frameBytes(m.dtype(), m.rows(), m.cols()),
         out -> write(out, m, 0, m.rows(), 0, m.cols()));

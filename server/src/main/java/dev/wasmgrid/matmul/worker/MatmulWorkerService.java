@@ -129,6 +129,6 @@ public final class MatmulWorkerService implements Service {
     JsonNode content = JsonBodies.parseObject(body, "{\"A\":[[1,2],[3,4]],\"B\":[[5,6],[7,8]]}");
     ObjectNode result = multiplyJson(content, engine);
     result.put("backend", service.backend(engine));
-    return Reply.json(200, result.toString());
+    return Reply.ok(result.toString());
   }
 }

@@ -129,7 +129,7 @@ final class Broadcast {
                     + (outcomes.size() == 1 ? " worker: " : " workers: ")
                     + String.join(", ", failed)));
     body.set("workers", workers);
-    return Reply.json(502, body.toString());
+    return Reply.failed(Failure.Kind.WORKER_FAILED, body.toString());
   }
 
   /** The worker's answer with {@code "workers"} added when it is a JSON object, else as it is. */

@@ -62,7 +62,7 @@ public final class ModuleDistributor {
     if (reply.status() / 100 == 2) {
       boolean replaced = outcomes.stream().allMatch(o -> o.status() == 200);
       reply =
-          new Reply(replaced ? 200 : 201, reply.contentType(), reply.body())
+          (replaced ? Reply.ok(reply.text()) : Reply.created(reply.text()))
               .withHeader("Location", ModulePaths.module(name));
     }
     return reply;
@@ -91,7 +91,7 @@ public final class ModuleDistributor {
     if (old.isEmpty() && outcomes.stream().noneMatch(Broadcast.Outcome::accepted)) {
       return Broadcast.summary(outcomes, "delete_incomplete", "deleting module " + name);
     }
-    return new Reply(204, Reply.JSON, NONE);
+    return Reply.noContent();
   }
 
   /**

@@ -74,7 +74,7 @@ final class ModuleViews {
     ArrayNode array = body.putArray("modules");
     modules.values().forEach(array::add);
     body.set("unreachable", unreachable);
-    return Reply.json(200, body.toString());
+    return Reply.ok(body.toString());
   }
 
   /**
@@ -104,7 +104,7 @@ final class ModuleViews {
       }
     }
     if (description != null) {
-      return Reply.json(200, description.toString());
+      return Reply.ok(description.toString());
     }
     if (registry.find(name).isPresent() || outcomes.stream().anyMatch(o -> o.status() != 404)) {
       throw new Failure(

@@ -65,11 +65,11 @@ public final class ModuleWorkerService implements Service {
     store.list().forEach(m -> modules.add(WasmJson.summary(m)));
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.set("modules", modules);
-    return Reply.json(200, body.toString());
+    return Reply.ok(body.toString());
   }
 
   private Reply describe(String name) {
-    return Reply.json(200, WasmJson.description(find(name)).toString());
+    return Reply.ok(WasmJson.description(find(name)).toString());
   }
 
   private void deploy(ServerRequest req, ServerResponse res) {
@@ -114,8 +114,7 @@ public final class ModuleWorkerService implements Service {
     if (!store.remove(name)) {
       throw notFound(name);
     }
-    res.status(io.helidon.http.Status.NO_CONTENT_204);
-    res.send();
+    GridServer.send(res, Reply.noContent());
   }
 
   private void call(ServerRequest req, ServerResponse res) {
@@ -162,7 +161,7 @@ public final class ModuleWorkerService implements Service {
         ArrayNode out = body.putArray("out");
         outcome.out().forEach(b -> out.add(Base64.getEncoder().encodeToString(b)));
       }
-      reply = Reply.json(200, body.toString());
+      reply = Reply.ok(body.toString());
     } catch (WasmCallException e) {
       Failure error = error(e);
       reply = ErrorBodies.plain(error);

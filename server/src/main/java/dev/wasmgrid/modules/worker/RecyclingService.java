@@ -50,7 +50,7 @@ final class RecyclingService implements Service {
   void describe(ServerRequest req, ServerResponse res) {
     DeployedModule module = find(req);
     RecyclingProxy proxy = module.proxy().orElseThrow(() -> notRecycled(module));
-    GridServer.send(res, Reply.json(200, state(proxy).toString()));
+    GridServer.send(res, Reply.ok(state(proxy).toString()));
   }
 
   void set(ServerRequest req, ServerResponse res) {
@@ -61,7 +61,7 @@ final class RecyclingService implements Service {
         store
             .recycling(name, Optional.of(policy))
             .orElseThrow(() -> ModuleWorkerService.notFound(name));
-    GridServer.send(res, Reply.json(200, state(module.proxy().orElseThrow()).toString()));
+    GridServer.send(res, Reply.ok(state(module.proxy().orElseThrow()).toString()));
   }
 
   void remove(ServerRequest req, ServerResponse res) {
@@ -70,8 +70,7 @@ final class RecyclingService implements Service {
       throw notRecycled(module);
     }
     store.recycling(module.module().name(), Optional.empty());
-    res.status(io.helidon.http.Status.NO_CONTENT_204);
-    res.send();
+    GridServer.send(res, Reply.noContent());
   }
 
   void recycle(ServerRequest req, ServerResponse res) {
@@ -83,7 +82,7 @@ final class RecyclingService implements Service {
           proxy
               .recycle()
               .get(2 * module.module().limits().callTimeout().toMillis(), TimeUnit.MILLISECONDS);
-      reply = Reply.json(200, RecyclingJson.swap(report).toString());
+      reply = Reply.ok(RecyclingJson.swap(report).toString());
     } catch (ExecutionException e) {
       reply = ErrorBodies.plain(prepareFailed(e.getCause()));
     } catch (TimeoutException e) {

@@ -68,7 +68,7 @@ public final class LiveSimService implements AutoCloseable, Service {
   private Reply start(String contentType, byte[] body) {
     SimSpec spec = SimSpec.parse(JsonBodies.parseObject(body, SimSpec.EXAMPLE), sims.limits());
     LiveSim sim = sims.start(spec);
-    return Reply.json(201, sim.status().toString()).withHeader("Location", PATH + "/" + sim.id());
+    return Reply.created(sim.status().toString()).withHeader("Location", PATH + "/" + sim.id());
   }
 
   /** {@code GET /v1/sim}: every live simulation's status. */
@@ -83,15 +83,14 @@ public final class LiveSimService implements AutoCloseable, Service {
     }
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.set("sims", list);
-    return Reply.json(200, body.toString());
+    return Reply.ok(body.toString());
   }
 
   @Override
   public void routing(Routes routes) {
     routes.postBody(PATH, this::start);
     routes.get(PATH, this::list);
-    routes.get(
-        ONE, (req, res) -> GridServer.send(res, Reply.json(200, find(req).status().toString())));
+    routes.get(ONE, (req, res) -> GridServer.send(res, Reply.ok(find(req).status().toString())));
     routes.delete(
         ONE,
         (req, res) -> {
@@ -99,7 +98,7 @@ public final class LiveSimService implements AutoCloseable, Service {
           if (!sims.stop(id)) {
             throw notFound(id);
           }
-          GridServer.send(res, Reply.json(200, "{\"id\":\"" + id + "\",\"state\":\"deleted\"}"));
+          GridServer.send(res, Reply.ok("{\"id\":\"" + id + "\",\"state\":\"deleted\"}"));
         });
     routes.post(
         ONE + "/control",
@@ -116,7 +115,7 @@ public final class LiveSimService implements AutoCloseable, Service {
           }
           int speed =
               action.asText().equals("speed") ? SimSpec.ticksPerSecond(body, sims.limits()) : 0;
-          GridServer.send(res, Reply.json(200, sim.control(action.asText(), speed).toString()));
+          GridServer.send(res, Reply.ok(sim.control(action.asText(), speed).toString()));
         });
     routes.socket(ONE + "/frames", FramesListener::new);
   }

@@ -12,7 +12,6 @@ import dev.wasmgrid.sim.EntityBudget;
 import dev.wasmgrid.sim.HostedPartition;
 import dev.wasmgrid.sim.NeighbourSweep;
 import dev.wasmgrid.sim.VectorNeighbourSweep;
-import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.Arrays;
@@ -68,7 +67,7 @@ public final class PartitionService implements Service {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.set("partitions", parts);
     body.put("max", store.maxPartitions());
-    return Reply.json(200, body.toString());
+    return Reply.ok(body.toString());
   }
 
   private void create(ServerRequest req, ServerResponse res) {
@@ -114,8 +113,7 @@ public final class PartitionService implements Service {
                         "this worker hosts at most " + store.maxPartitions() + " partitions"));
     GridServer.send(
         res,
-        Reply.json(201, describe(id, partition).toString())
-            .withHeader("Location", LIST + "/" + id));
+        Reply.created(describe(id, partition).toString()).withHeader("Location", LIST + "/" + id));
   }
 
   private void phase(ServerRequest req, ServerResponse res) {
@@ -157,7 +155,7 @@ public final class PartitionService implements Service {
         throw Failure.invalid("invalid_frame", "", e.getMessage());
       }
     }
-    GridServer.send(res, new Reply(200, SimBundle.MEDIA_TYPE, out.encode()));
+    GridServer.send(res, Reply.ok(SimBundle.MEDIA_TYPE, out.encode()));
   }
 
   private void state(ServerRequest req, ServerResponse res) {
@@ -170,7 +168,7 @@ public final class PartitionService implements Service {
         throw new Failure(Failure.Kind.CONFLICT, "wrong_phase", "", e.getMessage());
       }
     }
-    GridServer.send(res, new Reply(200, SimBundle.MEDIA_TYPE, checkpoint));
+    GridServer.send(res, Reply.ok(SimBundle.MEDIA_TYPE, checkpoint));
   }
 
   private void costs(ServerRequest req, ServerResponse res) {
@@ -183,7 +181,7 @@ public final class PartitionService implements Service {
         throw new Failure(Failure.Kind.CONFLICT, "wrong_phase", "", e.getMessage());
       }
     }
-    GridServer.send(res, new Reply(200, SimBundle.MEDIA_TYPE, out.encode()));
+    GridServer.send(res, Reply.ok(SimBundle.MEDIA_TYPE, out.encode()));
   }
 
   private void delete(ServerRequest req, ServerResponse res) {
@@ -191,8 +189,7 @@ public final class PartitionService implements Service {
     if (!store.remove(id)) {
       throw notFound(id);
     }
-    res.status(Status.NO_CONTENT_204);
-    res.send();
+    GridServer.send(res, Reply.noContent());
   }
 
   private byte[] body(ServerRequest req) {

@@ -1,4 +1,4 @@
-package dev.wasmgrid.llm.worker;
+package dev.wasmgrid.http;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
