@@ -37,13 +37,14 @@ public final class Nodes {
 
   /** A coordinator on 127.0.0.1 with an ephemeral port. */
   public static CoordinatorNode coordinator(WorkerSources workers, DiscoverySettings settings) {
-    return CoordinatorNode.start(
-        CoordinatorNode.Config.builder(
-                ServerSettings.open(
-                    "127.0.0.1", 0, Limits.DEFAULTS), // No kernel of its own with remote
-                // workers).workers(workers).workerTimeout(Duration.ofSeconds(10)).discovery(settings).jobs(so "no worker" stays visible as a 503.
-                workers.inProcess() ? new ReferenceGemm(1) : null)
-            .build());
+    return CoordinatorNode.Config.builder(
+            ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
+            // No kernel of its own with remote workers, so "no worker" stays visible as a 503.
+            workers.inProcess() ? new ReferenceGemm(1) : null)
+        .workers(workers)
+        .workerTimeout(Duration.ofSeconds(10))
+        .discovery(settings)
+        .start();
   }
 
   /** A worker on 127.0.0.1; port 0 picks a free one. */
