@@ -21,7 +21,8 @@ final class FoodField {
       drawnX[f] = Rng.unit(config.seed(), f, -1, Rng.FOOD_X) * config.width();
       drawnY[f] = Rng.unit(config.seed(), f, -1, Rng.FOOD_Y) * config.height();
       long cell =
-          (long) (int) (drawnY[f] / SimParams.CELL) * columns + (int) (drawnX[f] / SimParams.CELL);
+          (long) (int) (drawnY[f] / WorldRules.CELL) * columns
+              + (int) (drawnX[f] / WorldRules.CELL);
       key[f] = cell << 32 | f;
     }
     // Patches are numbered in grid-cell order, so a neighbourhood's patches sit together in memory
@@ -50,7 +51,8 @@ final class FoodField {
    */
   static int nextTimer(long seed, int f, long tick, int timer, boolean eaten) {
     if (eaten) {
-      return SimParams.REGROW_TICKS + Rng.below(seed, f, tick, Rng.REGROW, SimParams.REGROW_JITTER);
+      return WorldRules.REGROW_TICKS
+          + Rng.below(seed, f, tick, Rng.REGROW, WorldRules.REGROW_JITTER);
     }
     return timer > 0 ? timer - 1 : 0;
   }

@@ -8,18 +8,18 @@ package dev.wasmgrid.sim;
 final class Lifecycle {
 
   private static final float[] GENE_MIN = {
-    SimParams.MIN_SPEED,
-    SimParams.MIN_VIEW,
-    SimParams.MIN_VIEW_COS,
-    SimParams.MIN_SIZE,
-    SimParams.MIN_AGGRESSION
+    WorldRules.MIN_SPEED,
+    WorldRules.MIN_VIEW,
+    WorldRules.MIN_VIEW_COS,
+    WorldRules.MIN_SIZE,
+    WorldRules.MIN_AGGRESSION
   };
   private static final float[] GENE_MAX = {
-    SimParams.MAX_SPEED,
-    SimParams.MAX_VIEW,
-    SimParams.MAX_VIEW_COS,
-    SimParams.MAX_SIZE,
-    SimParams.MAX_AGGRESSION
+    WorldRules.MAX_SPEED,
+    WorldRules.MAX_VIEW,
+    WorldRules.MAX_VIEW_COS,
+    WorldRules.MAX_SIZE,
+    WorldRules.MAX_AGGRESSION
   };
 
   private Lifecycle() {}
@@ -43,7 +43,7 @@ final class Lifecycle {
     float dx = torus.dx(t.x[q], food.x[f]);
     float dy = torus.dy(t.y[q], food.y[f]);
     float d2 = dx * dx + dy * dy;
-    float reach = t.size[q] + SimParams.FOOD_RADIUS;
+    float reach = t.size[q] + WorldRules.FOOD_RADIUS;
     return d2 < reach * reach ? d2 : -1f;
   }
 
@@ -54,7 +54,7 @@ final class Lifecycle {
 
   /** Energy a predator gains from eating a prey with {@code victimEnergy}. */
   static float meal(float victimEnergy) {
-    return SimParams.PREY_ENERGY_SHARE * Math.max(0f, victimEnergy) + SimParams.MEAL_ENERGY;
+    return WorldRules.PREY_ENERGY_SHARE * Math.max(0f, victimEnergy) + WorldRules.MEAL_ENERGY;
   }
 
   /**
@@ -83,14 +83,14 @@ final class Lifecycle {
     }
     float size = t.size[i];
     float burn =
-        SimParams.BASE_METABOLISM
-            + SimParams.SIZE_METABOLISM * size
-            + SimParams.SPEED_METABOLISM * (vx * vx + vy * vy)
-            + SimParams.VIEW_METABOLISM * t.view[i]
-            + (t.species[i] == SimParams.PREDATOR ? SimParams.PREDATOR_METABOLISM : 0f);
+        WorldRules.BASE_METABOLISM
+            + WorldRules.SIZE_METABOLISM * size
+            + WorldRules.SPEED_METABOLISM * (vx * vx + vy * vy)
+            + WorldRules.VIEW_METABOLISM * t.view[i]
+            + (t.species[i] == WorldRules.PREDATOR ? WorldRules.PREDATOR_METABOLISM : 0f);
     float energy = t.energy[i] + gain - burn;
     int age = t.age[i] + 1;
-    if (energy <= 0 || age > SimParams.MAX_AGE) {
+    if (energy <= 0 || age > WorldRules.MAX_AGE) {
       return;
     }
     float x = torus.wrapX(t.x[i] + vx);
@@ -98,14 +98,14 @@ final class Lifecycle {
     long id = t.id[i];
     byte kind = t.species[i];
     float birth =
-        kind == SimParams.PREY ? SimParams.PREY_BIRTH_ENERGY : SimParams.PREDATOR_BIRTH_ENERGY;
-    if (energy >= birth && age >= SimParams.MIN_BIRTH_AGE && crowd < SimParams.CROWD_LIMIT) {
+        kind == WorldRules.PREY ? WorldRules.PREY_BIRTH_ENERGY : WorldRules.PREDATOR_BIRTH_ENERGY;
+    if (energy >= birth && age >= WorldRules.MIN_BIRTH_AGE && crowd < WorldRules.CROWD_LIMIT) {
       energy /= 2;
       float[] genes = {t.maxSpeed[i], t.view[i], t.viewCos[i], size, t.aggression[i]};
       for (int g = 0; g < genes.length; g++) {
         float step =
             Rng.signed(seed, id, tick, Rng.GENE + g)
-                * SimParams.MUTATION
+                * WorldRules.MUTATION
                 * (GENE_MAX[g] - GENE_MIN[g]);
         genes[g] = Math.min(GENE_MAX[g], Math.max(GENE_MIN[g], genes[g] + step));
       }
@@ -152,9 +152,9 @@ final class Lifecycle {
     float spanX = config.clustered() ? config.width() / 4f : config.width();
     for (int id = 0; id < config.entities(); id++) {
       byte kind =
-          Rng.unit(seed, id, -1, Rng.START_SPECIES) < SimParams.PREDATOR_FRACTION
-              ? SimParams.PREDATOR
-              : SimParams.PREY;
+          Rng.unit(seed, id, -1, Rng.START_SPECIES) < WorldRules.PREDATOR_FRACTION
+              ? WorldRules.PREDATOR
+              : WorldRules.PREY;
       float speed = initialGene(seed, id, 0);
       table.append(
           id,
@@ -164,8 +164,8 @@ final class Lifecycle {
           Rng.unit(seed, id, -1, Rng.START_Y) * config.height(),
           Rng.signed(seed, id, -1, Rng.START_VX) * speed * 0.7f,
           Rng.signed(seed, id, -1, Rng.START_VY) * speed * 0.7f,
-          SimParams.START_ENERGY_MIN
-              + Rng.unit(seed, id, -1, Rng.START_ENERGY) * SimParams.START_ENERGY_SPAN,
+          WorldRules.START_ENERGY_MIN
+              + Rng.unit(seed, id, -1, Rng.START_ENERGY) * WorldRules.START_ENERGY_SPAN,
           speed,
           initialGene(seed, id, 1),
           initialGene(seed, id, 2),

@@ -94,7 +94,7 @@ final class Perception {
     other = -1;
     food = -1;
     size = t.size[i];
-    float grazeReach = size + SimParams.FOOD_RADIUS;
+    float grazeReach = size + WorldRules.FOOD_RADIUS;
     grazeReachSq = grazeReach * grazeReach;
     bite = -1;
     graze = -1;
@@ -107,7 +107,7 @@ final class Perception {
 
   /** Offers food patches {@code from .. to - 1} (prey only), as {@link #seeFood} each. */
   void seeFoodRun(FoodField field, int from, int to) {
-    if (kind == SimParams.PREY) {
+    if (kind == WorldRules.PREY) {
       sweep.food(this, field, from, to);
     }
   }
@@ -133,7 +133,7 @@ final class Perception {
     float dx = torus.dx(sx, t.x[j]);
     float dy = torus.dy(sy, t.y[j]);
     float d2 = dx * dx + dy * dy;
-    if (kind == SimParams.PREDATOR && t.species[j] == SimParams.PREY) {
+    if (kind == WorldRules.PREDATOR && t.species[j] == WorldRules.PREY) {
       bite(j, d2);
     }
     if (d2 > viewSq || !inCone(dx, dy, d2)) {
@@ -151,7 +151,7 @@ final class Perception {
    * Lifecycle#grazeDistanceSq}, then something to steer to if inside the view cone.
    */
   void seeFood(FoodField field, int f) {
-    if (kind != SimParams.PREY || field.timer[f] != 0) {
+    if (kind != WorldRules.PREY || field.timer[f] != 0) {
       return;
     }
     float dx = torus.dx(sx, field.x[f]);
@@ -308,29 +308,29 @@ final class Perception {
     float ay = 0;
     if (same > 0) {
       float n = same;
-      ax += SimParams.SEPARATION_WEIGHT * unfixed(sepX);
-      ay += SimParams.SEPARATION_WEIGHT * unfixed(sepY);
-      ax += SimParams.ALIGNMENT_WEIGHT * (unfixed(aliX) / n - svx);
-      ay += SimParams.ALIGNMENT_WEIGHT * (unfixed(aliY) / n - svy);
-      ax += SimParams.COHESION_WEIGHT * (unfixed(cohX) / n);
-      ay += SimParams.COHESION_WEIGHT * (unfixed(cohY) / n);
+      ax += WorldRules.SEPARATION_WEIGHT * unfixed(sepX);
+      ay += WorldRules.SEPARATION_WEIGHT * unfixed(sepY);
+      ax += WorldRules.ALIGNMENT_WEIGHT * (unfixed(aliX) / n - svx);
+      ay += WorldRules.ALIGNMENT_WEIGHT * (unfixed(aliY) / n - svy);
+      ax += WorldRules.COHESION_WEIGHT * (unfixed(cohX) / n);
+      ay += WorldRules.COHESION_WEIGHT * (unfixed(cohY) / n);
     }
     float max = t.maxSpeed[i];
-    if (kind == SimParams.PREY && other >= 0) {
-      float w = SimParams.FLEE_WEIGHT * (1.5f - t.aggression[i]);
+    if (kind == WorldRules.PREY && other >= 0) {
+      float w = WorldRules.FLEE_WEIGHT * (1.5f - t.aggression[i]);
       float d = length(otherDx, otherDy);
       if (d > 0) {
         ax += w * (-otherDx / d * max - svx);
         ay += w * (-otherDy / d * max - svy);
       }
-    } else if (kind == SimParams.PREY && food >= 0) {
+    } else if (kind == WorldRules.PREY && food >= 0) {
       float d = length(foodDx, foodDy);
       if (d > 0) {
-        ax += SimParams.FOOD_WEIGHT * (foodDx / d * max - svx);
-        ay += SimParams.FOOD_WEIGHT * (foodDy / d * max - svy);
+        ax += WorldRules.FOOD_WEIGHT * (foodDx / d * max - svx);
+        ay += WorldRules.FOOD_WEIGHT * (foodDy / d * max - svy);
       }
-    } else if (kind == SimParams.PREDATOR && other >= 0) {
-      float w = SimParams.HUNT_WEIGHT * (0.5f + t.aggression[i]);
+    } else if (kind == WorldRules.PREDATOR && other >= 0) {
+      float w = WorldRules.HUNT_WEIGHT * (0.5f + t.aggression[i]);
       float d = length(otherDx, otherDy);
       if (d > 0) {
         ax += w * (otherDx / d * max - svx);
@@ -338,11 +338,11 @@ final class Perception {
       }
     }
     long jitter = Rng.bits(seed, t.id[i], tick, Rng.JITTER);
-    ax += SimParams.JITTER * Rng.signed24(jitter, 40);
-    ay += SimParams.JITTER * Rng.signed24(jitter, 16);
+    ax += WorldRules.JITTER * Rng.signed24(jitter, 40);
+    ay += WorldRules.JITTER * Rng.signed24(jitter, 16);
     float force = length(ax, ay);
-    if (force > SimParams.MAX_FORCE) {
-      float s = SimParams.MAX_FORCE / force;
+    if (force > WorldRules.MAX_FORCE) {
+      float s = WorldRules.MAX_FORCE / force;
       ax *= s;
       ay *= s;
     }
@@ -379,10 +379,10 @@ final class Perception {
   }
 
   static long fixed(float v) {
-    return (long) (v * SimParams.FIXED_SCALE);
+    return (long) (v * WorldRules.FIXED_SCALE);
   }
 
   private static float unfixed(long v) {
-    return v / SimParams.FIXED_SCALE;
+    return v / WorldRules.FIXED_SCALE;
   }
 }

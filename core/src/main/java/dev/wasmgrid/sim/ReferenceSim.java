@@ -49,9 +49,9 @@ public final class ReferenceSim implements Simulation {
       bite[i] = -1;
       graze[i] = -1;
       float best = 0;
-      if (t.species[i] == SimParams.PREDATOR) {
+      if (t.species[i] == WorldRules.PREDATOR) {
         for (int j = 0; j < n; j++) {
-          if (t.species[j] != SimParams.PREY) {
+          if (t.species[j] != WorldRules.PREY) {
             continue;
           }
           float d2 = Lifecycle.biteDistanceSq(torus, t, i, j);
@@ -99,7 +99,7 @@ public final class ReferenceSim implements Simulation {
       perception.steer(seed, tick);
       float gain = 0;
       if (graze[i] >= 0 && eater[graze[i]] == i) {
-        gain = SimParams.FOOD_ENERGY;
+        gain = WorldRules.FOOD_ENERGY;
       }
       if (bite[i] >= 0 && killer[bite[i]] == i) {
         gain = Lifecycle.meal(t.energy[bite[i]]);

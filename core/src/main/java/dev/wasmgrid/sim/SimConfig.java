@@ -21,7 +21,7 @@ public record SimConfig(
       throw new IllegalArgumentException(
           "entities must be in [0, " + MAX_ENTITIES + "], got " + entities);
     }
-    int cell = (int) SimParams.CELL;
+    int cell = (int) WorldRules.CELL;
     if (width < 3 * cell || width % cell != 0) {
       throw new IllegalArgumentException(
           "width must be a multiple of " + cell + " and >= " + 3 * cell + ", got " + width);
@@ -42,10 +42,10 @@ public record SimConfig(
       throw new IllegalArgumentException(
           "entities must be in [0, " + MAX_ENTITIES + "], got " + entities);
     }
-    int cell = (int) SimParams.CELL;
-    double side = Math.sqrt((double) entities * SimParams.AREA_PER_ENTITY);
+    int cell = (int) WorldRules.CELL;
+    double side = Math.sqrt((double) entities * WorldRules.AREA_PER_ENTITY);
     int cells = Math.max(3, (int) Math.round(side / cell));
-    int foods = (int) (entities * (double) SimParams.FOOD_PER_ENTITY);
+    int foods = (int) (entities * (double) WorldRules.FOOD_PER_ENTITY);
     return new SimConfig(entities, seed, cells * cell, cells * cell, foods, false);
   }
 
@@ -56,7 +56,7 @@ public record SimConfig(
 
   /** Grid columns: the unit in which partition boundaries move. */
   public int columns() {
-    return width / (int) SimParams.CELL;
+    return width / (int) WorldRules.CELL;
   }
 
   /**
@@ -69,6 +69,6 @@ public record SimConfig(
 
   /** Narrowest strip, in columns. */
   static int minStripColumns() {
-    return (int) Math.ceil(SimParams.GHOST / SimParams.CELL);
+    return (int) Math.ceil(WorldRules.GHOST / WorldRules.CELL);
   }
 }

@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * One strip of the world: the entities and food it owns, plus read-only ghost copies of whatever
- * lies within {@link SimParams#GHOST} of it. Rows {@code 0 .. owned - 1} of the table are owned,
+ * lies within {@link WorldRules#GHOST} of it. Rows {@code 0 .. owned - 1} of the table are owned,
  * the rest are ghosts for the current tick. All it says to other partitions goes through binary
  * frames ({@link FrameCodec}), so the same class can run on a thread, in a worker process or in a
  * browser worker.
@@ -39,9 +39,9 @@ final class SimPartition {
     this.torus = new Torus(config.width(), config.height());
     this.food = new FoodField(config);
     int columns = config.columns();
-    int rows = config.height() / (int) SimParams.CELL;
-    this.grid = new SpatialGrid(columns, rows, SimParams.CELL);
-    this.foodGrid = new SpatialGrid(columns, rows, SimParams.CELL);
+    int rows = config.height() / (int) WorldRules.CELL;
+    this.grid = new SpatialGrid(columns, rows, WorldRules.CELL);
+    this.foodGrid = new SpatialGrid(columns, rows, WorldRules.CELL);
     foodGrid.build(food.x, food.y, food.count());
     this.stepper = new TickStepper(torus, food, grid, foodGrid, scratch, sweep);
     setStrip(layout);
@@ -119,8 +119,8 @@ final class SimPartition {
       if (p == index) {
         continue;
       }
-      float lo = layout.left(p) - SimParams.GHOST;
-      float span = layout.width(p) + 2 * SimParams.GHOST;
+      float lo = layout.left(p) - WorldRules.GHOST;
+      float span = layout.width(p) + 2 * WorldRules.GHOST;
       for (int i = 0; i < owned; i++) {
         inBand[i] = torus.inStrip(current.x[i], lo, span) ? p : -1;
       }

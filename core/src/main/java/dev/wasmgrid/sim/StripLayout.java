@@ -25,7 +25,7 @@ public final class StripLayout {
     for (int p = 0; p <= partitions; p++) {
       bounds[p] = (int) ((long) columns * p / partitions);
     }
-    return new StripLayout(bounds, SimParams.CELL);
+    return new StripLayout(bounds, WorldRules.CELL);
   }
 
   /**
@@ -48,7 +48,7 @@ public final class StripLayout {
             "every strip must be >= " + min + " columns wide, got " + Arrays.toString(bounds));
       }
     }
-    return new StripLayout(bounds.clone(), SimParams.CELL);
+    return new StripLayout(bounds.clone(), WorldRules.CELL);
   }
 
   static void checkPartitions(SimConfig config, int partitions) {
@@ -62,7 +62,7 @@ public final class StripLayout {
               + " for a world "
               + config.width()
               + " wide (each strip >= "
-              + SimConfig.minStripColumns() * (int) SimParams.CELL
+              + SimConfig.minStripColumns() * (int) WorldRules.CELL
               + " units, one ghost width), got "
               + partitions);
     }

@@ -54,7 +54,7 @@ final class TickStepper {
         throw new IllegalStateException("food patches must be numbered in grid-cell order");
       }
     }
-    this.around = new int[grid.maxRuns(Math.max(SimParams.MAX_VIEW, SimParams.MAX_CONTACT))];
+    this.around = new int[grid.maxRuns(Math.max(WorldRules.MAX_VIEW, WorldRules.MAX_CONTACT))];
     this.eater = new int[food.count()];
     java.util.Arrays.fill(eater, -1);
   }
@@ -100,8 +100,8 @@ final class TickStepper {
         bite[i] = slot < 0 ? -1 : items[slot];
         graze[i] = perception.graze();
       } else {
-        bite[i] = t.species[i] == SimParams.PREDATOR ? nearestPrey(t, i) : -1;
-        graze[i] = t.species[i] == SimParams.PREY ? nearestFood(t, i) : -1;
+        bite[i] = t.species[i] == WorldRules.PREDATOR ? nearestPrey(t, i) : -1;
+        graze[i] = t.species[i] == WorldRules.PREY ? nearestFood(t, i) : -1;
       }
     }
     long t2 = System.nanoTime();
@@ -125,7 +125,7 @@ final class TickStepper {
       }
       float gain = 0;
       if (graze[i] >= 0 && eater[graze[i]] == i) {
-        gain = SimParams.FOOD_ENERGY;
+        gain = WorldRules.FOOD_ENERGY;
       }
       if (bite[i] >= 0 && killer[bite[i]] == i) {
         gain = Lifecycle.meal(t.energy[bite[i]]);
@@ -175,11 +175,11 @@ final class TickStepper {
     float y = t.y[i];
     grid.window(x, y, t.view[i], window);
     sweepWindow(grid.start, false);
-    if (t.species[i] == SimParams.PREY) {
+    if (t.species[i] == WorldRules.PREY) {
       if (perception.seesOther()) {
         // A prey in sight of a predator flees and ignores the food it sees (Perception.steer):
         // only grazing reach still matters, a window of a cell or two instead of the view's.
-        grid.window(x, y, t.size[i] + SimParams.FOOD_RADIUS, window);
+        grid.window(x, y, t.size[i] + WorldRules.FOOD_RADIUS, window);
       }
       sweepWindow(foodGrid.start, true);
     }
@@ -213,11 +213,11 @@ final class TickStepper {
     int best = -1;
     float bestD2 = 0;
     int[] items = grid.items;
-    int runs = grid.runsAround(t.x[p], t.y[p], t.size[p] + SimParams.MAX_SIZE, around);
+    int runs = grid.runsAround(t.x[p], t.y[p], t.size[p] + WorldRules.MAX_SIZE, around);
     for (int a = 0; a < runs; a += 2) {
       for (int k = around[a], end = around[a + 1]; k < end; k++) {
         int q = items[k];
-        if (t.species[q] != SimParams.PREY) {
+        if (t.species[q] != WorldRules.PREY) {
           continue;
         }
         float d2 = Lifecycle.biteDistanceSq(torus, t, p, q);
@@ -234,7 +234,7 @@ final class TickStepper {
     int best = -1;
     float bestD2 = 0;
     int[] items = foodGrid.items;
-    int runs = foodGrid.runsAround(t.x[q], t.y[q], t.size[q] + SimParams.FOOD_RADIUS, around);
+    int runs = foodGrid.runsAround(t.x[q], t.y[q], t.size[q] + WorldRules.FOOD_RADIUS, around);
     for (int a = 0; a < runs; a += 2) {
       for (int k = around[a], end = around[a + 1]; k < end; k++) {
         int f = items[k];

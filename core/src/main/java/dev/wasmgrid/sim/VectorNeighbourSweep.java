@@ -39,7 +39,7 @@ public final class VectorNeighbourSweep extends NeighbourSweep {
     // for d2 == 0: Perception.inCone's two shortcuts in one compare.
     float allAround = p.speed == 0 ? Float.POSITIVE_INFINITY : 0f;
     boolean wide = p.viewCos < 0;
-    boolean predator = p.kind == SimParams.PREDATOR;
+    boolean predator = p.kind == WorldRules.PREDATOR;
     for (int k = from; k < to; k += L) {
       if (k + L > nb.kinds.length) {
         for (int j = k; j < to; j++) {
@@ -97,7 +97,7 @@ public final class VectorNeighbourSweep extends NeighbourSweep {
     long bits = seen.and(kindSame).toLong() | seen.andNot(kindSame).toLong() << 8;
     if (predator) {
       FloatVector reach = FloatVector.fromArray(F, nb.size, k).add(p.size);
-      VectorMask<Float> prey = kinds.compare(VectorOperators.EQ, (float) SimParams.PREY);
+      VectorMask<Float> prey = kinds.compare(VectorOperators.EQ, (float) WorldRules.PREY);
       bits |= valid.and(prey).and(d2.compare(VectorOperators.LT, reach.mul(reach))).toLong() << 16;
     }
     return bits;

@@ -21,9 +21,9 @@ class SimConflictTest {
   void lowerIdPredatorEatsTheContestedPrey() {
     // Prey 10 at (100, 100); predators 5 and 3 touch it from either side (contact < 2 + 2).
     EntityTable rows = new EntityTable(3);
-    add(rows, 5, SimParams.PREDATOR, 102f, 100f);
-    add(rows, 10, SimParams.PREY, 100f, 100f);
-    add(rows, 3, SimParams.PREDATOR, 98f, 100f);
+    add(rows, 5, WorldRules.PREDATOR, 102f, 100f);
+    add(rows, 10, WorldRules.PREY, 100f, 100f);
+    add(rows, 3, WorldRules.PREDATOR, 98f, 100f);
     Map<Long, Float> after = energiesAfterOneTick(rows);
     assertThat(after).doesNotContainKey(10L);
     float meal = Lifecycle.meal(ENERGY);
@@ -37,10 +37,10 @@ class SimConflictTest {
     float fx = food.x[0];
     float fy = food.y[0];
     EntityTable rows = new EntityTable(2);
-    add(rows, 7, SimParams.PREY, wrap(fx + 1f), fy);
-    add(rows, 4, SimParams.PREY, wrap(fx - 1f), fy);
+    add(rows, 7, WorldRules.PREY, wrap(fx + 1f), fy);
+    add(rows, 4, WorldRules.PREY, wrap(fx - 1f), fy);
     Map<Long, Float> after = energiesAfterOneTick(rows);
-    assertThat(after.get(4L)).isGreaterThan(ENERGY + SimParams.FOOD_ENERGY - 1f);
+    assertThat(after.get(4L)).isGreaterThan(ENERGY + WorldRules.FOOD_ENERGY - 1f);
     assertThat(after.get(7L)).isLessThan(ENERGY);
   }
 
@@ -48,10 +48,10 @@ class SimConflictTest {
   void outcomeIndependentOfRowOrderAndPartitions() {
     // Claimants on both sides of the 2-partition boundary (x = 100).
     EntityTable forward = new EntityTable(4);
-    add(forward, 21, SimParams.PREDATOR, 101.5f, 50f);
-    add(forward, 30, SimParams.PREY, 99.8f, 50f);
-    add(forward, 12, SimParams.PREDATOR, 98f, 50f);
-    add(forward, 40, SimParams.PREY, 100.5f, 53f);
+    add(forward, 21, WorldRules.PREDATOR, 101.5f, 50f);
+    add(forward, 30, WorldRules.PREY, 99.8f, 50f);
+    add(forward, 12, WorldRules.PREDATOR, 98f, 50f);
+    add(forward, 40, WorldRules.PREY, 100.5f, 53f);
     EntityTable reversed = new EntityTable(4);
     for (int i = forward.count() - 1; i >= 0; i--) {
       reversed.appendRow(forward, i);

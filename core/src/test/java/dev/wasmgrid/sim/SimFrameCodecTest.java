@@ -14,7 +14,7 @@ class SimFrameCodecTest {
     EntityTable t = new EntityTable(4);
     t.append(
         1L << 62 | 12345L,
-        SimParams.PREDATOR,
+        WorldRules.PREDATOR,
         77,
         1.5f,
         -0f,
@@ -26,8 +26,8 @@ class SimFrameCodecTest {
         -0.75f,
         1.25f,
         0.125f);
-    t.append(7, SimParams.PREY, 0, 399.99f, 0f, 0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f);
-    t.append(9, SimParams.PREY, 3, 5f, 6f, 7f, 8f, 9f, 1f, 2f, 3f, 4f, 5f);
+    t.append(7, WorldRules.PREY, 0, 399.99f, 0f, 0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f);
+    t.append(9, WorldRules.PREY, 3, 5f, 6f, 7f, 8f, 9f, 1f, 2f, 3f, 4f, 5f);
     int[] rows = {2, 0};
     byte[] bytes =
         FrameCodec.encode(
@@ -73,7 +73,7 @@ class SimFrameCodecTest {
   @Test
   void truncatedOrDamagedFramesAreRejected() {
     EntityTable t = new EntityTable(1);
-    t.append(1, SimParams.PREY, 0, 1f, 2f, 0f, 0f, 5f, 1f, 10f, 0f, 1f, 0f);
+    t.append(1, WorldRules.PREY, 0, 1f, 2f, 0f, 0f, 5f, 1f, 10f, 0f, 1f, 0f);
     byte[] bytes =
         FrameCodec.encode(FrameCodec.MIGRATE, 3, t, new int[] {0}, 1, new int[0], new int[0], 0);
 

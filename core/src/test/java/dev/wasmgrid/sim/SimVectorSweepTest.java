@@ -43,7 +43,7 @@ class SimVectorSweepTest {
   @Test
   void everyContactLiesWithinEveryViewRadius() {
     // The sweeps drop candidates beyond the view radius before the contact rules run.
-    assertThat(SimParams.MAX_CONTACT).isLessThan(SimParams.MIN_VIEW);
+    assertThat(WorldRules.MAX_CONTACT).isLessThan(WorldRules.MIN_VIEW);
   }
 
   private static PartitionedSim vector(SimConfig config, int parts) {

@@ -85,7 +85,14 @@ final class LlmPages implements AutoCloseable {
             TOKENIZER_URL, tokenizer.toByteArray());
     models = ModelHosts.load(List.of(ModelHosts.TINY), 1, 1, 8);
     coordinator =
-        CoordinatorNode.start(CoordinatorNode.Config.builder(ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), new ReferenceGemm(1)).workers(WorkerSources.parse(List.of())).workerTimeout(Duration.ofSeconds(30)).discovery(DiscoverySettings.DEFAULTS).models(models).build());
+        CoordinatorNode.start(
+            CoordinatorNode.Config.builder(
+                    ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), new ReferenceGemm(1))
+                .workers(WorkerSources.parse(List.of()))
+                .workerTimeout(Duration.ofSeconds(30))
+                .discovery(DiscoverySettings.DEFAULTS)
+                .models(models)
+                .build());
     playwright = Browsers.playwright();
     plain = Browsers.chromium(playwright, List.of()); // no WebGPU adapter without the flag
     webgpu = Browsers.chromium(playwright, List.of("--enable-unsafe-webgpu"));

@@ -7,7 +7,7 @@ import dev.wasmgrid.sim.SimConfig;
 import dev.wasmgrid.sim.SimFrame;
 import dev.wasmgrid.sim.Simulation;
 import dev.wasmgrid.sim.StripLayout;
-import dev.wasmgrid.sim.worker.PartitionSpec;
+import dev.wasmgrid.sim.worker.PartitionAssignment;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -288,7 +288,7 @@ public final class DistributedSim implements Simulation {
                   Optional<byte[]> state =
                       c.states() == null ? Optional.empty() : Optional.of(c.states().get(p));
                   try {
-                    return host.create(new PartitionSpec(config, p, c.layout()), state);
+                    return host.create(new PartitionAssignment(config, p, c.layout()), state);
                   } catch (IOException e) {
                     throw new HostIo(host, e);
                   }

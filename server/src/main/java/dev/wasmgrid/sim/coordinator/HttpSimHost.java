@@ -2,9 +2,9 @@ package dev.wasmgrid.sim.coordinator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wasmgrid.sim.worker.PartitionAssignment;
+import dev.wasmgrid.sim.worker.PartitionMessage;
 import dev.wasmgrid.sim.worker.PartitionService;
-import dev.wasmgrid.sim.worker.PartitionSpec;
-import dev.wasmgrid.sim.worker.SimBundle;
 import io.helidon.http.HeaderNames;
 import io.helidon.webclient.api.HttpClientRequest;
 import io.helidon.webclient.api.HttpClientResponse;
@@ -49,10 +49,12 @@ public final class HttpSimHost implements SimHost {
   }
 
   @Override
-  public PartitionLink create(PartitionSpec spec, Optional<byte[]> checkpoint) throws IOException {
+  public PartitionLink create(PartitionAssignment spec, Optional<byte[]> checkpoint)
+      throws IOException {
     // The tick is the checkpoint's, or 0 for the initial world; the bundle's own is not read.
-    SimBundle body =
-        new SimBundle(0, spec.toValues(), checkpoint.map(List::of).orElse(List.<byte[]>of()));
+    PartitionMessage body =
+        new PartitionMessage(
+            0, spec.toValues(), checkpoint.map(List::of).orElse(List.<byte[]>of()));
     byte[] answer = call(http.post(), PartitionService.LIST, body.encode(), 201);
     JsonNode created = JSON.readTree(new String(answer, StandardCharsets.UTF_8));
     String id = created.path("id").asText("");
@@ -67,7 +69,7 @@ public final class HttpSimHost implements SimHost {
     request.uri(URI.create(base + path)).readTimeout(timeout);
     token.ifPresent(t -> request.header(HeaderNames.AUTHORIZATION, "Bearer " + t));
     if (body != null) {
-      request.header(HeaderNames.CONTENT_TYPE, SimBundle.MEDIA_TYPE);
+      request.header(HeaderNames.CONTENT_TYPE, PartitionMessage.MEDIA_TYPE);
     }
     byte[] answer;
     int status;
@@ -100,27 +102,27 @@ public final class HttpSimHost implements SimHost {
       for (int i = 0; i < bounds.length; i++) {
         values[i] = bounds[i];
       }
-      return frames(phase("migrate", new SimBundle(tick, values, List.of())));
+      return frames(phase("migrate", new PartitionMessage(tick, values, List.of())));
     }
 
     @Override
     public byte[][] ghosts(long tick, List<byte[]> migrants) throws IOException {
-      return frames(phase("ghosts", SimBundle.ofFrames(tick, migrants)));
+      return frames(phase("ghosts", PartitionMessage.ofFrames(tick, migrants)));
     }
 
     @Override
     public void step(long tick, List<byte[]> ghosts) throws IOException {
-      phase("step", SimBundle.ofFrames(tick, ghosts));
+      phase("step", PartitionMessage.ofFrames(tick, ghosts));
     }
 
     @Override
     public void regrowFood(long tick) throws IOException {
-      phase("food", SimBundle.of(tick));
+      phase("food", PartitionMessage.of(tick));
     }
 
     @Override
     public long[] costs() throws IOException {
-      return SimBundle.decode(call(http.get(), path + "/costs", null, 200)).values();
+      return PartitionMessage.decode(call(http.get(), path + "/costs", null, 200)).values();
     }
 
     @Override
@@ -142,11 +144,11 @@ public final class HttpSimHost implements SimHost {
       }
     }
 
-    private SimBundle phase(String phase, SimBundle in) throws IOException {
-      return SimBundle.decode(call(http.post(), path + "/phase/" + phase, in.encode(), 200));
+    private PartitionMessage phase(String phase, PartitionMessage in) throws IOException {
+      return PartitionMessage.decode(call(http.post(), path + "/phase/" + phase, in.encode(), 200));
     }
 
-    private static byte[][] frames(SimBundle out) {
+    private static byte[][] frames(PartitionMessage out) {
       return out.frames().toArray(new byte[0][]);
     }
   }

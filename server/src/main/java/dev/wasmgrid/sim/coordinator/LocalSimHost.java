@@ -3,7 +3,7 @@ package dev.wasmgrid.sim.coordinator;
 import dev.wasmgrid.sim.HostedPartition;
 import dev.wasmgrid.sim.NeighbourSweep;
 import dev.wasmgrid.sim.VectorNeighbourSweep;
-import dev.wasmgrid.sim.worker.PartitionSpec;
+import dev.wasmgrid.sim.worker.PartitionAssignment;
 import java.util.List;
 import java.util.Optional;
 
@@ -19,7 +19,7 @@ public final class LocalSimHost implements SimHost {
   }
 
   @Override
-  public PartitionLink create(PartitionSpec spec, Optional<byte[]> checkpoint) {
+  public PartitionLink create(PartitionAssignment spec, Optional<byte[]> checkpoint) {
     HostedPartition p =
         checkpoint.isPresent()
             ? HostedPartition.restore(

@@ -1,6 +1,6 @@
 package dev.wasmgrid.sim.coordinator;
 
-import dev.wasmgrid.sim.worker.PartitionSpec;
+import dev.wasmgrid.sim.worker.PartitionAssignment;
 import java.io.IOException;
 import java.util.Optional;
 
@@ -16,5 +16,5 @@ public interface SimHost {
    *
    * @throws IOException when the host cannot be reached
    */
-  PartitionLink create(PartitionSpec spec, Optional<byte[]> checkpoint) throws IOException;
+  PartitionLink create(PartitionAssignment spec, Optional<byte[]> checkpoint) throws IOException;
 }

@@ -32,8 +32,8 @@ final class LiveSim {
   private static final long ANSWER_SECONDS = 30;
 
   private final String id;
-  private final SimSpec spec;
-  private final Function<SimSpec, SimEngine> engines;
+  private final LiveSimRequest spec;
+  private final Function<LiveSimRequest, SimEngine> engines;
   private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
   private final List<FrameSink> sinks = new CopyOnWriteArrayList<>();
   private final Thread loop;
@@ -50,7 +50,7 @@ final class LiveSim {
   private long framesBuilt;
   private long frameCostNanos;
 
-  LiveSim(String id, SimSpec spec, Function<SimSpec, SimEngine> engines) {
+  LiveSim(String id, LiveSimRequest spec, Function<LiveSimRequest, SimEngine> engines) {
     this.id = id;
     this.spec = spec;
     this.engines = engines;

@@ -66,7 +66,8 @@ public final class LiveSimService implements AutoCloseable, Service {
 
   /** {@code POST /v1/sim}: 201 with the new simulation's status. */
   private Reply start(String contentType, byte[] body) {
-    SimSpec spec = SimSpec.parse(JsonBodies.parseObject(body, SimSpec.EXAMPLE), sims.limits());
+    LiveSimRequest spec =
+        LiveSimRequest.parse(JsonBodies.parseObject(body, LiveSimRequest.EXAMPLE), sims.limits());
     LiveSim sim = sims.start(spec);
     return Reply.created(sim.status().toString()).withHeader("Location", PATH + "/" + sim.id());
   }
@@ -114,7 +115,9 @@ public final class LiveSimService implements AutoCloseable, Service {
                 "action must be one of pause, resume, speed, add_food, reset");
           }
           int speed =
-              action.asText().equals("speed") ? SimSpec.ticksPerSecond(body, sims.limits()) : 0;
+              action.asText().equals("speed")
+                  ? LiveSimRequest.ticksPerSecond(body, sims.limits())
+                  : 0;
           GridServer.send(res, Reply.ok(sim.control(action.asText(), speed).toString()));
         });
     routes.socket(ONE + "/frames", FramesListener::new);

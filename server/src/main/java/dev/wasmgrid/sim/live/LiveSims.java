@@ -14,12 +14,12 @@ public final class LiveSims implements AutoCloseable {
   private final Map<String, LiveSim> byId = new ConcurrentHashMap<>();
   private final AtomicLong nextId = new AtomicLong(1);
   private final SimLimits limits;
-  private final Function<SimSpec, SimEngine> engines;
+  private final Function<LiveSimRequest, SimEngine> engines;
 
   /**
    * @param engines builds the engine of a specification (throws {@link Failure} when it cannot)
    */
-  LiveSims(SimLimits limits, Function<SimSpec, SimEngine> engines) {
+  LiveSims(SimLimits limits, Function<LiveSimRequest, SimEngine> engines) {
     this.limits = limits;
     this.engines = engines;
   }
@@ -33,7 +33,7 @@ public final class LiveSims implements AutoCloseable {
    *
    * @throws Failure 429 {@code too_many_sims} when {@link SimLimits#maxLive()} are running
    */
-  synchronized LiveSim start(SimSpec spec) {
+  synchronized LiveSim start(LiveSimRequest spec) {
     if (byId.size() >= limits.maxLive()) {
       throw new Failure(
           Failure.Kind.TOO_MANY,

@@ -52,7 +52,7 @@ final class LocalEngine implements SimEngine {
   private final PartitionedSim sim;
   private final int partitions;
 
-  LocalEngine(SimSpec spec) {
+  LocalEngine(LiveSimRequest spec) {
     partitions = spec.partitions();
     // The calling thread computes partition 0 (ThreadPhases), so the pool needs one fewer.
     PhaseRunner runner =

@@ -6,7 +6,7 @@ import dev.wasmgrid.sim.PartitionedSim;
 import dev.wasmgrid.sim.coordinator.DistributedSim;
 import dev.wasmgrid.sim.coordinator.PartitionLink;
 import dev.wasmgrid.sim.coordinator.SimHost;
-import dev.wasmgrid.sim.worker.PartitionSpec;
+import dev.wasmgrid.sim.worker.PartitionAssignment;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +32,7 @@ final class WorkerEngine implements SimEngine {
   private final AtomicReferenceArray<PartitionLink> links;
   private final DistributedSim sim;
 
-  WorkerEngine(SimSpec spec, List<SimHost> hosts) {
+  WorkerEngine(LiveSimRequest spec, List<SimHost> hosts) {
     partitions = spec.partitions();
     nanos = new AtomicLongArray(partitions);
     links = new AtomicReferenceArray<>(partitions);
@@ -134,7 +134,7 @@ final class WorkerEngine implements SimEngine {
     }
 
     @Override
-    public PartitionLink create(PartitionSpec spec, Optional<byte[]> checkpoint)
+    public PartitionLink create(PartitionAssignment spec, Optional<byte[]> checkpoint)
         throws IOException {
       PartitionLink link = new TimedLink(host.create(spec, checkpoint), spec.index(), this);
       links.set(spec.index(), link);

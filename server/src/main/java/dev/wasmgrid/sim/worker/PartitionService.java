@@ -21,8 +21,8 @@ import java.util.Map;
 /**
  * The worker's simulation-partition routes (docs/api.md, "Simulation partitions"): create, run one
  * phase of a tick, read the state for a checkpoint or the column costs for load balancing, list,
- * delete. Every body is a {@link SimBundle}; frames are never JSON. Requests for one partition are
- * served one at a time.
+ * delete. Every body is a {@link PartitionMessage}; frames are never JSON. Requests for one
+ * partition are served one at a time.
  */
 public final class PartitionService implements Service {
   /** The path listing and creating partitions. */
@@ -71,8 +71,8 @@ public final class PartitionService implements Service {
   }
 
   private void create(ServerRequest req, ServerResponse res) {
-    SimBundle bundle = SimBundle.decode(body(req));
-    PartitionSpec spec = PartitionSpec.fromValues(bundle.values());
+    PartitionMessage bundle = PartitionMessage.decode(body(req));
+    PartitionAssignment spec = PartitionAssignment.fromValues(bundle.values());
     int entities = spec.config().entities();
     if (entities > store.maxEntities()) {
       // Refused before any table is allocated: filling one would run the heap out.
@@ -119,8 +119,8 @@ public final class PartitionService implements Service {
   private void phase(ServerRequest req, ServerResponse res) {
     HostedPartition partition = find(req);
     String phase = req.path().pathParameters().get("phase");
-    SimBundle in = SimBundle.decode(body(req));
-    SimBundle out;
+    PartitionMessage in = PartitionMessage.decode(body(req));
+    PartitionMessage out;
     synchronized (partition) {
       if (in.tick() != partition.tick()) {
         throw new Failure(
@@ -136,11 +136,11 @@ public final class PartitionService implements Service {
               case "ghosts" -> frames(in.tick(), partition.ghosts(in.presentFrames()));
               case "step" -> {
                 partition.step(in.presentFrames());
-                yield SimBundle.of(partition.tick());
+                yield PartitionMessage.of(partition.tick());
               }
               case "food" -> {
                 partition.regrowFood();
-                yield SimBundle.of(partition.tick());
+                yield PartitionMessage.of(partition.tick());
               }
               default ->
                   throw new Failure(
@@ -155,7 +155,7 @@ public final class PartitionService implements Service {
         throw Failure.invalid("invalid_frame", "", e.getMessage());
       }
     }
-    GridServer.send(res, Reply.ok(SimBundle.MEDIA_TYPE, out.encode()));
+    GridServer.send(res, Reply.ok(PartitionMessage.MEDIA_TYPE, out.encode()));
   }
 
   private void state(ServerRequest req, ServerResponse res) {
@@ -168,20 +168,20 @@ public final class PartitionService implements Service {
         throw new Failure(Failure.Kind.CONFLICT, "wrong_phase", "", e.getMessage());
       }
     }
-    GridServer.send(res, Reply.ok(SimBundle.MEDIA_TYPE, checkpoint));
+    GridServer.send(res, Reply.ok(PartitionMessage.MEDIA_TYPE, checkpoint));
   }
 
   private void costs(ServerRequest req, ServerResponse res) {
     HostedPartition partition = find(req);
-    SimBundle out;
+    PartitionMessage out;
     synchronized (partition) {
       try {
-        out = SimBundle.of(partition.tick(), partition.columnCosts());
+        out = PartitionMessage.of(partition.tick(), partition.columnCosts());
       } catch (IllegalStateException e) {
         throw new Failure(Failure.Kind.CONFLICT, "wrong_phase", "", e.getMessage());
       }
     }
-    GridServer.send(res, Reply.ok(SimBundle.MEDIA_TYPE, out.encode()));
+    GridServer.send(res, Reply.ok(PartitionMessage.MEDIA_TYPE, out.encode()));
   }
 
   private void delete(ServerRequest req, ServerResponse res) {
@@ -209,8 +209,8 @@ public final class PartitionService implements Service {
         "no simulation partition '" + id + "' on this worker");
   }
 
-  private static SimBundle frames(long tick, byte[][] frames) {
-    return SimBundle.ofFrames(tick, Arrays.asList(frames));
+  private static PartitionMessage frames(long tick, byte[][] frames) {
+    return PartitionMessage.ofFrames(tick, Arrays.asList(frames));
   }
 
   private static int[] toInts(long[] values) {

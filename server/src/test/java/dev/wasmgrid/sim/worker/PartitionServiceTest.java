@@ -35,9 +35,9 @@ class PartitionServiceTest {
     try (WorkerNode worker = worker()) {
       int[] bounds = StripLayout.even(CONFIG, 1).bounds();
       byte[] spec =
-          new SimBundle(
+          new PartitionMessage(
                   0,
-                  new PartitionSpec(CONFIG, 0, StripLayout.of(CONFIG, bounds)).toValues(),
+                  new PartitionAssignment(CONFIG, 0, StripLayout.of(CONFIG, bounds)).toValues(),
                   List.of())
               .encode();
       HttpResponse<byte[]> created = send(worker, "POST", PartitionService.LIST, spec);
@@ -49,35 +49,38 @@ class PartitionServiceTest {
 
       HostedPartition local = HostedPartition.initial(CONFIG, 0, bounds);
       long[] boundValues = Arrays.stream(bounds).asLongStream().toArray();
-      SimBundle migrated =
+      PartitionMessage migrated =
           bundle(
               send(
                   worker,
                   "POST",
                   base + "/phase/migrate",
-                  new SimBundle(0, boundValues, List.of()).encode()));
+                  new PartitionMessage(0, boundValues, List.of()).encode()));
       assertThat(migrated.frames()).hasSize(1).containsOnlyNulls();
       local.migrate(bounds);
-      SimBundle ghosts =
+      PartitionMessage ghosts =
           bundle(
               send(
                   worker,
                   "POST",
                   base + "/phase/ghosts",
-                  SimBundle.ofFrames(0, List.of()).encode()));
+                  PartitionMessage.ofFrames(0, List.of()).encode()));
       assertThat(ghosts.frames()).hasSize(1);
       local.ghosts(List.of());
-      SimBundle stepped =
+      PartitionMessage stepped =
           bundle(
               send(
-                  worker, "POST", base + "/phase/step", SimBundle.ofFrames(0, List.of()).encode()));
+                  worker,
+                  "POST",
+                  base + "/phase/step",
+                  PartitionMessage.ofFrames(0, List.of()).encode()));
       assertThat(stepped.tick()).isEqualTo(1);
       local.step(List.of());
 
       HttpResponse<byte[]> state = send(worker, "GET", base + "/state", null);
       assertThat(state.statusCode()).isEqualTo(200);
       assertThat(state.body()).isEqualTo(local.checkpoint());
-      SimBundle costs = bundle(send(worker, "GET", base + "/costs", null));
+      PartitionMessage costs = bundle(send(worker, "GET", base + "/costs", null));
       assertThat(costs.values()).isEqualTo(local.columnCosts());
       assertThat(text(send(worker, "GET", PartitionService.LIST, null)))
           .contains("\"id\":\"" + id + "\"")
@@ -100,9 +103,9 @@ class PartitionServiceTest {
                       worker,
                       "POST",
                       PartitionService.LIST,
-                      new SimBundle(
+                      new PartitionMessage(
                               0,
-                              new PartitionSpec(CONFIG, 1, StripLayout.of(CONFIG, bounds))
+                              new PartitionAssignment(CONFIG, 1, StripLayout.of(CONFIG, bounds))
                                   .toValues(),
                               List.of())
                           .encode()));
@@ -114,22 +117,31 @@ class PartitionServiceTest {
               "{\"json\":1}".getBytes(StandardCharsets.UTF_8)),
           400,
           "invalid_bundle");
-      byte[] truncated = Arrays.copyOf(SimBundle.ofFrames(0, List.of(new byte[40])).encode(), 30);
+      byte[] truncated =
+          Arrays.copyOf(PartitionMessage.ofFrames(0, List.of(new byte[40])).encode(), 30);
       assertError(send(worker, "POST", base + "/phase/ghosts", truncated), 400, "invalid_bundle");
       assertError(
-          send(worker, "POST", base + "/phase/step", SimBundle.ofFrames(3, List.of()).encode()),
+          send(
+              worker,
+              "POST",
+              base + "/phase/step",
+              PartitionMessage.ofFrames(3, List.of()).encode()),
           409,
           "wrong_tick");
       assertError(
-          send(worker, "POST", base + "/phase/step", SimBundle.ofFrames(0, List.of()).encode()),
+          send(
+              worker,
+              "POST",
+              base + "/phase/step",
+              PartitionMessage.ofFrames(0, List.of()).encode()),
           409,
           "wrong_phase");
       assertError(
-          send(worker, "POST", base + "/phase/jump", SimBundle.of(0).encode()),
+          send(worker, "POST", base + "/phase/jump", PartitionMessage.of(0).encode()),
           404,
           "unknown_phase");
       assertError(
-          send(worker, "POST", base + "/phase/migrate", SimBundle.of(0, 0, 1).encode()),
+          send(worker, "POST", base + "/phase/migrate", PartitionMessage.of(0, 0, 1).encode()),
           400,
           "invalid_frame");
       byte[] migrated =
@@ -137,7 +149,7 @@ class PartitionServiceTest {
                   worker,
                   "POST",
                   base + "/phase/migrate",
-                  SimBundle.of(0, Arrays.stream(bounds).asLongStream().toArray()).encode())
+                  PartitionMessage.of(0, Arrays.stream(bounds).asLongStream().toArray()).encode())
               .body();
       assertThat(bundle(migrated).frames()).hasSize(2);
       assertError(
@@ -145,7 +157,7 @@ class PartitionServiceTest {
               worker,
               "POST",
               base + "/phase/ghosts",
-              SimBundle.ofFrames(0, List.of(new byte[30])).encode()),
+              PartitionMessage.ofFrames(0, List.of(new byte[30])).encode()),
           400,
           "invalid_frame");
       assertError(
@@ -153,12 +165,15 @@ class PartitionServiceTest {
               worker,
               "POST",
               PartitionService.LIST,
-              SimBundle.of(0, 0, -5, 1, 300, 300, 10, 0, 0, 10).encode()),
+              PartitionMessage.of(0, 0, -5, 1, 300, 300, 10, 0, 0, 10).encode()),
           400,
           "invalid_config");
       assertError(
           send(
-              worker, "POST", PartitionService.LIST + "/p999/phase/step", SimBundle.of(0).encode()),
+              worker,
+              "POST",
+              PartitionService.LIST + "/p999/phase/step",
+              PartitionMessage.of(0).encode()),
           404,
           "partition_not_found");
 
@@ -181,8 +196,10 @@ class PartitionServiceTest {
     assumeTrue(limit < huge.entities(), "this JVM's heap holds " + limit + " entities");
     try (WorkerNode worker = worker()) {
       byte[] create =
-          new SimBundle(
-                  0, new PartitionSpec(huge, 0, StripLayout.even(huge, 1)).toValues(), List.of())
+          new PartitionMessage(
+                  0,
+                  new PartitionAssignment(huge, 0, StripLayout.even(huge, 1)).toValues(),
+                  List.of())
               .encode();
       HttpResponse<byte[]> refused = send(worker, "POST", PartitionService.LIST, create);
       assertError(refused, 413, "too_many_entities");
@@ -193,9 +210,9 @@ class PartitionServiceTest {
 
       int[] bounds = StripLayout.even(CONFIG, 1).bounds();
       byte[] small =
-          new SimBundle(
+          new PartitionMessage(
                   0,
-                  new PartitionSpec(CONFIG, 0, StripLayout.of(CONFIG, bounds)).toValues(),
+                  new PartitionAssignment(CONFIG, 0, StripLayout.of(CONFIG, bounds)).toValues(),
                   List.of())
               .encode();
       assertThat(send(worker, "POST", PartitionService.LIST, small).statusCode()).isEqualTo(201);
@@ -219,18 +236,18 @@ class PartitionServiceTest {
                     ? HttpRequest.BodyPublishers.noBody()
                     : HttpRequest.BodyPublishers.ofByteArray(body));
     if (body != null) {
-      request.header("Content-Type", SimBundle.MEDIA_TYPE);
+      request.header("Content-Type", PartitionMessage.MEDIA_TYPE);
     }
     return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
   }
 
-  private static SimBundle bundle(HttpResponse<byte[]> response) {
+  private static PartitionMessage bundle(HttpResponse<byte[]> response) {
     assertThat(response.statusCode()).as(text(response)).isEqualTo(200);
-    return SimBundle.decode(response.body());
+    return PartitionMessage.decode(response.body());
   }
 
-  private static SimBundle bundle(byte[] body) {
-    return SimBundle.decode(body);
+  private static PartitionMessage bundle(byte[] body) {
+    return PartitionMessage.decode(body);
   }
 
   private static String idOf(HttpResponse<byte[]> created) {

@@ -16,7 +16,7 @@ import java.util.List;
  * {@link dev.wasmgrid.sim.FrameCodec} frame; length 0 stands for "no frame" (a partition sends none
  * to itself). What the values mean depends on the route (docs/api.md, "Simulation partitions").
  */
-public final class SimBundle {
+public final class PartitionMessage {
 
   /** The media type of a bundle. */
   public static final String MEDIA_TYPE = "application/octet-stream";
@@ -37,7 +37,7 @@ public final class SimBundle {
    * @param values route-specific numbers (configuration, strip bounds, column costs)
    * @param frames frames, {@code null} where there is none (shared, not copied)
    */
-  public SimBundle(long tick, long[] values, List<byte[]> frames) {
+  public PartitionMessage(long tick, long[] values, List<byte[]> frames) {
     this.tick = tick;
     this.values = values.clone();
     this.frames = Collections.unmodifiableList(new ArrayList<>(frames));
@@ -54,13 +54,13 @@ public final class SimBundle {
   }
 
   /** A bundle of values only. */
-  public static SimBundle of(long tick, long... values) {
-    return new SimBundle(tick, values, List.of());
+  public static PartitionMessage of(long tick, long... values) {
+    return new PartitionMessage(tick, values, List.of());
   }
 
   /** A bundle of frames only. */
-  public static SimBundle ofFrames(long tick, List<byte[]> frames) {
-    return new SimBundle(tick, new long[0], frames);
+  public static PartitionMessage ofFrames(long tick, List<byte[]> frames) {
+    return new PartitionMessage(tick, new long[0], frames);
   }
 
   /** The values (a copy). */
@@ -103,7 +103,7 @@ public final class SimBundle {
    *
    * @throws Failure 400 {@code invalid_bundle} naming what is wrong
    */
-  public static SimBundle decode(byte[] body) {
+  public static PartitionMessage decode(byte[] body) {
     ByteBuffer in = ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN);
     try {
       if (body.length < HEADER_BYTES || in.getInt() != MAGIC) {
@@ -141,7 +141,7 @@ public final class SimBundle {
       if (in.hasRemaining()) {
         throw invalid("sim bundle has " + in.remaining() + " bytes after its last frame");
       }
-      return new SimBundle(tick, values, frames);
+      return new PartitionMessage(tick, values, frames);
     } catch (BufferUnderflowException e) {
       throw invalid("sim bundle truncated: " + body.length + " bytes");
     }

@@ -6,14 +6,14 @@ import dev.wasmgrid.sim.StripLayout;
 
 /**
  * What a worker needs to create a partition: the world, which strip, and the strips now. In a
- * create request's {@link SimBundle} it is the values {@code index, entities, seed, width, height,
- * foods, clustered (0/1), bounds...}.
+ * create request's {@link PartitionMessage} it is the values {@code index, entities, seed, width,
+ * height, foods, clustered (0/1), bounds...}.
  *
  * @param config the world
  * @param index the strip the partition owns
  * @param layout the strips when it is created
  */
-public record PartitionSpec(SimConfig config, int index, StripLayout layout) {
+public record PartitionAssignment(SimConfig config, int index, StripLayout layout) {
 
   private static final int FIXED = 7;
 
@@ -44,7 +44,7 @@ public record PartitionSpec(SimConfig config, int index, StripLayout layout) {
    *
    * @throws Failure 400 {@code invalid_config} naming the bad value
    */
-  public static PartitionSpec fromValues(long[] v) {
+  public static PartitionAssignment fromValues(long[] v) {
     if (v.length < FIXED + 2) {
       throw invalid(
           "a create bundle has the values index, entities, seed, width, height, foods, clustered,"
@@ -64,7 +64,7 @@ public record PartitionSpec(SimConfig config, int index, StripLayout layout) {
       for (int i = 0; i < bounds.length; i++) {
         bounds[i] = toInt(v[FIXED + i], "bounds");
       }
-      return new PartitionSpec(config, toInt(v[0], "index"), StripLayout.of(config, bounds));
+      return new PartitionAssignment(config, toInt(v[0], "index"), StripLayout.of(config, bounds));
     } catch (IllegalArgumentException e) {
       throw invalid(e.getMessage());
     }

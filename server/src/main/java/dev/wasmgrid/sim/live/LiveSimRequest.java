@@ -14,7 +14,8 @@ import java.util.Set;
  * @param placement where they run
  * @param ticksPerSecond the speed the loop aims at
  */
-public record SimSpec(SimConfig config, int partitions, Placement placement, int ticksPerSecond) {
+public record LiveSimRequest(
+    SimConfig config, int partitions, Placement placement, int ticksPerSecond) {
 
   /** An example body for error messages. */
   public static final String EXAMPLE =
@@ -31,7 +32,7 @@ public record SimSpec(SimConfig config, int partitions, Placement placement, int
    *
    * @throws Failure 400 naming the field and its limit
    */
-  public static SimSpec parse(JsonNode body, SimLimits limits) {
+  public static LiveSimRequest parse(JsonNode body, SimLimits limits) {
     for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
       String name = names.next();
       if (!FIELDS.contains(name)) {
@@ -61,7 +62,7 @@ public record SimSpec(SimConfig config, int partitions, Placement placement, int
               + " entities (each strip must be at least one ghost zone wide), got "
               + partitions);
     }
-    return new SimSpec(config, partitions, placement, tps);
+    return new LiveSimRequest(config, partitions, placement, tps);
   }
 
   /**

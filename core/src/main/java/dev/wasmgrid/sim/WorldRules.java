@@ -5,9 +5,9 @@ package dev.wasmgrid.sim;
  * configuration because every engine (reference, partitions, browser) must agree on them bit for
  * bit, and the ghost width is derived from them.
  */
-final class SimParams {
+final class WorldRules {
 
-  private SimParams() {}
+  private WorldRules() {}
 
   static final byte PREY = 0;
   static final byte PREDATOR = 1;
