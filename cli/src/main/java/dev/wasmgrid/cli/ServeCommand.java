@@ -1,5 +1,6 @@
 package dev.wasmgrid.cli;
 
+import dev.wasmgrid.coordinator.CoordinatorConfig;
 import dev.wasmgrid.coordinator.CoordinatorNode;
 import dev.wasmgrid.grid.discovery.DiscoverySettings;
 import dev.wasmgrid.grid.discovery.WorkerSources;
@@ -126,7 +127,7 @@ final class ServeCommand implements Callable<Integer> {
     try {
       node =
           CoordinatorNode.start(
-              CoordinatorNode.Config.builder(server.settings(port), gemm)
+              CoordinatorConfig.builder(server.settings(port), gemm)
                   .workers(sources)
                   .workerTimeout(workerTimeout)
                   .discovery(discovery)

@@ -7,6 +7,7 @@ import dev.wasmgrid.matmul.Gemm;
 import dev.wasmgrid.matmul.worker.MatmulKernels;
 import dev.wasmgrid.modules.worker.StoreLimits;
 import dev.wasmgrid.worker.CoordinatorLink;
+import dev.wasmgrid.worker.WorkerConfig;
 import dev.wasmgrid.worker.WorkerNode;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -96,7 +97,7 @@ final class WorkerCommand implements Callable<Integer> {
     WorkerNode node;
     try {
       node =
-          WorkerNode.Config.builder(server.settings(port), gemm)
+          WorkerConfig.builder(server.settings(port), gemm)
               .modulesDir(modules)
               .models(hosts)
               .moduleLimits(moduleLimits)

@@ -13,7 +13,6 @@ import dev.wasmgrid.matmul.worker.MatmulCompute;
 import dev.wasmgrid.matmul.worker.MatmulWorkerService;
 import dev.wasmgrid.modules.worker.ModuleStore;
 import dev.wasmgrid.modules.worker.ModuleWorkerService;
-import dev.wasmgrid.modules.worker.StoreLimits;
 import dev.wasmgrid.sim.EntityBudget;
 import dev.wasmgrid.sim.worker.PartitionService;
 import dev.wasmgrid.sim.worker.SimPartitions;
@@ -21,7 +20,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -58,73 +56,9 @@ public final class WorkerNode implements Drainable {
     this.token = token;
   }
 
-  /**
-   * What a worker needs to start; see {@link #builder}.
-   *
-   * @param server where to listen, limits, and the token
-   * @param gemm the matmul kernel
-   * @param modulesDir where deployed modules are kept (created when missing; every module indexed
-   *     there is loaded first); empty to keep them in memory only
-   * @param models the language models served, which the worker closes
-   * @param moduleLimits bounds on the module store
-   */
-  public record Config(
-      ServerSettings server,
-      Gemm gemm,
-      Optional<Path> modulesDir,
-      ModelHosts models,
-      StoreLimits moduleLimits) {
-
-    /** A worker on {@code server} computing with {@code gemm}, other settings at their defaults. */
-    public static Builder builder(ServerSettings server, Gemm gemm) {
-      return new Builder(server, gemm);
-    }
-  }
-
-  /** Builds a {@link Config}: modules in memory, no language models, default store limits. */
-  public static final class Builder {
-    private final ServerSettings server;
-    private final Gemm gemm;
-    private Optional<Path> modulesDir = Optional.empty();
-    private ModelHosts models = ModelHosts.none();
-    private StoreLimits moduleLimits = StoreLimits.DEFAULTS;
-
-    private Builder(ServerSettings server, Gemm gemm) {
-      this.server = server;
-      this.gemm = gemm;
-    }
-
-    /** Keeps deployed modules in {@code dir}, or in memory only when empty. */
-    public Builder modulesDir(Optional<Path> dir) {
-      this.modulesDir = dir;
-      return this;
-    }
-
-    /** Serves {@code models}, which the worker closes. */
-    public Builder models(ModelHosts models) {
-      this.models = models;
-      return this;
-    }
-
-    /** Bounds the module store by {@code limits}. */
-    public Builder moduleLimits(StoreLimits limits) {
-      this.moduleLimits = limits;
-      return this;
-    }
-
-    public Config build() {
-      return new Config(server, gemm, modulesDir, models, moduleLimits);
-    }
-
-    /** Starts the worker: see {@link WorkerNode#start(Config)}. */
-    public WorkerNode start() {
-      return WorkerNode.start(build());
-    }
-  }
-
   /** Starts a worker computing with {@code gemm}, keeping deployed modules in memory only. */
   public static WorkerNode start(ServerSettings settings, Gemm gemm) {
-    return Config.builder(settings, gemm).start();
+    return WorkerConfig.builder(settings, gemm).start();
   }
 
   /**
@@ -132,7 +66,7 @@ public final class WorkerNode implements Drainable {
    *
    * @throws java.io.UncheckedIOException when the modules directory cannot be created or read
    */
-  public static WorkerNode start(Config config) {
+  public static WorkerNode start(WorkerConfig config) {
     ServerSettings settings = config.server();
     ModelHosts models = config.models();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

@@ -69,7 +69,7 @@ class TokenAuthTest {
         new ServerSettings("127.0.0.1", 0, Limits.DEFAULTS, Optional.of("s3cret"));
     try (CoordinatorNode coordinator =
             CoordinatorNode.start(
-                CoordinatorNode.Config.builder(secured, new ReferenceGemm(1))
+                CoordinatorConfig.builder(secured, new ReferenceGemm(1))
                     .workers(WorkerSources.parse(List.of(WorkerSources.JOIN)))
                     .workerTimeout(Duration.ofSeconds(10))
                     .discovery(Nodes.FAST)

@@ -17,6 +17,7 @@ import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.testing.Nodes;
 import dev.wasmgrid.testing.Poll;
 import dev.wasmgrid.testing.WorkerList;
+import dev.wasmgrid.worker.WorkerConfig;
 import dev.wasmgrid.worker.WorkerNode;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -47,7 +48,7 @@ class WorkerTokenMismatchTest {
     String url = Nodes.url(port);
     try (CoordinatorNode coordinator =
         CoordinatorNode.start(
-            CoordinatorNode.Config.builder(settings(0, COORDINATOR_TOKEN), null)
+            CoordinatorConfig.builder(settings(0, COORDINATOR_TOKEN), null)
                 .workers(WorkerSources.parse(List.of(url)))
                 .workerTimeout(Duration.ofSeconds(10))
                 .discovery(Nodes.FAST)
@@ -110,7 +111,7 @@ class WorkerTokenMismatchTest {
   @Test
   void languageModelRoutesSayTheWorkerRefusedTheTokenNotThatNoModelExists() {
     try (WorkerNode worker =
-            WorkerNode.Config.builder(settings(0, "worker-token"), gemm())
+            WorkerConfig.builder(settings(0, "worker-token"), gemm())
                 .models(LlmTestModels.hosts("tiny-test", new ScalarCompute(), 8))
                 .start();
         CoordinatorNode coordinator = coordinator(worker)) {
@@ -137,7 +138,7 @@ class WorkerTokenMismatchTest {
   /** A coordinator with {@code worker} and no kernel of its own, holding the other token. */
   private static CoordinatorNode coordinator(WorkerNode worker) {
     return CoordinatorNode.start(
-        CoordinatorNode.Config.builder(settings(0, COORDINATOR_TOKEN), null)
+        CoordinatorConfig.builder(settings(0, COORDINATOR_TOKEN), null)
             .workers(WorkerSources.parse(List.of(Nodes.url(worker.port()))))
             .workerTimeout(Duration.ofSeconds(10))
             .discovery(Nodes.FAST)

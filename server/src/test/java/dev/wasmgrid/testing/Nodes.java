@@ -1,5 +1,6 @@
 package dev.wasmgrid.testing;
 
+import dev.wasmgrid.coordinator.CoordinatorConfig;
 import dev.wasmgrid.coordinator.CoordinatorNode;
 import dev.wasmgrid.grid.discovery.DiscoverySettings;
 import dev.wasmgrid.grid.discovery.WorkerSources;
@@ -37,7 +38,7 @@ public final class Nodes {
 
   /** A coordinator on 127.0.0.1 with an ephemeral port. */
   public static CoordinatorNode coordinator(WorkerSources workers, DiscoverySettings settings) {
-    return CoordinatorNode.Config.builder(
+    return CoordinatorConfig.builder(
             ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS),
             // No kernel of its own with remote workers, so "no worker" stays visible as a 503.
             workers.inProcess() ? new ReferenceGemm(1) : null)

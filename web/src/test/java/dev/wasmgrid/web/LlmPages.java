@@ -1,5 +1,7 @@
 package dev.wasmgrid.web;
 
+import dev.wasmgrid.coordinator.CoordinatorConfig;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.microsoft.playwright.Browser;
@@ -86,7 +88,7 @@ final class LlmPages implements AutoCloseable {
     models = ModelHosts.load(List.of(ModelHosts.TINY), 1, 1, 8);
     coordinator =
         CoordinatorNode.start(
-            CoordinatorNode.Config.builder(
+            CoordinatorConfig.builder(
                     ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), new ReferenceGemm(1))
                 .workers(WorkerSources.parse(List.of()))
                 .workerTimeout(Duration.ofSeconds(30))

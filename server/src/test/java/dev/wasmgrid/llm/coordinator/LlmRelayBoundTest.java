@@ -11,6 +11,7 @@ import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.testing.Nodes;
 import dev.wasmgrid.testing.Poll;
+import dev.wasmgrid.worker.WorkerConfig;
 import dev.wasmgrid.worker.WorkerNode;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -32,7 +33,7 @@ class LlmRelayBoundTest {
   void pastItsRelayBoundTheCoordinatorAnswers503WithRetryAfter() throws Exception {
     GatedCompute gate = new GatedCompute(LlmTestModels.vocabSize());
     try (WorkerNode worker =
-            WorkerNode.Config.builder(
+            WorkerConfig.builder(
                     ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), new ReferenceGemm(1))
                 .models(LlmTestModels.hosts("gated", gate, 8))
                 .start();

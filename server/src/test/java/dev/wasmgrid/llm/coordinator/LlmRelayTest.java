@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wasmgrid.coordinator.CoordinatorConfig;
 import dev.wasmgrid.coordinator.CoordinatorNode;
 import dev.wasmgrid.grid.discovery.WorkerSources;
 import dev.wasmgrid.http.Limits;
@@ -187,7 +188,7 @@ class LlmRelayTest {
     try (ModelHosts hosts = LlmTestModels.hosts("tiny-test", new ScalarCompute(), 8);
         CoordinatorNode coordinator =
             CoordinatorNode.start(
-                CoordinatorNode.Config.builder(
+                CoordinatorConfig.builder(
                         ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), new ReferenceGemm(1))
                     .workers(WorkerSources.parse(List.of()))
                     .workerTimeout(Duration.ofSeconds(10))

@@ -9,6 +9,7 @@ import dev.wasmgrid.llm.ScalarCompute;
 import dev.wasmgrid.llm.TensorType;
 import dev.wasmgrid.llm.TinyModels;
 import dev.wasmgrid.matmul.ReferenceGemm;
+import dev.wasmgrid.worker.WorkerConfig;
 import dev.wasmgrid.worker.WorkerNode;
 import java.util.List;
 
@@ -36,8 +37,7 @@ public final class LlmTestModels {
 
   /** A worker on a free loopback port, with no token, hosting {@code hosts}. */
   public static WorkerNode worker(Limits limits, ModelHosts hosts) {
-    return WorkerNode.Config.builder(
-            ServerSettings.open("127.0.0.1", 0, limits), new ReferenceGemm(1))
+    return WorkerConfig.builder(ServerSettings.open("127.0.0.1", 0, limits), new ReferenceGemm(1))
         .models(hosts)
         .start();
   }

@@ -2,6 +2,7 @@ package dev.wasmgrid.matmul.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.wasmgrid.coordinator.CoordinatorConfig;
 import dev.wasmgrid.coordinator.CoordinatorNode;
 import dev.wasmgrid.grid.discovery.WorkerSources;
 import dev.wasmgrid.http.Limits;
@@ -31,7 +32,7 @@ final class JobNodes {
   static CoordinatorNode coordinator(
       List<WorkerNode> workers, JobSettings jobs, Optional<String> token) {
     return CoordinatorNode.start(
-        CoordinatorNode.Config.builder(
+        CoordinatorConfig.builder(
                 new ServerSettings("127.0.0.1", 0, Limits.DEFAULTS, token), new ReferenceGemm(1))
             .workers(WorkerSources.parse(workers.stream().map(w -> Nodes.url(w.port())).toList()))
             .workerTimeout(Duration.ofSeconds(60))
@@ -47,7 +48,7 @@ final class JobNodes {
   static CoordinatorNode coordinator(
       List<WorkerNode> workers, JobSettings jobs, Path jobsDir, Gemm localGemm) {
     return CoordinatorNode.start(
-        CoordinatorNode.Config.builder(
+        CoordinatorConfig.builder(
                 new ServerSettings("127.0.0.1", 0, Limits.DEFAULTS, Optional.empty()), localGemm)
             .workers(WorkerSources.parse(workers.stream().map(w -> Nodes.url(w.port())).toList()))
             .workerTimeout(Duration.ofSeconds(60))

@@ -3,6 +3,7 @@ package dev.wasmgrid.modules.coordinator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.wasmgrid.coordinator.CoordinatorConfig;
 import dev.wasmgrid.coordinator.CoordinatorNode;
 import dev.wasmgrid.grid.discovery.WorkerSources;
 import dev.wasmgrid.http.Limits;
@@ -385,7 +386,7 @@ class ModuleCoordinatorServiceTest {
     try (WorkerNode worker = WorkerNode.start(settings, new ReferenceGemm(1));
         CoordinatorNode coordinator =
             CoordinatorNode.start(
-                CoordinatorNode.Config.builder(settings, null)
+                CoordinatorConfig.builder(settings, null)
                     .workers(WorkerSources.parse(List.of(Nodes.url(worker.port()))))
                     .workerTimeout(Duration.ofSeconds(10))
                     .discovery(Nodes.FAST)

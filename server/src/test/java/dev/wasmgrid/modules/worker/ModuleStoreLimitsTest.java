@@ -8,6 +8,7 @@ import dev.wasmgrid.llm.worker.ModelHosts;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.testing.Nodes;
+import dev.wasmgrid.worker.WorkerConfig;
 import dev.wasmgrid.worker.WorkerNode;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
@@ -56,7 +57,7 @@ class ModuleStoreLimitsTest {
     byte[] large = ManyFunctions.module(50, 10);
     StoreLimits tight = new StoreLimits(64, Duration.ofMillis(1));
     try (WorkerNode worker =
-        WorkerNode.Config.builder(ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), gemm())
+        WorkerConfig.builder(ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), gemm())
             .modulesDir(Optional.empty())
             .models(ModelHosts.none())
             .moduleLimits(tight)
@@ -70,7 +71,7 @@ class ModuleStoreLimitsTest {
     }
     // The same bytes are a valid module: only its compile time was refused.
     try (WorkerNode worker =
-        WorkerNode.Config.builder(ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), gemm())
+        WorkerConfig.builder(ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), gemm())
             .modulesDir(Optional.empty())
             .models(ModelHosts.none())
             .moduleLimits(new StoreLimits(64, Duration.ofMinutes(2)))

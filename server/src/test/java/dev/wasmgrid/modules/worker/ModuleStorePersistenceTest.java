@@ -9,6 +9,7 @@ import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.wasm.WasmModules;
+import dev.wasmgrid.worker.WorkerConfig;
 import dev.wasmgrid.worker.WorkerNode;
 import java.io.IOException;
 import java.net.URI;
@@ -143,7 +144,7 @@ class ModuleStorePersistenceTest {
   void theDirectoryIsCreatedWhenMissing() throws Exception {
     Path nested = dir.resolve("a/b");
     try (WorkerNode worker =
-        WorkerNode.Config.builder(
+        WorkerConfig.builder(
                 ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), new ReferenceGemm(1))
             .modulesDir(Optional.of(nested))
             .start()) {
@@ -153,7 +154,7 @@ class ModuleStorePersistenceTest {
   }
 
   private WorkerNode start() {
-    return WorkerNode.Config.builder(
+    return WorkerConfig.builder(
             ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), new ReferenceGemm(1))
         .modulesDir(Optional.of(dir))
         .start();

@@ -11,6 +11,7 @@ import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.wasm.ModuleLimits;
 import dev.wasmgrid.wasm.WasmInstance;
 import dev.wasmgrid.wasm.WasmModules;
+import dev.wasmgrid.worker.WorkerConfig;
 import dev.wasmgrid.worker.WorkerNode;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -43,7 +44,7 @@ class RecyclingServiceTest {
   @TempDir Path dir;
 
   private WorkerNode start() {
-    return WorkerNode.Config.builder(
+    return WorkerConfig.builder(
             ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), new ReferenceGemm(1))
         .modulesDir(Optional.of(dir))
         .start();
