@@ -9,23 +9,16 @@ import org.slf4j.LoggerFactory;
  * A {@code POST} route's logic, independent of the HTTP server, so the coordinator can call a
  * worker's endpoints in-process exactly as over the network.
  */
+@FunctionalInterface
 public interface Endpoint {
 
   /**
-   * Serves one request body.
+   * Serves one request body with its query parameters (the first value of each).
    *
    * @param contentType the request's Content-Type, or an empty string when absent
    * @throws Failure for a request that cannot be served
    */
-  Reply handle(String contentType, byte[] body);
-
-  /**
-   * Serves one request body with its query parameters (first value of each); routes without
-   * parameters need not override this.
-   */
-  default Reply handle(String contentType, byte[] body, Map<String, String> query) {
-    return handle(contentType, body);
-  }
+  Reply handle(String contentType, byte[] body, Map<String, String> query);
 
   /**
    * The largest body this route reads with this Content-Type: {@link Limits#maxBodyBytes()} unless
@@ -37,14 +30,9 @@ public interface Endpoint {
   }
 
   /**
-   * Serves one request body and never throws: every failure becomes an error reply, so one bad
-   * request cannot take a server down.
+   * As {@link #handle}, never throwing: every failure becomes an error reply, so one bad request
+   * cannot take a server down.
    */
-  default Reply serve(String contentType, byte[] body) {
-    return serve(contentType, body, Map.of());
-  }
-
-  /** As {@link #serve(String, byte[])}, with query parameters. */
   default Reply serve(String contentType, byte[] body, Map<String, String> query) {
     return guard(() -> handle(contentType, body, query));
   }

@@ -102,7 +102,7 @@ class WebAppServiceTest {
             List.of(
                 routes ->
                     routes.postBody(
-                        "/echo", (contentType, body) -> new Reply(200, contentType, body)),
+                        "/echo", (contentType, body, query) -> new Reply(200, contentType, body)),
                 new WebAppService("dev/wasmgrid/web/testapp"))));
   }
 }

@@ -97,7 +97,9 @@ class HeadTest {
             List.of(
                 routes ->
                     routes
-                        .postBody("/echo", (contentType, body) -> new Reply(200, contentType, body))
+                        .postBody(
+                            "/echo",
+                            (contentType, body, query) -> new Reply(200, contentType, body))
                         .get("/v1/thing", () -> Reply.json(200, "{\"thing\":1}"))
                         .get(
                             "/v1/big",

@@ -8,6 +8,7 @@ import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.JsonBodies;
 import dev.wasmgrid.http.Reply;
 import java.net.URI;
+import java.util.Map;
 
 /**
  * {@code POST /v1/workers/join}: a worker registers its URL, then repeats the same request as its
@@ -27,7 +28,7 @@ public final class JoinEndpoint implements Endpoint {
   }
 
   @Override
-  public Reply handle(String contentType, byte[] body) {
+  public Reply handle(String contentType, byte[] body, Map<String, String> query) {
     if (!membership.acceptsJoins()) {
       throw new Failure(
           Failure.Kind.FORBIDDEN,

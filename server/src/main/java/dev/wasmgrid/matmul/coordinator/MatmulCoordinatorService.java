@@ -59,7 +59,7 @@ public final class MatmulCoordinatorService implements Service {
         "/rpc",
         new Endpoint() {
           @Override
-          public Reply handle(String contentType, byte[] body) {
+          public Reply handle(String contentType, byte[] body, Map<String, String> query) {
             return runner.whole("/rpc", contentType, body);
           }
 
@@ -71,11 +71,6 @@ public final class MatmulCoordinatorService implements Service {
     routes.postBody(
         "/v1/matmul",
         new Endpoint() {
-          @Override
-          public Reply handle(String contentType, byte[] body) {
-            return matmul(contentType, body, MatmulPolicy.Mode.AUTO, MatmulEngine.JVM);
-          }
-
           @Override
           public long maxBodyBytes(String contentType, Limits limits) {
             return MatrixFrames.isFrames(contentType)

@@ -152,7 +152,7 @@ public final class MatmulPolicy {
 
   /** {@code PUT /v1/config/matmul} with {@code {"mode":"auto|local|distributed"}}. */
   public Endpoint update() {
-    return (contentType, body) -> {
+    return (contentType, body, query) -> {
       JsonNode request = JsonBodies.parseObject(body, "{\"mode\":\"distributed\"}");
       JsonNode value = request.get("mode");
       if (value == null || value.isNull()) {

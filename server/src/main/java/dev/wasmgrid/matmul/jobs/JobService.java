@@ -49,11 +49,6 @@ public final class JobService implements Service {
   private Endpoint submit() {
     return new Endpoint() {
       @Override
-      public Reply handle(String contentType, byte[] body) {
-        return handle(contentType, body, Map.of());
-      }
-
-      @Override
       public long maxBodyBytes(String contentType, Limits limits) {
         // A job's body is a product's frames; any other media type is refused (415), so it gets
         // no more room than --max-body.

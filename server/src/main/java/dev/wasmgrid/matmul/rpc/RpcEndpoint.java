@@ -15,7 +15,7 @@ public final class RpcEndpoint implements Endpoint {
   }
 
   @Override
-  public Reply handle(String contentType, byte[] body) {
+  public Reply handle(String contentType, byte[] body, Map<String, String> query) {
     RpcCall call = RpcEnvelope.parse(body);
     try {
       RpcMethod method = methods.get(call.method());

@@ -46,11 +46,6 @@ public final class MatmulWorkerService implements Service {
         "/v1/matmul",
         new StreamedEndpoint() {
           @Override
-          public Reply handle(String contentType, byte[] body) {
-            return matmul(contentType, body, MatmulEngine.JVM);
-          }
-
-          @Override
           public Reply handle(String contentType, byte[] body, Map<String, String> query) {
             return matmul(contentType, body, MatmulEngine.fromQuery(query));
           }

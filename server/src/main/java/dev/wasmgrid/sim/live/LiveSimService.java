@@ -18,6 +18,7 @@ import io.helidon.websocket.WsListener;
 import io.helidon.websocket.WsSession;
 import io.helidon.websocket.WsUpgradeException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -65,7 +66,7 @@ public final class LiveSimService implements AutoCloseable, Service {
   }
 
   /** {@code POST /v1/sim}: 201 with the new simulation's status. */
-  private Reply start(String contentType, byte[] body) {
+  private Reply start(String contentType, byte[] body, Map<String, String> query) {
     LiveSimRequest spec =
         LiveSimRequest.parse(JsonBodies.parseObject(body, LiveSimRequest.EXAMPLE), sims.limits());
     LiveSim sim = sims.start(spec);

@@ -10,6 +10,7 @@ import dev.wasmgrid.matmul.coordinator.MatmulPolicy.Mode;
 import dev.wasmgrid.matmul.wire.MatmulRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class MatmulPolicyTest {
@@ -102,7 +103,7 @@ class MatmulPolicyTest {
   }
 
   private static void put(MatmulPolicy policy, String json) {
-    policy.update().handle("application/json", json.getBytes(StandardCharsets.UTF_8));
+    policy.update().handle("application/json", json.getBytes(StandardCharsets.UTF_8), Map.of());
   }
 
   private static MatmulRequest request(int m, int k, int n) {
