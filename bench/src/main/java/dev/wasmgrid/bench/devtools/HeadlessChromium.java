@@ -41,13 +41,14 @@ public final class HeadlessChromium implements AutoCloseable {
 
   private final Process process;
   private final Path profile;
-  private final HttpClient client = HttpClient.newHttpClient();
+  private final HttpClient client;
   private final DevToolsSocket browser;
   private final URI endpoint;
 
-  private HeadlessChromium(Process process, Path profile, String endpoint) {
+  private HeadlessChromium(Process process, Path profile, HttpClient client, String endpoint) {
     this.process = process;
     this.profile = profile;
+    this.client = client;
     this.endpoint = URI.create(endpoint);
     this.browser = DevToolsSocket.open(endpoint, client, ANSWER);
   }
@@ -78,9 +79,11 @@ public final class HeadlessChromium implements AutoCloseable {
       deleteTree(profile);
       throw new UncheckedIOException("cannot start " + PATH, e);
     }
+    HttpClient client = HttpClient.newHttpClient();
     try {
-      return new HeadlessChromium(process, profile, endpoint(process));
+      return new HeadlessChromium(process, profile, client, endpoint(process));
     } catch (RuntimeException e) {
+      client.shutdownNow();
       end(process);
       deleteTree(profile);
       throw e;
