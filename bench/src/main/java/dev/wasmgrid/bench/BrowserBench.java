@@ -1,8 +1,8 @@
 package dev.wasmgrid.bench;
 
-import com.microsoft.playwright.Browser;
-import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.wasmgrid.bench.devtools.DevToolsPage;
+import dev.wasmgrid.bench.devtools.HeadlessChromium;
 import dev.wasmgrid.coordinator.CoordinatorNode;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.ServerSettings;
@@ -11,7 +11,6 @@ import dev.wasmgrid.matmul.Gemm;
 import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.RandomMatrices;
 import dev.wasmgrid.matmul.ReferenceGemm;
-import dev.wasmgrid.web.Chromium;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,15 +18,17 @@ import java.util.Map;
 import java.util.function.IntFunction;
 
 /**
- * In-browser f64 GFLOP/s of the web app (headless Chromium via Playwright) on one and on all Web
- * Workers, for the WasmGC and JavaScript builds, next to the JVM's fast and scalar kernels on as
- * many threads, all in one run. Each figure is the best of {@value #RUNS} runs after a warm-up run
- * (pool start-up, module compilation, JIT), since a shared machine only ever slows a run down.
+ * In-browser f64 GFLOP/s of the web app (headless Chromium over the DevTools Protocol) on one and
+ * on all Web Workers, for the WasmGC and JavaScript builds, next to the JVM's fast and scalar
+ * kernels on as many threads, all in one run. Each figure is the best of {@value #RUNS} runs after
+ * a warm-up run (pool start-up, module compilation, JIT), since a shared machine only ever slows a
+ * run down.
  */
 public final class BrowserBench {
   private static final String BENCH = "browser";
   private static final int RUNS = 3;
-  private static final double RUN_TIMEOUT_MS = 300_000;
+  private static final Duration RUN_LIMIT = Duration.ofMinutes(5);
+  private static final Duration LOAD_LIMIT = Duration.ofSeconds(60);
 
   /**
    * What to measure.
@@ -54,8 +55,7 @@ public final class BrowserBench {
                 List.of(),
                 Duration.ofSeconds(30),
                 new ReferenceGemm(1));
-        Playwright playwright = Chromium.playwright();
-        Browser browser = Chromium.launch(playwright, List.of())) {
+        HeadlessChromium browser = HeadlessChromium.start(List.of())) {
       int all = Math.max(2, Runtime.getRuntime().availableProcessors());
       for (int n : options.sizes()) {
         for (int workers : List.of(1, all)) {
@@ -90,17 +90,19 @@ public final class BrowserBench {
     }
   }
 
-  private static double inBrowser(Browser browser, int port, String impl, int n, int workers) {
-    try (Page page = browser.newPage()) {
+  private static double inBrowser(
+      HeadlessChromium browser, int port, String impl, int n, int workers) {
+    try (DevToolsPage page = browser.newPage()) {
       page.navigate(
           "http://127.0.0.1:%d/?mode=browser&dtype=f64&impl=%s&n=%d&workers=%d"
-              .formatted(port, impl, n, workers));
+              .formatted(port, impl, n, workers),
+          LOAD_LIMIT);
       double best = 0;
       for (int run = 0; run <= RUNS; run++) {
-        Chromium.run(page, RUN_TIMEOUT_MS);
-        Object backend = page.evaluate("() => window.lastRun && window.lastRun.backend");
-        Object used = page.evaluate("() => window.lastRun && window.lastRun.workers");
-        if (!impl.equals(backend) || !(used instanceof Number u) || u.intValue() != workers) {
+        runOnce(page);
+        String backend = page.evaluate("window.lastRun && window.lastRun.backend").asText();
+        JsonNode used = page.evaluate("window.lastRun && window.lastRun.workers");
+        if (!impl.equals(backend) || !used.isNumber() || used.intValue() != workers) {
           throw new IllegalStateException(
               "the page ran "
                   + backend
@@ -111,15 +113,24 @@ public final class BrowserBench {
                   + " on "
                   + workers
                   + ": "
-                  + page.locator("#status").textContent());
+                  + page.evaluate("document.getElementById('status').textContent").asText());
         }
         if (run > 0) { // the first run starts the pool and compiles the module
-          best =
-              Math.max(best, ((Number) page.evaluate("() => window.lastRun.gflops")).doubleValue());
+          best = Math.max(best, page.evaluate("window.lastRun.gflops").doubleValue());
         }
       }
       return best;
     }
+  }
+
+  /** Clicks the app's Run button and waits until that run ends, well or with an error shown. */
+  private static void runOnce(DevToolsPage page) {
+    long before = page.evaluate("window.runCount").longValue();
+    page.click("run", LOAD_LIMIT);
+    page.waitFor(
+        "window.runCount > %d || document.getElementById('status').className === 'error'"
+            .formatted(before),
+        RUN_LIMIT);
   }
 
   private static double onJvm(Gemm gemm, int n) {

@@ -131,8 +131,8 @@ class ProcessIntegrationTest {
     assertThat(answer.statusCode()).isEqualTo(200);
     assertThat(answer.body()).contains("[[19,22],[43,50]]");
     // The web module is on serve's class path, so the page and its wasm build are served.
-    assertThat(get(coordinator, "/").body()).contains("app/app.js");
-    assertThat(get(coordinator, "/app/gemm.wasm").statusCode()).isEqualTo(200);
+    assertThat(get(coordinator, "/").body()).contains("app/matmul/app.js");
+    assertThat(get(coordinator, "/app/matmul/gemm.wasm").statusCode()).isEqualTo(200);
   }
 
   @Test

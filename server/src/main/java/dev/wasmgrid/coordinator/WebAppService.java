@@ -29,7 +29,10 @@ public final class WebAppService implements Service {
   /** Where the {@code web} module puts the app in its jar. */
   public static final String CLASSPATH_ROOT = "dev/wasmgrid/web/app/";
 
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*");
+  /** A path of plain names (the app keeps each workload's files in a folder): no "..", no "//". */
+  private static final Pattern NAME =
+      Pattern.compile("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*(/[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*)*");
+
   private static final Map<String, String> TYPES =
       Map.of(
           "html", "text/html; charset=utf-8",
@@ -78,7 +81,7 @@ public final class WebAppService implements Service {
 
   private Optional<Asset> find(String name) {
     String extension = name.substring(name.lastIndexOf('.') + 1);
-    // Plain file names of known types only: no directories, no "..", nothing the app lacks.
+    // Plain names of known types only: no "..", no hidden files, nothing the app lacks.
     if (!NAME.matcher(name).matches() || !TYPES.containsKey(extension)) {
       return Optional.empty();
     }

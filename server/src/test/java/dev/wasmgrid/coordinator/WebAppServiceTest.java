@@ -66,6 +66,17 @@ class WebAppServiceTest {
   }
 
   @Test
+  void aFileInAFolderOfTheAppIsServed() {
+    try (GridServer server = server()) {
+      HttpResponse<byte[]> inner = new Http(server.port()).get("/app/part/inner.js");
+      assertThat(inner.statusCode()).isEqualTo(200);
+      assertThat(inner.headers().firstValue("Content-Type"))
+          .hasValue("text/javascript; charset=utf-8");
+      assertThat(Http.text(inner)).contains("export const part");
+    }
+  }
+
+  @Test
   void onlyTheAppsOwnFilesOfKnownTypesAreServed() {
     try (GridServer server = server()) {
       Http http = new Http(server.port());
@@ -75,6 +86,8 @@ class WebAppServiceTest {
               "/app/notes.txt",
               "/app/..%2Fapp%2Fmain.js",
               "/app/sub/main.js",
+              "/app/part/..%2Fmain.js",
+              "/app/part/",
               "/app/.hidden.js")) {
         HttpResponse<byte[]> response = http.get(path);
         assertThat(response.statusCode()).as(path).isEqualTo(404);

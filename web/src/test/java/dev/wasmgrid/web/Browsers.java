@@ -10,6 +10,7 @@ import dev.wasmgrid.coordinator.CoordinatorNode;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.ReferenceGemm;
+import dev.wasmgrid.testing.Chromium;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -5,14 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.matmul.wire.MatrixFrames;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
+import dev.wasmgrid.testing.Http;
+import dev.wasmgrid.testing.Poll;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,15 +19,10 @@ import java.util.regex.Pattern;
  * the reference bit for bit.
  */
 final class GridCalls {
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(5))
-          .build();
-  private final String base;
+  private final Http http;
 
   GridCalls(int port) {
-    this.base = "http://127.0.0.1:" + port;
+    this.http = new Http(port);
   }
 
   /** A·B by the reference kernel. */
@@ -39,73 +31,45 @@ final class GridCalls {
   }
 
   /** {@code POST /v1/matmul?mode=MODE} with binary frames; expects 200 and returns C. */
-  Matrix.F64 multiply(Matrix a, Matrix b, String mode, Duration timeout) throws Exception {
+  Matrix.F64 multiply(Matrix a, Matrix b, String mode, Duration timeout) {
     HttpResponse<byte[]> answer =
-        http.send(
-            HttpRequest.newBuilder(URI.create(base + "/v1/matmul?mode=" + mode))
-                .timeout(timeout)
-                .header("Content-Type", MatrixFrames.MEDIA_TYPE)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(MatrixFrames.encode(a, b)))
-                .build(),
-            HttpResponse.BodyHandlers.ofByteArray());
-    assertThat(answer.statusCode())
-        .as(new String(answer.body(), StandardCharsets.UTF_8))
-        .isEqualTo(200);
+        http.post(
+            "/v1/matmul?mode=" + mode, MatrixFrames.MEDIA_TYPE, MatrixFrames.encode(a, b), timeout);
+    assertThat(answer.statusCode()).as(Http.text(answer)).isEqualTo(200);
     return (Matrix.F64) MatrixFrames.decode(answer.body(), 8192, "C").getFirst();
   }
 
   /** {@code POST /v1/jobs/matmul} (mode auto); returns the submission's status JSON. */
-  String submit(Matrix a, Matrix b) throws Exception {
-    HttpResponse<String> answer =
-        http.send(
-            HttpRequest.newBuilder(URI.create(base + "/v1/jobs/matmul"))
-                .timeout(Duration.ofSeconds(30))
-                .header("Content-Type", MatrixFrames.MEDIA_TYPE)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(MatrixFrames.encode(a, b)))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(202);
-    return answer.body();
+  String submit(Matrix a, Matrix b) {
+    HttpResponse<byte[]> answer =
+        http.post("/v1/jobs/matmul", MatrixFrames.MEDIA_TYPE, MatrixFrames.encode(a, b));
+    assertThat(answer.statusCode()).as(Http.text(answer)).isEqualTo(202);
+    return Http.text(answer);
   }
 
   /** A job's C, once it has succeeded (polled for at most {@code limit}). */
-  Matrix.F64 result(String id, Duration limit) throws Exception {
-    await(
+  Matrix.F64 result(String id, Duration limit) {
+    Poll.until(
         "job " + id + " succeeded",
         limit,
         () -> field(get("/v1/jobs/" + id), "state").equals("succeeded"));
-    HttpResponse<byte[]> answer =
-        http.send(
-            HttpRequest.newBuilder(URI.create(base + "/v1/jobs/" + id + "/result"))
-                .timeout(Duration.ofSeconds(30))
-                .build(),
-            HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> answer = http.get("/v1/jobs/" + id + "/result");
     assertThat(answer.statusCode()).isEqualTo(200);
     return (Matrix.F64) MatrixFrames.decode(answer.body(), 8192, "C").getFirst();
   }
 
   /** A GET's body, expecting 200. */
-  String get(String path) throws Exception {
-    HttpResponse<String> answer =
-        http.send(
-            HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(answer.statusCode()).as(path + ": " + answer.body()).isEqualTo(200);
-    return answer.body();
+  String get(String path) {
+    HttpResponse<byte[]> answer = http.get(path);
+    assertThat(answer.statusCode()).as(path + ": " + Http.text(answer)).isEqualTo(200);
+    return Http.text(answer);
   }
 
   /** A JSON POST's body, expecting {@code status}. */
-  String post(String path, String json, int status) throws Exception {
-    HttpResponse<String> answer =
-        http.send(
-            HttpRequest.newBuilder(URI.create(base + path))
-                .timeout(Duration.ofSeconds(40))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(answer.statusCode()).as(path + ": " + answer.body()).isEqualTo(status);
-    return answer.body();
+  String post(String path, String json, int status) {
+    HttpResponse<byte[]> answer = http.postJson(path, json);
+    assertThat(answer.statusCode()).as(path + ": " + Http.text(answer)).isEqualTo(status);
+    return Http.text(answer);
   }
 
   /** The first {@code "name":value} in {@code json}, unquoted; empty when absent or null. */
@@ -118,14 +82,20 @@ final class GridCalls {
     return m.group(2) != null ? m.group(2) : m.group(1);
   }
 
-  /** Polls {@code condition} every 50 ms until it holds, failing after {@code limit}. */
-  static void await(String what, Duration limit, Callable<Boolean> condition) throws Exception {
-    long deadline = System.nanoTime() + limit.toNanos();
-    while (!condition.call()) {
-      if (System.nanoTime() - deadline > 0) {
-        throw new AssertionError("not within " + limit + ": " + what);
-      }
-      TimeUnit.MILLISECONDS.sleep(50);
-    }
+  /**
+   * {@link Poll#until} for a condition that may throw (reading the lab's counters does), failing
+   * after {@code limit}.
+   */
+  static void await(String what, Duration limit, Callable<Boolean> condition) {
+    Poll.until(
+        what,
+        limit,
+        () -> {
+          try {
+            return condition.call();
+          } catch (Exception e) {
+            throw new IllegalStateException("checking whether " + what + " failed", e);
+          }
+        });
   }
 }

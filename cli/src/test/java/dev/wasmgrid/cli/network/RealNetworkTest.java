@@ -180,13 +180,7 @@ class RealNetworkTest {
     long start = System.nanoTime();
     CompletableFuture<Matrix.F64> product =
         CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return grid.multiply(a, b, "distributed", Duration.ofSeconds(90));
-              } catch (Exception e) {
-                throw new IllegalStateException(e);
-              }
-            });
+            () -> grid.multiply(a, b, "distributed", Duration.ofSeconds(90)));
     GridCalls.await(
         "2 MB sent towards " + host.address(),
         Duration.ofSeconds(30),
@@ -280,7 +274,7 @@ class RealNetworkTest {
   }
 
   /** The {@code latency_ms} that {@code GET /v1/workers} lists for {@code url}; empty if null. */
-  private static String latencyOf(GridCalls grid, String url) throws Exception {
+  private static String latencyOf(GridCalls grid, String url) {
     String listed = grid.get("/v1/workers");
     int entry = listed.indexOf("\"url\":\"" + url + "\"");
     assertThat(entry).as(listed).isNotNegative();

@@ -13,7 +13,7 @@ const BIG_MATVEC_WEIGHTS = 1 << 20;
 
 async function loadRuntime() {
   if (impl === 'wasm') {
-    importScripts('gemm.wasm-runtime.js'); // TeaVM's WasmGC loader, the same for every module
+    importScripts('../gemm.wasm-runtime.js'); // TeaVM's WasmGC loader, the same for every module
     return (await TeaVM.wasmGC.load('llm-runtime.wasm')).exports;
   }
   if (impl === 'js') {
@@ -23,8 +23,11 @@ async function loadRuntime() {
   throw new Error('unknown impl ' + impl);
 }
 
+// A relative model URL means one beside the app's files (/app/), as before they had folders.
+const APP = new URL('../', self.location.href);
+
 async function bytes(url) {
-  const response = await fetch(url);
+  const response = await fetch(new URL(url, APP));
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
   return new Int8Array(await response.arrayBuffer());
 }

@@ -13,7 +13,7 @@ export class GemmPool {
     const workers = [];
     const loads = [];
     for (let w = 0; w < size; w++) {
-      const worker = new Worker(`app/worker.js?impl=${impl}`);
+      const worker = new Worker(`app/matmul/worker.js?impl=${impl}`);
       workers.push(worker);
       loads.push(new Promise((resolve, reject) => {
         worker.onmessage = (e) => (e.data.ready ? resolve() : reject(new Error(e.data.error)));

@@ -5,7 +5,7 @@ let api = null;
 
 const ready = (async () => {
   if (impl === 'wasm') {
-    importScripts('gemm.wasm-runtime.js'); // defines self.TeaVM.wasmGC
+    importScripts('../gemm.wasm-runtime.js'); // defines self.TeaVM.wasmGC
     api = (await TeaVM.wasmGC.load('gemm.wasm')).exports;
   } else if (impl === 'js') {
     importScripts('gemm.js'); // UMD: the @JSExport functions land on self

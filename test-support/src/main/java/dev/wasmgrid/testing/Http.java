@@ -11,6 +11,7 @@ import java.time.Duration;
 
 /** A small real HTTP client for tests. */
 public final class Http {
+  private static final Duration TIMEOUT = Duration.ofSeconds(60);
   private final HttpClient client =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
@@ -23,10 +24,16 @@ public final class Http {
   }
 
   public HttpResponse<byte[]> post(String path, String contentType, byte[] body) {
+    return post(path, contentType, body, TIMEOUT);
+  }
+
+  /** A POST that may take up to {@code timeout} to be answered. */
+  public HttpResponse<byte[]> post(String path, String contentType, byte[] body, Duration timeout) {
     return send(
         HttpRequest.newBuilder(URI.create(base + path))
             .header("Content-Type", contentType)
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body)),
+        timeout);
   }
 
   public HttpResponse<byte[]> postJson(String path, String json) {
@@ -38,9 +45,12 @@ public final class Http {
   }
 
   public HttpResponse<byte[]> send(HttpRequest.Builder request) {
+    return send(request, TIMEOUT);
+  }
+
+  private HttpResponse<byte[]> send(HttpRequest.Builder request, Duration timeout) {
     try {
-      return client.send(
-          request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofByteArray());
+      return client.send(request.timeout(timeout).build(), HttpResponse.BodyHandlers.ofByteArray());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

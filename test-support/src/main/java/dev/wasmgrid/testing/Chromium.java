@@ -1,4 +1,4 @@
-package dev.wasmgrid.web;
+package dev.wasmgrid.testing;
 
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserType;
@@ -10,10 +10,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Debian's Chromium driven by Playwright, for the browser tests and {@code bench browser}:
- * Playwright never downloads a browser, it launches {@code /usr/bin/chromium} (or {@code
- * -Dchromium.path}) headless. Not part of the app: TeaVM compiles only what {@link BrowserGemm}
- * reaches.
+ * Debian's Chromium driven by Playwright, for the browser tests: Playwright never downloads a
+ * browser, it launches {@code /usr/bin/chromium} (or {@code -Dchromium.path}) headless. Test
+ * support only, so that Playwright stays off the runtime class path.
  */
 public final class Chromium {
   /** The browser binary. */

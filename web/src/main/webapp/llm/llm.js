@@ -7,7 +7,7 @@
 // serverGenerate() gives the same shape for POST /v1/generate's event stream. Breaking out of the
 // loop cancels the generation: the worker makes tokens only as the loop asks for them (run.stats
 // then says how many, finishReason 'cancelled'); the server stops at its next write.
-import { hasWasmGC } from './operands.js';
+import { hasWasmGC } from '../matmul/operands.js';
 
 /** True when WebGPU is here and offers an adapter (what the worker will then use). */
 export async function isGpuAvailable() {

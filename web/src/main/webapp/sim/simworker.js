@@ -7,7 +7,7 @@ let part = null;
 
 const ready = (async () => {
   if (impl === 'wasm') {
-    importScripts('gemm.wasm-runtime.js'); // TeaVM's WasmGC runtime, the same for every module
+    importScripts('../gemm.wasm-runtime.js'); // TeaVM's WasmGC runtime, the same for every module
     api = (await TeaVM.wasmGC.load('simkernel.wasm')).exports;
   } else if (impl === 'js') {
     importScripts('simkernel.js'); // UMD: the @JSExport functions land on self

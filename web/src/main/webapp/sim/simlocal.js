@@ -24,7 +24,7 @@ export class LocalSim {
     const workers = [];
     const loads = [];
     for (let p = 0; p < config.partitions; p++) {
-      const worker = new Worker(`app/simworker.js?impl=${impl}`);
+      const worker = new Worker(`app/sim/simworker.js?impl=${impl}`);
       workers.push(worker);
       loads.push(new Promise((resolve, reject) => {
         worker.onmessage = (e) => (e.data.ready ? resolve() : reject(new Error(e.data.error)));
