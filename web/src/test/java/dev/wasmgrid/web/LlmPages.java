@@ -1,7 +1,5 @@
 package dev.wasmgrid.web;
 
-import dev.wasmgrid.coordinator.CoordinatorConfig;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.microsoft.playwright.Browser;
@@ -9,6 +7,7 @@ import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.Route;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
+import dev.wasmgrid.coordinator.CoordinatorConfig;
 import dev.wasmgrid.coordinator.CoordinatorNode;
 import dev.wasmgrid.grid.discovery.DiscoverySettings;
 import dev.wasmgrid.grid.discovery.WorkerSources;
