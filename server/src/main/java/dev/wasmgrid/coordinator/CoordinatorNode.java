@@ -244,7 +244,7 @@ public final class CoordinatorNode implements Drainable {
         config.workers().inProcess()
             ? CoordinatorLlm.inProcess(models, registry, limits.maxBodyBytes())
             : CoordinatorLlm.relay(
-                () -> pool.workers().stream().map(WorkerClient::name).toList(),
+                pool::workers,
                 () ->
                     pool.statuses().stream()
                         .filter(w -> w.state() == WorkerState.UNAUTHORIZED)
@@ -261,15 +261,7 @@ public final class CoordinatorNode implements Drainable {
             () ->
                 config.workers().inProcess()
                     ? List.<SimHost>of(new LocalSimHost())
-                    : pool.workers().stream()
-                        .<SimHost>map(
-                            w ->
-                                new HttpSimHost(
-                                    URI.create(w.name()),
-                                    http,
-                                    config.workerTimeout(),
-                                    config.server().token()))
-                        .toList());
+                    : pool.workers().stream().<SimHost>map(HttpSimHost::new).toList());
     routes.put(SimApi.PATH, sims.start());
     GridServer.Config serverConfig =
         new GridServer.Config(

@@ -92,6 +92,13 @@ public final class HttpWorkerClient implements WorkerClient {
   @Override
   public Reply exchange(String method, String target, String contentType, byte[] body)
       throws IOException {
+    return exchange(method, target, contentType, body, timeout);
+  }
+
+  @Override
+  public Reply exchange(
+      String method, String target, String contentType, byte[] body, Duration timeout)
+      throws IOException {
     HttpClientRequest request =
         headers(
             http.method(Method.create(method)).uri(URI.create(base + target)).readTimeout(timeout),

@@ -1,5 +1,6 @@
 package dev.wasmgrid.llm.coordinator;
 
+import dev.wasmgrid.grid.WorkerClient;
 import dev.wasmgrid.http.Route;
 import dev.wasmgrid.llm.worker.LlmRoutes;
 import dev.wasmgrid.llm.worker.ModelHosts;
@@ -37,14 +38,14 @@ public final class CoordinatorLlm implements AutoCloseable {
   }
 
   /**
-   * Relays to the workers whose base URLs {@code workers} gives.
+   * Relays to the workers {@code workers} gives; their models are listed through those clients.
    *
    * @param refusing the workers held out of the pool for refusing the coordinator's token: a
    *     request no worker could serve names them (502 {@code worker_unauthorized})
    * @param timeout how long a worker may take to start answering a generation
    */
   public static CoordinatorLlm relay(
-      Supplier<List<String>> workers,
+      Supplier<List<WorkerClient>> workers,
       Supplier<List<String>> refusing,
       Optional<String> token,
       Duration timeout,
@@ -55,7 +56,7 @@ public final class CoordinatorLlm implements AutoCloseable {
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(LIST_TIMEOUT)
             .build();
-    ModelCatalogue catalogue = new ModelCatalogue(workers, refusing, http, token, LIST_TIMEOUT);
+    ModelCatalogue catalogue = new ModelCatalogue(workers, refusing, LIST_TIMEOUT);
     LlmRelay relay = new LlmRelay(catalogue, http, token, timeout, maxBodyBytes, maxRelays);
     return new CoordinatorLlm(relay.routes(), catalogue, http);
   }
