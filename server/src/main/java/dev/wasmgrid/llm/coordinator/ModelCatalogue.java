@@ -3,6 +3,7 @@ package dev.wasmgrid.llm.coordinator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wasmgrid.grid.WorkerClient;
+import dev.wasmgrid.grid.WorkerUnauthorizedException;
 import dev.wasmgrid.http.Reply;
 import java.io.IOException;
 import java.time.Duration;
@@ -74,6 +75,9 @@ public final class ModelCatalogue {
         ids.add(m.path("id").asText());
       }
       return List.copyOf(ids);
+    } catch (WorkerUnauthorizedException e) {
+      refusing.add(worker.name()); // how a pool's worker reports a 401
+      return List.of();
     } catch (IOException | RuntimeException e) {
       return List.of();
     }
