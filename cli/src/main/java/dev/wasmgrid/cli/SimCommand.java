@@ -2,6 +2,7 @@ package dev.wasmgrid.cli;
 
 import dev.wasmgrid.bench.SimBench;
 import dev.wasmgrid.bench.SimTiming;
+import dev.wasmgrid.grid.HttpWorkerClient;
 import dev.wasmgrid.grid.discovery.WorkerUrl;
 import dev.wasmgrid.sim.NeighbourSweep;
 import dev.wasmgrid.sim.PartitionedSim;
@@ -136,10 +137,11 @@ final class SimCommand implements Callable<Integer> {
     for (String url : workers) {
       hosts.add(
           new HttpSimHost(
-              WorkerUrl.parse(url.trim()),
-              http,
-              workerTimeout,
-              Optional.ofNullable(token).filter(t -> !t.isBlank())));
+              new HttpWorkerClient(
+                  WorkerUrl.parse(url.trim()),
+                  http,
+                  workerTimeout,
+                  Optional.ofNullable(token).filter(t -> !t.isBlank()))));
     }
     System.err.println(
         "sim: " + partitions + (partitions == 1 ? " partition" : " partitions") + " on " + workers);

@@ -79,7 +79,9 @@ class SimWorkerProcessTest {
     List<SimHost> hosts = new ArrayList<>();
     for (LocalCluster.Node node : List.of(survivor, doomed)) {
       hosts.add(
-          new HttpSimHost(URI.create(node.url()), http, Duration.ofSeconds(10), Optional.empty()));
+          new HttpSimHost(
+              new HttpWorkerClient(
+                  URI.create(node.url()), http, Duration.ofSeconds(10), Optional.empty())));
     }
     List<String> log = new ArrayList<>();
     SimConfig config = SimConfig.of(ENTITIES, SEED);

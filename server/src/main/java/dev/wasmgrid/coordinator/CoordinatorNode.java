@@ -180,7 +180,7 @@ public final class CoordinatorNode implements Drainable {
         inProcess
             ? CoordinatorLlm.inProcess(config.models(), registry, maxBody)
             : CoordinatorLlm.relay(
-                () -> pool.workers().stream().map(WorkerClient::name).toList(),
+                pool::workers,
                 () ->
                     pool.statuses().stream()
                         .filter(w -> w.state() == WorkerState.UNAUTHORIZED)
@@ -197,15 +197,7 @@ public final class CoordinatorNode implements Drainable {
             () ->
                 inProcess
                     ? List.<SimHost>of(new LocalSimHost())
-                    : pool.workers().stream()
-                        .<SimHost>map(
-                            w ->
-                                new HttpSimHost(
-                                    URI.create(w.name()),
-                                    http,
-                                    config.workerTimeout(),
-                                    config.server().token()))
-                        .toList());
+                    : pool.workers().stream().<SimHost>map(HttpSimHost::new).toList());
     List<Service> services =
         List.of(
             new MatmulCoordinatorService(runner, policy, limits.maxDimension()),

@@ -18,11 +18,11 @@ import java.util.function.Function;
 
 /**
  * A worker reached over HTTP at a base URL such as {@code http://127.0.0.1:8081}. Calls go through
- * Helidon's WebClient, whose pooled HTTP/1.1 connections cost about half the per-request time of
- * the JDK's HttpClient on loopback (measured: p50 0.26–0.55 ms against 0.46–0.99 ms for the seed
- * request), which matters for the extra hop every coordinator request takes. Streamed bodies (a
- * product's tiles) go instead through a {@link BulkExchange} of their own, which moves many
- * megabytes with a fraction of the CPU.
+ * Helidon's WebClient, whose pooled HTTP/1.1 connections answer a small call sooner than the JDK's
+ * HttpClient on loopback (p50 0.71–0.88 ms against 0.86–1.17 ms), which matters for the extra hop
+ * every coordinator request takes. Streamed bodies (a product's tiles) go instead through a {@link
+ * BulkExchange} of their own, which moved a 96 MiB upload and 64 MiB answer with about half
+ * Helidon's CPU (docs/architecture.md, "Worker calls").
  */
 public final class HttpWorkerClient implements WorkerClient {
 
@@ -91,6 +91,13 @@ public final class HttpWorkerClient implements WorkerClient {
 
   @Override
   public Reply exchange(String method, String target, String contentType, byte[] body)
+      throws IOException {
+    return exchange(method, target, contentType, body, timeout);
+  }
+
+  @Override
+  public Reply exchange(
+      String method, String target, String contentType, byte[] body, Duration timeout)
       throws IOException {
     HttpClientRequest request =
         headers(

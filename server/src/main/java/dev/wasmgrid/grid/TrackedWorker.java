@@ -68,8 +68,20 @@ final class TrackedWorker implements WorkerClient {
   @Override
   public Reply exchange(String method, String target, String contentType, byte[] body)
       throws IOException {
+    return exchange(() -> client.exchange(method, target, contentType, body));
+  }
+
+  /** As {@link #exchange(String, String, String, byte[])}, within {@code timeout}. */
+  @Override
+  public Reply exchange(
+      String method, String target, String contentType, byte[] body, Duration timeout)
+      throws IOException {
+    return exchange(() -> client.exchange(method, target, contentType, body, timeout));
+  }
+
+  private Reply exchange(Call exchange) throws IOException {
     try {
-      Reply reply = client.exchange(method, target, contentType, body);
+      Reply reply = exchange.run();
       refuseUnauthorized(reply);
       seen();
       return reply;

@@ -95,6 +95,16 @@ public interface WorkerClient {
   }
 
   /**
+   * As {@link #exchange(String, String, String, byte[])}, with the worker allowed {@code timeout}
+   * rather than this client's own (a short one for a listing asked of every worker at once).
+   */
+  default Reply exchange(
+      String method, String target, String contentType, byte[] body, Duration timeout)
+      throws IOException {
+    return exchange(method, target, contentType, body);
+  }
+
+  /**
    * Whether the worker says it can take work ({@code GET /health/ready} answers 200 within {@code
    * timeout}). Used to bring a worker that was marked down back into the pool; a client that has no
    * way to ask reports ready.

@@ -1,5 +1,6 @@
 package dev.wasmgrid.llm.coordinator;
 
+import dev.wasmgrid.grid.WorkerClient;
 import dev.wasmgrid.http.Routes;
 import dev.wasmgrid.http.Service;
 import dev.wasmgrid.llm.worker.LlmWorkerService;
@@ -38,14 +39,14 @@ public final class CoordinatorLlm implements Service, AutoCloseable {
   }
 
   /**
-   * Relays to the workers whose base URLs {@code workers} gives.
+   * Relays to the workers {@code workers} gives; their models are listed through those clients.
    *
    * @param refusing the workers held out of the pool for refusing the coordinator's token: a
    *     request no worker could serve names them (502 {@code worker_unauthorized})
    * @param timeout how long a worker may take to start answering a generation
    */
   public static CoordinatorLlm relay(
-      Supplier<List<String>> workers,
+      Supplier<List<WorkerClient>> workers,
       Supplier<List<String>> refusing,
       Optional<String> token,
       Duration timeout,
@@ -56,7 +57,7 @@ public final class CoordinatorLlm implements Service, AutoCloseable {
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(LIST_TIMEOUT)
             .build();
-    ModelCatalogue catalogue = new ModelCatalogue(workers, refusing, http, token, LIST_TIMEOUT);
+    ModelCatalogue catalogue = new ModelCatalogue(workers, refusing, LIST_TIMEOUT);
     LlmRelay relay = new LlmRelay(catalogue, http, token, timeout, maxBodyBytes, maxRelays);
     return new CoordinatorLlm(relay, catalogue, http);
   }

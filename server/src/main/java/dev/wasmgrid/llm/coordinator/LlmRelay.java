@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.errors.Failure;
+import dev.wasmgrid.grid.WorkerClient;
 import dev.wasmgrid.grid.WorkerUnauthorizedException;
 import dev.wasmgrid.http.EventStream;
 import dev.wasmgrid.http.GridServer;
@@ -124,7 +125,7 @@ public final class LlmRelay implements Service {
             .put("created", 0)
             .put("owned_by", "wasmgrid");
     ArrayNode hosts = entry.putArray("workers");
-    catalogue.hosts(id).forEach(hosts::add);
+    catalogue.hosts(id).forEach(w -> hosts.add(w.name()));
     return entry;
   }
 
@@ -142,7 +143,7 @@ public final class LlmRelay implements Service {
       return;
     }
     try {
-      List<String> hosts = catalogue.hosts(name);
+      List<WorkerClient> hosts = catalogue.hosts(name);
       if (hosts.isEmpty()) {
         catalogue.refresh();
         hosts = catalogue.hosts(name);
@@ -151,8 +152,8 @@ public final class LlmRelay implements Service {
         throw noHost(name);
       }
       Reply lastRefusal = null;
-      for (String host : hosts) {
-        Reply refused = tryHost(host, path, body, res);
+      for (WorkerClient host : hosts) {
+        Reply refused = tryHost(host.name(), path, body, res);
         if (refused == null) {
           return;
         }

@@ -2,17 +2,15 @@ package dev.wasmgrid.llm.coordinator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wasmgrid.grid.WorkerClient;
+import dev.wasmgrid.grid.WorkerUnauthorizedException;
+import dev.wasmgrid.http.Reply;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -29,57 +27,47 @@ import java.util.stream.Stream;
 public final class ModelCatalogue {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final Supplier<List<String>> workers;
+  private final Supplier<List<WorkerClient>> workers;
   private final Supplier<List<String>> held;
-  private final HttpClient http;
-  private final Optional<String> token;
   private final Duration timeout;
   private final Map<String, List<String>> models = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
   private final Set<String> refusing = ConcurrentHashMap.newKeySet();
 
   /**
-   * @param workers base URLs of the workers to ask, read at each refresh
+   * @param workers the workers to ask, read at each refresh; known by {@link WorkerClient#name()}
    * @param held base URLs of workers held out of the pool for refusing the coordinator's token
    * @param timeout how long one worker may take to list its models
    */
   public ModelCatalogue(
-      Supplier<List<String>> workers,
-      Supplier<List<String>> held,
-      HttpClient http,
-      Optional<String> token,
-      Duration timeout) {
+      Supplier<List<WorkerClient>> workers, Supplier<List<String>> held, Duration timeout) {
     this.workers = workers;
     this.held = held;
-    this.http = http;
-    this.token = token;
     this.timeout = timeout;
   }
 
   /** Asks every worker for its models, in parallel; one that does not answer hosts none. */
   public void refresh() {
-    List<String> urls = workers.get();
+    List<WorkerClient> clients = workers.get();
+    List<String> urls = clients.stream().map(WorkerClient::name).toList();
     models.keySet().retainAll(urls);
     refusing.retainAll(urls);
     try (ExecutorService asks = Executors.newVirtualThreadPerTaskExecutor()) {
-      for (String url : urls) {
-        asks.execute(() -> models.put(url, ask(url)));
+      for (WorkerClient worker : clients) {
+        asks.execute(() -> models.put(worker.name(), ask(worker)));
       }
     }
   }
 
-  private List<String> ask(String base) {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(base + "/v1/models")).timeout(timeout).GET();
-    token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
+  private List<String> ask(WorkerClient worker) {
     try {
-      HttpResponse<byte[]> r = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-      if (r.statusCode() == 401) {
-        refusing.add(base);
+      Reply r = worker.exchange("GET", "/v1/models", "", new byte[0], timeout);
+      if (r.status() == 401) {
+        refusing.add(worker.name());
       } else {
-        refusing.remove(base);
+        refusing.remove(worker.name());
       }
-      if (r.statusCode() != 200) {
+      if (r.status() != 200) {
         return List.of();
       }
       List<String> ids = new ArrayList<>();
@@ -87,10 +75,10 @@ public final class ModelCatalogue {
         ids.add(m.path("id").asText());
       }
       return List.copyOf(ids);
-    } catch (IOException | RuntimeException e) {
+    } catch (WorkerUnauthorizedException e) {
+      refusing.add(worker.name()); // how a pool's worker reports a 401
       return List.of();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    } catch (IOException | RuntimeException e) {
       return List.of();
     }
   }
@@ -98,20 +86,20 @@ public final class ModelCatalogue {
   /** Every model some worker hosts, each once, in the order first seen. */
   public List<String> allModels() {
     return workers.get().stream()
-        .flatMap(url -> models.getOrDefault(url, List.of()).stream())
+        .flatMap(w -> models.getOrDefault(w.name(), List.of()).stream())
         .distinct()
         .toList();
   }
 
   /** The workers hosting {@code model} (any model when null), least loaded first. */
-  public List<String> hosts(String model) {
+  public List<WorkerClient> hosts(String model) {
     return workers.get().stream()
         .filter(
-            url -> {
-              List<String> hosted = models.getOrDefault(url, List.of());
+            w -> {
+              List<String> hosted = models.getOrDefault(w.name(), List.of());
               return model == null ? !hosted.isEmpty() : hosted.contains(model);
             })
-        .sorted(Comparator.comparingInt(url -> load(url).get()))
+        .sorted(Comparator.comparingInt(w -> load(w.name()).get()))
         .toList();
   }
 
@@ -120,7 +108,9 @@ public final class ModelCatalogue {
    * may host models nobody can reach, which a client must not take for "no model".
    */
   public List<String> refusing() {
-    return Stream.concat(held.get().stream(), workers.get().stream().filter(refusing::contains))
+    return Stream.concat(
+            held.get().stream(),
+            workers.get().stream().map(WorkerClient::name).filter(refusing::contains))
         .distinct()
         .toList();
   }

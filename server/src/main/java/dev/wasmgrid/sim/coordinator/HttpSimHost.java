@@ -2,50 +2,35 @@ package dev.wasmgrid.sim.coordinator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wasmgrid.grid.WorkerClient;
+import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.sim.worker.PartitionAssignment;
 import dev.wasmgrid.sim.worker.PartitionMessage;
 import dev.wasmgrid.sim.worker.PartitionService;
-import io.helidon.http.HeaderNames;
-import io.helidon.webclient.api.HttpClientRequest;
-import io.helidon.webclient.api.HttpClientResponse;
-import io.helidon.webclient.api.WebClient;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * A worker hosting partitions at a base URL such as {@code http://127.0.0.1:8081}, reached with
- * Helidon's WebClient as {@link dev.wasmgrid.grid.HttpWorkerClient} reaches it for matmul. Refused
- * connections, resets and silence past the timeout become {@link IOException}s (the worker is
- * gone); an error answer becomes an {@link IllegalStateException} with the worker's message.
+ * A worker hosting partitions, reached through its {@link WorkerClient} as matmul reaches it (its
+ * timeout and token apply). A worker that cannot be reached or stays silent past the timeout is an
+ * {@link IOException} (the worker is gone); an error answer becomes an {@link
+ * IllegalStateException} with the worker's message.
  */
 public final class HttpSimHost implements SimHost {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final String base;
-  private final WebClient http;
-  private final Duration timeout;
-  private final Optional<String> token;
+  private final WorkerClient worker;
 
-  /**
-   * @param timeout how long one call may stay unanswered before the worker counts as gone
-   * @param token sent as a Bearer token when present
-   */
-  public HttpSimHost(URI base, WebClient http, Duration timeout, Optional<String> token) {
-    String text = base.toString();
-    this.base = text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
-    this.http = http;
-    this.timeout = timeout;
-    this.token = token;
+  /** A host for partitions on the worker {@code worker} reaches. */
+  public HttpSimHost(WorkerClient worker) {
+    this.worker = worker;
   }
 
   @Override
   public String name() {
-    return base;
+    return worker.name();
   }
 
   @Override
@@ -55,38 +40,33 @@ public final class HttpSimHost implements SimHost {
     PartitionMessage body =
         new PartitionMessage(
             0, spec.toValues(), checkpoint.map(List::of).orElse(List.<byte[]>of()));
-    byte[] answer = call(http.post(), PartitionService.LIST, body.encode(), 201);
+    byte[] answer = call("POST", PartitionService.LIST, body.encode(), 201);
     JsonNode created = JSON.readTree(new String(answer, StandardCharsets.UTF_8));
     String id = created.path("id").asText("");
     if (id.isEmpty()) {
-      throw new IllegalStateException(base + " created a partition without an id: " + created);
+      throw new IllegalStateException(name() + " created a partition without an id: " + created);
     }
     return new Link(PartitionService.LIST + "/" + id);
   }
 
-  private byte[] call(HttpClientRequest request, String path, byte[] body, int expected)
-      throws IOException {
-    request.uri(URI.create(base + path)).readTimeout(timeout);
-    token.ifPresent(t -> request.header(HeaderNames.AUTHORIZATION, "Bearer " + t));
-    if (body != null) {
-      request.header(HeaderNames.CONTENT_TYPE, PartitionMessage.MEDIA_TYPE);
-    }
-    byte[] answer;
-    int status;
-    try (HttpClientResponse response = body == null ? request.request() : request.submit(body)) {
-      answer = response.entity().hasEntity() ? response.as(byte[].class) : new byte[0];
-      status = response.status().code();
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
-    } catch (RuntimeException e) {
-      // Helidon reports refused connections, resets and read timeouts unchecked.
-      throw new IOException(base + ": " + e, e);
-    }
-    if (status != expected) {
+  /** One request with a {@link PartitionMessage} body, or none when {@code body} is null. */
+  private byte[] call(String method, String path, byte[] body, int expected) throws IOException {
+    Reply reply =
+        worker.exchange(
+            method,
+            path,
+            body == null ? "" : PartitionMessage.MEDIA_TYPE,
+            body == null ? new byte[0] : body);
+    if (reply.status() != expected) {
       throw new IllegalStateException(
-          base + path + " answered " + status + ": " + new String(answer, StandardCharsets.UTF_8));
+          name()
+              + path
+              + " answered "
+              + reply.status()
+              + ": "
+              + new String(reply.body(), StandardCharsets.UTF_8));
     }
-    return answer;
+    return reply.body();
   }
 
   private final class Link implements PartitionLink {
@@ -122,12 +102,12 @@ public final class HttpSimHost implements SimHost {
 
     @Override
     public long[] costs() throws IOException {
-      return PartitionMessage.decode(call(http.get(), path + "/costs", null, 200)).values();
+      return PartitionMessage.decode(call("GET", path + "/costs", null, 200)).values();
     }
 
     @Override
     public byte[] state() throws IOException {
-      return call(http.get(), path + "/state", null, 200);
+      return call("GET", path + "/state", null, 200);
     }
 
     @Override
@@ -138,14 +118,14 @@ public final class HttpSimHost implements SimHost {
     @Override
     public void release() {
       try {
-        call(http.delete(), path, null, 204);
+        call("DELETE", path, null, 204);
       } catch (IOException | RuntimeException e) {
         // A partition on a dead or restarted worker is gone already.
       }
     }
 
     private PartitionMessage phase(String phase, PartitionMessage in) throws IOException {
-      return PartitionMessage.decode(call(http.post(), path + "/phase/" + phase, in.encode(), 200));
+      return PartitionMessage.decode(call("POST", path + "/phase/" + phase, in.encode(), 200));
     }
 
     private static byte[][] frames(PartitionMessage out) {

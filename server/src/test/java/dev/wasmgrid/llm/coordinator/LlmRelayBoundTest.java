@@ -2,6 +2,7 @@ package dev.wasmgrid.llm.coordinator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.wasmgrid.grid.HttpWorkerClient;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.ServerSettings;
@@ -45,7 +46,13 @@ class LlmRelayBoundTest {
                     () -> true,
                     List.of(
                         CoordinatorLlm.relay(
-                            () -> List.of(Nodes.url(worker.port())),
+                            () ->
+                                List.of(
+                                    new HttpWorkerClient(
+                                        URI.create(Nodes.url(worker.port())),
+                                        HttpWorkerClient.newWebClient(Duration.ofSeconds(5)),
+                                        Duration.ofSeconds(30),
+                                        Optional.empty())),
                             List::of,
                             Optional.empty(),
                             Duration.ofSeconds(30),

@@ -165,10 +165,11 @@ class DistributedSimTest {
             w ->
                 (SimHost)
                     new HttpSimHost(
-                        URI.create("http://127.0.0.1:" + w.port()),
-                        http,
-                        Duration.ofSeconds(10),
-                        Optional.empty()))
+                        new HttpWorkerClient(
+                            URI.create("http://127.0.0.1:" + w.port()),
+                            http,
+                            Duration.ofSeconds(10),
+                            Optional.empty())))
         .toList();
   }
 }
