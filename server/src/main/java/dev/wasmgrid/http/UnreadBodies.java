@@ -20,8 +20,12 @@ import java.time.Duration;
  * close}, so that a client can tell why.
  */
 final class UnreadBodies implements Filter {
-  /** Bodies up to this size are read to their end before the close, if they arrive in time. */
-  static final long LINGER_BYTES = 1 << 20;
+  /**
+   * Bodies up to this size (the default {@code --max-body}, four times a module's limit) are read
+   * to their end before the close, if they arrive in time: a client that writes its whole body
+   * before reading would otherwise have its write reset and never read the answer.
+   */
+  static final long LINGER_BYTES = 64L << 20;
 
   /** How long a body's rest may take to arrive before the connection closes anyway. */
   static final Duration LINGER = Duration.ofSeconds(1);
@@ -42,11 +46,11 @@ final class UnreadBodies implements Filter {
   }
 
   /**
-   * Reads and drops what is left of a small body, for a moment, before the connection closes: a
-   * socket closed with unread bytes sends a reset, which can reach the client before it has read
-   * the answer (the JDK's client then saw "header parser received no bytes" instead of a 413). A
-   * client that stalls, or a body too large to wait for, gets the close at once or after {@link
-   * #LINGER}; no request slot is held meanwhile.
+   * Reads and drops what is left of a body, for a moment, before the connection closes: a socket
+   * closed with unread bytes sends a reset, which can reach the client before it has read the
+   * answer (the JDK's client then saw "header parser received no bytes" instead of a 413). A client
+   * that stalls, or a body too large to wait for, gets the close at once or after {@link #LINGER};
+   * no request slot is held meanwhile.
    */
   private static void linger(ServerRequest req) {
     long declared = req.headers().contentLength().orElse(-1);
