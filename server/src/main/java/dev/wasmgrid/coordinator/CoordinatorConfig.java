@@ -24,7 +24,7 @@ import java.util.Optional;
  * @param jobsDir where the jobs' records are kept, so that a restarted coordinator can say what
  *     became of them; empty to keep them in memory only
  * @param models the language models the in-process worker serves (they stay the caller's to close);
- *     with remote workers, language-model requests are relayed to them
+ *     with remote workers, language-model requests are relayed to the workers instead
  */
 public record CoordinatorConfig(
     ServerSettings server,
@@ -99,6 +99,7 @@ public record CoordinatorConfig(
       return this;
     }
 
+    /** The settings given so far, defaults for the rest. */
     public CoordinatorConfig build() {
       return new CoordinatorConfig(
           server, workers, workerTimeout, discovery, localGemm, jobs, jobsDir, models);

@@ -60,6 +60,7 @@ public record WorkerConfig(
       return this;
     }
 
+    /** The settings given so far, defaults for the rest. */
     public WorkerConfig build() {
       return new WorkerConfig(server, gemm, modulesDir, models, moduleLimits);
     }
