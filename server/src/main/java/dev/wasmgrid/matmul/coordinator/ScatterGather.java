@@ -32,7 +32,9 @@ public final class ScatterGather {
   /**
    * What a distributed product cost.
    *
-   * @param tiles tiles placed, by worker
+   * @param tiles tiles placed, by the worker whose answer went into C
+   * @param taken tiles each worker took from the queue: first placements and retries after a
+   *     failure, not straggler copies
    * @param timings each placed tile's measurements, for the workers' speeds
    */
   public record Outcome(
@@ -41,6 +43,7 @@ public final class ScatterGather {
       long bytesSent,
       long bytesReceived,
       Map<String, Integer> tiles,
+      Map<String, Integer> taken,
       List<WorkTiming> timings) {}
 
   /**
@@ -151,7 +154,13 @@ public final class ScatterGather {
       timings = List.copyOf(job.timings);
     }
     return new Outcome(
-        job.c, plan, job.bytesSent.get(), job.bytesReceived.get(), Map.copyOf(job.tiles), timings);
+        job.c,
+        plan,
+        job.bytesSent.get(),
+        job.bytesReceived.get(),
+        Map.copyOf(job.tiles),
+        Map.copyOf(job.taken),
+        timings);
   }
 
   private static void throwIfCancelled(Progress progress) {

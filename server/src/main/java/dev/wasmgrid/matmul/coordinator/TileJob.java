@@ -49,6 +49,7 @@ final class TileJob {
   final AtomicLong bytesSent = new AtomicLong();
   final AtomicLong bytesReceived = new AtomicLong();
   final Map<String, Integer> tiles = new ConcurrentHashMap<>();
+  final Map<String, Integer> taken = new ConcurrentHashMap<>();
   final List<String> failures = Collections.synchronizedList(new ArrayList<>());
 
   /** Workers that refused the coordinator's token: the job's failure is then theirs to name. */
@@ -105,6 +106,8 @@ final class TileJob {
           if (block == null) {
             continue;
           }
+        } else {
+          taken.merge(worker.name(), 1, Integer::sum);
         }
         if (compute(worker, block)) {
           failures.set(0);

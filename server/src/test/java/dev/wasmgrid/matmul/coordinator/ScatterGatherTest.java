@@ -85,7 +85,9 @@ class ScatterGatherTest {
         ScatterGather.Outcome outcome =
             ScatterGather.multiply(request, workers, 1, Optional.empty());
         assertExact(request, outcome.c());
-        assertThat(outcome.tiles())
+        // Taken from the queue, not answered: a straggler copy (a tile 3x slower than the mean,
+        // which a loaded machine makes) may answer for the other worker's tile.
+        assertThat(outcome.taken())
             .containsExactlyInAnyOrderEntriesOf(
                 Map.of(workers.get(0).name(), 1, workers.get(1).name(), 1));
       }
