@@ -2,6 +2,7 @@ package dev.wasmgrid.grid;
 
 import dev.wasmgrid.http.RelayedHeaders;
 import dev.wasmgrid.http.Reply;
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpMediaType;
 import io.helidon.http.Method;
@@ -13,6 +14,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -25,6 +27,8 @@ import java.util.function.Function;
  * Helidon's CPU (docs/architecture.md, "Worker calls").
  */
 public final class HttpWorkerClient implements WorkerClient {
+  private static final List<HeaderName> RELAYED =
+      RelayedHeaders.NAMES.stream().map(HeaderNames::create).toList();
 
   private final URI base;
   private final WebClient http;
@@ -146,10 +150,10 @@ public final class HttpWorkerClient implements WorkerClient {
             response.status().code(),
             response.headers().contentType().map(HttpMediaType::text).orElse(Reply.JSON),
             answer);
-    for (String name : RelayedHeaders.NAMES) {
-      Optional<String> value = response.headers().first(HeaderNames.create(name));
+    for (HeaderName name : RELAYED) {
+      Optional<String> value = response.headers().first(name);
       if (value.isPresent()) {
-        reply = reply.withHeader(name, value.get());
+        reply = reply.withHeader(name.defaultCase(), value.get());
       }
     }
     return reply;

@@ -80,6 +80,11 @@ public final class Reply {
     return json(201, json);
   }
 
+  /** 201 with a body of {@code contentType}, taken as is. */
+  public static Reply created(String contentType, byte[] body) {
+    return new Reply(201, contentType, body);
+  }
+
   /** 202 with a JSON body: the request was taken, and goes on after the answer. */
   public static Reply accepted(String json) {
     return json(202, json);

@@ -9,8 +9,6 @@ import com.microsoft.playwright.Route;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import dev.wasmgrid.coordinator.CoordinatorConfig;
 import dev.wasmgrid.coordinator.CoordinatorNode;
-import dev.wasmgrid.grid.discovery.DiscoverySettings;
-import dev.wasmgrid.grid.discovery.WorkerSources;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.llm.FloatWeights;
@@ -86,14 +84,11 @@ final class LlmPages implements AutoCloseable {
             TOKENIZER_URL, tokenizer.toByteArray());
     models = ModelHosts.load(List.of(ModelHosts.TINY), 1, 1, 8);
     coordinator =
-        CoordinatorNode.start(
-            CoordinatorConfig.builder(
-                    ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), new ReferenceGemm(1))
-                .workers(WorkerSources.parse(List.of()))
-                .workerTimeout(Duration.ofSeconds(30))
-                .discovery(DiscoverySettings.DEFAULTS)
-                .models(models)
-                .build());
+        CoordinatorConfig.builder(
+                ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), new ReferenceGemm(1))
+            .workerTimeout(Duration.ofSeconds(30))
+            .models(models)
+            .start();
     playwright = Browsers.playwright();
     plain = Browsers.chromium(playwright, List.of()); // no WebGPU adapter without the flag
     webgpu = Browsers.chromium(playwright, List.of("--enable-unsafe-webgpu"));

@@ -62,7 +62,9 @@ public final class ModuleDistributor {
     if (reply.status() / 100 == 2) {
       boolean replaced = outcomes.stream().allMatch(o -> o.status() == 200);
       reply =
-          (replaced ? Reply.ok(reply.text()) : Reply.created(reply.text()))
+          (replaced
+                  ? Reply.ok(reply.contentType(), reply.body())
+                  : Reply.created(reply.contentType(), reply.body()))
               .withHeader("Location", ModulePaths.module(name));
     }
     return reply;
