@@ -12,7 +12,7 @@ import dev.wasmgrid.sim.Simulation;
 import dev.wasmgrid.sim.StateHash;
 import dev.wasmgrid.sim.VectorNeighbourSweep;
 import dev.wasmgrid.sim.coordinator.DistributedSim;
-import dev.wasmgrid.sim.coordinator.HttpSimHost;
+import dev.wasmgrid.sim.coordinator.WorkerSimHost;
 import dev.wasmgrid.sim.coordinator.SimHost;
 import io.helidon.webclient.api.WebClient;
 import java.io.PrintWriter;
@@ -136,7 +136,7 @@ final class SimCommand implements Callable<Integer> {
     List<SimHost> hosts = new ArrayList<>();
     for (String url : workers) {
       hosts.add(
-          new HttpSimHost(
+          new WorkerSimHost(
               new HttpWorkerClient(
                   WorkerUrl.parse(url.trim()),
                   http,

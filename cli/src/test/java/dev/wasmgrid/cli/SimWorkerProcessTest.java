@@ -9,7 +9,7 @@ import dev.wasmgrid.sim.PhaseRunner;
 import dev.wasmgrid.sim.SimConfig;
 import dev.wasmgrid.sim.StateHash;
 import dev.wasmgrid.sim.coordinator.DistributedSim;
-import dev.wasmgrid.sim.coordinator.HttpSimHost;
+import dev.wasmgrid.sim.coordinator.WorkerSimHost;
 import dev.wasmgrid.sim.coordinator.SimHost;
 import io.helidon.webclient.api.WebClient;
 import java.io.PrintWriter;
@@ -79,7 +79,7 @@ class SimWorkerProcessTest {
     List<SimHost> hosts = new ArrayList<>();
     for (LocalCluster.Node node : List.of(survivor, doomed)) {
       hosts.add(
-          new HttpSimHost(
+          new WorkerSimHost(
               new HttpWorkerClient(
                   URI.create(node.url()), http, Duration.ofSeconds(10), Optional.empty())));
     }

@@ -15,7 +15,7 @@ import dev.wasmgrid.grid.discovery.WorkerSources;
 import dev.wasmgrid.http.Drainable;
 import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Limits;
-import dev.wasmgrid.http.Routes;
+import dev.wasmgrid.http.RouteTable;
 import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.http.Service;
 import dev.wasmgrid.llm.coordinator.CoordinatorLlm;
@@ -26,15 +26,12 @@ import dev.wasmgrid.matmul.coordinator.MatmulRunner;
 import dev.wasmgrid.matmul.jobs.JobService;
 import dev.wasmgrid.matmul.jobs.MatmulJobs;
 import dev.wasmgrid.modules.coordinator.ModuleCoordinatorService;
-import dev.wasmgrid.modules.worker.ModuleStore;
-import dev.wasmgrid.modules.worker.ModuleWorkerService;
 import dev.wasmgrid.modules.worker.StoreLimits;
-import dev.wasmgrid.sim.coordinator.HttpSimHost;
-import dev.wasmgrid.sim.coordinator.LocalSimHost;
 import dev.wasmgrid.sim.coordinator.SimHost;
+import dev.wasmgrid.sim.coordinator.WorkerSimHost;
 import dev.wasmgrid.sim.live.LiveSimService;
 import dev.wasmgrid.sim.live.SimLimits;
-import dev.wasmgrid.worker.WorkerNode;
+import dev.wasmgrid.worker.WorkerServices;
 import io.helidon.webclient.api.WebClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -69,8 +66,7 @@ public final class CoordinatorNode implements Drainable {
   private final ScheduledExecutorService scheduler;
   private final WebClient http;
   private final MatmulJobs jobs;
-  private final Optional<ModuleStore> localModules;
-  private final CoordinatorLlm llm;
+  private final Optional<WorkerServices> inProcessWorker;
   private final LiveSimService sims;
 
   private CoordinatorNode(
@@ -79,16 +75,14 @@ public final class CoordinatorNode implements Drainable {
       ScheduledExecutorService scheduler,
       WebClient http,
       MatmulJobs jobs,
-      Optional<ModuleStore> localModules,
-      CoordinatorLlm llm,
+      Optional<WorkerServices> inProcessWorker,
       LiveSimService sims) {
     this.server = server;
     this.pool = pool;
     this.scheduler = scheduler;
     this.http = http;
     this.jobs = jobs;
-    this.localModules = localModules;
-    this.llm = llm;
+    this.inProcessWorker = inProcessWorker;
     this.sims = sims;
   }
 
@@ -116,15 +110,29 @@ public final class CoordinatorNode implements Drainable {
     long maxBody = limits.maxBodyBytes();
     boolean inProcess = config.workers().inProcess();
     WorkerPool pool = new WorkerPool(settings.downAfter(), InstantSource.system());
-    Optional<WorkerClient> local =
-        Optional.ofNullable(config.localGemm())
-            .map(
-                gemm ->
-                    new LocalWorkerClient(
-                        Routes.of(List.of(WorkerNode.matmul(gemm, limits, registry)))));
-    if (inProcess) {
-      pool.add(local.orElseThrow(), "in-process");
-    }
+    // The in-process worker serves what a remote one serves, through the same routes; with remote
+    // workers, the coordinator's own kernel only takes products no worker could.
+    Optional<WorkerServices> inProcessWorker =
+        inProcess
+            ? Optional.of(
+                WorkerServices.open(
+                    config.localGemm(),
+                    limits,
+                    registry,
+                    Optional.empty(),
+                    StoreLimits.DEFAULTS,
+                    config.models()))
+            : Optional.empty();
+    Optional<WorkerClient> fallback =
+        inProcess
+            ? Optional.empty()
+            : Optional.ofNullable(config.localGemm())
+                .map(
+                    gemm ->
+                        new LocalWorkerClient(
+                            RouteTable.of(List.of(WorkerServices.matmul(gemm, limits, registry)))));
+    inProcessWorker.ifPresent(
+        worker -> pool.add(new LocalWorkerClient(RouteTable.of(worker.list())), "in-process"));
     WebClient http = HttpWorkerClient.newWebClient(Duration.ofSeconds(5));
     JoinRegistry joins =
         config.workers().acceptJoins()
@@ -148,56 +156,32 @@ public final class CoordinatorNode implements Drainable {
         scheduler, settings.probeInterval(), "health probe", new HealthProbe(pool, PROBE_TIMEOUT));
 
     MatmulPolicy policy = new MatmulPolicy();
-    MatmulRunner runner =
-        new MatmulRunner(
-            pool,
-            !inProcess,
-            // The in-process worker is in the pool already; only remote pools fall back.
-            inProcess ? Optional.empty() : local,
-            policy);
+    MatmulRunner runner = new MatmulRunner(pool, !inProcess, fallback, policy);
     MatmulJobs jobs =
         config.jobsDir().isPresent()
             ? new MatmulJobs(runner, config.jobs(), config.jobsDir().get())
             : new MatmulJobs(runner, config.jobs());
     // Lookups evict too; this sweep frees the results of a coordinator nobody asks.
     every(scheduler, Duration.ofMinutes(1), "job eviction", jobs::evict);
-    Service modules;
-    Optional<ModuleStore> localModules;
-    if (inProcess) {
-      // The in-process worker's modules are served by the worker's own routes, in memory.
-      localModules =
-          Optional.of(ModuleStore.open(Optional.empty(), registry, StoreLimits.DEFAULTS));
-      modules = new ModuleWorkerService(localModules.get(), maxBody);
-    } else {
-      localModules = Optional.empty();
-      ModuleCoordinatorService distributed =
-          new ModuleCoordinatorService(pool::workers, registry, maxBody);
-      // Workers that joined or came back get the modules within one probe interval.
-      every(scheduler, settings.probeInterval(), "module reconciliation", distributed::reconcile);
-      modules = distributed;
-    }
+    ModuleCoordinatorService modules =
+        new ModuleCoordinatorService(pool::workers, registry, maxBody);
+    // Workers that joined or came back get the modules within one probe interval.
+    every(scheduler, settings.probeInterval(), "module reconciliation", modules::reconcile);
     CoordinatorLlm llm =
-        inProcess
-            ? CoordinatorLlm.inProcess(config.models(), registry, maxBody)
-            : CoordinatorLlm.relay(
-                pool::workers,
-                () ->
-                    pool.statuses().stream()
-                        .filter(w -> w.state() == WorkerState.UNAUTHORIZED)
-                        .map(WorkerStatus::url)
-                        .toList(),
-                config.server().token(),
-                config.workerTimeout(),
-                maxBody,
-                CoordinatorLlm.DEFAULT_MAX_RELAYS);
+        new CoordinatorLlm(
+            pool::workers,
+            () ->
+                pool.statuses().stream()
+                    .filter(w -> w.state() == WorkerState.UNAUTHORIZED)
+                    .map(WorkerStatus::url)
+                    .toList(),
+            maxBody,
+            CoordinatorLlm.DEFAULT_MAX_RELAYS);
     every(scheduler, settings.probeInterval(), "model catalogue", llm::refresh);
     LiveSimService sims =
         new LiveSimService(
             SimLimits.DEFAULTS,
-            () ->
-                inProcess
-                    ? List.<SimHost>of(new LocalSimHost())
-                    : pool.workers().stream().<SimHost>map(HttpSimHost::new).toList());
+            () -> pool.workers().stream().<SimHost>map(WorkerSimHost::new).toList());
     List<Service> services =
         List.of(
             new MatmulCoordinatorService(runner, policy, limits.maxDimension()),
@@ -216,11 +200,10 @@ public final class CoordinatorNode implements Drainable {
       sims.close();
       scheduler.shutdownNow();
       http.closeResource();
-      llm.close();
-      localModules.ifPresent(ModuleStore::close);
+      inProcessWorker.ifPresent(WorkerServices::close);
       throw e;
     }
-    return new CoordinatorNode(server, pool, scheduler, http, jobs, localModules, llm, sims);
+    return new CoordinatorNode(server, pool, scheduler, http, jobs, inProcessWorker, sims);
   }
 
   private static void every(
@@ -298,7 +281,6 @@ public final class CoordinatorNode implements Drainable {
       Thread.currentThread().interrupt();
     }
     http.closeResource();
-    llm.close();
-    localModules.ifPresent(ModuleStore::close);
+    inProcessWorker.ifPresent(WorkerServices::close);
   }
 }

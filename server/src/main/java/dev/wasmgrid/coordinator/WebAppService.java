@@ -1,13 +1,10 @@
 package dev.wasmgrid.coordinator;
 
 import dev.wasmgrid.errors.Failure;
-import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.http.Request;
 import dev.wasmgrid.http.Routes;
 import dev.wasmgrid.http.Service;
-import io.helidon.http.HeaderNames;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -58,25 +55,23 @@ public final class WebAppService implements Service {
 
   @Override
   public void routing(Routes routes) {
-    routes.publicGet("/", (req, res) -> serve("index.html", req, res));
-    routes.publicGet(
-        "/app/*", (req, res) -> serve(req.path().path().substring("/app/".length()), req, res));
+    routes.publicGet("/", req -> serve("index.html", req));
+    routes.publicGet("/app/*", req -> serve(req.path().substring("/app/".length()), req));
   }
 
-  private void serve(String name, ServerRequest req, ServerResponse res) {
+  private Reply serve(String name, Request req) {
     Asset asset = find(name).orElseThrow(() -> missing(name));
-    res.header(HeaderNames.CACHE_CONTROL, "no-cache");
-    res.header(HeaderNames.ETAG, asset.etag());
-    res.header("Cross-Origin-Opener-Policy", "same-origin");
-    res.header("Cross-Origin-Embedder-Policy", "require-corp");
-    res.header("Cross-Origin-Resource-Policy", "same-origin");
-    res.header(HeaderNames.X_CONTENT_TYPE_OPTIONS, "nosniff");
-    if (req.headers().first(HeaderNames.IF_NONE_MATCH).filter(asset.etag()::equals).isPresent()) {
-      res.status(304);
-      res.send();
-      return;
-    }
-    GridServer.send(res, asset.reply());
+    Reply reply =
+        req.header("If-None-Match").filter(asset.etag()::equals).isPresent()
+            ? new Reply(304, asset.reply().contentType(), new byte[0])
+            : asset.reply();
+    return reply
+        .withHeader("Cache-Control", "no-cache")
+        .withHeader("ETag", asset.etag())
+        .withHeader("Cross-Origin-Opener-Policy", "same-origin")
+        .withHeader("Cross-Origin-Embedder-Policy", "require-corp")
+        .withHeader("Cross-Origin-Resource-Policy", "same-origin")
+        .withHeader("X-Content-Type-Options", "nosniff");
   }
 
   private Optional<Asset> find(String name) {

@@ -10,6 +10,7 @@ import io.helidon.webclient.api.HttpClientRequest;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -109,6 +110,57 @@ public final class HttpWorkerClient implements WorkerClient {
             contentType);
     boolean bodiless = body.length == 0 && (method.equals("GET") || method.equals("DELETE"));
     return send(request, r -> bodiless ? r.request() : r.submit(body));
+  }
+
+  /**
+   * As {@link #call(String, String, byte[])}, with an event stream answer read from the connection
+   * as it is written on. Closing the response before its end closes the connection rather than
+   * reading the rest, so a worker whose reader left fails its next write.
+   */
+  @Override
+  public Reply stream(String path, String contentType, byte[] body) throws IOException {
+    HttpClientResponse response;
+    try {
+      response = request(path, contentType).submit(body);
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    } catch (RuntimeException e) {
+      throw failure(e);
+    }
+    boolean events =
+        response.status().code() == 200
+            && response
+                .headers()
+                .contentType()
+                .map(t -> t.text().startsWith(Reply.EVENT_STREAM))
+                .orElse(false);
+    if (!events) {
+      try (response) {
+        return reply(response);
+      } catch (UncheckedIOException e) {
+        throw e.getCause();
+      } catch (RuntimeException e) {
+        throw failure(e);
+      }
+    }
+    return Reply.streamed(Reply.EVENT_STREAM, -1, out -> copy(response, out))
+        .withHeader("Cache-Control", "no-cache");
+  }
+
+  /** Hands on each piece of a streamed answer as it arrives. */
+  private void copy(HttpClientResponse response, OutputStream out) throws IOException {
+    try (response) {
+      InputStream in = response.inputStream();
+      byte[] piece = new byte[8192];
+      for (int n = in.read(piece); n >= 0; n = in.read(piece)) {
+        out.write(piece, 0, n);
+        out.flush();
+      }
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    } catch (RuntimeException e) {
+      throw failure(e);
+    }
   }
 
   /** Sends a request and reads the whole answer, with Helidon's failures as IOExceptions. */

@@ -79,6 +79,12 @@ final class TrackedWorker implements WorkerClient {
     return exchange(() -> client.exchange(method, target, contentType, body, timeout));
   }
 
+  /** As {@link #exchange(String, String, String, byte[])}: an event stream stays streamed. */
+  @Override
+  public Reply stream(String path, String contentType, byte[] body) throws IOException {
+    return exchange(() -> client.stream(path, contentType, body));
+  }
+
   private Reply exchange(Call exchange) throws IOException {
     try {
       Reply reply = exchange.run();

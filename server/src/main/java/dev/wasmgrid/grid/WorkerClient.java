@@ -105,6 +105,16 @@ public interface WorkerClient {
   }
 
   /**
+   * As {@link #call(String, String, byte[])}, with a 200 answer of server-sent events handed back
+   * as it arrives: a streamed reply of no declared length that holds the worker's connection until
+   * it is written out ({@link Reply#writeTo}); whoever takes it must write it. A writer that fails
+   * to write closes the connection, and the worker's next event then fails and stops its work.
+   */
+  default Reply stream(String path, String contentType, byte[] body) throws IOException {
+    return call(path, contentType, body);
+  }
+
+  /**
    * Whether the worker says it can take work ({@code GET /health/ready} answers 200 within {@code
    * timeout}). Used to bring a worker that was marked down back into the pool; a client that has no
    * way to ask reports ready.

@@ -42,7 +42,7 @@ final class Cors implements Filter {
       if (preflight
           || (isUpgrade(req)
               && !policy.allowsSocket(origin.get(), req.headers().first(HeaderNames.HOST)))) {
-        GridServer.send(
+        ServerRouting.send(
             res,
             ErrorBodies.plain(
                 new Failure(

@@ -1,9 +1,6 @@
 package dev.wasmgrid.http;
 
-import io.helidon.http.HeaderNames;
-import io.helidon.http.Status;
 import io.helidon.webserver.ServerConnectionException;
-import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -11,28 +8,25 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A {@code text/event-stream} answer written event by event, each flushed at once so a token
- * reaches the client as soon as it exists. A client that went away shows as a failed write: {@link
- * #send} then returns false (Helidon reports it as a {@link ServerConnectionException}), and the
- * caller stops generating.
+ * reaches the client as soon as it exists; {@link Reply#events} makes one. A client that went away
+ * shows as a failed write: {@link #send} then returns false (Helidon reports it as a {@link
+ * ServerConnectionException}), and the caller stops generating.
  */
 public final class EventStream implements AutoCloseable {
   private final OutputStream out;
   private boolean broken;
 
-  private EventStream(OutputStream out) {
+  EventStream(OutputStream out) {
     this.out = out;
-  }
-
-  /** Starts a 200 event stream on {@code res}. */
-  public static EventStream open(ServerResponse res) {
-    res.status(Status.OK_200);
-    res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
-    res.header(HeaderNames.CACHE_CONTROL, "no-cache");
-    return new EventStream(res.outputStream());
   }
 
   /** Sends one event ({@code name} null for an unnamed one); false once the client is gone. */
   public boolean send(String name, String data) {
+    return raw(event(name, data));
+  }
+
+  /** One event as it is sent: {@code event:} when named, a {@code data:} line per line of data. */
+  public static byte[] event(String name, String data) {
     StringBuilder event = new StringBuilder();
     if (name != null) {
       event.append("event: ").append(name).append('\n');
@@ -41,7 +35,15 @@ public final class EventStream implements AutoCloseable {
       event.append("data: ").append(line).append('\n');
     }
     event.append('\n');
-    return raw(event.toString().getBytes(StandardCharsets.UTF_8));
+    return event.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Sends a comment line, which readers ignore: it keeps proxies from closing an idle stream and
+   * finds out whether the reader is still there. False once the client is gone.
+   */
+  public boolean comment(String text) {
+    return raw((": " + text + "\n\n").getBytes(StandardCharsets.UTF_8));
   }
 
   /** Sends bytes that are already events (a relayed stream); false once the client is gone. */

@@ -6,8 +6,6 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.websocket.WsRouting;
 import io.helidon.websocket.WsListener;
@@ -174,20 +172,6 @@ public final class GridServer implements AutoCloseable {
           });
     }
     builder.addRouting(ws);
-  }
-
-  /** Writes a reply, its extra headers included: for {@link Route} handlers. */
-  public static void send(ServerResponse res, Reply reply) {
-    ServerRouting.write(res, reply, null);
-  }
-
-  /**
-   * Reads a {@link Route} request's body, holding at most {@code limit} bytes.
-   *
-   * @throws Failure 413 {@code body_too_large} past the limit, 400 {@code truncated_body}
-   */
-  public static byte[] body(ServerRequest req, long limit) {
-    return RequestBodies.read(req, limit, MAX_BODY_FLAG);
   }
 
   /** Errors Helidon answers before routing: malformed HTTP. */

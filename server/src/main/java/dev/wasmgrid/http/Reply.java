@@ -18,10 +18,21 @@ public final class Reply {
   /** The JSON media type. */
   public static final String JSON = "application/json";
 
-  /** Writes a body of a declared length, a piece at a time. */
+  /** The media type of server-sent events. */
+  public static final String EVENT_STREAM = "text/event-stream";
+
+  /** Writes a body, a piece at a time. */
   public interface BodyWriter {
     /** Writes the whole body to {@code out}. */
     void writeTo(OutputStream out) throws IOException;
+  }
+
+  /**
+   * Writes server-sent events until it is done or {@link EventStream#send} says the reader left.
+   */
+  public interface EventWriter {
+    /** Writes every event to {@code events}. */
+    void writeTo(EventStream events);
   }
 
   private final int status;
@@ -58,6 +69,21 @@ public final class Reply {
    */
   public static Reply streamed(String contentType, long length, BodyWriter writer) {
     return new Reply(200, contentType, null, length, writer, Map.of());
+  }
+
+  /**
+   * A 200 stream of server-sent events, of no declared length, each event flushed as it is written.
+   * The writer runs when the answer is sent (after the route returned), so whatever it needs, such
+   * as a model's turn, is its to release.
+   */
+  public static Reply events(EventWriter writer) {
+    BodyWriter body =
+        out -> {
+          try (EventStream events = new EventStream(out)) {
+            writer.writeTo(events);
+          }
+        };
+    return new Reply(200, EVENT_STREAM, null, -1, body, Map.of("Cache-Control", "no-cache"));
   }
 
   /** A JSON reply. */
@@ -129,7 +155,8 @@ public final class Reply {
     if (writer == null) {
       return body;
     }
-    ByteArrayOutputStream out = new ByteArrayOutputStream(Math.toIntExact(length));
+    ByteArrayOutputStream out =
+        new ByteArrayOutputStream(length < 0 ? 8192 : Math.toIntExact(length));
     try {
       writer.writeTo(out);
     } catch (IOException unreachable) {
@@ -138,7 +165,7 @@ public final class Reply {
     return out.toByteArray();
   }
 
-  /** The body's length in bytes. */
+  /** The body's length in bytes; -1 for a stream of no declared length (events). */
   public long length() {
     return length;
   }

@@ -119,7 +119,7 @@ final class RequestDrain implements Filter {
                 + " s (another replica, or this one once restarted)");
     Endpoint endpoint = endpoints.get(path);
     Reply reply = endpoint == null ? ErrorBodies.plain(error) : endpoint.error(error);
-    GridServer.send(
+    ServerRouting.send(
         out,
         reply
             .withHeader(HeaderNames.RETRY_AFTER.defaultCase(), RETRY_AFTER_SECONDS)

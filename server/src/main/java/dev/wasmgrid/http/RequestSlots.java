@@ -32,7 +32,7 @@ final class RequestSlots implements Filter {
     }
     if (!slots.tryAcquire()) {
       res.header(HeaderNames.RETRY_AFTER, "1");
-      GridServer.send(
+      ServerRouting.send(
           HeadResponse.of(req, res),
           ErrorBodies.plain(
               new Failure(

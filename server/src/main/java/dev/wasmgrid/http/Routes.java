@@ -2,6 +2,7 @@ package dev.wasmgrid.http;
 
 import io.helidon.websocket.WsListener;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,13 +17,15 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>a view ({@code Supplier<Reply>}): a {@code GET} of a fixed path without parameters;
  *   <li>an {@link Endpoint}: a {@code POST} or {@code PUT} of a fixed path whose whole body (or a
- *       {@link StreamedEndpoint}'s arriving body) becomes one {@link Reply}, bounded by the limits;
- *       the in-process worker calls these without HTTP;
+ *       {@link StreamedEndpoint}'s arriving body) becomes one {@link Reply}, bounded by the limits,
+ *       with errors in the route's own shape ({@link Endpoint#error});
  *   <li>a {@link Route.Handler}: any method on a path pattern with parameters ({@code
- *       /v1/jobs/{id}}), or an answer that is not one reply (server-sent events).
+ *       /v1/jobs/{id}}), taking a {@link Request}.
  * </ul>
  *
- * <p>{@code GET} is served for {@code HEAD} too. A method and pattern may be declared once.
+ * <p>All three are transport-neutral: a {@link RouteTable} serves them in-process, as the
+ * coordinator's in-process worker does. {@code GET} is served for {@code HEAD} too. A method and
+ * pattern may be declared once.
  */
 public final class Routes {
   private final Map<String, Endpoint> posts = new LinkedHashMap<>();
@@ -125,26 +128,46 @@ public final class Routes {
 
   /** {@code POST} endpoints, by path. */
   public Map<String, Endpoint> posts() {
-    return Map.copyOf(posts);
+    return Collections.unmodifiableMap(posts);
   }
 
   Map<String, Endpoint> puts() {
-    return Map.copyOf(puts);
+    return Collections.unmodifiableMap(puts);
   }
 
   Map<String, Supplier<Reply>> views() {
-    return Map.copyOf(views);
+    return Collections.unmodifiableMap(views);
+  }
+
+  /** Whether some method is declared on {@code path} as a fixed path. */
+  boolean declares(String path) {
+    return !methods(path).isEmpty();
+  }
+
+  /** The methods declared on {@code path} as a fixed path, {@code HEAD} with {@code GET}. */
+  Set<String> methods(String path) {
+    Set<String> methods = new HashSet<>();
+    if (views.containsKey(path)) {
+      methods.addAll(List.of("GET", "HEAD"));
+    }
+    if (posts.containsKey(path)) {
+      methods.add("POST");
+    }
+    if (puts.containsKey(path)) {
+      methods.add("PUT");
+    }
+    return methods;
   }
 
   List<Route> handlers() {
-    return List.copyOf(handlers);
+    return Collections.unmodifiableList(handlers);
   }
 
   List<Route> publicHandlers() {
-    return List.copyOf(publicHandlers);
+    return Collections.unmodifiableList(publicHandlers);
   }
 
   List<SocketRoute> sockets() {
-    return List.copyOf(sockets);
+    return Collections.unmodifiableList(sockets);
   }
 }

@@ -21,7 +21,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-import org.slf4j.LoggerFactory;
 
 /**
  * How a {@link GridServer} routes: the filters every request passes (metrics, unread bodies, read
@@ -187,28 +186,7 @@ final class ServerRouting {
   }
 
   private static void serve(ServerRequest req, ServerResponse res, Route route) {
-    Reply error;
-    try {
-      route.handler().handle(req, res);
-      return;
-    } catch (Failure e) {
-      error = ErrorBodies.plain(e);
-    } catch (OutOfMemoryError e) {
-      // What the request allocated is garbage once we answer; the server keeps serving.
-      error = ErrorBodies.plain(Failure.outOfMemory());
-    } catch (RuntimeException e) {
-      LoggerFactory.getLogger(GridServer.class).error("request failed", e);
-      error =
-          ErrorBodies.plain(
-              new Failure(
-                  Failure.Kind.INTERNAL,
-                  "internal",
-                  "",
-                  "internal error: " + e.getClass().getName()));
-    }
-    if (!res.isSent()) {
-      write(res, error, null);
-    }
+    write(res, RouteTable.invoke(route, new ServerRequestView(req)), null);
   }
 
   private static void serve(
@@ -244,7 +222,7 @@ final class ServerRouting {
     write(res, reply, null);
   }
 
-  private static Failure wrongMethod(String path, String allowed) {
+  static Failure wrongMethod(String path, String allowed) {
     return new Failure(
         Failure.Kind.WRONG_METHOD,
         "method_not_allowed",
@@ -259,20 +237,31 @@ final class ServerRouting {
     if (allow != null) {
       res.header(HeaderNames.ALLOW, allow);
     }
-    if (reply.length() <= WRITE_CHUNK) {
+    if (reply.length() >= 0 && reply.length() <= WRITE_CHUNK) {
       res.send(reply.body());
       return;
     }
     // A socket write from a heap array goes through a temporary native buffer of the whole
     // write, cached per thread; request threads are virtual and short-lived, so one 128 MB
     // write would map, zero and free 128 MB every time (profiled: the largest kernel cost of a
-    // distributed product). Chunks keep that buffer at one chunk.
-    res.header(HeaderNames.CONTENT_LENGTH, Long.toString(reply.length()));
+    // distributed product). Chunks keep that buffer at one chunk. A body of no declared length
+    // (events) goes chunked.
+    if (reply.length() >= 0) {
+      res.header(HeaderNames.CONTENT_LENGTH, Long.toString(reply.length()));
+    }
     try (OutputStream out = res.outputStream()) {
-      reply.writeTo(out, WRITE_CHUNK);
+      if (!(res instanceof HeadResponse)) {
+        // HEAD gets the headers only, and a stream that never ends is never started.
+        reply.writeTo(out, WRITE_CHUNK);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("writing the answer failed", e);
     }
+  }
+
+  /** Writes a reply, its extra headers included: for the filters that answer themselves. */
+  static void send(ServerResponse res, Reply reply) {
+    write(res, reply, null);
   }
 
   private static void sendJson(ServerResponse res, int status, String json) {

@@ -2,27 +2,15 @@ package dev.wasmgrid.worker;
 
 import dev.wasmgrid.http.Drainable;
 import dev.wasmgrid.http.GridServer;
-import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.ServerSettings;
-import dev.wasmgrid.http.Service;
 import dev.wasmgrid.llm.worker.LlmMetrics;
-import dev.wasmgrid.llm.worker.LlmWorkerService;
 import dev.wasmgrid.llm.worker.ModelHosts;
 import dev.wasmgrid.matmul.Gemm;
-import dev.wasmgrid.matmul.worker.MatmulCompute;
-import dev.wasmgrid.matmul.worker.MatmulWorkerService;
-import dev.wasmgrid.modules.worker.ModuleStore;
-import dev.wasmgrid.modules.worker.ModuleWorkerService;
-import dev.wasmgrid.sim.EntityBudget;
-import dev.wasmgrid.sim.worker.PartitionService;
-import dev.wasmgrid.sim.worker.SimPartitions;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,23 +24,17 @@ public final class WorkerNode implements Drainable {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerNode.class);
 
   private final GridServer server;
-  private final ModuleStore modules;
+  private final WorkerServices services;
   private final ModelHosts models;
-  private final LlmWorkerService llm;
   private final Optional<String> token;
   // Guarded by this.
   private CoordinatorLink link;
 
   private WorkerNode(
-      GridServer server,
-      ModuleStore modules,
-      ModelHosts models,
-      LlmWorkerService llm,
-      Optional<String> token) {
+      GridServer server, WorkerServices services, ModelHosts models, Optional<String> token) {
     this.server = server;
-    this.modules = modules;
+    this.services = services;
     this.models = models;
-    this.llm = llm;
     this.token = token;
   }
 
@@ -70,40 +52,28 @@ public final class WorkerNode implements Drainable {
     ServerSettings settings = config.server();
     ModelHosts models = config.models();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    ModuleStore modules = ModuleStore.open(config.modulesDir(), registry, config.moduleLimits());
+    WorkerServices services =
+        WorkerServices.open(
+            config.gemm(),
+            settings.limits(),
+            registry,
+            config.modulesDir(),
+            config.moduleLimits(),
+            models);
     LOG.info(
         "WebAssembly modules {}; {} loaded",
         config.modulesDir().map(d -> "stored in " + d).orElse("kept in memory only"),
-        modules.size());
-    long maxBody = settings.limits().maxBodyBytes();
-    LlmWorkerService llm = new LlmWorkerService(models, registry, maxBody);
-    List<Service> services =
-        List.of(
-            matmul(config.gemm(), settings.limits(), registry),
-            new ModuleWorkerService(modules, maxBody),
-            llm,
-            new PartitionService(
-                new SimPartitions(SimPartitions.DEFAULT_MAX, EntityBudget.ofThisJvm()), maxBody));
+        services.modules().size());
     GridServer server;
     try {
-      server = GridServer.start(new GridServer.Config(settings, registry, () -> true, services));
+      server =
+          GridServer.start(new GridServer.Config(settings, registry, () -> true, services.list()));
     } catch (RuntimeException e) {
-      modules.close();
+      services.close();
       models.close();
       throw e;
     }
-    return new WorkerNode(server, modules, models, llm, settings.token());
-  }
-
-  /** A worker's matmul service, also the embedded coordinator's in-process worker. */
-  public static MatmulWorkerService matmul(
-      Gemm gemm, Limits limits, PrometheusMeterRegistry registry) {
-    Gauge.builder("wasmgrid.matmul.backend", () -> 1)
-        .description("The matmul kernel chosen at start-up (value is always 1)")
-        .tag("backend", gemm.name())
-        .tag("threads", Integer.toString(gemm.threads()))
-        .register(registry);
-    return new MatmulWorkerService(new MatmulCompute(gemm, registry), limits.maxDimension());
+    return new WorkerNode(server, services, models, settings.token());
   }
 
   /** The language models this worker serves. */
@@ -113,7 +83,7 @@ public final class WorkerNode implements Drainable {
 
   /** The language-model meters. */
   public LlmMetrics llmMetrics() {
-    return llm.metrics();
+    return services.llm().metrics();
   }
 
   /** The port the worker listens on. */
@@ -162,7 +132,7 @@ public final class WorkerNode implements Drainable {
   public void close() {
     leave();
     server.close();
-    modules.close();
+    services.close();
     models.close();
   }
 }

@@ -108,16 +108,9 @@ class HeadTest {
                                     "application/octet-stream", BIG, out -> out.write(big)))
                         .get(
                             "/v1/items/{id}",
-                            (req, res) ->
-                                GridServer.send(
-                                    res,
-                                    Reply.json(
-                                        200,
-                                        "{\"id\":\""
-                                            + req.path().pathParameters().get("id")
-                                            + "\"}")))
-                        .delete("/v1/items/{id}", (req, res) -> res.send())
-                        .post("/v1/only", (req, res) -> res.send()),
+                            req -> Reply.json(200, "{\"id\":\"" + req.param("id") + "\"}"))
+                        .delete("/v1/items/{id}", req -> Reply.noContent())
+                        .post("/v1/only", req -> Reply.noContent()),
                 new WebAppService("dev/wasmgrid/web/testapp"))));
   }
 

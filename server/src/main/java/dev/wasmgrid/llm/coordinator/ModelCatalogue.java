@@ -2,15 +2,19 @@ package dev.wasmgrid.llm.coordinator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.grid.WorkerClient;
 import dev.wasmgrid.grid.WorkerUnauthorizedException;
 import dev.wasmgrid.http.Reply;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -30,7 +34,10 @@ public final class ModelCatalogue {
   private final Supplier<List<WorkerClient>> workers;
   private final Supplier<List<String>> held;
   private final Duration timeout;
-  private final Map<String, List<String>> models = new ConcurrentHashMap<>();
+
+  /** Each worker's models: their OpenAI objects as the worker gave them, by id, in its order. */
+  private final Map<String, Map<String, ObjectNode>> models = new ConcurrentHashMap<>();
+
   private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
   private final Set<String> refusing = ConcurrentHashMap.newKeySet();
 
@@ -59,7 +66,7 @@ public final class ModelCatalogue {
     }
   }
 
-  private List<String> ask(WorkerClient worker) {
+  private Map<String, ObjectNode> ask(WorkerClient worker) {
     try {
       Reply r = worker.exchange("GET", "/v1/models", "", new byte[0], timeout);
       if (r.status() == 401) {
@@ -68,25 +75,39 @@ public final class ModelCatalogue {
         refusing.remove(worker.name());
       }
       if (r.status() != 200) {
-        return List.of();
+        return Map.of();
       }
-      List<String> ids = new ArrayList<>();
+      Map<String, ObjectNode> hosted = new LinkedHashMap<>();
       for (JsonNode m : JSON.readTree(r.body()).path("data")) {
-        ids.add(m.path("id").asText());
+        if (m instanceof ObjectNode model) {
+          hosted.putIfAbsent(m.path("id").asText(), model);
+        }
       }
-      return List.copyOf(ids);
+      return Collections.unmodifiableMap(hosted);
     } catch (WorkerUnauthorizedException e) {
       refusing.add(worker.name()); // how a pool's worker reports a 401
-      return List.of();
+      return Map.of();
     } catch (IOException | RuntimeException e) {
-      return List.of();
+      return Map.of();
     }
+  }
+
+  /**
+   * A copy of {@code model}'s object as its first host described it (OpenAI's fields and the
+   * worker's {@code info}); empty when no worker hosts it.
+   */
+  public Optional<ObjectNode> describe(String model) {
+    return workers.get().stream()
+        .map(w -> models.getOrDefault(w.name(), Map.of()).get(model))
+        .filter(Objects::nonNull)
+        .findFirst()
+        .map(ObjectNode::deepCopy);
   }
 
   /** Every model some worker hosts, each once, in the order first seen. */
   public List<String> allModels() {
     return workers.get().stream()
-        .flatMap(w -> models.getOrDefault(w.name(), List.of()).stream())
+        .flatMap(w -> models.getOrDefault(w.name(), Map.of()).keySet().stream())
         .distinct()
         .toList();
   }
@@ -96,8 +117,8 @@ public final class ModelCatalogue {
     return workers.get().stream()
         .filter(
             w -> {
-              List<String> hosted = models.getOrDefault(w.name(), List.of());
-              return model == null ? !hosted.isEmpty() : hosted.contains(model);
+              Map<String, ObjectNode> hosted = models.getOrDefault(w.name(), Map.of());
+              return model == null ? !hosted.isEmpty() : hosted.containsKey(model);
             })
         .sorted(Comparator.comparingInt(w -> load(w.name()).get()))
         .toList();

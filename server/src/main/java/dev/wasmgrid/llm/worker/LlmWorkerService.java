@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.EventStream;
-import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.http.Request;
 import dev.wasmgrid.http.Route;
 import dev.wasmgrid.http.Routes;
 import dev.wasmgrid.http.Service;
@@ -15,8 +15,6 @@ import dev.wasmgrid.llm.GenerationStats;
 import dev.wasmgrid.llm.LanguageModel;
 import dev.wasmgrid.llm.TokenLogprobs;
 import dev.wasmgrid.llm.TokenPiece;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,11 +52,8 @@ public final class LlmWorkerService implements Service {
 
   @Override
   public void routing(Routes routes) {
-    routes.get(MODELS, (req, res) -> GridServer.send(res, models()));
-    routes.get(
-        MODEL,
-        OpenAiErrors.answering(
-            (req, res) -> GridServer.send(res, model(req.path().pathParameters().get("id")))));
+    routes.get(MODELS, req -> models());
+    routes.get(MODEL, OpenAiErrors.answering(req -> model(req.param("id"))));
     routes.post(GENERATE, serving(GenerationRequest.Kind.GENERATE));
     routes.post(COMPLETIONS, serving(GenerationRequest.Kind.COMPLETION));
     routes.post(CHAT, serving(GenerationRequest.Kind.CHAT));
@@ -70,7 +65,7 @@ public final class LlmWorkerService implements Service {
   }
 
   private Route.Handler serving(GenerationRequest.Kind kind) {
-    return OpenAiErrors.answering((req, res) -> serve(req, res, kind));
+    return OpenAiErrors.answering(req -> serve(req, kind));
   }
 
   private Reply models() {
@@ -121,8 +116,8 @@ public final class LlmWorkerService implements Service {
     return entry;
   }
 
-  private void serve(ServerRequest req, ServerResponse res, GenerationRequest.Kind kind) {
-    GenerationRequest request = GenerationRequest.parse(GridServer.body(req, maxBodyBytes), kind);
+  private Reply serve(Request req, GenerationRequest.Kind kind) {
+    GenerationRequest request = GenerationRequest.parse(req.body(maxBodyBytes), kind);
     HostedModel host = hosts.find(request.model());
     request.checkVocabulary(host.model().tokenizer().vocabulary().size());
     // The instances share one chat template and vocabulary. Encoding here, before admission, means
@@ -137,30 +132,32 @@ public final class LlmWorkerService implements Service {
     try {
       lease = host.admit();
     } catch (Failure e) {
-      GridServer.send(res, OpenAiErrors.reply(e).withHeader("Retry-After", "1"));
-      return;
+      return OpenAiErrors.reply(e).withHeader("Retry-After", "1");
     }
-    Reply whole = null;
+    Answer answer = new Answer(kind, host.name());
+    if (request.stream()) {
+      // The stream is written after this returns; the lease goes with it.
+      return Reply.events(
+          events -> {
+            try (lease) {
+              stream(lease.awaitTurn(), prompt, tokens, request, answer, host.name(), events);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt(); // the server is stopping
+            }
+          });
+    }
+    List<Answer.Choice> choices = new ArrayList<>();
     try (lease) {
       LanguageModel model = lease.awaitTurn();
-      Answer answer = new Answer(kind, host.name());
-      if (request.stream()) {
-        stream(model, prompt, tokens, request, answer, host.name(), res);
-      } else {
-        List<Answer.Choice> choices = new ArrayList<>();
-        for (int i = 0; i < request.choices(); i++) {
-          choices.add(whole(model, prompt, tokens, request, i, host.name()));
-        }
-        whole = Reply.ok(answer.whole(choices, echo(request, prompt).length()));
+      for (int i = 0; i < request.choices(); i++) {
+        choices.add(whole(model, prompt, tokens, request, i, host.name()));
       }
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt(); // the server is stopping
-      return;
+      Thread.currentThread().interrupt();
+      throw new Failure(Failure.Kind.UNAVAILABLE, "interrupted", "", "the worker is stopping");
     }
-    // Sent once the lease is closed: a client that has the answer can have the model at once.
-    if (whole != null) {
-      GridServer.send(res, whole);
-    }
+    // Answered once the lease is closed: a client that has the answer can have the model at once.
+    return Reply.ok(answer.whole(choices, echo(request, prompt).length()));
   }
 
   /** The text a completion begins with: the prompt with {@code echo}, else nothing. */
@@ -215,27 +212,25 @@ public final class LlmWorkerService implements Service {
       GenerationRequest request,
       Answer answer,
       String name,
-      ServerResponse res) {
+      EventStream events) {
     List<GenerationStats> done = new ArrayList<>();
     Generation first = model.start(tokens, request.config(0));
-    try (EventStream events = EventStream.open(res)) {
-      for (int i = 0; i < request.choices(); i++) {
-        Generation generation = i == 0 ? first : model.start(tokens, request.config(i));
-        boolean sent;
-        try (generation) {
-          sent = choice(generation, i, request, prompt, answer, events, done);
-        }
-        finished(name, generation); // after close: a cancelled stream counts as such
-        if (!sent) {
-          return;
-        }
+    for (int i = 0; i < request.choices(); i++) {
+      Generation generation = i == 0 ? first : model.start(tokens, request.config(i));
+      boolean sent;
+      try (generation) {
+        sent = choice(generation, i, request, prompt, answer, events, done);
       }
-      if (answer.tokenEvent() == null) {
-        if (request.streamUsage() && !events.send(null, answer.usageChunk(done))) {
-          return;
-        }
-        events.send(null, "[DONE]");
+      finished(name, generation); // after close: a cancelled stream counts as such
+      if (!sent) {
+        return;
       }
+    }
+    if (answer.tokenEvent() == null) {
+      if (request.streamUsage() && !events.send(null, answer.usageChunk(done))) {
+        return;
+      }
+      events.send(null, "[DONE]");
     }
   }
 

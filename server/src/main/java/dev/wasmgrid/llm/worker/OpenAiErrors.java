@@ -3,7 +3,6 @@ package dev.wasmgrid.llm.worker;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.ErrorBodies;
-import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.HttpStatuses;
 import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.Route;
@@ -39,31 +38,24 @@ public final class OpenAiErrors {
   }
 
   /**
-   * {@code handler} with its errors (those thrown before it answered) in OpenAI's shape; an
-   * unexpected failure is logged and answered 500 {@code internal}, as other routes answer it.
+   * {@code handler} with its errors in OpenAI's shape; an unexpected failure is logged and answered
+   * 500 {@code internal}, as other routes answer it. (Errors once a stream has begun are the
+   * stream's to tell, in an {@code error} event.)
    */
   public static Route.Handler answering(Route.Handler handler) {
-    return (req, res) -> {
+    return req -> {
       try {
-        handler.handle(req, res);
+        return handler.handle(req);
       } catch (Failure e) {
-        if (res.isSent()) {
-          throw e;
-        }
-        GridServer.send(res, reply(e));
+        return reply(e);
       } catch (RuntimeException e) {
-        if (res.isSent()) {
-          throw e;
-        }
         LOG.error("language-model request failed", e);
-        GridServer.send(
-            res,
-            reply(
-                new Failure(
-                    Failure.Kind.INTERNAL,
-                    "internal",
-                    "",
-                    "internal error: " + e.getClass().getName())));
+        return reply(
+            new Failure(
+                Failure.Kind.INTERNAL,
+                "internal",
+                "",
+                "internal error: " + e.getClass().getName()));
       }
     };
   }

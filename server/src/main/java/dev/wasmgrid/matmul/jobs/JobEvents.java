@@ -1,14 +1,9 @@
 package dev.wasmgrid.matmul.jobs;
 
 import dev.wasmgrid.errors.Failure;
-import dev.wasmgrid.http.HeadResponse;
-import io.helidon.common.media.type.MediaTypes;
-import io.helidon.http.HeaderNames;
-import io.helidon.http.sse.SseEvent;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
-import io.helidon.webserver.sse.SseSink;
-import java.io.UncheckedIOException;
+import dev.wasmgrid.http.EventStream;
+import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.http.Request;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,38 +23,39 @@ final class JobEvents {
    */
   private static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
 
-  void stream(MatmulJob job, ServerRequest req, ServerResponse res) {
-    if (!req.headers().isAccepted(MediaTypes.TEXT_EVENT_STREAM)) {
+  Reply stream(MatmulJob job, Request req) {
+    if (!req.accepts(Reply.EVENT_STREAM)) {
       throw new Failure(
           Failure.Kind.NOT_ACCEPTABLE,
           "not_acceptable",
           "",
           "events are text/event-stream; accept it, or send no Accept");
     }
-    if (HeadResponse.isHead(req)) {
-      // The stream's headers only: a HEAD answer has no body to stream.
-      res.header(HeaderNames.CONTENT_TYPE, MediaTypes.TEXT_EVENT_STREAM.text());
-      res.send();
-      return;
-    }
-    try (SseSink sink = res.sink(SseSink.TYPE)) {
+    return Reply.events(events -> send(job, events));
+  }
+
+  private static void send(MatmulJob job, EventStream events) {
+    try {
       long seen = -1;
       while (true) {
         JobStatus status = job.awaitChange(seen, KEEP_ALIVE);
         if (status.version() == seen) {
-          sink.emit(SseEvent.builder().comment("waiting").build());
+          if (!events.comment("waiting")) {
+            break;
+          }
           continue;
         }
         seen = status.version();
         String data = status.toJson().toString();
         if (status.state().finished()) {
-          sink.emit(SseEvent.builder().name(finalName(status.state())).data(data).build());
+          events.send(finalName(status.state()), data);
           return;
         }
-        sink.emit(SseEvent.builder().name("progress").data(data).build());
+        if (!events.send("progress", data)) {
+          break;
+        }
       }
-    } catch (UncheckedIOException e) {
-      LOG.debug("events of job {}: the client went away ({})", job.ref(), e.toString());
+      LOG.debug("events of job {}: the client went away", job.ref());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt(); // the server is stopping
     }

@@ -6,16 +6,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.Endpoint;
 import dev.wasmgrid.http.ErrorBodies;
-import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.http.Request;
 import dev.wasmgrid.http.Routes;
 import dev.wasmgrid.http.Service;
 import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.coordinator.MatmulPolicy;
 import dev.wasmgrid.matmul.wire.MatmulRequest;
 import dev.wasmgrid.matmul.wire.MatrixFrames;
-import io.helidon.webserver.http.ServerRequest;
 import java.util.List;
 import java.util.Map;
 
@@ -89,10 +88,10 @@ public final class JobService implements Service {
     routes.get(LIST, this::list);
     JobEvents events = new JobEvents();
 
-    routes.get(JOB, (req, res) -> GridServer.send(res, status(find(req).status())));
-    routes.delete(JOB, (req, res) -> GridServer.send(res, status(jobs.cancel(id(req)))));
-    routes.get(JOB + "/result", (req, res) -> GridServer.send(res, result(find(req))));
-    routes.get(JOB + "/events", (req, res) -> events.stream(find(req), req, res));
+    routes.get(JOB, req -> status(find(req).status()));
+    routes.delete(JOB, req -> status(jobs.cancel(id(req))));
+    routes.get(JOB + "/result", req -> result(find(req)));
+    routes.get(JOB + "/events", req -> events.stream(find(req), req));
   }
 
   private Reply submit(String contentType, byte[] body, MatmulPolicy.Mode mode) {
@@ -155,12 +154,12 @@ public final class JobService implements Service {
     };
   }
 
-  private MatmulJob find(ServerRequest req) {
+  private MatmulJob find(Request req) {
     return jobs.find(id(req));
   }
 
-  private static String id(ServerRequest req) {
-    return req.path().pathParameters().get("id");
+  private static String id(Request req) {
+    return req.param("id");
   }
 
   private static Reply status(JobStatus status) {

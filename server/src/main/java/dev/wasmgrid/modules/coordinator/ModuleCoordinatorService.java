@@ -2,13 +2,11 @@ package dev.wasmgrid.modules.coordinator;
 
 import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.grid.WorkerClient;
-import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.http.Request;
 import dev.wasmgrid.http.Routes;
 import dev.wasmgrid.http.Service;
 import dev.wasmgrid.wasm.ModuleLimits;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import java.util.Locale;
@@ -47,10 +45,10 @@ public final class ModuleCoordinatorService implements Service {
 
   @Override
   public void routing(Routes routes) {
-    routes.get(ModulePaths.LIST, (req, res) -> GridServer.send(res, views.list()));
+    routes.get(ModulePaths.LIST, req -> views.list());
     routes.put(ModulePaths.MODULE, this::deploy);
-    routes.get(ModulePaths.MODULE, (req, res) -> GridServer.send(res, views.describe(name(req))));
-    routes.delete(ModulePaths.MODULE, (req, res) -> GridServer.send(res, delete(name(req))));
+    routes.get(ModulePaths.MODULE, req -> views.describe(name(req)));
+    routes.delete(ModulePaths.MODULE, req -> delete(name(req)));
     routes.post(ModulePaths.CALL, this::call);
     routes.put(ModulePaths.SUB, this::broadcast);
     routes.post(ModulePaths.SUB, this::broadcast);
@@ -58,7 +56,7 @@ public final class ModuleCoordinatorService implements Service {
     routes.get(ModulePaths.SUB, this::relay);
   }
 
-  private void deploy(ServerRequest req, ServerResponse res) {
+  private Reply deploy(Request req) {
     String name = name(req);
     String type = contentType(req);
     String lower = type.toLowerCase(Locale.ROOT);
@@ -73,14 +71,14 @@ public final class ModuleCoordinatorService implements Service {
     long limit = ModuleLimits.defaults().maxBytes();
     byte[] bytes;
     try {
-      bytes = GridServer.body(req, limit);
+      bytes = req.body(limit);
     } catch (Failure e) {
       if (e.kind() == Failure.Kind.TOO_LARGE) {
         throw Failure.tooLarge("module_too_large", "", "a module is at most " + limit + " bytes");
       }
       throw e;
     }
-    GridServer.send(res, distributor.deploy(name, type, req.query().rawValue(), bytes));
+    return distributor.deploy(name, type, req.rawQuery(), bytes);
   }
 
   private Reply delete(String name) {
@@ -89,42 +87,40 @@ public final class ModuleCoordinatorService implements Service {
     return reply;
   }
 
-  private void call(ServerRequest req, ServerResponse res) {
+  private Reply call(Request req) {
     String name = name(req);
-    String export = req.path().pathParameters().get("export");
-    byte[] body = GridServer.body(req, maxCallBody);
-    GridServer.send(res, calls.call(name, export, contentType(req), body));
+    String export = req.param("export");
+    byte[] body = req.body(maxCallBody);
+    return calls.call(name, export, contentType(req), body);
   }
 
-  private void broadcast(ServerRequest req, ServerResponse res) {
-    String method = req.prologue().method().text();
-    byte[] body = method.equals("DELETE") ? NONE : GridServer.body(req, maxCallBody);
-    GridServer.send(
-        res,
-        distributor.broadcast(
-            method, name(req), sub(req), contentType(req), req.query().rawValue(), body));
+  private Reply broadcast(Request req) {
+    String method = req.method();
+    byte[] body = method.equals("DELETE") ? NONE : req.body(maxCallBody);
+    return distributor.broadcast(
+        method, name(req), sub(req), contentType(req), req.rawQuery(), body);
   }
 
-  private void relay(ServerRequest req, ServerResponse res) {
+  private Reply relay(Request req) {
     String name = name(req);
-    String query = req.query().rawValue();
+    String query = req.rawQuery();
     String target =
         ModulePaths.module(name)
             + "/"
             + ModulePaths.segment(sub(req))
             + (query.isEmpty() ? "" : "?" + query);
-    GridServer.send(res, views.relay(name, target));
+    return views.relay(name, target);
   }
 
-  private static String name(ServerRequest req) {
-    return ModulePaths.checkName(req.path().pathParameters().get("name"));
+  private static String name(Request req) {
+    return ModulePaths.checkName(req.param("name"));
   }
 
-  private static String sub(ServerRequest req) {
-    return req.path().pathParameters().get("sub");
+  private static String sub(Request req) {
+    return req.param("sub");
   }
 
-  private static String contentType(ServerRequest req) {
-    return req.headers().contentType().map(t -> t.text()).orElse("");
+  private static String contentType(Request req) {
+    return req.contentType();
   }
 }

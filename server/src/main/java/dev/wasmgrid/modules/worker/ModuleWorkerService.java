@@ -6,16 +6,14 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.ErrorBodies;
-import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.JsonBodies;
 import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.http.Request;
 import dev.wasmgrid.http.Routes;
 import dev.wasmgrid.http.Service;
 import dev.wasmgrid.wasm.ExportInfo;
 import dev.wasmgrid.wasm.ModuleLimits;
 import dev.wasmgrid.wasm.WasmCallException;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -52,9 +50,9 @@ public final class ModuleWorkerService implements Service {
 
   @Override
   public void routing(Routes routes) {
-    routes.get(LIST, (req, res) -> GridServer.send(res, list()));
+    routes.get(LIST, req -> list());
     routes.put(MODULE, this::deploy);
-    routes.get(MODULE, (req, res) -> GridServer.send(res, describe(name(req))));
+    routes.get(MODULE, req -> describe(name(req)));
     routes.delete(MODULE, this::delete);
     routes.post(CALL, this::call);
     recycling.routing(routes);
@@ -72,10 +70,10 @@ public final class ModuleWorkerService implements Service {
     return Reply.ok(WasmJson.description(find(name)).toString());
   }
 
-  private void deploy(ServerRequest req, ServerResponse res) {
+  private Reply deploy(Request req) {
     String name = name(req);
     ModuleStore.checkName(name);
-    String type = req.headers().contentType().map(t -> t.text()).orElse("");
+    String type = req.contentType();
     String lower = type.toLowerCase(Locale.ROOT);
     if (!lower.startsWith("application/wasm") && !lower.startsWith("application/octet-stream")) {
       throw new Failure(
@@ -88,7 +86,7 @@ public final class ModuleWorkerService implements Service {
     ModuleLimits limits = limits(req);
     byte[] bytes;
     try {
-      bytes = GridServer.body(req, limits.maxBytes());
+      bytes = req.body(limits.maxBytes());
     } catch (Failure e) {
       if (e.kind() == Failure.Kind.TOO_LARGE) {
         throw Failure.tooLarge(
@@ -103,23 +101,21 @@ public final class ModuleWorkerService implements Service {
       throw error(e);
     }
     int status = outcome == ModuleStore.Outcome.CREATED ? 201 : 200;
-    GridServer.send(
-        res,
-        Reply.json(status, WasmJson.description(find(name)).toString())
-            .withHeader("Location", LIST + "/" + name));
+    return Reply.json(status, WasmJson.description(find(name)).toString())
+        .withHeader("Location", LIST + "/" + name);
   }
 
-  private void delete(ServerRequest req, ServerResponse res) {
+  private Reply delete(Request req) {
     String name = name(req);
     if (!store.remove(name)) {
       throw notFound(name);
     }
-    GridServer.send(res, Reply.noContent());
+    return Reply.noContent();
   }
 
-  private void call(ServerRequest req, ServerResponse res) {
+  private Reply call(Request req) {
     DeployedModule module = find(name(req));
-    String exportName = req.path().pathParameters().get("export");
+    String exportName = req.param("export");
     ExportInfo export =
         module
             .module()
@@ -137,7 +133,7 @@ public final class ModuleWorkerService implements Service {
         CallArguments.parse(
             module.module(),
             export,
-            args(GridServer.body(req, maxCallBody)),
+            args(req.body(maxCallBody)),
             (int) Math.min(Integer.MAX_VALUE, maxCallBody));
     Optional<long[]> numbers = args.numbers();
     if (numbers.isEmpty()
@@ -169,7 +165,7 @@ public final class ModuleWorkerService implements Service {
         reply = reply.withHeader("Retry-After", "1");
       }
     }
-    GridServer.send(res, stamped(module, export.name(), reply));
+    return stamped(module, export.name(), reply);
   }
 
   /** A stateful module's answer, with the {@link StateStamp} of the state it ran under. */
@@ -197,12 +193,13 @@ public final class ModuleWorkerService implements Service {
   }
 
   /** The default limits, with the call timeout from {@code ?timeout_ms=} (1 to 10000). */
-  private static ModuleLimits limits(ServerRequest req) {
+  private static ModuleLimits limits(Request req) {
     ModuleLimits limits = ModuleLimits.defaults();
-    if (!req.query().contains("timeout_ms")) {
+    Optional<String> timeout = req.query("timeout_ms");
+    if (timeout.isEmpty()) {
       return limits;
     }
-    String text = req.query().get("timeout_ms");
+    String text = timeout.get();
     long ms;
     try {
       ms = Long.parseLong(text);
@@ -243,7 +240,7 @@ public final class ModuleWorkerService implements Service {
         Failure.Kind.NOT_FOUND, "module_not_found", "name", "no module '" + name + "' is deployed");
   }
 
-  static String name(ServerRequest req) {
-    return req.path().pathParameters().get("name");
+  static String name(Request req) {
+    return req.param("name");
   }
 }

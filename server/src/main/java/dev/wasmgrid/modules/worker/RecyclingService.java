@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.ErrorBodies;
-import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.JsonBodies;
 import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.http.Request;
 import dev.wasmgrid.http.Routes;
 import dev.wasmgrid.http.Service;
 import dev.wasmgrid.wasm.WasmCallException;
@@ -15,8 +15,6 @@ import dev.wasmgrid.wasm.recycle.RecyclingPolicy;
 import dev.wasmgrid.wasm.recycle.RecyclingProxy;
 import dev.wasmgrid.wasm.recycle.ReplayMismatchException;
 import dev.wasmgrid.wasm.recycle.SwapReport;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -47,33 +45,33 @@ final class RecyclingService implements Service {
     routes.post(RECYCLE, this::recycle);
   }
 
-  void describe(ServerRequest req, ServerResponse res) {
+  Reply describe(Request req) {
     DeployedModule module = find(req);
     RecyclingProxy proxy = module.proxy().orElseThrow(() -> notRecycled(module));
-    GridServer.send(res, Reply.ok(state(proxy).toString()));
+    return Reply.ok(state(proxy).toString());
   }
 
-  void set(ServerRequest req, ServerResponse res) {
+  Reply set(Request req) {
     String name = ModuleWorkerService.name(req);
-    JsonNode body = JsonBodies.parse(GridServer.body(req, maxBody));
+    JsonNode body = JsonBodies.parse(req.body(maxBody));
     RecyclingPolicy policy = RecyclingJson.policy(body);
     DeployedModule module =
         store
             .recycling(name, Optional.of(policy))
             .orElseThrow(() -> ModuleWorkerService.notFound(name));
-    GridServer.send(res, Reply.ok(state(module.proxy().orElseThrow()).toString()));
+    return Reply.ok(state(module.proxy().orElseThrow()).toString());
   }
 
-  void remove(ServerRequest req, ServerResponse res) {
+  Reply remove(Request req) {
     DeployedModule module = find(req);
     if (module.recycling().isEmpty()) {
       throw notRecycled(module);
     }
     store.recycling(module.module().name(), Optional.empty());
-    GridServer.send(res, Reply.noContent());
+    return Reply.noContent();
   }
 
-  void recycle(ServerRequest req, ServerResponse res) {
+  Reply recycle(Request req) {
     DeployedModule module = find(req);
     RecyclingProxy proxy = module.proxy().orElseThrow(() -> notRecycled(module));
     Reply reply;
@@ -97,7 +95,7 @@ final class RecyclingService implements Service {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while recycling", e);
     }
-    GridServer.send(res, reply);
+    return reply;
   }
 
   private static Failure prepareFailed(Throwable cause) {
@@ -118,7 +116,7 @@ final class RecyclingService implements Service {
     return node;
   }
 
-  private DeployedModule find(ServerRequest req) {
+  private DeployedModule find(Request req) {
     String name = ModuleWorkerService.name(req);
     return store.find(name).orElseThrow(() -> ModuleWorkerService.notFound(name));
   }

@@ -5,15 +5,14 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.errors.Failure;
-import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.JsonBodies;
 import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.http.Request;
 import dev.wasmgrid.http.Routes;
 import dev.wasmgrid.http.Service;
 import dev.wasmgrid.sim.coordinator.SimHost;
 import io.helidon.http.Headers;
 import io.helidon.http.HttpPrologue;
-import io.helidon.webserver.http.ServerRequest;
 import io.helidon.websocket.WsListener;
 import io.helidon.websocket.WsSession;
 import io.helidon.websocket.WsUpgradeException;
@@ -92,22 +91,21 @@ public final class LiveSimService implements AutoCloseable, Service {
   public void routing(Routes routes) {
     routes.postBody(PATH, this::start);
     routes.get(PATH, this::list);
-    routes.get(ONE, (req, res) -> GridServer.send(res, Reply.ok(find(req).status().toString())));
+    routes.get(ONE, req -> Reply.ok(find(req).status().toString()));
     routes.delete(
         ONE,
-        (req, res) -> {
-          String id = req.path().pathParameters().get("id");
+        req -> {
+          String id = req.param("id");
           if (!sims.stop(id)) {
             throw notFound(id);
           }
-          GridServer.send(res, Reply.ok("{\"id\":\"" + id + "\",\"state\":\"deleted\"}"));
+          return Reply.ok("{\"id\":\"" + id + "\",\"state\":\"deleted\"}");
         });
     routes.post(
         ONE + "/control",
-        (req, res) -> {
+        req -> {
           LiveSim sim = find(req);
-          JsonNode body =
-              JsonBodies.parseObject(GridServer.body(req, MAX_BODY), "{\"action\":\"pause\"}");
+          JsonNode body = JsonBodies.parseObject(req.body(MAX_BODY), "{\"action\":\"pause\"}");
           JsonNode action = body.get("action");
           if (action == null || !action.isTextual()) {
             throw Failure.invalid(
@@ -119,7 +117,7 @@ public final class LiveSimService implements AutoCloseable, Service {
               action.asText().equals("speed")
                   ? LiveSimRequest.ticksPerSecond(body, sims.limits())
                   : 0;
-          GridServer.send(res, Reply.ok(sim.control(action.asText(), speed).toString()));
+          return Reply.ok(sim.control(action.asText(), speed).toString());
         });
     routes.socket(ONE + "/frames", FramesListener::new);
   }
@@ -129,8 +127,8 @@ public final class LiveSimService implements AutoCloseable, Service {
     sims.close();
   }
 
-  private LiveSim find(ServerRequest req) {
-    String id = req.path().pathParameters().get("id");
+  private LiveSim find(Request req) {
+    String id = req.param("id");
     return sims.find(id).orElseThrow(() -> notFound(id));
   }
 

@@ -4,16 +4,14 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.errors.Failure;
-import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.http.Request;
 import dev.wasmgrid.http.Routes;
 import dev.wasmgrid.http.Service;
 import dev.wasmgrid.sim.EntityBudget;
 import dev.wasmgrid.sim.HostedPartition;
 import dev.wasmgrid.sim.NeighbourSweep;
 import dev.wasmgrid.sim.VectorNeighbourSweep;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +47,7 @@ public final class PartitionService implements Service {
 
   @Override
   public void routing(Routes routes) {
-    routes.get(LIST, (req, res) -> GridServer.send(res, list()));
+    routes.get(LIST, req -> list());
     routes.post(LIST, this::create);
     routes.post(PHASE, this::phase);
     routes.get(STATE, this::state);
@@ -70,7 +68,7 @@ public final class PartitionService implements Service {
     return Reply.ok(body.toString());
   }
 
-  private void create(ServerRequest req, ServerResponse res) {
+  private Reply create(Request req) {
     PartitionMessage bundle = PartitionMessage.decode(body(req));
     PartitionAssignment spec = PartitionAssignment.fromValues(bundle.values());
     int entities = spec.config().entities();
@@ -111,14 +109,13 @@ public final class PartitionService implements Service {
                         "too_many_partitions",
                         "",
                         "this worker hosts at most " + store.maxPartitions() + " partitions"));
-    GridServer.send(
-        res,
-        Reply.created(describe(id, partition).toString()).withHeader("Location", LIST + "/" + id));
+    return Reply.created(describe(id, partition).toString())
+        .withHeader("Location", LIST + "/" + id);
   }
 
-  private void phase(ServerRequest req, ServerResponse res) {
+  private Reply phase(Request req) {
     HostedPartition partition = find(req);
-    String phase = req.path().pathParameters().get("phase");
+    String phase = req.param("phase");
     PartitionMessage in = PartitionMessage.decode(body(req));
     PartitionMessage out;
     synchronized (partition) {
@@ -155,10 +152,10 @@ public final class PartitionService implements Service {
         throw Failure.invalid("invalid_frame", "", e.getMessage());
       }
     }
-    GridServer.send(res, Reply.ok(PartitionMessage.MEDIA_TYPE, out.encode()));
+    return Reply.ok(PartitionMessage.MEDIA_TYPE, out.encode());
   }
 
-  private void state(ServerRequest req, ServerResponse res) {
+  private Reply state(Request req) {
     HostedPartition partition = find(req);
     byte[] checkpoint;
     synchronized (partition) {
@@ -168,10 +165,10 @@ public final class PartitionService implements Service {
         throw new Failure(Failure.Kind.CONFLICT, "wrong_phase", "", e.getMessage());
       }
     }
-    GridServer.send(res, Reply.ok(PartitionMessage.MEDIA_TYPE, checkpoint));
+    return Reply.ok(PartitionMessage.MEDIA_TYPE, checkpoint);
   }
 
-  private void costs(ServerRequest req, ServerResponse res) {
+  private Reply costs(Request req) {
     HostedPartition partition = find(req);
     PartitionMessage out;
     synchronized (partition) {
@@ -181,23 +178,23 @@ public final class PartitionService implements Service {
         throw new Failure(Failure.Kind.CONFLICT, "wrong_phase", "", e.getMessage());
       }
     }
-    GridServer.send(res, Reply.ok(PartitionMessage.MEDIA_TYPE, out.encode()));
+    return Reply.ok(PartitionMessage.MEDIA_TYPE, out.encode());
   }
 
-  private void delete(ServerRequest req, ServerResponse res) {
-    String id = req.path().pathParameters().get("id");
+  private Reply delete(Request req) {
+    String id = req.param("id");
     if (!store.remove(id)) {
       throw notFound(id);
     }
-    GridServer.send(res, Reply.noContent());
+    return Reply.noContent();
   }
 
-  private byte[] body(ServerRequest req) {
-    return GridServer.body(req, maxBody);
+  private byte[] body(Request req) {
+    return req.body(maxBody);
   }
 
-  private HostedPartition find(ServerRequest req) {
-    String id = req.path().pathParameters().get("id");
+  private HostedPartition find(Request req) {
+    String id = req.param("id");
     return store.find(id).orElseThrow(() -> notFound(id));
   }
 

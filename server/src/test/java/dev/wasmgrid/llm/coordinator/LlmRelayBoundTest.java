@@ -45,7 +45,7 @@ class LlmRelayBoundTest {
                     new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                     () -> true,
                     List.of(
-                        CoordinatorLlm.relay(
+                        new CoordinatorLlm(
                             () ->
                                 List.of(
                                     new HttpWorkerClient(
@@ -54,8 +54,6 @@ class LlmRelayBoundTest {
                                         Duration.ofSeconds(30),
                                         Optional.empty())),
                             List::of,
-                            Optional.empty(),
-                            Duration.ofSeconds(30),
                             1 << 20,
                             1))))) {
       String body = "{\"prompt\":\"a\",\"max_tokens\":2,\"ignore_eos\":true,\"stream\":false}";

@@ -11,7 +11,7 @@ import dev.wasmgrid.grid.LocalWorkerClient;
 import dev.wasmgrid.grid.WorkerClient;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.Reply;
-import dev.wasmgrid.http.Routes;
+import dev.wasmgrid.http.RouteTable;
 import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.Dtype;
 import dev.wasmgrid.matmul.Matrix;
@@ -24,6 +24,7 @@ import dev.wasmgrid.testing.Http;
 import dev.wasmgrid.testing.Nodes;
 import dev.wasmgrid.testing.Poll;
 import dev.wasmgrid.worker.WorkerNode;
+import dev.wasmgrid.worker.WorkerServices;
 import io.helidon.webclient.api.WebClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -345,9 +346,9 @@ class ScatterGatherTest {
 
   private static WorkerClient localKernel() {
     return new LocalWorkerClient(
-        Routes.of(
+        RouteTable.of(
             List.of(
-                WorkerNode.matmul(
+                WorkerServices.matmul(
                     new ReferenceGemm(1),
                     Limits.DEFAULTS,
                     new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)))));

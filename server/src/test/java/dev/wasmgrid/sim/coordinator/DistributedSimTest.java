@@ -164,7 +164,7 @@ class DistributedSimTest {
         .map(
             w ->
                 (SimHost)
-                    new HttpSimHost(
+                    new WorkerSimHost(
                         new HttpWorkerClient(
                             URI.create("http://127.0.0.1:" + w.port()),
                             http,

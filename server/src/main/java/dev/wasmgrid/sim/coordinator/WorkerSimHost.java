@@ -18,13 +18,13 @@ import java.util.Optional;
  * {@link IOException} (the worker is gone); an error answer becomes an {@link
  * IllegalStateException} with the worker's message.
  */
-public final class HttpSimHost implements SimHost {
+public final class WorkerSimHost implements SimHost {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final WorkerClient worker;
 
   /** A host for partitions on the worker {@code worker} reaches. */
-  public HttpSimHost(WorkerClient worker) {
+  public WorkerSimHost(WorkerClient worker) {
     this.worker = worker;
   }
 
@@ -112,7 +112,7 @@ public final class HttpSimHost implements SimHost {
 
     @Override
     public SimHost host() {
-      return HttpSimHost.this;
+      return WorkerSimHost.this;
     }
 
     @Override
