@@ -141,6 +141,7 @@ public final class FloatWeights {
       case F16 -> new F32Matrix(rows, cols, Quantizer.roundToHalf(data));
       case Q8_0 -> Quantizer.q8(data, rows, cols);
       case Q4_0 -> Quantizer.q4(data, rows, cols);
+      default -> throw new IllegalArgumentException("cannot encode weights as " + dtype);
     };
   }
 }

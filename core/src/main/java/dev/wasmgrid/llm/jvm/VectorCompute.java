@@ -2,6 +2,7 @@ package dev.wasmgrid.llm.jvm;
 
 import dev.wasmgrid.llm.Compute;
 import dev.wasmgrid.llm.F32Matrix;
+import dev.wasmgrid.llm.PackedMatrix;
 import dev.wasmgrid.llm.Q8Matrix;
 import dev.wasmgrid.llm.ScalarCompute;
 import dev.wasmgrid.llm.WeightMatrix;
@@ -20,8 +21,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The JVM fast path: Vector API dot products at the preferred width (AVX-512 where there is one),
  * four rows at a time from four places in the matrix so that FMA chains and memory streams overlap,
- * quantized rows widened from bytes to floats in registers, and a product's rows split over a small
- * fixed pool of threads.
+ * quantized rows widened from bytes to floats in registers, packed rows ({@link PackedMatrix})
+ * decoded into a scratch row per thread, and a product's rows split over a small fixed pool of
+ * threads.
  */
 public final class VectorCompute implements Compute {
 
@@ -105,6 +107,12 @@ public final class VectorCompute implements Compute {
       }
       for (; r < to; r++) {
         out[r] = dotF32(data, r * cols, x, cols);
+      }
+    } else if (w instanceof PackedMatrix p) {
+      float[] row = new float[p.cols()];
+      for (int r = from; r < to; r++) {
+        p.row(r, row);
+        out[r] = dotF32(row, 0, x, row.length);
       }
     } else if (B != null) {
       Q8Matrix q = (Q8Matrix) w;
