@@ -1,6 +1,7 @@
 package dev.wasmgrid.llm;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wasmgrid.llm.gguf.GgufFile;
@@ -13,11 +14,13 @@ import java.nio.ByteOrder;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -82,6 +85,22 @@ class LlamaCppQuantsTest {
         }
       }
     }
+  }
+
+  @ParameterizedTest
+  @CsvSource({"IQ3_XS, token_embd.weight, IQ3_S (21)", "TQ1_0, blk.0.attn_k.weight, TQ1_0 (34)"})
+  void typesBeyondTheListAreRefusedFromTheirHeaderEntry(String file, String tensor, String type) {
+    byte[] b = LlamaCppFixtures.model(file);
+    String message = "GGUF: tensor " + tensor + ": unsupported tensor type " + type;
+    assertThatThrownBy(() -> GgufModels.load(TestModels.source(b)))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageStartingWith(message);
+    // Cut right after the tensor's type field: the refusal needs nothing beyond it, so it comes
+    // before any later entry is parsed or any tensor is allocated.
+    byte[] header = Arrays.copyOf(b, GgufReaderTest.typeFieldOf(b, tensor) + 4);
+    assertThatThrownBy(() -> GgufModels.load(TestModels.source(header)))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageStartingWith(message);
   }
 
   /** Up to {@code n} greedy tokens, the last one an end-of-generation token if one came. */
