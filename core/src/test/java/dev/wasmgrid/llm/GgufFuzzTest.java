@@ -35,10 +35,12 @@ class GgufFuzzTest {
     int header = Arrays.stream(typeFields).max().orElseThrow() + 12;
     SplittableRandom r = new SplittableRandom(7);
     int rejected = 0;
+    int loaded = 0;
     for (int i = 0; i < ITERATIONS; i++) {
       byte[] b = mutate(valid, header, typeFields, r);
       try {
         GgufModels.load(TestModels.source(b));
+        loaded++;
       } catch (ModelFormatException e) {
         assertThat(e.getMessage()).isNotBlank();
         rejected++;
@@ -46,8 +48,10 @@ class GgufFuzzTest {
         throw new AssertionError("iteration " + i + " crashed the parser", e);
       }
     }
-    // The mutations must actually reach the checks, not be absorbed harmlessly.
+    // The mutations must actually reach the checks, not be absorbed harmlessly, and leave files
+    // that load, so that decoding runs on what the checks let through.
     assertThat(rejected).isGreaterThan(ITERATIONS / 4);
+    assertThat(loaded).isGreaterThan(ITERATIONS / 20);
   }
 
   private static byte[] mutate(byte[] valid, int header, int[] typeFields, SplittableRandom r) {
