@@ -61,6 +61,16 @@ public final class PackedMatrix implements WeightMatrix {
     return codec.type();
   }
 
+  /** The blocks, row after row (shared, not copied). */
+  public byte[] blocks() {
+    return blocks;
+  }
+
+  /** Bytes of one row's blocks: row {@code r} starts at {@code r * rowBytes()}. */
+  public int rowBytes() {
+    return rowBytes;
+  }
+
   @Override
   public void row(int r, float[] dst) {
     codec.decode(blocks, r * rowBytes, dst, 0, rowBlocks);

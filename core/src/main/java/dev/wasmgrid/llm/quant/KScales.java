@@ -6,12 +6,12 @@ package dev.wasmgrid.llm.quant;
  * pairs 4..7 take their low 4 bits from the nibbles of bytes 8..11 and their top 2 bits from the
  * spare top bits of bytes 0..7.
  */
-final class KScales {
+public final class KScales {
 
   private KScales() {}
 
   /** Scale of sub-block {@code j} of the scale bytes at {@code s[at]}. */
-  static int scale(byte[] s, int at, int j) {
+  public static int scale(byte[] s, int at, int j) {
     if (j < 4) {
       return s[at + j] & 63;
     }
@@ -19,7 +19,7 @@ final class KScales {
   }
 
   /** Minimum of sub-block {@code j} of the scale bytes at {@code s[at]}. */
-  static int min(byte[] s, int at, int j) {
+  public static int min(byte[] s, int at, int j) {
     if (j < 4) {
       return s[at + j + 4] & 63;
     }

@@ -31,10 +31,12 @@ final class Q4_KCodec implements BlockCodec {
         float d2 = d * KScales.scale(src, scales, 2 * pair + 1);
         float m2 = dmin * KScales.min(src, scales, 2 * pair + 1);
         int q = qs + 32 * pair;
+        // Two loops, one store stream each, which the JIT vectorizes.
         for (int l = 0; l < 32; l++) {
-          int v = Bytes.u8(src, q + l);
-          dst[y + l] = d1 * (v & 0x0f) - m1;
-          dst[y + 32 + l] = d2 * (v >>> 4) - m2;
+          dst[y + l] = d1 * (src[q + l] & 0x0f) - m1;
+        }
+        for (int l = 0; l < 32; l++) {
+          dst[y + 32 + l] = d2 * ((src[q + l] & 0xff) >>> 4) - m2;
         }
         y += 64;
       }
