@@ -8,9 +8,13 @@ import dev.wasmgrid.llm.gguf.GgufFile;
 import dev.wasmgrid.llm.gguf.GgufModels;
 import dev.wasmgrid.llm.gguf.GgufReader;
 import dev.wasmgrid.llm.gguf.GgufTensor;
+import dev.wasmgrid.llm.jvm.ModelFiles;
 import dev.wasmgrid.llm.jvm.VectorCompute;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -19,6 +23,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -87,6 +93,25 @@ class LlamaCppQuantsTest {
     }
   }
 
+  /** The user's path: a mapped file, {@link LanguageModel}, the fast path, stop at EOS. */
+  @Test
+  void aMappedQ4KmFileGeneratesLlamaCppsTokens(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("tiny-llama-Q4_K_M.gguf");
+    Files.write(file, LlamaCppFixtures.model("Q4_K_M"));
+    JsonNode expected = LlamaCppFixtures.expected("Q4_K_M");
+    try (LanguageModel lm = new LanguageModel(ModelFiles.load(file, null), new VectorCompute(2))) {
+      for (JsonNode run : expected.get("runs")) {
+        JsonNode reference = run.get("reference");
+        int[] ids = LlamaCppFixtures.ints(reference.get("ids"));
+        int[] printed =
+            reference.get("stopped_at_eog").asBoolean() ? Arrays.copyOf(ids, ids.length - 1) : ids;
+        List<Integer> got =
+            TestModels.tokens(lm, run.get("prompt").asText(), GenerationConfig.greedy(48));
+        assertThat(got).as(run.get("prompt").asText()).containsExactly(boxed(printed));
+      }
+    }
+  }
+
   @ParameterizedTest
   @CsvSource({"IQ3_XS, token_embd.weight, IQ3_S (21)", "TQ1_0, blk.0.attn_k.weight, TQ1_0 (34)"})
   void typesBeyondTheListAreRefusedFromTheirHeaderEntry(String file, String tensor, String type) {
@@ -121,6 +146,10 @@ class LlamaCppQuantsTest {
       logits = t.forward(next, pos++);
     }
     return out.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  private static Integer[] boxed(int[] values) {
+    return Arrays.stream(values).boxed().toArray(Integer[]::new);
   }
 
   private static boolean contains(int[] values, int v) {
