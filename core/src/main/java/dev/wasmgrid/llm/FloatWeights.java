@@ -108,6 +108,8 @@ public final class FloatWeights {
    * These weights in memory as {@code dtype} would store them: F32 shares the arrays, F16 rounds
    * each weight, Q8_0 and Q4_0 quantize matrices in groups of 32 exactly as the writers do, so a
    * model built here equals one written and read back.
+   *
+   * @throws IllegalArgumentException if {@code dtype} is not {@link TensorType#writable()}
    */
   public LlamaWeights encode(TensorType dtype) {
     LlamaConfig c = config;
@@ -141,6 +143,7 @@ public final class FloatWeights {
       case F16 -> new F32Matrix(rows, cols, Quantizer.roundToHalf(data));
       case Q8_0 -> Quantizer.q8(data, rows, cols);
       case Q4_0 -> Quantizer.q4(data, rows, cols);
+      default -> throw new IllegalArgumentException("cannot encode weights as " + dtype);
     };
   }
 }

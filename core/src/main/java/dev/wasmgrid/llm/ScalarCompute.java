@@ -12,6 +12,8 @@ public final class ScalarCompute implements Compute {
     // instanceof rather than a pattern switch: the browser compiler lacks switch bootstraps.
     if (w instanceof F32Matrix f) {
       f32(f, x, out);
+    } else if (w instanceof PackedMatrix p) {
+      packed(p, x, out);
     } else {
       q8((Q8Matrix) w, x, out);
     }
@@ -46,6 +48,20 @@ public final class ScalarCompute implements Compute {
       float sum = 0;
       for (int c = 0; c < cols; c++) {
         sum += data[base + c] * x[c];
+      }
+      out[r] = sum;
+    }
+  }
+
+  /** Each row decoded into a scratch row, then a plain dot product. */
+  private static void packed(PackedMatrix w, float[] x, float[] out) {
+    int cols = w.cols();
+    float[] row = new float[cols];
+    for (int r = 0; r < w.rows(); r++) {
+      w.row(r, row);
+      float sum = 0;
+      for (int c = 0; c < cols; c++) {
+        sum += row[c] * x[c];
       }
       out[r] = sum;
     }

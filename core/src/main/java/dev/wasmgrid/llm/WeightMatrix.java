@@ -4,7 +4,7 @@ package dev.wasmgrid.llm;
  * A weight matrix stored row-major, so that a matrix-vector product reads each row as one
  * contiguous stream.
  */
-public sealed interface WeightMatrix permits F32Matrix, Q8Matrix {
+public sealed interface WeightMatrix permits F32Matrix, Q8Matrix, PackedMatrix {
 
   /** Output size of a product with this matrix. */
   int rows();

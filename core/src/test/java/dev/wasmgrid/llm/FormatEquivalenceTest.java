@@ -50,6 +50,9 @@ class FormatEquivalenceTest {
   void everyDtypeReadsBackAsEncodedInMemory() {
     FloatWeights w = TestModels.weights();
     for (TensorType dtype : TensorType.values()) {
+      if (!dtype.writable()) {
+        continue;
+      }
       Model file = GgufModels.load(TestModels.source(TestModels.gguf(w, dtype)));
       Model memory =
           new Model(w.config(), w.encode(dtype), TestModels.vocabulary(), "memory", dtype);

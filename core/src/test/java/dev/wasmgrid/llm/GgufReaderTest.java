@@ -67,11 +67,49 @@ class GgufReaderTest {
   void unsupportedTensorTypeIsNamed() {
     byte[] b = valid.clone();
     int at = typeFieldOf(b, "blk.0.attn_q.weight");
-    ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(at, 12);
+    ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(at, 21);
     assertThatThrownBy(() -> GgufReader.read(TestModels.source(b)))
         .isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining("blk.0.attn_q.weight")
-        .hasMessageContaining("Q4_K");
+        .hasMessageContaining("tensor blk.0.attn_q.weight")
+        .hasMessageContaining("unsupported tensor type IQ3_S (21)");
+  }
+
+  @Test
+  void typeIdsOutsideGgmlAreNamedAsSuch() {
+    for (int id : new int[] {40, 1000, -1}) {
+      byte[] b = valid.clone();
+      ByteBuffer.wrap(b)
+          .order(ByteOrder.LITTLE_ENDIAN)
+          .putInt(typeFieldOf(b, "blk.1.ffn_up.weight"), id);
+      assertThatThrownBy(() -> GgufReader.read(TestModels.source(b)))
+          .isInstanceOf(ModelFormatException.class)
+          .hasMessageContaining("tensor blk.1.ffn_up.weight")
+          .hasMessageContaining("unknown tensor type id " + id + " (GGML types are 0 to 39)");
+    }
+  }
+
+  @Test
+  void truncatedBlocksOfAPackedTypeAreRefused() {
+    byte[] file = LlamaCppFixtures.model("Q4_K_M");
+    // llama-quantize writes blk.1.ffn_up.weight (Q4_K) last: cutting the file cuts its blocks.
+    byte[] cut = Arrays.copyOf(file, file.length - 100);
+    assertThatThrownBy(() -> GgufModels.load(TestModels.source(cut)))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("tensor blk.1.ffn_up.weight (110592 bytes at data offset")
+        .hasMessageContaining("runs past the end of the file");
+  }
+
+  @Test
+  void rowsThatAreNotWholeBlocksAreRefused() {
+    byte[] b = LlamaCppFixtures.model("Q4_K_M");
+    // attn_q is [256, 256] in Q4_K: as [128, 512] it has as many weights, in half-block rows.
+    int dims = typeFieldOf(b, "blk.0.attn_q.weight") - 16;
+    ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(dims, 128).putLong(dims + 8, 512);
+    assertThatThrownBy(() -> GgufReader.read(TestModels.source(b)))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining(
+            "tensor blk.0.attn_q.weight has rows of 128 elements, not a multiple of 256 as Q4_K"
+                + " needs");
   }
 
   @Test
@@ -85,8 +123,14 @@ class GgufReaderTest {
   }
 
   /** Offset of the type field of the named tensor's entry (name, n_dims, dims, then type). */
-  private static int typeFieldOf(byte[] b, String name) {
-    int at = indexOf(b, name.getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0);
+  static int typeFieldOf(byte[] b, String name) {
+    // The name with its 64-bit length before it, so that "output.weight" is not found inside
+    // "blk.0.attn_output.weight".
+    byte[] entry = new byte[8 + name.length()];
+    ByteBuffer.wrap(entry).order(ByteOrder.LITTLE_ENDIAN).putLong(name.length());
+    System.arraycopy(
+        name.getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, entry, 8, name.length());
+    int at = indexOf(b, entry, 0) + 8;
     ByteBuffer buf = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
     int nDims = buf.getInt(at + name.length());
     return at + name.length() + 4 + 8 * nDims;

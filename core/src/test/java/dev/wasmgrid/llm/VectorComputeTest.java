@@ -2,7 +2,10 @@ package dev.wasmgrid.llm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.wasmgrid.llm.gguf.GgufModels;
 import dev.wasmgrid.llm.jvm.VectorCompute;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -10,7 +13,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The fast path's products on awkward shapes (row counts not divisible by 4 or by the thread count,
- * columns not a multiple of the vector width) against double sums of the same weights.
+ * columns not a multiple of the vector width) and on packed llama.cpp matrices against double sums
+ * of the same weights.
  */
 class VectorComputeTest {
 
@@ -39,6 +43,25 @@ class VectorComputeTest {
     check(f32, x, threads);
     if (cols % Q8Matrix.GROUP == 0) {
       check(Quantizer.q8(data, rows, cols), x, threads);
+    }
+  }
+
+  /** Packed matrices of llama.cpp's files: Q4_K and Q6_K through their kernels, others decoded. */
+  @ParameterizedTest
+  @CsvSource({"Q4_K_M,1", "Q4_K_M,3", "Q6_K,2", "Q5_K_S,2", "IQ4_XS,1"})
+  void packedProductsMatchDoubleSums(String file, int threads) {
+    LlamaWeights w = GgufModels.load(TestModels.source(LlamaCppFixtures.model(file))).weights();
+    List<WeightMatrix> matrices = new ArrayList<>(List.of(w.tokenEmbedding(), w.classifier()));
+    matrices.addAll(w.wv());
+    matrices.addAll(w.w2());
+    SplittableRandom r = new SplittableRandom(threads);
+    for (WeightMatrix m : matrices) {
+      assertThat(m).isInstanceOf(PackedMatrix.class);
+      float[] x = new float[m.cols()];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = (float) (r.nextDouble() * 2 - 1);
+      }
+      check(m, x, threads);
     }
   }
 

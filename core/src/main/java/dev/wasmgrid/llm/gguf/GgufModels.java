@@ -6,11 +6,13 @@ import dev.wasmgrid.llm.LlamaConfig;
 import dev.wasmgrid.llm.LlamaWeights;
 import dev.wasmgrid.llm.Model;
 import dev.wasmgrid.llm.ModelFormatException;
+import dev.wasmgrid.llm.PackedMatrix;
 import dev.wasmgrid.llm.Q8Matrix;
 import dev.wasmgrid.llm.TensorType;
 import dev.wasmgrid.llm.Vocabulary;
 import dev.wasmgrid.llm.WeightMatrix;
 import dev.wasmgrid.llm.io.ByteSource;
+import dev.wasmgrid.llm.quant.BlockCodecs;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -188,9 +190,12 @@ public final class GgufModels {
       }
       return switch (t.type()) {
         case F32, F16 -> floats(t, n);
-        default ->
-            throw new ModelFormatException(
-                "GGUF: tensor " + name + " is " + t.type() + "; norm weights must be F32 or F16");
+        default -> {
+          // Norm weights are few: any type is decoded to floats here.
+          float[] out = new float[n];
+          held(t, 1, n).row(0, out);
+          yield out;
+        }
       };
     }
 
@@ -212,10 +217,29 @@ public final class GgufModels {
       if (n > INT_MAX - 8) {
         throw new ModelFormatException("GGUF: tensor " + name + " is too large for one array");
       }
+      return held(t, rows, cols);
+    }
+
+    /**
+     * The tensor as the runtime holds its type: F32 and F16 as floats, Q8_0 and Q4_0 as a byte and
+     * a group scale per weight, every other type packed as in the file.
+     */
+    private WeightMatrix held(GgufTensor t, int rows, int cols) {
       return switch (t.type()) {
-        case F32, F16 -> new F32Matrix(rows, cols, floats(t, (int) n));
+        case F32, F16 -> new F32Matrix(rows, cols, floats(t, rows * cols));
         case Q8_0, Q4_0 -> quantized(t, rows, cols);
+        default -> new PackedMatrix(rows, cols, packed(t), BlockCodecs.of(t.type()));
       };
+    }
+
+    /** The tensor's blocks as the file stores them. */
+    private byte[] packed(GgufTensor t) {
+      if (t.bytes() > INT_MAX - 8) {
+        throw new ModelFormatException("GGUF: tensor " + t.name() + " is too large for one array");
+      }
+      byte[] blocks = new byte[(int) t.bytes()];
+      file.source().read(t.offset(), blocks, 0, blocks.length);
+      return blocks;
     }
 
     private float[] floats(GgufTensor t, int n) {

@@ -53,6 +53,9 @@ public final class GgufWriter {
   public static void write(
       FloatWeights weights, Vocabulary vocab, TensorType dtype, OutputStream out)
       throws IOException {
+    if (!dtype.writable()) {
+      throw new IllegalArgumentException("cannot write tensors as " + dtype);
+    }
     LlamaConfig c = weights.config();
     List<Tensor> tensors = new ArrayList<>();
     int dim = c.dim();
@@ -168,6 +171,7 @@ public final class GgufWriter {
         }
       }
       case Q8_0, Q4_0 -> blocks(o, t);
+      default -> throw new IllegalArgumentException("cannot write tensors as " + t.type);
     }
   }
 

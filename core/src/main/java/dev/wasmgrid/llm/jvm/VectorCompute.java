@@ -2,8 +2,10 @@ package dev.wasmgrid.llm.jvm;
 
 import dev.wasmgrid.llm.Compute;
 import dev.wasmgrid.llm.F32Matrix;
+import dev.wasmgrid.llm.PackedMatrix;
 import dev.wasmgrid.llm.Q8Matrix;
 import dev.wasmgrid.llm.ScalarCompute;
+import dev.wasmgrid.llm.TensorType;
 import dev.wasmgrid.llm.WeightMatrix;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,8 +22,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The JVM fast path: Vector API dot products at the preferred width (AVX-512 where there is one),
  * four rows at a time from four places in the matrix so that FMA chains and memory streams overlap,
- * quantized rows widened from bytes to floats in registers, and a product's rows split over a small
- * fixed pool of threads.
+ * quantized rows widened from bytes to floats in registers, packed rows ({@link PackedMatrix})
+ * decoded in registers for Q4_K and Q6_K ({@link PackedKernels}) and into a scratch row per thread
+ * for the other types, and a product's rows split over a small fixed pool of threads.
  */
 public final class VectorCompute implements Compute {
 
@@ -106,6 +109,8 @@ public final class VectorCompute implements Compute {
       for (; r < to; r++) {
         out[r] = dotF32(data, r * cols, x, cols);
       }
+    } else if (w instanceof PackedMatrix p) {
+      packed(p, x, out, from, to);
     } else if (B != null) {
       Q8Matrix q = (Q8Matrix) w;
       int groups = q.cols() / Q8Matrix.GROUP;
@@ -117,6 +122,28 @@ public final class VectorCompute implements Compute {
       }
     } else {
       fallback.matvec(w, x, out);
+    }
+  }
+
+  /** Q4_K and Q6_K rows through their kernels, other packed rows decoded into a scratch row. */
+  private static void packed(PackedMatrix p, float[] x, float[] out, int from, int to) {
+    byte[] blocks = p.blocks();
+    int stride = p.rowBytes();
+    int n = p.cols() / p.type().blockSize();
+    if (PackedKernels.SUPPORTED && p.type() == TensorType.Q4_K) {
+      for (int r = from; r < to; r++) {
+        out[r] = PackedKernels.dotQ4K(blocks, r * stride, n, x);
+      }
+    } else if (PackedKernels.SUPPORTED && p.type() == TensorType.Q6_K) {
+      for (int r = from; r < to; r++) {
+        out[r] = PackedKernels.dotQ6K(blocks, r * stride, n, x);
+      }
+    } else {
+      float[] row = new float[p.cols()];
+      for (int r = from; r < to; r++) {
+        p.row(r, row);
+        out[r] = dotF32(row, 0, x, row.length);
+      }
     }
   }
 

@@ -1,0 +1,108 @@
+package dev.wasmgrid.llm.jvm;
+
+import dev.wasmgrid.llm.Half;
+import dev.wasmgrid.llm.quant.KScales;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API dot products of one packed row with x for the two most used K-quant types, Q4_K and
+ * Q6_K (the layouts are in their codecs, {@code dev.wasmgrid.llm.quant.Q4_KCodec} and {@code
+ * Q6_KCodec}). Each weight is decoded in registers with the codec's float operations (a product and
+ * a difference, never fused), so the weights are bit for bit the codec's; only the order of the dot
+ * product's sum differs, as it does for F32 rows.
+ */
+final class PackedKernels {
+  // Species must be constants for the JIT to compile vector operations to instructions.
+  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+  private static final int LANES = F.length();
+  private static final VectorSpecies<Byte> B =
+      LANES * 8 >= 64 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(LANES * 8)) : null;
+
+  /**
+   * Whether the kernels run here: bytes need a shape as wide as the float lanes, and the lanes must
+   * tile the sub-blocks (32 weights for Q4_K, 16 per scale for Q6_K).
+   */
+  static final boolean SUPPORTED = B != null && LANES <= 16 && 16 % LANES == 0;
+
+  private static final VectorOperators.Binary LSHL = VectorOperators.LSHL;
+  private static final VectorOperators.Binary LSHR = VectorOperators.LSHR;
+
+  private PackedKernels() {}
+
+  /** Σ weight · x over {@code blocks} Q4_K blocks at {@code src[at]}. */
+  static float dotQ4K(byte[] src, int at, int blocks, float[] x) {
+    FloatVector acc0 = FloatVector.zero(F);
+    FloatVector acc1 = FloatVector.zero(F);
+    int xi = 0;
+    for (int blk = 0; blk < blocks; blk++, at += 144) {
+      float d = half(src, at);
+      float dmin = half(src, at + 2);
+      for (int pair = 0; pair < 4; pair++, xi += 64) {
+        FloatVector d1 = FloatVector.broadcast(F, d * KScales.scale(src, at + 4, 2 * pair));
+        FloatVector m1 = FloatVector.broadcast(F, dmin * KScales.min(src, at + 4, 2 * pair));
+        FloatVector d2 = FloatVector.broadcast(F, d * KScales.scale(src, at + 4, 2 * pair + 1));
+        FloatVector m2 = FloatVector.broadcast(F, dmin * KScales.min(src, at + 4, 2 * pair + 1));
+        int q = at + 16 + 32 * pair;
+        for (int l = 0; l < 32; l += LANES) {
+          ByteVector v = ByteVector.fromArray(B, src, q + l);
+          FloatVector lo = floats(v.and((byte) 0x0f)).mul(d1).sub(m1);
+          FloatVector hi = floats(v.lanewise(LSHR, 4)).mul(d2).sub(m2);
+          acc0 = lo.fma(FloatVector.fromArray(F, x, xi + l), acc0);
+          acc1 = hi.fma(FloatVector.fromArray(F, x, xi + 32 + l), acc1);
+        }
+      }
+    }
+    return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+  }
+
+  /** Σ weight · x over {@code blocks} Q6_K blocks at {@code src[at]}. */
+  static float dotQ6K(byte[] src, int at, int blocks, float[] x) {
+    FloatVector acc0 = FloatVector.zero(F);
+    FloatVector acc1 = FloatVector.zero(F);
+    FloatVector acc2 = FloatVector.zero(F);
+    FloatVector acc3 = FloatVector.zero(F);
+    int xi = 0;
+    for (int blk = 0; blk < blocks; blk++, at += 210) {
+      float d = half(src, at + 208);
+      for (int h = 0; h < 2; h++, xi += 128) {
+        int ql = at + 64 * h;
+        int qh = at + 128 + 32 * h;
+        int sc = at + 192 + 8 * h;
+        for (int l = 0; l < 32; l += LANES) {
+          int is = sc + l / 16;
+          ByteVector lo = ByteVector.fromArray(B, src, ql + l);
+          ByteVector lo32 = ByteVector.fromArray(B, src, ql + l + 32);
+          ByteVector high = ByteVector.fromArray(B, src, qh + l);
+          ByteVector q1 = lo.and((byte) 0x0f).or(high.and((byte) 3).lanewise(LSHL, 4));
+          ByteVector q2 =
+              lo32.and((byte) 0x0f).or(high.lanewise(LSHR, 2).and((byte) 3).lanewise(LSHL, 4));
+          ByteVector q3 =
+              lo.lanewise(LSHR, 4).or(high.lanewise(LSHR, 4).and((byte) 3).lanewise(LSHL, 4));
+          ByteVector q4 = lo32.lanewise(LSHR, 4).or(high.lanewise(LSHR, 6).lanewise(LSHL, 4));
+          acc0 = weights(q1, d * src[is]).fma(FloatVector.fromArray(F, x, xi + l), acc0);
+          acc1 = weights(q2, d * src[is + 2]).fma(FloatVector.fromArray(F, x, xi + l + 32), acc1);
+          acc2 = weights(q3, d * src[is + 4]).fma(FloatVector.fromArray(F, x, xi + l + 64), acc2);
+          acc3 = weights(q4, d * src[is + 6]).fma(FloatVector.fromArray(F, x, xi + l + 96), acc3);
+        }
+      }
+    }
+    return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+  }
+
+  /** (d · scale) · (q - 32), the codec's product in its order. */
+  private static FloatVector weights(ByteVector q, float scale) {
+    return floats(q.sub((byte) 32)).mul(scale);
+  }
+
+  private static FloatVector floats(ByteVector v) {
+    return (FloatVector) v.convertShape(VectorOperators.B2F, F, 0);
+  }
+
+  private static float half(byte[] src, int at) {
+    return Half.toFloat((short) ((src[at] & 0xff) | src[at + 1] << 8));
+  }
+}

@@ -1,0 +1,30 @@
+package dev.wasmgrid.llm.quant;
+
+import dev.wasmgrid.llm.TensorType;
+
+/**
+ * The codec of each packed tensor type. F32, F16, Q8_0 and Q4_0 have none: the runtime widens them
+ * to {@code F32Matrix} and {@code Q8Matrix}, whose fast paths it already has.
+ */
+public final class BlockCodecs {
+
+  private BlockCodecs() {}
+
+  /** The codec for {@code type}, or null when the runtime holds that type another way. */
+  public static BlockCodec of(TensorType type) {
+    return switch (type) {
+      case Q4_1 -> new Q4_1Codec();
+      case Q5_0 -> new Q5_0Codec();
+      case Q5_1 -> new Q5_1Codec();
+      case Q2_K -> new Q2_KCodec();
+      case Q3_K -> new Q3_KCodec();
+      case Q4_K -> new Q4_KCodec();
+      case Q5_K -> new Q5_KCodec();
+      case Q6_K -> new Q6_KCodec();
+      case IQ4_NL -> new Iq4NlCodec();
+      case IQ4_XS -> new Iq4XsCodec();
+      case BF16 -> new Bf16Codec();
+      case F32, F16, Q8_0, Q4_0 -> null;
+    };
+  }
+}

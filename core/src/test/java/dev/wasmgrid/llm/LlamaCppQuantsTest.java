@@ -1,0 +1,234 @@
+package dev.wasmgrid.llm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.wasmgrid.llm.gguf.GgufFile;
+import dev.wasmgrid.llm.gguf.GgufModels;
+import dev.wasmgrid.llm.gguf.GgufReader;
+import dev.wasmgrid.llm.gguf.GgufTensor;
+import dev.wasmgrid.llm.jvm.ModelFiles;
+import dev.wasmgrid.llm.jvm.VectorCompute;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every tensor type of llama.cpp's quantized files, checked against llama.cpp itself: the weights
+ * as the runtime holds them decode to exactly llama.cpp's dequantized floats, and greedy decoding
+ * through the held (packed) matrices picks llama.cpp's tokens on those weights.
+ */
+class LlamaCppQuantsTest {
+  private static final Pattern LAYER = Pattern.compile("blk\\.(\\d+)\\.(\\w+)\\.weight");
+
+  static List<String> types() {
+    return LlamaCppFixtures.SUPPORTED;
+  }
+
+  @ParameterizedTest
+  @MethodSource("types")
+  void everyTensorDecodesBitForBitAsLlamaCpp(String type) {
+    GgufFile file = GgufReader.read(TestModels.source(LlamaCppFixtures.model(type)));
+    LlamaWeights weights = GgufModels.load(file).weights();
+    JsonNode tensors = LlamaCppFixtures.dequant(type).get("tensors");
+    assertThat(tensors.size()).isEqualTo(file.tensors().size());
+    for (JsonNode t : tensors) {
+      String name = t.get("name").asText();
+      assertThat(file.tensors().get(name).type().name())
+          .as(name)
+          .isEqualTo(t.get("type_in_file").asText());
+      assertThat(sha256(values(weights, name))).as(name).isEqualTo(t.get("sha256_f32le").asText());
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("types")
+  void packedTypesAreHeldAtTheirOwnBitWidth(String type) {
+    GgufFile file = GgufReader.read(TestModels.source(LlamaCppFixtures.model(type)));
+    LlamaWeights weights = GgufModels.load(file).weights();
+    for (GgufTensor t : file.tensors().values()) {
+      if (t.dims().size() == 2 && !t.type().writable()) {
+        WeightMatrix m = matrix(weights, t.name());
+        assertThat(m).as(t.name()).isInstanceOf(PackedMatrix.class);
+        assertThat(m.bytes()).as(t.name()).isEqualTo(t.bytes());
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("types")
+  void greedyTokensMatchLlamaCppOnTheDequantizedWeights(String type) {
+    Model model = GgufModels.load(TestModels.source(LlamaCppFixtures.model(type)));
+    JsonNode expected = LlamaCppFixtures.expected(type);
+    int[] eog = LlamaCppFixtures.ints(expected.get("eog_ids"));
+    try (LanguageModel lm = new LanguageModel(model, new ScalarCompute());
+        VectorCompute fast = new VectorCompute(2)) {
+      for (JsonNode run : expected.get("runs")) {
+        String prompt = run.get("prompt").asText();
+        int[] promptIds = LlamaCppFixtures.ints(run.get("prompt_ids"));
+        assertThat(lm.encodePrompt(prompt)).as("prompt ids of '%s'", prompt).isEqualTo(promptIds);
+        int[] ids = LlamaCppFixtures.ints(run.get("reference").get("ids"));
+        for (Compute compute : List.of(new ScalarCompute(), fast)) {
+          assertThat(greedy(model, compute, promptIds, ids.length, eog))
+              .as("%s tokens after '%s'", compute.name(), prompt)
+              .isEqualTo(ids);
+        }
+      }
+    }
+  }
+
+  /** The user's path: a mapped file, {@link LanguageModel}, the fast path, stop at EOS. */
+  @Test
+  void aMappedQ4KmFileGeneratesLlamaCppsTokens(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("tiny-llama-Q4_K_M.gguf");
+    Files.write(file, LlamaCppFixtures.model("Q4_K_M"));
+    JsonNode expected = LlamaCppFixtures.expected("Q4_K_M");
+    try (LanguageModel lm = new LanguageModel(ModelFiles.load(file, null), new VectorCompute(2))) {
+      for (JsonNode run : expected.get("runs")) {
+        JsonNode reference = run.get("reference");
+        int[] ids = LlamaCppFixtures.ints(reference.get("ids"));
+        int[] printed =
+            reference.get("stopped_at_eog").asBoolean() ? Arrays.copyOf(ids, ids.length - 1) : ids;
+        List<Integer> got =
+            TestModels.tokens(lm, run.get("prompt").asText(), GenerationConfig.greedy(48));
+        assertThat(got).as(run.get("prompt").asText()).containsExactly(boxed(printed));
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @CsvSource({"IQ3_XS, token_embd.weight, IQ3_S (21)", "TQ1_0, blk.0.attn_k.weight, TQ1_0 (34)"})
+  void typesBeyondTheListAreRefusedFromTheirHeaderEntry(String file, String tensor, String type) {
+    byte[] b = LlamaCppFixtures.model(file);
+    String message = "GGUF: tensor " + tensor + ": unsupported tensor type " + type;
+    assertThatThrownBy(() -> GgufModels.load(TestModels.source(b)))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageStartingWith(message);
+    // Cut right after the tensor's type field: the refusal needs nothing beyond it, so it comes
+    // before any later entry is parsed or any tensor is allocated.
+    byte[] header = Arrays.copyOf(b, GgufReaderTest.typeFieldOf(b, tensor) + 4);
+    assertThatThrownBy(() -> GgufModels.load(TestModels.source(header)))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageStartingWith(message);
+  }
+
+  /** Up to {@code n} greedy tokens, the last one an end-of-generation token if one came. */
+  private static int[] greedy(Model model, Compute compute, int[] prompt, int n, int[] eog) {
+    Transformer t = new Transformer(model.config(), model.weights(), compute);
+    float[] logits = null;
+    int pos = 0;
+    for (int id : prompt) {
+      logits = t.forward(id, pos++);
+    }
+    List<Integer> out = new ArrayList<>();
+    while (out.size() < n) {
+      int next = Sampler.argmax(logits);
+      out.add(next);
+      if (contains(eog, next)) {
+        break;
+      }
+      logits = t.forward(next, pos++);
+    }
+    return out.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  private static Integer[] boxed(int[] values) {
+    return Arrays.stream(values).boxed().toArray(Integer[]::new);
+  }
+
+  private static boolean contains(int[] values, int v) {
+    for (int x : values) {
+      if (x == v) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The named tensor's values as the loaded model holds them, row-major. */
+  private static float[] values(LlamaWeights w, String name) {
+    float[] vector = vector(w, name);
+    if (vector != null) {
+      return vector;
+    }
+    WeightMatrix m = matrix(w, name);
+    float[] out = new float[m.rows() * m.cols()];
+    float[] row = new float[m.cols()];
+    for (int r = 0; r < m.rows(); r++) {
+      m.row(r, row);
+      System.arraycopy(row, 0, out, r * m.cols(), m.cols());
+    }
+    return out;
+  }
+
+  private static float[] vector(LlamaWeights w, String name) {
+    if (name.equals("output_norm.weight")) {
+      return w.rmsFinal();
+    }
+    Matcher m = LAYER.matcher(name);
+    if (!m.matches()) {
+      return null;
+    }
+    int l = Integer.parseInt(m.group(1));
+    return switch (m.group(2)) {
+      case "attn_norm" -> w.rmsAtt().get(l);
+      case "ffn_norm" -> w.rmsFfn().get(l);
+      default -> null;
+    };
+  }
+
+  private static WeightMatrix matrix(LlamaWeights w, String name) {
+    switch (name) {
+      case "token_embd.weight" -> {
+        return w.tokenEmbedding();
+      }
+      case "output.weight" -> {
+        return w.classifier();
+      }
+      default -> {}
+    }
+    Matcher m = LAYER.matcher(name);
+    assertThat(m.matches()).as(name).isTrue();
+    int l = Integer.parseInt(m.group(1));
+    List<WeightMatrix> list =
+        switch (m.group(2)) {
+          case "attn_q" -> w.wq();
+          case "attn_k" -> w.wk();
+          case "attn_v" -> w.wv();
+          case "attn_output" -> w.wo();
+          case "ffn_gate" -> w.w1();
+          case "ffn_down" -> w.w2();
+          case "ffn_up" -> w.w3();
+          default -> throw new AssertionError("unexpected tensor " + name);
+        };
+    return list.get(l);
+  }
+
+  private static String sha256(float[] values) {
+    ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+    for (float v : values) {
+      b.putFloat(v);
+    }
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b.array()));
+    } catch (NoSuchAlgorithmException e) {
+      throw new AssertionError(e);
+    }
+  }
+}
