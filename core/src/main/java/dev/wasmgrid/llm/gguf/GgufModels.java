@@ -44,7 +44,7 @@ public final class GgufModels {
       throw new ModelFormatException(
           "GGUF: general.architecture is '" + arch + "'; only 'llama' is supported");
     }
-    Vocabulary vocab = vocabulary(file);
+    Vocabulary vocab = GgufVocabularies.read(file);
     int heads = (int) file.integer("llama.attention.head_count", -1, 1, 4096);
     LlamaConfig config;
     try {
@@ -108,65 +108,6 @@ public final class GgufModels {
             classifier);
     return new Model(
         config, weights, vocab, "gguf", file.tensors().get("blk.0.attn_q.weight").type());
-  }
-
-  private static Vocabulary vocabulary(GgufFile file) {
-    String kind = file.string("tokenizer.ggml.model", "");
-    if (!kind.equals("llama")) {
-      throw new ModelFormatException(
-          "GGUF: tokenizer.ggml.model is '"
-              + kind
-              + "'; only 'llama' (SentencePiece) is supported");
-    }
-    List<?> raw = file.array("tokenizer.ggml.tokens");
-    if (raw == null || raw.isEmpty()) {
-      throw new ModelFormatException("GGUF: tokenizer.ggml.tokens is missing or empty");
-    }
-    List<String> tokens = new ArrayList<>(raw.size());
-    for (Object o : raw) {
-      if (!(o instanceof String s)) {
-        throw new ModelFormatException("GGUF: tokenizer.ggml.tokens must hold strings");
-      }
-      tokens.add(s.replace(SPACE_MARK, " "));
-    }
-    float[] scores = new float[tokens.size()];
-    List<?> rawScores = file.array("tokenizer.ggml.scores");
-    if (rawScores != null) {
-      sameLength("tokenizer.ggml.scores", rawScores, tokens.size());
-      for (int i = 0; i < scores.length; i++) {
-        if (!(rawScores.get(i) instanceof Double d)) {
-          throw new ModelFormatException("GGUF: tokenizer.ggml.scores must hold floats");
-        }
-        scores[i] = d.floatValue();
-      }
-    }
-    int bos = (int) file.integer("tokenizer.ggml.bos_token_id", 1, 0, tokens.size() - 1);
-    int eos = (int) file.integer("tokenizer.ggml.eos_token_id", 2, 0, tokens.size() - 1);
-    // Chat models end a turn with an end-of-turn token that is not their EOS; absent, it is EOS.
-    int eot = (int) file.integer("tokenizer.ggml.eot_token_id", eos, 0, tokens.size() - 1);
-    int[] types;
-    List<?> rawTypes = file.array("tokenizer.ggml.token_type");
-    if (rawTypes == null) {
-      types = Vocabulary.guessTypes(tokens, bos, eos);
-    } else {
-      sameLength("tokenizer.ggml.token_type", rawTypes, tokens.size());
-      types = new int[tokens.size()];
-      for (int i = 0; i < types.length; i++) {
-        if (!(rawTypes.get(i) instanceof Long n)) {
-          throw new ModelFormatException("GGUF: tokenizer.ggml.token_type must hold integers");
-        }
-        types[i] = n.intValue();
-      }
-    }
-    int[] stops = eot == eos ? new int[] {eos} : new int[] {eos, eot};
-    return new Vocabulary(tokens, scores, types, bos, eos, stops);
-  }
-
-  private static void sameLength(String key, List<?> list, int n) {
-    if (list.size() != n) {
-      throw new ModelFormatException(
-          "GGUF: " + key + " has " + list.size() + " entries for " + n + " tokens");
-    }
   }
 
   /** Decodes tensors by name, checking their shapes. */
