@@ -22,12 +22,13 @@ public final class Tokenizer {
 
   public Tokenizer(Vocabulary vocab) {
     this.vocab = vocab;
-    this.encoder =
-        switch (vocab.model()) {
-          case TokenizerModel.SentencePiece s ->
-              new SentencePieceEncoder(vocab, s.addSpacePrefix());
-          case TokenizerModel.ByteLevelBpe b -> new ByteLevelBpeEncoder(vocab, b);
-        };
+    // instanceof rather than a pattern switch, which the browser build (TeaVM) cannot compile.
+    if (vocab.model() instanceof TokenizerModel.ByteLevelBpe bpe) {
+      this.encoder = new ByteLevelBpeEncoder(vocab, bpe);
+    } else {
+      TokenizerModel.SentencePiece spm = (TokenizerModel.SentencePiece) vocab.model();
+      this.encoder = new SentencePieceEncoder(vocab, spm.addSpacePrefix());
+    }
     List<Integer> found = new ArrayList<>();
     int longest = 0;
     for (int id = 0; id < vocab.size(); id++) {
