@@ -24,7 +24,7 @@ public enum PreTokenizer {
   QWEN2,
   SMOLLM;
 
-  /** The names GGUF files give it, the usual one first. */
+  /** The names GGUF files give it. */
   private List<String> names() {
     return switch (this) {
       case GPT2 -> List.of("gpt2", "gpt-2");
@@ -51,11 +51,6 @@ public enum PreTokenizer {
     }
     throw new ModelFormatException(
         "GGUF: tokenizer.ggml.pre is '" + name + "'; supported pre-tokenizers: " + known);
-  }
-
-  /** The name GGUF files use for it. */
-  public String ggufName() {
-    return names().get(0);
   }
 
   /**
