@@ -22,6 +22,7 @@ public final class FloatWeights {
   private final float[][] w3;
   private final float[] rmsFinal;
   private final float[] classifier;
+  private final AttentionExtras attention;
 
   public FloatWeights(
       LlamaConfig config,
@@ -37,6 +38,38 @@ public final class FloatWeights {
       float[][] w3,
       float[] rmsFinal,
       float[] classifier) {
+    this(
+        config,
+        tokenEmbedding,
+        rmsAtt,
+        wq,
+        wk,
+        wv,
+        wo,
+        rmsFfn,
+        w1,
+        w2,
+        w3,
+        rmsFinal,
+        classifier,
+        AttentionExtras.NONE);
+  }
+
+  private FloatWeights(
+      LlamaConfig config,
+      float[] tokenEmbedding,
+      float[][] rmsAtt,
+      float[][] wq,
+      float[][] wk,
+      float[][] wv,
+      float[][] wo,
+      float[][] rmsFfn,
+      float[][] w1,
+      float[][] w2,
+      float[][] w3,
+      float[] rmsFinal,
+      float[] classifier,
+      AttentionExtras attention) {
     this.config = config;
     this.tokenEmbedding = tokenEmbedding;
     this.rmsAtt = rmsAtt;
@@ -50,6 +83,26 @@ public final class FloatWeights {
     this.w3 = w3;
     this.rmsFinal = rmsFinal;
     this.classifier = classifier;
+    this.attention = attention;
+  }
+
+  /** These weights with {@code extras} added to the attention (kept as they are, in F32). */
+  public FloatWeights withAttention(AttentionExtras extras) {
+    return new FloatWeights(
+        config,
+        tokenEmbedding,
+        rmsAtt,
+        wq,
+        wk,
+        wv,
+        wo,
+        rmsFfn,
+        w1,
+        w2,
+        w3,
+        rmsFinal,
+        classifier,
+        extras);
   }
 
   public LlamaConfig config() {
@@ -104,6 +157,11 @@ public final class FloatWeights {
     return classifier;
   }
 
+  /** What the architecture adds to the attention. */
+  public AttentionExtras attention() {
+    return attention;
+  }
+
   /**
    * These weights in memory as {@code dtype} would store them: F32 shares the arrays, F16 rounds
    * each weight, Q8_0 and Q4_0 quantize matrices in groups of 32 exactly as the writers do, so a
@@ -122,10 +180,10 @@ public final class FloatWeights {
     List<WeightMatrix> d = new ArrayList<>();
     List<WeightMatrix> u = new ArrayList<>();
     for (int l = 0; l < c.layers(); l++) {
-      q.add(matrix(dtype, wq[l], dim, dim));
+      q.add(matrix(dtype, wq[l], c.qDim(), dim));
       k.add(matrix(dtype, wk[l], c.kvDim(), dim));
       v.add(matrix(dtype, wv[l], c.kvDim(), dim));
-      o.add(matrix(dtype, wo[l], dim, dim));
+      o.add(matrix(dtype, wo[l], dim, c.qDim()));
       g.add(matrix(dtype, w1[l], c.hiddenDim(), dim));
       d.add(matrix(dtype, w2[l], dim, c.hiddenDim()));
       u.add(matrix(dtype, w3[l], c.hiddenDim(), dim));
@@ -134,7 +192,7 @@ public final class FloatWeights {
     WeightMatrix cls =
         classifier == null ? embedding : matrix(dtype, classifier, c.vocabSize(), dim);
     return new LlamaWeights(
-        embedding, List.of(rmsAtt), q, k, v, o, List.of(rmsFfn), g, d, u, rmsFinal, cls);
+        embedding, List.of(rmsAtt), q, k, v, o, List.of(rmsFfn), g, d, u, rmsFinal, cls, attention);
   }
 
   private static WeightMatrix matrix(TensorType dtype, float[] data, int rows, int cols) {

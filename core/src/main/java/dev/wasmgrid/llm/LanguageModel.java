@@ -175,12 +175,15 @@ public final class LanguageModel implements AutoCloseable {
     LlamaConfig c = model.config();
     long perLayer =
         2L * c.dim()
-            + 2L * c.dim() * c.dim()
+            + 2L * c.dim() * c.qDim()
             + 2L * c.dim() * c.kvDim()
             + 3L * c.dim() * c.hiddenDim();
     boolean shared = model.weights().classifier() == model.weights().tokenEmbedding();
     long params =
-        (long) c.vocabSize() * c.dim() * (shared ? 1 : 2) + c.layers() * perLayer + c.dim();
+        (long) c.vocabSize() * c.dim() * (shared ? 1 : 2)
+            + c.layers() * perLayer
+            + c.dim()
+            + model.weights().attention().parameters();
     return new ModelInfo(
         model.format(),
         model.dtype().wireName(),

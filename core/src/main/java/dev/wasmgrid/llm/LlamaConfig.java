@@ -1,7 +1,7 @@
 package dev.wasmgrid.llm;
 
 /**
- * Hyper-parameters of a Llama-architecture model.
+ * Hyper-parameters of a Llama-style model ({@link Architecture}).
  *
  * @param dim width of the residual stream
  * @param hiddenDim width of the feed-forward layer
@@ -12,6 +12,9 @@ package dev.wasmgrid.llm;
  * @param seqLen longest context (the KV cache's length)
  * @param rmsEps epsilon of RMSNorm
  * @param ropeTheta base of the rotary position frequencies
+ * @param headSize width of one attention head (Qwen3 and others make {@code heads × headSize}
+ *     differ from {@code dim})
+ * @param architecture the model family, for what its forward pass adds to Llama's
  */
 public record LlamaConfig(
     int dim,
@@ -22,7 +25,34 @@ public record LlamaConfig(
     int vocabSize,
     int seqLen,
     float rmsEps,
-    float ropeTheta) {
+    float ropeTheta,
+    int headSize,
+    Architecture architecture) {
+
+  /** A Llama model whose heads split {@code dim}. */
+  public LlamaConfig(
+      int dim,
+      int hiddenDim,
+      int layers,
+      int heads,
+      int kvHeads,
+      int vocabSize,
+      int seqLen,
+      float rmsEps,
+      float ropeTheta) {
+    this(
+        dim,
+        hiddenDim,
+        layers,
+        heads,
+        kvHeads,
+        vocabSize,
+        seqLen,
+        rmsEps,
+        ropeTheta,
+        splitHeads(dim, heads),
+        Architecture.LLAMA);
+  }
 
   public LlamaConfig {
     positive("dim", dim);
@@ -32,10 +62,11 @@ public record LlamaConfig(
     positive("kvHeads", kvHeads);
     positive("vocabSize", vocabSize);
     positive("seqLen", seqLen);
-    if (dim % heads != 0 || (dim / heads) % 2 != 0) {
-      throw new IllegalArgumentException(
-          "dim (" + dim + ") must split into " + heads + " heads of even size");
+    positive("headSize", headSize);
+    if (headSize % 2 != 0) {
+      throw new IllegalArgumentException("headSize must be even, got " + headSize);
     }
+    java.util.Objects.requireNonNull(architecture, "architecture");
     if (heads % kvHeads != 0) {
       throw new IllegalArgumentException(
           "heads (" + heads + ") must be a multiple of kvHeads (" + kvHeads + ")");
@@ -52,14 +83,14 @@ public record LlamaConfig(
     return new LlamaConfig(dim, hiddenDim, layers, heads, kvHeads, vocabSize, seqLen, 1e-5f, 1e4f);
   }
 
-  /** Width of one attention head. */
-  public int headSize() {
-    return dim / heads;
+  /** Width of the queries (and of the attention's output) of one position. */
+  public int qDim() {
+    return headSize * heads;
   }
 
   /** Width of the keys (and values) of one position. */
   public int kvDim() {
-    return headSize() * kvHeads;
+    return headSize * kvHeads;
   }
 
   /** Query heads that share one key/value head. */
@@ -70,7 +101,29 @@ public record LlamaConfig(
   /** These hyper-parameters with another context length. */
   public LlamaConfig withSeqLen(int newSeqLen) {
     return new LlamaConfig(
-        dim, hiddenDim, layers, heads, kvHeads, vocabSize, newSeqLen, rmsEps, ropeTheta);
+        dim,
+        hiddenDim,
+        layers,
+        heads,
+        kvHeads,
+        vocabSize,
+        newSeqLen,
+        rmsEps,
+        ropeTheta,
+        headSize,
+        architecture);
+  }
+
+  /** The width of each of {@code heads} heads that split {@code dim}. */
+  private static int splitHeads(int dim, int heads) {
+    if (heads < 1) {
+      return 0; // refused as heads < 1
+    }
+    if (dim % heads != 0 || (dim / heads) % 2 != 0) {
+      throw new IllegalArgumentException(
+          "dim (" + dim + ") must split into " + heads + " heads of even size");
+    }
+    return dim / heads;
   }
 
   private static void positive(String name, int value) {

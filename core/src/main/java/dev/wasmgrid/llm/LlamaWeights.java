@@ -3,9 +3,10 @@ package dev.wasmgrid.llm;
 import java.util.List;
 
 /**
- * Every weight of a Llama model, per layer where they repeat. Matrices are (out × in): {@code wq}
- * is dim × dim, {@code wk}/{@code wv} kvDim × dim, {@code wo} dim × dim, {@code w1}/{@code w3}
- * (gate, up) hidden × dim, {@code w2} (down) dim × hidden, the classifier vocab × dim.
+ * Every weight of a Llama-style model, per layer where they repeat. Matrices are (out × in): {@code
+ * wq} is qDim × dim, {@code wk}/{@code wv} kvDim × dim, {@code wo} dim × qDim, {@code w1}/{@code
+ * w3} (gate, up) hidden × dim, {@code w2} (down) dim × hidden, the classifier vocab × dim; what
+ * other architectures add to the attention is in {@link #attention()}.
  */
 public final class LlamaWeights {
   private final WeightMatrix tokenEmbedding;
@@ -20,7 +21,9 @@ public final class LlamaWeights {
   private final List<WeightMatrix> w3;
   private final float[] rmsFinal;
   private final WeightMatrix classifier;
+  private final AttentionExtras attention;
 
+  /** Llama's weights, nothing added to the attention. */
   public LlamaWeights(
       WeightMatrix tokenEmbedding,
       List<float[]> rmsAtt,
@@ -34,6 +37,37 @@ public final class LlamaWeights {
       List<WeightMatrix> w3,
       float[] rmsFinal,
       WeightMatrix classifier) {
+    this(
+        tokenEmbedding,
+        rmsAtt,
+        wq,
+        wk,
+        wv,
+        wo,
+        rmsFfn,
+        w1,
+        w2,
+        w3,
+        rmsFinal,
+        classifier,
+        AttentionExtras.NONE);
+  }
+
+  /** Weights with {@code attention}'s additions. */
+  public LlamaWeights(
+      WeightMatrix tokenEmbedding,
+      List<float[]> rmsAtt,
+      List<WeightMatrix> wq,
+      List<WeightMatrix> wk,
+      List<WeightMatrix> wv,
+      List<WeightMatrix> wo,
+      List<float[]> rmsFfn,
+      List<WeightMatrix> w1,
+      List<WeightMatrix> w2,
+      List<WeightMatrix> w3,
+      float[] rmsFinal,
+      WeightMatrix classifier,
+      AttentionExtras attention) {
     this.tokenEmbedding = tokenEmbedding;
     this.rmsAtt = List.copyOf(rmsAtt);
     this.wq = List.copyOf(wq);
@@ -46,6 +80,7 @@ public final class LlamaWeights {
     this.w3 = List.copyOf(w3);
     this.rmsFinal = rmsFinal;
     this.classifier = classifier;
+    this.attention = attention;
   }
 
   public WeightMatrix tokenEmbedding() {
@@ -96,6 +131,11 @@ public final class LlamaWeights {
     return classifier;
   }
 
+  /** What the architecture adds to the attention. */
+  public AttentionExtras attention() {
+    return attention;
+  }
+
   /**
    * Checks every shape against {@code c}.
    *
@@ -111,19 +151,20 @@ public final class LlamaWeights {
       }
       length("layer " + l + " attention norm", rmsAtt.get(l), c.dim());
       length("layer " + l + " ffn norm", rmsFfn.get(l), c.dim());
-      shape("layer " + l + " wq", wq.get(l), c.dim(), c.dim());
+      shape("layer " + l + " wq", wq.get(l), c.qDim(), c.dim());
       shape("layer " + l + " wk", wk.get(l), c.kvDim(), c.dim());
       shape("layer " + l + " wv", wv.get(l), c.kvDim(), c.dim());
-      shape("layer " + l + " wo", wo.get(l), c.dim(), c.dim());
+      shape("layer " + l + " wo", wo.get(l), c.dim(), c.qDim());
       shape("layer " + l + " w1", w1.get(l), c.hiddenDim(), c.dim());
       shape("layer " + l + " w2", w2.get(l), c.dim(), c.hiddenDim());
       shape("layer " + l + " w3", w3.get(l), c.hiddenDim(), c.dim());
     }
+    attention.check(c);
   }
 
   /** Bytes of all weights (a shared classifier counted once). */
   public long bytes() {
-    long total = tokenEmbedding.bytes() + 4L * rmsFinal.length;
+    long total = tokenEmbedding.bytes() + 4L * rmsFinal.length + 4L * attention.parameters();
     if (classifier != tokenEmbedding) {
       total += classifier.bytes();
     }

@@ -91,10 +91,10 @@ public final class TinyModels {
     float[] embedding = uniform(r, c.vocabSize() * dim, 1f);
     for (int i = 0; i < l; i++) {
       rmsAtt[i] = norm(r, dim);
-      wq[i] = matrix(r, dim, dim);
+      wq[i] = matrix(r, c.qDim(), dim);
       wk[i] = matrix(r, c.kvDim(), dim);
       wv[i] = matrix(r, c.kvDim(), dim);
-      wo[i] = matrix(r, dim, dim);
+      wo[i] = matrix(r, dim, c.qDim());
       rmsFfn[i] = norm(r, dim);
       w1[i] = matrix(r, c.hiddenDim(), dim);
       w2[i] = matrix(r, dim, c.hiddenDim());

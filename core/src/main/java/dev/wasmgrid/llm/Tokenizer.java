@@ -1,41 +1,55 @@
 package dev.wasmgrid.llm;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.PriorityQueue;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * SentencePiece-style BPE as llama2.c does it: a dummy leading space, one token per character
- * (falling back to {@code <0xNN>} byte tokens for characters not in the vocabulary), then
- * repeatedly merge the adjacent pair whose concatenation is the best-scoring token (the leftmost
- * such pair on a tie). Thread-safe: encoding keeps its state in locals.
+ * Text to token ids and back for one vocabulary, by the algorithm its {@link TokenizerModel} names
+ * (SentencePiece or GPT-2 byte-level BPE). Special tokens are split out of the text before the
+ * algorithm runs, as llama.cpp does: user-defined tokens always, control tokens (BOS, end of turn,
+ * chat markers...) only when the caller asks for them, so user text never yields a control id.
+ * Thread-safe.
  */
 public final class Tokenizer {
   private final Vocabulary vocab;
-  private final Map<String, Integer> ids;
-  private final int[] byteTokens = new int[256];
-  private final int space;
-  private final int longest;
+  private final TextEncoder encoder;
+
+  /** Ids of the tokens that may be split out of text, longest text first. */
+  private final int[] specials;
+
+  /** Length of the longest user-defined token's text, 0 if none. */
+  private final int longestUserDefined;
 
   public Tokenizer(Vocabulary vocab) {
     this.vocab = vocab;
-    this.ids = new HashMap<>();
-    Arrays.fill(byteTokens, -1);
-    int longestToken = 1;
-    for (int i = 0; i < vocab.size(); i++) {
-      String t = vocab.token(i);
-      longestToken = Math.max(longestToken, t.length());
-      ids.putIfAbsent(t, i);
-      int b = byteValue(t);
-      if (b >= 0 && byteTokens[b] < 0) {
-        byteTokens[b] = i;
+    // instanceof rather than a pattern switch, which the browser build (TeaVM) cannot compile.
+    if (vocab.model() instanceof TokenizerModel.ByteLevelBpe bpe) {
+      this.encoder = new ByteLevelBpeEncoder(vocab, bpe);
+    } else {
+      TokenizerModel.SentencePiece spm = (TokenizerModel.SentencePiece) vocab.model();
+      this.encoder = new SentencePieceEncoder(vocab, spm.addSpacePrefix());
+    }
+    List<Integer> found = new ArrayList<>();
+    int longest = 0;
+    for (int id = 0; id < vocab.size(); id++) {
+      int type = vocab.type(id);
+      if ((type == Vocabulary.CONTROL
+              || type == Vocabulary.USER_DEFINED
+              || type == Vocabulary.UNKNOWN)
+          && !vocab.token(id).isEmpty()) {
+        found.add(id);
+      }
+      if (type == Vocabulary.USER_DEFINED) {
+        longest = Math.max(longest, vocab.token(id).length());
       }
     }
-    this.longest = longestToken;
-    Integer spaceId = ids.get(" ");
-    this.space = spaceId == null ? -1 : spaceId;
+    // Longest first, so that a special token is not cut out of a longer one.
+    found.sort((a, b) -> Integer.compare(vocab.token(b).length(), vocab.token(a).length()));
+    this.specials = new int[found.size()];
+    for (int i = 0; i < specials.length; i++) {
+      specials[i] = found.get(i);
+    }
+    this.longestUserDefined = longest;
   }
 
   public Vocabulary vocabulary() {
@@ -43,167 +57,110 @@ public final class Tokenizer {
   }
 
   /**
-   * A lower bound on {@code encode(text, bos).length}, in time linear in the text's length and
-   * without encoding it: for refusing a prompt too long for a context before paying for its merges.
+   * A lower bound on {@code encode(text, addSpecial).length}, in time linear in the text's length
+   * and without encoding it: for refusing a prompt too long for a context before paying for its
+   * merges.
    */
-  public int minimumLength(String text, boolean bos) {
-    // Every character starts as at least one symbol, and a token covers at most as many symbols
-    // as its text has chars, since each symbol's text is at least one whole character.
-    long symbols =
-        (long) text.codePointCount(0, text.length()) + (text.isEmpty() || space < 0 ? 0 : 1);
-    return (bos ? 1 : 0) + (int) ((symbols + longest - 1) / longest);
+  public int minimumLength(String text, boolean addSpecial) {
+    int bound = text.isEmpty() ? 0 : encoder.minimumTokens(text);
+    if (longestUserDefined > 1) {
+      // User text may hold user-defined tokens, which may cover more of it than ordinary ones.
+      bound = Math.min(bound, (text.length() + longestUserDefined - 1) / longestUserDefined);
+    }
+    return bound + added(addSpecial);
+  }
+
+  /**
+   * Token ids of user text: control tokens written in it stay text.
+   *
+   * @param addSpecial add the BOS and EOS the vocabulary asks for ({@link Vocabulary#addBos()},
+   *     {@link Vocabulary#addEos()})
+   * @throws IllegalArgumentException if a character has no token (SentencePiece without byte
+   *     fallback)
+   */
+  public int[] encode(String text, boolean addSpecial) {
+    return encode(text, addSpecial, false);
   }
 
   /**
    * Token ids of {@code text}.
    *
-   * @param bos put the beginning-of-sequence token first
-   * @throws IllegalArgumentException if a character has neither a token nor byte tokens
+   * @param addSpecial add the BOS and EOS the vocabulary asks for
+   * @param parseSpecial turn the texts of control tokens (as in a chat template: {@code
+   *     <|im_start|>}, {@code </s>}) into their ids; user text must not be encoded so
+   * @throws IllegalArgumentException if a character has no token
    */
-  public int[] encode(String text, boolean bos) {
-    int[] symbols = symbols(text);
-    int n = new Merges(symbols).run();
-    int first = bos ? 1 : 0;
-    int[] out = new int[first + n];
-    if (bos) {
-      out[0] = vocab.bos();
+  public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
+    IntList out = new IntList();
+    if (addSpecial && vocab.addBos()) {
+      out.add(vocab.bos());
     }
-    System.arraycopy(symbols, 0, out, first, n);
-    return out;
+    boolean afterSpecial = true;
+    for (Fragment f : fragments(text, parseSpecial)) {
+      if (f.token() >= 0) {
+        out.add(f.token());
+        afterSpecial = true;
+      } else {
+        encoder.encode(f.text(), afterSpecial, out);
+        afterSpecial = false;
+      }
+    }
+    if (addSpecial && vocab.addEos()) {
+      out.add(vocab.eos());
+    }
+    return out.toArray();
   }
 
-  /** One token per character, or its UTF-8 bytes' tokens, after the dummy leading space. */
-  private int[] symbols(String text) {
-    int[] out = new int[text.length() + 1];
-    int n = 0;
-    if (!text.isEmpty() && space >= 0) {
-      out[n++] = space;
+  /**
+   * The text cut around the special tokens in it, taking each special token in turn, longest first,
+   * out of the text left (llama.cpp's order).
+   */
+  private List<Fragment> fragments(String text, boolean parseSpecial) {
+    List<Fragment> fragments = new ArrayList<>();
+    if (!text.isEmpty()) {
+      fragments.add(new Fragment(text, -1));
     }
-    for (int i = 0; i < text.length(); ) {
-      int cp = text.codePointAt(i);
-      String ch = new String(Character.toChars(cp));
-      i += Character.charCount(cp);
-      Integer id = ids.get(ch);
-      byte[] bytes = id == null ? ch.getBytes(StandardCharsets.UTF_8) : null;
-      int needed = id == null ? bytes.length : 1;
-      if (n + needed > out.length) {
-        out = Arrays.copyOf(out, Math.max(out.length * 2, n + needed));
-      }
-      if (id != null) {
-        out[n++] = id;
+    for (int id : specials) {
+      if (!parseSpecial && vocab.type(id) != Vocabulary.USER_DEFINED) {
         continue;
       }
-      for (byte b : bytes) {
-        int t = byteTokens[b & 0xff];
-        if (t < 0) {
-          throw new IllegalArgumentException(
-              "character U+" + Integer.toHexString(cp) + " has no token and no byte fallback");
-        }
-        out[n++] = t;
-      }
-    }
-    return Arrays.copyOf(out, n);
-  }
-
-  /**
-   * The merges over a doubly linked list of symbols, each merge taking the best-scoring adjacent
-   * pair and, among equal scores, the leftmost: the same choice as rescanning every pair after each
-   * merge, in O(n log n) rather than O(n²). A queue entry stays while the pair it names is gone; it
-   * is skipped when it comes up.
-   */
-  private final class Merges {
-    private final int[] tokens;
-    private final int[] prev;
-    private final int[] next;
-    private final PriorityQueue<Candidate> queue = new PriorityQueue<>();
-
-    Merges(int[] tokens) {
-      this.tokens = tokens;
-      int n = tokens.length;
-      this.prev = new int[n];
-      this.next = new int[n];
-      for (int i = 0; i < n; i++) {
-        prev[i] = i - 1;
-        next[i] = i + 1 < n ? i + 1 : -1;
-      }
-      for (int i = 0; i + 1 < n; i++) {
-        offer(i, i + 1);
-      }
-    }
-
-    /** Merges until no pair has a token, leaves the result at the front, and returns its length. */
-    int run() {
-      for (Candidate c = queue.poll(); c != null; c = queue.poll()) {
-        int left = c.left();
-        int right = c.right();
-        if (next[left] != right
-            || tokens[left] != c.leftToken()
-            || tokens[right] != c.rightToken()) {
+      String special = vocab.token(id);
+      List<Fragment> cut = new ArrayList<>(fragments.size());
+      for (Fragment f : fragments) {
+        if (f.token() >= 0) {
+          cut.add(f);
           continue;
         }
-        tokens[left] = c.merged();
-        tokens[right] = -1;
-        int after = next[right];
-        next[left] = after;
-        if (after >= 0) {
-          prev[after] = left;
+        int from = 0;
+        for (int at = f.text().indexOf(special); at >= 0; at = f.text().indexOf(special, from)) {
+          if (at > from) {
+            cut.add(new Fragment(f.text().substring(from, at), -1));
+          }
+          cut.add(new Fragment(special, id));
+          from = at + special.length();
         }
-        if (prev[left] >= 0) {
-          offer(prev[left], left);
-        }
-        if (after >= 0) {
-          offer(left, after);
+        if (from == 0) {
+          cut.add(f);
+        } else if (from < f.text().length()) {
+          cut.add(new Fragment(f.text().substring(from), -1));
         }
       }
-      int n = 0;
-      for (int i = tokens.length == 0 ? -1 : 0; i >= 0; i = next[i]) {
-        tokens[n++] = tokens[i];
-      }
-      return n;
+      fragments = cut;
     }
-
-    private void offer(int left, int right) {
-      Integer merged = ids.get(vocab.token(tokens[left]) + vocab.token(tokens[right]));
-      // Only a score above -infinity can win (NaN never does), as in a scan for the best.
-      if (merged != null && vocab.score(merged) > Float.NEGATIVE_INFINITY) {
-        queue.add(
-            new Candidate(vocab.score(merged), left, right, tokens[left], tokens[right], merged));
-      }
-    }
+    return fragments;
   }
 
-  /** A pair that may merge: best score first, then leftmost ({@code left} keeps list order). */
-  private record Candidate(
-      float score, int left, int right, int leftToken, int rightToken, int merged)
-      implements Comparable<Candidate> {
-    @Override
-    public int compareTo(Candidate o) {
-      // Not Float.compare, which would rank 0.0 above -0.0: a scan for the best holds them equal.
-      if (score != o.score) {
-        return score > o.score ? -1 : 1;
-      }
-      return Integer.compare(left, o.left);
-    }
+  private int added(boolean addSpecial) {
+    return addSpecial ? (vocab.addBos() ? 1 : 0) + (vocab.addEos() ? 1 : 0) : 0;
   }
 
   /**
-   * The bytes {@code token} stands for after {@code previous}: its text in UTF-8, the raw byte of a
-   * {@code <0xNN>} token, nothing for control tokens, and without the leading space the
-   * SentencePiece decoder drops right after the beginning of a sequence.
+   * The bytes {@code token} stands for after {@code previous}: its text in the vocabulary's
+   * encoding, nothing for control tokens (SentencePiece also drops the leading space right after
+   * the beginning of a sequence).
    */
   public byte[] decode(int previous, int token) {
-    if (vocab.type(token) == Vocabulary.CONTROL || vocab.type(token) == Vocabulary.UNKNOWN) {
-      return new byte[0];
-    }
-    String text = vocab.token(token);
-    int b = byteValue(text);
-    if (b >= 0) {
-      return new byte[] {(byte) b};
-    }
-    if (previous == vocab.bos() && text.startsWith(" ")) {
-      text = text.substring(1);
-    }
-    return text.getBytes(StandardCharsets.UTF_8);
+    return encoder.decode(previous, token);
   }
 
   /** The byte a {@code <0xNN>} token stands for, or -1 for any other text. */
@@ -215,4 +172,7 @@ public final class Tokenizer {
     int lo = Character.digit(token.charAt(4), 16);
     return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
   }
+
+  /** Text to encode ({@code token} -1) or a special token split out of it. */
+  private record Fragment(String text, int token) {}
 }

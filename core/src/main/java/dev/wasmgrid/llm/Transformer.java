@@ -1,10 +1,12 @@
 package dev.wasmgrid.llm;
 
 /**
- * One Llama forward pass per token, in the single-pass style of llama2.c: RMSNorm, rotary
- * positions, grouped-query attention over a KV cache, SwiGLU feed-forward, classifier. All
- * activations and the cache are allocated once here, so generating a token allocates nothing. Not
- * thread-safe: one generation at a time.
+ * One forward pass per token, in the single-pass style of llama2.c: RMSNorm, rotary positions,
+ * grouped-query attention over a KV cache, SwiGLU feed-forward, classifier. The architectures
+ * differ only inside the attention's projections ({@link #project}): Qwen2 adds biases, Qwen3
+ * normalizes each head of q and k, and Llama rotates adjacent pairs where the Qwens rotate each
+ * head's halves. All activations and the cache are allocated once here, so generating a token
+ * allocates nothing. Not thread-safe: one generation at a time.
  */
 public final class Transformer {
   private final LlamaConfig c;
@@ -16,6 +18,7 @@ public final class Transformer {
   private final float[] hb;
   private final float[] hb2;
   private final float[] q;
+  private final float[] attnOut;
   private final float[] k;
   private final float[] v;
   private final float[] att;
@@ -43,7 +46,8 @@ public final class Transformer {
     xb2 = new float[c.dim()];
     hb = new float[c.hiddenDim()];
     hb2 = new float[c.hiddenDim()];
-    q = new float[c.dim()];
+    q = new float[c.qDim()];
+    attnOut = new float[c.qDim()];
     k = new float[c.kvDim()];
     v = new float[c.kvDim()];
     att = new float[c.seqLen()];
@@ -51,11 +55,15 @@ public final class Transformer {
     keyCache = new float[c.layers()][c.seqLen() * c.kvDim()];
     valueCache = new float[c.layers()][c.seqLen() * c.kvDim()];
     int half = c.headSize() / 2;
+    float[] factors = w.attention().ropeFreqs();
     ropeCos = new float[c.seqLen() * half];
     ropeSin = new float[c.seqLen() * half];
     for (int pos = 0; pos < c.seqLen(); pos++) {
       for (int i = 0; i < half; i++) {
         double freq = 1.0 / Math.pow(c.ropeTheta(), (2.0 * i) / c.headSize());
+        if (factors != null) {
+          freq /= factors[i];
+        }
         ropeCos[pos * half + i] = (float) Math.cos(pos * freq);
         ropeSin[pos * half + i] = (float) Math.sin(pos * freq);
       }
@@ -89,15 +97,11 @@ public final class Transformer {
     w.tokenEmbedding().row(token, x);
     for (int l = 0; l < c.layers(); l++) {
       rmsnorm(xb, x, w.rmsAtt().get(l));
-      compute.matvec(w.wq().get(l), xb, q);
-      compute.matvec(w.wk().get(l), xb, k);
-      compute.matvec(w.wv().get(l), xb, v);
-      rotate(q, pos);
-      rotate(k, pos);
+      project(l, pos);
       System.arraycopy(k, 0, keyCache[l], pos * kvDim, kvDim);
       System.arraycopy(v, 0, valueCache[l], pos * kvDim, kvDim);
       attention(l, pos);
-      compute.matvec(w.wo().get(l), xb, xb2);
+      compute.matvec(w.wo().get(l), attnOut, xb2);
       add(x, xb2);
 
       rmsnorm(xb, x, w.rmsFfn().get(l));
@@ -115,6 +119,30 @@ public final class Transformer {
     return logits;
   }
 
+  /** Queries, keys and values of the normalized input {@code xb}, positions applied. */
+  private void project(int l, int pos) {
+    AttentionExtras extras = w.attention();
+    compute.matvec(w.wq().get(l), xb, q);
+    compute.matvec(w.wk().get(l), xb, k);
+    compute.matvec(w.wv().get(l), xb, v);
+    if (extras.hasBiases()) {
+      add(q, extras.qBias().get(l));
+      add(k, extras.kBias().get(l));
+      add(v, extras.vBias().get(l));
+    }
+    if (extras.hasHeadNorms()) {
+      headNorm(q, extras.qNorm().get(l));
+      headNorm(k, extras.kNorm().get(l));
+    }
+    if (c.architecture().neoxRope()) {
+      rotateHalves(q, pos);
+      rotateHalves(k, pos);
+    } else {
+      rotate(q, pos);
+      rotate(k, pos);
+    }
+  }
+
   private void attention(int l, int pos) {
     int hs = c.headSize();
     int kvDim = c.kvDim();
@@ -129,10 +157,10 @@ public final class Transformer {
       }
       softmax(att, pos + 1);
       for (int i = 0; i < hs; i++) {
-        xb[qOff + i] = 0;
+        attnOut[qOff + i] = 0;
       }
       for (int t = 0; t <= pos; t++) {
-        compute.axpy(att[t], values, t * kvDim + kvOff, xb, qOff, hs);
+        compute.axpy(att[t], values, t * kvDim + kvOff, attnOut, qOff, hs);
       }
     }
   }
@@ -155,11 +183,44 @@ public final class Transformer {
     }
   }
 
+  /**
+   * Rotates each pair (i, i + half) of every head by the angle of frequency i: GPT-NeoX's layout,
+   * which the Qwens use.
+   */
+  private void rotateHalves(float[] vec, int pos) {
+    int hs = c.headSize();
+    int half = hs / 2;
+    int base = pos * half;
+    for (int h = 0; h < vec.length / hs; h++) {
+      for (int i = 0; i < half; i++) {
+        int j = h * hs + i;
+        float cos = ropeCos[base + i];
+        float sin = ropeSin[base + i];
+        float v0 = vec[j];
+        float v1 = vec[j + half];
+        vec[j] = v0 * cos - v1 * sin;
+        vec[j + half] = v0 * sin + v1 * cos;
+      }
+    }
+  }
+
   private void rmsnorm(float[] out, float[] in, float[] weight) {
-    float ss = compute.dot(in, 0, in, 0, in.length);
-    float inv = (float) (1.0 / Math.sqrt(ss / in.length + c.rmsEps()));
-    for (int i = 0; i < in.length; i++) {
-      out[i] = weight[i] * (inv * in[i]);
+    rmsnorm(out, in, 0, in.length, weight);
+  }
+
+  /** RMSNorm of each head of {@code vec} in place, every head with the same {@code weight}. */
+  private void headNorm(float[] vec, float[] weight) {
+    for (int off = 0; off < vec.length; off += weight.length) {
+      rmsnorm(vec, vec, off, weight.length, weight);
+    }
+  }
+
+  /** RMSNorm of {@code in[off, off + n)} into {@code out} at the same place. */
+  private void rmsnorm(float[] out, float[] in, int off, int n, float[] weight) {
+    float ss = compute.dot(in, off, in, off, n);
+    float inv = (float) (1.0 / Math.sqrt(ss / n + c.rmsEps()));
+    for (int i = 0; i < n; i++) {
+      out[off + i] = weight[i] * (inv * in[off + i]);
     }
   }
 

@@ -4,9 +4,10 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A SentencePiece-style vocabulary: token texts (spaces as ' ', not U+2581), merge scores, token
- * kinds, the special ids, and the ids that end a generation. Both model formats read into this, and
- * the writers write it.
+ * A vocabulary: token texts, merge scores, token kinds, the special ids, the ids that end a
+ * generation, and how text becomes tokens ({@link TokenizerModel}, whether BOS and EOS are added).
+ * SentencePiece texts hold spaces as ' ', not U+2581; byte-level BPE texts are as the file has them
+ * (GPT-2's byte characters). Both model formats read into this, and the writers write it.
  */
 public final class Vocabulary {
 
@@ -15,6 +16,7 @@ public final class Vocabulary {
 
   public static final int UNKNOWN = 2;
   public static final int CONTROL = 3;
+  public static final int USER_DEFINED = 4;
   public static final int BYTE = 6;
 
   private final List<String> tokens;
@@ -23,22 +25,51 @@ public final class Vocabulary {
   private final int bos;
   private final int eos;
   private final int[] stops;
+  private final TokenizerModel model;
+  private final boolean addBos;
+  private final boolean addEos;
 
   /** A vocabulary whose generations stop on {@code eos} alone. */
   public Vocabulary(List<String> tokens, float[] scores, int[] types, int bos, int eos) {
     this(tokens, scores, types, bos, eos, new int[] {eos});
   }
 
+  /** A SentencePiece vocabulary that adds BOS, not EOS, and a leading space. */
+  public Vocabulary(
+      List<String> tokens, float[] scores, int[] types, int bos, int eos, int[] stops) {
+    this(
+        tokens,
+        scores,
+        types,
+        bos,
+        eos,
+        stops,
+        new TokenizerModel.SentencePiece(true),
+        true,
+        false);
+  }
+
   /**
    * @param tokens token texts by id
-   * @param scores merge priority by id (higher merges first)
+   * @param scores merge priority by id (higher merges first; SentencePiece only)
    * @param types kinds by id ({@link #NORMAL}, {@link #CONTROL}, {@link #BYTE}, ...)
    * @param bos id of the beginning-of-sequence token
    * @param eos id of the end-of-sequence token
    * @param stops ids that end a generation: EOS and any other end of text (end of turn, ...)
+   * @param model how text becomes tokens
+   * @param addBos whether an encoded prompt starts with BOS
+   * @param addEos whether an encoded prompt ends with EOS
    */
   public Vocabulary(
-      List<String> tokens, float[] scores, int[] types, int bos, int eos, int[] stops) {
+      List<String> tokens,
+      float[] scores,
+      int[] types,
+      int bos,
+      int eos,
+      int[] stops,
+      TokenizerModel model,
+      boolean addBos,
+      boolean addEos) {
     this.tokens = List.copyOf(tokens);
     if (scores.length != tokens.size() || types.length != tokens.size()) {
       throw new ModelFormatException(
@@ -69,6 +100,9 @@ public final class Vocabulary {
     this.types = types.clone();
     this.bos = bos;
     this.eos = eos;
+    this.model = model;
+    this.addBos = addBos;
+    this.addEos = addEos;
   }
 
   /** Kinds guessed from the texts, for formats that do not store them (llama2.c). */
@@ -115,6 +149,21 @@ public final class Vocabulary {
 
   public int eos() {
     return eos;
+  }
+
+  /** How text becomes tokens. */
+  public TokenizerModel model() {
+    return model;
+  }
+
+  /** Whether an encoded prompt starts with BOS. */
+  public boolean addBos() {
+    return addBos;
+  }
+
+  /** Whether an encoded prompt ends with EOS. */
+  public boolean addEos() {
+    return addEos;
   }
 
   /** The ids that end a generation. */

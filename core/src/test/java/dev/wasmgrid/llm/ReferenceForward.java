@@ -3,7 +3,10 @@ package dev.wasmgrid.llm;
 /**
  * A forward pass written separately from {@link Transformer}, as plainly as possible: weights
  * dequantized to double matrices, every sum in double, RoPE angles computed where they are used, a
- * list of past keys and values instead of a preallocated cache.
+ * list of past keys and values instead of a preallocated cache. It follows the architectures'
+ * reference code (Hugging Face's Llama, Qwen2, Qwen3): biases added after the projections, each
+ * head of q and k RMS-normalized before rotation, rotation of adjacent pairs (Llama, as GGUF stores
+ * its weights) or of each head's halves (Qwen), frequencies divided by the rope factors.
  */
 final class ReferenceForward {
   private final LlamaConfig c;
@@ -21,6 +24,7 @@ final class ReferenceForward {
   private final double[][] classifier;
   private final double[][][] keys;
   private final double[][][] values;
+  private final AttentionExtras extras;
 
   ReferenceForward(LlamaConfig c, LlamaWeights w) {
     this.c = c;
@@ -50,6 +54,7 @@ final class ReferenceForward {
     rmsFinal = toDouble(w.rmsFinal());
     keys = new double[l][c.seqLen()][];
     values = new double[l][c.seqLen()][];
+    extras = w.attention();
   }
 
   /** Logits after {@code token} at {@code pos}; positions must come in order from 0. */
@@ -61,11 +66,20 @@ final class ReferenceForward {
       double[] q = mul(wq[l], h);
       double[] k = mul(wk[l], h);
       double[] v = mul(wv[l], h);
+      if (extras.hasBiases()) {
+        addTo(q, extras.qBias().get(l));
+        addTo(k, extras.kBias().get(l));
+        addTo(v, extras.vBias().get(l));
+      }
+      if (extras.hasHeadNorms()) {
+        q = perHead(q, toDouble(extras.qNorm().get(l)));
+        k = perHead(k, toDouble(extras.kNorm().get(l)));
+      }
       rope(q, pos);
       rope(k, pos);
       keys[l][pos] = k;
       values[l][pos] = v;
-      double[] out = new double[c.dim()];
+      double[] out = new double[c.qDim()];
       for (int head = 0; head < c.heads(); head++) {
         int kvHead = head / (c.heads() / c.kvHeads());
         double[] scores = new double[pos + 1];
@@ -110,13 +124,35 @@ final class ReferenceForward {
 
   private void rope(double[] v, int pos) {
     int hs = c.headSize();
-    for (int i = 0; i < v.length; i += 2) {
-      int inHead = i % hs;
-      double angle = pos * Math.pow(c.ropeTheta(), -(double) inHead / hs);
-      double a = v[i];
-      double b = v[i + 1];
-      v[i] = a * Math.cos(angle) - b * Math.sin(angle);
-      v[i + 1] = a * Math.sin(angle) + b * Math.cos(angle);
+    for (int head = 0; head < v.length / hs; head++) {
+      for (int pair = 0; pair < hs / 2; pair++) {
+        double angle = pos * Math.pow(c.ropeTheta(), -2.0 * pair / hs);
+        if (extras.ropeFreqs() != null) {
+          angle /= extras.ropeFreqs()[pair];
+        }
+        int i = c.architecture().neoxRope() ? head * hs + pair : head * hs + 2 * pair;
+        int j = c.architecture().neoxRope() ? i + hs / 2 : i + 1;
+        double a = v[i];
+        double b = v[j];
+        v[i] = a * Math.cos(angle) - b * Math.sin(angle);
+        v[j] = a * Math.sin(angle) + b * Math.cos(angle);
+      }
+    }
+  }
+
+  /** Each head of {@code v} RMS-normalized with {@code weight}. */
+  private double[] perHead(double[] v, double[] weight) {
+    double[] out = new double[v.length];
+    for (int off = 0; off < v.length; off += weight.length) {
+      double[] head = norm(java.util.Arrays.copyOfRange(v, off, off + weight.length), weight);
+      System.arraycopy(head, 0, out, off, head.length);
+    }
+    return out;
+  }
+
+  private static void addTo(double[] acc, float[] delta) {
+    for (int i = 0; i < acc.length; i++) {
+      acc[i] += delta[i];
     }
   }
 

@@ -63,6 +63,18 @@ public record GgufFile(
     throw wrongType(key, "a number", v);
   }
 
+  /** The boolean at {@code key}, or {@code fallback} when absent. */
+  public boolean flag(String key, boolean fallback) {
+    Object v = metadata.get(key);
+    if (v == null) {
+      return fallback;
+    }
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    throw wrongType(key, "a boolean", v);
+  }
+
   /** The array at {@code key}, or null when absent. */
   public List<?> array(String key) {
     Object v = metadata.get(key);

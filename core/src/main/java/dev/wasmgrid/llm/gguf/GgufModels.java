@@ -1,5 +1,7 @@
 package dev.wasmgrid.llm.gguf;
 
+import dev.wasmgrid.llm.Architecture;
+import dev.wasmgrid.llm.AttentionExtras;
 import dev.wasmgrid.llm.F32Matrix;
 import dev.wasmgrid.llm.Half;
 import dev.wasmgrid.llm.LlamaConfig;
@@ -17,8 +19,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Builds a {@link Model} from a parsed GGUF file of the {@code llama} architecture:
- * hyper-parameters from {@code llama.*} keys, the vocabulary from {@code tokenizer.ggml.*}, weights
+ * Builds a {@link Model} from a parsed GGUF file of a supported {@code general.architecture}
+ * ({@code llama}, {@code qwen2}, {@code qwen3}): hyper-parameters from the keys it prefixes ({@link
+ * GgufConfigs}), the vocabulary from {@code tokenizer.ggml.*} ({@link GgufVocabularies}), weights
  * from the standard tensor names ({@code token_embd}, {@code blk.N.attn_q}, ..., {@code output}).
  */
 public final class GgufModels {
@@ -41,31 +44,13 @@ public final class GgufModels {
    * @throws ModelFormatException naming the key or tensor that is missing or wrong
    */
   public static Model load(GgufFile file) {
-    String arch = file.string("general.architecture", "");
-    if (!arch.equals("llama")) {
-      throw new ModelFormatException(
-          "GGUF: general.architecture is '" + arch + "'; only 'llama' is supported");
-    }
-    Vocabulary vocab = vocabulary(file);
-    int heads = (int) file.integer("llama.attention.head_count", -1, 1, 4096);
-    LlamaConfig config;
-    try {
-      config =
-          new LlamaConfig(
-              (int) file.integer("llama.embedding_length", -1, 1, 1 << 16),
-              (int) file.integer("llama.feed_forward_length", -1, 1, 1 << 18),
-              (int) file.integer("llama.block_count", -1, 1, 1024),
-              heads,
-              (int) file.integer("llama.attention.head_count_kv", heads, 1, 4096),
-              vocab.size(),
-              (int) file.integer("llama.context_length", -1, 1, 1 << 20),
-              (float) file.number("llama.attention.layer_norm_rms_epsilon", 1e-5),
-              (float) file.number("llama.rope.freq_base", 10000));
-    } catch (IllegalArgumentException e) {
-      throw new ModelFormatException("GGUF: " + e.getMessage(), e);
-    }
+    // The architecture first: a file of another one is refused before its vocabulary is read.
+    Architecture.fromGguf(file.string("general.architecture", ""));
+    Vocabulary vocab = GgufVocabularies.read(file);
+    LlamaConfig config = GgufConfigs.read(file, vocab.size());
     Tensors t = new Tensors(file);
     int dim = config.dim();
+    int qDim = config.qDim();
     int kv = config.kvDim();
     int hidden = config.hiddenDim();
     List<float[]> rmsAtt = new ArrayList<>();
@@ -80,10 +65,10 @@ public final class GgufModels {
     for (int l = 0; l < config.layers(); l++) {
       String p = "blk." + l + ".";
       rmsAtt.add(t.vector(p + "attn_norm.weight", dim));
-      wq.add(t.matrix(p + "attn_q.weight", dim, dim));
+      wq.add(t.matrix(p + "attn_q.weight", qDim, dim));
       wk.add(t.matrix(p + "attn_k.weight", kv, dim));
       wv.add(t.matrix(p + "attn_v.weight", kv, dim));
-      wo.add(t.matrix(p + "attn_output.weight", dim, dim));
+      wo.add(t.matrix(p + "attn_output.weight", dim, qDim));
       rmsFfn.add(t.vector(p + "ffn_norm.weight", dim));
       w1.add(t.matrix(p + "ffn_gate.weight", hidden, dim));
       w2.add(t.matrix(p + "ffn_down.weight", dim, hidden));
@@ -107,68 +92,53 @@ public final class GgufModels {
             w2,
             w3,
             t.vector("output_norm.weight", dim),
-            classifier);
+            classifier,
+            attentionExtras(file, t, config));
     return new Model(
         config, weights, vocab, "gguf", file.tensors().get("blk.0.attn_q.weight").type());
   }
 
-  private static Vocabulary vocabulary(GgufFile file) {
-    String kind = file.string("tokenizer.ggml.model", "");
-    if (!kind.equals("llama")) {
-      throw new ModelFormatException(
-          "GGUF: tokenizer.ggml.model is '"
-              + kind
-              + "'; only 'llama' (SentencePiece) is supported");
-    }
-    List<?> raw = file.array("tokenizer.ggml.tokens");
-    if (raw == null || raw.isEmpty()) {
-      throw new ModelFormatException("GGUF: tokenizer.ggml.tokens is missing or empty");
-    }
-    List<String> tokens = new ArrayList<>(raw.size());
-    for (Object o : raw) {
-      if (!(o instanceof String s)) {
-        throw new ModelFormatException("GGUF: tokenizer.ggml.tokens must hold strings");
+  /**
+   * The architecture's additions to the attention: q/k/v biases ({@code blk.N.attn_q.bias}, ...;
+   * Qwen2's, optional for Llama), head norms ({@code blk.N.attn_q_norm.weight}, ...; Qwen3's), and
+   * the rotary frequency factors of Llama 3's scaling ({@code rope_freqs.weight}) times a linear
+   * scaling's factor.
+   */
+  private static AttentionExtras attentionExtras(GgufFile file, Tensors t, LlamaConfig c) {
+    Architecture arch = c.architecture();
+    boolean biases = arch.attentionBiases() || file.tensors().containsKey("blk.0.attn_q.bias");
+    List<float[]> qBias = new ArrayList<>();
+    List<float[]> kBias = new ArrayList<>();
+    List<float[]> vBias = new ArrayList<>();
+    List<float[]> qNorm = new ArrayList<>();
+    List<float[]> kNorm = new ArrayList<>();
+    for (int l = 0; l < c.layers() && (biases || arch.headNorms()); l++) {
+      String p = "blk." + l + ".";
+      if (biases) {
+        qBias.add(t.vector(p + "attn_q.bias", c.qDim()));
+        kBias.add(t.vector(p + "attn_k.bias", c.kvDim()));
+        vBias.add(t.vector(p + "attn_v.bias", c.kvDim()));
       }
-      tokens.add(s.replace(SPACE_MARK, " "));
-    }
-    float[] scores = new float[tokens.size()];
-    List<?> rawScores = file.array("tokenizer.ggml.scores");
-    if (rawScores != null) {
-      sameLength("tokenizer.ggml.scores", rawScores, tokens.size());
-      for (int i = 0; i < scores.length; i++) {
-        if (!(rawScores.get(i) instanceof Double d)) {
-          throw new ModelFormatException("GGUF: tokenizer.ggml.scores must hold floats");
-        }
-        scores[i] = d.floatValue();
+      if (arch.headNorms()) {
+        qNorm.add(t.vector(p + "attn_q_norm.weight", c.headSize()));
+        kNorm.add(t.vector(p + "attn_k_norm.weight", c.headSize()));
       }
     }
-    int bos = (int) file.integer("tokenizer.ggml.bos_token_id", 1, 0, tokens.size() - 1);
-    int eos = (int) file.integer("tokenizer.ggml.eos_token_id", 2, 0, tokens.size() - 1);
-    // Chat models end a turn with an end-of-turn token that is not their EOS; absent, it is EOS.
-    int eot = (int) file.integer("tokenizer.ggml.eot_token_id", eos, 0, tokens.size() - 1);
-    int[] types;
-    List<?> rawTypes = file.array("tokenizer.ggml.token_type");
-    if (rawTypes == null) {
-      types = Vocabulary.guessTypes(tokens, bos, eos);
-    } else {
-      sameLength("tokenizer.ggml.token_type", rawTypes, tokens.size());
-      types = new int[tokens.size()];
-      for (int i = 0; i < types.length; i++) {
-        if (!(rawTypes.get(i) instanceof Long n)) {
-          throw new ModelFormatException("GGUF: tokenizer.ggml.token_type must hold integers");
-        }
-        types[i] = n.intValue();
+    float[] factors = null;
+    if (arch == Architecture.LLAMA && file.tensors().containsKey("rope_freqs.weight")) {
+      factors = t.vector("rope_freqs.weight", c.headSize() / 2);
+    }
+    float linear = GgufConfigs.ropeScale(file, arch.ggufName() + ".");
+    if (linear != 1) {
+      if (factors == null) {
+        factors = new float[c.headSize() / 2];
+        java.util.Arrays.fill(factors, 1f);
+      }
+      for (int i = 0; i < factors.length; i++) {
+        factors[i] *= linear;
       }
     }
-    int[] stops = eot == eos ? new int[] {eos} : new int[] {eos, eot};
-    return new Vocabulary(tokens, scores, types, bos, eos, stops);
-  }
-
-  private static void sameLength(String key, List<?> list, int n) {
-    if (list.size() != n) {
-      throw new ModelFormatException(
-          "GGUF: " + key + " has " + list.size() + " entries for " + n + " tokens");
-    }
+    return new AttentionExtras(qBias, kBias, vBias, qNorm, kNorm, factors);
   }
 
   /** Decodes tensors by name, checking their shapes. */

@@ -1,5 +1,6 @@
 package dev.wasmgrid.llm.gguf;
 
+import dev.wasmgrid.llm.AttentionExtras;
 import dev.wasmgrid.llm.FloatWeights;
 import dev.wasmgrid.llm.LlamaConfig;
 import dev.wasmgrid.llm.Q8Matrix;
@@ -14,9 +15,10 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Writes a GGUF v3 file of the {@code llama} architecture: matrices in the chosen type, norms in
- * F32, the vocabulary in {@code tokenizer.ggml.*}. Made for test models; what it writes is what
- * llama.cpp's converter writes for these keys and tensor names.
+ * Writes a GGUF v3 file of the weights' architecture ({@code llama}, {@code qwen2}, {@code qwen3}):
+ * matrices in the chosen type, norms, biases and rope factors in F32, a SentencePiece vocabulary in
+ * {@code tokenizer.ggml.*}. Made for test models; what it writes is what llama.cpp's converter
+ * writes for these keys and tensor names.
  */
 public final class GgufWriter {
 
@@ -59,15 +61,26 @@ public final class GgufWriter {
     LlamaConfig c = weights.config();
     List<Tensor> tensors = new ArrayList<>();
     int dim = c.dim();
+    AttentionExtras extras = weights.attention();
+    if (extras.ropeFreqs() != null) {
+      tensors.add(
+          new Tensor(
+              "rope_freqs.weight",
+              1,
+              extras.ropeFreqs().length,
+              TensorType.F32,
+              extras.ropeFreqs()));
+    }
     tensors.add(
         new Tensor("token_embd.weight", c.vocabSize(), dim, dtype, weights.tokenEmbedding()));
     for (int l = 0; l < c.layers(); l++) {
       String p = "blk." + l + ".";
       tensors.add(new Tensor(p + "attn_norm.weight", 1, dim, TensorType.F32, weights.rmsAtt()[l]));
-      tensors.add(new Tensor(p + "attn_q.weight", dim, dim, dtype, weights.wq()[l]));
+      tensors.add(new Tensor(p + "attn_q.weight", c.qDim(), dim, dtype, weights.wq()[l]));
       tensors.add(new Tensor(p + "attn_k.weight", c.kvDim(), dim, dtype, weights.wk()[l]));
       tensors.add(new Tensor(p + "attn_v.weight", c.kvDim(), dim, dtype, weights.wv()[l]));
-      tensors.add(new Tensor(p + "attn_output.weight", dim, dim, dtype, weights.wo()[l]));
+      attentionExtras(tensors, extras, p, l);
+      tensors.add(new Tensor(p + "attn_output.weight", dim, c.qDim(), dtype, weights.wo()[l]));
       tensors.add(new Tensor(p + "ffn_norm.weight", 1, dim, TensorType.F32, weights.rmsFfn()[l]));
       tensors.add(new Tensor(p + "ffn_gate.weight", c.hiddenDim(), dim, dtype, weights.w1()[l]));
       tensors.add(new Tensor(p + "ffn_down.weight", dim, c.hiddenDim(), dtype, weights.w2()[l]));
@@ -83,19 +96,26 @@ public final class GgufWriter {
     o.i32(3);
     o.i64(tensors.size());
     int eot = endOfTurn(vocab);
-    o.i64(eot < 0 ? 18 : 19);
-    kvString(o, "general.architecture", "llama");
+    // Heads wider than dim / heads need their width said (Qwen3 writes it always).
+    boolean headWidth = c.qDim() != dim;
+    o.i64(18 + (eot < 0 ? 0 : 1) + (headWidth ? 2 : 0));
+    String a = c.architecture().ggufName() + ".";
+    kvString(o, "general.architecture", c.architecture().ggufName());
     kvString(o, "general.name", "wasmgrid-tiny");
     kvU32(o, "general.alignment", GgufReader.DEFAULT_ALIGNMENT);
-    kvU32(o, "llama.context_length", c.seqLen());
-    kvU32(o, "llama.embedding_length", dim);
-    kvU32(o, "llama.block_count", c.layers());
-    kvU32(o, "llama.feed_forward_length", c.hiddenDim());
-    kvU32(o, "llama.attention.head_count", c.heads());
-    kvU32(o, "llama.attention.head_count_kv", c.kvHeads());
-    kvU32(o, "llama.rope.dimension_count", c.headSize());
-    kvF32(o, "llama.attention.layer_norm_rms_epsilon", c.rmsEps());
-    kvF32(o, "llama.rope.freq_base", c.ropeTheta());
+    kvU32(o, a + "context_length", c.seqLen());
+    kvU32(o, a + "embedding_length", dim);
+    kvU32(o, a + "block_count", c.layers());
+    kvU32(o, a + "feed_forward_length", c.hiddenDim());
+    kvU32(o, a + "attention.head_count", c.heads());
+    kvU32(o, a + "attention.head_count_kv", c.kvHeads());
+    if (headWidth) {
+      kvU32(o, a + "attention.key_length", c.headSize());
+      kvU32(o, a + "attention.value_length", c.headSize());
+    }
+    kvU32(o, a + "rope.dimension_count", c.headSize());
+    kvF32(o, a + "attention.layer_norm_rms_epsilon", c.rmsEps());
+    kvF32(o, a + "rope.freq_base", c.ropeTheta());
     kvString(o, "tokenizer.ggml.model", "llama");
     o.string("tokenizer.ggml.tokens");
     o.i32(TYPE_ARRAY);
@@ -145,6 +165,24 @@ public final class GgufWriter {
       data(o, t);
     }
     out.flush();
+  }
+
+  /** Biases and head norms of layer {@code l}, where the weights have them. */
+  private static void attentionExtras(
+      List<Tensor> tensors, AttentionExtras extras, String prefix, int l) {
+    if (extras.hasBiases()) {
+      vector(tensors, prefix + "attn_q.bias", extras.qBias().get(l));
+      vector(tensors, prefix + "attn_k.bias", extras.kBias().get(l));
+      vector(tensors, prefix + "attn_v.bias", extras.vBias().get(l));
+    }
+    if (extras.hasHeadNorms()) {
+      vector(tensors, prefix + "attn_q_norm.weight", extras.qNorm().get(l));
+      vector(tensors, prefix + "attn_k_norm.weight", extras.kNorm().get(l));
+    }
+  }
+
+  private static void vector(List<Tensor> tensors, String name, float[] v) {
+    tensors.add(new Tensor(name, 1, v.length, TensorType.F32, v));
   }
 
   /** The stop id besides EOS, which GGUF holds as the end-of-turn id; -1 if none. */

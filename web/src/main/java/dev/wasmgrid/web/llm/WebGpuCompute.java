@@ -28,9 +28,13 @@ final class WebGpuCompute implements Compute {
     this.minWeights = gpu.getMinWeights();
   }
 
-  /** Whether products with {@code w} go to the GPU. */
+  /**
+   * Whether products with {@code w} go to the GPU: large F32 and Q8 matrices, the layouts the GPU
+   * kernels read. Packed block types (Q4_K, Q6_K, ...) stay on the CPU, which decodes them per row.
+   */
   boolean onGpu(WeightMatrix w) {
-    return (long) w.rows() * w.cols() >= minWeights;
+    boolean uploadable = w instanceof F32Matrix || w instanceof Q8Matrix;
+    return uploadable && (long) w.rows() * w.cols() >= minWeights;
   }
 
   @Override
