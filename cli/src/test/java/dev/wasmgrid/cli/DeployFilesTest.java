@@ -140,16 +140,19 @@ class DeployFilesTest {
   void kubernetesManifestsAgreeWithTheCliAndWithEachOther() throws IOException {
     Map<String, JsonNode> deployments = new HashMap<>();
     Map<String, JsonNode> services = new HashMap<>();
+    List<JsonNode> policies = new ArrayList<>();
     for (JsonNode manifest : kubernetesManifests()) {
       String name = manifest.path("metadata").path("name").asText();
       switch (manifest.path("kind").asText()) {
         case "Deployment" -> deployments.put(name, manifest);
         case "Service" -> services.put(name, manifest);
+        case "NetworkPolicy", "PodDisruptionBudget" -> policies.add(manifest);
         default -> throw new AssertionError("unexpected kind in deploy/k8s: " + manifest);
       }
     }
     assertThat(deployments).containsOnlyKeys("wasmgrid-coordinator", "wasmgrid-worker");
     assertThat(services).containsOnlyKeys("wasmgrid-coordinator", "wasmgrid-worker");
+    KubernetesPolicies.check(deployments, policies);
 
     Map<String, Invocation> invocations = new HashMap<>();
     Set<String> probes = new TreeSet<>();
@@ -226,6 +229,17 @@ class DeployFilesTest {
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(ready.statusCode()).as("%s /health/ready", name).isEqualTo(200);
+        // The Secret's token guards everything but the probes.
+        HttpRequest.Builder metrics =
+            HttpRequest.newBuilder(URI.create(node.url() + "/metrics"))
+                .timeout(Duration.ofSeconds(30));
+        assertThat(http.send(metrics.build(), HttpResponse.BodyHandlers.discarding()).statusCode())
+            .as("%s /metrics without the token", name)
+            .isEqualTo(401);
+        metrics.header("Authorization", "Bearer " + ManifestPod.SECRET_VALUE);
+        assertThat(http.send(metrics.build(), HttpResponse.BodyHandlers.discarding()).statusCode())
+            .as("%s /metrics with the Secret's token", name)
+            .isEqualTo(200);
       }
     }
   }
@@ -560,18 +574,18 @@ class DeployFilesTest {
     return manifests;
   }
 
-  private static JsonNode onlyContainer(JsonNode deployment) {
+  static JsonNode onlyContainer(JsonNode deployment) {
     JsonNode containers = deployment.path("spec").path("template").path("spec").path("containers");
     assertThat(containers.size()).as("containers of %s", deployment.path("metadata")).isEqualTo(1);
     return containers.get(0);
   }
 
-  private static JsonNode podLabels(JsonNode deployment) {
+  static JsonNode podLabels(JsonNode deployment) {
     return deployment.path("spec").path("template").path("metadata").path("labels");
   }
 
   /** Whether every label a selector asks for is on the pod. */
-  private static boolean selects(JsonNode selector, JsonNode labels) {
+  static boolean selects(JsonNode selector, JsonNode labels) {
     JsonNode wanted = selector.has("matchLabels") ? selector.path("matchLabels") : selector;
     if (wanted.isEmpty()) {
       return false;
@@ -585,7 +599,7 @@ class DeployFilesTest {
   }
 
   /** The number of a container port referred to by number or by name. */
-  private static int containerPort(JsonNode container, JsonNode reference) {
+  static int containerPort(JsonNode container, JsonNode reference) {
     if (reference.canConvertToInt()) {
       return reference.asInt();
     }

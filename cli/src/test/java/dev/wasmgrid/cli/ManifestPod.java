@@ -25,6 +25,9 @@ final class ManifestPod {
   /** What the container runs, mapped onto this machine. */
   record Plan(List<String> jvmFlags, Map<String, String> environment, List<String> args) {}
 
+  /** What every Secret key holds in the test: the pod gets it as the cluster would give it. */
+  static final String SECRET_VALUE = "manifest-pod-secret";
+
   /** Maps {@code deployment}'s only container onto directories under {@code scratch}. */
   static Plan plan(JsonNode deployment, Path scratch) throws IOException {
     String name = deployment.path("metadata").path("name").asText();
@@ -58,8 +61,13 @@ final class ManifestPod {
     Map<String, String> environment = new HashMap<>();
     environment.put("HOME", home.toString());
     for (JsonNode variable : container.path("env")) {
-      assertThat(variable.has("value")).as("%s env %s has a value", name, variable).isTrue();
-      environment.put(variable.path("name").asText(), variable.path("value").asText());
+      JsonNode secret = variable.path("valueFrom").path("secretKeyRef");
+      assertThat(variable.has("value") || !secret.isMissingNode())
+          .as("%s env %s has a value or a Secret's", name, variable)
+          .isTrue();
+      environment.put(
+          variable.path("name").asText(),
+          secret.isMissingNode() ? variable.path("value").asText() : SECRET_VALUE);
     }
 
     List<String> args = new ArrayList<>();
