@@ -42,11 +42,17 @@ public final class GridServer implements AutoCloseable {
   private final WebServer server;
   private final ReadDeadlines deadlines;
   private final RequestDrain drain;
+  private final ProcessMetrics processMetrics;
 
-  private GridServer(WebServer server, ReadDeadlines deadlines, RequestDrain drain) {
+  private GridServer(
+      WebServer server,
+      ReadDeadlines deadlines,
+      RequestDrain drain,
+      ProcessMetrics processMetrics) {
     this.server = server;
     this.deadlines = deadlines;
     this.drain = drain;
+    this.processMetrics = processMetrics;
   }
 
   /**
@@ -130,7 +136,7 @@ public final class GridServer implements AutoCloseable {
       // Taken between the check and the bind.
       throw new ListenException(host, port, null);
     }
-    return new GridServer(server, deadlines, drain);
+    return new GridServer(server, deadlines, drain, new ProcessMetrics(config.registry()));
   }
 
   /** A fifth of the idle timeout, so a connection is closed at most 20% past it; 10 s at most. */
@@ -222,5 +228,6 @@ public final class GridServer implements AutoCloseable {
   public void close() {
     server.stop();
     deadlines.close();
+    processMetrics.close();
   }
 }

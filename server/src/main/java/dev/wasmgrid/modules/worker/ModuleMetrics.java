@@ -26,25 +26,25 @@ final class ModuleMetrics {
   /** Feeds {@code module}'s proxy events into the counters and the histogram. */
   RecycleListener listener(String module) {
     Counter failed =
-        Counter.builder("wasm_proxy_failed_prepares")
+        Counter.builder("wasmgrid_wasm_proxy_failed_prepares")
             .description("Standby preparations that failed; the old instance kept serving")
             .tag("module", module)
             .register(registry);
     Counter mismatches =
-        Counter.builder("wasm_proxy_replay_mismatches")
+        Counter.builder("wasmgrid_wasm_proxy_replay_mismatches")
             .description("Replayed state-building calls whose result differed from the original")
             .tag("module", module)
             .register(registry);
     return new RecycleListener() {
       @Override
       public void swapped(SwapReport report) {
-        Counter.builder("wasm_proxy_swaps")
+        Counter.builder("wasmgrid_wasm_proxy_swaps")
             .description("Instance swaps of a stateful module")
             .tag("module", module)
             .tag("method", report.method().id())
             .register(registry)
             .increment();
-        Timer.builder("wasm_swap_duration")
+        Timer.builder("wasmgrid_wasm_swap_duration")
             .description("Time from starting a standby to the switch")
             .tag("module", module)
             .tag("method", report.method().id())
@@ -71,12 +71,12 @@ final class ModuleMetrics {
         module); // a registry hands back an existing gauge of the same name, bound to the old one
     List<Meter> meters =
         List.of(
-            Gauge.builder("wasm_memory_bytes", calls, ModuleCalls::memoryBytes)
+            Gauge.builder("wasmgrid_wasm_memory_bytes", calls, ModuleCalls::memoryBytes)
                 .description("Linear memory of the module's live instances")
                 .tag("module", module)
                 .strongReference(true)
                 .register(registry),
-            Gauge.builder("wasm_calls_in_flight", calls, ModuleCalls::inflight)
+            Gauge.builder("wasmgrid_wasm_calls_in_flight", calls, ModuleCalls::inflight)
                 .description("Calls of the module in progress")
                 .tag("module", module)
                 .strongReference(true)

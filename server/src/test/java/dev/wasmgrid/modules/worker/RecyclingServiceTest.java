@@ -104,13 +104,25 @@ class RecyclingServiceTest {
       assertThat(
               counter(
                   metrics,
-                  "wasm_proxy_swaps_total\\{method=\"(replay|snapshot)\",module=\"prover\"\\}"))
+                  "wasmgrid_wasm_proxy_swaps_total\\{method=\"(replay|snapshot)\",module=\"prover\"\\}"))
           .isGreaterThanOrEqualTo(5);
       assertThat(metrics)
-          .contains("wasm_swap_duration_seconds_bucket{method=\"replay\",module=\"prover\"")
-          .contains("wasm_memory_bytes{module=\"prover\"}")
-          .contains("wasm_calls_in_flight{module=\"prover\"} 0")
-          .contains("wasm_proxy_failed_prepares_total{module=\"prover\"} 0");
+          .contains(
+              "wasmgrid_wasm_swap_duration_seconds_bucket{method=\"replay\",module=\"prover\"")
+          .contains("wasmgrid_wasm_memory_bytes{module=\"prover\"}")
+          .contains("wasmgrid_wasm_calls_in_flight{module=\"prover\"} 0")
+          .contains("wasmgrid_wasm_proxy_failed_prepares_total{module=\"prover\"} 0");
+      // Every series is the project's (wasmgrid_) or the JVM's and the process's own.
+      List<String> names =
+          metrics
+              .lines()
+              .filter(line -> !line.startsWith("#") && !line.isBlank())
+              .map(line -> line.split("[{ ]", 2)[0])
+              .toList();
+      assertThat(names)
+          .allMatch(name -> name.matches("(wasmgrid|jvm|process|system)_.+"), "prefixed")
+          .contains("jvm_memory_used_bytes", "process_cpu_usage", "process_uptime_seconds")
+          .anyMatch(name -> name.startsWith("jvm_gc_"));
 
       HttpResponse<byte[]> recycled = send(worker, "POST", "/v1/modules/prover/recycle", "");
       assertThat(recycled.statusCode()).as(Http.text(recycled)).isEqualTo(200);
@@ -199,7 +211,7 @@ class RecyclingServiceTest {
           "setup_unstable");
       assertThat(call(http, "state_digest", salted)).isEqualTo(digest);
       assertThat(Http.text(http.get("/metrics")))
-          .contains("wasm_proxy_replay_mismatches_total{module=\"prover\"} 1.0");
+          .contains("wasmgrid_wasm_proxy_replay_mismatches_total{module=\"prover\"} 1.0");
     }
   }
 
