@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,9 +76,31 @@ public final class LocalCluster implements AutoCloseable {
   public Node start(Map<String, String> environment, String... args)
       throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(launcher);
+    // Their logs share this process's terminal: a line per request would bury its output.
+    command.add(1, "-Dorg.slf4j.simpleLogger.log.wasmgrid.access=warn");
+    return start(command, environment, ProcessBuilder.Redirect.INHERIT, args);
+  }
+
+  /**
+   * As {@link #start(Map, String...)}, with the node's log (its access log included) written to
+   * {@code log}.
+   *
+   * @throws IOException if it cannot start or exits before listening
+   */
+  public Node start(Map<String, String> environment, Path log, String... args)
+      throws IOException, InterruptedException {
+    return start(
+        new ArrayList<>(launcher), environment, ProcessBuilder.Redirect.to(log.toFile()), args);
+  }
+
+  private Node start(
+      List<String> command,
+      Map<String, String> environment,
+      ProcessBuilder.Redirect errors,
+      String... args)
+      throws IOException, InterruptedException {
     command.addAll(List.of(args));
-    ProcessBuilder builder =
-        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+    ProcessBuilder builder = new ProcessBuilder(command).redirectError(errors);
     builder.environment().putAll(environment);
     Process process = builder.start();
     BufferedReader out =

@@ -2,6 +2,7 @@ package dev.wasmgrid.grid;
 
 import dev.wasmgrid.http.RelayedHeaders;
 import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.http.RequestIds;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
@@ -119,6 +120,8 @@ final class BulkExchange {
       head.append("Content-Type: ").append(contentType).append("\r\n");
     }
     token.ifPresent(t -> head.append("Authorization: Bearer ").append(t).append("\r\n"));
+    RequestIds.current()
+        .ifPresent(id -> head.append(RequestIds.HEADER).append(": ").append(id).append("\r\n"));
     return head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
   }
 

@@ -2,6 +2,7 @@ package dev.wasmgrid.grid;
 
 import dev.wasmgrid.http.RelayedHeaders;
 import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.http.RequestIds;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpMediaType;
@@ -28,6 +29,7 @@ import java.util.function.Function;
  * Helidon's CPU (docs/architecture.md, "Worker calls").
  */
 public final class HttpWorkerClient implements WorkerClient {
+  private static final HeaderName REQUEST_ID = HeaderNames.create(RequestIds.HEADER);
   private static final List<HeaderName> RELAYED =
       RelayedHeaders.NAMES.stream().map(HeaderNames::create).toList();
 
@@ -191,6 +193,7 @@ public final class HttpWorkerClient implements WorkerClient {
       request.header(HeaderNames.CONTENT_TYPE, contentType);
     }
     token.ifPresent(t -> request.header(HeaderNames.AUTHORIZATION, "Bearer " + t));
+    RequestIds.current().ifPresent(id -> request.header(REQUEST_ID, id));
     return request;
   }
 

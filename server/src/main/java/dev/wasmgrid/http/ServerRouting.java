@@ -44,11 +44,11 @@ final class ServerRouting {
       Set<String> routes,
       ReadDeadlines deadlines,
       RequestDrain drain) {
-    r.addFilter(
-        new HttpMetrics(
-            config.registry(),
-            routes,
-            allHandlers(table).stream().map(Route::pattern).distinct().toList()));
+    RouteLabels labels =
+        new RouteLabels(
+            routes, allHandlers(table).stream().map(Route::pattern).distinct().toList());
+    r.addFilter(new AccessLog(labels));
+    r.addFilter(new HttpMetrics(config.registry(), labels));
     r.addFilter(new UnreadBodies());
     r.addFilter(deadlines);
     r.addFilter(new Cors(config.server().cors()));

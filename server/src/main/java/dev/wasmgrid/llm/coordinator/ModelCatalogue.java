@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.grid.WorkerClient;
 import dev.wasmgrid.grid.WorkerUnauthorizedException;
 import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.http.RequestIds;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Collections;
@@ -61,9 +62,13 @@ public final class ModelCatalogue {
     refusing.retainAll(urls);
     try (ExecutorService asks = Executors.newVirtualThreadPerTaskExecutor()) {
       for (WorkerClient worker : clients) {
-        asks.execute(() -> models.put(worker.name(), ask(worker)));
+        asks.execute(RequestIds.carrying(() -> refresh(worker)));
       }
     }
+  }
+
+  private void refresh(WorkerClient worker) {
+    models.put(worker.name(), ask(worker));
   }
 
   private Map<String, ObjectNode> ask(WorkerClient worker) {

@@ -4,6 +4,7 @@ import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.grid.WorkTiming;
 import dev.wasmgrid.grid.WorkerClient;
 import dev.wasmgrid.grid.WorkerUnauthorizedException;
+import dev.wasmgrid.http.RequestIds;
 import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.wire.MatmulRequest;
 import java.util.List;
@@ -185,7 +186,7 @@ public final class ScatterGather {
         AtomicInteger failures = new AtomicInteger();
         for (int i = 0; i < IN_FLIGHT_PER_WORKER; i++) {
           boolean first = i == 0;
-          loops.execute(() -> job.serve(worker, failures, round, first));
+          loops.execute(RequestIds.carrying(() -> job.serve(worker, failures, round, first)));
         }
       }
       // Polled rather than awaited outright: a cancelled product must not wait for slow calls.

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.http.RequestIds;
 import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.coordinator.MatmulPolicy;
 import dev.wasmgrid.matmul.coordinator.MatmulRunner;
@@ -116,7 +117,8 @@ public final class MatmulJobs implements AutoCloseable {
               records);
       jobs.put(job.id(), job);
     }
-    executor.execute(() -> run(job));
+    // The job's calls to workers carry the id of the request that submitted it.
+    executor.execute(RequestIds.carrying(() -> run(job)));
     return job;
   }
 

@@ -9,6 +9,7 @@ import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.grid.WorkerClient;
 import dev.wasmgrid.http.ErrorBodies;
 import dev.wasmgrid.http.Reply;
+import dev.wasmgrid.http.RequestIds;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,7 +69,9 @@ final class Broadcast {
     List<Future<Outcome>> pending = new ArrayList<>();
     try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
       for (WorkerClient worker : workers) {
-        pending.add(threads.submit(() -> one(worker, method, target, contentType, body)));
+        pending.add(
+            threads.submit(
+                RequestIds.carryingResult(() -> one(worker, method, target, contentType, body))));
       }
     }
     List<Outcome> outcomes = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.wasmgrid.sim.coordinator;
 
+import dev.wasmgrid.http.RequestIds;
 import dev.wasmgrid.sim.FrameCodec;
 import dev.wasmgrid.sim.HostedPartition;
 import dev.wasmgrid.sim.PartitionedSim;
@@ -351,7 +352,7 @@ public final class DistributedSim implements Simulation {
     List<Future<T>> futures = new ArrayList<>(count);
     for (int p = 0; p < count; p++) {
       int part = p;
-      futures.add(calls.submit(() -> call.at(part)));
+      futures.add(calls.submit(RequestIds.carryingResult(() -> call.at(part))));
     }
     List<T> results = new ArrayList<>(count);
     Set<SimHost> failed = new LinkedHashSet<>();
