@@ -46,6 +46,14 @@ class ChatTemplateFixturesTest {
     }
   }
 
+  static String textUnchecked(String name) {
+    try {
+      return text(name);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   static List<ChatMessage> conversation(String name) throws IOException {
     List<ChatMessage> out = new ArrayList<>();
     for (JsonNode m : resource("conversations.json").get(name)) {
