@@ -47,7 +47,7 @@ public final class ChatTemplate {
 
   /** The template {@code source}; {@code clock} is {@code strftime_now}'s. */
   public ChatTemplate(String source, Clock clock) {
-    this.source = source;
+    this.source = Jinja2Syntax.rewrite(source);
     CompositeELResolver resolver = new CompositeELResolver();
     resolver.add(new PythonStrings());
     resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
