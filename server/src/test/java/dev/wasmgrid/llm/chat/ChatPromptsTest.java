@@ -6,14 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.llm.ChatMessage;
 import dev.wasmgrid.llm.LanguageModel;
-import dev.wasmgrid.llm.LlamaConfig;
-import dev.wasmgrid.llm.Model;
-import dev.wasmgrid.llm.ScalarCompute;
-import dev.wasmgrid.llm.TensorType;
-import dev.wasmgrid.llm.TinyModels;
 import dev.wasmgrid.llm.Tokenizer;
-import dev.wasmgrid.llm.Vocabulary;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -26,40 +19,10 @@ import org.junit.jupiter.api.Test;
  */
 class ChatPromptsTest {
 
-  private static final String CHATML =
-      ChatTemplateFixturesTest.textUnchecked("HuggingFaceTB-SmolLM2-135M-Instruct.jinja");
+  private static final String CHATML = ChatModels.smolLm2Template();
 
-  /** The tiny test vocabulary with ChatML's two control tokens at its end. */
   private static LanguageModel model(String template) {
-    Vocabulary base = TinyModels.vocabulary(0);
-    List<String> tokens = new ArrayList<>(base.tokens());
-    tokens.add("<|im_start|>");
-    tokens.add("<|im_end|>");
-    int n = tokens.size();
-    float[] scores = Arrays.copyOf(scores(base), n);
-    int[] types = Arrays.copyOf(IntStream.range(0, base.size()).map(base::type).toArray(), n);
-    types[n - 2] = Vocabulary.CONTROL;
-    types[n - 1] = Vocabulary.CONTROL;
-    Vocabulary vocab =
-        new Vocabulary(tokens, scores, types, 1, 2, new int[] {2, n - 1})
-            .withChatTemplate(template);
-    LlamaConfig c = LlamaConfig.of(32, 64, 1, 2, 2, n, 128);
-    Model m =
-        new Model(
-            c,
-            TinyModels.randomWeights(c, 5, true).encode(TensorType.F32),
-            vocab,
-            "memory",
-            TensorType.F32);
-    return new LanguageModel(m, new ScalarCompute());
-  }
-
-  private static float[] scores(Vocabulary v) {
-    float[] s = new float[v.size()];
-    for (int i = 0; i < s.length; i++) {
-      s[i] = v.score(i);
-    }
-    return s;
+    return ChatModels.model(template);
   }
 
   private static int[] concat(int[]... parts) {
