@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -107,6 +108,23 @@ class ChatTemplateFixturesTest {
                 m.get("eos_token").asText(),
                 UnaryOperator.identity()),
         expected);
+  }
+
+  /**
+   * The Jinja2 references are llama.cpp's own expected output wherever llama.cpp adds nothing of
+   * its own (merging a system message into the first user turn, stripping a leading BOS): 22 of 29.
+   */
+  @Test
+  void mostReferencesAreLlamaCppsExpectedOutput() throws Exception {
+    int same = 0;
+    for (JsonNode c : resource("llama-cpp-cases.json")) {
+      JsonNode jinja2 = c.get("jinja2");
+      if (jinja2.has("expected")
+          && jinja2.get("expected").asText().equals(c.get("llama_cpp").asText())) {
+        same++;
+      }
+    }
+    assertThat(same).isEqualTo(22);
   }
 
   interface Rendering {
