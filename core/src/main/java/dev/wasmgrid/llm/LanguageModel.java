@@ -108,6 +108,19 @@ public final class LanguageModel implements AutoCloseable {
     return tokens;
   }
 
+  /**
+   * The token ids of a prompt rendered from the model's chat template, the messages' contents
+   * guarded: see {@link Tokenizer#encodeTemplate}.
+   *
+   * @throws IllegalArgumentException if the prompt has as many tokens as the context or more, or a
+   *     character has no token
+   */
+  public int[] encodeTemplatePrompt(String rendered) {
+    int[] tokens = tokenizer.encodeTemplate(rendered, true);
+    checkFits(tokens.length, "");
+    return tokens;
+  }
+
   private void checkFits(int tokens, String qualifier) {
     int context = model.config().seqLen();
     if (tokens >= context) {
@@ -200,9 +213,10 @@ public final class LanguageModel implements AutoCloseable {
   }
 
   /**
-   * A conversation as one prompt, in the Llama 2 chat format: {@code [INST] <<SYS>>\n system
-   * \n<</SYS>>\n\n user [/INST] assistant </s><s>[INST] user [/INST]}. The first beginning of
-   * sequence is left to the tokenizer.
+   * A conversation as one prompt, in the Llama 2 chat format, for models without a chat template of
+   * their own (the server renders those it has, {@link Vocabulary#chatTemplate()}): {@code [INST]
+   * <<SYS>>\n system \n<</SYS>>\n\n user [/INST] assistant </s><s>[INST] user [/INST]}. The first
+   * beginning of sequence is left to the tokenizer.
    */
   public String formatChat(List<ChatMessage> messages) {
     StringBuilder out = new StringBuilder();

@@ -2,15 +2,25 @@ package dev.wasmgrid.llm;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * Text to token ids and back for one vocabulary, by the algorithm its {@link TokenizerModel} names
  * (SentencePiece or GPT-2 byte-level BPE). Special tokens are split out of the text before the
  * algorithm runs, as llama.cpp does: user-defined tokens always, control tokens (BOS, end of turn,
- * chat markers...) only when the caller asks for them, so user text never yields a control id.
- * Thread-safe.
+ * chat markers...) only when the caller asks for them, so user text never yields a control id. A
+ * prompt rendered from a chat template is encoded with {@link #encodeTemplate}: control texts in
+ * the template become control ids, while the messages' contents, marked by {@link #guard} before
+ * rendering, stay text. Thread-safe.
  */
 public final class Tokenizer {
+  /**
+   * Put by {@link #guard} after the first character of a control token's text, which no longer
+   * matches; doubled where the text had it. A private-use character: no template or tokenizer gives
+   * it a meaning.
+   */
+  static final char GUARD = '\uE000';
+
   private final Vocabulary vocab;
   private final TextEncoder encoder;
 
@@ -19,6 +29,9 @@ public final class Tokenizer {
 
   /** Length of the longest user-defined token's text, 0 if none. */
   private final int longestUserDefined;
+
+  /** Texts of the tokens that {@link #guard} breaks: those only a template may produce. */
+  private final List<String> guarded = new ArrayList<>();
 
   public Tokenizer(Vocabulary vocab) {
     this.vocab = vocab;
@@ -50,6 +63,14 @@ public final class Tokenizer {
       specials[i] = found.get(i);
     }
     this.longestUserDefined = longest;
+    for (int id : specials) {
+      String text = vocab.token(id);
+      if (vocab.type(id) != Vocabulary.USER_DEFINED
+          && text.length() > Character.charCount(text.codePointAt(0))
+          && text.indexOf(GUARD) < 0) {
+        guarded.add(text);
+      }
+    }
   }
 
   public Vocabulary vocabulary() {
@@ -91,21 +112,88 @@ public final class Tokenizer {
    * @throws IllegalArgumentException if a character has no token
    */
   public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
+    return encode(fragments(text, parseSpecial), addSpecial, addSpecial, UnaryOperator.identity());
+  }
+
+  /**
+   * {@code text} with every control token's text in it broken by an invisible mark, so that {@link
+   * #encodeTemplate} encodes it as the text it is: for a chat message's content, before it is
+   * rendered into a template. Template filters that trim, split or compare text see the same
+   * characters, and the marks never reach the model.
+   */
+  public String guard(String text) {
+    boolean[] breakAfter = new boolean[text.length()];
+    boolean changed = text.indexOf(GUARD) >= 0;
+    for (String control : guarded) {
+      for (int at = text.indexOf(control); at >= 0; at = text.indexOf(control, at + 1)) {
+        breakAfter[at + Character.charCount(text.codePointAt(at)) - 1] = true;
+        changed = true;
+      }
+    }
+    if (!changed) {
+      return text;
+    }
+    StringBuilder out = new StringBuilder(text.length() + 8);
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      out.append(c);
+      if (c == GUARD || breakAfter[i]) {
+        out.append(GUARD);
+      }
+    }
+    return out.toString();
+  }
+
+  /**
+   * Token ids of a prompt rendered from a chat template: control tokens' texts become their ids,
+   * except in text marked by {@link #guard}, which is encoded as text with its marks removed. The
+   * vocabulary's BOS is added as {@link #encode(String, boolean)} adds it, unless the template
+   * wrote it first (llama.cpp drops that second BOS too).
+   */
+  public int[] encodeTemplate(String rendered, boolean addSpecial) {
+    List<Fragment> fragments = fragments(rendered, true);
+    boolean startsWithBos = !fragments.isEmpty() && fragments.get(0).token() == vocab.bos();
+    return encode(fragments, addSpecial && !startsWithBos, addSpecial, Tokenizer::unguard);
+  }
+
+  /** Guarded text as it was: a doubled mark is one mark, a single one is nothing. */
+  private static String unguard(String text) {
+    if (text.indexOf(GUARD) < 0) {
+      return text;
+    }
+    StringBuilder out = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c != GUARD) {
+        out.append(c);
+      } else if (i + 1 < text.length() && text.charAt(i + 1) == GUARD) {
+        out.append(GUARD);
+        i++;
+      }
+    }
+    return out.toString();
+  }
+
+  private int[] encode(
+      List<Fragment> fragments, boolean addBos, boolean addEos, UnaryOperator<String> plain) {
     IntList out = new IntList();
-    if (addSpecial && vocab.addBos()) {
+    if (addBos && vocab.addBos()) {
       out.add(vocab.bos());
     }
     boolean afterSpecial = true;
-    for (Fragment f : fragments(text, parseSpecial)) {
+    for (Fragment f : fragments) {
       if (f.token() >= 0) {
         out.add(f.token());
         afterSpecial = true;
       } else {
-        encoder.encode(f.text(), afterSpecial, out);
-        afterSpecial = false;
+        String text = plain.apply(f.text());
+        if (!text.isEmpty()) {
+          encoder.encode(text, afterSpecial, out);
+          afterSpecial = false;
+        }
       }
     }
-    if (addSpecial && vocab.addEos()) {
+    if (addEos && vocab.addEos()) {
       out.add(vocab.eos());
     }
     return out.toArray();

@@ -28,6 +28,7 @@ public final class Vocabulary {
   private final TokenizerModel model;
   private final boolean addBos;
   private final boolean addEos;
+  private final String chatTemplate;
 
   /** A vocabulary whose generations stop on {@code eos} alone. */
   public Vocabulary(List<String> tokens, float[] scores, int[] types, int bos, int eos) {
@@ -70,6 +71,20 @@ public final class Vocabulary {
       TokenizerModel model,
       boolean addBos,
       boolean addEos) {
+    this(tokens, scores, types, bos, eos, stops, model, addBos, addEos, null);
+  }
+
+  private Vocabulary(
+      List<String> tokens,
+      float[] scores,
+      int[] types,
+      int bos,
+      int eos,
+      int[] stops,
+      TokenizerModel model,
+      boolean addBos,
+      boolean addEos,
+      String chatTemplate) {
     this.tokens = List.copyOf(tokens);
     if (scores.length != tokens.size() || types.length != tokens.size()) {
       throw new ModelFormatException(
@@ -103,6 +118,20 @@ public final class Vocabulary {
     this.model = model;
     this.addBos = addBos;
     this.addEos = addEos;
+    this.chatTemplate = chatTemplate;
+  }
+
+  /**
+   * This vocabulary with the model's chat template ({@code tokenizer.chat_template}: Jinja source,
+   * rendered by the server), or with none when {@code template} is null.
+   */
+  public Vocabulary withChatTemplate(String template) {
+    return new Vocabulary(tokens, scores, types, bos, eos, stops, model, addBos, addEos, template);
+  }
+
+  /** The model's Jinja chat template, or null when the file has none. */
+  public String chatTemplate() {
+    return chatTemplate;
   }
 
   /** Kinds guessed from the texts, for formats that do not store them (llama2.c). */

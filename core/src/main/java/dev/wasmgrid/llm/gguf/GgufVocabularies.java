@@ -12,8 +12,8 @@ import java.util.Set;
 /**
  * Reads the vocabulary from {@code tokenizer.ggml.*}: the tokenizer model ({@code llama}:
  * SentencePiece, {@code gpt2}: byte-level BPE with {@code merges} and the pre-tokenizer {@code
- * pre}), tokens, scores, kinds, special ids, the add-BOS/EOS flags, and the ids that end a
- * generation. Defaults are llama.cpp's.
+ * pre}), tokens, scores, kinds, special ids, the add-BOS/EOS flags, the ids that end a generation,
+ * and the chat template ({@code tokenizer.chat_template}). Defaults are llama.cpp's.
  */
 final class GgufVocabularies {
 
@@ -96,15 +96,16 @@ final class GgufVocabularies {
       stopIds[s++] = id;
     }
     return new Vocabulary(
-        tokens,
-        scores,
-        types,
-        bos,
-        eos,
-        stopIds,
-        model,
-        file.flag("tokenizer.ggml.add_bos_token", addBos),
-        file.flag("tokenizer.ggml.add_eos_token", false));
+            tokens,
+            scores,
+            types,
+            bos,
+            eos,
+            stopIds,
+            model,
+            file.flag("tokenizer.ggml.add_bos_token", addBos),
+            file.flag("tokenizer.ggml.add_eos_token", false))
+        .withChatTemplate(file.string("tokenizer.chat_template", null));
   }
 
   private static List<String> strings(GgufFile file, String key) {

@@ -17,8 +17,9 @@ import java.util.List;
 /**
  * Writes a GGUF v3 file of the weights' architecture ({@code llama}, {@code qwen2}, {@code qwen3}):
  * matrices in the chosen type, norms, biases and rope factors in F32, a SentencePiece vocabulary in
- * {@code tokenizer.ggml.*}. Made for test models; what it writes is what llama.cpp's converter
- * writes for these keys and tensor names.
+ * {@code tokenizer.ggml.*} and its chat template, if any, in {@code tokenizer.chat_template}. Made
+ * for test models; what it writes is what llama.cpp's converter writes for these keys and tensor
+ * names.
  */
 public final class GgufWriter {
 
@@ -98,7 +99,8 @@ public final class GgufWriter {
     int eot = endOfTurn(vocab);
     // Heads wider than dim / heads need their width said (Qwen3 writes it always).
     boolean headWidth = c.qDim() != dim;
-    o.i64(18 + (eot < 0 ? 0 : 1) + (headWidth ? 2 : 0));
+    String template = vocab.chatTemplate();
+    o.i64(18 + (eot < 0 ? 0 : 1) + (headWidth ? 2 : 0) + (template == null ? 0 : 1));
     String a = c.architecture().ggufName() + ".";
     kvString(o, "general.architecture", c.architecture().ggufName());
     kvString(o, "general.name", "wasmgrid-tiny");
@@ -142,6 +144,9 @@ public final class GgufWriter {
     kvU32(o, "tokenizer.ggml.eos_token_id", vocab.eos());
     if (eot >= 0) {
       kvU32(o, "tokenizer.ggml.eot_token_id", eot);
+    }
+    if (template != null) {
+      kvString(o, "tokenizer.chat_template", template);
     }
 
     long offset = 0;

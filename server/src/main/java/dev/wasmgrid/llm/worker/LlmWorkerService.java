@@ -15,9 +15,14 @@ import dev.wasmgrid.llm.GenerationStats;
 import dev.wasmgrid.llm.LanguageModel;
 import dev.wasmgrid.llm.TokenLogprobs;
 import dev.wasmgrid.llm.TokenPiece;
+import dev.wasmgrid.llm.chat.ChatPrompts;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +48,9 @@ public final class LlmWorkerService implements Service {
   private final ModelHosts hosts;
   private final LlmMetrics metrics;
   private final long maxBodyBytes;
+
+  /** Each hosted model's chat prompts, its template compiled once. */
+  private final Map<HostedModel, ChatPrompts> chats = new ConcurrentHashMap<>();
 
   public LlmWorkerService(ModelHosts hosts, MeterRegistry registry, long maxBodyBytes) {
     this.hosts = hosts;
@@ -123,11 +131,16 @@ public final class LlmWorkerService implements Service {
     // The instances share one chat template and vocabulary. Encoding here, before admission, means
     // a long prompt takes neither a place in the queue nor the model while it is encoded, and one
     // too long for the context is refused without either.
-    String prompt =
-        kind == GenerationRequest.Kind.CHAT
-            ? host.model().formatChat(request.messages())
-            : request.prompt();
-    int[] tokens = encode(host.model(), prompt, request);
+    String prompt;
+    int[] tokens;
+    if (kind == GenerationRequest.Kind.CHAT) {
+      ChatPrompts.Prompt chat = chatPrompts(host).prompt(request.messages());
+      prompt = chat.text();
+      tokens = chat.tokens();
+    } else {
+      prompt = request.prompt();
+      tokens = encode(host.model(), prompt, request);
+    }
     HostedModel.Lease lease;
     try {
       lease = host.admit();
@@ -158,6 +171,11 @@ public final class LlmWorkerService implements Service {
     }
     // Answered once the lease is closed: a client that has the answer can have the model at once.
     return Reply.ok(answer.whole(choices, echo(request, prompt).length()));
+  }
+
+  private ChatPrompts chatPrompts(HostedModel host) {
+    return chats.computeIfAbsent(
+        host, h -> new ChatPrompts(h.name(), h.model(), Clock.system(ZoneId.systemDefault())));
   }
 
   /** The text a completion begins with: the prompt with {@code echo}, else nothing. */
