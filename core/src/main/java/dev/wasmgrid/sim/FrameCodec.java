@@ -75,6 +75,15 @@ public final class FrameCodec {
    *     or longer than their header says
    */
   public static SimFrame decode(byte[] in) {
+    return decode(in, null);
+  }
+
+  /**
+   * Decodes a frame as {@link #decode(byte[])} does, into {@code into} (emptied first, grown as
+   * needed; a new table when null), which becomes the frame's {@link SimFrame#entities()}: a
+   * partition reads every frame of every tick into one table instead of allocating one per frame.
+   */
+  static SimFrame decode(byte[] in, EntityTable into) {
     if (in.length < HEADER_BYTES) {
       throw new IllegalArgumentException(
           "sim frame truncated: " + in.length + " bytes, header needs " + HEADER_BYTES);
@@ -107,7 +116,8 @@ public final class FrameCodec {
               + " bytes, header says "
               + expected);
     }
-    EntityTable t = new EntityTable(rows);
+    EntityTable t = into == null ? new EntityTable(rows) : into;
+    t.clear();
     int p = HEADER_BYTES;
     for (int k = 0; k < rows; k++) {
       t.append(

@@ -19,6 +19,10 @@ final class SimPartition {
   private final SpatialGrid grid;
   private final SpatialGrid foodGrid;
   private final StepScratch scratch = new StepScratch();
+
+  /** The rows of the frame being read, before they are copied into the table. */
+  private final EntityTable incoming = new EntityTable(1024);
+
   private final TickStepper stepper;
 
   private EntityTable current = new EntityTable(1024);
@@ -224,6 +228,7 @@ final class SimPartition {
         + grid.bytes()
         + foodGrid.bytes()
         + 4L * ownedFood.length
+        + incoming.bytes()
         + scratch.bytes()
         + stepper.bytes();
   }
@@ -250,7 +255,7 @@ final class SimPartition {
   }
 
   private SimFrame decode(byte[] bytes, int kind, long tick) {
-    SimFrame frame = FrameCodec.decode(bytes);
+    SimFrame frame = FrameCodec.decode(bytes, incoming);
     if (frame.kind() != kind || frame.tick() != tick) {
       throw new IllegalStateException(
           "partition "
@@ -281,14 +286,16 @@ final class SimPartition {
 
   private void setStrip(StripLayout newLayout) {
     layout = newLayout;
+    // Sized for every patch once, so that moving a boundary allocates nothing.
+    if (ownedFood.length < food.count()) {
+      ownedFood = new int[food.count()];
+    }
     int n = 0;
-    int[] mine = new int[food.count()];
     for (int f = 0; f < food.count(); f++) {
       if (newLayout.ownerOf(food.x[f]) == index) {
-        mine[n++] = f;
+        ownedFood[n++] = f;
       }
     }
-    ownedFood = Arrays.copyOf(mine, n);
     ownedFoodCount = n;
   }
 }

@@ -71,6 +71,33 @@ class SimFrameCodecTest {
   }
 
   @Test
+  void framesReadIntoOneTableReuseItsArrays() {
+    // A partition reads every frame of every tick into one table: no table per frame.
+    EntityTable t = new EntityTable(4);
+    for (int i = 0; i < 3; i++) {
+      t.append(i, WorldRules.PREY, i, i, 2f * i, 0f, 0f, 5f, 1f, 10f, 0f, 1f, 0f);
+    }
+    byte[] three =
+        FrameCodec.encode(
+            FrameCodec.GHOST, 8, t, new int[] {0, 1, 2}, 3, new int[] {5}, new int[] {7}, 1);
+    byte[] one =
+        FrameCodec.encode(FrameCodec.GHOST, 8, t, new int[] {2}, 1, new int[0], new int[0], 0);
+    EntityTable into = new EntityTable(16);
+    float[] xs = into.x;
+
+    SimFrame first = FrameCodec.decode(three, into);
+    assertThat(first.entities()).isSameAs(into);
+    assertThat(into.count()).isEqualTo(3);
+    assertThat(first.foodIndex()).containsExactly(5);
+    SimFrame second = FrameCodec.decode(one, into);
+    assertThat(second.entities()).isSameAs(into);
+    assertThat(into.count()).isEqualTo(1);
+    assertThat(into.id(0)).isEqualTo(2);
+    assertThat(into.y(0)).isEqualTo(4f);
+    assertThat(into.x).isSameAs(xs);
+  }
+
+  @Test
   void truncatedOrDamagedFramesAreRejected() {
     EntityTable t = new EntityTable(1);
     t.append(1, WorldRules.PREY, 0, 1f, 2f, 0f, 0f, 5f, 1f, 10f, 0f, 1f, 0f);
