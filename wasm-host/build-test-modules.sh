@@ -4,6 +4,7 @@
 #   OUT_DIR/wasi_text.wasm        C against Debian's wasi-libc (clang, wasm-ld, libclang-rt wasm32)
 #   OUT_DIR/missing_imports.wasm  C, freestanding, importing functions the host does not provide
 #   OUT_DIR/checks.wasm           AssemblyScript (asc from npm, pinned by package-lock.json)
+#   OUT_DIR/wasi_text_native      wasi_text.c built natively (wasi_text_main.c), for comparisons
 # Nothing is committed: the tests run this script (TestModules) and load its output.
 # Needs: apt-get install -y clang lld wasi-libc libclang-rt-dev-wasm32 nodejs npm
 # (./wasmgrid test installs them when run as root), and the npm registry the first time.
@@ -31,6 +32,8 @@ fi
 "$CLANG" --target=wasm32-wasi --sysroot=/usr -O2 -mexec-model=reactor \
   -Wl,--export=malloc -Wl,--export=free -Wl,--strip-debug \
   -o "$OUT/wasi_text.wasm" "$SRC/c/wasi_text.c"
+
+"$CLANG" -O2 -o "$OUT/wasi_text_native" "$SRC/c/wasi_text.c" "$SRC/c/wasi_text_main.c"
 
 "$CLANG" --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--strip-debug \
   -o "$OUT/missing_imports.wasm" "$SRC/c/missing_imports.c"

@@ -27,6 +27,11 @@ public final class TestModules {
     }
   }
 
+  /** The path of a built file, such as the native build {@code wasi_text_native}. */
+  public static Path path(String file) {
+    return Built.DIR.resolve(file);
+  }
+
   /** The build, run by the first test that asks (the holder class initialises once). */
   private static final class Built {
     static final Path DIR = build();
