@@ -139,6 +139,7 @@ public final class CompiledModule {
     }
     try {
       GuestOutput output = new GuestOutput();
+      GuestRandom random = new GuestRandom(seed);
       Optional<MemoryLimits> declared = memoryLimits();
       MemoryLimits memoryLimits = null;
       if (declared.isPresent()) {
@@ -155,7 +156,8 @@ public final class CompiledModule {
       Instance.Builder builder =
           Instance.builder(module)
               .withMachineFactory(machines)
-              .withImportValues(HostImports.forInstance(name, module, output, seed, memoryLimits));
+              .withImportValues(
+                  HostImports.forInstance(name, module, output, random, seed, memoryLimits));
       if (memoryLimits != null && !importsMemory()) {
         builder.withMemoryFactory(ByteArrayMemory::new).withMemoryLimits(memoryLimits);
       }
@@ -172,7 +174,7 @@ public final class CompiledModule {
               },
               limits.callTimeout(),
               "module '" + name + "' start");
-      return new WasmInstance(this, instance, output);
+      return new WasmInstance(this, instance, output, random);
     } catch (WasmCallException | Error e) {
       instances.release();
       throw e;

@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 
 /**
  * What the host gives a module to import, and nothing more: WASI preview 1 in a sandbox (no files,
@@ -94,18 +93,23 @@ final class HostImports {
 
   /**
    * The imports of one new instance of {@code module} ({@link #missing} found none): its own WASI
-   * writing into {@code output}, random bytes from {@code seed}, and a fresh memory of {@code
-   * memoryLimits} when it imports one.
+   * writing into {@code output} and drawing from {@code random}, AssemblyScript's seed {@code
+   * seed}, and a fresh memory of {@code memoryLimits} when it imports one.
    */
   static ImportValues forInstance(
-      String name, WasmModule module, GuestOutput output, long seed, MemoryLimits memoryLimits) {
+      String name,
+      WasmModule module,
+      GuestOutput output,
+      GuestRandom random,
+      long seed,
+      MemoryLimits memoryLimits) {
     WasiPreview1 wasi =
         WasiPreview1.builder()
             .withOptions(
                 WasiOptions.builder()
                     .withStdout(output.stdout())
                     .withStderr(output.stderr())
-                    .withRandom(new Random(seed))
+                    .withRandom(random)
                     .withClock(Clock.systemUTC())
                     .withArguments(List.of(name))
                     .build())

@@ -21,16 +21,18 @@ public final class WasmInstance implements AutoCloseable {
   private final CompiledModule module;
   private final Instance instance;
   private final GuestOutput output;
+  private final GuestRandom random;
   private volatile boolean broken;
   private boolean exited;
   private WasmCallException.Code lastFailure;
   private volatile long observedMemory;
   private boolean closed;
 
-  WasmInstance(CompiledModule module, Instance instance, GuestOutput output) {
+  WasmInstance(CompiledModule module, Instance instance, GuestOutput output, GuestRandom random) {
     this.module = module;
     this.instance = instance;
     this.output = output;
+    this.random = random;
     this.observedMemory = memoryBytes();
   }
 
@@ -209,10 +211,11 @@ public final class WasmInstance implements AutoCloseable {
     }
     Memory memory = instance.memory();
     if (memory == null) {
-      return new MemorySnapshot(0, new byte[0], globals);
+      return new MemorySnapshot(0, new byte[0], globals, random.draws());
     }
     int pages = memory.pages();
-    return new MemorySnapshot(pages, memory.readBytes(0, pages * Memory.PAGE_SIZE), globals);
+    return new MemorySnapshot(
+        pages, memory.readBytes(0, pages * Memory.PAGE_SIZE), globals, random.draws());
   }
 
   /**
@@ -247,6 +250,7 @@ public final class WasmInstance implements AutoCloseable {
       memory.write(0, snapshot.memory());
       observedMemory = memoryBytes();
     }
+    random.replayTo(snapshot.randomDraws());
     for (int i = 0; i < snapshot.globals().length; i++) {
       GlobalInstance global = instance.global(i);
       if (global.getMutabilityType() == MutabilityType.Var) {

@@ -40,6 +40,22 @@ class WasiRecyclingTest {
   }
 
   @Test
+  void aSnapshotSwapGoesOnWithTheSameRandomBytes() throws Exception {
+    RecyclingPolicy policy = RecyclingPolicy.defaults(Set.of("random64"));
+    try (RecyclingProxy proxy = new RecyclingProxy(WASI, policy, RecycleListener.NONE)) {
+      proxy.call("random64");
+      proxy.call("random64");
+      assertThat(proxy.recycle().get(30, TimeUnit.SECONDS).method()).isEqualTo(SwapMethod.REPLAY);
+      proxy.call("random64");
+      proxy.call("random64");
+      // The golden snapshot, then the two newer calls replayed: they must draw what they drew.
+      assertThat(proxy.recycle().get(30, TimeUnit.SECONDS).method()).isEqualTo(SwapMethod.SNAPSHOT);
+      assertThat(proxy.stats().replayMismatches()).isZero();
+      assertThat(proxy.stats().failedPrepares()).isZero();
+    }
+  }
+
+  @Test
   void outputReachesTheCallerAndAnExitIsNoFailure() {
     RecyclingPolicy policy =
         RecyclingPolicy.defaults(Set.of("random64")).withOnTrap(TrapPolicy.FAIL_CLOSED);
