@@ -14,3 +14,9 @@ export function triangle(n: i32): i64 {
   for (let i = 1; i <= n; i++) s += <i64>i;
   return s;
 }
+
+/** Twice x, after tracing it (the host writes env.trace to stderr). */
+export function traced(x: f64): f64 {
+  trace("traced", 1, x);
+  return x * 2;
+}

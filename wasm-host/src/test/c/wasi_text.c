@@ -89,3 +89,16 @@ EXPORT("buf_free") void buf_free(void *ptr, int32_t size) {
     (void)size;
     free(ptr);
 }
+
+#ifdef __wasm__
+/* Emscripten's notice that memory grew, as its modules import it; the host ignores it. */
+__attribute__((import_module("env"), import_name("emscripten_notify_memory_growth")))
+void emscripten_notify_memory_growth(int32_t memory_index);
+
+/* Grows the memory by a page, telling the host as Emscripten does; the previous size in pages. */
+EXPORT("grow_page") int32_t grow_page(void) {
+    int32_t before = (int32_t)__builtin_wasm_memory_grow(0, 1);
+    emscripten_notify_memory_growth(0);
+    return before;
+}
+#endif

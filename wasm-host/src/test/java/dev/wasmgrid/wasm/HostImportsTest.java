@@ -50,6 +50,16 @@ class HostImportsTest {
   }
 
   @Test
+  void emscriptensMemoryGrowthNoticeIsAccepted() {
+    assertThat(WASI.imports()).contains("env.emscripten_notify_memory_growth");
+    try (WasmInstance instance = WASI.instantiate()) {
+      long pages = instance.memoryBytes() / 65536;
+      assertThat(instance.call("grow_page")).containsExactly(pages);
+      assertThat(instance.memoryBytes()).isEqualTo((pages + 1) * 65536);
+    }
+  }
+
+  @Test
   void theSandboxHasNoHostFiles() {
     try (WasmInstance instance = WASI.instantiate()) {
       long errno = instance.call("open_file")[0];
@@ -111,6 +121,8 @@ class HostImportsTest {
     try (WasmInstance instance = checks.instantiate()) {
       assertThat(instance.call("isqrt", 49)).containsExactly(7);
       assertThat(instance.call("triangle", 100_000)).containsExactly(5_000_050_000L);
+      assertThat(WasmValues.asF64(instance.call("traced", WasmValues.f64(2.5))[0])).isEqualTo(5.0);
+      assertThat(instance.takeOutput().stderr()).isEqualTo("trace: traced 2.5\n");
       assertThatThrownBy(() -> instance.call("isqrt", -4))
           .isInstanceOfSatisfying(
               WasmCallException.class,
