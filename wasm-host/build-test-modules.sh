@@ -5,8 +5,9 @@
 #   OUT_DIR/missing_imports.wasm  C, freestanding, importing functions the host does not provide
 #   OUT_DIR/checks.wasm           AssemblyScript (asc from npm, pinned by package-lock.json)
 #   OUT_DIR/wasi_text_native      wasi_text.c built natively (wasi_text_main.c), for comparisons
+#   OUT_DIR/words.wasm            Rust for WASI (Debian's rustc and libstd-rust-dev-wasm32)
 # Nothing is committed: the tests run this script (TestModules) and load its output.
-# Needs: apt-get install -y clang lld wasi-libc libclang-rt-dev-wasm32 nodejs npm
+# Needs: apt-get install -y clang lld wasi-libc libclang-rt-dev-wasm32 rustc libstd-rust-dev-wasm32 nodejs npm
 # (./wasmgrid test installs them when run as root), and the npm registry the first time.
 set -eu
 [ $# -eq 1 ] || { echo "usage: $0 OUT_DIR" >&2; exit 2; }
@@ -37,6 +38,18 @@ fi
 
 "$CLANG" --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--strip-debug \
   -o "$OUT/missing_imports.wasm" "$SRC/c/missing_imports.c"
+
+# Debian's rustc first: a rustup one on PATH may lack the WASI target. Debian 12's (1.63) calls it
+# wasm32-wasi, newer ones wasm32-wasip1.
+RUSTC="$( [ -x /usr/bin/rustc ] && echo /usr/bin/rustc || command -v rustc || true)"
+[ -n "$RUSTC" ] || { echo "rustc not found: apt-get install -y rustc libstd-rust-dev-wasm32" >&2; exit 3; }
+RUSTLIB="$("$RUSTC" --print sysroot)/lib/rustlib"
+if [ -d "$RUSTLIB/wasm32-wasip1" ]; then RTARGET=wasm32-wasip1
+elif [ -d "$RUSTLIB/wasm32-wasi" ]; then RTARGET=wasm32-wasi
+else echo "no WASI target for $RUSTC: apt-get install -y libstd-rust-dev-wasm32" >&2; exit 3
+fi
+"$RUSTC" --target "$RTARGET" --crate-type cdylib -O -C strip=debuginfo \
+  -o "$OUT/words.wasm" "$SRC/rust/words.rs"
 
 command -v npm >/dev/null || { echo "npm not found: apt-get install -y nodejs npm" >&2; exit 3; }
 AS="$OUT/assemblyscript"

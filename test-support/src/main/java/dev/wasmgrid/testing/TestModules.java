@@ -9,10 +9,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * WebAssembly modules built from source by real toolchains for the tests: {@code
- * wasm-host/build-test-modules.sh} (clang with Debian's wasi-libc, AssemblyScript's {@code asc}
- * from npm) writes them to {@code target/test-modules} of the module under test, once per test JVM.
- * Never skipped: a missing toolchain fails the test with what to install ({@code ./wasmgrid test}
- * installs it when run as root).
+ * wasm-host/build-test-modules.sh} (clang with Debian's wasi-libc, Debian's rustc for WASI,
+ * AssemblyScript's {@code asc} from npm) writes them to {@code target/test-modules} of the module
+ * under test, once per test JVM. Never skipped: a missing toolchain fails the test with what to
+ * install ({@code ./wasmgrid test} installs it when run as root).
  */
 public final class TestModules {
 
@@ -53,7 +53,7 @@ public final class TestModules {
       if (build.exitValue() != 0) {
         throw new IllegalStateException(
             script
-                + " failed (install clang lld wasi-libc libclang-rt-dev-wasm32 nodejs npm;"
+                + " failed (install clang lld wasi-libc libclang-rt-dev-wasm32 rustc libstd-rust-dev-wasm32 nodejs npm;"
                 + " ./wasmgrid test does it when run as root):\n"
                 + log);
       }

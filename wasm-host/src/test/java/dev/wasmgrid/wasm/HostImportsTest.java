@@ -9,10 +9,10 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * Modules built by real toolchains ({@link TestModules}: clang against Debian's wasi-libc,
- * AssemblyScript's asc) run on the host's imports: WASI in a sandbox with stdout and stderr
- * captured per call, AssemblyScript's {@code env.abort}, an imported memory; a module importing
- * anything else is refused with every such import named.
+ * Modules built by real toolchains ({@link TestModules}: clang against Debian's wasi-libc, Debian's
+ * rustc for WASI, AssemblyScript's asc) run on the host's imports: WASI in a sandbox with stdout
+ * and stderr captured per call, AssemblyScript's {@code env.abort}, an imported memory; a module
+ * importing anything else is refused with every such import named.
  */
 class HostImportsTest {
 
@@ -56,6 +56,24 @@ class HostImportsTest {
       long pages = instance.memoryBytes() / 65536;
       assertThat(instance.call("grow_page")).containsExactly(pages);
       assertThat(instance.memoryBytes()).isEqualTo((pages + 1) * 65536);
+    }
+  }
+
+  @Test
+  void aRustModuleUsesItsOwnAllocatorAndPrints() {
+    CompiledModule words =
+        WasmModules.compile("words", TestModules.bytes("words"), ModuleLimits.defaults());
+    assertThat(words.allocatorExports()).hasValue(java.util.List.of("alloc", "dealloc"));
+    byte[] text = "the quick  brown fox\njumps".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    try (WasmInstance instance = words.instantiate()) {
+      for (int i = 0; i < 3; i++) {
+        int ptr = instance.write(text);
+        assertThat(instance.call("word_count", ptr, text.length)).containsExactly(5);
+        instance.free(ptr, text.length);
+        CallOutput output = instance.takeOutput();
+        assertThat(output.stdout()).isEqualTo("5 words\n");
+        assertThat(output.stderr()).isEqualTo("counted 26 bytes\n");
+      }
     }
   }
 

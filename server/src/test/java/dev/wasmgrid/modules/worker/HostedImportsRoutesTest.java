@@ -1,6 +1,7 @@
 package dev.wasmgrid.modules.worker;
 
 import static dev.wasmgrid.modules.worker.ModuleWorkerServiceTest.JSON;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,10 +22,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Modules as their users build them ({@link TestModules}: C against wasi-libc, AssemblyScript)
- * deployed and called over real HTTP: WASI output in the answer, {@code proc_exit}, {@code
- * env.abort}, malloc/free buffers freed after each call, an instance out of memory replaced, and
- * imports the host does not provide refused by name.
+ * Modules as their users build them ({@link TestModules}: C against wasi-libc, Rust for WASI,
+ * AssemblyScript) deployed and called over real HTTP: WASI output in the answer, {@code proc_exit},
+ * {@code env.abort}, malloc/free buffers freed after each call, an instance out of memory replaced,
+ * and imports the host does not provide refused by name.
  */
 class HostedImportsRoutesTest {
   private static WorkerNode worker;
@@ -82,6 +83,20 @@ class HostedImportsRoutesTest {
     JsonNode upper =
         call("hash", "upper", "{\"args\":[{\"bytes\":\"aGVsbG8h\"},{\"out\":6}]}", 200);
     assertThat(upper.toString()).isEqualTo("{\"results\":[6],\"out\":[\"SEVMTE8h\"]}");
+  }
+
+  @Test
+  void aRustModuleTakesBuffersThroughItsOwnAllocator() throws Exception {
+    HttpResponse<byte[]> deployed = put("/v1/modules/words", TestModules.bytes("words"));
+    assertThat(deployed.statusCode()).as(Http.text(deployed)).isEqualTo(201);
+    assertThat(JSON.readTree(deployed.body()).get("buffers").toString())
+        .isEqualTo("{\"alloc\":\"alloc\",\"free\":\"dealloc\"}");
+    String text = Base64.getEncoder().encodeToString("one two  three".getBytes(UTF_8));
+    for (int i = 0; i < 3; i++) {
+      assertThat(call("words", "word_count", "{\"args\":[{\"bytes\":\"" + text + "\"}]}", 200))
+          .hasToString(
+              "{\"results\":[3],\"stdout\":\"3 words\\n\",\"stderr\":\"counted 14 bytes\\n\"}");
+    }
   }
 
   @Test
