@@ -16,6 +16,9 @@ import java.util.function.Function;
  */
 public final class CompiledModule {
 
+  /** The export a WASI reactor needs called once before any other: its constructors. */
+  private static final String INITIALIZE = "_initialize";
+
   private final String name;
   private final int sizeBytes;
   private final WasmModule module;
@@ -24,6 +27,9 @@ public final class CompiledModule {
   private final ModuleLimits limits;
   private final Semaphore instances;
   private final CallRunner calls;
+  private final BufferExports buffers;
+  private final Optional<Allocator> allocator;
+  private final long seed;
 
   CompiledModule(
       String name,
@@ -31,7 +37,13 @@ public final class CompiledModule {
       WasmModule module,
       Function<Instance, Machine> machines,
       List<ExportInfo> exports,
-      ModuleLimits limits) {
+      ModuleLimits limits,
+      BufferExports buffers,
+      Optional<Allocator> allocator,
+      long seed) {
+    this.buffers = buffers;
+    this.allocator = allocator;
+    this.seed = seed;
     this.name = name;
     this.sizeBytes = sizeBytes;
     this.module = module;
@@ -67,13 +79,42 @@ public final class CompiledModule {
     return exports.stream().filter(e -> e.name().equals(exportName)).findFirst();
   }
 
-  /** The memory the module declares, if it has one. */
+  /** The memory the module declares or imports, if it has one. */
   public Optional<MemoryInfo> memory() {
+    return memoryLimits().map(l -> new MemoryInfo(l.initialPages(), l.maximumPages()));
+  }
+
+  /** Whether its memory is imported (the host makes one for each instance). */
+  public boolean importsMemory() {
+    return HostImports.importedMemory(module).isPresent();
+  }
+
+  /** Whether it imports WASI preview 1, so that its calls may write to stdout and stderr. */
+  public boolean importsWasi() {
+    return module.importSection().stream().anyMatch(i -> i.module().equals(HostImports.WASI));
+  }
+
+  /** Every import, as {@code module.name}, in the module's order. */
+  public List<String> imports() {
+    return module.importSection().stream().map(i -> i.module() + "." + i.name()).toList();
+  }
+
+  /** The buffer exports as the deployer named them. */
+  public BufferExports bufferExports() {
+    return buffers;
+  }
+
+  /** The names of the allocator and deallocator buffers go through, when it has an allocator. */
+  public Optional<List<String>> allocatorExports() {
+    return allocator.map(a -> a.free().map(f -> List.of(a.alloc(), f)).orElse(List.of(a.alloc())));
+  }
+
+  private Optional<MemoryLimits> memoryLimits() {
     return module
         .memorySection()
         .filter(s -> s.memoryCount() > 0)
         .map(s -> s.getMemory(0).limits())
-        .map(l -> new MemoryInfo(l.initialPages(), l.maximumPages()));
+        .or(() -> HostImports.importedMemory(module));
   }
 
   /** How many instances are alive (created and not yet closed). */
@@ -97,8 +138,10 @@ public final class CompiledModule {
               .formatted(name, limits.maxInstances()));
     }
     try {
-      Instance.Builder builder = Instance.builder(module).withMachineFactory(machines);
-      Optional<MemoryLimits> declared = module.memorySection().map(s -> s.getMemory(0).limits());
+      GuestOutput output = new GuestOutput();
+      GuestRandom random = new GuestRandom(seed);
+      Optional<MemoryLimits> declared = memoryLimits();
+      MemoryLimits memoryLimits = null;
       if (declared.isPresent()) {
         int initial = declared.get().initialPages();
         if (initial > limits.maxPages()) {
@@ -107,15 +150,31 @@ public final class CompiledModule {
               "module '%s' starts with %d pages of memory, more than the limit of %d"
                   .formatted(name, initial, limits.maxPages()));
         }
-        int max = Math.min(declared.get().maximumPages(), limits.maxPages());
-        builder
-            .withMemoryFactory(ByteArrayMemory::new)
-            .withMemoryLimits(new MemoryLimits(initial, max));
+        memoryLimits =
+            new MemoryLimits(initial, Math.min(declared.get().maximumPages(), limits.maxPages()));
       }
-      // Instantiation may run a start function: it gets the same timeout as a call.
+      Instance.Builder builder =
+          Instance.builder(module)
+              .withMachineFactory(machines)
+              .withImportValues(
+                  HostImports.forInstance(name, module, output, random, seed, memoryLimits));
+      if (memoryLimits != null && !importsMemory()) {
+        builder.withMemoryFactory(ByteArrayMemory::new).withMemoryLimits(memoryLimits);
+      }
+      // Instantiation may run a start function, and a WASI reactor's _initialize (its
+      // constructors) must run before any other export: both get the same timeout as a call.
       Instance instance =
-          calls.run(builder::build, limits.callTimeout(), "module '" + name + "' start");
-      return new WasmInstance(this, instance);
+          calls.run(
+              () -> {
+                Instance built = builder.build();
+                if (export(INITIALIZE).filter(CompiledModule::takesNothing).isPresent()) {
+                  built.export(INITIALIZE).apply();
+                }
+                return built;
+              },
+              limits.callTimeout(),
+              "module '" + name + "' start");
+      return new WasmInstance(this, instance, output, random);
     } catch (WasmCallException | Error e) {
       instances.release();
       throw e;
@@ -126,6 +185,15 @@ public final class CompiledModule {
           "module '%s' could not be instantiated: %s".formatted(name, e.getMessage()),
           e);
     }
+  }
+
+  /** Its allocator, when it has one. */
+  Optional<Allocator> allocator() {
+    return allocator;
+  }
+
+  private static boolean takesNothing(ExportInfo e) {
+    return e.kind() == ExportInfo.Kind.FUNCTION && e.params().isEmpty() && e.results().isEmpty();
   }
 
   /** Runs its instances' calls under the timeout. */

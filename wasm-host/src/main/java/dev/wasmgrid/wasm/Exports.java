@@ -4,6 +4,7 @@ import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.Export;
 import com.dylibso.chicory.wasm.types.ExportSection;
 import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.FunctionImport;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
 import java.util.ArrayList;
@@ -27,7 +28,11 @@ final class Exports {
       exports.add(
           switch (e.exportType()) {
             case FUNCTION -> {
-              int type = module.functionSection().getFunctionType(e.index() - importedFunctions);
+              // A re-exported import has its type in the import section.
+              int type =
+                  e.index() < importedFunctions
+                      ? importedFunctionType(module, e.index())
+                      : module.functionSection().getFunctionType(e.index() - importedFunctions);
               FunctionType ft = module.typeSection().getType(type);
               yield new ExportInfo(
                   e.name(), ExportInfo.Kind.FUNCTION, names(ft.params()), names(ft.returns()));
@@ -42,6 +47,15 @@ final class Exports {
           });
     }
     return List.copyOf(exports);
+  }
+
+  private static int importedFunctionType(WasmModule module, int index) {
+    return module.importSection().stream()
+        .filter(i -> i instanceof FunctionImport)
+        .map(i -> ((FunctionImport) i).typeIndex())
+        .skip(index)
+        .findFirst()
+        .orElseThrow();
   }
 
   private static List<String> names(List<ValType> types) {

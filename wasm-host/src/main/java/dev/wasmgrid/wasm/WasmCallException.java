@@ -12,7 +12,7 @@ public final class WasmCallException extends RuntimeException {
 
   /** The stable failure codes; {@link #id()} is the wire form, e.g. {@code invalid_module}. */
   public enum Code {
-    /** The bytes are not a valid module, or use what the host does not provide (imports). */
+    /** The bytes are not a valid module, or import what the host does not provide. */
     INVALID_MODULE,
     /** The module is larger than {@link ModuleLimits#maxBytes()}. */
     MODULE_TOO_LARGE,
@@ -41,7 +41,11 @@ public final class WasmCallException extends RuntimeException {
      * value its state-building calls never returned since its log began: its state was lost (built
      * afresh, or built on another worker), or the value never was a handle.
      */
-    UNKNOWN_HANDLE;
+    UNKNOWN_HANDLE,
+    /** The guest called {@code env.abort}: it refused its input or failed an assertion. */
+    ABORTED,
+    /** The allocator or deallocator the deployer named is not an export that fits. */
+    INVALID_ALLOCATOR;
 
     /** The code as it goes on the wire: the constant's name in lower case. */
     public String id() {

@@ -4,9 +4,11 @@ import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.GlobalInstance;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.wasi.WasiExitException;
 import com.dylibso.chicory.wasm.types.MutabilityType;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * One instance of a {@link CompiledModule}: its own linear memory and globals. Not thread-safe in
@@ -18,14 +20,19 @@ public final class WasmInstance implements AutoCloseable {
 
   private final CompiledModule module;
   private final Instance instance;
+  private final GuestOutput output;
+  private final GuestRandom random;
   private volatile boolean broken;
+  private boolean exited;
   private WasmCallException.Code lastFailure;
   private volatile long observedMemory;
   private boolean closed;
 
-  WasmInstance(CompiledModule module, Instance instance) {
+  WasmInstance(CompiledModule module, Instance instance, GuestOutput output, GuestRandom random) {
     this.module = module;
     this.instance = instance;
+    this.output = output;
+    this.random = random;
     this.observedMemory = memoryBytes();
   }
 
@@ -37,10 +44,13 @@ public final class WasmInstance implements AutoCloseable {
   /**
    * Calls the function export {@code export}. Arguments and results are wasm values as {@code
    * long}s: integers as themselves ({@code i32} arguments must fit in 32 bits, signed or not),
-   * floats as raw bits (see {@link WasmValues}).
+   * floats as raw bits (see {@link WasmValues}). A WASI guest that calls {@code proc_exit} ends the
+   * call with no results, its status in {@link #takeOutput()}, and the instance is done: it serves
+   * no further call (as a process that exited).
    *
    * @throws WasmCallException {@code missing_export}, {@code wrong_arguments}, {@code trap}, {@code
-   *     out_of_bounds}, {@code timeout}, {@code memory_limit}, {@code broken_instance}
+   *     aborted}, {@code out_of_bounds}, {@code timeout}, {@code memory_limit}, {@code
+   *     broken_instance}
    */
   public synchronized long[] call(String export, long... args) {
     usable(export);
@@ -71,6 +81,18 @@ public final class WasmInstance implements AutoCloseable {
     } catch (OutOfMemoryError e) {
       throw failed(WasmCallException.Code.MEMORY_LIMIT, what + " ran out of JVM heap", e);
     } catch (RuntimeException e) {
+      Optional<WasiExitException> exit = cause(e, WasiExitException.class);
+      if (exit.isPresent()) {
+        exited = true;
+        broken = true;
+        output.exited(exit.get().exitCode());
+        return new long[0];
+      }
+      Optional<GuestAbort> abort = cause(e, GuestAbort.class);
+      if (abort.isPresent()) {
+        throw failed(
+            WasmCallException.Code.ABORTED, what + " aborted: " + abort.get().getMessage(), e);
+      }
       String message = String.valueOf(e.getMessage());
       if (message.toLowerCase(Locale.ROOT).contains("out of bounds memory access")) {
         throw failed(WasmCallException.Code.OUT_OF_BOUNDS, what + " trapped: " + message, e);
@@ -80,22 +102,62 @@ public final class WasmInstance implements AutoCloseable {
   }
 
   /**
-   * Copies {@code data} into the guest's memory, in a buffer from the module's {@code alloc(i32) ->
-   * i32} export, and returns its address.
+   * Copies {@code data} into the guest's memory, in a buffer from the module's allocator ({@link
+   * BufferExports}), and returns its address; give it back with {@link #free} after the call.
    *
-   * @throws WasmCallException {@code memory_limit} when {@code alloc} returns 0 (its memory could
-   *     not grow under the limit), {@code missing_export} when the module has no {@code alloc}
+   * @throws WasmCallException {@code memory_limit} when the allocator returns 0 (its memory could
+   *     not grow under the limit: the instance is then broken, to be replaced by a fresh one),
+   *     {@code missing_export} when the module has no allocator
    */
   public synchronized int write(byte[] data) {
-    int ptr = (int) call("alloc", data.length)[0];
-    if (ptr == 0) {
-      throw new WasmCallException(
+    Allocator allocator =
+        module
+            .allocator()
+            .orElseThrow(
+                () ->
+                    new WasmCallException(
+                        WasmCallException.Code.MISSING_EXPORT,
+                        "module '%s' has no allocator export (%s) to receive buffers"
+                            .formatted(
+                                module.name(), String.join(", ", BufferExports.ALLOC_NAMES))));
+    int ptr = (int) call(allocator.alloc(), allocator.allocArgs(data.length))[0];
+    if (ptr == 0 && data.length > 0) {
+      throw failed(
           WasmCallException.Code.MEMORY_LIMIT,
-          "alloc(%d) in module '%s' returned 0: no memory under the limit of %d pages"
-              .formatted(data.length, module.name(), module.limits().maxPages()));
+          "%s(%d) in module '%s' returned 0: no memory under the limit of %d pages (the instance is replaced)"
+              .formatted(allocator.alloc(), data.length, module.name(), module.limits().maxPages()),
+          null);
     }
+    checkRange(ptr, data.length);
     instance.memory().write(ptr, data);
     return ptr;
+  }
+
+  /**
+   * Gives the buffer at {@code ptr} of {@code length} bytes (from {@link #write}) back to the
+   * module's deallocator; nothing when it has none, or when the instance can no longer be called.
+   *
+   * @throws WasmCallException as {@link #call}, when the deallocator fails
+   */
+  public synchronized void free(int ptr, int length) {
+    Optional<Allocator> allocator = module.allocator();
+    if (ptr == 0 || broken || closed || allocator.isEmpty() || allocator.get().free().isEmpty()) {
+      return;
+    }
+    call(allocator.get().free().get(), allocator.get().freeArgs(ptr, length));
+  }
+
+  /** Whether the module has a deallocator, so that {@link #free} gives memory back. */
+  public boolean frees() {
+    return module.allocator().flatMap(Allocator::free).isPresent();
+  }
+
+  /**
+   * What the guest wrote to stdout and stderr since the last take, and its {@code proc_exit} status
+   * if it exited; empties it.
+   */
+  public CallOutput takeOutput() {
+    return output.take();
   }
 
   /** Writes {@code values} as little-endian f64s through {@link #write(byte[])}. */
@@ -133,9 +195,8 @@ public final class WasmInstance implements AutoCloseable {
 
   /** The size of the linear memory in bytes (0 when the module has none). */
   public synchronized long memoryBytes() {
-    return instance.module().memorySection().isPresent()
-        ? (long) instance.memory().pages() * Memory.PAGE_SIZE
-        : 0;
+    Memory memory = instance.memory();
+    return memory == null ? 0 : (long) memory.pages() * Memory.PAGE_SIZE;
   }
 
   /**
@@ -148,12 +209,13 @@ public final class WasmInstance implements AutoCloseable {
     for (int i = 0; i < globals.length; i++) {
       globals[i] = instance.global(i).getValue();
     }
-    if (instance.module().memorySection().isEmpty()) {
-      return new MemorySnapshot(0, new byte[0], globals);
-    }
     Memory memory = instance.memory();
+    if (memory == null) {
+      return new MemorySnapshot(0, new byte[0], globals, random.draws());
+    }
     int pages = memory.pages();
-    return new MemorySnapshot(pages, memory.readBytes(0, pages * Memory.PAGE_SIZE), globals);
+    return new MemorySnapshot(
+        pages, memory.readBytes(0, pages * Memory.PAGE_SIZE), globals, random.draws());
   }
 
   /**
@@ -188,6 +250,7 @@ public final class WasmInstance implements AutoCloseable {
       memory.write(0, snapshot.memory());
       observedMemory = memoryBytes();
     }
+    random.replayTo(snapshot.randomDraws());
     for (int i = 0; i < snapshot.globals().length; i++) {
       GlobalInstance global = instance.global(i);
       if (global.getMutabilityType() == MutabilityType.Var) {
@@ -203,7 +266,7 @@ public final class WasmInstance implements AutoCloseable {
    * @return whether the instance is usable again
    */
   public synchronized boolean resume() {
-    if (closed || lastFailure == WasmCallException.Code.TIMEOUT) {
+    if (closed || exited || lastFailure == WasmCallException.Code.TIMEOUT) {
       return false;
     }
     broken = false;
@@ -218,7 +281,12 @@ public final class WasmInstance implements AutoCloseable {
     return observedMemory;
   }
 
-  /** Whether a trap, timeout or out-of-memory left the instance unusable. */
+  /** Whether the guest ended itself with {@code proc_exit}: the instance serves no more calls. */
+  public boolean exited() {
+    return exited;
+  }
+
+  /** Whether a trap, timeout, out-of-memory or an exit left the instance unusable. */
   public boolean broken() {
     return broken;
   }
@@ -237,7 +305,12 @@ public final class WasmInstance implements AutoCloseable {
       throw new WasmCallException(
           WasmCallException.Code.BROKEN_INSTANCE,
           "%s: this instance of module '%s' is %s; create a new one"
-              .formatted(what, module.name(), closed ? "closed" : "broken by an earlier failure"));
+              .formatted(
+                  what,
+                  module.name(),
+                  closed
+                      ? "closed"
+                      : exited ? "exited (proc_exit)" : "broken by an earlier failure"));
     }
   }
 
@@ -276,6 +349,15 @@ public final class WasmInstance implements AutoCloseable {
           "bytes %d..%d are outside the %d-byte memory of module '%s'"
               .formatted(Integer.toUnsignedLong(ptr), ptr + length, size, module.name()));
     }
+  }
+
+  private static <T extends Throwable> Optional<T> cause(Throwable e, Class<T> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return Optional.of(type.cast(t));
+      }
+    }
+    return Optional.empty();
   }
 
   private WasmCallException failed(WasmCallException.Code code, String message, Throwable e) {

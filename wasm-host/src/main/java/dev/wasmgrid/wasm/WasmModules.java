@@ -9,6 +9,11 @@ import com.dylibso.chicory.wasm.types.ExternalType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -23,12 +28,24 @@ public final class WasmModules {
   private WasmModules() {}
 
   /**
-   * Parses, validates and compiles {@code bytes}.
-   *
-   * @throws WasmCallException {@code module_too_large} past {@link ModuleLimits#maxBytes()}, {@code
-   *     invalid_module} when the bytes are not a module the host can run (it provides no imports)
+   * {@link #compile(String, byte[], ModuleLimits, BufferExports)} with the usual buffer exports.
    */
   public static CompiledModule compile(String name, byte[] bytes, ModuleLimits limits) {
+    return compile(name, bytes, limits, BufferExports.USUAL);
+  }
+
+  /**
+   * Parses, validates and compiles {@code bytes}. Its imports must all be ones the host provides
+   * (WASI preview 1, a few common {@code env} functions, one memory: see docs/api.md).
+   *
+   * @param buffers the allocator and deallocator exports buffers are passed through
+   * @throws WasmCallException {@code module_too_large} past {@link ModuleLimits#maxBytes()}, {@code
+   *     invalid_module} when the bytes are not a module the host can run (the message then lists
+   *     every import it does not provide), {@code invalid_allocator} when {@code buffers} names an
+   *     export that is missing or does not fit
+   */
+  public static CompiledModule compile(
+      String name, byte[] bytes, ModuleLimits limits, BufferExports buffers) {
     if (bytes.length > limits.maxBytes()) {
       throw new WasmCallException(
           WasmCallException.Code.MODULE_TOO_LARGE,
@@ -41,19 +58,22 @@ public final class WasmModules {
     } catch (RuntimeException e) {
       throw invalid(name, "is not a valid WebAssembly module: " + e.getMessage(), e);
     }
-    for (ExternalType type : ExternalType.values()) {
-      int count = module.importSection().count(type);
-      if (count > 0) {
-        throw invalid(
-            name,
-            "imports %d %s(s); the host provides no imports"
-                .formatted(count, type.name().toLowerCase(java.util.Locale.ROOT)),
-            null);
-      }
+    List<String> missing = HostImports.missing(module);
+    if (!missing.isEmpty()) {
+      throw invalid(
+          name,
+          "imports %d thing(s) the host does not provide: %s"
+              .formatted(missing.size(), String.join(", ", missing)),
+          null);
     }
-    if (module.memorySection().map(s -> s.memoryCount()).orElse(0) > 1) {
-      throw invalid(name, "declares more than one memory", null);
+    int memories =
+        module.memorySection().map(s -> s.memoryCount()).orElse(0)
+            + module.importSection().count(ExternalType.MEMORY);
+    if (memories > 1) {
+      throw invalid(name, "has more than one memory", null);
     }
+    List<ExportInfo> exports = Exports.of(module);
+    Optional<Allocator> allocator = Allocator.resolve(name, exports, buffers);
     Function<Instance, Machine> machines;
     try {
       // The factory only accepts instances of this very WasmModule object.
@@ -61,7 +81,8 @@ public final class WasmModules {
     } catch (RuntimeException e) {
       throw invalid(name, "could not be compiled: " + e.getMessage(), e);
     }
-    return new CompiledModule(name, bytes.length, module, machines, Exports.of(module), limits);
+    return new CompiledModule(
+        name, bytes.length, module, machines, exports, limits, buffers, allocator, seed(bytes));
   }
 
   /** Compiles one of the modules built from this repository's C sources ({@code prover}, ...). */
@@ -78,6 +99,17 @@ public final class WasmModules {
       return in.readAllBytes();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * The seed of a module's random bytes: from its bytes, so every instance anywhere draws alike.
+   */
+  private static long seed(byte[] bytes) {
+    try {
+      return ByteBuffer.wrap(MessageDigest.getInstance("SHA-256").digest(bytes)).getLong();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
     }
   }
 

@@ -81,7 +81,7 @@ class ModuleLoadingTest {
     }
     assertThatThrownBy(
             () -> WasmModules.compile("imp", IMPORTS_A_FUNCTION, ModuleLimits.defaults()))
-        .hasMessageContaining("no imports");
+        .hasMessageContaining("the host does not provide");
   }
 
   @Test

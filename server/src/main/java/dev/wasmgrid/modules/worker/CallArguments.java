@@ -2,6 +2,7 @@ package dev.wasmgrid.modules.worker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wasmgrid.errors.Failure;
+import dev.wasmgrid.wasm.CallOutput;
 import dev.wasmgrid.wasm.CompiledModule;
 import dev.wasmgrid.wasm.ExportInfo;
 import dev.wasmgrid.wasm.WasmInstance;
@@ -14,9 +15,10 @@ import java.util.function.UnaryOperator;
 
 /**
  * A call's arguments as JSON gives them: numbers for the export's parameters, and byte buffers
- * passed through the module's own {@code alloc(i32) -> i32} export — {@code {"bytes":"<base64>"}}
- * fills two {@code i32} parameters (address, length), {@code {"out":N}} one (the address of N
- * zeroed bytes, read back after the call).
+ * passed through the module's own allocator ({@code alloc}, {@code malloc} or the one its deployer
+ * named) — {@code {"bytes":"<base64>"}} fills two {@code i32} parameters (address, length), {@code
+ * {"out":N}} one (the address of N zeroed bytes, read back after the call). The buffers go back to
+ * the module's deallocator after the call, whether it succeeded or not.
  */
 final class CallArguments {
 
@@ -29,14 +31,23 @@ final class CallArguments {
 
   private record Out(int length) implements Arg {}
 
-  /** What a call gave: the export's results and the output buffers, in argument order. */
+  /**
+   * What a call gave: the export's results, the output buffers in argument order, and what the
+   * guest wrote.
+   */
   static final class Outcome {
     private final long[] results;
     private final List<byte[]> out;
+    private final CallOutput output;
 
-    Outcome(long[] results, List<byte[]> out) {
+    Outcome(long[] results, List<byte[]> out, CallOutput output) {
       this.results = results;
       this.out = out;
+      this.output = output;
+    }
+
+    CallOutput output() {
+      return output;
     }
 
     long[] results() {
@@ -61,7 +72,7 @@ final class CallArguments {
    *
    * @param maxOut the largest output buffer a call may ask for
    * @throws Failure 400 {@code wrong_arguments}, or {@code no_allocator} when buffers are passed to
-   *     a module without an {@code alloc(i32) -> i32} export
+   *     a module without an allocator
    */
   static CallArguments parse(CompiledModule module, ExportInfo export, JsonNode json, int maxOut) {
     List<String> params = export.params();
@@ -104,11 +115,12 @@ final class CallArguments {
       throw WasmJson.wrong(
           export, "takes %d parameters, the arguments fill %d".formatted(params.size(), p));
     }
-    if (buffers && !hasAllocator(module)) {
+    if (buffers && module.allocatorExports().isEmpty()) {
       throw Failure.invalid(
           "no_allocator",
           "args",
-          "module '%s' has no alloc(i32) -> i32 export to receive buffers; pass numbers"
+          ("module '%s' has no allocator export to receive buffers (alloc or malloc, (i32) -> i32;"
+                  + " or name its own with ?alloc= when deploying); pass numbers")
               .formatted(module.name()));
     }
     return new CallArguments(export, args);
@@ -124,34 +136,46 @@ final class CallArguments {
 
   /**
    * Writes the input buffers, calls the export with its parameters passed through {@code params} (a
-   * stateful module's handle check and translation), and reads the output buffers back, all on
-   * {@code instance}.
+   * stateful module's handle check and translation), reads the output buffers back, and frees every
+   * buffer, all on {@code instance}.
    */
   Outcome call(WasmInstance instance, UnaryOperator<long[]> params) {
+    var unused = instance.takeOutput(); // an earlier, failed call's
     List<Long> values = new ArrayList<>();
-    List<long[]> outs = new ArrayList<>();
-    for (Arg arg : args) {
-      switch (arg) {
-        case Scalar s -> values.add(s.value());
-        case In in -> {
-          values.add(Integer.toUnsignedLong(instance.write(in.bytes().array())));
-          values.add((long) in.bytes().capacity());
-        }
-        case Out out -> {
-          long ptr = Integer.toUnsignedLong(instance.write(new byte[out.length()]));
-          values.add(ptr);
-          outs.add(new long[] {ptr, out.length()});
+    List<int[]> outs = new ArrayList<>();
+    List<int[]> buffers = new ArrayList<>();
+    try {
+      for (Arg arg : args) {
+        switch (arg) {
+          case Scalar s -> values.add(s.value());
+          case In in -> {
+            int ptr = instance.write(in.bytes().array());
+            buffers.add(new int[] {ptr, in.bytes().capacity()});
+            values.add(Integer.toUnsignedLong(ptr));
+            values.add((long) in.bytes().capacity());
+          }
+          case Out out -> {
+            int ptr = instance.write(new byte[out.length()]);
+            buffers.add(new int[] {ptr, out.length()});
+            values.add(Integer.toUnsignedLong(ptr));
+            outs.add(new int[] {ptr, out.length()});
+          }
         }
       }
+      long[] results =
+          instance.call(
+              export.name(), params.apply(values.stream().mapToLong(Long::longValue).toArray()));
+      List<byte[]> read = new ArrayList<>();
+      for (int[] out : outs) {
+        read.add(instance.read(out[0], out[1]));
+      }
+      return new Outcome(results, read, instance.takeOutput());
+    } finally {
+      // Last in, first out, as a stack allocator needs; free() skips a broken instance.
+      for (int i = buffers.size() - 1; i >= 0; i--) {
+        instance.free(buffers.get(i)[0], buffers.get(i)[1]);
+      }
     }
-    long[] results =
-        instance.call(
-            export.name(), params.apply(values.stream().mapToLong(Long::longValue).toArray()));
-    List<byte[]> read = new ArrayList<>();
-    for (long[] out : outs) {
-      read.add(instance.read((int) out[0], (int) out[1]));
-    }
-    return new Outcome(results, read);
   }
 
   private static void checkI32(
@@ -163,13 +187,5 @@ final class CallArguments {
             "argument at parameter %d is %s, which needs i32 parameters there".formatted(p, what));
       }
     }
-  }
-
-  private static boolean hasAllocator(CompiledModule module) {
-    return module
-        .export("alloc")
-        .filter(e -> e.kind() == ExportInfo.Kind.FUNCTION)
-        .filter(e -> e.params().equals(List.of("i32")) && e.results().equals(List.of("i32")))
-        .isPresent();
   }
 }

@@ -1,5 +1,6 @@
 package dev.wasmgrid.modules.worker;
 
+import dev.wasmgrid.wasm.CallOutput;
 import dev.wasmgrid.wasm.CompiledModule;
 import dev.wasmgrid.wasm.WasmCallException;
 import dev.wasmgrid.wasm.WasmInstance;
@@ -9,14 +10,16 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
  * The instances of one stateless module: each call takes an idle instance (or creates one, up to
  * the module's {@code maxInstances}), and gives it back afterwards unless the call broke it (a trap
- * or a timeout), in which case it is closed and a later call creates a fresh one. Consecutive calls
- * may land on different instances, and an instance keeps its memory between calls.
+ * or a timeout, running out of memory, or a WASI {@code proc_exit}), in which case it is closed and
+ * a later call creates a fresh one. Consecutive calls may land on different instances, and an
+ * instance keeps its memory between calls.
  */
 final class InstancePool implements ModuleCalls {
   private final CompiledModule module;
@@ -32,8 +35,14 @@ final class InstancePool implements ModuleCalls {
   }
 
   @Override
-  public long[] call(String export, long[] args) {
-    return run(instance -> instance.call(export, args));
+  public long[] call(String export, long[] args, Consumer<CallOutput> output) {
+    return run(
+        instance -> {
+          var unused = instance.takeOutput(); // an earlier, failed call's
+          long[] results = instance.call(export, args);
+          output.accept(instance.takeOutput());
+          return results;
+        });
   }
 
   @Override

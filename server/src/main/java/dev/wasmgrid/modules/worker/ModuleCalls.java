@@ -1,8 +1,10 @@
 package dev.wasmgrid.modules.worker;
 
+import dev.wasmgrid.wasm.CallOutput;
 import dev.wasmgrid.wasm.WasmInstance;
 import java.util.Optional;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -11,11 +13,11 @@ import java.util.function.UnaryOperator;
 interface ModuleCalls extends AutoCloseable {
 
   /**
-   * Calls {@code export}.
+   * Calls {@code export}, handing what the guest wrote during the call to {@code output}.
    *
    * @throws dev.wasmgrid.wasm.WasmCallException as the instance's call
    */
-  long[] call(String export, long[] args);
+  long[] call(String export, long[] args, Consumer<CallOutput> output);
 
   /**
    * Runs {@code body} on one instance as one call of {@code export}: for writing buffers through

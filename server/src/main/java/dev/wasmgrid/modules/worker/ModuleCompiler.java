@@ -1,6 +1,7 @@
 package dev.wasmgrid.modules.worker;
 
 import dev.wasmgrid.errors.Failure;
+import dev.wasmgrid.wasm.BufferExports;
 import dev.wasmgrid.wasm.CompiledModule;
 import dev.wasmgrid.wasm.ModuleLimits;
 import dev.wasmgrid.wasm.WasmModules;
@@ -38,9 +39,9 @@ final class ModuleCompiler implements AutoCloseable {
    * @throws Failure 422 {@code compile_timeout} when it did not finish in time
    * @throws dev.wasmgrid.wasm.WasmCallException as {@link WasmModules#compile}
    */
-  CompiledModule compile(String name, byte[] bytes, ModuleLimits limits) {
+  CompiledModule compile(String name, byte[] bytes, ModuleLimits limits, BufferExports buffers) {
     Future<CompiledModule> compiling =
-        threads.submit(() -> WasmModules.compile(name, bytes, limits));
+        threads.submit(() -> WasmModules.compile(name, bytes, limits, buffers));
     try {
       return compiling.get(limit.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.storage.AtomicFiles;
+import dev.wasmgrid.wasm.BufferExports;
 import dev.wasmgrid.wasm.CompiledModule;
 import dev.wasmgrid.wasm.ModuleLimits;
 import dev.wasmgrid.wasm.WasmCallException;
@@ -39,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * has the same modules; without one they are kept in memory only.
  */
 public final class ModuleStore implements AutoCloseable {
-  /** The index file in a module directory: name → {sha256, timeout_ms}. */
+  /** The index file in a module directory: name → {sha256, timeout_ms, alloc, free, recycling}. */
   public static final String INDEX = "modules.json";
 
   private static final Logger LOG = LoggerFactory.getLogger(ModuleStore.class);
@@ -142,9 +143,10 @@ public final class ModuleStore implements AutoCloseable {
       throw new IOException(blob(sha) + " does not match its sha256 " + sha);
     }
     ModuleLimits limits = ModuleLimits.defaults().withCallTimeout(Duration.ofMillis(timeoutMs));
+    BufferExports buffers = new BufferExports(text(entry, "alloc"), text(entry, "free"));
     CompiledModule compiled;
     try {
-      compiled = compiler.compile(name, bytes, limits);
+      compiled = compiler.compile(name, bytes, limits, buffers);
     } catch (WasmCallException e) {
       throw new IOException(blob(sha) + " no longer compiles: " + e.getMessage(), e);
     }
@@ -153,6 +155,10 @@ public final class ModuleStore implements AutoCloseable {
             ? Optional.of(RecyclingJson.policy(entry.get("recycling")))
             : Optional.empty();
     return serve(compiled, sha, policy);
+  }
+
+  private static Optional<String> text(JsonNode entry, String field) {
+    return entry.hasNonNull(field) ? Optional.of(entry.get(field).asText()) : Optional.empty();
   }
 
   /**
@@ -192,13 +198,14 @@ public final class ModuleStore implements AutoCloseable {
    *     not fit the recycling policy of the one it replaces; 409 {@code too_many_modules} for a new
    *     name when {@link StoreLimits#maxModules()} are deployed; 422 {@code compile_timeout} past
    *     {@link StoreLimits#maxCompile()}
-   * @throws dev.wasmgrid.wasm.WasmCallException {@code invalid_module}, {@code module_too_large}
+   * @throws dev.wasmgrid.wasm.WasmCallException {@code invalid_module}, {@code module_too_large},
+   *     {@code invalid_allocator}
    */
-  Outcome deploy(String name, byte[] bytes, ModuleLimits limits) {
+  Outcome deploy(String name, byte[] bytes, ModuleLimits limits, BufferExports buffers) {
     checkName(name);
     // Before compiling too: a deployment that cannot be kept costs no compile.
     checkRoom(name);
-    CompiledModule compiled = compiler.compile(name, bytes, limits);
+    CompiledModule compiled = compiler.compile(name, bytes, limits, buffers);
     DeployedModule old;
     synchronized (this) {
       checkRoom(name);
@@ -320,6 +327,8 @@ public final class ModuleStore implements AutoCloseable {
                   .putObject(name)
                   .put("sha256", m.sha256())
                   .put("timeout_ms", m.module().limits().callTimeout().toMillis());
+          m.module().bufferExports().alloc().ifPresent(a -> entry.put("alloc", a));
+          m.module().bufferExports().free().ifPresent(f -> entry.put("free", f));
           m.recycling().ifPresent(p -> entry.set("recycling", RecyclingJson.json(p)));
         });
     ObjectNode root = JsonNodeFactory.instance.objectNode();

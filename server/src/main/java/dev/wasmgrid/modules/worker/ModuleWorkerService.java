@@ -11,6 +11,8 @@ import dev.wasmgrid.http.Reply;
 import dev.wasmgrid.http.Request;
 import dev.wasmgrid.http.Routes;
 import dev.wasmgrid.http.Service;
+import dev.wasmgrid.wasm.BufferExports;
+import dev.wasmgrid.wasm.CallOutput;
 import dev.wasmgrid.wasm.ExportInfo;
 import dev.wasmgrid.wasm.ModuleLimits;
 import dev.wasmgrid.wasm.WasmCallException;
@@ -19,6 +21,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The worker's module routes (docs/api.md, "WebAssembly modules"): {@code PUT}, {@code GET} and
@@ -84,6 +87,7 @@ public final class ModuleWorkerService implements Service {
               + (type.isEmpty() ? "absent" : type));
     }
     ModuleLimits limits = limits(req);
+    BufferExports buffers = buffers(req);
     byte[] bytes;
     try {
       bytes = req.body(limits.maxBytes());
@@ -96,7 +100,7 @@ public final class ModuleWorkerService implements Service {
     }
     ModuleStore.Outcome outcome;
     try {
-      outcome = store.deploy(name, bytes, limits);
+      outcome = store.deploy(name, bytes, limits, buffers);
     } catch (WasmCallException e) {
       throw error(e);
     }
@@ -147,16 +151,20 @@ public final class ModuleWorkerService implements Service {
     Reply reply;
     try {
       // Plain numbers go through call(), where a stateful module logs its state-building calls.
-      CallArguments.Outcome outcome =
-          numbers.isPresent()
-              ? new CallArguments.Outcome(
-                  module.calls().call(export.name(), numbers.get()), List.of())
-              : module.calls().withInstance(export.name(), args::call);
+      CallArguments.Outcome outcome;
+      if (numbers.isPresent()) {
+        AtomicReference<CallOutput> output = new AtomicReference<>(CallOutput.NONE);
+        long[] results = module.calls().call(export.name(), numbers.get(), output::set);
+        outcome = new CallArguments.Outcome(results, List.of(), output.get());
+      } else {
+        outcome = module.calls().withInstance(export.name(), args::call);
+      }
       ObjectNode body = WasmJson.results(export, outcome.results());
       if (!outcome.out().isEmpty()) {
         ArrayNode out = body.putArray("out");
         outcome.out().forEach(b -> out.add(Base64.getEncoder().encodeToString(b)));
       }
+      WasmJson.output(body, outcome.output());
       reply = Reply.ok(body.toString());
     } catch (WasmCallException e) {
       Failure error = error(e);
@@ -215,14 +223,31 @@ public final class ModuleWorkerService implements Service {
     return limits.withCallTimeout(Duration.ofMillis(ms));
   }
 
+  /**
+   * The allocator and deallocator the deployer names with {@code ?alloc=} and {@code ?free=}
+   * (export names); the usual ones where absent.
+   */
+  private static BufferExports buffers(Request req) {
+    return new BufferExports(exportName(req, "alloc"), exportName(req, "free"));
+  }
+
+  private static Optional<String> exportName(Request req, String param) {
+    Optional<String> name = req.query(param);
+    if (name.isPresent() && (name.get().isEmpty() || name.get().length() > 256)) {
+      throw Failure.invalid(
+          "invalid_allocator", param, param + " must name a function export (1 to 256 characters)");
+    }
+    return name;
+  }
+
   /** The failure a wasm call failure is: see the status table in docs/api.md. */
   static Failure error(WasmCallException e) {
     Failure.Kind kind =
         switch (e.code()) {
-          case INVALID_MODULE, WRONG_ARGUMENTS -> Failure.Kind.INVALID;
+          case INVALID_MODULE, WRONG_ARGUMENTS, INVALID_ALLOCATOR -> Failure.Kind.INVALID;
           case MISSING_EXPORT -> Failure.Kind.NOT_FOUND;
           case MODULE_TOO_LARGE -> Failure.Kind.TOO_LARGE;
-          case TRAP, MEMORY_LIMIT, OUT_OF_BOUNDS -> Failure.Kind.UNPROCESSABLE;
+          case TRAP, ABORTED, MEMORY_LIMIT, OUT_OF_BOUNDS -> Failure.Kind.UNPROCESSABLE;
           case TOO_MANY_INSTANCES, MODULE_FAILED -> Failure.Kind.UNAVAILABLE;
           case UNKNOWN_HANDLE -> Failure.Kind.CONFLICT;
           case TIMEOUT -> Failure.Kind.TIMED_OUT;

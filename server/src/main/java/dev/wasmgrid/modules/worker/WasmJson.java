@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.errors.Failure;
+import dev.wasmgrid.wasm.CallOutput;
 import dev.wasmgrid.wasm.CompiledModule;
 import dev.wasmgrid.wasm.ExportInfo;
 import dev.wasmgrid.wasm.ModuleLimits;
@@ -72,6 +73,24 @@ final class WasmJson {
   }
 
   /**
+   * Adds what a WASI guest wrote during the call to an answer: {@code stdout} and {@code stderr}
+   * when not empty, {@code output_truncated} when either was cut, {@code exit_code} when it called
+   * {@code proc_exit}.
+   */
+  static void output(ObjectNode body, CallOutput output) {
+    if (!output.stdout().isEmpty()) {
+      body.put("stdout", output.stdout());
+    }
+    if (!output.stderr().isEmpty()) {
+      body.put("stderr", output.stderr());
+    }
+    if (output.truncated()) {
+      body.put("output_truncated", true);
+    }
+    output.exitCode().ifPresent(code -> body.put("exit_code", code));
+  }
+
+  /**
    * A module's summary, as listed: name, size, hash, export count, live instances, their memory,
    * calls in flight, and a stateful module's generation, swaps, failed prepares and mismatches.
    */
@@ -122,6 +141,18 @@ final class WasmJson {
       }
     }
     node.set("exports", exports);
+    deployed.module().imports().forEach(node.putArray("imports")::add);
+    ObjectNode buffers = node.putObject("buffers");
+    deployed
+        .module()
+        .allocatorExports()
+        .ifPresent(
+            names -> {
+              buffers.put("alloc", names.get(0));
+              if (names.size() > 1) {
+                buffers.put("free", names.get(1));
+              }
+            });
     ModuleLimits limits = deployed.module().limits();
     ObjectNode l = node.putObject("limits");
     l.put("max_bytes", limits.maxBytes());

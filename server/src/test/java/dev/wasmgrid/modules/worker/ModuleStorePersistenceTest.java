@@ -8,6 +8,7 @@ import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.matmul.ReferenceGemm;
 import dev.wasmgrid.testing.Http;
+import dev.wasmgrid.testing.TestModules;
 import dev.wasmgrid.wasm.WasmModules;
 import dev.wasmgrid.worker.WorkerConfig;
 import dev.wasmgrid.worker.WorkerNode;
@@ -59,6 +60,29 @@ class ModuleStorePersistenceTest {
       assertThat(matmul.statusCode()).as(Http.text(matmul)).isIn(200, 422);
       assertThat(JSON.readTree(http.get("/v1/modules/matmul").body()).get("sha256").asText())
           .isEqualTo(before.get("matmul"));
+    }
+  }
+
+  @Test
+  void theAllocatorTheDeployerNamedSurvivesARestart() throws Exception {
+    byte[] wasi = TestModules.bytes("wasi_text");
+    try (WorkerNode worker = start()) {
+      HttpResponse<byte[]> deployed =
+          put(worker, "/v1/modules/text?alloc=buf_alloc&free=buf_free", wasi);
+      assertThat(deployed.statusCode()).as(Http.text(deployed)).isEqualTo(201);
+    }
+    JsonNode entry = index().get("modules").get("text");
+    assertThat(entry.get("alloc").asText()).isEqualTo("buf_alloc");
+    assertThat(entry.get("free").asText()).isEqualTo("buf_free");
+    try (WorkerNode worker = start()) {
+      Http http = new Http(worker.port());
+      JsonNode text = JSON.readTree(http.get("/v1/modules/text").body());
+      assertThat(text.get("buffers").toString())
+          .isEqualTo("{\"alloc\":\"buf_alloc\",\"free\":\"buf_free\"}");
+      HttpResponse<byte[]> upper =
+          http.postJson(
+              "/v1/modules/text/call/upper", "{\"args\":[{\"bytes\":\"aGk=\"},{\"out\":2}]}");
+      assertThat(Http.text(upper)).isEqualTo("{\"results\":[2],\"out\":[\"SEk=\"]}");
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.wasmgrid.wasm.recycle;
 
+import dev.wasmgrid.wasm.CallOutput;
 import dev.wasmgrid.wasm.CompiledModule;
 import dev.wasmgrid.wasm.ExportInfo;
 import dev.wasmgrid.wasm.WasmCallException;
@@ -19,7 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -114,14 +117,28 @@ public final class RecyclingProxy implements AutoCloseable {
    *     is not a handle this proxy issued
    */
   public long[] call(String export, long... args) {
+    return call(export, output -> {}, args);
+  }
+
+  /**
+   * {@link #call(String, long...)}, handing what the guest wrote during the call (and its exit
+   * status, if it exited) to {@code output}.
+   */
+  public long[] call(String export, Consumer<CallOutput> output, long... args) {
     checkServing();
     log.requireIssued(module.name(), export, args, policy.handlePositions(export));
     inflight.incrementAndGet();
     try {
       return policy.stateExports().contains(export)
-          ? callState(export, args)
+          ? callState(export, args, output)
           : plain(
-              g -> g.instance().call(export, g.translate(args, policy.handlePositions(export))));
+              g ->
+                  captured(
+                      g.instance(),
+                      output,
+                      () ->
+                          g.instance()
+                              .call(export, g.translate(args, policy.handlePositions(export)))));
     } finally {
       inflight.decrementAndGet();
     }
@@ -246,10 +263,22 @@ public final class RecyclingProxy implements AutoCloseable {
     return System.nanoTime() - start >= module.limits().callTimeout().toNanos();
   }
 
-  private long[] callState(String export, long[] args) {
+  /**
+   * Runs {@code call} on {@code instance} and hands {@code output} what it wrote; what was written
+   * before (a replay's output on a fresh instance) is dropped.
+   */
+  private static long[] captured(
+      WasmInstance instance, Consumer<CallOutput> output, Supplier<long[]> call) {
+    var unused = instance.takeOutput();
+    long[] results = call.get();
+    output.accept(instance.takeOutput());
+    return results;
+  }
+
+  private long[] callState(String export, long[] args, Consumer<CallOutput> output) {
     stateLock.lock();
     try {
-      return attempts(g -> logged(g, export, args));
+      return attempts(g -> captured(g.instance(), output, () -> logged(g, export, args)));
     } finally {
       stateLock.unlock();
     }
@@ -334,6 +363,11 @@ public final class RecyclingProxy implements AutoCloseable {
    *     by another is: its own trap is its answer)
    */
   private boolean recover(ProxiedInstance g, WasmCallException e) {
+    if (g.instance().exited()) {
+      // proc_exit ended the instance on purpose: whatever the trap policy, it is rebuilt.
+      reload(g);
+      return e.code() == Code.BROKEN_INSTANCE;
+    }
     switch (policy.onTrap()) {
       case FAIL_CLOSED -> {
         failed = true;
