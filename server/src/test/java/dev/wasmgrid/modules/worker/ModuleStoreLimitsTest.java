@@ -54,7 +54,9 @@ class ModuleStoreLimitsTest {
 
   @Test
   void aModuleThatCompilesPastTheLimitIsRefusedAndNotKept() {
-    byte[] large = ManyFunctions.module(50, 10);
+    // Large enough that no warm JVM compiles it within the 1 ms limit (50 functions did, late in a
+    // long test run).
+    byte[] large = ManyFunctions.module(2000, 10);
     StoreLimits tight = new StoreLimits(64, Duration.ofMillis(1));
     try (WorkerNode worker =
         WorkerConfig.builder(ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), gemm())
