@@ -7,10 +7,13 @@ import dev.wasmgrid.llm.Generation;
 import dev.wasmgrid.llm.GenerationConfig;
 import dev.wasmgrid.llm.LanguageModel;
 import dev.wasmgrid.llm.LlamaConfig;
+import dev.wasmgrid.llm.LlamaWeights;
 import dev.wasmgrid.llm.Model;
+import dev.wasmgrid.llm.PackedMatrix;
 import dev.wasmgrid.llm.ScalarCompute;
 import dev.wasmgrid.llm.TensorType;
 import dev.wasmgrid.llm.TokenPiece;
+import dev.wasmgrid.llm.WeightMatrix;
 import dev.wasmgrid.llm.io.ArrayByteSource;
 import dev.wasmgrid.llm.jvm.ModelFiles;
 import dev.wasmgrid.llm.jvm.VectorCompute;
@@ -31,8 +34,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Models shaped like the five downloads, cut to two layers and a small vocabulary: the files carry
- * the real files' keys, tokenizer kind and type mix, load through the mapped loader and generate
- * the same tokens every time on both compute paths.
+ * the real files' keys, tokenizer kind and type mix, load through the mapped loader with every
+ * quantized matrix a view of the mapping, and generate the same tokens on both compute paths.
  */
 class ShapedModelsTest {
 
@@ -88,6 +91,7 @@ class ShapedModelsTest {
 
     Model model = ModelFiles.load(file, null);
     assertThat(model.config()).isEqualTo(c);
+    assertHeldAsViewsOfTheMapping(model);
     List<Integer> scalar = greedy(model, new ScalarCompute());
     try (VectorCompute v = new VectorCompute(2)) {
       assertThat(greedy(model, v)).isEqualTo(greedy(model, v)).isEqualTo(scalar);
@@ -128,6 +132,25 @@ class ShapedModelsTest {
         .containsEntry("ffn_down.4", TensorType.Q4_K);
     assertThat(QuantMix.Q8_0.typeOf("token_embd.weight", -1, 28, 1024, false))
         .isEqualTo(TensorType.Q8_0);
+  }
+
+  /**
+   * Every matrix of these types (K-quants, Q5_0, Q8_0) stays a view of the mapped file: the loaded
+   * model holds no copy of the weights.
+   */
+  private static void assertHeldAsViewsOfTheMapping(Model model) {
+    LlamaWeights w = model.weights();
+    List<WeightMatrix> all = new ArrayList<>();
+    all.add(w.tokenEmbedding());
+    all.add(w.classifier());
+    for (List<WeightMatrix> layer :
+        List.of(w.wq(), w.wk(), w.wv(), w.wo(), w.w1(), w.w2(), w.w3())) {
+      all.addAll(layer);
+    }
+    for (WeightMatrix m : all) {
+      assertThat(m).isInstanceOf(PackedMatrix.class);
+      assertThat(((PackedMatrix) m).source().mapped()).isTrue();
+    }
   }
 
   private static List<Integer> greedy(Model model, Compute compute) {
