@@ -8,6 +8,8 @@ import dev.wasmgrid.llm.LlamaConfig;
 import dev.wasmgrid.llm.Model;
 import dev.wasmgrid.llm.TensorType;
 import dev.wasmgrid.llm.TinyModels;
+import dev.wasmgrid.llm.gguf.ModelShape;
+import dev.wasmgrid.llm.gguf.QuantMix;
 import dev.wasmgrid.llm.jvm.VectorCompute;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -23,9 +25,10 @@ import java.util.Objects;
 /**
  * {@code wasmgrid bench llm}: tokens per second of the JVM fast path on the llama2.c "stories"
  * shapes with random weights (generated in memory), per dtype and thread count, with time to first
- * token and the process's peak resident memory. As in the stories checkpoints, the classifier is
- * the token embedding. Decoding is greedy, so the number measures the model, not the sampler; the
- * end-of-sequence token is ignored so every run is the same length.
+ * token and the process's peak resident memory; then on GGUF files shaped like real downloads
+ * ({@link ShapedLlmBench}), with the time to open them. As in the stories checkpoints, the
+ * classifier is the token embedding. Decoding is greedy, so the number measures the model, not the
+ * sampler; the end-of-sequence token is ignored so every run is the same length.
  */
 public final class LlmBench {
 
@@ -75,30 +78,63 @@ public final class LlmBench {
     }
   }
 
-  /** What to measure: every shape × dtype × thread count. */
+  /**
+   * What to measure: every shape × dtype × thread count, then every shaped file × mix × thread
+   * count.
+   *
+   * @param files names of {@link ModelShape}s written as GGUF files and loaded from disk
+   * @param fileTokens tokens per measurement of the files, or 0 for each shape's default
+   */
   public record Options(
-      List<Shape> shapes, List<TensorType> dtypes, List<Integer> threads, long seed) {
+      List<Shape> shapes,
+      List<TensorType> dtypes,
+      List<Integer> threads,
+      long seed,
+      List<String> files,
+      List<QuantMix> mixes,
+      int fileTokens) {
     public Options {
       shapes = List.copyOf(shapes);
       dtypes = List.copyOf(dtypes);
       threads = List.copyOf(threads);
-      if (shapes.isEmpty() || dtypes.isEmpty() || threads.isEmpty()) {
-        throw new IllegalArgumentException("shapes, dtypes and threads must not be empty");
+      files = List.copyOf(files);
+      mixes = List.copyOf(mixes);
+      boolean nothing =
+          (shapes.isEmpty() || dtypes.isEmpty()) && (files.isEmpty() || mixes.isEmpty());
+      if (nothing || threads.isEmpty()) {
+        throw new IllegalArgumentException(
+            "threads, and shapes and dtypes or files and mixes, must not be empty");
       }
+      files.forEach(ModelShape::parse);
       if (threads.stream().anyMatch(t -> t < 1)) {
         throw new IllegalArgumentException("thread counts must be >= 1: " + threads);
       }
     }
 
-    /** Both shapes, f32 and q8_0, 1 and 2 threads, seed 42. */
+    /** In-memory shapes only. */
+    public Options(List<Shape> shapes, List<TensorType> dtypes, List<Integer> threads, long seed) {
+      this(shapes, dtypes, threads, seed, List.of(), List.of(), 0);
+    }
+
+    /**
+     * Both stories shapes, f32 and q8_0; the llama3.2-1b, qwen2.5-0.5b and smollm2-135m files in
+     * q4_k_m, q6_k and q8_0; 1 and 2 threads; seed 42.
+     */
     public static Options defaults() {
       return new Options(
           List.of(Shape.stories15M(), Shape.stories110M()),
           List.of(TensorType.F32, TensorType.Q8_0),
           List.of(1, 2),
-          42);
+          42,
+          DEFAULT_FILES,
+          List.of(QuantMix.Q4_K_M, QuantMix.Q6_K, QuantMix.Q8_0),
+          0);
     }
   }
+
+  /** The shaped files {@code bench llm} measures by default. */
+  public static final List<String> DEFAULT_FILES =
+      List.of("llama3.2-1b", "qwen2.5-0.5b", "smollm2-135m");
 
   /** Runs every cell, reporting {@code tok_s}, {@code ttft_ms} and {@code peak_rss_mb} for each. */
   public static void run(Options options, BenchReport report) {
@@ -114,6 +150,17 @@ public final class LlmBench {
         }
       }
     }
+    List<ShapedLlmBench.FileShape> files =
+        options.files().stream()
+            .map(ShapedLlmBench.FileShape::parse)
+            .map(
+                f ->
+                    options.fileTokens() > 0
+                        ? new ShapedLlmBench.FileShape(
+                            f.shape(), options.fileTokens(), f.warmUpTokens())
+                        : f)
+            .toList();
+    ShapedLlmBench.run(files, options.mixes(), options, report);
   }
 
   /**
@@ -195,7 +242,7 @@ public final class LlmBench {
   }
 
   /** Resets the kernel's VmHWM to the current RSS (Linux: 5 into clear_refs); false if refused. */
-  private static boolean resetPeakRss() {
+  static boolean resetPeakRss() {
     try {
       Files.writeString(Path.of("/proc/self/clear_refs"), "5");
       return true;
@@ -206,10 +253,19 @@ public final class LlmBench {
 
   /** VmHWM of /proc/self/status in MB, or -1 where there is none (not Linux). */
   static double peakRssMb() {
+    return statusMb("VmHWM:");
+  }
+
+  /** VmRSS of /proc/self/status in MB, or -1 where there is none. */
+  static double currentRssMb() {
+    return statusMb("VmRSS:");
+  }
+
+  private static double statusMb(String field) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.UTF_8)) {
-        if (line.startsWith("VmHWM:")) {
-          String kb = line.substring(6).replace("kB", "").trim();
+        if (line.startsWith(field)) {
+          String kb = line.substring(field.length()).replace("kB", "").trim();
           return Long.parseLong(kb) / 1024.0;
         }
       }

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wasmgrid.llm.TensorType;
 import dev.wasmgrid.llm.TinyModels;
+import dev.wasmgrid.llm.gguf.ModelShape;
+import dev.wasmgrid.llm.gguf.QuantMix;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -48,6 +50,48 @@ class LlmBenchTest {
         for (String metric : List.of("tok_s", "ttft_ms", "peak_rss_mb")) {
           expected.add("stories15M " + dtype + " " + threads + " " + metric);
         }
+      }
+    }
+    assertThat(seen).containsExactlyElementsOf(expected);
+  }
+
+  @Test
+  void shapedFilesGetLoadTimeBesideTheIssuesLines() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    ModelShape small = ModelShape.smollm2_135m().reduced(2, 1024, 64);
+    ShapedLlmBench.run(
+        List.of(new ShapedLlmBench.FileShape(small, 4, 2)),
+        List.of(QuantMix.Q4_K_M, QuantMix.Q8_0),
+        new LlmBench.Options(
+            List.of(),
+            List.of(),
+            List.of(1),
+            1,
+            List.of("smollm2-135m"),
+            List.of(QuantMix.Q8_0),
+            0),
+        BenchReport.jsonLines(
+            out, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+    ObjectMapper json = new ObjectMapper();
+    List<String> seen = new ArrayList<>();
+    for (String line : bytes.toString(StandardCharsets.UTF_8).strip().split("\n", -1)) {
+      JsonNode n = json.readTree(line);
+      JsonNode p = n.get("params");
+      assertThat(n.get("value").asDouble()).isPositive();
+      seen.add(
+          p.get("shape").asText()
+              + " "
+              + p.get("dtype").asText()
+              + " "
+              + p.get("threads").asInt()
+              + " "
+              + n.get("metric").asText());
+    }
+    List<String> expected = new ArrayList<>();
+    for (String dtype : List.of("q4_k_m", "q8_0")) {
+      for (String metric : List.of("tok_s", "ttft_ms", "load_ms", "peak_rss_mb")) {
+        expected.add("smollm2-135m " + dtype + " 1 " + metric);
       }
     }
     assertThat(seen).containsExactlyElementsOf(expected);

@@ -2,20 +2,27 @@ package dev.wasmgrid.cli;
 
 import dev.wasmgrid.bench.LlmBench;
 import dev.wasmgrid.llm.TensorType;
+import dev.wasmgrid.llm.gguf.QuantMix;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code wasmgrid bench llm}: tokens per second on the stories15M / stories110M shapes. */
+/**
+ * {@code wasmgrid bench llm}: tokens per second on the stories15M / stories110M shapes, then load
+ * time, tokens per second and peak RSS on GGUF files shaped like real downloads.
+ */
 @Command(
     name = "llm",
     mixinStandardHelpOptions = true,
     description = {
       "Tokens/s, time to first token and peak RSS of the JVM fast path.",
       "On the llama2.c stories15M and stories110M shapes with random weights, f32 and q8_0,"
-          + " 1 and 2 threads."
+          + " 1 and 2 threads.",
+      "Then GGUF files shaped like Llama-3.2-1B, Qwen2.5-0.5B and SmolLM2-135M (full size,"
+          + " random weights, written to a temporary directory and deleted after) in llama-quantize's"
+          + " q4_k_m, q6_k and q8_0 mixes: load_ms of the memory-mapped open, tok/s, ttft and peak RSS."
     })
 final class LlmBenchCommand implements Callable<Integer> {
 
@@ -25,7 +32,7 @@ final class LlmBenchCommand implements Callable<Integer> {
       names = "--shapes",
       split = ",",
       defaultValue = "stories15M,stories110M",
-      description = "Model shapes (default: ${DEFAULT-VALUE}).")
+      description = "Model shapes, 'none' for none (default: ${DEFAULT-VALUE}).")
   List<String> shapes;
 
   @Option(
@@ -36,6 +43,22 @@ final class LlmBenchCommand implements Callable<Integer> {
   List<String> dtypes;
 
   @Option(
+      names = "--files",
+      split = ",",
+      defaultValue = "llama3.2-1b,qwen2.5-0.5b,smollm2-135m",
+      description =
+          "Shaped GGUF files: llama3.2-1b, qwen2.5-0.5b, qwen3-0.6b, smollm2-135m, tinyllama-1.1b;"
+              + " 'none' for none (default: ${DEFAULT-VALUE}).")
+  List<String> files;
+
+  @Option(
+      names = "--mix",
+      split = ",",
+      defaultValue = "q4_k_m,q6_k,q8_0",
+      description = "Type mixes of the files: q4_k_m, q6_k, q8_0 (default: ${DEFAULT-VALUE}).")
+  List<String> mixes;
+
+  @Option(
       names = "--threads",
       split = ",",
       defaultValue = "1,2",
@@ -44,7 +67,9 @@ final class LlmBenchCommand implements Callable<Integer> {
 
   @Option(
       names = "--tokens",
-      description = "Tokens per measurement (default: 128 for stories15M, 48 for stories110M).")
+      description =
+          "Tokens per measurement (default: 128 for stories15M, 48 for stories110M, 16 or 32 for"
+              + " the files).")
   Integer tokens;
 
   @Option(names = "--seed", defaultValue = "42", description = "Weight seed (default: 42).")
@@ -54,12 +79,20 @@ final class LlmBenchCommand implements Callable<Integer> {
   public Integer call() {
     List<LlmBench.Shape> parsed =
         shapes.stream()
+            .filter(s -> !s.equals("none"))
             .map(LlmBench.Shape::parse)
             .map(s -> tokens == null ? s : s.withTokens(tokens))
             .toList();
+    List<String> shaped = files.equals(List.of("none")) ? List.of() : files;
     LlmBench.run(
         new LlmBench.Options(
-            parsed, dtypes.stream().map(TensorType::parse).toList(), threads, seed),
+            parsed,
+            dtypes.stream().map(TensorType::parse).toList(),
+            threads,
+            seed,
+            shaped,
+            mixes.stream().map(QuantMix::parse).toList(),
+            tokens == null ? 0 : tokens),
         output.report());
     return 0;
   }

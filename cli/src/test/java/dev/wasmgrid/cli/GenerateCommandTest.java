@@ -3,13 +3,22 @@ package dev.wasmgrid.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wasmgrid.bench.LocalCluster;
+import dev.wasmgrid.llm.gguf.ModelShape;
+import dev.wasmgrid.llm.gguf.ShapedModels;
+import java.io.BufferedOutputStream;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 class GenerateCommandTest {
@@ -50,6 +59,43 @@ class GenerateCommandTest {
     assertThat(a.err()).containsPattern("tokens=\\d+ tok/s=[\\d.]+ ttft_ms=[\\d.]+");
     // Same seed, same text; the scalar path draws the same tokens.
     assertThat(run(args).out()).isEqualTo(a.out());
+    String[] scalar = java.util.Arrays.copyOf(args, args.length + 1);
+    scalar[args.length] = "--scalar";
+    assertThat(run(scalar).out()).isEqualTo(a.out());
+  }
+
+  /**
+   * Files shaped like the five downloads (one layer, small vocabularies of the real kinds, the real
+   * files' type mixes) generate through the CLI, the same text on the scalar path.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {"llama3.2-1b", "qwen2.5-0.5b", "qwen3-0.6b", "smollm2-135m", "tinyllama-1.1b"})
+  void generatesFromFilesShapedLikeRealDownloads(String name, @TempDir Path dir) throws Exception {
+    ModelShape shape = ModelShape.parse(name).reduced(1, 1024, 64);
+    Path file = dir.resolve(name + ".gguf");
+    try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(file))) {
+      ShapedModels.write(shape, shape.usualMix(), 5, o);
+    }
+    String[] args = {
+      "generate",
+      "--model",
+      file.toString(),
+      "--prompt",
+      "hello world",
+      "--max-tokens",
+      "6",
+      "--temperature",
+      "0",
+      "--threads",
+      "2",
+      "--raw"
+    };
+    Run a = run(args);
+    assertThat(a.status()).as(a.err()).isZero();
+    assertThat(a.out()).startsWith("hello world");
+    assertThat(a.out().length()).isGreaterThan("hello world".length());
+    assertThat(a.err()).containsPattern("tokens=\\d+ tok/s=[\\d.]+ ttft_ms=[\\d.]+");
     String[] scalar = java.util.Arrays.copyOf(args, args.length + 1);
     scalar[args.length] = "--scalar";
     assertThat(run(scalar).out()).isEqualTo(a.out());

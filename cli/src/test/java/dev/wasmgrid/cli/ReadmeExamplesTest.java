@@ -66,7 +66,17 @@ class ReadmeExamplesTest {
           "bench recycle",
           List.of("--state-mib", "1", "--swaps", "1", "--calls", "100"),
           "bench llm",
-          List.of("--shapes", "stories15M", "--dtype", "f32", "--threads", "1", "--tokens", "4"),
+          List.of(
+              "--shapes",
+              "stories15M",
+              "--dtype",
+              "f32",
+              "--threads",
+              "1",
+              "--tokens",
+              "4",
+              "--files",
+              "none"),
           "bench sim",
           List.of(
               "--entities",

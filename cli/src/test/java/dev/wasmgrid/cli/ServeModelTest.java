@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wasmgrid.bench.LocalCluster;
+import dev.wasmgrid.llm.gguf.ModelShape;
+import dev.wasmgrid.llm.gguf.QuantMix;
+import dev.wasmgrid.llm.gguf.ShapedModels;
+import java.io.BufferedOutputStream;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -49,6 +54,10 @@ class ServeModelTest {
    * answers, since this text has a carriage return that the terminal form shows as an escape.
    */
   private static String generated() {
+    return generated("tiny");
+  }
+
+  private static String generated(String model) {
     StringWriter out = new StringWriter();
     int status =
         new CommandLine(Main.class)
@@ -57,7 +66,7 @@ class ServeModelTest {
             .execute(
                 "generate",
                 "--model",
-                "tiny",
+                model,
                 "--prompt",
                 PROMPT,
                 "--seed",
@@ -79,6 +88,33 @@ class ServeModelTest {
     JsonNode answer = JSON.readTree(post(coordinator, "/v1/generate", REQUEST).body());
     assertThat(answer.get("text").asText().stripTrailing()).isEqualTo(generated());
     assertThat(get(coordinator, "/v1/models").body()).contains("\"id\":\"tiny\"");
+  }
+
+  /**
+   * A file shaped like Qwen2.5-0.5B-Instruct Q4_K_M (one layer, a small byte-level BPE vocabulary;
+   * Q4_K, Q6_K, Q5_0 and Q8_0 tensors, q/k/v biases) streams through the OpenAI route as {@code
+   * generate} writes it.
+   */
+  @Test
+  void serveLoadsAFileShapedLikeARealDownload(@TempDir Path dir) throws Exception {
+    ModelShape shape = ModelShape.qwen25_05b().reduced(1, 1024, 64);
+    Path file = dir.resolve("qwen2.5-0.5b-q4_k_m.gguf");
+    try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(file))) {
+      ShapedModels.write(shape, QuantMix.Q4_K_M, 3, o);
+    }
+    int coordinator = start("serve", "--model", file.toString(), "--threads", "1");
+    HttpResponse<String> streamed =
+        post(
+            coordinator, "/v1/completions", REQUEST.replace("\"stream\":false", "\"stream\":true"));
+    assertThat(streamed.statusCode()).isEqualTo(200);
+    StringBuilder text = new StringBuilder();
+    for (String line : streamed.body().split("\n", -1)) {
+      if (line.startsWith("data: {")) {
+        text.append(JSON.readTree(line.substring(6)).get("choices").get(0).get("text").asText());
+      }
+    }
+    assertThat(streamed.body().stripTrailing()).endsWith("data: [DONE]");
+    assertThat(text.toString().stripTrailing()).isEqualTo(generated(file.toString())).isNotEmpty();
   }
 
   @Test

@@ -34,6 +34,11 @@ public enum PreTokenizer {
     };
   }
 
+  /** The name llama.cpp's converter writes for it in {@code tokenizer.ggml.pre}. */
+  public String ggufName() {
+    return names().get(0);
+  }
+
   /**
    * The pre-tokenizer GGUF names {@code name}.
    *

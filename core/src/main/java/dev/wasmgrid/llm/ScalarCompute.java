@@ -57,8 +57,9 @@ public final class ScalarCompute implements Compute {
   private static void packed(PackedMatrix w, float[] x, float[] out) {
     int cols = w.cols();
     float[] row = new float[cols];
+    byte[] scratch = new byte[w.rowBytes()];
     for (int r = 0; r < w.rows(); r++) {
-      w.row(r, row);
+      w.row(r, row, scratch);
       float sum = 0;
       for (int c = 0; c < cols; c++) {
         sum += row[c] * x[c];

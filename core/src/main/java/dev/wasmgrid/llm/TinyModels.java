@@ -118,6 +118,11 @@ public final class TinyModels {
     return new Model(c, w.encode(dtype), vocabulary(c.vocabSize()), "memory", dtype);
   }
 
+  /** {@code n} values uniform in ±{@code scale}, the same for the same seed everywhere. */
+  public static float[] uniform(long seed, int n, float scale) {
+    return uniform(new SplitMix64(seed), n, scale);
+  }
+
   private static float[] matrix(SplitMix64 r, int rows, int cols) {
     return uniform(r, rows * cols, 1f / (float) Math.sqrt(cols));
   }

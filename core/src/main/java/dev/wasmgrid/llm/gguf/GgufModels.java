@@ -191,25 +191,23 @@ public final class GgufModels {
     }
 
     /**
-     * The tensor as the runtime holds its type: F32 and F16 as floats, Q8_0 and Q4_0 as a byte and
-     * a group scale per weight, every other type packed as in the file.
+     * The tensor as the runtime holds its type: F32 and F16 as floats, Q4_0 as a byte and a group
+     * scale per weight, every other type packed as in the file, a view of the file's bytes (so a
+     * mapped file's blocks are never copied). Q8_0 is packed only from a mapped file: from an array
+     * (the browser's) it is widened like Q4_0, the form the WebGPU path uploads.
      */
     private WeightMatrix held(GgufTensor t, int rows, int cols) {
+      boolean q8View = t.type() == TensorType.Q8_0 && file.source().mapped();
       return switch (t.type()) {
         case F32, F16 -> new F32Matrix(rows, cols, floats(t, rows * cols));
-        case Q8_0, Q4_0 -> quantized(t, rows, cols);
-        default -> new PackedMatrix(rows, cols, packed(t), BlockCodecs.of(t.type()));
+        case Q8_0, Q4_0 -> q8View ? view(t, rows, cols) : quantized(t, rows, cols);
+        default -> view(t, rows, cols);
       };
     }
 
-    /** The tensor's blocks as the file stores them. */
-    private byte[] packed(GgufTensor t) {
-      if (t.bytes() > INT_MAX - 8) {
-        throw new ModelFormatException("GGUF: tensor " + t.name() + " is too large for one array");
-      }
-      byte[] blocks = new byte[(int) t.bytes()];
-      file.source().read(t.offset(), blocks, 0, blocks.length);
-      return blocks;
+    private PackedMatrix view(GgufTensor t, int rows, int cols) {
+      return new PackedMatrix(
+          rows, cols, file.source(), t.offset(), t.bytes(), BlockCodecs.of(t.type()));
     }
 
     private float[] floats(GgufTensor t, int n) {

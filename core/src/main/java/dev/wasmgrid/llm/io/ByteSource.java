@@ -6,6 +6,15 @@ package dev.wasmgrid.llm.io;
  */
 public interface ByteSource {
 
+  /**
+   * Whether the bytes are a mapping of a file, so that weights held as views of them ({@code
+   * PackedMatrix}) take no memory of their own; a heap array's are copied when a view would keep
+   * the whole file alive for a few of its tensors.
+   */
+  default boolean mapped() {
+    return false;
+  }
+
   /** Length in bytes. */
   long size();
 

@@ -9,8 +9,10 @@ import java.nio.channels.FileChannel;
 
 /**
  * A memory-mapped model file, in windows of {@value #WINDOW} bytes (one mapping is limited to 2
- * GiB): tensors are copied straight from the page cache into arrays, never through a heap buffer
- * the size of the file.
+ * GiB; {@code MemorySegment} would lift that, but is a preview API at the project's Java 21). The
+ * mapping lives as long as this source is reachable: packed weights ({@code PackedMatrix}) are
+ * views of it, so their blocks stay in the page cache, shared with the file and never copied to the
+ * heap; other tensors are copied straight from the page cache into arrays.
  */
 final class MappedByteSource implements ByteSource {
   private static final long WINDOW = 1L << 30;
@@ -27,6 +29,11 @@ final class MappedByteSource implements ByteSource {
       windows[i] =
           channel.map(FileChannel.MapMode.READ_ONLY, start, Math.min(WINDOW, size - start));
     }
+  }
+
+  @Override
+  public boolean mapped() {
+    return true;
   }
 
   @Override

@@ -20,9 +20,10 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Loads model files on the JVM: GGUF (recognised by its magic) or a llama2.c checkpoint with its
- * {@code tokenizer.bin}. Files are memory-mapped while they are decoded, so a multi-gigabyte file
- * is never read into a heap buffer first; the mapping goes once the weights are in arrays and the
- * source is unreachable.
+ * {@code tokenizer.bin}. Files are memory-mapped, so a multi-gigabyte file is never read into a
+ * heap buffer: a GGUF file's packed tensors stay views of the mapping (opening one costs the header
+ * and the few tensors held as arrays), the rest is copied into arrays; the mapping goes when no
+ * view of it is left.
  */
 public final class ModelFiles {
 

@@ -10,10 +10,11 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API dot products of one packed row with x for the two most used K-quant types, Q4_K and
- * Q6_K (the layouts are in their codecs, {@code dev.wasmgrid.llm.quant.Q4_KCodec} and {@code
- * Q6_KCodec}). Each weight is decoded in registers with the codec's float operations (a product and
- * a difference, never fused), so the weights are bit for bit the codec's; only the order of the dot
- * product's sum differs, as it does for F32 rows.
+ * Q6_K, and for Q8_0 as it is held from a mapped file (the layouts are in their codecs, {@code
+ * dev.wasmgrid.llm.quant.Q4_KCodec} and {@code Q6_KCodec}). Each weight is decoded in registers
+ * with the codec's float operations (a product and a difference, never fused), so the weights are
+ * bit for bit the codec's; only the order of the dot product's sum differs, as it does for F32
+ * rows.
  */
 final class PackedKernels {
   // Species must be constants for the JIT to compile vector operations to instructions.
@@ -91,6 +92,28 @@ final class PackedKernels {
       }
     }
     return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+  }
+
+  /** Σ weight · x over {@code blocks} Q8_0 blocks at {@code src[at]}: Σ d · Σ q · x per block. */
+  static float dotQ80(byte[] src, int at, int blocks, float[] x) {
+    FloatVector acc0 = FloatVector.zero(F);
+    FloatVector acc1 = FloatVector.zero(F);
+    int xi = 0;
+    for (int blk = 0; blk < blocks; blk++, at += 34, xi += 32) {
+      FloatVector sum = FloatVector.zero(F);
+      for (int l = 0; l < 32; l += LANES) {
+        sum =
+            floats(ByteVector.fromArray(B, src, at + 2 + l))
+                .fma(FloatVector.fromArray(F, x, xi + l), sum);
+      }
+      FloatVector d = FloatVector.broadcast(F, half(src, at));
+      if ((blk & 1) == 0) {
+        acc0 = sum.fma(d, acc0);
+      } else {
+        acc1 = sum.fma(d, acc1);
+      }
+    }
+    return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
   }
 
   /** (d · scale) · (q - 32), the codec's product in its order. */

@@ -125,23 +125,34 @@ public final class VectorCompute implements Compute {
     }
   }
 
-  /** Q4_K and Q6_K rows through their kernels, other packed rows decoded into a scratch row. */
+  /**
+   * Q4_K, Q6_K and Q8_0 rows through their kernels, other packed rows decoded into a scratch row.
+   * Each row's blocks are first copied from the mapped file into a scratch array the size of one
+   * row (a few hundred bytes to a few kilobytes, so it stays in L1); the kernels then read a plain
+   * array.
+   */
   private static void packed(PackedMatrix p, float[] x, float[] out, int from, int to) {
-    byte[] blocks = p.blocks();
-    int stride = p.rowBytes();
+    byte[] blocks = new byte[p.rowBytes()];
     int n = p.cols() / p.type().blockSize();
     if (PackedKernels.SUPPORTED && p.type() == TensorType.Q4_K) {
       for (int r = from; r < to; r++) {
-        out[r] = PackedKernels.dotQ4K(blocks, r * stride, n, x);
+        p.readRow(r, blocks);
+        out[r] = PackedKernels.dotQ4K(blocks, 0, n, x);
       }
     } else if (PackedKernels.SUPPORTED && p.type() == TensorType.Q6_K) {
       for (int r = from; r < to; r++) {
-        out[r] = PackedKernels.dotQ6K(blocks, r * stride, n, x);
+        p.readRow(r, blocks);
+        out[r] = PackedKernels.dotQ6K(blocks, 0, n, x);
+      }
+    } else if (PackedKernels.SUPPORTED && p.type() == TensorType.Q8_0) {
+      for (int r = from; r < to; r++) {
+        p.readRow(r, blocks);
+        out[r] = PackedKernels.dotQ80(blocks, 0, n, x);
       }
     } else {
       float[] row = new float[p.cols()];
       for (int r = from; r < to; r++) {
-        p.row(r, row);
+        p.row(r, row, blocks);
         out[r] = dotF32(row, 0, x, row.length);
       }
     }

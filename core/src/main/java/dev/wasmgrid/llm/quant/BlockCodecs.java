@@ -3,8 +3,9 @@ package dev.wasmgrid.llm.quant;
 import dev.wasmgrid.llm.TensorType;
 
 /**
- * The codec of each packed tensor type. F32, F16, Q8_0 and Q4_0 have none: the runtime widens them
- * to {@code F32Matrix} and {@code Q8Matrix}, whose fast paths it already has.
+ * The codec of each packed tensor type. F32, F16 and Q4_0 have none: the runtime widens them to
+ * {@code F32Matrix} and {@code Q8Matrix}, whose fast paths it already has; Q8_0 is widened to a
+ * {@code Q8Matrix} too, except from a memory-mapped file, where it stays packed.
  */
 public final class BlockCodecs {
 
@@ -24,7 +25,8 @@ public final class BlockCodecs {
       case IQ4_NL -> new Iq4NlCodec();
       case IQ4_XS -> new Iq4XsCodec();
       case BF16 -> new Bf16Codec();
-      case F32, F16, Q8_0, Q4_0 -> null;
+      case Q8_0 -> new Q8_0Codec();
+      case F32, F16, Q4_0 -> null;
     };
   }
 }
