@@ -28,6 +28,15 @@ final class ModelOptions {
   int slots;
 
   @Option(
+      names = "--context",
+      defaultValue = "4096",
+      description =
+          "Positions each model keeps (its KV cache per slot); a file declaring more is cut to"
+              + " this, as files often declare far more than a task needs (default:"
+              + " ${DEFAULT-VALUE}).")
+  int context;
+
+  @Option(
       names = "--generation-queue",
       defaultValue = "8",
       description =
@@ -49,8 +58,12 @@ final class ModelOptions {
       throw new CommandLine.ParameterException(
           commandLine, "--model-slots must be >= 1, got " + slots);
     }
+    if (context < 1) {
+      throw new CommandLine.ParameterException(
+          commandLine, "--context must be >= 1, got " + context);
+    }
     try {
-      return ModelHosts.load(models, threads, slots, queue);
+      return ModelHosts.load(models, threads, slots, queue, context);
     } catch (ModelFormatException e) {
       throw new CommandLine.ParameterException(commandLine, "--model: " + e.getMessage(), e);
     } catch (IOException e) {

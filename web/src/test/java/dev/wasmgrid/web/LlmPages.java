@@ -82,7 +82,7 @@ final class LlmPages implements AutoCloseable {
             TRUNCATED_URL, Arrays.copyOf(gguf.toByteArray(), gguf.size() / 2),
             LLAMA2C_URL, bin.toByteArray(),
             TOKENIZER_URL, tokenizer.toByteArray());
-    models = ModelHosts.load(List.of(ModelHosts.TINY), 1, 1, 8);
+    models = ModelHosts.load(List.of(ModelHosts.TINY), 1, 1, 8, 4096);
     coordinator =
         CoordinatorConfig.builder(
                 ServerSettings.open("127.0.0.1", 0, Limits.DEFAULTS), new ReferenceGemm(1))

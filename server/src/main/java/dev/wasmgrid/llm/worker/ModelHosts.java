@@ -44,11 +44,13 @@ public final class ModelHosts implements AutoCloseable {
    * @param slots generations each model may run at once: instances sharing the weights, each with
    *     its own KV cache and compute threads
    * @param queue requests that may wait per model while every slot generates
+   * @param context the most positions a model keeps (its KV cache); a file declaring more is cut to
+   *     it, since real files declare up to 131,072 (8.6 GB of cache for a 1B model)
    * @throws ModelFormatException when a file is not a model this runtime reads (the message names
    *     it)
    * @throws IOException when a file cannot be read
    */
-  public static ModelHosts load(List<String> specs, int threads, int slots, int queue)
+  public static ModelHosts load(List<String> specs, int threads, int slots, int queue, int context)
       throws IOException {
     if (slots < 1) {
       throw new IllegalArgumentException("slots must be >= 1, got " + slots);
@@ -63,7 +65,7 @@ public final class ModelHosts implements AutoCloseable {
         }
         Model model;
         try {
-          model = ModelFiles.load(file, null);
+          model = ModelFiles.load(file, null).withContext(context);
         } catch (ModelFormatException e) {
           throw new ModelFormatException(spec + ": " + e.getMessage());
         }
