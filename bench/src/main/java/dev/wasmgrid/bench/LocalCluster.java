@@ -76,8 +76,13 @@ public final class LocalCluster implements AutoCloseable {
   public Node start(Map<String, String> environment, String... args)
       throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(launcher);
-    // Their logs share this process's terminal: a line per request would bury its output.
-    command.add(1, "-Dorg.slf4j.simpleLogger.log.wasmgrid.access=warn");
+    // Their logs share this process's terminal: a line per request would bury its output. The
+    // flag goes to the JVM, before its class path (a launcher may start with another command,
+    // such as entering a network namespace).
+    int classPath = command.indexOf("-cp");
+    if (classPath >= 0) {
+      command.add(classPath, "-Dorg.slf4j.simpleLogger.log.wasmgrid.access=warn");
+    }
     return start(command, environment, ProcessBuilder.Redirect.INHERIT, args);
   }
 
