@@ -46,8 +46,8 @@ public final class EventStream implements AutoCloseable {
     return raw((": " + text + "\n\n").getBytes(StandardCharsets.UTF_8));
   }
 
-  /** Sends bytes that are already events (a relayed stream); false once the client is gone. */
-  public boolean raw(byte[] bytes) {
+  /** Sends bytes that are already events; false once the client is gone. */
+  private boolean raw(byte[] bytes) {
     if (broken) {
       return false;
     }
@@ -59,11 +59,6 @@ public final class EventStream implements AutoCloseable {
       broken = true;
       return false;
     }
-  }
-
-  /** Whether a write has failed: the client went away. */
-  public boolean broken() {
-    return broken;
   }
 
   @Override
