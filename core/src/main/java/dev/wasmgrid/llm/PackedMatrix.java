@@ -96,7 +96,12 @@ public final class PackedMatrix implements WeightMatrix {
 
   /** Copies row {@code r}'s blocks to {@code dst[0 .. rowBytes())}. */
   public void readRow(int r, byte[] dst) {
-    source.read(base + (long) r * rowBytes, dst, 0, rowBytes);
+    readRows(r, 1, dst);
+  }
+
+  /** Copies the blocks of rows {@code r .. r + count)} to {@code dst[0 .. count * rowBytes())}. */
+  public void readRows(int r, int count, byte[] dst) {
+    source.read(base + (long) r * rowBytes, dst, 0, count * rowBytes);
   }
 
   @Override

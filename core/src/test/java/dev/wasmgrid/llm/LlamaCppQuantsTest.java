@@ -23,9 +23,11 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -41,11 +43,17 @@ class LlamaCppQuantsTest {
     return LlamaCppFixtures.SUPPORTED;
   }
 
+  /** Each type as the browser holds it (from an array) and as the JVM does (from a mapped file). */
+  static Stream<Arguments> typesAndForms() {
+    return types().stream().flatMap(t -> Stream.of(Arguments.of(t, false), Arguments.of(t, true)));
+  }
+
   @ParameterizedTest
-  @MethodSource("types")
-  void everyTensorDecodesBitForBitAsLlamaCpp(String type) {
+  @MethodSource("typesAndForms")
+  void everyTensorDecodesBitForBitAsLlamaCpp(String type, boolean mapped, @TempDir Path dir)
+      throws IOException {
     GgufFile file = GgufReader.read(TestModels.source(LlamaCppFixtures.model(type)));
-    LlamaWeights weights = GgufModels.load(file).weights();
+    LlamaWeights weights = load(type, mapped, dir).weights();
     JsonNode tensors = LlamaCppFixtures.dequant(type).get("tensors");
     assertThat(tensors.size()).isEqualTo(file.tensors().size());
     for (JsonNode t : tensors) {
@@ -57,13 +65,20 @@ class LlamaCppQuantsTest {
     }
   }
 
+  /**
+   * Matrices stay packed as the file stores them: from a mapped file every type but F32 and F16,
+   * from an array every type the writers do not produce (those are widened for the WebGPU path).
+   */
   @ParameterizedTest
-  @MethodSource("types")
-  void packedTypesAreHeldAtTheirOwnBitWidth(String type) {
+  @MethodSource("typesAndForms")
+  void packedTypesAreHeldAtTheirOwnBitWidth(String type, boolean mapped, @TempDir Path dir)
+      throws IOException {
     GgufFile file = GgufReader.read(TestModels.source(LlamaCppFixtures.model(type)));
-    LlamaWeights weights = GgufModels.load(file).weights();
+    LlamaWeights weights = load(type, mapped, dir).weights();
     for (GgufTensor t : file.tensors().values()) {
-      if (t.dims().size() == 2 && !t.type().writable()) {
+      boolean packed =
+          mapped ? t.type() != TensorType.F32 && t.type() != TensorType.F16 : !t.type().writable();
+      if (t.dims().size() == 2 && packed) {
         WeightMatrix m = matrix(weights, t.name());
         assertThat(m).as(t.name()).isInstanceOf(PackedMatrix.class);
         assertThat(m.bytes()).as(t.name()).isEqualTo(t.bytes());
@@ -72,9 +87,10 @@ class LlamaCppQuantsTest {
   }
 
   @ParameterizedTest
-  @MethodSource("types")
-  void greedyTokensMatchLlamaCppOnTheDequantizedWeights(String type) {
-    Model model = GgufModels.load(TestModels.source(LlamaCppFixtures.model(type)));
+  @MethodSource("typesAndForms")
+  void greedyTokensMatchLlamaCppOnTheDequantizedWeights(
+      String type, boolean mapped, @TempDir Path dir) throws IOException {
+    Model model = load(type, mapped, dir);
     JsonNode expected = LlamaCppFixtures.expected(type);
     int[] eog = LlamaCppFixtures.ints(expected.get("eog_ids"));
     try (LanguageModel lm = new LanguageModel(model, new ScalarCompute());
@@ -126,6 +142,16 @@ class LlamaCppQuantsTest {
     assertThatThrownBy(() -> GgufModels.load(TestModels.source(header)))
         .isInstanceOf(ModelFormatException.class)
         .hasMessageStartingWith(message);
+  }
+
+  private static Model load(String type, boolean mapped, Path dir) throws IOException {
+    byte[] bytes = LlamaCppFixtures.model(type);
+    if (!mapped) {
+      return GgufModels.load(TestModels.source(bytes));
+    }
+    Path file = dir.resolve("tiny-llama-" + type + ".gguf");
+    Files.write(file, bytes);
+    return ModelFiles.load(file, null);
   }
 
   /** Up to {@code n} greedy tokens, the last one an end-of-generation token if one came. */

@@ -2,12 +2,16 @@ package dev.wasmgrid.llm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.wasmgrid.llm.gguf.GgufModels;
+import dev.wasmgrid.llm.jvm.ModelFiles;
 import dev.wasmgrid.llm.jvm.VectorCompute;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -46,11 +50,26 @@ class VectorComputeTest {
     }
   }
 
-  /** Packed matrices of llama.cpp's files: Q4_K and Q6_K through their kernels, others decoded. */
+  /**
+   * Packed matrices of llama.cpp's files, mapped as the JVM holds them: Q4_K, Q6_K, Q8_0 and Q4_0
+   * through their kernels, others decoded.
+   */
   @ParameterizedTest
-  @CsvSource({"Q4_K_M,1", "Q4_K_M,3", "Q6_K,2", "Q5_K_S,2", "IQ4_XS,1"})
-  void packedProductsMatchDoubleSums(String file, int threads) {
-    LlamaWeights w = GgufModels.load(TestModels.source(LlamaCppFixtures.model(file))).weights();
+  @CsvSource({
+    "Q4_K_M,1",
+    "Q4_K_M,3",
+    "Q6_K,2",
+    "Q5_K_S,2",
+    "IQ4_XS,1",
+    "Q8_0,2",
+    "Q4_0,1",
+    "Q4_0,3"
+  })
+  void packedProductsMatchDoubleSums(String file, int threads, @TempDir Path dir)
+      throws IOException {
+    Path path = dir.resolve(file + ".gguf");
+    Files.write(path, LlamaCppFixtures.model(file));
+    LlamaWeights w = ModelFiles.load(path, null).weights();
     List<WeightMatrix> matrices = new ArrayList<>(List.of(w.tokenEmbedding(), w.classifier()));
     matrices.addAll(w.wv());
     matrices.addAll(w.w2());

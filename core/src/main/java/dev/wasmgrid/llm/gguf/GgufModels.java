@@ -191,16 +191,16 @@ public final class GgufModels {
     }
 
     /**
-     * The tensor as the runtime holds its type: F32 and F16 as floats, Q4_0 as a byte and a group
-     * scale per weight, every other type packed as in the file, a view of the file's bytes (so a
-     * mapped file's blocks are never copied). Q8_0 is packed only from a mapped file: from an array
-     * (the browser's) it is widened like Q4_0, the form the WebGPU path uploads.
+     * The tensor as the runtime holds its type: F32 and F16 as floats; every other type from a
+     * memory-mapped file packed as the file stores it, a view of the mapping (so the file's blocks
+     * are never copied). From an array (the browser's) Q8_0 and Q4_0 are widened to a byte and a
+     * group scale per weight, the form the WebGPU path uploads.
      */
     private WeightMatrix held(GgufTensor t, int rows, int cols) {
-      boolean q8View = t.type() == TensorType.Q8_0 && file.source().mapped();
+      boolean mapped = file.source().mapped();
       return switch (t.type()) {
         case F32, F16 -> new F32Matrix(rows, cols, floats(t, rows * cols));
-        case Q8_0, Q4_0 -> q8View ? view(t, rows, cols) : quantized(t, rows, cols);
+        case Q8_0, Q4_0 -> mapped ? view(t, rows, cols) : quantized(t, rows, cols);
         default -> view(t, rows, cols);
       };
     }

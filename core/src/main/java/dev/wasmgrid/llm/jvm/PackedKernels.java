@@ -1,20 +1,21 @@
 package dev.wasmgrid.llm.jvm;
 
-import dev.wasmgrid.llm.Half;
 import dev.wasmgrid.llm.quant.KScales;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API dot products of one packed row with x for the two most used K-quant types, Q4_K and
- * Q6_K, and for Q8_0 as it is held from a mapped file (the layouts are in their codecs, {@code
- * dev.wasmgrid.llm.quant.Q4_KCodec} and {@code Q6_KCodec}). Each weight is decoded in registers
+ * Q6_K, and for Q8_0 and Q4_0 as they are held from a mapped file (the layouts are in their codecs,
+ * {@code dev.wasmgrid.llm.quant.Q4_KCodec} and so on). K-quant weights are decoded in registers
  * with the codec's float operations (a product and a difference, never fused), so the weights are
- * bit for bit the codec's; only the order of the dot product's sum differs, as it does for F32
- * rows.
+ * bit for bit the codec's; Q8_0 and Q4_0 sum the integer values times x per block, then scale the
+ * block's sum once (Q4_0 subtracts its offset of 8 from the block's sum, not from each weight).
+ * Only the order of the dot product's sum differs from the codecs, as it does for F32 rows.
  */
 final class PackedKernels {
   // Species must be constants for the JIT to compile vector operations to instructions.
@@ -29,6 +30,8 @@ final class PackedKernels {
    */
   static final boolean SUPPORTED = B != null && LANES <= 16 && 16 % LANES == 0;
 
+  private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+  private static final VectorOperators.Conversion<Byte, Integer> B2I = VectorOperators.B2I;
   private static final VectorOperators.Binary LSHL = VectorOperators.LSHL;
   private static final VectorOperators.Binary LSHR = VectorOperators.LSHR;
 
@@ -116,16 +119,64 @@ final class PackedKernels {
     return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
   }
 
+  /**
+   * Σ weight · x over {@code blocks} Q4_0 blocks at {@code src[at]}: Σ d · (Σ q · x - 8 Σ x) per
+   * block, with {@code xSums} the sums of x over each block of 32 ({@link #blockSums}), so that the
+   * nibbles go to floats unshifted; low nibbles are the block's first 16 weights, high ones the
+   * last 16.
+   */
+  static float dotQ40(byte[] src, int at, int blocks, float[] x, float[] xSums) {
+    FloatVector acc0 = FloatVector.zero(F);
+    FloatVector acc1 = FloatVector.zero(F);
+    float offsets = 0;
+    int xi = 0;
+    for (int blk = 0; blk < blocks; blk++, at += 18, xi += 32) {
+      FloatVector lo = FloatVector.zero(F);
+      FloatVector hi = FloatVector.zero(F);
+      for (int l = 0; l < 16; l += LANES) {
+        IntVector q = (IntVector) ByteVector.fromArray(B, src, at + 2 + l).convertShape(B2I, I, 0);
+        lo = ints(q.and(0x0f)).fma(FloatVector.fromArray(F, x, xi + l), lo);
+        hi = ints(q.lanewise(LSHR, 4).and(0x0f)).fma(FloatVector.fromArray(F, x, xi + 16 + l), hi);
+      }
+      float d = half(src, at);
+      offsets += d * xSums[blk];
+      FloatVector sum = lo.add(hi);
+      if ((blk & 1) == 0) {
+        acc0 = sum.fma(FloatVector.broadcast(F, d), acc0);
+      } else {
+        acc1 = sum.fma(FloatVector.broadcast(F, d), acc1);
+      }
+    }
+    return acc0.add(acc1).reduceLanes(VectorOperators.ADD) - 8 * offsets;
+  }
+
+  /** The sums of x over each run of {@code size} elements. */
+  static float[] blockSums(float[] x, int size) {
+    float[] sums = new float[x.length / size];
+    for (int i = 0; i < sums.length * size; i++) {
+      sums[i / size] += x[i];
+    }
+    return sums;
+  }
+
   /** (d · scale) · (q - 32), the codec's product in its order. */
   private static FloatVector weights(ByteVector q, float scale) {
     return floats(q.sub((byte) 32)).mul(scale);
+  }
+
+  private static FloatVector ints(IntVector v) {
+    return (FloatVector) v.convert(VectorOperators.I2F, 0);
   }
 
   private static FloatVector floats(ByteVector v) {
     return (FloatVector) v.convertShape(VectorOperators.B2F, F, 0);
   }
 
+  /**
+   * The f16 at {@code src[at]}: the JDK's conversion, one instruction where the CPU has one (the
+   * portable {@code Half.toFloat} the browser needs took most of a Q4_0 product's time).
+   */
   private static float half(byte[] src, int at) {
-    return Half.toFloat((short) ((src[at] & 0xff) | src[at + 1] << 8));
+    return Float.float16ToFloat((short) ((src[at] & 0xff) | src[at + 1] << 8));
   }
 }

@@ -23,8 +23,8 @@ import jdk.incubator.vector.VectorSpecies;
  * The JVM fast path: Vector API dot products at the preferred width (AVX-512 where there is one),
  * four rows at a time from four places in the matrix so that FMA chains and memory streams overlap,
  * quantized rows widened from bytes to floats in registers, packed rows ({@link PackedMatrix})
- * decoded in registers for Q4_K and Q6_K ({@link PackedKernels}) and into a scratch row per thread
- * for the other types, and a product's rows split over a small fixed pool of threads.
+ * decoded in registers for Q4_K, Q6_K, Q8_0 and Q4_0 ({@link PackedKernels}) and into a scratch row
+ * per thread for the other types, and a product's rows split over a small fixed pool of threads.
  */
 public final class VectorCompute implements Compute {
 
@@ -34,6 +34,9 @@ public final class VectorCompute implements Compute {
   /** Bytes with as many lanes as {@link #F}; null when floats are too narrow for a byte shape. */
   private static final VectorSpecies<Byte> B =
       L * 8 >= 64 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
+
+  /** Bytes of packed rows copied from a mapped file at once. */
+  private static final int PACKED_READ = 16 * 1024;
 
   /** Fewer rows than this are not worth handing to another thread. */
   private static final int MIN_ROWS_PER_THREAD = 64;
@@ -126,34 +129,44 @@ public final class VectorCompute implements Compute {
   }
 
   /**
-   * Q4_K, Q6_K and Q8_0 rows through their kernels, other packed rows decoded into a scratch row.
-   * Each row's blocks are first copied from the mapped file into a scratch array the size of one
-   * row (a few hundred bytes to a few kilobytes, so it stays in L1); the kernels then read a plain
-   * array.
+   * Q4_K, Q6_K, Q8_0 and Q4_0 rows through their kernels, other packed rows decoded into a scratch
+   * row. The blocks are first copied from the mapped file into a scratch array, {@value
+   * #PACKED_READ} bytes of whole rows at a time (so it stays in L1, and the copy's fixed cost, more
+   * than a short row's product, is paid once for many rows); the kernels then read a plain array.
    */
   private static void packed(PackedMatrix p, float[] x, float[] out, int from, int to) {
-    byte[] blocks = new byte[p.rowBytes()];
-    int n = p.cols() / p.type().blockSize();
-    if (PackedKernels.SUPPORTED && p.type() == TensorType.Q4_K) {
-      for (int r = from; r < to; r++) {
-        p.readRow(r, blocks);
-        out[r] = PackedKernels.dotQ4K(blocks, 0, n, x);
-      }
-    } else if (PackedKernels.SUPPORTED && p.type() == TensorType.Q6_K) {
-      for (int r = from; r < to; r++) {
-        p.readRow(r, blocks);
-        out[r] = PackedKernels.dotQ6K(blocks, 0, n, x);
-      }
-    } else if (PackedKernels.SUPPORTED && p.type() == TensorType.Q8_0) {
-      for (int r = from; r < to; r++) {
-        p.readRow(r, blocks);
-        out[r] = PackedKernels.dotQ80(blocks, 0, n, x);
-      }
-    } else {
+    TensorType type = p.type();
+    boolean kernel =
+        PackedKernels.SUPPORTED
+            && (type == TensorType.Q4_K
+                || type == TensorType.Q6_K
+                || type == TensorType.Q8_0
+                || type == TensorType.Q4_0);
+    int rowBytes = p.rowBytes();
+    if (!kernel) {
       float[] row = new float[p.cols()];
+      byte[] blocks = new byte[rowBytes];
       for (int r = from; r < to; r++) {
         p.row(r, row, blocks);
         out[r] = dotF32(row, 0, x, row.length);
+      }
+      return;
+    }
+    int batch = Math.max(1, Math.min(to - from, PACKED_READ / rowBytes));
+    byte[] blocks = new byte[batch * rowBytes];
+    int n = p.cols() / type.blockSize();
+    float[] xSums = type == TensorType.Q4_0 ? PackedKernels.blockSums(x, 32) : null;
+    for (int r = from; r < to; r += batch) {
+      int count = Math.min(batch, to - r);
+      p.readRows(r, count, blocks);
+      for (int i = 0, at = 0; i < count; i++, at += rowBytes) {
+        out[r + i] =
+            switch (type) {
+              case Q4_K -> PackedKernels.dotQ4K(blocks, at, n, x);
+              case Q6_K -> PackedKernels.dotQ6K(blocks, at, n, x);
+              case Q8_0 -> PackedKernels.dotQ80(blocks, at, n, x);
+              default -> PackedKernels.dotQ40(blocks, at, n, x, xSums);
+            };
       }
     }
   }
