@@ -75,8 +75,22 @@ public final class ShapedModels {
    */
   public static void write(ModelShape shape, QuantMix mix, long seed, OutputStream out)
       throws IOException {
+    write(shape, mix, seed, null, out);
+  }
+
+  /**
+   * {@link #write(ModelShape, QuantMix, long, OutputStream)} with {@code chatTemplate} (Jinja
+   * source, the model's own for a real shape; null for none) in {@code tokenizer.chat_template}.
+   */
+  public static void write(
+      ModelShape shape, QuantMix mix, long seed, String chatTemplate, OutputStream out)
+      throws IOException {
     GgufWriter.write(
-        shape.config(), vocabulary(shape), mix.fileType(), tensors(shape, mix, seed), out);
+        shape.config(),
+        vocabulary(shape).withChatTemplate(chatTemplate),
+        mix.fileType(),
+        tensors(shape, mix, seed),
+        out);
   }
 
   /** The tensors of {@code shape} in llama.cpp's order, matrices typed by {@code mix}. */

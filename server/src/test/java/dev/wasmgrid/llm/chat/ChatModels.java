@@ -1,5 +1,7 @@
 package dev.wasmgrid.llm.chat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.wasmgrid.llm.ChatMessage;
 import dev.wasmgrid.llm.LanguageModel;
 import dev.wasmgrid.llm.LlamaConfig;
 import dev.wasmgrid.llm.ScalarCompute;
@@ -12,6 +14,7 @@ import dev.wasmgrid.llm.io.ArrayByteSource;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,6 +32,37 @@ public final class ChatModels {
   /** A real model's template from the fixtures. */
   public static String template(String file) {
     return ChatTemplateFixturesTest.textUnchecked(file);
+  }
+
+  /** The conversation {@code name} of the fixtures' {@code conversations.json}. */
+  public static List<ChatMessage> conversation(String name) {
+    try {
+      return ChatTemplateFixturesTest.conversation(name);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Python Jinja2's rendering of {@code conversation} by the template in {@code file}, with the
+   * BOS/EOS texts and the clock ({@link #clock()}) of {@code model-templates.json}.
+   */
+  public static String jinja2Rendering(String file, String conversation) {
+    try {
+      for (JsonNode m : ChatTemplateFixturesTest.resource("model-templates.json")) {
+        if (m.get("file").asText().equals(file)) {
+          return m.get("renderings").get(conversation).get("expected").asText();
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    throw new IllegalArgumentException("no rendering of " + file + " in model-templates.json");
+  }
+
+  /** The clock of the Jinja2 renderings' {@code strftime_now}. */
+  public static Clock clock() {
+    return ChatTemplateFixturesTest.CLOCK;
   }
 
   /**
