@@ -38,7 +38,7 @@ final class LogOptions {
 
   /** Applies the options to the process's logging. */
   void apply() {
-    Logs.configure(LogLevels.parse(levels), format == null ? LogFormat.TEXT : format);
+    Logs.configure(LogLevels.parse(levels), format);
   }
 
   /** Checks a level spec as it is parsed, so a bad one is a usage error. */

@@ -20,7 +20,9 @@ public enum LogFormat {
     String line(Entry r) {
       String name = r.logger().substring(r.logger().lastIndexOf('.') + 1);
       String line = TIME.format(r.time()) + " " + r.level() + " " + name + " - " + r.message();
-      return r.error() == null ? line : line + System.lineSeparator() + stackTrace(r.error());
+      return r.error() == null
+          ? line
+          : line + System.lineSeparator() + stackTrace(r.error()).stripTrailing();
     }
   },
   /**

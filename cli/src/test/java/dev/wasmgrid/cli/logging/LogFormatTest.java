@@ -63,4 +63,19 @@ class LogFormatTest {
         .matches(
             "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.123[+-]\\d{4} INFO WorkerNode - ready");
   }
+
+  @Test
+  void textPutsAStackTraceOnTheLinesAfterItWithoutABlankOne() {
+    String text =
+        LogFormat.TEXT.line(
+            new LogFormat.Entry(
+                TIME,
+                Level.ERROR,
+                "x.Y",
+                "failed",
+                new IllegalStateException("boom"),
+                Optional.empty()));
+    assertThat(text.lines().toList().get(1)).isEqualTo("java.lang.IllegalStateException: boom");
+    assertThat(text).doesNotEndWith("\n").doesNotContain("\n\n");
+  }
 }
