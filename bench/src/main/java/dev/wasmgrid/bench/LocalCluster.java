@@ -60,7 +60,8 @@ public final class LocalCluster implements AutoCloseable {
 
   /**
    * Starts a node, e.g. {@code start("worker", "--port", "0")}, and waits up to a minute for it to
-   * listen.
+   * listen. Its log goes to this process's stderr, without its access log ({@code --log-level
+   * wasmgrid.access=warn}).
    *
    * @throws IOException if it cannot start or exits before listening
    */
@@ -75,15 +76,14 @@ public final class LocalCluster implements AutoCloseable {
    */
   public Node start(Map<String, String> environment, String... args)
       throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(launcher);
-    // Their logs share this process's terminal: a line per request would bury its output. The
-    // flag goes to the JVM, before its class path (a launcher may start with another command,
-    // such as entering a network namespace).
-    int classPath = command.indexOf("-cp");
-    if (classPath >= 0) {
-      command.add(classPath, "-Dorg.slf4j.simpleLogger.log.wasmgrid.access=warn");
-    }
-    return start(command, environment, ProcessBuilder.Redirect.INHERIT, args);
+    // Their logs share this process's terminal: a line per request would bury its output.
+    List<String> quiet = new ArrayList<>(List.of(args));
+    quiet.addAll(List.of("--log-level", "wasmgrid.access=warn"));
+    return start(
+        new ArrayList<>(launcher),
+        environment,
+        ProcessBuilder.Redirect.INHERIT,
+        quiet.toArray(String[]::new));
   }
 
   /**

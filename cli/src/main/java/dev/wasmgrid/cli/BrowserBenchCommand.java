@@ -32,6 +32,7 @@ final class BrowserBenchCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     BrowserBench.run(new BrowserBench.Options(sizes), MatmulKernels::select, output.report());
+    output.finish();
     return 0;
   }
 }

@@ -46,6 +46,7 @@ final class ChaosBenchCommand implements Callable<Integer> {
             new ChaosBench.Options(seconds, workers, seed),
             LocalCluster.sameJvm(Main.class.getName()),
             output.report());
+    output.finish();
     return result.passed() ? 0 : 1;
   }
 }

@@ -45,6 +45,7 @@ final class DistributedBenchCommand implements Callable<Integer> {
         MatmulKernels.select(Runtime.getRuntime().availableProcessors()),
         LocalCluster.sameJvm(Main.class.getName()),
         output.report());
+    output.finish();
     return 0;
   }
 }

@@ -1,5 +1,7 @@
 package dev.wasmgrid.cli;
 
+import dev.wasmgrid.cli.progress.ProgressBar;
+import dev.wasmgrid.cli.progress.ProgressMode;
 import dev.wasmgrid.llm.Compute;
 import dev.wasmgrid.llm.GenerationConfig;
 import dev.wasmgrid.llm.GenerationStats;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -90,15 +93,17 @@ final class GenerateCommand implements Callable<Integer> {
       description = "Write the text unchanged, control characters included (for a file or pipe).")
   boolean raw;
 
+  @Mixin ProgressOptions progress;
+
   @Override
   public Integer call() throws IOException {
-    Model m = context == null ? load() : load().withContext(context);
+    PrintWriter out = spec.commandLine().getOut();
+    Model m = context == null ? load(out) : load(out).withContext(context);
     GenerationConfig cfg =
         new GenerationConfig(
             maxTokens, temperature, topK, topP, seed, stop == null ? List.of() : stop, false);
     int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
     Compute compute = scalar ? new ScalarCompute() : new VectorCompute(t);
-    PrintWriter out = spec.commandLine().getOut();
     try (LanguageModel lm = new LanguageModel(m, compute)) {
       out.print(shown(prompt));
       GenerationStats s =
@@ -130,6 +135,25 @@ final class GenerateCommand implements Callable<Integer> {
 
   private String shown(String text) {
     return raw ? text : TerminalText.visible(text);
+  }
+
+  /** The model, its loading shown as a line of its own when progress is a bar. */
+  private Model load(PrintWriter out) throws IOException {
+    if (progress.mode() != ProgressMode.BAR) {
+      return load();
+    }
+    ProgressBar bar = new ProgressBar(out, "model");
+    bar.status("loading " + model + " ...");
+    long start = System.nanoTime();
+    try {
+      Model loaded = load();
+      bar.finish(
+          String.format(
+              Locale.ROOT, "%s loaded in %.2f s", model, (System.nanoTime() - start) / 1e9));
+      return loaded;
+    } finally {
+      bar.finish("not loaded"); // nothing when finished above
+    }
   }
 
   private Model load() throws IOException {

@@ -2,10 +2,13 @@ package dev.wasmgrid.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wasmgrid.cli.progress.ProgressBar;
+import dev.wasmgrid.cli.progress.ProgressMode;
 import dev.wasmgrid.matmul.Matrix;
 import dev.wasmgrid.matmul.wire.MatrixFrames;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,7 +20,7 @@ import java.util.stream.Stream;
 
 /**
  * {@code wasmgrid matmul --job}: runs one product as a long job on a coordinator ({@code POST
- * /v1/jobs/matmul}), prints a line per server-sent progress event, then fetches C.
+ * /v1/jobs/matmul}), shows its server-sent progress events (a line each, or a bar), then fetches C.
  */
 final class JobFollower {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -26,15 +29,20 @@ final class JobFollower {
   private final URI server;
   private final String token;
   private final PrintStream out;
+  private final ProgressMode progress;
+  private ProgressBar bar;
 
   /**
    * @param token Bearer token for the server; null or blank for none
+   * @param progress {@link ProgressMode#PLAIN} for a line per event, BAR for a bar, NONE for
+   *     nothing (AUTO is resolved here)
    */
-  JobFollower(HttpClient http, URI server, String token, PrintStream out) {
+  JobFollower(HttpClient http, URI server, String token, PrintStream out, ProgressMode progress) {
     this.http = http;
     this.server = server;
     this.token = token;
     this.out = out;
+    this.progress = progress.resolve();
   }
 
   /** Submits A·B, follows the job to its end and returns C. */
@@ -76,8 +84,9 @@ final class JobFollower {
         if (line.startsWith("event:")) {
           name = line.substring("event:".length()).strip();
         } else if (line.startsWith("data:")) {
-          print(JSON.readTree(line.substring("data:".length()).strip()));
-          if (!name.equals("progress")) {
+          boolean last = !name.equals("progress");
+          show(JSON.readTree(line.substring("data:".length()).strip()), last);
+          if (last) {
             return name;
           }
         }
@@ -86,18 +95,44 @@ final class JobFollower {
     throw new IOException("the event stream of " + path + " ended before the job did");
   }
 
-  private void print(JsonNode status) {
-    out.printf(
-        Locale.ROOT,
-        "job %s: %s (%s), %d/%d tiles, %.1f MB sent, %.1f MB received, %d ms%n",
-        status.get("id").asText(),
-        status.get("state").asText(),
-        status.get("mode").asText(),
-        status.get("blocks_done").asInt(),
-        status.get("blocks_total").asInt(),
-        status.get("bytes_sent").asLong() / 1e6,
-        status.get("bytes_received").asLong() / 1e6,
-        status.get("elapsed_ms").asLong());
+  private void show(JsonNode status, boolean last) {
+    switch (progress) {
+      case PLAIN ->
+          out.printf(
+              Locale.ROOT,
+              "job %s: %s (%s), %d/%d tiles, %.1f MB sent, %.1f MB received, %d ms%n",
+              status.get("id").asText(),
+              status.get("state").asText(),
+              status.get("mode").asText(),
+              status.get("blocks_done").asInt(),
+              status.get("blocks_total").asInt(),
+              status.get("bytes_sent").asLong() / 1e6,
+              status.get("bytes_received").asLong() / 1e6,
+              status.get("elapsed_ms").asLong());
+      case BAR -> {
+        String id = status.get("id").asText();
+        if (bar == null) {
+          // The job's ref, as the coordinator's log names it: the full id is 32 hex digits.
+          String ref = id.substring(0, Math.min(8, id.length()));
+          bar = new ProgressBar(new PrintWriter(out, true, out.charset()), "job " + ref);
+        }
+        String detail =
+            String.format(
+                Locale.ROOT,
+                "tiles, %s (%s), %.1f MB moved, %.1f s",
+                status.get("state").asText(),
+                status.get("mode").asText(),
+                (status.get("bytes_sent").asLong() + status.get("bytes_received").asLong()) / 1e6,
+                status.get("elapsed_ms").asLong() / 1e3);
+        bar.update(status.get("blocks_done").asLong(), status.get("blocks_total").asLong(), detail);
+        if (last) {
+          bar.finish(detail);
+        }
+      }
+      case NONE, AUTO -> {
+        // Nothing shown (AUTO was resolved in the constructor).
+      }
+    }
   }
 
   private HttpResponse<byte[]> http(String path) throws IOException, InterruptedException {

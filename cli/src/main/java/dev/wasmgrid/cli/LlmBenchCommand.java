@@ -94,6 +94,7 @@ final class LlmBenchCommand implements Callable<Integer> {
             mixes.stream().map(QuantMix::parse).toList(),
             tokens == null ? 0 : tokens),
         output.report());
+    output.finish();
     return 0;
   }
 }

@@ -3,6 +3,7 @@ package dev.wasmgrid.cli;
 import java.security.Security;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 
 /** The {@code wasmgrid} command. */
 @Command(
@@ -23,6 +24,8 @@ import picocli.CommandLine.Command;
     footer = {"", "Docs: README.md and docs/api.md."})
 public final class Main {
 
+  @Mixin LogOptions logging;
+
   private Main() {}
 
   /** Runs the CLI and exits with its status. */
@@ -34,8 +37,16 @@ public final class Main {
     if (Security.getProperty("networkaddress.cache.ttl") == null) {
       Security.setProperty("networkaddress.cache.ttl", "5");
     }
+    Main main = new Main();
     System.exit(
-        new CommandLine(new Main())
+        new CommandLine(main)
+            // Once the command line parsed, before any command runs: it logs as asked from its
+            // start.
+            .setExecutionStrategy(
+                parsed -> {
+                  main.logging.apply();
+                  return new CommandLine.RunLast().execute(parsed);
+                })
             .setExecutionExceptionHandler(
                 (error, command, parsed) -> {
                   // A failed command is reported in one line; the stack trace helps no user.

@@ -101,8 +101,9 @@ final class MatmulBenchCommand implements Callable<Integer> {
         options,
         impls,
         output.json
-            ? MatmulBench.Output.jsonLines(System.out, System.err)
-            : MatmulBench.Output.table(System.out, System.err));
+            ? MatmulBench.Output.jsonLines(output.out(), output.notes())
+            : MatmulBench.Output.table(output.out(), output.notes()));
+    output.finish();
     return 0;
   }
 

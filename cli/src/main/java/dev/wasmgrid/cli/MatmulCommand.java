@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code wasmgrid matmul --n 1024}: one multiplication, locally or on a server. */
@@ -71,9 +72,11 @@ final class MatmulCommand implements Callable<Integer> {
   @Option(
       names = "--job",
       description =
-          "With --server: run it as a long job (POST /v1/jobs/matmul), printing its progress;"
-              + " timed once, without a warm-up.")
+          "With --server: run it as a long job (POST /v1/jobs/matmul), showing its progress"
+              + " (see --progress); timed once, without a warm-up.")
   boolean job;
+
+  @Mixin ProgressOptions progress;
 
   @Option(
       names = "--seed",
@@ -131,7 +134,7 @@ final class MatmulCommand implements Callable<Integer> {
     } else if (job) {
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       start = System.nanoTime(); // submission to result: queueing and transfers included
-      c = new JobFollower(http, server, token, System.out).run(a, b, mode);
+      c = new JobFollower(http, server, token, System.out, progress.mode()).run(a, b, mode);
       where = server + ", as a job";
     } else {
       // The coordinator's worker client: its bulk path moves large bodies with the least CPU.

@@ -1,9 +1,13 @@
 package dev.wasmgrid.cli;
 
+import dev.wasmgrid.cli.progress.ProgressBar;
+import dev.wasmgrid.cli.progress.ProgressMode;
 import dev.wasmgrid.llm.ModelFormatException;
 import dev.wasmgrid.llm.worker.ModelHosts;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.util.List;
+import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -48,8 +52,9 @@ final class ModelOptions {
    * Loads the models, or fails the command with the reader's message.
    *
    * @param threads threads of each model's Vector API path
+   * @param progress BAR to show the loading as a line of its own on stdout
    */
-  ModelHosts load(CommandLine commandLine, int threads) {
+  ModelHosts load(CommandLine commandLine, int threads, ProgressMode progress) {
     if (queue < 0) {
       throw new CommandLine.ParameterException(
           commandLine, "--generation-queue must be >= 0, got " + queue);
@@ -62,13 +67,34 @@ final class ModelOptions {
       throw new CommandLine.ParameterException(
           commandLine, "--context must be >= 1, got " + context);
     }
+    ProgressBar bar =
+        progress == ProgressMode.BAR && !models.isEmpty()
+            ? new ProgressBar(new PrintWriter(System.out, true, System.out.charset()), "models")
+            : null;
+    if (bar != null) {
+      bar.status("loading " + String.join(", ", models) + " ...");
+    }
     try {
-      return ModelHosts.load(models, threads, slots, queue, context);
+      long start = System.nanoTime();
+      ModelHosts hosts = ModelHosts.load(models, threads, slots, queue, context);
+      if (bar != null) {
+        bar.finish(
+            String.format(
+                Locale.ROOT,
+                "%s loaded in %.2f s",
+                String.join(", ", models),
+                (System.nanoTime() - start) / 1e9));
+      }
+      return hosts;
     } catch (ModelFormatException e) {
       throw new CommandLine.ParameterException(commandLine, "--model: " + e.getMessage(), e);
     } catch (IOException e) {
       throw new CommandLine.ParameterException(
           commandLine, "--model: cannot read: " + e.getMessage(), e);
+    } finally {
+      if (bar != null) {
+        bar.finish("not loaded"); // nothing when finished above
+      }
     }
   }
 }

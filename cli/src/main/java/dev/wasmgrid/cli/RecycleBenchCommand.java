@@ -50,6 +50,7 @@ final class RecycleBenchCommand implements Callable<Integer> {
         new RecycleBench.Options(
             stateMib, swaps, calls, defaults.latencyStateMib(), defaults.leakKib()),
         output.report());
+    output.finish();
     return 0;
   }
 }

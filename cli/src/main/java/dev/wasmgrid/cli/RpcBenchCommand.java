@@ -44,6 +44,7 @@ final class RpcBenchCommand implements Callable<Integer> {
         new RpcBench.Options(samples, clients, duration),
         LocalCluster.sameJvm(Main.class.getName()),
         output.report());
+    output.finish();
     return 0;
   }
 }

@@ -95,6 +95,8 @@ final class ServeCommand implements Callable<Integer> {
 
   @Mixin ModelOptions models;
 
+  @Mixin ProgressOptions progress;
+
   @Override
   public Integer call() throws InterruptedException {
     // Before the kernel self-check, which takes seconds: a port taken fails at once.
@@ -122,7 +124,7 @@ final class ServeCommand implements Callable<Integer> {
               + " workers (the coordinator relays to them)");
     }
     Optional<Path> jobs = StateDirectory.resolve(spec.commandLine(), "--jobs-dir", jobsDir);
-    ModelHosts hosts = models.load(spec.commandLine(), server.threads());
+    ModelHosts hosts = models.load(spec.commandLine(), server.threads(), progress.mode());
     CoordinatorNode node;
     try {
       node =

@@ -80,6 +80,7 @@ final class SimBenchCommand implements Callable<Integer> {
         new SimBench.Options(
             entities, partitions, warmUp, ticks, budget, refMaxEntities, refTicks, refBudget, seed),
         output.report());
+    output.finish();
     return 0;
   }
 }

@@ -2,6 +2,8 @@ package dev.wasmgrid.cli;
 
 import dev.wasmgrid.bench.SimBench;
 import dev.wasmgrid.bench.SimTiming;
+import dev.wasmgrid.cli.progress.ProgressBar;
+import dev.wasmgrid.cli.progress.ProgressMode;
 import dev.wasmgrid.grid.HttpWorkerClient;
 import dev.wasmgrid.grid.discovery.WorkerUrl;
 import dev.wasmgrid.sim.NeighbourSweep;
@@ -22,7 +24,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.LongConsumer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -104,6 +108,8 @@ final class SimCommand implements Callable<Integer> {
               + " Java, what browsers run); same results (default: ${DEFAULT-VALUE}).")
   String sweep;
 
+  @Mixin ProgressOptions progress;
+
   /** CPU time of this process so far, or -1 where the JVM does not tell. */
   private static long processCpuNanos() {
     if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
@@ -154,6 +160,31 @@ final class SimCommand implements Callable<Integer> {
         System.err::println);
   }
 
+  /**
+   * What is shown after each tick: a bar, or (plain) a line on stderr every 2 s, which keeps stdout
+   * to the results.
+   */
+  private LongConsumer onTick(ProgressMode mode, ProgressBar bar, Simulation sim) {
+    return switch (mode) {
+      case BAR ->
+          done ->
+              bar.update(
+                  done, ticks, String.format(Locale.ROOT, "ticks, %d entities", sim.population()));
+      case PLAIN -> {
+        long[] lastReport = {System.nanoTime()};
+        yield done -> {
+          long now = System.nanoTime();
+          if (now - lastReport[0] > 2_000_000_000L) {
+            lastReport[0] = now;
+            System.err.printf(
+                Locale.ROOT, "sim: tick %d/%d, %d entities%n", done, ticks, sim.population());
+          }
+        };
+      }
+      case NONE, AUTO -> done -> {};
+    };
+  }
+
   @Override
   public Integer call() {
     if (ticks < 0) {
@@ -184,20 +215,21 @@ final class SimCommand implements Callable<Integer> {
           config.height(),
           ticks);
       long cpuBefore = processCpuNanos();
-      long[] lastReport = {System.nanoTime()};
-      SimTiming timing =
-          SimTiming.measure(
-              sim,
-              ticks,
-              Long.MAX_VALUE,
-              done -> {
-                long now = System.nanoTime();
-                if (now - lastReport[0] > 2_000_000_000L) {
-                  lastReport[0] = now;
-                  System.err.printf(
-                      Locale.ROOT, "sim: tick %d/%d, %d entities%n", done, ticks, sim.population());
-                }
-              });
+      ProgressMode mode = progress.mode();
+      ProgressBar bar = mode == ProgressMode.BAR ? new ProgressBar(out, "sim") : null;
+      SimTiming timing;
+      try {
+        timing = SimTiming.measure(sim, ticks, Long.MAX_VALUE, onTick(mode, bar, sim));
+        if (bar != null) {
+          bar.finish(
+              String.format(
+                  Locale.ROOT, "ticks, %d entities, %.1f s", sim.population(), timing.seconds()));
+        }
+      } finally {
+        if (bar != null) {
+          bar.finish("ticks, stopped"); // nothing when finished above
+        }
+      }
       long cpu = processCpuNanos() - cpuBefore;
       long bytes = sim.stateBytes();
       int population = sim.population();

@@ -6,7 +6,8 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
 /**
  * The CLI's logging set-up, which Helidon finds as its {@link LoggingProvider} (listed in
  * META-INF/services): Helidon logs through {@code java.util.logging}, and this sends those records
- * to SLF4J, so they come out in the CLI's own format and levels (simplelogger.properties).
+ * to SLF4J, so they come out in the CLI's own format and levels ({@code --log-level}, {@code
+ * --log-format}).
  */
 public final class Slf4jLogging implements LoggingProvider {
 

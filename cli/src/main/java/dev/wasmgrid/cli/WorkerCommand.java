@@ -84,6 +84,8 @@ final class WorkerCommand implements Callable<Integer> {
 
   @Mixin ModelOptions models;
 
+  @Mixin ProgressOptions progress;
+
   @Override
   public Integer call() throws InterruptedException {
     // Before the kernel self-check, which takes seconds: a port taken fails at once.
@@ -93,7 +95,7 @@ final class WorkerCommand implements Callable<Integer> {
     StoreLimits moduleLimits = storeLimits();
     Optional<Path> modules = modulesDir();
     Gemm gemm = MatmulKernels.select(server.threads());
-    ModelHosts hosts = models.load(spec.commandLine(), server.threads());
+    ModelHosts hosts = models.load(spec.commandLine(), server.threads(), progress.mode());
     WorkerNode node;
     try {
       node =
