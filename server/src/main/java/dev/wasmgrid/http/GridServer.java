@@ -24,6 +24,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 
 /**
  * The HTTP server every role runs: the routes its {@link Service}s declare, plus health, metrics,
@@ -100,7 +101,7 @@ public final class GridServer implements AutoCloseable {
     routes.addAll(table.puts().keySet());
     routes.addAll(BUILT_IN);
     routes.add(OpenApiDocument.PATH);
-    String description = OpenApiDocument.describe(served(table)).json();
+    LazyDescription description = new LazyDescription(served(table));
     ReadTimeouts timeouts = config.server().limits().timeouts();
     ReadDeadlines deadlines = new ReadDeadlines(timeouts);
     RequestDrain drain = new RequestDrain(table.posts());
@@ -153,9 +154,8 @@ public final class GridServer implements AutoCloseable {
   /** Every route a server of {@code table} answers: the built-in ones, then the services'. */
   static List<DeclaredRoute> served(Routes table) {
     List<DeclaredRoute> routes = new ArrayList<>();
-    for (String path : List.of("/health/live", "/health/ready", "/metrics", OpenApiDocument.PATH)) {
-      routes.add(new DeclaredRoute("GET", path, OPEN.contains(path)));
-    }
+    Stream.concat(BUILT_IN.stream().sorted(), Stream.of(OpenApiDocument.PATH))
+        .forEach(path -> routes.add(new DeclaredRoute("GET", path, OPEN.contains(path))));
     routes.addAll(table.declared());
     return routes;
   }

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -45,7 +46,7 @@ final class ServerRouting {
       Set<String> routes,
       ReadDeadlines deadlines,
       RequestDrain drain,
-      String description) {
+      Supplier<String> description) {
     RouteLabels labels =
         new RouteLabels(
             routes, allHandlers(table).stream().map(Route::pattern).distinct().toList());
@@ -91,7 +92,7 @@ final class ServerRouting {
           res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
           res.send(config.registry().scrape().getBytes(StandardCharsets.UTF_8));
         });
-    get(r, OpenApiDocument.PATH, (req, res) -> sendJson(res, 200, description));
+    get(r, OpenApiDocument.PATH, (req, res) -> sendJson(res, 200, description.get()));
     // Every method's handler first, then one 405 per path naming what it allows: Helidon takes
     // the first route that matches.
     Map<String, Set<String>> allowed = new TreeMap<>();
