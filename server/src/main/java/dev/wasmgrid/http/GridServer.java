@@ -1,6 +1,7 @@
 package dev.wasmgrid.http;
 
 import dev.wasmgrid.errors.Failure;
+import dev.wasmgrid.http.openapi.OpenApiDocument;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -18,16 +19,18 @@ import java.nio.channels.UnresolvedAddressException;
 import java.nio.channels.UnsupportedAddressTypeException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 
 /**
  * The HTTP server every role runs: the routes its {@link Service}s declare, plus health, metrics,
- * limits and uniform errors (404 for unknown routes, 405 with {@code Allow} for a wrong method, 413
- * over the body limit, 500 without a stack trace). Helidon SE serves each request on a virtual
- * thread.
+ * their OpenAPI description ({@link OpenApiDocument}), limits and uniform errors (404 for unknown
+ * routes, 405 with {@code Allow} for a wrong method, 413 over the body limit, 500 without a stack
+ * trace). Helidon SE serves each request on a virtual thread.
  */
 public final class GridServer implements AutoCloseable {
   /** The option that sets {@link Limits#maxBodyBytes()}, named in 413 answers. */
@@ -38,6 +41,9 @@ public final class GridServer implements AutoCloseable {
 
   /** Routes every server has: the probes and the metrics. */
   static final Set<String> BUILT_IN = Set.of("/health/live", "/health/ready", "/metrics");
+
+  /** Routes open without a token: the probes and the API's description, which holds no secret. */
+  static final Set<String> OPEN = Set.of("/health/live", "/health/ready", OpenApiDocument.PATH);
 
   private final WebServer server;
   private final ReadDeadlines deadlines;
@@ -58,8 +64,9 @@ public final class GridServer implements AutoCloseable {
   /**
    * What a server needs to start.
    *
-   * @param server where to listen, limits, the token (required on every route but the health probes
-   *     and the services' public routes) and which web origins may call
+   * @param server where to listen, limits, the token (required on every route but the health
+   *     probes, the API's description and the services' public routes) and which web origins may
+   *     call
    * @param registry the meters, scraped at {@code /metrics}
    * @param ready whether {@code /health/ready} answers 200
    * @param services what the server serves: each declares its routes
@@ -93,6 +100,8 @@ public final class GridServer implements AutoCloseable {
     routes.addAll(table.views().keySet());
     routes.addAll(table.puts().keySet());
     routes.addAll(BUILT_IN);
+    routes.add(OpenApiDocument.PATH);
+    LazyDescription description = new LazyDescription(served(table));
     ReadTimeouts timeouts = config.server().limits().timeouts();
     ReadDeadlines deadlines = new ReadDeadlines(timeouts);
     RequestDrain drain = new RequestDrain(table.posts());
@@ -123,7 +132,10 @@ public final class GridServer implements AutoCloseable {
                         DirectHandler.EventType.PAYLOAD_TOO_LARGE, GridServer::directError);
                     d.addHandler(DirectHandler.EventType.OTHER, GridServer::directError);
                   })
-              .routing(r -> ServerRouting.routing(r, config, table, routes, deadlines, drain))
+              .routing(
+                  r ->
+                      ServerRouting.routing(
+                          r, config, table, routes, deadlines, drain, description))
               .update(b -> sockets(b, config, table))
               .build()
               .start();
@@ -137,6 +149,15 @@ public final class GridServer implements AutoCloseable {
       throw new ListenException(host, port, null);
     }
     return new GridServer(server, deadlines, drain, new ProcessMetrics(config.registry()));
+  }
+
+  /** Every route a server of {@code table} answers: the built-in ones, then the services'. */
+  static List<DeclaredRoute> served(Routes table) {
+    List<DeclaredRoute> routes = new ArrayList<>();
+    Stream.concat(BUILT_IN.stream().sorted(), Stream.of(OpenApiDocument.PATH))
+        .forEach(path -> routes.add(new DeclaredRoute("GET", path, OPEN.contains(path))));
+    routes.addAll(table.declared());
+    return routes;
   }
 
   /** A fifth of the idle timeout, so a connection is closed at most 20% past it; 10 s at most. */

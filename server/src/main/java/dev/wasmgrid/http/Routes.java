@@ -35,6 +35,7 @@ public final class Routes {
   private final List<Route> publicHandlers = new ArrayList<>();
   private final List<SocketRoute> sockets = new ArrayList<>();
   private final Set<String> declared = new HashSet<>();
+  private final List<DeclaredRoute> inOrder = new ArrayList<>();
 
   /** The routes of {@code services}, in order. */
   public static Routes of(List<? extends Service> services) {
@@ -94,7 +95,7 @@ public final class Routes {
       throw new IllegalArgumentException(
           "a public route is an exact path or a prefix ending in /*: " + pattern);
     }
-    declare("GET", pattern);
+    declare("GET", pattern, true);
     publicHandlers.add(new Route("GET", pattern, handler));
     return this;
   }
@@ -113,9 +114,19 @@ public final class Routes {
   }
 
   private void declare(String method, String pattern) {
+    declare(method, pattern, false);
+  }
+
+  private void declare(String method, String pattern, boolean open) {
     if (!declared.add(method + " " + pattern)) {
       throw new IllegalArgumentException(method + " " + pattern + " is declared twice");
     }
+    inOrder.add(new DeclaredRoute(method, pattern, open));
+  }
+
+  /** Every route declared, in order; a WebSocket's method is {@code WS}. */
+  public List<DeclaredRoute> declared() {
+    return Collections.unmodifiableList(inOrder);
   }
 
   private static String exact(String path) {

@@ -1,6 +1,7 @@
 package dev.wasmgrid.http;
 
 import dev.wasmgrid.errors.Failure;
+import dev.wasmgrid.http.openapi.OpenApiDocument;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.http.Status;
@@ -20,13 +21,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
  * How a {@link GridServer} routes: the filters every request passes (metrics, unread bodies, read
- * deadlines, CORS, drain, body memory, token, slots), the built-in probes and metrics, then the
- * routes its services declared, exact paths before patterns, each path's 405 naming what it allows,
- * and a 404 for the rest; and how each answer is written.
+ * deadlines, CORS, drain, body memory, token, slots), the built-in probes, metrics and the API's
+ * description, then the routes its services declared, exact paths before patterns, each path's 405
+ * naming what it allows, and a 404 for the rest; and how each answer is written.
  */
 final class ServerRouting {
   /** Largest piece of an answer handed to the socket at once (see {@link #write}). */
@@ -43,7 +45,8 @@ final class ServerRouting {
       Routes table,
       Set<String> routes,
       ReadDeadlines deadlines,
-      RequestDrain drain) {
+      RequestDrain drain,
+      Supplier<String> description) {
     RouteLabels labels =
         new RouteLabels(
             routes, allHandlers(table).stream().map(Route::pattern).distinct().toList());
@@ -89,12 +92,14 @@ final class ServerRouting {
           res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
           res.send(config.registry().scrape().getBytes(StandardCharsets.UTF_8));
         });
+    get(r, OpenApiDocument.PATH, (req, res) -> sendJson(res, 200, description.get()));
     // Every method's handler first, then one 405 per path naming what it allows: Helidon takes
     // the first route that matches.
     Map<String, Set<String>> allowed = new TreeMap<>();
     for (String path : GridServer.BUILT_IN) {
       allowed.computeIfAbsent(path, p -> new TreeSet<>()).addAll(GET);
     }
+    allowed.computeIfAbsent(OpenApiDocument.PATH, p -> new TreeSet<>()).addAll(GET);
     table
         .views()
         .forEach(

@@ -8,8 +8,9 @@ import java.util.Optional;
  * @param host address to listen on
  * @param port port to listen on; 0 picks a free one
  * @param limits request limits
- * @param token shared secret every route but the health probes and the web app requires as {@code
- *     Authorization: Bearer <token>}, and that a coordinator sends to its workers; empty for none
+ * @param token shared secret every route but the health probes, the API's description and the web
+ *     app requires as {@code Authorization: Bearer <token>}, and that a coordinator sends to its
+ *     workers; empty for none
  * @param cors which web origins may call this node from a browser
  */
 public record ServerSettings(

@@ -14,12 +14,12 @@ import java.util.Set;
 
 /**
  * Requires {@code Authorization: Bearer <token>} on every route but the health probes, which
- * orchestrators call without credentials, and the public routes (the web app's files, which hold no
- * secrets and which a browser fetches without the token). A missing or wrong token gets 401 in the
- * route's own error format.
+ * orchestrators call without credentials, the API's description, and the public routes (the web
+ * app's files, which hold no secrets and which a browser fetches without the token). A missing or
+ * wrong token gets 401 in the route's own error format.
  */
 final class TokenAuth implements Filter {
-  private static final Set<String> OPEN = GridServer.PROBES;
+  private static final Set<String> OPEN = GridServer.OPEN;
 
   private final BearerToken expected;
   private final Map<String, Endpoint> endpoints;
