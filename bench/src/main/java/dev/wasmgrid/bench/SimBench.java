@@ -14,10 +14,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code wasmgrid bench sim}: tick times of the fast engine per entity count and partition count,
- * and of the O(n²) reference engine in the same run. The reference only runs up to {@link
- * Options#refMaxEntities} and for at most {@link Options#refTicks} ticks or {@link
- * Options#refBudget}, whichever ends first: at 100k entities one of its ticks takes minutes.
+ * {@code wasmgrid bench sim}: tick times, CPU and allocation per tick of the fast engine per entity
+ * count and partition count, and tick times of the O(n²) reference engine in the same run. The
+ * reference only runs up to {@link Options#refMaxEntities} and for at most {@link Options#refTicks}
+ * ticks or {@link Options#refBudget}, whichever ends first: at 100k entities one of its ticks takes
+ * minutes. Worlds of {@link Options#largeFrom} entities or more (a million: half a second of CPU a
+ * tick) run only on the largest partition count, for a few ticks.
  */
 public final class SimBench {
 
@@ -37,6 +39,9 @@ public final class SimBench {
    * @param refTicks timed reference ticks, at most
    * @param refBudget time per reference cell, at most
    * @param seed world seed
+   * @param largeFrom populations from which a world counts as large
+   * @param largeWarmUpTicks untimed ticks before a large cell
+   * @param largeTicks timed ticks per large cell, at most
    */
   public record Options(
       List<Integer> entities,
@@ -47,7 +52,10 @@ public final class SimBench {
       int refMaxEntities,
       int refTicks,
       Duration refBudget,
-      long seed) {
+      long seed,
+      int largeFrom,
+      int largeWarmUpTicks,
+      int largeTicks) {
 
     public Options {
       entities = List.copyOf(entities);
@@ -64,20 +72,31 @@ public final class SimBench {
                 + ", "
                 + refTicks);
       }
+      if (largeWarmUpTicks < 0 || largeTicks < 1) {
+        throw new IllegalArgumentException(
+            "large ticks must be >= 1 and large warm-up ticks >= 0, got "
+                + largeTicks
+                + ", "
+                + largeWarmUpTicks);
+      }
     }
   }
 
   /** Runs every cell, reporting each as soon as it is measured. */
   public static void run(Options options, BenchReport report) {
+    int mostPartitions = options.partitions().stream().mapToInt(Integer::intValue).max().orElse(1);
     for (int n : options.entities()) {
       SimConfig config = SimConfig.of(n, options.seed());
-      for (int parts : options.partitions()) {
+      boolean large = n >= options.largeFrom();
+      List<Integer> partitionCounts = large ? List.of(mostPartitions) : options.partitions();
+      int warmUp = large ? options.largeWarmUpTicks() : options.warmUpTicks();
+      int ticks = large ? Math.min(options.ticks(), options.largeTicks()) : options.ticks();
+      for (int parts : partitionCounts) {
         report.progress(
             "sim %d entities, %d partition%s, fast ...".formatted(n, parts, parts == 1 ? "" : "s"));
         try (Simulation sim = fast(config, parts)) {
-          SimTiming.measure(sim, options.warmUpTicks(), Long.MAX_VALUE, t -> {});
-          SimTiming timing =
-              SimTiming.measure(sim, options.ticks(), options.budget().toNanos(), t -> {});
+          SimTiming.measure(sim, warmUp, Long.MAX_VALUE, t -> {});
+          SimTiming timing = SimTiming.measure(sim, ticks, options.budget().toNanos(), t -> {});
           emit(report, n, parts, "fast", timing, sim.stateBytes());
         }
       }
@@ -123,5 +142,7 @@ public final class SimBench {
     report.metric(BENCH, params, "tick_p50_ms", timing.p50Ms(), "ms");
     report.metric(BENCH, params, "tick_p99_ms", timing.p99Ms(), "ms");
     report.metric(BENCH, params, "state_bytes", (double) stateBytes, "B");
+    report.metric(BENCH, params, "cpu_ms_per_tick", timing.cpuMsPerTick(), "ms");
+    report.metric(BENCH, params, "alloc_bytes_per_tick", timing.allocatedBytesPerTick(), "B");
   }
 }

@@ -1,19 +1,32 @@
 package dev.wasmgrid.bench;
 
+import com.sun.management.OperatingSystemMXBean;
+import com.sun.management.ThreadMXBean;
 import dev.wasmgrid.sim.Simulation;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.function.LongConsumer;
 
 /**
- * Per-tick wall times of a simulation run.
+ * Per-tick wall times of a simulation run, and what the ticks cost the process.
  *
  * @param ticks ticks timed
  * @param p50Ms median tick
  * @param p99Ms 99th-percentile tick (nearest rank)
  * @param seconds total time of the timed ticks
  * @param entityUpdates entities stepped over the timed ticks (population summed over ticks)
+ * @param cpuMsPerTick CPU time of the whole process (every thread, the JIT's and the collector's
+ *     included) over the timed ticks, per tick
+ * @param allocatedBytesPerTick heap bytes allocated by all threads over the timed ticks, per tick
  */
-public record SimTiming(int ticks, double p50Ms, double p99Ms, double seconds, long entityUpdates) {
+public record SimTiming(
+    int ticks,
+    double p50Ms,
+    double p99Ms,
+    double seconds,
+    long entityUpdates,
+    double cpuMsPerTick,
+    double allocatedBytesPerTick) {
 
   /** Entities stepped per second. */
   public double updatesPerSecond() {
@@ -28,6 +41,10 @@ public record SimTiming(int ticks, double p50Ms, double p99Ms, double seconds, l
       Simulation sim, int ticks, long budgetNanos, LongConsumer afterTick) {
     long[] nanos = new long[Math.max(ticks, 0)];
     long updates = 0;
+    OperatingSystemMXBean os = ManagementFactory.getPlatformMXBean(OperatingSystemMXBean.class);
+    ThreadMXBean threads = ManagementFactory.getPlatformMXBean(ThreadMXBean.class);
+    long cpu0 = os.getProcessCpuTime();
+    long allocated0 = threads.getTotalThreadAllocatedBytes();
     long start = System.nanoTime();
     int done = 0;
     while (done < ticks && (done == 0 || System.nanoTime() - start < budgetNanos)) {
@@ -37,6 +54,8 @@ public record SimTiming(int ticks, double p50Ms, double p99Ms, double seconds, l
       nanos[done++] = System.nanoTime() - t0;
       afterTick.accept(done);
     }
+    double cpuMs = (os.getProcessCpuTime() - cpu0) / 1e6 / done;
+    double allocated = (double) (threads.getTotalThreadAllocatedBytes() - allocated0) / done;
     long[] sorted = Arrays.copyOf(nanos, done);
     Arrays.sort(sorted);
     long total = 0;
@@ -44,7 +63,13 @@ public record SimTiming(int ticks, double p50Ms, double p99Ms, double seconds, l
       total += n;
     }
     return new SimTiming(
-        done, percentile(sorted, 0.50) / 1e6, percentile(sorted, 0.99) / 1e6, total / 1e9, updates);
+        done,
+        percentile(sorted, 0.50) / 1e6,
+        percentile(sorted, 0.99) / 1e6,
+        total / 1e9,
+        updates,
+        cpuMs,
+        allocated);
   }
 
   private static double percentile(long[] sorted, double q) {

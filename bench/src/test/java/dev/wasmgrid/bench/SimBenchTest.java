@@ -12,7 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** {@code bench sim}, run small, prints the JSON lines the issue names. */
+/**
+ * {@code bench sim}, run small, prints the JSON lines the issue names: wall p50/p99, state, CPU and
+ * allocation per tick, and large worlds on the largest partition count only.
+ */
 class SimBenchTest {
 
   @Test
@@ -28,26 +31,40 @@ class SimBenchTest {
             300,
             2,
             Duration.ofSeconds(5),
-            3),
+            3,
+            600,
+            1,
+            2),
         BenchReport.jsonLines(new PrintStream(bytes, true, StandardCharsets.UTF_8), System.err));
     ObjectMapper json = new ObjectMapper();
     List<JsonNode> lines = new ArrayList<>();
     for (String line : bytes.toString(StandardCharsets.UTF_8).lines().toList()) {
       lines.add(json.readTree(line));
     }
-    // 2 sizes x 2 partition counts fast, plus the reference at 300 only: 3 metrics each.
-    assertThat(lines).hasSize(5 * 3);
+    // 300 on 2 partition counts fast, 600 (large here) on the larger count only, plus the
+    // reference at 300 only: 5 metrics each.
+    assertThat(lines).hasSize(4 * 5);
     for (JsonNode l : lines) {
       assertThat(l.get("bench").asText()).isEqualTo("sim");
       assertThat(l.get("params").get("entities").asInt()).isIn(300, 600);
       assertThat(l.get("params").get("partitions").asInt()).isIn(1, 2);
       assertThat(l.get("params").get("impl").asText()).isIn("fast", "ref");
-      assertThat(l.get("metric").asText()).isIn("tick_p50_ms", "tick_p99_ms", "state_bytes");
+      assertThat(l.get("metric").asText())
+          .isIn(
+              "tick_p50_ms",
+              "tick_p99_ms",
+              "state_bytes",
+              "cpu_ms_per_tick",
+              "alloc_bytes_per_tick");
       assertThat(l.get("value").asDouble()).isPositive();
     }
     assertThat(lines)
         .filteredOn(l -> l.get("params").get("impl").asText().equals("ref"))
         .allSatisfy(l -> assertThat(l.get("params").get("entities").asInt()).isEqualTo(300))
-        .hasSize(3);
+        .hasSize(5);
+    assertThat(lines)
+        .filteredOn(l -> l.get("params").get("entities").asInt() == 600)
+        .allSatisfy(l -> assertThat(l.get("params").get("partitions").asInt()).isEqualTo(2))
+        .hasSize(5);
   }
 }

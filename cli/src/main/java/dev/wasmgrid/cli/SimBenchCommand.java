@@ -8,14 +8,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code wasmgrid bench sim}: fast engine on 1 and 2 partitions vs the O(n²) reference. */
+/**
+ * {@code wasmgrid bench sim}: fast engine on 1 and 2 partitions (a million entities on 2 only, for
+ * a few ticks) vs the O(n²) reference.
+ */
 @Command(
     name = "sim",
     mixinStandardHelpOptions = true,
     description = {
-      "Tick times and state bytes of the simulation's engines.",
-      "The fast engine on 1 and 2 partitions (p50, p99), and the brute-force reference"
-          + " (small sizes only, few ticks), in the same run."
+      "Tick times, CPU and allocation per tick and state bytes of the simulation's engines.",
+      "The fast engine on 1 and 2 partitions (p50, p99; large worlds on the most partitions"
+          + " only, for a few ticks), and the brute-force reference (small sizes only, few"
+          + " ticks), in the same run."
     })
 final class SimBenchCommand implements Callable<Integer> {
 
@@ -24,7 +28,7 @@ final class SimBenchCommand implements Callable<Integer> {
   @Option(
       names = "--entities",
       split = ",",
-      defaultValue = "10000,25000,50000,100000",
+      defaultValue = "10000,25000,50000,100000,1000000",
       description = "Initial populations (default: ${DEFAULT-VALUE}).")
   List<Integer> entities;
 
@@ -74,11 +78,42 @@ final class SimBenchCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "42", description = "World seed (default: 42).")
   long seed;
 
+  @Option(
+      names = "--large-from",
+      defaultValue = "500000",
+      description =
+          "Populations from which a world runs only on the largest partition count, with"
+              + " --large-warm-up and --large-ticks (default: ${DEFAULT-VALUE}).")
+  int largeFrom;
+
+  @Option(
+      names = "--large-warm-up",
+      defaultValue = "3",
+      description = "Untimed ticks before each large cell (default: ${DEFAULT-VALUE}).")
+  int largeWarmUp;
+
+  @Option(
+      names = "--large-ticks",
+      defaultValue = "10",
+      description = "Timed ticks per large cell, at most (default: ${DEFAULT-VALUE}).")
+  int largeTicks;
+
   @Override
   public Integer call() {
     SimBench.run(
         new SimBench.Options(
-            entities, partitions, warmUp, ticks, budget, refMaxEntities, refTicks, refBudget, seed),
+            entities,
+            partitions,
+            warmUp,
+            ticks,
+            budget,
+            refMaxEntities,
+            refTicks,
+            refBudget,
+            seed,
+            largeFrom,
+            largeWarmUp,
+            largeTicks),
         output.report());
     output.finish();
     return 0;
