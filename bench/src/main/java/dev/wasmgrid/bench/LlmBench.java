@@ -84,6 +84,8 @@ public final class LlmBench {
    *
    * @param files names of {@link ModelShape}s written as GGUF files and loaded from disk
    * @param fileTokens tokens per measurement of the files, or 0 for each shape's default
+   * @param fileCache where the files are kept for the next run, or null to write them to a
+   *     temporary directory and delete them after
    */
   public record Options(
       List<Shape> shapes,
@@ -92,7 +94,8 @@ public final class LlmBench {
       long seed,
       List<String> files,
       List<QuantMix> mixes,
-      int fileTokens) {
+      int fileTokens,
+      Path fileCache) {
     public Options {
       shapes = List.copyOf(shapes);
       dtypes = List.copyOf(dtypes);
@@ -113,12 +116,12 @@ public final class LlmBench {
 
     /** In-memory shapes only. */
     public Options(List<Shape> shapes, List<TensorType> dtypes, List<Integer> threads, long seed) {
-      this(shapes, dtypes, threads, seed, List.of(), List.of(), 0);
+      this(shapes, dtypes, threads, seed, List.of(), List.of(), 0, null);
     }
 
     /**
      * Both stories shapes, f32 and q8_0; the llama3.2-1b, qwen2.5-0.5b and smollm2-135m files in
-     * q4_k_m, q6_k and q8_0; 1 and 2 threads; seed 42.
+     * q4_k_m, q6_k and q8_0, written to a temporary directory; 1 and 2 threads; seed 42.
      */
     public static Options defaults() {
       return new Options(
@@ -128,7 +131,8 @@ public final class LlmBench {
           42,
           DEFAULT_FILES,
           List.of(QuantMix.Q4_K_M, QuantMix.Q6_K, QuantMix.Q8_0),
-          0);
+          0,
+          null);
     }
   }
 

@@ -15,6 +15,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,11 +23,11 @@ import java.util.Objects;
 
 /**
  * {@code bench llm}'s lines for GGUF files shaped like real downloads ({@link ModelShape}) in
- * llama-quantize's mixes: each file is written with random weights to a temporary directory, then
- * opened as {@code generate} and {@code serve --model} open it (memory-mapped), timed ({@code
- * load_ms}, with the file in the page cache as it is just written), and decoded. {@code
- * peak_rss_mb} is the process's peak resident memory from just before the load to the end of the
- * line's decoding.
+ * llama-quantize's mixes: each file is written with random weights (to a cache directory, where the
+ * next run finds it, or to a temporary directory deleted after), then opened as {@code generate}
+ * and {@code serve --model} open it (memory-mapped), timed ({@code load_ms}, with the file in the
+ * page cache as it is just written or read), and decoded. {@code peak_rss_mb} is the process's peak
+ * resident memory from just before the load to the end of the line's decoding.
  */
 final class ShapedLlmBench {
 
@@ -64,25 +65,51 @@ final class ShapedLlmBench {
       return;
     }
     try {
-      Path dir = Files.createTempDirectory("wasmgrid-bench-llm-");
+      Path cache = options.fileCache();
+      Path dir = cache != null ? Files.createDirectories(cache) : tempDir();
       try {
         for (FileShape shape : shapes) {
           for (QuantMix mix : mixes) {
-            Path file = dir.resolve(shape.shape().name() + "-" + mix.wireName() + ".gguf");
-            write(shape.shape(), mix, options.seed(), file, report);
+            Path file = dir.resolve(fileName(shape.shape(), mix, options.seed()));
+            if (cache != null && Files.isRegularFile(file)) {
+              report.progress("llm: %s (%.0f MB) from the cache".formatted(file, size(file)));
+            } else {
+              write(shape.shape(), mix, options.seed(), file, report);
+            }
             try {
               measure(shape, mix, file, options.threads(), report);
             } finally {
-              Files.delete(file);
+              if (cache == null) {
+                Files.delete(file);
+              }
             }
           }
         }
       } finally {
-        Files.delete(dir);
+        if (cache == null) {
+          Files.delete(dir);
+        }
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * The file's name: shape, mix, seed and the writer's {@link ShapedModels#VERSION}, so that a
+   * cached file is always the one this build would write.
+   */
+  static String fileName(ModelShape shape, QuantMix mix, long seed) {
+    return "%s-%s-seed%d-v%d.gguf"
+        .formatted(shape.name(), mix.wireName(), seed, ShapedModels.VERSION);
+  }
+
+  private static Path tempDir() throws IOException {
+    return Files.createTempDirectory("wasmgrid-bench-llm-");
+  }
+
+  private static double size(Path file) throws IOException {
+    return Files.size(file) / 1e6;
   }
 
   private static void write(
@@ -91,16 +118,16 @@ final class ShapedLlmBench {
         "llm: writing %s %s with random weights to %s ..."
             .formatted(shape.name(), mix.wireName(), file));
     long t0 = System.nanoTime();
-    try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+    // Written beside its name and moved there whole: an interrupted run leaves no half file to
+    // be taken for a cached one.
+    Path partial = file.resolveSibling(file.getFileName() + ".partial");
+    try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(partial), 1 << 20)) {
       ShapedModels.write(shape, mix, seed, o);
     }
+    Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     report.progress(
         "llm: %s %s: %.0f MB written in %.1f s"
-            .formatted(
-                shape.name(),
-                mix.wireName(),
-                Files.size(file) / 1e6,
-                (System.nanoTime() - t0) / 1e9));
+            .formatted(shape.name(), mix.wireName(), size(file), (System.nanoTime() - t0) / 1e9));
   }
 
   private static void measure(

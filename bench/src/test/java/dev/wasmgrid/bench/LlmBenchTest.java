@@ -11,9 +11,13 @@ import dev.wasmgrid.llm.gguf.QuantMix;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class LlmBenchTest {
 
@@ -70,7 +74,8 @@ class LlmBenchTest {
             1,
             List.of("smollm2-135m"),
             List.of(QuantMix.Q8_0),
-            0),
+            0,
+            null),
         BenchReport.jsonLines(
             out, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
     ObjectMapper json = new ObjectMapper();
@@ -95,5 +100,44 @@ class LlmBenchTest {
       }
     }
     assertThat(seen).containsExactlyElementsOf(expected);
+  }
+
+  /** A cached file is written once, whole, and read by the next run instead of written again. */
+  @Test
+  void shapedFilesAreKeptInTheCacheForTheNextRun(@TempDir Path cache) throws Exception {
+    ModelShape small = ModelShape.smollm2_135m().reduced(1, 1024, 64);
+    LlmBench.Options options =
+        new LlmBench.Options(
+            List.of(),
+            List.of(),
+            List.of(1),
+            5,
+            List.of("smollm2-135m"),
+            List.of(QuantMix.Q8_0),
+            0,
+            cache);
+    String first = progressOfOneRun(small, options);
+    Path file = cache.resolve(ShapedLlmBench.fileName(small, QuantMix.Q8_0, 5));
+    try (Stream<Path> files = Files.list(cache)) {
+      assertThat(files).containsExactly(file);
+    }
+    byte[] written = Files.readAllBytes(file);
+    assertThat(first).contains("written in").doesNotContain("from the cache");
+
+    String second = progressOfOneRun(small, options);
+    assertThat(second).contains(file + " (").contains("from the cache").doesNotContain("written");
+    assertThat(Files.readAllBytes(file)).isEqualTo(written);
+  }
+
+  private static String progressOfOneRun(ModelShape shape, LlmBench.Options options) {
+    ByteArrayOutputStream progress = new ByteArrayOutputStream();
+    ShapedLlmBench.run(
+        List.of(new ShapedLlmBench.FileShape(shape, 2, 0)),
+        options.mixes(),
+        options,
+        BenchReport.jsonLines(
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+            new PrintStream(progress, true, StandardCharsets.UTF_8)));
+    return progress.toString(StandardCharsets.UTF_8);
   }
 }

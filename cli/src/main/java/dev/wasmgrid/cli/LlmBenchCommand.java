@@ -3,6 +3,7 @@ package dev.wasmgrid.cli;
 import dev.wasmgrid.bench.LlmBench;
 import dev.wasmgrid.llm.TensorType;
 import dev.wasmgrid.llm.gguf.QuantMix;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Option;
       "On the llama2.c stories15M and stories110M shapes with random weights, f32 and q8_0,"
           + " 1 and 2 threads.",
       "Then GGUF files shaped like Llama-3.2-1B, Qwen2.5-0.5B and SmolLM2-135M (full size,"
-          + " random weights, written to a temporary directory and deleted after) in llama-quantize's"
+          + " random weights, kept in --file-cache for the next run) in llama-quantize's"
           + " q4_k_m, q6_k and q8_0 mixes: load_ms of the memory-mapped open, tok/s, ttft and peak RSS."
     })
 final class LlmBenchCommand implements Callable<Integer> {
@@ -59,6 +60,15 @@ final class LlmBenchCommand implements Callable<Integer> {
   List<String> mixes;
 
   @Option(
+      names = "--file-cache",
+      defaultValue = "${sys:user.home}/.cache/wasmgrid/bench-llm",
+      description =
+          "Where the shaped files are kept between runs (about 5 GB for the defaults); 'none' to"
+              + " write them to a temporary directory and delete them after"
+              + " (default: ${DEFAULT-VALUE}).")
+  String fileCache;
+
+  @Option(
       names = "--threads",
       split = ",",
       defaultValue = "1,2",
@@ -92,7 +102,8 @@ final class LlmBenchCommand implements Callable<Integer> {
             seed,
             shaped,
             mixes.stream().map(QuantMix::parse).toList(),
-            tokens == null ? 0 : tokens),
+            tokens == null ? 0 : tokens,
+            fileCache.equals("none") ? null : Path.of(fileCache)),
         output.report());
     output.finish();
     return 0;

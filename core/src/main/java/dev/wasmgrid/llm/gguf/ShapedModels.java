@@ -68,6 +68,12 @@ public final class ShapedModels {
     "\n\n"
   };
 
+  /**
+   * The version of what {@link #write} produces for a given shape, mix and seed; raised whenever
+   * those bytes change, so that files cached by name (the benchmark's) are never stale.
+   */
+  public static final int VERSION = 1;
+
   private ShapedModels() {}
 
   /**
