@@ -1,7 +1,7 @@
 package dev.wasmgrid.modules.worker;
 
-import dev.wasmgrid.wasm.CallOutput;
 import dev.wasmgrid.wasm.CompiledModule;
+import dev.wasmgrid.wasm.GuestCall;
 import dev.wasmgrid.wasm.WasmCallException;
 import dev.wasmgrid.wasm.WasmInstance;
 import java.util.ArrayDeque;
@@ -9,8 +9,6 @@ import java.util.Deque;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiFunction;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
@@ -35,21 +33,9 @@ final class InstancePool implements ModuleCalls {
   }
 
   @Override
-  public long[] call(String export, long[] args, Consumer<CallOutput> output) {
-    return run(
-        instance -> {
-          var unused = instance.takeOutput(); // an earlier, failed call's
-          long[] results = instance.call(export, args);
-          output.accept(instance.takeOutput());
-          return results;
-        });
-  }
-
-  @Override
-  public <T> T withInstance(
-      String export, BiFunction<WasmInstance, UnaryOperator<long[]>, T> body) {
+  public GuestCall.Outcome call(GuestCall call) {
     // Stateless: no handles, the parameters go as they are.
-    return run(instance -> body.apply(instance, UnaryOperator.identity()));
+    return run(instance -> call.run(instance, UnaryOperator.identity()));
   }
 
   private <T> T run(Function<WasmInstance, T> body) {

@@ -24,10 +24,12 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -37,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * The modules deployed on a worker, by name. With a directory, each module's bytes are kept there
  * as {@code <sha256>.wasm} (written once, shared by every name deploying the same bytes) and {@link
  * #INDEX} maps each name to its hash and call timeout, so a worker started again on the directory
- * has the same modules; without one they are kept in memory only.
+ * has the same modules; a stateful module's call log is kept beside them ({@link CallLogFiles}), so
+ * it has the same states too. Without a directory they are kept in memory only.
  */
 public final class ModuleStore implements AutoCloseable {
   /** The index file in a module directory: name → {sha256, timeout_ms, alloc, free, recycling}. */
@@ -53,6 +56,7 @@ public final class ModuleStore implements AutoCloseable {
   private final ModuleMetrics metrics;
   private final StoreLimits limits;
   private final ModuleCompiler compiler;
+  private final CallLogFiles logs;
 
   /** A store keeping its modules in memory only, its metrics nowhere. */
   public ModuleStore() {
@@ -64,6 +68,7 @@ public final class ModuleStore implements AutoCloseable {
     this.metrics = new ModuleMetrics(registry);
     this.limits = limits;
     this.compiler = new ModuleCompiler(limits.maxCompile());
+    this.logs = new CallLogFiles(dir);
   }
 
   /**
@@ -85,6 +90,10 @@ public final class ModuleStore implements AutoCloseable {
       store.load();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot use module directory " + dir.get() + ": " + e, e);
+    }
+    synchronized (store) {
+      // States that could not be rebuilt start new epochs: the index names their logs.
+      store.persist(null);
     }
     return store;
   }
@@ -125,6 +134,11 @@ public final class ModuleStore implements AutoCloseable {
         DeployedModule module = restore(name, entry.getValue());
         modules.put(name, module);
         metrics.watch(name, module.calls());
+        module
+            .proxy()
+            .map(p -> p.stats().restoreNote())
+            .filter(note -> !note.isEmpty())
+            .ifPresent(note -> LOG.warn("stateful module '{}': {}", name, note));
       } catch (IOException | RuntimeException e) {
         LOG.warn("module '{}' from {} is skipped: {}", name, dir.orElseThrow(), e.getMessage());
       }
@@ -154,7 +168,8 @@ public final class ModuleStore implements AutoCloseable {
         entry.has("recycling")
             ? Optional.of(RecyclingJson.policy(entry.get("recycling")))
             : Optional.empty();
-    return serve(compiled, sha, policy);
+    Optional<String> epoch = policy.isPresent() ? text(entry, "state_epoch") : Optional.empty();
+    return serve(compiled, sha, policy, epoch);
   }
 
   private static Optional<String> text(JsonNode entry, String field) {
@@ -162,18 +177,26 @@ public final class ModuleStore implements AutoCloseable {
   }
 
   /**
-   * {@code compiled} ready for calls: behind a recycling proxy when it has a policy.
+   * {@code compiled} ready for calls: behind a recycling proxy when it has a policy, its state
+   * rebuilt from the stored log of {@code epoch} when given, else starting empty.
    *
    * @throws Failure 400 {@code invalid_policy} when the policy does not fit the module
    */
   private DeployedModule serve(
-      CompiledModule compiled, String sha, Optional<RecyclingPolicy> policy) {
+      CompiledModule compiled,
+      String sha,
+      Optional<RecyclingPolicy> policy,
+      Optional<String> epoch) {
     ModuleCalls calls;
     if (policy.isPresent()) {
       try {
         calls =
             new RecycledModule(
-                new RecyclingProxy(compiled, policy.get(), metrics.listener(compiled.name())));
+                new RecyclingProxy(
+                    compiled,
+                    policy.get(),
+                    metrics.listener(compiled.name()),
+                    logs.journal(compiled.name(), epoch)));
       } catch (IllegalArgumentException e) {
         throw RecyclingJson.invalid("", e.getMessage());
       }
@@ -212,7 +235,7 @@ public final class ModuleStore implements AutoCloseable {
       Optional<RecyclingPolicy> policy = find(name).flatMap(DeployedModule::recycling);
       DeployedModule deployed;
       try {
-        deployed = serve(compiled, sha256(bytes), policy);
+        deployed = serve(compiled, sha256(bytes), policy, Optional.empty());
       } catch (Failure e) {
         throw RecyclingJson.invalid(
             "",
@@ -274,7 +297,7 @@ public final class ModuleStore implements AutoCloseable {
       if (old == null) {
         return Optional.empty();
       }
-      now = serve(old.module(), old.sha256(), policy);
+      now = serve(old.module(), old.sha256(), policy, Optional.empty());
       modules.put(name, now);
       try {
         persist(null);
@@ -320,6 +343,7 @@ public final class ModuleStore implements AutoCloseable {
       return;
     }
     ObjectNode entries = JsonNodeFactory.instance.objectNode();
+    Set<String> keep = new HashSet<>();
     modules.forEach(
         (name, m) -> {
           ObjectNode entry =
@@ -330,6 +354,13 @@ public final class ModuleStore implements AutoCloseable {
           m.module().bufferExports().alloc().ifPresent(a -> entry.put("alloc", a));
           m.module().bufferExports().free().ifPresent(f -> entry.put("free", f));
           m.recycling().ifPresent(p -> entry.set("recycling", RecyclingJson.json(p)));
+          m.calls()
+              .stateEpoch()
+              .ifPresent(
+                  e -> {
+                    entry.put("state_epoch", e);
+                    keep.add(CallLogFiles.fileName(name, e));
+                  });
         });
     ObjectNode root = JsonNodeFactory.instance.objectNode();
     root.set("modules", entries);
@@ -342,6 +373,7 @@ public final class ModuleStore implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the module index in " + dir.get(), e);
     }
+    logs.prune(keep);
   }
 
   private void writeBlob(String sha, byte[] bytes) {

@@ -12,16 +12,14 @@ import dev.wasmgrid.http.Request;
 import dev.wasmgrid.http.Routes;
 import dev.wasmgrid.http.Service;
 import dev.wasmgrid.wasm.BufferExports;
-import dev.wasmgrid.wasm.CallOutput;
 import dev.wasmgrid.wasm.ExportInfo;
+import dev.wasmgrid.wasm.GuestCall;
 import dev.wasmgrid.wasm.ModuleLimits;
 import dev.wasmgrid.wasm.WasmCallException;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The worker's module routes (docs/api.md, "WebAssembly modules"): {@code PUT}, {@code GET} and
@@ -133,32 +131,15 @@ public final class ModuleWorkerService implements Service {
                         "export",
                         "module '%s' has no function export '%s'"
                             .formatted(module.module().name(), exportName)));
-    CallArguments args =
+    GuestCall call =
         CallArguments.parse(
             module.module(),
             export,
             args(req.body(maxCallBody)),
             (int) Math.min(Integer.MAX_VALUE, maxCallBody));
-    Optional<long[]> numbers = args.numbers();
-    if (numbers.isEmpty()
-        && module.recycling().map(p -> p.stateExports().contains(export.name())).orElse(false)) {
-      throw Failure.invalid(
-          "wrong_arguments",
-          "args",
-          "'%s' builds state and is replayed from its log: it takes numbers, not buffers"
-              .formatted(export.name()));
-    }
     Reply reply;
     try {
-      // Plain numbers go through call(), where a stateful module logs its state-building calls.
-      CallArguments.Outcome outcome;
-      if (numbers.isPresent()) {
-        AtomicReference<CallOutput> output = new AtomicReference<>(CallOutput.NONE);
-        long[] results = module.calls().call(export.name(), numbers.get(), output::set);
-        outcome = new CallArguments.Outcome(results, List.of(), output.get());
-      } else {
-        outcome = module.calls().withInstance(export.name(), args::call);
-      }
+      GuestCall.Outcome outcome = module.calls().call(call);
       ObjectNode body = WasmJson.results(export, outcome.results());
       if (!outcome.out().isEmpty()) {
         ArrayNode out = body.putArray("out");
