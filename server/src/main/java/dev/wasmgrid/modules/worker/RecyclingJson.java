@@ -134,6 +134,7 @@ final class RecyclingJson {
     node.put("log_buffer_bytes", s.logBufferBytes());
     node.put("state_bytes", s.stateBytes());
     node.put("state_above_watermark", s.stateAboveWatermark());
+    node.put("preparing", s.preparing());
     if (!s.restoreNote().isEmpty()) {
       node.put("restore", s.restoreNote());
     }

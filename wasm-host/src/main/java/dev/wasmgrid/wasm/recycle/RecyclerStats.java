@@ -24,6 +24,7 @@ package dev.wasmgrid.wasm.recycle;
  * @param restoreNote how the state was rebuilt from a stored log after a restart, or why it could
  *     not be; empty when there was none to rebuild
  * @param journalError why the last logged call could not be stored on disk, empty when it was
+ * @param preparing whether a standby is being prepared now
  */
 public record RecyclerStats(
     int generation,
@@ -43,4 +44,5 @@ public record RecyclerStats(
     long stateBytes,
     boolean stateAboveWatermark,
     String restoreNote,
-    String journalError) {}
+    String journalError,
+    boolean preparing) {}

@@ -251,7 +251,12 @@ public final class RecyclingProxy implements AutoCloseable {
         g.stateBytes(),
         stateAboveWatermark,
         restoreNote,
-        journalError);
+        journalError,
+        preparing());
+  }
+
+  private synchronized boolean preparing() {
+    return preparing != null;
   }
 
   /** Stops serving: the active instance closes once its calls have finished. */
