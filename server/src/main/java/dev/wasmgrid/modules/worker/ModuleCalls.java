@@ -25,6 +25,11 @@ interface ModuleCalls extends AutoCloseable {
   /** Calls in progress. */
   int inflight();
 
+  /** Calls waiting for an instance (at the module's instance cap); 0 where calls never wait. */
+  default int waiting() {
+    return 0;
+  }
+
   /** The linear memory of its live instances, in bytes, as of their last calls. */
   long memoryBytes();
 

@@ -102,6 +102,11 @@ final class ModuleMetrics {
                 .description("Calls of the module in progress")
                 .tag("module", module)
                 .strongReference(true)
+                .register(registry),
+            Gauge.builder("wasmgrid_wasm_calls_waiting", calls, ModuleCalls::waiting)
+                .description("Calls of the module waiting for an instance at its cap")
+                .tag("module", module)
+                .strongReference(true)
                 .register(registry));
     gauges.put(module, meters);
   }

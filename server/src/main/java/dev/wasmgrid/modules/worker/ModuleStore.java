@@ -10,7 +10,6 @@ import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.storage.AtomicFiles;
 import dev.wasmgrid.wasm.BufferExports;
 import dev.wasmgrid.wasm.CompiledModule;
-import dev.wasmgrid.wasm.ModuleLimits;
 import dev.wasmgrid.wasm.WasmCallException;
 import dev.wasmgrid.wasm.recycle.RecyclingPolicy;
 import dev.wasmgrid.wasm.recycle.RecyclingProxy;
@@ -23,7 +22,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -43,7 +41,10 @@ import org.slf4j.LoggerFactory;
  * it has the same states too. Without a directory they are kept in memory only.
  */
 public final class ModuleStore implements AutoCloseable {
-  /** The index file in a module directory: name → {sha256, timeout_ms, alloc, free, recycling}. */
+  /**
+   * The index file in a module directory: name → {sha256, timeout_ms, max_memory_mb, max_instances,
+   * queue, alloc, free, recycling, state_epoch}.
+   */
   public static final String INDEX = "modules.json";
 
   private static final Logger LOG = LoggerFactory.getLogger(ModuleStore.class);
@@ -103,6 +104,11 @@ public final class ModuleStore implements AutoCloseable {
     return dir;
   }
 
+  /** The most a deployment may ask for its module. */
+  ModuleMaxima maxima() {
+    return limits.maxima();
+  }
+
   /** How many modules are deployed. */
   public int size() {
     return modules.size();
@@ -151,16 +157,15 @@ public final class ModuleStore implements AutoCloseable {
     if (!SHA256.matcher(sha).matches()) {
       throw new IOException("its index entry has no valid sha256");
     }
-    long timeoutMs = entry.path("timeout_ms").asLong(ModuleWorkerService.MAX_TIMEOUT_MS);
+    DeployLimits deployLimits = DeployLimits.of(entry, limits.maxima());
     byte[] bytes = Files.readAllBytes(blob(sha));
     if (!sha256(bytes).equals(sha)) {
       throw new IOException(blob(sha) + " does not match its sha256 " + sha);
     }
-    ModuleLimits limits = ModuleLimits.defaults().withCallTimeout(Duration.ofMillis(timeoutMs));
     BufferExports buffers = new BufferExports(text(entry, "alloc"), text(entry, "free"));
     CompiledModule compiled;
     try {
-      compiled = compiler.compile(name, bytes, limits, buffers);
+      compiled = compiler.compile(name, bytes, deployLimits.module(), buffers);
     } catch (WasmCallException e) {
       throw new IOException(blob(sha) + " no longer compiles: " + e.getMessage(), e);
     }
@@ -169,7 +174,7 @@ public final class ModuleStore implements AutoCloseable {
             ? Optional.of(RecyclingJson.policy(entry.get("recycling")))
             : Optional.empty();
     Optional<String> epoch = policy.isPresent() ? text(entry, "state_epoch") : Optional.empty();
-    return serve(compiled, sha, policy, epoch);
+    return serve(compiled, sha, policy, epoch, deployLimits.queue());
   }
 
   private static Optional<String> text(JsonNode entry, String field) {
@@ -186,7 +191,8 @@ public final class ModuleStore implements AutoCloseable {
       CompiledModule compiled,
       String sha,
       Optional<RecyclingPolicy> policy,
-      Optional<String> epoch) {
+      Optional<String> epoch,
+      int queue) {
     ModuleCalls calls;
     if (policy.isPresent()) {
       try {
@@ -201,9 +207,9 @@ public final class ModuleStore implements AutoCloseable {
         throw RecyclingJson.invalid("", e.getMessage());
       }
     } else {
-      calls = new InstancePool(compiled);
+      calls = new InstancePool(compiled, queue);
     }
-    return new DeployedModule(compiled, sha, policy, calls);
+    return new DeployedModule(compiled, sha, policy, calls, queue);
   }
 
   /** Whether a deployment added a module or replaced one. */
@@ -224,18 +230,18 @@ public final class ModuleStore implements AutoCloseable {
    * @throws dev.wasmgrid.wasm.WasmCallException {@code invalid_module}, {@code module_too_large},
    *     {@code invalid_allocator}
    */
-  Outcome deploy(String name, byte[] bytes, ModuleLimits limits, BufferExports buffers) {
+  Outcome deploy(String name, byte[] bytes, DeployLimits limits, BufferExports buffers) {
     checkName(name);
     // Before compiling too: a deployment that cannot be kept costs no compile.
     checkRoom(name);
-    CompiledModule compiled = compiler.compile(name, bytes, limits, buffers);
+    CompiledModule compiled = compiler.compile(name, bytes, limits.module(), buffers);
     DeployedModule old;
     synchronized (this) {
       checkRoom(name);
       Optional<RecyclingPolicy> policy = find(name).flatMap(DeployedModule::recycling);
       DeployedModule deployed;
       try {
-        deployed = serve(compiled, sha256(bytes), policy, Optional.empty());
+        deployed = serve(compiled, sha256(bytes), policy, Optional.empty(), limits.queue());
       } catch (Failure e) {
         throw RecyclingJson.invalid(
             "",
@@ -297,7 +303,7 @@ public final class ModuleStore implements AutoCloseable {
       if (old == null) {
         return Optional.empty();
       }
-      now = serve(old.module(), old.sha256(), policy, Optional.empty());
+      now = serve(old.module(), old.sha256(), policy, Optional.empty(), old.queue());
       modules.put(name, now);
       try {
         persist(null);
@@ -346,11 +352,8 @@ public final class ModuleStore implements AutoCloseable {
     Set<String> keep = new HashSet<>();
     modules.forEach(
         (name, m) -> {
-          ObjectNode entry =
-              entries
-                  .putObject(name)
-                  .put("sha256", m.sha256())
-                  .put("timeout_ms", m.module().limits().callTimeout().toMillis());
+          ObjectNode entry = entries.putObject(name).put("sha256", m.sha256());
+          m.limits().write(entry);
           m.module().bufferExports().alloc().ifPresent(a -> entry.put("alloc", a));
           m.module().bufferExports().free().ifPresent(f -> entry.put("free", f));
           m.recycling().ifPresent(p -> entry.set("recycling", RecyclingJson.json(p)));

@@ -14,9 +14,7 @@ import dev.wasmgrid.http.Service;
 import dev.wasmgrid.wasm.BufferExports;
 import dev.wasmgrid.wasm.ExportInfo;
 import dev.wasmgrid.wasm.GuestCall;
-import dev.wasmgrid.wasm.ModuleLimits;
 import dev.wasmgrid.wasm.WasmCallException;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Optional;
@@ -29,9 +27,6 @@ import java.util.Optional;
 public final class ModuleWorkerService implements Service {
   /** The path listing the modules. */
   public static final String LIST = "/v1/modules";
-
-  /** The longest call timeout a deployment may ask for with {@code ?timeout_ms=}. */
-  public static final long MAX_TIMEOUT_MS = ModuleLimits.DEFAULT_CALL_TIMEOUT.toMillis();
 
   static final String MODULE = LIST + "/{name}";
   private static final String CALL = MODULE + "/call/{export}";
@@ -84,15 +79,15 @@ public final class ModuleWorkerService implements Service {
           "a module is its raw .wasm bytes: Content-Type must be application/wasm, not "
               + (type.isEmpty() ? "absent" : type));
     }
-    ModuleLimits limits = limits(req);
+    DeployLimits limits = DeployLimits.of(req, store.maxima());
     BufferExports buffers = buffers(req);
     byte[] bytes;
     try {
-      bytes = req.body(limits.maxBytes());
+      bytes = req.body(limits.module().maxBytes());
     } catch (Failure e) {
       if (e.kind() == Failure.Kind.TOO_LARGE) {
         throw Failure.tooLarge(
-            "module_too_large", "", "a module is at most " + limits.maxBytes() + " bytes");
+            "module_too_large", "", "a module is at most " + limits.module().maxBytes() + " bytes");
       }
       throw e;
     }
@@ -179,29 +174,6 @@ public final class ModuleWorkerService implements Service {
           "malformed_json", "args", "a call's body is {\"args\":[...]}, numbers by the parameters");
     }
     return root.get("args");
-  }
-
-  /** The default limits, with the call timeout from {@code ?timeout_ms=} (1 to 10000). */
-  private static ModuleLimits limits(Request req) {
-    ModuleLimits limits = ModuleLimits.defaults();
-    Optional<String> timeout = req.query("timeout_ms");
-    if (timeout.isEmpty()) {
-      return limits;
-    }
-    String text = timeout.get();
-    long ms;
-    try {
-      ms = Long.parseLong(text);
-    } catch (NumberFormatException e) {
-      ms = -1;
-    }
-    if (ms < 1 || ms > MAX_TIMEOUT_MS) {
-      throw Failure.invalid(
-          "invalid_timeout",
-          "timeout_ms",
-          "timeout_ms must be a whole number of milliseconds from 1 to " + MAX_TIMEOUT_MS);
-    }
-    return limits.withCallTimeout(Duration.ofMillis(ms));
   }
 
   /**

@@ -45,8 +45,10 @@ class StateAboveWatermarkTest {
         RecyclingPolicy.defaults(Set.of("xxh_ballast")).withWatermark(0.5).withSnapshots(false);
     try (RecyclingProxy proxy = new RecyclingProxy(HASH, policy, listener)) {
       assertThat(proxy.call("xxh_ballast", 2560)[0]).isPositive(); // 2.5 MiB of state
-      proxy.recycle().get(30, TimeUnit.SECONDS); // the swap the watermark started, or a forced one
-      assertThat(proxy.stats().swaps()).isEqualTo(1);
+      // Joins the swap the watermark started, or (when that one is over) makes another.
+      proxy.recycle().get(30, TimeUnit.SECONDS);
+      long swaps = proxy.stats().swaps();
+      assertThat(swaps).isBetween(1L, 2L);
       assertThat(proxy.stats().stateAboveWatermark()).isTrue();
       assertThat(proxy.stats().stateBytes()).isGreaterThanOrEqualTo(2560L << 10);
       assertThat(reported).hasSize(1);
@@ -55,7 +57,7 @@ class StateAboveWatermarkTest {
         proxy.call("free", 0);
         // A standby would have been started by the call, before it returned.
         assertThat(proxy.stats().preparing()).as("call %d started a standby", i).isFalse();
-        assertThat(proxy.stats().swaps()).as("call %d", i).isEqualTo(1);
+        assertThat(proxy.stats().swaps()).as("call %d", i).isEqualTo(swaps);
       }
       assertThat(reported).hasSize(1);
     }
