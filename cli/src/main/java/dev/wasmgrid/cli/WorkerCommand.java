@@ -5,7 +5,6 @@ import dev.wasmgrid.http.GridServer;
 import dev.wasmgrid.llm.worker.ModelHosts;
 import dev.wasmgrid.matmul.Gemm;
 import dev.wasmgrid.matmul.worker.MatmulKernels;
-import dev.wasmgrid.modules.worker.ModuleMaxima;
 import dev.wasmgrid.modules.worker.StoreLimits;
 import dev.wasmgrid.worker.CoordinatorLink;
 import dev.wasmgrid.worker.WorkerConfig;
@@ -81,37 +80,7 @@ final class WorkerCommand implements Callable<Integer> {
               + " gets 422 (default: ${DEFAULT-VALUE}).")
   long maxCompileMs;
 
-  @Option(
-      names = "--module-max-memory-mb",
-      defaultValue = "4096",
-      description =
-          "Most linear memory a deployment may give its module's instances with ?max_memory_mb="
-              + " (at most 4096, wasm32's 4 GiB; default: ${DEFAULT-VALUE}).")
-  int moduleMaxMemoryMb;
-
-  @Option(
-      names = "--module-max-call-ms",
-      defaultValue = "600000",
-      description =
-          "Longest call timeout a deployment may give its module with ?timeout_ms= (default:"
-              + " ${DEFAULT-VALUE}).")
-  long moduleMaxCallMs;
-
-  @Option(
-      names = "--module-max-instances",
-      defaultValue = "64",
-      description =
-          "Most instances of one module alive at once a deployment may ask for with"
-              + " ?max_instances= (default: ${DEFAULT-VALUE}).")
-  int moduleMaxInstances;
-
-  @Option(
-      names = "--module-max-queue",
-      defaultValue = "1024",
-      description =
-          "Most calls of one module a deployment may let wait for an instance at its cap with"
-              + " ?queue= (default: ${DEFAULT-VALUE}).")
-  int moduleMaxQueue;
+  @Mixin ModuleLimitOptions moduleMaxima;
 
   @Mixin ServerOptions server;
 
@@ -167,22 +136,8 @@ final class WorkerCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--max-compile-ms must be at least 1, not " + maxCompileMs);
     }
-    if (moduleMaxCallMs < 1) {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(), "--module-max-call-ms must be at least 1, not " + moduleMaxCallMs);
-    }
-    ModuleMaxima maxima;
-    try {
-      maxima =
-          new ModuleMaxima(
-              moduleMaxMemoryMb,
-              Duration.ofMillis(moduleMaxCallMs),
-              moduleMaxInstances,
-              moduleMaxQueue);
-    } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
-    }
-    return new StoreLimits(maxModules, Duration.ofMillis(maxCompileMs), maxima);
+    return new StoreLimits(
+        maxModules, Duration.ofMillis(maxCompileMs), moduleMaxima.maxima(spec.commandLine()));
   }
 
   /** The module directory, created and checked writable; empty for memory only. */
