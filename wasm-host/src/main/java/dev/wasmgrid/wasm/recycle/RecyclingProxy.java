@@ -7,7 +7,6 @@ import dev.wasmgrid.wasm.GuestCall;
 import dev.wasmgrid.wasm.WasmCallException;
 import dev.wasmgrid.wasm.WasmCallException.Code;
 import dev.wasmgrid.wasm.WasmInstance;
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
@@ -104,29 +103,11 @@ public final class RecyclingProxy implements AutoCloseable {
     this.slots = new InstanceSlots(module);
     this.limitBytes = (long) module.limits().maxPages() * 65536;
     this.backoff = new Backoff(policy);
-    ProxiedInstance first = null;
-    CallLog restored = null;
-    String note = "";
-    if (journal.resumes().isPresent()) {
-      String epoch = journal.resumes().get();
-      try {
-        restored = journal.read();
-        first = new StandbyBuilder(slots, policy, restored).build().generation();
-        note = "rebuilt from its stored log of %d calls".formatted(restored.size());
-      } catch (IOException | RuntimeException e) {
-        note =
-            "the state of epoch %s could not be rebuilt after a restart: %s"
-                .formatted(epoch, e.getMessage());
-        restored = null;
-      }
-    }
-    this.log = restored == null ? new CallLog() : restored;
-    if (restored == null && !note.isEmpty()) {
-      log.lost(note);
-    }
-    this.restoreNote = note;
+    StateRestore restore = StateRestore.from(journal, slots, policy);
+    this.log = restore.log();
+    this.restoreNote = restore.note();
     this.builder = new StandbyBuilder(slots, policy, log);
-    journal.open(log, restored != null);
+    journal.open(log, restore.resumed());
     this.preparer =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -134,9 +115,8 @@ public final class RecyclingProxy implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    if (first == null) {
-      first = new ProxiedInstance(module.instantiate(), slots::released);
-    }
+    ProxiedInstance first =
+        restore.first().orElseGet(() -> new ProxiedInstance(module.instantiate(), slots::released));
     first.activate(1);
     this.current = first;
     checkStateSize(first);
