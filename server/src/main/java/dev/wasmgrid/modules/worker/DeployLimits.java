@@ -45,40 +45,22 @@ record DeployLimits(ModuleLimits module, int queue) {
     DeployLimits d = maxima.defaults();
     ModuleLimits limits = d.module();
     Optional<Long> memory =
-        number(
-            field,
-            "max_memory_mb",
-            "invalid_limit",
-            1,
-            maxima.memoryMb(),
-            "--module-max-memory-mb");
+        number(field, "max_memory_mb", 1, maxima.memoryMb(), "--module-max-memory-mb");
     if (memory.isPresent()) {
       limits = limits.withMaxPages((int) (memory.get() * ModuleMaxima.MiB.PAGES));
     }
     Optional<Long> timeout =
-        number(
-            field,
-            "timeout_ms",
-            "invalid_timeout",
-            1,
-            maxima.callTimeout().toMillis(),
-            "--module-max-call-ms");
+        number(field, "timeout_ms", 1, maxima.callTimeout().toMillis(), "--module-max-call-ms");
     if (timeout.isPresent()) {
       limits = limits.withCallTimeout(Duration.ofMillis(timeout.get()));
     }
     Optional<Long> instances =
-        number(
-            field,
-            "max_instances",
-            "invalid_limit",
-            1,
-            maxima.instances(),
-            "--module-max-instances");
+        number(field, "max_instances", 1, maxima.instances(), "--module-max-instances");
     if (instances.isPresent()) {
       limits = limits.withMaxInstances(instances.get().intValue());
     }
     int queue =
-        number(field, "queue", "invalid_limit", 0, maxima.queue(), "--module-max-queue")
+        number(field, "queue", 0, maxima.queue(), "--module-max-queue")
             .map(Long::intValue)
             .orElse(d.queue());
     return new DeployLimits(limits, queue);
@@ -93,12 +75,7 @@ record DeployLimits(ModuleLimits module, int queue) {
   }
 
   private static Optional<Long> number(
-      Function<String, Optional<String>> field,
-      String name,
-      String code,
-      long min,
-      long max,
-      String option) {
+      Function<String, Optional<String>> field, String name, long min, long max, String option) {
     Optional<String> text = field.apply(name);
     if (text.isEmpty()) {
       return Optional.empty();
@@ -110,6 +87,8 @@ record DeployLimits(ModuleLimits module, int queue) {
       value = min - 1;
     }
     if (value < min || value > max) {
+      // timeout_ms keeps the code it had before the other limits could be set.
+      String code = name.equals("timeout_ms") ? "invalid_timeout" : "invalid_limit";
       throw Failure.invalid(
           code,
           name,
