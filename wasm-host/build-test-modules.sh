@@ -5,6 +5,8 @@
 #   OUT_DIR/missing_imports.wasm  C, freestanding, importing functions the host does not provide
 #   OUT_DIR/checks.wasm           AssemblyScript (asc from npm, pinned by package-lock.json)
 #   OUT_DIR/wasi_text_native      wasi_text.c built natively (wasi_text_main.c), for comparisons
+#   OUT_DIR/stream_hash.wasm      C against wasi-libc: a streaming XXH64 (xxh_new/update/digest)
+#   OUT_DIR/stream_hash_native    stream_hash.c built natively by gcc (stream_hash_main.c)
 #   OUT_DIR/words.wasm            Rust for WASI (Debian's rustc and libstd-rust-dev-wasm32)
 # Nothing is committed: the tests run this script (TestModules) and load its output.
 # Needs: apt-get install -y clang lld wasi-libc libclang-rt-dev-wasm32 rustc libstd-rust-dev-wasm32 nodejs npm
@@ -35,6 +37,13 @@ fi
   -o "$OUT/wasi_text.wasm" "$SRC/c/wasi_text.c"
 
 "$CLANG" -O2 -o "$OUT/wasi_text_native" "$SRC/c/wasi_text.c" "$SRC/c/wasi_text_main.c"
+
+"$CLANG" --target=wasm32-wasi --sysroot=/usr -O2 -mexec-model=reactor \
+  -Wl,--export=malloc -Wl,--export=free -Wl,--strip-debug \
+  -o "$OUT/stream_hash.wasm" "$SRC/c/stream_hash.c"
+# The native comparison by another compiler than the wasm build's, where there is one.
+CC="$(command -v gcc || echo "$CLANG")"
+"$CC" -O2 -o "$OUT/stream_hash_native" "$SRC/c/stream_hash.c" "$SRC/c/stream_hash_main.c"
 
 "$CLANG" --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--strip-debug \
   -o "$OUT/missing_imports.wasm" "$SRC/c/missing_imports.c"

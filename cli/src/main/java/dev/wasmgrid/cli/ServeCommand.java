@@ -9,6 +9,7 @@ import dev.wasmgrid.llm.worker.ModelHosts;
 import dev.wasmgrid.matmul.Gemm;
 import dev.wasmgrid.matmul.jobs.JobSettings;
 import dev.wasmgrid.matmul.worker.MatmulKernels;
+import dev.wasmgrid.modules.worker.ModuleMaxima;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -97,6 +98,8 @@ final class ServeCommand implements Callable<Integer> {
 
   @Mixin ProgressOptions progress;
 
+  @Mixin ModuleLimitOptions moduleMaxima;
+
   @Override
   public Integer call() throws InterruptedException {
     // Before the kernel self-check, which takes seconds: a port taken fails at once.
@@ -124,6 +127,7 @@ final class ServeCommand implements Callable<Integer> {
               + " workers (the coordinator relays to them)");
     }
     Optional<Path> jobs = StateDirectory.resolve(spec.commandLine(), "--jobs-dir", jobsDir);
+    ModuleMaxima maxima = moduleMaxima.maxima(spec.commandLine());
     ModelHosts hosts = models.load(spec.commandLine(), server.threads(), progress.mode());
     CoordinatorNode node;
     try {
@@ -136,6 +140,7 @@ final class ServeCommand implements Callable<Integer> {
                   .jobs(JobSettings.DEFAULTS)
                   .jobsDir(jobs)
                   .models(hosts)
+                  .moduleMaxima(maxima)
                   .build());
     } catch (UncheckedIOException e) {
       hosts.close();

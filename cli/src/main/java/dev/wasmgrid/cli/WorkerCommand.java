@@ -80,6 +80,8 @@ final class WorkerCommand implements Callable<Integer> {
               + " gets 422 (default: ${DEFAULT-VALUE}).")
   long maxCompileMs;
 
+  @Mixin ModuleLimitOptions moduleMaxima;
+
   @Mixin ServerOptions server;
 
   @Mixin ModelOptions models;
@@ -136,7 +138,8 @@ final class WorkerCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--max-compile-ms must be at least 1, not " + maxCompileMs);
     }
-    return new StoreLimits(maxModules, Duration.ofMillis(maxCompileMs));
+    return new StoreLimits(
+        maxModules, Duration.ofMillis(maxCompileMs), moduleMaxima.maxima(spec.commandLine()));
   }
 
   /** The module directory, created and checked writable; empty for memory only. */

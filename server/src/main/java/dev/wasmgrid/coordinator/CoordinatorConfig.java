@@ -6,6 +6,7 @@ import dev.wasmgrid.http.ServerSettings;
 import dev.wasmgrid.llm.worker.ModelHosts;
 import dev.wasmgrid.matmul.Gemm;
 import dev.wasmgrid.matmul.jobs.JobSettings;
+import dev.wasmgrid.modules.worker.ModuleMaxima;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -25,6 +26,7 @@ import java.util.Optional;
  *     became of them; empty to keep them in memory only
  * @param models the language models the in-process worker serves (they stay the caller's to close);
  *     with remote workers, language-model requests are relayed to the workers instead
+ * @param moduleMaxima the most a module deployment may ask for on the in-process worker
  */
 public record CoordinatorConfig(
     ServerSettings server,
@@ -34,7 +36,8 @@ public record CoordinatorConfig(
     Gemm localGemm,
     JobSettings jobs,
     Optional<Path> jobsDir,
-    ModelHosts models) {
+    ModelHosts models,
+    ModuleMaxima moduleMaxima) {
 
   /**
    * A coordinator on {@code server} with an in-process worker computing with {@code localGemm},
@@ -57,6 +60,7 @@ public record CoordinatorConfig(
     private JobSettings jobs = JobSettings.DEFAULTS;
     private Optional<Path> jobsDir = Optional.empty();
     private ModelHosts models = ModelHosts.none();
+    private ModuleMaxima moduleMaxima = ModuleMaxima.DEFAULTS;
 
     private Builder(ServerSettings server, Gemm localGemm) {
       this.server = server;
@@ -99,10 +103,24 @@ public record CoordinatorConfig(
       return this;
     }
 
+    /** The most a module deployment may ask for on the in-process worker. */
+    public Builder moduleMaxima(ModuleMaxima maxima) {
+      this.moduleMaxima = maxima;
+      return this;
+    }
+
     /** The settings given so far, defaults for the rest. */
     public CoordinatorConfig build() {
       return new CoordinatorConfig(
-          server, workers, workerTimeout, discovery, localGemm, jobs, jobsDir, models);
+          server,
+          workers,
+          workerTimeout,
+          discovery,
+          localGemm,
+          jobs,
+          jobsDir,
+          models,
+          moduleMaxima);
     }
 
     /** Starts the coordinator: see {@link CoordinatorNode#start(CoordinatorConfig)}. */

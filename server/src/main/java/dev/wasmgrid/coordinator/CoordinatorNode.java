@@ -120,7 +120,10 @@ public final class CoordinatorNode implements Drainable {
                     limits,
                     registry,
                     Optional.empty(),
-                    StoreLimits.DEFAULTS,
+                    new StoreLimits(
+                        StoreLimits.DEFAULTS.maxModules(),
+                        StoreLimits.DEFAULTS.maxCompile(),
+                        config.moduleMaxima()),
                     config.models()))
             : Optional.empty();
     Optional<WorkerClient> fallback =

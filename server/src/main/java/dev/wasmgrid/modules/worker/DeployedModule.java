@@ -12,9 +12,19 @@ import java.util.Optional;
  * @param sha256 the lower-case hex SHA-256 of its bytes
  * @param recycling its recycling policy when it is stateful; empty for a stateless module
  * @param calls how its calls are served: a recycling proxy when stateful, else an instance pool
+ * @param queue the most calls that wait for an instance when all are busy
  */
 record DeployedModule(
-    CompiledModule module, String sha256, Optional<RecyclingPolicy> recycling, ModuleCalls calls) {
+    CompiledModule module,
+    String sha256,
+    Optional<RecyclingPolicy> recycling,
+    ModuleCalls calls,
+    int queue) {
+
+  /** The limits it was deployed with. */
+  DeployLimits limits() {
+    return new DeployLimits(module.limits(), queue);
+  }
 
   /** The recycling proxy of a stateful module. */
   Optional<RecyclingProxy> proxy() {

@@ -1,25 +1,25 @@
 package dev.wasmgrid.modules.worker;
 
-import dev.wasmgrid.wasm.CallOutput;
 import dev.wasmgrid.wasm.CompiledModule;
+import dev.wasmgrid.wasm.GuestCall;
 import dev.wasmgrid.wasm.WasmCallException;
 import dev.wasmgrid.wasm.WasmInstance;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiFunction;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
  * The instances of one stateless module: each call takes an idle instance (or creates one, up to
- * the module's {@code maxInstances}), and gives it back afterwards unless the call broke it (a trap
- * or a timeout, running out of memory, or a WASI {@code proc_exit}), in which case it is closed and
- * a later call creates a fresh one. Consecutive calls may land on different instances, and an
- * instance keeps its memory between calls.
+ * the module's {@code maxInstances}; at that cap it waits, at most a call timeout, in a queue of
+ * {@code queue} calls, and only a call finding the queue full is refused at once), and gives it
+ * back afterwards unless the call broke it (a trap or a timeout, running out of memory, or a WASI
+ * {@code proc_exit}), in which case it is closed and a later call creates a fresh one. Consecutive
+ * calls may land on different instances, and an instance keeps its memory between calls.
  */
 final class InstancePool implements ModuleCalls {
   private final CompiledModule module;
@@ -27,29 +27,25 @@ final class InstancePool implements ModuleCalls {
   private final Deque<WasmInstance> idle = new ArrayDeque<>();
   private final Set<WasmInstance> live = ConcurrentHashMap.newKeySet();
   private final AtomicInteger inflight = new AtomicInteger();
+  private final int queue;
+  // Guarded by this: calls waiting for an instance, and instances being made.
+  private int waiting;
+  private int making;
   // Guarded by this.
   private boolean closed;
 
-  InstancePool(CompiledModule module) {
+  /**
+   * @param queue the most calls that wait for an instance when {@code maxInstances} are busy
+   */
+  InstancePool(CompiledModule module, int queue) {
     this.module = module;
+    this.queue = queue;
   }
 
   @Override
-  public long[] call(String export, long[] args, Consumer<CallOutput> output) {
-    return run(
-        instance -> {
-          var unused = instance.takeOutput(); // an earlier, failed call's
-          long[] results = instance.call(export, args);
-          output.accept(instance.takeOutput());
-          return results;
-        });
-  }
-
-  @Override
-  public <T> T withInstance(
-      String export, BiFunction<WasmInstance, UnaryOperator<long[]>, T> body) {
+  public GuestCall.Outcome call(GuestCall call) {
     // Stateless: no handles, the parameters go as they are.
-    return run(instance -> body.apply(instance, UnaryOperator.identity()));
+    return run(instance -> call.run(instance, UnaryOperator.identity()));
   }
 
   private <T> T run(Function<WasmInstance, T> body) {
@@ -78,20 +74,76 @@ final class InstancePool implements ModuleCalls {
 
   private WasmInstance take() {
     synchronized (this) {
-      if (closed) {
-        throw new WasmCallException(
-            WasmCallException.Code.BROKEN_INSTANCE,
-            "module '" + module.name() + "' was deleted or replaced during the call");
-      }
-      WasmInstance instance = idle.pollFirst();
-      if (instance != null) {
-        return instance;
+      long deadline = System.nanoTime() + module.limits().callTimeout().toNanos();
+      while (true) {
+        if (closed) {
+          throw new WasmCallException(
+              WasmCallException.Code.BROKEN_INSTANCE,
+              "module '" + module.name() + "' was deleted or replaced during the call");
+        }
+        WasmInstance instance = idle.pollFirst();
+        if (instance != null) {
+          return instance;
+        }
+        if (live.size() + making < module.limits().maxInstances()) {
+          making++;
+          break;
+        }
+        await(deadline);
       }
     }
     // Outside the lock: instantiation may run a start function for up to the call timeout.
-    WasmInstance fresh = module.instantiate();
-    live.add(fresh);
-    return fresh;
+    try {
+      WasmInstance fresh = module.instantiate();
+      live.add(fresh);
+      return fresh;
+    } finally {
+      synchronized (this) {
+        making--;
+        notifyAll();
+      }
+    }
+  }
+
+  /**
+   * Waits, in the queue, for an instance to be given back or closed.
+   *
+   * @throws WasmCallException {@code too_many_instances} when the queue is full, or the wait
+   *     reached {@code deadline}
+   */
+  private void await(long deadline) {
+    int cap = module.limits().maxInstances();
+    if (waiting >= queue) {
+      throw new WasmCallException(
+          WasmCallException.Code.TOO_MANY_INSTANCES,
+          ("module '%s' has its %d instances busy and %d calls waiting for one (its queue is full):"
+                  + " try again later")
+              .formatted(module.name(), cap, waiting));
+    }
+    long left = deadline - System.nanoTime();
+    if (left <= 0) {
+      throw new WasmCallException(
+          WasmCallException.Code.TOO_MANY_INSTANCES,
+          "module '%s' had its %d instances busy for a whole call timeout (%d ms): try again later"
+              .formatted(module.name(), cap, module.limits().callTimeout().toMillis()));
+    }
+    waiting++;
+    try {
+      TimeUnit.NANOSECONDS.timedWait(this, left);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new WasmCallException(
+          WasmCallException.Code.BROKEN_INSTANCE,
+          "interrupted while waiting for an instance of module '" + module.name() + "'");
+    } finally {
+      waiting--;
+    }
+  }
+
+  /** Calls waiting for an instance. */
+  @Override
+  public synchronized int waiting() {
+    return waiting;
   }
 
   private synchronized void giveBack(WasmInstance instance) {
@@ -100,6 +152,7 @@ final class InstancePool implements ModuleCalls {
     } else {
       idle.addFirst(instance);
     }
+    notifyAll();
   }
 
   private void close(WasmInstance instance) {
@@ -113,5 +166,6 @@ final class InstancePool implements ModuleCalls {
     closed = true;
     idle.forEach(this::close);
     idle.clear();
+    notifyAll();
   }
 }

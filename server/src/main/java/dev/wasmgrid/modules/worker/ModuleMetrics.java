@@ -10,12 +10,16 @@ import io.micrometer.core.instrument.Timer;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The module metrics on {@code /metrics} (seed 002 #10), labelled by module: swaps by method, a
- * swap duration histogram, failed prepares, replay mismatches, memory and calls in flight.
+ * swap duration histogram, failed prepares, replay mismatches, states above the watermark (also
+ * logged as a warning), memory and calls in flight.
  */
 final class ModuleMetrics {
+  private static final Logger LOG = LoggerFactory.getLogger(ModuleMetrics.class);
   private final MeterRegistry registry;
   private final Map<String, List<Meter>> gauges = new ConcurrentHashMap<>();
 
@@ -28,6 +32,12 @@ final class ModuleMetrics {
     Counter failed =
         Counter.builder("wasmgrid_wasm_proxy_failed_prepares")
             .description("Standby preparations that failed; the old instance kept serving")
+            .tag("module", module)
+            .register(registry);
+    Counter above =
+        Counter.builder("wasmgrid_wasm_proxy_state_above_watermark")
+            .description(
+                "Times a fresh instance's state alone took more than the recycling watermark")
             .tag("module", module)
             .register(registry);
     Counter mismatches =
@@ -60,6 +70,18 @@ final class ModuleMetrics {
           mismatches.increment();
         }
       }
+
+      @Override
+      public void stateAboveWatermark(long stateBytes, long watermarkBytes) {
+        above.increment();
+        LOG.warn(
+            "module '{}': its state alone takes {} bytes, above the recycling watermark of {}:"
+                + " swaps cannot bring it under, so they wait until the instance has grown halfway"
+                + " to its memory limit; raise the watermark or the module's max_memory_mb",
+            module,
+            stateBytes,
+            watermarkBytes);
+      }
     };
   }
 
@@ -78,6 +100,11 @@ final class ModuleMetrics {
                 .register(registry),
             Gauge.builder("wasmgrid_wasm_calls_in_flight", calls, ModuleCalls::inflight)
                 .description("Calls of the module in progress")
+                .tag("module", module)
+                .strongReference(true)
+                .register(registry),
+            Gauge.builder("wasmgrid_wasm_calls_waiting", calls, ModuleCalls::waiting)
+                .description("Calls of the module waiting for an instance at its cap")
                 .tag("module", module)
                 .strongReference(true)
                 .register(registry));

@@ -10,7 +10,6 @@ import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.storage.AtomicFiles;
 import dev.wasmgrid.wasm.BufferExports;
 import dev.wasmgrid.wasm.CompiledModule;
-import dev.wasmgrid.wasm.ModuleLimits;
 import dev.wasmgrid.wasm.WasmCallException;
 import dev.wasmgrid.wasm.recycle.RecyclingPolicy;
 import dev.wasmgrid.wasm.recycle.RecyclingProxy;
@@ -23,11 +22,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -37,10 +37,14 @@ import org.slf4j.LoggerFactory;
  * The modules deployed on a worker, by name. With a directory, each module's bytes are kept there
  * as {@code <sha256>.wasm} (written once, shared by every name deploying the same bytes) and {@link
  * #INDEX} maps each name to its hash and call timeout, so a worker started again on the directory
- * has the same modules; without one they are kept in memory only.
+ * has the same modules; a stateful module's call log is kept beside them ({@link CallLogFiles}), so
+ * it has the same states too. Without a directory they are kept in memory only.
  */
 public final class ModuleStore implements AutoCloseable {
-  /** The index file in a module directory: name → {sha256, timeout_ms, alloc, free, recycling}. */
+  /**
+   * The index file in a module directory: name → {sha256, timeout_ms, max_memory_mb, max_instances,
+   * queue, alloc, free, recycling, state_epoch}.
+   */
   public static final String INDEX = "modules.json";
 
   private static final Logger LOG = LoggerFactory.getLogger(ModuleStore.class);
@@ -53,6 +57,7 @@ public final class ModuleStore implements AutoCloseable {
   private final ModuleMetrics metrics;
   private final StoreLimits limits;
   private final ModuleCompiler compiler;
+  private final CallLogFiles logs;
 
   /** A store keeping its modules in memory only, its metrics nowhere. */
   public ModuleStore() {
@@ -64,6 +69,7 @@ public final class ModuleStore implements AutoCloseable {
     this.metrics = new ModuleMetrics(registry);
     this.limits = limits;
     this.compiler = new ModuleCompiler(limits.maxCompile());
+    this.logs = new CallLogFiles(dir);
   }
 
   /**
@@ -86,12 +92,21 @@ public final class ModuleStore implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot use module directory " + dir.get() + ": " + e, e);
     }
+    synchronized (store) {
+      // States that could not be rebuilt start new epochs: the index names their logs.
+      store.persist(null);
+    }
     return store;
   }
 
   /** The directory modules are kept in, if any. */
   public Optional<Path> directory() {
     return dir;
+  }
+
+  /** The most a deployment may ask for its module. */
+  ModuleMaxima maxima() {
+    return limits.maxima();
   }
 
   /** How many modules are deployed. */
@@ -125,6 +140,11 @@ public final class ModuleStore implements AutoCloseable {
         DeployedModule module = restore(name, entry.getValue());
         modules.put(name, module);
         metrics.watch(name, module.calls());
+        module
+            .proxy()
+            .map(p -> p.stats().restoreNote())
+            .filter(note -> !note.isEmpty())
+            .ifPresent(note -> LOG.warn("stateful module '{}': {}", name, note));
       } catch (IOException | RuntimeException e) {
         LOG.warn("module '{}' from {} is skipped: {}", name, dir.orElseThrow(), e.getMessage());
       }
@@ -137,16 +157,15 @@ public final class ModuleStore implements AutoCloseable {
     if (!SHA256.matcher(sha).matches()) {
       throw new IOException("its index entry has no valid sha256");
     }
-    long timeoutMs = entry.path("timeout_ms").asLong(ModuleWorkerService.MAX_TIMEOUT_MS);
+    DeployLimits deployLimits = DeployLimits.of(entry, limits.maxima());
     byte[] bytes = Files.readAllBytes(blob(sha));
     if (!sha256(bytes).equals(sha)) {
       throw new IOException(blob(sha) + " does not match its sha256 " + sha);
     }
-    ModuleLimits limits = ModuleLimits.defaults().withCallTimeout(Duration.ofMillis(timeoutMs));
     BufferExports buffers = new BufferExports(text(entry, "alloc"), text(entry, "free"));
     CompiledModule compiled;
     try {
-      compiled = compiler.compile(name, bytes, limits, buffers);
+      compiled = compiler.compile(name, bytes, deployLimits.module(), buffers);
     } catch (WasmCallException e) {
       throw new IOException(blob(sha) + " no longer compiles: " + e.getMessage(), e);
     }
@@ -154,7 +173,8 @@ public final class ModuleStore implements AutoCloseable {
         entry.has("recycling")
             ? Optional.of(RecyclingJson.policy(entry.get("recycling")))
             : Optional.empty();
-    return serve(compiled, sha, policy);
+    Optional<String> epoch = policy.isPresent() ? text(entry, "state_epoch") : Optional.empty();
+    return serve(compiled, sha, policy, epoch, deployLimits.queue());
   }
 
   private static Optional<String> text(JsonNode entry, String field) {
@@ -162,25 +182,34 @@ public final class ModuleStore implements AutoCloseable {
   }
 
   /**
-   * {@code compiled} ready for calls: behind a recycling proxy when it has a policy.
+   * {@code compiled} ready for calls: behind a recycling proxy when it has a policy, its state
+   * rebuilt from the stored log of {@code epoch} when given, else starting empty.
    *
    * @throws Failure 400 {@code invalid_policy} when the policy does not fit the module
    */
   private DeployedModule serve(
-      CompiledModule compiled, String sha, Optional<RecyclingPolicy> policy) {
+      CompiledModule compiled,
+      String sha,
+      Optional<RecyclingPolicy> policy,
+      Optional<String> epoch,
+      int queue) {
     ModuleCalls calls;
     if (policy.isPresent()) {
       try {
         calls =
             new RecycledModule(
-                new RecyclingProxy(compiled, policy.get(), metrics.listener(compiled.name())));
+                new RecyclingProxy(
+                    compiled,
+                    policy.get(),
+                    metrics.listener(compiled.name()),
+                    logs.journal(compiled.name(), epoch)));
       } catch (IllegalArgumentException e) {
         throw RecyclingJson.invalid("", e.getMessage());
       }
     } else {
-      calls = new InstancePool(compiled);
+      calls = new InstancePool(compiled, queue);
     }
-    return new DeployedModule(compiled, sha, policy, calls);
+    return new DeployedModule(compiled, sha, policy, calls, queue);
   }
 
   /** Whether a deployment added a module or replaced one. */
@@ -201,18 +230,18 @@ public final class ModuleStore implements AutoCloseable {
    * @throws dev.wasmgrid.wasm.WasmCallException {@code invalid_module}, {@code module_too_large},
    *     {@code invalid_allocator}
    */
-  Outcome deploy(String name, byte[] bytes, ModuleLimits limits, BufferExports buffers) {
+  Outcome deploy(String name, byte[] bytes, DeployLimits limits, BufferExports buffers) {
     checkName(name);
     // Before compiling too: a deployment that cannot be kept costs no compile.
     checkRoom(name);
-    CompiledModule compiled = compiler.compile(name, bytes, limits, buffers);
+    CompiledModule compiled = compiler.compile(name, bytes, limits.module(), buffers);
     DeployedModule old;
     synchronized (this) {
       checkRoom(name);
       Optional<RecyclingPolicy> policy = find(name).flatMap(DeployedModule::recycling);
       DeployedModule deployed;
       try {
-        deployed = serve(compiled, sha256(bytes), policy);
+        deployed = serve(compiled, sha256(bytes), policy, Optional.empty(), limits.queue());
       } catch (Failure e) {
         throw RecyclingJson.invalid(
             "",
@@ -274,7 +303,7 @@ public final class ModuleStore implements AutoCloseable {
       if (old == null) {
         return Optional.empty();
       }
-      now = serve(old.module(), old.sha256(), policy);
+      now = serve(old.module(), old.sha256(), policy, Optional.empty(), old.queue());
       modules.put(name, now);
       try {
         persist(null);
@@ -320,16 +349,21 @@ public final class ModuleStore implements AutoCloseable {
       return;
     }
     ObjectNode entries = JsonNodeFactory.instance.objectNode();
+    Set<String> keep = new HashSet<>();
     modules.forEach(
         (name, m) -> {
-          ObjectNode entry =
-              entries
-                  .putObject(name)
-                  .put("sha256", m.sha256())
-                  .put("timeout_ms", m.module().limits().callTimeout().toMillis());
+          ObjectNode entry = entries.putObject(name).put("sha256", m.sha256());
+          m.limits().write(entry);
           m.module().bufferExports().alloc().ifPresent(a -> entry.put("alloc", a));
           m.module().bufferExports().free().ifPresent(f -> entry.put("free", f));
           m.recycling().ifPresent(p -> entry.set("recycling", RecyclingJson.json(p)));
+          m.calls()
+              .stateEpoch()
+              .ifPresent(
+                  e -> {
+                    entry.put("state_epoch", e);
+                    keep.add(CallLogFiles.fileName(name, e));
+                  });
         });
     ObjectNode root = JsonNodeFactory.instance.objectNode();
     root.set("modules", entries);
@@ -342,6 +376,7 @@ public final class ModuleStore implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the module index in " + dir.get(), e);
     }
+    logs.prune(keep);
   }
 
   private void writeBlob(String sha, byte[] bytes) {

@@ -12,16 +12,12 @@ import dev.wasmgrid.http.Request;
 import dev.wasmgrid.http.Routes;
 import dev.wasmgrid.http.Service;
 import dev.wasmgrid.wasm.BufferExports;
-import dev.wasmgrid.wasm.CallOutput;
 import dev.wasmgrid.wasm.ExportInfo;
-import dev.wasmgrid.wasm.ModuleLimits;
+import dev.wasmgrid.wasm.GuestCall;
 import dev.wasmgrid.wasm.WasmCallException;
-import java.time.Duration;
 import java.util.Base64;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The worker's module routes (docs/api.md, "WebAssembly modules"): {@code PUT}, {@code GET} and
@@ -31,9 +27,6 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class ModuleWorkerService implements Service {
   /** The path listing the modules. */
   public static final String LIST = "/v1/modules";
-
-  /** The longest call timeout a deployment may ask for with {@code ?timeout_ms=}. */
-  public static final long MAX_TIMEOUT_MS = ModuleLimits.DEFAULT_CALL_TIMEOUT.toMillis();
 
   static final String MODULE = LIST + "/{name}";
   private static final String CALL = MODULE + "/call/{export}";
@@ -86,15 +79,15 @@ public final class ModuleWorkerService implements Service {
           "a module is its raw .wasm bytes: Content-Type must be application/wasm, not "
               + (type.isEmpty() ? "absent" : type));
     }
-    ModuleLimits limits = limits(req);
+    DeployLimits limits = DeployLimits.of(req, store.maxima());
     BufferExports buffers = buffers(req);
     byte[] bytes;
     try {
-      bytes = req.body(limits.maxBytes());
+      bytes = req.body(limits.module().maxBytes());
     } catch (Failure e) {
       if (e.kind() == Failure.Kind.TOO_LARGE) {
         throw Failure.tooLarge(
-            "module_too_large", "", "a module is at most " + limits.maxBytes() + " bytes");
+            "module_too_large", "", "a module is at most " + limits.module().maxBytes() + " bytes");
       }
       throw e;
     }
@@ -133,32 +126,15 @@ public final class ModuleWorkerService implements Service {
                         "export",
                         "module '%s' has no function export '%s'"
                             .formatted(module.module().name(), exportName)));
-    CallArguments args =
+    GuestCall call =
         CallArguments.parse(
             module.module(),
             export,
             args(req.body(maxCallBody)),
             (int) Math.min(Integer.MAX_VALUE, maxCallBody));
-    Optional<long[]> numbers = args.numbers();
-    if (numbers.isEmpty()
-        && module.recycling().map(p -> p.stateExports().contains(export.name())).orElse(false)) {
-      throw Failure.invalid(
-          "wrong_arguments",
-          "args",
-          "'%s' builds state and is replayed from its log: it takes numbers, not buffers"
-              .formatted(export.name()));
-    }
     Reply reply;
     try {
-      // Plain numbers go through call(), where a stateful module logs its state-building calls.
-      CallArguments.Outcome outcome;
-      if (numbers.isPresent()) {
-        AtomicReference<CallOutput> output = new AtomicReference<>(CallOutput.NONE);
-        long[] results = module.calls().call(export.name(), numbers.get(), output::set);
-        outcome = new CallArguments.Outcome(results, List.of(), output.get());
-      } else {
-        outcome = module.calls().withInstance(export.name(), args::call);
-      }
+      GuestCall.Outcome outcome = module.calls().call(call);
       ObjectNode body = WasmJson.results(export, outcome.results());
       if (!outcome.out().isEmpty()) {
         ArrayNode out = body.putArray("out");
@@ -198,29 +174,6 @@ public final class ModuleWorkerService implements Service {
           "malformed_json", "args", "a call's body is {\"args\":[...]}, numbers by the parameters");
     }
     return root.get("args");
-  }
-
-  /** The default limits, with the call timeout from {@code ?timeout_ms=} (1 to 10000). */
-  private static ModuleLimits limits(Request req) {
-    ModuleLimits limits = ModuleLimits.defaults();
-    Optional<String> timeout = req.query("timeout_ms");
-    if (timeout.isEmpty()) {
-      return limits;
-    }
-    String text = timeout.get();
-    long ms;
-    try {
-      ms = Long.parseLong(text);
-    } catch (NumberFormatException e) {
-      ms = -1;
-    }
-    if (ms < 1 || ms > MAX_TIMEOUT_MS) {
-      throw Failure.invalid(
-          "invalid_timeout",
-          "timeout_ms",
-          "timeout_ms must be a whole number of milliseconds from 1 to " + MAX_TIMEOUT_MS);
-    }
-    return limits.withCallTimeout(Duration.ofMillis(ms));
   }
 
   /**

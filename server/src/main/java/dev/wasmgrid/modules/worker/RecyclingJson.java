@@ -131,6 +131,16 @@ final class RecyclingJson {
     if (!s.lastPrepareError().isEmpty()) {
       node.put("last_prepare_error", s.lastPrepareError());
     }
+    node.put("log_buffer_bytes", s.logBufferBytes());
+    node.put("state_bytes", s.stateBytes());
+    node.put("state_above_watermark", s.stateAboveWatermark());
+    node.put("preparing", s.preparing());
+    if (!s.restoreNote().isEmpty()) {
+      node.put("restore", s.restoreNote());
+    }
+    if (!s.journalError().isEmpty()) {
+      node.put("log_error", s.journalError());
+    }
     return node;
   }
 

@@ -104,6 +104,7 @@ final class WasmJson {
     node.put("live_instances", module.liveInstances());
     node.put("memory_bytes", deployed.calls().memoryBytes());
     node.put("calls_in_flight", deployed.calls().inflight());
+    node.put("calls_waiting", deployed.calls().waiting());
     deployed
         .proxy()
         .ifPresent(
@@ -159,6 +160,7 @@ final class WasmJson {
     l.put("max_pages", limits.maxPages());
     l.put("call_timeout_ms", limits.callTimeout().toMillis());
     l.put("max_instances", limits.maxInstances());
+    l.put("queue", deployed.queue());
     deployed
         .proxy()
         .ifPresent(

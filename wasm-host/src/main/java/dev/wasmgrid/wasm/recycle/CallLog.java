@@ -1,5 +1,6 @@
 package dev.wasmgrid.wasm.recycle;
 
+import dev.wasmgrid.wasm.GuestCall;
 import dev.wasmgrid.wasm.WasmCallException;
 import dev.wasmgrid.wasm.WasmCallException.Code;
 import java.security.SecureRandom;
@@ -22,17 +23,17 @@ final class CallLog {
   /**
    * One logged call.
    *
-   * @param export the export called
-   * @param args the arguments as the caller passed them (handles as the caller knows them)
+   * @param call the export called with the arguments as the caller passed them (handles as the
+   *     caller knows them), buffers with their bytes
    * @param handle the handle the caller got for the result; 0 when the result is not a handle
    * @param expected what replaying it must give: the result's digest when {@code digested}, else
    *     the first result (0 when there is none)
    * @param digested whether {@code expected} is a digest of the handle's object
    */
-  record Entry(String export, List<Long> args, long handle, long expected, boolean digested) {
+  record Entry(GuestCall call, long handle, long expected, boolean digested) {
 
-    long[] argArray() {
-      return args.stream().mapToLong(Long::longValue).toArray();
+    String export() {
+      return call.export();
     }
   }
 
@@ -40,12 +41,26 @@ final class CallLog {
   private final List<Entry> entries = new ArrayList<>();
   private final Set<Long> handles = new HashSet<>();
   private long spare = FIRST_SPARE_HANDLE;
+  private long bytes;
+  private String lost = "";
 
   /** An empty log, with a fresh epoch. */
   CallLog() {
     byte[] id = new byte[8];
     new SecureRandom().nextBytes(id);
     this.epoch = HexFormat.of().formatHex(id);
+  }
+
+  /** The log of {@code epoch} as it was stored: its entries, and the handles they issued. */
+  CallLog(String epoch, List<Entry> stored) {
+    this.epoch = epoch;
+    for (Entry entry : stored) {
+      append(entry);
+      if (entry.handle() != 0) {
+        handles.add(entry.handle());
+        spare = Math.max(spare, entry.handle() + 1);
+      }
+    }
   }
 
   /**
@@ -58,6 +73,20 @@ final class CallLog {
 
   synchronized void append(Entry entry) {
     entries.add(entry);
+    bytes += entry.call().bufferBytes();
+  }
+
+  /**
+   * Records why the state this log replaced could not be rebuilt, for the callers whose handles
+   * referred to it.
+   */
+  synchronized void lost(String why) {
+    lost = why;
+  }
+
+  /** The bytes the logged calls' input buffers hold. */
+  synchronized long bufferBytes() {
+    return bytes;
   }
 
   synchronized int size() {
@@ -98,8 +127,9 @@ final class CallLog {
             ("argument %d of '%s' is %d, a handle that module '%s' has not issued since its state"
                     + " began (state epoch %s): the state it referred to was lost (the recycling"
                     + " policy set again, the worker restarted, or the calls moved to another"
-                    + " worker), or it never was a handle; build the state again")
-                .formatted(p, export, args[p], module, epoch));
+                    + " worker), or it never was a handle; build the state again%s")
+                .formatted(
+                    p, export, args[p], module, epoch, lost.isEmpty() ? "" : " (" + lost + ")"));
       }
     }
   }

@@ -26,6 +26,7 @@ final class ProxiedInstance {
   private volatile boolean retired;
   private int number;
   private int applied;
+  private volatile long stateBytes;
 
   /**
    * @param onClose runs once the instance has been closed (its slot under the module's instance
@@ -45,8 +46,15 @@ final class ProxiedInstance {
     return number;
   }
 
+  /** Makes it the active instance number {@code n}, its memory now being its state's. */
   void activate(int n) {
     number = n;
+    stateBytes = instance.observedMemoryBytes();
+  }
+
+  /** Its memory when it became active: what the state it was given takes. */
+  long stateBytes() {
+    return stateBytes;
   }
 
   /** How many log entries its state includes. */

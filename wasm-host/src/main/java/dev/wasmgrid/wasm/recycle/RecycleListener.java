@@ -24,4 +24,11 @@ public interface RecycleListener {
    * @param mismatch whether the cause was a replayed call whose result differed from the original
    */
   void prepareFailed(String reason, boolean mismatch);
+
+  /**
+   * A fresh instance's state alone takes {@code stateBytes}, at or above the watermark's {@code
+   * watermarkBytes}: swaps cannot bring the memory under it, so the proxy recycles only once the
+   * instance has grown halfway from its state to the limit. Told once each time it becomes so.
+   */
+  default void stateAboveWatermark(long stateBytes, long watermarkBytes) {}
 }

@@ -17,6 +17,14 @@ package dev.wasmgrid.wasm.recycle;
  * @param snapshotBytes the golden snapshot's size, 0 when there is none
  * @param failed whether a trap closed the module (fail-closed policy)
  * @param lastPrepareError why the last preparation failed, empty when it did not
+ * @param logBufferBytes the bytes the logged calls' buffers hold (kept for replays)
+ * @param stateBytes the active instance's memory when it became active: what its state takes
+ * @param stateAboveWatermark whether that alone is above the watermark (recycling then waits for
+ *     the instance to grow halfway from it to the limit)
+ * @param restoreNote how the state was rebuilt from a stored log after a restart, or why it could
+ *     not be; empty when there was none to rebuild
+ * @param journalError why the last logged call could not be stored on disk, empty when it was
+ * @param preparing whether a standby is being prepared now
  */
 public record RecyclerStats(
     int generation,
@@ -31,4 +39,10 @@ public record RecyclerStats(
     int logEntries,
     long snapshotBytes,
     boolean failed,
-    String lastPrepareError) {}
+    String lastPrepareError,
+    long logBufferBytes,
+    long stateBytes,
+    boolean stateAboveWatermark,
+    String restoreNote,
+    String journalError,
+    boolean preparing) {}

@@ -3,11 +3,12 @@ package dev.wasmgrid.wasm.recycle;
 import dev.wasmgrid.wasm.CallOutput;
 import dev.wasmgrid.wasm.CompiledModule;
 import dev.wasmgrid.wasm.ExportInfo;
+import dev.wasmgrid.wasm.GuestCall;
 import dev.wasmgrid.wasm.WasmCallException;
 import dev.wasmgrid.wasm.WasmCallException.Code;
 import dev.wasmgrid.wasm.WasmInstance;
+import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -19,11 +20,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.function.Supplier;
-import java.util.function.UnaryOperator;
 
 /**
  * Serves a stateful module from one active instance and recycles it (seed 002): when the instance's
@@ -31,14 +29,19 @@ import java.util.function.UnaryOperator;
  * background from the log of state-building calls (or the golden snapshot), verified, and swapped
  * in atomically. Calls in flight finish on the old instance, new ones go to the new one, and none
  * fails because of a swap. A failed preparation leaves the old instance serving, raises the
- * watermark and backs off. Thread-safe.
+ * watermark and backs off. A state that by itself takes more than the watermark is reported ({@link
+ * RecycleListener#stateAboveWatermark}) and recycled only once the instance has grown halfway from
+ * it to the limit, not after every call. With a {@link CallJournal} the log is kept on disk and a
+ * proxy made again on it rebuilds the state. Thread-safe.
  */
 public final class RecyclingProxy implements AutoCloseable {
 
   private final CompiledModule module;
   private final RecyclingPolicy policy;
   private final RecycleListener listener;
-  private final CallLog log = new CallLog();
+  private final CallLog log;
+  private final CallJournal journal;
+  private final String restoreNote;
   private final InstanceSlots slots;
   private final StandbyBuilder builder;
   private final long limitBytes;
@@ -57,6 +60,8 @@ public final class RecyclingProxy implements AutoCloseable {
   private volatile boolean failed;
   private volatile boolean closed;
   private volatile String lastError = "";
+  private volatile String journalError = "";
+  private volatile boolean stateAboveWatermark;
 
   private final Backoff backoff;
   // Guarded by this: the one preparation under way.
@@ -70,14 +75,39 @@ public final class RecyclingProxy implements AutoCloseable {
    * @throws WasmCallException when the first instance cannot be made
    */
   public RecyclingProxy(CompiledModule module, RecyclingPolicy policy, RecycleListener listener) {
+    this(module, policy, listener, CallJournal.none());
+  }
+
+  /**
+   * Starts serving {@code module} with its call log kept in {@code journal}. When the journal
+   * resumes an epoch, the state is rebuilt by replaying its stored log (every call verified as on a
+   * swap) and its handles stay valid; when that cannot be done, the module is served from an empty
+   * state under a new epoch, and {@link RecyclerStats#restoreNote()} and the {@code unknown_handle}
+   * answers to the old handles say why.
+   *
+   * @throws IllegalArgumentException as {@link #RecyclingProxy(CompiledModule, RecyclingPolicy,
+   *     RecycleListener)}
+   * @throws WasmCallException when the first instance cannot be made
+   * @throws UncheckedIOException when the journal's file cannot be opened
+   */
+  public RecyclingProxy(
+      CompiledModule module,
+      RecyclingPolicy policy,
+      RecycleListener listener,
+      CallJournal journal) {
     PolicyCheck.against(module, policy);
     this.module = module;
     this.policy = policy;
     this.listener = listener;
+    this.journal = journal;
     this.slots = new InstanceSlots(module);
-    this.builder = new StandbyBuilder(slots, policy, log);
     this.limitBytes = (long) module.limits().maxPages() * 65536;
     this.backoff = new Backoff(policy);
+    StateRestore restore = StateRestore.from(journal, slots, policy);
+    this.log = restore.log();
+    this.restoreNote = restore.note();
+    this.builder = new StandbyBuilder(slots, policy, log);
+    journal.open(log, restore.resumed());
     this.preparer =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -85,9 +115,11 @@ public final class RecyclingProxy implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    ProxiedInstance first = new ProxiedInstance(module.instantiate(), slots::released);
+    ProxiedInstance first =
+        restore.first().orElseGet(() -> new ProxiedInstance(module.instantiate(), slots::released));
     first.activate(1);
     this.current = first;
+    checkStateSize(first);
   }
 
   /** The module served. */
@@ -125,49 +157,39 @@ public final class RecyclingProxy implements AutoCloseable {
    * status, if it exited) to {@code output}.
    */
   public long[] call(String export, Consumer<CallOutput> output, long... args) {
+    GuestCall.Outcome outcome = call(GuestCall.of(export, args));
+    output.accept(outcome.output());
+    return outcome.results();
+  }
+
+  /**
+   * Runs {@code call} on the active instance: its buffers written through the module's allocator,
+   * the export called, the output buffers read back and every buffer freed, all on one instance. A
+   * state-building export's call is logged with its buffers' bytes and replayed with them on every
+   * standby; its handle result is the proxy's. Arguments at handle positions (counted in the
+   * export's parameters) are refused unless the proxy issued them, then translated.
+   *
+   * @throws WasmCallException as {@link #call(String, long...)}
+   */
+  public GuestCall.Outcome call(GuestCall call) {
     checkServing();
-    log.requireIssued(module.name(), export, args, policy.handlePositions(export));
     inflight.incrementAndGet();
     try {
-      return policy.stateExports().contains(export)
-          ? callState(export, args, output)
-          : plain(
-              g ->
-                  captured(
-                      g.instance(),
-                      output,
-                      () ->
-                          g.instance()
-                              .call(export, g.translate(args, policy.handlePositions(export)))));
+      if (policy.stateExports().contains(call.export())) {
+        return callState(call);
+      }
+      List<Integer> positions = policy.handlePositions(call.export());
+      return plain(g -> call.run(g.instance(), params -> checked(g, call, params, positions)));
     } finally {
       inflight.decrementAndGet();
     }
   }
 
-  /**
-   * Runs {@code body} on the active instance as one plain (not logged) call of {@code export}: for
-   * a host-side sequence that must reach a single instance, such as writing buffers through the
-   * module's allocator, calling, and reading the results back. {@code body} gets the instance and
-   * what to pass the export's parameters through before the call: handles are refused and
-   * translated there as {@link #call} does. Failures are handled as for {@link #call}.
-   */
-  public <T> T withInstance(
-      String export, BiFunction<WasmInstance, UnaryOperator<long[]>, T> body) {
-    checkServing();
-    inflight.incrementAndGet();
-    try {
-      List<Integer> positions = policy.handlePositions(export);
-      return plain(
-          g ->
-              body.apply(
-                  g.instance(),
-                  params -> {
-                    log.requireIssued(module.name(), export, params, positions);
-                    return g.translate(params, positions);
-                  }));
-    } finally {
-      inflight.decrementAndGet();
-    }
+  /** {@code params} with its handles checked and translated to {@code g}'s values. */
+  private long[] checked(
+      ProxiedInstance g, GuestCall call, long[] params, List<Integer> positions) {
+    log.requireIssued(module.name(), call.export(), params, positions);
+    return g.translate(params, positions);
   }
 
   private void checkServing() {
@@ -204,7 +226,17 @@ public final class RecyclingProxy implements AutoCloseable {
         log.size(),
         builder.snapshotBytes(),
         failed,
-        lastError);
+        lastError,
+        log.bufferBytes(),
+        g.stateBytes(),
+        stateAboveWatermark,
+        restoreNote,
+        journalError,
+        preparing());
+  }
+
+  private synchronized boolean preparing() {
+    return preparing != null;
   }
 
   /** Stops serving: the active instance closes once its calls have finished. */
@@ -213,6 +245,12 @@ public final class RecyclingProxy implements AutoCloseable {
     closed = true;
     preparer.shutdownNow();
     current.retire();
+    stateLock.lock();
+    try {
+      journal.close();
+    } finally {
+      stateLock.unlock();
+    }
   }
 
   private WasmCallException moduleFailed() {
@@ -263,30 +301,22 @@ public final class RecyclingProxy implements AutoCloseable {
     return System.nanoTime() - start >= module.limits().callTimeout().toNanos();
   }
 
-  /**
-   * Runs {@code call} on {@code instance} and hands {@code output} what it wrote; what was written
-   * before (a replay's output on a fresh instance) is dropped.
-   */
-  private static long[] captured(
-      WasmInstance instance, Consumer<CallOutput> output, Supplier<long[]> call) {
-    var unused = instance.takeOutput();
-    long[] results = call.get();
-    output.accept(instance.takeOutput());
-    return results;
-  }
-
-  private long[] callState(String export, long[] args, Consumer<CallOutput> output) {
+  private GuestCall.Outcome callState(GuestCall call) {
     stateLock.lock();
     try {
-      return attempts(g -> captured(g.instance(), output, () -> logged(g, export, args)));
+      return attempts(g -> logged(g, call));
     } finally {
       stateLock.unlock();
     }
   }
 
   /** Runs a state-building call on {@code g} and logs it; its handle result becomes the proxy's. */
-  private long[] logged(ProxiedInstance g, String export, long[] args) {
-    long[] results = g.instance().call(export, g.translate(args, policy.handlePositions(export)));
+  private GuestCall.Outcome logged(ProxiedInstance g, GuestCall call) {
+    String export = call.export();
+    List<Integer> positions = policy.handlePositions(export);
+    GuestCall.Outcome outcome =
+        call.run(g.instance(), params -> checked(g, call, params, positions));
+    long[] results = outcome.results();
     long result = results.length > 0 ? results[0] : 0;
     boolean handle = result > 0 && returnsInteger(export);
     long expected = builder.expected(g.instance(), result, handle);
@@ -295,15 +325,19 @@ public final class RecyclingProxy implements AutoCloseable {
       id = log.newHandle(result);
       g.mapHandle(id, result);
     }
-    log.append(
-        new CallLog.Entry(
-            export,
-            Arrays.stream(args).boxed().toList(),
-            id,
-            expected,
-            handle && policy.digestExport().isPresent()));
+    CallLog.Entry entry =
+        new CallLog.Entry(call, id, expected, handle && policy.digestExport().isPresent());
+    log.append(entry);
     g.applied(log.size());
-    return handle ? new long[] {id} : results;
+    try {
+      journal.append(entry);
+    } catch (UncheckedIOException e) {
+      // The state is whole in memory; only a restart would lose it, as the stats say.
+      journalError = e.getMessage();
+    }
+    return handle
+        ? new GuestCall.Outcome(new long[] {id}, outcome.out(), outcome.output())
+        : outcome;
   }
 
   private boolean returnsInteger(String export) {
@@ -325,12 +359,34 @@ public final class RecyclingProxy implements AutoCloseable {
     long calls = g.served();
     long memory = g.instance().observedMemoryBytes();
     boolean due =
-        memory >= backoff.watermark() * limitBytes
+        memory >= dueBytes(g)
             || (policy.maxCalls() > 0 && calls >= policy.maxCalls())
             || (!policy.maxAge().isZero() && g.ageNanos() >= policy.maxAge().toNanos());
     if (due && g == current) {
       // Nobody waits for it: a failure is counted, reported to the listener and backed off from.
       var unused = prepare(false);
+    }
+  }
+
+  /**
+   * The memory at which {@code g} is due for a swap: the watermark, or, when its state alone is
+   * above that, halfway from its state to the limit: a swap cannot free what the state takes, and
+   * swapping at the watermark would swap after every call.
+   */
+  private double dueBytes(ProxiedInstance g) {
+    double mark = backoff.watermark() * limitBytes;
+    long state = g.stateBytes();
+    return state < mark ? mark : state + (limitBytes - state) / 2.0;
+  }
+
+  /** Reports a state that alone is above the watermark, once per change to above. */
+  private void checkStateSize(ProxiedInstance g) {
+    long mark = (long) (backoff.watermark() * limitBytes);
+    boolean above = g.stateBytes() >= mark;
+    boolean was = stateAboveWatermark;
+    stateAboveWatermark = above;
+    if (above && !was) {
+      listener.stateAboveWatermark(g.stateBytes(), mark);
     }
   }
 
@@ -343,8 +399,9 @@ public final class RecyclingProxy implements AutoCloseable {
     synchronized (this) {
       standby = preparing;
     }
-    double nearlyFull = (1 + backoff.watermark()) / 2 * limitBytes;
-    if (standby == null || current.instance().observedMemoryBytes() < nearlyFull) {
+    ProxiedInstance g = current;
+    double nearlyFull = (dueBytes(g) + limitBytes) / 2;
+    if (standby == null || g.instance().observedMemoryBytes() < nearlyFull) {
       return;
     }
     try {
@@ -474,6 +531,7 @@ public final class RecyclingProxy implements AutoCloseable {
     ProxiedInstance old = current;
     next.activate(old.number() + 1);
     current = next;
+    checkStateSize(next);
     old.retire();
     swaps.incrementAndGet();
     if (standby.method() == SwapMethod.SNAPSHOT) {

@@ -2,12 +2,14 @@ package dev.wasmgrid.wasm.recycle;
 
 import dev.wasmgrid.wasm.MemorySnapshot;
 import dev.wasmgrid.wasm.WasmInstance;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Builds standby instances: a fresh instance given the state of the log, by replaying every entry,
- * or by restoring the golden snapshot and replaying only the entries logged after it. After a
- * verified replay it keeps a snapshot of the result as the new golden one.
+ * Builds standby instances: a fresh instance given the state of the log, by replaying every entry
+ * (buffers written again with their bytes), or by restoring the golden snapshot and replaying only
+ * the entries logged after it. After a verified replay it keeps a snapshot of the result as the new
+ * golden one.
  */
 final class StandbyBuilder {
 
@@ -82,8 +84,9 @@ final class StandbyBuilder {
   }
 
   private void replay(ProxiedInstance standby, CallLog.Entry entry) {
-    long[] args = standby.translate(entry.argArray(), policy.handlePositions(entry.export()));
-    long[] results = standby.instance().call(entry.export(), args);
+    List<Integer> positions = policy.handlePositions(entry.export());
+    long[] results =
+        entry.call().run(standby.instance(), p -> standby.translate(p, positions)).results();
     long result = results.length > 0 ? results[0] : 0;
     boolean handle = entry.handle() != 0;
     if (handle && result <= 0) {
