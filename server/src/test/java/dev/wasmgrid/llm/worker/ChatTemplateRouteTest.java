@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.llm.ChatMessage;
 import dev.wasmgrid.llm.Generation;
@@ -57,15 +55,6 @@ class ChatTemplateRouteTest {
     reference.close();
   }
 
-  private static String request(String model, List<ChatMessage> messages, boolean stream) {
-    ObjectNode body = JsonNodeFactory.instance.objectNode().put("model", model);
-    var list = body.putArray("messages");
-    for (ChatMessage m : messages) {
-      list.addObject().put("role", m.role()).put("content", m.content());
-    }
-    return body.put("max_tokens", 12).put("temperature", 0).put("stream", stream).toString();
-  }
-
   /** What the reference model generates greedily from {@code tokens}. */
   private static String greedy(int[] tokens) {
     StringBuilder text = new StringBuilder();
@@ -94,7 +83,9 @@ class ChatTemplateRouteTest {
 
     JsonNode whole =
         JSON.readTree(
-            http.postJson("/v1/chat/completions", request("smollm2-tiny", messages, false)).body());
+            http.postJson(
+                    "/v1/chat/completions", ChatRequests.body("smollm2-tiny", messages, 12, false))
+                .body());
     assertThat(whole.get("usage").get("prompt_tokens").asInt()).isEqualTo(prompt.length);
     assertThat(whole.get("choices").get(0).get("message").get("content").asText())
         .isEqualTo(expected);
@@ -102,16 +93,11 @@ class ChatTemplateRouteTest {
     List<Sse.Event> events =
         Sse.parse(
             Http.text(
-                http.postJson("/v1/chat/completions", request("smollm2-tiny", messages, true))));
-    assertThat(events.getLast().data()).isEqualTo("[DONE]");
-    StringBuilder text = new StringBuilder();
-    for (Sse.Event e : events.subList(0, events.size() - 1)) {
-      JsonNode delta = JSON.readTree(e.data()).get("choices").get(0).get("delta");
-      if (delta.has("content")) {
-        text.append(delta.get("content").asText());
-      }
-    }
-    assertThat(text.toString()).isEqualTo(expected);
+                http.postJson(
+                    "/v1/chat/completions",
+                    ChatRequests.body("smollm2-tiny", messages, 12, true))));
+    String text = ChatRequests.streamedContent(events);
+    assertThat(text).isEqualTo(expected);
   }
 
   @Test
@@ -119,9 +105,10 @@ class ChatTemplateRouteTest {
     var r =
         http.postJson(
             "/v1/chat/completions",
-            request(
+            ChatRequests.body(
                 "gemma-tiny",
                 List.of(new ChatMessage("system", "Be brief."), new ChatMessage("user", "Hi")),
+                12,
                 false));
     assertThat(r.statusCode()).isEqualTo(400);
     JsonNode error = JSON.readTree(r.body()).get("error");
@@ -133,7 +120,7 @@ class ChatTemplateRouteTest {
     var ok =
         http.postJson(
             "/v1/chat/completions",
-            request("gemma-tiny", List.of(new ChatMessage("user", "Hi")), false));
+            ChatRequests.body("gemma-tiny", List.of(new ChatMessage("user", "Hi")), 12, false));
     assertThat(ok.statusCode()).isEqualTo(200);
   }
 }

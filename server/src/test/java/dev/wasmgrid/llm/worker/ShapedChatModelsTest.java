@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.llm.ChatMessage;
 import dev.wasmgrid.llm.Generation;
@@ -147,9 +145,13 @@ class ShapedChatModelsTest {
 
     JsonNode whole =
         JSON.readTree(
-            http.postJson("/v1/chat/completions", request(shape, messages, false)).body());
+            http.postJson("/v1/chat/completions", ChatRequests.body(shape, messages, 8, false))
+                .body());
     List<Sse.Event> events =
-        Sse.parse(Http.text(http.postJson("/v1/chat/completions", request(shape, messages, true))));
+        Sse.parse(
+            Http.text(
+                http.postJson(
+                    "/v1/chat/completions", ChatRequests.body(shape, messages, 8, true))));
     int[] after = prompt(shape, messages);
     Set<String> expected = new LinkedHashSet<>();
     expected.add(continuation(shape, before));
@@ -161,15 +163,7 @@ class ShapedChatModelsTest {
     assertThat(whole.get("model").asText()).isEqualTo(shape);
     assertThat(choice.get("message").get("content").asText()).isIn(expected);
     assertThat(whole.get("usage").get("completion_tokens").asInt()).isPositive();
-    assertThat(events.getLast().data()).isEqualTo("[DONE]");
-    StringBuilder streamed = new StringBuilder();
-    for (Sse.Event e : events.subList(0, events.size() - 1)) {
-      JsonNode delta = JSON.readTree(e.data()).get("choices").get(0).get("delta");
-      if (delta.has("content")) {
-        streamed.append(delta.get("content").asText());
-      }
-    }
-    assertThat(streamed.toString()).isIn(expected);
+    assertThat(ChatRequests.streamedContent(events)).isIn(expected);
   }
 
   /** The conversation's prompt as the server renders it now. */
@@ -191,15 +185,6 @@ class ShapedChatModelsTest {
       }
     }
     return text.toString();
-  }
-
-  private static String request(String model, List<ChatMessage> messages, boolean stream) {
-    ObjectNode body = JsonNodeFactory.instance.objectNode().put("model", model);
-    var list = body.putArray("messages");
-    for (ChatMessage m : messages) {
-      list.addObject().put("role", m.role()).put("content", m.content());
-    }
-    return body.put("max_tokens", 8).put("temperature", 0).put("stream", stream).toString();
   }
 
   private static int occurrences(String text, String marker) {
