@@ -61,6 +61,10 @@ class FormatEquivalenceTest {
     }
   }
 
+  /**
+   * A mapped file holds Q4_0 packed and an array widened to a byte per weight (the WebGPU path's
+   * form): the same weights bit for bit, summed in another order, so the same greedy tokens.
+   */
   @Test
   void mappedFilesLoadLikeArrays(@TempDir Path dir) throws IOException {
     FloatWeights w = TestModels.weights();
@@ -69,13 +73,40 @@ class FormatEquivalenceTest {
     Path bin = dir.resolve("m.bin");
     Files.write(bin, TestModels.llama2c(w, false));
     Files.write(dir.resolve("tokenizer.bin"), TestModels.tokenizerBin(TestModels.vocabulary()));
-    assertSameLogits(
-        ModelFiles.load(gguf, null),
-        GgufModels.load(TestModels.source(TestModels.gguf(w, TensorType.Q4_0))));
+    Model mapped = ModelFiles.load(gguf, null);
+    Model array = GgufModels.load(TestModels.source(TestModels.gguf(w, TensorType.Q4_0)));
+    assertThat(mapped.weights().wq().getFirst()).isInstanceOf(PackedMatrix.class);
+    assertThat(array.weights().wq().getFirst()).isInstanceOf(Q8Matrix.class);
+    assertSameWeights(mapped.weights(), array.weights());
+    assertSameTokens(mapped, array, GenerationConfig.greedy(40));
     Model fromBin = ModelFiles.load(bin, null);
     assertThat(fromBin.format()).isEqualTo("llama2c");
     assertSameLogits(
         fromBin, GgufModels.load(TestModels.source(TestModels.gguf(w, TensorType.F32))));
+  }
+
+  private static void assertSameWeights(LlamaWeights a, LlamaWeights b) {
+    assertSameRows(a.tokenEmbedding(), b.tokenEmbedding());
+    assertSameRows(a.classifier(), b.classifier());
+    for (int l = 0; l < a.wq().size(); l++) {
+      assertSameRows(a.wq().get(l), b.wq().get(l));
+      assertSameRows(a.wk().get(l), b.wk().get(l));
+      assertSameRows(a.wv().get(l), b.wv().get(l));
+      assertSameRows(a.wo().get(l), b.wo().get(l));
+      assertSameRows(a.w1().get(l), b.w1().get(l));
+      assertSameRows(a.w2().get(l), b.w2().get(l));
+      assertSameRows(a.w3().get(l), b.w3().get(l));
+    }
+  }
+
+  private static void assertSameRows(WeightMatrix a, WeightMatrix b) {
+    float[] ra = new float[a.cols()];
+    float[] rb = new float[b.cols()];
+    for (int r = 0; r < a.rows(); r++) {
+      a.row(r, ra);
+      b.row(r, rb);
+      assertThat(ra).as("row %d", r).containsExactly(rb);
+    }
   }
 
   private static void assertSameLogits(Model a, Model b) {
