@@ -213,6 +213,7 @@ public final class RecyclingProxy implements AutoCloseable {
     closed = true;
     preparer.shutdownNow();
     current.retire();
+    builder.close();
   }
 
   private WasmCallException moduleFailed() {
