@@ -15,26 +15,21 @@ import java.util.Arrays;
 import java.util.function.Function;
 
 /**
- * A guest's linear memory outside the JVM heap, in one {@link NativeRegion}: {@link #close()} gives
- * it back to the operating system at once, so a retired instance's memory leaves the process's
- * resident set without waiting for a garbage collection. Not shared between threads (a wasm {@code
- * shared} memory is not offered): one instance's calls are serialised.
- *
- * <p>Growing within the region's capacity only moves the buffer's limit, past which every access
- * traps; growing beyond it moves the bytes to a larger region (at most {@value #GROW_STEP_BYTES}
- * bytes of headroom, so that wasi-libc's page-by-page {@code sbrk} does not copy the memory each
- * time) and frees the old one. Chicory addresses memory with Java {@code int}s, so it holds at most
- * {@link Memory#RUNTIME_MAX_PAGES} pages whatever the module declares.
+ * A guest's linear memory outside the JVM heap, in one {@link NativeRegion} reserved at the
+ * memory's maximum size: pages take memory when the guest first writes them, growing only moves the
+ * buffer's limit (past which every access traps), and {@link #close()} gives it all back to the
+ * operating system at once, so a retired instance's memory leaves the process's resident set
+ * without waiting for a garbage collection. Not shared between threads (a wasm {@code shared}
+ * memory is not offered): one instance's calls are serialised. Chicory addresses memory with Java
+ * {@code int}s, so it holds at most {@link Memory#RUNTIME_MAX_PAGES} pages whatever the module
+ * declares.
  */
 public final class OffHeapMemory implements Memory, AutoCloseable {
 
-  /** The most bytes of capacity added beyond what a grow asked for. */
-  static final int GROW_STEP_BYTES = 64 << 20;
-
   private final MemoryLimits limits;
   private final int maximumPages;
-  private NativeRegion region;
-  private ByteBuffer bytes;
+  private final NativeRegion region;
+  private final ByteBuffer bytes;
   private int pages;
   private DataSegment[] dataSegments = new DataSegment[0];
 
@@ -46,8 +41,8 @@ public final class OffHeapMemory implements Memory, AutoCloseable {
     this.limits = limits;
     this.maximumPages = Math.min(limits.maximumPages(), RUNTIME_MAX_PAGES);
     this.pages = limits.initialPages();
-    this.region = NativeRegion.allocate(byteSize(pages));
-    this.bytes = region.bytes();
+    this.region = NativeRegion.allocate(byteSize(maximumPages));
+    this.bytes = region.bytes().limit(byteSize(pages));
   }
 
   /**
@@ -69,7 +64,7 @@ public final class OffHeapMemory implements Memory, AutoCloseable {
     bytes.put(addr, src, src.position(), size);
   }
 
-  /** Bytes reserved off the heap, at least {@link #pages()} times the page size. */
+  /** Bytes reserved off the heap (the maximum size); only pages written take memory. */
   public long capacityBytes() {
     return region.size();
   }
@@ -92,18 +87,8 @@ public final class OffHeapMemory implements Memory, AutoCloseable {
     if (after > maximumPages) {
       return -1;
     }
-    int newBytes = byteSize((int) after);
-    if (newBytes > bytes.capacity()) {
-      long headroom = Math.min(Math.max(bytes.capacity(), PAGE_SIZE), GROW_STEP_BYTES);
-      long capacity = Math.min(newBytes + headroom, byteSize(maximumPages));
-      NativeRegion larger = NativeRegion.allocate(capacity);
-      larger.bytes().put(0, bytes, 0, byteSize(before));
-      region.close();
-      region = larger;
-      bytes = larger.bytes();
-    }
     pages = (int) after;
-    bytes.limit(newBytes);
+    bytes.limit(byteSize(pages));
     return before;
   }
 
