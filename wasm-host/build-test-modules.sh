@@ -2,6 +2,8 @@
 # Builds the test modules from src/test with real toolchains, the way their users build them:
 #   wasm-host/build-test-modules.sh OUT_DIR
 #   OUT_DIR/wasi_text.wasm        C against Debian's wasi-libc (clang, wasm-ld, libclang-rt wasm32)
+#   OUT_DIR/leaky.wasm           C against wasi-libc: a state and a call that leaks, with buffers
+#   OUT_DIR/simd.wasm            C with -msimd128: v128 instructions the host refuses
 #   OUT_DIR/missing_imports.wasm  C, freestanding, importing functions the host does not provide
 #   OUT_DIR/checks.wasm           AssemblyScript (asc from npm, pinned by package-lock.json)
 #   OUT_DIR/wasi_text_native      wasi_text.c built natively (wasi_text_main.c), for comparisons
@@ -35,6 +37,13 @@ fi
 "$CLANG" --target=wasm32-wasi --sysroot=/usr -O2 -mexec-model=reactor \
   -Wl,--export=malloc -Wl,--export=free -Wl,--strip-debug \
   -o "$OUT/wasi_text.wasm" "$SRC/c/wasi_text.c"
+
+"$CLANG" --target=wasm32-wasi --sysroot=/usr -O2 -mexec-model=reactor \
+  -Wl,--export=malloc -Wl,--export=free -Wl,--strip-debug \
+  -o "$OUT/leaky.wasm" "$SRC/c/leaky.c"
+
+"$CLANG" --target=wasm32 -O2 -msimd128 -nostdlib -Wl,--no-entry -Wl,--strip-debug \
+  -o "$OUT/simd.wasm" "$SRC/c/simd.c"
 
 "$CLANG" -O2 -o "$OUT/wasi_text_native" "$SRC/c/wasi_text.c" "$SRC/c/wasi_text_main.c"
 

@@ -10,6 +10,9 @@ import dev.wasmgrid.wasm.recycle.RecyclingPolicy;
 import dev.wasmgrid.wasm.recycle.RecyclingProxy;
 import dev.wasmgrid.wasm.recycle.SwapMethod;
 import dev.wasmgrid.wasm.recycle.SwapReport;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,7 +28,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * The recycling proxy on the bundled prover module (seed 002): how long a swap takes by replay and
  * by snapshot for 1, 16 and 64 MiB of state; call latency with and without swaps under leaking
- * calls; and instantiations per second. Every proof is checked against a plain instance's.
+ * calls; instantiations per second; and a leak storm on a worker process, with its resident set
+ * before, at its peak and after. Every proof is checked against a plain instance's.
  */
 public final class RecycleBench {
   private static final String BENCH = "recycle";
@@ -38,15 +42,27 @@ public final class RecycleBench {
    * @param swaps swaps timed per size and method (the median is reported, and the max)
    * @param calls calls timed with and without swaps
    * @param latencyStateMib the state behind the timed calls
-   * @param leakKib memory each timed call leaks
+   * @param leakKib memory each timed call (and each leaking storm call) leaks
+   * @param stormClients clients in the leak storm
+   * @param stormCalls calls each storm client makes
    */
   public record Options(
-      List<Integer> stateMib, int swaps, int calls, int latencyStateMib, int leakKib) {}
+      List<Integer> stateMib,
+      int swaps,
+      int calls,
+      int latencyStateMib,
+      int leakKib,
+      int stormClients,
+      int stormCalls) {}
 
   private RecycleBench() {}
 
-  /** Runs the scenario. */
-  public static void run(Options options, BenchReport report) throws InterruptedException {
+  /**
+   * Runs the scenario; {@code workerLauncher} starts a worker process for the leak storm (see
+   * {@link LocalCluster#sameJvm}).
+   */
+  public static void run(Options options, List<String> workerLauncher, BenchReport report)
+      throws InterruptedException, IOException {
     for (int mib : options.stateMib()) {
       for (SwapMethod method : SwapMethod.values()) {
         swapTimes(mib, method, options.swaps(), report);
@@ -56,6 +72,76 @@ public final class RecycleBench {
       latency(options, swaps, report);
     }
     instantiations(report);
+    storm(options, workerLauncher, report);
+  }
+
+  /**
+   * {@link Options#stormClients()} clients each making {@link Options#stormCalls()} calls to the
+   * prover on a worker process, alternating a {@code prove} that leaks {@link Options#leakKib()}
+   * KiB with a {@code reverse} that passes buffers in and out; the prover is recycled after 32
+   * calls on one instance. The worker's resident set in MiB ({@code rss_mb}) before, at its peak
+   * and after (once within 1.5 times what it was before, or after 30 s).
+   */
+  private static void storm(Options options, List<String> launcher, BenchReport report)
+      throws InterruptedException, IOException {
+    report.progress(
+        "recycle: leak storm, %d clients x %d calls on a worker process ..."
+            .formatted(options.stormClients(), options.stormCalls()));
+    try (LocalCluster cluster = new LocalCluster(launcher)) {
+      LocalCluster.Node worker = cluster.start("worker", "--port", "0", "--modules-dir", "none");
+      LeakStorm storm = new LeakStorm(URI.create(worker.url()), worker.process().pid());
+      storm.send(
+          "PUT", "/v1/modules/prover", "application/wasm", WasmModules.bundledBytes("prover"));
+      byte[] policy =
+          """
+          {"state_exports":["setup"],"handle_params":{"prove":[0],"state_digest":[0]},
+           "digest_export":"state_digest","max_calls":32}"""
+              .getBytes(StandardCharsets.UTF_8);
+      storm.send("PUT", "/v1/modules/prover/recycling", "application/json", policy);
+      int mib = 1;
+      long handle =
+          storm
+              .send(
+                  "POST",
+                  "/v1/modules/prover/call/setup",
+                  "application/json",
+                  ("{\"args\":[" + mib + "]}").getBytes(StandardCharsets.UTF_8))
+              .get("results")
+              .get(0)
+              .asLong();
+      long expected = proof(prover(ModuleLimits.DEFAULT_MAX_PAGES), mib);
+      LeakStorm.Calls calls =
+          (client, i) ->
+              i % 2 == 0
+                  ? new LeakStorm.Call(
+                      "prove",
+                      "{\"args\":[%d,%d]}".formatted(handle, options.leakKib()),
+                      answer -> answer.get("results").get(0).asLong() == expected)
+                  : new LeakStorm.Call(
+                      "reverse",
+                      "{\"args\":[{\"bytes\":\"AQID+g==\"},{\"out\":4}]}",
+                      answer -> answer.get("out").get(0).asText().equals("+gMCAQ=="));
+      LeakStorm.Result result =
+          storm.run(
+              "prover",
+              options.stormClients(),
+              options.stormCalls(),
+              calls,
+              1.5,
+              Duration.ofSeconds(30));
+      Map<String, Object> params = new LinkedHashMap<>();
+      params.put("clients", options.stormClients());
+      params.put("calls", result.calls());
+      report.metric(BENCH, params, "storm_failed_calls", result.failed(), "calls");
+      long[] rss = {result.beforeBytes(), result.peakBytes(), result.afterBytes()};
+      String[] phases = {"before", "peak", "after"};
+      for (int p = 0; p < phases.length; p++) {
+        Map<String, Object> phase = new LinkedHashMap<>(params);
+        phase.put("phase", phases[p]);
+        report.metric(BENCH, phase, "rss_mb", rss[p] / 1048576.0, "MiB");
+      }
+      report.metric(BENCH, params, "rss_settle_ms", result.settled().toNanos() / 1e6, "ms");
+    }
   }
 
   private static void swapTimes(int mib, SwapMethod method, int swaps, BenchReport report)
@@ -200,8 +286,11 @@ public final class RecycleBench {
     }
   }
 
-  /** The defaults: 1, 16, 64 MiB; 5 swaps each; 1000 calls leaking 256 KiB on 64 MiB of state. */
+  /**
+   * The defaults: 1, 16, 64 MiB; 5 swaps each; 1000 calls leaking 256 KiB on 64 MiB of state; a
+   * storm of 8 clients x 250 calls.
+   */
   public static Options defaults() {
-    return new Options(new ArrayList<>(List.of(1, 16, 64)), 5, 1000, 64, 256);
+    return new Options(new ArrayList<>(List.of(1, 16, 64)), 5, 1000, 64, 256, 8, 250);
   }
 }

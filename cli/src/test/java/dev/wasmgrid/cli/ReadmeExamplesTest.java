@@ -64,7 +64,17 @@ class ReadmeExamplesTest {
           "bench browser",
           List.of("--sizes", "32"),
           "bench recycle",
-          List.of("--state-mib", "1", "--swaps", "1", "--calls", "100"),
+          List.of(
+              "--state-mib",
+              "1",
+              "--swaps",
+              "1",
+              "--calls",
+              "100",
+              "--storm-clients",
+              "2",
+              "--storm-calls",
+              "20"),
           "bench llm",
           List.of(
               "--shapes",

@@ -1,10 +1,10 @@
 package dev.wasmgrid.wasm;
 
-import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import dev.wasmgrid.wasm.memory.OffHeapMemory;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
@@ -20,7 +20,7 @@ public final class CompiledModule {
   private static final String INITIALIZE = "_initialize";
 
   private final String name;
-  private final int sizeBytes;
+  private final long sizeBytes;
   private final WasmModule module;
   private final Function<Instance, Machine> machines;
   private final List<ExportInfo> exports;
@@ -33,7 +33,7 @@ public final class CompiledModule {
 
   CompiledModule(
       String name,
-      int sizeBytes,
+      long sizeBytes,
       WasmModule module,
       Function<Instance, Machine> machines,
       List<ExportInfo> exports,
@@ -60,7 +60,7 @@ public final class CompiledModule {
   }
 
   /** The size of the module's binary in bytes. */
-  public int sizeBytes() {
+  public long sizeBytes() {
     return sizeBytes;
   }
 
@@ -137,11 +137,11 @@ public final class CompiledModule {
           "module '%s' already has %d live instances, the limit"
               .formatted(name, limits.maxInstances()));
     }
+    OffHeapMemory memory = null;
     try {
       GuestOutput output = new GuestOutput();
       GuestRandom random = new GuestRandom(seed);
       Optional<MemoryLimits> declared = memoryLimits();
-      MemoryLimits memoryLimits = null;
       if (declared.isPresent()) {
         int initial = declared.get().initialPages();
         if (initial > limits.maxPages()) {
@@ -150,16 +150,21 @@ public final class CompiledModule {
               "module '%s' starts with %d pages of memory, more than the limit of %d"
                   .formatted(name, initial, limits.maxPages()));
         }
-        memoryLimits =
-            new MemoryLimits(initial, Math.min(declared.get().maximumPages(), limits.maxPages()));
+        // Off the heap, freed when the instance closes: a retired instance's memory leaves the
+        // process at once instead of waiting for a garbage collection.
+        memory =
+            new OffHeapMemory(
+                new MemoryLimits(
+                    initial, Math.min(declared.get().maximumPages(), limits.maxPages())));
       }
+      OffHeapMemory own = memory;
       Instance.Builder builder =
           Instance.builder(module)
               .withMachineFactory(machines)
               .withImportValues(
-                  HostImports.forInstance(name, module, output, random, seed, memoryLimits));
-      if (memoryLimits != null && !importsMemory()) {
-        builder.withMemoryFactory(ByteArrayMemory::new).withMemoryLimits(memoryLimits);
+                  HostImports.forInstance(name, module, output, random, seed, memory));
+      if (memory != null && !importsMemory()) {
+        builder.withMemoryFactory(declaredLimits -> own);
       }
       // Instantiation may run a start function, and a WASI reactor's _initialize (its
       // constructors) must run before any other export: both get the same timeout as a call.
@@ -174,17 +179,24 @@ public final class CompiledModule {
               },
               limits.callTimeout(),
               "module '" + name + "' start");
-      return new WasmInstance(this, instance, output, random);
+      return new WasmInstance(this, instance, memory, output, random);
     } catch (WasmCallException | Error e) {
-      instances.release();
+      failedInstance(memory);
       throw e;
     } catch (RuntimeException e) {
-      instances.release();
+      failedInstance(memory);
       throw new WasmCallException(
           WasmCallException.Code.TRAP,
           "module '%s' could not be instantiated: %s".formatted(name, e.getMessage()),
           e);
     }
+  }
+
+  private void failedInstance(OffHeapMemory memory) {
+    if (memory != null) {
+      memory.close();
+    }
+    instances.release();
   }
 
   /** Its allocator, when it has one. */

@@ -1,6 +1,5 @@
 package dev.wasmgrid.wasm;
 
-import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportMemory;
 import com.dylibso.chicory.runtime.ImportValues;
@@ -94,7 +93,7 @@ final class HostImports {
   /**
    * The imports of one new instance of {@code module} ({@link #missing} found none): its own WASI
    * writing into {@code output} and drawing from {@code random}, AssemblyScript's seed {@code
-   * seed}, and a fresh memory of {@code memoryLimits} when it imports one.
+   * seed}, and {@code memory} (made for this instance) when it imports one.
    */
   static ImportValues forInstance(
       String name,
@@ -102,7 +101,7 @@ final class HostImports {
       GuestOutput output,
       GuestRandom random,
       long seed,
-      MemoryLimits memoryLimits) {
+      Memory memory) {
     WasiPreview1 wasi =
         WasiPreview1.builder()
             .withOptions(
@@ -127,8 +126,7 @@ final class HostImports {
       if (imp instanceof FunctionImport) {
         imports.addFunction(functions.get(imp.module() + "." + imp.name()));
       } else if (imp instanceof MemoryImport) {
-        imports.addMemory(
-            new ImportMemory(imp.module(), imp.name(), new ByteArrayMemory(memoryLimits)));
+        imports.addMemory(new ImportMemory(imp.module(), imp.name(), memory));
       }
     }
     return imports.build();

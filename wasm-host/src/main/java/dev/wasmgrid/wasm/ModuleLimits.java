@@ -27,6 +27,9 @@ public record ModuleLimits(long maxBytes, int maxPages, Duration callTimeout, in
   /** Default {@link #maxInstances()}: 4. */
   public static final int DEFAULT_MAX_INSTANCES = 4;
 
+  /** The size of a wasm memory page: 64 KiB. */
+  public static final int PAGE_BYTES = 65536;
+
   /** The most pages a 32-bit wasm memory can have (4 GiB). */
   public static final int WASM32_MAX_PAGES = 65536;
 
@@ -46,6 +49,11 @@ public record ModuleLimits(long maxBytes, int maxPages, Duration callTimeout, in
     if (maxInstances < 1) {
       throw new IllegalArgumentException("maxInstances must be >= 1, got " + maxInstances);
     }
+  }
+
+  /** {@link #maxPages()} in bytes (up to 4 GiB: a {@code long}). */
+  public long maxMemoryBytes() {
+    return (long) maxPages * PAGE_BYTES;
   }
 
   /** The documented defaults: 16 MiB module, 4096 pages, 10 s per call, 4 instances. */

@@ -14,6 +14,8 @@ public final class WasmCallException extends RuntimeException {
   public enum Code {
     /** The bytes are not a valid module, or import what the host does not provide. */
     INVALID_MODULE,
+    /** A valid module using SIMD (v128), which the engine's compiler cannot translate. */
+    UNSUPPORTED_SIMD,
     /** The module is larger than {@link ModuleLimits#maxBytes()}. */
     MODULE_TOO_LARGE,
     /** No function export has that name. */

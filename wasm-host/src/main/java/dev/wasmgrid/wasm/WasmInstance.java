@@ -6,6 +6,9 @@ import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasi.WasiExitException;
 import com.dylibso.chicory.wasm.types.MutabilityType;
+import dev.wasmgrid.wasm.memory.NativeRegion;
+import dev.wasmgrid.wasm.memory.OffHeapMemory;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -15,11 +18,13 @@ import java.util.Optional;
  * the guest's sense (wasm code assumes one thread), so calls are serialised; give each thread its
  * own instance. After a trap, a timeout or an out-of-memory it is {@link #broken()}: every further
  * use fails with {@code broken_instance}, and the caller must close it and create a new one.
+ * Closing it frees its linear memory (held off the JVM heap) at once.
  */
 public final class WasmInstance implements AutoCloseable {
 
   private final CompiledModule module;
   private final Instance instance;
+  private final OffHeapMemory memory;
   private final GuestOutput output;
   private final GuestRandom random;
   private volatile boolean broken;
@@ -28,9 +33,15 @@ public final class WasmInstance implements AutoCloseable {
   private volatile long observedMemory;
   private boolean closed;
 
-  WasmInstance(CompiledModule module, Instance instance, GuestOutput output, GuestRandom random) {
+  WasmInstance(
+      CompiledModule module,
+      Instance instance,
+      OffHeapMemory memory,
+      GuestOutput output,
+      GuestRandom random) {
     this.module = module;
     this.instance = instance;
+    this.memory = memory;
     this.output = output;
     this.random = random;
     this.observedMemory = memoryBytes();
@@ -129,7 +140,7 @@ public final class WasmInstance implements AutoCloseable {
           null);
     }
     checkRange(ptr, data.length);
-    instance.memory().write(ptr, data);
+    memory.write(ptr, data);
     return ptr;
   }
 
@@ -163,7 +174,6 @@ public final class WasmInstance implements AutoCloseable {
   /** Writes {@code values} as little-endian f64s through {@link #write(byte[])}. */
   public synchronized int writeDoubles(double[] values) {
     int ptr = write(new byte[values.length * Double.BYTES]);
-    Memory memory = instance.memory();
     for (int i = 0; i < values.length; i++) {
       memory.writeF64(ptr + i * Double.BYTES, values[i]);
     }
@@ -178,14 +188,13 @@ public final class WasmInstance implements AutoCloseable {
   public synchronized byte[] read(int ptr, int length) {
     usable("read");
     checkRange(ptr, (long) length);
-    return instance.memory().readBytes(ptr, length);
+    return memory.readBytes(ptr, length);
   }
 
   /** Reads {@code count} little-endian f64s from {@code ptr}. */
   public synchronized double[] readDoubles(int ptr, int count) {
     usable("readDoubles");
     checkRange(ptr, (long) count * Double.BYTES);
-    Memory memory = instance.memory();
     double[] values = new double[count];
     for (int i = 0; i < count; i++) {
       values[i] = memory.readDouble(ptr + i * Double.BYTES);
@@ -195,13 +204,12 @@ public final class WasmInstance implements AutoCloseable {
 
   /** The size of the linear memory in bytes (0 when the module has none). */
   public synchronized long memoryBytes() {
-    Memory memory = instance.memory();
     return memory == null ? 0 : (long) memory.pages() * Memory.PAGE_SIZE;
   }
 
   /**
-   * The instance's memory and globals, copied. Take it between calls: the guest's state is then
-   * consistent.
+   * The instance's memory and globals, copied (the memory off the heap: close the snapshot to free
+   * it). Take it between calls: the guest's state is then consistent.
    */
   public synchronized MemorySnapshot snapshot() {
     usable("snapshot");
@@ -209,13 +217,13 @@ public final class WasmInstance implements AutoCloseable {
     for (int i = 0; i < globals.length; i++) {
       globals[i] = instance.global(i).getValue();
     }
-    Memory memory = instance.memory();
     if (memory == null) {
-      return new MemorySnapshot(0, new byte[0], globals, random.draws());
+      return new MemorySnapshot(0, null, globals, random.draws());
     }
-    int pages = memory.pages();
-    return new MemorySnapshot(
-        pages, memory.readBytes(0, pages * Memory.PAGE_SIZE), globals, random.draws());
+    ByteBuffer bytes = memory.view();
+    NativeRegion copy = NativeRegion.allocate(bytes.remaining());
+    copy.bytes().put(0, bytes, 0, bytes.remaining());
+    return new MemorySnapshot(memory.pages(), copy, globals, random.draws());
   }
 
   /**
@@ -224,6 +232,7 @@ public final class WasmInstance implements AutoCloseable {
    * from; memory never shrinks, so an instance already larger than the snapshot is refused.
    *
    * @throws IllegalArgumentException when the snapshot does not fit this module's instance
+   * @throws IllegalStateException when the snapshot was closed
    * @throws WasmCallException {@code memory_limit} when the snapshot's memory exceeds the limit
    */
   public synchronized void restore(MemorySnapshot snapshot) {
@@ -234,7 +243,6 @@ public final class WasmInstance implements AutoCloseable {
               .formatted(snapshot.globals().length, module.name(), instance.globalCount()));
     }
     if (snapshot.pages() > 0) {
-      Memory memory = instance.memory();
       int missing = snapshot.pages() - memory.pages();
       if (missing < 0) {
         throw new IllegalArgumentException(
@@ -291,11 +299,17 @@ public final class WasmInstance implements AutoCloseable {
     return broken;
   }
 
-  /** Frees the instance's slot in {@link ModuleLimits#maxInstances()}; idempotent. */
+  /**
+   * Frees the instance's memory and its slot in {@link ModuleLimits#maxInstances()}; idempotent. A
+   * guest still running (a call that timed out) fails at its next memory access.
+   */
   @Override
   public synchronized void close() {
     if (!closed) {
       closed = true;
+      if (memory != null) {
+        memory.close();
+      }
       module.released();
     }
   }

@@ -41,8 +41,9 @@ public final class WasmModules {
    * @param buffers the allocator and deallocator exports buffers are passed through
    * @throws WasmCallException {@code module_too_large} past {@link ModuleLimits#maxBytes()}, {@code
    *     invalid_module} when the bytes are not a module the host can run (the message then lists
-   *     every import it does not provide), {@code invalid_allocator} when {@code buffers} names an
-   *     export that is missing or does not fit
+   *     every import it does not provide), {@code unsupported_simd} when it uses SIMD (the first
+   *     use named), {@code invalid_allocator} when {@code buffers} names an export that is missing
+   *     or does not fit
    */
   public static CompiledModule compile(
       String name, byte[] bytes, ModuleLimits limits, BufferExports buffers) {
@@ -71,6 +72,15 @@ public final class WasmModules {
             + module.importSection().count(ExternalType.MEMORY);
     if (memories > 1) {
       throw invalid(name, "has more than one memory", null);
+    }
+    Optional<String> simd = SimdCheck.firstUse(module);
+    if (simd.isPresent()) {
+      throw new WasmCallException(
+          WasmCallException.Code.UNSUPPORTED_SIMD,
+          ("module '%s' uses SIMD (%s), which the host's engine cannot run: Chicory's compiler"
+                  + " has no v128 instructions; build it without -msimd128 (or run wasm-opt"
+                  + " --disable-simd)")
+              .formatted(name, simd.get()));
     }
     List<ExportInfo> exports = Exports.of(module);
     Optional<Allocator> allocator = Allocator.resolve(name, exports, buffers);

@@ -29,8 +29,6 @@ public final class WasmGemm implements Gemm {
   public static final ModuleLimits LIMITS =
       ModuleLimits.defaults().withCallTimeout(Duration.ofSeconds(60)).withMaxInstances(2);
 
-  private static final long PAGE_BYTES = 65536;
-
   private final CompiledModule module;
   private final Semaphore running;
   private final long baseBytes;
@@ -45,7 +43,7 @@ public final class WasmGemm implements Gemm {
     this.module = WasmModules.bundled("matmul", limits);
     this.running = new Semaphore(limits.maxInstances(), true);
     // The heap starts past the data and stack, inside the initial pages.
-    this.baseBytes = module.memory().map(MemoryInfo::initialPages).orElse(0) * PAGE_BYTES;
+    this.baseBytes = module.memory().map(MemoryInfo::initialBytes).orElse(0L);
   }
 
   @Override
@@ -68,7 +66,7 @@ public final class WasmGemm implements Gemm {
 
   /** The most wasm memory one product may use, in bytes. */
   public long memoryLimit() {
-    return module.limits().maxPages() * PAGE_BYTES;
+    return module.limits().maxMemoryBytes();
   }
 
   /**

@@ -200,7 +200,8 @@ public final class ModuleWorkerService implements Service {
           case INVALID_MODULE, WRONG_ARGUMENTS, INVALID_ALLOCATOR -> Failure.Kind.INVALID;
           case MISSING_EXPORT -> Failure.Kind.NOT_FOUND;
           case MODULE_TOO_LARGE -> Failure.Kind.TOO_LARGE;
-          case TRAP, ABORTED, MEMORY_LIMIT, OUT_OF_BOUNDS -> Failure.Kind.UNPROCESSABLE;
+          case TRAP, ABORTED, MEMORY_LIMIT, OUT_OF_BOUNDS, UNSUPPORTED_SIMD ->
+              Failure.Kind.UNPROCESSABLE;
           case TOO_MANY_INSTANCES, MODULE_FAILED -> Failure.Kind.UNAVAILABLE;
           case UNKNOWN_HANDLE -> Failure.Kind.CONFLICT;
           case TIMEOUT -> Failure.Kind.TIMED_OUT;

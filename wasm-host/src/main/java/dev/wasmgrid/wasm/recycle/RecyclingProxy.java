@@ -251,6 +251,7 @@ public final class RecyclingProxy implements AutoCloseable {
     } finally {
       stateLock.unlock();
     }
+    builder.close();
   }
 
   private WasmCallException moduleFailed() {

@@ -9,7 +9,7 @@ import java.util.Map;
  * Builds standby instances: a fresh instance given the state of the log, by replaying every entry
  * (buffers written again with their bytes), or by restoring the golden snapshot and replaying only
  * the entries logged after it. After a verified replay it keeps a snapshot of the result as the new
- * golden one.
+ * golden one, and frees the one it replaces.
  */
 final class StandbyBuilder {
 
@@ -23,6 +23,7 @@ final class StandbyBuilder {
   private final RecyclingPolicy policy;
   private final CallLog log;
   private volatile Golden golden;
+  private boolean closed;
 
   StandbyBuilder(InstanceSlots slots, RecyclingPolicy policy, CallLog log) {
     this.slots = slots;
@@ -40,9 +41,8 @@ final class StandbyBuilder {
     WasmInstance instance = slots.instantiate();
     try {
       ProxiedInstance standby = new ProxiedInstance(instance, slots::released);
-      Golden gold = policy.snapshots() ? golden : null;
+      Golden gold = policy.snapshots() ? restoreGolden(instance) : null;
       if (gold != null) {
-        instance.restore(gold.snapshot());
         standby.mapHandles(gold.handles());
         standby.applied(gold.applied());
       }
@@ -50,12 +50,43 @@ final class StandbyBuilder {
       if (policy.snapshots()
           && standby.applied() > 0
           && (gold == null || standby.applied() > gold.applied())) {
-        golden = new Golden(instance.snapshot(), standby.handles(), standby.applied());
+        replaceGolden(new Golden(instance.snapshot(), standby.handles(), standby.applied()));
       }
       return new Standby(standby, gold == null ? SwapMethod.REPLAY : SwapMethod.SNAPSHOT);
     } catch (RuntimeException e) {
       instance.close();
       throw e;
+    }
+  }
+
+  /** Frees the golden snapshot; later builds replay the whole log. */
+  synchronized void close() {
+    closed = true;
+    replaceGolden(null);
+  }
+
+  /** Restores the golden snapshot, if there is one, on {@code instance}; what it restored. */
+  private synchronized Golden restoreGolden(WasmInstance instance) {
+    Golden gold = golden;
+    if (gold != null) {
+      instance.restore(gold.snapshot());
+    }
+    return gold;
+  }
+
+  /**
+   * Makes {@code next} the golden snapshot and frees the one before: under the lock that restores
+   * take, so that none reads a freed one.
+   */
+  private synchronized void replaceGolden(Golden next) {
+    Golden before = golden;
+    if (closed && next != null) {
+      next.snapshot().close();
+      return;
+    }
+    golden = next;
+    if (before != null) {
+      before.snapshot().close();
     }
   }
 
