@@ -130,9 +130,9 @@ public final class VectorCompute implements Compute {
 
   /**
    * Q4_K, Q6_K, Q8_0 and Q4_0 rows through their kernels, other packed rows decoded into a scratch
-   * row. The blocks are first copied from the mapped file into a scratch array, {@value
-   * #PACKED_READ} bytes of whole rows at a time (so it stays in L1, and the copy's fixed cost, more
-   * than a short row's product, is paid once for many rows); the kernels then read a plain array.
+   * row. The blocks are first copied from the mapped file into a scratch array, whole rows of up to
+   * {@value #PACKED_READ} bytes at a time (small enough to stay in L1); the kernels then read a
+   * plain array.
    */
   private static void packed(PackedMatrix p, float[] x, float[] out, int from, int to) {
     TensorType type = p.type();
