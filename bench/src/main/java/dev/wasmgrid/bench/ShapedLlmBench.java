@@ -66,7 +66,10 @@ final class ShapedLlmBench {
     }
     try {
       Path cache = options.fileCache();
-      Path dir = cache != null ? Files.createDirectories(cache) : tempDir();
+      Path dir =
+          cache != null
+              ? Files.createDirectories(cache)
+              : Files.createTempDirectory("wasmgrid-bench-llm-");
       try {
         for (FileShape shape : shapes) {
           for (QuantMix mix : mixes) {
@@ -102,10 +105,6 @@ final class ShapedLlmBench {
   static String fileName(ModelShape shape, QuantMix mix, long seed) {
     return "%s-%s-seed%d-v%d.gguf"
         .formatted(shape.name(), mix.wireName(), seed, ShapedModels.VERSION);
-  }
-
-  private static Path tempDir() throws IOException {
-    return Files.createTempDirectory("wasmgrid-bench-llm-");
   }
 
   private static double size(Path file) throws IOException {

@@ -31,22 +31,12 @@ class LlmBenchTest {
             List.of(tiny), List.of(TensorType.F32, TensorType.Q8_0), List.of(1, 2), 1),
         BenchReport.jsonLines(
             out, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
-    ObjectMapper json = new ObjectMapper();
     List<String> seen = new ArrayList<>();
-    for (String line : bytes.toString(StandardCharsets.UTF_8).strip().split("\n", -1)) {
-      JsonNode n = json.readTree(line);
+    for (JsonNode n : lines(bytes)) {
       assertThat(n.get("bench").asText()).isEqualTo("llm");
-      JsonNode p = n.get("params");
-      assertThat(p.get("value")).isNull();
+      assertThat(n.get("params").get("value")).isNull();
       assertThat(n.get("value").asDouble()).isPositive();
-      seen.add(
-          p.get("shape").asText()
-              + " "
-              + p.get("dtype").asText()
-              + " "
-              + p.get("threads").asInt()
-              + " "
-              + n.get("metric").asText());
+      seen.add(cell(n));
     }
     List<String> expected = new ArrayList<>();
     for (String dtype : List.of("f32", "q8_0")) {
@@ -78,20 +68,10 @@ class LlmBenchTest {
             null),
         BenchReport.jsonLines(
             out, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
-    ObjectMapper json = new ObjectMapper();
     List<String> seen = new ArrayList<>();
-    for (String line : bytes.toString(StandardCharsets.UTF_8).strip().split("\n", -1)) {
-      JsonNode n = json.readTree(line);
-      JsonNode p = n.get("params");
+    for (JsonNode n : lines(bytes)) {
       assertThat(n.get("value").asDouble()).isPositive();
-      seen.add(
-          p.get("shape").asText()
-              + " "
-              + p.get("dtype").asText()
-              + " "
-              + p.get("threads").asInt()
-              + " "
-              + n.get("metric").asText());
+      seen.add(cell(n));
     }
     List<String> expected = new ArrayList<>();
     for (String dtype : List.of("q4_k_m", "q8_0")) {
@@ -127,6 +107,28 @@ class LlmBenchTest {
     String second = progressOfOneRun(small, options);
     assertThat(second).contains(file + " (").contains("from the cache").doesNotContain("written");
     assertThat(Files.readAllBytes(file)).isEqualTo(written);
+  }
+
+  /** The JSON lines a run printed. */
+  private static List<JsonNode> lines(ByteArrayOutputStream bytes) throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> out = new ArrayList<>();
+    for (String line : bytes.toString(StandardCharsets.UTF_8).strip().split("\n", -1)) {
+      out.add(json.readTree(line));
+    }
+    return out;
+  }
+
+  /** A line's "shape dtype threads metric". */
+  private static String cell(JsonNode n) {
+    JsonNode p = n.get("params");
+    return p.get("shape").asText()
+        + " "
+        + p.get("dtype").asText()
+        + " "
+        + p.get("threads").asInt()
+        + " "
+        + n.get("metric").asText();
   }
 
   private static String progressOfOneRun(ModelShape shape, LlmBench.Options options) {
