@@ -65,10 +65,20 @@ public final class VectorCompute implements Compute {
 
   @Override
   public void matvec(WeightMatrix w, float[] x, float[] out) {
-    int rows = w.rows();
+    split(w.rows(), (from, to) -> rows(w, x, out, from, to));
+  }
+
+  /** Work on a range of output rows: [from, to). */
+  @FunctionalInterface
+  private interface RowTask {
+    void run(int from, int to);
+  }
+
+  /** Runs {@code task} over [0, rows) split in contiguous ranges over the threads. */
+  private void split(int rows, RowTask task) {
     int parts = pool == null ? 1 : Math.min(threads, Math.max(1, rows / MIN_ROWS_PER_THREAD));
     if (parts == 1) {
-      rows(w, x, out, 0, rows);
+      task.run(0, rows);
       return;
     }
     int chunk = (rows + parts - 1) / parts;
@@ -76,9 +86,9 @@ public final class VectorCompute implements Compute {
     for (int p = 1; p < parts; p++) {
       int from = p * chunk;
       int to = Math.min(rows, from + chunk);
-      others.add(pool.submit(() -> rows(w, x, out, from, to)));
+      others.add(pool.submit(() -> task.run(from, to)));
     }
-    rows(w, x, out, 0, Math.min(rows, chunk));
+    task.run(0, Math.min(rows, chunk));
     for (Future<?> f : others) {
       try {
         f.get();
