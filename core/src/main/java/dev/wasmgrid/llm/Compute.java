@@ -10,6 +10,17 @@ public interface Compute extends AutoCloseable {
   /** {@code out[0..w.rows()) = w · x[0..w.cols())}. */
   void matvec(WeightMatrix w, float[] x, float[] out);
 
+  /**
+   * {@code outs[i] = w · xs[i]} for i in [0, n): the products of several vectors with one matrix,
+   * each the same, bit for bit, as {@link #matvec} of that vector. An implementation may read the
+   * matrix once for all of them.
+   */
+  default void matmul(WeightMatrix w, float[][] xs, float[][] outs, int n) {
+    for (int i = 0; i < n; i++) {
+      matvec(w, xs[i], outs[i]);
+    }
+  }
+
   /** {@code Σ a[aOff + i] * b[bOff + i]} for i in [0, n). */
   float dot(float[] a, int aOff, float[] b, int bOff, int n);
 

@@ -9,7 +9,12 @@ import java.util.List;
  * model's stop tokens ({@link Vocabulary#stops()}) and the end of the context. Not thread-safe.
  */
 public final class Generation implements AutoCloseable {
+  /** Prompt positions run in one pass: each weight matrix is read once for this many. */
+  static final int PROMPT_CHUNK = 64;
+
   private final Transformer transformer;
+  private final KvCache cache;
+  private final int reused;
   private final Tokenizer tokenizer;
   private final Sampler sampler;
   private final GenerationConfig config;
@@ -33,11 +38,20 @@ public final class Generation implements AutoCloseable {
 
   Generation(
       Transformer transformer,
+      KvCache cache,
+      int reused,
       Tokenizer tokenizer,
       int[] prompt,
       GenerationConfig config,
       Runnable onClose) {
+    if (reused < 0 || reused >= prompt.length) {
+      throw new IllegalArgumentException(
+          "reused positions " + reused + " must leave a prompt token to run");
+    }
     this.transformer = transformer;
+    this.cache = cache;
+    this.reused = reused;
+    this.pos = reused;
     this.tokenizer = tokenizer;
     this.config = config;
     this.onClose = onClose;
@@ -66,15 +80,13 @@ public final class Generation implements AutoCloseable {
     float[] logits;
     if (last < 0) {
       startNanos = System.nanoTime();
-      logits = null;
-      for (int t : prompt) {
-        logits = transformer.forward(t, pos++);
-      }
+      runPrompt();
+      logits = cache.logits();
     } else {
       if (pos >= transformer.config().seqLen()) {
         return finish("context", last);
       }
-      logits = transformer.forward(last, pos++);
+      logits = transformer.forward(cache, last, pos++);
     }
     int token = sample(logits);
     if (generated == 0) {
@@ -104,6 +116,24 @@ public final class Generation implements AutoCloseable {
     String text = pending.substring(0, pending.length() - keep);
     pending.delete(0, pending.length() - keep);
     return new TokenPiece(token, text);
+  }
+
+  /** The prompt's positions not taken from a cache, {@link #PROMPT_CHUNK} per pass. */
+  private void runPrompt() {
+    ForwardBatch batch = new ForwardBatch();
+    while (pos < prompt.length) {
+      batch.clear();
+      int end = Math.min(prompt.length, pos + PROMPT_CHUNK);
+      for (; pos < end; pos++) {
+        batch.add(cache, prompt[pos], pos, pos == prompt.length - 1);
+      }
+      transformer.forward(batch);
+    }
+  }
+
+  /** Prompt positions taken from a cached sequence rather than run. */
+  public int reusedPromptTokens() {
+    return reused;
   }
 
   /**

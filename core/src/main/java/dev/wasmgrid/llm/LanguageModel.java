@@ -16,6 +16,7 @@ public final class LanguageModel implements AutoCloseable {
   private final Model model;
   private final Compute compute;
   private final Transformer transformer;
+  private final KvCache cache;
   private final Tokenizer tokenizer;
   private GenerationConfig config = GenerationConfig.defaults();
   private boolean busy;
@@ -34,6 +35,7 @@ public final class LanguageModel implements AutoCloseable {
     this.model = model;
     this.compute = compute;
     this.transformer = new Transformer(model.config(), model.weights(), compute);
+    this.cache = transformer.newCache();
     this.tokenizer = new Tokenizer(model.vocabulary());
   }
 
@@ -89,7 +91,7 @@ public final class LanguageModel implements AutoCloseable {
     if (busy) {
       throw new IllegalStateException("a generation is already running on this model");
     }
-    Generation g = new Generation(transformer, tokenizer, prompt, cfg, this::release);
+    Generation g = new Generation(transformer, cache, 0, tokenizer, prompt, cfg, this::release);
     busy = true;
     return g;
   }

@@ -5,28 +5,32 @@ package dev.wasmgrid.llm;
  * grouped-query attention over a KV cache, SwiGLU feed-forward, classifier. The architectures
  * differ only inside the attention's projections ({@link #project}): Qwen2 adds biases, Qwen3
  * normalizes each head of q and k, and Llama rotates adjacent pairs where the Qwens rotate each
- * head's halves. All activations and the cache are allocated once here, so generating a token
- * allocates nothing. Not thread-safe: one generation at a time.
+ * head's halves. A pass runs a {@link ForwardBatch}: a prompt's positions or several sequences'
+ * next positions at once, each weight matrix read once for all of them. Activations are allocated
+ * for the largest batch so far, so a steady decoding allocates nothing. Not thread-safe: one pass
+ * at a time.
  */
 public final class Transformer {
   private final LlamaConfig c;
   private final LlamaWeights w;
   private final Compute compute;
-  private final float[] x;
-  private final float[] xb;
-  private final float[] xb2;
-  private final float[] hb;
-  private final float[] hb2;
-  private final float[] q;
-  private final float[] attnOut;
-  private final float[] k;
-  private final float[] v;
-  private final float[] att;
-  private final float[] logits;
-  private final float[][] keyCache;
-  private final float[][] valueCache;
   private final float[] ropeCos;
   private final float[] ropeSin;
+  private final float[] att;
+  private final ForwardBatch single = new ForwardBatch();
+  private KvCache ownCache;
+  private int capacity;
+  private float[][] x;
+  private float[][] xb;
+  private float[][] xb2;
+  private float[][] hb;
+  private float[][] hb2;
+  private float[][] q;
+  private float[][] attnOut;
+  private float[][] k;
+  private float[][] v;
+  private float[][] finalIn;
+  private float[][] finalOut;
 
   /** A pass over {@code weights} (checked against {@code config}) computed by {@code compute}. */
   public Transformer(LlamaConfig config, LlamaWeights weights, Compute compute) {
@@ -41,19 +45,7 @@ public final class Transformer {
     this.c = config;
     this.w = weights;
     this.compute = compute;
-    x = new float[c.dim()];
-    xb = new float[c.dim()];
-    xb2 = new float[c.dim()];
-    hb = new float[c.hiddenDim()];
-    hb2 = new float[c.hiddenDim()];
-    q = new float[c.qDim()];
-    attnOut = new float[c.qDim()];
-    k = new float[c.kvDim()];
-    v = new float[c.kvDim()];
     att = new float[c.seqLen()];
-    logits = new float[c.vocabSize()];
-    keyCache = new float[c.layers()][c.seqLen() * c.kvDim()];
-    valueCache = new float[c.layers()][c.seqLen() * c.kvDim()];
     int half = c.headSize() / 2;
     float[] factors = w.attention().ropeFreqs();
     ropeCos = new float[c.seqLen() * half];
@@ -68,6 +60,7 @@ public final class Transformer {
         ropeSin[pos * half + i] = (float) Math.sin(pos * freq);
       }
     }
+    reserve(1);
   }
 
   /** The hyper-parameters. */
@@ -80,11 +73,93 @@ public final class Transformer {
     return compute.name();
   }
 
+  /** An empty sequence state for this model. */
+  public KvCache newCache() {
+    return new KvCache(c);
+  }
+
   /**
-   * Runs {@code token} at position {@code pos} (earlier positions must have run) and returns the
-   * logits of the next token: an array owned by this object, overwritten by the next call.
+   * Runs {@code token} at position {@code pos} of this transformer's own sequence (earlier
+   * positions must have run) and returns the logits of the next token: an array owned by this
+   * object, overwritten by the next call.
    */
   public float[] forward(int token, int pos) {
+    if (ownCache == null) {
+      ownCache = newCache();
+    }
+    return forward(ownCache, token, pos);
+  }
+
+  /**
+   * Runs {@code token} at position {@code pos} of {@code cache}'s sequence and returns the logits
+   * of the next token, {@link KvCache#logits()}.
+   */
+  public float[] forward(KvCache cache, int token, int pos) {
+    single.clear();
+    single.add(cache, token, pos, true);
+    forward(single);
+    return cache.logits();
+  }
+
+  /**
+   * Runs every entry of {@code batch}: each weight matrix is read once for all of them, and each
+   * entry's result is the same, bit for bit, as running it alone. Entries asking for logits find
+   * them in their cache.
+   */
+  public void forward(ForwardBatch batch) {
+    int n = batch.size();
+    for (int i = 0; i < n; i++) {
+      check(batch.token(i), batch.position(i));
+      batch.cache(i).reserve(batch.position(i) + 1);
+    }
+    reserve(n);
+    int kvDim = c.kvDim();
+    for (int i = 0; i < n; i++) {
+      w.tokenEmbedding().row(batch.token(i), x[i]);
+    }
+    for (int l = 0; l < c.layers(); l++) {
+      for (int i = 0; i < n; i++) {
+        rmsnorm(xb[i], x[i], w.rmsAtt().get(l));
+      }
+      project(l, batch, n);
+      for (int i = 0; i < n; i++) {
+        KvCache cache = batch.cache(i);
+        int at = batch.position(i) * kvDim;
+        System.arraycopy(k[i], 0, cache.keys(l), at, kvDim);
+        System.arraycopy(v[i], 0, cache.values(l), at, kvDim);
+      }
+      for (int i = 0; i < n; i++) {
+        attention(l, batch.cache(i), batch.position(i), q[i], attnOut[i]);
+      }
+      compute.matmul(w.wo().get(l), attnOut, xb2, n);
+      for (int i = 0; i < n; i++) {
+        add(x[i], xb2[i]);
+        rmsnorm(xb[i], x[i], w.rmsFfn().get(l));
+      }
+      compute.matmul(w.w1().get(l), xb, hb, n);
+      compute.matmul(w.w3().get(l), xb, hb2, n);
+      for (int i = 0; i < n; i++) {
+        swiglu(hb[i], hb2[i]);
+      }
+      compute.matmul(w.w2().get(l), hb, xb, n);
+      for (int i = 0; i < n; i++) {
+        add(x[i], xb[i]);
+      }
+    }
+    int wanted = 0;
+    for (int i = 0; i < n; i++) {
+      if (batch.wantsLogits(i)) {
+        rmsnorm(x[i], x[i], w.rmsFinal());
+        finalIn[wanted] = x[i];
+        finalOut[wanted++] = batch.cache(i).logits();
+      }
+    }
+    if (wanted > 0) {
+      compute.matmul(w.classifier(), finalIn, finalOut, wanted);
+    }
+  }
+
+  private void check(int token, int pos) {
     if (token < 0 || token >= c.vocabSize()) {
       throw new IllegalArgumentException(
           "token " + token + " outside the vocabulary [0, " + c.vocabSize() + ")");
@@ -93,75 +168,82 @@ public final class Transformer {
       throw new IllegalArgumentException(
           "position " + pos + " outside the context [0, " + c.seqLen() + ")");
     }
-    int kvDim = c.kvDim();
-    w.tokenEmbedding().row(token, x);
-    for (int l = 0; l < c.layers(); l++) {
-      rmsnorm(xb, x, w.rmsAtt().get(l));
-      project(l, pos);
-      System.arraycopy(k, 0, keyCache[l], pos * kvDim, kvDim);
-      System.arraycopy(v, 0, valueCache[l], pos * kvDim, kvDim);
-      attention(l, pos);
-      compute.matvec(w.wo().get(l), attnOut, xb2);
-      add(x, xb2);
-
-      rmsnorm(xb, x, w.rmsFfn().get(l));
-      compute.matvec(w.w1().get(l), xb, hb);
-      compute.matvec(w.w3().get(l), xb, hb2);
-      for (int i = 0; i < hb.length; i++) {
-        float g = hb[i];
-        hb[i] = g / (1f + (float) Math.exp(-g)) * hb2[i];
-      }
-      compute.matvec(w.w2().get(l), hb, xb);
-      add(x, xb);
-    }
-    rmsnorm(x, x, w.rmsFinal());
-    compute.matvec(w.classifier(), x, logits);
-    return logits;
   }
 
-  /** Queries, keys and values of the normalized input {@code xb}, positions applied. */
-  private void project(int l, int pos) {
+  /** Activations for {@code n} entries at once, grown when a batch is larger than any before. */
+  private void reserve(int n) {
+    if (n <= capacity) {
+      return;
+    }
+    capacity = Math.max(n, 2 * capacity);
+    x = new float[capacity][c.dim()];
+    xb = new float[capacity][c.dim()];
+    xb2 = new float[capacity][c.dim()];
+    hb = new float[capacity][c.hiddenDim()];
+    hb2 = new float[capacity][c.hiddenDim()];
+    q = new float[capacity][c.qDim()];
+    attnOut = new float[capacity][c.qDim()];
+    k = new float[capacity][c.kvDim()];
+    v = new float[capacity][c.kvDim()];
+    finalIn = new float[capacity][];
+    finalOut = new float[capacity][];
+  }
+
+  /** Queries, keys and values of the normalized inputs {@code xb}, positions applied. */
+  private void project(int l, ForwardBatch batch, int n) {
     AttentionExtras extras = w.attention();
-    compute.matvec(w.wq().get(l), xb, q);
-    compute.matvec(w.wk().get(l), xb, k);
-    compute.matvec(w.wv().get(l), xb, v);
-    if (extras.hasBiases()) {
-      add(q, extras.qBias().get(l));
-      add(k, extras.kBias().get(l));
-      add(v, extras.vBias().get(l));
-    }
-    if (extras.hasHeadNorms()) {
-      headNorm(q, extras.qNorm().get(l));
-      headNorm(k, extras.kNorm().get(l));
-    }
-    if (c.architecture().neoxRope()) {
-      rotateHalves(q, pos);
-      rotateHalves(k, pos);
-    } else {
-      rotate(q, pos);
-      rotate(k, pos);
+    compute.matmul(w.wq().get(l), xb, q, n);
+    compute.matmul(w.wk().get(l), xb, k, n);
+    compute.matmul(w.wv().get(l), xb, v, n);
+    for (int i = 0; i < n; i++) {
+      if (extras.hasBiases()) {
+        add(q[i], extras.qBias().get(l));
+        add(k[i], extras.kBias().get(l));
+        add(v[i], extras.vBias().get(l));
+      }
+      if (extras.hasHeadNorms()) {
+        headNorm(q[i], extras.qNorm().get(l));
+        headNorm(k[i], extras.kNorm().get(l));
+      }
+      int pos = batch.position(i);
+      if (c.architecture().neoxRope()) {
+        rotateHalves(q[i], pos);
+        rotateHalves(k[i], pos);
+      } else {
+        rotate(q[i], pos);
+        rotate(k[i], pos);
+      }
     }
   }
 
-  private void attention(int l, int pos) {
+  /** Attention of query {@code qs} over positions [0, pos] of {@code cache} into {@code out}. */
+  private void attention(int l, KvCache cache, int pos, float[] qs, float[] out) {
     int hs = c.headSize();
     int kvDim = c.kvDim();
     float scale = (float) (1.0 / Math.sqrt(hs));
-    float[] keys = keyCache[l];
-    float[] values = valueCache[l];
+    float[] keys = cache.keys(l);
+    float[] values = cache.values(l);
     for (int h = 0; h < c.heads(); h++) {
       int qOff = h * hs;
       int kvOff = (h / c.kvMul()) * hs;
       for (int t = 0; t <= pos; t++) {
-        att[t] = compute.dot(q, qOff, keys, t * kvDim + kvOff, hs) * scale;
+        att[t] = compute.dot(qs, qOff, keys, t * kvDim + kvOff, hs) * scale;
       }
       softmax(att, pos + 1);
       for (int i = 0; i < hs; i++) {
-        attnOut[qOff + i] = 0;
+        out[qOff + i] = 0;
       }
       for (int t = 0; t <= pos; t++) {
-        compute.axpy(att[t], values, t * kvDim + kvOff, attnOut, qOff, hs);
+        compute.axpy(att[t], values, t * kvDim + kvOff, out, qOff, hs);
       }
+    }
+  }
+
+  /** SwiGLU in place: {@code gate[i] = silu(gate[i]) * up[i]}. */
+  private static void swiglu(float[] gate, float[] up) {
+    for (int i = 0; i < gate.length; i++) {
+      float g = gate[i];
+      gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
     }
   }
 

@@ -60,7 +60,7 @@ final class PackedKernels {
         }
       }
     }
-    return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    return Lanes.sum(acc0.add(acc1));
   }
 
   /** Σ weight · x over {@code blocks} Q6_K blocks at {@code src[at]}. */
@@ -94,7 +94,7 @@ final class PackedKernels {
         }
       }
     }
-    return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+    return Lanes.sum(acc0.add(acc1).add(acc2.add(acc3)));
   }
 
   /** Σ weight · x over {@code blocks} Q8_0 blocks at {@code src[at]}: Σ d · Σ q · x per block. */
@@ -116,7 +116,7 @@ final class PackedKernels {
         acc1 = sum.fma(d, acc1);
       }
     }
-    return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    return Lanes.sum(acc0.add(acc1));
   }
 
   /**
@@ -147,7 +147,7 @@ final class PackedKernels {
         acc1 = sum.fma(FloatVector.broadcast(F, d), acc1);
       }
     }
-    return acc0.add(acc1).reduceLanes(VectorOperators.ADD) - 8 * offsets;
+    return Lanes.sum(acc0.add(acc1)) - 8 * offsets;
   }
 
   /** The sums of x over each run of {@code size} elements. */

@@ -38,6 +38,9 @@ public final class VectorCompute implements Compute {
   /** Bytes of packed rows copied from a mapped file at once. */
   private static final int PACKED_READ = 16 * 1024;
 
+  /** Vectors a batched kernel dots with one row at a time, loading each weight once for all. */
+  private static final int VECTORS = 4;
+
   /** Fewer rows than this are not worth handing to another thread. */
   private static final int MIN_ROWS_PER_THREAD = 64;
 
@@ -65,7 +68,18 @@ public final class VectorCompute implements Compute {
 
   @Override
   public void matvec(WeightMatrix w, float[] x, float[] out) {
-    split(w.rows(), (from, to) -> rows(w, x, out, from, to));
+    matmul(w, new float[][] {x}, new float[][] {out}, 1);
+  }
+
+  /**
+   * Each range of rows is read once for all {@code n} vectors: a group of rows small enough to stay
+   * in L1 is dotted with every vector before the next group is read. Every row's sum is taken by
+   * the same kernel, in the same order, whichever the group, range or thread, so the result for a
+   * vector does not depend on the others in the batch nor on the thread count.
+   */
+  @Override
+  public void matmul(WeightMatrix w, float[][] xs, float[][] outs, int n) {
+    split(w.rows(), (from, to) -> rows(w, xs, outs, n, from, to));
   }
 
   /** Work on a range of output rows: [from, to). */
@@ -107,34 +121,68 @@ public final class VectorCompute implements Compute {
    * that doubles the bandwidth one core draws from DRAM (~10 to ~20 GB/s), and a product of a
    * matrix larger than the caches is bound by exactly that.
    */
-  private void rows(WeightMatrix w, float[] x, float[] out, int from, int to) {
+  private void rows(WeightMatrix w, float[][] xs, float[][] outs, int n, int from, int to) {
     int quarter = (to - from) / 4;
     if (w instanceof F32Matrix f) {
       float[] data = f.data();
       int cols = f.cols();
       int r = from;
+      if (n >= VECTORS) {
+        for (; r < to; r++) {
+          int v = 0;
+          for (; v + VECTORS <= n; v += VECTORS) {
+            dotF32v4(data, r * cols, xs, outs, v, cols, r);
+          }
+          for (; v < n; v++) {
+            outs[v][r] = dotF32(data, r * cols, xs[v], cols);
+          }
+        }
+        return;
+      }
       if (cols % L == 0) {
         for (; r < from + quarter; r++) {
-          dotF32x4(data, x, cols, out, r, quarter);
+          for (int v = 0; v < n; v++) {
+            dotF32x4(data, xs[v], cols, outs[v], r, quarter);
+          }
         }
         r = from + 4 * quarter;
       }
       for (; r < to; r++) {
-        out[r] = dotF32(data, r * cols, x, cols);
+        for (int v = 0; v < n; v++) {
+          outs[v][r] = dotF32(data, r * cols, xs[v], cols);
+        }
       }
     } else if (w instanceof PackedMatrix p) {
-      packed(p, x, out, from, to);
+      packed(p, xs, outs, n, from, to);
     } else if (B != null) {
       Q8Matrix q = (Q8Matrix) w;
       int groups = q.cols() / Q8Matrix.GROUP;
+      if (n >= VECTORS) {
+        for (int r = from; r < to; r++) {
+          int v = 0;
+          for (; v + VECTORS <= n; v += VECTORS) {
+            dotQ8v4(q.quants(), q.scales(), xs, outs, v, groups, r);
+          }
+          for (; v < n; v++) {
+            outs[v][r] = dotQ8(q.quants(), r * q.cols(), q.scales(), r * groups, xs[v], groups);
+          }
+        }
+        return;
+      }
       for (int r = from; r < from + quarter; r++) {
-        dotQ8x4(q.quants(), q.scales(), x, groups, out, r, quarter);
+        for (int v = 0; v < n; v++) {
+          dotQ8x4(q.quants(), q.scales(), xs[v], groups, outs[v], r, quarter);
+        }
       }
       for (int r = from + 4 * quarter; r < to; r++) {
-        out[r] = dotQ8(q.quants(), r * q.cols(), q.scales(), r * groups, x, groups);
+        for (int v = 0; v < n; v++) {
+          outs[v][r] = dotQ8(q.quants(), r * q.cols(), q.scales(), r * groups, xs[v], groups);
+        }
       }
     } else {
-      fallback.matvec(w, x, out);
+      for (int v = 0; v < n; v++) {
+        fallback.matvec(w, xs[v], outs[v]);
+      }
     }
   }
 
@@ -142,9 +190,10 @@ public final class VectorCompute implements Compute {
    * Q4_K, Q6_K, Q8_0 and Q4_0 rows through their kernels, other packed rows decoded into a scratch
    * row. The blocks are first copied from the mapped file into a scratch array, whole rows of up to
    * {@value #PACKED_READ} bytes at a time (small enough to stay in L1); the kernels then read a
-   * plain array.
+   * plain array, once per vector.
    */
-  private static void packed(PackedMatrix p, float[] x, float[] out, int from, int to) {
+  private static void packed(
+      PackedMatrix p, float[][] xs, float[][] outs, int n, int from, int to) {
     TensorType type = p.type();
     boolean kernel =
         PackedKernels.SUPPORTED
@@ -158,25 +207,36 @@ public final class VectorCompute implements Compute {
       byte[] blocks = new byte[rowBytes];
       for (int r = from; r < to; r++) {
         p.row(r, row, blocks);
-        out[r] = dotF32(row, 0, x, row.length);
+        for (int v = 0; v < n; v++) {
+          outs[v][r] = dotF32(row, 0, xs[v], row.length);
+        }
       }
       return;
     }
     int batch = Math.max(1, Math.min(to - from, PACKED_READ / rowBytes));
     byte[] blocks = new byte[batch * rowBytes];
-    int n = p.cols() / type.blockSize();
-    float[] xSums = type == TensorType.Q4_0 ? PackedKernels.blockSums(x, 32) : null;
+    int blocksPerRow = p.cols() / type.blockSize();
+    float[][] xSums = new float[n][];
+    if (type == TensorType.Q4_0) {
+      for (int v = 0; v < n; v++) {
+        xSums[v] = PackedKernels.blockSums(xs[v], 32);
+      }
+    }
     for (int r = from; r < to; r += batch) {
       int count = Math.min(batch, to - r);
       p.readRows(r, count, blocks);
-      for (int i = 0, at = 0; i < count; i++, at += rowBytes) {
-        out[r + i] =
-            switch (type) {
-              case Q4_K -> PackedKernels.dotQ4K(blocks, at, n, x);
-              case Q6_K -> PackedKernels.dotQ6K(blocks, at, n, x);
-              case Q8_0 -> PackedKernels.dotQ80(blocks, at, n, x);
-              default -> PackedKernels.dotQ40(blocks, at, n, x, xSums);
-            };
+      for (int v = 0; v < n; v++) {
+        float[] x = xs[v];
+        float[] out = outs[v];
+        for (int i = 0, at = 0; i < count; i++, at += rowBytes) {
+          out[r + i] =
+              switch (type) {
+                case Q4_K -> PackedKernels.dotQ4K(blocks, at, blocksPerRow, x);
+                case Q6_K -> PackedKernels.dotQ6K(blocks, at, blocksPerRow, x);
+                case Q8_0 -> PackedKernels.dotQ80(blocks, at, blocksPerRow, x);
+                default -> PackedKernels.dotQ40(blocks, at, blocksPerRow, x, xSums[v]);
+              };
+        }
       }
     }
   }
@@ -188,7 +248,7 @@ public final class VectorCompute implements Compute {
     for (int bound = F.loopBound(n); i < bound; i += L) {
       acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
     }
-    float sum = acc.reduceLanes(VectorOperators.ADD);
+    float sum = Lanes.sum(acc);
     for (; i < n; i++) {
       sum += a[aOff + i] * b[bOff + i];
     }
@@ -209,26 +269,17 @@ public final class VectorCompute implements Compute {
     }
   }
 
+  /**
+   * One row in the order every F32 row is summed in ({@link #dotF32x4} too): one accumulator
+   * stepping a vector at a time, its lanes summed by {@link Lanes#sum}, then the scalar tail.
+   */
   private static float dotF32(float[] w, int off, float[] x, int n) {
-    FloatVector a0 = FloatVector.zero(F);
-    FloatVector a1 = FloatVector.zero(F);
-    FloatVector a2 = FloatVector.zero(F);
-    FloatVector a3 = FloatVector.zero(F);
+    FloatVector acc = FloatVector.zero(F);
     int i = 0;
-    for (int bound = n - n % (4 * L); i < bound; i += 4 * L) {
-      a0 = FloatVector.fromArray(F, w, off + i).fma(FloatVector.fromArray(F, x, i), a0);
-      a1 = FloatVector.fromArray(F, w, off + i + L).fma(FloatVector.fromArray(F, x, i + L), a1);
-      a2 =
-          FloatVector.fromArray(F, w, off + i + 2 * L)
-              .fma(FloatVector.fromArray(F, x, i + 2 * L), a2);
-      a3 =
-          FloatVector.fromArray(F, w, off + i + 3 * L)
-              .fma(FloatVector.fromArray(F, x, i + 3 * L), a3);
-    }
     for (int bound = F.loopBound(n); i < bound; i += L) {
-      a0 = FloatVector.fromArray(F, w, off + i).fma(FloatVector.fromArray(F, x, i), a0);
+      acc = FloatVector.fromArray(F, w, off + i).fma(FloatVector.fromArray(F, x, i), acc);
     }
-    float sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+    float sum = Lanes.sum(acc);
     for (; i < n; i++) {
       sum += w[off + i] * x[i];
     }
@@ -256,10 +307,10 @@ public final class VectorCompute implements Compute {
       a2 = FloatVector.fromArray(F, w, o2 + i).fma(xv, a2);
       a3 = FloatVector.fromArray(F, w, o3 + i).fma(xv, a3);
     }
-    out[r] = a0.reduceLanes(VectorOperators.ADD);
-    out[r + stride] = a1.reduceLanes(VectorOperators.ADD);
-    out[r + 2 * stride] = a2.reduceLanes(VectorOperators.ADD);
-    out[r + 3 * stride] = a3.reduceLanes(VectorOperators.ADD);
+    out[r] = Lanes.sum(a0);
+    out[r + stride] = Lanes.sum(a1);
+    out[r + 2 * stride] = Lanes.sum(a2);
+    out[r + 3 * stride] = Lanes.sum(a3);
   }
 
   /** Quantized rows r, r + stride, r + 2·stride, r + 3·stride, as {@link #dotF32x4}. */
@@ -296,35 +347,105 @@ public final class VectorCompute implements Compute {
       a2 = g2.fma(FloatVector.broadcast(F, scales[s2 + g]), a2);
       a3 = g3.fma(FloatVector.broadcast(F, scales[s3 + g]), a3);
     }
-    out[r] = a0.reduceLanes(VectorOperators.ADD);
-    out[r + stride] = a1.reduceLanes(VectorOperators.ADD);
-    out[r + 2 * stride] = a2.reduceLanes(VectorOperators.ADD);
-    out[r + 3 * stride] = a3.reduceLanes(VectorOperators.ADD);
+    out[r] = Lanes.sum(a0);
+    out[r + stride] = Lanes.sum(a1);
+    out[r + 2 * stride] = Lanes.sum(a2);
+    out[r + 3 * stride] = Lanes.sum(a3);
+  }
+
+  /**
+   * Row r with vectors {@code xs[v, v + 4)}, each summed in the order of {@link #dotF32}: every
+   * weight vector is loaded once for four products.
+   */
+  private static void dotF32v4(
+      float[] w, int off, float[][] xs, float[][] outs, int v, int n, int r) {
+    float[] x0 = xs[v];
+    float[] x1 = xs[v + 1];
+    float[] x2 = xs[v + 2];
+    float[] x3 = xs[v + 3];
+    FloatVector a0 = FloatVector.zero(F);
+    FloatVector a1 = FloatVector.zero(F);
+    FloatVector a2 = FloatVector.zero(F);
+    FloatVector a3 = FloatVector.zero(F);
+    int i = 0;
+    for (int bound = F.loopBound(n); i < bound; i += L) {
+      FloatVector wv = FloatVector.fromArray(F, w, off + i);
+      a0 = wv.fma(FloatVector.fromArray(F, x0, i), a0);
+      a1 = wv.fma(FloatVector.fromArray(F, x1, i), a1);
+      a2 = wv.fma(FloatVector.fromArray(F, x2, i), a2);
+      a3 = wv.fma(FloatVector.fromArray(F, x3, i), a3);
+    }
+    float s0 = Lanes.sum(a0);
+    float s1 = Lanes.sum(a1);
+    float s2 = Lanes.sum(a2);
+    float s3 = Lanes.sum(a3);
+    for (; i < n; i++) {
+      float wi = w[off + i];
+      s0 += wi * x0[i];
+      s1 += wi * x1[i];
+      s2 += wi * x2[i];
+      s3 += wi * x3[i];
+    }
+    outs[v][r] = s0;
+    outs[v + 1][r] = s1;
+    outs[v + 2][r] = s2;
+    outs[v + 3][r] = s3;
+  }
+
+  /**
+   * Quantized row r with vectors {@code xs[v, v + 4)}, each summed in the order of {@link
+   * #dotQ8x4}: every weight vector is widened once for four products.
+   */
+  private static void dotQ8v4(
+      byte[] q, float[] scales, float[][] xs, float[][] outs, int v, int groups, int r) {
+    float[] x0 = xs[v];
+    float[] x1 = xs[v + 1];
+    float[] x2 = xs[v + 2];
+    float[] x3 = xs[v + 3];
+    int qOff = r * groups * Q8Matrix.GROUP;
+    int sOff = r * groups;
+    FloatVector a0 = FloatVector.zero(F);
+    FloatVector a1 = FloatVector.zero(F);
+    FloatVector a2 = FloatVector.zero(F);
+    FloatVector a3 = FloatVector.zero(F);
+    for (int g = 0; g < groups; g++) {
+      int base = g * Q8Matrix.GROUP;
+      FloatVector g0 = FloatVector.zero(F);
+      FloatVector g1 = FloatVector.zero(F);
+      FloatVector g2 = FloatVector.zero(F);
+      FloatVector g3 = FloatVector.zero(F);
+      for (int j = 0; j < Q8Matrix.GROUP; j += L) {
+        FloatVector wv = widen(q, qOff + base + j);
+        g0 = wv.fma(FloatVector.fromArray(F, x0, base + j), g0);
+        g1 = wv.fma(FloatVector.fromArray(F, x1, base + j), g1);
+        g2 = wv.fma(FloatVector.fromArray(F, x2, base + j), g2);
+        g3 = wv.fma(FloatVector.fromArray(F, x3, base + j), g3);
+      }
+      FloatVector scale = FloatVector.broadcast(F, scales[sOff + g]);
+      a0 = g0.fma(scale, a0);
+      a1 = g1.fma(scale, a1);
+      a2 = g2.fma(scale, a2);
+      a3 = g3.fma(scale, a3);
+    }
+    outs[v][r] = Lanes.sum(a0);
+    outs[v + 1][r] = Lanes.sum(a1);
+    outs[v + 2][r] = Lanes.sum(a2);
+    outs[v + 3][r] = Lanes.sum(a3);
   }
 
   private static FloatVector widen(byte[] q, int off) {
     return (FloatVector) ByteVector.fromArray(B, q, off).convertShape(VectorOperators.B2F, F, 0);
   }
 
-  /** Σ over groups of scale · Σ q·x, two groups per step into separate accumulators. */
+  /** One quantized row in the order of {@link #dotQ8x4}: each group summed, then scaled in. */
   private static float dotQ8(byte[] q, int qOff, float[] scales, int sOff, float[] x, int groups) {
-    FloatVector acc0 = FloatVector.zero(F);
-    FloatVector acc1 = FloatVector.zero(F);
-    int g = 0;
-    for (; g + 1 < groups; g += 2) {
-      acc0 =
+    FloatVector acc = FloatVector.zero(F);
+    for (int g = 0; g < groups; g++) {
+      acc =
           group(q, qOff + g * Q8Matrix.GROUP, x, g * Q8Matrix.GROUP)
-              .fma(FloatVector.broadcast(F, scales[sOff + g]), acc0);
-      acc1 =
-          group(q, qOff + (g + 1) * Q8Matrix.GROUP, x, (g + 1) * Q8Matrix.GROUP)
-              .fma(FloatVector.broadcast(F, scales[sOff + g + 1]), acc1);
+              .fma(FloatVector.broadcast(F, scales[sOff + g]), acc);
     }
-    if (g < groups) {
-      acc0 =
-          group(q, qOff + g * Q8Matrix.GROUP, x, g * Q8Matrix.GROUP)
-              .fma(FloatVector.broadcast(F, scales[sOff + g]), acc0);
-    }
-    return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    return Lanes.sum(acc);
   }
 
   private static FloatVector group(byte[] q, int qOff, float[] x, int xOff) {
