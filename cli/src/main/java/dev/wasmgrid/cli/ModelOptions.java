@@ -41,6 +41,16 @@ final class ModelOptions {
   int context;
 
   @Option(
+      names = "--prompt-cache-mb",
+      defaultValue = "" + ModelHosts.DEFAULT_PROMPT_CACHE_MB,
+      description =
+          "Megabytes of keys and values each model keeps from earlier requests, so a prompt"
+              + " starting like one before (a shared system prompt, a chat's earlier turns) skips"
+              + " those positions; the least recently used go first; 0 turns it off (default:"
+              + " ${DEFAULT-VALUE}).")
+  int promptCacheMb;
+
+  @Option(
       names = "--generation-queue",
       defaultValue = "8",
       description =
@@ -63,6 +73,10 @@ final class ModelOptions {
       throw new CommandLine.ParameterException(
           commandLine, "--model-slots must be >= 1, got " + slots);
     }
+    if (promptCacheMb < 0) {
+      throw new CommandLine.ParameterException(
+          commandLine, "--prompt-cache-mb must be >= 0, got " + promptCacheMb);
+    }
     if (context < 1) {
       throw new CommandLine.ParameterException(
           commandLine, "--context must be >= 1, got " + context);
@@ -76,7 +90,7 @@ final class ModelOptions {
     }
     try {
       long start = System.nanoTime();
-      ModelHosts hosts = ModelHosts.load(models, threads, slots, queue, context);
+      ModelHosts hosts = ModelHosts.load(models, threads, slots, queue, context, promptCacheMb);
       if (bar != null) {
         bar.finish(
             String.format(

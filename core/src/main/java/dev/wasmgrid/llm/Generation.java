@@ -15,6 +15,8 @@ public final class Generation implements AutoCloseable {
   private final Transformer transformer;
   private final KvCache cache;
   private final int reused;
+  private final PromptCache promptCache;
+  private final IntList fed = new IntList();
   private final Tokenizer tokenizer;
   private final Sampler sampler;
   private final GenerationConfig config;
@@ -40,6 +42,7 @@ public final class Generation implements AutoCloseable {
       Transformer transformer,
       KvCache cache,
       int reused,
+      PromptCache promptCache,
       Tokenizer tokenizer,
       int[] prompt,
       GenerationConfig config,
@@ -51,6 +54,7 @@ public final class Generation implements AutoCloseable {
     this.transformer = transformer;
     this.cache = cache;
     this.reused = reused;
+    this.promptCache = promptCache;
     this.pos = reused;
     this.tokenizer = tokenizer;
     this.config = config;
@@ -86,6 +90,7 @@ public final class Generation implements AutoCloseable {
       if (pos >= transformer.config().seqLen()) {
         return finish("context", last);
       }
+      fed.add(last);
       logits = transformer.forward(cache, last, pos++);
     }
     int token = sample(logits);
@@ -128,6 +133,15 @@ public final class Generation implements AutoCloseable {
         batch.add(cache, prompt[pos], pos, pos == prompt.length - 1);
       }
       transformer.forward(batch);
+    }
+    fed.addAll(prompt, prompt.length);
+    keep();
+  }
+
+  /** Offers the positions run so far to the prompt cache, if there is one. */
+  private void keep() {
+    if (promptCache != null && pos == fed.size()) {
+      promptCache.store(fed.toArray(), pos, cache);
     }
   }
 
@@ -177,7 +191,7 @@ public final class Generation implements AutoCloseable {
       tps = generated == 1 ? 1 / ((firstNanos - startNanos) / 1e9) : 0;
     }
     return new GenerationStats(
-        prompt.length, generated, ttft, total, tps, stopReason == null ? "" : stopReason);
+        prompt.length, generated, ttft, total, tps, stopReason == null ? "" : stopReason, reused);
   }
 
   /** Ends the generation early (reason {@code cancelled}) and frees the model for another one. */
@@ -188,6 +202,7 @@ public final class Generation implements AutoCloseable {
     }
     if (!closed) {
       closed = true;
+      keep();
       onClose.run();
     }
   }

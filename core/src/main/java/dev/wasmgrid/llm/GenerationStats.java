@@ -12,6 +12,8 @@ package dev.wasmgrid.llm;
  *     single token, that token's rate
  * @param stopReason {@code eos}, {@code max_tokens}, {@code stop}, {@code context} or {@code
  *     cancelled}
+ * @param cachedPromptTokens prompt tokens whose positions came from a prompt cache rather than
+ *     being run
  */
 public record GenerationStats(
     int promptTokens,
@@ -19,4 +21,5 @@ public record GenerationStats(
     double timeToFirstTokenMs,
     double totalMs,
     double tokensPerSecond,
-    String stopReason) {}
+    String stopReason,
+    int cachedPromptTokens) {}

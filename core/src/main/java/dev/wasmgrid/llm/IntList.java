@@ -20,6 +20,10 @@ final class IntList {
     }
   }
 
+  int size() {
+    return size;
+  }
+
   int[] toArray() {
     return Arrays.copyOf(values, size);
   }

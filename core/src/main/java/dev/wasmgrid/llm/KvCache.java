@@ -18,13 +18,26 @@ public final class KvCache {
   private int capacity;
 
   KvCache(LlamaConfig config) {
-    this.kvDim = config.kvDim();
-    this.contextLength = config.seqLen();
-    this.keys = new float[config.layers()][];
-    this.values = new float[config.layers()][];
-    this.logits = new float[config.vocabSize()];
-    this.capacity = 0;
+    this(config.layers(), config.kvDim(), config.seqLen(), config.vocabSize());
     reserve(Math.min(FIRST_CAPACITY, contextLength));
+  }
+
+  private KvCache(int layers, int kvDim, int contextLength, int vocabSize) {
+    this.kvDim = kvDim;
+    this.contextLength = contextLength;
+    this.keys = new float[layers][];
+    this.values = new float[layers][];
+    this.logits = new float[vocabSize];
+  }
+
+  /**
+   * Positions {@code [0, positions)} of {@code from} in a cache holding exactly those, for keeping
+   * ({@link PromptCache}); it has no logits.
+   */
+  static KvCache snapshot(KvCache from, int positions) {
+    KvCache kept = new KvCache(from.keys.length, from.kvDim, from.contextLength, 0);
+    kept.copyPrefix(from, positions);
+    return kept;
   }
 
   /** The logits after the last position run with logits asked for; overwritten by the next. */
@@ -39,7 +52,12 @@ public final class KvCache {
 
   /** Bytes the keys and values occupy now. */
   public long bytes() {
-    return 2L * keys.length * capacity * kvDim * Float.BYTES;
+    return bytes(capacity);
+  }
+
+  /** Bytes the keys and values of {@code positions} positions occupy. */
+  long bytes(int positions) {
+    return 2L * keys.length * positions * kvDim * Float.BYTES;
   }
 
   /**

@@ -17,6 +17,7 @@ public final class LanguageModel implements AutoCloseable {
   private final Compute compute;
   private final Transformer transformer;
   private final KvCache cache;
+  private final PromptCache promptCache;
   private final Tokenizer tokenizer;
   private GenerationConfig config = GenerationConfig.defaults();
   private boolean busy;
@@ -32,6 +33,16 @@ public final class LanguageModel implements AutoCloseable {
 
   /** Serves {@code model} with {@code compute}, which this object closes. */
   public LanguageModel(Model model, Compute compute) {
+    this(model, compute, null);
+  }
+
+  /**
+   * Serves {@code model} with {@code compute}, which this object closes, taking prompt positions
+   * from {@code promptCache} where a prompt starts like one run before (null: no cache). Several
+   * instances of one model may share the cache.
+   */
+  public LanguageModel(Model model, Compute compute, PromptCache promptCache) {
+    this.promptCache = promptCache;
     this.model = model;
     this.compute = compute;
     this.transformer = new Transformer(model.config(), model.weights(), compute);
@@ -91,7 +102,10 @@ public final class LanguageModel implements AutoCloseable {
     if (busy) {
       throw new IllegalStateException("a generation is already running on this model");
     }
-    Generation g = new Generation(transformer, cache, 0, tokenizer, prompt, cfg, this::release);
+    int reused = promptCache == null ? 0 : promptCache.restore(prompt, cache);
+    Generation g =
+        new Generation(
+            transformer, cache, reused, promptCache, tokenizer, prompt, cfg, this::release);
     busy = true;
     return g;
   }

@@ -134,10 +134,15 @@ final class Answer {
   static ObjectNode usage(List<GenerationStats> choices) {
     int prompt = choices.getFirst().promptTokens();
     int completion = choices.stream().mapToInt(GenerationStats::tokens).sum();
-    return JSON.objectNode()
-        .put("prompt_tokens", prompt)
-        .put("completion_tokens", completion)
-        .put("total_tokens", prompt + completion);
+    ObjectNode usage =
+        JSON.objectNode()
+            .put("prompt_tokens", prompt)
+            .put("completion_tokens", completion)
+            .put("total_tokens", prompt + completion);
+    usage
+        .putObject("prompt_tokens_details")
+        .put("cached_tokens", choices.getFirst().cachedPromptTokens());
+    return usage;
   }
 
   /** OpenAI's reasons: {@code stop} for the end-of-sequence token or a stop string, else length. */
@@ -161,6 +166,7 @@ final class Answer {
     return node.put("model", model)
         .put("tokens", s.tokens())
         .put("prompt_tokens", s.promptTokens())
+        .put("cached_prompt_tokens", s.cachedPromptTokens())
         .put("tok_s", s.tokensPerSecond())
         .put("ttft_ms", s.timeToFirstTokenMs())
         .put("total_ms", s.totalMs())

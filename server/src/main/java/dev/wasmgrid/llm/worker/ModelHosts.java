@@ -4,6 +4,7 @@ import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.llm.LanguageModel;
 import dev.wasmgrid.llm.Model;
 import dev.wasmgrid.llm.ModelFormatException;
+import dev.wasmgrid.llm.PromptCache;
 import dev.wasmgrid.llm.jvm.ModelFiles;
 import dev.wasmgrid.llm.jvm.VectorCompute;
 import java.io.IOException;
@@ -52,6 +53,19 @@ public final class ModelHosts implements AutoCloseable {
    */
   public static ModelHosts load(List<String> specs, int threads, int slots, int queue, int context)
       throws IOException {
+    return load(specs, threads, slots, queue, context, DEFAULT_PROMPT_CACHE_MB);
+  }
+
+  /**
+   * As {@link #load(List, int, int, int, int)}, with each model's prompt cache bounded to {@code
+   * promptCacheMb} megabytes of keys and values, shared by its slots (0: no cache).
+   */
+  public static ModelHosts load(
+      List<String> specs, int threads, int slots, int queue, int context, int promptCacheMb)
+      throws IOException {
+    if (promptCacheMb < 0) {
+      throw new IllegalArgumentException("promptCacheMb must be >= 0, got " + promptCacheMb);
+    }
     if (slots < 1) {
       throw new IllegalArgumentException("slots must be >= 1, got " + slots);
     }
@@ -69,9 +83,10 @@ public final class ModelHosts implements AutoCloseable {
         } catch (ModelFormatException e) {
           throw new ModelFormatException(spec + ": " + e.getMessage());
         }
+        PromptCache cache = promptCacheMb == 0 ? null : new PromptCache((long) promptCacheMb << 20);
         List<LanguageModel> instances = new ArrayList<>();
         for (int i = 0; i < slots; i++) {
-          instances.add(new LanguageModel(model, new VectorCompute(threads)));
+          instances.add(new LanguageModel(model, new VectorCompute(threads), cache));
         }
         loaded.add(new HostedModel(name, instances, queue));
       }
@@ -93,6 +108,9 @@ public final class ModelHosts implements AutoCloseable {
     file.toFile().deleteOnExit();
     return file;
   }
+
+  /** Megabytes of keys and values each model's prompt cache keeps unless told otherwise. */
+  public static final int DEFAULT_PROMPT_CACHE_MB = 256;
 
   /** The served models, the default first. */
   public List<HostedModel> list() {
