@@ -34,6 +34,9 @@ public final class LlmBench {
 
   private static final String PROMPT = "Once upon a time";
 
+  /** The shared prefix of the prompt-cache lines, where the shape's context holds twice it. */
+  private static final int PREFIX_TOKENS = 400;
+
   private LlmBench() {}
 
   /**
@@ -140,7 +143,11 @@ public final class LlmBench {
   public static final List<String> DEFAULT_FILES =
       List.of("llama3.2-1b", "qwen2.5-0.5b", "smollm2-135m");
 
-  /** Runs every cell, reporting {@code tok_s}, {@code ttft_ms} and {@code peak_rss_mb} for each. */
+  /**
+   * Runs every cell, reporting {@code tok_s}, {@code ttft_ms} and {@code peak_rss_mb} for each;
+   * then, at q8_0, each shape's time to first token with a shared prefix cached and not ({@link
+   * PromptCacheLlmBench}).
+   */
   public static void run(Options options, BenchReport report) {
     streamRate(report);
     for (Shape shape : options.shapes()) {
@@ -152,6 +159,12 @@ public final class LlmBench {
         for (int threads : options.threads()) {
           measure(shape, dtype, threads, model, report);
         }
+      }
+    }
+    if (options.dtypes().contains(TensorType.Q8_0)) {
+      for (Shape shape : options.shapes()) {
+        int prefix = Math.min(PREFIX_TOKENS, shape.config().seqLen() / 2);
+        PromptCacheLlmBench.run(shape, TensorType.Q8_0, 1, prefix, options.seed(), report);
       }
     }
     List<ShapedLlmBench.FileShape> files =

@@ -1,6 +1,7 @@
 package dev.wasmgrid.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.withinPercentage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,7 +15,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,12 +35,26 @@ class LlmBenchTest {
         BenchReport.jsonLines(
             out, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
     List<String> seen = new ArrayList<>();
+    Map<String, Double> prefixTtft = new HashMap<>();
+    double ratio = 0;
     for (JsonNode n : lines(bytes)) {
       assertThat(n.get("bench").asText()).isEqualTo("llm");
       assertThat(n.get("params").get("value")).isNull();
       assertThat(n.get("value").asDouble()).isPositive();
-      seen.add(cell(n));
+      JsonNode cached = n.get("params").get("prefix_cached");
+      if (cached != null) {
+        assertThat(n.get("params").get("prefix_tokens").asInt())
+            .isEqualTo(tiny.config().seqLen() / 2);
+        prefixTtft.put(cached.asText(), n.get("value").asDouble());
+      } else if (n.get("metric").asText().equals("ratio_cached_over_uncached_ttft")) {
+        ratio = n.get("value").asDouble();
+      } else {
+        seen.add(cell(n));
+      }
     }
+    assertThat(prefixTtft).containsOnlyKeys("true", "false");
+    assertThat(ratio)
+        .isCloseTo(prefixTtft.get("true") / prefixTtft.get("false"), withinPercentage(1));
     List<String> expected = new ArrayList<>();
     for (String dtype : List.of("f32", "q8_0")) {
       for (int threads : List.of(1, 2)) {
