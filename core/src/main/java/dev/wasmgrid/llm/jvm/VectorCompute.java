@@ -7,12 +7,6 @@ import dev.wasmgrid.llm.Q8Matrix;
 import dev.wasmgrid.llm.ScalarCompute;
 import dev.wasmgrid.llm.TensorType;
 import dev.wasmgrid.llm.WeightMatrix;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -41,21 +35,27 @@ public final class VectorCompute implements Compute {
   /** Fewer rows than this are not worth handing to another thread. */
   private static final int MIN_ROWS_PER_THREAD = 64;
 
+  /** Chunks per thread: a late or preempted thread leaves less for the others to wait on. */
+  private static final int CHUNKS_PER_THREAD = 4;
+
+  /**
+   * Chunks start at multiples of this many rows: of 4, so that every row goes through the same
+   * four-row kernel as on one thread (the results are bit for bit those of one thread), and of 16,
+   * so that no two threads write floats of one cache line of the output.
+   */
+  private static final int CHUNK_ALIGN = 16;
+
   private final int threads;
-  private final ExecutorService pool;
+  private final RowTeam team;
   private final ScalarCompute fallback = new ScalarCompute();
 
-  /** A fast path on {@code threads} threads: the caller's and {@code threads - 1} pool threads. */
+  /** A fast path on {@code threads} threads: the caller's and {@code threads - 1} more. */
   public VectorCompute(int threads) {
     if (threads < 1 || threads > 256) {
       throw new IllegalArgumentException("threads must be in [1, 256], got " + threads);
     }
     this.threads = threads;
-    this.pool =
-        threads == 1
-            ? null
-            : Executors.newFixedThreadPool(
-                threads - 1, r -> Thread.ofPlatform().daemon().name("llm-matvec").unstarted(r));
+    this.team = threads == 1 ? null : new RowTeam(threads, "llm-rows");
   }
 
   @Override
@@ -70,35 +70,20 @@ public final class VectorCompute implements Compute {
 
   /** Work on a range of output rows: [from, to). */
   @FunctionalInterface
-  private interface RowTask {
-    void run(int from, int to);
-  }
+  private interface RowTask extends RowTeam.Work {}
 
-  /** Runs {@code task} over [0, rows) split in contiguous ranges over the threads. */
+  /**
+   * Runs {@code task} over [0, rows) split in contiguous ranges over the threads; every row is
+   * computed by one thread, so the result does not depend on the thread count.
+   */
   private void split(int rows, RowTask task) {
-    int parts = pool == null ? 1 : Math.min(threads, Math.max(1, rows / MIN_ROWS_PER_THREAD));
-    if (parts == 1) {
+    int parts = team == null ? 1 : Math.min(threads, rows / MIN_ROWS_PER_THREAD);
+    if (parts <= 1) {
       task.run(0, rows);
       return;
     }
-    int chunk = (rows + parts - 1) / parts;
-    List<Future<?>> others = new ArrayList<>(parts - 1);
-    for (int p = 1; p < parts; p++) {
-      int from = p * chunk;
-      int to = Math.min(rows, from + chunk);
-      others.add(pool.submit(() -> task.run(from, to)));
-    }
-    task.run(0, Math.min(rows, chunk));
-    for (Future<?> f : others) {
-      try {
-        f.get();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted in a matrix-vector product", e);
-      } catch (ExecutionException e) {
-        throw new IllegalStateException("matrix-vector product failed", e.getCause());
-      }
-    }
+    int chunk = (rows + parts * CHUNKS_PER_THREAD - 1) / (parts * CHUNKS_PER_THREAD);
+    team.run(rows, (chunk + CHUNK_ALIGN - 1) / CHUNK_ALIGN * CHUNK_ALIGN, task);
   }
 
   /**
@@ -337,8 +322,8 @@ public final class VectorCompute implements Compute {
 
   @Override
   public void close() {
-    if (pool != null) {
-      pool.shutdownNow();
+    if (team != null) {
+      team.close();
     }
   }
 }
