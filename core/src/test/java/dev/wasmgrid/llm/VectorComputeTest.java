@@ -1,6 +1,7 @@
 package dev.wasmgrid.llm;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.wasmgrid.llm.jvm.ModelFiles;
 import dev.wasmgrid.llm.jvm.VectorCompute;
@@ -12,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -116,6 +118,15 @@ class VectorComputeTest {
         }
       }
     }
+  }
+
+  @Test
+  void automaticThreadsShareTheCoresAmongSlots() {
+    int cores = Runtime.getRuntime().availableProcessors();
+    assertThat(VectorCompute.autoThreads(1)).isEqualTo(Math.min(cores, 8));
+    assertThat(VectorCompute.autoThreads(2)).isEqualTo(Math.clamp(cores / 2, 1, 8));
+    assertThat(VectorCompute.autoThreads(cores + 1)).isEqualTo(1);
+    assertThatThrownBy(() -> VectorCompute.autoThreads(0)).hasMessageContaining("slots");
   }
 
   private static void check(WeightMatrix w, float[] x, int threads) {

@@ -18,7 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  * four rows at a time from four places in the matrix so that FMA chains and memory streams overlap,
  * quantized rows widened from bytes to floats in registers, packed rows ({@link PackedMatrix})
  * decoded in registers for Q4_K, Q6_K, Q8_0 and Q4_0 ({@link PackedKernels}) and into a scratch row
- * per thread for the other types, and a product's rows split over a small fixed pool of threads.
+ * per thread for the other types, and a product's rows split over a persistent team of threads
+ * ({@link RowTeam}).
  */
 public final class VectorCompute implements Compute {
 
@@ -45,6 +46,13 @@ public final class VectorCompute implements Compute {
    */
   private static final int CHUNK_ALIGN = 16;
 
+  /**
+   * The most threads {@link #autoThreads} picks: decoding reads every weight once a token, and
+   * memory bandwidth stops growing after a few cores (here one thread reads 36 GB/s, two 40 GB/s),
+   * while every thread more is one more that a product may wait on.
+   */
+  private static final int MAX_AUTO_THREADS = 8;
+
   private final int threads;
   private final RowTeam team;
   private final ScalarCompute fallback = new ScalarCompute();
@@ -56,6 +64,19 @@ public final class VectorCompute implements Compute {
     }
     this.threads = threads;
     this.team = threads == 1 ? null : new RowTeam(threads, "llm-rows");
+  }
+
+  /**
+   * Threads for each of {@code slots} generations that may run at once: the processors this JVM may
+   * use shared among them, at least 1, at most {@value #MAX_AUTO_THREADS}; more threads than cores
+   * would leave a product waiting for a thread the system has put aside.
+   */
+  public static int autoThreads(int slots) {
+    if (slots < 1) {
+      throw new IllegalArgumentException("slots must be >= 1, got " + slots);
+    }
+    int cores = Runtime.getRuntime().availableProcessors();
+    return Math.clamp(cores / slots, 1, MAX_AUTO_THREADS);
   }
 
   @Override
