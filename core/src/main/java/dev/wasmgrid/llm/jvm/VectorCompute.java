@@ -45,8 +45,8 @@ public final class VectorCompute implements Compute {
 
   /**
    * The most threads {@link #autoThreads} picks: decoding reads every weight once a token, and
-   * memory bandwidth stops growing after a few cores (here one thread reads 36 GB/s, two 40 GB/s),
-   * while every thread more is one more that a product may wait on.
+   * memory bandwidth stops growing after a few cores (on a 2-core EPYC a C read loop streams 36
+   * GB/s on one thread, 40 on two), while every thread more is one more that a product may wait on.
    */
   private static final int MAX_AUTO_THREADS = 8;
 
