@@ -77,7 +77,9 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--stop", split = ",", description = "Stop strings (comma-separated).")
   List<String> stop;
 
-  @Option(names = "--threads", description = "Threads of the fast path (default: all cores).")
+  @Option(
+      names = "--threads",
+      description = "Threads of the fast path (default: one per core, at most 8).")
   Integer threads;
 
   @Option(
@@ -102,7 +104,7 @@ final class GenerateCommand implements Callable<Integer> {
     GenerationConfig cfg =
         new GenerationConfig(
             maxTokens, temperature, topK, topP, seed, stop == null ? List.of() : stop, false);
-    int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+    int t = threads == null ? VectorCompute.autoThreads(1) : threads;
     Compute compute = scalar ? new ScalarCompute() : new VectorCompute(t);
     try (LanguageModel lm = new LanguageModel(m, compute)) {
       out.print(shown(prompt));

@@ -3,6 +3,7 @@ package dev.wasmgrid.cli;
 import dev.wasmgrid.cli.progress.ProgressBar;
 import dev.wasmgrid.cli.progress.ProgressMode;
 import dev.wasmgrid.llm.ModelFormatException;
+import dev.wasmgrid.llm.jvm.VectorCompute;
 import dev.wasmgrid.llm.worker.ModelHosts;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -28,7 +29,8 @@ final class ModelOptions {
       defaultValue = "1",
       description =
           "Generations each model runs at once: instances sharing its weights, each with its own"
-              + " KV cache and --threads compute threads (default: ${DEFAULT-VALUE}).")
+              + " KV cache and --threads compute threads; by default the cores are shared among the"
+              + " slots (default: ${DEFAULT-VALUE}).")
   int slots;
 
   @Option(
@@ -61,10 +63,11 @@ final class ModelOptions {
   /**
    * Loads the models, or fails the command with the reader's message.
    *
-   * @param threads threads of each model's Vector API path
+   * @param threads threads of each slot's Vector API path, or null for {@link
+   *     VectorCompute#autoThreads} of the slots
    * @param progress BAR to show the loading as a line of its own on stdout
    */
-  ModelHosts load(CommandLine commandLine, int threads, ProgressMode progress) {
+  ModelHosts load(CommandLine commandLine, Integer threads, ProgressMode progress) {
     if (queue < 0) {
       throw new CommandLine.ParameterException(
           commandLine, "--generation-queue must be >= 0, got " + queue);
@@ -90,7 +93,8 @@ final class ModelOptions {
     }
     try {
       long start = System.nanoTime();
-      ModelHosts hosts = ModelHosts.load(models, threads, slots, queue, context, promptCacheMb);
+      int t = threads == null ? VectorCompute.autoThreads(slots) : threads;
+      ModelHosts hosts = ModelHosts.load(models, t, slots, queue, context, promptCacheMb);
       if (bar != null) {
         bar.finish(
             String.format(

@@ -128,7 +128,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     Optional<Path> jobs = StateDirectory.resolve(spec.commandLine(), "--jobs-dir", jobsDir);
     ModuleMaxima maxima = moduleMaxima.maxima(spec.commandLine());
-    ModelHosts hosts = models.load(spec.commandLine(), server.threads(), progress.mode());
+    ModelHosts hosts = models.load(spec.commandLine(), server.threadsGiven(), progress.mode());
     CoordinatorNode node;
     try {
       node =

@@ -77,7 +77,12 @@ final class ServerOptions {
               + " the max heap).")
   Long bodyMemory;
 
-  @Option(names = "--threads", description = "Threads per multiplication (default: all cores).")
+  @Option(
+      names = "--threads",
+      description =
+          "Threads per multiplication, and of each --model-slots generation (default: all cores"
+              + " for a multiplication; for a model, the cores shared among its slots, at most 8"
+              + " each).")
   Integer threads;
 
   @Option(
@@ -139,5 +144,10 @@ final class ServerOptions {
 
   int threads() {
     return threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+  }
+
+  /** {@code --threads} as given, or null when left to each use's default. */
+  Integer threadsGiven() {
+    return threads;
   }
 }

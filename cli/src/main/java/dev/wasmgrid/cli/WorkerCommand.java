@@ -97,7 +97,7 @@ final class WorkerCommand implements Callable<Integer> {
     StoreLimits moduleLimits = storeLimits();
     Optional<Path> modules = modulesDir();
     Gemm gemm = MatmulKernels.select(server.threads());
-    ModelHosts hosts = models.load(spec.commandLine(), server.threads(), progress.mode());
+    ModelHosts hosts = models.load(spec.commandLine(), server.threadsGiven(), progress.mode());
     WorkerNode node;
     try {
       node =

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.wasmgrid.bench.LocalCluster;
 import dev.wasmgrid.llm.gguf.ModelShape;
 import dev.wasmgrid.llm.gguf.ShapedModels;
+import dev.wasmgrid.llm.jvm.VectorCompute;
 import java.io.BufferedOutputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -99,6 +100,18 @@ class GenerateCommandTest {
     String[] scalar = java.util.Arrays.copyOf(args, args.length + 1);
     scalar[args.length] = "--scalar";
     assertThat(run(scalar).out()).isEqualTo(a.out());
+  }
+
+  @Test
+  void withoutThreadsTheFastPathPicksItsOwnCountAndTheTextIsTheSame() {
+    String[] auto = {"generate", "--model", "tiny", "--seed", "3", "--max-tokens", "16"};
+    Run a = run(auto);
+    assertThat(a.status()).isZero();
+    assertThat(a.err()).containsPattern("compute=vector-\\d+x" + VectorCompute.autoThreads(1));
+    String[] one = java.util.Arrays.copyOf(auto, auto.length + 2);
+    one[auto.length] = "--threads";
+    one[auto.length + 1] = "1";
+    assertThat(run(one).out()).isEqualTo(a.out());
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.wasmgrid.llm;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.wasmgrid.llm.jvm.ModelFiles;
 import dev.wasmgrid.llm.jvm.VectorCompute;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -82,6 +84,43 @@ class VectorComputeTest {
       }
       check(m, x, threads);
     }
+  }
+
+  /**
+   * Every row is summed in the same order whichever thread and kernel take it, so the products are
+   * bit for bit those of one thread, whatever the split (row counts that split unevenly, and a
+   * stories-sized classifier), interpreted or compiled.
+   */
+  @ParameterizedTest
+  @CsvSource({"1030,288", "1031,96", "4100,64", "32000,288", "290,288", "77,32"})
+  void productsOnSeveralThreadsEqualOneThreadBitForBit(int rows, int cols) {
+    float[] data = TinyModels.uniform(rows, rows * cols, 1f);
+    float[] x = TinyModels.uniform(cols, cols, 1f);
+    for (WeightMatrix w :
+        List.of(new F32Matrix(rows, cols, data), Quantizer.q8(data, rows, cols))) {
+      for (int threads = 2; threads <= 3; threads++) {
+        float[] one = new float[rows];
+        float[] out = new float[rows];
+        try (VectorCompute single = new VectorCompute(1);
+            VectorCompute split = new VectorCompute(threads)) {
+          // Lanes are summed in a fixed order, so this holds interpreted and compiled alike.
+          single.matvec(w, x, one);
+          split.matvec(w, x, out);
+          assertThat(out)
+              .as("%s on %d threads", w.getClass().getSimpleName(), threads)
+              .containsExactly(one);
+        }
+      }
+    }
+  }
+
+  @Test
+  void automaticThreadsShareTheCoresAmongSlots() {
+    int cores = Runtime.getRuntime().availableProcessors();
+    assertThat(VectorCompute.autoThreads(1)).isEqualTo(Math.min(cores, 8));
+    assertThat(VectorCompute.autoThreads(2)).isEqualTo(Math.clamp(cores / 2, 1, 8));
+    assertThat(VectorCompute.autoThreads(cores + 1)).isEqualTo(1);
+    assertThatThrownBy(() -> VectorCompute.autoThreads(0)).hasMessageContaining("slots");
   }
 
   private static void check(WeightMatrix w, float[] x, int threads) {
