@@ -27,6 +27,20 @@ public interface Compute extends AutoCloseable {
   /** {@code y[yOff + i] += a * x[xOff + i]} for i in [0, n). */
   void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n);
 
+  /** Work on the indices [from, to) of a range. */
+  @FunctionalInterface
+  interface RangeTask {
+    void run(int from, int to);
+  }
+
+  /**
+   * Runs {@code task} over [0, n) in ranges, each index exactly once, on this compute's threads
+   * where it has several; returns when all have run.
+   */
+  default void parallel(int n, RangeTask task) {
+    task.run(0, n);
+  }
+
   /** A short name for logs and benchmark output. */
   String name();
 

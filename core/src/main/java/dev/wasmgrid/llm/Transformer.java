@@ -16,7 +16,7 @@ public final class Transformer {
   private final Compute compute;
   private final float[] ropeCos;
   private final float[] ropeSin;
-  private final float[] att;
+  private final float[][] scores;
   private final ForwardBatch single = new ForwardBatch();
   private KvCache ownCache;
   private int capacity;
@@ -45,7 +45,7 @@ public final class Transformer {
     this.c = config;
     this.w = weights;
     this.compute = compute;
-    att = new float[c.seqLen()];
+    scores = new float[c.heads()][c.seqLen()];
     int half = c.headSize() / 2;
     float[] factors = w.attention().ropeFreqs();
     ropeCos = new float[c.seqLen() * half];
@@ -128,9 +128,14 @@ public final class Transformer {
         System.arraycopy(k[i], 0, cache.keys(l), at, kvDim);
         System.arraycopy(v[i], 0, cache.values(l), at, kvDim);
       }
-      for (int i = 0; i < n; i++) {
-        attention(l, batch.cache(i), batch.position(i), q[i], attnOut[i]);
-      }
+      int layer = l;
+      compute.parallel(
+          c.heads(),
+          (from, to) -> {
+            for (int i = 0; i < n; i++) {
+              attention(layer, batch.cache(i), batch.position(i), q[i], attnOut[i], from, to);
+            }
+          });
       compute.matmul(w.wo().get(l), attnOut, xb2, n);
       for (int i = 0; i < n; i++) {
         add(x[i], xb2[i]);
@@ -216,14 +221,19 @@ public final class Transformer {
     }
   }
 
-  /** Attention of query {@code qs} over positions [0, pos] of {@code cache} into {@code out}. */
-  private void attention(int l, KvCache cache, int pos, float[] qs, float[] out) {
+  /**
+   * Attention of heads [from, to) of query {@code qs} over positions [0, pos] of {@code cache} into
+   * {@code out}. Heads are independent, each with its own scores row, so ranges of heads may run on
+   * several threads.
+   */
+  private void attention(int l, KvCache cache, int pos, float[] qs, float[] out, int from, int to) {
     int hs = c.headSize();
     int kvDim = c.kvDim();
     float scale = (float) (1.0 / Math.sqrt(hs));
     float[] keys = cache.keys(l);
     float[] values = cache.values(l);
-    for (int h = 0; h < c.heads(); h++) {
+    for (int h = from; h < to; h++) {
+      float[] att = scores[h];
       int qOff = h * hs;
       int kvOff = (h / c.kvMul()) * hs;
       for (int t = 0; t <= pos; t++) {

@@ -100,6 +100,15 @@ public final class VectorCompute implements Compute {
     split(w.rows(), (from, to) -> rows(w, xs, outs, n, from, to));
   }
 
+  @Override
+  public void parallel(int n, RangeTask task) {
+    if (team == null || n < 2) {
+      task.run(0, n);
+    } else {
+      team.run(n, (n + threads - 1) / threads, task::run);
+    }
+  }
+
   /** Work on a range of output rows: [from, to). */
   @FunctionalInterface
   private interface RowTask extends RowTeam.Work {}
