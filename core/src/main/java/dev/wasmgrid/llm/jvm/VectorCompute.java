@@ -23,8 +23,9 @@ import jdk.incubator.vector.VectorSpecies;
  * The JVM fast path: Vector API dot products at the preferred width (AVX-512 where there is one),
  * four rows at a time from four places in the matrix so that FMA chains and memory streams overlap,
  * quantized rows widened from bytes to floats in registers, packed rows ({@link PackedMatrix})
- * decoded in registers for Q4_K, Q6_K, Q8_0 and Q4_0 ({@link PackedKernels}) and into a scratch row
- * per thread for the other types, and a product's rows split over a small fixed pool of threads.
+ * dotted in registers for Q4_K, Q5_K, Q6_K, Q8_0 and Q4_0 ({@link PackedKernels}) and decoded into
+ * a scratch row per thread for the other types, and a product's rows split over a small fixed pool
+ * of threads.
  */
 public final class VectorCompute implements Compute {
 
@@ -139,19 +140,19 @@ public final class VectorCompute implements Compute {
   }
 
   /**
-   * Q4_K, Q6_K, Q8_0 and Q4_0 rows through their kernels, other packed rows decoded into a scratch
-   * row. The blocks are first copied from the mapped file into a scratch array, whole rows of up to
-   * {@value #PACKED_READ} bytes at a time (small enough to stay in L1); the kernels then read a
-   * plain array.
+   * Q4_K, Q5_K, Q6_K, Q8_0 and Q4_0 rows through their kernels (x quantized once for those that
+   * multiply integers), other packed rows decoded into a scratch row. The blocks are first copied
+   * from the mapped file into a scratch array, whole rows of up to {@value #PACKED_READ} bytes at a
+   * time (small enough to stay in L1); the kernels then read a plain array.
    */
   private static void packed(PackedMatrix p, float[] x, float[] out, int from, int to) {
     TensorType type = p.type();
     boolean kernel =
         PackedKernels.SUPPORTED
-            && (type == TensorType.Q4_K
-                || type == TensorType.Q6_K
-                || type == TensorType.Q8_0
-                || type == TensorType.Q4_0);
+            && switch (type) {
+              case Q4_K, Q5_K, Q6_K, Q8_0, Q4_0 -> true;
+              default -> false;
+            };
     int rowBytes = p.rowBytes();
     if (!kernel) {
       float[] row = new float[p.cols()];
@@ -165,17 +166,25 @@ public final class VectorCompute implements Compute {
     int batch = Math.max(1, Math.min(to - from, PACKED_READ / rowBytes));
     byte[] blocks = new byte[batch * rowBytes];
     int n = p.cols() / type.blockSize();
-    float[] xSums = type == TensorType.Q4_0 ? PackedKernels.blockSums(x, 32) : null;
+    short[] xq = new short[p.cols()];
+    float[] xScales = new float[p.cols() / PackedKernels.GROUP];
+    float[] xSums = new float[xScales.length];
+    if (type == TensorType.Q4_K || type == TensorType.Q8_0 || type == TensorType.Q4_0) {
+      PackedKernels.quantizeActivations(x, xq, xScales, xSums);
+    } else {
+      xSums = PackedKernels.blockSums(x, PackedKernels.GROUP);
+    }
     for (int r = from; r < to; r += batch) {
       int count = Math.min(batch, to - r);
       p.readRows(r, count, blocks);
       for (int i = 0, at = 0; i < count; i++, at += rowBytes) {
         out[r + i] =
             switch (type) {
-              case Q4_K -> PackedKernels.dotQ4K(blocks, at, n, x);
-              case Q6_K -> PackedKernels.dotQ6K(blocks, at, n, x);
-              case Q8_0 -> PackedKernels.dotQ80(blocks, at, n, x);
-              default -> PackedKernels.dotQ40(blocks, at, n, x, xSums);
+              case Q4_K -> KQuantKernels.dotQ4K(blocks, at, n, xq, xScales, xSums);
+              case Q5_K -> KQuantKernels.dotQ5K(blocks, at, n, x, xSums);
+              case Q6_K -> KQuantKernels.dotQ6K(blocks, at, n, x);
+              case Q8_0 -> PackedKernels.dotQ80(blocks, at, n, xq, xScales);
+              default -> PackedKernels.dotQ40(blocks, at, n, xq, xScales, xSums);
             };
       }
     }
