@@ -13,18 +13,20 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Vector API dot products of one packed row with x for Q8_0 and Q4_0 as they are held from a mapped
  * file (layouts in their codecs, {@code dev.wasmgrid.llm.quant.Q8_0Codec} and so on), the
- * activations' quantization those products and Q4_K's ({@link KQuantKernels}) take, and the vector
- * steps they share.
+ * activations' quantization those products and Q4_K's ({@link KQuantKernels}) take, and the species
+ * and operators the kernels share.
  *
  * <p>These types multiply integers, as llama.cpp does: x is quantized once per product to 8 bits
  * per 32 values with one float scale per 32 ({@link #quantizeActivations}), weight times activation
  * is a 16-bit product, pairs of those are summed into 32-bit lanes, and each block's integer sums
- * are scaled once by (weight scale · activation scale). On this project's AVX2 machine that takes
- * 30 to 40% less time per row than widening every weight to a float (per-row figures in
- * docs/architecture.md). The products differ from the weight-only ones by x's rounding only: at
- * most half an activation step per value, amax/254 of its block, so |error| ≤ Σ |w| · amax/254 over
- * the row (the tests hold each kernel to that). Every result is a function of the row's bytes and x
- * alone, so that a batch of vectors gets the same floats as one at a time.
+ * are scaled once by (weight scale · activation scale); offsets and minimums multiply the quantized
+ * x̂'s block sums. So a product is Σ w · x̂ up to float rounding: it differs from the weight-only Σ
+ * w · x by at most Σ |w| · amax/254 over the row, amax that of each weight's group of x (the tests
+ * hold each kernel to that). On this project's AVX2 machine that takes 25 to 40% less CPU per row
+ * than widening every weight to a float (figures in docs/architecture.md). Every result is a
+ * function of the row's bytes and x alone, so that a batch of vectors gets the same floats as one
+ * at a time, though {@code reduceLanes} may sum lanes in another order once the JIT has compiled a
+ * kernel than before.
  *
  * <p>Vectors are 256 bits wide whatever the CPU prefers: a block of 32 4-bit weights is then 16
  * short lanes, two 16-bit products add into 8 int lanes and one float vector. The JIT turns the
@@ -128,9 +130,9 @@ final class PackedKernels {
 
   /**
    * Σ weight · x over {@code blocks} Q4_0 blocks at {@code src[at]}: Σ (d · dx) · Σ q · xq - 8 Σ d
-   * · Σ x per block, with {@code xSums} the sums of x over each block ({@link #blockSums}), so that
-   * the nibbles multiply unshifted; low nibbles are the block's first 16 weights, high ones the
-   * last 16.
+   * · Σ x̂ per block, x quantized to {@code xq}, {@code xScales} and {@code xSums} ({@link
+   * #quantizeActivations}), so that the nibbles multiply unshifted; low nibbles are the block's
+   * first 16 weights, high ones the last 16.
    */
   static float dotQ40(byte[] src, int at, int blocks, short[] xq, float[] xScales, float[] xSums) {
     FloatVector acc0 = FloatVector.zero(F);
