@@ -125,10 +125,10 @@ class LlamaCppQuantsTest {
   /**
    * The user's path: a mapped file, {@link LanguageModel}, the fast path, stop at EOS. Q5_K_M,
    * whose products use x as it is: where they quantize it, a different rounding of one value of x
-   * moves logits by far more than the float rounding that caused it, and the fast path's reductions
-   * are summed in an order that may differ between the JIT's tiers (measured: one prompt of Q4_K_M
-   * picked another token at a gap of 0.02 after warm-up), so a second run need not repeat the
-   * first.
+   * moves logits by far more than the float rounding that caused it, and the fast path's other
+   * reductions ({@code reduceLanes} in attention's dot products) may sum in another order before
+   * the JIT compiles them than after (measured: one Q4_K_M prompt picked another token at a gap of
+   * 0.02 once warm), so a second run need not repeat the first.
    */
   @Test
   void aMappedQ5KmFileGeneratesLlamaCppsTokens(@TempDir Path dir) throws IOException {

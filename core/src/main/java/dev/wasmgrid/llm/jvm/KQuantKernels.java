@@ -19,7 +19,6 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * Vector API dot products of one packed K-quant row (256 weights a block; layouts in {@code
@@ -80,7 +79,10 @@ final class KQuantKernels {
                 + dmin * KScales.min(src, at + 4, j + 1) * xSums[sub + 1];
       }
     }
-    return acc0.add(acc1).reduceLanes(VectorOperators.ADD) - mins;
+    FloatVector v = acc0.add(acc1);
+    // In a fixed order, as PackedKernels.dotQ80 says.
+    return v.lane(0) + v.lane(1) + v.lane(2) + v.lane(3) + v.lane(4) + v.lane(5) + v.lane(6)
+        + v.lane(7) - mins;
   }
 
   /**
@@ -118,16 +120,19 @@ final class KQuantKernels {
                 + dmin * KScales.min(src, at + 4, j + 1) * xSums[sub + 1];
       }
     }
-    return acc0.add(acc1).reduceLanes(VectorOperators.ADD) - mins;
+    FloatVector v = acc0.add(acc1);
+    // In a fixed order, as PackedKernels.dotQ80 says.
+    return v.lane(0) + v.lane(1) + v.lane(2) + v.lane(3) + v.lane(4) + v.lane(5) + v.lane(6)
+        + v.lane(7) - mins;
   }
 
   /**
    * Σ weight · x over {@code blocks} Q6_K blocks at {@code src[at]}, a quarter block per call of a
-   * step that returns its sum as a float: the four runs of a whole block in one loop body took the
+   * step that adds into an array of lanes: the four runs of a whole block in one loop body took the
    * product's compile past its node budget, and 2.5 times as long.
    */
   static float dotQ6K(byte[] src, int at, int blocks, float[] x) {
-    float sum = 0;
+    float[] acc = new float[F.length()];
     int xi = 0;
     for (int blk = 0; blk < blocks; blk++, at += 210) {
       float d = half(src, at + 208);
@@ -135,21 +140,22 @@ final class KQuantKernels {
         int ql = at + 64 * h;
         int qh = at + 128 + 32 * h;
         int sc = at + 192 + 8 * h;
-        sum +=
-            sixteens(src, ql, qh, d, sc, x, xi)
-                + sixteens(src, ql + 16, qh + 16, d, sc + 1, x, xi + 16);
+        sixteens(src, ql, qh, d, sc, x, xi, acc);
+        sixteens(src, ql + 16, qh + 16, d, sc + 1, x, xi + 16, acc);
       }
     }
-    return sum;
+    // In a fixed order, as PackedKernels.dotQ80 says.
+    return acc[0] + acc[1] + acc[2] + acc[3] + acc[4] + acc[5] + acc[6] + acc[7];
   }
 
   /**
-   * Σ weight · x over 16 weights of each of the four 32-weight runs of a Q6_K half block: low bits
-   * at {@code src[ql]} and {@code src[ql + 32]}, high bits at {@code src[qh]}, their scales at
-   * {@code src[is]}, {@code is + 2}, {@code + 4}, {@code + 6}, times d; x at {@code x[xi]}, {@code
-   * + 32}, {@code + 64}, {@code + 96}.
+   * Adds to {@code acc}'s lanes weight · x over 16 weights of each of the four 32-weight runs of a
+   * Q6_K half block: low bits at {@code src[ql]} and {@code src[ql + 32]}, high bits at {@code
+   * src[qh]}, their scales at {@code src[is]}, {@code is + 2}, {@code + 4}, {@code + 6}, times d; x
+   * at {@code x[xi]}, {@code + 32}, {@code + 64}, {@code + 96}.
    */
-  private static float sixteens(byte[] src, int ql, int qh, float d, int is, float[] x, int xi) {
+  private static void sixteens(
+      byte[] src, int ql, int qh, float d, int is, float[] x, int xi, float[] acc) {
     FloatVector s0 = FloatVector.zero(F);
     FloatVector s1 = s0;
     FloatVector s2 = s0;
@@ -174,9 +180,11 @@ final class KQuantKernels {
           ((FloatVector) q4.sub(32).convert(I2F, 0))
               .fma(FloatVector.fromArray(F, x, xi + l + 96), s3);
     }
-    return s0.mul(d * src[is])
-        .add(s1.mul(d * src[is + 2]))
-        .add(s2.mul(d * src[is + 4]).add(s3.mul(d * src[is + 6])))
-        .reduceLanes(VectorOperators.ADD);
+    FloatVector.fromArray(F, acc, 0)
+        .add(
+            s0.mul(d * src[is])
+                .add(s1.mul(d * src[is + 2]))
+                .add(s2.mul(d * src[is + 4]).add(s3.mul(d * src[is + 6]))))
+        .intoArray(acc, 0);
   }
 }

@@ -24,9 +24,8 @@ import jdk.incubator.vector.VectorSpecies;
  * w · x by at most Σ |w| · amax/254 over the row, amax that of each weight's group of x (the tests
  * hold each kernel to that). On this project's AVX2 machine that takes 25 to 40% less CPU per row
  * than widening every weight to a float (figures in docs/architecture.md). Every result is a
- * function of the row's bytes and x alone, so that a batch of vectors gets the same floats as one
- * at a time, though {@code reduceLanes} may sum lanes in another order once the JIT has compiled a
- * kernel than before.
+ * function of the row's bytes and x alone, whenever it runs, so that a batch of vectors gets the
+ * same floats as one at a time.
  *
  * <p>Vectors are 256 bits wide whatever the CPU prefers: a block of 32 4-bit weights is then 16
  * short lanes, two 16-bit products add into 8 int lanes and one float vector. The JIT turns the
@@ -125,7 +124,11 @@ final class PackedKernels {
         acc1 = sum.fma(scale, acc1);
       }
     }
-    return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    FloatVector v = acc0.add(acc1);
+    // Lanes summed in a fixed order: reduceLanes may add them in another order before the JIT
+    // compiles a kernel than after, and a row's product must not depend on when it ran.
+    return v.lane(0) + v.lane(1) + v.lane(2) + v.lane(3) + v.lane(4) + v.lane(5) + v.lane(6)
+        + v.lane(7);
   }
 
   /**
@@ -167,7 +170,16 @@ final class PackedKernels {
       acc0 = s0.fma(FloatVector.broadcast(F, d0 * xScales[blk]), acc0);
       acc1 = s1.fma(FloatVector.broadcast(F, d1 * xScales[next]), acc1);
     }
-    return acc0.add(acc1).reduceLanes(VectorOperators.ADD) - 8 * offsets;
+    FloatVector v = acc0.add(acc1);
+    return v.lane(0)
+        + v.lane(1)
+        + v.lane(2)
+        + v.lane(3)
+        + v.lane(4)
+        + v.lane(5)
+        + v.lane(6)
+        + v.lane(7)
+        - 8 * offsets;
   }
 
   /**
