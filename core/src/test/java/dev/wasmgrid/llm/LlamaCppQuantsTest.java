@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -86,6 +87,13 @@ class LlamaCppQuantsTest {
     }
   }
 
+  /**
+   * The weight-only path picks llama.cpp's tokens exactly. So does the fast path where its products
+   * use x as it is; where they quantize x to 8 bits (Q8_0, Q4_0 and Q4_K matrices, as llama.cpp's
+   * own kernels do), its logits may move by up to {@link #X_ROUNDING} (0.33 at most measured over
+   * these fixtures), so its pick may differ from the reference only at a near-tie: fed llama.cpp's
+   * tokens, at every step it picks llama.cpp's token or one whose exact logit is within that of it.
+   */
   @ParameterizedTest
   @MethodSource("typesAndForms")
   void greedyTokensMatchLlamaCppOnTheDequantizedWeights(
@@ -100,21 +108,31 @@ class LlamaCppQuantsTest {
         int[] promptIds = LlamaCppFixtures.ints(run.get("prompt_ids"));
         assertThat(lm.encodePrompt(prompt)).as("prompt ids of '%s'", prompt).isEqualTo(promptIds);
         int[] ids = LlamaCppFixtures.ints(run.get("reference").get("ids"));
-        for (Compute compute : List.of(new ScalarCompute(), fast)) {
-          assertThat(greedy(model, compute, promptIds, ids.length, eog))
-              .as("%s tokens after '%s'", compute.name(), prompt)
+        assertThat(greedy(model, new ScalarCompute(), promptIds, ids.length, eog))
+            .as("weight-only tokens after '%s'", prompt)
+            .isEqualTo(ids);
+        if (quantizesX(model)) {
+          pickedAtNearTiesOnly(model, fast, promptIds, ids);
+        } else {
+          assertThat(greedy(model, fast, promptIds, ids.length, eog))
+              .as("%s tokens after '%s'", fast.name(), prompt)
               .isEqualTo(ids);
         }
       }
     }
   }
 
-  /** The user's path: a mapped file, {@link LanguageModel}, the fast path, stop at EOS. */
+  /**
+   * The user's path: a mapped file, {@link LanguageModel}, the fast path, stop at EOS. Q5_K_M,
+   * whose products use x as it is: where they quantize it (to 8 bits per 32, where llama.cpp's
+   * K-quants take 8 bits per 256), a different rounding of one value of x moves logits by far more
+   * than the float rounding that caused it, and near-ties may go the other way (see above).
+   */
   @Test
-  void aMappedQ4KmFileGeneratesLlamaCppsTokens(@TempDir Path dir) throws IOException {
-    Path file = dir.resolve("tiny-llama-Q4_K_M.gguf");
-    Files.write(file, LlamaCppFixtures.model("Q4_K_M"));
-    JsonNode expected = LlamaCppFixtures.expected("Q4_K_M");
+  void aMappedQ5KmFileGeneratesLlamaCppsTokens(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("tiny-llama-Q5_K_M.gguf");
+    Files.write(file, LlamaCppFixtures.model("Q5_K_M"));
+    JsonNode expected = LlamaCppFixtures.expected("Q5_K_M");
     try (LanguageModel lm = new LanguageModel(ModelFiles.load(file, null), new VectorCompute(2))) {
       for (JsonNode run : expected.get("runs")) {
         JsonNode reference = run.get("reference");
@@ -172,6 +190,56 @@ class LlamaCppQuantsTest {
       logits = t.forward(next, pos++);
     }
     return out.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  /** Logits the fast path may move by where it quantizes x: above the 0.33 measured. */
+  private static final double X_ROUNDING = 0.5;
+
+  /** Whether any matrix is held packed as a type whose fast products quantize x. */
+  private static boolean quantizesX(Model model) {
+    LlamaWeights w = model.weights();
+    List<WeightMatrix> all = new ArrayList<>(List.of(w.tokenEmbedding(), w.classifier()));
+    for (List<WeightMatrix> layer :
+        List.of(w.wq(), w.wk(), w.wv(), w.wo(), w.w1(), w.w2(), w.w3())) {
+      all.addAll(layer);
+    }
+    return all.stream()
+        .anyMatch(
+            m ->
+                m instanceof PackedMatrix p
+                    && (p.type() == TensorType.Q8_0
+                        || p.type() == TensorType.Q4_0
+                        || p.type() == TensorType.Q4_K));
+  }
+
+  /**
+   * Fed the reference tokens, {@code compute}'s logits stay within {@link #X_ROUNDING} of the
+   * weight-only ones, and where its pick differs from the reference token, that token's exact logit
+   * is within {@link #X_ROUNDING} of the pick's.
+   */
+  private static void pickedAtNearTiesOnly(Model model, Compute compute, int[] prompt, int[] ids) {
+    Transformer exact = new Transformer(model.config(), model.weights(), new ScalarCompute());
+    Transformer fast = new Transformer(model.config(), model.weights(), compute);
+    float[] e = null;
+    float[] f = null;
+    int pos = 0;
+    for (int id : prompt) {
+      e = exact.forward(id, pos).clone();
+      f = fast.forward(id, pos++).clone();
+    }
+    for (int step = 0; step < ids.length; step++) {
+      for (int i = 0; i < e.length; i++) {
+        assertThat((double) f[i])
+            .as("step %d logit %d", step, i)
+            .isCloseTo(e[i], Offset.offset(X_ROUNDING));
+      }
+      int pick = Sampler.argmax(f);
+      assertThat((double) e[ids[step]] - e[pick])
+          .as("step %d: picked %d over the reference %d", step, pick, ids[step])
+          .isLessThanOrEqualTo(X_ROUNDING);
+      e = exact.forward(ids[step], pos).clone();
+      f = fast.forward(ids[step], pos++).clone();
+    }
   }
 
   private static Integer[] boxed(int[] values) {

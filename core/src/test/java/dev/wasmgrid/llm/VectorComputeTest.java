@@ -53,8 +53,8 @@ class VectorComputeTest {
   }
 
   /**
-   * Packed matrices of llama.cpp's files, mapped as the JVM holds them: Q4_K, Q6_K, Q8_0 and Q4_0
-   * through their kernels, others decoded.
+   * Packed matrices of llama.cpp's files, mapped as the JVM holds them: Q4_K, Q5_K, Q6_K, Q8_0 and
+   * Q4_0 through their kernels, others decoded.
    */
   @ParameterizedTest
   @CsvSource({
@@ -131,10 +131,13 @@ class VectorComputeTest {
       for (int r = 0; r < w.rows(); r++) {
         w.row(r, row);
         double expected = 0;
+        double xRounding = 0;
         for (int i = 0; i < row.length; i++) {
           expected += (double) row[i] * x[i];
+          xRounding += Math.abs((double) row[i]) * groupMax(x, i / 32) / 254;
         }
-        assertThat((double) out[r]).as("row %d", r).isCloseTo(expected, Offset.offset(1e-4));
+        double bound = 1e-4 + (quantizesX(w) ? xRounding : 0);
+        assertThat((double) out[r]).as("row %d", r).isCloseTo(expected, Offset.offset(bound));
       }
       float[] y = x.clone();
       c.axpy(0.5f, row, 0, y, 0, y.length);
@@ -142,5 +145,24 @@ class VectorComputeTest {
         assertThat(y[i]).isCloseTo(x[i] + 0.5f * row[i], Offset.offset(1e-6f));
       }
     }
+  }
+
+  /**
+   * Whether the product multiplies 8-bit x: then it may differ by x's rounding, half a step of
+   * amax/127 per value of each group of 32 (the bound dev.wasmgrid.llm.jvm.PackedKernels states).
+   */
+  private static boolean quantizesX(WeightMatrix w) {
+    return w instanceof PackedMatrix p
+        && (p.type() == TensorType.Q8_0
+            || p.type() == TensorType.Q4_0
+            || p.type() == TensorType.Q4_K);
+  }
+
+  private static double groupMax(float[] x, int group) {
+    double max = 0;
+    for (int i = 32 * group; i < Math.min(x.length, 32 * group + 32); i++) {
+      max = Math.max(max, Math.abs(x[i]));
+    }
+    return max;
   }
 }

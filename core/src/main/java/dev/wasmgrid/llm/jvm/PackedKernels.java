@@ -1,153 +1,92 @@
 package dev.wasmgrid.llm.jvm;
 
-import dev.wasmgrid.llm.quant.KScales;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API dot products of one packed row with x for the two most used K-quant types, Q4_K and
- * Q6_K, and for Q8_0 and Q4_0 as they are held from a mapped file (the layouts are in their codecs,
- * {@code dev.wasmgrid.llm.quant.Q4_KCodec} and so on). K-quant weights are decoded in registers
- * with the codec's float operations (a product and a difference, never fused), so the weights are
- * bit for bit the codec's; Q8_0 and Q4_0 sum the integer values times x per block, then scale the
- * block's sum once (Q4_0 subtracts its offset of 8 from the block's sum, not from each weight).
- * Only the order of the dot product's sum differs from the codecs, as it does for F32 rows.
+ * Vector API dot products of one packed row with x for Q8_0 and Q4_0 as they are held from a mapped
+ * file (layouts in their codecs, {@code dev.wasmgrid.llm.quant.Q8_0Codec} and so on), the
+ * activations' quantization those products and Q4_K's ({@link KQuantKernels}) take, and the species
+ * and operators the kernels share.
+ *
+ * <p>These types multiply integers, as llama.cpp does: x is quantized once per product to 8 bits
+ * per 32 values with one float scale per 32 ({@link #quantizeActivations}), weight times activation
+ * is a 16-bit product, pairs of those are summed into 32-bit lanes, and each block's integer sums
+ * are scaled once by (weight scale · activation scale); offsets and minimums multiply the quantized
+ * x̂'s block sums. So a product is Σ w · x̂ up to float rounding: it differs from the weight-only Σ
+ * w · x by at most Σ |w| · amax/254 over the row, amax that of each weight's group of x (the tests
+ * hold each kernel to that). On this project's AVX2 machine that takes 25 to 40% less CPU per row
+ * than widening every weight to a float (figures in docs/architecture.md). Every result is a
+ * function of the row's bytes and x alone, whenever it runs, so that a batch of vectors gets the
+ * same floats as one at a time.
+ *
+ * <p>Vectors are 256 bits wide whatever the CPU prefers: a block of 32 4-bit weights is then 16
+ * short lanes, two 16-bit products add into 8 int lanes and one float vector. The JIT turns the
+ * steps into instructions only while they are inlined, and once a compiled method (the product's
+ * loop with every kernel it calls) is past its node budget it stops inlining all but the Vector
+ * API's own methods: a helper of ours returning a vector then boxes it, which made a kernel up to
+ * five times slower. So the kernels are written out flat, with no vector-valued helpers.
  */
 final class PackedKernels {
   // Species must be constants for the JIT to compile vector operations to instructions.
-  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-  private static final int LANES = F.length();
-  private static final VectorSpecies<Byte> B =
-      LANES * 8 >= 64 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(LANES * 8)) : null;
+  static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
+  static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
+  static final VectorSpecies<Short> S = ShortVector.SPECIES_256;
+  static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+  static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
+  static final VectorOperators.Binary LSHL = VectorOperators.LSHL;
+  static final VectorOperators.Binary LSHR = VectorOperators.LSHR;
+  static final VectorOperators.Binary ASHR = VectorOperators.ASHR;
+  static final VectorOperators.Conversion<Byte, Short> B2S = VectorOperators.B2S;
+  static final VectorOperators.Conversion<Byte, Short> ZX = VectorOperators.ZERO_EXTEND_B2S;
+  static final VectorOperators.Conversion<Byte, Integer> ZX_INT = VectorOperators.ZERO_EXTEND_B2I;
+  static final VectorOperators.Conversion<Integer, Float> I2F = VectorOperators.I2F;
 
   /**
-   * Whether the kernels run here: bytes need a shape as wide as the float lanes, and the lanes must
-   * tile the sub-blocks (32 weights for Q4_K, 16 per scale for Q6_K).
+   * Whether the kernels run here: the CPU must have 256-bit vectors, else the 256-bit species are
+   * emulated far slower than the scratch-row decode.
    */
-  static final boolean SUPPORTED = B != null && LANES <= 16 && 16 % LANES == 0;
+  static final boolean SUPPORTED = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
 
-  private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
-  private static final VectorOperators.Conversion<Byte, Integer> B2I = VectorOperators.B2I;
-  private static final VectorOperators.Binary LSHL = VectorOperators.LSHL;
-  private static final VectorOperators.Binary LSHR = VectorOperators.LSHR;
+  /** Values per activation scale: one Q8_0/Q4_0 block, one K-quant sub-block. */
+  static final int GROUP = 32;
+
+  private static final VarHandle LE_SHORT =
+      MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
 
   private PackedKernels() {}
 
-  /** Σ weight · x over {@code blocks} Q4_K blocks at {@code src[at]}. */
-  static float dotQ4K(byte[] src, int at, int blocks, float[] x) {
-    FloatVector acc0 = FloatVector.zero(F);
-    FloatVector acc1 = FloatVector.zero(F);
-    int xi = 0;
-    for (int blk = 0; blk < blocks; blk++, at += 144) {
-      float d = half(src, at);
-      float dmin = half(src, at + 2);
-      for (int pair = 0; pair < 4; pair++, xi += 64) {
-        FloatVector d1 = FloatVector.broadcast(F, d * KScales.scale(src, at + 4, 2 * pair));
-        FloatVector m1 = FloatVector.broadcast(F, dmin * KScales.min(src, at + 4, 2 * pair));
-        FloatVector d2 = FloatVector.broadcast(F, d * KScales.scale(src, at + 4, 2 * pair + 1));
-        FloatVector m2 = FloatVector.broadcast(F, dmin * KScales.min(src, at + 4, 2 * pair + 1));
-        int q = at + 16 + 32 * pair;
-        for (int l = 0; l < 32; l += LANES) {
-          ByteVector v = ByteVector.fromArray(B, src, q + l);
-          FloatVector lo = floats(v.and((byte) 0x0f)).mul(d1).sub(m1);
-          FloatVector hi = floats(v.lanewise(LSHR, 4)).mul(d2).sub(m2);
-          acc0 = lo.fma(FloatVector.fromArray(F, x, xi + l), acc0);
-          acc1 = hi.fma(FloatVector.fromArray(F, x, xi + 32 + l), acc1);
-        }
-      }
-    }
-    return Lanes.sum(acc0.add(acc1));
-  }
-
-  /** Σ weight · x over {@code blocks} Q6_K blocks at {@code src[at]}. */
-  static float dotQ6K(byte[] src, int at, int blocks, float[] x) {
-    FloatVector acc0 = FloatVector.zero(F);
-    FloatVector acc1 = FloatVector.zero(F);
-    FloatVector acc2 = FloatVector.zero(F);
-    FloatVector acc3 = FloatVector.zero(F);
-    int xi = 0;
-    for (int blk = 0; blk < blocks; blk++, at += 210) {
-      float d = half(src, at + 208);
-      for (int h = 0; h < 2; h++, xi += 128) {
-        int ql = at + 64 * h;
-        int qh = at + 128 + 32 * h;
-        int sc = at + 192 + 8 * h;
-        for (int l = 0; l < 32; l += LANES) {
-          int is = sc + l / 16;
-          ByteVector lo = ByteVector.fromArray(B, src, ql + l);
-          ByteVector lo32 = ByteVector.fromArray(B, src, ql + l + 32);
-          ByteVector high = ByteVector.fromArray(B, src, qh + l);
-          ByteVector q1 = lo.and((byte) 0x0f).or(high.and((byte) 3).lanewise(LSHL, 4));
-          ByteVector q2 =
-              lo32.and((byte) 0x0f).or(high.lanewise(LSHR, 2).and((byte) 3).lanewise(LSHL, 4));
-          ByteVector q3 =
-              lo.lanewise(LSHR, 4).or(high.lanewise(LSHR, 4).and((byte) 3).lanewise(LSHL, 4));
-          ByteVector q4 = lo32.lanewise(LSHR, 4).or(high.lanewise(LSHR, 6).lanewise(LSHL, 4));
-          acc0 = weights(q1, d * src[is]).fma(FloatVector.fromArray(F, x, xi + l), acc0);
-          acc1 = weights(q2, d * src[is + 2]).fma(FloatVector.fromArray(F, x, xi + l + 32), acc1);
-          acc2 = weights(q3, d * src[is + 4]).fma(FloatVector.fromArray(F, x, xi + l + 64), acc2);
-          acc3 = weights(q4, d * src[is + 6]).fma(FloatVector.fromArray(F, x, xi + l + 96), acc3);
-        }
-      }
-    }
-    return Lanes.sum(acc0.add(acc1).add(acc2.add(acc3)));
-  }
-
-  /** Σ weight · x over {@code blocks} Q8_0 blocks at {@code src[at]}: Σ d · Σ q · x per block. */
-  static float dotQ80(byte[] src, int at, int blocks, float[] x) {
-    FloatVector acc0 = FloatVector.zero(F);
-    FloatVector acc1 = FloatVector.zero(F);
-    int xi = 0;
-    for (int blk = 0; blk < blocks; blk++, at += 34, xi += 32) {
-      FloatVector sum = FloatVector.zero(F);
-      for (int l = 0; l < 32; l += LANES) {
-        sum =
-            floats(ByteVector.fromArray(B, src, at + 2 + l))
-                .fma(FloatVector.fromArray(F, x, xi + l), sum);
-      }
-      FloatVector d = FloatVector.broadcast(F, half(src, at));
-      if ((blk & 1) == 0) {
-        acc0 = sum.fma(d, acc0);
-      } else {
-        acc1 = sum.fma(d, acc1);
-      }
-    }
-    return Lanes.sum(acc0.add(acc1));
-  }
-
   /**
-   * Σ weight · x over {@code blocks} Q4_0 blocks at {@code src[at]}: Σ d · (Σ q · x - 8 Σ x) per
-   * block, with {@code xSums} the sums of x over each block of 32 ({@link #blockSums}), so that the
-   * nibbles go to floats unshifted; low nibbles are the block's first 16 weights, high ones the
-   * last 16.
+   * Quantizes {@code x[0 .. q.length)} to 8-bit integers, one scale per {@value #GROUP} values:
+   * {@code scales[g] = amax / 127} over group g and {@code q[i] = round(x[i] / scales[g])}, so that
+   * x̂[i] = q[i] · scales[g] is within scales[g] / 2 of x[i] (an all-zero group gets scale 0), and
+   * {@code sums[g]} = scales[g] · Σ q over the group, x̂'s sum. The integers are held in shorts,
+   * the width the products load. A pure function of x: every product of the same x quantizes it to
+   * the same values. {@code q.length} must be a multiple of {@value #GROUP}, {@code scales} and
+   * {@code sums} at least {@code q.length / 32} long.
    */
-  static float dotQ40(byte[] src, int at, int blocks, float[] x, float[] xSums) {
-    FloatVector acc0 = FloatVector.zero(F);
-    FloatVector acc1 = FloatVector.zero(F);
-    float offsets = 0;
-    int xi = 0;
-    for (int blk = 0; blk < blocks; blk++, at += 18, xi += 32) {
-      FloatVector lo = FloatVector.zero(F);
-      FloatVector hi = FloatVector.zero(F);
-      for (int l = 0; l < 16; l += LANES) {
-        IntVector q = (IntVector) ByteVector.fromArray(B, src, at + 2 + l).convertShape(B2I, I, 0);
-        lo = ints(q.and(0x0f)).fma(FloatVector.fromArray(F, x, xi + l), lo);
-        hi = ints(q.lanewise(LSHR, 4).and(0x0f)).fma(FloatVector.fromArray(F, x, xi + 16 + l), hi);
+  static void quantizeActivations(float[] x, short[] q, float[] scales, float[] sums) {
+    for (int g = 0, at = 0; at < q.length; g++, at += GROUP) {
+      float amax = 0;
+      for (int i = at; i < at + GROUP; i++) {
+        amax = Math.max(amax, Math.abs(x[i]));
       }
-      float d = half(src, at);
-      offsets += d * xSums[blk];
-      FloatVector sum = lo.add(hi);
-      if ((blk & 1) == 0) {
-        acc0 = sum.fma(FloatVector.broadcast(F, d), acc0);
-      } else {
-        acc1 = sum.fma(FloatVector.broadcast(F, d), acc1);
+      float inverse = amax == 0 ? 0 : 127 / amax;
+      int sum = 0;
+      for (int i = at; i < at + GROUP; i++) {
+        q[i] = (short) Math.round(x[i] * inverse);
+        sum += q[i];
       }
+      scales[g] = amax / 127;
+      sums[g] = scales[g] * sum;
     }
-    return Lanes.sum(acc0.add(acc1)) - 8 * offsets;
   }
 
   /** The sums of x over each run of {@code size} elements. */
@@ -159,24 +98,95 @@ final class PackedKernels {
     return sums;
   }
 
-  /** (d · scale) · (q - 32), the codec's product in its order. */
-  private static FloatVector weights(ByteVector q, float scale) {
-    return floats(q.sub((byte) 32)).mul(scale);
+  /**
+   * Σ weight · x over {@code blocks} Q8_0 blocks at {@code src[at]}, x quantized to {@code xq} and
+   * {@code xScales}: Σ (d · dx) · Σ q · xq per block.
+   */
+  static float dotQ80(byte[] src, int at, int blocks, short[] xq, float[] xScales) {
+    FloatVector acc0 = FloatVector.zero(F);
+    FloatVector acc1 = FloatVector.zero(F);
+    for (int blk = 0, xi = 0; blk < blocks; blk++, at += 34, xi += GROUP) {
+      ShortVector a = (ShortVector) ByteVector.fromArray(B16, src, at + 2).convertShape(B2S, S, 0);
+      ShortVector b = (ShortVector) ByteVector.fromArray(B16, src, at + 18).convertShape(B2S, S, 0);
+      // Each product is at most 128 · 127, so a + b fits a short but two lanes of it may not:
+      // pairs are widened before they add.
+      IntVector p =
+          a.mul(ShortVector.fromArray(S, xq, xi))
+              .add(b.mul(ShortVector.fromArray(S, xq, xi + 16)))
+              .reinterpretAsInts();
+      FloatVector sum =
+          (FloatVector)
+              p.lanewise(ASHR, 16).add(p.lanewise(LSHL, 16).lanewise(ASHR, 16)).convert(I2F, 0);
+      FloatVector scale = FloatVector.broadcast(F, half(src, at) * xScales[blk]);
+      if ((blk & 1) == 0) {
+        acc0 = sum.fma(scale, acc0);
+      } else {
+        acc1 = sum.fma(scale, acc1);
+      }
+    }
+    FloatVector v = acc0.add(acc1);
+    // Lanes summed in a fixed order: reduceLanes may add them in another order before the JIT
+    // compiles a kernel than after, and a row's product must not depend on when it ran.
+    return v.lane(0) + v.lane(1) + v.lane(2) + v.lane(3) + v.lane(4) + v.lane(5) + v.lane(6)
+        + v.lane(7);
   }
 
-  private static FloatVector ints(IntVector v) {
-    return (FloatVector) v.convert(VectorOperators.I2F, 0);
-  }
-
-  private static FloatVector floats(ByteVector v) {
-    return (FloatVector) v.convertShape(VectorOperators.B2F, F, 0);
+  /**
+   * Σ weight · x over {@code blocks} Q4_0 blocks at {@code src[at]}: Σ (d · dx) · Σ q · xq - 8 Σ d
+   * · Σ x̂ per block, x quantized to {@code xq}, {@code xScales} and {@code xSums} ({@link
+   * #quantizeActivations}), so that the nibbles multiply unshifted; low nibbles are the block's
+   * first 16 weights, high ones the last 16.
+   */
+  static float dotQ40(byte[] src, int at, int blocks, short[] xq, float[] xScales, float[] xSums) {
+    FloatVector acc0 = FloatVector.zero(F);
+    FloatVector acc1 = FloatVector.zero(F);
+    float offsets = 0;
+    // Two blocks a step into two accumulators, so that consecutive blocks' sums do not wait on
+    // each other; an odd count's last step repeats its block with a scale of 0 (adding 0s).
+    for (int blk = 0; blk < blocks; blk += 2, at += 36) {
+      int next = Math.min(blk + 1, blocks - 1);
+      int at1 = at + 18 * (next - blk);
+      float d0 = half(src, at);
+      float d1 = next > blk ? half(src, at1) : 0;
+      offsets += d0 * xSums[blk] + d1 * xSums[next];
+      ShortVector w0 = (ShortVector) ByteVector.fromArray(B16, src, at + 2).convertShape(ZX, S, 0);
+      ShortVector w1 = (ShortVector) ByteVector.fromArray(B16, src, at1 + 2).convertShape(ZX, S, 0);
+      ShortVector p0 =
+          w0.and((short) 0x0f)
+              .mul(ShortVector.fromArray(S, xq, blk * GROUP))
+              .add(w0.lanewise(LSHR, 4).mul(ShortVector.fromArray(S, xq, blk * GROUP + 16)));
+      ShortVector p1 =
+          w1.and((short) 0x0f)
+              .mul(ShortVector.fromArray(S, xq, next * GROUP))
+              .add(w1.lanewise(LSHR, 4).mul(ShortVector.fromArray(S, xq, next * GROUP + 16)));
+      // 4-bit weights times 8-bit activations, twice, fit a short, and so does a pair of those:
+      // the high half of i + (i << 16) is the pair's sum.
+      IntVector i0 = p0.reinterpretAsInts();
+      IntVector i1 = p1.reinterpretAsInts();
+      FloatVector s0 =
+          (FloatVector) i0.add(i0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+      FloatVector s1 =
+          (FloatVector) i1.add(i1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0);
+      acc0 = s0.fma(FloatVector.broadcast(F, d0 * xScales[blk]), acc0);
+      acc1 = s1.fma(FloatVector.broadcast(F, d1 * xScales[next]), acc1);
+    }
+    FloatVector v = acc0.add(acc1);
+    return v.lane(0)
+        + v.lane(1)
+        + v.lane(2)
+        + v.lane(3)
+        + v.lane(4)
+        + v.lane(5)
+        + v.lane(6)
+        + v.lane(7)
+        - 8 * offsets;
   }
 
   /**
    * The f16 at {@code src[at]}: the JDK's conversion, one instruction where the CPU has one (the
    * portable {@code Half.toFloat} the browser needs took most of a Q4_0 product's time).
    */
-  private static float half(byte[] src, int at) {
-    return Float.float16ToFloat((short) ((src[at] & 0xff) | src[at + 1] << 8));
+  static float half(byte[] src, int at) {
+    return Float.float16ToFloat((short) LE_SHORT.get(src, at));
   }
 }

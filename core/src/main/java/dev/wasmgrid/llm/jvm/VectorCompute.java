@@ -17,9 +17,9 @@ import jdk.incubator.vector.VectorSpecies;
  * The JVM fast path: Vector API dot products at the preferred width (AVX-512 where there is one),
  * four rows at a time from four places in the matrix so that FMA chains and memory streams overlap,
  * quantized rows widened from bytes to floats in registers, packed rows ({@link PackedMatrix})
- * decoded in registers for Q4_K, Q6_K, Q8_0 and Q4_0 ({@link PackedKernels}) and into a scratch row
- * per thread for the other types, and a product's rows split over a persistent team of threads
- * ({@link RowTeam}).
+ * dotted in registers for Q4_K, Q5_K, Q6_K, Q8_0 and Q4_0 ({@link PackedKernels}) and decoded into
+ * a scratch row per thread for the other types, and a product's rows split over a persistent team
+ * of threads ({@link RowTeam}).
  */
 public final class VectorCompute implements Compute {
 
@@ -202,20 +202,21 @@ public final class VectorCompute implements Compute {
   }
 
   /**
-   * Q4_K, Q6_K, Q8_0 and Q4_0 rows through their kernels, other packed rows decoded into a scratch
-   * row. The blocks are first copied from the mapped file into a scratch array, whole rows of up to
-   * {@value #PACKED_READ} bytes at a time (small enough to stay in L1); the kernels then read a
-   * plain array, once per vector.
+   * Q4_K, Q5_K, Q6_K, Q8_0 and Q4_0 rows through their kernels (each vector quantized once for
+   * those that multiply integers), other packed rows decoded into a scratch row. The blocks are
+   * first copied from the mapped file into a scratch array, whole rows of up to {@value
+   * #PACKED_READ} bytes at a time (small enough to stay in L1); the kernels then read a plain
+   * array, once per vector.
    */
   private static void packed(
       PackedMatrix p, float[][] xs, float[][] outs, int n, int from, int to) {
     TensorType type = p.type();
     boolean kernel =
         PackedKernels.SUPPORTED
-            && (type == TensorType.Q4_K
-                || type == TensorType.Q6_K
-                || type == TensorType.Q8_0
-                || type == TensorType.Q4_0);
+            && switch (type) {
+              case Q4_K, Q5_K, Q6_K, Q8_0, Q4_0 -> true;
+              default -> false;
+            };
     int rowBytes = p.rowBytes();
     if (!kernel) {
       float[] row = new float[p.cols()];
@@ -231,10 +232,19 @@ public final class VectorCompute implements Compute {
     int batch = Math.max(1, Math.min(to - from, PACKED_READ / rowBytes));
     byte[] blocks = new byte[batch * rowBytes];
     int blocksPerRow = p.cols() / type.blockSize();
+    int groups = p.cols() / PackedKernels.GROUP;
+    boolean integer = type == TensorType.Q4_K || type == TensorType.Q8_0 || type == TensorType.Q4_0;
+    short[][] xq = new short[n][];
+    float[][] xScales = new float[n][];
     float[][] xSums = new float[n][];
-    if (type == TensorType.Q4_0) {
-      for (int v = 0; v < n; v++) {
-        xSums[v] = PackedKernels.blockSums(xs[v], 32);
+    for (int v = 0; v < n; v++) {
+      if (integer) {
+        xq[v] = new short[p.cols()];
+        xScales[v] = new float[groups];
+        xSums[v] = new float[groups];
+        PackedKernels.quantizeActivations(xs[v], xq[v], xScales[v], xSums[v]);
+      } else {
+        xSums[v] = PackedKernels.blockSums(xs[v], PackedKernels.GROUP);
       }
     }
     for (int r = from; r < to; r += batch) {
@@ -246,10 +256,13 @@ public final class VectorCompute implements Compute {
         for (int i = 0, at = 0; i < count; i++, at += rowBytes) {
           out[r + i] =
               switch (type) {
-                case Q4_K -> PackedKernels.dotQ4K(blocks, at, blocksPerRow, x);
-                case Q6_K -> PackedKernels.dotQ6K(blocks, at, blocksPerRow, x);
-                case Q8_0 -> PackedKernels.dotQ80(blocks, at, blocksPerRow, x);
-                default -> PackedKernels.dotQ40(blocks, at, blocksPerRow, x, xSums[v]);
+                case Q4_K ->
+                    KQuantKernels.dotQ4K(blocks, at, blocksPerRow, xq[v], xScales[v], xSums[v]);
+                case Q5_K -> KQuantKernels.dotQ5K(blocks, at, blocksPerRow, x, xSums[v]);
+                case Q6_K -> KQuantKernels.dotQ6K(blocks, at, blocksPerRow, x);
+                case Q8_0 -> PackedKernels.dotQ80(blocks, at, blocksPerRow, xq[v], xScales[v]);
+                default ->
+                    PackedKernels.dotQ40(blocks, at, blocksPerRow, xq[v], xScales[v], xSums[v]);
               };
         }
       }
