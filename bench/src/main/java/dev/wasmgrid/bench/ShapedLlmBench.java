@@ -259,7 +259,8 @@ final class ShapedLlmBench {
   /**
    * Prompt tokens per second: a prompt of {@code length} tokens (the beginning of sequence, then
    * {@link #PROMPT}'s tokens over and over) divided by its time to first token, after an untimed
-   * prompt of up to 64 tokens so that the prompt's code path is compiled.
+   * prompt of up to 32 tokens so that the prompt's code path is compiled (the decoding before has
+   * compiled the per-token one; a short one keeps slow quantized cells from doubling the run).
    */
   private static double promptRate(LanguageModel lm, int length) {
     int[] text = lm.encodePrompt(PROMPT);
@@ -269,7 +270,7 @@ final class ShapedLlmBench {
       prompt[i] = text[1 + (i - 1) % (text.length - 1)];
     }
     GenerationConfig one = GenerationConfig.greedy(1).withIgnoreEos(true);
-    firstToken(lm, Arrays.copyOf(prompt, Math.min(length, 64)), one);
+    firstToken(lm, Arrays.copyOf(prompt, Math.min(length, 32)), one);
     return length / (firstToken(lm, prompt, one).timeToFirstTokenMs() / 1e3);
   }
 
