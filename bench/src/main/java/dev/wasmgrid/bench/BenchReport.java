@@ -64,9 +64,11 @@ public interface BenchReport {
             params.entrySet().stream()
                 .map(e -> e.getKey() + "=" + e.getValue())
                 .collect(Collectors.joining(" "));
+        // Columns wide enough for the longest params and metric, bench llm's
+        // "shape=qwen2.5-0.5b dtype=q4_k_m threads=best" and "roofline_fraction", so rows align.
         out.println(
             String.format(
-                Locale.ROOT, "%-12s %-28s %-16s %14.4g %s", bench, where, metric, value, unit));
+                Locale.ROOT, "%-12s %-44s %-18s %14.4g %s", bench, where, metric, value, unit));
         out.flush();
       }
 

@@ -1,5 +1,6 @@
 package dev.wasmgrid.bench;
 
+import dev.wasmgrid.llm.Generation;
 import dev.wasmgrid.llm.GenerationConfig;
 import dev.wasmgrid.llm.GenerationStats;
 import dev.wasmgrid.llm.LanguageModel;
@@ -16,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +29,10 @@ import java.util.Objects;
  * next run finds it, or to a temporary directory deleted after), then opened as {@code generate}
  * and {@code serve --model} open it (memory-mapped), timed ({@code load_ms}, with the file in the
  * page cache as it is just written or read), and decoded. {@code peak_rss_mb} is the process's peak
- * resident memory from just before the load to the end of the line's decoding.
+ * resident memory from just before the load to the end of the line's decoding. Each (shape, mix)
+ * also gets {@code bytes_per_token} and, per thread count and for the best one ({@code threads}
+ * {@code best}), {@code roofline_fraction} ({@link Roofline}); shapes with a prompt length get
+ * {@code pp_tok_s}, prompt tokens per second.
  */
 final class ShapedLlmBench {
 
@@ -40,14 +45,21 @@ final class ShapedLlmBench {
    *
    * @param tokens tokens generated per measurement
    * @param warmUpTokens tokens generated untimed first
+   * @param promptTokens length of the prompt whose throughput ({@code pp_tok_s}) is measured, or 0
+   *     for none
    */
-  record FileShape(ModelShape shape, int tokens, int warmUpTokens) {
+  record FileShape(ModelShape shape, int tokens, int warmUpTokens, int promptTokens) {
     FileShape {
       Objects.requireNonNull(shape, "shape");
-      if (tokens < 2 || warmUpTokens < 0) {
+      if (tokens < 2 || warmUpTokens < 0 || promptTokens < 0) {
         throw new IllegalArgumentException(
-            "shape " + shape.name() + ": tokens must be >= 2, warm-up >= 0");
+            "shape " + shape.name() + ": tokens must be >= 2, warm-up and prompt >= 0");
       }
+    }
+
+    /** A shaped file measured without the prompt throughput. */
+    FileShape(ModelShape shape, int tokens, int warmUpTokens) {
+      this(shape, tokens, warmUpTokens, 0);
     }
 
     /** The file shape named {@code name}, with its default token counts. */
@@ -59,8 +71,17 @@ final class ShapedLlmBench {
     }
   }
 
+  /**
+   * Writes (or finds in the cache) each shape in each mix, loads and measures it.
+   *
+   * @param bandwidth {@code mem_read_gbs} by thread count, for the {@code roofline_fraction} lines
+   */
   static void run(
-      List<FileShape> shapes, List<QuantMix> mixes, LlmBench.Options options, BenchReport report) {
+      List<FileShape> shapes,
+      List<QuantMix> mixes,
+      LlmBench.Options options,
+      Map<Integer, Double> bandwidth,
+      BenchReport report) {
     if (shapes.isEmpty()) {
       return;
     }
@@ -80,7 +101,7 @@ final class ShapedLlmBench {
               write(shape.shape(), mix, options.seed(), file, report);
             }
             try {
-              measure(shape, mix, file, options.threads(), report);
+              measure(shape, mix, file, options.threads(), bandwidth, report);
             } finally {
               if (cache == null) {
                 Files.delete(file);
@@ -130,7 +151,12 @@ final class ShapedLlmBench {
   }
 
   private static void measure(
-      FileShape shape, QuantMix mix, Path file, List<Integer> threadCounts, BenchReport report)
+      FileShape shape,
+      QuantMix mix,
+      Path file,
+      List<Integer> threadCounts,
+      Map<Integer, Double> bandwidth,
+      BenchReport report)
       throws IOException {
     System.gc();
     boolean reset = LlmBench.resetPeakRss();
@@ -139,7 +165,8 @@ final class ShapedLlmBench {
     Model model = ModelFiles.load(file, null);
     double loadMs = (System.nanoTime() - t0) / 1e6;
     // The files declare contexts of up to 128k positions; the KV cache needs only this run's.
-    model = model.withContext(PROMPT.length() + shape.tokens() + shape.warmUpTokens() + 8);
+    int decodeContext = PROMPT.length() + shape.tokens() + shape.warmUpTokens() + 8;
+    model = model.withContext(Math.max(decodeContext, shape.promptTokens() + 2));
     report.progress(
         "llm: %s %s: loaded in %.0f ms; resident %.0f MB before, %.0f MB after"
             .formatted(
@@ -147,33 +174,110 @@ final class ShapedLlmBench {
     if (!reset) {
       report.progress("llm: peak RSS could not be reset, so it is the process's peak so far");
     }
-    GenerationConfig cfg = GenerationConfig.greedy(shape.tokens()).withIgnoreEos(true);
+    Map<String, Object> cellParams = new LinkedHashMap<>();
+    cellParams.put("shape", shape.shape().name());
+    cellParams.put("dtype", mix.wireName());
+    double bytesPerToken = 0;
+    Map<Integer, Double> rates = new LinkedHashMap<>();
     for (int threads : threadCounts) {
       report.progress(
-          "llm: %s %s threads=%d: %d tokens warm-up, %d timed ..."
+          "llm: %s %s threads=%d: %d tokens warm-up, %d timed%s ..."
               .formatted(
                   shape.shape().name(),
                   mix.wireName(),
                   threads,
                   shape.warmUpTokens(),
-                  shape.tokens()));
+                  shape.tokens(),
+                  shape.promptTokens() > 0
+                      ? ", then a %d-token prompt".formatted(shape.promptTokens())
+                      : ""));
       try (LanguageModel lm = new LanguageModel(model, new VectorCompute(threads))) {
+        GenerationConfig cfg = GenerationConfig.greedy(shape.tokens()).withIgnoreEos(true);
         if (shape.warmUpTokens() > 0) {
           lm.generate(PROMPT, cfg.withMaxTokens(shape.warmUpTokens()));
         }
         GenerationStats stats = lm.generate(PROMPT, cfg).stats();
-        Map<String, Object> params = new LinkedHashMap<>();
-        params.put("shape", shape.shape().name());
-        params.put("dtype", mix.wireName());
+        bytesPerToken = Roofline.bytesPerToken(model, stats.promptTokens(), stats.tokens());
+        rates.put(threads, stats.tokensPerSecond());
+        Map<String, Object> params = new LinkedHashMap<>(cellParams);
         params.put("threads", threads);
         report.metric("llm", params, "tok_s", stats.tokensPerSecond(), "tok/s");
         report.metric("llm", params, "ttft_ms", stats.timeToFirstTokenMs(), "ms");
+        if (shape.promptTokens() > 0) {
+          report.metric("llm", params, "pp_tok_s", promptRate(lm, shape.promptTokens()), "tok/s");
+        }
         report.metric("llm", params, "load_ms", loadMs, "ms");
         double rss = LlmBench.peakRssMb();
         if (rss > 0) {
           report.metric("llm", params, "peak_rss_mb", rss, "MB");
         }
+        Double gbs = bandwidth.get(threads);
+        if (gbs != null) {
+          report.metric(
+              "llm",
+              params,
+              "roofline_fraction",
+              Roofline.fraction(stats.tokensPerSecond(), bytesPerToken, gbs),
+              "ratio");
+        }
       }
+    }
+    report.metric("llm", cellParams, "bytes_per_token", bytesPerToken, "B");
+    best(cellParams, rates, bytesPerToken, bandwidth, report);
+  }
+
+  /**
+   * The {@code threads} {@code best} lines: the highest {@code tok_s} of the thread counts, and the
+   * {@code roofline_fraction} at that thread count (against its own thread count's bandwidth).
+   */
+  private static void best(
+      Map<String, Object> cellParams,
+      Map<Integer, Double> rates,
+      double bytesPerToken,
+      Map<Integer, Double> bandwidth,
+      BenchReport report) {
+    int bestThreads = -1;
+    for (Map.Entry<Integer, Double> e : rates.entrySet()) {
+      if (bestThreads < 0 || e.getValue() > rates.get(bestThreads)) {
+        bestThreads = e.getKey();
+      }
+    }
+    if (bestThreads < 0) {
+      return;
+    }
+    Map<String, Object> params = new LinkedHashMap<>(cellParams);
+    params.put("threads", "best");
+    double tokS = rates.get(bestThreads);
+    report.metric("llm", params, "tok_s", tokS, "tok/s");
+    Double gbs = bandwidth.get(bestThreads);
+    if (gbs != null) {
+      report.metric(
+          "llm", params, "roofline_fraction", Roofline.fraction(tokS, bytesPerToken, gbs), "ratio");
+    }
+  }
+
+  /**
+   * Prompt tokens per second: a prompt of {@code length} tokens (the beginning of sequence, then
+   * {@link #PROMPT}'s tokens over and over) divided by its time to first token, after an untimed
+   * prompt of up to 32 tokens so that the prompt's code path is compiled (the decoding before has
+   * compiled the per-token one; a short one keeps slow quantized cells from doubling the run).
+   */
+  private static double promptRate(LanguageModel lm, int length) {
+    int[] text = lm.encodePrompt(PROMPT);
+    int[] prompt = new int[length];
+    prompt[0] = text[0];
+    for (int i = 1; i < length; i++) {
+      prompt[i] = text[1 + (i - 1) % (text.length - 1)];
+    }
+    GenerationConfig one = GenerationConfig.greedy(1).withIgnoreEos(true);
+    firstToken(lm, Arrays.copyOf(prompt, Math.min(length, 32)), one);
+    return length / (firstToken(lm, prompt, one).timeToFirstTokenMs() / 1e3);
+  }
+
+  private static GenerationStats firstToken(LanguageModel lm, int[] prompt, GenerationConfig cfg) {
+    try (Generation g = lm.start(prompt, cfg)) {
+      g.next();
+      return g.stats();
     }
   }
 }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.withinPercentage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.wasmgrid.llm.TensorType;
+import dev.wasmgrid.llm.LlamaConfig;
 import dev.wasmgrid.llm.TinyModels;
 import dev.wasmgrid.llm.gguf.ModelShape;
 import dev.wasmgrid.llm.gguf.QuantMix;
@@ -24,14 +24,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 class LlmBenchTest {
 
+  /** Every line issue 18 asks of a stories shape, per dtype and thread count, in order. */
   @Test
   void printsTheIssuesLinesPerShapeDtypeAndThreads() throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-    LlmBench.Shape tiny = new LlmBench.Shape("stories15M", TinyModels.tinyConfig(), 8, 4);
+    LlmBench.Shape tiny = new LlmBench.Shape("stories15M", TinyModels.tinyConfig(), 8, 4, 24);
+    List<QuantMix> dtypes = List.of(QuantMix.F32, QuantMix.Q8_0, QuantMix.Q4_0, QuantMix.Q4_K_M);
     LlmBench.run(
         new LlmBench.Options(
-            List.of(tiny), List.of(TensorType.F32, TensorType.Q8_0), List.of(1, 2), 1),
+            List.of(tiny), dtypes, List.of(1, 2), 1, List.of(), List.of(), 0, null, 32L << 20),
         BenchReport.jsonLines(
             out, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
     List<String> seen = new ArrayList<>();
@@ -55,15 +57,73 @@ class LlmBenchTest {
     assertThat(prefixTtft).containsOnlyKeys("true", "false");
     assertThat(ratio)
         .isCloseTo(prefixTtft.get("true") / prefixTtft.get("false"), withinPercentage(1));
-    List<String> expected = new ArrayList<>();
-    for (String dtype : List.of("f32", "q8_0")) {
+    List<String> expected = new ArrayList<>(List.of("- - 1 mem_read_gbs", "- - 2 mem_read_gbs"));
+    for (QuantMix dtype : dtypes) {
+      String cell = "stories15M " + dtype.wireName() + " ";
       for (int threads : List.of(1, 2)) {
-        for (String metric : List.of("tok_s", "ttft_ms", "peak_rss_mb")) {
-          expected.add("stories15M " + dtype + " " + threads + " " + metric);
+        for (String metric :
+            List.of(
+                "tok_s", "ttft_ms", "pp_tok_s", "load_ms", "peak_rss_mb", "roofline_fraction")) {
+          expected.add(cell + threads + " " + metric);
         }
       }
+      expected.add(cell + "- bytes_per_token");
+      expected.add(cell + "best tok_s");
+      expected.add(cell + "best roofline_fraction");
     }
     assertThat(seen).containsExactlyElementsOf(expected);
+  }
+
+  /**
+   * The ratio lines follow from the printed numbers: roofline_fraction = tok_s × bytes_per_token /
+   * mem_read_gbs at the same thread count, and the best line is the faster thread count's.
+   */
+  @Test
+  void rooflineLinesFollowFromThePrintedRatesBytesAndBandwidth() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    LlmBench.Shape tiny = new LlmBench.Shape("stories15M", TinyModels.tinyConfig(), 6, 2, 16);
+    LlmBench.run(
+        new LlmBench.Options(
+            List.of(tiny),
+            List.of(QuantMix.Q8_0),
+            List.of(1, 2),
+            3,
+            List.of(),
+            List.of(),
+            0,
+            null,
+            32L << 20),
+        BenchReport.jsonLines(
+            out, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+    Map<String, Double> v = new HashMap<>();
+    for (JsonNode n : lines(bytes)) {
+      v.put(cell(n), n.get("value").asDouble());
+    }
+    String cell = "stories15M q8_0 ";
+    double bpt = v.get(cell + "- bytes_per_token");
+    LlamaConfig c = TinyModels.tinyConfig();
+    // Weights: every layer matrix and the tied classifier in Q8_0 (34 bytes per 32 weights).
+    long weights =
+        (long) c.layers()
+                * (2L * c.dim() * c.dim() + 2L * c.kvDim() * c.dim() + 3L * c.dim() * c.hiddenDim())
+            + (long) c.vocabSize() * c.dim();
+    double kvPerPosition = 2.0 * c.layers() * c.kvDim() * 4;
+    assertThat(bpt)
+        .isGreaterThan(weights * 34 / 32.0)
+        .isLessThan(weights * 34 / 32.0 + kvPerPosition * 16);
+    for (int threads : List.of(1, 2)) {
+      double gbs = v.get("- - " + threads + " mem_read_gbs");
+      assertThat(gbs).isPositive();
+      double tokS = v.get(cell + threads + " tok_s");
+      assertThat(v.get(cell + threads + " roofline_fraction"))
+          .isCloseTo(tokS * bpt / (gbs * 1e9), withinPercentage(0.2));
+    }
+    int best = v.get(cell + "1 tok_s") >= v.get(cell + "2 tok_s") ? 1 : 2;
+    assertThat(v.get(cell + "best tok_s")).isEqualTo(v.get(cell + best + " tok_s"));
+    assertThat(v.get(cell + "best roofline_fraction"))
+        .isEqualTo(v.get(cell + best + " roofline_fraction"));
+    assertThat(v.get(cell + "1 pp_tok_s")).isPositive();
   }
 
   @Test
@@ -82,7 +142,9 @@ class LlmBenchTest {
             List.of("smollm2-135m"),
             List.of(QuantMix.Q8_0),
             0,
-            null),
+            null,
+            1L << 20),
+        Map.of(1, 10.0),
         BenchReport.jsonLines(
             out, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
     List<String> seen = new ArrayList<>();
@@ -92,9 +154,13 @@ class LlmBenchTest {
     }
     List<String> expected = new ArrayList<>();
     for (String dtype : List.of("q4_k_m", "q8_0")) {
-      for (String metric : List.of("tok_s", "ttft_ms", "load_ms", "peak_rss_mb")) {
+      for (String metric :
+          List.of("tok_s", "ttft_ms", "load_ms", "peak_rss_mb", "roofline_fraction")) {
         expected.add("smollm2-135m " + dtype + " 1 " + metric);
       }
+      expected.add("smollm2-135m " + dtype + " - bytes_per_token");
+      expected.add("smollm2-135m " + dtype + " best tok_s");
+      expected.add("smollm2-135m " + dtype + " best roofline_fraction");
     }
     assertThat(seen).containsExactlyElementsOf(expected);
   }
@@ -112,7 +178,8 @@ class LlmBenchTest {
             List.of("smollm2-135m"),
             List.of(QuantMix.Q8_0),
             0,
-            cache);
+            cache,
+            1L << 20);
     String first = progressOfOneRun(small, options);
     Path file = cache.resolve(ShapedLlmBench.fileName(small, QuantMix.Q8_0, 5));
     try (Stream<Path> files = Files.list(cache)) {
@@ -136,16 +203,14 @@ class LlmBenchTest {
     return out;
   }
 
-  /** A line's "shape dtype threads metric". */
+  /** A line's "shape dtype threads metric", with "-" for a param the line has not. */
   private static String cell(JsonNode n) {
     JsonNode p = n.get("params");
-    return p.get("shape").asText()
-        + " "
-        + p.get("dtype").asText()
-        + " "
-        + p.get("threads").asInt()
-        + " "
-        + n.get("metric").asText();
+    StringBuilder s = new StringBuilder();
+    for (String key : List.of("shape", "dtype", "threads")) {
+      s.append(p.has(key) ? p.get(key).asText() : "-").append(' ');
+    }
+    return s.append(n.get("metric").asText()).toString();
   }
 
   private static String progressOfOneRun(ModelShape shape, LlmBench.Options options) {
@@ -154,6 +219,7 @@ class LlmBenchTest {
         List.of(new ShapedLlmBench.FileShape(shape, 2, 0)),
         options.mixes(),
         options,
+        Map.of(),
         BenchReport.jsonLines(
             new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
             new PrintStream(progress, true, StandardCharsets.UTF_8)));

@@ -7,9 +7,16 @@ import java.util.Locale;
  * The per-tensor type mixes of llama.cpp's {@code llama-quantize} for the file types people
  * download, as its {@code llama_tensor_get_type} picks them for a dense Llama-like model (no
  * experts, no importance matrix). A K-quant needs rows of a multiple of 256 weights; a tensor whose
- * rows are not gets llama.cpp's fallback (Q4_K to Q5_0, Q6_K to Q8_0).
+ * rows are not gets llama.cpp's fallback (Q4_K to Q5_0, Q6_K to Q8_0). {@link #F32} and {@link
+ * #F16} are the converter's unquantized files: every matrix in that type.
  */
 public enum QuantMix {
+  /** Every matrix F32. */
+  F32(0, TensorType.F32),
+  /** Every matrix F16. */
+  F16(1, TensorType.F16),
+  /** Q4_0, with Q6_K for the classifier (or the token embedding when it doubles as one). */
+  Q4_0(2, TensorType.Q4_0),
   /** Every matrix Q8_0. */
   Q8_0(7, TensorType.Q8_0),
   /** Every matrix Q6_K. */
@@ -45,7 +52,8 @@ public enum QuantMix {
         return m;
       }
     }
-    throw new IllegalArgumentException("unknown mix '" + name + "'; known: q8_0, q6_k, q4_k_m");
+    throw new IllegalArgumentException(
+        "unknown mix '" + name + "'; known: f32, f16, q4_0, q8_0, q6_k, q4_k_m");
   }
 
   /**
@@ -57,6 +65,9 @@ public enum QuantMix {
     boolean classifier =
         name.equals("output.weight") || (!hasOutput && name.equals("token_embd.weight"));
     TensorType t = base;
+    if (this == F32 || this == F16) {
+      return base;
+    }
     if (classifier) {
       return cols % 256 != 0 || this == Q8_0 ? TensorType.Q8_0 : TensorType.Q6_K;
     }

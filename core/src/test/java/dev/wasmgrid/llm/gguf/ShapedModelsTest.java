@@ -135,6 +135,25 @@ class ShapedModelsTest {
   }
 
   /**
+   * Q4_0 as llama-quantize makes it: the classifier Q6_K where its rows are a multiple of 256, else
+   * Q8_0; F32 and F16 leave every matrix in their type.
+   */
+  @Test
+  void q4ZeroGivesTheClassifierMoreBitsAndTheFloatMixesKeepTheirType() {
+    QuantMix m = QuantMix.Q4_0;
+    assertThat(m.typeOf("token_embd.weight", -1, 12, 768, false)).isEqualTo(TensorType.Q6_K);
+    assertThat(m.typeOf("token_embd.weight", -1, 6, 288, false)).isEqualTo(TensorType.Q8_0);
+    assertThat(m.typeOf("blk.0.ffn_down.weight", 0, 12, 2048, false)).isEqualTo(TensorType.Q4_0);
+    assertThat(m.typeOf("blk.0.attn_v.weight", 0, 12, 768, false)).isEqualTo(TensorType.Q4_0);
+    for (QuantMix f : List.of(QuantMix.F32, QuantMix.F16)) {
+      TensorType base = f == QuantMix.F32 ? TensorType.F32 : TensorType.F16;
+      assertThat(f.typeOf("token_embd.weight", -1, 6, 288, false)).isEqualTo(base);
+      assertThat(f.typeOf("blk.1.attn_q.weight", 1, 6, 288, false)).isEqualTo(base);
+    }
+    assertThat(QuantMix.parse("Q4_0")).isEqualTo(QuantMix.Q4_0);
+  }
+
+  /**
    * Every matrix of these types (K-quants, Q5_0, Q8_0) stays a view of the mapped file: the loaded
    * model holds no copy of the weights.
    */

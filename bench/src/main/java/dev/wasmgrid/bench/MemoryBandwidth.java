@@ -1,0 +1,119 @@
+package dev.wasmgrid.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * This machine's memory read bandwidth as a plain vectorised read gets it: {@link FloatVector} sums
+ * over a {@code float[]} far larger than the caches, the array split into one contiguous part per
+ * thread, best of several passes. (On the heap because the project compiles for Java 21, where
+ * off-heap segments are a preview API; the array is dropped before any model is measured.) It is
+ * the roofline that decoding a model bigger than the caches can approach (each token reads every
+ * weight once), measured in the same run as the decoding, so that other load on a shared machine
+ * weighs on both alike.
+ */
+final class MemoryBandwidth {
+
+  /** The buffer {@code bench llm} reads: 512 MiB, sixteen times a 32 MB L3. */
+  static final long DEFAULT_BYTES = 512L << 20;
+
+  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+  private static final int PASSES = 8;
+
+  /** Floats of one iteration of the read loop: four vectors. */
+  private static final int STEP = 4 * F.length();
+
+  private MemoryBandwidth() {}
+
+  /**
+   * Reads a buffer of {@code bytes} with each of {@code threadCounts} and reports {@code
+   * mem_read_gbs} per thread count.
+   *
+   * @return GB/s (10^9 bytes) by thread count
+   */
+  static Map<Integer, Double> measure(List<Integer> threadCounts, long bytes, BenchReport report) {
+    long floats = Math.min(Integer.MAX_VALUE - 64, bytes / Float.BYTES);
+    // Allocation zeroes the array, so every page is resident before the first timed pass.
+    float[] buffer = new float[Math.max(STEP, (int) (floats / STEP * STEP))];
+    warmUp(buffer);
+    Map<Integer, Double> out = new LinkedHashMap<>();
+    for (int threads : threadCounts) {
+      double gbs = bestRate(buffer, threads);
+      out.put(threads, gbs);
+      report.progress(
+          "llm: memory read %.1f GB/s with %d thread(s) (best of %d x %d MiB)"
+              .formatted(gbs, threads, PASSES, ((long) buffer.length * Float.BYTES) >> 20));
+      report.metric("llm", Map.of("threads", threads), "mem_read_gbs", gbs, "GB/s");
+    }
+    return out;
+  }
+
+  /** Compiles the read loop before anything is timed: the interpreted Vector API is very slow. */
+  private static void warmUp(float[] buffer) {
+    int span = Math.min(buffer.length, 4096);
+    float total = 0;
+    for (int i = 0; i < 20_000; i++) {
+      total += sum(buffer, 0, span);
+    }
+    check(total);
+  }
+
+  private static double bestRate(float[] buffer, int threads) {
+    int part = Math.max(STEP, buffer.length / threads / STEP * STEP);
+    long best = Long.MAX_VALUE;
+    float total = 0;
+    try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+      for (int pass = 0; pass < PASSES; pass++) {
+        List<Future<Float>> parts = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int t = 0; t < threads; t++) {
+          int from = t * part;
+          parts.add(pool.submit(() -> sum(buffer, from, from + part)));
+        }
+        for (Future<Float> f : parts) {
+          total += f.get();
+        }
+        best = Math.min(best, System.nanoTime() - t0);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while measuring memory bandwidth", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("memory bandwidth probe failed", e.getCause());
+    }
+    check(total);
+    return (double) part * Float.BYTES * threads / best;
+  }
+
+  /** The sum of the floats in {@code [from, to)}, four vectors at a time. */
+  private static float sum(float[] s, int from, int to) {
+    int n = F.length();
+    FloatVector a = FloatVector.zero(F);
+    FloatVector b = FloatVector.zero(F);
+    FloatVector c = FloatVector.zero(F);
+    FloatVector d = FloatVector.zero(F);
+    for (int at = from; at < to; at += STEP) {
+      a = a.add(FloatVector.fromArray(F, s, at));
+      b = b.add(FloatVector.fromArray(F, s, at + n));
+      c = c.add(FloatVector.fromArray(F, s, at + 2 * n));
+      d = d.add(FloatVector.fromArray(F, s, at + 3 * n));
+    }
+    return a.add(b).add(c.add(d)).reduceLanes(VectorOperators.ADD);
+  }
+
+  /** Uses the sums, so that the reads cannot be optimised away; the buffer holds zeros. */
+  private static void check(float total) {
+    if (total != 0) {
+      throw new IllegalStateException("memory bandwidth probe read " + total + ", not zeros");
+    }
+  }
+}
