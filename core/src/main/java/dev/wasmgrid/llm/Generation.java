@@ -90,8 +90,10 @@ public final class Generation implements AutoCloseable {
       if (pos >= transformer.config().seqLen()) {
         return finish("context", last);
       }
+      // Counted only once run, so a failed pass never offers half-written positions to a cache.
+      logits = transformer.forward(cache, last, pos);
+      pos++;
       fed.add(last);
-      logits = transformer.forward(cache, last, pos++);
     }
     int token = sample(logits);
     if (generated == 0) {

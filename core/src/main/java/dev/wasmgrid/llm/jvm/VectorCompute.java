@@ -247,10 +247,24 @@ public final class VectorCompute implements Compute {
         xSums[v] = PackedKernels.blockSums(xs[v], PackedKernels.GROUP);
       }
     }
+    // Q8_0 and Q4_0 rows take four vectors per block load; the rest go one at a time.
+    int grouped =
+        type == TensorType.Q8_0 || type == TensorType.Q4_0 ? n - n % PackedBatchKernels.VECTORS : 0;
+    float[] lanes = new float[8];
     for (int r = from; r < to; r += batch) {
       int count = Math.min(batch, to - r);
       p.readRows(r, count, blocks);
-      for (int v = 0; v < n; v++) {
+      for (int v = 0; v < grouped; v += PackedBatchKernels.VECTORS) {
+        for (int i = 0, at = 0; i < count; i++, at += rowBytes) {
+          if (type == TensorType.Q8_0) {
+            PackedBatchKernels.dotQ80(blocks, at, blocksPerRow, xq, xScales, v, outs, r + i, lanes);
+          } else {
+            PackedBatchKernels.dotQ40(
+                blocks, at, blocksPerRow, xq, xScales, xSums, v, outs, r + i, lanes);
+          }
+        }
+      }
+      for (int v = grouped; v < n; v++) {
         float[] x = xs[v];
         float[] out = outs[v];
         for (int i = 0, at = 0; i < count; i++, at += rowBytes) {
