@@ -66,6 +66,28 @@ class CorsTest {
   }
 
   @Test
+  void answersToOtherOriginsAreServedUnmarkedAndA401IsReadable() {
+    try (WorkerNode worker = worker(new CorsPolicy(Set.of(APP)))) {
+      Http http = new Http(worker.port());
+      // Served, not refused: any client may send any Origin; only a browser keeps the answer from
+      // the page, because no CORS header marks it readable.
+      HttpResponse<byte[]> other = http.send(rpc(worker, "http://evil.example", "Bearer s3cret"));
+      assertThat(other.statusCode()).isEqualTo(200);
+      assertThat(other.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+
+      // The app can tell its user that the token is wrong: the 401 is readable.
+      HttpResponse<byte[]> wrongToken = http.send(rpc(worker, APP, "Bearer wrong"));
+      assertThat(wrongToken.statusCode()).isEqualTo(401);
+      assertThat(wrongToken.headers().firstValue("Access-Control-Allow-Origin")).hasValue(APP);
+      assertThat(wrongToken.headers().firstValue("Vary")).hasValue("Origin");
+
+      HttpResponse<byte[]> preflight = http.send(preflight(worker, APP));
+      assertThat(preflight.headers().firstValue("Access-Control-Max-Age")).hasValue("600");
+      assertThat(preflight.headers().firstValue("Vary")).hasValue("Origin");
+    }
+  }
+
+  @Test
   void originsAreCheckedWhenParsed() {
     assertThat(CorsPolicy.parse(" http://a:1 , https://b.example ").origins())
         .containsExactlyInAnyOrder("http://a:1", "https://b.example");
@@ -81,6 +103,13 @@ class CorsTest {
         .header("Access-Control-Request-Method", "POST")
         .header("Access-Control-Request-Headers", "authorization, content-type")
         .method("OPTIONS", HttpRequest.BodyPublishers.noBody());
+  }
+
+  private static HttpRequest.Builder rpc(WorkerNode worker, String origin, String authorization) {
+    return HttpRequest.newBuilder(URI.create(Nodes.url(worker.port()) + "/rpc"))
+        .header("Origin", origin)
+        .header("Authorization", authorization)
+        .POST(HttpRequest.BodyPublishers.ofString(Nodes.SEED));
   }
 
   private static WorkerNode worker(CorsPolicy cors) {
