@@ -11,6 +11,7 @@ import dev.wasmgrid.coordinator.CoordinatorConfig;
 import dev.wasmgrid.coordinator.CoordinatorNode;
 import dev.wasmgrid.http.Limits;
 import dev.wasmgrid.http.ServerSettings;
+import dev.wasmgrid.llm.Compute;
 import dev.wasmgrid.llm.FloatWeights;
 import dev.wasmgrid.llm.GenerationConfig;
 import dev.wasmgrid.llm.LanguageModel;
@@ -27,6 +28,7 @@ import dev.wasmgrid.llm.gguf.GgufModels;
 import dev.wasmgrid.llm.gguf.GgufWriter;
 import dev.wasmgrid.llm.io.ArrayByteSource;
 import dev.wasmgrid.llm.jvm.ModelFiles;
+import dev.wasmgrid.llm.jvm.VectorCompute;
 import dev.wasmgrid.llm.llama2c.Llama2cModels;
 import dev.wasmgrid.llm.llama2c.Llama2cWriter;
 import dev.wasmgrid.llm.llama2c.TokenizerBin;
@@ -115,6 +117,20 @@ final class LlmPages implements AutoCloseable {
     }
   }
 
+  /**
+   * The tokens `--model tiny` answers with: its file memory-mapped on the fast path, as the server
+   * runs it (whose quantized products round x to 8 bits, so a sampled draw may differ from the
+   * portable path's).
+   */
+  static List<Integer> serversTokens(GenerationConfig config) throws IOException {
+    Path file = ModelFiles.writeTiny();
+    try {
+      return tokens(ModelFiles.load(file, null), new VectorCompute(1), config);
+    } finally {
+      Files.delete(file);
+    }
+  }
+
   /** The app with {@code query}, in a fresh context whose fetches of {@link #files} are served. */
   Browsers.Watched open(Browser browser, String query) {
     Browsers.Watched w = new Browsers.Watched(browser);
@@ -160,8 +176,12 @@ final class LlmPages implements AutoCloseable {
 
   /** The tokens {@link LanguageModel} generates from {@link #PROMPT} on the JVM's portable path. */
   static List<Integer> jvmTokens(Model model, GenerationConfig config) {
+    return tokens(model, new ScalarCompute(), config);
+  }
+
+  private static List<Integer> tokens(Model model, Compute compute, GenerationConfig config) {
     List<Integer> ids = new ArrayList<>();
-    try (LanguageModel lm = new LanguageModel(model, new ScalarCompute())) {
+    try (LanguageModel lm = new LanguageModel(model, compute)) {
       lm.stream(
           PROMPT,
           config,
