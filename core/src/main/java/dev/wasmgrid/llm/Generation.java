@@ -14,6 +14,8 @@ public final class Generation implements AutoCloseable {
 
   private final Transformer transformer;
   private final KvCache cache;
+  private final ForwardRunner runner;
+  private final ForwardBatch step = new ForwardBatch();
   private final int reused;
   private final Tokenizer tokenizer;
   private final Sampler sampler;
@@ -36,9 +38,11 @@ public final class Generation implements AutoCloseable {
   private long firstNanos;
   private long endNanos;
 
+  /** A generation whose passes {@code runner} runs, perhaps shared with other generations'. */
   Generation(
       Transformer transformer,
       KvCache cache,
+      ForwardRunner runner,
       int reused,
       Tokenizer tokenizer,
       int[] prompt,
@@ -50,6 +54,7 @@ public final class Generation implements AutoCloseable {
     }
     this.transformer = transformer;
     this.cache = cache;
+    this.runner = runner;
     this.reused = reused;
     this.pos = reused;
     this.tokenizer = tokenizer;
@@ -73,6 +78,15 @@ public final class Generation implements AutoCloseable {
 
   /** The next token, or null once generation has ended. */
   public TokenPiece next() {
+    try {
+      return step();
+    } finally {
+      // What the caller does with the token is no reason to hold up other generations' passes.
+      runner.pause();
+    }
+  }
+
+  private TokenPiece step() {
     if (done) {
       return null;
     }
@@ -86,7 +100,10 @@ public final class Generation implements AutoCloseable {
       if (pos >= transformer.config().seqLen()) {
         return finish("context", last);
       }
-      logits = transformer.forward(cache, last, pos++);
+      step.clear();
+      step.add(cache, last, pos++, true);
+      runner.forward(step);
+      logits = cache.logits();
     }
     int token = sample(logits);
     if (generated == 0) {
@@ -127,7 +144,7 @@ public final class Generation implements AutoCloseable {
       for (; pos < end; pos++) {
         batch.add(cache, prompt[pos], pos, pos == prompt.length - 1);
       }
-      transformer.forward(batch);
+      runner.forward(batch);
     }
   }
 
