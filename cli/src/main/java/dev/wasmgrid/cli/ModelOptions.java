@@ -27,8 +27,10 @@ final class ModelOptions {
       names = "--model-slots",
       defaultValue = "1",
       description =
-          "Generations each model runs at once: instances sharing its weights, each with its own"
-              + " KV cache and --threads compute threads (default: ${DEFAULT-VALUE}).")
+          "Generations each model runs at once, on its --threads compute threads: their decoding"
+              + " steps share each pass over the weights (a new one joins at the next step), each"
+              + " with its own KV cache of up to --context positions, so a model's KV memory is at"
+              + " most slots x context x layers x 2 x kv-dim x 4 bytes (default: ${DEFAULT-VALUE}).")
   int slots;
 
   @Option(
