@@ -165,6 +165,7 @@ public final class LlmBench {
                         : f)
             .toList();
     ShapedLlmBench.run(files, options.mixes(), options, report);
+    StreamsLlmBench.run(options, report);
   }
 
   /**

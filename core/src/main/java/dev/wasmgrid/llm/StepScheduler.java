@@ -2,8 +2,6 @@ package dev.wasmgrid.llm;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Runs the forward passes of several generations on one {@link Transformer} (continuous batching):
@@ -19,8 +17,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class StepScheduler {
   private final Transformer transformer;
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition changed = lock.newCondition();
+  // A monitor rather than java.util.concurrent.locks: the browser build's class library has none.
+  private final Object lock = new Object();
   private final List<Lane> waiting = new ArrayList<>();
   private final ForwardBatch merged = new ForwardBatch();
   private int choosing;
@@ -39,31 +37,22 @@ final class StepScheduler {
 
   /** Generations waiting for a pass: arrived during the running one, or for others' tokens. */
   int waiting() {
-    lock.lock();
-    try {
+    synchronized (lock) {
       return waiting.size();
-    } finally {
-      lock.unlock();
     }
   }
 
   /** Passes run so far. */
   long passes() {
-    lock.lock();
-    try {
+    synchronized (lock) {
       return passes;
-    } finally {
-      lock.unlock();
     }
   }
 
   /** Entries run so far over all passes: divided by {@link #passes()}, the mean batch. */
   long entries() {
-    lock.lock();
-    try {
+    synchronized (lock) {
       return entries;
-    } finally {
-      lock.unlock();
     }
   }
 
@@ -79,22 +68,37 @@ final class StepScheduler {
 
     @Override
     public void forward(ForwardBatch own) {
-      lock.lock();
-      try {
+      List<Lane> group = null;
+      boolean interrupted = false;
+      synchronized (lock) {
         back();
         batch = own;
         ran = false;
         failure = null;
         error = null;
         waiting.add(this);
-        while (!ran) {
+        while (!ran && group == null) {
           if (!running && choosing == 0) {
-            runPass();
+            group = List.copyOf(waiting);
+            waiting.clear();
+            running = true;
           } else {
-            // Bounded by a pass, or by the others choosing their tokens.
-            changed.awaitUninterruptibly();
+            try {
+              // Bounded by a pass, or by the others choosing their tokens.
+              lock.wait();
+            } catch (InterruptedException e) {
+              interrupted = true;
+            }
           }
         }
+      }
+      if (group != null) {
+        runPass(group);
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      synchronized (lock) {
         batch = null;
         if (error != null) {
           throw error;
@@ -102,18 +106,13 @@ final class StepScheduler {
         if (failure != null) {
           throw failure;
         }
-      } finally {
-        lock.unlock();
       }
     }
 
     @Override
     public void pause() {
-      lock.lock();
-      try {
+      synchronized (lock) {
         back();
-      } finally {
-        lock.unlock();
       }
     }
 
@@ -123,20 +122,16 @@ final class StepScheduler {
         choosingToken = false;
         choosing--;
         if (choosing == 0) {
-          changed.signalAll();
+          lock.notifyAll();
         }
       }
     }
   }
 
-  /** Runs the waiting lanes' batches as one pass; called and returns with the lock held. */
-  private void runPass() {
-    List<Lane> group = List.copyOf(waiting);
-    waiting.clear();
-    running = true;
+  /** Runs {@code group}'s batches as one pass, then hands each lane its outcome. */
+  private void runPass(List<Lane> group) {
     RuntimeException failure = null;
     Error error = null;
-    lock.unlock();
     try {
       merged.clear();
       for (Lane lane : group) {
@@ -150,10 +145,10 @@ final class StepScheduler {
       failure = e;
     } catch (Error e) {
       error = e;
-    } finally {
-      int n = merged.size();
-      merged.clear();
-      lock.lock();
+    }
+    int n = merged.size();
+    merged.clear();
+    synchronized (lock) {
       running = false;
       passes++;
       entries += n;
@@ -167,7 +162,7 @@ final class StepScheduler {
           choosing++;
         }
       }
-      changed.signalAll();
+      lock.notifyAll();
     }
   }
 }
