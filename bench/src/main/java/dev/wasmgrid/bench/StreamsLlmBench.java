@@ -66,7 +66,7 @@ public final class StreamsLlmBench {
               ? new LanguageModel(model, new VectorCompute(threads))
               : new LanguageModel(model, new VectorCompute(threads), n)) {
         if (shape.warmUpTokens() > 0) {
-          together(lm, n, cfg.withMaxTokens(Math.max(2, shape.warmUpTokens() / n)));
+          together(lm, n, cfg.withMaxTokens(shape.warmUpTokens()));
         }
         OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
         long cpuStart = processCpuNanos(os);
