@@ -50,6 +50,8 @@ class StepSchedulerTest {
     KvCache b = t.newCache();
     KvCache c = t.newCache();
     StepScheduler.Lane laneA = scheduler.lane();
+    StepScheduler.Lane laneB = scheduler.lane();
+    StepScheduler.Lane laneC = scheduler.lane();
     ExecutorService threads = Executors.newFixedThreadPool(3);
     try {
       Future<?> first =
@@ -60,8 +62,6 @@ class StepSchedulerTest {
                 laneA.forward(one(a, 11, 1));
               });
       until("the first pass is held", held::holding);
-      StepScheduler.Lane laneB = scheduler.lane();
-      StepScheduler.Lane laneC = scheduler.lane();
       Future<?> second = threads.submit(() -> laneB.forward(one(b, 20, 0)));
       Future<?> third = threads.submit(() -> laneC.forward(one(c, 30, 0)));
       until("both wait for the next pass", () -> scheduler.waiting() == 2);
@@ -78,6 +78,45 @@ class StepSchedulerTest {
       assertThat(c.logits()).containsExactly(alone(30));
     } finally {
       threads.shutdownNow();
+    }
+  }
+
+  @Test
+  void aPassWaitsForTheStreamsOfThePreviousOneStillChoosingTheirTokens() throws Exception {
+    HeldCompute held = new HeldCompute(VOCAB);
+    Transformer t = new Transformer(MODEL.config(), MODEL.weights(), held);
+    StepScheduler scheduler = new StepScheduler(t);
+    KvCache a = t.newCache();
+    KvCache b = t.newCache();
+    StepScheduler.Lane laneA = scheduler.lane();
+    StepScheduler.Lane laneB = scheduler.lane();
+    held.allow(1);
+    laneA.forward(one(a, 10, 0));
+    // A is choosing its token (no pause yet): B's step must wait for A's next one.
+    Thread second = new Thread(() -> laneB.forward(one(b, 20, 0)));
+    second.setDaemon(true);
+    second.start();
+    try {
+      // A pass started without A would be held at the gate; waiting() never shows a leader's lane.
+      until(
+          "B waits, or a pass without A runs",
+          () ->
+              held.holding()
+                  || (scheduler.waiting() == 1 && second.getState() == Thread.State.WAITING));
+      assertThat(held.holding())
+          .as("a pass started without the stream choosing its token")
+          .isFalse();
+
+      held.allow(1);
+      laneA.forward(one(a, 11, 1));
+      second.join();
+      assertThat(scheduler.passes()).isEqualTo(2);
+      assertThat(scheduler.entries()).isEqualTo(3);
+      assertThat(a.logits()).containsExactly(alone(10, 11));
+      assertThat(b.logits()).containsExactly(alone(20));
+    } finally {
+      // A failed check leaves no thread held.
+      held.allow(1000);
     }
   }
 
