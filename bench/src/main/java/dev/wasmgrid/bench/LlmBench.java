@@ -219,6 +219,7 @@ public final class LlmBench {
             .toList();
     ShapedLlmBench.run(
         options.mixes().isEmpty() ? List.of() : files, options.mixes(), options, bandwidth, report);
+    StreamsLlmBench.run(options, report);
   }
 
   /** Resets the kernel's VmHWM to the current RSS (Linux: 5 into clear_refs); false if refused. */

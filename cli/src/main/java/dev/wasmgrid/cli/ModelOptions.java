@@ -28,9 +28,10 @@ final class ModelOptions {
       names = "--model-slots",
       defaultValue = "1",
       description =
-          "Generations each model runs at once: instances sharing its weights, each with its own"
-              + " KV cache and --threads compute threads; by default the cores are shared among the"
-              + " slots (default: ${DEFAULT-VALUE}).")
+          "Generations each model runs at once, on its --threads compute threads: their decoding"
+              + " steps share each pass over the weights (a new one joins at the next step), each"
+              + " with its own KV cache of up to --context positions, so a model's KV memory is at"
+              + " most slots x context x layers x 2 x kv-dim x 4 bytes (default: ${DEFAULT-VALUE}).")
   int slots;
 
   @Option(
@@ -93,7 +94,7 @@ final class ModelOptions {
     }
     try {
       long start = System.nanoTime();
-      int t = threads == null ? VectorCompute.autoThreads(slots) : threads;
+      int t = threads == null ? VectorCompute.autoThreads(1) : threads;
       ModelHosts hosts = ModelHosts.load(models, t, slots, queue, context, promptCacheMb);
       if (bar != null) {
         bar.finish(

@@ -80,9 +80,9 @@ final class ServerOptions {
   @Option(
       names = "--threads",
       description =
-          "Threads per multiplication, and of each --model-slots generation (default: all cores"
-              + " for a multiplication; for a model, the cores shared among its slots, at most 8"
-              + " each).")
+          "Threads per multiplication, and of each model, whose --model-slots generations share"
+              + " its passes (default: all cores for a multiplication, one per core up to 8 for a"
+              + " model).")
   Integer threads;
 
   @Option(

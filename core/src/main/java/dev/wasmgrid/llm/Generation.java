@@ -14,6 +14,8 @@ public final class Generation implements AutoCloseable {
 
   private final Transformer transformer;
   private final KvCache cache;
+  private final ForwardRunner runner;
+  private final ForwardBatch step = new ForwardBatch();
   private final int reused;
   private final PromptCache promptCache;
   private final IntList fed = new IntList();
@@ -38,9 +40,11 @@ public final class Generation implements AutoCloseable {
   private long firstNanos;
   private long endNanos;
 
+  /** A generation whose passes {@code runner} runs, perhaps shared with other generations'. */
   Generation(
       Transformer transformer,
       KvCache cache,
+      ForwardRunner runner,
       int reused,
       PromptCache promptCache,
       Tokenizer tokenizer,
@@ -53,6 +57,7 @@ public final class Generation implements AutoCloseable {
     }
     this.transformer = transformer;
     this.cache = cache;
+    this.runner = runner;
     this.reused = reused;
     this.promptCache = promptCache;
     this.pos = reused;
@@ -77,6 +82,15 @@ public final class Generation implements AutoCloseable {
 
   /** The next token, or null once generation has ended. */
   public TokenPiece next() {
+    try {
+      return step();
+    } finally {
+      // What the caller does with the token is no reason to hold up other generations' passes.
+      runner.pause();
+    }
+  }
+
+  private TokenPiece step() {
     if (done) {
       return null;
     }
@@ -91,7 +105,10 @@ public final class Generation implements AutoCloseable {
         return finish("context", last);
       }
       // Counted only once run, so a failed pass never offers half-written positions to a cache.
-      logits = transformer.forward(cache, last, pos);
+      step.clear();
+      step.add(cache, last, pos, true);
+      runner.forward(step);
+      logits = cache.logits();
       pos++;
       fed.add(last);
     }
@@ -134,7 +151,7 @@ public final class Generation implements AutoCloseable {
       for (; pos < end; pos++) {
         batch.add(cache, prompt[pos], pos, pos == prompt.length - 1);
       }
-      transformer.forward(batch);
+      runner.forward(batch);
     }
     fed.addAll(prompt, prompt.length);
     keep();

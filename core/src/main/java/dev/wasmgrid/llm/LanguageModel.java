@@ -7,7 +7,8 @@ import java.util.concurrent.Executor;
  * The runtime's API, after seed 004's: {@code generate}, {@code stream} with a callback, an async
  * token stream and a {@link java.util.concurrent.Flow.Publisher}, {@code modelInfo}, {@code
  * setConfig}, {@code formatChat}, {@code version}. One generation runs at a time (the KV cache is
- * the model's); starting a second while one runs fails.
+ * the model's); starting a second while one runs fails. Built with several streams, as many
+ * generations run at once, each with its own KV cache, their steps sharing passes over the weights.
  */
 public final class LanguageModel implements AutoCloseable {
 
@@ -16,11 +17,10 @@ public final class LanguageModel implements AutoCloseable {
   private final Model model;
   private final Compute compute;
   private final Transformer transformer;
-  private final KvCache cache;
+  private final StreamSlots slots;
   private final PromptCache promptCache;
   private final Tokenizer tokenizer;
   private GenerationConfig config = GenerationConfig.defaults();
-  private boolean busy;
 
   /** Receives tokens as they are generated; returning false stops the generation. */
   @FunctionalInterface
@@ -33,21 +33,52 @@ public final class LanguageModel implements AutoCloseable {
 
   /** Serves {@code model} with {@code compute}, which this object closes. */
   public LanguageModel(Model model, Compute compute) {
-    this(model, compute, null);
+    this(model, compute, 1, null);
   }
 
   /**
-   * Serves {@code model} with {@code compute}, which this object closes, taking prompt positions
-   * from {@code promptCache} where a prompt starts like one run before (null: no cache). Several
-   * instances of one model may share the cache.
+   * Serves {@code model} with {@code compute}, which this object closes, one generation at a time,
+   * taking prompt positions from {@code promptCache} where a prompt starts like one run before.
    */
   public LanguageModel(Model model, Compute compute, PromptCache promptCache) {
+    this(model, compute, 1, promptCache);
+  }
+
+  /**
+   * Serves {@code model} with {@code compute}, which this object closes, running up to {@code
+   * streams} generations at once: the decoding steps of those running together share each pass, so
+   * the weights are read once per step for all of them, and each gives the tokens it would alone.
+   */
+  public LanguageModel(Model model, Compute compute, int streams) {
+    this(model, compute, streams, null);
+  }
+
+  /**
+   * As {@link #LanguageModel(Model, Compute, int)}, taking prompt positions from {@code
+   * promptCache} (null: no cache) where a prompt starts like one run before; the cache may be
+   * shared with other instances of the model.
+   */
+  public LanguageModel(Model model, Compute compute, int streams, PromptCache promptCache) {
     this.promptCache = promptCache;
     this.model = model;
     this.compute = compute;
     this.transformer = new Transformer(model.config(), model.weights(), compute);
-    this.cache = transformer.newCache();
+    this.slots = new StreamSlots(transformer, streams);
     this.tokenizer = new Tokenizer(model.vocabulary());
+  }
+
+  /** Generations that may run at once. */
+  public int streams() {
+    return slots.streams();
+  }
+
+  /**
+   * The most bytes the KV caches may take: each stream's grows with its positions up to the
+   * context.
+   */
+  public long kvCacheMaxBytes() {
+    LlamaConfig c = model.config();
+    return 2L * c.layers() * c.seqLen() * c.kvDim() * Float.BYTES * slots.streams();
   }
 
   /** The runtime's version. */
@@ -73,7 +104,7 @@ public final class LanguageModel implements AutoCloseable {
    * Starts a generation to pull tokens from; close it to free the model.
    *
    * @throws IllegalArgumentException if the prompt does not fit the context ({@link #encodePrompt})
-   * @throws IllegalStateException if another generation is running
+   * @throws IllegalStateException if as many generations as the model's streams are running
    */
   public Generation start(String prompt, GenerationConfig cfg) {
     return start(encodePrompt(prompt), cfg);
@@ -85,7 +116,7 @@ public final class LanguageModel implements AutoCloseable {
    *
    * @throws IllegalArgumentException if a token is not in the vocabulary or the prompt does not fit
    *     the context
-   * @throws IllegalStateException if another generation is running
+   * @throws IllegalStateException if as many generations as the model's streams are running
    */
   public synchronized Generation start(int[] promptTokens, GenerationConfig cfg) {
     int[] prompt = promptTokens.clone();
@@ -99,15 +130,23 @@ public final class LanguageModel implements AutoCloseable {
             "prompt token " + t + " is not in the vocabulary of " + tokenizer.vocabulary().size());
       }
     }
-    if (busy) {
-      throw new IllegalStateException("a generation is already running on this model");
+    StreamSlots.Slot slot = slots.take();
+    try {
+      int reused = promptCache == null ? 0 : promptCache.restore(prompt, slot.cache());
+      return new Generation(
+          transformer,
+          slot.cache(),
+          slot.runner(),
+          reused,
+          promptCache,
+          tokenizer,
+          prompt,
+          cfg,
+          () -> release(slot));
+    } catch (RuntimeException e) {
+      release(slot);
+      throw e;
     }
-    int reused = promptCache == null ? 0 : promptCache.restore(prompt, cache);
-    Generation g =
-        new Generation(
-            transformer, cache, reused, promptCache, tokenizer, prompt, cfg, this::release);
-    busy = true;
-    return g;
   }
 
   /**
@@ -145,8 +184,8 @@ public final class LanguageModel implements AutoCloseable {
     }
   }
 
-  private synchronized void release() {
-    busy = false;
+  private void release(StreamSlots.Slot slot) {
+    slots.release(slot);
   }
 
   /** Generates with the current configuration. */

@@ -2,75 +2,65 @@ package dev.wasmgrid.llm.worker;
 
 import dev.wasmgrid.errors.Failure;
 import dev.wasmgrid.llm.LanguageModel;
-import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Semaphore;
 
 /**
- * One model a worker serves, with its admission bound. A {@link LanguageModel} runs one generation
- * at a time (the KV cache is the instance's), so the model has one instance per generation it may
- * run at once (they may share weights); requests take the free instances in turn, at most {@code
- * queue} more wait for one, and beyond that a request is refused at once with 503 rather than left
- * to wait.
+ * One model a worker serves, with its admission bound. The {@link LanguageModel} runs up to its
+ * {@link LanguageModel#streams()} generations at once (the slots), their decoding steps sharing
+ * passes over the weights; requests take free slots in turn, at most {@code queue} more wait for
+ * one, and beyond that a request is refused at once with 503 rather than left to wait.
  */
 public final class HostedModel implements AutoCloseable {
   private final String name;
-  private final List<LanguageModel> instances;
+  private final LanguageModel model;
+  private final int slots;
   private final int queue;
   private final Semaphore admitted;
-  private final BlockingQueue<LanguageModel> free;
-
-  /** One instance: one generation at a time. */
-  public HostedModel(String name, LanguageModel model, int queue) {
-    this(name, List.of(model), queue);
-  }
+  private final Semaphore turns;
 
   /**
-   * @param instances one per generation that may run at once
-   * @param queue how many requests may wait while every instance generates (0 or more)
+   * @param model runs as many generations at once as it has streams
+   * @param queue how many requests may wait while every slot generates (0 or more)
    */
-  public HostedModel(String name, List<LanguageModel> instances, int queue) {
+  public HostedModel(String name, LanguageModel model, int queue) {
     if (queue < 0) {
       throw new IllegalArgumentException("queue must be >= 0, got " + queue);
     }
-    if (instances.isEmpty()) {
-      throw new IllegalArgumentException("a model needs at least one instance");
-    }
     this.name = name;
-    this.instances = List.copyOf(instances);
+    this.model = model;
+    this.slots = model.streams();
     this.queue = queue;
-    this.admitted = new Semaphore(instances.size() + queue);
-    // Fair, so waiting requests get an instance in the order they came.
-    this.free = new ArrayBlockingQueue<>(instances.size(), true, instances);
+    this.admitted = new Semaphore(slots + queue);
+    // Fair, so waiting requests get a slot in the order they came.
+    this.turns = new Semaphore(slots, true);
   }
 
   public String name() {
     return name;
   }
 
-  /** An instance, for what does not generate: its info, the chat template. */
+  /** The model: its info, its chat template, and its generations once a lease has a turn. */
   public LanguageModel model() {
-    return instances.getFirst();
+    return model;
   }
 
   /** Generations that may run at once. */
   public int slots() {
-    return instances.size();
+    return slots;
   }
 
   /** Generations running now. */
   public int running() {
-    return instances.size() - free.size();
+    return slots - turns.availablePermits();
   }
 
   /** Requests admitted and not yet finished: running plus waiting. */
   public int admitted() {
-    return instances.size() + queue - admitted.availablePermits();
+    return slots + queue - admitted.availablePermits();
   }
 
   /**
-   * Admits a request, or refuses it when every instance generates and the queue is full.
+   * Admits a request, or refuses it when every slot generates and the queue is full.
    *
    * @throws Failure 503 {@code too_many_generations}
    */
@@ -83,7 +73,7 @@ public final class HostedModel implements AutoCloseable {
           "model "
               + name
               + " is running "
-              + instances.size()
+              + slots
               + " generations with "
               + queue
               + " more requests waiting (the queue bound); retry later");
@@ -91,19 +81,20 @@ public final class HostedModel implements AutoCloseable {
     return new Lease();
   }
 
-  /** An admitted request: wait for a free instance, generate on it, then close. */
+  /** An admitted request: wait for a free slot, generate one generation at a time, then close. */
   public final class Lease implements AutoCloseable {
-    private LanguageModel instance;
+    private boolean turn;
     private boolean closed;
 
     private Lease() {}
 
-    /** Waits for a free instance and returns it; it is this lease's until closed. */
+    /** Waits for a free slot and returns the model, to start generations on until closed. */
     public LanguageModel awaitTurn() throws InterruptedException {
-      if (instance == null) {
-        instance = free.take();
+      if (!turn) {
+        turns.acquire();
+        turn = true;
       }
-      return instance;
+      return model;
     }
 
     @Override
@@ -112,8 +103,8 @@ public final class HostedModel implements AutoCloseable {
         return;
       }
       closed = true;
-      if (instance != null) {
-        free.add(instance);
+      if (turn) {
+        turns.release();
       }
       admitted.release();
     }
@@ -121,6 +112,6 @@ public final class HostedModel implements AutoCloseable {
 
   @Override
   public void close() {
-    instances.forEach(LanguageModel::close);
+    model.close();
   }
 }

@@ -128,9 +128,8 @@ public final class LlmWorkerService implements Service {
     GenerationRequest request = GenerationRequest.parse(req.body(maxBodyBytes), kind);
     HostedModel host = hosts.find(request.model());
     request.checkVocabulary(host.model().tokenizer().vocabulary().size());
-    // The instances share one chat template and vocabulary. Encoding here, before admission, means
-    // a long prompt takes neither a place in the queue nor the model while it is encoded, and one
-    // too long for the context is refused without either.
+    // Encoding here, before admission, means a long prompt takes neither a place in the queue nor
+    // a slot while it is encoded, and one too long for the context is refused without either.
     String prompt;
     int[] tokens;
     if (kind == GenerationRequest.Kind.CHAT) {

@@ -41,9 +41,9 @@ public final class ModelHosts implements AutoCloseable {
    * Loads each of {@code specs}: a GGUF or llama2.c file (named after the file without its
    * extension), or {@code tiny} (a small random-weight model written to a temporary file).
    *
-   * @param threads threads of the Vector API path of each instance
-   * @param slots generations each model may run at once: instances sharing the weights, each with
-   *     its own KV cache and compute threads
+   * @param threads threads of each model's Vector API path
+   * @param slots generations each model may run at once, each with its own KV cache (up to the
+   *     context), their decoding steps sharing each pass over the weights
    * @param queue requests that may wait per model while every slot generates
    * @param context the most positions a model keeps (its KV cache); a file declaring more is cut to
    *     it, since real files declare up to 131,072 (8.6 GB of cache for a 1B model)
@@ -84,11 +84,9 @@ public final class ModelHosts implements AutoCloseable {
           throw new ModelFormatException(spec + ": " + e.getMessage());
         }
         PromptCache cache = promptCacheMb == 0 ? null : new PromptCache((long) promptCacheMb << 20);
-        List<LanguageModel> instances = new ArrayList<>();
-        for (int i = 0; i < slots; i++) {
-          instances.add(new LanguageModel(model, new VectorCompute(threads), cache));
-        }
-        loaded.add(new HostedModel(name, instances, queue));
+        loaded.add(
+            new HostedModel(
+                name, new LanguageModel(model, new VectorCompute(threads), slots, cache), queue));
       }
     } catch (IOException | RuntimeException e) {
       loaded.forEach(HostedModel::close);

@@ -110,12 +110,7 @@ class LlmAdmissionTest {
     GatedCompute gate = new GatedCompute(LlmTestModels.vocabSize());
     var model = LlmTestModels.model();
     HostedModel twoSlots =
-        new HostedModel(
-            "gated",
-            List.of(
-                new dev.wasmgrid.llm.LanguageModel(model, gate),
-                new dev.wasmgrid.llm.LanguageModel(model, gate)),
-            0);
+        new HostedModel("gated", new dev.wasmgrid.llm.LanguageModel(model, gate, 2), 0);
     try (WorkerNode worker =
         LlmTestModels.worker(Limits.DEFAULTS, new ModelHosts(List.of(twoSlots)))) {
       HttpClient client = HttpClient.newHttpClient();

@@ -1,0 +1,160 @@
+package dev.wasmgrid.llm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Generations' steps that wait while a pass runs share the next one, with each result the same as
+ * alone; a failing pass reaches every caller in it, and the scheduler goes on serving.
+ */
+class StepSchedulerTest {
+  private static final Model MODEL = TinyModels.model(TinyModels.tinyConfig(), TensorType.Q8_0, 5);
+  private static final int VOCAB = TinyModels.tinyConfig().vocabSize();
+
+  /** Logits of {@code tokens} run one by one on a sequence of its own. */
+  private static float[] alone(int... tokens) {
+    Transformer t = new Transformer(MODEL.config(), MODEL.weights(), new ScalarCompute());
+    KvCache cache = t.newCache();
+    for (int pos = 0; pos < tokens.length; pos++) {
+      t.forward(cache, tokens[pos], pos);
+    }
+    return cache.logits();
+  }
+
+  private static ForwardBatch one(KvCache cache, int token, int pos) {
+    ForwardBatch b = new ForwardBatch();
+    b.add(cache, token, pos, true);
+    return b;
+  }
+
+  private static void until(String what, BooleanSupplier done) throws InterruptedException {
+    for (int i = 0; i < 30_000 && !done.getAsBoolean(); i++) {
+      Thread.sleep(1);
+    }
+    assertThat(done.getAsBoolean()).as(what).isTrue();
+  }
+
+  @Test
+  void stepsArrivingDuringAPassShareTheNextAndGiveTheirResultsAlone() throws Exception {
+    HeldCompute held = new HeldCompute(VOCAB);
+    Transformer t = new Transformer(MODEL.config(), MODEL.weights(), held);
+    StepScheduler scheduler = new StepScheduler(t);
+    KvCache a = t.newCache();
+    KvCache b = t.newCache();
+    KvCache c = t.newCache();
+    StepScheduler.Lane laneA = scheduler.lane();
+    StepScheduler.Lane laneB = scheduler.lane();
+    StepScheduler.Lane laneC = scheduler.lane();
+    ExecutorService threads = Executors.newFixedThreadPool(3);
+    try {
+      Future<?> first =
+          threads.submit(
+              () -> {
+                laneA.forward(one(a, 10, 0));
+                // Choosing its token: the next pass waits for this lane to come back.
+                laneA.forward(one(a, 11, 1));
+              });
+      until("the first pass is held", held::holding);
+      Future<?> second = threads.submit(() -> laneB.forward(one(b, 20, 0)));
+      Future<?> third = threads.submit(() -> laneC.forward(one(c, 30, 0)));
+      until("both wait for the next pass", () -> scheduler.waiting() == 2);
+
+      held.allow(2);
+      first.get();
+      second.get();
+      third.get();
+
+      assertThat(scheduler.passes()).isEqualTo(2);
+      assertThat(scheduler.entries()).isEqualTo(4);
+      assertThat(a.logits()).containsExactly(alone(10, 11));
+      assertThat(b.logits()).containsExactly(alone(20));
+      assertThat(c.logits()).containsExactly(alone(30));
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  @Test
+  void aPassWaitsForTheStreamsOfThePreviousOneStillChoosingTheirTokens() throws Exception {
+    HeldCompute held = new HeldCompute(VOCAB);
+    Transformer t = new Transformer(MODEL.config(), MODEL.weights(), held);
+    StepScheduler scheduler = new StepScheduler(t);
+    KvCache a = t.newCache();
+    KvCache b = t.newCache();
+    StepScheduler.Lane laneA = scheduler.lane();
+    StepScheduler.Lane laneB = scheduler.lane();
+    held.allow(1);
+    laneA.forward(one(a, 10, 0));
+    // A is choosing its token (no pause yet): B's step must wait for A's next one.
+    Thread second = new Thread(() -> laneB.forward(one(b, 20, 0)));
+    second.setDaemon(true);
+    second.start();
+    try {
+      // A pass started without A would be held at the gate; waiting() never shows a leader's lane.
+      until(
+          "B waits, or a pass without A runs",
+          () ->
+              held.holding()
+                  || (scheduler.waiting() == 1 && second.getState() == Thread.State.WAITING));
+      assertThat(held.holding())
+          .as("a pass started without the stream choosing its token")
+          .isFalse();
+
+      held.allow(1);
+      laneA.forward(one(a, 11, 1));
+      second.join();
+      assertThat(scheduler.passes()).isEqualTo(2);
+      assertThat(scheduler.entries()).isEqualTo(3);
+      assertThat(a.logits()).containsExactly(alone(10, 11));
+      assertThat(b.logits()).containsExactly(alone(20));
+    } finally {
+      // A failed check leaves no thread held.
+      held.allow(1000);
+    }
+  }
+
+  @Test
+  void aFailingPassFailsEveryCallerInItAndTheNextPassRuns() throws Exception {
+    HeldCompute held = new HeldCompute(VOCAB);
+    Transformer t = new Transformer(MODEL.config(), MODEL.weights(), held);
+    StepScheduler scheduler = new StepScheduler(t);
+    KvCache a = t.newCache();
+    KvCache b = t.newCache();
+    KvCache c = t.newCache();
+    StepScheduler.Lane laneA = scheduler.lane();
+    StepScheduler.Lane laneB = scheduler.lane();
+    StepScheduler.Lane laneC = scheduler.lane();
+    ExecutorService threads = Executors.newFixedThreadPool(3);
+    try {
+      held.failing.set(true);
+      Future<?> first = threads.submit(() -> laneA.forward(one(a, 10, 0)));
+      until("the first pass is held", held::holding);
+      Future<?> second = threads.submit(() -> laneB.forward(one(b, 20, 0)));
+      Future<?> third = threads.submit(() -> laneC.forward(one(c, 30, 0)));
+      until("both wait for the next pass", () -> scheduler.waiting() == 2);
+      held.allow(2);
+      for (Future<?> f : List.of(first, second, third)) {
+        assertThatThrownBy(f::get).hasRootCauseMessage("injected failure");
+      }
+      assertThat(scheduler.passes()).isEqualTo(2);
+      assertThat(scheduler.entries()).isEqualTo(3);
+
+      held.failing.set(false);
+      held.allow(2);
+      laneB.forward(one(b, 20, 0));
+      laneB.pause();
+      laneC.forward(one(c, 30, 0));
+      assertThat(b.logits()).containsExactly(alone(20));
+      assertThat(c.logits()).containsExactly(alone(30));
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+}
