@@ -104,7 +104,7 @@ final class GenerateCommand implements Callable<Integer> {
     GenerationConfig cfg =
         new GenerationConfig(
             maxTokens, temperature, topK, topP, seed, stop == null ? List.of() : stop, false);
-    int t = threads == null ? VectorCompute.autoThreads(1) : threads;
+    int t = threads == null ? VectorCompute.autoThreads() : threads;
     Compute compute = scalar ? new ScalarCompute() : new VectorCompute(t);
     try (LanguageModel lm = new LanguageModel(m, compute)) {
       out.print(shown(prompt));

@@ -64,8 +64,8 @@ final class ModelOptions {
   /**
    * Loads the models, or fails the command with the reader's message.
    *
-   * @param threads threads of each slot's Vector API path, or null for {@link
-   *     VectorCompute#autoThreads} of the slots
+   * @param threads threads of each model's Vector API path, shared by its slots, or null for {@link
+   *     VectorCompute#autoThreads}
    * @param progress BAR to show the loading as a line of its own on stdout
    */
   ModelHosts load(CommandLine commandLine, Integer threads, ProgressMode progress) {
@@ -94,7 +94,7 @@ final class ModelOptions {
     }
     try {
       long start = System.nanoTime();
-      int t = threads == null ? VectorCompute.autoThreads(1) : threads;
+      int t = threads == null ? VectorCompute.autoThreads() : threads;
       ModelHosts hosts = ModelHosts.load(models, t, slots, queue, context, promptCacheMb);
       if (bar != null) {
         bar.finish(

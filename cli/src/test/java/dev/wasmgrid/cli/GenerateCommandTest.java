@@ -107,7 +107,7 @@ class GenerateCommandTest {
     String[] auto = {"generate", "--model", "tiny", "--seed", "3", "--max-tokens", "16"};
     Run a = run(auto);
     assertThat(a.status()).isZero();
-    assertThat(a.err()).containsPattern("compute=vector-\\d+x" + VectorCompute.autoThreads(1));
+    assertThat(a.err()).containsPattern("compute=vector-\\d+x" + VectorCompute.autoThreads());
     String[] one = java.util.Arrays.copyOf(auto, auto.length + 2);
     one[auto.length] = "--threads";
     one[auto.length + 1] = "1";

@@ -1,7 +1,6 @@
 package dev.wasmgrid.llm;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.wasmgrid.llm.jvm.ModelFiles;
 import dev.wasmgrid.llm.jvm.VectorCompute;
@@ -115,12 +114,9 @@ class VectorComputeTest {
   }
 
   @Test
-  void automaticThreadsShareTheCoresAmongSlots() {
+  void automaticThreadsAreOnePerCoreUpToEight() {
     int cores = Runtime.getRuntime().availableProcessors();
-    assertThat(VectorCompute.autoThreads(1)).isEqualTo(Math.min(cores, 8));
-    assertThat(VectorCompute.autoThreads(2)).isEqualTo(Math.clamp(cores / 2, 1, 8));
-    assertThat(VectorCompute.autoThreads(cores + 1)).isEqualTo(1);
-    assertThatThrownBy(() -> VectorCompute.autoThreads(0)).hasMessageContaining("slots");
+    assertThat(VectorCompute.autoThreads()).isEqualTo(Math.min(cores, 8));
   }
 
   private static void check(WeightMatrix w, float[] x, int threads) {

@@ -60,16 +60,13 @@ public final class VectorCompute implements Compute {
   }
 
   /**
-   * Threads for each of {@code slots} generations that may run at once: the processors this JVM may
-   * use shared among them, at least 1, at most {@value #MAX_AUTO_THREADS}; more threads than cores
-   * would leave a product waiting for a thread the system has put aside.
+   * Threads for a model's compute when none are asked for: one per processor this JVM may use, at
+   * most {@value #MAX_AUTO_THREADS}; more threads than cores would leave a product waiting for a
+   * thread the system has put aside. A model's concurrent generations share its passes, and so
+   * these threads.
    */
-  public static int autoThreads(int slots) {
-    if (slots < 1) {
-      throw new IllegalArgumentException("slots must be >= 1, got " + slots);
-    }
-    int cores = Runtime.getRuntime().availableProcessors();
-    return Math.clamp(cores / slots, 1, MAX_AUTO_THREADS);
+  public static int autoThreads() {
+    return Math.clamp(Runtime.getRuntime().availableProcessors(), 1, MAX_AUTO_THREADS);
   }
 
   @Override
