@@ -24,8 +24,8 @@ import java.util.concurrent.Future;
 /**
  * Concurrent streams on one model ({@code LanguageModel} with several streams, their decoding steps
  * sharing each pass): aggregate tokens per second of 1, 2, 4 and 8 greedy streams started together,
- * and its ratio over one stream on the plain one-generation path, on the same model in the same
- * run. Measured for stories110M q8_0, the cell issue 18 names, when the run includes it.
+ * and its ratio over one stream, on the same model in the same run. Measured for stories110M q8_0,
+ * the cell issue 18 names, when the run includes it.
  */
 public final class StreamsLlmBench {
   private static final String PROMPT = "Once upon a time";
@@ -62,10 +62,7 @@ public final class StreamsLlmBench {
     GenerationConfig cfg = GenerationConfig.greedy(shape.tokens()).withIgnoreEos(true);
     double single = 0;
     for (int n : streams) {
-      try (LanguageModel lm =
-          n == 1
-              ? new LanguageModel(model, new VectorCompute(threads))
-              : new LanguageModel(model, new VectorCompute(threads), n)) {
+      try (LanguageModel lm = new LanguageModel(model, new VectorCompute(threads), n)) {
         if (shape.warmUpTokens() > 0) {
           together(lm, n, cfg.withMaxTokens(shape.warmUpTokens()));
         }

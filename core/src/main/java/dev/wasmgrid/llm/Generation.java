@@ -15,7 +15,10 @@ public final class Generation implements AutoCloseable {
   private final Transformer transformer;
   private final KvCache cache;
   private final ForwardRunner runner;
-  private final ForwardBatch step = new ForwardBatch();
+
+  /** The positions of the next pass, reused from pass to pass. */
+  private final ForwardBatch pass = new ForwardBatch();
+
   private final int reused;
   private final PromptCache promptCache;
   private final IntList fed = new IntList();
@@ -105,9 +108,9 @@ public final class Generation implements AutoCloseable {
         return finish("context", last);
       }
       // Counted only once run, so a failed pass never offers half-written positions to a cache.
-      step.clear();
-      step.add(cache, last, pos, true);
-      runner.forward(step);
+      pass.clear();
+      pass.add(cache, last, pos, true);
+      runner.forward(pass);
       logits = cache.logits();
       pos++;
       fed.add(last);
@@ -144,14 +147,13 @@ public final class Generation implements AutoCloseable {
 
   /** The prompt's positions not taken from a cache, {@link #PROMPT_CHUNK} per pass. */
   private void runPrompt() {
-    ForwardBatch batch = new ForwardBatch();
     while (pos < prompt.length) {
-      batch.clear();
+      pass.clear();
       int end = Math.min(prompt.length, pos + PROMPT_CHUNK);
       for (; pos < end; pos++) {
-        batch.add(cache, prompt[pos], pos, pos == prompt.length - 1);
+        pass.add(cache, prompt[pos], pos, pos == prompt.length - 1);
       }
-      runner.forward(batch);
+      runner.forward(pass);
     }
     fed.addAll(prompt, prompt.length);
     keep();

@@ -87,7 +87,57 @@ public final class VectorCompute implements Compute {
    */
   @Override
   public void matmul(WeightMatrix w, float[][] xs, float[][] outs, int n) {
-    split(w.rows(), (from, to) -> rows(w, xs, outs, n, from, to));
+    // Once per product, not once per thread's rows.
+    PackedInputs in = w instanceof PackedMatrix p ? PackedInputs.of(p, xs, n) : null;
+    split(w.rows(), (from, to) -> rows(w, xs, outs, n, in, from, to));
+  }
+
+  /**
+   * The vectors as the packed kernels take them: quantized to 8 bits per 32 ({@code xq}, {@code
+   * xScales}, {@code xSums}) for the types that multiply integers, summed per 32 ({@code xSums})
+   * for the others.
+   */
+  private static final class PackedInputs {
+    final short[][] xq;
+    final float[][] xScales;
+    final float[][] xSums;
+
+    private PackedInputs(short[][] xq, float[][] xScales, float[][] xSums) {
+      this.xq = xq;
+      this.xScales = xScales;
+      this.xSums = xSums;
+    }
+
+    /** The inputs of {@code p}'s kernel, or null where its rows are decoded to floats instead. */
+    static PackedInputs of(PackedMatrix p, float[][] xs, int n) {
+      TensorType type = p.type();
+      boolean kernel =
+          PackedKernels.SUPPORTED
+              && switch (type) {
+                case Q4_K, Q5_K, Q6_K, Q8_0, Q4_0 -> true;
+                default -> false;
+              };
+      if (!kernel) {
+        return null;
+      }
+      int groups = p.cols() / PackedKernels.GROUP;
+      boolean integer =
+          type == TensorType.Q4_K || type == TensorType.Q8_0 || type == TensorType.Q4_0;
+      short[][] xq = new short[n][];
+      float[][] xScales = new float[n][];
+      float[][] xSums = new float[n][];
+      for (int v = 0; v < n; v++) {
+        if (integer) {
+          xq[v] = new short[p.cols()];
+          xScales[v] = new float[groups];
+          xSums[v] = new float[groups];
+          PackedKernels.quantizeActivations(xs[v], xq[v], xScales[v], xSums[v]);
+        } else {
+          xSums[v] = PackedKernels.blockSums(xs[v], PackedKernels.GROUP);
+        }
+      }
+      return new PackedInputs(xq, xScales, xSums);
+    }
   }
 
   @Override
@@ -126,7 +176,8 @@ public final class VectorCompute implements Compute {
    * that doubles the bandwidth one core draws from DRAM (~10 to ~20 GB/s), and a product of a
    * matrix larger than the caches is bound by exactly that.
    */
-  private void rows(WeightMatrix w, float[][] xs, float[][] outs, int n, int from, int to) {
+  private void rows(
+      WeightMatrix w, float[][] xs, float[][] outs, int n, PackedInputs in, int from, int to) {
     int quarter = (to - from) / 4;
     if (w instanceof F32Matrix f) {
       float[] data = f.data();
@@ -158,7 +209,7 @@ public final class VectorCompute implements Compute {
         }
       }
     } else if (w instanceof PackedMatrix p) {
-      packed(p, xs, outs, n, from, to);
+      packed(p, xs, outs, n, in, from, to);
     } else if (RowKernels.Q8_SUPPORTED) {
       Q8Matrix q = (Q8Matrix) w;
       int groups = q.cols() / Q8Matrix.GROUP;
@@ -201,16 +252,10 @@ public final class VectorCompute implements Compute {
    * array, once per vector.
    */
   private static void packed(
-      PackedMatrix p, float[][] xs, float[][] outs, int n, int from, int to) {
+      PackedMatrix p, float[][] xs, float[][] outs, int n, PackedInputs in, int from, int to) {
     TensorType type = p.type();
-    boolean kernel =
-        PackedKernels.SUPPORTED
-            && switch (type) {
-              case Q4_K, Q5_K, Q6_K, Q8_0, Q4_0 -> true;
-              default -> false;
-            };
     int rowBytes = p.rowBytes();
-    if (!kernel) {
+    if (in == null) {
       float[] row = new float[p.cols()];
       byte[] blocks = new byte[rowBytes];
       for (int r = from; r < to; r++) {
@@ -224,21 +269,9 @@ public final class VectorCompute implements Compute {
     int batch = Math.max(1, Math.min(to - from, PACKED_READ / rowBytes));
     byte[] blocks = new byte[batch * rowBytes];
     int blocksPerRow = p.cols() / type.blockSize();
-    int groups = p.cols() / PackedKernels.GROUP;
-    boolean integer = type == TensorType.Q4_K || type == TensorType.Q8_0 || type == TensorType.Q4_0;
-    short[][] xq = new short[n][];
-    float[][] xScales = new float[n][];
-    float[][] xSums = new float[n][];
-    for (int v = 0; v < n; v++) {
-      if (integer) {
-        xq[v] = new short[p.cols()];
-        xScales[v] = new float[groups];
-        xSums[v] = new float[groups];
-        PackedKernels.quantizeActivations(xs[v], xq[v], xScales[v], xSums[v]);
-      } else {
-        xSums[v] = PackedKernels.blockSums(xs[v], PackedKernels.GROUP);
-      }
-    }
+    short[][] xq = in.xq;
+    float[][] xScales = in.xScales;
+    float[][] xSums = in.xSums;
     // Q8_0 and Q4_0 rows take four vectors per block load; the rest go one at a time.
     int grouped =
         type == TensorType.Q8_0 || type == TensorType.Q4_0 ? n - n % PackedBatchKernels.VECTORS : 0;
