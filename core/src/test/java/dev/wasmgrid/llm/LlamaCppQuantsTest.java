@@ -67,8 +67,9 @@ class LlamaCppQuantsTest {
   }
 
   /**
-   * Matrices stay packed as the file stores them: from a mapped file every type but F32 and F16,
-   * from an array every type the writers do not produce (those are widened for the WebGPU path).
+   * Matrices stay packed as the file stores them: from a mapped file every type but F32, F16 and
+   * (while they fit the heap) Q8_0 and Q4_0, from an array every type the writers do not produce;
+   * Q8_0 and Q4_0 are otherwise widened to a byte and a scale per 32 weights.
    */
   @ParameterizedTest
   @MethodSource("typesAndForms")
@@ -77,22 +78,27 @@ class LlamaCppQuantsTest {
     GgufFile file = GgufReader.read(TestModels.source(LlamaCppFixtures.model(type)));
     LlamaWeights weights = load(type, mapped, dir).weights();
     for (GgufTensor t : file.tensors().values()) {
+      boolean widened = t.type() == TensorType.Q8_0 || t.type() == TensorType.Q4_0;
       boolean packed =
-          mapped ? t.type() != TensorType.F32 && t.type() != TensorType.F16 : !t.type().writable();
+          mapped
+              ? t.type() != TensorType.F32 && t.type() != TensorType.F16 && !widened
+              : !t.type().writable();
       if (t.dims().size() == 2 && packed) {
         WeightMatrix m = matrix(weights, t.name());
         assertThat(m).as(t.name()).isInstanceOf(PackedMatrix.class);
         assertThat(m.bytes()).as(t.name()).isEqualTo(t.bytes());
+      } else if (t.dims().size() == 2 && widened) {
+        assertThat(matrix(weights, t.name())).as(t.name()).isInstanceOf(Q8Matrix.class);
       }
     }
   }
 
   /**
    * The weight-only path picks llama.cpp's tokens exactly. So does the fast path where its products
-   * use x as it is; where they quantize x to 8 bits (Q8_0, Q4_0 and Q4_K matrices, as llama.cpp's
-   * own kernels do), its logits may move by up to {@link #X_ROUNDING} (0.33 at most measured over
-   * these fixtures), so its pick may differ from the reference only at a near-tie: fed llama.cpp's
-   * tokens, at every step it picks llama.cpp's token or one whose exact logit is within that of it.
+   * use x as it is; where they quantize x to 8 bits (Q4_K matrices, as llama.cpp's own kernels do),
+   * its logits may move by up to {@link #X_ROUNDING} (0.33 at most measured over these fixtures),
+   * so its pick may differ from the reference only at a near-tie: fed llama.cpp's tokens, at every
+   * step it picks llama.cpp's token or one whose exact logit is within that of it.
    */
   @ParameterizedTest
   @MethodSource("typesAndForms")
@@ -203,13 +209,7 @@ class LlamaCppQuantsTest {
         List.of(w.wq(), w.wk(), w.wv(), w.wo(), w.w1(), w.w2(), w.w3())) {
       all.addAll(layer);
     }
-    return all.stream()
-        .anyMatch(
-            m ->
-                m instanceof PackedMatrix p
-                    && (p.type() == TensorType.Q8_0
-                        || p.type() == TensorType.Q4_0
-                        || p.type() == TensorType.Q4_K));
+    return all.stream().anyMatch(m -> m instanceof PackedMatrix p && p.type() == TensorType.Q4_K);
   }
 
   /**

@@ -54,8 +54,8 @@ final class KQuantKernels {
         ShortVector w0 = (ShortVector) ByteVector.fromArray(B16, src, q).convertShape(ZX, S, 0);
         ShortVector w1 =
             (ShortVector) ByteVector.fromArray(B16, src, q + 16).convertShape(ZX, S, 0);
-        // Low nibbles are sub-block j, high ones j + 1; pairs of their products with x fit a
-        // short (see PackedKernels.dotQ40).
+        // Low nibbles are sub-block j, high ones j + 1; a product is at most 15 · 127, so pairs
+        // of them fit a short.
         IntVector p0 =
             w0.and((short) 0x0f)
                 .mul(ShortVector.fromArray(S, xq, xi))
@@ -80,7 +80,7 @@ final class KQuantKernels {
       }
     }
     FloatVector v = acc0.add(acc1);
-    // In a fixed order, as PackedKernels.dotQ80 says.
+    // In a fixed order (see PackedKernels).
     return v.lane(0) + v.lane(1) + v.lane(2) + v.lane(3) + v.lane(4) + v.lane(5) + v.lane(6)
         + v.lane(7) - mins;
   }
@@ -121,7 +121,7 @@ final class KQuantKernels {
       }
     }
     FloatVector v = acc0.add(acc1);
-    // In a fixed order, as PackedKernels.dotQ80 says.
+    // In a fixed order (see PackedKernels).
     return v.lane(0) + v.lane(1) + v.lane(2) + v.lane(3) + v.lane(4) + v.lane(5) + v.lane(6)
         + v.lane(7) - mins;
   }
@@ -144,7 +144,7 @@ final class KQuantKernels {
         sixteens(src, ql + 16, qh + 16, d, sc + 1, x, xi + 16, acc);
       }
     }
-    // In a fixed order, as PackedKernels.dotQ80 says.
+    // In a fixed order (see PackedKernels).
     return acc[0] + acc[1] + acc[2] + acc[3] + acc[4] + acc[5] + acc[6] + acc[7];
   }
 

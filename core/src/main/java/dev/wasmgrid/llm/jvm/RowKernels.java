@@ -72,18 +72,22 @@ final class RowKernels {
     out[r + 3 * stride] = Lanes.sum(a3);
   }
 
-  /** Quantized rows r, r + stride, r + 2·stride, r + 3·stride, as {@link #dotF32x4}. */
+  /**
+   * Quantized rows r, r + stride, r + 2·stride, r + 3·stride, as {@link #dotF32x4}; their weights
+   * are rows wr, wr + stride, ... of {@code q} and {@code scales} (a batch of rows may be held
+   * apart from the product's numbering).
+   */
   static void dotQ8x4(
-      byte[] q, float[] scales, float[] x, int groups, float[] out, int r, int stride) {
+      byte[] q, float[] scales, float[] x, int groups, float[] out, int r, int stride, int wr) {
     int cols = groups * Q8Matrix.GROUP;
-    int q0 = r * cols;
-    int q1 = (r + stride) * cols;
-    int q2 = (r + 2 * stride) * cols;
-    int q3 = (r + 3 * stride) * cols;
-    int s0 = r * groups;
-    int s1 = (r + stride) * groups;
-    int s2 = (r + 2 * stride) * groups;
-    int s3 = (r + 3 * stride) * groups;
+    int q0 = wr * cols;
+    int q1 = (wr + stride) * cols;
+    int q2 = (wr + 2 * stride) * cols;
+    int q3 = (wr + 3 * stride) * cols;
+    int s0 = wr * groups;
+    int s1 = (wr + stride) * groups;
+    int s2 = (wr + 2 * stride) * groups;
+    int s3 = (wr + 3 * stride) * groups;
     FloatVector a0 = FloatVector.zero(F);
     FloatVector a1 = FloatVector.zero(F);
     FloatVector a2 = FloatVector.zero(F);
@@ -151,17 +155,17 @@ final class RowKernels {
   }
 
   /**
-   * Quantized row r with vectors {@code xs[v, v + 4)}, each summed in the order of {@link
-   * #dotQ8x4}: every weight vector is widened once for four products.
+   * Quantized row r (its weights row wr of {@code q}) with vectors {@code xs[v, v + 4)}, each
+   * summed in the order of {@link #dotQ8x4}: every weight vector is widened once for four products.
    */
   static void dotQ8v4(
-      byte[] q, float[] scales, float[][] xs, float[][] outs, int v, int groups, int r) {
+      byte[] q, float[] scales, float[][] xs, float[][] outs, int v, int groups, int r, int wr) {
     float[] x0 = xs[v];
     float[] x1 = xs[v + 1];
     float[] x2 = xs[v + 2];
     float[] x3 = xs[v + 3];
-    int qOff = r * groups * Q8Matrix.GROUP;
-    int sOff = r * groups;
+    int qOff = wr * groups * Q8Matrix.GROUP;
+    int sOff = wr * groups;
     FloatVector a0 = FloatVector.zero(F);
     FloatVector a1 = FloatVector.zero(F);
     FloatVector a2 = FloatVector.zero(F);

@@ -14,9 +14,9 @@ import jdk.incubator.vector.VectorSpecies;
  * The JVM fast path: Vector API dot products at the preferred width (AVX-512 where there is one),
  * four rows at a time from four places in the matrix so that FMA chains and memory streams overlap,
  * quantized rows widened from bytes to floats in registers, packed rows ({@link PackedMatrix})
- * dotted in registers for Q4_K, Q5_K, Q6_K, Q8_0 and Q4_0 ({@link PackedKernels}) and decoded into
- * a scratch row per thread for the other types, and a product's rows split over a persistent team
- * of threads ({@link RowTeam}).
+ * dotted in registers for Q4_K, Q5_K and Q6_K ({@link KQuantKernels}), widened a few rows at a time
+ * for Q8_0 and Q4_0 ({@link WidenedBlocks}) and decoded into a scratch row per thread for the other
+ * types, and a product's rows split over a persistent team of threads ({@link RowTeam}).
  */
 public final class VectorCompute implements Compute {
 
@@ -114,15 +114,14 @@ public final class VectorCompute implements Compute {
       boolean kernel =
           PackedKernels.SUPPORTED
               && switch (type) {
-                case Q4_K, Q5_K, Q6_K, Q8_0, Q4_0 -> true;
+                case Q4_K, Q5_K, Q6_K -> true;
                 default -> false;
               };
       if (!kernel) {
         return null;
       }
       int groups = p.cols() / PackedKernels.GROUP;
-      boolean integer =
-          type == TensorType.Q4_K || type == TensorType.Q8_0 || type == TensorType.Q4_0;
+      boolean integer = type == TensorType.Q4_K;
       short[][] xq = new short[n][];
       float[][] xScales = new float[n][];
       float[][] xSums = new float[n][];
@@ -209,34 +208,14 @@ public final class VectorCompute implements Compute {
         }
       }
     } else if (w instanceof PackedMatrix p) {
-      packed(p, xs, outs, n, in, from, to);
+      if (RowKernels.Q8_SUPPORTED && WidenedBlocks.handles(p.type())) {
+        widened(p, xs, outs, n, from, to);
+      } else {
+        packed(p, xs, outs, n, in, from, to);
+      }
     } else if (RowKernels.Q8_SUPPORTED) {
       Q8Matrix q = (Q8Matrix) w;
-      int groups = q.cols() / Q8Matrix.GROUP;
-      if (n >= VECTORS) {
-        for (int r = from; r < to; r++) {
-          int v = 0;
-          for (; v + VECTORS <= n; v += VECTORS) {
-            RowKernels.dotQ8v4(q.quants(), q.scales(), xs, outs, v, groups, r);
-          }
-          for (; v < n; v++) {
-            outs[v][r] =
-                RowKernels.dotQ8(q.quants(), r * q.cols(), q.scales(), r * groups, xs[v], groups);
-          }
-        }
-        return;
-      }
-      for (int r = from; r < from + quarter; r++) {
-        for (int v = 0; v < n; v++) {
-          RowKernels.dotQ8x4(q.quants(), q.scales(), xs[v], groups, outs[v], r, quarter);
-        }
-      }
-      for (int r = from + 4 * quarter; r < to; r++) {
-        for (int v = 0; v < n; v++) {
-          outs[v][r] =
-              RowKernels.dotQ8(q.quants(), r * q.cols(), q.scales(), r * groups, xs[v], groups);
-        }
-      }
+      q8Rows(q.quants(), q.scales(), q.cols() / Q8Matrix.GROUP, xs, outs, n, from, to, from);
     } else {
       for (int v = 0; v < n; v++) {
         fallback.matvec(w, xs[v], outs[v]);
@@ -245,11 +224,76 @@ public final class VectorCompute implements Compute {
   }
 
   /**
-   * Q4_K, Q5_K, Q6_K, Q8_0 and Q4_0 rows through their kernels (each vector quantized once for
-   * those that multiply integers), other packed rows decoded into a scratch row. The blocks are
-   * first copied from the mapped file into a scratch array, whole rows of up to {@value
-   * #PACKED_READ} bytes at a time (small enough to stay in L1); the kernels then read a plain
-   * array, once per vector.
+   * Rows [from, to) held as bytes and a scale per 32, their weights from row {@code wFrom} of
+   * {@code q} and {@code scales}: four rows a vector, or four vectors a row when there are four.
+   */
+  private static void q8Rows(
+      byte[] q,
+      float[] scales,
+      int groups,
+      float[][] xs,
+      float[][] outs,
+      int n,
+      int from,
+      int to,
+      int wFrom) {
+    int shift = wFrom - from;
+    int cols = groups * Q8Matrix.GROUP;
+    int r = from;
+    if (n >= VECTORS) {
+      for (; r < to; r++) {
+        int v = 0;
+        for (; v + VECTORS <= n; v += VECTORS) {
+          RowKernels.dotQ8v4(q, scales, xs, outs, v, groups, r, r + shift);
+        }
+        for (; v < n; v++) {
+          outs[v][r] =
+              RowKernels.dotQ8(q, (r + shift) * cols, scales, (r + shift) * groups, xs[v], groups);
+        }
+      }
+      return;
+    }
+    int quarter = (to - from) / 4;
+    for (; r < from + quarter; r++) {
+      for (int v = 0; v < n; v++) {
+        RowKernels.dotQ8x4(q, scales, xs[v], groups, outs[v], r, quarter, r + shift);
+      }
+    }
+    for (r = from + 4 * quarter; r < to; r++) {
+      for (int v = 0; v < n; v++) {
+        outs[v][r] =
+            RowKernels.dotQ8(q, (r + shift) * cols, scales, (r + shift) * groups, xs[v], groups);
+      }
+    }
+  }
+
+  /**
+   * Q8_0 and Q4_0 rows widened a batch at a time ({@link WidenedBlocks}, a batch of {@value
+   * #PACKED_READ} packed bytes at most, so that it stays in L1) and dotted as {@link Q8Matrix}
+   * rows.
+   */
+  private static void widened(
+      PackedMatrix p, float[][] xs, float[][] outs, int n, int from, int to) {
+    int rowBytes = p.rowBytes();
+    int groups = p.cols() / Q8Matrix.GROUP;
+    // Whole multiples of four rows, so that the four-row kernel takes every row but the last few.
+    int batch = Math.min(to - from, Math.max(4, PACKED_READ / rowBytes & ~3));
+    byte[] blocks = new byte[batch * rowBytes];
+    byte[] q = new byte[batch * p.cols()];
+    float[] scales = new float[batch * groups];
+    for (int r = from; r < to; r += batch) {
+      int count = Math.min(batch, to - r);
+      p.readRows(r, count, blocks);
+      WidenedBlocks.widen(p.type(), blocks, count * groups, q, scales);
+      q8Rows(q, scales, groups, xs, outs, n, r, r + count, 0);
+    }
+  }
+
+  /**
+   * Q4_K, Q5_K and Q6_K rows through their kernels (each vector quantized once for Q4_K, which
+   * multiplies integers), other packed rows decoded into a scratch row. The blocks are first copied
+   * from the mapped file into a scratch array, whole rows of up to {@value #PACKED_READ} bytes at a
+   * time (small enough to stay in L1); the kernels then read a plain array, once per vector.
    */
   private static void packed(
       PackedMatrix p, float[][] xs, float[][] outs, int n, PackedInputs in, int from, int to) {
@@ -272,24 +316,10 @@ public final class VectorCompute implements Compute {
     short[][] xq = in.xq;
     float[][] xScales = in.xScales;
     float[][] xSums = in.xSums;
-    // Q8_0 and Q4_0 rows take four vectors per block load; the rest go one at a time.
-    int grouped =
-        type == TensorType.Q8_0 || type == TensorType.Q4_0 ? n - n % PackedBatchKernels.VECTORS : 0;
-    float[] lanes = new float[8];
     for (int r = from; r < to; r += batch) {
       int count = Math.min(batch, to - r);
       p.readRows(r, count, blocks);
-      for (int v = 0; v < grouped; v += PackedBatchKernels.VECTORS) {
-        for (int i = 0, at = 0; i < count; i++, at += rowBytes) {
-          if (type == TensorType.Q8_0) {
-            PackedBatchKernels.dotQ80(blocks, at, blocksPerRow, xq, xScales, v, outs, r + i, lanes);
-          } else {
-            PackedBatchKernels.dotQ40(
-                blocks, at, blocksPerRow, xq, xScales, xSums, v, outs, r + i, lanes);
-          }
-        }
-      }
-      for (int v = grouped; v < n; v++) {
+      for (int v = 0; v < n; v++) {
         float[] x = xs[v];
         float[] out = outs[v];
         for (int i = 0, at = 0; i < count; i++, at += rowBytes) {
@@ -298,10 +328,7 @@ public final class VectorCompute implements Compute {
                 case Q4_K ->
                     KQuantKernels.dotQ4K(blocks, at, blocksPerRow, xq[v], xScales[v], xSums[v]);
                 case Q5_K -> KQuantKernels.dotQ5K(blocks, at, blocksPerRow, x, xSums[v]);
-                case Q6_K -> KQuantKernels.dotQ6K(blocks, at, blocksPerRow, x);
-                case Q8_0 -> PackedKernels.dotQ80(blocks, at, blocksPerRow, xq[v], xScales[v]);
-                default ->
-                    PackedKernels.dotQ40(blocks, at, blocksPerRow, xq[v], xScales[v], xSums[v]);
+                default -> KQuantKernels.dotQ6K(blocks, at, blocksPerRow, x);
               };
         }
       }

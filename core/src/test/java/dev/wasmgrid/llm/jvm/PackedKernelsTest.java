@@ -34,7 +34,7 @@ class PackedKernelsTest {
   @ParameterizedTest
   @EnumSource(
       value = TensorType.class,
-      names = {"Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+      names = {"Q4_K", "Q5_K", "Q6_K"})
   void kernelsMatchTheWeightOnlyDotWithinTheStatedBound(TensorType type) {
     SplittableRandom r = new SplittableRandom(type.name().hashCode());
     for (int cols : new int[] {256, 768, 2048}) {
@@ -61,27 +61,6 @@ class PackedKernelsTest {
     }
   }
 
-  /** An odd number of Q4_0 blocks takes the kernel's last, unpaired step. */
-  @Test
-  void q40HandlesAnOddBlockCount() {
-    SplittableRandom r = new SplittableRandom(3);
-    for (int blocks = 1; blocks <= 7; blocks += 2) {
-      byte[] row = randomRow(TensorType.Q4_0, blocks, r);
-      float[] x = randomX(32 * blocks, r);
-      float[] w = new float[32 * blocks];
-      BlockCodecs.of(TensorType.Q4_0).decode(row, 0, w, 0, blocks);
-      double exact = 0;
-      double rounding = 0;
-      for (int i = 0; i < w.length; i++) {
-        exact += (double) w[i] * x[i];
-        rounding += Math.abs((double) w[i]) * amax(x, i / 32) / 254;
-      }
-      assertThat((double) dot(TensorType.Q4_0, row, 0, blocks, x))
-          .as("%d blocks", blocks)
-          .isCloseTo(exact, org.assertj.core.data.Offset.offset(rounding * 1.0001 + 1e-30));
-    }
-  }
-
   /**
    * A row's product depends on its bytes and x alone: the same row between other rows, at another
    * offset, or in a range split over other threads gives the same float, bit for bit (a batched
@@ -90,7 +69,7 @@ class PackedKernelsTest {
   @ParameterizedTest
   @EnumSource(
       value = TensorType.class,
-      names = {"Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+      names = {"Q4_K", "Q5_K", "Q6_K"})
   void aRowsProductDependsOnItsBytesAndXAlone(TensorType type) {
     SplittableRandom r = new SplittableRandom(17 + type.name().hashCode());
     int blocks = 768 / type.blockSize();
@@ -148,8 +127,6 @@ class PackedKernelsTest {
     PackedKernels.quantizeActivations(x, xq, xScales, xSums);
     float[] sums = PackedKernels.blockSums(x, 32);
     return switch (type) {
-      case Q8_0 -> PackedKernels.dotQ80(src, at, blocks, xq, xScales);
-      case Q4_0 -> PackedKernels.dotQ40(src, at, blocks, xq, xScales, xSums);
       case Q4_K -> KQuantKernels.dotQ4K(src, at, blocks, xq, xScales, xSums);
       case Q5_K -> KQuantKernels.dotQ5K(src, at, blocks, x, sums);
       case Q6_K -> KQuantKernels.dotQ6K(src, at, blocks, x);
@@ -166,7 +143,7 @@ class PackedKernelsTest {
   }
 
   /** Random bytes with the type's f16 scales set from {@link #SCALES}. */
-  private static byte[] randomRow(TensorType type, int blocks, SplittableRandom r) {
+  static byte[] randomRow(TensorType type, int blocks, SplittableRandom r) {
     byte[] row = new byte[blocks * type.blockBytes()];
     r.nextBytes(row);
     for (int b = 0; b < blocks; b++) {
@@ -184,7 +161,7 @@ class PackedKernelsTest {
   }
 
   /** Gaussian x with each group of 32 at one of {@link #AMPLITUDES}. */
-  private static float[] randomX(int n, SplittableRandom r) {
+  static float[] randomX(int n, SplittableRandom r) {
     float[] x = new float[n];
     for (int g = 0; g < n / 32; g++) {
       float amplitude = AMPLITUDES[r.nextInt(AMPLITUDES.length)];
