@@ -2,8 +2,10 @@ package dev.wasmgrid.llm;
 
 /**
  * Weights quantized in groups of {@value #GROUP} along a row: element (r, c) is {@code quants[r *
- * cols + c] * scales[(r * cols + c) / GROUP]}. Holds Q8_0 tensors, and Q4_0 ones widened to a byte
- * per weight (exactly: 4-bit values minus 8 fit a byte), so one kernel serves both.
+ * cols + c] * scales[g]}, minus {@code offsets[g]} where there are offsets, g = (r * cols + c) /
+ * GROUP. Holds Q8_0 tensors, Q4_0 ones widened to a byte per weight (exactly: 4-bit values minus 8
+ * fit a byte), and on the JVM Q4_K and Q5_K ones widened likewise (their sub-blocks are 32 weights
+ * of an unsigned 4 or 5 bits, a scale and a minimum), so one kernel serves them all.
  */
 public final class Q8Matrix implements WeightMatrix {
 
@@ -14,9 +16,18 @@ public final class Q8Matrix implements WeightMatrix {
   private final int cols;
   private final byte[] quants;
   private final float[] scales;
+  private final float[] offsets;
 
   /** Wraps the arrays (not copied); {@code cols} must be a multiple of {@value #GROUP}. */
   public Q8Matrix(int rows, int cols, byte[] quants, float[] scales) {
+    this(rows, cols, quants, scales, null);
+  }
+
+  /**
+   * Wraps the arrays (not copied), {@code offsets} (one per group, as many as scales) subtracted
+   * from every weight of its group, or null for none.
+   */
+  public Q8Matrix(int rows, int cols, byte[] quants, float[] scales, float[] offsets) {
     if (cols % GROUP != 0) {
       throw new IllegalArgumentException(
           "quantized matrix needs cols divisible by " + GROUP + ", got " + cols);
@@ -33,10 +44,18 @@ public final class Q8Matrix implements WeightMatrix {
               + scales.length
               + " scales");
     }
+    if (offsets != null && offsets.length != scales.length) {
+      throw new IllegalArgumentException(
+          "quantized matrix needs one offset per scale, got "
+              + offsets.length
+              + " for "
+              + scales.length);
+    }
     this.rows = rows;
     this.cols = cols;
     this.quants = quants;
     this.scales = scales;
+    this.offsets = offsets;
   }
 
   @Override
@@ -59,16 +78,22 @@ public final class Q8Matrix implements WeightMatrix {
     return scales;
   }
 
+  /** One offset per group (shared, not copied), or null where the weights have none. */
+  public float[] offsets() {
+    return offsets;
+  }
+
   @Override
   public void row(int r, float[] dst) {
     int base = r * cols;
     for (int c = 0; c < cols; c++) {
-      dst[c] = quants[base + c] * scales[(base + c) / GROUP];
+      int g = (base + c) / GROUP;
+      dst[c] = quants[base + c] * scales[g] - (offsets == null ? 0f : offsets[g]);
     }
   }
 
   @Override
   public long bytes() {
-    return quants.length + 4L * scales.length;
+    return quants.length + 4L * scales.length * (offsets == null ? 1 : 2);
   }
 }

@@ -68,11 +68,17 @@ public final class ScalarCompute implements Compute {
     }
   }
 
+  /** Per group, Σ q · x scaled once, less the group's offset times Σ x where there are offsets. */
   private static void q8(Q8Matrix w, float[] x, float[] out) {
     byte[] q = w.quants();
     float[] scales = w.scales();
+    float[] offsets = w.offsets();
     int cols = w.cols();
     int groups = cols / Q8Matrix.GROUP;
+    float[] xSums = new float[groups];
+    for (int i = 0; i < groups * Q8Matrix.GROUP; i++) {
+      xSums[i / Q8Matrix.GROUP] += x[i];
+    }
     for (int r = 0; r < w.rows(); r++) {
       float sum = 0;
       for (int g = 0; g < groups; g++) {
@@ -83,6 +89,9 @@ public final class ScalarCompute implements Compute {
           group += q[base + i] * x[xBase + i];
         }
         sum += group * scales[r * groups + g];
+        if (offsets != null) {
+          sum -= offsets[r * groups + g] * xSums[g];
+        }
       }
       out[r] = sum;
     }

@@ -68,8 +68,9 @@ class LlamaCppQuantsTest {
 
   /**
    * Matrices stay packed as the file stores them: from a mapped file every type but F32, F16 and
-   * (while they fit the heap) Q8_0 and Q4_0, from an array every type the writers do not produce;
-   * Q8_0 and Q4_0 are otherwise widened to a byte and a scale per 32 weights.
+   * (while they fit the heap) Q8_0, Q4_0, Q4_K and Q5_K, from an array every type the writers do
+   * not produce; those are otherwise widened to a byte and a scale (and an offset for the K-quants)
+   * per 32 weights.
    */
   @ParameterizedTest
   @MethodSource("typesAndForms")
@@ -78,7 +79,10 @@ class LlamaCppQuantsTest {
     GgufFile file = GgufReader.read(TestModels.source(LlamaCppFixtures.model(type)));
     LlamaWeights weights = load(type, mapped, dir).weights();
     for (GgufTensor t : file.tensors().values()) {
-      boolean widened = t.type() == TensorType.Q8_0 || t.type() == TensorType.Q4_0;
+      boolean widened =
+          t.type() == TensorType.Q8_0
+              || t.type() == TensorType.Q4_0
+              || (mapped && (t.type() == TensorType.Q4_K || t.type() == TensorType.Q5_K));
       boolean packed =
           mapped
               ? t.type() != TensorType.F32 && t.type() != TensorType.F16 && !widened

@@ -15,6 +15,7 @@ import dev.wasmgrid.llm.Vocabulary;
 import dev.wasmgrid.llm.WeightMatrix;
 import dev.wasmgrid.llm.io.ByteSource;
 import dev.wasmgrid.llm.quant.BlockCodecs;
+import dev.wasmgrid.llm.quant.KQuantWidening;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -154,12 +155,17 @@ public final class GgufModels {
     return new AttentionExtras(qBias, kBias, vBias, qNorm, kNorm, factors);
   }
 
-  /** Heap bytes the file's Q8_0 and Q4_0 tensors take widened. */
+  /**
+   * Heap bytes the file's Q8_0 and Q4_0 tensors take widened (a byte and a float scale per 32
+   * weights), and its Q4_K and Q5_K tensors (a byte, a scale and an offset per 32).
+   */
   static long widenedBytes(GgufFile file) {
     long bytes = 0;
     for (GgufTensor t : file.tensors().values()) {
-      if (t.type() == TensorType.Q8_0 || t.type() == TensorType.Q4_0) {
-        bytes += t.elements() / 8 * 9;
+      switch (t.type()) {
+        case Q8_0, Q4_0 -> bytes += t.elements() / 8 * 9;
+        case Q4_K, Q5_K -> bytes += t.elements() / 8 * 10;
+        default -> {}
       }
     }
     return bytes;
@@ -231,6 +237,7 @@ public final class GgufModels {
       return switch (t.type()) {
         case F32, F16 -> new F32Matrix(rows, cols, floats(t, rows * cols));
         case Q8_0, Q4_0 -> mapped && !widen ? view(t, rows, cols) : quantized(t, rows, cols);
+        case Q4_K, Q5_K -> mapped && widen ? offsetQuantized(t, rows, cols) : view(t, rows, cols);
         default -> view(t, rows, cols);
       };
     }
@@ -288,6 +295,36 @@ public final class GgufModels {
         done += count;
       }
       return new Q8Matrix(rows, cols, quants, scales);
+    }
+
+    /**
+     * A Q4_K or Q5_K tensor as bytes with a scale and an offset per 32 ({@link KQuantWidening}).
+     */
+    private Q8Matrix offsetQuantized(GgufTensor t, int rows, int cols) {
+      int n = rows * cols;
+      int blocks = n / t.type().blockSize();
+      byte[] quants = new byte[n];
+      float[] scales = new float[n / Q8Matrix.GROUP];
+      float[] offsets = new float[scales.length];
+      int blockBytes = t.type().blockBytes();
+      int perBlock = t.type().blockSize() / Q8Matrix.GROUP;
+      byte[] chunk = new byte[blockBytes * Math.min(blocks, 1024)];
+      for (int done = 0; done < blocks; ) {
+        int count = Math.min(blocks - done, chunk.length / blockBytes);
+        file.source().read(t.offset() + (long) blockBytes * done, chunk, 0, blockBytes * count);
+        KQuantWidening.widen(
+            t.type(),
+            chunk,
+            0,
+            count,
+            quants,
+            done * t.type().blockSize(),
+            scales,
+            offsets,
+            done * perBlock);
+        done += count;
+      }
+      return new Q8Matrix(rows, cols, quants, scales, offsets);
     }
   }
 }

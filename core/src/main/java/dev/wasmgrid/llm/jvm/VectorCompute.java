@@ -88,7 +88,7 @@ public final class VectorCompute implements Compute {
   @Override
   public void matmul(WeightMatrix w, float[][] xs, float[][] outs, int n) {
     // Once per product, not once per thread's rows.
-    PackedInputs in = w instanceof PackedMatrix p ? PackedInputs.of(p, xs, n) : null;
+    PackedInputs in = PackedInputs.of(w, xs, n);
     split(w.rows(), (from, to) -> rows(w, xs, outs, n, in, from, to));
   }
 
@@ -108,8 +108,21 @@ public final class VectorCompute implements Compute {
       this.xSums = xSums;
     }
 
-    /** The inputs of {@code p}'s kernel, or null where its rows are decoded to floats instead. */
-    static PackedInputs of(PackedMatrix p, float[][] xs, int n) {
+    /**
+     * The inputs of {@code w}'s kernel: sums per 32 for a {@link Q8Matrix} with offsets, those of a
+     * packed type's kernel; null where none are needed (packed rows decoded to floats, too).
+     */
+    static PackedInputs of(WeightMatrix w, float[][] xs, int n) {
+      if (w instanceof Q8Matrix q && q.offsets() != null) {
+        float[][] xSums = new float[n][];
+        for (int v = 0; v < n; v++) {
+          xSums[v] = PackedKernels.blockSums(xs[v], Q8Matrix.GROUP);
+        }
+        return new PackedInputs(null, null, xSums);
+      }
+      if (!(w instanceof PackedMatrix p)) {
+        return null;
+      }
       TensorType type = p.type();
       boolean kernel =
           PackedKernels.SUPPORTED
@@ -215,7 +228,11 @@ public final class VectorCompute implements Compute {
       }
     } else if (RowKernels.Q8_SUPPORTED) {
       Q8Matrix q = (Q8Matrix) w;
-      q8Rows(q.quants(), q.scales(), q.cols() / Q8Matrix.GROUP, xs, outs, n, from, to, from);
+      int groups = q.cols() / Q8Matrix.GROUP;
+      q8Rows(q.quants(), q.scales(), groups, xs, outs, n, from, to, from);
+      if (q.offsets() != null) {
+        subtractOffsets(q.offsets(), groups, in.xSums, outs, n, from, to);
+      }
     } else {
       for (int v = 0; v < n; v++) {
         fallback.matvec(w, xs[v], outs[v]);
@@ -263,6 +280,26 @@ public final class VectorCompute implements Compute {
       for (int v = 0; v < n; v++) {
         outs[v][r] =
             RowKernels.dotQ8(q, (r + shift) * cols, scales, (r + shift) * groups, xs[v], groups);
+      }
+    }
+  }
+
+  /**
+   * Subtracts Σ offset · Σ x over each row's groups, summed in group order, from rows [from, to) of
+   * every output: the offsets' share of a {@link Q8Matrix} product, the same floats whichever
+   * kernel took the row.
+   */
+  private static void subtractOffsets(
+      float[] offsets, int groups, float[][] xSums, float[][] outs, int n, int from, int to) {
+    for (int v = 0; v < n; v++) {
+      float[] sums = xSums[v];
+      float[] out = outs[v];
+      for (int r = from; r < to; r++) {
+        float correction = 0;
+        for (int g = 0, at = r * groups; g < groups; g++, at++) {
+          correction += offsets[at] * sums[g];
+        }
+        out[r] -= correction;
       }
     }
   }
