@@ -114,8 +114,15 @@ async function showGpu() {
     : 'not available: mat-vecs run on the CPU (the TeaVM runtime)';
 }
 
+// What the last run showed: a new run, failed or not, must not leave it standing.
+function clearRun() {
+  $('llm-output').textContent = '';
+  for (const id of ['llm-backend-used', 'llm-model-info', 'llm-tokens', 'llm-tps', 'llm-ttft']) $(id).textContent = '–';
+}
+
 $('llm-form').addEventListener('submit', async (e) => {
   e.preventDefault();
+  clearRun();
   $('llm-run').disabled = true;
   $('llm-status').className = '';
   window.lastLlmError = null;
