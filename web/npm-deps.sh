@@ -10,8 +10,8 @@ if [ -f "$STAMP" ] && cmp -s package-lock.json "$STAMP"; then
   exit 0
 fi
 command -v npm >/dev/null || {
-  echo "web: the build needs npm (node 20+) to install the charting library from package-lock.json:" \
-    "apt-get install -y nodejs npm ('./wasmgrid test' does this when run as root)" >&2
+  echo "web: the build needs npm to install the charting library from web/package-lock.json:" \
+    "apt-get install -y nodejs npm (./wasmgrid does this when run as root)" >&2
   exit 1
 }
 npm ci --no-audit --no-fund --ignore-scripts
