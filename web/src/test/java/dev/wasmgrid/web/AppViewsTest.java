@@ -49,30 +49,35 @@ class AppViewsTest extends PageTest {
             List.of(),
             Duration.ofSeconds(30),
             held)) {
-      watched = new Browsers.Watched(browser);
-      Browsers.Watched w = watched;
-      String base = "http://127.0.0.1:" + coordinator.port() + "/";
-      // The in-process worker holds this product until released: it runs as long as the test needs.
-      w.page.navigate(base + "?mode=server&seed=2&n=" + HeldGemm.HELD_ROWS);
-      w.page.locator("#run").click();
-      PlaywrightAssertions.assertThat(w.page.locator("#job-progress-text"))
-          .containsText("job running (local), 0/1 blocks");
-      PlaywrightAssertions.assertThat(w.page.locator("#job-progress")).isVisible();
-      // A local job is one block: the bar is indeterminate, the text counts the seconds.
-      assertThat(w.page.evaluate("() => document.getElementById('job-progress').position"))
-          .isEqualTo(-1);
-      PlaywrightAssertions.assertThat(w.page.locator("#jobs tr").first()).containsText("running");
-      w.page.locator("#jobs button", new Page.LocatorOptions().setHasText("Cancel")).click();
+      try {
+        watched = new Browsers.Watched(browser);
+        Browsers.Watched w = watched;
+        String base = "http://127.0.0.1:" + coordinator.port() + "/";
+        // The in-process worker holds this product until released: it runs as long as the test
+        // needs.
+        w.page.navigate(base + "?mode=server&seed=2&n=" + HeldGemm.HELD_ROWS);
+        w.page.locator("#run").click();
+        PlaywrightAssertions.assertThat(w.page.locator("#job-progress-text"))
+            .containsText("job running (local), 0/1 blocks");
+        PlaywrightAssertions.assertThat(w.page.locator("#job-progress")).isVisible();
+        // A local job is one block: the bar is indeterminate, the text counts the seconds.
+        assertThat(w.page.evaluate("() => document.getElementById('job-progress').position"))
+            .isEqualTo(-1);
+        PlaywrightAssertions.assertThat(w.page.locator("#jobs tr").first()).containsText("running");
+        w.page.locator("#jobs button", new Page.LocatorOptions().setHasText("Cancel")).click();
 
-      PlaywrightAssertions.assertThat(w.page.locator("#status")).hasText("failed: job cancelled");
-      PlaywrightAssertions.assertThat(w.page.locator("#job-progress-row")).isHidden();
-      PlaywrightAssertions.assertThat(w.page.locator("#jobs tr").first()).containsText("cancelled");
-      PlaywrightAssertions.assertThat(w.page.locator("#jobs button")).hasCount(0);
-      PlaywrightAssertions.assertThat(w.page.locator("#checksum")).hasText("–");
-      assertThat(w.page.request().get(base + "v1/jobs").text()).contains("\"cancelled\"");
-      w.assertClean();
-    } finally {
-      held.release();
+        PlaywrightAssertions.assertThat(w.page.locator("#status")).hasText("failed: job cancelled");
+        PlaywrightAssertions.assertThat(w.page.locator("#job-progress-row")).isHidden();
+        PlaywrightAssertions.assertThat(w.page.locator("#jobs tr").first())
+            .containsText("cancelled");
+        PlaywrightAssertions.assertThat(w.page.locator("#jobs button")).hasCount(0);
+        PlaywrightAssertions.assertThat(w.page.locator("#checksum")).hasText("–");
+        assertThat(w.page.request().get(base + "v1/jobs").text()).contains("\"cancelled\"");
+        w.assertClean();
+      } finally {
+        // Before the coordinator closes: it waits for the product it runs.
+        held.release();
+      }
     }
   }
 

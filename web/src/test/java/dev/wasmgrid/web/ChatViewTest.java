@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.microsoft.playwright.APIResponse;
+import com.microsoft.playwright.Page;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import com.microsoft.playwright.options.RequestOptions;
 import java.io.IOException;
@@ -27,7 +28,7 @@ class ChatViewTest extends LlmPageTest {
     w.page.waitForFunction(
         "n => window.chat.turns > n || window.chat.error !== null",
         before,
-        new com.microsoft.playwright.Page.WaitForFunctionOptions().setTimeout(Browsers.TIMEOUT_MS));
+        new Page.WaitForFunctionOptions().setTimeout(Browsers.TIMEOUT_MS));
     assertThat(w.page.evaluate("() => window.chat.error")).isNull();
   }
 
