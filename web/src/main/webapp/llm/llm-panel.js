@@ -1,8 +1,9 @@
-// The LLM panel: a prompt, generation settings, where to generate (in this browser, by the
+// The in-browser generation panel of the Chat view: a prompt, generation settings, where to generate (in this browser, by the
 // TeaVM-compiled runtime in a Web Worker with WebGPU mat-vecs where there is an adapter, or on the
 // server over POST /v1/generate), and the tokens as they stream with tok/s, time to first token and
 // the backend. The last run stays on window.lastLlm (and llmRunCount counts runs) for tests.
 import { BrowserLlm, isGpuAvailable, serverGenerate } from './llm.js';
+import { token } from '../shell.js';
 
 const $ = (id) => document.getElementById(id);
 let loaded = null; // {key, llm}: the in-browser model, kept while the settings that made it hold
@@ -29,7 +30,7 @@ function settings() {
     backend: $('llm-backend').value,
     model: $('llm-model').value.trim(),
     tokenizer: $('llm-tokenizer').value.trim(),
-    token: ($('token') && $('token').value.trim()) || '', // the matmul form's, if the server wants one
+    token: token(), // the header's, if the server wants one
   };
 }
 
@@ -113,8 +114,15 @@ async function showGpu() {
     : 'not available: mat-vecs run on the CPU (the TeaVM runtime)';
 }
 
+// What the last run showed: a new run, failed or not, must not leave it standing.
+function clearRun() {
+  $('llm-output').textContent = '';
+  for (const id of ['llm-backend-used', 'llm-model-info', 'llm-tokens', 'llm-tps', 'llm-ttft']) $(id).textContent = '–';
+}
+
 $('llm-form').addEventListener('submit', async (e) => {
   e.preventDefault();
+  clearRun();
   $('llm-run').disabled = true;
   $('llm-status').className = '';
   window.lastLlmError = null;

@@ -1,9 +1,12 @@
-// The page: reads the form, picks where to multiply (and says why), runs, reports; polls the
-// cluster. Results stay on window (lastResult, lastRun, runCount) for tests and the console.
+// The Matmul view: reads the form, picks where to multiply (and says why), runs, reports; a
+// server job shows a progress bar, and the coordinator's jobs are listed, those this page submitted
+// with a Cancel button. Results stay on window (lastResult, lastRun, runCount) for tests and the
+// console.
 import { operands, checksum, full, hasWasmGC } from './operands.js';
 import { GemmPool } from './pool.js';
 import { webgpu, gpuMultiply } from './gpu.js';
-import { serverMultiply, listWorkers, listModules } from './server.js';
+import { serverMultiply, listJobs, cancelJob } from './server.js';
+import { currentView, onTokenChange, onViewChange, tokenNeeded } from '../shell.js';
 
 // auto mode without measurements of both paths: smaller products stay here, larger go to the grid.
 const AUTO_SERVER_FROM_N = 512;
@@ -31,8 +34,13 @@ function form() {
     dtype: $('dtype').value,
     mode: $('mode').value,
     backend: $('backend').value,
-    token: $('token').value.trim(),
   };
+}
+
+// Checked before anything runs, so a bad value names its field instead of failing deep inside.
+function validate(f) {
+  if (!Number.isInteger(f.n) || f.n < 1 || f.n > 4096) throw new Error('n must be a whole number from 1 to 4096');
+  if (!Number.isInteger(f.seed) || f.seed < 0 || f.seed > 1000) throw new Error('seed must be a whole number from 0 to 1000');
 }
 
 // Which in-browser backend runs, and why.
@@ -110,21 +118,70 @@ async function multiplyInBrowser(f, a, b) {
   };
 }
 
+// The progress bar of the job running now: blocks done of all where the job is split (distributed),
+// otherwise an indeterminate bar and the time it has run (a local job is one block).
+const progress = { id: null, job: null, t0: 0, timer: null };
+
+function showProgress() {
+  const job = progress.job;
+  const seconds = ((performance.now() - progress.t0) / 1000).toFixed(1);
+  const bar = $('job-progress');
+  if (job && job.blocks_total > 1) {
+    bar.max = job.blocks_total;
+    bar.value = job.blocks_done;
+  } else {
+    bar.removeAttribute('value'); // indeterminate
+  }
+  const blocks = job && job.blocks_total > 0 ? `, ${job.blocks_done}/${job.blocks_total} blocks` : '';
+  const mb = job ? (job.bytes_sent + job.bytes_received) / 1e6 : 0;
+  const moved = mb > 0 ? `, ${mb.toFixed(1)} MB moved` : '';
+  $('job-progress-text').textContent =
+    `job ${job ? `${job.state} (${job.mode})` : 'submitting'}${blocks}${moved}, ${seconds} s`;
+}
+
+function startProgress() {
+  Object.assign(progress, { id: null, job: null, t0: performance.now() });
+  $('job-progress-row').hidden = false;
+  $('job-cancel').disabled = true;
+  showProgress();
+  progress.timer = setInterval(showProgress, 250);
+}
+
+function endProgress() {
+  clearInterval(progress.timer);
+  progress.id = null;
+  $('job-progress-row').hidden = true;
+}
+
 async function multiplyOnServer(f, a, b) {
   const t0 = performance.now();
   let events = 0;
-  const c = await serverMultiply(f.token, f.dtype, f.n, f.n, f.n, a, b, (job) => {
-    events++;
-    const mb = (job.bytes_sent + job.bytes_received) / 1e6;
-    $('status').textContent =
-      `server job ${job.state}: ${job.blocks_done}/${job.blocks_total} blocks (${job.mode}), ${mb.toFixed(1)} MB moved`;
-  });
-  const path = `server (a job: POST /v1/jobs/matmul, WGMX frames; ${events} status events followed)`;
-  return { c, ms: performance.now() - t0, backend: 'server', path, events };
+  startProgress();
+  try {
+    const c = await serverMultiply(f.dtype, f.n, f.n, f.n, a, b, {
+      onSubmitted: (id) => {
+        progress.id = id;
+        ownJobs.set(id.slice(0, 8), id);
+        $('job-cancel').disabled = false;
+        refreshJobs();
+      },
+      onProgress: (job) => {
+        events++;
+        progress.job = job;
+        showProgress();
+      },
+    });
+    const path = `server (a job: POST /v1/jobs/matmul, WGMX frames; ${events} status events followed)`;
+    return { c, ms: performance.now() - t0, backend: 'server', path, events };
+  } finally {
+    endProgress();
+    refreshJobs();
+  }
 }
 
 async function run() {
   const f = form();
+  validate(f);
   const { a, b } = operands(f.dtype, f.n, f.n, f.n, f.seed);
   const mode = chooseMode(f);
   const result = mode.where === 'server' ? await multiplyOnServer(f, a, b) : await multiplyInBrowser(f, a, b);
@@ -146,8 +203,9 @@ async function run() {
 // The server's checksum for the same operands, to hold against the one computed here.
 async function compare() {
   const f = form();
+  validate(f);
   const { a, b } = operands(f.dtype, f.n, f.n, f.n, f.seed);
-  const c = await serverMultiply(f.token, f.dtype, f.n, f.n, f.n, a, b);
+  const c = await serverMultiply(f.dtype, f.n, f.n, f.n, a, b);
   const sum = checksum(c);
   window.lastServerChecksum = sum;
   const here = window.lastRun;
@@ -158,10 +216,17 @@ async function compare() {
   $('server-checksum').textContent = full(sum) + verdict;
 }
 
+// Values of an earlier run, which a new run, a failure or changed inputs make stale.
+function clearResults(keepServer = false) {
+  for (const id of ['path', 'time', 'gflops', 'checksum']) $(id).textContent = '–';
+  if (!keepServer) $('server-checksum').textContent = '–';
+}
+
 // Runs one action at a time, with the buttons off meanwhile; failures show on the page and console.
-async function busy(label, action) {
+async function busy(label, action, keepResults = false) {
   const buttons = [$('run'), $('compare')];
   buttons.forEach((button) => (button.disabled = true));
+  if (!keepResults) clearResults();
   $('status').className = '';
   $('status').textContent = label;
   try {
@@ -171,7 +236,7 @@ async function busy(label, action) {
     $('status').className = 'error';
     $('status').textContent = `failed: ${e.message}`;
     window.lastError = e.message;
-    console.error(e);
+    console.warn(e); // shown on the page: a failed run is not a page error
   } finally {
     buttons.forEach((button) => (button.disabled = false));
   }
@@ -181,7 +246,31 @@ $('form').addEventListener('submit', (e) => {
   e.preventDefault();
   busy('running…', run);
 });
-$('compare').addEventListener('click', () => busy('asking the server…', compare));
+$('compare').addEventListener('click', () => busy('asking the server…', compare, true));
+$('form').addEventListener('input', () => {
+  clearResults();
+  $('status').className = '';
+  $('status').textContent = 'ready';
+});
+$('job-cancel').addEventListener('click', () => {
+  if (progress.id) cancel(progress.id);
+});
+
+// ---- the coordinator's jobs ----------------------------------------------------------------------
+
+const ownJobs = new Map(); // ref -> id of the jobs this page submitted: only an id can cancel
+let jobsTimer = null;
+let jobsRound = 0; // only the latest refresh schedules the next, so there is one polling loop
+
+async function cancel(id) {
+  try {
+    await cancelJob(id);
+  } catch (e) {
+    $('jobs-status').className = 'error';
+    $('jobs-status').textContent = `cancelling failed: ${e.message}`;
+  }
+  refreshJobs();
+}
 
 function cell(value, numeric) {
   const td = document.createElement('td');
@@ -190,49 +279,53 @@ function cell(value, numeric) {
   return td;
 }
 
-async function pollWorkers() {
-  try {
-    const workers = await listWorkers(form().token);
-    const rows = workers.map((w) => {
-      const tr = document.createElement('tr');
-      tr.append(cell(w.url), cell(w.state), cell(w.inflight_blocks, true), cell(w.gflops, true),
-        cell(w.bandwidth_mbps, true), cell(w.latency_ms, true), cell(w.consecutive_failures, true));
-      return tr;
+function jobRow(job) {
+  const tr = document.createElement('tr');
+  tr.dataset.ref = job.ref;
+  const blocks = job.blocks_total > 0 ? `${job.blocks_done}/${job.blocks_total}` : '–';
+  tr.append(cell(job.ref), cell(job.state), cell(`${job.dtype} ${job.m}×${job.k}·${job.k}×${job.n}`),
+    cell(blocks, true), cell((job.elapsed_ms / 1000).toFixed(1), true));
+  const action = document.createElement('td');
+  const id = ownJobs.get(job.ref);
+  if (id && (job.state === 'queued' || job.state === 'running')) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = 'Cancel';
+    button.setAttribute('aria-label', `Cancel job ${job.ref}`);
+    button.addEventListener('click', () => {
+      button.disabled = true;
+      cancel(id);
     });
-    $('workers').replaceChildren(...rows);
-    $('cluster-status').className = '';
-    $('cluster-status').textContent = `${workers.length} worker(s), updated ${new Date().toLocaleTimeString()}`;
-  } catch (e) {
-    // Shown, not thrown: a missing token or a restarting coordinator is not a page error.
-    $('cluster-status').className = 'error';
-    $('cluster-status').textContent = `cannot list workers: ${e.message}`;
-  } finally {
-    setTimeout(pollWorkers, 2000);
+    action.append(button);
   }
-  await pollModules();
+  tr.append(action);
+  return tr;
 }
-pollWorkers();
 
-// One row per module and worker holding it; a stateless module shows no generation or swaps.
-async function pollModules() {
-  try {
-    const modules = await listModules(form().token);
-    // The embedded default answers as its in-process worker: one holder, the module itself.
-    const rows = modules.flatMap((m) => (m.workers || [{ url: 'in-process', ...m }]).map((w) => {
-      const r = w.recycling || {};
-      const tr = document.createElement('tr');
-      tr.dataset.module = m.name;
-      tr.append(cell(m.name), cell(w.url), cell(w.live_instances, true),
-        cell(w.memory_bytes === undefined ? null : (w.memory_bytes / 1048576).toFixed(1), true),
-        cell(w.calls_in_flight, true), cell(r.generation, true), cell(r.swaps, true),
-        cell(r.failed_prepares, true), cell(r.replay_mismatches, true));
-      return tr;
-    }));
-    $('modules').replaceChildren(...rows);
-    $('modules-status').className = '';
-    $('modules-status').textContent = `${modules.length} module(s)`;
-  } catch (e) {
-    $('modules-status').className = 'error';
-    $('modules-status').textContent = `cannot list modules: ${e.message}`;
+// The list, newest first; polled every 2 s while the view shows, unless the token is refused.
+async function refreshJobs() {
+  clearTimeout(jobsTimer);
+  const round = ++jobsRound;
+  if (tokenNeeded()) {
+    $('jobs-status').className = 'error';
+    $('jobs-status').textContent = 'token required to list the jobs';
+    return;
   }
+  try {
+    const jobs = await listJobs();
+    $('jobs').replaceChildren(...jobs.reverse().map(jobRow));
+    $('jobs-status').className = '';
+    $('jobs-status').textContent = jobs.length ? `${jobs.length} job(s) kept by the coordinator` : 'no jobs yet';
+  } catch (e) {
+    $('jobs').replaceChildren();
+    $('jobs-status').className = 'error';
+    $('jobs-status').textContent = tokenNeeded() ? 'token required to list the jobs' : `cannot list jobs: ${e.message}`;
+    if (tokenNeeded()) return;
+  }
+  if (round === jobsRound && currentView() === 'matmul') jobsTimer = setTimeout(refreshJobs, 2000);
 }
+
+const refreshShown = () => currentView() === 'matmul' && refreshJobs();
+onTokenChange(refreshShown);
+onViewChange(refreshShown);
+refreshShown();

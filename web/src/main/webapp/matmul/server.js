@@ -1,11 +1,9 @@
 // Talking to the coordinator the page came from: products as jobs (WGMX frames in, progress from
-// the job's server-sent events, C out) and the worker list. Plain fetch throughout, so a token
-// travels as a Bearer header (EventSource could not send one); the event stream is read by hand.
-const MAGIC = [0x57, 0x47, 0x4d, 0x58]; // "WGMX"
+// the job's server-sent events, C out), the job list and cancelling. Plain fetch throughout, so the
+// token travels as a Bearer header (EventSource could not send one); the event stream is read by hand.
+import { authHeaders as headers, failure, api } from '../shell.js';
 
-function headers(token, extra = {}) {
-  return token ? { ...extra, Authorization: `Bearer ${token}` } : extra;
-}
+const MAGIC = [0x57, 0x47, 0x4d, 0x58]; // "WGMX"
 
 // One frame: magic, dtype (1 = f64, 2 = f32), 3 zero bytes, rows, cols (int32 LE), elements LE.
 // Typed arrays use the host's byte order, which is little-endian on every browser platform.
@@ -31,18 +29,9 @@ function unframe(buffer) {
   return new Arr(buffer, 16, rows * cols);
 }
 
-async function failure(response) {
-  let detail = response.statusText;
-  try {
-    detail = (await response.json()).error.message;
-  } catch (e) {
-    // not our JSON error body; keep the status text
-  }
-  return new Error(`HTTP ${response.status}: ${detail}`);
-}
-
-// C = A·B on the coordinator as a job; onProgress hears each status (blocks done, bytes moved).
-export async function serverMultiply(token, dtype, m, k, n, a, b, onProgress = () => {}) {
+// C = A·B on the coordinator as a job; onSubmitted hears its id, onProgress each status (blocks
+// done, bytes moved).
+export async function serverMultiply(dtype, m, k, n, a, b, { onSubmitted = () => {}, onProgress = () => {} } = {}) {
   const fa = frame(dtype, m, k, a);
   const fb = frame(dtype, k, n, b);
   const body = new Uint8Array(fa.length + fb.length);
@@ -50,13 +39,14 @@ export async function serverMultiply(token, dtype, m, k, n, a, b, onProgress = (
   body.set(fb, fa.length);
   const submitted = await fetch('v1/jobs/matmul', {
     method: 'POST',
-    headers: headers(token, { 'Content-Type': 'application/x-wasmgrid-matrix' }),
+    headers: headers({ 'Content-Type': 'application/x-wasmgrid-matrix' }),
     body,
   });
   if (!submitted.ok) throw await failure(submitted);
   const { id } = await submitted.json();
-  await follow(token, id, onProgress);
-  const result = await fetch(`v1/jobs/${id}/result`, { headers: headers(token) });
+  onSubmitted(id);
+  await follow(id, onProgress);
+  const result = await fetch(`v1/jobs/${id}/result`, { headers: headers() });
   if (!result.ok) throw await failure(result);
   return unframe(await result.arrayBuffer());
 }
@@ -64,9 +54,9 @@ export async function serverMultiply(token, dtype, m, k, n, a, b, onProgress = (
 // Reads GET /v1/jobs/{id}/events to its end (the server closes it after the job's last event,
 // which every status, the last included, goes to onProgress); resolves on `done`, rejects on
 // `failed` or `cancelled`.
-async function follow(token, id, onProgress) {
+async function follow(id, onProgress) {
   const response = await fetch(`v1/jobs/${id}/events`, {
-    headers: headers(token, { Accept: 'text/event-stream' }),
+    headers: headers({ Accept: 'text/event-stream' }),
   });
   if (!response.ok) throw await failure(response);
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -106,15 +96,12 @@ function parseEvent(block) {
   return { event, data: data.join('\n') };
 }
 
-export async function listWorkers(token) {
-  const response = await fetch('v1/workers', { headers: headers(token) });
-  if (!response.ok) throw await failure(response);
-  return (await response.json()).workers;
+/** The coordinator's jobs, oldest first, each with its ref (the id's first 8 hex digits). */
+export async function listJobs() {
+  return (await api('GET', 'v1/jobs')).jobs;
 }
 
-// The coordinator's merged module view: each module with the workers holding it.
-export async function listModules(token) {
-  const response = await fetch('v1/modules', { headers: headers(token) });
-  if (!response.ok) throw await failure(response);
-  return (await response.json()).modules;
+/** Cancels the job (a final one stays as it is); resolves to its status. */
+export async function cancelJob(id) {
+  return api('DELETE', `v1/jobs/${id}`);
 }

@@ -1,15 +1,16 @@
-// The Simulation panel: starts a simulation on the coordinator (frames over a WebSocket) or in
-// this browser (partitions in Web Workers, simlocal.js), draws the newest frame on a canvas on
-// every animation frame, charts the population by species, shows a perf overlay (FPS, tick time per
-// partition) and the partitions' status, and sends the controls. State for tests and the console
-// stays on window.simView.
+// The Simulation view: starts a simulation on the coordinator (frames over a WebSocket) or in
+// this browser (partitions in Web Workers, simlocal.js), draws the newest frame on every animation
+// frame (simdraw.js: scaled to the window, partition strips and ghost zones, zoom), charts the
+// population by species (uPlot), shows the partitions' status, and sends the controls. State for
+// tests and the console stays on window.simView.
 import { LocalSim } from './simlocal.js';
+import { WorldCanvas } from './simdraw.js';
+import { PopulationChart } from './simchart.js';
+import { api, token } from '../shell.js';
 
 const $ = (id) => document.getElementById(id);
 const HISTORY = 300; // chart samples kept
 const FRAME_MS = 1000 / 60;
-const COLORS = [0xff4f9e2e, 0xff3c45d2]; // ABGR: prey green, predators red
-const BACKGROUND = 0xff181410;
 const HOST_STATUS = ['thread', 'worker', 'unreachable'];
 
 const view = {
@@ -22,36 +23,6 @@ let latest = null; // newest frame, drawn on the next animation frame
 let drawnFrame = null;
 let run = null; // the running simulation: { mode, ... }
 const history = [];
-
-function token() {
-  const input = $('token');
-  return input ? input.value.trim() : '';
-}
-
-function headers(extra = {}) {
-  const t = token();
-  return t ? { ...extra, Authorization: `Bearer ${t}` } : extra;
-}
-
-async function api(method, path, body) {
-  const response = await fetch(path, {
-    method,
-    headers: headers(body ? { 'Content-Type': 'application/json' } : {}),
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await response.text();
-  let json = null;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    // not JSON; reported below
-  }
-  if (!response.ok) {
-    const message = json && json.error ? json.error.message : text || response.statusText;
-    throw new Error(`HTTP ${response.status}: ${message}`);
-  }
-  return json;
-}
 
 // A WGSV frame (docs/api.md, "Simulation frames") as the panel's frame object.
 export function decodeFrame(buffer) {
@@ -103,7 +74,7 @@ function setStatus(text, error = false) {
   view.state = text;
   if (error) {
     view.error = text;
-    console.error(text);
+    console.warn(text);
   }
 }
 
@@ -261,10 +232,8 @@ async function stop() {
 async function start() {
   await stop();
   const f = form();
-  history.length = 0;
-  latest = null;
+  clearView();
   Object.assign(view, { mode: f.mode, frames: 0, drawn: 0, tick: 0, hash: null, hashTick: null, error: null, samples: 0 });
-  $('sim-hash').textContent = '–';
   setStatus('starting…');
   run = f.mode === 'server' ? await startServer(f) : await startBrowser(f);
 }
@@ -291,76 +260,18 @@ async function control(action) {
 }
 
 function guarded(action) {
-  return () => action().catch((e) => setStatus(e.message, true));
+  return () => action().catch((e) => setStatus(`failed: ${e.message}`, true));
 }
 
 // ---- drawing -----------------------------------------------------------------------------------
 
-let image = null;
-let pixels = null;
+const world = new WorldCanvas($('sim-canvas'), $('sim-canvas-box'), () => view);
+const chart = new PopulationChart($('sim-chart'));
 let fpsStart = performance.now();
 let fpsFrames = 0;
-
-function draw(frame) {
-  const canvas = $('sim-canvas');
-  const ctx = canvas.getContext('2d');
-  const w = canvas.width;
-  const h = canvas.height;
-  if (!image) {
-    image = ctx.createImageData(w, h);
-    pixels = new Uint32Array(image.data.buffer);
-  }
-  pixels.fill(BACKGROUND);
-  const pos = frame.positions;
-  for (let i = 0; i < frame.n; i++) {
-    const x = (pos[2 * i] * w) >>> 16;
-    const y = (pos[2 * i + 1] * h) >>> 16;
-    const c = COLORS[frame.species[i] ? 1 : 0];
-    const at = y * w + x;
-    pixels[at] = c;
-    if (x + 1 < w) pixels[at + 1] = c;
-    if (y + 1 < h) {
-      pixels[at + w] = c;
-      if (x + 1 < w) pixels[at + w + 1] = c;
-    }
-  }
-  ctx.putImageData(image, 0, 0);
-  overlay(ctx, frame);
-}
-
-// The perf overlay: FPS of this page, ticks per second, tick time per partition.
-function overlay(ctx, frame) {
-  const lines = [
-    `FPS ${view.fps.toFixed(0)}   tick ${frame.tick}${frame.paused ? ' (paused)' : ''}`,
-    `${frame.tps.toFixed(1)} ticks/s   ${frame.n} entities`,
-    ...frame.partitions.map((p, i) => `p${i} ${p.ms.toFixed(2)} ms  ${p.owned} owned`),
-  ];
-  ctx.fillStyle = 'rgba(0,0,0,0.55)';
-  ctx.fillRect(4, 4, 230, 16 * lines.length + 8);
-  ctx.fillStyle = '#e8f0e8';
-  ctx.font = '12px ui-monospace, monospace';
-  lines.forEach((line, i) => ctx.fillText(line, 10, 20 + 16 * i));
-}
-
-function chart() {
-  const canvas = $('sim-chart');
-  const ctx = canvas.getContext('2d');
-  ctx.clearRect(0, 0, canvas.width, canvas.height);
-  if (history.length < 2) return;
-  const max = Math.max(1, ...history.map((s) => Math.max(...s.population)));
-  ['#2e9e4f', '#d2453c'].forEach((color, species) => {
-    ctx.strokeStyle = color;
-    ctx.beginPath();
-    history.forEach((s, i) => {
-      const x = (i / Math.max(1, history.length - 1)) * canvas.width;
-      const y = canvas.height - 4 - (s.population[species] / max) * (canvas.height - 8);
-      if (i === 0) ctx.moveTo(x, y);
-      else ctx.lineTo(x, y);
-    });
-    ctx.stroke();
-  });
-  $('sim-population').textContent = `prey ${history[history.length - 1].population[0]}, predators ${history[history.length - 1].population[1]}`;
-}
+let chartAt = 0;
+let chartSamples = -1; // view.samples when the chart was last drawn
+view.chartAxes = chart.axes;
 
 function partitionTable(frame) {
   const rows = frame.partitions.map((p, i) => {
@@ -369,12 +280,40 @@ function partitionTable(frame) {
     cells.forEach((value, k) => {
       const td = document.createElement('td');
       td.textContent = String(value);
-      if (k >= 3) td.className = 'num';
+      if (k === 0 || k >= 3) td.className = 'num';
       tr.append(td);
     });
     return tr;
   });
   $('sim-parts').replaceChildren(...rows);
+}
+
+function showPopulation() {
+  if (history.length === 0) return;
+  const last = history[history.length - 1].population;
+  $('sim-population').textContent = `prey ${last[0]}, predators ${last[1]} at tick ${history[history.length - 1].tick}`;
+}
+
+// A tenth of a second between redraws of the chart is plenty; the newest sample always shows.
+function showChart(now) {
+  if (chartSamples !== view.samples && now - chartAt >= 100) {
+    chartAt = now;
+    chartSamples = view.samples;
+    chart.show(history);
+  }
+}
+
+// What a new run or a failed start must not leave behind.
+function clearView() {
+  history.length = 0;
+  latest = null;
+  drawnFrame = null;
+  world.clear();
+  chart.show(history);
+  chartSamples = -1;
+  $('sim-hash').textContent = '–';
+  $('sim-population').textContent = '–';
+  $('sim-parts').replaceChildren();
 }
 
 function animate(now) {
@@ -384,15 +323,14 @@ function animate(now) {
     fpsStart = now;
     fpsFrames = 0;
   }
-  if (latest && latest !== drawnFrame) {
+  if (latest && (latest !== drawnFrame || world.dirty)) {
     drawnFrame = latest;
-    draw(latest);
-    chart();
+    world.draw(latest);
+    showPopulation();
     partitionTable(latest);
     view.drawn++;
-  } else if (drawnFrame) {
-    overlay($('sim-canvas').getContext('2d'), drawnFrame);
   }
+  showChart(now);
   requestAnimationFrame(animate);
 }
 requestAnimationFrame(animate);
@@ -411,6 +349,9 @@ $('sim-stop').addEventListener('click', guarded(async () => {
   await stop();
   setStatus('stopped');
 }));
+$('sim-zoom-in').addEventListener('click', () => world.zoomBy(1.5));
+$('sim-zoom-out').addEventListener('click', () => world.zoomBy(1 / 1.5));
+$('sim-zoom-reset').addEventListener('click', () => world.fit());
 
 // ?sim=server|browser starts at once; sim_entities, sim_seed, sim_partitions, sim_placement,
 // sim_tps, sim_impl and sim_ticks preset the form.

@@ -3,6 +3,7 @@ package dev.wasmgrid.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
@@ -79,7 +80,12 @@ final class Browsers {
     final List<String> workers = new CopyOnWriteArrayList<>();
 
     Watched(Browser browser) {
-      page = browser.newPage();
+      this(browser.newContext());
+    }
+
+    /** A new page in {@code context} (e.g. one with a phone's viewport). */
+    Watched(BrowserContext context) {
+      page = context.newPage();
       page.setDefaultTimeout(TIMEOUT_MS);
       page.onConsoleMessage(
           m -> {

@@ -24,14 +24,14 @@ class SimViewerBrowserTest extends PageTest {
     return (Number) w.page.evaluate("() => " + expression);
   }
 
-  /** Canvas pixels that are not the background colour. */
+  /** Canvas pixels in an entity's colour (prey or predator). */
   private static int litPixels(Browsers.Watched w) {
     return number(
             w,
             "(() => { const c = document.getElementById('sim-canvas');"
                 + " const d = new Uint32Array(c.getContext('2d')"
                 + ".getImageData(0, 0, c.width, c.height).data.buffer);"
-                + " return d.filter(p => p !== 0xff181410).length; })()")
+                + " return d.filter(p => p === 0xff4f9e2e || p === 0xff3c45d2).length; })()")
         .intValue();
   }
 
