@@ -2,8 +2,8 @@ package dev.wasmgrid.llm;
 
 /**
  * Plain loops, one thread, no Vector API: the path the browser build compiles. Quantized products
- * sum each group of {@value Q8Matrix#GROUP} in float and scale it once, the same arithmetic as the
- * fast path (in another order).
+ * sum each group of weights that share a scale in float and scale it once, the same arithmetic as
+ * the fast path (in another order).
  */
 public final class ScalarCompute implements Compute {
 
@@ -74,18 +74,19 @@ public final class ScalarCompute implements Compute {
     float[] scales = w.scales();
     float[] offsets = w.offsets();
     int cols = w.cols();
-    int groups = cols / Q8Matrix.GROUP;
+    int size = w.group();
+    int groups = cols / size;
     float[] xSums = new float[groups];
-    for (int i = 0; i < groups * Q8Matrix.GROUP; i++) {
-      xSums[i / Q8Matrix.GROUP] += x[i];
+    for (int i = 0; i < cols; i++) {
+      xSums[i / size] += x[i];
     }
     for (int r = 0; r < w.rows(); r++) {
       float sum = 0;
       for (int g = 0; g < groups; g++) {
-        int base = r * cols + g * Q8Matrix.GROUP;
-        int xBase = g * Q8Matrix.GROUP;
+        int base = r * cols + g * size;
+        int xBase = g * size;
         float group = 0;
-        for (int i = 0; i < Q8Matrix.GROUP; i++) {
+        for (int i = 0; i < size; i++) {
           group += q[base + i] * x[xBase + i];
         }
         sum += group * scales[r * groups + g];

@@ -10,6 +10,7 @@ import dev.wasmgrid.llm.gguf.GgufReader;
 import dev.wasmgrid.llm.gguf.GgufTensor;
 import dev.wasmgrid.llm.jvm.ModelFiles;
 import dev.wasmgrid.llm.jvm.VectorCompute;
+import dev.wasmgrid.llm.quant.KQuantWidening;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -68,9 +69,9 @@ class LlamaCppQuantsTest {
 
   /**
    * Matrices stay packed as the file stores them: from a mapped file every type but F32, F16 and
-   * (while they fit the heap) Q8_0, Q4_0, Q4_K and Q5_K, from an array every type the writers do
-   * not produce; those are otherwise widened to a byte and a scale (and an offset for the K-quants)
-   * per 32 weights.
+   * (while they fit the heap) Q8_0, Q4_0, Q4_K, Q5_K and Q6_K, from an array every type the writers
+   * do not produce; those are otherwise widened to a byte per weight and a scale (and an offset for
+   * Q4_K and Q5_K) per group.
    */
   @ParameterizedTest
   @MethodSource("typesAndForms")
@@ -82,7 +83,7 @@ class LlamaCppQuantsTest {
       boolean widened =
           t.type() == TensorType.Q8_0
               || t.type() == TensorType.Q4_0
-              || (mapped && (t.type() == TensorType.Q4_K || t.type() == TensorType.Q5_K));
+              || (mapped && KQuantWidening.handles(t.type()));
       boolean packed =
           mapped
               ? t.type() != TensorType.F32 && t.type() != TensorType.F16 && !widened

@@ -157,14 +157,15 @@ public final class GgufModels {
 
   /**
    * Heap bytes the file's Q8_0 and Q4_0 tensors take widened (a byte and a float scale per 32
-   * weights), and its Q4_K and Q5_K tensors (a byte, a scale and an offset per 32).
+   * weights), and its Q4_K, Q5_K (a byte, a scale and an offset per 32) and Q6_K tensors (a byte
+   * and a scale per 16).
    */
   static long widenedBytes(GgufFile file) {
     long bytes = 0;
     for (GgufTensor t : file.tensors().values()) {
       switch (t.type()) {
         case Q8_0, Q4_0 -> bytes += t.elements() / 8 * 9;
-        case Q4_K, Q5_K -> bytes += t.elements() / 8 * 10;
+        case Q4_K, Q5_K, Q6_K -> bytes += t.elements() / 8 * 10;
         default -> {}
       }
     }
@@ -237,7 +238,8 @@ public final class GgufModels {
       return switch (t.type()) {
         case F32, F16 -> new F32Matrix(rows, cols, floats(t, rows * cols));
         case Q8_0, Q4_0 -> mapped && !widen ? view(t, rows, cols) : quantized(t, rows, cols);
-        case Q4_K, Q5_K -> mapped && widen ? offsetQuantized(t, rows, cols) : view(t, rows, cols);
+        case Q4_K, Q5_K, Q6_K ->
+            mapped && widen ? kQuantWidened(t, rows, cols) : view(t, rows, cols);
         default -> view(t, rows, cols);
       };
     }
@@ -298,33 +300,35 @@ public final class GgufModels {
     }
 
     /**
-     * A Q4_K or Q5_K tensor as bytes with a scale and an offset per 32 ({@link KQuantWidening}).
+     * A K-quant tensor as bytes with a scale (and an offset) per group ({@link KQuantWidening}).
      */
-    private Q8Matrix offsetQuantized(GgufTensor t, int rows, int cols) {
+    private Q8Matrix kQuantWidened(GgufTensor t, int rows, int cols) {
+      TensorType type = t.type();
       int n = rows * cols;
-      int blocks = n / t.type().blockSize();
+      int blocks = n / type.blockSize();
+      int group = KQuantWidening.group(type);
       byte[] quants = new byte[n];
-      float[] scales = new float[n / Q8Matrix.GROUP];
-      float[] offsets = new float[scales.length];
-      int blockBytes = t.type().blockBytes();
-      int perBlock = t.type().blockSize() / Q8Matrix.GROUP;
+      float[] scales = new float[n / group];
+      float[] offsets = KQuantWidening.hasOffsets(type) ? new float[scales.length] : null;
+      int blockBytes = type.blockBytes();
+      int perBlock = type.blockSize() / group;
       byte[] chunk = new byte[blockBytes * Math.min(blocks, 1024)];
       for (int done = 0; done < blocks; ) {
         int count = Math.min(blocks - done, chunk.length / blockBytes);
         file.source().read(t.offset() + (long) blockBytes * done, chunk, 0, blockBytes * count);
         KQuantWidening.widen(
-            t.type(),
+            type,
             chunk,
             0,
             count,
             quants,
-            done * t.type().blockSize(),
+            done * type.blockSize(),
             scales,
             offsets,
             done * perBlock);
         done += count;
       }
-      return new Q8Matrix(rows, cols, quants, scales, offsets);
+      return new Q8Matrix(rows, cols, group, quants, scales, offsets);
     }
   }
 }

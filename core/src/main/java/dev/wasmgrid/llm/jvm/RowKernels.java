@@ -1,6 +1,5 @@
 package dev.wasmgrid.llm.jvm;
 
-import dev.wasmgrid.llm.Q8Matrix;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -9,11 +8,11 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link VectorCompute}'s kernels for rows held as floats ({@code F32Matrix}) and as bytes with a
- * scale per 32 ({@code Q8Matrix}), at the preferred vector width. Every row is summed in one order
- * whichever kernel takes it — one accumulator stepping a vector at a time (per group of 32, then
- * scaled in, for bytes), lanes added by {@link Lanes#sum} — so that the four-row, four-vector and
- * single-row kernels give the same floats for a row, and a product does not depend on how its rows
- * were split over threads or batched.
+ * scale per group of 16 or 32 ({@code Q8Matrix}), at the preferred vector width. Every row is
+ * summed in one order whichever kernel takes it — one accumulator stepping a vector at a time (per
+ * group of 32, then scaled in, for bytes), lanes added by {@link Lanes#sum} — so that the four-row,
+ * four-vector and single-row kernels give the same floats for a row, and a product does not depend
+ * on how its rows were split over threads or batched.
  */
 final class RowKernels {
   private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -25,6 +24,11 @@ final class RowKernels {
 
   /** Whether the byte-row kernels run here (else the portable path takes those rows). */
   static final boolean Q8_SUPPORTED = B != null;
+
+  /** Whether the byte-row kernels take groups of {@code size} weights here: whole vectors. */
+  static boolean takesGroups(int size) {
+    return Q8_SUPPORTED && size % L == 0;
+  }
 
   private RowKernels() {}
 
@@ -78,8 +82,16 @@ final class RowKernels {
    * apart from the product's numbering).
    */
   static void dotQ8x4(
-      byte[] q, float[] scales, float[] x, int groups, float[] out, int r, int stride, int wr) {
-    int cols = groups * Q8Matrix.GROUP;
+      byte[] q,
+      float[] scales,
+      float[] x,
+      int groups,
+      int size,
+      float[] out,
+      int r,
+      int stride,
+      int wr) {
+    int cols = groups * size;
     int q0 = wr * cols;
     int q1 = (wr + stride) * cols;
     int q2 = (wr + 2 * stride) * cols;
@@ -93,12 +105,12 @@ final class RowKernels {
     FloatVector a2 = FloatVector.zero(F);
     FloatVector a3 = FloatVector.zero(F);
     for (int g = 0; g < groups; g++) {
-      int base = g * Q8Matrix.GROUP;
+      int base = g * size;
       FloatVector g0 = FloatVector.zero(F);
       FloatVector g1 = FloatVector.zero(F);
       FloatVector g2 = FloatVector.zero(F);
       FloatVector g3 = FloatVector.zero(F);
-      for (int j = 0; j < Q8Matrix.GROUP; j += L) {
+      for (int j = 0; j < size; j += L) {
         FloatVector xv = FloatVector.fromArray(F, x, base + j);
         g0 = widen(q, q0 + base + j).fma(xv, g0);
         g1 = widen(q, q1 + base + j).fma(xv, g1);
@@ -159,24 +171,32 @@ final class RowKernels {
    * summed in the order of {@link #dotQ8x4}: every weight vector is widened once for four products.
    */
   static void dotQ8v4(
-      byte[] q, float[] scales, float[][] xs, float[][] outs, int v, int groups, int r, int wr) {
+      byte[] q,
+      float[] scales,
+      float[][] xs,
+      float[][] outs,
+      int v,
+      int groups,
+      int size,
+      int r,
+      int wr) {
     float[] x0 = xs[v];
     float[] x1 = xs[v + 1];
     float[] x2 = xs[v + 2];
     float[] x3 = xs[v + 3];
-    int qOff = wr * groups * Q8Matrix.GROUP;
+    int qOff = wr * groups * size;
     int sOff = wr * groups;
     FloatVector a0 = FloatVector.zero(F);
     FloatVector a1 = FloatVector.zero(F);
     FloatVector a2 = FloatVector.zero(F);
     FloatVector a3 = FloatVector.zero(F);
     for (int g = 0; g < groups; g++) {
-      int base = g * Q8Matrix.GROUP;
+      int base = g * size;
       FloatVector g0 = FloatVector.zero(F);
       FloatVector g1 = FloatVector.zero(F);
       FloatVector g2 = FloatVector.zero(F);
       FloatVector g3 = FloatVector.zero(F);
-      for (int j = 0; j < Q8Matrix.GROUP; j += L) {
+      for (int j = 0; j < size; j += L) {
         FloatVector wv = widen(q, qOff + base + j);
         g0 = wv.fma(FloatVector.fromArray(F, x0, base + j), g0);
         g1 = wv.fma(FloatVector.fromArray(F, x1, base + j), g1);
@@ -200,19 +220,20 @@ final class RowKernels {
   }
 
   /** One quantized row in the order of {@link #dotQ8x4}: each group summed, then scaled in. */
-  static float dotQ8(byte[] q, int qOff, float[] scales, int sOff, float[] x, int groups) {
+  static float dotQ8(
+      byte[] q, int qOff, float[] scales, int sOff, float[] x, int groups, int size) {
     FloatVector acc = FloatVector.zero(F);
     for (int g = 0; g < groups; g++) {
       acc =
-          group(q, qOff + g * Q8Matrix.GROUP, x, g * Q8Matrix.GROUP)
+          group(q, qOff + g * size, x, g * size, size)
               .fma(FloatVector.broadcast(F, scales[sOff + g]), acc);
     }
     return Lanes.sum(acc);
   }
 
-  static FloatVector group(byte[] q, int qOff, float[] x, int xOff) {
+  static FloatVector group(byte[] q, int qOff, float[] x, int xOff, int size) {
     FloatVector sum = FloatVector.zero(F);
-    for (int j = 0; j < Q8Matrix.GROUP; j += L) {
+    for (int j = 0; j < size; j += L) {
       sum = widen(q, qOff + j).fma(FloatVector.fromArray(F, x, xOff + j), sum);
     }
     return sum;

@@ -116,7 +116,7 @@ public final class VectorCompute implements Compute {
       if (w instanceof Q8Matrix q && q.offsets() != null) {
         float[][] xSums = new float[n][];
         for (int v = 0; v < n; v++) {
-          xSums[v] = PackedKernels.blockSums(xs[v], Q8Matrix.GROUP);
+          xSums[v] = PackedKernels.blockSums(xs[v], q.group());
         }
         return new PackedInputs(null, null, xSums);
       }
@@ -226,10 +226,9 @@ public final class VectorCompute implements Compute {
       } else {
         packed(p, xs, outs, n, in, from, to);
       }
-    } else if (RowKernels.Q8_SUPPORTED) {
-      Q8Matrix q = (Q8Matrix) w;
-      int groups = q.cols() / Q8Matrix.GROUP;
-      q8Rows(q.quants(), q.scales(), groups, xs, outs, n, from, to, from);
+    } else if (w instanceof Q8Matrix q && RowKernels.takesGroups(q.group())) {
+      int groups = q.cols() / q.group();
+      q8Rows(q.quants(), q.scales(), groups, q.group(), xs, outs, n, from, to, from);
       if (q.offsets() != null) {
         subtractOffsets(q.offsets(), groups, in.xSums, outs, n, from, to);
       }
@@ -248,6 +247,7 @@ public final class VectorCompute implements Compute {
       byte[] q,
       float[] scales,
       int groups,
+      int size,
       float[][] xs,
       float[][] outs,
       int n,
@@ -255,17 +255,18 @@ public final class VectorCompute implements Compute {
       int to,
       int wFrom) {
     int shift = wFrom - from;
-    int cols = groups * Q8Matrix.GROUP;
+    int cols = groups * size;
     int r = from;
     if (n >= VECTORS) {
       for (; r < to; r++) {
         int v = 0;
         for (; v + VECTORS <= n; v += VECTORS) {
-          RowKernels.dotQ8v4(q, scales, xs, outs, v, groups, r, r + shift);
+          RowKernels.dotQ8v4(q, scales, xs, outs, v, groups, size, r, r + shift);
         }
         for (; v < n; v++) {
           outs[v][r] =
-              RowKernels.dotQ8(q, (r + shift) * cols, scales, (r + shift) * groups, xs[v], groups);
+              RowKernels.dotQ8(
+                  q, (r + shift) * cols, scales, (r + shift) * groups, xs[v], groups, size);
         }
       }
       return;
@@ -273,13 +274,14 @@ public final class VectorCompute implements Compute {
     int quarter = (to - from) / 4;
     for (; r < from + quarter; r++) {
       for (int v = 0; v < n; v++) {
-        RowKernels.dotQ8x4(q, scales, xs[v], groups, outs[v], r, quarter, r + shift);
+        RowKernels.dotQ8x4(q, scales, xs[v], groups, size, outs[v], r, quarter, r + shift);
       }
     }
     for (r = from + 4 * quarter; r < to; r++) {
       for (int v = 0; v < n; v++) {
         outs[v][r] =
-            RowKernels.dotQ8(q, (r + shift) * cols, scales, (r + shift) * groups, xs[v], groups);
+            RowKernels.dotQ8(
+                q, (r + shift) * cols, scales, (r + shift) * groups, xs[v], groups, size);
       }
     }
   }
@@ -322,7 +324,7 @@ public final class VectorCompute implements Compute {
       int count = Math.min(batch, to - r);
       p.readRows(r, count, blocks);
       WidenedBlocks.widen(p.type(), blocks, count * groups, q, scales);
-      q8Rows(q, scales, groups, xs, outs, n, r, r + count, 0);
+      q8Rows(q, scales, groups, Q8Matrix.GROUP, xs, outs, n, r, r + count, 0);
     }
   }
 

@@ -3,10 +3,11 @@ package dev.wasmgrid.llm.quant;
 import dev.wasmgrid.llm.TensorType;
 
 /**
- * Q4_K and Q5_K blocks as a byte per weight with a scale and an offset per sub-block of 32 — the
- * form of a {@code Q8Matrix} with offsets. Weight = scale · q − offset with the scale and offset
- * computed as the codecs compute them ({@code d · scale_j} and {@code dmin · min_j}, in float), so
- * each weight equals the codec's bit for bit.
+ * K-quant blocks as a byte per weight with a scale per sub-block — the form of a {@code Q8Matrix}:
+ * Q4_K and Q5_K with an offset per 32 weights (weight = scale · q − offset, scale {@code d ·
+ * scale_j} and offset {@code dmin · min_j}), Q6_K per 16 weights (weight = scale · (q − 32), scale
+ * {@code d · scale_j}), each computed in float as the codecs compute them, so each weight equals
+ * the codec's bit for bit.
  */
 public final class KQuantWidening {
 
@@ -14,13 +15,23 @@ public final class KQuantWidening {
 
   /** Whether {@code type} widens here. */
   public static boolean handles(TensorType type) {
-    return type == TensorType.Q4_K || type == TensorType.Q5_K;
+    return type == TensorType.Q4_K || type == TensorType.Q5_K || type == TensorType.Q6_K;
+  }
+
+  /** Weights per scale of {@code type} widened: 16 for Q6_K, 32 for the others. */
+  public static int group(TensorType type) {
+    return type == TensorType.Q6_K ? 16 : 32;
+  }
+
+  /** Whether {@code type} widened has offsets. */
+  public static boolean hasOffsets(TensorType type) {
+    return type != TensorType.Q6_K;
   }
 
   /**
    * Widens {@code blocks} blocks of {@code type} at {@code src[srcOff..]} into 256 quants each at
-   * {@code q[qOff..]} and 8 scales and offsets each at {@code scales[gOff..]}, {@code
-   * offsets[gOff..]}.
+   * {@code q[qOff..]} and their scales and offsets ({@link #group}: 8 or 16 a block) at {@code
+   * scales[gOff..]} and {@code offsets[gOff..]} (null for Q6_K).
    */
   public static void widen(
       TensorType type,
@@ -32,6 +43,10 @@ public final class KQuantWidening {
       float[] scales,
       float[] offsets,
       int gOff) {
+    if (type == TensorType.Q6_K) {
+      widenQ6K(src, srcOff, blocks, q, qOff, scales, gOff);
+      return;
+    }
     boolean five = type == TensorType.Q5_K;
     int size = type.blockBytes();
     for (int b = 0; b < blocks; b++) {
@@ -63,6 +78,34 @@ public final class KQuantWidening {
           q[y + 32 + l] = (byte) hi;
         }
         y += 64;
+      }
+    }
+  }
+
+  /** Q6_K as its codec lays it out: for each half of 128 weights, groups of 16 in scale order. */
+  private static void widenQ6K(
+      byte[] src, int srcOff, int blocks, byte[] q, int qOff, float[] scales, int gOff) {
+    for (int b = 0; b < blocks; b++) {
+      int at = srcOff + b * 210;
+      float d = Bytes.half(src, at + 208);
+      int y = qOff + b * 256;
+      for (int half = 0; half < 2; half++) {
+        int ql = at + 64 * half;
+        int qh = at + 128 + 32 * half;
+        int sc = at + 192 + 8 * half;
+        for (int k = 0; k < 8; k++) {
+          scales[gOff + b * 16 + 8 * half + k] = d * src[sc + k];
+        }
+        for (int l = 0; l < 32; l++) {
+          int lo = Bytes.u8(src, ql + l);
+          int lo32 = Bytes.u8(src, ql + l + 32);
+          int h = Bytes.u8(src, qh + l);
+          q[y + l] = (byte) (((lo & 0x0f) | (h & 3) << 4) - 32);
+          q[y + l + 32] = (byte) (((lo32 & 0x0f) | ((h >>> 2) & 3) << 4) - 32);
+          q[y + l + 64] = (byte) (((lo >>> 4) | ((h >>> 4) & 3) << 4) - 32);
+          q[y + l + 96] = (byte) (((lo32 >>> 4) | ((h >>> 6) & 3) << 4) - 32);
+        }
+        y += 128;
       }
     }
   }

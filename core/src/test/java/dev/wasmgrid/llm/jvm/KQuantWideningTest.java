@@ -13,16 +13,17 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Q4_K and Q5_K widened to bytes with a scale and an offset per 32: every weight is the codec's bit
- * for bit, and products (scale · Σ q · x − offset · Σ x per group) are within float rounding of the
- * weight-only sum, the same floats on one or several threads and one vector or a batch.
+ * Q4_K and Q5_K widened to bytes with a scale and an offset per 32, Q6_K to bytes with a scale per
+ * 16: every weight is the codec's bit for bit, and products (scale · Σ q · x − offset · Σ x per
+ * group) are within float rounding of the weight-only sum, the same floats on one or several
+ * threads and one vector or a batch.
  */
 class KQuantWideningTest {
 
   @ParameterizedTest
   @EnumSource(
       value = TensorType.class,
-      names = {"Q4_K", "Q5_K"})
+      names = {"Q4_K", "Q5_K", "Q6_K"})
   void widenedWeightsAreTheCodecsAndProductsTheirSums(TensorType type) {
     SplittableRandom r = new SplittableRandom(type.name().hashCode());
     int cols = 768;
@@ -35,10 +36,11 @@ class KQuantWideningTest {
           PackedKernelsTest.randomRow(type, blocks, r), 0, all, i * rowBytes, rowBytes);
     }
     byte[] q = new byte[rows * cols];
-    float[] scales = new float[rows * cols / 32];
-    float[] offsets = new float[scales.length];
+    int group = KQuantWidening.group(type);
+    float[] scales = new float[rows * cols / group];
+    float[] offsets = KQuantWidening.hasOffsets(type) ? new float[scales.length] : null;
     KQuantWidening.widen(type, all, 0, rows * blocks, q, 0, scales, offsets, 0);
-    Q8Matrix m = new Q8Matrix(rows, cols, q, scales, offsets);
+    Q8Matrix m = new Q8Matrix(rows, cols, group, q, scales, offsets);
     float[][] w = new float[rows][cols];
     float[] row = new float[cols];
     for (int i = 0; i < rows; i++) {
@@ -86,6 +88,9 @@ class KQuantWideningTest {
   }
 
   private static double offsetMagnitude(float[] offsets, int row, float[] x) {
+    if (offsets == null) {
+      return 0;
+    }
     double sum = 0;
     for (int c = 0; c < x.length; c++) {
       sum += Math.abs((double) offsets[(row * x.length + c) / 32] * x[c]);

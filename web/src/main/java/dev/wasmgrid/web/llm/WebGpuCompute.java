@@ -33,7 +33,9 @@ final class WebGpuCompute implements Compute {
    * kernels read. Packed block types (Q4_K, Q6_K, ...) stay on the CPU, which decodes them per row.
    */
   boolean onGpu(WeightMatrix w) {
-    boolean uploadable = w instanceof F32Matrix || (w instanceof Q8Matrix q && q.offsets() == null);
+    boolean uploadable =
+        w instanceof F32Matrix
+            || (w instanceof Q8Matrix q && q.offsets() == null && q.group() == Q8Matrix.GROUP);
     return uploadable && (long) w.rows() * w.cols() >= minWeights;
   }
 
