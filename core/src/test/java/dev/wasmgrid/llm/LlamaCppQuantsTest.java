@@ -10,7 +10,7 @@ import dev.wasmgrid.llm.gguf.GgufReader;
 import dev.wasmgrid.llm.gguf.GgufTensor;
 import dev.wasmgrid.llm.jvm.ModelFiles;
 import dev.wasmgrid.llm.jvm.VectorCompute;
-import dev.wasmgrid.llm.quant.KQuantWidening;
+import dev.wasmgrid.llm.quant.ByteWidening;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -69,9 +69,9 @@ class LlamaCppQuantsTest {
 
   /**
    * Matrices stay packed as the file stores them: from a mapped file every type but F32, F16 and
-   * (while they fit the heap) Q8_0, Q4_0, Q4_K, Q5_K and Q6_K, from an array every type the writers
-   * do not produce; those are otherwise widened to a byte per weight and a scale (and an offset for
-   * Q4_K and Q5_K) per group.
+   * (while they fit the heap) Q8_0, Q4_0, Q5_0, Q4_K, Q5_K and Q6_K, from an array every type the
+   * writers do not produce; those are otherwise widened to a byte per weight and a scale (and an
+   * offset for Q4_K and Q5_K) per group.
    */
   @ParameterizedTest
   @MethodSource("typesAndForms")
@@ -83,7 +83,7 @@ class LlamaCppQuantsTest {
       boolean widened =
           t.type() == TensorType.Q8_0
               || t.type() == TensorType.Q4_0
-              || (mapped && KQuantWidening.handles(t.type()));
+              || (mapped && ByteWidening.handles(t.type()));
       boolean packed =
           mapped
               ? t.type() != TensorType.F32 && t.type() != TensorType.F16 && !widened

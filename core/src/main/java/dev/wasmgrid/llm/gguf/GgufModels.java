@@ -15,7 +15,7 @@ import dev.wasmgrid.llm.Vocabulary;
 import dev.wasmgrid.llm.WeightMatrix;
 import dev.wasmgrid.llm.io.ByteSource;
 import dev.wasmgrid.llm.quant.BlockCodecs;
-import dev.wasmgrid.llm.quant.KQuantWidening;
+import dev.wasmgrid.llm.quant.ByteWidening;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -40,8 +40,9 @@ public final class GgufModels {
   }
 
   /**
-   * Loads the model in {@code file}, its Q8_0 and Q4_0 matrices widened whatever their size (the
-   * JVM's loader of mapped files, {@code ModelFiles}, passes a budget instead).
+   * Loads the model in {@code file}, its Q8_0 and Q4_0 matrices widened whatever their size, and
+   * from a mapped file Q5_0 and K-quants too (the JVM's loader of mapped files, {@code ModelFiles},
+   * passes a budget instead).
    *
    * @throws ModelFormatException naming the key or tensor that is missing or wrong
    */
@@ -50,10 +51,12 @@ public final class GgufModels {
   }
 
   /**
-   * Loads the model in {@code file}, its Q8_0 and Q4_0 matrices widened to a byte per weight and a
-   * float per 32 (9/8 bytes a weight) if that takes at most {@code widenBudget} bytes: they then
-   * decode 1.4 to 1.9 times as fast as widened from the mapped file a few rows at a time, with the
-   * same floats either way. Matrices of an array-backed file (the browser's) are always widened.
+   * Loads the model in {@code file}, its Q8_0, Q4_0, Q5_0, Q4_K, Q5_K and Q6_K matrices widened to
+   * a byte per weight and a float scale per group (and an offset for Q4_K and Q5_K: 9/8 or 10/8
+   * bytes a weight, {@link #widenedBytes}) if that takes at most {@code widenBudget} bytes, else
+   * from a mapped file held as views of the mapping. Widened, stories-sized files decode 1.7 to 2
+   * times as fast as from the packed blocks, each weight exactly the file's. Q8_0 and Q4_0 of an
+   * array-backed file (the browser's) are always widened, its other types never.
    *
    * @throws ModelFormatException naming the key or tensor that is missing or wrong
    */
@@ -156,7 +159,7 @@ public final class GgufModels {
   }
 
   /**
-   * Heap bytes the file's Q8_0 and Q4_0 tensors take widened (a byte and a float scale per 32
+   * Heap bytes the file's Q8_0, Q4_0 and Q5_0 tensors take widened (a byte and a float scale per 32
    * weights), and its Q4_K, Q5_K (a byte, a scale and an offset per 32) and Q6_K tensors (a byte
    * and a scale per 16).
    */
@@ -164,7 +167,7 @@ public final class GgufModels {
     long bytes = 0;
     for (GgufTensor t : file.tensors().values()) {
       switch (t.type()) {
-        case Q8_0, Q4_0 -> bytes += t.elements() / 8 * 9;
+        case Q8_0, Q4_0, Q5_0 -> bytes += t.elements() / 8 * 9;
         case Q4_K, Q5_K, Q6_K -> bytes += t.elements() / 8 * 10;
         default -> {}
       }
@@ -175,8 +178,8 @@ public final class GgufModels {
   /**
    * Decodes tensors by name, checking their shapes.
    *
-   * @param widen whether Q8_0 and Q4_0 tensors of a mapped file are widened onto the heap rather
-   *     than held as views of the mapping
+   * @param widen whether the tensors {@link #widenedBytes} counts are widened onto the heap rather
+   *     than held as views of the mapping (Q8_0 and Q4_0 of an array-backed file always are)
    */
   private record Tensors(GgufFile file, boolean widen) {
 
@@ -228,18 +231,18 @@ public final class GgufModels {
 
     /**
      * The tensor as the runtime holds its type: F32 and F16 as floats; Q8_0 and Q4_0 widened to a
-     * byte and a group scale per weight (the form the WebGPU path uploads, and the fastest to dot)
-     * from an array, or from a mapped file where they fit the budget of {@link #load(GgufFile,
-     * long)}; every other type packed as the file stores it, a view of the mapping (so the file's
-     * blocks are never copied).
+     * byte per weight and a group scale (the form the WebGPU path uploads, and the fastest to dot)
+     * from an array; from a mapped file those and Q5_0 and the K-quants widened likewise where they
+     * fit the budget of {@link #load(GgufFile, long)}; every other type packed as the file stores
+     * it, a view of the mapping (so the file's blocks are never copied).
      */
     private WeightMatrix held(GgufTensor t, int rows, int cols) {
       boolean mapped = file.source().mapped();
       return switch (t.type()) {
         case F32, F16 -> new F32Matrix(rows, cols, floats(t, rows * cols));
         case Q8_0, Q4_0 -> mapped && !widen ? view(t, rows, cols) : quantized(t, rows, cols);
-        case Q4_K, Q5_K, Q6_K ->
-            mapped && widen ? kQuantWidened(t, rows, cols) : view(t, rows, cols);
+        case Q5_0, Q4_K, Q5_K, Q6_K ->
+            mapped && widen ? byteWidened(t, rows, cols) : view(t, rows, cols);
         default -> view(t, rows, cols);
       };
     }
@@ -299,24 +302,22 @@ public final class GgufModels {
       return new Q8Matrix(rows, cols, quants, scales);
     }
 
-    /**
-     * A K-quant tensor as bytes with a scale (and an offset) per group ({@link KQuantWidening}).
-     */
-    private Q8Matrix kQuantWidened(GgufTensor t, int rows, int cols) {
+    /** A tensor as bytes with a scale (and an offset) per group ({@link ByteWidening}). */
+    private Q8Matrix byteWidened(GgufTensor t, int rows, int cols) {
       TensorType type = t.type();
       int n = rows * cols;
       int blocks = n / type.blockSize();
-      int group = KQuantWidening.group(type);
+      int group = ByteWidening.group(type);
       byte[] quants = new byte[n];
       float[] scales = new float[n / group];
-      float[] offsets = KQuantWidening.hasOffsets(type) ? new float[scales.length] : null;
+      float[] offsets = ByteWidening.hasOffsets(type) ? new float[scales.length] : null;
       int blockBytes = type.blockBytes();
       int perBlock = type.blockSize() / group;
       byte[] chunk = new byte[blockBytes * Math.min(blocks, 1024)];
       for (int done = 0; done < blocks; ) {
         int count = Math.min(blocks - done, chunk.length / blockBytes);
         file.source().read(t.offset() + (long) blockBytes * done, chunk, 0, blockBytes * count);
-        KQuantWidening.widen(
+        ByteWidening.widen(
             type,
             chunk,
             0,

@@ -53,9 +53,9 @@ public final class ModelFiles {
 
   /**
    * Loads {@code model}; a llama2.c checkpoint takes its vocabulary from {@code tokenizer}, or from
-   * {@code tokenizer.bin} beside it when {@code tokenizer} is null. A GGUF file's Q8_0 and Q4_0
-   * matrices are widened onto the heap if they take at most half of what it has free, else held as
-   * views of the mapping ({@link #loadGguf}).
+   * {@code tokenizer.bin} beside it when {@code tokenizer} is null. A GGUF file's Q8_0, Q4_0, Q5_0
+   * and K-quant (Q4_K, Q5_K, Q6_K) matrices are widened onto the heap if they take at most half of
+   * what it has free, else held as views of the mapping ({@link #loadGguf}).
    *
    * @throws ModelFormatException if a file is not a model this runtime reads
    * @throws IOException if a file cannot be read
@@ -67,7 +67,7 @@ public final class ModelFiles {
       source.read(0, magic, 0, 4);
     }
     if (LittleEndian.getInt(magic, 0) == GgufReader.MAGIC) {
-      // Q8_0 and Q4_0 widened onto the heap while they take at most half of what it has free.
+      // Widened onto the heap while they take at most half of what it has free.
       Runtime rt = Runtime.getRuntime();
       long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
       return GgufModels.load(GgufReader.read(source), free / 2);
@@ -81,9 +81,9 @@ public final class ModelFiles {
   }
 
   /**
-   * Loads the GGUF file {@code model} with its Q8_0 and Q4_0 matrices widened onto the heap only if
-   * they take at most {@code widenBudget} bytes so ({@link GgufModels#load(GgufFile, long)}); 0
-   * keeps every quantized matrix a view of the mapping.
+   * Loads the GGUF file {@code model} with its Q8_0, Q4_0, Q5_0 and K-quant matrices widened onto
+   * the heap only if they take at most {@code widenBudget} bytes so ({@link
+   * GgufModels#load(GgufFile, long)}); 0 keeps every quantized matrix a view of the mapping.
    *
    * @throws ModelFormatException if the file is not a GGUF model this runtime reads
    * @throws IOException if the file cannot be read

@@ -240,8 +240,9 @@ public final class VectorCompute implements Compute {
   }
 
   /**
-   * Rows [from, to) held as bytes and a scale per 32, their weights from row {@code wFrom} of
-   * {@code q} and {@code scales}: four rows a vector, or four vectors a row when there are four.
+   * Rows [from, to) held as bytes and a scale per {@code size} (32 or 16), their weights from row
+   * {@code wFrom} of {@code q} and {@code scales}: four rows a vector, or four vectors a row when
+   * there are four (with a scale per 32; per 16, one vector at a time).
    */
   private static void q8Rows(
       byte[] q,
@@ -256,17 +257,17 @@ public final class VectorCompute implements Compute {
       int wFrom) {
     int shift = wFrom - from;
     int cols = groups * size;
+    boolean small = size == RowKernels.SMALL_GROUP;
     int r = from;
-    if (n >= VECTORS) {
+    if (n >= VECTORS && !small) {
       for (; r < to; r++) {
         int v = 0;
         for (; v + VECTORS <= n; v += VECTORS) {
-          RowKernels.dotQ8v4(q, scales, xs, outs, v, groups, size, r, r + shift);
+          RowKernels.dotQ8v4(q, scales, xs, outs, v, groups, r, r + shift);
         }
         for (; v < n; v++) {
           outs[v][r] =
-              RowKernels.dotQ8(
-                  q, (r + shift) * cols, scales, (r + shift) * groups, xs[v], groups, size);
+              RowKernels.dotQ8(q, (r + shift) * cols, scales, (r + shift) * groups, xs[v], groups);
         }
       }
       return;
@@ -274,14 +275,21 @@ public final class VectorCompute implements Compute {
     int quarter = (to - from) / 4;
     for (; r < from + quarter; r++) {
       for (int v = 0; v < n; v++) {
-        RowKernels.dotQ8x4(q, scales, xs[v], groups, size, outs[v], r, quarter, r + shift);
+        if (small) {
+          RowKernels.dotQ8x4Small(q, scales, xs[v], groups, outs[v], r, quarter, r + shift);
+        } else {
+          RowKernels.dotQ8x4(q, scales, xs[v], groups, outs[v], r, quarter, r + shift);
+        }
       }
     }
     for (r = from + 4 * quarter; r < to; r++) {
+      int qOff = (r + shift) * cols;
+      int sOff = (r + shift) * groups;
       for (int v = 0; v < n; v++) {
         outs[v][r] =
-            RowKernels.dotQ8(
-                q, (r + shift) * cols, scales, (r + shift) * groups, xs[v], groups, size);
+            small
+                ? RowKernels.dotQ8Small(q, qOff, scales, sOff, xs[v], groups)
+                : RowKernels.dotQ8(q, qOff, scales, sOff, xs[v], groups);
       }
     }
   }

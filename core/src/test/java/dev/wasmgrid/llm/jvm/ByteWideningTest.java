@@ -6,29 +6,29 @@ import dev.wasmgrid.llm.Q8Matrix;
 import dev.wasmgrid.llm.ScalarCompute;
 import dev.wasmgrid.llm.TensorType;
 import dev.wasmgrid.llm.quant.BlockCodecs;
-import dev.wasmgrid.llm.quant.KQuantWidening;
+import dev.wasmgrid.llm.quant.ByteWidening;
 import java.util.SplittableRandom;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Q4_K and Q5_K widened to bytes with a scale and an offset per 32, Q6_K to bytes with a scale per
- * 16: every weight is the codec's bit for bit, and products (scale · Σ q · x − offset · Σ x per
- * group) are within float rounding of the weight-only sum, the same floats on one or several
- * threads and one vector or a batch.
+ * Q5_0 widened to bytes with a scale per 32, Q4_K and Q5_K with a scale and an offset per 32, Q6_K
+ * with a scale per 16: every weight is the codec's bit for bit, and products (scale · Σ q · x −
+ * offset · Σ x per group) are within float rounding of the weight-only sum, the same floats on one
+ * or several threads and one vector or a batch.
  */
-class KQuantWideningTest {
+class ByteWideningTest {
 
   @ParameterizedTest
   @EnumSource(
       value = TensorType.class,
-      names = {"Q4_K", "Q5_K", "Q6_K"})
+      names = {"Q5_0", "Q4_K", "Q5_K", "Q6_K"})
   void widenedWeightsAreTheCodecsAndProductsTheirSums(TensorType type) {
     SplittableRandom r = new SplittableRandom(type.name().hashCode());
     int cols = 768;
     int rows = 45;
-    int blocks = cols / 256;
+    int blocks = cols / type.blockSize();
     int rowBytes = blocks * type.blockBytes();
     byte[] all = new byte[rows * rowBytes];
     for (int i = 0; i < rows; i++) {
@@ -36,10 +36,10 @@ class KQuantWideningTest {
           PackedKernelsTest.randomRow(type, blocks, r), 0, all, i * rowBytes, rowBytes);
     }
     byte[] q = new byte[rows * cols];
-    int group = KQuantWidening.group(type);
+    int group = ByteWidening.group(type);
     float[] scales = new float[rows * cols / group];
-    float[] offsets = KQuantWidening.hasOffsets(type) ? new float[scales.length] : null;
-    KQuantWidening.widen(type, all, 0, rows * blocks, q, 0, scales, offsets, 0);
+    float[] offsets = ByteWidening.hasOffsets(type) ? new float[scales.length] : null;
+    ByteWidening.widen(type, all, 0, rows * blocks, q, 0, scales, offsets, 0);
     Q8Matrix m = new Q8Matrix(rows, cols, group, q, scales, offsets);
     float[][] w = new float[rows][cols];
     float[] row = new float[cols];

@@ -3,19 +3,22 @@ package dev.wasmgrid.llm.quant;
 import dev.wasmgrid.llm.TensorType;
 
 /**
- * K-quant blocks as a byte per weight with a scale per sub-block — the form of a {@code Q8Matrix}:
- * Q4_K and Q5_K with an offset per 32 weights (weight = scale · q − offset, scale {@code d ·
- * scale_j} and offset {@code dmin · min_j}), Q6_K per 16 weights (weight = scale · (q − 32), scale
- * {@code d · scale_j}), each computed in float as the codecs compute them, so each weight equals
- * the codec's bit for bit.
+ * Blocks as a byte per weight with a scale per sub-block — the form of a {@code Q8Matrix}: Q5_0 per
+ * 32 weights (weight = d · (q − 16)), Q4_K and Q5_K with an offset per 32 weights (weight = scale ·
+ * q − offset, scale {@code d · scale_j} and offset {@code dmin · min_j}), Q6_K per 16 weights
+ * (weight = scale · (q − 32), scale {@code d · scale_j}), each computed in float as the codecs
+ * compute them, so each weight equals the codec's bit for bit.
  */
-public final class KQuantWidening {
+public final class ByteWidening {
 
-  private KQuantWidening() {}
+  private ByteWidening() {}
 
   /** Whether {@code type} widens here. */
   public static boolean handles(TensorType type) {
-    return type == TensorType.Q4_K || type == TensorType.Q5_K || type == TensorType.Q6_K;
+    return type == TensorType.Q5_0
+        || type == TensorType.Q4_K
+        || type == TensorType.Q5_K
+        || type == TensorType.Q6_K;
   }
 
   /** Weights per scale of {@code type} widened: 16 for Q6_K, 32 for the others. */
@@ -25,13 +28,14 @@ public final class KQuantWidening {
 
   /** Whether {@code type} widened has offsets. */
   public static boolean hasOffsets(TensorType type) {
-    return type != TensorType.Q6_K;
+    return type == TensorType.Q4_K || type == TensorType.Q5_K;
   }
 
   /**
-   * Widens {@code blocks} blocks of {@code type} at {@code src[srcOff..]} into 256 quants each at
-   * {@code q[qOff..]} and their scales and offsets ({@link #group}: 8 or 16 a block) at {@code
-   * scales[gOff..]} and {@code offsets[gOff..]} (null for Q6_K).
+   * Widens {@code blocks} blocks of {@code type} at {@code src[srcOff..]} into their quants (a
+   * block's weights each) at {@code q[qOff..]} and their scales and offsets (one per {@link
+   * #group}) at {@code scales[gOff..]} and {@code offsets[gOff..]} (null without {@link
+   * #hasOffsets}).
    */
   public static void widen(
       TensorType type,
@@ -45,6 +49,10 @@ public final class KQuantWidening {
       int gOff) {
     if (type == TensorType.Q6_K) {
       widenQ6K(src, srcOff, blocks, q, qOff, scales, gOff);
+      return;
+    }
+    if (type == TensorType.Q5_0) {
+      widenQ50(src, srcOff, blocks, q, qOff, scales, gOff);
       return;
     }
     boolean five = type == TensorType.Q5_K;
@@ -78,6 +86,22 @@ public final class KQuantWidening {
           q[y + 32 + l] = (byte) hi;
         }
         y += 64;
+      }
+    }
+  }
+
+  /** Q5_0 as its codec reads it: 16 low nibbles, 16 high ones, each with a bit of the u32. */
+  private static void widenQ50(
+      byte[] src, int srcOff, int blocks, byte[] q, int qOff, float[] scales, int gOff) {
+    for (int b = 0; b < blocks; b++) {
+      int at = srcOff + b * 22;
+      int y = qOff + b * 32;
+      scales[gOff + b] = Bytes.half(src, at);
+      int high = Bytes.u32(src, at + 2);
+      for (int j = 0; j < 16; j++) {
+        int v = Bytes.u8(src, at + 6 + j);
+        q[y + j] = (byte) (((v & 0x0f) | ((high >>> j) & 1) << 4) - 16);
+        q[y + j + 16] = (byte) (((v >>> 4) | ((high >>> (j + 16)) & 1) << 4) - 16);
       }
     }
   }
