@@ -53,19 +53,8 @@ class ByteWideningTest {
     for (int v = 0; v < n; v++) {
       xs[v] = PackedKernelsTest.randomX(cols, r);
     }
-    float[][] expected = products(new VectorCompute(1), m, xs, n);
-    for (int threads : new int[] {1, 3}) {
-      for (int batch : new int[] {1, 2, n}) {
-        float[][] got = products(new VectorCompute(threads), m, xs, batch);
-        for (int v = 0; v < batch; v++) {
-          for (int i = 0; i < rows; i++) {
-            assertThat(Float.floatToRawIntBits(got[v][i]))
-                .as("%d threads, batch %d, vector %d, row %d", threads, batch, v, i)
-                .isEqualTo(Float.floatToRawIntBits(expected[v][i]));
-          }
-        }
-      }
-    }
+    float[][] expected = Products.of(1, m, xs, n);
+    Products.assertEveryWayEquals(expected, m, xs, type.toString());
     float[] scalar = new float[rows];
     for (int v = 0; v < n; v++) {
       new ScalarCompute().matvec(m, xs[v], scalar);
@@ -96,13 +85,5 @@ class ByteWideningTest {
       sum += Math.abs((double) offsets[(row * x.length + c) / 32] * x[c]);
     }
     return sum;
-  }
-
-  private static float[][] products(VectorCompute compute, Q8Matrix w, float[][] xs, int n) {
-    float[][] outs = new float[n][w.rows()];
-    try (compute) {
-      compute.matmul(w, xs, outs, n);
-    }
-    return outs;
   }
 }

@@ -47,31 +47,9 @@ class WidenedBlocksTest {
       for (int v = 0; v < n; v++) {
         xs[v] = PackedKernelsTest.randomX(cols, r);
       }
-      float[][] expected = products(new VectorCompute(1), held, xs, n);
-      for (int threads : new int[] {1, 3}) {
-        for (int batch : new int[] {1, 2, n}) {
-          float[][] got = products(new VectorCompute(threads), packed, xs, batch);
-          for (int v = 0; v < batch; v++) {
-            for (int i = 0; i < rows; i++) {
-              assertThat(Float.floatToRawIntBits(got[v][i]))
-                  .as(
-                      "%s, %d columns, %d threads, batch %d, vector %d, row %d",
-                      type, cols, threads, batch, v, i)
-                  .isEqualTo(Float.floatToRawIntBits(expected[v][i]));
-            }
-          }
-        }
-      }
+      Products.assertEveryWayEquals(
+          Products.of(1, held, xs, n), packed, xs, type + ", " + cols + " columns");
     }
-  }
-
-  private static float[][] products(
-      VectorCompute compute, dev.wasmgrid.llm.WeightMatrix w, float[][] xs, int n) {
-    float[][] outs = new float[n][w.rows()];
-    try (compute) {
-      compute.matmul(w, xs, outs, n);
-    }
-    return outs;
   }
 
   /** The blocks as the loader holds them on the heap, read the plain way: f16 scale, then bytes. */
