@@ -97,29 +97,14 @@ export class WorldCanvas {
     this.ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
   }
 
-  // Where the strips meet: entities come partition by partition (each `owned` of them), so a
-  // boundary lies between the last x of one strip and the first of the next (fractions of width).
+  // Where the strips meet (fractions of the width): every strip's left edge as the frame gives it;
+  // the first one's is also the last one's right edge across the seam, so it is drawn at 1 too.
   static boundaries(frame) {
     const parts = frame.partitions;
-    if (parts.length < 2 || parts.reduce((a, p) => a + p.owned, 0) !== frame.n) return [];
-    const pos = frame.positions;
-    const extent = [];
-    let at = 0;
-    for (const p of parts) {
-      let lo = Infinity;
-      let hi = -Infinity;
-      for (let i = at; i < at + p.owned; i++) {
-        lo = Math.min(lo, pos[2 * i]);
-        hi = Math.max(hi, pos[2 * i]);
-      }
-      extent.push([lo, hi]);
-      at += p.owned;
-    }
-    const out = [];
-    for (let i = 0; i + 1 < extent.length; i++) {
-      if (extent[i][1] >= 0 && extent[i + 1][0] < Infinity) out.push((extent[i][1] + extent[i + 1][0]) / 2 / 65536);
-    }
-    return out;
+    if (parts.length < 2) return [];
+    const edges = parts.map((p) => p.left);
+    if (edges[0] === 0) edges.push(1);
+    return edges;
   }
 
   draw(frame) {

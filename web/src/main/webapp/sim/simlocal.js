@@ -13,7 +13,7 @@ export class LocalSim {
     this.width = size[0];
     this.height = size[1];
     this.tick = 0;
-    this.bounds = null;
+    this.bounds = null; // column bounds of the strips, 0 .. the world's columns (set by create)
     this.nextId = 1;
     this.partitionMs = new Array(workers.length).fill(0);
     this.owned = new Array(workers.length).fill(0);
@@ -54,6 +54,7 @@ export class LocalSim {
     sim.nextId = 2;
     const created = await sim.all((p) => ['init', { ...config, index: p }]);
     created.forEach((r, p) => (sim.owned[p] = r.result.owned));
+    sim.bounds = (await sim.call(0, 'evenBounds', config)).result;
     return sim;
   }
 
@@ -96,8 +97,6 @@ export class LocalSim {
       const sum = new Float64Array(costs[0].result.length);
       costs.forEach((r) => r.result.forEach((v, i) => (sum[i] += v)));
       this.bounds = (await this.call(0, 'balance', { ...c, costs: sum })).result;
-    } else if (this.bounds === null) {
-      this.bounds = (await this.call(0, 'evenBounds', c)).result;
     }
     const bounds = this.bounds;
     const migrants = await this.all(() => ['migrate', { bounds }]);

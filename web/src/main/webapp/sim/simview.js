@@ -37,7 +37,10 @@ export function decodeFrame(buffer) {
   for (let s = 0; s < species; s++, p += 4) population.push(v.getUint32(p, true));
   const partitions = [];
   for (let i = 0; i < parts; i++, p += 12) {
-    partitions.push({ ms: v.getFloat32(p, true), owned: v.getUint32(p + 4, true), status: v.getUint8(p + 8) });
+    partitions.push({
+      ms: v.getFloat32(p, true), owned: v.getUint32(p + 4, true), status: v.getUint8(p + 8),
+      left: v.getUint16(p + 10, true) / 65536,
+    });
   }
   return {
     paused: (flags & 1) !== 0,
@@ -158,7 +161,9 @@ function browserFrame(r, v) {
   accept({
     paused: r.paused, tick: sim.tick, n: v.n, width: sim.width, height: sim.height,
     tps: r.measuredTps || 0, recoveries: 0, population: [prey, v.n - prey],
-    partitions: sim.partitionMs.map((ms, p) => ({ ms, owned: sim.owned[p], status: 0 })),
+    partitions: sim.partitionMs.map((ms, p) => ({
+      ms, owned: sim.owned[p], status: 0, left: sim.bounds[p] / sim.bounds[sim.bounds.length - 1],
+    })),
     positions: v.positions, species: v.species,
   });
 }

@@ -85,11 +85,16 @@ final class LocalEngine implements SimEngine {
 
   private List<PartitionStatus> partitions() {
     int[] owned = sim.ownedCounts();
+    int[] bounds = sim.layout().bounds();
     List<PartitionStatus> list = new ArrayList<>(partitions);
     for (int p = 0; p < partitions; p++) {
       list.add(
           new PartitionStatus(
-              "thread " + p, owned[p], phases.nanos.get(p), PartitionStatus.THREAD));
+              "thread " + p,
+              owned[p],
+              phases.nanos.get(p),
+              PartitionStatus.THREAD,
+              PartitionStatus.left(bounds, p)));
     }
     return list;
   }

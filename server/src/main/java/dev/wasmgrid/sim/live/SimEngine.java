@@ -9,8 +9,18 @@ import java.util.List;
  */
 interface SimEngine extends AutoCloseable {
 
-  /** One partition as the viewer shows it. */
-  record PartitionStatus(String host, int owned, long tickNanos, int status) {
+  /**
+   * One partition as the viewer shows it.
+   *
+   * @param left the left edge of its strip, as a fraction of the world's width
+   */
+  record PartitionStatus(String host, int owned, long tickNanos, int status, double left) {
+
+    /** Left edges of the strips of column {@code bounds} (0 .. the world's column count). */
+    static double left(int[] bounds, int p) {
+      return (double) bounds[p] / bounds[bounds.length - 1];
+    }
+
     /** Running on a thread of the coordinator. */
     static final int THREAD = 0;
 

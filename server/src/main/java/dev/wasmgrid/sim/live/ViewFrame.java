@@ -10,10 +10,11 @@ import java.util.List;
  * (u64), entity count, world width and height (u32), last tick's wall time in ms and measured ticks
  * per second (f32), recoveries (u32), species count S (u16) and 2 zero bytes; then S populations
  * (u32); then per partition its tick time in ms (f32), owned entities (u32), status (u8: 0 thread,
- * 1 worker, 2 unreachable) and 3 zero bytes; then per entity x and y quantized to u16 (0..65535
- * across the world); then one species byte per entity. Every block before the species bytes starts
- * at a multiple of 4, so a browser can view positions as one {@code Uint16Array} without copying.
- * 100k entities take ~500 KB instead of 5.3 MB of kernel rows.
+ * 1 worker, 2 unreachable), a zero byte and the left edge of its strip (u16, quantized as x is);
+ * then per entity x and y quantized to u16 (0..65535 across the world); then one species byte per
+ * entity. Every block before the species bytes starts at a multiple of 4, so a browser can view
+ * positions as one {@code Uint16Array} without copying. 100k entities take ~500 KB instead of 5.3
+ * MB of kernel rows.
  */
 final class ViewFrame {
   static final int MAGIC = 0x56534757; // "WGSV" little-endian
@@ -73,6 +74,7 @@ final class ViewFrame {
       putInt(out, p, Float.floatToRawIntBits(part.tickNanos() / 1e6f));
       putInt(out, p + 4, part.owned());
       out[p + 8] = (byte) part.status();
+      putShort(out, p + 10, quantize((float) (part.left() * 65536)));
       p += PARTITION_BYTES;
     }
     return out;

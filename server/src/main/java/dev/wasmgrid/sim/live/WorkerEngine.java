@@ -71,6 +71,7 @@ final class WorkerEngine implements SimEngine {
   @Override
   public View view() {
     EntityTable all = new EntityTable(0);
+    int[] bounds = sim.bounds();
     List<PartitionStatus> list = new ArrayList<>(partitions);
     for (int p = 0; p < partitions; p++) {
       PartitionLink link = links.get(p);
@@ -88,7 +89,8 @@ final class WorkerEngine implements SimEngine {
               link == null ? "?" : link.host().name(),
               owned,
               nanos.get(p),
-              state == null ? PartitionStatus.UNREACHABLE : PartitionStatus.WORKER));
+              state == null ? PartitionStatus.UNREACHABLE : PartitionStatus.WORKER,
+              PartitionStatus.left(bounds, p)));
     }
     return new View(all, list);
   }

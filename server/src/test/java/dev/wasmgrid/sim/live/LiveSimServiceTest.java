@@ -138,6 +138,7 @@ class LiveSimServiceTest {
     assertThat(first.population()[1]).isPositive();
     assertThat(first.owned()).hasSize(2);
     assertThat(first.owned()[0] + first.owned()[1]).isEqualTo(first.entities());
+    assertEntitiesWithinTheirStrips(first);
     assertThat(first.width()).isEqualTo(SimConfig.of(1500, 7).width());
     // Quantized over the whole world: entities on both halves.
     assertThat(java.util.Arrays.stream(first.qx()).filter(x -> x >= 32768).count()).isPositive();
@@ -251,6 +252,7 @@ class LiveSimServiceTest {
       SimFrames.Frame f = frames.next();
       assertThat(f.status()).containsOnly(1);
       assertThat(f.owned()).hasSize(3);
+      assertEntitiesWithinTheirStrips(f);
       JsonNode paused = ok("POST", "/v1/sim/" + id + "/control", "{\"action\":\"pause\"}");
       assertThat(paused.get("partitions")).hasSize(3);
       assertThat(paused.get("hash").asText())
@@ -345,6 +347,30 @@ class LiveSimServiceTest {
       for (String id : ids) {
         send("DELETE", "/v1/sim/" + id, null, TOKEN);
       }
+    }
+  }
+
+  /**
+   * The frame's strip edges are the partitions' own: the first starts at 0, they rise, and each
+   * partition's entities (the frame lists them partition by partition) lie in its strip, give or
+   * take one tick's move since the strips were last applied.
+   */
+  private static void assertEntitiesWithinTheirStrips(SimFrames.Frame f) {
+    int[] left = f.left();
+    assertThat(left[0]).isZero();
+    assertThat(left).isSorted().doesNotHaveDuplicates();
+    int slack = (int) Math.ceil(4 * 65536.0 / f.width());
+    int at = 0;
+    for (int p = 0; p < left.length; p++) {
+      int lo = left[p] - slack;
+      int hi = (p + 1 < left.length ? left[p + 1] : 65536) + slack;
+      for (int i = at; i < at + f.owned()[p]; i++) {
+        int x = f.qx()[i];
+        // A strip's entities may sit just across the world's seam.
+        boolean inside = (x >= lo && x < hi) || x - 65536 >= lo || x + 65536 < hi;
+        assertThat(inside).as("entity %d (x %d) in strip %d [%d, %d)", i, x, p, lo, hi).isTrue();
+      }
+      at += f.owned()[p];
     }
   }
 }

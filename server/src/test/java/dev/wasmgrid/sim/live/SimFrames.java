@@ -23,6 +23,7 @@ final class SimFrames implements WebSocket.Listener {
     private final float[] partitionMs;
     private final int[] owned;
     private final int[] status;
+    private final int[] left;
     private final int[] qx;
     private final int[] qy;
     private final byte[] species;
@@ -37,6 +38,7 @@ final class SimFrames implements WebSocket.Listener {
         float[] partitionMs,
         int[] owned,
         int[] status,
+        int[] left,
         int[] qx,
         int[] qy,
         byte[] species) {
@@ -49,6 +51,7 @@ final class SimFrames implements WebSocket.Listener {
       this.partitionMs = partitionMs;
       this.owned = owned;
       this.status = status;
+      this.left = left;
       this.qx = qx;
       this.qy = qy;
       this.species = species;
@@ -76,6 +79,11 @@ final class SimFrames implements WebSocket.Listener {
 
     int[] population() {
       return population;
+    }
+
+    /** Left edge of each partition's strip, quantized as x is (65536ths of the width). */
+    int[] left() {
+      return left;
     }
 
     float[] partitionMs() {
@@ -158,10 +166,12 @@ final class SimFrames implements WebSocket.Listener {
     float[] ms = new float[parts];
     int[] owned = new int[parts];
     int[] status = new int[parts];
+    int[] left = new int[parts];
     for (int i = 0; i < parts; i++, p += 12) {
       ms[i] = b.getFloat(p);
       owned[i] = b.getInt(p + 4);
       status[i] = b.get(p + 8);
+      left[i] = Short.toUnsignedInt(b.getShort(p + 10));
     }
     int[] qx = new int[n];
     int[] qy = new int[n];
@@ -184,6 +194,7 @@ final class SimFrames implements WebSocket.Listener {
         ms,
         owned,
         status,
+        left,
         qx,
         qy,
         kinds);
