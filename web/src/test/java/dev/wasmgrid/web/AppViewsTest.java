@@ -104,7 +104,7 @@ class AppViewsTest extends PageTest {
             "?sim=browser&sim_impl=wasm&sim_entities=2000&sim_seed=3&sim_partitions=3"
                 + "&sim_ticks=40&sim_tps=1000");
     w.page.waitForFunction("() => window.simView.hashTick === 40", null, WAIT);
-    // Boundary pixels (yellow) and ghost-zone pixels: two boundaries between three strips.
+    // Boundary (yellow) and ghost-zone pixels: three strip edges, the seam drawn at both sides.
     String count =
         "c => { const canvas = document.getElementById('sim-canvas');"
             + " const d = new Uint32Array(canvas.getContext('2d')"
