@@ -166,10 +166,8 @@ public final class GgufModels {
   static long widenedBytes(GgufFile file) {
     long bytes = 0;
     for (GgufTensor t : file.tensors().values()) {
-      switch (t.type()) {
-        case Q8_0, Q4_0, Q5_0 -> bytes += t.elements() / 8 * 9;
-        case Q4_K, Q5_K, Q6_K -> bytes += t.elements() / 8 * 10;
-        default -> {}
+      if (ByteWidening.handles(t.type())) {
+        bytes += ByteWidening.bytes(t.type(), t.elements());
       }
     }
     return bytes;
@@ -240,7 +238,8 @@ public final class GgufModels {
       boolean mapped = file.source().mapped();
       return switch (t.type()) {
         case F32, F16 -> new F32Matrix(rows, cols, floats(t, rows * cols));
-        case Q8_0, Q4_0 -> mapped && !widen ? view(t, rows, cols) : quantized(t, rows, cols);
+        // An array's Q8_0 and Q4_0 always: the form the WebGPU path uploads.
+        case Q8_0, Q4_0 -> !mapped || widen ? byteWidened(t, rows, cols) : view(t, rows, cols);
         case Q5_0, Q4_K, Q5_K, Q6_K ->
             mapped && widen ? byteWidened(t, rows, cols) : view(t, rows, cols);
         default -> view(t, rows, cols);
@@ -269,37 +268,6 @@ public final class GgufModels {
         done += count;
       }
       return out;
-    }
-
-    private Q8Matrix quantized(GgufTensor t, int rows, int cols) {
-      int n = rows * cols;
-      int blocks = n / Q8Matrix.GROUP;
-      byte[] quants = new byte[n];
-      float[] scales = new float[blocks];
-      int blockBytes = t.type().blockBytes();
-      byte[] chunk = new byte[blockBytes * Math.min(blocks, 4096)];
-      ByteSource src = file.source();
-      for (int done = 0; done < blocks; ) {
-        int count = Math.min(blocks - done, chunk.length / blockBytes);
-        src.read(t.offset() + (long) blockBytes * done, chunk, 0, blockBytes * count);
-        for (int b = 0; b < count; b++) {
-          int at = b * blockBytes;
-          int block = done + b;
-          scales[block] = Half.toFloat((short) ((chunk[at] & 0xff) | chunk[at + 1] << 8));
-          int q = block * Q8Matrix.GROUP;
-          if (t.type() == TensorType.Q8_0) {
-            System.arraycopy(chunk, at + 2, quants, q, Q8Matrix.GROUP);
-          } else {
-            for (int j = 0; j < Q8Matrix.GROUP / 2; j++) {
-              int packed = chunk[at + 2 + j] & 0xff;
-              quants[q + j] = (byte) ((packed & 0x0f) - 8);
-              quants[q + j + Q8Matrix.GROUP / 2] = (byte) ((packed >>> 4) - 8);
-            }
-          }
-        }
-        done += count;
-      }
-      return new Q8Matrix(rows, cols, quants, scales);
     }
 
     /** A tensor as bytes with a scale (and an offset) per group ({@link ByteWidening}). */

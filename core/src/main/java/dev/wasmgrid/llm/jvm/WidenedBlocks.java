@@ -14,7 +14,9 @@ import jdk.incubator.vector.VectorSpecies;
  * whole. On this project's AVX2 machine that decodes 1.4 to 1.9 times as many tokens a second as
  * multiplying integers with the activations quantized to 8 bits (figures in docs/architecture.md),
  * and every weight is the codec's own value, so a product is the weight-only one: the same floats
- * as a {@link Q8Matrix} of the same blocks (the browser's form).
+ * as a {@link Q8Matrix} of the same blocks (the browser's form). The loader's {@code
+ * quant.ByteWidening} does the same once per tensor in plain Java; this runs on every product, so
+ * it takes Q4_0's nibbles a vector at a time.
  */
 final class WidenedBlocks {
   private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;

@@ -3,11 +3,11 @@ package dev.wasmgrid.llm.quant;
 import dev.wasmgrid.llm.TensorType;
 
 /**
- * Blocks as a byte per weight with a scale per sub-block — the form of a {@code Q8Matrix}: Q5_0 per
- * 32 weights (weight = d · (q − 16)), Q4_K and Q5_K with an offset per 32 weights (weight = scale ·
- * q − offset, scale {@code d · scale_j} and offset {@code dmin · min_j}), Q6_K per 16 weights
- * (weight = scale · (q − 32), scale {@code d · scale_j}), each computed in float as the codecs
- * compute them, so each weight equals the codec's bit for bit.
+ * Blocks as a byte per weight with a scale per sub-block — the form of a {@code Q8Matrix}: Q8_0,
+ * Q4_0 and Q5_0 per 32 weights (weight = d · q, d · (q − 8), d · (q − 16)), Q4_K and Q5_K with an
+ * offset per 32 weights (weight = scale · q − offset, scale {@code d · scale_j} and offset {@code
+ * dmin · min_j}), Q6_K per 16 weights (weight = scale · (q − 32), scale {@code d · scale_j}), each
+ * computed in float as the codecs compute them, so each weight equals the codec's bit for bit.
  */
 public final class ByteWidening {
 
@@ -15,7 +15,9 @@ public final class ByteWidening {
 
   /** Whether {@code type} widens here. */
   public static boolean handles(TensorType type) {
-    return type == TensorType.Q5_0
+    return type == TensorType.Q8_0
+        || type == TensorType.Q4_0
+        || type == TensorType.Q5_0
         || type == TensorType.Q4_K
         || type == TensorType.Q5_K
         || type == TensorType.Q6_K;
@@ -29,6 +31,13 @@ public final class ByteWidening {
   /** Whether {@code type} widened has offsets. */
   public static boolean hasOffsets(TensorType type) {
     return type == TensorType.Q4_K || type == TensorType.Q5_K;
+  }
+
+  /**
+   * Heap bytes {@code weights} weights of {@code type} take widened: a byte each, floats per group.
+   */
+  public static long bytes(TensorType type, long weights) {
+    return weights + weights / group(type) * Float.BYTES * (hasOffsets(type) ? 2 : 1);
   }
 
   /**
@@ -53,6 +62,10 @@ public final class ByteWidening {
     }
     if (type == TensorType.Q5_0) {
       widenQ50(src, srcOff, blocks, q, qOff, scales, gOff);
+      return;
+    }
+    if (type == TensorType.Q8_0 || type == TensorType.Q4_0) {
+      widenQ80Q40(type, src, srcOff, blocks, q, qOff, scales, gOff);
       return;
     }
     boolean five = type == TensorType.Q5_K;
@@ -86,6 +99,33 @@ public final class ByteWidening {
           q[y + 32 + l] = (byte) hi;
         }
         y += 64;
+      }
+    }
+  }
+
+  /** Q8_0's signed bytes as they are; Q4_0's nibbles (low ones first) minus 8. */
+  private static void widenQ80Q40(
+      TensorType type,
+      byte[] src,
+      int srcOff,
+      int blocks,
+      byte[] q,
+      int qOff,
+      float[] scales,
+      int gOff) {
+    int size = type.blockBytes();
+    for (int b = 0; b < blocks; b++) {
+      int at = srcOff + b * size;
+      int y = qOff + b * 32;
+      scales[gOff + b] = Bytes.half(src, at);
+      if (type == TensorType.Q8_0) {
+        System.arraycopy(src, at + 2, q, y, 32);
+      } else {
+        for (int j = 0; j < 16; j++) {
+          int v = Bytes.u8(src, at + 2 + j);
+          q[y + j] = (byte) ((v & 0x0f) - 8);
+          q[y + j + 16] = (byte) ((v >>> 4) - 8);
+        }
       }
     }
   }
