@@ -19,6 +19,9 @@ public final class Generation implements AutoCloseable {
   /** The positions of the next pass, reused from pass to pass. */
   private final ForwardBatch pass = new ForwardBatch();
 
+  /** Whether {@link #pass} holds the next step, handed to the runner ahead of the caller's call. */
+  private boolean queued;
+
   private final int reused;
   private final PromptCache promptCache;
   private final IntList fed = new IntList();
@@ -88,8 +91,17 @@ public final class Generation implements AutoCloseable {
     try {
       return step();
     } finally {
-      // What the caller does with the token is no reason to hold up other generations' passes.
-      runner.pause();
+      // What the caller does with the token is no reason to hold up other generations' passes:
+      // the next step is queued now, to run with theirs.
+      if (!done && last >= 0 && pos < transformer.config().seqLen()) {
+        pass.clear();
+        pass.add(cache, last, pos, true);
+        queued = true;
+        runner.ahead(pass);
+      } else {
+        queued = false;
+        runner.pause();
+      }
     }
   }
 
@@ -108,8 +120,11 @@ public final class Generation implements AutoCloseable {
         return finish("context", last);
       }
       // Counted only once run, so a failed pass never offers half-written positions to a cache.
-      pass.clear();
-      pass.add(cache, last, pos, true);
+      if (!queued) {
+        pass.clear();
+        pass.add(cache, last, pos, true);
+      }
+      queued = false;
       runner.forward(pass);
       logits = cache.logits();
       pos++;

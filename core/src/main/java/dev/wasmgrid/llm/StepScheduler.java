@@ -12,8 +12,10 @@ import java.util.List;
  *
  * <p>Which generations share a pass does not change a result (a batched entry's logits are the
  * same, bit for bit, as alone). To fill passes without sleeping or polling, a pass does not start
- * while a generation of the previous one is still choosing its token (it comes back in a moment); a
- * generation whose caller has the token ({@link ForwardRunner#pause()}) is not waited for.
+ * while a generation of the previous one is still choosing its token (it comes back in a moment). A
+ * generation that has handed its token to its caller queues its next step at once ({@link
+ * ForwardRunner#ahead}): it rides in the next pass whenever its caller comes back, and a slow
+ * caller holds up no one.
  */
 final class StepScheduler {
   private final Transformer transformer;
@@ -56,10 +58,16 @@ final class StepScheduler {
     }
   }
 
-  /** One generation's seat at the shared passes. */
+  /**
+   * One generation's seat at the shared passes. Its batch is queued (waiting for a pass), in the
+   * running pass, or has run with its outcome not yet taken by the caller; or there is none.
+   */
   final class Lane implements ForwardRunner {
     private ForwardBatch batch;
+    private boolean queued;
+    private boolean inPass;
     private boolean ran;
+    private boolean callerWaits;
     private boolean choosingToken;
     private RuntimeException failure;
     private Error error;
@@ -72,16 +80,14 @@ final class StepScheduler {
       boolean interrupted = false;
       synchronized (lock) {
         back();
-        batch = own;
-        ran = false;
-        failure = null;
-        error = null;
-        waiting.add(this);
+        if (batch != own) {
+          interrupted = withdraw();
+          queue(own);
+        }
+        callerWaits = true;
         while (!ran && group == null) {
           if (!running && choosing == 0) {
-            group = List.copyOf(waiting);
-            waiting.clear();
-            running = true;
+            group = takeWaiting();
           } else {
             try {
               // Bounded by a pass, or by the others choosing their tokens.
@@ -99,12 +105,27 @@ final class StepScheduler {
         Thread.currentThread().interrupt();
       }
       synchronized (lock) {
-        batch = null;
-        if (error != null) {
-          throw error;
+        callerWaits = false;
+        RuntimeException f = failure;
+        Error e = error;
+        clear();
+        if (e != null) {
+          throw e;
         }
-        if (failure != null) {
-          throw failure;
+        if (f != null) {
+          throw f;
+        }
+      }
+    }
+
+    @Override
+    public void ahead(ForwardBatch next) {
+      synchronized (lock) {
+        back();
+        boolean interrupted = withdraw();
+        queue(next);
+        if (interrupted) {
+          Thread.currentThread().interrupt();
         }
       }
     }
@@ -113,6 +134,9 @@ final class StepScheduler {
     public void pause() {
       synchronized (lock) {
         back();
+        if (withdraw()) {
+          Thread.currentThread().interrupt();
+        }
       }
     }
 
@@ -126,6 +150,53 @@ final class StepScheduler {
         }
       }
     }
+
+    private void queue(ForwardBatch b) {
+      batch = b;
+      queued = true;
+      waiting.add(this);
+    }
+
+    /**
+     * Takes back this lane's batch: out of the queue, or, if in the running pass, once that has run
+     * (its outcome dropped). Whether the wait was interrupted.
+     */
+    private boolean withdraw() {
+      boolean interrupted = false;
+      if (queued) {
+        waiting.remove(this);
+      }
+      while (inPass) {
+        try {
+          // Bounded by the running pass.
+          lock.wait();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      clear();
+      return interrupted;
+    }
+
+    private void clear() {
+      batch = null;
+      queued = false;
+      ran = false;
+      failure = null;
+      error = null;
+    }
+  }
+
+  /** The waiting lanes as the next pass's group, marked as in it. */
+  private List<Lane> takeWaiting() {
+    List<Lane> group = List.copyOf(waiting);
+    waiting.clear();
+    for (Lane lane : group) {
+      lane.queued = false;
+      lane.inPass = true;
+    }
+    running = true;
+    return group;
   }
 
   /** Runs {@code group}'s batches as one pass, then hands each lane its outcome. */
@@ -154,10 +225,12 @@ final class StepScheduler {
       entries += n;
       boolean ok = failure == null && error == null;
       for (Lane lane : group) {
+        lane.inPass = false;
         lane.ran = true;
         lane.failure = failure;
         lane.error = error;
-        if (ok) {
+        // A lane run ahead of its caller is not choosing a token: nothing waits for it.
+        if (ok && lane.callerWaits) {
           lane.choosingToken = true;
           choosing++;
         }

@@ -85,7 +85,7 @@ class BatchedForwardTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("models")
   void sequencesSharingPassesMatchEachRunAlone(String name, Model model) {
-    int streams = 5;
+    int streams = 7;
     try (Compute compute = new VectorCompute(2)) {
       Transformer t = new Transformer(model.config(), model.weights(), compute);
       KvCache[] shared = new KvCache[streams];

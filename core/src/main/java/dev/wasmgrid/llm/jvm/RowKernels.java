@@ -11,9 +11,9 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link VectorCompute}'s kernels for rows held as floats ({@code F32Matrix}) and as bytes with a
  * scale per 32 or 16 ({@code Q8Matrix}), at the preferred vector width. Every row is summed in one
  * order whichever kernel takes it — one accumulator stepping a vector at a time (per group of 32,
- * then scaled in, for bytes), lanes added by {@link Lanes#sum} — so that the four-row, four-vector
- * and single-row kernels give the same floats for a row, and a product does not depend on how its
- * rows were split over threads or batched.
+ * then scaled in, for bytes), lanes added by {@link Lanes#sum} — so that the four-row, four-vector,
+ * two-row two-vector and single-row kernels give the same floats for a row, and a product does not
+ * depend on how its rows were split over threads or batched.
  */
 final class RowKernels {
   private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -204,6 +204,61 @@ final class RowKernels {
     outs[v + 1][r] = Lanes.sum(a1);
     outs[v + 2][r] = Lanes.sum(a2);
     outs[v + 3][r] = Lanes.sum(a3);
+  }
+
+  /**
+   * Quantized rows r and r + stride (their weights rows wr and wr + stride) with vectors {@code
+   * xs[v]} and {@code xs[v + 1]}, each summed in the order of {@link #dotQ8x4}: every weight vector
+   * is widened once for two products, and two rows give four independent chains.
+   */
+  static void dotQ8r2v2(
+      byte[] q,
+      float[] scales,
+      float[][] xs,
+      float[][] outs,
+      int v,
+      int groups,
+      int r,
+      int stride,
+      int wr) {
+    float[] x0 = xs[v];
+    float[] x1 = xs[v + 1];
+    int cols = groups * Q8Matrix.GROUP;
+    int qa = wr * cols;
+    int qb = (wr + stride) * cols;
+    int sa = wr * groups;
+    int sb = (wr + stride) * groups;
+    FloatVector a0 = FloatVector.zero(F);
+    FloatVector a1 = FloatVector.zero(F);
+    FloatVector b0 = FloatVector.zero(F);
+    FloatVector b1 = FloatVector.zero(F);
+    for (int g = 0; g < groups; g++) {
+      int base = g * Q8Matrix.GROUP;
+      FloatVector g0 = FloatVector.zero(F);
+      FloatVector g1 = FloatVector.zero(F);
+      FloatVector h0 = FloatVector.zero(F);
+      FloatVector h1 = FloatVector.zero(F);
+      for (int j = 0; j < Q8Matrix.GROUP; j += L) {
+        FloatVector wa = widen(q, qa + base + j);
+        FloatVector wb = widen(q, qb + base + j);
+        FloatVector y0 = FloatVector.fromArray(F, x0, base + j);
+        FloatVector y1 = FloatVector.fromArray(F, x1, base + j);
+        g0 = wa.fma(y0, g0);
+        g1 = wa.fma(y1, g1);
+        h0 = wb.fma(y0, h0);
+        h1 = wb.fma(y1, h1);
+      }
+      FloatVector ca = FloatVector.broadcast(F, scales[sa + g]);
+      FloatVector cb = FloatVector.broadcast(F, scales[sb + g]);
+      a0 = g0.fma(ca, a0);
+      a1 = g1.fma(ca, a1);
+      b0 = h0.fma(cb, b0);
+      b1 = h1.fma(cb, b1);
+    }
+    outs[v][r] = Lanes.sum(a0);
+    outs[v + 1][r] = Lanes.sum(a1);
+    outs[v][r + stride] = Lanes.sum(b0);
+    outs[v + 1][r + stride] = Lanes.sum(b1);
   }
 
   static FloatVector widen(byte[] q, int off) {

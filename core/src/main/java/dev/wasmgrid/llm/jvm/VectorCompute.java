@@ -190,36 +190,8 @@ public final class VectorCompute implements Compute {
    */
   private void rows(
       WeightMatrix w, float[][] xs, float[][] outs, int n, PackedInputs in, int from, int to) {
-    int quarter = (to - from) / 4;
     if (w instanceof F32Matrix f) {
-      float[] data = f.data();
-      int cols = f.cols();
-      int r = from;
-      if (n >= VECTORS) {
-        for (; r < to; r++) {
-          int v = 0;
-          for (; v + VECTORS <= n; v += VECTORS) {
-            RowKernels.dotF32v4(data, r * cols, xs, outs, v, cols, r);
-          }
-          for (; v < n; v++) {
-            outs[v][r] = RowKernels.dotF32(data, r * cols, xs[v], cols);
-          }
-        }
-        return;
-      }
-      if (cols % L == 0) {
-        for (; r < from + quarter; r++) {
-          for (int v = 0; v < n; v++) {
-            RowKernels.dotF32x4(data, xs[v], cols, outs[v], r, quarter);
-          }
-        }
-        r = from + 4 * quarter;
-      }
-      for (; r < to; r++) {
-        for (int v = 0; v < n; v++) {
-          outs[v][r] = RowKernels.dotF32(data, r * cols, xs[v], cols);
-        }
-      }
+      f32Rows(f.data(), f.cols(), xs, outs, n, from, to);
     } else if (w instanceof PackedMatrix p) {
       if (RowKernels.Q8_SUPPORTED && WidenedBlocks.handles(p.type())) {
         widened(p, xs, outs, n, from, to);
@@ -240,9 +212,43 @@ public final class VectorCompute implements Compute {
   }
 
   /**
+   * F32 rows [from, to) as four interleaved streams (rows r + i·quarter, when a row is whole
+   * vectors): for each four rows, every four vectors by the four-vector kernel row by row, then
+   * each vector left four rows at once.
+   */
+  private static void f32Rows(
+      float[] data, int cols, float[][] xs, float[][] outs, int n, int from, int to) {
+    int quarter = cols % L == 0 ? (to - from) / 4 : 0;
+    for (int r = from; r < from + quarter; r++) {
+      int v = 0;
+      for (; v + VECTORS <= n; v += VECTORS) {
+        for (int i = 0; i < 4; i++) {
+          int row = r + i * quarter;
+          RowKernels.dotF32v4(data, row * cols, xs, outs, v, cols, row);
+        }
+      }
+      for (; v < n; v++) {
+        RowKernels.dotF32x4(data, xs[v], cols, outs[v], r, quarter);
+      }
+    }
+    for (int r = from + 4 * quarter; r < to; r++) {
+      int v = 0;
+      for (; v + VECTORS <= n; v += VECTORS) {
+        RowKernels.dotF32v4(data, r * cols, xs, outs, v, cols, r);
+      }
+      for (; v < n; v++) {
+        outs[v][r] = RowKernels.dotF32(data, r * cols, xs[v], cols);
+      }
+    }
+  }
+
+  /**
    * Rows [from, to) held as bytes and a scale per {@code size} (32 or 16), their weights from row
-   * {@code wFrom} of {@code q} and {@code scales}: four rows a vector, or four vectors a row when
-   * there are four (with a scale per 32; per 16, one vector at a time).
+   * {@code wFrom} of {@code q} and {@code scales}, as four interleaved streams (rows r +
+   * i·quarter): for each four rows, every four vectors by the four-vector kernel row by row, then a
+   * pair of vectors two rows at a time, then a last vector four rows at once, so each weight is
+   * widened once per kernel and all vectors of a batch take the four rows from L1. With a scale per
+   * 16, one vector at a time.
    */
   private static void q8Rows(
       byte[] q,
@@ -258,23 +264,24 @@ public final class VectorCompute implements Compute {
     int shift = wFrom - from;
     int cols = groups * size;
     boolean small = size == RowKernels.SMALL_GROUP;
-    int r = from;
-    if (n >= VECTORS && !small) {
-      for (; r < to; r++) {
-        int v = 0;
+    int quarter = (to - from) / 4;
+    for (int r = from; r < from + quarter; r++) {
+      int v = 0;
+      if (!small) {
         for (; v + VECTORS <= n; v += VECTORS) {
-          RowKernels.dotQ8v4(q, scales, xs, outs, v, groups, r, r + shift);
+          for (int i = 0; i < 4; i++) {
+            int row = r + i * quarter;
+            RowKernels.dotQ8v4(q, scales, xs, outs, v, groups, row, row + shift);
+          }
         }
-        for (; v < n; v++) {
-          outs[v][r] =
-              RowKernels.dotQ8(q, (r + shift) * cols, scales, (r + shift) * groups, xs[v], groups);
+        if (n - v >= 2) {
+          RowKernels.dotQ8r2v2(q, scales, xs, outs, v, groups, r, quarter, r + shift);
+          int third = r + 2 * quarter;
+          RowKernels.dotQ8r2v2(q, scales, xs, outs, v, groups, third, quarter, third + shift);
+          v += 2;
         }
       }
-      return;
-    }
-    int quarter = (to - from) / 4;
-    for (; r < from + quarter; r++) {
-      for (int v = 0; v < n; v++) {
+      for (; v < n; v++) {
         if (small) {
           RowKernels.dotQ8x4Small(q, scales, xs[v], groups, outs[v], r, quarter, r + shift);
         } else {
@@ -282,7 +289,7 @@ public final class VectorCompute implements Compute {
         }
       }
     }
-    for (r = from + 4 * quarter; r < to; r++) {
+    for (int r = from + 4 * quarter; r < to; r++) {
       int qOff = (r + shift) * cols;
       int sOff = (r + shift) * groups;
       for (int v = 0; v < n; v++) {

@@ -48,7 +48,7 @@ class ByteWideningTest {
       m.row(i, row);
       assertThat(row).as("row %d", i).containsExactly(w[i]);
     }
-    int n = 5;
+    int n = 7;
     float[][] xs = new float[n][];
     for (int v = 0; v < n; v++) {
       xs[v] = PackedKernelsTest.randomX(cols, r);

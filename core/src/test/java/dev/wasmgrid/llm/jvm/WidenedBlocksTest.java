@@ -42,7 +42,7 @@ class WidenedBlocksTest {
           assertThat(held.quants()[at] * held.scales()[at / 32]).isEqualTo(decoded[c]);
         }
       }
-      int n = 5;
+      int n = 7;
       float[][] xs = new float[n][];
       for (int v = 0; v < n; v++) {
         xs[v] = PackedKernelsTest.randomX(cols, r);
