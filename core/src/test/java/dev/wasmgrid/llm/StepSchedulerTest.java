@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Generations' steps that wait while a pass runs share the next one, with each result the same as
- * alone; a failing pass reaches every caller in it, and the scheduler goes on serving.
+ * alone; a step queued ahead of its caller rides in another caller's pass, or is taken back; a
+ * failing pass reaches every caller in it, and the scheduler goes on serving.
  */
 class StepSchedulerTest {
   private static final Model MODEL = TinyModels.model(TinyModels.tinyConfig(), TensorType.Q8_0, 5);
@@ -117,6 +118,72 @@ class StepSchedulerTest {
     } finally {
       // A failed check leaves no thread held.
       held.allow(1000);
+    }
+  }
+
+  @Test
+  void aStepQueuedAheadRunsInAnotherCallersPassAndItsCallerTakesTheOutcome() {
+    HeldCompute held = new HeldCompute(VOCAB);
+    Transformer t = new Transformer(MODEL.config(), MODEL.weights(), held);
+    StepScheduler scheduler = new StepScheduler(t);
+    KvCache a = t.newCache();
+    KvCache b = t.newCache();
+    StepScheduler.Lane laneA = scheduler.lane();
+    StepScheduler.Lane laneB = scheduler.lane();
+    held.allow(2);
+    laneA.forward(one(a, 10, 0));
+    ForwardBatch next = one(a, 11, 1);
+    // A's caller has its token: A's next step waits for a pass without holding one up.
+    laneA.ahead(next);
+    assertThat(scheduler.waiting()).isEqualTo(1);
+
+    laneB.forward(one(b, 20, 0));
+    assertThat(scheduler.passes()).isEqualTo(2);
+    assertThat(scheduler.entries()).isEqualTo(3);
+    assertThat(a.logits()).containsExactly(alone(10, 11));
+
+    // A's caller comes back: the step has run, and no pass runs for it.
+    laneA.forward(next);
+    assertThat(scheduler.passes()).isEqualTo(2);
+    assertThat(b.logits()).containsExactly(alone(20));
+  }
+
+  @Test
+  void pauseTakesBackAStepQueuedAheadOrWaitsForItsPass() throws Exception {
+    HeldCompute held = new HeldCompute(VOCAB);
+    Transformer t = new Transformer(MODEL.config(), MODEL.weights(), held);
+    StepScheduler scheduler = new StepScheduler(t);
+    KvCache a = t.newCache();
+    KvCache b = t.newCache();
+    StepScheduler.Lane laneA = scheduler.lane();
+    StepScheduler.Lane laneB = scheduler.lane();
+    held.allow(1);
+    laneA.forward(one(a, 10, 0));
+    laneA.ahead(one(a, 11, 1));
+    laneA.pause();
+    assertThat(scheduler.waiting()).isZero();
+    held.allow(1);
+    laneB.forward(one(b, 20, 0));
+    assertThat(scheduler.entries()).as("the step taken back never ran").isEqualTo(2);
+
+    // Queued again, then in a pass when its generation ends: pause returns once the pass has run.
+    laneA.ahead(one(a, 11, 1));
+    ExecutorService threads = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> pass = threads.submit(() -> laneB.forward(one(b, 21, 1)));
+      until("the pass with both steps is held", held::holding);
+      Thread pausing = new Thread(laneA::pause);
+      pausing.start();
+      until("pause waits for the pass", () -> pausing.getState() == Thread.State.WAITING);
+      held.allow(1);
+      pausing.join();
+      pass.get();
+      assertThat(scheduler.passes()).isEqualTo(3);
+      assertThat(scheduler.entries()).isEqualTo(4);
+      assertThat(b.logits()).containsExactly(alone(20, 21));
+    } finally {
+      held.allow(1000);
+      threads.shutdownNow();
     }
   }
 
