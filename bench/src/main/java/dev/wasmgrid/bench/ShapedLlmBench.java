@@ -17,7 +17,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +39,9 @@ import java.util.Objects;
 final class ShapedLlmBench {
 
   private static final String PROMPT = "Once upon a time";
+
+  /** Timed generations per cell and thread count; the median one is reported. */
+  private static final int DECODE_RUNS = 3;
 
   private ShapedLlmBench() {}
 
@@ -181,13 +186,14 @@ final class ShapedLlmBench {
     Map<Integer, Double> rates = new LinkedHashMap<>();
     for (int threads : threadCounts) {
       report.progress(
-          "llm: %s %s threads=%d: %d tokens warm-up, %d timed%s ..."
+          "llm: %s %s threads=%d: %d tokens warm-up, %d timed %d times%s ..."
               .formatted(
                   shape.shape().name(),
                   mix.wireName(),
                   threads,
                   shape.warmUpTokens(),
                   shape.tokens(),
+                  DECODE_RUNS,
                   shape.promptTokens() > 0
                       ? ", then a %d-token prompt".formatted(shape.promptTokens())
                       : ""));
@@ -196,7 +202,7 @@ final class ShapedLlmBench {
         if (shape.warmUpTokens() > 0) {
           lm.generate(PROMPT, cfg.withMaxTokens(shape.warmUpTokens()));
         }
-        GenerationStats stats = lm.generate(PROMPT, cfg).stats();
+        GenerationStats stats = medianRun(lm, cfg);
         bytesPerToken = Roofline.bytesPerToken(model, stats.promptTokens(), stats.tokens());
         rates.put(threads, stats.tokensPerSecond());
         Map<String, Object> params = new LinkedHashMap<>(cellParams);
@@ -254,6 +260,20 @@ final class ShapedLlmBench {
       report.metric(
           "llm", params, "roofline_fraction", Roofline.fraction(tokS, bytesPerToken, gbs), "ratio");
     }
+  }
+
+  /**
+   * The run of median {@code tok_s} among {@value #DECODE_RUNS} generations of {@code cfg}: a run
+   * of a fraction of a second on a shared machine is easily hit by a compilation or another
+   * process, and one such hit would otherwise decide a cell.
+   */
+  private static GenerationStats medianRun(LanguageModel lm, GenerationConfig cfg) {
+    List<GenerationStats> runs = new ArrayList<>();
+    for (int i = 0; i < DECODE_RUNS; i++) {
+      runs.add(lm.generate(PROMPT, cfg).stats());
+    }
+    runs.sort(Comparator.comparingDouble(GenerationStats::tokensPerSecond));
+    return runs.get(DECODE_RUNS / 2);
   }
 
   /**
