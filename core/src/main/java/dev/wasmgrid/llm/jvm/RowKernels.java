@@ -9,11 +9,11 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link VectorCompute}'s kernels for rows held as floats ({@code F32Matrix}) and as bytes with a
- * scale per 32 or 16 ({@code Q8Matrix}), at the preferred vector width. Every row is summed in one
- * order whichever kernel takes it — one accumulator stepping a vector at a time (per group of 32,
- * then scaled in, for bytes), lanes added by {@link Lanes#sum} — so that the four-row, four-vector,
- * two-row two-vector and single-row kernels give the same floats for a row, and a product does not
- * depend on how its rows were split over threads or batched.
+ * scale per 32 ({@code Q8Matrix}; per 16 in {@link Group16Kernels}), at the preferred vector width.
+ * Every row is summed in one order whichever kernel takes it — one accumulator stepping a vector at
+ * a time (per group of 32, then scaled in, for bytes), lanes added by {@link Lanes#sum} — so that
+ * the four-row, four-vector, two-row two-vector and single-row kernels give the same floats for a
+ * row, and a product does not depend on how its rows were split over threads or batched.
  */
 final class RowKernels {
   private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -26,15 +26,13 @@ final class RowKernels {
   /** Whether the byte-row kernels run here (else the portable path takes those rows). */
   static final boolean Q8_SUPPORTED = B != null;
 
-  /** Weights per scale of Q6_K rows widened ({@code Q8Matrix} with a group of 16). */
-  static final int SMALL_GROUP = 16;
-
   /**
    * Whether the byte-row kernels take groups of {@code size} weights here: 32, or 16 where that is
    * whole vectors.
    */
   static boolean takesGroups(int size) {
-    return Q8_SUPPORTED && (size == Q8Matrix.GROUP || (size == SMALL_GROUP && L <= SMALL_GROUP));
+    return Q8_SUPPORTED
+        && (size == Q8Matrix.GROUP || (size == Group16Kernels.GROUP && L <= Group16Kernels.GROUP));
   }
 
   private RowKernels() {}
@@ -261,6 +259,7 @@ final class RowKernels {
     outs[v + 1][r + stride] = Lanes.sum(b1);
   }
 
+  /** {@code q[off, off + L)} as floats. */
   static FloatVector widen(byte[] q, int off) {
     return (FloatVector) ByteVector.fromArray(B, q, off).convertShape(VectorOperators.B2F, F, 0);
   }
@@ -282,59 +281,5 @@ final class RowKernels {
       sum = widen(q, qOff + j).fma(FloatVector.fromArray(F, x, xOff + j), sum);
     }
     return sum;
-  }
-
-  /**
-   * {@link #dotQ8x4} for rows with a scale per {@value #SMALL_GROUP} (Q6_K's sub-blocks): a kernel
-   * of its own because the JIT unrolls a group's loop only when its length is a constant, and a
-   * group size passed in cost the 32-weight kernels a third of their speed.
-   */
-  static void dotQ8x4Small(
-      byte[] q, float[] scales, float[] x, int groups, float[] out, int r, int stride, int wr) {
-    int cols = groups * SMALL_GROUP;
-    int q0 = wr * cols;
-    int q1 = (wr + stride) * cols;
-    int q2 = (wr + 2 * stride) * cols;
-    int q3 = (wr + 3 * stride) * cols;
-    FloatVector a0 = FloatVector.zero(F);
-    FloatVector a1 = FloatVector.zero(F);
-    FloatVector a2 = FloatVector.zero(F);
-    FloatVector a3 = FloatVector.zero(F);
-    for (int g = 0; g < groups; g++) {
-      int base = g * SMALL_GROUP;
-      FloatVector g0 = FloatVector.zero(F);
-      FloatVector g1 = FloatVector.zero(F);
-      FloatVector g2 = FloatVector.zero(F);
-      FloatVector g3 = FloatVector.zero(F);
-      for (int j = 0; j < SMALL_GROUP; j += L) {
-        FloatVector xv = FloatVector.fromArray(F, x, base + j);
-        g0 = widen(q, q0 + base + j).fma(xv, g0);
-        g1 = widen(q, q1 + base + j).fma(xv, g1);
-        g2 = widen(q, q2 + base + j).fma(xv, g2);
-        g3 = widen(q, q3 + base + j).fma(xv, g3);
-      }
-      a0 = g0.fma(FloatVector.broadcast(F, scales[wr * groups + g]), a0);
-      a1 = g1.fma(FloatVector.broadcast(F, scales[(wr + stride) * groups + g]), a1);
-      a2 = g2.fma(FloatVector.broadcast(F, scales[(wr + 2 * stride) * groups + g]), a2);
-      a3 = g3.fma(FloatVector.broadcast(F, scales[(wr + 3 * stride) * groups + g]), a3);
-    }
-    out[r] = Lanes.sum(a0);
-    out[r + stride] = Lanes.sum(a1);
-    out[r + 2 * stride] = Lanes.sum(a2);
-    out[r + 3 * stride] = Lanes.sum(a3);
-  }
-
-  /** One row with a scale per {@value #SMALL_GROUP}, in the order of {@link #dotQ8x4Small}. */
-  static float dotQ8Small(byte[] q, int qOff, float[] scales, int sOff, float[] x, int groups) {
-    FloatVector acc = FloatVector.zero(F);
-    for (int g = 0; g < groups; g++) {
-      FloatVector sum = FloatVector.zero(F);
-      for (int j = 0; j < SMALL_GROUP; j += L) {
-        int at = g * SMALL_GROUP + j;
-        sum = widen(q, qOff + at).fma(FloatVector.fromArray(F, x, at), sum);
-      }
-      acc = sum.fma(FloatVector.broadcast(F, scales[sOff + g]), acc);
-    }
-    return Lanes.sum(acc);
   }
 }

@@ -247,8 +247,7 @@ public final class VectorCompute implements Compute {
    * {@code wFrom} of {@code q} and {@code scales}, as four interleaved streams (rows r +
    * i·quarter): for each four rows, every four vectors by the four-vector kernel row by row, then a
    * pair of vectors two rows at a time, then a last vector four rows at once, so each weight is
-   * widened once per kernel and all vectors of a batch take the four rows from L1. With a scale per
-   * 16, one vector at a time.
+   * widened once per kernel and all vectors of a batch take the four rows from L1.
    */
   private static void q8Rows(
       byte[] q,
@@ -263,27 +262,34 @@ public final class VectorCompute implements Compute {
       int wFrom) {
     int shift = wFrom - from;
     int cols = groups * size;
-    boolean small = size == RowKernels.SMALL_GROUP;
+    boolean small = size == Group16Kernels.GROUP;
     int quarter = (to - from) / 4;
     for (int r = from; r < from + quarter; r++) {
       int v = 0;
-      if (!small) {
-        for (; v + VECTORS <= n; v += VECTORS) {
-          for (int i = 0; i < 4; i++) {
-            int row = r + i * quarter;
+      for (; v + VECTORS <= n; v += VECTORS) {
+        for (int i = 0; i < 4; i++) {
+          int row = r + i * quarter;
+          if (small) {
+            Group16Kernels.dotV4(q, scales, xs, outs, v, groups, row, row + shift);
+          } else {
             RowKernels.dotQ8v4(q, scales, xs, outs, v, groups, row, row + shift);
           }
         }
-        if (n - v >= 2) {
-          RowKernels.dotQ8r2v2(q, scales, xs, outs, v, groups, r, quarter, r + shift);
-          int third = r + 2 * quarter;
-          RowKernels.dotQ8r2v2(q, scales, xs, outs, v, groups, third, quarter, third + shift);
-          v += 2;
-        }
       }
-      for (; v < n; v++) {
+      if (n - v >= 2) {
+        for (int i = 0; i < 4; i += 2) {
+          int row = r + i * quarter;
+          if (small) {
+            Group16Kernels.dotR2V2(q, scales, xs, outs, v, groups, row, quarter, row + shift);
+          } else {
+            RowKernels.dotQ8r2v2(q, scales, xs, outs, v, groups, row, quarter, row + shift);
+          }
+        }
+        v += 2;
+      }
+      if (v < n) {
         if (small) {
-          RowKernels.dotQ8x4Small(q, scales, xs[v], groups, outs[v], r, quarter, r + shift);
+          Group16Kernels.dotX4(q, scales, xs[v], groups, outs[v], r, quarter, r + shift);
         } else {
           RowKernels.dotQ8x4(q, scales, xs[v], groups, outs[v], r, quarter, r + shift);
         }
@@ -295,16 +301,16 @@ public final class VectorCompute implements Compute {
       for (int v = 0; v < n; v++) {
         outs[v][r] =
             small
-                ? RowKernels.dotQ8Small(q, qOff, scales, sOff, xs[v], groups)
+                ? Group16Kernels.dot(q, qOff, scales, sOff, xs[v], groups)
                 : RowKernels.dotQ8(q, qOff, scales, sOff, xs[v], groups);
       }
     }
   }
 
   /**
-   * Subtracts Σ offset · Σ x over each row's groups, summed in group order, from rows [from, to) of
-   * every output: the offsets' share of a {@link Q8Matrix} product, the same floats whichever
-   * kernel took the row.
+   * Subtracts Σ offset · Σ x over each row's groups, summed as {@link RowKernels#dotF32} sums, from
+   * rows [from, to) of every output: the offsets' share of a {@link Q8Matrix} product, the same
+   * floats whichever kernel took the row.
    */
   private static void subtractOffsets(
       float[] offsets, int groups, float[][] xSums, float[][] outs, int n, int from, int to) {
@@ -312,11 +318,8 @@ public final class VectorCompute implements Compute {
       float[] sums = xSums[v];
       float[] out = outs[v];
       for (int r = from; r < to; r++) {
-        float correction = 0;
-        for (int g = 0, at = r * groups; g < groups; g++, at++) {
-          correction += offsets[at] * sums[g];
-        }
-        out[r] -= correction;
+        // A vector dot: a scalar sum's chain of dependent adds cost a Q4_K product a sixth.
+        out[r] -= RowKernels.dotF32(offsets, r * groups, sums, groups);
       }
     }
   }
