@@ -19,6 +19,11 @@ class StepSchedulerTest {
   private static final Model MODEL = TinyModels.model(TinyModels.tinyConfig(), TensorType.Q8_0, 5);
   private static final int VOCAB = TinyModels.tinyConfig().vocabSize();
 
+  // A fresh scheduler for each test (JUnit makes an instance per test).
+  private final HeldCompute held = new HeldCompute(VOCAB);
+  private final Transformer t = new Transformer(MODEL.config(), MODEL.weights(), held);
+  private final StepScheduler scheduler = new StepScheduler(t);
+
   /** Logits of {@code tokens} run one by one on a sequence of its own. */
   private static float[] alone(int... tokens) {
     Transformer t = new Transformer(MODEL.config(), MODEL.weights(), new ScalarCompute());
@@ -44,9 +49,6 @@ class StepSchedulerTest {
 
   @Test
   void stepsArrivingDuringAPassShareTheNextAndGiveTheirResultsAlone() throws Exception {
-    HeldCompute held = new HeldCompute(VOCAB);
-    Transformer t = new Transformer(MODEL.config(), MODEL.weights(), held);
-    StepScheduler scheduler = new StepScheduler(t);
     KvCache a = t.newCache();
     KvCache b = t.newCache();
     KvCache c = t.newCache();
@@ -84,9 +86,6 @@ class StepSchedulerTest {
 
   @Test
   void aPassWaitsForTheStreamsOfThePreviousOneStillChoosingTheirTokens() throws Exception {
-    HeldCompute held = new HeldCompute(VOCAB);
-    Transformer t = new Transformer(MODEL.config(), MODEL.weights(), held);
-    StepScheduler scheduler = new StepScheduler(t);
     KvCache a = t.newCache();
     KvCache b = t.newCache();
     StepScheduler.Lane laneA = scheduler.lane();
@@ -123,9 +122,6 @@ class StepSchedulerTest {
 
   @Test
   void aStepQueuedAheadRunsInAnotherCallersPassAndItsCallerTakesTheOutcome() {
-    HeldCompute held = new HeldCompute(VOCAB);
-    Transformer t = new Transformer(MODEL.config(), MODEL.weights(), held);
-    StepScheduler scheduler = new StepScheduler(t);
     KvCache a = t.newCache();
     KvCache b = t.newCache();
     StepScheduler.Lane laneA = scheduler.lane();
@@ -150,9 +146,6 @@ class StepSchedulerTest {
 
   @Test
   void pauseTakesBackAStepQueuedAheadOrWaitsForItsPass() throws Exception {
-    HeldCompute held = new HeldCompute(VOCAB);
-    Transformer t = new Transformer(MODEL.config(), MODEL.weights(), held);
-    StepScheduler scheduler = new StepScheduler(t);
     KvCache a = t.newCache();
     KvCache b = t.newCache();
     StepScheduler.Lane laneA = scheduler.lane();
@@ -189,9 +182,6 @@ class StepSchedulerTest {
 
   @Test
   void aFailingPassFailsEveryCallerInItAndTheNextPassRuns() throws Exception {
-    HeldCompute held = new HeldCompute(VOCAB);
-    Transformer t = new Transformer(MODEL.config(), MODEL.weights(), held);
-    StepScheduler scheduler = new StepScheduler(t);
     KvCache a = t.newCache();
     KvCache b = t.newCache();
     KvCache c = t.newCache();
