@@ -88,12 +88,16 @@ public final class Generation implements AutoCloseable {
 
   /** The next token, or null once generation has ended. */
   public TokenPiece next() {
+    boolean stepped = false;
     try {
-      return step();
+      TokenPiece piece = step();
+      stepped = true;
+      return piece;
     } finally {
       // What the caller does with the token is no reason to hold up other generations' passes:
-      // the next step is queued now, to run with theirs.
-      if (!done && last >= 0 && pos < transformer.config().seqLen()) {
+      // the next step is queued now, to run with theirs. Not after a failure: a step that failed
+      // is retried only if the caller asks again, never in the others' passes behind its back.
+      if (stepped && !done && pos < transformer.config().seqLen()) {
         pass.clear();
         pass.add(cache, last, pos, true);
         queued = true;
@@ -238,6 +242,11 @@ public final class Generation implements AutoCloseable {
     }
     if (!closed) {
       closed = true;
+      if (queued) {
+        // Taken back (or waited for, if in a pass) before the cache is offered or freed.
+        queued = false;
+        runner.pause();
+      }
       keep();
       onClose.run();
     }

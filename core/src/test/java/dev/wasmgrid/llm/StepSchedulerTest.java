@@ -12,8 +12,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Generations' steps that wait while a pass runs share the next one, with each result the same as
- * alone; a step queued ahead of its caller rides in another caller's pass, or is taken back; a
- * failing pass reaches every caller in it, and the scheduler goes on serving.
+ * alone; a step queued ahead of its caller rides in another caller's pass, or is taken back (a
+ * generation queues its next step with each token, never after a failure); a failing pass reaches
+ * every caller in it, and the scheduler goes on serving.
  */
 class StepSchedulerTest {
   private static final Model MODEL = TinyModels.model(TinyModels.tinyConfig(), TensorType.Q8_0, 5);
@@ -178,6 +179,39 @@ class StepSchedulerTest {
       held.allow(1000);
       threads.shutdownNow();
     }
+  }
+
+  @Test
+  void aGenerationQueuesItsNextStepAheadExceptAfterAFailureAndTakesItBackOnClose() {
+    Tokenizer tokenizer = new Tokenizer(MODEL.vocabulary());
+    int[] prompt = tokenizer.encode("the cat", true);
+    Generation g =
+        new Generation(
+            t,
+            t.newCache(),
+            scheduler.lane(),
+            0,
+            null,
+            tokenizer,
+            prompt,
+            GenerationConfig.greedy(8).withIgnoreEos(true).withStop(List.of()),
+            () -> {});
+    held.allow(1);
+    assertThat(g.next()).isNotNull();
+    assertThat(scheduler.waiting()).as("the next step, queued with the token").isEqualTo(1);
+
+    held.failing.set(true);
+    held.allow(1);
+    assertThatThrownBy(g::next).hasMessage("injected failure");
+    assertThat(scheduler.waiting()).as("a failed step is not queued again").isZero();
+
+    held.failing.set(false);
+    held.allow(1);
+    assertThat(g.next()).as("the caller asks again: the step runs").isNotNull();
+    assertThat(scheduler.waiting()).isEqualTo(1);
+    g.close();
+    assertThat(scheduler.waiting()).as("closing takes the queued step back").isZero();
+    assertThat(scheduler.passes()).isEqualTo(3);
   }
 
   @Test
