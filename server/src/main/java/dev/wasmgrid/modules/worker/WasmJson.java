@@ -11,6 +11,7 @@ import dev.wasmgrid.wasm.ExportInfo;
 import dev.wasmgrid.wasm.ModuleLimits;
 import dev.wasmgrid.wasm.WasmValues;
 import dev.wasmgrid.wasm.recycle.RecyclerStats;
+import dev.wasmgrid.wasm.recycle.RecyclingProxy;
 import java.util.List;
 import java.util.Locale;
 
@@ -102,20 +103,19 @@ final class WasmJson {
     node.put("sha256", deployed.sha256());
     node.put("export_count", module.exports().size());
     node.put("live_instances", module.liveInstances());
-    node.put("memory_bytes", deployed.calls().memoryBytes());
+    // One snapshot of a stateful module's stats for its memory and its recycling fields, so that
+    // a swap between two reads cannot pair one instance's memory with the next one's generation.
+    RecyclerStats stats = deployed.proxy().map(RecyclingProxy::stats).orElse(null);
+    node.put("memory_bytes", stats != null ? stats.memoryBytes() : deployed.calls().memoryBytes());
     node.put("calls_in_flight", deployed.calls().inflight());
     node.put("calls_waiting", deployed.calls().waiting());
-    deployed
-        .proxy()
-        .ifPresent(
-            proxy -> {
-              RecyclerStats stats = proxy.stats();
-              node.putObject("recycling")
-                  .put("generation", stats.generation())
-                  .put("swaps", stats.swaps())
-                  .put("failed_prepares", stats.failedPrepares())
-                  .put("replay_mismatches", stats.replayMismatches());
-            });
+    if (stats != null) {
+      node.putObject("recycling")
+          .put("generation", stats.generation())
+          .put("swaps", stats.swaps())
+          .put("failed_prepares", stats.failedPrepares())
+          .put("replay_mismatches", stats.replayMismatches());
+    }
     return node;
   }
 

@@ -92,17 +92,21 @@ class RecyclingServiceTest {
       assertThat(proofs).hasSize(400).containsOnly(expected);
 
       // A swap the last calls started may finish after their answers (the standby is prepared in
-      // the background): the three views are compared once a read of all three sees it done.
+      // the background): the three views are compared once a read of all three sees it done —
+      // the same instance (generation, whose memory each view reports with it) and swap count.
       JsonNode[] views = new JsonNode[3];
       Poll.until(
-          "the module's views agree on its swaps",
+          "the module's views agree on its instance and swaps",
           Duration.ofSeconds(30),
           () -> {
             views[0] = json(http.get("/v1/modules/prover/recycling")).get("stats");
             views[1] = json(http.get("/v1/modules")).get("modules").get(0);
             views[2] = json(http.get("/v1/modules/prover")).get("recycling").get("stats");
-            return views[1].get("recycling").get("swaps").asLong() == views[0].get("swaps").asLong()
-                && views[2].get("swaps").asLong() == views[0].get("swaps").asLong();
+            JsonNode listed = views[1].get("recycling");
+            return listed.get("swaps").asLong() == views[0].get("swaps").asLong()
+                && views[2].get("swaps").asLong() == views[0].get("swaps").asLong()
+                && listed.get("generation").asInt() == views[0].get("generation").asInt()
+                && views[2].get("generation").asInt() == views[0].get("generation").asInt();
           });
       JsonNode stats = views[0];
       JsonNode listed = views[1];
