@@ -27,6 +27,31 @@ public interface Compute extends AutoCloseable {
   /** {@code y[yOff + i] += a * x[xOff + i]} for i in [0, n). */
   void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n);
 
+  /**
+   * {@code out[t] = dot(a, aOff, b, bOff + t * stride, n)} for t in [0, count): a query against
+   * {@code count} keys, each the same, bit for bit, as its {@link #dot}. An implementation may take
+   * several keys at once.
+   */
+  default void dots(
+      float[] a, int aOff, float[] b, int bOff, int stride, int n, float[] out, int count) {
+    for (int t = 0; t < count; t++) {
+      out[t] = dot(a, aOff, b, bOff + t * stride, n);
+    }
+  }
+
+  /**
+   * {@link #axpy} of {@code a[t]} and {@code x[xOff + t * stride ..]} into {@code y} for t = 0, 1,
+   * ..., {@code count - 1} in turn: the weighted sum of {@code count} values, each element of
+   * {@code y} the same, bit for bit, as after those axpys. An implementation may keep {@code y} in
+   * registers across several rows.
+   */
+  default void axpys(
+      float[] a, int count, float[] x, int xOff, int stride, float[] y, int yOff, int n) {
+    for (int t = 0; t < count; t++) {
+      axpy(a[t], x, xOff + t * stride, y, yOff, n);
+    }
+  }
+
   /** Work on the indices [from, to) of a range. */
   @FunctionalInterface
   interface RangeTask {

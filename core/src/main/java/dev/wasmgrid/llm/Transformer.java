@@ -236,16 +236,15 @@ public final class Transformer {
       float[] att = scores[h];
       int qOff = h * hs;
       int kvOff = (h / c.kvMul()) * hs;
+      compute.dots(qs, qOff, keys, kvOff, kvDim, hs, att, pos + 1);
       for (int t = 0; t <= pos; t++) {
-        att[t] = compute.dot(qs, qOff, keys, t * kvDim + kvOff, hs) * scale;
+        att[t] *= scale;
       }
       softmax(att, pos + 1);
       for (int i = 0; i < hs; i++) {
         out[qOff + i] = 0;
       }
-      for (int t = 0; t <= pos; t++) {
-        compute.axpy(att[t], values, t * kvDim + kvOff, out, qOff, hs);
-      }
+      compute.axpys(att, pos + 1, values, kvOff, kvDim, out, qOff, hs);
     }
   }
 

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * The fast path's products on awkward shapes (row counts not divisible by 4 or by the thread count,
  * columns not a multiple of the vector width) and on packed llama.cpp matrices against double sums
- * of the same weights.
+ * of the same weights; attention's many-key kernels against their one-key loops.
  */
 class VectorComputeTest {
 
@@ -117,6 +117,42 @@ class VectorComputeTest {
   void automaticThreadsAreOnePerCoreUpToEight() {
     int cores = Runtime.getRuntime().availableProcessors();
     assertThat(VectorCompute.autoThreads()).isEqualTo(Math.min(cores, 8));
+  }
+
+  @ParameterizedTest
+  @CsvSource({"64,1", "64,4", "64,7", "64,33", "50,9", "96,6", "8,5", "3,5", "0,3"})
+  void manyKeyKernelsEqualTheirOneKeyLoopsBitForBit(int n, int count) {
+    SplittableRandom r = new SplittableRandom(n * 31L + count);
+    int stride = n + 5;
+    float[] q = random(r, n + 3);
+    float[] keys = random(r, 3 + count * stride);
+    float[] weights = random(r, count);
+    float[] y = random(r, n + 2);
+    float[] yAlone = y.clone();
+    try (VectorCompute c = new VectorCompute(1)) {
+      float[] scores = new float[count];
+      c.dots(q, 3, keys, 3, stride, n, scores, count);
+      c.axpys(weights, count, keys, 3, stride, y, 2, n);
+      for (int t = 0; t < count; t++) {
+        assertThat(Float.floatToRawIntBits(scores[t]))
+            .as("key %d", t)
+            .isEqualTo(Float.floatToRawIntBits(c.dot(q, 3, keys, 3 + t * stride, n)));
+        c.axpy(weights[t], keys, 3 + t * stride, yAlone, 2, n);
+      }
+    }
+    for (int i = 0; i < y.length; i++) {
+      assertThat(Float.floatToRawIntBits(y[i]))
+          .as("element %d", i)
+          .isEqualTo(Float.floatToRawIntBits(yAlone[i]));
+    }
+  }
+
+  private static float[] random(SplittableRandom r, int n) {
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = (float) (r.nextDouble() * 2 - 1);
+    }
+    return v;
   }
 
   private static void check(WeightMatrix w, float[] x, int threads) {

@@ -394,30 +394,24 @@ public final class VectorCompute implements Compute {
 
   @Override
   public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-    FloatVector acc = FloatVector.zero(F);
-    int i = 0;
-    for (int bound = F.loopBound(n); i < bound; i += L) {
-      acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
-    }
-    float sum = Lanes.sum(acc);
-    for (; i < n; i++) {
-      sum += a[aOff + i] * b[bOff + i];
-    }
-    return sum;
+    return AttentionKernels.dot(a, aOff, b, bOff, n);
+  }
+
+  @Override
+  public void dots(
+      float[] a, int aOff, float[] b, int bOff, int stride, int n, float[] out, int count) {
+    AttentionKernels.dots(a, aOff, b, bOff, stride, n, out, count);
   }
 
   @Override
   public void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
-    FloatVector av = FloatVector.broadcast(F, a);
-    int i = 0;
-    for (int bound = F.loopBound(n); i < bound; i += L) {
-      FloatVector.fromArray(F, x, xOff + i)
-          .fma(av, FloatVector.fromArray(F, y, yOff + i))
-          .intoArray(y, yOff + i);
-    }
-    for (; i < n; i++) {
-      y[yOff + i] += a * x[xOff + i];
-    }
+    AttentionKernels.axpy(a, x, xOff, y, yOff, n);
+  }
+
+  @Override
+  public void axpys(
+      float[] a, int count, float[] x, int xOff, int stride, float[] y, int yOff, int n) {
+    AttentionKernels.axpys(a, count, x, xOff, stride, y, yOff, n);
   }
 
   @Override
