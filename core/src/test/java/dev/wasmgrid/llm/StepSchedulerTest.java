@@ -20,10 +20,16 @@ class StepSchedulerTest {
   private static final Model MODEL = TinyModels.model(TinyModels.tinyConfig(), TensorType.Q8_0, 5);
   private static final int VOCAB = TinyModels.tinyConfig().vocabSize();
 
-  // A fresh scheduler for each test (JUnit makes an instance per test).
+  // A fresh scheduler, caches and lanes for each test (JUnit makes an instance per test).
   private final HeldCompute held = new HeldCompute(VOCAB);
   private final Transformer t = new Transformer(MODEL.config(), MODEL.weights(), held);
   private final StepScheduler scheduler = new StepScheduler(t);
+  private final KvCache a = t.newCache();
+  private final KvCache b = t.newCache();
+  private final KvCache c = t.newCache();
+  private final StepScheduler.Lane laneA = scheduler.lane();
+  private final StepScheduler.Lane laneB = scheduler.lane();
+  private final StepScheduler.Lane laneC = scheduler.lane();
 
   /** Logits of {@code tokens} run one by one on a sequence of its own. */
   private static float[] alone(int... tokens) {
@@ -50,12 +56,6 @@ class StepSchedulerTest {
 
   @Test
   void stepsArrivingDuringAPassShareTheNextAndGiveTheirResultsAlone() throws Exception {
-    KvCache a = t.newCache();
-    KvCache b = t.newCache();
-    KvCache c = t.newCache();
-    StepScheduler.Lane laneA = scheduler.lane();
-    StepScheduler.Lane laneB = scheduler.lane();
-    StepScheduler.Lane laneC = scheduler.lane();
     ExecutorService threads = Executors.newFixedThreadPool(3);
     try {
       Future<?> first =
@@ -87,10 +87,6 @@ class StepSchedulerTest {
 
   @Test
   void aPassWaitsForTheStreamsOfThePreviousOneStillChoosingTheirTokens() throws Exception {
-    KvCache a = t.newCache();
-    KvCache b = t.newCache();
-    StepScheduler.Lane laneA = scheduler.lane();
-    StepScheduler.Lane laneB = scheduler.lane();
     held.allow(1);
     laneA.forward(one(a, 10, 0));
     // A is choosing its token (no pause yet): B's step must wait for A's next one.
@@ -123,10 +119,6 @@ class StepSchedulerTest {
 
   @Test
   void aStepQueuedAheadRunsInAnotherCallersPassAndItsCallerTakesTheOutcome() {
-    KvCache a = t.newCache();
-    KvCache b = t.newCache();
-    StepScheduler.Lane laneA = scheduler.lane();
-    StepScheduler.Lane laneB = scheduler.lane();
     held.allow(2);
     laneA.forward(one(a, 10, 0));
     ForwardBatch next = one(a, 11, 1);
@@ -147,10 +139,6 @@ class StepSchedulerTest {
 
   @Test
   void pauseTakesBackAStepQueuedAheadOrWaitsForItsPass() throws Exception {
-    KvCache a = t.newCache();
-    KvCache b = t.newCache();
-    StepScheduler.Lane laneA = scheduler.lane();
-    StepScheduler.Lane laneB = scheduler.lane();
     held.allow(1);
     laneA.forward(one(a, 10, 0));
     laneA.ahead(one(a, 11, 1));
@@ -216,12 +204,6 @@ class StepSchedulerTest {
 
   @Test
   void aFailingPassFailsEveryCallerInItAndTheNextPassRuns() throws Exception {
-    KvCache a = t.newCache();
-    KvCache b = t.newCache();
-    KvCache c = t.newCache();
-    StepScheduler.Lane laneA = scheduler.lane();
-    StepScheduler.Lane laneB = scheduler.lane();
-    StepScheduler.Lane laneC = scheduler.lane();
     ExecutorService threads = Executors.newFixedThreadPool(3);
     try {
       held.failing.set(true);
