@@ -23,12 +23,12 @@ final class Roofline {
    *
    * where {@code W} is the bytes of every matrix of every layer (q, k, v, output, gate, down, up)
    * plus the classifier's, as the model holds them in memory ({@code WeightMatrix.bytes()}: four
-   * per F32 weight, 9/8 per Q8_0 or Q4_0 weight widened onto the heap, a file's packed blocks for
-   * the other quantized types); a token embedding that is not also the classifier adds only one row
-   * per token and is left out, as are the norm vectors (under 0.1%). The second term is the F32 key
-   * and value cache: the timed tokens after the first one (the rate {@code tok_s} counts) attend to
-   * {@code promptTokens + 1} up to {@code promptTokens + tokens - 1} positions, {@code promptTokens
-   * + tokens / 2} on average.
+   * per F32 weight, 9/8 per Q8_0, Q4_0 or Q5_0 weight and 10/8 per Q4_K, Q5_K or Q6_K weight
+   * widened onto the heap, a file's packed blocks for a quantized type left packed); a token
+   * embedding that is not also the classifier adds only one row per token and is left out, as are
+   * the norm vectors (under 0.1%). The second term is the F32 key and value cache: the timed tokens
+   * after the first one (the rate {@code tok_s} counts) attend to {@code promptTokens + 1} up to
+   * {@code promptTokens + tokens - 1} positions, {@code promptTokens + tokens / 2} on average.
    */
   static double bytesPerToken(Model model, int promptTokens, int tokens) {
     LlamaWeights w = model.weights();

@@ -96,6 +96,19 @@ public final class Q8Matrix implements WeightMatrix {
     return offsets;
   }
 
+  /**
+   * The sums of {@code x} over each run of {@code group} values: what a matrix's offsets multiply
+   * (a product is Σ scale · Σ q · x − offset · Σ x per group), and what packed kernels with
+   * minimums take. In index order, so that every path sums alike.
+   */
+  public static float[] groupSums(float[] x, int group) {
+    float[] sums = new float[x.length / group];
+    for (int i = 0; i < sums.length * group; i++) {
+      sums[i / group] += x[i];
+    }
+    return sums;
+  }
+
   @Override
   public void row(int r, float[] dst) {
     int base = r * cols;

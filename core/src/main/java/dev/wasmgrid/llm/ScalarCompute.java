@@ -76,7 +76,7 @@ public final class ScalarCompute implements Compute {
     int cols = w.cols();
     int size = w.group();
     int groups = cols / size;
-    float[] xSums = offsets == null ? null : groupSums(x, size, groups);
+    float[] xSums = offsets == null ? null : Q8Matrix.groupSums(x, size);
     for (int r = 0; r < w.rows(); r++) {
       float sum = 0;
       for (int g = 0; g < groups; g++) {
@@ -93,13 +93,5 @@ public final class ScalarCompute implements Compute {
       }
       out[r] = sum;
     }
-  }
-
-  private static float[] groupSums(float[] x, int size, int groups) {
-    float[] sums = new float[groups];
-    for (int i = 0; i < groups * size; i++) {
-      sums[i / size] += x[i];
-    }
-    return sums;
   }
 }

@@ -14,6 +14,7 @@ import static dev.wasmgrid.llm.jvm.PackedKernels.ZX;
 import static dev.wasmgrid.llm.jvm.PackedKernels.ZX_INT;
 import static dev.wasmgrid.llm.jvm.PackedKernels.half;
 
+import dev.wasmgrid.llm.Q8Matrix;
 import dev.wasmgrid.llm.quant.KScales;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -87,7 +88,7 @@ final class KQuantKernels {
 
   /**
    * Σ weight · x over {@code blocks} Q5_K blocks at {@code src[at]}, with {@code xSums} x's sums
-   * per 32 ({@link PackedKernels#blockSums}).
+   * per 32 ({@link Q8Matrix#groupSums}).
    */
   static float dotQ5K(byte[] src, int at, int blocks, float[] x, float[] xSums) {
     FloatVector acc0 = FloatVector.zero(F);

@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * What the K-quant kernels ({@link KQuantKernels}) share: the activations' quantization Q4_K's
- * integer product takes, block sums, the f16 scale conversion, and the species and operators.
+ * integer product takes, the f16 scale conversion, and the species and operators.
  *
  * <p>Q4_K multiplies integers, as llama.cpp does: x is quantized once per product to 8 bits per 32
  * values with one float scale per 32 ({@link #quantizeActivations}), weight times activation is a
@@ -83,15 +83,6 @@ final class PackedKernels {
       scales[g] = amax / 127;
       sums[g] = scales[g] * sum;
     }
-  }
-
-  /** The sums of x over each run of {@code size} elements. */
-  static float[] blockSums(float[] x, int size) {
-    float[] sums = new float[x.length / size];
-    for (int i = 0; i < sums.length * size; i++) {
-      sums[i / size] += x[i];
-    }
-    return sums;
   }
 
   /**

@@ -116,7 +116,7 @@ public final class VectorCompute implements Compute {
       if (w instanceof Q8Matrix q && q.offsets() != null) {
         float[][] xSums = new float[n][];
         for (int v = 0; v < n; v++) {
-          xSums[v] = PackedKernels.blockSums(xs[v], q.group());
+          xSums[v] = Q8Matrix.groupSums(xs[v], q.group());
         }
         return new PackedInputs(null, null, xSums);
       }
@@ -145,7 +145,7 @@ public final class VectorCompute implements Compute {
           xSums[v] = new float[groups];
           PackedKernels.quantizeActivations(xs[v], xq[v], xScales[v], xSums[v]);
         } else {
-          xSums[v] = PackedKernels.blockSums(xs[v], PackedKernels.GROUP);
+          xSums[v] = Q8Matrix.groupSums(xs[v], PackedKernels.GROUP);
         }
       }
       return new PackedInputs(xq, xScales, xSums);

@@ -3,6 +3,7 @@ package dev.wasmgrid.llm.jvm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wasmgrid.llm.PackedMatrix;
+import dev.wasmgrid.llm.Q8Matrix;
 import dev.wasmgrid.llm.TensorType;
 import dev.wasmgrid.llm.quant.BlockCodecs;
 import java.util.SplittableRandom;
@@ -125,7 +126,7 @@ class PackedKernelsTest {
     float[] xScales = new float[x.length / 32];
     float[] xSums = new float[xScales.length];
     PackedKernels.quantizeActivations(x, xq, xScales, xSums);
-    float[] sums = PackedKernels.blockSums(x, 32);
+    float[] sums = Q8Matrix.groupSums(x, 32);
     return switch (type) {
       case Q4_K -> KQuantKernels.dotQ4K(src, at, blocks, xq, xScales, xSums);
       case Q5_K -> KQuantKernels.dotQ5K(src, at, blocks, x, sums);
