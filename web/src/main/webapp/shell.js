@@ -27,7 +27,7 @@ export function authHeaders(extra = {}) {
   return t ? { ...extra, Authorization: `Bearer ${t}` } : extra;
 }
 
-/** Calls fn() now and then each time the token changes. */
+/** Calls fn() each time the token changes. */
 export function onTokenChange(fn) {
   tokenListeners.push(fn);
 }
@@ -118,3 +118,38 @@ $('token-clear').addEventListener('click', () => {
 });
 window.addEventListener('hashchange', showView);
 showView();
+
+/** A table cell: the value as text ('–' for none), right-aligned when numeric. */
+export function cell(value, numeric) {
+  const td = document.createElement('td');
+  td.textContent = value === null || value === undefined ? '–' : String(value);
+  if (numeric) td.className = 'num';
+  return td;
+}
+
+/**
+ * A response's server-sent events as {event, data}, the data lines joined; blocks without data
+ * (keep-alive comments) are skipped. Ends with the stream.
+ */
+export async function* events(response) {
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let pending = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    pending += value.replaceAll('\r\n', '\n');
+    let end;
+    while ((end = pending.indexOf('\n\n')) >= 0) {
+      const block = pending.slice(0, end);
+      pending = pending.slice(end + 2);
+      let event = 'message';
+      const data = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event:')) event = line.slice(6).trim();
+        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+      }
+      const text = data.join('\n');
+      if (text !== '') yield { event, data: text };
+    }
+  }
+}

@@ -3,7 +3,7 @@
 // chat template. Streamed deltas are appended to the answer as they come; Stop aborts the request
 // (the server stops generating at its next write) and keeps what came. State for tests and the
 // console stays on window.chat.
-import { authHeaders, failure, api, onTokenChange, onViewChange, currentView, tokenNeeded } from '../shell.js';
+import { authHeaders, failure, api, events, onTokenChange, onViewChange, currentView, tokenNeeded } from '../shell.js';
 
 const $ = (id) => document.getElementById(id);
 const chat = { messages: [], turns: 0, lastRequest: null, state: 'ready', error: null, finishReason: null };
@@ -30,30 +30,13 @@ function bubble(role, text) {
 // The answer's events: `data:` lines of chat.completion.chunk objects, then `data: [DONE]`; an
 // `event: error` carries an OpenAI error body.
 async function* chunks(response) {
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  let pending = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error('the answer ended before [DONE]');
-    pending += value.replaceAll('\r\n', '\n');
-    let end;
-    while ((end = pending.indexOf('\n\n')) >= 0) {
-      const block = pending.slice(0, end);
-      pending = pending.slice(end + 2);
-      let name = 'message';
-      const data = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event:')) name = line.slice(6).trim();
-        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-      }
-      if (data.length === 0) continue;
-      const text = data.join('\n');
-      if (text === '[DONE]') return;
-      const json = JSON.parse(text);
-      if (name === 'error' || json.error) throw new Error((json.error && json.error.message) || text);
-      yield json;
-    }
+  for await (const { event, data } of events(response)) {
+    if (data === '[DONE]') return;
+    const json = JSON.parse(data);
+    if (event === 'error' || json.error) throw new Error((json.error && json.error.message) || data);
+    yield json;
   }
+  throw new Error('the answer ended before [DONE]');
 }
 
 function settings() {

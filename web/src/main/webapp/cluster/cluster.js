@@ -1,18 +1,11 @@
 // The Cluster & modules view: the coordinator's workers and the WebAssembly modules they hold,
 // polled every 2 s while the view shows. A refused token stops the polling (one "token required",
 // not a 401 every 2 s) until the token changes.
-import { api, currentView, onTokenChange, onViewChange, tokenNeeded } from '../shell.js';
+import { api, cell, currentView, onTokenChange, onViewChange, tokenNeeded } from '../shell.js';
 
 const $ = (id) => document.getElementById(id);
 let timer = null;
 let round = 0; // only the latest poll schedules the next
-
-function cell(value, numeric) {
-  const td = document.createElement('td');
-  td.textContent = value === null || value === undefined ? '–' : String(value);
-  if (numeric) td.className = 'num';
-  return td;
-}
 
 function fail(id, what, e) {
   $(id).className = 'error';

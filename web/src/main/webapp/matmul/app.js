@@ -6,7 +6,7 @@ import { operands, checksum, full, hasWasmGC } from './operands.js';
 import { GemmPool } from './pool.js';
 import { webgpu, gpuMultiply } from './gpu.js';
 import { serverMultiply, listJobs, cancelJob } from './server.js';
-import { currentView, onTokenChange, onViewChange, tokenNeeded } from '../shell.js';
+import { cell, currentView, onTokenChange, onViewChange, tokenNeeded } from '../shell.js';
 
 // auto mode without measurements of both paths: smaller products stay here, larger go to the grid.
 const AUTO_SERVER_FROM_N = 512;
@@ -217,9 +217,8 @@ async function compare() {
 }
 
 // Values of an earlier run, which a new run, a failure or changed inputs make stale.
-function clearResults(keepServer = false) {
-  for (const id of ['path', 'time', 'gflops', 'checksum']) $(id).textContent = '–';
-  if (!keepServer) $('server-checksum').textContent = '–';
+function clearResults() {
+  for (const id of ['path', 'time', 'gflops', 'checksum', 'server-checksum']) $(id).textContent = '–';
 }
 
 // Runs one action at a time, with the buttons off meanwhile; failures show on the page and console.
@@ -270,13 +269,6 @@ async function cancel(id) {
     $('jobs-status').textContent = `cancelling failed: ${e.message}`;
   }
   refreshJobs();
-}
-
-function cell(value, numeric) {
-  const td = document.createElement('td');
-  td.textContent = value === null || value === undefined ? '–' : String(value);
-  if (numeric) td.className = 'num';
-  return td;
 }
 
 function jobRow(job) {

@@ -1,7 +1,7 @@
 // Talking to the coordinator the page came from: products as jobs (WGMX frames in, progress from
 // the job's server-sent events, C out), the job list and cancelling. Plain fetch throughout, so the
 // token travels as a Bearer header (EventSource could not send one); the event stream is read by hand.
-import { authHeaders as headers, failure, api } from '../shell.js';
+import { authHeaders as headers, failure, api, events } from '../shell.js';
 
 const MAGIC = [0x57, 0x47, 0x4d, 0x58]; // "WGMX"
 
@@ -59,21 +59,10 @@ async function follow(id, onProgress) {
     headers: headers({ Accept: 'text/event-stream' }),
   });
   if (!response.ok) throw await failure(response);
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  let pending = '';
   let last = null;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    pending += value.replaceAll('\r\n', '\n');
-    let end;
-    while ((end = pending.indexOf('\n\n')) >= 0) {
-      const { event, data } = parseEvent(pending.slice(0, end));
-      pending = pending.slice(end + 2);
-      if (data === '') continue; // a keep-alive comment
-      last = { event, status: JSON.parse(data) };
-      onProgress(last.status);
-    }
+  for await (const { event, data } of events(response)) {
+    last = { event, status: JSON.parse(data) };
+    onProgress(last.status);
   }
   if (last === null || last.event === 'progress') {
     throw new Error(`the events of job ${id} ended before the job did`);
@@ -83,17 +72,6 @@ async function follow(id, onProgress) {
     throw new Error(`job ${state}${error ? `: ${error.message}` : ''}`);
   }
   return last.status;
-}
-
-// One event block: `event:` and `data:` lines (data lines joined); comments start with ':'.
-function parseEvent(block) {
-  let event = 'message';
-  const data = [];
-  for (const line of block.split('\n')) {
-    if (line.startsWith('event:')) event = line.slice(6).trim();
-    else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-  }
-  return { event, data: data.join('\n') };
 }
 
 /** The coordinator's jobs, oldest first, each with its ref (the id's first 8 hex digits). */

@@ -329,10 +329,13 @@ function animate(now) {
     fpsFrames = 0;
   }
   if (latest && (latest !== drawnFrame || world.dirty)) {
+    // A zoom or pan redraws the same frame: its tables stay as they are.
+    if (latest !== drawnFrame) {
+      showPopulation();
+      partitionTable(latest);
+    }
     drawnFrame = latest;
     world.draw(latest);
-    showPopulation();
-    partitionTable(latest);
     view.drawn++;
   }
   showChart(now);
