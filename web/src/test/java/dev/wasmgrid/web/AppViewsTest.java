@@ -19,8 +19,6 @@ import org.junit.jupiter.params.provider.EnumSource;
  * zoom and chart, and every view's layout at desktop and phone width (with a screenshot each).
  */
 class AppViewsTest extends PageTest {
-  private static final Page.WaitForFunctionOptions WAIT =
-      new Page.WaitForFunctionOptions().setTimeout(Browsers.TIMEOUT_MS);
 
   @Test
   void theHeaderSaysWhatTheSystemIsAndItsNavigationShowsOneViewAtATime() {
@@ -103,19 +101,13 @@ class AppViewsTest extends PageTest {
         open(
             "?sim=browser&sim_impl=wasm&sim_entities=2000&sim_seed=3&sim_partitions=3"
                 + "&sim_ticks=40&sim_tps=1000");
-    w.page.waitForFunction("() => window.simView.hashTick === 40", null, WAIT);
+    w.page.waitForFunction("() => window.simView.hashTick === 40", null, Browsers.WAIT);
     // Boundary (yellow) and ghost-zone pixels: three strip edges, the seam drawn at both sides.
-    String count =
-        "c => { const canvas = document.getElementById('sim-canvas');"
-            + " const d = new Uint32Array(canvas.getContext('2d')"
-            + ".getImageData(0, 0, canvas.width, canvas.height).data.buffer);"
-            + " return d.filter(p => p === c).length; }";
     int height =
         ((Number) w.page.evaluate("() => document.getElementById('sim-canvas').height")).intValue();
-    assertThat(((Number) w.page.evaluate(count, (double) 0xff19c4f0L)).intValue())
+    assertThat(w.simCanvasPixels(0xff19c4f0L))
         .isGreaterThanOrEqualTo(height); // at least one full column; entities may cover some
-    assertThat(((Number) w.page.evaluate(count, (double) 0xff263330L)).intValue())
-        .isGreaterThan(height);
+    assertThat(w.simCanvasPixels(0xff263330L)).isGreaterThan(height);
     // The canvas fills its box at the screen's pixel density.
     assertThat(
             (Boolean)
@@ -168,7 +160,7 @@ class AppViewsTest extends PageTest {
             "?sim=browser&sim_impl=wasm&sim_entities=1500&sim_seed=1&sim_partitions=2"
                 + "&sim_ticks=30&sim_tps=1000"));
     w.page.waitForFunction(
-        "() => window.simView.hashTick === 30 && window.simView.drawn > 0", null, WAIT);
+        "() => window.simView.hashTick === 30 && window.simView.drawn > 0", null, Browsers.WAIT);
     Layout.check(w, "sim", screen);
 
     Layout.show(w.page, "chat");

@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -26,6 +27,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class Browsers {
   static final Path SCREENSHOTS = Path.of("target", "screenshots");
   static final double TIMEOUT_MS = 120_000;
+
+  /** The waits of {@code waitForFunction}, as long as every other wait. */
+  static final Page.WaitForFunctionOptions WAIT =
+      new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS);
 
   private Browsers() {}
 
@@ -126,6 +131,25 @@ final class Browsers {
               "() => Array.from(window.lastResult, x => { const v = new DataView(new"
                   + " ArrayBuffer(8)); v.setFloat64(0, x);"
                   + " return v.getBigUint64(0).toString(16).padStart(16, '0'); })");
+    }
+
+    /**
+     * Pixels of the simulation's canvas in any of {@code colours} (RGBA bytes as a little-endian
+     * int).
+     */
+    int simCanvasPixels(long... colours) {
+      List<Double> wanted = new ArrayList<>();
+      for (long c : colours) {
+        wanted.add((double) c);
+      }
+      return ((Number)
+              page.evaluate(
+                  "cs => { const c = document.getElementById('sim-canvas');"
+                      + " const d = new Uint32Array(c.getContext('2d')"
+                      + ".getImageData(0, 0, c.width, c.height).data.buffer);"
+                      + " return d.filter(p => cs.includes(p)).length; }",
+                  wanted))
+          .intValue();
     }
 
     Path screenshot(String name) {

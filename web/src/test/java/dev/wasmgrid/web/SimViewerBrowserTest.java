@@ -2,7 +2,6 @@ package dev.wasmgrid.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.microsoft.playwright.Page;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import dev.wasmgrid.sim.PartitionedSim;
 import dev.wasmgrid.sim.PhaseRunner;
@@ -17,8 +16,6 @@ import org.junit.jupiter.api.Test;
  * Workers and reaches the JVM's state hash.
  */
 class SimViewerBrowserTest extends PageTest {
-  private static final Page.WaitForFunctionOptions WAIT =
-      new Page.WaitForFunctionOptions().setTimeout(Browsers.TIMEOUT_MS);
 
   private static Number number(Browsers.Watched w, String expression) {
     return (Number) w.page.evaluate("() => " + expression);
@@ -26,13 +23,7 @@ class SimViewerBrowserTest extends PageTest {
 
   /** Canvas pixels in an entity's colour (prey or predator). */
   private static int litPixels(Browsers.Watched w) {
-    return number(
-            w,
-            "(() => { const c = document.getElementById('sim-canvas');"
-                + " const d = new Uint32Array(c.getContext('2d')"
-                + ".getImageData(0, 0, c.width, c.height).data.buffer);"
-                + " return d.filter(p => p === 0xff4f9e2e || p === 0xff3c45d2).length; })()")
-        .intValue();
+    return w.simCanvasPixels(0xff4f9e2eL, 0xff3c45d2L);
   }
 
   private static String jvmHash(int entities, int seed, int partitions, int ticks) {
@@ -67,17 +58,17 @@ class SimViewerBrowserTest extends PageTest {
     w.page.waitForFunction(
         "() => window.simView.drawn >= 3 && window.simView.tick > 5 && window.simView.samples > 3",
         null,
-        WAIT);
+        Browsers.WAIT);
     assertThat(litPixels(w)).isGreaterThan(500);
     PlaywrightAssertions.assertThat(w.page.locator("#sim-population")).containsText("prey");
     PlaywrightAssertions.assertThat(w.page.locator("#sim-parts tr")).hasCount(2);
     PlaywrightAssertions.assertThat(w.page.locator("#sim-parts")).containsText("thread 1");
     PlaywrightAssertions.assertThat(w.page.locator("#sim-status")).containsText("running");
     long before = number(w, "window.simView.tick").longValue();
-    w.page.waitForFunction("t => window.simView.tick > t", (double) before, WAIT);
+    w.page.waitForFunction("t => window.simView.tick > t", (double) before, Browsers.WAIT);
 
     w.page.click("#sim-pause");
-    w.page.waitForFunction("() => window.simView.paused", null, WAIT);
+    w.page.waitForFunction("() => window.simView.paused", null, Browsers.WAIT);
     long paused = number(w, "window.simView.tick").longValue();
     // The window in which a pause that did not hold would let 60 ticks/s go on.
     w.page.waitForTimeout(500);
@@ -85,7 +76,7 @@ class SimViewerBrowserTest extends PageTest {
     PlaywrightAssertions.assertThat(w.page.locator("#sim-status")).containsText("paused");
 
     w.page.click("#sim-resume");
-    w.page.waitForFunction("t => window.simView.tick > t", (double) paused, WAIT);
+    w.page.waitForFunction("t => window.simView.tick > t", (double) paused, Browsers.WAIT);
     assertThat(w.screenshot("sim-server")).isNotEmptyFile();
     w.page.click("#sim-stop");
     PlaywrightAssertions.assertThat(w.page.locator("#sim-status")).hasText("stopped");
@@ -98,7 +89,7 @@ class SimViewerBrowserTest extends PageTest {
         open(
             "?sim=browser&sim_impl=wasm&sim_entities=2000&sim_seed=9&sim_partitions=2"
                 + "&sim_ticks=50&sim_tps=1000");
-    w.page.waitForFunction("() => window.simView.hashTick === 50", null, WAIT);
+    w.page.waitForFunction("() => window.simView.hashTick === 50", null, Browsers.WAIT);
 
     assertThat(w.page.evaluate("() => window.simView.hash")).isEqualTo(jvmHash(2000, 9, 2, 50));
     assertThat(w.workers)
@@ -113,7 +104,7 @@ class SimViewerBrowserTest extends PageTest {
     // Food timers are in the hash, so adding food shows at once, and as the JVM computes it.
     String before = (String) w.page.evaluate("() => window.simView.hash");
     w.page.click("#sim-food");
-    w.page.waitForFunction("h => window.simView.hash !== h", before, WAIT);
+    w.page.waitForFunction("h => window.simView.hash !== h", before, Browsers.WAIT);
     assertThat(w.page.evaluate("() => window.simView.hash"))
         .isEqualTo(jvmHashWithFood(2000, 9, 2, 50));
     w.assertClean();
@@ -130,7 +121,7 @@ class SimViewerBrowserTest extends PageTest {
         open(
             "?sim=browser&sim_impl=js&sim_entities=1000&sim_seed=2&sim_partitions=2"
                 + "&sim_ticks=30&sim_tps=1000");
-    w.page.waitForFunction("() => window.simView.hashTick === 30", null, WAIT);
+    w.page.waitForFunction("() => window.simView.hashTick === 30", null, Browsers.WAIT);
 
     assertThat((String) w.page.evaluate("() => window.simView.hash")).matches("[0-9a-f]{16}");
     assertThat(w.workers).hasSize(2).allMatch(u -> u.endsWith("impl=js"));
