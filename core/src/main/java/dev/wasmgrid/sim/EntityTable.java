@@ -110,18 +110,20 @@ public final class EntityTable {
     count = rows;
   }
 
-  /** Keeps the rows whose {@code keep} flag is set, in their order. */
-  public void retain(boolean[] keep) {
-    int out = 0;
-    for (int i = 0; i < count; i++) {
-      if (keep[i]) {
-        if (out != i) {
-          moveRow(i, out);
-        }
-        out++;
+  /**
+   * Keeps the rows whose {@code keep} flag is set, not in their order: the last kept rows fill the
+   * gaps. A few rows leave a partition per tick, scattered through its table; compacting moved
+   * every row after the first of them.
+   */
+  public void retainUnordered(boolean[] keep) {
+    int n = count;
+    for (int i = count - 1; i >= 0; i--) {
+      if (!keep[i]) {
+        // Rows after i are kept ones by now, so the last row may fill the gap.
+        moveRow(--n, i);
       }
     }
-    count = out;
+    count = n;
   }
 
   /** Id of row {@code i}. */

@@ -73,7 +73,7 @@ final class SimPartition {
     int[] owner = scratch.ints(0, owned);
     boolean[] keep = scratch.keep(owned);
     for (int i = 0; i < owned; i++) {
-      owner[i] = layout.ownerOf(current.x[i]);
+      owner[i] = layout.ownerOf(current.x[i], index);
       keep[i] = owner[i] == index;
     }
     // Food never moves: it changes owner only when a boundary does.
@@ -88,7 +88,7 @@ final class SimPartition {
         frames[p] = frameOf(FrameCodec.MIGRATE, tick, owner, owned, p, foodOwner, foodRows);
       }
     }
-    current.retain(keep);
+    current.retainUnordered(keep);
     owned = current.count();
     if (moved) {
       setStrip(layout);

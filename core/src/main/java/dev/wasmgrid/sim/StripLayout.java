@@ -97,6 +97,15 @@ public final class StripLayout {
     return Math.min(Math.max(owner, 0), partitions() - 1);
   }
 
+  /**
+   * {@link #ownerOf}, answered with one comparison when x lies in strip {@code likely} (the
+   * partition asking about its own rows, nearly all of which stay).
+   */
+  int ownerOf(float x, int likely) {
+    int column = (int) (x / cell);
+    return column >= bounds[likely] && column < bounds[likely + 1] ? likely : ownerOf(x);
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof StripLayout other && Arrays.equals(bounds, other.bounds);

@@ -47,6 +47,55 @@ class SimGridTest {
   }
 
   @Test
+  void ownerWithALikelyStripAnswersAsTheFullSearch() {
+    SimConfig config = SimConfig.of(10_000, 7);
+    StripLayout layout = StripLayout.of(config, new int[] {0, 3, 9, 12, config.columns()});
+    float width = config.width();
+    for (int k = 0; k <= 4000; k++) {
+      // Every column, both edges of each, and the world's own edges.
+      float x = k == 4000 ? Math.nextDown(width) : k * width / 4000;
+      for (float probe : new float[] {x, Math.nextUp(x), Math.nextDown(x)}) {
+        if (probe < 0 || probe >= width) {
+          continue;
+        }
+        for (int likely = 0; likely < layout.partitions(); likely++) {
+          assertThat(layout.ownerOf(probe, likely))
+              .as("x %s", probe)
+              .isEqualTo(layout.ownerOf(probe));
+        }
+      }
+    }
+  }
+
+  @Test
+  void retainUnorderedKeepsExactlyTheFlaggedRows() {
+    EntityTable t = new EntityTable(4);
+    int n = 50;
+    boolean[] keep = new boolean[n];
+    Set<Long> kept = new HashSet<>();
+    for (int i = 0; i < n; i++) {
+      t.append(i, (byte) (i % 2), i, i, -i, 1, 2, 3, 4, 5, 6, 7, 8);
+      // The last rows leave too, and runs of leavers, so that gaps are filled from every position.
+      keep[i] = i % 3 != 0 && i < 47;
+      if (keep[i]) {
+        kept.add((long) i);
+      }
+    }
+    t.retainUnordered(keep);
+    assertThat(t.count()).isEqualTo(kept.size());
+    Set<Long> seen = new HashSet<>();
+    for (int r = 0; r < t.count(); r++) {
+      long id = t.id(r);
+      assertThat(seen.add(id)).as("row %d twice", id).isTrue();
+      // Every field travelled with its row.
+      assertThat(t.age[r]).isEqualTo((int) id);
+      assertThat(t.y[r]).isEqualTo((float) -id);
+      assertThat(t.species(r)).isEqualTo((byte) (id % 2));
+    }
+    assertThat(seen).isEqualTo(kept);
+  }
+
+  @Test
   void balancerSplitsCostEvenlyWithinWidthLimits() {
     long[] uniform = new long[12];
     java.util.Arrays.fill(uniform, 10);
