@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
       "Then the llama2.c stories15M and stories110M shapes with random weights, written as GGUF"
           + " files in f32, q8_0, q4_0 and q4_k_m and loaded memory-mapped, 1 and 2 threads"
           + " (tok_s the median of three generations):"
-          + " also pp_tok_s (a 256-token prompt), bytes_per_token and roofline_fraction"
+          + " also pp_tok_s (a 256-token prompt, the median of three), bytes_per_token and"
+          + " roofline_fraction"
           + " (tok_s x bytes_per_token / mem_read_gbs), and the best thread count's lines.",
       "Then GGUF files shaped like Llama-3.2-1B, Qwen2.5-0.5B and SmolLM2-135M (full size,"
           + " random weights, kept in --file-cache for the next run) in llama-quantize's"
