@@ -20,8 +20,9 @@ import java.util.function.IntFunction;
 /**
  * In-browser f64 GFLOP/s of the web app (headless Chromium over the DevTools Protocol) on one and
  * on all Web Workers, for the WasmGC and JavaScript builds, next to the JVM's fast and scalar
- * kernels on as many threads, all in one run. Each figure is the best of {@value #RUNS} runs after
- * a warm-up run (pool start-up, module compilation, JIT), since a shared machine only ever slows a
+ * kernels on as many threads, all in one run; first the in-browser simulation's tick times next to
+ * the JVM's ({@link BrowserSimTicks}). Each figure is the best of {@value #RUNS} runs after a
+ * warm-up run (pool start-up, module compilation, JIT), since a shared machine only ever slows a
  * run down.
  */
 public final class BrowserBench {
@@ -34,10 +35,17 @@ public final class BrowserBench {
    * What to measure.
    *
    * @param sizes n of the n×n×n products
+   * @param simEntities entities of the in-browser simulation's world ({@link BrowserSimTicks}), 0
+   *     for none
+   * @param simTicks timed ticks of that world
    */
-  public record Options(List<Integer> sizes) {
+  public record Options(List<Integer> sizes, int simEntities, int simTicks) {
     public Options {
       sizes = List.copyOf(sizes);
+      if (simEntities < 0 || simTicks < 1) {
+        throw new IllegalArgumentException(
+            "sim entities must be >= 0 and sim ticks >= 1, got " + simEntities + ", " + simTicks);
+      }
     }
   }
 
@@ -56,6 +64,9 @@ public final class BrowserBench {
                 Duration.ofSeconds(30),
                 new ReferenceGemm(1));
         HeadlessChromium browser = HeadlessChromium.start(List.of())) {
+      if (options.simEntities() > 0) {
+        BrowserSimTicks.run(browser, app.port(), options.simEntities(), options.simTicks(), report);
+      }
       int all = Math.max(2, Runtime.getRuntime().availableProcessors());
       for (int n : options.sizes()) {
         for (int workers : List.of(1, all)) {

@@ -72,7 +72,8 @@ public record SimTiming(
         allocated);
   }
 
-  private static double percentile(long[] sorted, double q) {
+  /** The nearest-rank {@code q} quantile of {@code sorted}; NaN when it is empty. */
+  static double percentile(long[] sorted, double q) {
     if (sorted.length == 0) {
       return Double.NaN;
     }

@@ -103,10 +103,31 @@ class BenchScenariosTest {
     List<JsonNode> lines =
         capture(
             report ->
-                BrowserBench.run(new BrowserBench.Options(List.of(64)), VectorGemm::new, report));
+                BrowserBench.run(
+                    new BrowserBench.Options(List.of(64), 1500, 10), VectorGemm::new, report));
+    for (String impl : List.of("wasm", "jvm-scalar", "jvm-fast")) {
+      for (String metric : List.of("tick_p50_ms", "tick_p99_ms")) {
+        assertThat(lines)
+            .as(impl + " " + metric)
+            .anySatisfy(
+                l -> {
+                  assertThat(l.get("bench").asText()).isEqualTo("browser");
+                  assertThat(l.get("params").get("entities").asInt()).isEqualTo(1500);
+                  assertThat(l.get("params").get("partitions").asInt()).isEqualTo(2);
+                  assertThat(l.get("params").get("impl").asText()).isEqualTo(impl);
+                  assertThat(l.get("metric").asText()).isEqualTo(metric);
+                  assertThat(l.get("value").asDouble()).isPositive();
+                });
+      }
+    }
+    assertThat(lines)
+        .filteredOn(l -> l.get("params").has("entities"))
+        .extracting(l -> l.get("metric").asText())
+        .contains("ratio_wasm_over_jvm_scalar", "ratio_wasm_over_jvm_fast");
+    List<JsonNode> matmul = lines.stream().filter(l -> l.get("params").has("n")).toList();
     for (String workers : List.of("1", "all")) {
       for (String impl : List.of("wasm", "js", "jvm-fast", "jvm-scalar")) {
-        assertThat(lines)
+        assertThat(matmul)
             .as(workers + " " + impl)
             .anySatisfy(
                 l -> {
@@ -118,7 +139,7 @@ class BenchScenariosTest {
                   assertThat(l.get("value").asDouble()).isPositive();
                 });
       }
-      assertThat(lines)
+      assertThat(matmul)
           .filteredOn(l -> l.get("params").get("workers").asText().equals(workers))
           .extracting(l -> l.get("metric").asText())
           .contains("ratio_wasm_over_jvm_scalar", "ratio_wasm_over_jvm_fast", "ratio_wasm_over_js");

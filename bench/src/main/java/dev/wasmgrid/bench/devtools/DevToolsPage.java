@@ -76,7 +76,12 @@ public final class DevToolsPage implements AutoCloseable {
     evaluate(element + ".click()");
   }
 
-  private JsonNode evaluate(String expression, Duration limit) {
+  /**
+   * {@link #evaluate(String)} for an expression whose promise may take up to {@code limit}.
+   *
+   * @throws IllegalStateException when the expression throws or does not settle within the limit
+   */
+  public JsonNode evaluate(String expression, Duration limit) {
     JsonNode answer =
         socket.call(
             "Runtime.evaluate",
