@@ -66,6 +66,14 @@ public interface Compute extends AutoCloseable {
     task.run(0, n);
   }
 
+  /**
+   * Runs {@code body}, one forward pass over {@code entries} sequences whose products and ranges
+   * all come to this compute. One with several threads may choose how many the pass uses.
+   */
+  default void pass(int entries, Runnable body) {
+    body.run();
+  }
+
   /** A short name for logs and benchmark output. */
   String name();
 

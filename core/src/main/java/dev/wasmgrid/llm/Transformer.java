@@ -18,6 +18,8 @@ public final class Transformer {
   private final float[] ropeSin;
   private final float[][] scores;
   private final ForwardBatch single = new ForwardBatch();
+  private final Runnable passBody = this::runPending;
+  private ForwardBatch pending;
   private KvCache ownCache;
   private int capacity;
   private float[][] x;
@@ -107,6 +109,19 @@ public final class Transformer {
    * them in their cache.
    */
   public void forward(ForwardBatch batch) {
+    pending = batch;
+    try {
+      compute.pass(batch.size(), passBody);
+    } finally {
+      pending = null;
+    }
+  }
+
+  private void runPending() {
+    run(pending);
+  }
+
+  private void run(ForwardBatch batch) {
     int n = batch.size();
     for (int i = 0; i < n; i++) {
       check(batch.token(i), batch.position(i));

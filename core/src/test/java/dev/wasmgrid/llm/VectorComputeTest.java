@@ -155,6 +155,34 @@ class VectorComputeTest {
     return v;
   }
 
+  @Test
+  void passesOnTheTeamAndOnTheCallerAloneGiveTheSameProducts() {
+    SplittableRandom r = new SplittableRandom(5);
+    int rows = 300;
+    int cols = 96;
+    float[] data = new float[rows * cols];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = (float) (r.nextDouble() * 2 - 1);
+    }
+    float[] x = new float[cols];
+    for (int i = 0; i < cols; i++) {
+      x[i] = (float) (r.nextDouble() * 2 - 1);
+    }
+    WeightMatrix w = Quantizer.q8(data, rows, cols);
+    float[] expected = new float[rows];
+    try (VectorCompute one = new VectorCompute(1)) {
+      one.matvec(w, x, expected);
+    }
+    // Enough passes for the choice to try the caller alone several times (VectorCompute.pass).
+    try (VectorCompute two = new VectorCompute(2)) {
+      for (int p = 0; p < 300; p++) {
+        float[] out = new float[rows];
+        two.pass(1, () -> two.matvec(w, x, out));
+        assertThat(out).as("pass %d", p).containsExactly(expected);
+      }
+    }
+  }
+
   private static void check(WeightMatrix w, float[] x, int threads) {
     float[] out = new float[w.rows()];
     float[] row = new float[w.cols()];

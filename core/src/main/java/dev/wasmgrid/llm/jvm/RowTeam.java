@@ -46,6 +46,7 @@ final class RowTeam implements AutoCloseable {
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private volatile int job;
   private volatile boolean closed;
+  private volatile Thread soloCaller;
   private volatile Thread failedOn;
 
   // The current job; written by the caller while the claim counter is sealed.
@@ -75,15 +76,19 @@ final class RowTeam implements AutoCloseable {
   /**
    * Runs {@code work} over [0, rows) in chunks of {@code chunkRows} (the last may be shorter), each
    * chunk on one thread, and returns when all are done. Runs on the caller alone when there is one
-   * chunk, when the team is closed, or when another job is in flight (a second caller never waits
-   * for the first).
+   * chunk, when the team is closed, when the caller is the one {@link #soloFor} names, or when
+   * another job is in flight (a second caller never waits for the first).
    *
    * @throws IllegalStateException when a worker's chunk threw (the cause); a chunk the caller ran
    *     throws its own exception unchanged. The other chunks are skipped once one has failed.
    */
   void run(int rows, int chunkRows, Work work) {
     int n = (int) (((long) rows + chunkRows - 1) / chunkRows);
-    if (n <= 1 || workers.length == 0 || closed || !busy.compareAndSet(false, true)) {
+    if (n <= 1
+        || workers.length == 0
+        || closed
+        || soloCaller == Thread.currentThread()
+        || !busy.compareAndSet(false, true)) {
       work.run(0, rows);
       return;
     }
@@ -113,6 +118,14 @@ final class RowTeam implements AutoCloseable {
     } finally {
       busy.set(false);
     }
+  }
+
+  /**
+   * Makes {@code caller}'s jobs run on it alone until this is called again ({@code null}: none):
+   * the workers stay parked meanwhile.
+   */
+  void soloFor(Thread caller) {
+    soloCaller = caller;
   }
 
   /** Claims and runs chunks of the open job until none is left. */

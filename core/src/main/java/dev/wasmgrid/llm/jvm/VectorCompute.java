@@ -46,8 +46,12 @@ public final class VectorCompute implements Compute {
    */
   private static final int MAX_AUTO_THREADS = 8;
 
+  /** Largest batch whose passes may run on the caller alone ({@link ThreadChoice}). */
+  private static final int MAX_CHOSEN_ENTRIES = 8;
+
   private final int threads;
   private final RowTeam team;
+  private final ThreadChoice[] choices = new ThreadChoice[MAX_CHOSEN_ENTRIES + 1];
   private final ScalarCompute fallback = new ScalarCompute();
 
   /** A fast path on {@code threads} threads: the caller's and {@code threads - 1} more. */
@@ -57,6 +61,37 @@ public final class VectorCompute implements Compute {
     }
     this.threads = threads;
     this.team = threads == 1 ? null : new RowTeam(threads, "llm-rows");
+    for (int n = 1; n < choices.length; n++) {
+      choices[n] = new ThreadChoice();
+    }
+  }
+
+  /**
+   * Passes of up to {@value #MAX_CHOSEN_ENTRIES} entries (decoding, concurrent streams) run on the
+   * team or on the caller alone, whichever their own passes found faster ({@link ThreadChoice});
+   * larger ones (prompts) always on the team. Either way every row is computed by the same kernel,
+   * so the results are the same.
+   */
+  @Override
+  public void pass(int entries, Runnable body) {
+    if (team == null || entries < 1 || entries > MAX_CHOSEN_ENTRIES) {
+      body.run();
+      return;
+    }
+    ThreadChoice choice = choices[entries];
+    boolean solo = choice.nextSolo();
+    if (solo) {
+      team.soloFor(Thread.currentThread());
+    }
+    long start = System.nanoTime();
+    try {
+      body.run();
+    } finally {
+      if (solo) {
+        team.soloFor(null);
+      }
+    }
+    choice.record(solo, System.nanoTime() - start);
   }
 
   /**

@@ -151,6 +151,43 @@ class RowTeamTest {
   }
 
   @Test
+  void aCallerNamedSoloRunsItsJobsAloneAndTheTeamResumesAfter() {
+    try (RowTeam team = new RowTeam(2, "solo")) {
+      Thread me = Thread.currentThread();
+      team.soloFor(me);
+      for (int job = 0; job < 500; job++) {
+        AtomicIntegerArray seen = new AtomicIntegerArray(512);
+        team.run(
+            512,
+            16,
+            (from, to) -> {
+              assertThat(Thread.currentThread()).isSameAs(me);
+              for (int r = from; r < to; r++) {
+                seen.incrementAndGet(r);
+              }
+            });
+        for (int r = 0; r < 512; r++) {
+          assertThat(seen.get(r)).isEqualTo(1);
+        }
+      }
+      team.soloFor(null);
+      // The worker takes a chunk again: the caller's first chunk holds until one has run elsewhere.
+      CountDownLatch elsewhere = new CountDownLatch(1);
+      team.run(
+          64,
+          32,
+          (from, to) -> {
+            if (Thread.currentThread() == me) {
+              awaitBounded(elsewhere);
+            } else {
+              elsewhere.countDown();
+            }
+          });
+      assertThat(elsewhere.getCount()).isZero();
+    }
+  }
+
+  @Test
   void jobsAllocateNothingOnceWarm() {
     com.sun.management.ThreadMXBean bean =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
