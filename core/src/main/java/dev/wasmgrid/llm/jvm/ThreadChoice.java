@@ -24,9 +24,18 @@ final class ThreadChoice {
   /** Weight of a new pass in the running time of the way taken. */
   private static final double ALPHA = 0.25;
 
+  /**
+   * Passes after a switch that must, on average, beat the way left, or the switch is undone: one
+   * probe is one pass, and a pass can be slow or fast for reasons of its own.
+   */
+  static final int CONFIRM = 4;
+
   private long passes;
   private boolean preferSolo;
   private double taken = Double.NaN;
+  private double left;
+  private int confirming;
+  private long confirmNanos;
 
   /** Whether the next pass is to run on the caller alone. */
   boolean nextSolo() {
@@ -35,7 +44,7 @@ final class ThreadChoice {
     if (timed <= 0) {
       return false;
     }
-    boolean probe = timed == 2 || timed % PROBE == 0;
+    boolean probe = confirming == 0 && (timed == 2 || timed % PROBE == 0);
     return probe != preferSolo;
   }
 
@@ -44,12 +53,24 @@ final class ThreadChoice {
     if (passes <= SETTLE) {
       return;
     }
-    if (solo == preferSolo) {
-      taken = Double.isNaN(taken) ? nanos : taken + ALPHA * (nanos - taken);
-    } else if (nanos < MARGIN * taken) {
-      // A probe: one pass, compared with the recent passes of the way taken.
-      preferSolo = solo;
-      taken = nanos;
+    if (solo != preferSolo) {
+      if (nanos < MARGIN * taken) {
+        // A probe faster than the recent passes of the way taken: switch, then confirm.
+        preferSolo = solo;
+        left = taken;
+        taken = nanos;
+        confirming = CONFIRM;
+        confirmNanos = 0;
+      }
+      return;
+    }
+    taken = Double.isNaN(taken) ? nanos : taken + ALPHA * (nanos - taken);
+    if (confirming > 0) {
+      confirmNanos += nanos;
+      if (--confirming == 0 && confirmNanos > left * CONFIRM) {
+        preferSolo = !preferSolo;
+        taken = left;
+      }
     }
   }
 

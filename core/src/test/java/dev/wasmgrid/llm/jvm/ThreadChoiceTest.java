@@ -54,6 +54,24 @@ class ThreadChoiceTest {
   }
 
   @Test
+  void aSwitchThatTheNextPassesDoNotBearOutIsUndone() {
+    ThreadChoice choice = new ThreadChoice();
+    // The one probe of the caller alone is fast by chance; its passes after are slower than the
+    // team's.
+    long[] soloPasses = {0};
+    List<Boolean> chosen =
+        run(
+            choice,
+            ThreadChoice.SETTLE + 2 + ThreadChoice.CONFIRM + 5,
+            p -> 1_000_000,
+            p -> soloPasses[0]++ == 0 ? 500_000 : 1_500_000);
+    int probe = ThreadChoice.SETTLE + 1;
+    assertThat(chosen.subList(probe, probe + 1 + ThreadChoice.CONFIRM)).containsOnly(true);
+    assertThat(chosen.subList(probe + 1 + ThreadChoice.CONFIRM, chosen.size())).containsOnly(false);
+    assertThat(choice.prefersSolo()).isFalse();
+  }
+
+  @Test
   void aProbeWithinTheMarginChangesNothing() {
     ThreadChoice choice = new ThreadChoice();
     List<Boolean> chosen = run(choice, 500, 1_000_000, 950_000);
