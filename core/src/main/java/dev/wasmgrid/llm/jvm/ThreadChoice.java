@@ -2,40 +2,34 @@ package dev.wasmgrid.llm.jvm;
 
 /**
  * Whether forward passes of one batch size run faster on the whole team or on the caller alone,
- * learned from the passes themselves: the faster way so far runs every pass but every {@link
- * #PROBE}th, which tries the other. A pass is the unit compared because consecutive passes of a
- * size do the same work (the same products, attention a position longer), and because a team tried
- * for a whole pass has its workers awake for it. On an idle machine the team wins and the probes
- * cost ~1 %; where another process holds a core, the caller waits job after job for a chunk a
- * worker began and then lost its core, and the caller alone is faster. Not thread-safe: one pass at
- * a time.
+ * learned from the passes themselves: every {@link #PROBE} passes a trial runs {@link #TRIAL}
+ * passes each way, alternating, and the way whose passes took longer in all is left for the next
+ * {@link #PROBE} unless the difference is within {@link #MARGIN}. Passes are the unit compared
+ * because consecutive passes of a size do the same work (the same products, attention a position
+ * longer), and alternating them keeps a trend (the JIT warming up, a context growing) from
+ * favouring either way. On an idle machine the team wins and the trials cost ~1 %; where another
+ * process holds a core, the caller waits job after job for a chunk a worker began and then lost its
+ * core, and the caller alone is faster. Not thread-safe: one pass at a time.
  */
 final class ThreadChoice {
 
-  /** Passes between two tries of the way not taken. */
-  static final int PROBE = 64;
+  /** Passes from one trial to the next. */
+  static final int PROBE = 128;
 
-  /** Passes that run on the team before any is timed: the JIT's and the workers' warm-up. */
+  /** Passes of a trial run each way. */
+  static final int TRIAL = 2;
+
+  /** Passes that run on the team before the first trial: the workers' and the JIT's warm-up. */
   static final int SETTLE = 8;
 
-  /** How much faster the other way must be to be taken. */
+  /** How much faster the other way's trial passes must be for it to be taken. */
   private static final double MARGIN = 0.9;
-
-  /** Weight of a new pass in the running time of the way taken. */
-  private static final double ALPHA = 0.25;
-
-  /**
-   * Passes after a switch that must, on average, beat the way left, or the switch is undone: one
-   * probe is one pass, and a pass can be slow or fast for reasons of its own.
-   */
-  static final int CONFIRM = 4;
 
   private long passes;
   private boolean preferSolo;
-  private double taken = Double.NaN;
-  private double left;
-  private int confirming;
-  private long confirmNanos;
+  private int trialLeft;
+  private long trialSolo;
+  private long trialTeam;
 
   /** Whether the next pass is to run on the caller alone. */
   boolean nextSolo() {
@@ -44,32 +38,29 @@ final class ThreadChoice {
     if (timed <= 0) {
       return false;
     }
-    boolean probe = confirming == 0 && (timed == 2 || timed % PROBE == 0);
-    return probe != preferSolo;
+    if (trialLeft == 0 && timed % PROBE == 1) {
+      trialLeft = 2 * TRIAL;
+      trialSolo = 0;
+      trialTeam = 0;
+    }
+    return trialLeft > 0 ? trialLeft % 2 == 0 : preferSolo;
   }
 
   /** The pass just chosen took {@code nanos}, on the caller alone if {@code solo}. */
   void record(boolean solo, long nanos) {
-    if (passes <= SETTLE) {
+    if (trialLeft == 0) {
       return;
     }
-    if (solo != preferSolo) {
-      if (nanos < MARGIN * taken) {
-        // A probe faster than the recent passes of the way taken: switch, then confirm.
-        preferSolo = solo;
-        left = taken;
-        taken = nanos;
-        confirming = CONFIRM;
-        confirmNanos = 0;
-      }
-      return;
+    if (solo) {
+      trialSolo += nanos;
+    } else {
+      trialTeam += nanos;
     }
-    taken = Double.isNaN(taken) ? nanos : taken + ALPHA * (nanos - taken);
-    if (confirming > 0) {
-      confirmNanos += nanos;
-      if (--confirming == 0 && confirmNanos > left * CONFIRM) {
+    if (--trialLeft == 0) {
+      long taken = preferSolo ? trialSolo : trialTeam;
+      long other = preferSolo ? trialTeam : trialSolo;
+      if (other < MARGIN * taken) {
         preferSolo = !preferSolo;
-        taken = left;
       }
     }
   }

@@ -10,11 +10,10 @@ import org.junit.jupiter.api.Test;
 /** How forward passes choose between the team and the caller alone, from their own times. */
 class ThreadChoiceTest {
 
-  /** Runs {@code passes} passes that take {@code team} or {@code solo} ns; returns each choice. */
-  private static List<Boolean> run(ThreadChoice choice, int passes, long team, long solo) {
-    return run(choice, passes, p -> team, p -> solo);
-  }
-
+  /**
+   * Runs {@code passes} passes; pass p takes {@code team(p)} or {@code solo(p)} ns. Returns each
+   * choice.
+   */
   private static List<Boolean> run(
       ThreadChoice choice, int passes, LongUnaryOperator team, LongUnaryOperator solo) {
     List<Boolean> chosen = new ArrayList<>();
@@ -26,57 +25,51 @@ class ThreadChoiceTest {
     return chosen;
   }
 
+  private static long alone(List<Boolean> chosen, int from, int to) {
+    return chosen.subList(from, to).stream().filter(b -> b).count();
+  }
+
   @Test
-  void aFasterTeamKeepsEveryPassButTheProbes() {
+  void aFasterTeamKeepsEveryPassButTheTrials() {
     ThreadChoice choice = new ThreadChoice();
-    List<Boolean> chosen = run(choice, 1000, 1_000_000, 1_800_000);
+    int passes = ThreadChoice.SETTLE + 5 * ThreadChoice.PROBE;
+    List<Boolean> chosen = run(choice, passes, p -> 1_000_000, p -> 1_800_000);
     assertThat(chosen.subList(0, ThreadChoice.SETTLE)).containsOnly(false);
-    long alone = chosen.stream().filter(b -> b).count();
-    // The second timed pass, then one in every PROBE.
-    assertThat(alone).isEqualTo(1 + (1000 - ThreadChoice.SETTLE) / ThreadChoice.PROBE);
-    assertThat(chosen.get(ThreadChoice.SETTLE + 1)).isTrue();
+    assertThat(alone(chosen, 0, passes)).isEqualTo(5L * ThreadChoice.TRIAL);
     assertThat(choice.prefersSolo()).isFalse();
   }
 
   @Test
-  void aFasterCallerAloneTakesOverAtTheFirstProbeAndTheTeamComesBackWhenItIsFaster() {
+  void aFasterCallerAloneTakesOverAfterATrialAndTheTeamComesBackWhenItIsFaster() {
     ThreadChoice choice = new ThreadChoice();
-    // A busy core: the team takes 1.3 ms a pass, the caller alone 1 ms; after pass 500 the core
-    // is free again and the team takes 0.6 ms.
-    List<Boolean> chosen = run(choice, 1000, p -> p < 500 ? 1_300_000 : 600_000, p -> 1_000_000);
-    assertThat(chosen.subList(ThreadChoice.SETTLE + 2, 500))
-        .filteredOn(b -> !b)
-        .hasSizeLessThan(10);
-    assertThat(chosen.subList(500 + ThreadChoice.PROBE, 1000))
-        .filteredOn(b -> b)
-        .hasSizeLessThan(10);
+    // A busy core: the team takes 1.3 ms a pass, the caller alone 1 ms; from pass 600 the core is
+    // free again and the team takes 0.6 ms.
+    int free = 600;
+    List<Boolean> chosen = run(choice, 1200, p -> p < free ? 1_300_000 : 600_000, p -> 1_000_000);
+    int firstTrialEnd = ThreadChoice.SETTLE + 2 * ThreadChoice.TRIAL;
+    // Between trials, every pass alone while the core is busy...
+    assertThat(alone(chosen, firstTrialEnd, free))
+        .isGreaterThan(free - firstTrialEnd - 5L * ThreadChoice.TRIAL);
+    // ...and none once a trial has seen it free.
+    int back = free + ThreadChoice.PROBE + 2 * ThreadChoice.TRIAL;
+    assertThat(alone(chosen, back, 1200)).isLessThanOrEqualTo(5L * ThreadChoice.TRIAL);
     assertThat(choice.prefersSolo()).isFalse();
   }
 
   @Test
-  void aSwitchThatTheNextPassesDoNotBearOutIsUndone() {
+  void aWarmUpThatSpeedsEveryPassUpKeepsTheTeam() {
     ThreadChoice choice = new ThreadChoice();
-    // The one probe of the caller alone is fast by chance; its passes after are slower than the
-    // team's.
-    long[] soloPasses = {0};
-    List<Boolean> chosen =
-        run(
-            choice,
-            ThreadChoice.SETTLE + 2 + ThreadChoice.CONFIRM + 5,
-            p -> 1_000_000,
-            p -> soloPasses[0]++ == 0 ? 500_000 : 1_500_000);
-    int probe = ThreadChoice.SETTLE + 1;
-    assertThat(chosen.subList(probe, probe + 1 + ThreadChoice.CONFIRM)).containsOnly(true);
-    assertThat(chosen.subList(probe + 1 + ThreadChoice.CONFIRM, chosen.size())).containsOnly(false);
+    // Each pass 10 % faster than the one before, whichever way it runs: only the order of a
+    // trial's passes could tell the ways apart.
+    LongUnaryOperator warming = p -> (long) (20_000_000 * Math.pow(0.9, (double) p));
+    run(choice, ThreadChoice.SETTLE + 2 * ThreadChoice.TRIAL, warming, warming);
     assertThat(choice.prefersSolo()).isFalse();
   }
 
   @Test
-  void aProbeWithinTheMarginChangesNothing() {
+  void aTrialWithinTheMarginChangesNothing() {
     ThreadChoice choice = new ThreadChoice();
-    List<Boolean> chosen = run(choice, 500, 1_000_000, 950_000);
+    run(choice, ThreadChoice.SETTLE + 3 * ThreadChoice.PROBE, p -> 1_000_000, p -> 950_000);
     assertThat(choice.prefersSolo()).isFalse();
-    assertThat(chosen.stream().filter(b -> b).count())
-        .isEqualTo(1 + (500 - ThreadChoice.SETTLE) / ThreadChoice.PROBE);
   }
 }
