@@ -16,16 +16,23 @@ final class ThreadChoice {
   /** Passes from one trial to the next. */
   static final int PROBE = 128;
 
+  /**
+   * Passes from a trial that switched ways to the next: a switch is tried again soon, since the
+   * team's first passes may still be paying for its own warm-up (its workers' code compiling).
+   */
+  static final int RECHECK = 16;
+
   /** Passes of a trial run each way. */
   static final int TRIAL = 2;
 
   /** Passes that run on the team before the first trial: the workers' and the JIT's warm-up. */
-  static final int SETTLE = 8;
+  static final int SETTLE = 32;
 
   /** How much faster the other way's trial passes must be for it to be taken. */
   private static final double MARGIN = 0.9;
 
   private long passes;
+  private long nextTrial = SETTLE + 1;
   private boolean preferSolo;
   private int trialLeft;
   private long trialSolo;
@@ -34,11 +41,7 @@ final class ThreadChoice {
   /** Whether the next pass is to run on the caller alone. */
   boolean nextSolo() {
     passes++;
-    long timed = passes - SETTLE;
-    if (timed <= 0) {
-      return false;
-    }
-    if (trialLeft == 0 && timed % PROBE == 1) {
+    if (passes == nextTrial) {
       trialLeft = 2 * TRIAL;
       trialSolo = 0;
       trialTeam = 0;
@@ -59,9 +62,11 @@ final class ThreadChoice {
     if (--trialLeft == 0) {
       long taken = preferSolo ? trialSolo : trialTeam;
       long other = preferSolo ? trialTeam : trialSolo;
-      if (other < MARGIN * taken) {
+      boolean switched = other < MARGIN * taken;
+      if (switched) {
         preferSolo = !preferSolo;
       }
+      nextTrial = passes + (switched ? RECHECK : PROBE);
     }
   }
 

@@ -49,7 +49,7 @@ class ThreadChoiceTest {
     int firstTrialEnd = ThreadChoice.SETTLE + 2 * ThreadChoice.TRIAL;
     // Between trials, every pass alone while the core is busy...
     assertThat(alone(chosen, firstTrialEnd, free))
-        .isGreaterThan(free - firstTrialEnd - 5L * ThreadChoice.TRIAL);
+        .isGreaterThanOrEqualTo(free - firstTrialEnd - 5L * ThreadChoice.TRIAL);
     // ...and none once a trial has seen it free.
     int back = free + ThreadChoice.PROBE + 2 * ThreadChoice.TRIAL;
     assertThat(alone(chosen, back, 1200)).isLessThanOrEqualTo(5L * ThreadChoice.TRIAL);
@@ -63,6 +63,22 @@ class ThreadChoiceTest {
     // trial's passes could tell the ways apart.
     LongUnaryOperator warming = p -> (long) (20_000_000 * Math.pow(0.9, (double) p));
     run(choice, ThreadChoice.SETTLE + 2 * ThreadChoice.TRIAL, warming, warming);
+    assertThat(choice.prefersSolo()).isFalse();
+  }
+
+  @Test
+  void aSwitchTheNextTrialDoesNotBearOutIsUndoneSoon() {
+    ThreadChoice choice = new ThreadChoice();
+    // The team's first passes pay for its own warm-up: slow in the first trial only.
+    int firstTrialEnd = ThreadChoice.SETTLE + 2 * ThreadChoice.TRIAL;
+    List<Boolean> chosen =
+        run(choice, 300, p -> p < firstTrialEnd ? 3_000_000 : 1_000_000, p -> 1_800_000);
+    // Alone until the next trial, RECHECK passes on...
+    assertThat(alone(chosen, firstTrialEnd, firstTrialEnd + ThreadChoice.RECHECK - 1))
+        .isEqualTo(ThreadChoice.RECHECK - 1L);
+    // ...which goes back to the team: from then on alone only in trials (a recheck, then one).
+    int recheckEnd = firstTrialEnd + ThreadChoice.RECHECK - 1 + 2 * ThreadChoice.TRIAL;
+    assertThat(alone(chosen, recheckEnd, 300)).isEqualTo(2L * ThreadChoice.TRIAL);
     assertThat(choice.prefersSolo()).isFalse();
   }
 
