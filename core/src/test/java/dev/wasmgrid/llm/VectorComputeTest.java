@@ -36,14 +36,8 @@ class VectorComputeTest {
   })
   void productsMatchDoubleSums(int rows, int cols, int threads) {
     SplittableRandom r = new SplittableRandom(rows * 31L + cols);
-    float[] data = new float[rows * cols];
-    for (int i = 0; i < data.length; i++) {
-      data[i] = (float) (r.nextDouble() * 2 - 1);
-    }
-    float[] x = new float[cols];
-    for (int i = 0; i < cols; i++) {
-      x[i] = (float) (r.nextDouble() * 2 - 1);
-    }
+    float[] data = random(r, rows * cols);
+    float[] x = random(r, cols);
     WeightMatrix f32 = new F32Matrix(rows, cols, data);
     check(f32, x, threads);
     if (cols % Q8Matrix.GROUP == 0) {
@@ -77,11 +71,7 @@ class VectorComputeTest {
     SplittableRandom r = new SplittableRandom(threads);
     for (WeightMatrix m : matrices) {
       assertThat(m).isInstanceOfAny(PackedMatrix.class, Q8Matrix.class);
-      float[] x = new float[m.cols()];
-      for (int i = 0; i < x.length; i++) {
-        x[i] = (float) (r.nextDouble() * 2 - 1);
-      }
-      check(m, x, threads);
+      check(m, random(r, m.cols()), threads);
     }
   }
 
@@ -160,15 +150,8 @@ class VectorComputeTest {
     SplittableRandom r = new SplittableRandom(5);
     int rows = 300;
     int cols = 96;
-    float[] data = new float[rows * cols];
-    for (int i = 0; i < data.length; i++) {
-      data[i] = (float) (r.nextDouble() * 2 - 1);
-    }
-    float[] x = new float[cols];
-    for (int i = 0; i < cols; i++) {
-      x[i] = (float) (r.nextDouble() * 2 - 1);
-    }
-    WeightMatrix w = Quantizer.q8(data, rows, cols);
+    WeightMatrix w = Quantizer.q8(random(r, rows * cols), rows, cols);
+    float[] x = random(r, cols);
     float[] expected = new float[rows];
     try (VectorCompute one = new VectorCompute(1)) {
       one.matvec(w, x, expected);

@@ -2,14 +2,15 @@ package dev.wasmgrid.llm.jvm;
 
 /**
  * Whether forward passes of one batch size run faster on the whole team or on the caller alone,
- * learned from the passes themselves: every {@link #PROBE} passes a trial runs {@link #TRIAL}
- * passes each way, alternating, and the way whose passes took longer in all is left for the next
- * {@link #PROBE} unless the difference is within {@link #MARGIN}. Passes are the unit compared
- * because consecutive passes of a size do the same work (the same products, attention a position
- * longer), and alternating them keeps a trend (the JIT warming up, a context growing) from
- * favouring either way. On an idle machine the team wins and the trials cost ~1 %; where another
- * process holds a core, the caller waits job after job for a chunk a worker began and then lost its
- * core, and the caller alone is faster. Not thread-safe: one pass at a time.
+ * learned from the passes themselves: after {@link #SETTLE} passes, then every {@link #PROBE}, a
+ * trial runs {@link #TRIAL} passes each way, alternating, and the way whose passes took longer in
+ * all is left unless the difference is within {@link #MARGIN}; a switch is tried again {@link
+ * #RECHECK} passes later. Passes are the unit compared because consecutive passes of a size do the
+ * same work (the same products, attention a position longer), and alternating them keeps a trend
+ * (the JIT warming up, a context growing) from favouring either way. On an idle machine the team
+ * wins and the trials cost ~1 %; where another process holds a core, the caller waits job after job
+ * for a chunk a worker began and then lost its core, and the caller alone is faster. Not
+ * thread-safe: one pass at a time.
  */
 final class ThreadChoice {
 
