@@ -62,7 +62,7 @@ class ReadmeExamplesTest {
           "bench rpc",
           List.of("--samples", "20", "--clients", "2", "--duration", "PT0.3S"),
           "bench browser",
-          List.of("--sizes", "32"),
+          List.of("--sizes", "32", "--sim-entities", "2000", "--sim-ticks", "10"),
           "bench recycle",
           List.of(
               "--state-mib",
