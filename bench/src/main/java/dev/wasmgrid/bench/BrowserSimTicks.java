@@ -90,13 +90,8 @@ final class BrowserSimTicks {
       for (int i = 0; i < WARM_UP_TICKS; i++) {
         sim.step();
       }
-      long[] nanos = new long[ticks];
-      for (int i = 0; i < ticks; i++) {
-        long t0 = System.nanoTime();
-        sim.step();
-        nanos[i] = System.nanoTime() - t0;
-      }
-      return Ticks.of(nanos, StateHash.hex(sim.stateHash()));
+      SimTiming timing = SimTiming.measure(sim, ticks, Long.MAX_VALUE, done -> {});
+      return new Ticks(timing.p50Ms(), timing.p99Ms(), StateHash.hex(sim.stateHash()));
     }
   }
 
@@ -116,6 +111,7 @@ final class BrowserSimTicks {
 
   /** Median and 99th-percentile (nearest rank) tick of a run in ms, and the world's hash after. */
   private record Ticks(double p50, double p99, String hash) {
+    /** The browser's ticks, measured in the page. */
     static Ticks of(long[] nanos, String hash) {
       long[] sorted = nanos.clone();
       Arrays.sort(sorted);

@@ -56,8 +56,8 @@ final class PromptCacheLlmBench {
         warm[r] = ttft(cached, prompt(prefix, r + 1, shape), one);
       }
     }
-    double uncachedMs = median(cold);
-    double cachedMs = median(warm);
+    double uncachedMs = LlmBench.median(cold);
+    double cachedMs = LlmBench.median(warm);
     for (boolean hit : new boolean[] {false, true}) {
       report.metric(
           "llm",
@@ -105,11 +105,5 @@ final class PromptCacheLlmBench {
       t[i] = 3 + (int) ((seed * 104729L + i * 7919L) % (vocab - 3));
     }
     return t;
-  }
-
-  private static double median(double[] v) {
-    double[] s = v.clone();
-    Arrays.sort(s);
-    return s[s.length / 2];
   }
 }

@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -297,8 +296,7 @@ final class ShapedLlmBench {
     for (int i = 0; i < ms.length; i++) {
       ms[i] = firstToken(lm, prompt, one).timeToFirstTokenMs();
     }
-    Arrays.sort(ms);
-    return length / (ms[ms.length / 2] / 1e3);
+    return length / (LlmBench.median(ms) / 1e3);
   }
 
   private static GenerationStats firstToken(LanguageModel lm, int[] prompt, GenerationConfig cfg) {

@@ -12,7 +12,6 @@ import dev.wasmgrid.llm.jvm.VectorCompute;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,8 +73,7 @@ public final class StreamsLlmBench {
         for (int run = 0; run < RUNS; run++) {
           rates[run] = timed(lm, n, cfg, shape, dtype, threads, report);
         }
-        Arrays.sort(rates);
-        double aggregate = rates[RUNS / 2];
+        double aggregate = LlmBench.median(rates);
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("shape", shape.name());
         params.put("dtype", dtype.wireName());
