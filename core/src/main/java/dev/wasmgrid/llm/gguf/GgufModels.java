@@ -18,6 +18,7 @@ import dev.wasmgrid.llm.quant.BlockCodecs;
 import dev.wasmgrid.llm.quant.ByteWidening;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Builds a {@link Model} from a parsed GGUF file of a supported {@code general.architecture}
@@ -61,11 +62,22 @@ public final class GgufModels {
    * @throws ModelFormatException naming the key or tensor that is missing or wrong
    */
   public static Model load(GgufFile file, long widenBudget) {
+    return load(file, widenBudget, Set.of());
+  }
+
+  /**
+   * {@link #load(GgufFile, long)}, but a mapped file's matrices of the types in {@code packed} are
+   * held as views of the mapping whatever the budget: those the JVM's native kernels read as the
+   * file stores them.
+   *
+   * @throws ModelFormatException naming the key or tensor that is missing or wrong
+   */
+  public static Model load(GgufFile file, long widenBudget, Set<TensorType> packed) {
     // The architecture first: a file of another one is refused before its vocabulary is read.
     Architecture.fromGguf(file.string("general.architecture", ""));
     Vocabulary vocab = GgufVocabularies.read(file);
     LlamaConfig config = GgufConfigs.read(file, vocab.size());
-    Tensors t = new Tensors(file, widenedBytes(file) <= widenBudget);
+    Tensors t = new Tensors(file, widenedBytes(file, packed) <= widenBudget, packed);
     int dim = config.dim();
     int qDim = config.qDim();
     int kv = config.kvDim();
@@ -163,10 +175,10 @@ public final class GgufModels {
    * weights), and its Q4_K, Q5_K (a byte, a scale and an offset per 32) and Q6_K tensors (a byte
    * and a scale per 16).
    */
-  static long widenedBytes(GgufFile file) {
+  static long widenedBytes(GgufFile file, Set<TensorType> packed) {
     long bytes = 0;
     for (GgufTensor t : file.tensors().values()) {
-      if (ByteWidening.handles(t.type())) {
+      if (ByteWidening.handles(t.type()) && !packed.contains(t.type())) {
         bytes += ByteWidening.bytes(t.type(), t.elements());
       }
     }
@@ -178,8 +190,9 @@ public final class GgufModels {
    *
    * @param widen whether the tensors {@link #widenedBytes} counts are widened onto the heap rather
    *     than held as views of the mapping (Q8_0 and Q4_0 of an array-backed file always are)
+   * @param packed types a mapped file's matrices keep as views whatever {@code widen} says
    */
-  private record Tensors(GgufFile file, boolean widen) {
+  private record Tensors(GgufFile file, boolean widen, Set<TensorType> packed) {
 
     GgufTensor find(String name) {
       GgufTensor t = file.tensors().get(name);
@@ -236,6 +249,9 @@ public final class GgufModels {
      */
     private WeightMatrix held(GgufTensor t, int rows, int cols) {
       boolean mapped = file.source().mapped();
+      if (mapped && packed.contains(t.type())) {
+        return view(t, rows, cols);
+      }
       return switch (t.type()) {
         case F32, F16 -> new F32Matrix(rows, cols, floats(t, rows * cols));
         // An array's Q8_0 and Q4_0 always: the form the WebGPU path uploads.

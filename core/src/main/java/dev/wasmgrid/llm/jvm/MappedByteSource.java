@@ -20,6 +20,9 @@ final class MappedByteSource implements ByteSource {
   private final long size;
   private final MappedByteBuffer[] windows;
 
+  /** Each window's address where the {@link NativeKernels} run, else null. */
+  private final long[] addresses;
+
   MappedByteSource(FileChannel channel) throws IOException {
     this.size = channel.size();
     int n = (int) ((size + WINDOW - 1) / WINDOW);
@@ -29,6 +32,23 @@ final class MappedByteSource implements ByteSource {
       windows[i] =
           channel.map(FileChannel.MapMode.READ_ONLY, start, Math.min(WINDOW, size - start));
     }
+    addresses = NativeKernels.available() ? new long[n] : null;
+    for (int i = 0; addresses != null && i < n; i++) {
+      addresses[i] = NativeKernels.address(windows[i]);
+    }
+  }
+
+  /**
+   * The address of the {@code length} bytes at {@code offset}, valid while this source is
+   * reachable; 0 where they straddle two windows or the {@link NativeKernels} do not run.
+   */
+  long address(long offset, long length) {
+    if (addresses == null || offset < 0 || length < 0 || offset + length > size) {
+      return 0;
+    }
+    int w = (int) (offset / WINDOW);
+    long within = offset % WINDOW;
+    return within + length <= windows[w].capacity() ? addresses[w] + within : 0;
   }
 
   @Override

@@ -70,7 +70,7 @@ public final class ModelFiles {
       // Widened onto the heap while they take at most half of what it has free.
       Runtime rt = Runtime.getRuntime();
       long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-      return GgufModels.load(GgufReader.read(source), free / 2);
+      return GgufModels.load(GgufReader.read(source), free / 2, NativeKernels.types());
     }
     Path tok = tokenizer != null ? tokenizer : siblingTokenizer(model);
     if (!Files.isRegularFile(tok)) {
@@ -89,7 +89,7 @@ public final class ModelFiles {
    * @throws IOException if the file cannot be read
    */
   public static Model loadGguf(Path model, long widenBudget) throws IOException {
-    return GgufModels.load(GgufReader.read(map(model)), widenBudget);
+    return GgufModels.load(GgufReader.read(map(model)), widenBudget, NativeKernels.types());
   }
 
   private static Path siblingTokenizer(Path model) {

@@ -7,6 +7,7 @@ import dev.wasmgrid.llm.Q8Matrix;
 import dev.wasmgrid.llm.ScalarCompute;
 import dev.wasmgrid.llm.TensorType;
 import dev.wasmgrid.llm.WeightMatrix;
+import java.util.Set;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -14,9 +15,11 @@ import jdk.incubator.vector.VectorSpecies;
  * The JVM fast path: Vector API dot products at the preferred width (AVX-512 where there is one),
  * four rows at a time from four places in the matrix so that FMA chains and memory streams overlap,
  * quantized rows widened from bytes to floats in registers, packed rows ({@link PackedMatrix})
- * dotted in registers for Q4_K, Q5_K and Q6_K ({@link KQuantKernels}), widened a few rows at a time
- * for Q8_0 and Q4_0 ({@link WidenedBlocks}) and decoded into a scratch row per thread for the other
- * types, and a product's rows split over a persistent team of threads ({@link RowTeam}).
+ * multiplied as bytes by the native kernels where they run ({@link NativeKernels}: Q8_0, Q4_0, Q5_0
+ * and the K-quants of a mapped file), else dotted in registers for Q4_K, Q5_K and Q6_K ({@link
+ * KQuantKernels}), widened a few rows at a time for Q8_0 and Q4_0 ({@link WidenedBlocks}) and
+ * decoded into a scratch row per thread for the other types, and a product's rows split over a
+ * persistent team of threads ({@link RowTeam}).
  */
 public final class VectorCompute implements Compute {
 
@@ -53,6 +56,7 @@ public final class VectorCompute implements Compute {
   private final RowTeam team;
   private final ThreadChoice[] choices = new ThreadChoice[MAX_CHOSEN_ENTRIES + 1];
   private final ScalarCompute fallback = new ScalarCompute();
+  private final NativeProducts natives = new NativeProducts();
 
   /** A fast path on {@code threads} threads: the caller's and {@code threads - 1} more. */
   public VectorCompute(int threads) {
@@ -95,6 +99,29 @@ public final class VectorCompute implements Compute {
   }
 
   /**
+   * The types whose matrices, held as views of a mapped file, this JVM's native kernels multiply
+   * ({@link NativeKernels}, with x quantized to 8 bits); none where they do not run here.
+   */
+  public static Set<TensorType> nativeTypes() {
+    return NativeKernels.types();
+  }
+
+  /**
+   * The block of x that this path's products of {@code w} quantize to 8 bits under one scale: 32 or
+   * 256 values, or 0 where they take x as it is. A quantized product may differ from the exact one
+   * by half a step per value, Σ |w| · amax / 254 with amax that of each value's block.
+   */
+  public static int quantizedInputBlock(WeightMatrix w) {
+    if (!(w instanceof PackedMatrix p)) {
+      return 0;
+    }
+    if (NativeProducts.weights(p) != 0) {
+      return NativeProducts.inputBlock(p.type());
+    }
+    return p.type() == TensorType.Q4_K && PackedKernels.SUPPORTED ? PackedKernels.GROUP : 0;
+  }
+
+  /**
    * Threads for a model's compute when none are asked for: one per processor this JVM may use, at
    * most {@value #MAX_AUTO_THREADS}; more threads than cores would leave a product waiting for a
    * thread the system has put aside. A model's concurrent generations share its passes, and so
@@ -122,6 +149,13 @@ public final class VectorCompute implements Compute {
    */
   @Override
   public void matmul(WeightMatrix w, float[][] xs, float[][] outs, int n) {
+    if (w instanceof PackedMatrix p) {
+      long weights = NativeProducts.weights(p);
+      if (weights != 0) {
+        natives.matmul(p, weights, xs, outs, n, this::split);
+        return;
+      }
+    }
     // Once per product, not once per thread's rows.
     PackedInputs in = PackedInputs.of(w, xs, n);
     split(w.rows(), (from, to) -> rows(w, xs, outs, n, in, from, to));
@@ -196,15 +230,11 @@ public final class VectorCompute implements Compute {
     }
   }
 
-  /** Work on a range of output rows: [from, to). */
-  @FunctionalInterface
-  private interface RowTask extends RowTeam.Work {}
-
   /**
    * Runs {@code task} over [0, rows) split in contiguous ranges over the threads; every row is
    * computed by one thread, so the result does not depend on the thread count.
    */
-  private void split(int rows, RowTask task) {
+  private void split(int rows, RowTeam.Work task) {
     int parts = team == null ? 1 : Math.min(threads, rows / MIN_ROWS_PER_THREAD);
     if (parts <= 1) {
       task.run(0, rows);

@@ -1,0 +1,390 @@
+/*
+ * Quantized matrix-vector products for the JVM's language-model path (dev.wasmgrid.llm.jvm.
+ * NativeKernels), called through the JDK's foreign-function API. Java's Vector API has no byte-by-
+ * byte multiply that sums pairs (AVX2's vpmaddubsw), so a quantized product in Java widens every
+ * weight to a float; here the weights stay in the file's blocks (read straight from the mapping)
+ * and the activations are quantized to 8 bits per 32, and both are multiplied as bytes.
+ *
+ * Every (row, vector) sum is taken by one sequence of operations whatever the number of rows and
+ * vectors computed together, so a product does not depend on how its rows are split over threads
+ * nor on the other vectors of its batch. Built with -ffp-contract=off for the same reason.
+ */
+#include <immintrin.h>
+#include <stdint.h>
+#include <string.h>
+
+/* GGML type ids (dev.wasmgrid.llm.TensorType). */
+enum { T_Q4_0 = 2, T_Q5_0 = 6, T_Q8_0 = 8, T_Q4_K = 12, T_Q5_K = 13, T_Q6_K = 14 };
+
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+int wg_supported(void) {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+         __builtin_cpu_supports("f16c");
+}
+
+/* Whether wg_rows takes rows of GGML type `type`. */
+int wg_takes(int type) {
+  switch (type) {
+    case T_Q4_0:
+    case T_Q5_0:
+    case T_Q8_0:
+    case T_Q4_K:
+    case T_Q5_K:
+    case T_Q6_K:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+ALWAYS_INLINE float half(const uint8_t *p) {
+  uint16_t h;
+  memcpy(&h, p, 2);
+  return _cvtsh_ss(h);
+}
+
+/*
+ * Quantizes n vectors of `cols` floats to a byte per value, with a scale per `block` values (32,
+ * or 256 for the K-quants, whose products then sum a whole super-block in integers before one
+ * float multiply, as llama.cpp's q8_K does): q[v*cols + i], d[v*cols/block + b]; and the sum of
+ * each 32 bytes, s[v*cols/32 + j], what Q4_K and Q5_K's offsets multiply. cols is a multiple of
+ * `block`.
+ */
+void wg_quantize(const float *x, int n, int cols, int block, int8_t *q, float *d, int32_t *s) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  for (int v = 0; v < n; v++) {
+    for (int b = 0; b < cols / block; b++) {
+      const float *xb = x + (long)v * cols + (long)block * b;
+      __m256 m = _mm256_setzero_ps();
+      for (int i = 0; i < block; i += 8) m = _mm256_max_ps(m, _mm256_andnot_ps(sign, _mm256_loadu_ps(xb + i)));
+      __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+      h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+      h = _mm_max_ss(h, _mm_movehdup_ps(h));
+      float amax = _mm_cvtss_f32(h);
+      d[(long)v * (cols / block) + b] = amax / 127.0f;
+      __m256 id = _mm256_set1_ps(amax != 0.0f ? 127.0f / amax : 0.0f);
+      for (int j = 0; j < block; j += 32) {
+        const float *xj = xb + j;
+        __m256i i0 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(_mm256_loadu_ps(xj), id), _MM_FROUND_TO_NEAREST_INT));
+        __m256i i1 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(_mm256_loadu_ps(xj + 8), id), _MM_FROUND_TO_NEAREST_INT));
+        __m256i i2 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(_mm256_loadu_ps(xj + 16), id), _MM_FROUND_TO_NEAREST_INT));
+        __m256i i3 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(_mm256_loadu_ps(xj + 24), id), _MM_FROUND_TO_NEAREST_INT));
+        __m256i sum = _mm256_add_epi32(_mm256_add_epi32(i0, i1), _mm256_add_epi32(i2, i3));
+        __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+        s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4e));
+        s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xb1));
+        /* Pack to bytes; packs work within 128-bit lanes, so restore the order after. */
+        __m256i p8 = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
+        p8 = _mm256_permutevar8x32_epi32(p8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        long at = (long)v * cols + (long)block * b + j;
+        _mm256_storeu_si256((__m256i *)(q + at), p8);
+        s[at / 32] = _mm_cvtsi128_si32(s4);
+      }
+    }
+  }
+}
+
+/* Sum of a signed weight block with a signed activation block, as 8 int32 lanes. */
+ALWAYS_INLINE __m256i dot_signed(__m256i w, __m256i x) {
+  __m256i p = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));
+  return _mm256_madd_epi16(p, _mm256_set1_epi16(1));
+}
+
+/* Sum of an unsigned weight block (values < 64) with a signed activation block. */
+ALWAYS_INLINE __m256i dot_unsigned(__m256i w, __m256i x) {
+  return _mm256_madd_epi16(_mm256_maddubs_epi16(w, x), _mm256_set1_epi16(1));
+}
+
+ALWAYS_INLINE float hsum(__m256 a) {
+  __m128 h = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+  h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+  h = _mm_add_ss(h, _mm_movehdup_ps(h));
+  return _mm_cvtss_f32(h);
+}
+
+/* The quantized activations of up to 4 vectors: bytes, scales per block, sums per 32. */
+typedef struct {
+  const int8_t *q[4];
+  const float *d[4];
+  const int32_t *s[4];
+} xs_t;
+
+ALWAYS_INLINE __m256i xload(const xs_t *x, int v, long block) {
+  return _mm256_loadu_si256((const __m256i *)(x->q[v] + 32 * block));
+}
+
+/* Blocks of 32 with one scale each: Q8_0, Q4_0, Q5_0. */
+ALWAYS_INLINE __m256i q8_0_block(const uint8_t *b) {
+  return _mm256_loadu_si256((const __m256i *)(b + 2));
+}
+
+ALWAYS_INLINE __m256i q4_0_block(const uint8_t *b) {
+  __m128i raw = _mm_loadu_si128((const __m128i *)(b + 2));
+  __m256i w = _mm256_set_m128i(_mm_srli_epi16(raw, 4), raw);
+  return _mm256_sub_epi8(_mm256_and_si256(w, _mm256_set1_epi8(0x0f)), _mm256_set1_epi8(8));
+}
+
+/* Byte i is 0xff where bit i of `bits` is set. */
+ALWAYS_INLINE __m256i bits_to_bytes(uint32_t bits) {
+  __m256i v = _mm256_set1_epi32((int)bits);
+  v = _mm256_shuffle_epi8(v, _mm256_setr_epi64x(0x0000000000000000, 0x0101010101010101,
+                                                 0x0202020202020202, 0x0303030303030303));
+  __m256i mask = _mm256_set1_epi64x((long long)0x7fbfdfeff7fbfdfeULL);
+  return _mm256_cmpeq_epi8(_mm256_or_si256(v, mask), _mm256_set1_epi64x(-1));
+}
+
+ALWAYS_INLINE __m256i q5_0_block(const uint8_t *b) {
+  uint32_t high;
+  memcpy(&high, b + 2, 4);
+  __m128i raw = _mm_loadu_si128((const __m128i *)(b + 6));
+  __m256i w = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), _mm256_set1_epi8(0x0f));
+  w = _mm256_or_si256(w, _mm256_and_si256(bits_to_bytes(high), _mm256_set1_epi8(0x10)));
+  return _mm256_sub_epi8(w, _mm256_set1_epi8(16));
+}
+
+/*
+ * R rows (at w[0..R)) by V vectors of 32-blocks with one scale: res[r*V + v]. R and V are
+ * constants where this is inlined, so the accumulators stay in registers.
+ */
+ALWAYS_INLINE void rows_32(int type, const uint8_t *const *w, int R, int nb, const xs_t *x, int V,
+                           float *res) {
+  const int bytes = type == T_Q8_0 ? 34 : type == T_Q4_0 ? 18 : 22;
+  __m256 acc[4][4];
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < V; v++) acc[r][v] = _mm256_setzero_ps();
+  for (long b = 0; b < nb; b++) {
+    for (int r = 0; r < R; r++) {
+      const uint8_t *blk = w[r] + bytes * b;
+      __m256i wq = type == T_Q8_0   ? q8_0_block(blk)
+                   : type == T_Q4_0 ? q4_0_block(blk)
+                                    : q5_0_block(blk);
+      float dw = half(blk);
+      for (int v = 0; v < V; v++) {
+        __m256 p = _mm256_cvtepi32_ps(dot_signed(wq, xload(x, v, b)));
+        acc[r][v] = _mm256_fmadd_ps(_mm256_set1_ps(dw * x->d[v][b]), p, acc[r][v]);
+      }
+    }
+  }
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < V; v++) res[r * V + v] = hsum(acc[r][v]);
+}
+
+/* Scale and minimum of Q4_K/Q5_K sub-block j (6 bits each, packed in 12 bytes). */
+ALWAYS_INLINE void k_scale_min(const uint8_t *s, int j, int *sc, int *m) {
+  if (j < 4) {
+    *sc = s[j] & 63;
+    *m = s[j + 4] & 63;
+  } else {
+    *sc = (s[j + 4] & 0x0f) | (s[j - 4] >> 6) << 4;
+    *m = (s[j + 4] >> 4) | (s[j] >> 6) << 4;
+  }
+}
+
+/*
+ * R rows by V vectors of Q4_K or Q5_K super-blocks (256 weights: 8 sub-blocks of 32, weight =
+ * d·sc·q − dmin·m, sc and m of 6 bits): res[r*V + v]. A super-block's products and offsets are
+ * summed in integers, then scaled once.
+ */
+ALWAYS_INLINE void rows_k45(int type, const uint8_t *const *w, int R, int nb, const xs_t *x, int V,
+                            float *res) {
+  const int bytes = type == T_Q4_K ? 144 : 176;
+  const __m256i low = _mm256_set1_epi8(0x0f);
+  __m256 acc[4][4];
+  float mins[4][4];
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < V; v++) {
+      acc[r][v] = _mm256_setzero_ps();
+      mins[r][v] = 0.0f;
+    }
+  for (long b = 0; b < nb; b++) {
+    for (int r = 0; r < R; r++) {
+      const uint8_t *blk = w[r] + bytes * b;
+      float d = half(blk), dmin = half(blk + 2);
+      const uint8_t *qs = blk + (type == T_Q4_K ? 16 : 48);
+      int sc[8], m[8];
+      for (int j = 0; j < 8; j++) k_scale_min(blk + 4, j, &sc[j], &m[j]);
+      __m256i isum[4];
+      int msum[4];
+      for (int v = 0; v < V; v++) {
+        isum[v] = _mm256_setzero_si256();
+        msum[v] = 0;
+        const int32_t *bs = x->s[v] + 8 * b;
+        for (int j = 0; j < 8; j++) msum[v] += m[j] * bs[j];
+      }
+      for (int pair = 0; pair < 4; pair++) {
+        __m256i raw = _mm256_loadu_si256((const __m256i *)(qs + 32 * pair));
+        __m256i w0 = _mm256_and_si256(raw, low);
+        __m256i w1 = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low);
+        if (type == T_Q5_K) {
+          __m256i h = _mm256_srli_epi16(_mm256_loadu_si256((const __m256i *)(blk + 16)), 2 * pair);
+          w0 = _mm256_or_si256(w0, _mm256_slli_epi16(_mm256_and_si256(h, _mm256_set1_epi8(1)), 4));
+          w1 = _mm256_or_si256(w1, _mm256_slli_epi16(_mm256_and_si256(h, _mm256_set1_epi8(2)), 3));
+        }
+        __m256i s0 = _mm256_set1_epi16((short)sc[2 * pair]);
+        __m256i s1 = _mm256_set1_epi16((short)sc[2 * pair + 1]);
+        for (int v = 0; v < V; v++) {
+          const int8_t *xq = x->q[v] + 256 * b + 64 * pair;
+          __m256i p0 = _mm256_maddubs_epi16(w0, _mm256_loadu_si256((const __m256i *)xq));
+          __m256i p1 = _mm256_maddubs_epi16(w1, _mm256_loadu_si256((const __m256i *)(xq + 32)));
+          isum[v] = _mm256_add_epi32(isum[v], _mm256_add_epi32(_mm256_madd_epi16(p0, s0),
+                                                                _mm256_madd_epi16(p1, s1)));
+        }
+      }
+      for (int v = 0; v < V; v++) {
+        float dx = x->d[v][b];
+        acc[r][v] = _mm256_fmadd_ps(_mm256_set1_ps(d * dx), _mm256_cvtepi32_ps(isum[v]), acc[r][v]);
+        mins[r][v] += dmin * dx * (float)msum[v];
+      }
+    }
+  }
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < V; v++) res[r * V + v] = hsum(acc[r][v]) - mins[r][v];
+}
+
+/*
+ * R rows by V vectors of Q6_K super-blocks (256 weights: 16 sub-blocks of 16, 8-bit signed scales,
+ * weight = d·sc·(q − 32)), a super-block summed in integers as rows_k45 does.
+ */
+ALWAYS_INLINE void rows_q6k(const uint8_t *const *w, int R, int nb, const xs_t *x, int V,
+                            float *res) {
+  const __m256i low = _mm256_set1_epi8(0x0f), two = _mm256_set1_epi8(3);
+  const __m256i top = _mm256_set1_epi8(0x30), bias = _mm256_set1_epi8(32);
+  __m256 acc[4][4];
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < V; v++) acc[r][v] = _mm256_setzero_ps();
+  for (long b = 0; b < nb; b++) {
+    for (int r = 0; r < R; r++) {
+      const uint8_t *blk = w[r] + 210 * b;
+      __m256i isum[4];
+      for (int v = 0; v < V; v++) isum[v] = _mm256_setzero_si256();
+      for (int h = 0; h < 2; h++) {
+        const uint8_t *ql = blk + 64 * h;
+        const int8_t *sc = (const int8_t *)(blk + 192 + 8 * h);
+        __m256i la = _mm256_loadu_si256((const __m256i *)ql);
+        __m256i lb = _mm256_loadu_si256((const __m256i *)(ql + 32));
+        __m256i hb = _mm256_loadu_si256((const __m256i *)(blk + 128 + 32 * h));
+        for (int k = 0; k < 4; k++) {
+          __m256i lo = k == 0 ? _mm256_and_si256(la, low)
+                       : k == 1 ? _mm256_and_si256(lb, low)
+                       : k == 2 ? _mm256_and_si256(_mm256_srli_epi16(la, 4), low)
+                                : _mm256_and_si256(_mm256_srli_epi16(lb, 4), low);
+          __m256i hi = k == 0 ? _mm256_slli_epi16(_mm256_and_si256(hb, two), 4)
+                       : k == 1 ? _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2), two), 4)
+                       : k == 2 ? _mm256_and_si256(hb, top)
+                                : _mm256_and_si256(_mm256_srli_epi16(hb, 2), top);
+          __m256i wq = _mm256_sub_epi8(_mm256_or_si256(lo, hi), bias);
+          __m256i aw = _mm256_sign_epi8(wq, wq);
+          __m256i scales = _mm256_set_m128i(_mm_set1_epi16(sc[2 * k + 1]), _mm_set1_epi16(sc[2 * k]));
+          for (int v = 0; v < V; v++) {
+            __m256i xv = _mm256_loadu_si256((const __m256i *)(x->q[v] + 256 * b + 128 * h + 32 * k));
+            __m256i p = _mm256_maddubs_epi16(aw, _mm256_sign_epi8(xv, wq));
+            isum[v] = _mm256_add_epi32(isum[v], _mm256_madd_epi16(p, scales));
+          }
+        }
+      }
+      float d = half(blk + 208);
+      for (int v = 0; v < V; v++)
+        acc[r][v] = _mm256_fmadd_ps(_mm256_set1_ps(d * x->d[v][b]), _mm256_cvtepi32_ps(isum[v]), acc[r][v]);
+    }
+  }
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < V; v++) res[r * V + v] = hsum(acc[r][v]);
+}
+
+ALWAYS_INLINE void rows_any(int type, const uint8_t *const *w, int R, int nb, const xs_t *x, int V,
+                            float *res) {
+  switch (type) {
+    case T_Q8_0: rows_32(T_Q8_0, w, R, nb, x, V, res); break;
+    case T_Q4_0: rows_32(T_Q4_0, w, R, nb, x, V, res); break;
+    case T_Q5_0: rows_32(T_Q5_0, w, R, nb, x, V, res); break;
+    case T_Q4_K: rows_k45(T_Q4_K, w, R, nb, x, V, res); break;
+    case T_Q5_K: rows_k45(T_Q5_K, w, R, nb, x, V, res); break;
+    default: rows_q6k(w, R, nb, x, V, res); break;
+  }
+}
+
+/* The instantiations: 1 row by 1 to 4 vectors, and 4 rows by 1 for Q8_0's decoding (wg_rows). */
+#define DEFINE_KERNEL(T, NAME, R, V)                                                          \
+  static void NAME(const uint8_t *const *w, int nb, const xs_t *x, float *res) {              \
+    rows_any(T, w, R, nb, x, V, res);                                                         \
+  }
+#define DEFINE_TYPE(T, P)            \
+  DEFINE_KERNEL(T, P##_r1v1, 1, 1)   \
+  DEFINE_KERNEL(T, P##_r1v2, 1, 2)   \
+  DEFINE_KERNEL(T, P##_r1v3, 1, 3)   \
+  DEFINE_KERNEL(T, P##_r1v4, 1, 4)
+DEFINE_KERNEL(T_Q8_0, q8_0_r4v1, 4, 1)
+DEFINE_TYPE(T_Q8_0, q8_0)
+DEFINE_TYPE(T_Q4_0, q4_0)
+DEFINE_TYPE(T_Q5_0, q5_0)
+DEFINE_TYPE(T_Q4_K, q4_k)
+DEFINE_TYPE(T_Q5_K, q5_k)
+DEFINE_TYPE(T_Q6_K, q6_k)
+
+typedef void (*kernel_t)(const uint8_t *const *, int, const xs_t *, float *);
+typedef struct {
+  kernel_t v[5];
+} kernels_t;
+
+#define KERNELS(P) \
+  { { 0, P##_r1v1, P##_r1v2, P##_r1v3, P##_r1v4 } }
+
+static const kernels_t *kernels_of(int type) {
+  static const kernels_t q8_0 = KERNELS(q8_0), q4_0 = KERNELS(q4_0), q5_0 = KERNELS(q5_0);
+  static const kernels_t q4_k = KERNELS(q4_k), q5_k = KERNELS(q5_k), q6_k = KERNELS(q6_k);
+  switch (type) {
+    case T_Q8_0: return &q8_0;
+    case T_Q4_0: return &q4_0;
+    case T_Q5_0: return &q5_0;
+    case T_Q4_K: return &q4_k;
+    case T_Q5_K: return &q5_k;
+    case T_Q6_K: return &q6_k;
+    default: return 0;
+  }
+}
+
+/*
+ * Rows [from, to) of a matrix of GGML type `type` (row r's blocks at w + r·rowBytes, `cols`
+ * weights a row) times n vectors quantized by wg_quantize (in blocks of 256 for the K-quants, else
+ * of 32): out[v·outStride + r]. With one vector, Q8_0 rows go four at a time from the four quarters
+ * of the range, so that four sequential streams are read side by side: on a Zen 5 core that took a
+ * stories110M-sized product from 25 to 33 GMAC/s, while the other types, bound by arithmetic rather
+ * than memory, went no faster or (the K-quants, some shapes) several times slower that way.
+ */
+void wg_rows(int type, const uint8_t *w, long rowBytes, int from, int to, int cols,
+             const int8_t *xq, const float *xd, const int32_t *xsum, int n, float *out,
+             long outStride) {
+  const kernels_t *k = kernels_of(type);
+  if (!k) return;
+  _mm256_zeroupper();
+  int blockWeights = (type == T_Q4_K || type == T_Q5_K || type == T_Q6_K) ? 256 : 32;
+  int nb = cols / blockWeights;
+  for (int v0 = 0; v0 < n; v0 += 4) {
+    int V = n - v0 < 4 ? n - v0 : 4;
+    xs_t x;
+    for (int v = 0; v < V; v++) {
+      x.q[v] = xq + (long)(v0 + v) * cols;
+      x.d[v] = xd + (long)(v0 + v) * nb;
+      x.s[v] = xsum + (long)(v0 + v) * (cols / 32);
+    }
+    float res[4];
+    int r = from;
+    if (V == 1 && type == T_Q8_0) {
+      int quarter = (to - from) / 4;
+      for (; r < from + quarter; r++) {
+        const uint8_t *rows[4];
+        for (int i = 0; i < 4; i++) rows[i] = w + (long)(r + i * quarter) * rowBytes;
+        q8_0_r4v1(rows, nb, &x, res);
+        for (int i = 0; i < 4; i++) out[(long)v0 * outStride + r + i * quarter] = res[i];
+      }
+      r = from + 4 * quarter;
+    }
+    for (; r < to; r++) {
+      const uint8_t *row = w + (long)r * rowBytes;
+      k->v[V](&row, nb, &x, res);
+      for (int v = 0; v < V; v++) out[(long)(v0 + v) * outStride + r] = res[v];
+    }
+  }
+}

@@ -1,0 +1,260 @@
+package dev.wasmgrid.llm.jvm;
+
+import dev.wasmgrid.llm.TensorType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Array;
+import java.nio.Buffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Quantized products in C ({@code core/src/main/c/llm_kernels.c}, built by {@code
+ * core/build-native.sh} into this package's resources), called through the JDK's foreign-function
+ * API: the weights are read as the file stores them, straight from its mapping, and multiplied as
+ * bytes by activations quantized to 8 bits per 32 — AVX2's byte-by-byte multiply-and-add ({@code
+ * vpmaddubsw}), which the Vector API does not offer. They take Q8_0, Q4_0, Q5_0, Q4_K, Q5_K and
+ * Q6_K rows on x86-64 Linux with AVX2, FMA and F16C; elsewhere, without the library (a build
+ * without gcc), or with {@code -Dwasmgrid.llm.native=off} or {@code WASMGRID_LLM_NATIVE=off}, the
+ * Vector API kernels take them instead ({@link #unavailable()} says why).
+ *
+ * <p>The project compiles with {@code --release 21}, where {@code java.lang.foreign} is a preview
+ * API; it is final since Java 22, so it is reached through method handles found once. Every pointer
+ * crosses as a {@code long} address, so the downcalls' types name no foreign class.
+ */
+final class NativeKernels {
+
+  /** Where the build puts the library, under this class's package. */
+  static final String RESOURCE = "native/linux-x86_64/libwasmgrid-llm.so";
+
+  private static final Loaded LOADED = Loaded.load();
+
+  private static final Set<TensorType> TYPES =
+      LOADED.reason == null
+          ? Collections.unmodifiableSet(
+              EnumSet.of(
+                  TensorType.Q8_0,
+                  TensorType.Q4_0,
+                  TensorType.Q5_0,
+                  TensorType.Q4_K,
+                  TensorType.Q5_K,
+                  TensorType.Q6_K))
+          : Set.of();
+
+  private NativeKernels() {}
+
+  /** Whether the kernels run here. */
+  static boolean available() {
+    return LOADED.reason == null;
+  }
+
+  /** Why the kernels do not run here; empty where they do. */
+  static Optional<String> unavailable() {
+    return Optional.ofNullable(LOADED.reason);
+  }
+
+  /** The types the kernels take here: none where they do not run. */
+  static Set<TensorType> types() {
+    return TYPES;
+  }
+
+  /** The address of a direct buffer's first byte. */
+  static long address(Buffer direct) {
+    try {
+      return (long) LOADED.address.invoke(LOADED.ofBuffer.invoke(direct));
+    } catch (Throwable e) {
+      throw rethrown(e);
+    }
+  }
+
+  /**
+   * Quantizes {@code n} vectors of {@code cols} floats at {@code x} to a byte each at {@code q}, a
+   * float scale per {@code block} values (32, or 256 for the K-quants; cols a multiple of it) at
+   * {@code d}, and each 32 bytes' sum as an int at {@code s}.
+   */
+  static void quantize(long x, int n, int cols, int block, long q, long d, long s) {
+    try {
+      LOADED.quantize.invokeExact(x, n, cols, block, q, d, s);
+    } catch (Throwable e) {
+      throw rethrown(e);
+    }
+  }
+
+  /**
+   * Rows [from, to) of a matrix of {@code type} (row r's blocks at {@code w + r·rowBytes}) times
+   * {@code n} vectors quantized by {@link #quantize}: {@code out[v·outStride + r]} as floats.
+   */
+  static void rows(
+      TensorType type,
+      long w,
+      long rowBytes,
+      int from,
+      int to,
+      int cols,
+      long xq,
+      long xd,
+      long xs,
+      int n,
+      long out,
+      long outStride) {
+    try {
+      LOADED.rows.invokeExact(
+          type.ggmlId(), w, rowBytes, from, to, cols, xq, xd, xs, n, out, outStride);
+    } catch (Throwable e) {
+      throw rethrown(e);
+    }
+  }
+
+  private static RuntimeException rethrown(Throwable e) {
+    if (e instanceof RuntimeException r) {
+      throw r;
+    }
+    if (e instanceof Error err) {
+      throw err;
+    }
+    return new IllegalStateException(e);
+  }
+
+  /** The downcalls, or why there are none. */
+  private record Loaded(
+      String reason,
+      MethodHandle quantize,
+      MethodHandle rows,
+      MethodHandle ofBuffer,
+      MethodHandle address) {
+
+    static Loaded load() {
+      String off = System.getProperty("wasmgrid.llm.native", System.getenv("WASMGRID_LLM_NATIVE"));
+      if (off != null && (off.equalsIgnoreCase("off") || off.equalsIgnoreCase("false"))) {
+        return missing("turned off (wasmgrid.llm.native / WASMGRID_LLM_NATIVE)");
+      }
+      String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+      String arch = System.getProperty("os.arch", "");
+      if (!os.contains("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
+        return missing("built for x86-64 Linux only, this is " + os + " " + arch);
+      }
+      if (Runtime.version().feature() < 22) {
+        return missing("the foreign-function API needs Java 22 or later");
+      }
+      try (InputStream in = NativeKernels.class.getResourceAsStream(RESOURCE)) {
+        if (in == null) {
+          return missing("not built (no gcc when the project was built)");
+        }
+        Path file = Files.createTempFile("wasmgrid-llm-", ".so");
+        try {
+          Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+          return bind(file);
+        } finally {
+          // Loaded (or not) by now: the mapping outlives the name.
+          Files.deleteIfExists(file);
+        }
+      } catch (IOException e) {
+        return missing("could not extract the library: " + e.getMessage());
+      } catch (Throwable e) {
+        return missing("could not load the library: " + e);
+      }
+    }
+
+    private static Loaded missing(String reason) {
+      return new Loaded(reason, null, null, null, null);
+    }
+
+    private static Loaded bind(Path library) throws Throwable {
+      Class<?> linkerClass = Class.forName("java.lang.foreign.Linker");
+      Class<?> lookupClass = Class.forName("java.lang.foreign.SymbolLookup");
+      Class<?> segment = Class.forName("java.lang.foreign.MemorySegment");
+      Class<?> layout = Class.forName("java.lang.foreign.MemoryLayout");
+      Class<?> valueLayout = Class.forName("java.lang.foreign.ValueLayout");
+      Class<?> descriptor = Class.forName("java.lang.foreign.FunctionDescriptor");
+      Class<?> option = Class.forName("java.lang.foreign.Linker$Option");
+      Class<?> arena = Class.forName("java.lang.foreign.Arena");
+      // A full-privilege lookup: restricted methods (library lookup, downcalls) are checked against
+      // this class's module for native access.
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      Object linker = lookup.findStatic(linkerClass, "nativeLinker", type(linkerClass)).invoke();
+      Object global = lookup.findStatic(arena, "global", type(arena)).invoke();
+      Object symbols =
+          lookup
+              .findStatic(lookupClass, "libraryLookup", type(lookupClass, Path.class, arena))
+              .invoke(library, global);
+      MethodHandle find =
+          lookup.findVirtual(lookupClass, "find", type(Optional.class, String.class));
+      Object i64 = valueLayout.getField("JAVA_LONG").get(null);
+      Object i32 = valueLayout.getField("JAVA_INT").get(null);
+      Class<?> layouts = Array.newInstance(layout, 0).getClass();
+      MethodHandle of =
+          lookup.findStatic(descriptor, "of", type(descriptor, layout, layouts)).asFixedArity();
+      MethodHandle ofVoid =
+          lookup.findStatic(descriptor, "ofVoid", type(descriptor, layouts)).asFixedArity();
+      MethodHandle downcall =
+          lookup
+              .findVirtual(
+                  linkerClass,
+                  "downcallHandle",
+                  type(
+                      MethodHandle.class,
+                      segment,
+                      descriptor,
+                      Array.newInstance(option, 0).getClass()))
+              .asFixedArity();
+      Object noOptions = Array.newInstance(option, 0);
+      MethodHandle supported =
+          (MethodHandle)
+              downcall.invoke(
+                  linker,
+                  symbol(find, symbols, "wg_supported"),
+                  of.invoke(i32, layoutArray(layout)),
+                  noOptions);
+      if ((int) supported.invoke() == 0) {
+        return missing("this CPU lacks AVX2, FMA or F16C");
+      }
+      MethodHandle quantize =
+          (MethodHandle)
+              downcall.invoke(
+                  linker,
+                  symbol(find, symbols, "wg_quantize"),
+                  ofVoid.invoke(layoutArray(layout, i64, i32, i32, i32, i64, i64, i64)),
+                  noOptions);
+      MethodHandle rows =
+          (MethodHandle)
+              downcall.invoke(
+                  linker,
+                  symbol(find, symbols, "wg_rows"),
+                  ofVoid.invoke(
+                      layoutArray(
+                          layout, i32, i64, i64, i32, i32, i32, i64, i64, i64, i32, i64, i64)),
+                  noOptions);
+      return new Loaded(
+          null,
+          quantize,
+          rows,
+          lookup.findStatic(segment, "ofBuffer", type(segment, Buffer.class)),
+          lookup.findVirtual(segment, "address", type(long.class)));
+    }
+
+    private static Object symbol(MethodHandle find, Object symbols, String name) throws Throwable {
+      return ((Optional<?>) find.invoke(symbols, name))
+          .orElseThrow(() -> new IllegalStateException("no " + name + " in " + RESOURCE));
+    }
+
+    private static Object layoutArray(Class<?> layout, Object... layouts) {
+      Object array = Array.newInstance(layout, layouts.length);
+      for (int i = 0; i < layouts.length; i++) {
+        Array.set(array, i, layouts[i]);
+      }
+      return array;
+    }
+
+    private static MethodType type(Class<?> result, Class<?>... params) {
+      return MethodType.methodType(result, params);
+    }
+  }
+}

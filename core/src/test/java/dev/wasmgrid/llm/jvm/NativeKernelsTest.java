@@ -1,0 +1,153 @@
+package dev.wasmgrid.llm.jvm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.wasmgrid.llm.PackedMatrix;
+import dev.wasmgrid.llm.TensorType;
+import dev.wasmgrid.llm.quant.BlockCodecs;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The native kernels against the weight-only reference (the codec's weights dotted with x in
+ * double) on matrices mapped from a file, as a model's are. They quantize x to a byte per value and
+ * a scale per 32 (per 256 for the K-quants), so they may differ from it by x's rounding, at most
+ * half a step per value: Σ |w| · amax/254, amax that of each value's block; and by float rounding,
+ * 1e-5 of Σ |w · x| at most for rows this long.
+ */
+class NativeKernelsTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void theKernelsRunOnEveryX86LinuxWithAvx2() throws IOException {
+    String arch = System.getProperty("os.arch");
+    Path cpuinfo = Path.of("/proc/cpuinfo");
+    Assumptions.assumeTrue(arch.equals("amd64") && Files.isReadable(cpuinfo), "not x86-64 Linux");
+    String flags = Files.readString(cpuinfo).toLowerCase(Locale.ROOT);
+    Assumptions.assumeTrue(
+        flags.contains(" avx2") && flags.contains(" fma") && flags.contains(" f16c"),
+        "no AVX2, FMA or F16C");
+    // The build needs gcc for the library; this machine kind has it, so a missing library is a
+    // broken build, not a choice.
+    assertThat(NativeKernels.unavailable()).isEmpty();
+    assertThat(NativeKernels.types())
+        .containsExactlyInAnyOrder(
+            TensorType.Q8_0,
+            TensorType.Q4_0,
+            TensorType.Q5_0,
+            TensorType.Q4_K,
+            TensorType.Q5_K,
+            TensorType.Q6_K);
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = TensorType.class,
+      names = {"Q8_0", "Q4_0", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
+  void productsMatchTheWeightOnlyDotWithinTheStatedBound(TensorType type) throws IOException {
+    Assumptions.assumeTrue(NativeKernels.available(), NativeKernels.unavailable().orElse(""));
+    SplittableRandom r = new SplittableRandom(type.name().hashCode());
+    for (int cols : new int[] {256, 768, 2048}) {
+      int rows = 37;
+      PackedMatrix m = mapped(type, rows, cols, r);
+      int block = type.blockSize() >= 256 ? 256 : 32;
+      assertThat(NativeProducts.weights(m)).isNotZero();
+      float[][] xs = new float[5][];
+      for (int v = 0; v < xs.length; v++) {
+        xs[v] = PackedKernelsTest.randomX(cols, r);
+      }
+      float[][] got = Products.of(1, m, xs, xs.length);
+      float[] w = new float[cols];
+      for (int row = 0; row < rows; row++) {
+        m.row(row, w);
+        for (int v = 0; v < xs.length; v++) {
+          double exact = 0;
+          double magnitude = 0;
+          double rounding = 0;
+          for (int i = 0; i < cols; i++) {
+            exact += (double) w[i] * xs[v][i];
+            magnitude += Math.abs((double) w[i] * xs[v][i]);
+            rounding += Math.abs((double) w[i]) * amax(xs[v], i, block) / 254;
+          }
+          double bound = rounding + 1e-5 * (magnitude + rounding) + 1e-30;
+          assertThat((double) got[v][row])
+              .as("%s, %d columns, row %d, vector %d", type, cols, row, v)
+              .isCloseTo(exact, Offset.offset(bound));
+        }
+      }
+    }
+  }
+
+  /**
+   * A product does not depend on how its rows are split over threads, nor on the other vectors of
+   * its batch: batched prompts and concurrent streams give the tokens of one stream alone.
+   */
+  @ParameterizedTest
+  @EnumSource(
+      value = TensorType.class,
+      names = {"Q8_0", "Q4_0", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
+  void productsAreTheSameWhateverTheSplitOrBatch(TensorType type) throws IOException {
+    Assumptions.assumeTrue(NativeKernels.available(), NativeKernels.unavailable().orElse(""));
+    SplittableRandom r = new SplittableRandom(3 + type.name().hashCode());
+    // 203 rows: split over 3 threads, and not a multiple of 4 (the four-stream order's tail).
+    PackedMatrix m = mapped(type, 203, 512, r);
+    float[][] xs = new float[6][];
+    for (int v = 0; v < xs.length; v++) {
+      xs[v] = PackedKernelsTest.randomX(512, r);
+    }
+    float[][] expected = new float[xs.length][];
+    for (int v = 0; v < xs.length; v++) {
+      expected[v] = Products.of(1, m, new float[][] {xs[v]}, 1)[0];
+    }
+    Products.assertEveryWayEquals(expected, m, xs, type.toString());
+  }
+
+  @Test
+  void aMatrixNotMappedIsLeftToTheJavaKernels() {
+    byte[] blocks = new byte[4 * TensorType.Q8_0.blockBytes()];
+    PackedMatrix inArray = new PackedMatrix(4, 32, blocks, BlockCodecs.of(TensorType.Q8_0));
+    assertThat(NativeProducts.weights(inArray)).isZero();
+  }
+
+  private PackedMatrix mapped(TensorType type, int rows, int cols, SplittableRandom r)
+      throws IOException {
+    int blocks = cols / type.blockSize();
+    int rowBytes = blocks * type.blockBytes();
+    // An odd offset in the file: the kernels take blocks where the file has them.
+    int base = 7;
+    byte[] all = new byte[base + rows * rowBytes];
+    for (int i = 0; i < rows; i++) {
+      byte[] row = PackedKernelsTest.randomRow(type, blocks, r);
+      System.arraycopy(row, 0, all, base + i * rowBytes, rowBytes);
+    }
+    Path file = Files.createTempFile(dir, type.name(), ".bin");
+    Files.write(file, all);
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      MappedByteSource source = new MappedByteSource(ch);
+      return new PackedMatrix(
+          rows, cols, source, base, (long) rows * rowBytes, BlockCodecs.of(type));
+    }
+  }
+
+  /** The largest magnitude in the block of {@code block} values of x that holds value i. */
+  private static float amax(float[] x, int i, int block) {
+    float amax = 0;
+    int from = i / block * block;
+    for (int j = from; j < from + block; j++) {
+      amax = Math.max(amax, Math.abs(x[j]));
+    }
+    return amax;
+  }
+}
