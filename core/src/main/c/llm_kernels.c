@@ -11,6 +11,7 @@
  */
 #include <immintrin.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* GGML type ids (dev.wasmgrid.llm.TensorType). */
@@ -305,6 +306,209 @@ ALWAYS_INLINE void rows_any(int type, const uint8_t *const *w, int R, int nb, co
   }
 }
 
+/*
+ * The same products 512 bits at a time with AVX-512 VNNI (vpdpbusd multiplies bytes and sums four
+ * into an int in one instruction), for CPUs that have it (Zen 4 and 5, Intel since Ice Lake): two
+ * blocks of 32, or two sub-blocks, per register. Their sums run in another order than the 256-bit
+ * kernels', so one CPU always takes one of the two (wg_isa).
+ */
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c")
+
+ALWAYS_INLINE __m512i join(__m256i lo, __m256i hi) {
+  return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+}
+
+ALWAYS_INLINE __m512 join_ps(float lo, float hi) {
+  return _mm512_insertf32x8(_mm512_set1_ps(lo), _mm256_set1_ps(hi), 1);
+}
+
+/* Signed weights by signed x, 16 int lanes of 4 products each. */
+ALWAYS_INLINE __m512i dot512_signed(__m512i aw, __mmask64 neg, __m512i x) {
+  __m512i sx = _mm512_mask_sub_epi8(x, neg, _mm512_setzero_si512(), x);
+  return _mm512_dpbusd_epi32(_mm512_setzero_si512(), aw, sx);
+}
+
+ALWAYS_INLINE __m256i block32(int type, const uint8_t *blk) {
+  return type == T_Q8_0 ? q8_0_block(blk) : type == T_Q4_0 ? q4_0_block(blk) : q5_0_block(blk);
+}
+
+ALWAYS_INLINE void rows_32_512(int type, const uint8_t *const *w, int R, int nb, const xs_t *x,
+                               int V, float *res) {
+  const int bytes = type == T_Q8_0 ? 34 : type == T_Q4_0 ? 18 : 22;
+  __m512 acc[4][4];
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < V; v++) acc[r][v] = _mm512_setzero_ps();
+  long b = 0;
+  for (; b + 2 <= nb; b += 2) {
+    for (int r = 0; r < R; r++) {
+      const uint8_t *b0 = w[r] + bytes * b, *b1 = b0 + bytes;
+      __m512i wq = join(block32(type, b0), block32(type, b1));
+      __m512i aw = _mm512_abs_epi8(wq);
+      __mmask64 neg = _mm512_movepi8_mask(wq);
+      float d0 = half(b0), d1 = half(b1);
+      for (int v = 0; v < V; v++) {
+        __m512i dot = dot512_signed(aw, neg, _mm512_loadu_si512(x->q[v] + 32 * b));
+        __m512 scale = join_ps(d0 * x->d[v][b], d1 * x->d[v][b + 1]);
+        acc[r][v] = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(dot), acc[r][v]);
+      }
+    }
+  }
+  if (b < nb) {
+    /* An odd last block: the upper half's weights are zero, so its products are too. */
+    for (int r = 0; r < R; r++) {
+      const uint8_t *b0 = w[r] + bytes * b;
+      __m512i wq = _mm512_zextsi256_si512(block32(type, b0));
+      __m512i aw = _mm512_abs_epi8(wq);
+      __mmask64 neg = _mm512_movepi8_mask(wq);
+      float d0 = half(b0);
+      for (int v = 0; v < V; v++) {
+        __m512i xv = _mm512_zextsi256_si512(_mm256_loadu_si256((const __m256i *)(x->q[v] + 32 * b)));
+        __m512i dot = dot512_signed(aw, neg, xv);
+        acc[r][v] = _mm512_fmadd_ps(join_ps(d0 * x->d[v][b], 0.0f), _mm512_cvtepi32_ps(dot), acc[r][v]);
+      }
+    }
+  }
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < V; v++) res[r * V + v] = _mm512_reduce_add_ps(acc[r][v]);
+}
+
+ALWAYS_INLINE void rows_k45_512(int type, const uint8_t *const *w, int R, int nb, const xs_t *x,
+                                int V, float *res) {
+  const int bytes = type == T_Q4_K ? 144 : 176;
+  const __m256i low = _mm256_set1_epi8(0x0f);
+  __m512 acc[4][4];
+  float mins[4][4];
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < V; v++) {
+      acc[r][v] = _mm512_setzero_ps();
+      mins[r][v] = 0.0f;
+    }
+  for (long b = 0; b < nb; b++) {
+    for (int r = 0; r < R; r++) {
+      const uint8_t *blk = w[r] + bytes * b;
+      float d = half(blk), dmin = half(blk + 2);
+      const uint8_t *qs = blk + (type == T_Q4_K ? 16 : 48);
+      int sc[8], m[8];
+      for (int j = 0; j < 8; j++) k_scale_min(blk + 4, j, &sc[j], &m[j]);
+      __m512i isum[4];
+      int msum[4];
+      for (int v = 0; v < V; v++) {
+        isum[v] = _mm512_setzero_si512();
+        msum[v] = 0;
+        const int32_t *bs = x->s[v] + 8 * b;
+        for (int j = 0; j < 8; j++) msum[v] += m[j] * bs[j];
+      }
+      for (int pair = 0; pair < 4; pair++) {
+        __m256i raw = _mm256_loadu_si256((const __m256i *)(qs + 32 * pair));
+        __m256i w0 = _mm256_and_si256(raw, low);
+        __m256i w1 = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low);
+        if (type == T_Q5_K) {
+          __m256i h = _mm256_srli_epi16(_mm256_loadu_si256((const __m256i *)(blk + 16)), 2 * pair);
+          w0 = _mm256_or_si256(w0, _mm256_slli_epi16(_mm256_and_si256(h, _mm256_set1_epi8(1)), 4));
+          w1 = _mm256_or_si256(w1, _mm256_slli_epi16(_mm256_and_si256(h, _mm256_set1_epi8(2)), 3));
+        }
+        __m512i wz = join(w0, w1);
+        __m512i scales = _mm512_inserti64x4(_mm512_set1_epi32(sc[2 * pair]),
+                                            _mm256_set1_epi32(sc[2 * pair + 1]), 1);
+        for (int v = 0; v < V; v++) {
+          __m512i xz = _mm512_loadu_si512(x->q[v] + 256 * b + 64 * pair);
+          __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wz, xz);
+          isum[v] = _mm512_add_epi32(isum[v], _mm512_mullo_epi32(dot, scales));
+        }
+      }
+      for (int v = 0; v < V; v++) {
+        float dx = x->d[v][b];
+        acc[r][v] = _mm512_fmadd_ps(_mm512_set1_ps(d * dx), _mm512_cvtepi32_ps(isum[v]), acc[r][v]);
+        mins[r][v] += dmin * dx * (float)msum[v];
+      }
+    }
+  }
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < V; v++) res[r * V + v] = _mm512_reduce_add_ps(acc[r][v]) - mins[r][v];
+}
+
+ALWAYS_INLINE void rows_q6k_512(const uint8_t *const *w, int R, int nb, const xs_t *x, int V,
+                                float *res) {
+  const __m256i low = _mm256_set1_epi8(0x0f), two = _mm256_set1_epi8(3);
+  const __m256i top = _mm256_set1_epi8(0x30), bias = _mm256_set1_epi8(32);
+  /* Each of a half's 8 scales, for the 4 int lanes (16 values) it covers. */
+  const __m128i first = _mm_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+  const __m128i second = _mm_setr_epi8(4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7);
+  __m512 acc[4][4];
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < V; v++) acc[r][v] = _mm512_setzero_ps();
+  for (long b = 0; b < nb; b++) {
+    for (int r = 0; r < R; r++) {
+      const uint8_t *blk = w[r] + 210 * b;
+      __m512i isum[4];
+      for (int v = 0; v < V; v++) isum[v] = _mm512_setzero_si512();
+      for (int h = 0; h < 2; h++) {
+        const uint8_t *ql = blk + 64 * h;
+        __m128i sc = _mm_loadl_epi64((const __m128i *)(blk + 192 + 8 * h));
+        __m512i sA = _mm512_cvtepi8_epi32(_mm_shuffle_epi8(sc, first));
+        __m512i sB = _mm512_cvtepi8_epi32(_mm_shuffle_epi8(sc, second));
+        __m256i la = _mm256_loadu_si256((const __m256i *)ql);
+        __m256i lb = _mm256_loadu_si256((const __m256i *)(ql + 32));
+        __m256i hb = _mm256_loadu_si256((const __m256i *)(blk + 128 + 32 * h));
+        __m256i q0 = _mm256_or_si256(_mm256_and_si256(la, low), _mm256_slli_epi16(_mm256_and_si256(hb, two), 4));
+        __m256i q1 = _mm256_or_si256(_mm256_and_si256(lb, low),
+                                     _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2), two), 4));
+        __m256i q2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(la, 4), low), _mm256_and_si256(hb, top));
+        __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(lb, 4), low),
+                                     _mm256_and_si256(_mm256_srli_epi16(hb, 2), top));
+        __m512i wA = join(_mm256_sub_epi8(q0, bias), _mm256_sub_epi8(q1, bias));
+        __m512i wB = join(_mm256_sub_epi8(q2, bias), _mm256_sub_epi8(q3, bias));
+        __m512i aA = _mm512_abs_epi8(wA), aB = _mm512_abs_epi8(wB);
+        __mmask64 nA = _mm512_movepi8_mask(wA), nB = _mm512_movepi8_mask(wB);
+        for (int v = 0; v < V; v++) {
+          const int8_t *xq = x->q[v] + 256 * b + 128 * h;
+          __m512i dA = dot512_signed(aA, nA, _mm512_loadu_si512(xq));
+          __m512i dB = dot512_signed(aB, nB, _mm512_loadu_si512(xq + 64));
+          isum[v] = _mm512_add_epi32(isum[v], _mm512_add_epi32(_mm512_mullo_epi32(dA, sA),
+                                                                _mm512_mullo_epi32(dB, sB)));
+        }
+      }
+      float d = half(blk + 208);
+      for (int v = 0; v < V; v++)
+        acc[r][v] = _mm512_fmadd_ps(_mm512_set1_ps(d * x->d[v][b]), _mm512_cvtepi32_ps(isum[v]), acc[r][v]);
+    }
+  }
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < V; v++) res[r * V + v] = _mm512_reduce_add_ps(acc[r][v]);
+}
+
+ALWAYS_INLINE void rows_any_512(int type, const uint8_t *const *w, int R, int nb, const xs_t *x,
+                                int V, float *res) {
+  switch (type) {
+    case T_Q8_0: rows_32_512(T_Q8_0, w, R, nb, x, V, res); break;
+    case T_Q4_0: rows_32_512(T_Q4_0, w, R, nb, x, V, res); break;
+    case T_Q5_0: rows_32_512(T_Q5_0, w, R, nb, x, V, res); break;
+    case T_Q4_K: rows_k45_512(T_Q4_K, w, R, nb, x, V, res); break;
+    case T_Q5_K: rows_k45_512(T_Q5_K, w, R, nb, x, V, res); break;
+    default: rows_q6k_512(w, R, nb, x, V, res); break;
+  }
+}
+
+#define DEFINE_KERNEL_512(T, NAME, R, V)                                                      \
+  static void NAME(const uint8_t *const *w, int nb, const xs_t *x, float *res) {              \
+    rows_any_512(T, w, R, nb, x, V, res);                                                     \
+  }
+#define DEFINE_TYPE_512(T, P)                \
+  DEFINE_KERNEL_512(T, P##_r1v1_512, 1, 1)   \
+  DEFINE_KERNEL_512(T, P##_r1v2_512, 1, 2)   \
+  DEFINE_KERNEL_512(T, P##_r1v3_512, 1, 3)   \
+  DEFINE_KERNEL_512(T, P##_r1v4_512, 1, 4)
+DEFINE_KERNEL_512(T_Q8_0, q8_0_r4v1_512, 4, 1)
+DEFINE_TYPE_512(T_Q8_0, q8_0)
+DEFINE_TYPE_512(T_Q4_0, q4_0)
+DEFINE_TYPE_512(T_Q5_0, q5_0)
+DEFINE_TYPE_512(T_Q4_K, q4_k)
+DEFINE_TYPE_512(T_Q5_K, q5_k)
+DEFINE_TYPE_512(T_Q6_K, q6_k)
+
+#pragma GCC pop_options
+
 /* The instantiations: 1 row by 1 to 4 vectors, and 4 rows by 1 for Q8_0's decoding (wg_rows). */
 #define DEFINE_KERNEL(T, NAME, R, V)                                                          \
   static void NAME(const uint8_t *const *w, int nb, const xs_t *x, float *res) {              \
@@ -325,40 +529,62 @@ DEFINE_TYPE(T_Q6_K, q6_k)
 
 typedef void (*kernel_t)(const uint8_t *const *, int, const xs_t *, float *);
 typedef struct {
-  kernel_t v[5];
+  kernel_t r4v1, v[5];
 } kernels_t;
 
-#define KERNELS(P) \
-  { { 0, P##_r1v1, P##_r1v2, P##_r1v3, P##_r1v4 } }
+/* Q8_0's four-stream kernel where it has one, and 1 row by 1 to 4 vectors. */
+#define KERNELS(R4, P, S) \
+  { R4, { 0, P##_r1v1##S, P##_r1v2##S, P##_r1v3##S, P##_r1v4##S } }
 
-static const kernels_t *kernels_of(int type) {
-  static const kernels_t q8_0 = KERNELS(q8_0), q4_0 = KERNELS(q4_0), q5_0 = KERNELS(q5_0);
-  static const kernels_t q4_k = KERNELS(q4_k), q5_k = KERNELS(q5_k), q6_k = KERNELS(q6_k);
+static const kernels_t *kernels_of(int type, int wide) {
+  static const kernels_t q8_0 = KERNELS(q8_0_r4v1, q8_0, ), q4_0 = KERNELS(0, q4_0, );
+  static const kernels_t q5_0 = KERNELS(0, q5_0, ), q4_k = KERNELS(0, q4_k, );
+  static const kernels_t q5_k = KERNELS(0, q5_k, ), q6_k = KERNELS(0, q6_k, );
+  static const kernels_t q8_0w = KERNELS(q8_0_r4v1_512, q8_0, _512), q4_0w = KERNELS(0, q4_0, _512);
+  static const kernels_t q5_0w = KERNELS(0, q5_0, _512), q4_kw = KERNELS(0, q4_k, _512);
+  static const kernels_t q5_kw = KERNELS(0, q5_k, _512), q6_kw = KERNELS(0, q6_k, _512);
   switch (type) {
-    case T_Q8_0: return &q8_0;
-    case T_Q4_0: return &q4_0;
-    case T_Q5_0: return &q5_0;
-    case T_Q4_K: return &q4_k;
-    case T_Q5_K: return &q5_k;
-    case T_Q6_K: return &q6_k;
+    case T_Q8_0: return wide ? &q8_0w : &q8_0;
+    case T_Q4_0: return wide ? &q4_0w : &q4_0;
+    case T_Q5_0: return wide ? &q5_0w : &q5_0;
+    case T_Q4_K: return wide ? &q4_kw : &q4_k;
+    case T_Q5_K: return wide ? &q5_kw : &q5_k;
+    case T_Q6_K: return wide ? &q6_kw : &q6_k;
     default: return 0;
   }
 }
 
 /*
+ * The kernels' width here: 512 where the CPU has AVX-512 VNNI (and BW, DQ, VL), else 256; 256
+ * anyway with WASMGRID_LLM_NATIVE=avx2 in the environment (to compare the two on one machine).
+ */
+int wg_isa(void) {
+  static int isa; /* 0 until first asked: every caller computes the same answer */
+  if (!isa) {
+    const char *want = getenv("WASMGRID_LLM_NATIVE");
+    __builtin_cpu_init();
+    int wide = __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+               !(want && strcmp(want, "avx2") == 0);
+    isa = wide ? 512 : 256;
+  }
+  return isa;
+}
+
+/*
  * Rows [from, to) of a matrix of GGML type `type` (row r's blocks at w + r·rowBytes, `cols`
  * weights a row) times n vectors quantized by wg_quantize (in blocks of 256 for the K-quants, else
- * of 32): out[v·outStride + r]. With one vector, Q8_0 rows go four at a time from the four quarters
+ * of 32): out[v·outStride + r], by the kernels of width `isa` (256, or 512 where wg_isa() is), or of
+ * wg_isa() when it is 0. With one vector, Q8_0 rows go four at a time from the four quarters
  * of the range, so that four sequential streams are read side by side: on a Zen 5 core that took a
  * stories110M-sized product from 25 to 33 GMAC/s, while the other types, bound by arithmetic rather
  * than memory, went no faster or (the K-quants, some shapes) several times slower that way.
  */
 void wg_rows(int type, const uint8_t *w, long rowBytes, int from, int to, int cols,
              const int8_t *xq, const float *xd, const int32_t *xsum, int n, float *out,
-             long outStride) {
-  const kernels_t *k = kernels_of(type);
+             long outStride, int isa) {
+  const kernels_t *k = kernels_of(type, (isa ? isa : wg_isa()) == 512 && wg_isa() == 512);
   if (!k) return;
-  _mm256_zeroupper();
   int blockWeights = (type == T_Q4_K || type == T_Q5_K || type == T_Q6_K) ? 256 : 32;
   int nb = cols / blockWeights;
   for (int v0 = 0; v0 < n; v0 += 4) {
@@ -371,12 +597,12 @@ void wg_rows(int type, const uint8_t *w, long rowBytes, int from, int to, int co
     }
     float res[4];
     int r = from;
-    if (V == 1 && type == T_Q8_0) {
+    if (V == 1 && k->r4v1) {
       int quarter = (to - from) / 4;
       for (; r < from + quarter; r++) {
         const uint8_t *rows[4];
         for (int i = 0; i < 4; i++) rows[i] = w + (long)(r + i * quarter) * rowBytes;
-        q8_0_r4v1(rows, nb, &x, res);
+        k->r4v1(rows, nb, &x, res);
         for (int i = 0; i < 4; i++) out[(long)v0 * outStride + r + i * quarter] = res[i];
       }
       r = from + 4 * quarter;

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -21,10 +22,11 @@ import java.util.Set;
  * core/build-native.sh} into this package's resources), called through the JDK's foreign-function
  * API: the weights are read as the file stores them, straight from its mapping, and multiplied as
  * bytes by activations quantized to 8 bits per 32 — AVX2's byte-by-byte multiply-and-add ({@code
- * vpmaddubsw}), which the Vector API does not offer. They take Q8_0, Q4_0, Q5_0, Q4_K, Q5_K and
- * Q6_K rows on x86-64 Linux with AVX2, FMA and F16C; elsewhere, without the library (a build
- * without gcc), or with {@code -Dwasmgrid.llm.native=off} or {@code WASMGRID_LLM_NATIVE=off}, the
- * Vector API kernels take them instead ({@link #unavailable()} says why).
+ * vpmaddubsw}, or AVX-512 VNNI's {@code vpdpbusd} where the CPU has it), which the Vector API does
+ * not offer. They take Q8_0, Q4_0, Q5_0, Q4_K, Q5_K and Q6_K rows on x86-64 Linux with AVX2, FMA
+ * and F16C; elsewhere, without the library (a build without gcc), or with {@code
+ * -Dwasmgrid.llm.native=off} or {@code WASMGRID_LLM_NATIVE=off}, the Vector API kernels take them
+ * instead ({@link #unavailable()} says why).
  *
  * <p>The project compiles with {@code --release 21}, where {@code java.lang.foreign} is a preview
  * API; it is final since Java 22, so it is reached through method handles found once. Every pointer
@@ -66,6 +68,23 @@ final class NativeKernels {
     return TYPES;
   }
 
+  /**
+   * The width of the kernels products use here: 512 bits where the CPU has AVX-512 VNNI (unless
+   * {@code WASMGRID_LLM_NATIVE=avx2}), else 256; 0 where the kernels do not run.
+   */
+  static int width() {
+    return LOADED.width;
+  }
+
+  /** The widths {@link #rows} takes here: none, 256, or 256 and 512. */
+  static List<Integer> widths() {
+    return switch (LOADED.width) {
+      case 0 -> List.of();
+      case 256 -> List.of(256);
+      default -> List.of(256, 512);
+    };
+  }
+
   /** The address of a direct buffer's first byte. */
   static long address(Buffer direct) {
     try {
@@ -90,7 +109,8 @@ final class NativeKernels {
 
   /**
    * Rows [from, to) of a matrix of {@code type} (row r's blocks at {@code w + r·rowBytes}) times
-   * {@code n} vectors quantized by {@link #quantize}: {@code out[v·outStride + r]} as floats.
+   * {@code n} vectors quantized by {@link #quantize}: {@code out[v·outStride + r]} as floats, by
+   * the kernels of {@code width} bits (one of {@link #widths}; 0 for {@link #width()}).
    */
   static void rows(
       TensorType type,
@@ -104,10 +124,11 @@ final class NativeKernels {
       long xs,
       int n,
       long out,
-      long outStride) {
+      long outStride,
+      int width) {
     try {
       LOADED.rows.invokeExact(
-          type.ggmlId(), w, rowBytes, from, to, cols, xq, xd, xs, n, out, outStride);
+          type.ggmlId(), w, rowBytes, from, to, cols, xq, xd, xs, n, out, outStride, width);
     } catch (Throwable e) {
       throw rethrown(e);
     }
@@ -126,6 +147,7 @@ final class NativeKernels {
   /** The downcalls, or why there are none. */
   private record Loaded(
       String reason,
+      int width,
       MethodHandle quantize,
       MethodHandle rows,
       MethodHandle ofBuffer,
@@ -164,7 +186,7 @@ final class NativeKernels {
     }
 
     private static Loaded missing(String reason) {
-      return new Loaded(reason, null, null, null, null);
+      return new Loaded(reason, 0, null, null, null, null);
     }
 
     private static Loaded bind(Path library) throws Throwable {
@@ -230,10 +252,18 @@ final class NativeKernels {
                   symbol(find, symbols, "wg_rows"),
                   ofVoid.invoke(
                       layoutArray(
-                          layout, i32, i64, i64, i32, i32, i32, i64, i64, i64, i32, i64, i64)),
+                          layout, i32, i64, i64, i32, i32, i32, i64, i64, i64, i32, i64, i64, i32)),
+                  noOptions);
+      MethodHandle isa =
+          (MethodHandle)
+              downcall.invoke(
+                  linker,
+                  symbol(find, symbols, "wg_isa"),
+                  of.invoke(i32, layoutArray(layout)),
                   noOptions);
       return new Loaded(
           null,
+          (int) isa.invoke(),
           quantize,
           rows,
           lookup.findStatic(segment, "ofBuffer", type(segment, Buffer.class)),

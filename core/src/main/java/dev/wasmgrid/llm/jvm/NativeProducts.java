@@ -22,6 +22,15 @@ final class NativeProducts {
   }
 
   private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+  private final int width;
+
+  /**
+   * Products by the kernels of {@code width} bits (one of {@link NativeKernels#widths}; 0: the
+   * CPU's).
+   */
+  NativeProducts(int width) {
+    this.width = width;
+  }
 
   /**
    * The address of {@code p}'s first row where the kernels take it (its type, held in one mapping
@@ -66,7 +75,7 @@ final class NativeProducts {
           rows,
           (from, to) ->
               NativeKernels.rows(
-                  type, weights, rowBytes, from, to, cols, q, d, sums, n, out, rows));
+                  type, weights, rowBytes, from, to, cols, q, d, sums, n, out, rows, width));
     } finally {
       // The mapping must outlive the calls that read it.
       Reference.reachabilityFence(p);

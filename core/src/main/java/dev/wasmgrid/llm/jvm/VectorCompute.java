@@ -56,7 +56,7 @@ public final class VectorCompute implements Compute {
   private final RowTeam team;
   private final ThreadChoice[] choices = new ThreadChoice[MAX_CHOSEN_ENTRIES + 1];
   private final ScalarCompute fallback = new ScalarCompute();
-  private final NativeProducts natives = new NativeProducts();
+  private final NativeProducts natives = new NativeProducts(0);
 
   /** A fast path on {@code threads} threads: the caller's and {@code threads - 1} more. */
   public VectorCompute(int threads) {
@@ -133,7 +133,12 @@ public final class VectorCompute implements Compute {
 
   @Override
   public String name() {
-    return "vector-" + F.vectorBitSize() + "x" + threads;
+    String name = "vector-" + F.vectorBitSize() + "x" + threads;
+    return switch (NativeKernels.width()) {
+      case 0 -> name;
+      case 256 -> name + "+native-avx2";
+      default -> name + "+native-avx512";
+    };
   }
 
   @Override

@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wasmgrid.llm.PackedMatrix;
 import dev.wasmgrid.llm.TensorType;
+import dev.wasmgrid.llm.jvm.NativeProducts.Split;
 import dev.wasmgrid.llm.quant.BlockCodecs;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import org.assertj.core.data.Offset;
@@ -59,40 +61,38 @@ class NativeKernelsTest {
   void productsMatchTheWeightOnlyDotWithinTheStatedBound(TensorType type) throws IOException {
     Assumptions.assumeTrue(NativeKernels.available(), NativeKernels.unavailable().orElse(""));
     SplittableRandom r = new SplittableRandom(type.name().hashCode());
+    int block = NativeProducts.inputBlock(type);
     for (int cols : new int[] {256, 768, 2048}) {
-      int rows = 37;
-      PackedMatrix m = mapped(type, rows, cols, r);
-      int block = type.blockSize() >= 256 ? 256 : 32;
-      assertThat(NativeProducts.weights(m)).isNotZero();
-      float[][] xs = new float[5][];
-      for (int v = 0; v < xs.length; v++) {
-        xs[v] = PackedKernelsTest.randomX(cols, r);
-      }
-      float[][] got = Products.of(1, m, xs, xs.length);
+      PackedMatrix m = mapped(type, 37, cols, r);
+      float[][] xs = randomXs(5, cols, r);
       float[] w = new float[cols];
-      for (int row = 0; row < rows; row++) {
-        m.row(row, w);
-        for (int v = 0; v < xs.length; v++) {
-          double exact = 0;
-          double magnitude = 0;
-          double rounding = 0;
-          for (int i = 0; i < cols; i++) {
-            exact += (double) w[i] * xs[v][i];
-            magnitude += Math.abs((double) w[i] * xs[v][i]);
-            rounding += Math.abs((double) w[i]) * amax(xs[v], i, block) / 254;
+      for (int width : NativeKernels.widths()) {
+        float[][] got = product(width, m, xs, xs.length, WHOLE);
+        for (int row = 0; row < m.rows(); row++) {
+          m.row(row, w);
+          for (int v = 0; v < xs.length; v++) {
+            double exact = 0;
+            double magnitude = 0;
+            double rounding = 0;
+            for (int i = 0; i < cols; i++) {
+              exact += (double) w[i] * xs[v][i];
+              magnitude += Math.abs((double) w[i] * xs[v][i]);
+              rounding += Math.abs((double) w[i]) * amax(xs[v], i, block) / 254;
+            }
+            double bound = rounding + 1e-5 * (magnitude + rounding) + 1e-30;
+            assertThat((double) got[v][row])
+                .as("%s, %d bits, %d columns, row %d, vector %d", type, width, cols, row, v)
+                .isCloseTo(exact, Offset.offset(bound));
           }
-          double bound = rounding + 1e-5 * (magnitude + rounding) + 1e-30;
-          assertThat((double) got[v][row])
-              .as("%s, %d columns, row %d, vector %d", type, cols, row, v)
-              .isCloseTo(exact, Offset.offset(bound));
         }
       }
     }
   }
 
   /**
-   * A product does not depend on how its rows are split over threads, nor on the other vectors of
-   * its batch: batched prompts and concurrent streams give the tokens of one stream alone.
+   * A product does not depend on how its rows are split (over threads), nor on the other vectors of
+   * its batch: batched prompts and concurrent streams give the tokens of one stream alone. Each
+   * width on its own; and through {@link VectorCompute} on 1 and 3 threads.
    */
   @ParameterizedTest
   @EnumSource(
@@ -101,17 +101,60 @@ class NativeKernelsTest {
   void productsAreTheSameWhateverTheSplitOrBatch(TensorType type) throws IOException {
     Assumptions.assumeTrue(NativeKernels.available(), NativeKernels.unavailable().orElse(""));
     SplittableRandom r = new SplittableRandom(3 + type.name().hashCode());
-    // 203 rows: split over 3 threads, and not a multiple of 4 (the four-stream order's tail).
-    PackedMatrix m = mapped(type, 203, 512, r);
-    float[][] xs = new float[6][];
-    for (int v = 0; v < xs.length; v++) {
-      xs[v] = PackedKernelsTest.randomX(512, r);
+    // 203 rows: not a multiple of 4 (the four-stream order's tail); 288 columns: 9 blocks of 32,
+    // an odd count (the 512-bit kernels' last single block), where the type allows.
+    int cols = type.blockSize() >= 256 ? 512 : 288;
+    PackedMatrix m = mapped(type, 203, cols, r);
+    float[][] xs = randomXs(6, cols, r);
+    for (int width : NativeKernels.widths()) {
+      float[][] alone = new float[xs.length][];
+      for (int v = 0; v < xs.length; v++) {
+        alone[v] = product(width, m, new float[][] {xs[v]}, 1, WHOLE)[0];
+      }
+      for (int batch = 1; batch <= xs.length; batch++) {
+        for (Split split : List.of(WHOLE, CHUNKS_OF_48, CHUNKS_OF_7)) {
+          float[][] got = product(width, m, xs, batch, split);
+          for (int v = 0; v < batch; v++) {
+            for (int row = 0; row < m.rows(); row++) {
+              assertThat(Float.floatToRawIntBits(got[v][row]))
+                  .as("%d bits, batch %d, vector %d, row %d", width, batch, v, row)
+                  .isEqualTo(Float.floatToRawIntBits(alone[v][row]));
+            }
+          }
+        }
+      }
     }
     float[][] expected = new float[xs.length][];
     for (int v = 0; v < xs.length; v++) {
       expected[v] = Products.of(1, m, new float[][] {xs[v]}, 1)[0];
     }
     Products.assertEveryWayEquals(expected, m, xs, type.toString());
+  }
+
+  private static final Split WHOLE = (rows, work) -> work.run(0, rows);
+  private static final Split CHUNKS_OF_48 = chunks(48);
+  private static final Split CHUNKS_OF_7 = chunks(7);
+
+  private static Split chunks(int size) {
+    return (rows, work) -> {
+      for (int from = 0; from < rows; from += size) {
+        work.run(from, Math.min(rows, from + size));
+      }
+    };
+  }
+
+  private static float[][] product(int width, PackedMatrix m, float[][] xs, int n, Split split) {
+    float[][] outs = new float[n][m.rows()];
+    new NativeProducts(width).matmul(m, NativeProducts.weights(m), xs, outs, n, split);
+    return outs;
+  }
+
+  private static float[][] randomXs(int n, int cols, SplittableRandom r) {
+    float[][] xs = new float[n][];
+    for (int v = 0; v < n; v++) {
+      xs[v] = PackedKernelsTest.randomX(cols, r);
+    }
+    return xs;
   }
 
   @Test
