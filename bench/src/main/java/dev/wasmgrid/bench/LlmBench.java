@@ -1,7 +1,6 @@
 package dev.wasmgrid.bench;
 
 import dev.wasmgrid.llm.LlamaConfig;
-import dev.wasmgrid.llm.TensorType;
 import dev.wasmgrid.llm.gguf.ModelShape;
 import dev.wasmgrid.llm.gguf.QuantMix;
 import java.io.IOException;
@@ -205,7 +204,7 @@ public final class LlmBench {
     if (options.dtypes().contains(QuantMix.Q8_0)) {
       for (Shape shape : options.shapes()) {
         int prefix = Math.min(PREFIX_TOKENS, shape.config().seqLen() / 2);
-        PromptCacheLlmBench.run(shape, TensorType.Q8_0, 1, prefix, options.seed(), report);
+        PromptCacheLlmBench.run(shape, options, prefix, report);
       }
     }
     List<ShapedLlmBench.FileShape> files =

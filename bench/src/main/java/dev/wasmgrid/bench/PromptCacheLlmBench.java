@@ -6,7 +6,8 @@ import dev.wasmgrid.llm.LanguageModel;
 import dev.wasmgrid.llm.Model;
 import dev.wasmgrid.llm.PromptCache;
 import dev.wasmgrid.llm.TensorType;
-import dev.wasmgrid.llm.TinyModels;
+import dev.wasmgrid.llm.gguf.QuantMix;
+import dev.wasmgrid.llm.jvm.ModelFiles;
 import dev.wasmgrid.llm.jvm.VectorCompute;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -26,22 +27,33 @@ final class PromptCacheLlmBench {
 
   private PromptCacheLlmBench() {}
 
-  /** Measures {@code shape} at {@code dtype} with a shared prefix of {@code prefixTokens}. */
+  /**
+   * Measures {@code shape} in q8_0 on one thread with a shared prefix of {@code prefixTokens}, on
+   * the bench's GGUF file of it loaded as {@code generate} and {@code serve} load one.
+   */
   static void run(
-      LlmBench.Shape shape,
-      TensorType dtype,
-      int threads,
-      int prefixTokens,
-      long seed,
-      BenchReport report) {
+      LlmBench.Shape shape, LlmBench.Options options, int prefixTokens, BenchReport report) {
     if (prefixTokens + TAIL + 2 > shape.config().seqLen()) {
       throw new IllegalArgumentException(
           "a prefix of " + prefixTokens + " does not fit " + shape.name() + "'s context");
     }
+    ShapedLlmBench.withFile(
+        shape.modelShape(),
+        QuantMix.Q8_0,
+        options,
+        report,
+        file -> run(shape, ModelFiles.load(file, null), prefixTokens, report));
+  }
+
+  private static void run(
+      LlmBench.Shape shape, Model loaded, int prefixTokens, BenchReport report) {
+    TensorType dtype = TensorType.Q8_0;
+    int threads = 1;
     report.progress(
         "llm: %s %s threads=%d: time to first token after a %d-token shared prefix, cached and not ..."
             .formatted(shape.name(), dtype.wireName(), threads, prefixTokens));
-    Model model = TinyModels.model(shape.config(), dtype, seed, true);
+    // The file declares a long context; the prompts need only theirs.
+    Model model = loaded.withContext(prefixTokens + TAIL + 8);
     GenerationConfig one = GenerationConfig.greedy(1).withIgnoreEos(true);
     int[] prefix = tokens(1, prefixTokens, shape.config().vocabSize());
     double[] cold = new double[ROUNDS];

@@ -86,35 +86,48 @@ final class ShapedLlmBench {
       LlmBench.Options options,
       Map<Integer, Double> bandwidth,
       BenchReport report) {
-    if (shapes.isEmpty()) {
-      return;
+    for (FileShape shape : shapes) {
+      for (QuantMix mix : mixes) {
+        withFile(
+            shape.shape(),
+            mix,
+            options,
+            report,
+            file -> measure(shape, mix, file, options.threads(), bandwidth, report));
+      }
     }
+  }
+
+  /** Work on a model file. */
+  @FunctionalInterface
+  interface FileUse {
+    void accept(Path file) throws IOException;
+  }
+
+  /**
+   * Runs {@code use} on the file of {@code shape} in {@code mix} with random weights of {@code
+   * options.seed()}: from {@code options.fileCache()}, else written there; without a cache, written
+   * to a temporary directory and deleted after.
+   */
+  static void withFile(
+      ModelShape shape, QuantMix mix, LlmBench.Options options, BenchReport report, FileUse use) {
     try {
       Path cache = options.fileCache();
       Path dir =
           cache != null
               ? Files.createDirectories(cache)
               : Files.createTempDirectory("wasmgrid-bench-llm-");
+      Path file = dir.resolve(fileName(shape, mix, options.seed()));
       try {
-        for (FileShape shape : shapes) {
-          for (QuantMix mix : mixes) {
-            Path file = dir.resolve(fileName(shape.shape(), mix, options.seed()));
-            if (cache != null && Files.isRegularFile(file)) {
-              report.progress("llm: %s (%.0f MB) from the cache".formatted(file, size(file)));
-            } else {
-              write(shape.shape(), mix, options.seed(), file, report);
-            }
-            try {
-              measure(shape, mix, file, options.threads(), bandwidth, report);
-            } finally {
-              if (cache == null) {
-                Files.delete(file);
-              }
-            }
-          }
+        if (cache != null && Files.isRegularFile(file)) {
+          report.progress("llm: %s (%.0f MB) from the cache".formatted(file, size(file)));
+        } else {
+          write(shape, mix, options.seed(), file, report);
         }
+        use.accept(file);
       } finally {
         if (cache == null) {
+          Files.deleteIfExists(file);
           Files.delete(dir);
         }
       }

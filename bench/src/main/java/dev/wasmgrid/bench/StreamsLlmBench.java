@@ -5,9 +5,9 @@ import dev.wasmgrid.llm.GenerationConfig;
 import dev.wasmgrid.llm.LanguageModel;
 import dev.wasmgrid.llm.Model;
 import dev.wasmgrid.llm.TensorType;
-import dev.wasmgrid.llm.TinyModels;
 import dev.wasmgrid.llm.TokenPiece;
 import dev.wasmgrid.llm.gguf.QuantMix;
+import dev.wasmgrid.llm.jvm.ModelFiles;
 import dev.wasmgrid.llm.jvm.VectorCompute;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
@@ -38,12 +38,20 @@ public final class StreamsLlmBench {
 
   private StreamsLlmBench() {}
 
-  /** Measures the streams of stories110M q8_0 if {@code options} asks for that cell. */
+  /**
+   * Measures the streams of stories110M q8_0 if {@code options} asks for that cell, on the bench's
+   * GGUF file of it loaded as {@code generate} and {@code serve} load one (memory-mapped).
+   */
   public static void run(LlmBench.Options options, BenchReport report) {
     for (LlmBench.Shape shape : options.shapes()) {
       if (shape.name().equals("stories110M") && options.dtypes().contains(QuantMix.Q8_0)) {
         int threads = options.threads().stream().mapToInt(Integer::intValue).max().orElse(1);
-        run(shape, TensorType.Q8_0, threads, options.seed(), STREAMS, report);
+        ShapedLlmBench.withFile(
+            shape.modelShape(),
+            QuantMix.Q8_0,
+            options,
+            report,
+            file -> run(shape, ModelFiles.load(file, null), threads, STREAMS, report));
       }
     }
   }
@@ -52,16 +60,11 @@ public final class StreamsLlmBench {
    * Reports {@code aggregate_tok_s} for each count of {@code streams} and {@code
    * ratio_aggregate_over_single} for those over one, each stream generating {@code shape.tokens()}.
    */
-  public static void run(
-      LlmBench.Shape shape,
-      TensorType dtype,
-      int threads,
-      long seed,
-      List<Integer> streams,
-      BenchReport report) {
-    report.progress(
-        "llm streams: building %s %s with random weights ...".formatted(shape.name(), dtype));
-    Model model = TinyModels.model(shape.config(), dtype, seed, true);
+  private static void run(
+      LlmBench.Shape shape, Model loaded, int threads, List<Integer> streams, BenchReport report) {
+    TensorType dtype = TensorType.Q8_0;
+    // The file declares a long context; each stream's KV cache needs only this run's.
+    Model model = loaded.withContext(PROMPT.length() + shape.tokens() + shape.warmUpTokens() + 8);
     GenerationConfig cfg = GenerationConfig.greedy(shape.tokens()).withIgnoreEos(true);
     double single = 0;
     for (int n : streams) {
