@@ -110,6 +110,11 @@ typedef struct {
   const int8_t *q[4];
   const float *d[4];
   const int32_t *s[4];
+  /* The 512-bit kernels': −bias · (sum of each 4 values) per int lane, for the types whose
+   * weights they take unsigned with a bias (Q8_0 128, Q4_0 8, Q5_0 16, Q6_K 32) ... */
+  const int32_t *c[4];
+  /* ... and, for the types with blocks of 32, x's scales of each pair of blocks, 8 lanes each. */
+  const float *dx2[4];
 } xs_t;
 
 ALWAYS_INLINE __m256i xload(const xs_t *x, int v, long block) {
@@ -323,16 +328,22 @@ ALWAYS_INLINE __m512 join_ps(float lo, float hi) {
   return _mm512_insertf32x8(_mm512_set1_ps(lo), _mm256_set1_ps(hi), 1);
 }
 
-/* Signed weights by signed x, 16 int lanes of 4 products each. */
-ALWAYS_INLINE __m512i dot512_signed(__m512i aw, __mmask64 neg, __m512i x) {
-  __m512i sx = _mm512_mask_sub_epi8(x, neg, _mm512_setzero_si512(), x);
-  return _mm512_dpbusd_epi32(_mm512_setzero_si512(), aw, sx);
+/* Blocks of 32 as unsigned bytes: Q8_0's plus 128, Q4_0's and Q5_0's without their bias. */
+ALWAYS_INLINE __m256i ublock32(int type, const uint8_t *blk) {
+  if (type == T_Q8_0) {
+    return _mm256_xor_si256(q8_0_block(blk), _mm256_set1_epi8((char)0x80));
+  }
+  if (type == T_Q4_0) {
+    __m128i raw = _mm_loadu_si128((const __m128i *)(blk + 2));
+    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), _mm256_set1_epi8(0x0f));
+  }
+  return _mm256_add_epi8(q5_0_block(blk), _mm256_set1_epi8(16));
 }
 
-ALWAYS_INLINE __m256i block32(int type, const uint8_t *blk) {
-  return type == T_Q8_0 ? q8_0_block(blk) : type == T_Q4_0 ? q4_0_block(blk) : q5_0_block(blk);
-}
-
+/*
+ * Blocks of 32 two at a time: unsigned weights by signed x with vpdpbusd, which starts from the
+ * bias's share (x->c), so each int lane is the sum of 4 products of the signed weights.
+ */
 ALWAYS_INLINE void rows_32_512(int type, const uint8_t *const *w, int R, int nb, const xs_t *x,
                                int V, float *res) {
   const int bytes = type == T_Q8_0 ? 34 : type == T_Q4_0 ? 18 : 22;
@@ -343,29 +354,28 @@ ALWAYS_INLINE void rows_32_512(int type, const uint8_t *const *w, int R, int nb,
   for (; b + 2 <= nb; b += 2) {
     for (int r = 0; r < R; r++) {
       const uint8_t *b0 = w[r] + bytes * b, *b1 = b0 + bytes;
-      __m512i wq = join(block32(type, b0), block32(type, b1));
-      __m512i aw = _mm512_abs_epi8(wq);
-      __mmask64 neg = _mm512_movepi8_mask(wq);
-      float d0 = half(b0), d1 = half(b1);
+      __m512i u = join(ublock32(type, b0), ublock32(type, b1));
+      __m512 dw = join_ps(half(b0), half(b1));
       for (int v = 0; v < V; v++) {
-        __m512i dot = dot512_signed(aw, neg, _mm512_loadu_si512(x->q[v] + 32 * b));
-        __m512 scale = join_ps(d0 * x->d[v][b], d1 * x->d[v][b + 1]);
+        __m512i dot = _mm512_dpbusd_epi32(_mm512_loadu_si512(x->c[v] + 8 * b), u,
+                                          _mm512_loadu_si512(x->q[v] + 32 * b));
+        __m512 scale = _mm512_mul_ps(dw, _mm512_loadu_ps(x->dx2[v] + 8 * b));
         acc[r][v] = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(dot), acc[r][v]);
       }
     }
   }
   if (b < nb) {
-    /* An odd last block: the upper half's weights are zero, so its products are too. */
+    /* An odd last block: the upper half's weights, bias share and scales are zero. */
     for (int r = 0; r < R; r++) {
       const uint8_t *b0 = w[r] + bytes * b;
-      __m512i wq = _mm512_zextsi256_si512(block32(type, b0));
-      __m512i aw = _mm512_abs_epi8(wq);
-      __mmask64 neg = _mm512_movepi8_mask(wq);
-      float d0 = half(b0);
+      __m512i u = _mm512_zextsi256_si512(ublock32(type, b0));
+      __m512 dw = join_ps(half(b0), 0.0f);
       for (int v = 0; v < V; v++) {
+        __m512i c = _mm512_maskz_loadu_epi32(0x00ff, x->c[v] + 8 * b);
         __m512i xv = _mm512_zextsi256_si512(_mm256_loadu_si256((const __m256i *)(x->q[v] + 32 * b)));
-        __m512i dot = dot512_signed(aw, neg, xv);
-        acc[r][v] = _mm512_fmadd_ps(join_ps(d0 * x->d[v][b], 0.0f), _mm512_cvtepi32_ps(dot), acc[r][v]);
+        __m512i dot = _mm512_dpbusd_epi32(c, u, xv);
+        __m512 scale = _mm512_mul_ps(dw, _mm512_loadu_ps(x->dx2[v] + 8 * b));
+        acc[r][v] = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(dot), acc[r][v]);
       }
     }
   }
@@ -431,7 +441,7 @@ ALWAYS_INLINE void rows_k45_512(int type, const uint8_t *const *w, int R, int nb
 ALWAYS_INLINE void rows_q6k_512(const uint8_t *const *w, int R, int nb, const xs_t *x, int V,
                                 float *res) {
   const __m256i low = _mm256_set1_epi8(0x0f), two = _mm256_set1_epi8(3);
-  const __m256i top = _mm256_set1_epi8(0x30), bias = _mm256_set1_epi8(32);
+  const __m256i top = _mm256_set1_epi8(0x30);
   /* Each of a half's 8 scales, for the 4 int lanes (16 values) it covers. */
   const __m128i first = _mm_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
   const __m128i second = _mm_setr_epi8(4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7);
@@ -457,14 +467,14 @@ ALWAYS_INLINE void rows_q6k_512(const uint8_t *const *w, int R, int nb, const xs
         __m256i q2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(la, 4), low), _mm256_and_si256(hb, top));
         __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(lb, 4), low),
                                      _mm256_and_si256(_mm256_srli_epi16(hb, 2), top));
-        __m512i wA = join(_mm256_sub_epi8(q0, bias), _mm256_sub_epi8(q1, bias));
-        __m512i wB = join(_mm256_sub_epi8(q2, bias), _mm256_sub_epi8(q3, bias));
-        __m512i aA = _mm512_abs_epi8(wA), aB = _mm512_abs_epi8(wB);
-        __mmask64 nA = _mm512_movepi8_mask(wA), nB = _mm512_movepi8_mask(wB);
+        /* Unsigned (0..63): vpdpbusd starts from the bias's share, −32 · Σ x per lane. */
+        __m512i wA = join(q0, q1), wB = join(q2, q3);
         for (int v = 0; v < V; v++) {
-          const int8_t *xq = x->q[v] + 256 * b + 128 * h;
-          __m512i dA = dot512_signed(aA, nA, _mm512_loadu_si512(xq));
-          __m512i dB = dot512_signed(aB, nB, _mm512_loadu_si512(xq + 64));
+          long at = 256 * b + 128 * h;
+          const int8_t *xq = x->q[v] + at;
+          const int32_t *c = x->c[v] + at / 4;
+          __m512i dA = _mm512_dpbusd_epi32(_mm512_loadu_si512(c), wA, _mm512_loadu_si512(xq));
+          __m512i dB = _mm512_dpbusd_epi32(_mm512_loadu_si512(c + 16), wB, _mm512_loadu_si512(xq + 64));
           isum[v] = _mm512_add_epi32(isum[v], _mm512_add_epi32(_mm512_mullo_epi32(dA, sA),
                                                                 _mm512_mullo_epi32(dB, sB)));
         }
@@ -506,6 +516,36 @@ DEFINE_TYPE_512(T_Q5_0, q5_0)
 DEFINE_TYPE_512(T_Q4_K, q4_k)
 DEFINE_TYPE_512(T_Q5_K, q5_k)
 DEFINE_TYPE_512(T_Q6_K, q6_k)
+
+/*
+ * What the 512-bit kernels take besides x's bytes, for V vectors: x->c (the bias's share per int
+ * lane, in c[V][cols/4]) for the types with a bias, and x->dx2 (x's scales of each pair of blocks,
+ * in dx2[V][pairs][16]) for those with blocks of 32.
+ */
+static void wide_inputs(int type, int cols, int nb, xs_t *x, int V, int32_t *c, float *dx2) {
+  int bias = type == T_Q8_0 ? 128 : type == T_Q4_0 ? 8 : type == T_Q5_0 ? 16 : type == T_Q6_K ? 32 : 0;
+  int pairs = (nb + 1) / 2;
+  for (int v = 0; v < V; v++) {
+    int32_t *cv = c + (long)v * (cols / 4);
+    for (int i = 0; bias && i < cols; i += 64) {
+      /* cols is a multiple of 32: a last half of 64 is loaded and stored masked. */
+      __mmask64 in = cols - i >= 64 ? ~0ULL : 0xffffffffULL;
+      __m512i xq = _mm512_maskz_loadu_epi8(in, x->q[v] + i);
+      __m512i sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(1), xq);
+      __m512i share = _mm512_mullo_epi32(sums, _mm512_set1_epi32(-bias));
+      _mm512_mask_storeu_epi32(cv + i / 4, cols - i >= 64 ? 0xffff : 0x00ff, share);
+    }
+    x->c[v] = cv;
+    if (type == T_Q8_0 || type == T_Q4_0 || type == T_Q5_0) {
+      float *dv = dx2 + (long)v * pairs * 16;
+      for (int p = 0; p < pairs; p++) {
+        float lo = x->d[v][2 * p], hi = 2 * p + 1 < nb ? x->d[v][2 * p + 1] : 0.0f;
+        _mm512_storeu_ps(dv + 16 * p, join_ps(lo, hi));
+      }
+      x->dx2[v] = dv;
+    }
+  }
+}
 
 #pragma GCC pop_options
 
@@ -583,10 +623,18 @@ int wg_isa(void) {
 void wg_rows(int type, const uint8_t *w, long rowBytes, int from, int to, int cols,
              const int8_t *xq, const float *xd, const int32_t *xsum, int n, float *out,
              long outStride, int isa) {
-  const kernels_t *k = kernels_of(type, (isa ? isa : wg_isa()) == 512 && wg_isa() == 512);
-  if (!k) return;
+  int wide = (isa ? isa : wg_isa()) == 512 && wg_isa() == 512;
   int blockWeights = (type == T_Q4_K || type == T_Q5_K || type == T_Q6_K) ? 256 : 32;
   int nb = cols / blockWeights;
+  /* The 512-bit kernels' inputs for up to 4 vectors; without memory for them, the 256-bit ones. */
+  long pairs = (nb + 1) / 2;
+  void *scratch = wide ? malloc(4 * ((long)cols + pairs * 64)) : 0;
+  wide = wide && scratch;
+  const kernels_t *k = kernels_of(type, wide);
+  if (!k) {
+    free(scratch);
+    return;
+  }
   for (int v0 = 0; v0 < n; v0 += 4) {
     int V = n - v0 < 4 ? n - v0 : 4;
     xs_t x;
@@ -595,6 +643,7 @@ void wg_rows(int type, const uint8_t *w, long rowBytes, int from, int to, int co
       x.d[v] = xd + (long)(v0 + v) * nb;
       x.s[v] = xsum + (long)(v0 + v) * (cols / 32);
     }
+    if (wide) wide_inputs(type, cols, nb, &x, V, (int32_t *)scratch, (float *)scratch + 4L * (cols / 4));
     float res[4];
     int r = from;
     if (V == 1 && k->r4v1) {
@@ -613,4 +662,5 @@ void wg_rows(int type, const uint8_t *w, long rowBytes, int from, int to, int co
       for (int v = 0; v < V; v++) out[(long)(v0 + v) * outStride + r] = res[v];
     }
   }
+  free(scratch);
 }

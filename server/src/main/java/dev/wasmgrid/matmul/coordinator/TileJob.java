@@ -89,12 +89,13 @@ final class TileJob {
   void serve(WorkerClient worker, AtomicInteger failures, Round round, boolean first) {
     boolean owesCount = first;
     try {
-      while (!first && !round.firstTiles.await(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
-        if (remaining.get() == 0 || progress.cancelled()) {
+      while (remaining.get() > 0 && failures.get() < MAX_WORKER_FAILURES && !progress.cancelled()) {
+        // No tile before every worker's first loop has taken its first: not another loop's, nor
+        // a first loop's second (its first tile may be done before a loaded machine has even
+        // started the other workers' loops).
+        if (!owesCount && !firstTilesTaken(round)) {
           return;
         }
-      }
-      while (remaining.get() > 0 && failures.get() < MAX_WORKER_FAILURES && !progress.cancelled()) {
         // A tile may come back to the queue when another worker fails, so wait a little for it.
         BlockPlan.Block block = queue.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
         if (owesCount) {
@@ -264,14 +265,25 @@ final class TileJob {
     }
   }
 
+  /** Waits for every worker's first tile; false when the job ended or was cancelled first. */
+  private boolean firstTilesTaken(Round round) throws InterruptedException {
+    while (!round.firstTiles.await(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+      if (remaining.get() == 0 || progress.cancelled()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private static String abbreviate(String text) {
     return text.length() <= 200 ? text : text.substring(0, 200) + "...";
   }
 
   /**
-   * One set of request loops: opens when every tile is placed or every loop has given up. A
-   * worker's further loops start once every worker's first loop has taken its first tile (or found
-   * none), so that tiles spread over the workers before any worker gets a second one.
+   * One set of request loops: opens when every tile is placed or every loop has given up. No loop
+   * takes a tile, beyond each worker's first loop its first, until every worker's first loop has
+   * taken its first tile (or found none), so that tiles spread over the workers before any worker
+   * gets a second one.
    */
   static final class Round {
     final CountDownLatch finished = new CountDownLatch(1);
