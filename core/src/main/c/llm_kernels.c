@@ -352,11 +352,11 @@ ALWAYS_INLINE void rows_32_512(int type, const uint8_t *const *w, int R, int nb,
     for (int v = 0; v < V; v++) acc[r][v] = _mm512_setzero_ps();
   long b = 0;
   for (; b + 2 <= nb; b += 2) {
-    for (int r = 0; r < R; r++) {
+    _Pragma("GCC unroll 4") for (int r = 0; r < R; r++) {
       const uint8_t *b0 = w[r] + bytes * b, *b1 = b0 + bytes;
       __m512i u = join(ublock32(type, b0), ublock32(type, b1));
       __m512 dw = join_ps(half(b0), half(b1));
-      for (int v = 0; v < V; v++) {
+      _Pragma("GCC unroll 4") for (int v = 0; v < V; v++) {
         __m512i dot = _mm512_dpbusd_epi32(_mm512_loadu_si512(x->c[v] + 8 * b), u,
                                           _mm512_loadu_si512(x->q[v] + 32 * b));
         __m512 scale = _mm512_mul_ps(dw, _mm512_loadu_ps(x->dx2[v] + 8 * b));
@@ -366,11 +366,11 @@ ALWAYS_INLINE void rows_32_512(int type, const uint8_t *const *w, int R, int nb,
   }
   if (b < nb) {
     /* An odd last block: the upper half's weights, bias share and scales are zero. */
-    for (int r = 0; r < R; r++) {
+    _Pragma("GCC unroll 4") for (int r = 0; r < R; r++) {
       const uint8_t *b0 = w[r] + bytes * b;
       __m512i u = _mm512_zextsi256_si512(ublock32(type, b0));
       __m512 dw = join_ps(half(b0), 0.0f);
-      for (int v = 0; v < V; v++) {
+      _Pragma("GCC unroll 4") for (int v = 0; v < V; v++) {
         __m512i c = _mm512_maskz_loadu_epi32(0x00ff, x->c[v] + 8 * b);
         __m512i xv = _mm512_zextsi256_si512(_mm256_loadu_si256((const __m256i *)(x->q[v] + 32 * b)));
         __m512i dot = _mm512_dpbusd_epi32(c, u, xv);
@@ -510,6 +510,9 @@ ALWAYS_INLINE void rows_any_512(int type, const uint8_t *const *w, int R, int nb
   DEFINE_KERNEL_512(T, P##_r1v3_512, 1, 3)   \
   DEFINE_KERNEL_512(T, P##_r1v4_512, 1, 4)
 DEFINE_KERNEL_512(T_Q8_0, q8_0_r4v1_512, 4, 1)
+DEFINE_KERNEL_512(T_Q8_0, q8_0_r4v4_512, 4, 4)
+DEFINE_KERNEL_512(T_Q4_0, q4_0_r4v4_512, 4, 4)
+DEFINE_KERNEL_512(T_Q5_0, q5_0_r4v4_512, 4, 4)
 DEFINE_TYPE_512(T_Q8_0, q8_0)
 DEFINE_TYPE_512(T_Q4_0, q4_0)
 DEFINE_TYPE_512(T_Q5_0, q5_0)
@@ -569,20 +572,25 @@ DEFINE_TYPE(T_Q6_K, q6_k)
 
 typedef void (*kernel_t)(const uint8_t *const *, int, const xs_t *, float *);
 typedef struct {
-  kernel_t r4v1, v[5];
+  kernel_t r4v1, r4v4, v[5];
 } kernels_t;
 
-/* Q8_0's four-stream kernel where it has one, and 1 row by 1 to 4 vectors. */
-#define KERNELS(R4, P, S) \
-  { R4, { 0, P##_r1v1##S, P##_r1v2##S, P##_r1v3##S, P##_r1v4##S } }
+/*
+ * Q8_0's four-stream kernel where it has one; 4 rows by 4 vectors where there is one (AVX-512 has
+ * the 32 registers that sixteen accumulators need); 1 row by 1 to 4 vectors.
+ */
+#define KERNELS(R4, R4V4, P, S) \
+  { R4, R4V4, { 0, P##_r1v1##S, P##_r1v2##S, P##_r1v3##S, P##_r1v4##S } }
 
 static const kernels_t *kernels_of(int type, int wide) {
-  static const kernels_t q8_0 = KERNELS(q8_0_r4v1, q8_0, ), q4_0 = KERNELS(0, q4_0, );
-  static const kernels_t q5_0 = KERNELS(0, q5_0, ), q4_k = KERNELS(0, q4_k, );
-  static const kernels_t q5_k = KERNELS(0, q5_k, ), q6_k = KERNELS(0, q6_k, );
-  static const kernels_t q8_0w = KERNELS(q8_0_r4v1_512, q8_0, _512), q4_0w = KERNELS(0, q4_0, _512);
-  static const kernels_t q5_0w = KERNELS(0, q5_0, _512), q4_kw = KERNELS(0, q4_k, _512);
-  static const kernels_t q5_kw = KERNELS(0, q5_k, _512), q6_kw = KERNELS(0, q6_k, _512);
+  static const kernels_t q8_0 = KERNELS(q8_0_r4v1, 0, q8_0, ), q4_0 = KERNELS(0, 0, q4_0, );
+  static const kernels_t q5_0 = KERNELS(0, 0, q5_0, ), q4_k = KERNELS(0, 0, q4_k, );
+  static const kernels_t q5_k = KERNELS(0, 0, q5_k, ), q6_k = KERNELS(0, 0, q6_k, );
+  static const kernels_t q8_0w = KERNELS(q8_0_r4v1_512, q8_0_r4v4_512, q8_0, _512);
+  static const kernels_t q4_0w = KERNELS(0, q4_0_r4v4_512, q4_0, _512);
+  static const kernels_t q5_0w = KERNELS(0, q5_0_r4v4_512, q5_0, _512);
+  static const kernels_t q4_kw = KERNELS(0, 0, q4_k, _512), q5_kw = KERNELS(0, 0, q5_k, _512);
+  static const kernels_t q6_kw = KERNELS(0, 0, q6_k, _512);
   switch (type) {
     case T_Q8_0: return wide ? &q8_0w : &q8_0;
     case T_Q4_0: return wide ? &q4_0w : &q4_0;
@@ -655,6 +663,16 @@ void wg_rows(int type, const uint8_t *w, long rowBytes, int from, int to, int co
         for (int i = 0; i < 4; i++) out[(long)v0 * outStride + r + i * quarter] = res[i];
       }
       r = from + 4 * quarter;
+    }
+    if (V == 4 && k->r4v4) {
+      for (; r + 4 <= to; r += 4) {
+        const uint8_t *rows[4];
+        for (int i = 0; i < 4; i++) rows[i] = w + (long)(r + i) * rowBytes;
+        float res16[16];
+        k->r4v4(rows, nb, &x, res16);
+        for (int i = 0; i < 4; i++)
+          for (int v = 0; v < 4; v++) out[(long)(v0 + v) * outStride + r + i] = res16[i * 4 + v];
+      }
     }
     for (; r < to; r++) {
       const uint8_t *row = w + (long)r * rowBytes;
