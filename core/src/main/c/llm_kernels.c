@@ -189,6 +189,52 @@ ALWAYS_INLINE void k_scale_min(const uint8_t *s, int j, int *sc, int *m) {
 }
 
 /*
+ * A Q4_K or Q5_K super-block's sub-blocks 2·pair and 2·pair + 1 as unsigned bytes (0..15, or 0..31
+ * with Q5_K's fifth bits).
+ */
+ALWAYS_INLINE void k45_pair(int type, const uint8_t *blk, int pair, __m256i *w0, __m256i *w1) {
+  const __m256i low = _mm256_set1_epi8(0x0f);
+  __m256i raw = _mm256_loadu_si256((const __m256i *)(blk + (type == T_Q4_K ? 16 : 48) + 32 * pair));
+  *w0 = _mm256_and_si256(raw, low);
+  *w1 = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low);
+  if (type == T_Q5_K) {
+    __m256i h = _mm256_srli_epi16(_mm256_loadu_si256((const __m256i *)(blk + 16)), 2 * pair);
+    *w0 = _mm256_or_si256(*w0, _mm256_slli_epi16(_mm256_and_si256(h, _mm256_set1_epi8(1)), 4));
+    *w1 = _mm256_or_si256(*w1, _mm256_slli_epi16(_mm256_and_si256(h, _mm256_set1_epi8(2)), 3));
+  }
+}
+
+/*
+ * A Q4_K or Q5_K super-block b's 8 scales, and for each of V vectors the sum of its minimums times
+ * x's sums of the sub-blocks (what the offsets take away, in x's quantized units).
+ */
+ALWAYS_INLINE void k45_scales(const uint8_t *blk, long b, const xs_t *x, int V, int *sc, int *msum) {
+  int m[8];
+  for (int j = 0; j < 8; j++) k_scale_min(blk + 4, j, &sc[j], &m[j]);
+  for (int v = 0; v < V; v++) {
+    const int32_t *bs = x->s[v] + 8 * b;
+    msum[v] = 0;
+    for (int j = 0; j < 8; j++) msum[v] += m[j] * bs[j];
+  }
+}
+
+/* Half h of a Q6_K super-block: its four sub-blocks of 32 as unsigned bytes (0..63, bias 32). */
+ALWAYS_INLINE void q6k_half(const uint8_t *blk, int h, __m256i *q) {
+  const __m256i low = _mm256_set1_epi8(0x0f), two = _mm256_set1_epi8(3);
+  const __m256i top = _mm256_set1_epi8(0x30);
+  const uint8_t *ql = blk + 64 * h;
+  __m256i la = _mm256_loadu_si256((const __m256i *)ql);
+  __m256i lb = _mm256_loadu_si256((const __m256i *)(ql + 32));
+  __m256i hb = _mm256_loadu_si256((const __m256i *)(blk + 128 + 32 * h));
+  q[0] = _mm256_or_si256(_mm256_and_si256(la, low), _mm256_slli_epi16(_mm256_and_si256(hb, two), 4));
+  q[1] = _mm256_or_si256(_mm256_and_si256(lb, low),
+                         _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2), two), 4));
+  q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(la, 4), low), _mm256_and_si256(hb, top));
+  q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(lb, 4), low),
+                         _mm256_and_si256(_mm256_srli_epi16(hb, 2), top));
+}
+
+/*
  * R rows by V vectors of Q4_K or Q5_K super-blocks (256 weights: 8 sub-blocks of 32, weight =
  * d·sc·q − dmin·m, sc and m of 6 bits): res[r*V + v]. A super-block's products and offsets are
  * summed in integers, then scaled once.
@@ -196,7 +242,6 @@ ALWAYS_INLINE void k_scale_min(const uint8_t *s, int j, int *sc, int *m) {
 ALWAYS_INLINE void rows_k45(int type, const uint8_t *const *w, int R, int nb, const xs_t *x, int V,
                             float *res) {
   const int bytes = type == T_Q4_K ? 144 : 176;
-  const __m256i low = _mm256_set1_epi8(0x0f);
   __m256 acc[4][4];
   float mins[4][4];
   for (int r = 0; r < R; r++)
@@ -207,27 +252,13 @@ ALWAYS_INLINE void rows_k45(int type, const uint8_t *const *w, int R, int nb, co
   for (long b = 0; b < nb; b++) {
     for (int r = 0; r < R; r++) {
       const uint8_t *blk = w[r] + bytes * b;
-      float d = half(blk), dmin = half(blk + 2);
-      const uint8_t *qs = blk + (type == T_Q4_K ? 16 : 48);
-      int sc[8], m[8];
-      for (int j = 0; j < 8; j++) k_scale_min(blk + 4, j, &sc[j], &m[j]);
+      int sc[8], msum[4];
+      k45_scales(blk, b, x, V, sc, msum);
       __m256i isum[4];
-      int msum[4];
-      for (int v = 0; v < V; v++) {
-        isum[v] = _mm256_setzero_si256();
-        msum[v] = 0;
-        const int32_t *bs = x->s[v] + 8 * b;
-        for (int j = 0; j < 8; j++) msum[v] += m[j] * bs[j];
-      }
+      for (int v = 0; v < V; v++) isum[v] = _mm256_setzero_si256();
       for (int pair = 0; pair < 4; pair++) {
-        __m256i raw = _mm256_loadu_si256((const __m256i *)(qs + 32 * pair));
-        __m256i w0 = _mm256_and_si256(raw, low);
-        __m256i w1 = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low);
-        if (type == T_Q5_K) {
-          __m256i h = _mm256_srli_epi16(_mm256_loadu_si256((const __m256i *)(blk + 16)), 2 * pair);
-          w0 = _mm256_or_si256(w0, _mm256_slli_epi16(_mm256_and_si256(h, _mm256_set1_epi8(1)), 4));
-          w1 = _mm256_or_si256(w1, _mm256_slli_epi16(_mm256_and_si256(h, _mm256_set1_epi8(2)), 3));
-        }
+        __m256i w0, w1;
+        k45_pair(type, blk, pair, &w0, &w1);
         __m256i s0 = _mm256_set1_epi16((short)sc[2 * pair]);
         __m256i s1 = _mm256_set1_epi16((short)sc[2 * pair + 1]);
         for (int v = 0; v < V; v++) {
@@ -238,6 +269,7 @@ ALWAYS_INLINE void rows_k45(int type, const uint8_t *const *w, int R, int nb, co
                                                                 _mm256_madd_epi16(p1, s1)));
         }
       }
+      float d = half(blk), dmin = half(blk + 2);
       for (int v = 0; v < V; v++) {
         float dx = x->d[v][b];
         acc[r][v] = _mm256_fmadd_ps(_mm256_set1_ps(d * dx), _mm256_cvtepi32_ps(isum[v]), acc[r][v]);
@@ -255,8 +287,7 @@ ALWAYS_INLINE void rows_k45(int type, const uint8_t *const *w, int R, int nb, co
  */
 ALWAYS_INLINE void rows_q6k(const uint8_t *const *w, int R, int nb, const xs_t *x, int V,
                             float *res) {
-  const __m256i low = _mm256_set1_epi8(0x0f), two = _mm256_set1_epi8(3);
-  const __m256i top = _mm256_set1_epi8(0x30), bias = _mm256_set1_epi8(32);
+  const __m256i bias = _mm256_set1_epi8(32);
   __m256 acc[4][4];
   for (int r = 0; r < R; r++)
     for (int v = 0; v < V; v++) acc[r][v] = _mm256_setzero_ps();
@@ -266,21 +297,11 @@ ALWAYS_INLINE void rows_q6k(const uint8_t *const *w, int R, int nb, const xs_t *
       __m256i isum[4];
       for (int v = 0; v < V; v++) isum[v] = _mm256_setzero_si256();
       for (int h = 0; h < 2; h++) {
-        const uint8_t *ql = blk + 64 * h;
         const int8_t *sc = (const int8_t *)(blk + 192 + 8 * h);
-        __m256i la = _mm256_loadu_si256((const __m256i *)ql);
-        __m256i lb = _mm256_loadu_si256((const __m256i *)(ql + 32));
-        __m256i hb = _mm256_loadu_si256((const __m256i *)(blk + 128 + 32 * h));
+        __m256i q[4];
+        q6k_half(blk, h, q);
         for (int k = 0; k < 4; k++) {
-          __m256i lo = k == 0 ? _mm256_and_si256(la, low)
-                       : k == 1 ? _mm256_and_si256(lb, low)
-                       : k == 2 ? _mm256_and_si256(_mm256_srli_epi16(la, 4), low)
-                                : _mm256_and_si256(_mm256_srli_epi16(lb, 4), low);
-          __m256i hi = k == 0 ? _mm256_slli_epi16(_mm256_and_si256(hb, two), 4)
-                       : k == 1 ? _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2), two), 4)
-                       : k == 2 ? _mm256_and_si256(hb, top)
-                                : _mm256_and_si256(_mm256_srli_epi16(hb, 2), top);
-          __m256i wq = _mm256_sub_epi8(_mm256_or_si256(lo, hi), bias);
+          __m256i wq = _mm256_sub_epi8(q[k], bias);
           __m256i aw = _mm256_sign_epi8(wq, wq);
           __m256i scales = _mm256_set_m128i(_mm_set1_epi16(sc[2 * k + 1]), _mm_set1_epi16(sc[2 * k]));
           for (int v = 0; v < V; v++) {
@@ -386,7 +407,6 @@ ALWAYS_INLINE void rows_32_512(int type, const uint8_t *const *w, int R, int nb,
 ALWAYS_INLINE void rows_k45_512(int type, const uint8_t *const *w, int R, int nb, const xs_t *x,
                                 int V, float *res) {
   const int bytes = type == T_Q4_K ? 144 : 176;
-  const __m256i low = _mm256_set1_epi8(0x0f);
   __m512 acc[4][4];
   float mins[4][4];
   for (int r = 0; r < R; r++)
@@ -397,27 +417,13 @@ ALWAYS_INLINE void rows_k45_512(int type, const uint8_t *const *w, int R, int nb
   for (long b = 0; b < nb; b++) {
     for (int r = 0; r < R; r++) {
       const uint8_t *blk = w[r] + bytes * b;
-      float d = half(blk), dmin = half(blk + 2);
-      const uint8_t *qs = blk + (type == T_Q4_K ? 16 : 48);
-      int sc[8], m[8];
-      for (int j = 0; j < 8; j++) k_scale_min(blk + 4, j, &sc[j], &m[j]);
+      int sc[8], msum[4];
+      k45_scales(blk, b, x, V, sc, msum);
       __m512i isum[4];
-      int msum[4];
-      for (int v = 0; v < V; v++) {
-        isum[v] = _mm512_setzero_si512();
-        msum[v] = 0;
-        const int32_t *bs = x->s[v] + 8 * b;
-        for (int j = 0; j < 8; j++) msum[v] += m[j] * bs[j];
-      }
+      for (int v = 0; v < V; v++) isum[v] = _mm512_setzero_si512();
       for (int pair = 0; pair < 4; pair++) {
-        __m256i raw = _mm256_loadu_si256((const __m256i *)(qs + 32 * pair));
-        __m256i w0 = _mm256_and_si256(raw, low);
-        __m256i w1 = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low);
-        if (type == T_Q5_K) {
-          __m256i h = _mm256_srli_epi16(_mm256_loadu_si256((const __m256i *)(blk + 16)), 2 * pair);
-          w0 = _mm256_or_si256(w0, _mm256_slli_epi16(_mm256_and_si256(h, _mm256_set1_epi8(1)), 4));
-          w1 = _mm256_or_si256(w1, _mm256_slli_epi16(_mm256_and_si256(h, _mm256_set1_epi8(2)), 3));
-        }
+        __m256i w0, w1;
+        k45_pair(type, blk, pair, &w0, &w1);
         __m512i wz = join(w0, w1);
         __m512i scales = _mm512_inserti64x4(_mm512_set1_epi32(sc[2 * pair]),
                                             _mm256_set1_epi32(sc[2 * pair + 1]), 1);
@@ -427,6 +433,7 @@ ALWAYS_INLINE void rows_k45_512(int type, const uint8_t *const *w, int R, int nb
           isum[v] = _mm512_add_epi32(isum[v], _mm512_mullo_epi32(dot, scales));
         }
       }
+      float d = half(blk), dmin = half(blk + 2);
       for (int v = 0; v < V; v++) {
         float dx = x->d[v][b];
         acc[r][v] = _mm512_fmadd_ps(_mm512_set1_ps(d * dx), _mm512_cvtepi32_ps(isum[v]), acc[r][v]);
@@ -440,8 +447,6 @@ ALWAYS_INLINE void rows_k45_512(int type, const uint8_t *const *w, int R, int nb
 
 ALWAYS_INLINE void rows_q6k_512(const uint8_t *const *w, int R, int nb, const xs_t *x, int V,
                                 float *res) {
-  const __m256i low = _mm256_set1_epi8(0x0f), two = _mm256_set1_epi8(3);
-  const __m256i top = _mm256_set1_epi8(0x30);
   /* Each of a half's 8 scales, for the 4 int lanes (16 values) it covers. */
   const __m128i first = _mm_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
   const __m128i second = _mm_setr_epi8(4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7);
@@ -454,21 +459,13 @@ ALWAYS_INLINE void rows_q6k_512(const uint8_t *const *w, int R, int nb, const xs
       __m512i isum[4];
       for (int v = 0; v < V; v++) isum[v] = _mm512_setzero_si512();
       for (int h = 0; h < 2; h++) {
-        const uint8_t *ql = blk + 64 * h;
         __m128i sc = _mm_loadl_epi64((const __m128i *)(blk + 192 + 8 * h));
         __m512i sA = _mm512_cvtepi8_epi32(_mm_shuffle_epi8(sc, first));
         __m512i sB = _mm512_cvtepi8_epi32(_mm_shuffle_epi8(sc, second));
-        __m256i la = _mm256_loadu_si256((const __m256i *)ql);
-        __m256i lb = _mm256_loadu_si256((const __m256i *)(ql + 32));
-        __m256i hb = _mm256_loadu_si256((const __m256i *)(blk + 128 + 32 * h));
-        __m256i q0 = _mm256_or_si256(_mm256_and_si256(la, low), _mm256_slli_epi16(_mm256_and_si256(hb, two), 4));
-        __m256i q1 = _mm256_or_si256(_mm256_and_si256(lb, low),
-                                     _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2), two), 4));
-        __m256i q2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(la, 4), low), _mm256_and_si256(hb, top));
-        __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(lb, 4), low),
-                                     _mm256_and_si256(_mm256_srli_epi16(hb, 2), top));
+        __m256i q[4];
+        q6k_half(blk, h, q);
         /* Unsigned (0..63): vpdpbusd starts from the bias's share, −32 · Σ x per lane. */
-        __m512i wA = join(q0, q1), wB = join(q2, q3);
+        __m512i wA = join(q[0], q[1]), wB = join(q[2], q[3]);
         for (int v = 0; v < V; v++) {
           long at = 256 * b + 128 * h;
           const int8_t *xq = x->q[v] + at;

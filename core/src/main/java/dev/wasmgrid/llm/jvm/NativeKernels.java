@@ -1,12 +1,10 @@
 package dev.wasmgrid.llm.jvm;
 
+import dev.wasmgrid.foreign.Foreign;
 import dev.wasmgrid.llm.TensorType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
-import java.lang.reflect.Array;
 import java.nio.Buffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,7 +88,7 @@ final class NativeKernels {
     try {
       return (long) LOADED.address.invoke(LOADED.ofBuffer.invoke(direct));
     } catch (Throwable e) {
-      throw rethrown(e);
+      throw Foreign.rethrown(e);
     }
   }
 
@@ -103,7 +101,7 @@ final class NativeKernels {
     try {
       LOADED.quantize.invokeExact(x, n, cols, block, q, d, s);
     } catch (Throwable e) {
-      throw rethrown(e);
+      throw Foreign.rethrown(e);
     }
   }
 
@@ -130,18 +128,8 @@ final class NativeKernels {
       LOADED.rows.invokeExact(
           type.ggmlId(), w, rowBytes, from, to, cols, xq, xd, xs, n, out, outStride, width);
     } catch (Throwable e) {
-      throw rethrown(e);
+      throw Foreign.rethrown(e);
     }
-  }
-
-  private static RuntimeException rethrown(Throwable e) {
-    if (e instanceof RuntimeException r) {
-      throw r;
-    }
-    if (e instanceof Error err) {
-      throw err;
-    }
-    return new IllegalStateException(e);
   }
 
   /** The downcalls, or why there are none. */
@@ -190,101 +178,27 @@ final class NativeKernels {
     }
 
     private static Loaded bind(Path library) throws Throwable {
-      Class<?> linkerClass = Class.forName("java.lang.foreign.Linker");
-      Class<?> lookupClass = Class.forName("java.lang.foreign.SymbolLookup");
-      Class<?> segment = Class.forName("java.lang.foreign.MemorySegment");
-      Class<?> layout = Class.forName("java.lang.foreign.MemoryLayout");
-      Class<?> valueLayout = Class.forName("java.lang.foreign.ValueLayout");
-      Class<?> descriptor = Class.forName("java.lang.foreign.FunctionDescriptor");
-      Class<?> option = Class.forName("java.lang.foreign.Linker$Option");
-      Class<?> arena = Class.forName("java.lang.foreign.Arena");
-      // A full-privilege lookup: restricted methods (library lookup, downcalls) are checked against
-      // this class's module for native access.
-      MethodHandles.Lookup lookup = MethodHandles.lookup();
-      Object linker = lookup.findStatic(linkerClass, "nativeLinker", type(linkerClass)).invoke();
-      Object global = lookup.findStatic(arena, "global", type(arena)).invoke();
-      Object symbols =
-          lookup
-              .findStatic(lookupClass, "libraryLookup", type(lookupClass, Path.class, arena))
-              .invoke(library, global);
-      MethodHandle find =
-          lookup.findVirtual(lookupClass, "find", type(Optional.class, String.class));
-      Object i64 = valueLayout.getField("JAVA_LONG").get(null);
-      Object i32 = valueLayout.getField("JAVA_INT").get(null);
-      Class<?> layouts = Array.newInstance(layout, 0).getClass();
-      MethodHandle of =
-          lookup.findStatic(descriptor, "of", type(descriptor, layout, layouts)).asFixedArity();
-      MethodHandle ofVoid =
-          lookup.findStatic(descriptor, "ofVoid", type(descriptor, layouts)).asFixedArity();
-      MethodHandle downcall =
-          lookup
-              .findVirtual(
-                  linkerClass,
-                  "downcallHandle",
-                  type(
-                      MethodHandle.class,
-                      segment,
-                      descriptor,
-                      Array.newInstance(option, 0).getClass()))
-              .asFixedArity();
-      Object noOptions = Array.newInstance(option, 0);
-      MethodHandle supported =
-          (MethodHandle)
-              downcall.invoke(
-                  linker,
-                  symbol(find, symbols, "wg_supported"),
-                  of.invoke(i32, layoutArray(layout)),
-                  noOptions);
-      if ((int) supported.invoke() == 0) {
+      Foreign foreign = Foreign.find();
+      Object symbols = foreign.librarySymbols(library);
+      Object i32 = foreign.int32;
+      Object i64 = foreign.int64;
+      if ((int) foreign.function(symbols, "wg_supported", i32).invoke() == 0) {
         return missing("this CPU lacks AVX2, FMA or F16C");
       }
       MethodHandle quantize =
-          (MethodHandle)
-              downcall.invoke(
-                  linker,
-                  symbol(find, symbols, "wg_quantize"),
-                  ofVoid.invoke(layoutArray(layout, i64, i32, i32, i32, i64, i64, i64)),
-                  noOptions);
+          foreign.function(symbols, "wg_quantize", null, i64, i32, i32, i32, i64, i64, i64);
       MethodHandle rows =
-          (MethodHandle)
-              downcall.invoke(
-                  linker,
-                  symbol(find, symbols, "wg_rows"),
-                  ofVoid.invoke(
-                      layoutArray(
-                          layout, i32, i64, i64, i32, i32, i32, i64, i64, i64, i32, i64, i64, i32)),
-                  noOptions);
-      MethodHandle isa =
-          (MethodHandle)
-              downcall.invoke(
-                  linker,
-                  symbol(find, symbols, "wg_isa"),
-                  of.invoke(i32, layoutArray(layout)),
-                  noOptions);
+          foreign.function(
+              symbols, "wg_rows", null, i32, i64, i64, i32, i32, i32, i64, i64, i64, i32, i64, i64,
+              i32);
+      Class<?> segment = foreign.type("MemorySegment");
       return new Loaded(
           null,
-          (int) isa.invoke(),
+          (int) foreign.function(symbols, "wg_isa", i32).invoke(),
           quantize,
           rows,
-          lookup.findStatic(segment, "ofBuffer", type(segment, Buffer.class)),
-          lookup.findVirtual(segment, "address", type(long.class)));
-    }
-
-    private static Object symbol(MethodHandle find, Object symbols, String name) throws Throwable {
-      return ((Optional<?>) find.invoke(symbols, name))
-          .orElseThrow(() -> new IllegalStateException("no " + name + " in " + RESOURCE));
-    }
-
-    private static Object layoutArray(Class<?> layout, Object... layouts) {
-      Object array = Array.newInstance(layout, layouts.length);
-      for (int i = 0; i < layouts.length; i++) {
-        Array.set(array, i, layouts[i]);
-      }
-      return array;
-    }
-
-    private static MethodType type(Class<?> result, Class<?>... params) {
-      return MethodType.methodType(result, params);
+          foreign.method(segment, true, "ofBuffer", segment, Buffer.class),
+          foreign.method(segment, false, "address", long.class));
     }
   }
 }

@@ -1,12 +1,9 @@
 package dev.wasmgrid.wasm.memory;
 
+import dev.wasmgrid.foreign.Foreign;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
-import java.lang.reflect.Array;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -23,12 +20,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * had closed; nor would a private mapping of a sparse file, whose first write to each page went
  * through the file system (about 0.2 ms a page on this machine's ext4).
  *
- * <p>The project compiles with {@code --release 21}, where {@code java.lang.foreign} is a preview
- * API that javac refuses without {@code --enable-preview} (whose class files no later JVM runs);
- * the API is final since Java 22 and present at run time, so it is reached through method handles
- * found once, instead of being named in the source. {@code mmap} is a native call: the JVM should
- * run with {@code --enable-native-access=ALL-UNNAMED}, as the launcher, the image and the tests do
- * (without it the JVM only warns).
+ * <p>The foreign API is reached through {@link Foreign} (the project compiles with {@code --release
+ * 21}); {@code mmap} is a native call: the JVM should run with {@code
+ * --enable-native-access=ALL-UNNAMED}, as the launcher, the image and the tests do.
  */
 public final class NativeRegion implements AutoCloseable {
 
@@ -120,65 +114,29 @@ public final class NativeRegion implements AutoCloseable {
 
     static Mapper find() {
       try {
-        Class<?> linkerClass = Class.forName("java.lang.foreign.Linker");
-        Class<?> lookupClass = Class.forName("java.lang.foreign.SymbolLookup");
-        Class<?> segment = Class.forName("java.lang.foreign.MemorySegment");
-        Class<?> layout = Class.forName("java.lang.foreign.MemoryLayout");
-        Class<?> valueLayout = Class.forName("java.lang.foreign.ValueLayout");
-        Class<?> descriptor = Class.forName("java.lang.foreign.FunctionDescriptor");
-        Class<?> option = Class.forName("java.lang.foreign.Linker$Option");
-        Class<?> arena = Class.forName("java.lang.foreign.Arena");
-        // A full-privilege lookup: the restricted methods (downcalls, reinterpret) are
-        // caller-sensitive, checked against this class's module for native access.
-        MethodHandles.Lookup lookup = MethodHandles.lookup();
-        Object linker = lookup.findStatic(linkerClass, "nativeLinker", type(linkerClass)).invoke();
-        Object symbols =
-            lookup.findVirtual(linkerClass, "defaultLookup", type(lookupClass)).invoke(linker);
-        MethodHandle find =
-            lookup.findVirtual(lookupClass, "find", type(Optional.class, String.class));
-        Object pointer = valueLayout.getField("ADDRESS").get(null);
-        Object int64 = valueLayout.getField("JAVA_LONG").get(null);
-        Object int32 = valueLayout.getField("JAVA_INT").get(null);
-        Object layouts = java.lang.reflect.Array.newInstance(layout, 0);
-        MethodHandle of =
-            lookup
-                .findStatic(descriptor, "of", type(descriptor, layout, layouts.getClass()))
-                .asFixedArity();
-        MethodHandle downcall =
-            lookup
-                .findVirtual(
-                    linkerClass,
-                    "downcallHandle",
-                    type(
-                        MethodHandle.class,
-                        segment,
-                        descriptor,
-                        Array.newInstance(option, 0).getClass()))
-                .asFixedArity();
-        Object mmapDescriptor =
-            of.invoke(pointer, layoutArray(layout, pointer, int64, int32, int32, int32, int64));
-        Object munmapDescriptor = of.invoke(int32, layoutArray(layout, pointer, int64));
-        Object noOptions = Array.newInstance(option, 0);
-        MethodHandle mmap =
-            (MethodHandle)
-                downcall.invoke(linker, symbol(find, symbols, "mmap"), mmapDescriptor, noOptions);
-        MethodHandle munmap =
-            (MethodHandle)
-                downcall.invoke(
-                    linker, symbol(find, symbols, "munmap"), munmapDescriptor, noOptions);
-        Object nullAddress = segment.getField("NULL").get(null);
+        Foreign foreign = Foreign.find();
+        Class<?> segment = foreign.type("MemorySegment");
+        Class<?> arena = foreign.type("Arena");
+        Object libc = foreign.systemSymbols();
+        Object pointer = foreign.address;
+        Object int64 = foreign.int64;
+        Object int32 = foreign.int32;
         return new Mapper(
-            mmap,
-            munmap,
-            lookup.findStatic(arena, "ofShared", type(arena)),
-            lookup.findStatic(segment, "ofAddress", type(segment, long.class)),
-            lookup.findVirtual(
+            foreign.function(libc, "mmap", pointer, pointer, int64, int32, int32, int32, int64),
+            foreign.function(libc, "munmap", int32, pointer, int64),
+            foreign.method(arena, true, "ofShared", arena),
+            foreign.method(segment, true, "ofAddress", segment, long.class),
+            foreign.method(
                 segment,
+                false,
                 "reinterpret",
-                type(segment, long.class, arena, java.util.function.Consumer.class)),
-            lookup.findVirtual(segment, "address", type(long.class)),
-            lookup.findVirtual(segment, "asByteBuffer", type(ByteBuffer.class)),
-            nullAddress);
+                segment,
+                long.class,
+                arena,
+                java.util.function.Consumer.class),
+            foreign.method(segment, false, "address", long.class),
+            foreign.method(segment, false, "asByteBuffer", ByteBuffer.class),
+            segment.getField("NULL").get(null));
       } catch (Throwable e) {
         throw new ExceptionInInitializerError(
             "java.lang.foreign (Java 22+) and mmap are needed for off-heap guest memory: " + e);
@@ -197,7 +155,7 @@ public final class NativeRegion implements AutoCloseable {
         }
         return at;
       } catch (Throwable e) {
-        throw rethrown(e);
+        throw Foreign.rethrown(e);
       }
     }
 
@@ -209,7 +167,7 @@ public final class NativeRegion implements AutoCloseable {
           throw new IllegalStateException("munmap of " + size + " bytes failed");
         }
       } catch (Throwable e) {
-        throw rethrown(e);
+        throw Foreign.rethrown(e);
       }
     }
 
@@ -217,7 +175,7 @@ public final class NativeRegion implements AutoCloseable {
       try {
         return (AutoCloseable) ofShared.invoke();
       } catch (Throwable e) {
-        throw rethrown(e);
+        throw Foreign.rethrown(e);
       }
     }
 
@@ -227,7 +185,7 @@ public final class NativeRegion implements AutoCloseable {
         Object bounded = reinterpret.invoke(ofAddress.invoke(at), size, arena, null);
         return (ByteBuffer) asByteBuffer.invoke(bounded);
       } catch (Throwable e) {
-        throw rethrown(e);
+        throw Foreign.rethrown(e);
       }
     }
 
@@ -235,35 +193,8 @@ public final class NativeRegion implements AutoCloseable {
       try {
         arena.close();
       } catch (Exception e) {
-        throw rethrown(e);
+        throw Foreign.rethrown(e);
       }
-    }
-
-    private static Object symbol(MethodHandle find, Object symbols, String name) throws Throwable {
-      return ((Optional<?>) find.invoke(symbols, name))
-          .orElseThrow(() -> new IllegalStateException("no " + name + " in the C library"));
-    }
-
-    private static Object layoutArray(Class<?> layout, Object... layouts) {
-      Object array = Array.newInstance(layout, layouts.length);
-      for (int i = 0; i < layouts.length; i++) {
-        Array.set(array, i, layouts[i]);
-      }
-      return array;
-    }
-
-    private static MethodType type(Class<?> result, Class<?>... params) {
-      return MethodType.methodType(result, params);
-    }
-
-    private static RuntimeException rethrown(Throwable e) {
-      if (e instanceof RuntimeException r) {
-        throw r;
-      }
-      if (e instanceof Error err) {
-        throw err;
-      }
-      return new IllegalStateException(e);
     }
   }
 }
