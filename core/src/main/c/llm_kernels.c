@@ -2,8 +2,9 @@
  * Quantized matrix-vector products for the JVM's language-model path (dev.wasmgrid.llm.jvm.
  * NativeKernels), called through the JDK's foreign-function API. Java's Vector API has no byte-by-
  * byte multiply that sums pairs (AVX2's vpmaddubsw), so a quantized product in Java widens every
- * weight to a float; here the weights stay in the file's blocks (read straight from the mapping)
- * and the activations are quantized to 8 bits per 32, and both are multiplied as bytes.
+ * weight to a float; here the weights stay in the file's blocks (read straight from the mapping),
+ * the activations are quantized to 8 bits (a scale per 32 values, per 256 for the K-quants), and
+ * both are multiplied as bytes: 256 bits wide with AVX2, 512 with AVX-512 VNNI (wg_isa).
  *
  * Every (row, vector) sum is taken by one sequence of operations whatever the number of rows and
  * vectors computed together, so a product does not depend on how its rows are split over threads
