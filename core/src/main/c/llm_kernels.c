@@ -26,21 +26,6 @@ int wg_supported(void) {
          __builtin_cpu_supports("f16c");
 }
 
-/* Whether wg_rows takes rows of GGML type `type`. */
-int wg_takes(int type) {
-  switch (type) {
-    case T_Q4_0:
-    case T_Q5_0:
-    case T_Q8_0:
-    case T_Q4_K:
-    case T_Q5_K:
-    case T_Q6_K:
-      return 1;
-    default:
-      return 0;
-  }
-}
-
 ALWAYS_INLINE float half(const uint8_t *p) {
   uint16_t h;
   memcpy(&h, p, 2);
@@ -92,11 +77,6 @@ void wg_quantize(const float *x, int n, int cols, int block, int8_t *q, float *d
 ALWAYS_INLINE __m256i dot_signed(__m256i w, __m256i x) {
   __m256i p = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));
   return _mm256_madd_epi16(p, _mm256_set1_epi16(1));
-}
-
-/* Sum of an unsigned weight block (values < 64) with a signed activation block. */
-ALWAYS_INLINE __m256i dot_unsigned(__m256i w, __m256i x) {
-  return _mm256_madd_epi16(_mm256_maddubs_epi16(w, x), _mm256_set1_epi16(1));
 }
 
 ALWAYS_INLINE float hsum(__m256 a) {
@@ -632,7 +612,8 @@ static const kernels_t *kernels_of(int type, int wide) {
  * anyway with WASMGRID_LLM_NATIVE=avx2 in the environment (to compare the two on one machine).
  */
 int wg_isa(void) {
-  static int isa; /* 0 until first asked: every caller computes the same answer */
+  static int cached; /* 0 until first asked; every caller computes the same answer */
+  int isa = __atomic_load_n(&cached, __ATOMIC_RELAXED);
   if (!isa) {
     const char *want = getenv("WASMGRID_LLM_NATIVE");
     __builtin_cpu_init();
@@ -640,6 +621,7 @@ int wg_isa(void) {
                __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
                !(want && strcmp(want, "avx2") == 0);
     isa = wide ? 512 : 256;
+    __atomic_store_n(&cached, isa, __ATOMIC_RELAXED);
   }
   return isa;
 }

@@ -37,8 +37,8 @@ final class NativeProducts {
    * of the file), else 0.
    */
   static long weights(PackedMatrix p) {
-    if (!NativeKernels.available()
-        || !NativeKernels.types().contains(p.type())
+    // No types where the kernels do not run.
+    if (!NativeKernels.types().contains(p.type())
         || !(p.source() instanceof MappedByteSource mapped)) {
       return 0;
     }
