@@ -3,11 +3,11 @@ package dev.wasmgrid.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wasmgrid.bench.devtools.DevToolsPage;
 import dev.wasmgrid.bench.devtools.HeadlessChromium;
+import dev.wasmgrid.sim.NativeNeighbourSweep;
 import dev.wasmgrid.sim.NeighbourSweep;
 import dev.wasmgrid.sim.PartitionedSim;
 import dev.wasmgrid.sim.SimConfig;
 import dev.wasmgrid.sim.StateHash;
-import dev.wasmgrid.sim.VectorNeighbourSweep;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -37,7 +37,7 @@ final class BrowserSimTicks {
     Ticks wasm = inBrowser(browser, port, config, ticks);
     report.progress("browser sim " + entities + " entities on the JVM ...");
     Ticks scalar = onJvm(config, ticks, NeighbourSweep.scalar());
-    Ticks fast = onJvm(config, ticks, new VectorNeighbourSweep());
+    Ticks fast = onJvm(config, ticks, NativeNeighbourSweep.fastest());
     if (!wasm.hash().equals(scalar.hash()) || !fast.hash().equals(scalar.hash())) {
       throw new IllegalStateException(
           "the worlds differ after %d ticks: browser %s, JVM %s (plain sweep), %s (vector sweep)"

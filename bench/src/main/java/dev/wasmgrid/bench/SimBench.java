@@ -1,5 +1,6 @@
 package dev.wasmgrid.bench;
 
+import dev.wasmgrid.sim.NativeNeighbourSweep;
 import dev.wasmgrid.sim.NeighbourSweep;
 import dev.wasmgrid.sim.PartitionedSim;
 import dev.wasmgrid.sim.PhaseRunner;
@@ -7,7 +8,6 @@ import dev.wasmgrid.sim.ReferenceSim;
 import dev.wasmgrid.sim.SimConfig;
 import dev.wasmgrid.sim.Simulation;
 import dev.wasmgrid.sim.ThreadPhases;
-import dev.wasmgrid.sim.VectorNeighbourSweep;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -114,12 +114,12 @@ public final class SimBench {
   }
 
   /**
-   * The fast engine as the JVM runs it: the Vector API neighbour sweep (same results as the plain
-   * one, see {@link VectorNeighbourSweep}); with more than one partition, the others run on their
-   * own threads.
+   * The fast engine as the JVM runs it: the fastest neighbour sweep here ({@link
+   * NativeNeighbourSweep#fastest}: same results as the plain one); with more than one partition,
+   * the others run on their own threads.
    */
   public static PartitionedSim fast(SimConfig config, int partitions) {
-    return fast(config, partitions, new VectorNeighbourSweep());
+    return fast(config, partitions, NativeNeighbourSweep.fastest());
   }
 
   /** The fast engine with the given neighbour sweep. */

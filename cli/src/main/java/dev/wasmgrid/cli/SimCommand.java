@@ -6,6 +6,7 @@ import dev.wasmgrid.cli.progress.ProgressBar;
 import dev.wasmgrid.cli.progress.ProgressMode;
 import dev.wasmgrid.grid.HttpWorkerClient;
 import dev.wasmgrid.grid.discovery.WorkerUrl;
+import dev.wasmgrid.sim.NativeNeighbourSweep;
 import dev.wasmgrid.sim.NeighbourSweep;
 import dev.wasmgrid.sim.PartitionedSim;
 import dev.wasmgrid.sim.ReferenceSim;
@@ -102,10 +103,11 @@ final class SimCommand implements Callable<Integer> {
 
   @Option(
       names = "--sweep",
-      defaultValue = "vector",
+      defaultValue = "native",
       description =
-          "Neighbour sweep of the fast engine on threads: vector (Vector API) or scalar (plain"
-              + " Java, what browsers run); same results (default: ${DEFAULT-VALUE}).")
+          "Neighbour sweep of the fast engine on threads: native (C, x86-64 Linux with AVX2;"
+              + " elsewhere the vector one), vector (Vector API) or scalar (plain Java, what"
+              + " browsers run); same results (default: ${DEFAULT-VALUE}).")
   String sweep;
 
   @Mixin ProgressOptions progress;
@@ -127,7 +129,11 @@ final class SimCommand implements Callable<Integer> {
       return SimBench.fast(
           config,
           partitions,
-          sweep.equals("vector") ? new VectorNeighbourSweep() : NeighbourSweep.scalar());
+          switch (sweep) {
+            case "native" -> NativeNeighbourSweep.fastest();
+            case "vector" -> new VectorNeighbourSweep();
+            default -> NeighbourSweep.scalar();
+          });
     }
     if (workerTimeout.isNegative() || workerTimeout.isZero()) {
       throw new IllegalArgumentException("worker-timeout must be > 0, got " + workerTimeout);
@@ -185,13 +191,22 @@ final class SimCommand implements Callable<Integer> {
     };
   }
 
+  /** The sweep that runs, and why not the native one where it was asked for and cannot run. */
+  private String sweepName() {
+    Optional<String> unavailable = NativeNeighbourSweep.unavailable();
+    if (sweep.equals("native") && unavailable.isPresent()) {
+      return "vector sweep; native unavailable: " + unavailable.get();
+    }
+    return sweep + " sweep";
+  }
+
   @Override
   public Integer call() {
     if (ticks < 0) {
       throw new IllegalArgumentException("ticks must be >= 0, got " + ticks);
     }
-    if (!sweep.equals("vector") && !sweep.equals("scalar")) {
-      throw new IllegalArgumentException("sweep must be vector or scalar, got " + sweep);
+    if (!List.of("native", "vector", "scalar").contains(sweep)) {
+      throw new IllegalArgumentException("sweep must be native, vector or scalar, got " + sweep);
     }
     if (!impl.equals("fast") && !impl.equals("ref")) {
       throw new IllegalArgumentException("impl must be fast or ref, got " + impl);
@@ -207,7 +222,7 @@ final class SimCommand implements Callable<Integer> {
           Locale.ROOT,
           "sim: %d entities, %s, %d partition%s, seed %d, world %d x %d, %d ticks%n",
           entities,
-          impl.equals("fast") && workers.isEmpty() ? "fast (" + sweep + " sweep)" : impl,
+          impl.equals("fast") && workers.isEmpty() ? "fast (" + sweepName() + ")" : impl,
           parts,
           parts == 1 ? "" : "s",
           seed,

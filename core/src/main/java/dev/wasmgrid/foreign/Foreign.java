@@ -30,12 +30,16 @@ public final class Foreign {
   private final MethodHandle ofVoid;
   private final MethodHandle downcall;
   private final Object noOptions;
+  private final Object heapAccess;
 
   /** {@code ValueLayout.JAVA_INT}. */
   public final Object int32;
 
   /** {@code ValueLayout.JAVA_LONG}. */
   public final Object int64;
+
+  /** {@code ValueLayout.JAVA_FLOAT}. */
+  public final Object float32;
 
   /** {@code ValueLayout.ADDRESS}. */
   public final Object address;
@@ -52,6 +56,8 @@ public final class Foreign {
     of = method(descriptor, true, "of", descriptor, layout, layouts).asFixedArity();
     ofVoid = method(descriptor, true, "ofVoid", descriptor, layouts).asFixedArity();
     noOptions = Array.newInstance(option, 0);
+    heapAccess = Array.newInstance(option, 1);
+    Array.set(heapAccess, 0, method(option, true, "critical", option, boolean.class).invoke(true));
     downcall =
         method(
                 linkerClass,
@@ -64,6 +70,7 @@ public final class Foreign {
             .asFixedArity();
     int32 = valueLayout.getField("JAVA_INT").get(null);
     int64 = valueLayout.getField("JAVA_LONG").get(null);
+    float32 = valueLayout.getField("JAVA_FLOAT").get(null);
     address = valueLayout.getField("ADDRESS").get(null);
   }
 
@@ -121,6 +128,51 @@ public final class Foreign {
     }
     Object signature = result == null ? ofVoid.invoke(layouts) : of.invoke(result, layouts);
     return (MethodHandle) downcall.invoke(linker, symbol, signature, noOptions);
+  }
+
+  /**
+   * The void function {@code name} of {@code symbols} as a method handle taking the Java types
+   * {@code params}: {@code int}, {@code long}, {@code float}, or arrays of {@code int}, {@code
+   * long}, {@code float} or {@code byte}, each passed as a pointer to its first element without a
+   * copy. A critical call (the JVM's {@code Linker.Option.critical(true)}): no garbage collection
+   * can start while it runs, so keep each call short (a millisecond or so), and the function must
+   * not call back into Java.
+   *
+   * @throws IllegalStateException when there is no such symbol
+   */
+  public MethodHandle arrayFunction(Object symbols, String name, Class<?>... params)
+      throws Throwable {
+    Object symbol =
+        ((Optional<?>) find.invoke(symbols, name))
+            .orElseThrow(() -> new IllegalStateException("no native function " + name));
+    Object layouts = Array.newInstance(layout, params.length);
+    Class<?> segment = type("MemorySegment");
+    MethodHandle[] filters = new MethodHandle[params.length];
+    for (int i = 0; i < params.length; i++) {
+      Class<?> p = params[i];
+      if (p.isArray()) {
+        Array.set(layouts, i, address);
+        filters[i] = method(segment, true, "ofArray", segment, p);
+      } else {
+        Array.set(layouts, i, primitive(p));
+      }
+    }
+    MethodHandle call =
+        (MethodHandle) downcall.invoke(linker, symbol, ofVoid.invoke(layouts), heapAccess);
+    return MethodHandles.filterArguments(call, 0, filters);
+  }
+
+  private Object primitive(Class<?> type) {
+    if (type == int.class) {
+      return int32;
+    }
+    if (type == long.class) {
+      return int64;
+    }
+    if (type == float.class) {
+      return float32;
+    }
+    throw new IllegalArgumentException("no layout for " + type);
   }
 
   /**

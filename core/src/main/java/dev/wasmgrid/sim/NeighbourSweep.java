@@ -28,6 +28,15 @@ public abstract class NeighbourSweep {
   abstract void food(Perception p, FoodField field, int from, int to);
 
   /**
+   * Perceives and steers every owned row of {@code step} at once, as {@link TickStepper} would row
+   * by row through {@link #entities} and {@link #food}; false where this sweep leaves that to the
+   * stepper (the default).
+   */
+  boolean perceiveOwned(OwnedStep step) {
+    return false;
+  }
+
+  /**
    * A cheap branch-free pass keeps the candidates within the view radius (about a third of a query
    * square's lie outside the circle, at random, so a branch on it mispredicts), then each survivor
    * goes through the exact rules. Dropping the others changes nothing: the rules ignore them too,

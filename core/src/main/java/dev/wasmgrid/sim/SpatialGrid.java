@@ -55,6 +55,11 @@ final class SpatialGrid {
     start[0] = 0;
   }
 
+  /** Cell edge. */
+  float cell() {
+    return cell;
+  }
+
   int column(float x) {
     int c = (int) (x / cell);
     return c >= columns ? columns - 1 : Math.max(c, 0);

@@ -2,12 +2,20 @@ package dev.wasmgrid.sim;
 
 /**
  * Reusable per-tick working arrays of one partition, grown on demand, so a tick allocates nothing
- * in the steady state.
+ * in the steady state. Int arrays 0-4 serve the migrate and ghost phases ({@link SimPartition}),
+ * 5-8 and float arrays 0-1 the step ({@link TickStepper}), the rest {@link NativeNeighbourSweep}.
  */
 final class StepScratch {
 
-  private final int[][] ints = new int[9][];
-  private final float[][] floats = new float[2][];
+  /** Int and float arrays of the native sweep's list of ready food. */
+  static final int READY_START = 9;
+
+  static final int READY = 10;
+  static final int READY_X = 2;
+  static final int READY_Y = 3;
+
+  private final int[][] ints = new int[11][];
+  private final float[][] floats = new float[4][];
   private boolean[] keep = new boolean[0];
 
   /** Int array number {@code slot} with at least {@code n} elements (contents undefined). */

@@ -21,6 +21,7 @@ final class TickStepper {
   private final SpatialGrid grid;
   private final SpatialGrid foodGrid;
   private final StepScratch scratch;
+  private final NeighbourSweep sweep;
   private final Perception perception;
   private final Neighbours neighbours = new Neighbours();
 
@@ -47,6 +48,7 @@ final class TickStepper {
     this.grid = grid;
     this.foodGrid = foodGrid;
     this.scratch = scratch;
+    this.sweep = sweep;
     this.perception = new Perception(torus, sweep);
     // Food is numbered in cell order (FoodField), so the food grid's item runs are patch ranges.
     for (int k = 0; k < food.count(); k++) {
@@ -85,12 +87,36 @@ final class TickStepper {
     int[] crowd = scratch.ints(CROWD, n);
     float[] newVx = scratch.floats(0, n);
     float[] newVy = scratch.floats(1, n);
-    // 1. Owned rows perceive, steer and pick their contacts in one sweep over their neighbours;
-    // ghosts only pick contacts (their claims decide conflicts over owned prey and food).
+    // 1. Owned rows perceive, steer and pick their contacts in one sweep over their neighbours
+    // (all at once where the sweep can); ghosts only pick contacts (their claims decide conflicts
+    // over owned prey and food).
+    boolean perceived =
+        sweep.perceiveOwned(
+            new OwnedStep(
+                seed,
+                tick,
+                t,
+                owned,
+                n,
+                items,
+                grid,
+                foodGrid,
+                neighbours,
+                food,
+                torus,
+                newVx,
+                newVy,
+                crowd,
+                bite,
+                graze,
+                scratch));
     for (int k = 0; k < n; k++) {
       int i = items[k];
       killer[i] = -1;
-      if (i < owned) {
+      if (i >= owned) {
+        bite[i] = t.species[i] == WorldRules.PREDATOR ? nearestPrey(t, i) : -1;
+        graze[i] = t.species[i] == WorldRules.PREY ? nearestFood(t, i) : -1;
+      } else if (!perceived) {
         perceive(t, i, k);
         perception.steer(seed, tick);
         newVx[i] = perception.newVx;
@@ -99,9 +125,6 @@ final class TickStepper {
         int slot = perception.bite();
         bite[i] = slot < 0 ? -1 : items[slot];
         graze[i] = perception.graze();
-      } else {
-        bite[i] = t.species[i] == WorldRules.PREDATOR ? nearestPrey(t, i) : -1;
-        graze[i] = t.species[i] == WorldRules.PREY ? nearestFood(t, i) : -1;
       }
     }
     long t2 = System.nanoTime();

@@ -1,17 +1,13 @@
 package dev.wasmgrid.llm.jvm;
 
 import dev.wasmgrid.foreign.Foreign;
+import dev.wasmgrid.foreign.NativeLibrary;
 import dev.wasmgrid.llm.TensorType;
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.invoke.MethodHandle;
 import java.nio.Buffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -142,34 +138,16 @@ final class NativeKernels {
       MethodHandle address) {
 
     static Loaded load() {
-      String off = System.getProperty("wasmgrid.llm.native", System.getenv("WASMGRID_LLM_NATIVE"));
-      if (off != null && (off.equalsIgnoreCase("off") || off.equalsIgnoreCase("false"))) {
-        return missing("turned off (wasmgrid.llm.native / WASMGRID_LLM_NATIVE)");
+      NativeLibrary library =
+          NativeLibrary.load(
+              NativeKernels.class, RESOURCE, "wasmgrid.llm.native", "WASMGRID_LLM_NATIVE");
+      if (!library.loaded()) {
+        return missing(library.reason());
       }
-      String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-      String arch = System.getProperty("os.arch", "");
-      if (!os.contains("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
-        return missing("built for x86-64 Linux only, this is " + os + " " + arch);
-      }
-      if (Runtime.version().feature() < 22) {
-        return missing("the foreign-function API needs Java 22 or later");
-      }
-      try (InputStream in = NativeKernels.class.getResourceAsStream(RESOURCE)) {
-        if (in == null) {
-          return missing("not built (no gcc when the project was built)");
-        }
-        Path file = Files.createTempFile("wasmgrid-llm-", ".so");
-        try {
-          Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-          return bind(file);
-        } finally {
-          // Loaded (or not) by now: the mapping outlives the name.
-          Files.deleteIfExists(file);
-        }
-      } catch (IOException e) {
-        return missing("could not extract the library: " + e.getMessage());
+      try {
+        return bind(library.foreign(), library.symbols());
       } catch (Throwable e) {
-        return missing("could not load the library: " + e);
+        return missing("could not bind the library: " + e);
       }
     }
 
@@ -177,9 +155,7 @@ final class NativeKernels {
       return new Loaded(reason, 0, null, null, null, null);
     }
 
-    private static Loaded bind(Path library) throws Throwable {
-      Foreign foreign = Foreign.find();
-      Object symbols = foreign.librarySymbols(library);
+    private static Loaded bind(Foreign foreign, Object symbols) throws Throwable {
       Object i32 = foreign.int32;
       Object i64 = foreign.int64;
       if ((int) foreign.function(symbols, "wg_supported", i32).invoke() == 0) {

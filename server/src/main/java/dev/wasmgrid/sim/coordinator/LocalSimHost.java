@@ -1,8 +1,8 @@
 package dev.wasmgrid.sim.coordinator;
 
 import dev.wasmgrid.sim.HostedPartition;
+import dev.wasmgrid.sim.NativeNeighbourSweep;
 import dev.wasmgrid.sim.NeighbourSweep;
-import dev.wasmgrid.sim.VectorNeighbourSweep;
 import dev.wasmgrid.sim.worker.PartitionAssignment;
 import java.util.List;
 import java.util.Optional;
@@ -11,7 +11,7 @@ import java.util.Optional;
 public final class LocalSimHost implements SimHost {
 
   /** The Vector API sweep, as on worker processes (same results as the plain one). */
-  private static final NeighbourSweep SWEEP = new VectorNeighbourSweep();
+  private static final NeighbourSweep SWEEP = NativeNeighbourSweep.fastest();
 
   @Override
   public String name() {

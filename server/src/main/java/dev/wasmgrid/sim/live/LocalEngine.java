@@ -1,9 +1,9 @@
 package dev.wasmgrid.sim.live;
 
+import dev.wasmgrid.sim.NativeNeighbourSweep;
 import dev.wasmgrid.sim.PartitionedSim;
 import dev.wasmgrid.sim.PhaseRunner;
 import dev.wasmgrid.sim.ThreadPhases;
-import dev.wasmgrid.sim.VectorNeighbourSweep;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -59,7 +59,7 @@ final class LocalEngine implements SimEngine {
         partitions == 1 ? PhaseRunner.SEQUENTIAL : new ThreadPhases(partitions - 1);
     phases = new TimedPhases(runner, partitions);
     // The JVM's vector sweep: the same world as the browser's plain one, faster.
-    sim = new PartitionedSim(spec.config(), partitions, phases, new VectorNeighbourSweep());
+    sim = new PartitionedSim(spec.config(), partitions, phases, NativeNeighbourSweep.fastest());
   }
 
   @Override

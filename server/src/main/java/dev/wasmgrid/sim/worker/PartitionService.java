@@ -10,8 +10,8 @@ import dev.wasmgrid.http.Routes;
 import dev.wasmgrid.http.Service;
 import dev.wasmgrid.sim.EntityBudget;
 import dev.wasmgrid.sim.HostedPartition;
+import dev.wasmgrid.sim.NativeNeighbourSweep;
 import dev.wasmgrid.sim.NeighbourSweep;
-import dev.wasmgrid.sim.VectorNeighbourSweep;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +32,7 @@ public final class PartitionService implements Service {
   private static final String COSTS = PARTITION + "/costs";
 
   /** A worker is a JVM: the Vector API sweep (same results as the browser's plain one). */
-  private static final NeighbourSweep SWEEP = new VectorNeighbourSweep();
+  private static final NeighbourSweep SWEEP = NativeNeighbourSweep.fastest();
 
   private final SimPartitions store;
   private final long maxBody;

@@ -1,0 +1,559 @@
+/*
+ * The simulation's perception and steering for the JVM's fast engine (dev.wasmgrid.sim.
+ * NativeNeighbourSweep), called through the JDK's foreign-function API on the partition's own Java
+ * arrays. It is Perception and TickStepper.perceive as the Vector API sweep runs them, operation
+ * for operation: the same IEEE float operations in the same order (built with -ffp-contract=off and
+ * without -mfma, so nothing is fused), the same fixed-point sums, the same tie rules. So the world
+ * it makes is the Java engines' bit for bit, which every hash test checks against the reference.
+ *
+ * What it saves over Java is the overhead around tiny loops: a query is ~7 runs of ~2 candidates,
+ * and here the looker's state stays in registers across them, the runs need no padding (masked
+ * loads), and no call or bounds check sits between a run's lane masks and the rules for its lanes.
+ */
+#include <immintrin.h>
+#include <math.h>
+#include <stdint.h>
+
+/* dev.wasmgrid.sim.WorldRules: every engine must agree on them bit for bit. */
+#define PREY 0
+#define PREDATOR 1
+#define FOOD_RADIUS 1.5f
+#define SEPARATION_WEIGHT 1.5f
+#define ALIGNMENT_WEIGHT 0.4f
+#define COHESION_WEIGHT 0.02f
+#define FOOD_WEIGHT 1.0f
+#define FLEE_WEIGHT 2.0f
+#define HUNT_WEIGHT 1.0f
+#define JITTER 0.05f
+#define MAX_FORCE 0.3f
+#define FIXED_SCALE 65536.0f
+/* SpatialGrid.QUERY_MARGIN and Rng.JITTER. */
+#define QUERY_MARGIN 0.05f
+#define RNG_JITTER 1
+
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+int wg_sim_supported(void) {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2");
+}
+
+/* The arrays of one partition's step, as TickStepper holds them (see wg_sim_perceive). */
+typedef struct {
+  int columns, rows;
+  float cell, width, height, half_w, half_h;
+  const int32_t *start, *ready_start;
+  const float *nx, *ny, *nvx, *nvy, *nsize, *nkind;
+  const int64_t *nid;
+  const float *rx, *ry;
+  const int32_t *ready;
+} world_t;
+
+/* Perception's fields for one looker. The same-species sums are kept in int lanes (sum8, flushed
+ * to the int64 totals before a lane could overflow), the rest as Perception keeps them. */
+typedef struct {
+  float sx, sy, svx, svy, speed, view_sq, view_cos, cone_sq, sep_sq, size, graze_sq;
+  float kind;
+  int self;
+  __m256i sum8[6];
+  int pending;
+  int64_t sums[6];
+  int same;
+  int other;
+  int64_t other_id;
+  float other_d2, other_dx, other_dy;
+  int food;
+  float food_d2, food_dx, food_dy;
+  int bite;
+  int64_t bite_id;
+  float bite_d2;
+  int graze;
+  float graze_d2;
+} looker_t;
+
+/* Indices of looker_t.sums: Perception's aliX, aliY, cohX, cohY, sepX, sepY. */
+enum { ALI_X, ALI_Y, COH_X, COH_Y, SEP_X, SEP_Y };
+
+/* A lane gains at most |fixed| <= 100 * 2^16 a batch (1 / distance with distance above 1e-2), so
+ * 256 batches stay below 2^31. */
+#define FLUSH_EVERY 256
+
+/* Java's (long) of v * 2^16 for the values summed here (|v| <= 100: offsets within a view radius,
+ * speeds, 1 / distance above 1e-2), where it is the truncating conversion to int. */
+ALWAYS_INLINE __m256i fixed8(__m256 v) {
+  return _mm256_cvttps_epi32(_mm256_mul_ps(v, _mm256_set1_ps(FIXED_SCALE)));
+}
+
+ALWAYS_INLINE float unfixed(int64_t v) { return (float)v / FIXED_SCALE; }
+
+/* (float) Math.sqrt(x * x + y * y): the sum in float, the root in double, rounded back. */
+ALWAYS_INLINE float length(float x, float y) { return (float)sqrt((double)(x * x + y * y)); }
+
+ALWAYS_INLINE uint64_t mix(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+/* Rng.bits. */
+ALWAYS_INLINE uint64_t rng_bits(int64_t seed, int64_t id, int64_t tick, int stream) {
+  const uint64_t golden = 0x9E3779B97F4A7C15ULL;
+  uint64_t h = mix((uint64_t)seed ^ golden);
+  h = mix(h ^ (uint64_t)id * golden);
+  return mix(h ^ ((uint64_t)tick * 0xC2B2AE3D27D4EB4FULL + (uint64_t)(int64_t)stream));
+}
+
+/* Rng.signed24. */
+ALWAYS_INLINE float signed24(uint64_t bits, int shift) {
+  return (float)((bits >> shift) & 0xFFFFFF) * 0x1.0p-24f * 2.0f - 1.0f;
+}
+
+/* Torus.dx / dy. */
+ALWAYS_INLINE float offset(float from, float to, float size, float half) {
+  float d = to - from;
+  if (d > half) return d - size;
+  return d < -half ? d + size : d;
+}
+
+ALWAYS_INLINE __m256 offset8(__m256 d, __m256 size, __m256 half, __m256 neg_half) {
+  __m256 r = _mm256_blendv_ps(d, _mm256_sub_ps(d, size), _mm256_cmp_ps(d, half, _CMP_GT_OQ));
+  return _mm256_blendv_ps(r, _mm256_add_ps(d, size), _mm256_cmp_ps(d, neg_half, _CMP_LT_OQ));
+}
+
+/* Perception.inCone lane by lane, its two shortcuts (a still looker, d2 == 0) as d2 <= around. */
+ALWAYS_INLINE __m256 cone8(const looker_t *p, __m256 dx, __m256 dy, __m256 d2, __m256 wide,
+                           __m256 around) {
+  __m256 dot = _mm256_add_ps(_mm256_mul_ps(dx, _mm256_set1_ps(p->svx)),
+                             _mm256_mul_ps(dy, _mm256_set1_ps(p->svy)));
+  __m256 dot_sq = _mm256_mul_ps(dot, dot);
+  __m256 bound = _mm256_mul_ps(d2, _mm256_set1_ps(p->cone_sq));
+  __m256 ahead = _mm256_cmp_ps(dot, _mm256_setzero_ps(), _CMP_GE_OQ);
+  __m256 narrow = _mm256_and_ps(ahead, _mm256_cmp_ps(dot_sq, bound, _CMP_GE_OQ));
+  __m256 either = _mm256_and_ps(wide, _mm256_or_ps(ahead, _mm256_cmp_ps(dot_sq, bound, _CMP_LE_OQ)));
+  return _mm256_or_ps(_mm256_or_ps(narrow, either), _mm256_cmp_ps(d2, around, _CMP_LE_OQ));
+}
+
+/* Lanes k .. k + 7 that exist: before `to`. */
+ALWAYS_INLINE __m256i present8(int k, int to) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(to - k), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/* Perception.bite/same/other/graze/food for one candidate that passed its test. */
+ALWAYS_INLINE void bite(looker_t *p, const world_t *w, int j, float d2) {
+  int64_t id = w->nid[j];
+  if (p->bite < 0 || d2 < p->bite_d2 || (d2 == p->bite_d2 && id < p->bite_id)) {
+    p->bite = j;
+    p->bite_id = id;
+    p->bite_d2 = d2;
+  }
+}
+
+/* Adds the int lanes to the looker's int64 totals. */
+ALWAYS_INLINE void flush(looker_t *p) {
+  for (int q = 0; q < 6; q++) {
+    __m256i v = p->sum8[q];
+    __m256i wide = _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(v)),
+                                    _mm256_cvtepi32_epi64(_mm256_extracti128_si256(v, 1)));
+    __m128i h = _mm_add_epi64(_mm256_castsi256_si128(wide), _mm256_extracti128_si256(wide, 1));
+    p->sums[q] += _mm_cvtsi128_si64(h) + _mm_extract_epi64(h, 1);
+    p->sum8[q] = _mm256_setzero_si256();
+  }
+  p->pending = 0;
+}
+
+/* Perception.same for the lanes of `mask`, summed in lanes: alignment, cohesion, and separation
+ * for those closer than the separation radius. */
+ALWAYS_INLINE void same8(looker_t *p, __m256 vx, __m256 vy, __m256 mask, __m256 dx, __m256 dy,
+                         __m256 d2) {
+  __m256i m = _mm256_castps_si256(mask);
+  p->sum8[ALI_X] = _mm256_add_epi32(p->sum8[ALI_X], _mm256_and_si256(m, fixed8(vx)));
+  p->sum8[ALI_Y] = _mm256_add_epi32(p->sum8[ALI_Y], _mm256_and_si256(m, fixed8(vy)));
+  p->sum8[COH_X] = _mm256_add_epi32(p->sum8[COH_X], _mm256_and_si256(m, fixed8(dx)));
+  p->sum8[COH_Y] = _mm256_add_epi32(p->sum8[COH_Y], _mm256_and_si256(m, fixed8(dy)));
+  __m256 sep = _mm256_and_ps(mask, _mm256_and_ps(
+      _mm256_cmp_ps(d2, _mm256_set1_ps(p->sep_sq), _CMP_LT_OQ),
+      _mm256_cmp_ps(d2, _mm256_set1_ps(1e-4f), _CMP_GT_OQ)));
+  if (_mm256_movemask_ps(sep)) {
+    __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256i s = _mm256_castps_si256(sep);
+    p->sum8[SEP_X] = _mm256_add_epi32(
+        p->sum8[SEP_X], _mm256_and_si256(s, fixed8(_mm256_div_ps(_mm256_xor_ps(dx, sign), d2))));
+    p->sum8[SEP_Y] = _mm256_add_epi32(
+        p->sum8[SEP_Y], _mm256_and_si256(s, fixed8(_mm256_div_ps(_mm256_xor_ps(dy, sign), d2))));
+  }
+  if (++p->pending == FLUSH_EVERY) flush(p);
+}
+
+ALWAYS_INLINE void other(looker_t *p, const world_t *w, int j, float dx, float dy, float d2) {
+  int64_t id = w->nid[j];
+  if (p->other < 0 || d2 < p->other_d2 || (d2 == p->other_d2 && id < p->other_id)) {
+    p->other = j;
+    p->other_id = id;
+    p->other_d2 = d2;
+    p->other_dx = dx;
+    p->other_dy = dy;
+  }
+}
+
+ALWAYS_INLINE void graze(looker_t *p, int f, float d2) {
+  if (p->graze < 0 || d2 < p->graze_d2 || (d2 == p->graze_d2 && f < p->graze)) {
+    p->graze = f;
+    p->graze_d2 = d2;
+  }
+}
+
+ALWAYS_INLINE void food(looker_t *p, int f, float dx, float dy, float d2) {
+  if (p->food < 0 || d2 < p->food_d2 || (d2 == p->food_d2 && f < p->food)) {
+    p->food = f;
+    p->food_d2 = d2;
+    p->food_dx = dx;
+    p->food_dy = dy;
+  }
+}
+
+/* The candidates of one query, copied run after run into one list so that they fill whole lane
+ * batches: a query is ~3.5 runs of ~3 slots (a fifth of them empty), and a batch per run costs
+ * more than the copies. Food lists use x, y and slot (the patch number) only. */
+#define CAP 256
+typedef struct {
+  int n;
+  float x[CAP + 8] __attribute__((aligned(32)));
+  float y[CAP + 8] __attribute__((aligned(32)));
+  float vx[CAP + 8] __attribute__((aligned(32)));
+  float vy[CAP + 8] __attribute__((aligned(32)));
+  float size[CAP + 8] __attribute__((aligned(32)));
+  float kind[CAP + 8] __attribute__((aligned(32)));
+  int32_t slot[CAP + 8] __attribute__((aligned(32)));
+} cands_t;
+
+#define IOTA _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)
+
+/* VectorNeighbourSweep.entities over the list: 8 candidates at a time as lane masks, then the rule
+ * each passing lane passed for — the same-species sums in lanes, the nearest other and the bite
+ * lane by lane with the offsets the lanes computed (the values the scalar rules recompute). */
+static void see_entities(looker_t *p, const world_t *w, cands_t *c) {
+  const __m256 width = _mm256_set1_ps(w->width), hw = _mm256_set1_ps(w->half_w);
+  const __m256 height = _mm256_set1_ps(w->height), hh = _mm256_set1_ps(w->half_h);
+  const __m256 nhw = _mm256_set1_ps(-w->half_w), nhh = _mm256_set1_ps(-w->half_h);
+  const __m256 wide = _mm256_castsi256_ps(_mm256_set1_epi32(p->view_cos < 0 ? -1 : 0));
+  const __m256 around = _mm256_set1_ps(p->speed == 0 ? INFINITY : 0.0f);
+  const int predator = p->kind == PREDATOR;
+  for (int k = 0; k < c->n; k += 8) {
+    __m256i present = present8(k, c->n);
+    __m256i slots = _mm256_load_si256((const __m256i *)(c->slot + k));
+    __m256 valid = _mm256_castsi256_ps(
+        _mm256_andnot_si256(_mm256_cmpeq_epi32(slots, _mm256_set1_epi32(p->self)), present));
+    __m256 dx = offset8(_mm256_sub_ps(_mm256_load_ps(c->x + k), _mm256_set1_ps(p->sx)), width, hw, nhw);
+    __m256 dy = offset8(_mm256_sub_ps(_mm256_load_ps(c->y + k), _mm256_set1_ps(p->sy)), height, hh, nhh);
+    __m256 d2 = _mm256_add_ps(_mm256_mul_ps(dx, dx), _mm256_mul_ps(dy, dy));
+    __m256 kinds = _mm256_load_ps(c->kind + k);
+    __m256 kind_same = _mm256_cmp_ps(kinds, _mm256_set1_ps(p->kind), _CMP_EQ_OQ);
+    __m256 seen = _mm256_and_ps(
+        _mm256_and_ps(valid, _mm256_cmp_ps(d2, _mm256_set1_ps(p->view_sq), _CMP_LE_OQ)),
+        cone8(p, dx, dy, d2, wide, around));
+    __m256 same_mask = _mm256_and_ps(seen, kind_same);
+    unsigned same_bits = (unsigned)_mm256_movemask_ps(same_mask);
+    unsigned other_bits = (unsigned)_mm256_movemask_ps(_mm256_andnot_ps(kind_same, seen));
+    unsigned bite_bits = 0;
+    if (predator) {
+      __m256 reach = _mm256_add_ps(_mm256_load_ps(c->size + k), _mm256_set1_ps(p->size));
+      __m256 prey = _mm256_cmp_ps(kinds, _mm256_set1_ps((float)PREY), _CMP_EQ_OQ);
+      bite_bits = (unsigned)_mm256_movemask_ps(_mm256_and_ps(
+          _mm256_and_ps(valid, prey), _mm256_cmp_ps(d2, _mm256_mul_ps(reach, reach), _CMP_LT_OQ)));
+    }
+    if (same_bits) {
+      p->same += __builtin_popcount(same_bits);
+      same8(p, _mm256_load_ps(c->vx + k), _mm256_load_ps(c->vy + k), same_mask, dx, dy, d2);
+    }
+    if ((other_bits | bite_bits) == 0) continue;
+    float ox[8], oy[8], od2[8];
+    _mm256_storeu_ps(ox, dx);
+    _mm256_storeu_ps(oy, dy);
+    _mm256_storeu_ps(od2, d2);
+    for (unsigned m = other_bits; m; m &= m - 1) {
+      int b = __builtin_ctz(m);
+      other(p, w, c->slot[k + b], ox[b], oy[b], od2[b]);
+    }
+    for (unsigned m = bite_bits; m; m &= m - 1) {
+      int b = __builtin_ctz(m);
+      bite(p, w, c->slot[k + b], od2[b]);
+    }
+  }
+  c->n = 0;
+}
+
+/* VectorNeighbourSweep.food over a list of ready patches (prey only). */
+static void see_food(looker_t *p, const world_t *w, cands_t *c) {
+  const __m256 width = _mm256_set1_ps(w->width), hw = _mm256_set1_ps(w->half_w);
+  const __m256 height = _mm256_set1_ps(w->height), hh = _mm256_set1_ps(w->half_h);
+  const __m256 nhw = _mm256_set1_ps(-w->half_w), nhh = _mm256_set1_ps(-w->half_h);
+  const __m256 wide = _mm256_castsi256_ps(_mm256_set1_epi32(p->view_cos < 0 ? -1 : 0));
+  const __m256 around = _mm256_set1_ps(p->speed == 0 ? INFINITY : 0.0f);
+  for (int k = 0; k < c->n; k += 8) {
+    __m256 present = _mm256_castsi256_ps(present8(k, c->n));
+    __m256 dx = offset8(_mm256_sub_ps(_mm256_load_ps(c->x + k), _mm256_set1_ps(p->sx)), width, hw, nhw);
+    __m256 dy = offset8(_mm256_sub_ps(_mm256_load_ps(c->y + k), _mm256_set1_ps(p->sy)), height, hh, nhh);
+    __m256 d2 = _mm256_add_ps(_mm256_mul_ps(dx, dx), _mm256_mul_ps(dy, dy));
+    unsigned graze_bits = (unsigned)_mm256_movemask_ps(
+        _mm256_and_ps(present, _mm256_cmp_ps(d2, _mm256_set1_ps(p->graze_sq), _CMP_LT_OQ)));
+    unsigned seen_bits = (unsigned)_mm256_movemask_ps(_mm256_and_ps(
+        _mm256_and_ps(present, _mm256_cmp_ps(d2, _mm256_set1_ps(p->view_sq), _CMP_LE_OQ)),
+        cone8(p, dx, dy, d2, wide, around)));
+    if ((graze_bits | seen_bits) == 0) continue;
+    float ox[8], oy[8], od2[8];
+    _mm256_storeu_ps(ox, dx);
+    _mm256_storeu_ps(oy, dy);
+    _mm256_storeu_ps(od2, d2);
+    for (unsigned m = graze_bits; m; m &= m - 1) {
+      int b = __builtin_ctz(m);
+      graze(p, c->slot[k + b], od2[b]);
+    }
+    for (unsigned m = seen_bits; m; m &= m - 1) {
+      int b = __builtin_ctz(m);
+      food(p, c->slot[k + b], ox[b], oy[b], od2[b]);
+    }
+  }
+  c->n = 0;
+}
+
+/* Appends neighbour slots [from, to) to the list. Whole vectors are copied (the neighbour
+ * columns have 16 spare slots): lanes past `to` are overwritten by the next run or ignored. */
+ALWAYS_INLINE void take_slots(looker_t *p, const world_t *w, cands_t *c, int from, int to) {
+  int len = to - from;
+  if (c->n + len > CAP) {
+    see_entities(p, w, c);
+    while (to - from > CAP) {
+      take_slots(p, w, c, from, from + CAP);
+      see_entities(p, w, c);
+      from += CAP;
+    }
+    len = to - from;
+  }
+  for (int k = 0;; k += 8) {
+    int at = c->n + k, j = from + k;
+    _mm256_storeu_ps(c->x + at, _mm256_loadu_ps(w->nx + j));
+    _mm256_storeu_ps(c->y + at, _mm256_loadu_ps(w->ny + j));
+    _mm256_storeu_ps(c->vx + at, _mm256_loadu_ps(w->nvx + j));
+    _mm256_storeu_ps(c->vy + at, _mm256_loadu_ps(w->nvy + j));
+    _mm256_storeu_ps(c->size + at, _mm256_loadu_ps(w->nsize + j));
+    _mm256_storeu_ps(c->kind + at, _mm256_loadu_ps(w->nkind + j));
+    _mm256_storeu_si256((__m256i *)(c->slot + at), _mm256_add_epi32(_mm256_set1_epi32(j), IOTA));
+    if (k + 8 >= len) break;
+  }
+  c->n += len;
+}
+
+/* Appends ready patches [from, to) of wg_sim_ready_food's list (padded by 8 as well). */
+ALWAYS_INLINE void take_food(looker_t *p, const world_t *w, cands_t *c, int from, int to) {
+  int len = to - from;
+  if (c->n + len > CAP) {
+    see_food(p, w, c);
+    while (to - from > CAP) {
+      take_food(p, w, c, from, from + CAP);
+      see_food(p, w, c);
+      from += CAP;
+    }
+    len = to - from;
+  }
+  for (int k = 0;; k += 8) {
+    int at = c->n + k, j = from + k;
+    _mm256_storeu_ps(c->x + at, _mm256_loadu_ps(w->rx + j));
+    _mm256_storeu_ps(c->y + at, _mm256_loadu_ps(w->ry + j));
+    _mm256_storeu_si256((__m256i *)(c->slot + at), _mm256_loadu_si256((const __m256i *)(w->ready + j)));
+    if (k + 8 >= len) break;
+  }
+  c->n += len;
+}
+
+ALWAYS_INLINE int floor_int(float v) {
+  int i = (int)v;
+  return v < (float)i ? i - 1 : i;
+}
+
+ALWAYS_INLINE int wrap(int v, int n) {
+  if (v >= 0 && v < n) return v;
+  if (v < 0 && v >= -n) return v + n;
+  int m = v % n;
+  return m < 0 ? m + n : m;
+}
+
+/* SpatialGrid.window then TickStepper.sweepWindow: the runs of every cell the square of half-side
+ * `radius` around (x, y) overlaps, one or two per grid row, gathered into the list and seen. */
+ALWAYS_INLINE void sweep_window(looker_t *p, const world_t *w, cands_t *c, float radius,
+                                int food_runs) {
+  float r = radius + QUERY_MARGIN;
+  int c0 = floor_int((p->sx - r) / w->cell);
+  int r0 = floor_int((p->sy - r) / w->cell);
+  int nc = floor_int((p->sx + r) / w->cell) - c0 + 1;
+  int nr = floor_int((p->sy + r) / w->cell) - r0 + 1;
+  if (nc > w->columns) nc = w->columns;
+  if (nr > w->rows) nr = w->rows;
+  c0 = wrap(c0, w->columns);
+  r0 = wrap(r0, w->rows);
+  int first = nc < w->columns - c0 ? nc : w->columns - c0;
+  int second = nc - first;
+  const int32_t *start = food_runs ? w->ready_start : w->start;
+  for (int a = 0, row = r0; a < nr; a++, row = row + 1 == w->rows ? 0 : row + 1) {
+    int base = row * w->columns;
+    int lo = base + c0;
+    if (food_runs) {
+      take_food(p, w, c, start[lo], start[lo + first]);
+      if (second > 0) take_food(p, w, c, start[base], start[base + second]);
+    } else {
+      take_slots(p, w, c, start[lo], start[lo + first]);
+      if (second > 0) take_slots(p, w, c, start[base], start[base + second]);
+    }
+  }
+  if (food_runs) {
+    see_food(p, w, c);
+  } else {
+    see_entities(p, w, c);
+  }
+}
+
+/* Perception.steer. */
+static void steer(const looker_t *p, float max, float aggression, int64_t id, int64_t seed,
+                  int64_t tick, float *out_vx, float *out_vy) {
+  float ax = 0, ay = 0;
+  if (p->same > 0) {
+    float n = (float)p->same;
+    ax += SEPARATION_WEIGHT * unfixed(p->sums[SEP_X]);
+    ay += SEPARATION_WEIGHT * unfixed(p->sums[SEP_Y]);
+    ax += ALIGNMENT_WEIGHT * (unfixed(p->sums[ALI_X]) / n - p->svx);
+    ay += ALIGNMENT_WEIGHT * (unfixed(p->sums[ALI_Y]) / n - p->svy);
+    ax += COHESION_WEIGHT * (unfixed(p->sums[COH_X]) / n);
+    ay += COHESION_WEIGHT * (unfixed(p->sums[COH_Y]) / n);
+  }
+  if (p->kind == PREY && p->other >= 0) {
+    float wt = FLEE_WEIGHT * (1.5f - aggression);
+    float d = length(p->other_dx, p->other_dy);
+    if (d > 0) {
+      ax += wt * (-p->other_dx / d * max - p->svx);
+      ay += wt * (-p->other_dy / d * max - p->svy);
+    }
+  } else if (p->kind == PREY && p->food >= 0) {
+    float d = length(p->food_dx, p->food_dy);
+    if (d > 0) {
+      ax += FOOD_WEIGHT * (p->food_dx / d * max - p->svx);
+      ay += FOOD_WEIGHT * (p->food_dy / d * max - p->svy);
+    }
+  } else if (p->kind == PREDATOR && p->other >= 0) {
+    float wt = HUNT_WEIGHT * (0.5f + aggression);
+    float d = length(p->other_dx, p->other_dy);
+    if (d > 0) {
+      ax += wt * (p->other_dx / d * max - p->svx);
+      ay += wt * (p->other_dy / d * max - p->svy);
+    }
+  }
+  uint64_t jitter = rng_bits(seed, id, tick, RNG_JITTER);
+  ax += JITTER * signed24(jitter, 40);
+  ay += JITTER * signed24(jitter, 16);
+  float force = length(ax, ay);
+  if (force > MAX_FORCE) {
+    float s = MAX_FORCE / force;
+    ax *= s;
+    ay *= s;
+  }
+  float vx = p->svx + ax;
+  float vy = p->svy + ay;
+  float v = length(vx, vy);
+  if (v > max) {
+    float s = max / v;
+    vx *= s;
+    vy *= s;
+  }
+  *out_vx = vx;
+  *out_vy = vy;
+}
+
+/*
+ * The food patches ready to eat (timer 0), as a grid of their own for wg_sim_perceive: the ready
+ * patches of cell c are ready[ready_start[c] .. ready_start[c + 1] - 1] (patch numbers, in order),
+ * at (rx, ry) of the same index. Patches are numbered in cell order, those of cell c being
+ * food_start[c] .. food_start[c + 1] - 1. A tick's perception reads timers as they were at its
+ * start, so the list holds for the whole pass; most patches are regrowing at any time, and a
+ * query then meets a fraction of the candidates.
+ */
+void wg_sim_ready_food(int cells, const int32_t *food_start, const int32_t *timer, const float *fx,
+                       const float *fy, int32_t *ready_start, int32_t *ready, float *rx,
+                       float *ry) {
+  int m = 0;
+  for (int c = 0; c < cells; c++) {
+    ready_start[c] = m;
+    for (int f = food_start[c]; f < food_start[c + 1]; f++) {
+      ready[m] = f;
+      rx[m] = fx[f];
+      ry[m] = fy[f];
+      m += timer[f] == 0;
+    }
+  }
+  ready_start[cells] = m;
+}
+
+/*
+ * Perceives and steers the owned rows among slots [from, to) of one partition's step, as
+ * TickStepper's first pass does for them: slot k holds row items[k] (rows below `owned` are owned),
+ * whose neighbour columns are nx..nid[k]; the row's genes are view..aggression[row]; start holds
+ * the grid's cell starts (neighbour slots), ready_start..ry the ready food (wg_sim_ready_food).
+ * Writes, by row: the new velocity, the same-species neighbours seen, the row bitten and the patch
+ * grazed (-1 for none).
+ *
+ * ints: owned, columns, rows, from, to. floats: cell, width, height.
+ */
+void wg_sim_perceive(const int32_t *ints, const float *floats, int64_t seed, int64_t tick,
+                     const int32_t *items, const int32_t *start, const float *nx, const float *ny,
+                     const float *nvx, const float *nvy, const float *nsize, const float *nkind,
+                     const int64_t *nid, const int32_t *ready_start, const int32_t *ready,
+                     const float *rx, const float *ry, const float *view, const float *view_cos,
+                     const float *max_speed, const float *aggression, float *out_vx,
+                     float *out_vy, int32_t *out_crowd, int32_t *out_bite, int32_t *out_graze) {
+  world_t w = {
+      .columns = ints[1], .rows = ints[2], .cell = floats[0], .width = floats[1],
+      .height = floats[2], .half_w = floats[1] / 2, .half_h = floats[2] / 2, .start = start,
+      .ready_start = ready_start, .nx = nx, .ny = ny, .nvx = nvx, .nvy = nvy, .nsize = nsize,
+      .nkind = nkind, .nid = nid, .rx = rx, .ry = ry, .ready = ready};
+  int owned = ints[0];
+  cands_t c;
+  c.n = 0;
+  for (int k = ints[3]; k < ints[4]; k++) {
+    int i = items[k];
+    if (i >= owned) continue;
+    looker_t p;
+    p.sx = nx[k];
+    p.sy = ny[k];
+    p.svx = nvx[k];
+    p.svy = nvy[k];
+    p.speed = length(p.svx, p.svy);
+    p.view_sq = view[i] * view[i];
+    p.view_cos = view_cos[i];
+    p.cone_sq = p.view_cos * p.view_cos * p.speed * p.speed;
+    p.kind = nkind[k];
+    p.self = k;
+    p.size = nsize[k];
+    float sep = 2.0f * p.size + 2.0f;
+    p.sep_sq = sep * sep;
+    float reach = p.size + FOOD_RADIUS;
+    p.graze_sq = reach * reach;
+    for (int q = 0; q < 6; q++) {
+      p.sum8[q] = _mm256_setzero_si256();
+      p.sums[q] = 0;
+    }
+    p.pending = 0;
+    p.same = 0;
+    p.other = p.food = p.bite = p.graze = -1;
+    p.other_id = p.bite_id = 0;
+    p.other_d2 = p.other_dx = p.other_dy = p.food_d2 = p.food_dx = p.food_dy = 0;
+    p.bite_d2 = p.graze_d2 = 0;
+    sweep_window(&p, &w, &c, view[i], 0);
+    if (p.kind == PREY) {
+      // A prey in sight of a predator flees and ignores the food it sees (steer): only grazing
+      // reach still matters, a window of a cell or two instead of the view's.
+      sweep_window(&p, &w, &c, p.other >= 0 ? p.size + FOOD_RADIUS : view[i], 1);
+    }
+    flush(&p);
+    steer(&p, max_speed[i], aggression[i], nid[k], seed, tick, &out_vx[i], &out_vy[i]);
+    out_crowd[i] = p.same;
+    out_bite[i] = p.bite < 0 ? -1 : items[p.bite];
+    out_graze[i] = p.graze;
+  }
+}

@@ -1,0 +1,189 @@
+package dev.wasmgrid.sim;
+
+import dev.wasmgrid.foreign.Foreign;
+import dev.wasmgrid.foreign.NativeLibrary;
+import java.lang.invoke.MethodHandle;
+import java.util.Optional;
+
+/**
+ * Perception and steering in C ({@code core/src/main/c/sim_kernels.c}, built by {@code
+ * core/build-native.sh} into this package's resources), called once per few thousand rows through
+ * the JDK's foreign-function API on the partition's own arrays, without copies. JVM only, like
+ * {@link VectorNeighbourSweep}, whose lane tests and rules it runs operation for operation, so the
+ * world is the other sweeps' bit for bit; what it saves is the overhead around a query's ~7 runs of
+ * ~2 candidates (calls, bounds checks, the looker's state in memory between them). Runs on x86-64
+ * Linux with AVX2; elsewhere, without the library, or with {@code -Dwasmgrid.sim.native=off} or
+ * {@code WASMGRID_SIM_NATIVE=off}, {@link #fastest()} gives the Vector API sweep instead.
+ */
+public final class NativeNeighbourSweep extends NeighbourSweep {
+
+  /** Where the build puts the library, under this class's package. */
+  static final String RESOURCE = "native/linux-x86_64/libwasmgrid-sim.so";
+
+  /**
+   * Slots per downcall. A critical call holds off garbage collection while it runs; a few thousand
+   * rows take well under a millisecond.
+   */
+  private static final int CHUNK = 4096;
+
+  private static final Loaded LOADED = Loaded.load();
+
+  /** Single runs (nothing calls them while {@link #perceiveOwned} takes every owned row). */
+  private final VectorNeighbourSweep runs = new VectorNeighbourSweep();
+
+  private NativeNeighbourSweep() {}
+
+  /** The fastest sweep here: this one where the library runs, else the Vector API's. */
+  public static NeighbourSweep fastest() {
+    return LOADED.reason == null ? new NativeNeighbourSweep() : new VectorNeighbourSweep();
+  }
+
+  /** This sweep, or why it does not run here. */
+  public static NeighbourSweep require() {
+    if (LOADED.reason != null) {
+      throw new IllegalStateException("native simulation sweep unavailable: " + LOADED.reason);
+    }
+    return new NativeNeighbourSweep();
+  }
+
+  /** Why the library does not run here; empty where it does. */
+  public static Optional<String> unavailable() {
+    return Optional.ofNullable(LOADED.reason);
+  }
+
+  @Override
+  void entities(Perception p, int from, int to) {
+    runs.entities(p, from, to);
+  }
+
+  @Override
+  void food(Perception p, FoodField field, int from, int to) {
+    runs.food(p, field, from, to);
+  }
+
+  @Override
+  boolean perceiveOwned(OwnedStep s) {
+    SpatialGrid grid = s.grid;
+    Neighbours nb = s.neighbours;
+    FoodField food = s.food;
+    EntityTable t = s.table;
+    int cells = grid.columns * grid.rows;
+    // Whole vectors are copied from the list: 8 spare elements after its last.
+    int room = food.count() + 8;
+    int[] readyStart = s.scratch.ints(StepScratch.READY_START, cells + 1);
+    int[] ready = s.scratch.ints(StepScratch.READY, room);
+    float[] readyX = s.scratch.floats(StepScratch.READY_X, room);
+    float[] readyY = s.scratch.floats(StepScratch.READY_Y, room);
+    try {
+      LOADED.readyFood.invokeExact(
+          cells, s.foodGrid.start, food.timer, food.x, food.y, readyStart, ready, readyX, readyY);
+      int[] ints = {s.owned, grid.columns, grid.rows, 0, 0};
+      float[] floats = {grid.cell(), s.torus.width, s.torus.height};
+      for (int from = 0; from < s.slots; from += CHUNK) {
+        ints[3] = from;
+        ints[4] = Math.min(s.slots, from + CHUNK);
+        LOADED.perceive.invokeExact(
+            ints,
+            floats,
+            s.seed,
+            s.tick,
+            s.items,
+            grid.start,
+            nb.x,
+            nb.y,
+            nb.vx,
+            nb.vy,
+            nb.size,
+            nb.kinds,
+            nb.id,
+            readyStart,
+            ready,
+            readyX,
+            readyY,
+            t.view,
+            t.viewCos,
+            t.maxSpeed,
+            t.aggression,
+            s.newVx,
+            s.newVy,
+            s.crowd,
+            s.bite,
+            s.graze);
+      }
+    } catch (Throwable e) {
+      throw Foreign.rethrown(e);
+    }
+    return true;
+  }
+
+  /** The downcall, or why there is none. */
+  private record Loaded(String reason, MethodHandle readyFood, MethodHandle perceive) {
+
+    static Loaded load() {
+      NativeLibrary library =
+          NativeLibrary.load(
+              NativeNeighbourSweep.class, RESOURCE, "wasmgrid.sim.native", "WASMGRID_SIM_NATIVE");
+      if (!library.loaded()) {
+        return missing(library.reason());
+      }
+      try {
+        Foreign foreign = library.foreign();
+        Object symbols = library.symbols();
+        if ((int) foreign.function(symbols, "wg_sim_supported", foreign.int32).invoke() == 0) {
+          return missing("this CPU lacks AVX2");
+        }
+        Class<?> ints = int[].class;
+        Class<?> floats = float[].class;
+        return new Loaded(
+            null,
+            foreign.arrayFunction(
+                symbols,
+                "wg_sim_ready_food",
+                int.class,
+                ints,
+                ints,
+                floats,
+                floats,
+                ints,
+                ints,
+                floats,
+                floats),
+            foreign.arrayFunction(
+                symbols,
+                "wg_sim_perceive",
+                ints,
+                floats,
+                long.class,
+                long.class,
+                ints,
+                ints,
+                floats,
+                floats,
+                floats,
+                floats,
+                floats,
+                floats,
+                long[].class,
+                ints,
+                ints,
+                floats,
+                floats,
+                floats,
+                floats,
+                floats,
+                floats,
+                floats,
+                floats,
+                ints,
+                ints,
+                ints));
+      } catch (Throwable e) {
+        return missing("could not bind the library: " + e);
+      }
+    }
+
+    private static Loaded missing(String reason) {
+      return new Loaded(reason, null, null);
+    }
+  }
+}
