@@ -472,22 +472,22 @@ static void steer(const looker_t *p, float max, float aggression, int64_t id, in
  * at (rx, ry) of the same index. Patches are numbered in cell order, those of cell c being
  * food_start[c] .. food_start[c + 1] - 1. A tick's perception reads timers as they were at its
  * start, so the list holds for the whole pass; most patches are regrowing at any time, and a
- * query then meets a fraction of the candidates.
+ * query then meets a fraction of the candidates. Without a branch per patch or per cell (a cell
+ * holds half a patch on average): `before[f]` counts the ready patches before patch f.
  */
-void wg_sim_ready_food(int cells, const int32_t *food_start, const int32_t *timer, const float *fx,
-                       const float *fy, int32_t *ready_start, int32_t *ready, float *rx,
-                       float *ry) {
+void wg_sim_ready_food(int cells, int foods, const int32_t *food_start, const int32_t *timer,
+                       const float *fx, const float *fy, int32_t *before, int32_t *ready_start,
+                       int32_t *ready, float *rx, float *ry) {
   int m = 0;
-  for (int c = 0; c < cells; c++) {
-    ready_start[c] = m;
-    for (int f = food_start[c]; f < food_start[c + 1]; f++) {
-      ready[m] = f;
-      rx[m] = fx[f];
-      ry[m] = fy[f];
-      m += timer[f] == 0;
-    }
+  for (int f = 0; f < foods; f++) {
+    ready[m] = f;
+    rx[m] = fx[f];
+    ry[m] = fy[f];
+    before[f] = m;
+    m += timer[f] == 0;
   }
-  ready_start[cells] = m;
+  before[foods] = m;
+  for (int c = 0; c <= cells; c++) ready_start[c] = before[food_start[c]];
 }
 
 /*

@@ -76,7 +76,17 @@ public final class NativeNeighbourSweep extends NeighbourSweep {
     float[] readyY = s.scratch.floats(StepScratch.READY_Y, room);
     try {
       LOADED.readyFood.invokeExact(
-          cells, s.foodGrid.start, food.timer, food.x, food.y, readyStart, ready, readyX, readyY);
+          cells,
+          food.count(),
+          s.foodGrid.start,
+          food.timer,
+          food.x,
+          food.y,
+          s.scratch.ints(StepScratch.READY_BEFORE, food.count() + 1),
+          readyStart,
+          ready,
+          readyX,
+          readyY);
       int[] ints = {s.owned, grid.columns, grid.rows, 0, 0};
       float[] floats = {grid.cell(), s.torus.width, s.torus.height};
       for (int from = 0; from < s.slots; from += CHUNK) {
@@ -140,10 +150,12 @@ public final class NativeNeighbourSweep extends NeighbourSweep {
                 symbols,
                 "wg_sim_ready_food",
                 int.class,
+                int.class,
                 ints,
                 ints,
                 floats,
                 floats,
+                ints,
                 ints,
                 ints,
                 floats,

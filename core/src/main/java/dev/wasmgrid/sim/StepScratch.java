@@ -11,10 +11,11 @@ final class StepScratch {
   static final int READY_START = 9;
 
   static final int READY = 10;
+  static final int READY_BEFORE = 11;
   static final int READY_X = 2;
   static final int READY_Y = 3;
 
-  private final int[][] ints = new int[11][];
+  private final int[][] ints = new int[12][];
   private final float[][] floats = new float[4][];
   private boolean[] keep = new boolean[0];
 
