@@ -557,3 +557,146 @@ void wg_sim_perceive(const int32_t *ints, const float *floats, int64_t seed, int
     out_graze[i] = p.graze;
   }
 }
+
+/* dev.wasmgrid.sim.WorldRules and Lifecycle's gene ranges, for the life pass. */
+#define FOOD_ENERGY 30.0f
+#define PREY_BIRTH_ENERGY 90.0f
+#define PREDATOR_BIRTH_ENERGY 400.0f
+#define MIN_BIRTH_AGE 30
+#define MAX_AGE 3000
+#define CROWD_LIMIT 10
+#define PREY_ENERGY_SHARE 0.3f
+#define MEAL_ENERGY 10.0f
+#define BASE_METABOLISM 0.04f
+#define PREDATOR_METABOLISM 0.08f
+#define SIZE_METABOLISM 0.02f
+#define SPEED_METABOLISM 0.01f
+#define VIEW_METABOLISM 0.0005f
+#define MUTATION 0.05f
+#define RNG_GENE 16
+#define RNG_CHILD_ID 32
+#define RNG_CHILD_VX 33
+#define RNG_CHILD_VY 34
+static const float GENE_MIN[5] = {0.5f, 10.0f, -0.8f, 1.0f, 0.0f};
+static const float GENE_MAX[5] = {3.0f, 40.0f, 0.6f, 3.0f, 1.0f};
+
+/* Java's Math.max and Math.min for floats (NaN first, +0 above -0). */
+ALWAYS_INLINE float java_max(float a, float b) {
+  if (a != a) return a;
+  if (a == 0.0f && b == 0.0f && signbit(a)) return b;
+  return a >= b ? a : b;
+}
+
+ALWAYS_INLINE float java_min(float a, float b) {
+  if (a != a) return a;
+  if (a == 0.0f && b == 0.0f && signbit(b)) return b;
+  return a <= b ? a : b;
+}
+
+/* Rng.signed. */
+ALWAYS_INLINE float rng_signed(int64_t seed, int64_t id, int64_t tick, int stream) {
+  return (float)(rng_bits(seed, id, tick, stream) >> 40) * 0x1.0p-24f * 2.0f - 1.0f;
+}
+
+/* Torus.wrapX / wrapY. */
+ALWAYS_INLINE float wrap_coord(float v, float size) {
+  if (v < 0) {
+    v += size;
+    return v >= size ? 0.0f : v;
+  }
+  return v >= size ? v - size : v;
+}
+
+/* A table's columns (EntityTable). */
+typedef struct {
+  int64_t *id;
+  int8_t *species;
+  int32_t *age;
+  float *x, *y, *vx, *vy, *energy, *max_speed, *view, *view_cos, *size, *aggression;
+} table_t;
+
+ALWAYS_INLINE void append(const table_t *t, int at, int64_t id, int8_t kind, int32_t age, float x,
+                          float y, float vx, float vy, float energy, const float *genes) {
+  t->id[at] = id;
+  t->species[at] = kind;
+  t->age[at] = age;
+  t->x[at] = x;
+  t->y[at] = y;
+  t->vx[at] = vx;
+  t->vy[at] = vy;
+  t->energy[at] = energy;
+  t->max_speed[at] = genes[0];
+  t->view[at] = genes[1];
+  t->view_cos[at] = genes[2];
+  t->size[at] = genes[3];
+  t->aggression[at] = genes[4];
+}
+
+/*
+ * TickStepper's life pass for the owned rows among slots [from, to), in slot order: the gain each
+ * row won (the patch it grazed if it was the winning grazer, the meal of the prey it bit if it was
+ * the winning biter), then Lifecycle.advance — death, metabolism, movement, birth with mutation —
+ * appending the successors to the next table's columns n_id .. n_aggression (a child before its
+ * parent). id .. aggression are the tick-start table's columns (its velocities are not read: the
+ * new ones are new_vx, new_vy).
+ *
+ * ints: owned, from, to, next's rows in use, next's capacity. Stops early where next has no room
+ * for a row and its child: ints[1] is then the slot to resume from (after growing next) and ints[3]
+ * next's rows in use. floats: world width, height.
+ */
+void wg_sim_live(int32_t *ints, const float *floats, int64_t seed, int64_t tick,
+                 const int32_t *items, const float *new_vx, const float *new_vy,
+                 const int32_t *bite, const int32_t *graze, const int32_t *killer,
+                 const int32_t *eater, const int32_t *crowd, const int64_t *id,
+                 const int8_t *species, const int32_t *age, const float *x, const float *y,
+                 const float *energy, const float *max_speed, const float *view,
+                 const float *view_cos, const float *size, const float *aggression,
+                 int64_t *n_id, int8_t *n_species, int32_t *n_age, float *n_x, float *n_y,
+                 float *n_vx, float *n_vy, float *n_energy, float *n_max_speed, float *n_view,
+                 float *n_view_cos, float *n_size, float *n_aggression) {
+  table_t next = {n_id, n_species, n_age, n_x, n_y, n_vx, n_vy, n_energy, n_max_speed, n_view,
+                  n_view_cos, n_size, n_aggression};
+  int owned = ints[0], to = ints[2], count = ints[3], capacity = ints[4];
+  float width = floats[0], height = floats[1];
+  int k = ints[1];
+  for (; k < to; k++) {
+    int i = items[k];
+    if (i >= owned) continue;
+    if (count + 2 > capacity) break;
+    float gain = 0;
+    if (graze[i] >= 0 && eater[graze[i]] == i) gain = FOOD_ENERGY;
+    if (bite[i] >= 0 && killer[bite[i]] == i) {
+      float victim = energy[bite[i]];
+      gain = PREY_ENERGY_SHARE * java_max(0.0f, victim) + MEAL_ENERGY;
+    }
+    if (killer[i] >= 0) continue;
+    float nvx = new_vx[i], nvy = new_vy[i];
+    float burn = BASE_METABOLISM + SIZE_METABOLISM * size[i] +
+                 SPEED_METABOLISM * (nvx * nvx + nvy * nvy) + VIEW_METABOLISM * view[i] +
+                 (species[i] == PREDATOR ? PREDATOR_METABOLISM : 0.0f);
+    float e = energy[i] + gain - burn;
+    int a = age[i] + 1;
+    if (e <= 0 || a > MAX_AGE) continue;
+    float px = wrap_coord(x[i] + nvx, width);
+    float py = wrap_coord(y[i] + nvy, height);
+    int64_t self = id[i];
+    int8_t kind = species[i];
+    float birth = kind == PREY ? PREY_BIRTH_ENERGY : PREDATOR_BIRTH_ENERGY;
+    float parent[5] = {max_speed[i], view[i], view_cos[i], size[i], aggression[i]};
+    if (e >= birth && a >= MIN_BIRTH_AGE && crowd[i] < CROWD_LIMIT) {
+      e /= 2;
+      float genes[5];
+      for (int g = 0; g < 5; g++) {
+        float step = rng_signed(seed, self, tick, RNG_GENE + g) * MUTATION * (GENE_MAX[g] - GENE_MIN[g]);
+        genes[g] = java_min(GENE_MAX[g], java_max(GENE_MIN[g], parent[g] + step));
+      }
+      int64_t child = (int64_t)((rng_bits(seed, self, tick, RNG_CHILD_ID) >> 2) | (1ULL << 62));
+      append(&next, count++, child, kind, 0, px, py,
+             rng_signed(seed, self, tick, RNG_CHILD_VX) * genes[0],
+             rng_signed(seed, self, tick, RNG_CHILD_VY) * genes[0], e, genes);
+    }
+    append(&next, count++, self, kind, a, px, py, nvx, nvy, e, parent);
+  }
+  ints[1] = k;
+  ints[3] = count;
+}

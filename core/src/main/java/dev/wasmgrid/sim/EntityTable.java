@@ -44,6 +44,27 @@ public final class EntityTable {
     return (long) id.length * ROW_BYTES;
   }
 
+  /** Rows the arrays hold before they grow. */
+  int capacity() {
+    return id.length;
+  }
+
+  /** Room for {@code rows} more rows without growing (doubling, at least). */
+  void reserve(int rows) {
+    if (count + rows > id.length) {
+      grow(Math.max(count + rows, id.length * 2));
+    }
+  }
+
+  /** Rows 0 .. {@code rows - 1} are in use: the ones after the old count were written in place. */
+  void written(int rows) {
+    if (rows < count || rows > id.length) {
+      throw new IllegalArgumentException(
+          "rows must be in [" + count + ", " + id.length + "], got " + rows);
+    }
+    count = rows;
+  }
+
   /** Empties the table, keeping its arrays. */
   public void clear() {
     count = 0;

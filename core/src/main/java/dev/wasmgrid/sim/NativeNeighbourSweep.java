@@ -126,8 +126,67 @@ public final class NativeNeighbourSweep extends NeighbourSweep {
     return true;
   }
 
+  @Override
+  boolean liveOwned(OwnedStep s, EntityTable next) {
+    EntityTable t = s.table;
+    int[] ints = {s.owned, 0, 0, next.count(), next.capacity()};
+    float[] floats = {s.torus.width, s.torus.height};
+    try {
+      for (int from = 0; from < s.slots; from = ints[1]) {
+        ints[2] = Math.min(s.slots, from + CHUNK);
+        LOADED.live.invokeExact(
+            ints,
+            floats,
+            s.seed,
+            s.tick,
+            s.items,
+            s.newVx,
+            s.newVy,
+            s.bite,
+            s.graze,
+            s.killer,
+            s.eater,
+            s.crowd,
+            t.id,
+            t.species,
+            t.age,
+            t.x,
+            t.y,
+            t.energy,
+            t.maxSpeed,
+            t.view,
+            t.viewCos,
+            t.size,
+            t.aggression,
+            next.id,
+            next.species,
+            next.age,
+            next.x,
+            next.y,
+            next.vx,
+            next.vy,
+            next.energy,
+            next.maxSpeed,
+            next.view,
+            next.viewCos,
+            next.size,
+            next.aggression);
+        next.written(ints[3]);
+        if (ints[1] < ints[2]) {
+          // No room for a row and its child: grow, then go on from that row.
+          next.reserve(2);
+          ints[4] = next.capacity();
+        }
+      }
+    } catch (Throwable e) {
+      throw Foreign.rethrown(e);
+    }
+    return true;
+  }
+
   /** The downcall, or why there is none. */
-  private record Loaded(String reason, MethodHandle readyFood, MethodHandle perceive) {
+  private record Loaded(
+      String reason, MethodHandle readyFood, MethodHandle perceive, MethodHandle live) {
 
     static Loaded load() {
       NativeLibrary library =
@@ -188,14 +247,53 @@ public final class NativeNeighbourSweep extends NeighbourSweep {
                 floats,
                 ints,
                 ints,
-                ints));
+                ints),
+            foreign.arrayFunction(
+                symbols,
+                "wg_sim_live",
+                ints,
+                floats,
+                long.class,
+                long.class,
+                ints,
+                floats,
+                floats,
+                ints,
+                ints,
+                ints,
+                ints,
+                ints,
+                long[].class,
+                byte[].class,
+                ints,
+                floats,
+                floats,
+                floats,
+                floats,
+                floats,
+                floats,
+                floats,
+                floats,
+                long[].class,
+                byte[].class,
+                ints,
+                floats,
+                floats,
+                floats,
+                floats,
+                floats,
+                floats,
+                floats,
+                floats,
+                floats,
+                floats));
       } catch (Throwable e) {
         return missing("could not bind the library: " + e);
       }
     }
 
     private static Loaded missing(String reason) {
-      return new Loaded(reason, null, null);
+      return new Loaded(reason, null, null, null);
     }
   }
 }

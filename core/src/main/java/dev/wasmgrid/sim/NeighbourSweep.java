@@ -37,6 +37,15 @@ public abstract class NeighbourSweep {
   }
 
   /**
+   * Appends the successors of every owned row of {@code step} to {@code next}, as {@link
+   * TickStepper}'s life pass would row by row through {@link Lifecycle#advance}; false where this
+   * sweep leaves that to the stepper (the default).
+   */
+  boolean liveOwned(OwnedStep step, EntityTable next) {
+    return false;
+  }
+
+  /**
    * A cheap branch-free pass keeps the candidates within the view radius (about a third of a query
    * square's lie outside the circle, at random, so a branch on it mispredicts), then each survivor
    * goes through the exact rules. Dropping the others changes nothing: the rules ignore them too,

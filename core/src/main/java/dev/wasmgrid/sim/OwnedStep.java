@@ -1,12 +1,13 @@
 package dev.wasmgrid.sim;
 
 /**
- * One partition's step as {@link TickStepper} holds it when its owned rows are to perceive and
- * steer: what {@link NeighbourSweep#perceiveOwned} reads, and the per-row arrays it writes ({@link
- * #newVx}, {@link #newVy}, {@link #crowd}, {@link #bite} as a row, {@link #graze} as a patch; -1
- * for none). {@link #slots} is how many of {@link #items} are in use (owned rows and ghosts);
- * {@link #scratch} the partition's working arrays. A class rather than a record: it hands over
- * arrays to write, not values.
+ * One partition's step as {@link TickStepper} holds it: what {@link NeighbourSweep#perceiveOwned}
+ * reads, and the per-row arrays it writes ({@link #newVx}, {@link #newVy}, {@link #crowd}, {@link
+ * #bite} as a row, {@link #graze} as a patch; -1 for none), which {@link NeighbourSweep#liveOwned}
+ * then reads with the conflicts' winners ({@link #killer} by prey row, {@link #eater} by patch).
+ * {@link #slots} is how many of {@link #items} are in use (owned rows and ghosts); {@link #scratch}
+ * the partition's working arrays. A class rather than a record: it hands over arrays to write, not
+ * values.
  */
 final class OwnedStep {
   final long seed;
@@ -25,6 +26,8 @@ final class OwnedStep {
   final int[] crowd;
   final int[] bite;
   final int[] graze;
+  final int[] killer;
+  final int[] eater;
   final StepScratch scratch;
 
   OwnedStep(
@@ -44,6 +47,8 @@ final class OwnedStep {
       int[] crowd,
       int[] bite,
       int[] graze,
+      int[] killer,
+      int[] eater,
       StepScratch scratch) {
     this.seed = seed;
     this.tick = tick;
@@ -61,6 +66,8 @@ final class OwnedStep {
     this.crowd = crowd;
     this.bite = bite;
     this.graze = graze;
+    this.killer = killer;
+    this.eater = eater;
     this.scratch = scratch;
   }
 }

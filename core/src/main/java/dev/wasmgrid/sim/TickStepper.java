@@ -90,26 +90,28 @@ final class TickStepper {
     // 1. Owned rows perceive, steer and pick their contacts in one sweep over their neighbours
     // (all at once where the sweep can); ghosts only pick contacts (their claims decide conflicts
     // over owned prey and food).
-    boolean perceived =
-        sweep.perceiveOwned(
-            new OwnedStep(
-                seed,
-                tick,
-                t,
-                owned,
-                n,
-                items,
-                grid,
-                foodGrid,
-                neighbours,
-                food,
-                torus,
-                newVx,
-                newVy,
-                crowd,
-                bite,
-                graze,
-                scratch));
+    OwnedStep step =
+        new OwnedStep(
+            seed,
+            tick,
+            t,
+            owned,
+            n,
+            items,
+            grid,
+            foodGrid,
+            neighbours,
+            food,
+            torus,
+            newVx,
+            newVy,
+            crowd,
+            bite,
+            graze,
+            killer,
+            eater,
+            scratch);
+    boolean perceived = sweep.perceiveOwned(step);
     for (int k = 0; k < n; k++) {
       int i = items[k];
       killer[i] = -1;
@@ -141,20 +143,8 @@ final class TickStepper {
     }
     long t3 = System.nanoTime();
     // 3. Life, in grid order so that the next table comes out sorted by cell.
-    for (int k = 0; k < n; k++) {
-      int i = items[k];
-      if (i >= owned) {
-        continue;
-      }
-      float gain = 0;
-      if (graze[i] >= 0 && eater[graze[i]] == i) {
-        gain = WorldRules.FOOD_ENERGY;
-      }
-      if (bite[i] >= 0 && killer[bite[i]] == i) {
-        gain = Lifecycle.meal(t.energy[bite[i]]);
-      }
-      Lifecycle.advance(
-          seed, tick, torus, t, i, newVx[i], newVy[i], gain, killer[i] >= 0, crowd[i], next);
+    if (!sweep.liveOwned(step, next)) {
+      live(step, next);
     }
     for (int k = 0; k < ownedFoodCount; k++) {
       int f = ownedFood[k];
@@ -170,6 +160,36 @@ final class TickStepper {
     nanos[1] += t2 - t1;
     nanos[2] += t3 - t2;
     nanos[3] += t4 - t3;
+  }
+
+  /** The life pass row by row: each owned row's gain, then {@link Lifecycle#advance}. */
+  private void live(OwnedStep s, EntityTable next) {
+    EntityTable t = s.table;
+    for (int k = 0; k < s.slots; k++) {
+      int i = s.items[k];
+      if (i >= s.owned) {
+        continue;
+      }
+      float gain = 0;
+      if (s.graze[i] >= 0 && s.eater[s.graze[i]] == i) {
+        gain = WorldRules.FOOD_ENERGY;
+      }
+      if (s.bite[i] >= 0 && s.killer[s.bite[i]] == i) {
+        gain = Lifecycle.meal(t.energy[s.bite[i]]);
+      }
+      Lifecycle.advance(
+          s.seed,
+          s.tick,
+          torus,
+          t,
+          i,
+          s.newVx[i],
+          s.newVy[i],
+          gain,
+          s.killer[i] >= 0,
+          s.crowd[i],
+          next);
+    }
   }
 
   /** Bytes of its own working arrays: the cell-sorted neighbour copies and the eater table. */
