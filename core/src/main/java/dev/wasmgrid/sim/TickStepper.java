@@ -111,41 +111,78 @@ final class TickStepper {
             killer,
             eater,
             scratch);
-    boolean perceived = sweep.perceiveOwned(step);
-    for (int k = 0; k < n; k++) {
-      int i = items[k];
-      killer[i] = -1;
-      if (i >= owned) {
-        bite[i] = t.species[i] == WorldRules.PREDATOR ? nearestPrey(t, i) : -1;
-        graze[i] = t.species[i] == WorldRules.PREY ? nearestFood(t, i) : -1;
-      } else if (!perceived) {
-        perceive(t, i, k);
-        perception.steer(seed, tick);
-        newVx[i] = perception.newVx;
-        newVy[i] = perception.newVy;
-        crowd[i] = perception.sameSeen();
-        int slot = perception.bite();
-        bite[i] = slot < 0 ? -1 : items[slot];
-        graze[i] = perception.graze();
-      }
+    if (!sweep.perceiveOwned(step)) {
+      perceiveRows(step);
     }
+    ghostContacts(step);
     long t2 = System.nanoTime();
     // 2. Conflicts: the lowest id among the claimants wins a prey or a food patch.
-    for (int i = 0; i < n; i++) {
-      int q = bite[i];
-      if (q >= 0 && (killer[q] < 0 || t.id[i] < t.id[killer[q]])) {
-        killer[q] = i;
-      }
-      int f = graze[i];
-      if (f >= 0 && (eater[f] < 0 || t.id[i] < t.id[eater[f]])) {
-        eater[f] = i;
-      }
-    }
+    settleConflicts(step);
     long t3 = System.nanoTime();
     // 3. Life, in grid order so that the next table comes out sorted by cell.
     if (!sweep.liveOwned(step, next)) {
       live(step, next);
     }
+    advanceFood(seed, tick, ownedFood, ownedFoodCount, n, graze);
+    long t4 = System.nanoTime();
+    nanos[0] += t1 - t0;
+    nanos[1] += t2 - t1;
+    nanos[2] += t3 - t2;
+    nanos[3] += t4 - t3;
+  }
+
+  // The passes of a step are methods of one loop each: as one method, C1 kept compiling its
+  // loops for on-stack replacement and C2 never took it (-Xlog:jit+compilation: hundreds of
+  // level-3 OSR compilations of step() in 200 ticks), so the loops ran as profiled C1 code.
+
+  /** Perceives and steers every owned row through {@link Perception}, row by row. */
+  private void perceiveRows(OwnedStep s) {
+    for (int k = 0; k < s.slots; k++) {
+      int i = s.items[k];
+      if (i < s.owned) {
+        perceive(s.table, i, k);
+        perception.steer(s.seed, s.tick);
+        s.newVx[i] = perception.newVx;
+        s.newVy[i] = perception.newVy;
+        s.crowd[i] = perception.sameSeen();
+        int slot = perception.bite();
+        s.bite[i] = slot < 0 ? -1 : s.items[slot];
+        s.graze[i] = perception.graze();
+      }
+    }
+  }
+
+  /** Ghosts only pick contacts: their claims decide conflicts over owned prey and food. */
+  private void ghostContacts(OwnedStep s) {
+    EntityTable t = s.table;
+    for (int k = 0; k < s.slots; k++) {
+      int i = s.items[k];
+      s.killer[i] = -1;
+      if (i >= s.owned) {
+        s.bite[i] = t.species[i] == WorldRules.PREDATOR ? nearestPrey(t, i) : -1;
+        s.graze[i] = t.species[i] == WorldRules.PREY ? nearestFood(t, i) : -1;
+      }
+    }
+  }
+
+  /** The lowest id among the claimants wins a prey ({@code killer}) or a patch ({@code eater}). */
+  private static void settleConflicts(OwnedStep s) {
+    long[] id = s.table.id;
+    for (int i = 0; i < s.slots; i++) {
+      int q = s.bite[i];
+      if (q >= 0 && (s.killer[q] < 0 || id[i] < id[s.killer[q]])) {
+        s.killer[q] = i;
+      }
+      int f = s.graze[i];
+      if (f >= 0 && (s.eater[f] < 0 || id[i] < id[s.eater[f]])) {
+        s.eater[f] = i;
+      }
+    }
+  }
+
+  /** Advances the owned food timers, then forgets this tick's grazers. */
+  private void advanceFood(
+      long seed, long tick, int[] ownedFood, int ownedFoodCount, int n, int[] graze) {
     for (int k = 0; k < ownedFoodCount; k++) {
       int f = ownedFood[k];
       food.timer[f] = FoodField.nextTimer(seed, f, tick, food.timer[f], eater[f] >= 0);
@@ -155,11 +192,6 @@ final class TickStepper {
         eater[graze[i]] = -1;
       }
     }
-    long t4 = System.nanoTime();
-    nanos[0] += t1 - t0;
-    nanos[1] += t2 - t1;
-    nanos[2] += t3 - t2;
-    nanos[3] += t4 - t3;
   }
 
   /** The life pass row by row: each owned row's gain, then {@link Lifecycle#advance}. */
