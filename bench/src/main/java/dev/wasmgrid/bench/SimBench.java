@@ -25,6 +25,9 @@ public final class SimBench {
 
   private static final String BENCH = "sim";
 
+  /** Most untimed ticks before a (small) cell while the JIT is still compiling. */
+  static final int MAX_WARM_UP = 400;
+
   private SimBench() {}
 
   /**
@@ -32,7 +35,8 @@ public final class SimBench {
    *
    * @param entities initial populations
    * @param partitions partition counts of the fast engine (each on its own thread)
-   * @param warmUpTicks untimed ticks before each fast cell (JIT, caches)
+   * @param warmUpTicks untimed ticks before each fast cell (JIT, caches) at least: more while the
+   *     JIT is still compiling, up to {@link #MAX_WARM_UP} ({@link SimTiming#warmUp})
    * @param ticks timed ticks per fast cell, at most
    * @param budget time per fast cell, at most (at least one tick is timed)
    * @param refMaxEntities largest population the reference runs
@@ -95,7 +99,8 @@ public final class SimBench {
         report.progress(
             "sim %d entities, %d partition%s, fast ...".formatted(n, parts, parts == 1 ? "" : "s"));
         try (Simulation sim = fast(config, parts)) {
-          SimTiming.measure(sim, warmUp, Long.MAX_VALUE, t -> {});
+          // Large worlds take a tenth of a second a tick: their few warm-up ticks stay as given.
+          SimTiming.warmUp(sim, warmUp, large ? warmUp : MAX_WARM_UP);
           SimTiming timing = SimTiming.measure(sim, ticks, options.budget().toNanos(), t -> {});
           emit(report, n, parts, "fast", timing, sim.stateBytes());
         }

@@ -3,6 +3,7 @@ package dev.wasmgrid.bench;
 import com.sun.management.OperatingSystemMXBean;
 import com.sun.management.ThreadMXBean;
 import dev.wasmgrid.sim.Simulation;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.function.LongConsumer;
@@ -27,6 +28,34 @@ public record SimTiming(
     long entityUpdates,
     double cpuMsPerTick,
     double allocatedBytesPerTick) {
+
+  /** Consecutive ticks without a compilation that end a settling warm-up. */
+  static final int QUIET_TICKS = 20;
+
+  /**
+   * Steps {@code sim} {@code min} ticks, then on until the JIT has compiled nothing for {@link
+   * #QUIET_TICKS} ticks in a row (at most {@code max} ticks in all), then collects garbage once;
+   * returns the ticks stepped. What is timed after it is the steady state: no compilation runs
+   * beside the partitions' threads (on two cores, C2 takes one of them for a while), and the
+   * collection that moves the initial world out of the young generation (tens of milliseconds,
+   * once) is behind it.
+   */
+  public static int warmUp(Simulation sim, int min, int max) {
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    boolean watched = jit != null && jit.isCompilationTimeMonitoringSupported();
+    long compiled = watched ? jit.getTotalCompilationTime() : 0;
+    int quiet = 0;
+    int done = 0;
+    while (done < min || (watched && quiet < QUIET_TICKS && done < max)) {
+      sim.step();
+      done++;
+      long now = watched ? jit.getTotalCompilationTime() : 0;
+      quiet = now == compiled ? quiet + 1 : 0;
+      compiled = now;
+    }
+    System.gc();
+    return done;
+  }
 
   /** Entities stepped per second. */
   public double updatesPerSecond() {

@@ -48,7 +48,10 @@ final class SimBenchCommand implements Callable<Integer> {
   @Option(
       names = "--warm-up",
       defaultValue = "30",
-      description = "Untimed ticks before each fast cell (default: ${DEFAULT-VALUE}).")
+      description =
+          "Untimed ticks before each fast cell, at least: more (up to 400) until the JIT has"
+              + " compiled nothing for 20 ticks, then one garbage collection, so that the timed"
+              + " ticks are the steady state (default: ${DEFAULT-VALUE}).")
   int warmUp;
 
   @Option(
