@@ -32,6 +32,11 @@ final class SimPartition {
   private int[] ownedFood = new int[0];
   private int ownedFoodCount;
 
+  /** The owned patches in each other strip's ghost band under {@link #bandLayout}. */
+  private int[][] bandFood = new int[0][];
+
+  private StripLayout bandLayout;
+
   /** Partition {@code index} of {@code layout}, sweeping neighbours in plain Java. */
   SimPartition(SimConfig config, int index, StripLayout layout) {
     this(config, index, layout, NeighbourSweep.scalar());
@@ -72,9 +77,14 @@ final class SimPartition {
     current.truncate(owned);
     int[] owner = scratch.ints(0, owned);
     boolean[] keep = scratch.keep(owned);
+    // Leavers are a few dozen of tens of thousands: the frames pick among them only.
+    int[] leavers = scratch.ints(StepScratch.LEAVERS, owned);
+    int left = 0;
     for (int i = 0; i < owned; i++) {
       owner[i] = layout.ownerOf(current.x[i], index);
       keep[i] = owner[i] == index;
+      leavers[left] = i;
+      left += keep[i] ? 0 : 1;
     }
     // Food never moves: it changes owner only when a boundary does.
     int foodRows = moved ? ownedFoodCount : 0;
@@ -85,7 +95,7 @@ final class SimPartition {
     byte[][] frames = new byte[parts][];
     for (int p = 0; p < parts; p++) {
       if (p != index) {
-        frames[p] = frameOf(FrameCodec.MIGRATE, tick, owner, owned, p, foodOwner, foodRows);
+        frames[p] = frameOf(FrameCodec.MIGRATE, tick, owner, leavers, left, p, foodOwner, foodRows);
       }
     }
     current.retainUnordered(keep);
@@ -116,24 +126,53 @@ final class SimPartition {
    */
   byte[][] ghosts(StripLayout layout, long tick) {
     int parts = layout.partitions();
+    if (!layout.equals(bandLayout)) {
+      findBandFood(layout);
+    }
     byte[][] frames = new byte[parts][];
-    int[] inBand = scratch.ints(0, owned);
-    int[] foodInBand = scratch.ints(1, ownedFoodCount);
+    int[] picked = scratch.ints(2, owned);
     for (int p = 0; p < parts; p++) {
       if (p == index) {
         continue;
       }
       float lo = layout.left(p) - WorldRules.GHOST;
       float span = layout.width(p) + 2 * WorldRules.GHOST;
+      int n = 0;
       for (int i = 0; i < owned; i++) {
-        inBand[i] = torus.inStrip(current.x[i], lo, span) ? p : -1;
+        picked[n] = i;
+        n += torus.inStrip(current.x[i], lo, span) ? 1 : 0;
       }
-      for (int k = 0; k < ownedFoodCount; k++) {
-        foodInBand[k] = torus.inStrip(food.x[ownedFood[k]], lo, span) ? p : -1;
+      int[] patches = bandFood[p];
+      int[] timers = scratch.ints(4, patches.length);
+      for (int k = 0; k < patches.length; k++) {
+        timers[k] = food.timer[patches[k]];
       }
-      frames[p] = frameOf(FrameCodec.GHOST, tick, inBand, owned, p, foodInBand, ownedFoodCount);
+      frames[p] =
+          FrameCodec.encode(
+              FrameCodec.GHOST, tick, current, picked, n, patches, timers, patches.length);
     }
     return frames;
+  }
+
+  /**
+   * The owned patches within one ghost width of each other strip: food never moves, so they change
+   * only with the layout, and a tick reads only their timers.
+   */
+  private void findBandFood(StripLayout layout) {
+    int parts = layout.partitions();
+    bandFood = new int[parts][];
+    int[] inBand = scratch.ints(1, ownedFoodCount);
+    for (int p = 0; p < parts; p++) {
+      float lo = layout.left(p) - WorldRules.GHOST;
+      float span = layout.width(p) + 2 * WorldRules.GHOST;
+      int m = 0;
+      for (int k = 0; k < ownedFoodCount && p != index; k++) {
+        inBand[m] = ownedFood[k];
+        m += torus.inStrip(food.x[ownedFood[k]], lo, span) ? 1 : 0;
+      }
+      bandFood[p] = Arrays.copyOf(inBand, m);
+    }
+    bandLayout = layout;
   }
 
   /** Replaces last tick's ghosts with those of {@link FrameCodec#GHOST} frames sent to it. */
@@ -174,11 +213,16 @@ final class SimPartition {
    */
   byte[] checkpoint(long tick) {
     current.truncate(owned);
-    int[] mine = scratch.ints(0, owned);
-    Arrays.fill(mine, 0, owned, index);
-    int[] mineFood = scratch.ints(1, ownedFoodCount);
-    Arrays.fill(mineFood, 0, ownedFoodCount, index);
-    return frameOf(FrameCodec.MIGRATE, tick, mine, owned, index, mineFood, ownedFoodCount);
+    int[] rows = scratch.ints(2, owned);
+    int[] timers = scratch.ints(4, ownedFoodCount);
+    for (int i = 0; i < owned; i++) {
+      rows[i] = i;
+    }
+    for (int k = 0; k < ownedFoodCount; k++) {
+      timers[k] = food.timer[ownedFood[k]];
+    }
+    return FrameCodec.encode(
+        FrameCodec.MIGRATE, tick, current, rows, owned, ownedFood, timers, ownedFoodCount);
   }
 
   /** Adds this partition's time per step part (see {@link TickStepper#addNanos}). */
@@ -228,18 +272,30 @@ final class SimPartition {
         + grid.bytes()
         + foodGrid.bytes()
         + 4L * ownedFood.length
+        + 4L * Arrays.stream(bandFood).mapToLong(a -> a.length).sum()
         + incoming.bytes()
         + scratch.bytes()
         + stepper.bytes();
   }
 
+  /**
+   * A frame of the rows among {@code rows[0 .. rowCount - 1]} and the owned patches whose target is
+   * partition {@code p}.
+   */
   private byte[] frameOf(
-      int kind, long tick, int[] target, int rows, int p, int[] foodTarget, int foodRows) {
-    int[] picked = scratch.ints(2, rows);
+      int kind,
+      long tick,
+      int[] target,
+      int[] rows,
+      int rowCount,
+      int p,
+      int[] foodTarget,
+      int foodRows) {
+    int[] picked = scratch.ints(2, rowCount);
     int n = 0;
-    for (int i = 0; i < rows; i++) {
-      if (target[i] == p) {
-        picked[n++] = i;
+    for (int r = 0; r < rowCount; r++) {
+      if (target[rows[r]] == p) {
+        picked[n++] = rows[r];
       }
     }
     int[] foodIndex = scratch.ints(3, foodRows);
@@ -286,6 +342,7 @@ final class SimPartition {
 
   private void setStrip(StripLayout newLayout) {
     layout = newLayout;
+    bandLayout = null;
     // Sized for every patch once, so that moving a boundary allocates nothing.
     if (ownedFood.length < food.count()) {
       ownedFood = new int[food.count()];

@@ -2,8 +2,9 @@ package dev.wasmgrid.sim;
 
 /**
  * Reusable per-tick working arrays of one partition, grown on demand, so a tick allocates nothing
- * in the steady state. Int arrays 0-4 serve the migrate and ghost phases ({@link SimPartition}),
- * 5-8 and float arrays 0-1 the step ({@link TickStepper}), the rest {@link NativeNeighbourSweep}.
+ * in the steady state. Int arrays 0-4 and {@link #LEAVERS} serve the migrate and ghost phases
+ * ({@link SimPartition}), 5-8 and float arrays 0-1 the step ({@link TickStepper}), the {@code
+ * READY} ones {@link NativeNeighbourSweep}.
  */
 final class StepScratch {
 
@@ -12,10 +13,14 @@ final class StepScratch {
 
   static final int READY = 10;
   static final int READY_BEFORE = 11;
+
+  /** Int array of the rows leaving a partition. */
+  static final int LEAVERS = 12;
+
   static final int READY_X = 2;
   static final int READY_Y = 3;
 
-  private final int[][] ints = new int[12][];
+  private final int[][] ints = new int[13][];
   private final float[][] floats = new float[4][];
   private boolean[] keep = new boolean[0];
 
