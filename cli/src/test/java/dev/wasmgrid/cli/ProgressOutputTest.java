@@ -28,7 +28,9 @@ class ProgressOutputTest {
     assertThat(sim.status()).as(sim.err()).isZero();
     assertThat(sim.out())
         .doesNotContain("\r")
-        .startsWith("sim: 400 entities, fast (vector sweep), 1 partition, seed 42")
+        .containsPattern(
+            "^sim: 400 entities, fast \\((native sweep|vector sweep; native unavailable: .+)\\),"
+                + " 1 partition, seed 42")
         .containsPattern("(?m)^hash=[0-9a-f]{16}$");
   }
 

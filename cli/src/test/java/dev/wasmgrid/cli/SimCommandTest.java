@@ -54,7 +54,8 @@ class SimCommandTest {
     assertThat(errorOf("sim", "--entities", "300", "--partitions", "99"))
         .contains("partitions must be <= ");
     assertThat(errorOf("sim", "--ticks", "-1")).contains("ticks must be >= 0");
-    assertThat(errorOf("sim", "--sweep", "simd")).contains("sweep must be vector or scalar");
+    assertThat(errorOf("sim", "--sweep", "simd"))
+        .contains("sweep must be native, vector or scalar");
     assertThat(errorOf("sim", "--entities", "300", "--workers", "ftp://x:1")).contains("ftp://x:1");
     assertThat(
             errorOf(
