@@ -411,59 +411,103 @@ ALWAYS_INLINE void sweep_window(looker_t *p, const world_t *w, cands_t *c, float
   }
 }
 
-/* Perception.steer. */
-static void steer(const looker_t *p, float max, float aggression, int64_t id, int64_t seed,
-                  int64_t tick, float *out_vx, float *out_vy) {
-  float ax = 0, ay = 0;
-  if (p->same > 0) {
-    float n = (float)p->same;
-    ax += SEPARATION_WEIGHT * unfixed(p->sums[SEP_X]);
-    ay += SEPARATION_WEIGHT * unfixed(p->sums[SEP_Y]);
-    ax += ALIGNMENT_WEIGHT * (unfixed(p->sums[ALI_X]) / n - p->svx);
-    ay += ALIGNMENT_WEIGHT * (unfixed(p->sums[ALI_Y]) / n - p->svy);
-    ax += COHESION_WEIGHT * (unfixed(p->sums[COH_X]) / n);
-    ay += COHESION_WEIGHT * (unfixed(p->sums[COH_Y]) / n);
-  }
-  if (p->kind == PREY && p->other >= 0) {
-    float wt = FLEE_WEIGHT * (1.5f - aggression);
-    float d = length(p->other_dx, p->other_dy);
-    if (d > 0) {
-      ax += wt * (-p->other_dx / d * max - p->svx);
-      ay += wt * (-p->other_dy / d * max - p->svy);
-    }
-  } else if (p->kind == PREY && p->food >= 0) {
-    float d = length(p->food_dx, p->food_dy);
-    if (d > 0) {
-      ax += FOOD_WEIGHT * (p->food_dx / d * max - p->svx);
-      ay += FOOD_WEIGHT * (p->food_dy / d * max - p->svy);
-    }
-  } else if (p->kind == PREDATOR && p->other >= 0) {
-    float wt = HUNT_WEIGHT * (0.5f + aggression);
-    float d = length(p->other_dx, p->other_dy);
-    if (d > 0) {
-      ax += wt * (p->other_dx / d * max - p->svx);
-      ay += wt * (p->other_dy / d * max - p->svy);
-    }
-  }
+/* What Perception.steer reads of 8 lookers, lane by lane: the boids sums as floats (unfixed), the
+ * target of the one rule that applies (mode: 0 none, 1 flee, 2 food, 3 hunt) with its weight and
+ * its offset (negated to flee), and the jitter already drawn. */
+typedef struct {
+  int32_t same[8], mode[8], row[8];
+  float sep_x[8], sep_y[8], ali_x[8], ali_y[8], coh_x[8], coh_y[8];
+  float svx[8], svy[8], max[8], weight[8], tx[8], ty[8], jx[8], jy[8];
+  int n;
+} steering_t;
+
+/* Adds looker p of row i to the lanes. */
+ALWAYS_INLINE void steer_lane(steering_t *s, const looker_t *p, int i, float max,
+                              float aggression, int64_t id, int64_t seed, int64_t tick) {
+  int g = s->n++;
+  s->row[g] = i;
+  s->same[g] = p->same;
+  s->sep_x[g] = unfixed(p->sums[SEP_X]);
+  s->sep_y[g] = unfixed(p->sums[SEP_Y]);
+  s->ali_x[g] = unfixed(p->sums[ALI_X]);
+  s->ali_y[g] = unfixed(p->sums[ALI_Y]);
+  s->coh_x[g] = unfixed(p->sums[COH_X]);
+  s->coh_y[g] = unfixed(p->sums[COH_Y]);
+  s->svx[g] = p->svx;
+  s->svy[g] = p->svy;
+  s->max[g] = max;
+  int mode = p->kind == PREY ? (p->other >= 0 ? 1 : p->food >= 0 ? 2 : 0) : p->other >= 0 ? 3 : 0;
+  s->mode[g] = mode;
+  s->weight[g] = mode == 1 ? FLEE_WEIGHT * (1.5f - aggression)
+                 : mode == 3 ? HUNT_WEIGHT * (0.5f + aggression)
+                             : FOOD_WEIGHT;
+  s->tx[g] = mode == 2 ? p->food_dx : mode == 1 ? -p->other_dx : p->other_dx;
+  s->ty[g] = mode == 2 ? p->food_dy : mode == 1 ? -p->other_dy : p->other_dy;
   uint64_t jitter = rng_bits(seed, id, tick, RNG_JITTER);
-  ax += JITTER * signed24(jitter, 40);
-  ay += JITTER * signed24(jitter, 16);
-  float force = length(ax, ay);
-  if (force > MAX_FORCE) {
-    float s = MAX_FORCE / force;
-    ax *= s;
-    ay *= s;
+  s->jx[g] = JITTER * signed24(jitter, 40);
+  s->jy[g] = JITTER * signed24(jitter, 16);
+}
+
+/* length() lane by lane: the sum in float, the root in double, rounded back. */
+ALWAYS_INLINE __m256 length8(__m256 x, __m256 y) {
+  __m256 q = _mm256_add_ps(_mm256_mul_ps(x, x), _mm256_mul_ps(y, y));
+  __m128 lo = _mm256_cvtpd_ps(_mm256_sqrt_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(q))));
+  __m128 hi = _mm256_cvtpd_ps(_mm256_sqrt_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(q, 1))));
+  return _mm256_set_m128(hi, lo);
+}
+
+/* Perception.steer for the lanes gathered, written to their rows. Every lane computes every term
+ * (lanes a rule does not apply to may hold infinities) and keeps what steer would have added. */
+static void steer8(steering_t *s, float *out_vx, float *out_vy) {
+  const __m256 zero = _mm256_setzero_ps();
+  __m256 svx = _mm256_loadu_ps(s->svx), svy = _mm256_loadu_ps(s->svy);
+  __m256 max = _mm256_loadu_ps(s->max);
+  __m256i same = _mm256_loadu_si256((const __m256i *)s->same);
+  __m256i mode = _mm256_loadu_si256((const __m256i *)s->mode);
+  __m256 n = _mm256_cvtepi32_ps(same);
+  __m256 boids = _mm256_castsi256_ps(_mm256_cmpgt_epi32(same, _mm256_setzero_si256()));
+  __m256 bx = _mm256_add_ps(zero, _mm256_mul_ps(_mm256_set1_ps(SEPARATION_WEIGHT), _mm256_loadu_ps(s->sep_x)));
+  __m256 by = _mm256_add_ps(zero, _mm256_mul_ps(_mm256_set1_ps(SEPARATION_WEIGHT), _mm256_loadu_ps(s->sep_y)));
+  bx = _mm256_add_ps(bx, _mm256_mul_ps(_mm256_set1_ps(ALIGNMENT_WEIGHT),
+                                       _mm256_sub_ps(_mm256_div_ps(_mm256_loadu_ps(s->ali_x), n), svx)));
+  by = _mm256_add_ps(by, _mm256_mul_ps(_mm256_set1_ps(ALIGNMENT_WEIGHT),
+                                       _mm256_sub_ps(_mm256_div_ps(_mm256_loadu_ps(s->ali_y), n), svy)));
+  bx = _mm256_add_ps(bx, _mm256_mul_ps(_mm256_set1_ps(COHESION_WEIGHT), _mm256_div_ps(_mm256_loadu_ps(s->coh_x), n)));
+  by = _mm256_add_ps(by, _mm256_mul_ps(_mm256_set1_ps(COHESION_WEIGHT), _mm256_div_ps(_mm256_loadu_ps(s->coh_y), n)));
+  __m256 ax = _mm256_blendv_ps(zero, bx, boids);
+  __m256 ay = _mm256_blendv_ps(zero, by, boids);
+  __m256 tx = _mm256_loadu_ps(s->tx), ty = _mm256_loadu_ps(s->ty);
+  __m256 d = length8(tx, ty);
+  __m256 aim = _mm256_and_ps(
+      _mm256_castsi256_ps(_mm256_xor_si256(_mm256_cmpeq_epi32(mode, _mm256_setzero_si256()),
+                                           _mm256_set1_epi32(-1))),
+      _mm256_cmp_ps(d, zero, _CMP_GT_OQ));
+  __m256 weight = _mm256_loadu_ps(s->weight);
+  __m256 px = _mm256_mul_ps(weight, _mm256_sub_ps(_mm256_mul_ps(_mm256_div_ps(tx, d), max), svx));
+  __m256 py = _mm256_mul_ps(weight, _mm256_sub_ps(_mm256_mul_ps(_mm256_div_ps(ty, d), max), svy));
+  ax = _mm256_blendv_ps(ax, _mm256_add_ps(ax, px), aim);
+  ay = _mm256_blendv_ps(ay, _mm256_add_ps(ay, py), aim);
+  ax = _mm256_add_ps(ax, _mm256_loadu_ps(s->jx));
+  ay = _mm256_add_ps(ay, _mm256_loadu_ps(s->jy));
+  __m256 force = length8(ax, ay);
+  __m256 strong = _mm256_cmp_ps(force, _mm256_set1_ps(MAX_FORCE), _CMP_GT_OQ);
+  __m256 scale = _mm256_div_ps(_mm256_set1_ps(MAX_FORCE), force);
+  ax = _mm256_blendv_ps(ax, _mm256_mul_ps(ax, scale), strong);
+  ay = _mm256_blendv_ps(ay, _mm256_mul_ps(ay, scale), strong);
+  __m256 vx = _mm256_add_ps(svx, ax), vy = _mm256_add_ps(svy, ay);
+  __m256 v = length8(vx, vy);
+  __m256 fast = _mm256_cmp_ps(v, max, _CMP_GT_OQ);
+  __m256 slow = _mm256_div_ps(max, v);
+  vx = _mm256_blendv_ps(vx, _mm256_mul_ps(vx, slow), fast);
+  vy = _mm256_blendv_ps(vy, _mm256_mul_ps(vy, slow), fast);
+  float rx[8], ry[8];
+  _mm256_storeu_ps(rx, vx);
+  _mm256_storeu_ps(ry, vy);
+  for (int g = 0; g < s->n; g++) {
+    out_vx[s->row[g]] = rx[g];
+    out_vy[s->row[g]] = ry[g];
   }
-  float vx = p->svx + ax;
-  float vy = p->svy + ay;
-  float v = length(vx, vy);
-  if (v > max) {
-    float s = max / v;
-    vx *= s;
-    vy *= s;
-  }
-  *out_vx = vx;
-  *out_vy = vy;
+  s->n = 0;
 }
 
 /*
@@ -515,6 +559,7 @@ void wg_sim_perceive(const int32_t *ints, const float *floats, int64_t seed, int
   int owned = ints[0];
   cands_t c;
   c.n = 0;
+  steering_t lanes = {0};
   for (int k = ints[3]; k < ints[4]; k++) {
     int i = items[k];
     if (i >= owned) continue;
@@ -551,11 +596,13 @@ void wg_sim_perceive(const int32_t *ints, const float *floats, int64_t seed, int
       sweep_window(&p, &w, &c, p.other >= 0 ? p.size + FOOD_RADIUS : view[i], 1);
     }
     flush(&p);
-    steer(&p, max_speed[i], aggression[i], nid[k], seed, tick, &out_vx[i], &out_vy[i]);
+    steer_lane(&lanes, &p, i, max_speed[i], aggression[i], nid[k], seed, tick);
+    if (lanes.n == 8) steer8(&lanes, out_vx, out_vy);
     out_crowd[i] = p.same;
     out_bite[i] = p.bite < 0 ? -1 : items[p.bite];
     out_graze[i] = p.graze;
   }
+  if (lanes.n > 0) steer8(&lanes, out_vx, out_vy);
 }
 
 /* dev.wasmgrid.sim.WorldRules and Lifecycle's gene ranges, for the life pass. */
