@@ -316,53 +316,58 @@ static void see_food(looker_t *p, const world_t *w, cands_t *c) {
   c->n = 0;
 }
 
-/* Appends neighbour slots [from, to) to the list. Whole vectors are copied (the neighbour
- * columns have 16 spare slots): lanes past `to` are overwritten by the next run or ignored. */
-ALWAYS_INLINE void take_slots(looker_t *p, const world_t *w, cands_t *c, int from, int to) {
-  int len = to - from;
-  if (c->n + len > CAP) {
+/* The list's batches. */
+ALWAYS_INLINE void see_list(looker_t *p, const world_t *w, cands_t *c, int food_runs) {
+  if (food_runs) {
+    see_food(p, w, c);
+  } else {
     see_entities(p, w, c);
-    while (to - from > CAP) {
-      take_slots(p, w, c, from, from + CAP);
-      see_entities(p, w, c);
-      from += CAP;
-    }
-    len = to - from;
   }
+}
+
+/* Appends candidates [from, to) to the list, which has room: neighbour slots, or ready patches of
+ * wg_sim_ready_food's list. Whole vectors are copied (the neighbour columns have 16 spare slots,
+ * the ready list 8): lanes past `to` are overwritten by the next run or ignored. */
+ALWAYS_INLINE void copy_run(const world_t *w, cands_t *c, int from, int to, int food_runs) {
+  int len = to - from;
   for (int k = 0;; k += 8) {
     int at = c->n + k, j = from + k;
-    _mm256_storeu_ps(c->x + at, _mm256_loadu_ps(w->nx + j));
-    _mm256_storeu_ps(c->y + at, _mm256_loadu_ps(w->ny + j));
-    _mm256_storeu_ps(c->vx + at, _mm256_loadu_ps(w->nvx + j));
-    _mm256_storeu_ps(c->vy + at, _mm256_loadu_ps(w->nvy + j));
-    _mm256_storeu_ps(c->size + at, _mm256_loadu_ps(w->nsize + j));
-    _mm256_storeu_ps(c->kind + at, _mm256_loadu_ps(w->nkind + j));
-    _mm256_storeu_si256((__m256i *)(c->slot + at), _mm256_add_epi32(_mm256_set1_epi32(j), IOTA));
+    if (food_runs) {
+      _mm256_storeu_ps(c->x + at, _mm256_loadu_ps(w->rx + j));
+      _mm256_storeu_ps(c->y + at, _mm256_loadu_ps(w->ry + j));
+      _mm256_storeu_si256((__m256i *)(c->slot + at), _mm256_loadu_si256((const __m256i *)(w->ready + j)));
+    } else {
+      _mm256_storeu_ps(c->x + at, _mm256_loadu_ps(w->nx + j));
+      _mm256_storeu_ps(c->y + at, _mm256_loadu_ps(w->ny + j));
+      _mm256_storeu_ps(c->vx + at, _mm256_loadu_ps(w->nvx + j));
+      _mm256_storeu_ps(c->vy + at, _mm256_loadu_ps(w->nvy + j));
+      _mm256_storeu_ps(c->size + at, _mm256_loadu_ps(w->nsize + j));
+      _mm256_storeu_ps(c->kind + at, _mm256_loadu_ps(w->nkind + j));
+      _mm256_storeu_si256((__m256i *)(c->slot + at), _mm256_add_epi32(_mm256_set1_epi32(j), IOTA));
+    }
     if (k + 8 >= len) break;
   }
   c->n += len;
 }
 
-/* Appends ready patches [from, to) of wg_sim_ready_food's list (padded by 8 as well). */
-ALWAYS_INLINE void take_food(looker_t *p, const world_t *w, cands_t *c, int from, int to) {
-  int len = to - from;
-  if (c->n + len > CAP) {
-    see_food(p, w, c);
-    while (to - from > CAP) {
-      take_food(p, w, c, from, from + CAP);
-      see_food(p, w, c);
-      from += CAP;
-    }
-    len = to - from;
+/* A crowd: the list is seen whenever it is full, the run going in as many parts as it takes. */
+static void take_crowd(looker_t *p, const world_t *w, cands_t *c, int from, int to, int food_runs) {
+  while (c->n + (to - from) > CAP) {
+    int part = CAP - c->n;
+    copy_run(w, c, from, from + part, food_runs);
+    see_list(p, w, c, food_runs);
+    from += part;
   }
-  for (int k = 0;; k += 8) {
-    int at = c->n + k, j = from + k;
-    _mm256_storeu_ps(c->x + at, _mm256_loadu_ps(w->rx + j));
-    _mm256_storeu_ps(c->y + at, _mm256_loadu_ps(w->ry + j));
-    _mm256_storeu_si256((__m256i *)(c->slot + at), _mm256_loadu_si256((const __m256i *)(w->ready + j)));
-    if (k + 8 >= len) break;
+  copy_run(w, c, from, to, food_runs);
+}
+
+/* Appends candidates [from, to) to the list. */
+ALWAYS_INLINE void take(looker_t *p, const world_t *w, cands_t *c, int from, int to, int food_runs) {
+  if (c->n + (to - from) > CAP) {
+    take_crowd(p, w, c, from, to, food_runs);
+  } else {
+    copy_run(w, c, from, to, food_runs);
   }
-  c->n += len;
 }
 
 ALWAYS_INLINE int floor_int(float v) {
@@ -396,19 +401,10 @@ ALWAYS_INLINE void sweep_window(looker_t *p, const world_t *w, cands_t *c, float
   for (int a = 0, row = r0; a < nr; a++, row = row + 1 == w->rows ? 0 : row + 1) {
     int base = row * w->columns;
     int lo = base + c0;
-    if (food_runs) {
-      take_food(p, w, c, start[lo], start[lo + first]);
-      if (second > 0) take_food(p, w, c, start[base], start[base + second]);
-    } else {
-      take_slots(p, w, c, start[lo], start[lo + first]);
-      if (second > 0) take_slots(p, w, c, start[base], start[base + second]);
-    }
+    take(p, w, c, start[lo], start[lo + first], food_runs);
+    if (second > 0) take(p, w, c, start[base], start[base + second], food_runs);
   }
-  if (food_runs) {
-    see_food(p, w, c);
-  } else {
-    see_entities(p, w, c);
-  }
+  see_list(p, w, c, food_runs);
 }
 
 /* What Perception.steer reads of 8 lookers, lane by lane: the boids sums as floats (unfixed), the

@@ -45,6 +45,35 @@ class SimJvmSweepTest {
         .isEqualTo(StateHash.hex(scalar));
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"vector", "native"})
+  void aCrowdTooBigForOneCandidateListIsSeenWhole(String sweep) {
+    // 1500 entities in a square of 60: every window holds hundreds of candidates, more than the
+    // native sweep's list (256), which then sees them in parts; births and deaths follow.
+    SimConfig config = SimConfig.of(1500, 17);
+    EntityTable start = ReferenceSim.initial(config);
+    EntityTable crowd = new EntityTable(start.count());
+    for (int i = 0; i < start.count(); i++) {
+      crowd.appendRow(start, i);
+      crowd.x[i] = 100 + start.x[i] % 60;
+      crowd.y[i] = 100 + start.y[i] % 60;
+    }
+    long reference = hashAfter(new ReferenceSim(config, crowd), 4);
+    for (int parts = 1; parts <= 2; parts++) {
+      PartitionedSim sim =
+          new PartitionedSim(
+              config,
+              crowd,
+              parts,
+              PartitionedSim.DEFAULT_REBALANCE_EVERY,
+              PhaseRunner.SEQUENTIAL,
+              sweep(sweep));
+      assertThat(StateHash.hex(hashAfter(sim, 4)))
+          .as("%s sweep, %d partitions", sweep, parts)
+          .isEqualTo(StateHash.hex(reference));
+    }
+  }
+
   @Test
   void theNativeSweepRunsOnEveryX86LinuxWithAvx2() throws IOException {
     Path cpuinfo = Path.of("/proc/cpuinfo");
