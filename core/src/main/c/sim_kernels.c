@@ -1,14 +1,16 @@
 /*
- * The simulation's perception and steering for the JVM's fast engine (dev.wasmgrid.sim.
+ * The simulation's per-entity rules for the JVM's fast engine (dev.wasmgrid.sim.
  * NativeNeighbourSweep), called through the JDK's foreign-function API on the partition's own Java
- * arrays. It is Perception and TickStepper.perceive as the Vector API sweep runs them, operation
- * for operation: the same IEEE float operations in the same order (built with -ffp-contract=off and
- * without -mfma, so nothing is fused), the same fixed-point sums, the same tie rules. So the world
- * it makes is the Java engines' bit for bit, which every hash test checks against the reference.
+ * arrays: perception and steering (wg_sim_perceive, over the ready food of wg_sim_ready_food) and
+ * life (wg_sim_live). They are Perception, Lifecycle and TickStepper's passes as the Vector API
+ * sweep runs them, operation for operation: the same IEEE float operations in the same order (built
+ * with -ffp-contract=off and without -mfma, so nothing is fused), the same fixed-point sums, the
+ * same tie rules. So the world they make is the Java engines' bit for bit, which every hash test
+ * checks against the reference.
  *
- * What it saves over Java is the overhead around tiny loops: a query is ~7 runs of ~2 candidates,
- * and here the looker's state stays in registers across them, the runs need no padding (masked
- * loads), and no call or bounds check sits between a run's lane masks and the rules for its lanes.
+ * What they save over Java is the overhead around tiny loops: a query is ~7 runs of ~3 candidates,
+ * and here a query's runs are copied into one list swept in full lane batches, the looker's state
+ * stays in registers, and no call or bounds check sits between a batch's masks and its rules.
  */
 #include <immintrin.h>
 #include <math.h>

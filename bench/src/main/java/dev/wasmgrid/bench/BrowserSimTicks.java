@@ -17,8 +17,9 @@ import java.util.Map;
  * The web app's in-browser simulation (its WasmGC kernel in one Web Worker per partition, driven by
  * the page's {@code LocalSim} as the sim view drives it, without drawing) against the JVM stepping
  * the same world on as many threads, with the browser's plain-Java neighbour sweep and with the
- * JVM's Vector API one. The browser's world must reach the JVM's state hash at the last tick, or
- * the run fails rather than report the speed of another computation.
+ * JVM's fastest ({@link NativeNeighbourSweep#fastest}). The browser's world must reach the JVM's
+ * state hash at the last tick, or the run fails rather than report the speed of another
+ * computation.
  */
 final class BrowserSimTicks {
   private static final String BENCH = "browser";

@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
       "f64 GFLOP/s and simulation ticks in headless Chromium next to the JVM's kernels.",
       "First the in-browser simulation (WasmGC kernel, 2 partitions in 2 Web Workers):"
           + " tick_p50_ms and tick_p99_ms beside the JVM on 2 threads with the same plain-Java"
-          + " neighbour sweep (jvm-scalar) and with its Vector API one (jvm-fast), after 300"
+          + " neighbour sweep (jvm-scalar) and with its fastest one (jvm-fast: C where it loads,"
+          + " else the Vector API), after 300"
           + " warm-up ticks; the worlds must reach the same state hash.",
       "Then the WasmGC and JavaScript builds on 1 and on all Web Workers, beside the JVM fast"
           + " and scalar kernels on as many threads, with ratios, in one run.",

@@ -30,7 +30,6 @@ public final class Foreign {
   private final MethodHandle ofVoid;
   private final MethodHandle downcall;
   private final Object noOptions;
-  private final Object heapAccess;
 
   /** {@code ValueLayout.JAVA_INT}. */
   public final Object int32;
@@ -56,8 +55,6 @@ public final class Foreign {
     of = method(descriptor, true, "of", descriptor, layout, layouts).asFixedArity();
     ofVoid = method(descriptor, true, "ofVoid", descriptor, layouts).asFixedArity();
     noOptions = Array.newInstance(option, 0);
-    heapAccess = Array.newInstance(option, 1);
-    Array.set(heapAccess, 0, method(option, true, "critical", option, boolean.class).invoke(true));
     downcall =
         method(
                 linkerClass,
@@ -157,6 +154,9 @@ public final class Foreign {
         Array.set(layouts, i, primitive(p));
       }
     }
+    Class<?> option = type("Linker$Option");
+    Object heapAccess = Array.newInstance(option, 1);
+    Array.set(heapAccess, 0, method(option, true, "critical", option, boolean.class).invoke(true));
     MethodHandle call =
         (MethodHandle) downcall.invoke(linker, symbol, ofVoid.invoke(layouts), heapAccess);
     return MethodHandles.filterArguments(call, 0, filters);

@@ -6,14 +6,15 @@ import java.lang.invoke.MethodHandle;
 import java.util.Optional;
 
 /**
- * Perception and steering in C ({@code core/src/main/c/sim_kernels.c}, built by {@code
+ * Perception, steering and life in C ({@code core/src/main/c/sim_kernels.c}, built by {@code
  * core/build-native.sh} into this package's resources), called once per few thousand rows through
  * the JDK's foreign-function API on the partition's own arrays, without copies. JVM only, like
- * {@link VectorNeighbourSweep}, whose lane tests and rules it runs operation for operation, so the
- * world is the other sweeps' bit for bit; what it saves is the overhead around a query's ~7 runs of
- * ~2 candidates (calls, bounds checks, the looker's state in memory between them). Runs on x86-64
- * Linux with AVX2; elsewhere, without the library, or with {@code -Dwasmgrid.sim.native=off} or
- * {@code WASMGRID_SIM_NATIVE=off}, {@link #fastest()} gives the Vector API sweep instead.
+ * {@link VectorNeighbourSweep}, whose lane tests and rules it runs operation for operation (and
+ * {@link Lifecycle}'s), so the world is the other sweeps' bit for bit; what it saves is the
+ * overhead around a query's ~7 runs of ~3 candidates (calls, bounds checks, half-empty batches, the
+ * looker's state in memory between them). Runs on x86-64 Linux with AVX2; elsewhere, without the
+ * library, or with {@code -Dwasmgrid.sim.native=off} or {@code WASMGRID_SIM_NATIVE=off}, {@link
+ * #fastest()} gives the Vector API sweep instead.
  */
 public final class NativeNeighbourSweep extends NeighbourSweep {
 
