@@ -2,6 +2,7 @@ package dev.wasmgrid.bench.chaos;
 
 import dev.wasmgrid.bench.BenchReport;
 import dev.wasmgrid.bench.LocalCluster;
+import dev.wasmgrid.bench.Trees;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -130,6 +131,7 @@ public final class ChaosBench {
       for (FaultInjector.Slot slot : slots) {
         slot.relay.close();
       }
+      Trees.delete(home);
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.wasmgrid.bench.devtools;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.wasmgrid.bench.Trees;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -12,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -76,7 +76,7 @@ public final class HeadlessChromium implements AutoCloseable {
               .redirectOutput(ProcessBuilder.Redirect.DISCARD)
               .start();
     } catch (IOException e) {
-      deleteTree(profile);
+      Trees.delete(profile);
       throw new UncheckedIOException("cannot start " + PATH, e);
     }
     HttpClient client = HttpClient.newHttpClient();
@@ -85,7 +85,7 @@ public final class HeadlessChromium implements AutoCloseable {
     } catch (RuntimeException e) {
       client.shutdownNow();
       end(process);
-      deleteTree(profile);
+      Trees.delete(profile);
       throw e;
     }
   }
@@ -111,7 +111,7 @@ public final class HeadlessChromium implements AutoCloseable {
       client.shutdownNow();
       end(process);
     } finally {
-      deleteTree(profile);
+      Trees.delete(profile);
     }
   }
 
@@ -195,16 +195,6 @@ public final class HeadlessChromium implements AutoCloseable {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while ending Chromium", e);
       }
-    }
-  }
-
-  private static void deleteTree(Path root) {
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot delete Chromium's profile " + root, e);
     }
   }
 }

@@ -73,7 +73,7 @@ public final class ModelHosts implements AutoCloseable {
     try {
       for (String spec : specs) {
         String name = spec.equals(TINY) ? TINY : nameOf(Path.of(spec));
-        Path file = spec.equals(TINY) ? writeTiny() : Path.of(spec);
+        Path file = spec.equals(TINY) ? ModelFiles.writeTiny() : Path.of(spec);
         if (!Files.isRegularFile(file)) {
           throw new IOException("no such model file: " + file);
         }
@@ -82,6 +82,12 @@ public final class ModelHosts implements AutoCloseable {
           model = ModelFiles.load(file, null).withContext(context);
         } catch (ModelFormatException e) {
           throw new ModelFormatException(spec + ": " + e.getMessage());
+        } finally {
+          if (spec.equals(TINY)) {
+            // Loaded (or not) by now: a mapping outlives the name, and a killed process leaves
+            // no file behind.
+            Files.deleteIfExists(file);
+          }
         }
         PromptCache cache = promptCacheMb == 0 ? null : new PromptCache((long) promptCacheMb << 20);
         loaded.add(
@@ -99,12 +105,6 @@ public final class ModelHosts implements AutoCloseable {
     String n = file.getFileName().toString();
     int dot = n.lastIndexOf('.');
     return dot > 0 ? n.substring(0, dot) : n;
-  }
-
-  private static Path writeTiny() throws IOException {
-    Path file = ModelFiles.writeTiny();
-    file.toFile().deleteOnExit();
-    return file;
   }
 
   /** Megabytes of keys and values each model's prompt cache keeps unless told otherwise. */
