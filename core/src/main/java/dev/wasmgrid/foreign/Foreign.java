@@ -116,9 +116,7 @@ public final class Foreign {
    */
   public MethodHandle function(Object symbols, String name, Object result, Object... params)
       throws Throwable {
-    Object symbol =
-        ((Optional<?>) find.invoke(symbols, name))
-            .orElseThrow(() -> new IllegalStateException("no native function " + name));
+    Object symbol = symbol(symbols, name);
     Object layouts = Array.newInstance(layout, params.length);
     for (int i = 0; i < params.length; i++) {
       Array.set(layouts, i, params[i]);
@@ -139,9 +137,7 @@ public final class Foreign {
    */
   public MethodHandle arrayFunction(Object symbols, String name, Class<?>... params)
       throws Throwable {
-    Object symbol =
-        ((Optional<?>) find.invoke(symbols, name))
-            .orElseThrow(() -> new IllegalStateException("no native function " + name));
+    Object symbol = symbol(symbols, name);
     Object layouts = Array.newInstance(layout, params.length);
     Class<?> segment = type("MemorySegment");
     MethodHandle[] filters = new MethodHandle[params.length];
@@ -160,6 +156,11 @@ public final class Foreign {
     MethodHandle call =
         (MethodHandle) downcall.invoke(linker, symbol, ofVoid.invoke(layouts), heapAccess);
     return MethodHandles.filterArguments(call, 0, filters);
+  }
+
+  private Object symbol(Object symbols, String name) throws Throwable {
+    return ((Optional<?>) find.invoke(symbols, name))
+        .orElseThrow(() -> new IllegalStateException("no native function " + name));
   }
 
   private Object primitive(Class<?> type) {
