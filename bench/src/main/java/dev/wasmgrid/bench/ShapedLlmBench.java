@@ -42,6 +42,18 @@ final class ShapedLlmBench {
   /** Timed generations, and timed prompts, per cell and thread count; the median is reported. */
   private static final int DECODE_RUNS = 3;
 
+  /**
+   * Warm-up generations in a row without a compilation that end the warm-up ({@link JitSettling});
+   * the first two seconds of stories15M on two threads ran at 0.6 of its rate after.
+   */
+  private static final int QUIET_WARM_UP_RUNS = 2;
+
+  /** Most warm-up generations per cell and thread count. */
+  private static final int MAX_WARM_UP_RUNS = 40;
+
+  /** No warm-up generation starts after this long. */
+  private static final long WARM_UP_BUDGET_NANOS = 4_000_000_000L;
+
   private ShapedLlmBench() {}
 
   /**
@@ -198,7 +210,7 @@ final class ShapedLlmBench {
     Map<Integer, Double> rates = new LinkedHashMap<>();
     for (int threads : threadCounts) {
       report.progress(
-          "llm: %s %s threads=%d: %d tokens warm-up, %d timed %d times%s ..."
+          "llm: %s %s threads=%d: warm-up of %d tokens until the JIT settles, %d timed %d times%s ..."
               .formatted(
                   shape.shape().name(),
                   mix.wireName(),
@@ -212,7 +224,8 @@ final class ShapedLlmBench {
       try (LanguageModel lm = new LanguageModel(model, new VectorCompute(threads))) {
         GenerationConfig cfg = GenerationConfig.greedy(shape.tokens()).withIgnoreEos(true);
         if (shape.warmUpTokens() > 0) {
-          lm.generate(PROMPT, cfg.withMaxTokens(shape.warmUpTokens()));
+          GenerationConfig warm = cfg.withMaxTokens(shape.warmUpTokens());
+          warmUp(() -> lm.generate(PROMPT, warm));
         }
         GenerationStats stats = medianRun(lm, cfg);
         bytesPerToken = Roofline.bytesPerToken(model, stats.promptTokens(), stats.tokens());
@@ -272,6 +285,14 @@ final class ShapedLlmBench {
       report.metric(
           "llm", params, "roofline_fraction", Roofline.fraction(tokS, bytesPerToken, gbs), "ratio");
     }
+  }
+
+  /**
+   * Runs {@code generation} (untimed) until the JIT has settled: {@value #QUIET_WARM_UP_RUNS} runs
+   * in a row without a compilation, at most {@value #MAX_WARM_UP_RUNS} and for about four seconds.
+   */
+  static void warmUp(Runnable generation) {
+    JitSettling.run(generation, 1, MAX_WARM_UP_RUNS, QUIET_WARM_UP_RUNS, WARM_UP_BUDGET_NANOS);
   }
 
   /**

@@ -3,7 +3,6 @@ package dev.wasmgrid.bench;
 import com.sun.management.OperatingSystemMXBean;
 import com.sun.management.ThreadMXBean;
 import dev.wasmgrid.sim.Simulation;
-import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.function.LongConsumer;
@@ -41,18 +40,7 @@ public record SimTiming(
    * once) is behind it.
    */
   public static int warmUp(Simulation sim, int min, int max) {
-    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-    boolean watched = jit != null && jit.isCompilationTimeMonitoringSupported();
-    long compiled = watched ? jit.getTotalCompilationTime() : 0;
-    int quiet = 0;
-    int done = 0;
-    while (done < min || (watched && quiet < QUIET_TICKS && done < max)) {
-      sim.step();
-      done++;
-      long now = watched ? jit.getTotalCompilationTime() : 0;
-      quiet = now == compiled ? quiet + 1 : 0;
-      compiled = now;
-    }
+    int done = JitSettling.run(sim::step, min, max, QUIET_TICKS, Long.MAX_VALUE);
     System.gc();
     return done;
   }

@@ -70,7 +70,8 @@ public final class StreamsLlmBench {
     for (int n : streams) {
       try (LanguageModel lm = new LanguageModel(model, new VectorCompute(threads), n)) {
         if (shape.warmUpTokens() > 0) {
-          together(lm, n, cfg.withMaxTokens(shape.warmUpTokens()));
+          GenerationConfig warm = cfg.withMaxTokens(shape.warmUpTokens());
+          ShapedLlmBench.warmUp(() -> together(lm, n, warm));
         }
         double[] rates = new double[RUNS];
         for (int run = 0; run < RUNS; run++) {
