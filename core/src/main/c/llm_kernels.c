@@ -641,50 +641,67 @@ void wg_rows(int type, const uint8_t *w, long rowBytes, int from, int to, int co
   int wide = (isa ? isa : wg_isa()) == 512 && wg_isa() == 512;
   int blockWeights = (type == T_Q4_K || type == T_Q5_K || type == T_Q6_K) ? 256 : 32;
   int nb = cols / blockWeights;
-  /* The 512-bit kernels' inputs for up to 4 vectors; without memory for them, the 256-bit ones. */
+  int groups = (n + 3) / 4;
+  /* Per group of up to 4 vectors: its pointers, and the 512-bit kernels' inputs. */
   long pairs = (nb + 1) / 2;
-  void *scratch = wide ? malloc(4 * ((long)cols + pairs * 64)) : 0;
-  wide = wide && scratch;
+  long wideBytes = wide ? 4 * ((long)cols + pairs * 64) : 0;
+  char *scratch = malloc(groups * ((long)sizeof(xs_t) + wideBytes));
   const kernels_t *k = kernels_of(type, wide);
-  if (!k) {
+  if (!scratch || !k) {
     free(scratch);
     return;
   }
-  for (int v0 = 0; v0 < n; v0 += 4) {
-    int V = n - v0 < 4 ? n - v0 : 4;
-    xs_t x;
+  xs_t *xs = (xs_t *)scratch;
+  for (int g = 0; g < groups; g++) {
+    int v0 = 4 * g, V = n - v0 < 4 ? n - v0 : 4;
     for (int v = 0; v < V; v++) {
-      x.q[v] = xq + (long)(v0 + v) * cols;
-      x.d[v] = xd + (long)(v0 + v) * nb;
-      x.s[v] = xsum + (long)(v0 + v) * (cols / 32);
+      xs[g].q[v] = xq + (long)(v0 + v) * cols;
+      xs[g].d[v] = xd + (long)(v0 + v) * nb;
+      xs[g].s[v] = xsum + (long)(v0 + v) * (cols / 32);
     }
-    if (wide) wide_inputs(type, cols, nb, &x, V, (int32_t *)scratch, (float *)scratch + 4L * (cols / 4));
-    float res[4];
-    int r = from;
-    if (V == 1 && k->r4v1) {
-      int quarter = (to - from) / 4;
-      for (; r < from + quarter; r++) {
-        const uint8_t *rows[4];
-        for (int i = 0; i < 4; i++) rows[i] = w + (long)(r + i * quarter) * rowBytes;
-        k->r4v1(rows, nb, &x, res);
-        for (int i = 0; i < 4; i++) out[(long)v0 * outStride + r + i * quarter] = res[i];
+    if (wide) {
+      char *in = scratch + groups * (long)sizeof(xs_t) + g * wideBytes;
+      wide_inputs(type, cols, nb, &xs[g], V, (int32_t *)in, (float *)in + cols);
+    }
+  }
+  float res[4];
+  int r = from;
+  if (n == 1 && k->r4v1) {
+    int quarter = (to - from) / 4;
+    for (; r < from + quarter; r++) {
+      const uint8_t *rows[4];
+      for (int i = 0; i < 4; i++) rows[i] = w + (long)(r + i * quarter) * rowBytes;
+      k->r4v1(rows, nb, &xs[0], res);
+      for (int i = 0; i < 4; i++) out[r + i * quarter] = res[i];
+    }
+    r = from + 4 * quarter;
+  }
+  /*
+   * Rows go in blocks of about 32 KiB, each dotted with every group of vectors before the next: the
+   * groups after the first read the block from L1 or L2 rather than from memory again.
+   */
+  int block = (int)(32768 / rowBytes) & ~3;
+  block = block < 4 ? 4 : block;
+  for (int r0 = r; r0 < to; r0 += block) {
+    int r1 = to - r0 < block ? to : r0 + block;
+    for (int g = 0; g < groups; g++) {
+      int v0 = 4 * g, V = n - v0 < 4 ? n - v0 : 4;
+      int i0 = r0;
+      if (V == 4 && k->r4v4) {
+        for (; i0 + 4 <= r1; i0 += 4) {
+          const uint8_t *rows[4];
+          for (int i = 0; i < 4; i++) rows[i] = w + (long)(i0 + i) * rowBytes;
+          float res16[16];
+          k->r4v4(rows, nb, &xs[g], res16);
+          for (int i = 0; i < 4; i++)
+            for (int v = 0; v < 4; v++) out[(long)(v0 + v) * outStride + i0 + i] = res16[i * 4 + v];
+        }
       }
-      r = from + 4 * quarter;
-    }
-    if (V == 4 && k->r4v4) {
-      for (; r + 4 <= to; r += 4) {
-        const uint8_t *rows[4];
-        for (int i = 0; i < 4; i++) rows[i] = w + (long)(r + i) * rowBytes;
-        float res16[16];
-        k->r4v4(rows, nb, &x, res16);
-        for (int i = 0; i < 4; i++)
-          for (int v = 0; v < 4; v++) out[(long)(v0 + v) * outStride + r + i] = res16[i * 4 + v];
+      for (; i0 < r1; i0++) {
+        const uint8_t *row = w + (long)i0 * rowBytes;
+        k->v[V](&row, nb, &xs[g], res);
+        for (int v = 0; v < V; v++) out[(long)(v0 + v) * outStride + i0] = res[v];
       }
-    }
-    for (; r < to; r++) {
-      const uint8_t *row = w + (long)r * rowBytes;
-      k->v[V](&row, nb, &x, res);
-      for (int v = 0; v < V; v++) out[(long)(v0 + v) * outStride + r] = res[v];
     }
   }
   free(scratch);

@@ -19,6 +19,8 @@ public final class Transformer {
   private final float[][] scores;
   private final ForwardBatch single = new ForwardBatch();
   private final Runnable passBody = this::runPending;
+  // Over the team, since its exponentials are a pass's largest serial work after the products.
+  private final Compute.RangeTask swigluRange = this::swiglu;
   private ForwardBatch pending;
   private KvCache ownCache;
   private int capacity;
@@ -158,9 +160,7 @@ public final class Transformer {
       }
       compute.matmul(w.w1().get(l), xb, hb, n);
       compute.matmul(w.w3().get(l), xb, hb2, n);
-      for (int i = 0; i < n; i++) {
-        swiglu(hb[i], hb2[i]);
-      }
+      compute.parallel(c.hiddenDim(), swigluRange);
       compute.matmul(w.w2().get(l), hb, xb, n);
       for (int i = 0; i < n; i++) {
         add(x[i], xb[i]);
@@ -263,11 +263,18 @@ public final class Transformer {
     }
   }
 
-  /** SwiGLU in place: {@code gate[i] = silu(gate[i]) * up[i]}. */
-  private static void swiglu(float[] gate, float[] up) {
-    for (int i = 0; i < gate.length; i++) {
-      float g = gate[i];
-      gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+  /**
+   * SwiGLU in place over hidden units [from, to) of the running pass's entries: {@code hb[e][i] =
+   * silu(hb[e][i]) * hb2[e][i]}.
+   */
+  private void swiglu(int from, int to) {
+    for (int e = 0; e < pending.size(); e++) {
+      float[] gate = hb[e];
+      float[] up = hb2[e];
+      for (int i = from; i < to; i++) {
+        float g = gate[i];
+        gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+      }
     }
   }
 

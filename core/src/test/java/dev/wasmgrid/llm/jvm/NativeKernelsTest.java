@@ -103,11 +103,13 @@ class NativeKernelsTest {
   void productsAreTheSameWhateverTheSplitOrBatch(TensorType type) throws IOException {
     Assumptions.assumeTrue(NativeKernels.available(), NativeKernels.unavailable().orElse(""));
     SplittableRandom r = new SplittableRandom(3 + type.name().hashCode());
-    // 203 rows: not a multiple of 4 (the four-stream order's tail); 288 columns: 9 blocks of 32,
-    // an odd count (the 512-bit kernels' last single block), where the type allows.
+    // 203 rows: not a multiple of 4 (the four-stream order's tail), and two blocks of the rows
+    // every group of 4 vectors takes in turn; 288 columns: 9 blocks of 32, an odd count (the
+    // 512-bit kernels' last single block), where the type allows; up to 9 vectors: two full groups
+    // of 4 and a single.
     int cols = type.blockSize() >= 256 ? 512 : 288;
     PackedMatrix m = mapped(type, 203, cols, r);
-    float[][] xs = randomXs(6, cols, r);
+    float[][] xs = randomXs(9, cols, r);
     for (int width : NativeKernels.widths()) {
       float[][] alone = new float[xs.length][];
       for (int v = 0; v < xs.length; v++) {
