@@ -634,10 +634,12 @@ int wg_isa(void) {
  * of the range, so that four sequential streams are read side by side: on a Zen 5 core that took a
  * stories110M-sized product from 25 to 33 GMAC/s, while the other types, bound by arithmetic rather
  * than memory, went no faster or (the K-quants, some shapes) several times slower that way.
+ * Returns 0; -1 where there was no memory for the vectors' inputs, -2 for a type it does not take
+ * (nothing is written then).
  */
-void wg_rows(int type, const uint8_t *w, long rowBytes, int from, int to, int cols,
-             const int8_t *xq, const float *xd, const int32_t *xsum, int n, float *out,
-             long outStride, int isa) {
+int wg_rows(int type, const uint8_t *w, long rowBytes, int from, int to, int cols,
+            const int8_t *xq, const float *xd, const int32_t *xsum, int n, float *out,
+            long outStride, int isa) {
   int wide = (isa ? isa : wg_isa()) == 512 && wg_isa() == 512;
   int blockWeights = (type == T_Q4_K || type == T_Q5_K || type == T_Q6_K) ? 256 : 32;
   int nb = cols / blockWeights;
@@ -649,7 +651,7 @@ void wg_rows(int type, const uint8_t *w, long rowBytes, int from, int to, int co
   const kernels_t *k = kernels_of(type, wide);
   if (!scratch || !k) {
     free(scratch);
-    return;
+    return !k ? -2 : -1;
   }
   xs_t *xs = (xs_t *)scratch;
   for (int g = 0; g < groups; g++) {
@@ -705,4 +707,5 @@ void wg_rows(int type, const uint8_t *w, long rowBytes, int from, int to, int co
     }
   }
   free(scratch);
+  return 0;
 }

@@ -105,6 +105,8 @@ final class NativeKernels {
    * Rows [from, to) of a matrix of {@code type} (row r's blocks at {@code w + r·rowBytes}) times
    * {@code n} vectors quantized by {@link #quantize}: {@code out[v·outStride + r]} as floats, by
    * the kernels of {@code width} bits (one of {@link #widths}; 0 for {@link #width()}).
+   *
+   * @throws OutOfMemoryError where the kernels found no memory for the vectors' inputs
    */
   static void rows(
       TensorType type,
@@ -120,11 +122,20 @@ final class NativeKernels {
       long out,
       long outStride,
       int width) {
+    int status;
     try {
-      LOADED.rows.invokeExact(
-          type.ggmlId(), w, rowBytes, from, to, cols, xq, xd, xs, n, out, outStride, width);
+      status =
+          (int)
+              LOADED.rows.invokeExact(
+                  type.ggmlId(), w, rowBytes, from, to, cols, xq, xd, xs, n, out, outStride, width);
     } catch (Throwable e) {
       throw Foreign.rethrown(e);
+    }
+    if (status == -1) {
+      throw new OutOfMemoryError("native kernels: no memory for " + n + " vectors' inputs");
+    }
+    if (status != 0) {
+      throw new IllegalArgumentException("native kernels do not take " + type);
     }
   }
 
@@ -165,7 +176,7 @@ final class NativeKernels {
           foreign.function(symbols, "wg_quantize", null, i64, i32, i32, i32, i64, i64, i64);
       MethodHandle rows =
           foreign.function(
-              symbols, "wg_rows", null, i32, i64, i64, i32, i32, i32, i64, i64, i64, i32, i64, i64,
+              symbols, "wg_rows", i32, i32, i64, i64, i32, i32, i32, i64, i64, i64, i32, i64, i64,
               i32);
       Class<?> segment = foreign.type("MemorySegment");
       return new Loaded(
