@@ -21,6 +21,18 @@ public interface Compute extends AutoCloseable {
     }
   }
 
+  /**
+   * {@code outs[m][i] = ws[m] · xs[i]} for every matrix m and i in [0, n): several matrices of the
+   * same width times the same vectors (attention's q, k and v; the feed-forward's gate and up),
+   * each the same, bit for bit, as its {@link #matmul}. An implementation may prepare the vectors
+   * once and run all the products as one piece of work.
+   */
+  default void matmuls(WeightMatrix[] ws, float[][] xs, float[][][] outs, int n) {
+    for (int m = 0; m < ws.length; m++) {
+      matmul(ws[m], xs, outs[m], n);
+    }
+  }
+
   /** {@code Σ a[aOff + i] * b[bOff + i]} for i in [0, n). */
   float dot(float[] a, int aOff, float[] b, int bOff, int n);
 

@@ -21,6 +21,9 @@ public final class Transformer {
   private final Runnable passBody = this::runPending;
   // Over the team, since its exponentials are a pass's largest serial work after the products.
   private final Compute.RangeTask swigluRange = this::swiglu;
+  // Per layer, the matrices that multiply the same vectors: wq, wk, wv; w1, w3.
+  private final WeightMatrix[][] qkv;
+  private final WeightMatrix[][] gateUp;
   private ForwardBatch pending;
   private KvCache ownCache;
   private int capacity;
@@ -35,6 +38,8 @@ public final class Transformer {
   private float[][] v;
   private float[][] finalIn;
   private float[][] finalOut;
+  private float[][][] qkvOut;
+  private float[][][] gateUpOut;
 
   /** A pass over {@code weights} (checked against {@code config}) computed by {@code compute}. */
   public Transformer(LlamaConfig config, LlamaWeights weights, Compute compute) {
@@ -49,6 +54,12 @@ public final class Transformer {
     this.c = config;
     this.w = weights;
     this.compute = compute;
+    qkv = new WeightMatrix[c.layers()][];
+    gateUp = new WeightMatrix[c.layers()][];
+    for (int l = 0; l < c.layers(); l++) {
+      qkv[l] = new WeightMatrix[] {w.wq().get(l), w.wk().get(l), w.wv().get(l)};
+      gateUp[l] = new WeightMatrix[] {w.w1().get(l), w.w3().get(l)};
+    }
     scores = new float[c.heads()][c.seqLen()];
     int half = c.headSize() / 2;
     float[] factors = w.attention().ropeFreqs();
@@ -158,8 +169,7 @@ public final class Transformer {
         add(x[i], xb2[i]);
         rmsnorm(xb[i], x[i], w.rmsFfn().get(l));
       }
-      compute.matmul(w.w1().get(l), xb, hb, n);
-      compute.matmul(w.w3().get(l), xb, hb2, n);
+      compute.matmuls(gateUp[l], xb, gateUpOut, n);
       compute.parallel(c.hiddenDim(), swigluRange);
       compute.matmul(w.w2().get(l), hb, xb, n);
       for (int i = 0; i < n; i++) {
@@ -207,14 +217,14 @@ public final class Transformer {
     v = new float[capacity][c.kvDim()];
     finalIn = new float[capacity][];
     finalOut = new float[capacity][];
+    qkvOut = new float[][][] {q, k, v};
+    gateUpOut = new float[][][] {hb, hb2};
   }
 
   /** Queries, keys and values of the normalized inputs {@code xb}, positions applied. */
   private void project(int l, ForwardBatch batch, int n) {
     AttentionExtras extras = w.attention();
-    compute.matmul(w.wq().get(l), xb, q, n);
-    compute.matmul(w.wk().get(l), xb, k, n);
-    compute.matmul(w.wv().get(l), xb, v, n);
+    compute.matmuls(qkv[l], xb, qkvOut, n);
     for (int i = 0; i < n; i++) {
       if (extras.hasBiases()) {
         add(q[i], extras.qBias().get(l));

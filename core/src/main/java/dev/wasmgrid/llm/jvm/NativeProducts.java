@@ -2,6 +2,7 @@ package dev.wasmgrid.llm.jvm;
 
 import dev.wasmgrid.llm.PackedMatrix;
 import dev.wasmgrid.llm.TensorType;
+import dev.wasmgrid.llm.WeightMatrix;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -54,18 +55,52 @@ final class NativeProducts {
   }
 
   /**
+   * The addresses of {@code ws}' rows ({@link #weights}) where the kernels take every one of them
+   * and all have the same width and quantize x in the same blocks, so that one quantized x serves
+   * them all; else null.
+   */
+  static long[] sharedWeights(WeightMatrix[] ws) {
+    long[] weights = new long[ws.length];
+    for (int m = 0; m < ws.length; m++) {
+      if (!(ws[m] instanceof PackedMatrix p)
+          || p.cols() != ws[0].cols()
+          || inputBlock(p.type()) != inputBlock(((PackedMatrix) ws[0]).type())) {
+        return null;
+      }
+      weights[m] = weights(p);
+      if (weights[m] == 0) {
+        return null;
+      }
+    }
+    return weights;
+  }
+
+  /**
    * {@code outs[v] = p · xs[v]} for v in [0, n), p's rows at {@code weights} ({@link #weights}).
    */
   void matmul(PackedMatrix p, long weights, float[][] xs, float[][] outs, int n, Split split) {
-    int rows = p.rows();
-    int cols = p.cols();
+    matmuls(new WeightMatrix[] {p}, new long[] {weights}, xs, new float[][][] {outs}, n, split);
+  }
+
+  /**
+   * {@code outs[m][v] = ws[m] · xs[v]} for every matrix m and v in [0, n), the matrices' rows at
+   * {@code weights} ({@link #sharedWeights}): x quantized once, and the matrices' rows one after
+   * another as one range that {@code split} divides.
+   */
+  void matmuls(
+      WeightMatrix[] ws, long[] weights, float[][] xs, float[][][] outs, int n, Split split) {
+    int cols = ws[0].cols();
+    int[] first = new int[ws.length + 1];
+    for (int m = 0; m < ws.length; m++) {
+      first[m + 1] = Math.addExact(first[m], ws[m].rows());
+    }
+    int rows = first[ws.length];
     Scratch s = scratch.get().fit(n, cols, rows);
     for (int v = 0; v < n; v++) {
       s.x.put(v * cols, xs[v], 0, cols);
     }
-    TensorType type = p.type();
-    NativeKernels.quantize(s.xAt, n, cols, inputBlock(type), s.qAt, s.dAt, s.sumAt);
-    long rowBytes = p.rowBytes();
+    int block = inputBlock(((PackedMatrix) ws[0]).type());
+    NativeKernels.quantize(s.xAt, n, cols, block, s.qAt, s.dAt, s.sumAt);
     long q = s.qAt;
     long d = s.dAt;
     long sums = s.sumAt;
@@ -73,15 +108,37 @@ final class NativeProducts {
     try {
       split.run(
           rows,
-          (from, to) ->
-              NativeKernels.rows(
-                  type, weights, rowBytes, from, to, cols, q, d, sums, n, out, rows, width));
+          (from, to) -> {
+            for (int m = 0; m < ws.length; m++) {
+              int lo = Math.max(from, first[m]);
+              int hi = Math.min(to, first[m + 1]);
+              if (lo < hi) {
+                PackedMatrix p = (PackedMatrix) ws[m];
+                NativeKernels.rows(
+                    p.type(),
+                    weights[m],
+                    p.rowBytes(),
+                    lo - first[m],
+                    hi - first[m],
+                    cols,
+                    q,
+                    d,
+                    sums,
+                    n,
+                    out + 4L * first[m],
+                    rows,
+                    width);
+              }
+            }
+          });
     } finally {
-      // The mapping must outlive the calls that read it.
-      Reference.reachabilityFence(p);
+      // The mappings must outlive the calls that read them.
+      Reference.reachabilityFence(ws);
     }
-    for (int v = 0; v < n; v++) {
-      s.out.get(v * rows, outs[v], 0, rows);
+    for (int m = 0; m < ws.length; m++) {
+      for (int v = 0; v < n; v++) {
+        s.out.get(v * rows + first[m], outs[m][v], 0, ws[m].rows());
+      }
     }
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wasmgrid.llm.PackedMatrix;
 import dev.wasmgrid.llm.TensorType;
+import dev.wasmgrid.llm.WeightMatrix;
 import dev.wasmgrid.llm.jvm.NativeProducts.Split;
 import dev.wasmgrid.llm.quant.BlockCodecs;
 import java.io.IOException;
@@ -159,6 +160,57 @@ class NativeKernelsTest {
       xs[v] = PackedKernelsTest.randomX(cols, r);
     }
     return xs;
+  }
+
+  /**
+   * Several matrices times the same vectors as one product (attention's q, k and v; the
+   * feed-forward's gate and up) give each matrix's own product, bit for bit: of one type, of two
+   * K-quants that quantize x alike, and of types that do not (each then on its own); on 1 and 2
+   * threads, whose split of the joined rows crosses from one matrix to the next.
+   */
+  @Test
+  void matricesMultipliedTogetherGiveEachItsOwnProduct() throws IOException {
+    Assumptions.assumeTrue(NativeKernels.available(), NativeKernels.unavailable().orElse(""));
+    SplittableRandom r = new SplittableRandom(11);
+    TensorType[][] sets = {
+      {TensorType.Q8_0, TensorType.Q8_0, TensorType.Q8_0},
+      {TensorType.Q4_K, TensorType.Q4_K, TensorType.Q6_K},
+      {TensorType.Q8_0, TensorType.Q4_K}
+    };
+    int cols = 512;
+    for (TensorType[] types : sets) {
+      WeightMatrix[] ws = new WeightMatrix[types.length];
+      for (int m = 0; m < ws.length; m++) {
+        ws[m] = mapped(types[m], 150 + 37 * m, cols, r);
+      }
+      assertThat(NativeProducts.sharedWeights(ws) == null).isEqualTo(types.length == 2);
+      float[][] xs = randomXs(6, cols, r);
+      for (int n : new int[] {1, 6}) {
+        for (int threads = 1; threads <= 2; threads++) {
+          float[][][] outs = new float[ws.length][n][];
+          for (int m = 0; m < ws.length; m++) {
+            for (int v = 0; v < n; v++) {
+              outs[m][v] = new float[ws[m].rows()];
+            }
+          }
+          try (VectorCompute compute = new VectorCompute(threads)) {
+            compute.matmuls(ws, xs, outs, n);
+          }
+          for (int m = 0; m < ws.length; m++) {
+            float[][] alone = product(0, (PackedMatrix) ws[m], xs, n, WHOLE);
+            for (int v = 0; v < n; v++) {
+              for (int row = 0; row < ws[m].rows(); row++) {
+                assertThat(Float.floatToRawIntBits(outs[m][v][row]))
+                    .as(
+                        "%s, matrix %d, %d vectors, %d threads, vector %d, row %d",
+                        List.of(types), m, n, threads, v, row)
+                    .isEqualTo(Float.floatToRawIntBits(alone[v][row]));
+              }
+            }
+          }
+        }
+      }
+    }
   }
 
   @Test
