@@ -178,7 +178,7 @@ class VectorComputeTest {
         double xRounding = 0;
         int block = VectorCompute.quantizedInputBlock(w);
         for (int i = 0; block > 0 && i < row.length; i++) {
-          xRounding += Math.abs((double) row[i]) * blockMax(x, i / block * block, block) / 254;
+          xRounding += Math.abs((double) row[i]) * InputRounding.blockMax(x, i, block) / 254;
         }
         for (int i = 0; i < row.length; i++) {
           expected += (double) row[i] * x[i];
@@ -192,13 +192,5 @@ class VectorComputeTest {
         assertThat(y[i]).isCloseTo(x[i] + 0.5f * row[i], Offset.offset(1e-6f));
       }
     }
-  }
-
-  private static double blockMax(float[] x, int from, int block) {
-    double max = 0;
-    for (int i = from; i < Math.min(x.length, from + block); i++) {
-      max = Math.max(max, Math.abs(x[i]));
-    }
-    return max;
   }
 }

@@ -2,6 +2,7 @@ package dev.wasmgrid.llm.jvm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.wasmgrid.llm.InputRounding;
 import dev.wasmgrid.llm.PackedMatrix;
 import dev.wasmgrid.llm.TensorType;
 import dev.wasmgrid.llm.WeightMatrix;
@@ -80,7 +81,7 @@ class NativeKernelsTest {
             for (int i = 0; i < cols; i++) {
               exact += (double) w[i] * xs[v][i];
               magnitude += Math.abs((double) w[i] * xs[v][i]);
-              rounding += Math.abs((double) w[i]) * amax(xs[v], i, block) / 254;
+              rounding += Math.abs((double) w[i]) * InputRounding.blockMax(xs[v], i, block) / 254;
             }
             double bound = rounding + 1e-5 * (magnitude + rounding) + 1e-30;
             assertThat((double) got[v][row])
@@ -238,15 +239,5 @@ class NativeKernelsTest {
       return new PackedMatrix(
           rows, cols, source, base, (long) rows * rowBytes, BlockCodecs.of(type));
     }
-  }
-
-  /** The largest magnitude in the block of {@code block} values of x that holds value i. */
-  private static float amax(float[] x, int i, int block) {
-    float amax = 0;
-    int from = i / block * block;
-    for (int j = from; j < from + block; j++) {
-      amax = Math.max(amax, Math.abs(x[j]));
-    }
-    return amax;
   }
 }

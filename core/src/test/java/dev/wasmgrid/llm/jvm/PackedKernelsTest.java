@@ -2,6 +2,7 @@ package dev.wasmgrid.llm.jvm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.wasmgrid.llm.InputRounding;
 import dev.wasmgrid.llm.PackedMatrix;
 import dev.wasmgrid.llm.Q8Matrix;
 import dev.wasmgrid.llm.TensorType;
@@ -51,7 +52,7 @@ class PackedKernelsTest {
         for (int i = 0; i < cols; i++) {
           exact += (double) w[i] * x[i];
           magnitude += Math.abs((double) w[i] * x[i]);
-          rounding += Math.abs((double) w[i]) * amax(x, i / 32) / 254;
+          rounding += Math.abs((double) w[i]) * InputRounding.blockMax(x, i, 32) / 254;
         }
         boolean quantizes = type != TensorType.Q5_K && type != TensorType.Q6_K;
         double bound = (quantizes ? rounding : 0) + 1e-5 * (magnitude + rounding) + 1e-30;
@@ -109,7 +110,7 @@ class PackedKernelsTest {
     float[] sums = new float[scales.length];
     PackedKernels.quantizeActivations(x, q, scales, sums);
     for (int g = 0; g < scales.length; g++) {
-      assertThat(scales[g]).isEqualTo(amax(x, g) / 127);
+      assertThat(scales[g]).isEqualTo(InputRounding.blockMax(x, 32 * g, 32) / 127);
       int sum = 0;
       for (int i = 32 * g; i < 32 * g + 32; i++) {
         assertThat((int) q[i]).isBetween(-127, 127);
@@ -133,14 +134,6 @@ class PackedKernelsTest {
       case Q6_K -> KQuantKernels.dotQ6K(src, at, blocks, x);
       default -> throw new IllegalArgumentException(type.toString());
     };
-  }
-
-  private static float amax(float[] x, int group) {
-    float amax = 0;
-    for (int i = 32 * group; i < 32 * group + 32; i++) {
-      amax = Math.max(amax, Math.abs(x[i]));
-    }
-    return amax;
   }
 
   /** Random bytes with the type's f16 scales set from {@link #SCALES}. */
