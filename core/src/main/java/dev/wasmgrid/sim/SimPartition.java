@@ -95,7 +95,7 @@ final class SimPartition {
     byte[][] frames = new byte[parts][];
     for (int p = 0; p < parts; p++) {
       if (p != index) {
-        frames[p] = frameOf(FrameCodec.MIGRATE, tick, owner, leavers, left, p, foodOwner, foodRows);
+        frames[p] = migrationFrame(tick, owner, leavers, left, p, foodOwner, foodRows);
       }
     }
     current.retainUnordered(keep);
@@ -143,13 +143,16 @@ final class SimPartition {
         n += torus.inStrip(current.x[i], lo, span) ? 1 : 0;
       }
       int[] patches = bandFood[p];
-      int[] timers = scratch.ints(4, patches.length);
-      for (int k = 0; k < patches.length; k++) {
-        timers[k] = food.timer[patches[k]];
-      }
       frames[p] =
           FrameCodec.encode(
-              FrameCodec.GHOST, tick, current, picked, n, patches, timers, patches.length);
+              FrameCodec.GHOST,
+              tick,
+              current,
+              picked,
+              n,
+              patches,
+              timersOf(patches, patches.length),
+              patches.length);
     }
     return frames;
   }
@@ -214,15 +217,27 @@ final class SimPartition {
   byte[] checkpoint(long tick) {
     current.truncate(owned);
     int[] rows = scratch.ints(2, owned);
-    int[] timers = scratch.ints(4, ownedFoodCount);
     for (int i = 0; i < owned; i++) {
       rows[i] = i;
     }
-    for (int k = 0; k < ownedFoodCount; k++) {
-      timers[k] = food.timer[ownedFood[k]];
-    }
     return FrameCodec.encode(
-        FrameCodec.MIGRATE, tick, current, rows, owned, ownedFood, timers, ownedFoodCount);
+        FrameCodec.MIGRATE,
+        tick,
+        current,
+        rows,
+        owned,
+        ownedFood,
+        timersOf(ownedFood, ownedFoodCount),
+        ownedFoodCount);
+  }
+
+  /** The timers of patches {@code patches[0 .. count - 1]}, in a scratch array. */
+  private int[] timersOf(int[] patches, int count) {
+    int[] timers = scratch.ints(4, count);
+    for (int k = 0; k < count; k++) {
+      timers[k] = food.timer[patches[k]];
+    }
+    return timers;
   }
 
   /** Adds this partition's time per step part (see {@link TickStepper#addNanos}). */
@@ -279,18 +294,11 @@ final class SimPartition {
   }
 
   /**
-   * A frame of the rows among {@code rows[0 .. rowCount - 1]} and the owned patches whose target is
-   * partition {@code p}.
+   * A {@link FrameCodec#MIGRATE} frame of the rows among {@code rows[0 .. rowCount - 1]} and the
+   * owned patches whose target is partition {@code p}.
    */
-  private byte[] frameOf(
-      int kind,
-      long tick,
-      int[] target,
-      int[] rows,
-      int rowCount,
-      int p,
-      int[] foodTarget,
-      int foodRows) {
+  private byte[] migrationFrame(
+      long tick, int[] target, int[] rows, int rowCount, int p, int[] foodTarget, int foodRows) {
     int[] picked = scratch.ints(2, rowCount);
     int n = 0;
     for (int r = 0; r < rowCount; r++) {
@@ -307,7 +315,7 @@ final class SimPartition {
         foodTimer[m++] = food.timer[ownedFood[k]];
       }
     }
-    return FrameCodec.encode(kind, tick, current, picked, n, foodIndex, foodTimer, m);
+    return FrameCodec.encode(FrameCodec.MIGRATE, tick, current, picked, n, foodIndex, foodTimer, m);
   }
 
   private SimFrame decode(byte[] bytes, int kind, long tick) {
