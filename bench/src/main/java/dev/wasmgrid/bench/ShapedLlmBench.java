@@ -42,18 +42,6 @@ final class ShapedLlmBench {
   /** Timed generations, and timed prompts, per cell and thread count; the median is reported. */
   private static final int DECODE_RUNS = 3;
 
-  /**
-   * Warm-up generations in a row without a compilation that end the warm-up ({@link JitSettling});
-   * the first two seconds of stories15M on two threads ran at 0.6 of its rate after.
-   */
-  private static final int QUIET_WARM_UP_RUNS = 2;
-
-  /** Most warm-up generations per cell and thread count. */
-  private static final int MAX_WARM_UP_RUNS = 40;
-
-  /** No warm-up generation starts after this long. */
-  private static final long WARM_UP_BUDGET_NANOS = 4_000_000_000L;
-
   private ShapedLlmBench() {}
 
   /**
@@ -225,7 +213,7 @@ final class ShapedLlmBench {
         GenerationConfig cfg = GenerationConfig.greedy(shape.tokens()).withIgnoreEos(true);
         if (shape.warmUpTokens() > 0) {
           GenerationConfig warm = cfg.withMaxTokens(shape.warmUpTokens());
-          warmUp(() -> lm.generate(PROMPT, warm));
+          JitSettling.generations(() -> lm.generate(PROMPT, warm));
         }
         GenerationStats stats = medianRun(lm, cfg);
         bytesPerToken = Roofline.bytesPerToken(model, stats.promptTokens(), stats.tokens());
@@ -285,14 +273,6 @@ final class ShapedLlmBench {
       report.metric(
           "llm", params, "roofline_fraction", Roofline.fraction(tokS, bytesPerToken, gbs), "ratio");
     }
-  }
-
-  /**
-   * Runs {@code generation} (untimed) until the JIT has settled: {@value #QUIET_WARM_UP_RUNS} runs
-   * in a row without a compilation, at most {@value #MAX_WARM_UP_RUNS} and for about four seconds.
-   */
-  static void warmUp(Runnable generation) {
-    JitSettling.run(generation, 1, MAX_WARM_UP_RUNS, QUIET_WARM_UP_RUNS, WARM_UP_BUDGET_NANOS);
   }
 
   /**

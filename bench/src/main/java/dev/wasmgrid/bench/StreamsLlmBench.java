@@ -71,7 +71,7 @@ public final class StreamsLlmBench {
       try (LanguageModel lm = new LanguageModel(model, new VectorCompute(threads), n)) {
         if (shape.warmUpTokens() > 0) {
           GenerationConfig warm = cfg.withMaxTokens(shape.warmUpTokens());
-          ShapedLlmBench.warmUp(() -> together(lm, n, warm));
+          JitSettling.generations(() -> together(lm, n, warm));
         }
         double[] rates = new double[RUNS];
         for (int run = 0; run < RUNS; run++) {
