@@ -28,12 +28,12 @@ public abstract class NeighbourSweep {
   abstract void food(Perception p, FoodField field, int from, int to);
 
   /**
-   * Perceives and steers every owned row of {@code step} at once, as {@link TickStepper} would row
-   * by row through {@link #entities} and {@link #food}; false where this sweep leaves that to the
-   * stepper (the default).
+   * Perception and steering of every owned row of {@code step}, as {@link TickStepper} would do
+   * them row by row through {@link #entities} and {@link #food}, cut into parts that several
+   * threads may run at once; null where this sweep leaves that to the stepper (the default).
    */
-  boolean perceiveOwned(OwnedStep step) {
-    return false;
+  PerceptionParts perceiveOwned(OwnedStep step) {
+    return null;
   }
 
   /**

@@ -107,8 +107,19 @@ public final class PartitionedSim implements Simulation {
         parts,
         p -> {
           partitions[p].absorbGhosts(ghosts.receive(p), t);
-          partitions[p].step(t);
+          partitions[p].prepareStep(t);
         });
+    // Perception is most of a step, and cut into small parts: a thread done with its own
+    // partition's takes the others' last ones, so a core slowed by other work (or a strip with
+    // more entities) delays the tick by a part, not by its whole share.
+    runner.run(
+        parts,
+        p -> {
+          for (int k = 0; k < parts; k++) {
+            partitions[(p + k) % parts].perceive();
+          }
+        });
+    runner.run(parts, p -> partitions[p].finishStep());
     long t3 = System.nanoTime();
     phaseNanos[0] += t1 - t0;
     phaseNanos[1] += t2 - t1;

@@ -200,8 +200,31 @@ final class SimPartition {
 
   /** Advances the owned entities and food by one tick; ghosts are dropped. */
   void step(long tick) {
+    prepareStep(tick);
+    perceive();
+    finishStep();
+  }
+
+  /**
+   * The first part of {@link #step}: the grids of this tick. Then {@link #perceive}, on as many
+   * threads as help, and {@link #finishStep}.
+   */
+  void prepareStep(long tick) {
+    stepper.prepare(seed, tick, current, owned);
+  }
+
+  /**
+   * Perceives parts of the prepared step until none is left; any thread may call it, several at
+   * once (see {@link TickStepper#perceive}).
+   */
+  void perceive() {
+    stepper.perceive();
+  }
+
+  /** The rest of {@link #step}, once every {@link #perceive} has returned. */
+  void finishStep() {
     next.clear();
-    stepper.step(seed, tick, current, owned, next, ownedFood, ownedFoodCount);
+    stepper.finish(next, ownedFood, ownedFoodCount);
     EntityTable t = current;
     current = next;
     next = t;

@@ -1,5 +1,8 @@
 package dev.wasmgrid.sim;
 
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
 /**
  * The fast tick of one partition: rebuild the grid, copy the rows' neighbour columns in cell order
  * ({@link Neighbours}), decide every contact (who bites whom, who grazes where) for owned and ghost
@@ -29,6 +32,17 @@ final class TickStepper {
   private final int[] window = new int[4];
 
   private final long[] nanos = new long[4];
+
+  /** Time in {@link #perceive}, whichever threads ran it. */
+  private final AtomicLong perceiveNanos = new AtomicLong();
+
+  /** The step between {@link #prepare} and {@link #finish}, and its perception's parts. */
+  private OwnedStep step;
+
+  private PerceptionParts parts;
+
+  /** Parts of {@link #parts} taken so far (by any thread). */
+  private final AtomicInteger claimed = new AtomicInteger();
 
   /** Item runs of the current query. */
   private final int[] around;
@@ -62,35 +76,17 @@ final class TickStepper {
   }
 
   /**
-   * Appends the successors of rows {@code 0 .. owned - 1} of {@code t} to {@code next} and advances
-   * the owned food patches. Rows from {@code owned} on are ghosts: seen, never advanced. Owned rows
-   * are stepped in grid-cell order, so {@code next} comes out sorted by cell and the next tick's
-   * neighbour reads stay close in memory.
+   * Readies a step of {@code t}, whose rows {@code 0 .. owned - 1} are owned and the rest ghosts
+   * (seen, never advanced): builds the grid and the cell-sorted neighbour columns. Then {@link
+   * #perceive} (on one thread or several) and {@link #finish}.
    */
-  void step(
-      long seed,
-      long tick,
-      EntityTable t,
-      int owned,
-      EntityTable next,
-      int[] ownedFood,
-      int ownedFoodCount) {
+  void prepare(long seed, long tick, EntityTable t, int owned) {
     long t0 = System.nanoTime();
     int n = t.count();
     grid.build(t.x, t.y, n);
     int[] items = grid.items;
     neighbours.gather(t, items, n);
-    long t1 = System.nanoTime();
-    int[] bite = scratch.ints(BITE, n);
-    int[] graze = scratch.ints(GRAZE, n);
-    int[] killer = scratch.ints(KILLER, n);
-    int[] crowd = scratch.ints(CROWD, n);
-    float[] newVx = scratch.floats(0, n);
-    float[] newVy = scratch.floats(1, n);
-    // 1. Owned rows perceive, steer and pick their contacts in one sweep over their neighbours
-    // (all at once where the sweep can); ghosts only pick contacts (their claims decide conflicts
-    // over owned prey and food).
-    OwnedStep step =
+    step =
         new OwnedStep(
             seed,
             tick,
@@ -103,32 +99,63 @@ final class TickStepper {
             neighbours,
             food,
             torus,
-            newVx,
-            newVy,
-            crowd,
-            bite,
-            graze,
-            killer,
+            scratch.floats(0, n),
+            scratch.floats(1, n),
+            scratch.ints(CROWD, n),
+            scratch.ints(BITE, n),
+            scratch.ints(GRAZE, n),
+            scratch.ints(KILLER, n),
             eater,
             scratch);
-    if (!sweep.perceiveOwned(step)) {
-      perceiveRows(step);
+    // Owned rows perceive, steer and pick their contacts in one sweep over their neighbours, in
+    // parts where the sweep cuts them, else row by row as one part.
+    parts = sweep.perceiveOwned(step);
+    if (parts == null) {
+      OwnedStep s = step;
+      parts = new PerceptionParts(1, part -> perceiveRows(s));
     }
-    ghostContacts(step);
+    claimed.set(0);
+    nanos[0] += System.nanoTime() - t0;
+  }
+
+  /**
+   * Runs parts of the prepared step's perception until none is left unclaimed. Several threads may
+   * call it at once, each taking whole parts; all must have returned before {@link #finish}.
+   */
+  void perceive() {
+    PerceptionParts p = parts;
+    for (int k = claimed.getAndIncrement(); k < p.count(); k = claimed.getAndIncrement()) {
+      long t0 = System.nanoTime();
+      p.part().accept(k);
+      perceiveNanos.addAndGet(System.nanoTime() - t0);
+    }
+  }
+
+  /**
+   * Ends the prepared step: appends the successors of the owned rows to {@code next} and advances
+   * the owned food patches. Owned rows are stepped in grid-cell order, so {@code next} comes out
+   * sorted by cell and the next tick's neighbour reads stay close in memory.
+   */
+  void finish(EntityTable next, int[] ownedFood, int ownedFoodCount) {
+    OwnedStep s = step;
+    long t1 = System.nanoTime();
+    // Ghosts only pick contacts (their claims decide conflicts over owned prey and food).
+    ghostContacts(s);
     long t2 = System.nanoTime();
-    // 2. Conflicts: the lowest id among the claimants wins a prey or a food patch.
-    settleConflicts(step);
+    // Conflicts: the lowest id among the claimants wins a prey or a food patch.
+    settleConflicts(s);
     long t3 = System.nanoTime();
-    // 3. Life, in grid order so that the next table comes out sorted by cell.
-    if (!sweep.liveOwned(step, next)) {
-      live(step, next);
+    // Life, in grid order so that the next table comes out sorted by cell.
+    if (!sweep.liveOwned(s, next)) {
+      live(s, next);
     }
-    advanceFood(seed, tick, ownedFood, ownedFoodCount, n, graze);
+    advanceFood(s.seed, s.tick, ownedFood, ownedFoodCount, s.slots, s.graze);
     long t4 = System.nanoTime();
-    nanos[0] += t1 - t0;
     nanos[1] += t2 - t1;
     nanos[2] += t3 - t2;
     nanos[3] += t4 - t3;
+    step = null;
+    parts = null;
   }
 
   // The passes of a step are methods of one loop each: as one method, C1 kept compiling its
@@ -230,13 +257,14 @@ final class TickStepper {
   }
 
   /**
-   * Time spent so far in each part of {@link #step}: grid build, perceive + steer + contacts,
-   * conflicts, life (and food). Nanoseconds, added to {@code into}.
+   * Time spent so far in each part of a step, summed over threads: grid build, perceive + steer +
+   * contacts, conflicts, life (and food). Nanoseconds, added to {@code into}.
    */
   void addNanos(long[] into) {
     for (int k = 0; k < nanos.length; k++) {
       into[k] += nanos[k];
     }
+    into[1] += perceiveNanos.get();
   }
 
   /**

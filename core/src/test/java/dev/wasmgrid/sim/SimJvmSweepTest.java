@@ -47,6 +47,18 @@ class SimJvmSweepTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"vector", "native"})
+  void threadsTakingPartsOfEachOthersPerceptionReachTheSameWorld(String sweep) {
+    // ~3000 slots per partition: several parts of the native sweep's perception each, which the
+    // two threads take from each other's partitions as they get to them.
+    SimConfig config = SimConfig.of(6000, 23);
+    long sequential =
+        hashAfter(sim(config, 2, NeighbourSweep.scalar(), PhaseRunner.SEQUENTIAL), 80);
+    long threads = hashAfter(sim(config, 2, sweep(sweep), new ThreadPhases(1)), 80);
+    assertThat(StateHash.hex(threads)).isEqualTo(StateHash.hex(sequential));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"vector", "native"})
   void aCrowdTooBigForOneCandidateListIsSeenWhole(String sweep) {
     // 1500 entities in a square of 60: every window holds hundreds of candidates, more than the
     // native sweep's list (256), which then sees them in parts; births and deaths follow.
@@ -107,12 +119,17 @@ class SimJvmSweepTest {
   }
 
   private static PartitionedSim sim(SimConfig config, int parts, NeighbourSweep sweep) {
+    return sim(config, parts, sweep, PhaseRunner.SEQUENTIAL);
+  }
+
+  private static PartitionedSim sim(
+      SimConfig config, int parts, NeighbourSweep sweep, PhaseRunner runner) {
     return new PartitionedSim(
         config,
         ReferenceSim.initial(config),
         parts,
         PartitionedSim.DEFAULT_REBALANCE_EVERY,
-        PhaseRunner.SEQUENTIAL,
+        runner,
         sweep);
   }
 

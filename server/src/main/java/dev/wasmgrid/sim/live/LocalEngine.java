@@ -15,7 +15,10 @@ import java.util.function.IntConsumer;
  */
 final class LocalEngine implements SimEngine {
 
-  /** Times each partition's work, summed over the phases of the current tick. */
+  /**
+   * Times each partition's task, summed over the phases of the current tick: its own work and the
+   * parts of other partitions' perception it took over.
+   */
   private static final class TimedPhases implements PhaseRunner {
     private final PhaseRunner delegate;
     private final AtomicLongArray nanos;
