@@ -175,7 +175,9 @@ ALWAYS_INLINE void same8(looker_t *p, __m256 vx, __m256 vy, __m256 mask, __m256 
   __m256 sep = _mm256_and_ps(mask, _mm256_and_ps(
       _mm256_cmp_ps(d2, _mm256_set1_ps(p->sep_sq), _CMP_LT_OQ),
       _mm256_cmp_ps(d2, _mm256_set1_ps(1e-4f), _CMP_GT_OQ)));
-  if (_mm256_movemask_ps(sep)) {
+  /* Without a branch on whether any lane is that close: it was taken at random, and the divisions
+   * cost less than its mispredictions. */
+  {
     __m256 sign = _mm256_set1_ps(-0.0f);
     __m256i s = _mm256_castps_si256(sep);
     p->sum8[SEP_X] = _mm256_add_epi32(
@@ -263,10 +265,9 @@ static void see_entities(looker_t *p, const world_t *w, cands_t *c) {
       bite_bits = (unsigned)_mm256_movemask_ps(_mm256_and_ps(
           _mm256_and_ps(valid, prey), _mm256_cmp_ps(d2, _mm256_mul_ps(reach, reach), _CMP_LT_OQ)));
     }
-    if (same_bits) {
-      p->same += __builtin_popcount(same_bits);
-      same8(p, _mm256_load_ps(c->vx + k), _mm256_load_ps(c->vy + k), same_mask, dx, dy, d2);
-    }
+    /* Every batch, without a branch on same_bits (nearly always set, not always). */
+    p->same += __builtin_popcount(same_bits);
+    same8(p, _mm256_load_ps(c->vx + k), _mm256_load_ps(c->vy + k), same_mask, dx, dy, d2);
     if ((other_bits | bite_bits) == 0) continue;
     float ox[8], oy[8], od2[8];
     _mm256_storeu_ps(ox, dx);
@@ -385,9 +386,10 @@ ALWAYS_INLINE int wrap(int v, int n) {
 }
 
 /* SpatialGrid.window then TickStepper.sweepWindow: the runs of every cell the square of half-side
- * `radius` around (x, y) overlaps, one or two per grid row, gathered into the list and seen. */
-ALWAYS_INLINE void sweep_window(looker_t *p, const world_t *w, cands_t *c, float radius,
-                                int food_runs) {
+ * `radius` around (x, y) overlaps, one or two per grid row, gathered into the lists and seen: the
+ * neighbours' into c, and for prey the ready food's into f in the same walk. */
+ALWAYS_INLINE void sweep_window(looker_t *p, const world_t *w, cands_t *c, cands_t *f, float radius,
+                                int prey) {
   float r = radius + QUERY_MARGIN;
   int c0 = floor_int((p->sx - r) / w->cell);
   int r0 = floor_int((p->sy - r) / w->cell);
@@ -399,14 +401,21 @@ ALWAYS_INLINE void sweep_window(looker_t *p, const world_t *w, cands_t *c, float
   r0 = wrap(r0, w->rows);
   int first = nc < w->columns - c0 ? nc : w->columns - c0;
   int second = nc - first;
-  const int32_t *start = food_runs ? w->ready_start : w->start;
   for (int a = 0, row = r0; a < nr; a++, row = row + 1 == w->rows ? 0 : row + 1) {
     int base = row * w->columns;
     int lo = base + c0;
-    take(p, w, c, start[lo], start[lo + first], food_runs);
-    if (second > 0) take(p, w, c, start[base], start[base + second], food_runs);
+    take(p, w, c, w->start[lo], w->start[lo + first], 0);
+    if (second > 0) take(p, w, c, w->start[base], w->start[base + second], 0);
+    if (prey) {
+      take(p, w, f, w->ready_start[lo], w->ready_start[lo + first], 1);
+      if (second > 0) take(p, w, f, w->ready_start[base], w->ready_start[base + second], 1);
+    }
   }
-  see_list(p, w, c, food_runs);
+  see_entities(p, w, c);
+  // A prey in sight of a predator flees and ignores the food it sees (steer), so the Java engines
+  // look for food within grazing reach only; the nearest patch within that reach is the same
+  // among the view's candidates.
+  if (prey) see_food(p, w, f);
 }
 
 /* What Perception.steer reads of 8 lookers, lane by lane: the boids sums as floats (unfixed), the
@@ -555,8 +564,9 @@ void wg_sim_perceive(const int32_t *ints, const float *floats, int64_t seed, int
       .ready_start = ready_start, .nx = nx, .ny = ny, .nvx = nvx, .nvy = nvy, .nsize = nsize,
       .nkind = nkind, .nid = nid, .rx = rx, .ry = ry, .ready = ready};
   int owned = ints[0];
-  cands_t c;
+  cands_t c, f;
   c.n = 0;
+  f.n = 0;
   steering_t lanes = {0};
   for (int k = ints[3]; k < ints[4]; k++) {
     int i = items[k];
@@ -587,12 +597,7 @@ void wg_sim_perceive(const int32_t *ints, const float *floats, int64_t seed, int
     p.other_id = p.bite_id = 0;
     p.other_d2 = p.other_dx = p.other_dy = p.food_d2 = p.food_dx = p.food_dy = 0;
     p.bite_d2 = p.graze_d2 = 0;
-    sweep_window(&p, &w, &c, view[i], 0);
-    if (p.kind == PREY) {
-      // A prey in sight of a predator flees and ignores the food it sees (steer): only grazing
-      // reach still matters, a window of a cell or two instead of the view's.
-      sweep_window(&p, &w, &c, p.other >= 0 ? p.size + FOOD_RADIUS : view[i], 1);
-    }
+    sweep_window(&p, &w, &c, &f, view[i], p.kind == PREY);
     flush(&p);
     steer_lane(&lanes, &p, i, max_speed[i], aggression[i], nid[k], seed, tick);
     if (lanes.n == 8) steer8(&lanes, out_vx, out_vy);
