@@ -158,15 +158,21 @@ ALWAYS_INLINE void rows_32(int type, const uint8_t *const *w, int R, int nb, con
     for (int v = 0; v < V; v++) res[r * V + v] = hsum(acc[r][v]);
 }
 
-/* Scale and minimum of Q4_K/Q5_K sub-block j (6 bits each, packed in 12 bytes). */
-ALWAYS_INLINE void k_scale_min(const uint8_t *s, int j, int *sc, int *m) {
-  if (j < 4) {
-    *sc = s[j] & 63;
-    *m = s[j + 4] & 63;
-  } else {
-    *sc = (s[j + 4] & 0x0f) | (s[j - 4] >> 6) << 4;
-    *m = (s[j + 4] >> 4) | (s[j] >> 6) << 4;
-  }
+/*
+ * The 8 scales then the 8 minimums of a Q4_K/Q5_K super-block (6 bits each, packed in 12 bytes at
+ * s) as 16 bytes: sub-blocks 0-3 keep theirs in the low 6 bits of bytes 0-3 (scales) and 4-7
+ * (minimums); 4-7 have their low 4 bits in bytes 8-11 (scale in the low nibble, minimum in the
+ * high) and their top 2 bits in the spare top bits of bytes 0-7. Rearranged four bytes at a time.
+ */
+ALWAYS_INLINE __m128i k_scales_mins(const uint8_t *s) {
+  uint32_t u[4];
+  memcpy(u, s, 12);
+  const uint32_t six = 0x3f3f3f3f, four = 0x0f0f0f0f, two = 0x03030303;
+  uint32_t mins_hi = ((u[2] >> 4) & four) | ((u[1] >> 6) & two) << 4;
+  uint32_t mins_lo = u[1] & six;
+  uint32_t scales_hi = (u[2] & four) | ((u[0] >> 6) & two) << 4;
+  uint32_t scales_lo = u[0] & six;
+  return _mm_setr_epi32((int)scales_lo, (int)scales_hi, (int)mins_lo, (int)mins_hi);
 }
 
 /*
@@ -185,18 +191,23 @@ ALWAYS_INLINE void k45_pair(int type, const uint8_t *blk, int pair, __m256i *w0,
   }
 }
 
-/*
- * A Q4_K or Q5_K super-block b's 8 scales, and for each of V vectors the sum of its minimums times
- * x's sums of the sub-blocks (what the offsets take away, in x's quantized units).
- */
-ALWAYS_INLINE void k45_scales(const uint8_t *blk, long b, const xs_t *x, int V, int *sc, int *msum) {
-  int m[8];
-  for (int j = 0; j < 8; j++) k_scale_min(blk + 4, j, &sc[j], &m[j]);
+/* For each of V vectors, the minimums of k_scales_mins times x's sums of super-block b's
+ * sub-blocks: what the offsets take away, in x's quantized units. */
+ALWAYS_INLINE void k45_mins(__m128i both, long b, const xs_t *x, int V, int *msum) {
+  __m256i m = _mm256_cvtepu8_epi32(_mm_unpackhi_epi64(both, both));
   for (int v = 0; v < V; v++) {
-    const int32_t *bs = x->s[v] + 8 * b;
-    msum[v] = 0;
-    for (int j = 0; j < 8; j++) msum[v] += m[j] * bs[j];
+    __m256i t = _mm256_mullo_epi32(m, _mm256_loadu_si256((const __m256i *)(x->s[v] + 8 * b)));
+    __m128i h = _mm_add_epi32(_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1));
+    h = _mm_add_epi32(h, _mm_unpackhi_epi64(h, h));
+    msum[v] = _mm_cvtsi128_si32(h) + _mm_extract_epi32(h, 1);
   }
+}
+
+/* A Q4_K or Q5_K super-block b's 8 scales as ints, and its minimums' share (k45_mins). */
+ALWAYS_INLINE void k45_scales(const uint8_t *blk, long b, const xs_t *x, int V, int *sc, int *msum) {
+  __m128i both = k_scales_mins(blk + 4);
+  _mm256_storeu_si256((__m256i *)sc, _mm256_cvtepu8_epi32(both));
+  k45_mins(both, b, x, V, msum);
 }
 
 /* Half h of a Q6_K super-block: its four sub-blocks of 32 as unsigned bytes (0..63, bias 32). */
@@ -425,16 +436,21 @@ ALWAYS_INLINE void rows_k45_512(int type, const uint8_t *const *w, int R, int nb
   for (long b = 0; b < nb; b++) {
     for (int r = 0; r < R; r++) {
       const uint8_t *blk = w[r] + bytes * b;
-      int sc[8], msum[4];
-      k45_scales(blk, b, x, V, sc, msum);
+      int msum[4];
+      __m128i both = k_scales_mins(blk + 4);
+      __m512i sc = _mm512_cvtepu8_epi32(both);
+      k45_mins(both, b, x, V, msum);
       __m512i isum[4];
       for (int v = 0; v < V; v++) isum[v] = _mm512_setzero_si512();
       for (int pair = 0; pair < 4; pair++) {
         __m256i w0, w1;
         k45_pair(type, blk, pair, &w0, &w1);
         __m512i wz = join(w0, w1);
-        __m512i scales = _mm512_inserti64x4(_mm512_set1_epi32(sc[2 * pair]),
-                                            _mm256_set1_epi32(sc[2 * pair + 1]), 1);
+        /* Sub-block 2·pair's scale in the low 8 lanes, 2·pair + 1's in the high 8. */
+        __m512i scales = _mm512_permutexvar_epi32(
+            _mm512_add_epi32(_mm512_set1_epi32(2 * pair),
+                             _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1)),
+            sc);
         for (int v = 0; v < V; v++) {
           __m512i xz = _mm512_loadu_si512(x->q[v] + 256 * b + 64 * pair);
           __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wz, xz);
