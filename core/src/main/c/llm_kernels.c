@@ -533,6 +533,7 @@ ALWAYS_INLINE void rows_any_512(int type, const uint8_t *const *w, int R, int nb
 DEFINE_KERNEL_512(T_Q8_0, q8_0_r4v1_512, 4, 1)
 DEFINE_KERNEL_512(T_Q8_0, q8_0_r4v4_512, 4, 4)
 DEFINE_KERNEL_512(T_Q4_0, q4_0_r4v1_512, 4, 1)
+DEFINE_KERNEL_512(T_Q6_K, q6_k_r2v1_512, 2, 1)
 DEFINE_KERNEL_512(T_Q4_0, q4_0_r4v4_512, 4, 4)
 DEFINE_KERNEL_512(T_Q5_0, q5_0_r4v4_512, 4, 4)
 DEFINE_TYPE_512(T_Q8_0, q8_0)
@@ -594,25 +595,28 @@ DEFINE_TYPE(T_Q6_K, q6_k)
 
 typedef void (*kernel_t)(const uint8_t *const *, int, const xs_t *, float *);
 typedef struct {
-  kernel_t r4v1, r4v4, v[5];
+  kernel_t streams;
+  int ways;
+  kernel_t r4v4, v[5];
 } kernels_t;
 
 /*
- * The four-stream kernel where the type has one (wg_rows); 4 rows by 4 vectors where there is one
- * (AVX-512 has the 32 registers that sixteen accumulators need); 1 row by 1 to 4 vectors.
+ * The kernel of `ways` rows by one vector that reads that many streams side by side, where the
+ * type has one (wg_rows); 4 rows by 4 vectors where there is one (AVX-512 has the 32 registers
+ * that sixteen accumulators need); 1 row by 1 to 4 vectors.
  */
-#define KERNELS(R4, R4V4, P, S) \
-  { R4, R4V4, { 0, P##_r1v1##S, P##_r1v2##S, P##_r1v3##S, P##_r1v4##S } }
+#define KERNELS(STREAMS, WAYS, R4V4, P, S) \
+  { STREAMS, WAYS, R4V4, { 0, P##_r1v1##S, P##_r1v2##S, P##_r1v3##S, P##_r1v4##S } }
 
 static const kernels_t *kernels_of(int type, int wide) {
-  static const kernels_t q8_0 = KERNELS(q8_0_r4v1, 0, q8_0, ), q4_0 = KERNELS(0, 0, q4_0, );
-  static const kernels_t q5_0 = KERNELS(0, 0, q5_0, ), q4_k = KERNELS(0, 0, q4_k, );
-  static const kernels_t q5_k = KERNELS(0, 0, q5_k, ), q6_k = KERNELS(0, 0, q6_k, );
-  static const kernels_t q8_0w = KERNELS(q8_0_r4v1_512, q8_0_r4v4_512, q8_0, _512);
-  static const kernels_t q4_0w = KERNELS(q4_0_r4v1_512, q4_0_r4v4_512, q4_0, _512);
-  static const kernels_t q5_0w = KERNELS(0, q5_0_r4v4_512, q5_0, _512);
-  static const kernels_t q4_kw = KERNELS(0, 0, q4_k, _512), q5_kw = KERNELS(0, 0, q5_k, _512);
-  static const kernels_t q6_kw = KERNELS(0, 0, q6_k, _512);
+  static const kernels_t q8_0 = KERNELS(q8_0_r4v1, 4, 0, q8_0, ), q4_0 = KERNELS(0, 0, 0, q4_0, );
+  static const kernels_t q5_0 = KERNELS(0, 0, 0, q5_0, ), q4_k = KERNELS(0, 0, 0, q4_k, );
+  static const kernels_t q5_k = KERNELS(0, 0, 0, q5_k, ), q6_k = KERNELS(0, 0, 0, q6_k, );
+  static const kernels_t q8_0w = KERNELS(q8_0_r4v1_512, 4, q8_0_r4v4_512, q8_0, _512);
+  static const kernels_t q4_0w = KERNELS(q4_0_r4v1_512, 4, q4_0_r4v4_512, q4_0, _512);
+  static const kernels_t q5_0w = KERNELS(0, 0, q5_0_r4v4_512, q5_0, _512);
+  static const kernels_t q4_kw = KERNELS(0, 0, 0, q4_k, _512), q5_kw = KERNELS(0, 0, 0, q5_k, _512);
+  static const kernels_t q6_kw = KERNELS(q6_k_r2v1_512, 2, 0, q6_k, _512);
   switch (type) {
     case T_Q8_0: return wide ? &q8_0w : &q8_0;
     case T_Q4_0: return wide ? &q4_0w : &q4_0;
@@ -650,9 +654,10 @@ int wg_isa(void) {
  * wg_isa() when it is 0. With one vector, Q8_0 rows (and Q4_0's, 512 bits wide) go four at a time
  * from the four quarters of the range, so that four sequential streams are read side by side: on
  * a Zen 5 core that took a stories110M-sized product from 25 to 33 GMAC/s for Q8_0 and from 29–37
- * to 43–50 for Q4_0, while the others, bound by arithmetic rather than memory, went no faster (Q4_0
- * 256 bits wide, Q6_K) or several times slower (the K-quants, four rows' accumulators and
- * scales spilling out of the registers).
+ * to 43–50 for Q4_0. Q6_K's rows (512 bits wide) go two at a time from the two halves (+18 % on
+ * its classifier-sized products); the others, bound by arithmetic rather than memory, went no
+ * faster that way (Q4_0 256 bits wide) or slower (the K-quants four or two at a time, their rows'
+ * accumulators and scales spilling out of the registers).
  * Returns 0; -1 where there was no memory for the vectors' inputs, -2 for a type it does not take
  * (nothing is written then).
  */
@@ -687,15 +692,15 @@ int wg_rows(int type, const uint8_t *w, long rowBytes, int from, int to, int col
   }
   float res[4];
   int r = from;
-  if (n == 1 && k->r4v1) {
-    int quarter = (to - from) / 4;
-    for (; r < from + quarter; r++) {
+  if (n == 1 && k->streams) {
+    int ways = k->ways, part = (to - from) / ways;
+    for (; r < from + part; r++) {
       const uint8_t *rows[4];
-      for (int i = 0; i < 4; i++) rows[i] = w + (long)(r + i * quarter) * rowBytes;
-      k->r4v1(rows, nb, &xs[0], res);
-      for (int i = 0; i < 4; i++) out[r + i * quarter] = res[i];
+      for (int i = 0; i < ways; i++) rows[i] = w + (long)(r + i * part) * rowBytes;
+      k->streams(rows, nb, &xs[0], res);
+      for (int i = 0; i < ways; i++) out[r + i * part] = res[i];
     }
-    r = from + 4 * quarter;
+    r = from + ways * part;
   }
   /*
    * Rows go in blocks of about 32 KiB, each dotted with every group of vectors before the next: the
