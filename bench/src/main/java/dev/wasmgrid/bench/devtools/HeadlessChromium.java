@@ -71,10 +71,13 @@ public final class HeadlessChromium implements AutoCloseable {
       throw new UncheckedIOException("cannot make a Chromium profile directory", e);
     }
     try {
-      process =
+      ProcessBuilder builder =
           new ProcessBuilder(command(profile, args))
-              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-              .start();
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+      // Chromium keeps its single-instance socket in a directory of its own under TMPDIR, which
+      // it leaves behind when it is stopped; under the profile it goes with the profile.
+      builder.environment().put("TMPDIR", profile.toString());
+      process = builder.start();
     } catch (IOException e) {
       Trees.delete(profile);
       throw new UncheckedIOException("cannot start " + PATH, e);
