@@ -11,8 +11,8 @@ import java.nio.FloatBuffer;
 /**
  * Products of packed matrices by the {@link NativeKernels}: the caller copies its vectors into
  * memory off the heap (its own, reused product after product) and quantizes them once; the team's
- * threads then dot their rows with them, reading the weights from the file's mapping, and copy
- * their rows out.
+ * threads then dot their rows with them, reading the weights from the file's mapping; the caller
+ * copies the rows out.
  */
 final class NativeProducts {
 
@@ -128,18 +128,17 @@ final class NativeProducts {
                     out + 4L * first[m],
                     rows,
                     width);
-                // Each thread copies out its own rows (absolute gets change nothing in the
-                // buffer): on the caller alone, a classifier's copy was a share of a small model's
-                // token that the other thread waited through.
-                for (int v = 0; v < n; v++) {
-                  s.out.get(v * rows + lo, outs[m][v], lo - first[m], hi - lo);
-                }
               }
             }
           });
     } finally {
       // The mappings must outlive the calls that read them.
       Reference.reachabilityFence(ws);
+    }
+    for (int m = 0; m < ws.length; m++) {
+      for (int v = 0; v < n; v++) {
+        s.out.get(v * rows + first[m], outs[m][v], 0, ws[m].rows());
+      }
     }
   }
 
