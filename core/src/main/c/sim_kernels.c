@@ -177,14 +177,12 @@ ALWAYS_INLINE void same8(looker_t *p, __m256 vx, __m256 vy, __m256 mask, __m256 
       _mm256_cmp_ps(d2, _mm256_set1_ps(1e-4f), _CMP_GT_OQ)));
   /* Without a branch on whether any lane is that close: it was taken at random, and the divisions
    * cost less than its mispredictions. */
-  {
-    __m256 sign = _mm256_set1_ps(-0.0f);
-    __m256i s = _mm256_castps_si256(sep);
-    p->sum8[SEP_X] = _mm256_add_epi32(
-        p->sum8[SEP_X], _mm256_and_si256(s, fixed8(_mm256_div_ps(_mm256_xor_ps(dx, sign), d2))));
-    p->sum8[SEP_Y] = _mm256_add_epi32(
-        p->sum8[SEP_Y], _mm256_and_si256(s, fixed8(_mm256_div_ps(_mm256_xor_ps(dy, sign), d2))));
-  }
+  __m256 sign = _mm256_set1_ps(-0.0f);
+  __m256i s = _mm256_castps_si256(sep);
+  p->sum8[SEP_X] = _mm256_add_epi32(
+      p->sum8[SEP_X], _mm256_and_si256(s, fixed8(_mm256_div_ps(_mm256_xor_ps(dx, sign), d2))));
+  p->sum8[SEP_Y] = _mm256_add_epi32(
+      p->sum8[SEP_Y], _mm256_and_si256(s, fixed8(_mm256_div_ps(_mm256_xor_ps(dy, sign), d2))));
   if (++p->pending == FLUSH_EVERY) flush(p);
 }
 
