@@ -257,8 +257,9 @@ final class TickStepper {
   }
 
   /**
-   * Time spent so far in each part of a step, summed over threads: grid build, perceive + steer +
-   * contacts, conflicts, life (and food). Nanoseconds, added to {@code into}.
+   * Time spent so far in each part of a step, summed over threads: grid build (with the sweep's
+   * set-up of its parts, the native sweep's list of ready food), perceive + steer + contacts,
+   * conflicts, life (and food). Nanoseconds, added to {@code into}.
    */
   void addNanos(long[] into) {
     for (int k = 0; k < nanos.length; k++) {
