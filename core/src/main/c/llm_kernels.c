@@ -509,10 +509,252 @@ ALWAYS_INLINE void rows_q6k_512(const uint8_t *const *w, int R, int nb, const xs
     for (int v = 0; v < V; v++) res[r * V + v] = _mm512_reduce_add_ps(acc[r][v]);
 }
 
+/*
+ * Q8_0 at 512 bits sums every (row, vector) in the one order that suits 16 rows at a time
+ * (q8_0_strips, for two vectors or more): each block's 32 products summed exactly as integers,
+ * then acc = fma(sum, dw·dx, acc) block after block from acc = 0. The one-vector kernels reduce
+ * their rows' lanes to those sums first.
+ */
+
+ALWAYS_INLINE float fma1(float a, float b, float c) {
+  return _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(b), _mm_set_ss(c)));
+}
+
+/* Block blk by x's block (its bytes xq, their sum xsum) as the exact integer sum. */
+ALWAYS_INLINE int q8_0_dot(const uint8_t *blk, const int8_t *xq, int32_t xsum) {
+  __m256i d = _mm256_dpbusd_epi32(_mm256_setzero_si256(), ublock32(T_Q8_0, blk),
+                                  _mm256_loadu_si256((const __m256i *)xq));
+  __m128i h = _mm_add_epi32(_mm256_castsi256_si128(d), _mm256_extracti128_si256(d, 1));
+  h = _mm_add_epi32(h, _mm_unpackhi_epi64(h, h));
+  h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 1));
+  /* The weights went in unsigned, 128 more each. */
+  return _mm_cvtsi128_si32(h) - 128 * xsum;
+}
+
+/* One row by one vector: the rows the four-row kernel leaves. */
+static void q8_0_r1v1_512(const uint8_t *const *w, int nb, const xs_t *x, float *res) {
+  float acc = 0.0f;
+  for (long b = 0; b < nb; b++) {
+    const uint8_t *blk = w[0] + 34 * b;
+    float sum = (float)q8_0_dot(blk, x->q[0] + 32 * b, x->s[0][b]);
+    acc = fma1(sum, half(blk) * x->d[0][b], acc);
+  }
+  res[0] = acc;
+}
+
+ALWAYS_INLINE int load16(const uint8_t *p) {
+  uint16_t h;
+  memcpy(&h, p, 2);
+  return h;
+}
+
+/*
+ * Four rows' dots with two blocks of x (16 int lanes each, a block in each half) reduced to their
+ * sums: rows 0-3 of the first block, then of the second.
+ */
+ALWAYS_INLINE __m256i sums4x2(const __m512i *d) {
+  __m512i a = _mm512_add_epi32(_mm512_unpacklo_epi32(d[0], d[1]), _mm512_unpackhi_epi32(d[0], d[1]));
+  __m512i c = _mm512_add_epi32(_mm512_unpacklo_epi32(d[2], d[3]), _mm512_unpackhi_epi32(d[2], d[3]));
+  /* Each 128 bits: the four rows' sums of that quarter's four lanes. */
+  __m512i q = _mm512_add_epi32(_mm512_unpacklo_epi64(a, c), _mm512_unpackhi_epi64(a, c));
+  q = _mm512_shuffle_i32x4(q, q, _MM_SHUFFLE(3, 1, 2, 0));
+  return _mm256_add_epi32(_mm512_castsi512_si256(q), _mm512_extracti64x4_epi64(q, 1));
+}
+
+/*
+ * Rows w[0..4) by one vector, two blocks at a time (wg_rows's four streams): x->c holds the bias's
+ * share and x->dx2 x's scales, each 4 lanes of a pair's first block then 4 of its second.
+ */
+static void q8_0_r4v1_512(const uint8_t *const *w, int nb, const xs_t *x, float *res) {
+  __m128 acc = _mm_setzero_ps();
+  long b = 0;
+  for (; b + 2 <= nb; b += 2) {
+    __m512i xv = _mm512_loadu_si512(x->q[0] + 32 * b);
+    __m512i d[4];
+    __m128i h = _mm_setzero_si128();
+    _Pragma("GCC unroll 4") for (int r = 0; r < 4; r++) {
+      const uint8_t *b0 = w[r] + 34 * b, *b1 = b0 + 34;
+      __m512i u = join(ublock32(T_Q8_0, b0), ublock32(T_Q8_0, b1));
+      d[r] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), u, xv);
+      h = _mm_insert_epi16(h, load16(b0), r);
+      h = _mm_insert_epi16(h, load16(b1), 4 + r);
+    }
+    __m256i sums = _mm256_add_epi32(sums4x2(d), _mm256_loadu_si256((const __m256i *)(x->c[0] + 4 * b)));
+    __m256 f = _mm256_cvtepi32_ps(sums);
+    __m256 dd = _mm256_mul_ps(_mm256_cvtph_ps(h), _mm256_loadu_ps(x->dx2[0] + 4 * b));
+    acc = _mm_fmadd_ps(_mm256_castps256_ps128(f), _mm256_castps256_ps128(dd), acc);
+    acc = _mm_fmadd_ps(_mm256_extractf128_ps(f, 1), _mm256_extractf128_ps(dd, 1), acc);
+  }
+  _mm_storeu_ps(res, acc);
+  if (b < nb) {
+    for (int r = 0; r < 4; r++) {
+      const uint8_t *blk = w[r] + 34 * b;
+      float sum = (float)q8_0_dot(blk, x->q[0] + 32 * b, x->s[0][b]);
+      res[r] = fma1(sum, half(blk) * x->d[0][b], res[r]);
+    }
+  }
+}
+
+/*
+ * Sixteen rows at a time: lane i of a strip's vectors holds row STRIP_ROW(i), the order in which
+ * q8_0_pack's transposition leaves them.
+ */
+#ifndef PF_HINT
+#define PF_HINT _MM_HINT_T0
+#endif
+#define STRIP_ROW(i) (((i) & 3) | ((i) & 4) << 1 | ((i) & 8) >> 1)
+
+/* A strip's rows (the last repeated up to 16), 2 bytes in: where their blocks' bytes start. */
+typedef struct {
+  const uint8_t *row[16];
+  /* Lane i: where row STRIP_ROW(i) starts, from the first. */
+  __m512i offsets;
+  const uint8_t *first;
+  /* The next strip, fetched while this one is dotted: its start and cache lines. */
+  const uint8_t *next;
+  long lines;
+} strip_t;
+
+ALWAYS_INLINE void strip_rows(const uint8_t *w, long rowBytes, int rows, strip_t *st) {
+  int at[16];
+  for (int i = 0; i < 16; i++) {
+    st->row[i] = w + (i < rows ? i : rows - 1) * rowBytes + 2;
+    at[i] = (int)((STRIP_ROW(i) < rows ? STRIP_ROW(i) : rows - 1) * rowBytes);
+  }
+  st->offsets = _mm512_loadu_si512(at);
+  st->first = w;
+}
+
+/*
+ * Block b of a strip's 16 rows: 8 vectors of the rows' bytes 4g to 4g + 3 (g = 0..7) as unsigned,
+ * lane i row STRIP_ROW(i), and the rows' scales.
+ */
+ALWAYS_INLINE void q8_0_strip_block(const strip_t *st, long b, __m512i *wg, __m512 *dw) {
+  /* z[i]: rows i and i + 8 as 8 ints each; a transposition of two 8 × 8 within the halves. */
+  __m512i z[8], t[8], u[8];
+  for (int i = 0; i < 8; i++)
+    z[i] = join(_mm256_loadu_si256((const __m256i *)(st->row[i] + 34 * b)),
+                _mm256_loadu_si256((const __m256i *)(st->row[i + 8] + 34 * b)));
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm512_unpacklo_epi32(z[i], z[i + 1]);
+    t[i + 1] = _mm512_unpackhi_epi32(z[i], z[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    /* Each: g and g + 4 of rows i..i+3 (and of i + 8..i + 11), g = 0, 1, 2, 3. */
+    u[i] = _mm512_unpacklo_epi64(t[i], t[i + 2]);
+    u[i + 1] = _mm512_unpackhi_epi64(t[i], t[i + 2]);
+    u[i + 2] = _mm512_unpacklo_epi64(t[i + 1], t[i + 3]);
+    u[i + 3] = _mm512_unpackhi_epi64(t[i + 1], t[i + 3]);
+  }
+  const __m512i bias = _mm512_set1_epi8((char)0x80);
+  for (int g = 0; g < 4; g++) {
+    wg[g] = _mm512_xor_si512(_mm512_shuffle_i32x4(u[g], u[g + 4], _MM_SHUFFLE(2, 0, 2, 0)), bias);
+    wg[g + 4] = _mm512_xor_si512(_mm512_shuffle_i32x4(u[g], u[g + 4], _MM_SHUFFLE(3, 1, 3, 1)), bias);
+  }
+  /* Each block starts with its f16 scale: the low half of the int there. */
+  __m512i d = _mm512_i32gather_epi32(st->offsets, st->first + 34 * b, 1);
+  *dw = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(d));
+}
+
+/* Block b of a strip (wg, dw) by V vectors (q[v], d[v], s[v] as wg_quantize gives them), into acc[v]. */
+ALWAYS_INLINE void q8_0_strip_dot(const __m512i *wg, __m512 dw, long b, const int8_t *const *q,
+                                  const float *const *d, const int32_t *const *s, int V,
+                                  __m512 *acc) {
+  _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) {
+    const int8_t *xb = q[v] + 32 * b;
+    __m512i dot = _mm512_set1_epi32(-128 * s[v][b]);
+    _Pragma("GCC unroll 8") for (int g = 0; g < 8; g++) {
+      int32_t x4;
+      memcpy(&x4, xb + 4 * g, 4);
+      dot = _mm512_dpbusd_epi32(dot, wg[g], _mm512_set1_epi32(x4));
+    }
+    acc[v] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(dw, _mm512_set1_ps(d[v][b])), acc[v]);
+  }
+}
+
+/* A strip by V vectors (at most 8), each block taken apart and dotted at once: lane i row STRIP_ROW(i). */
+ALWAYS_INLINE void q8_0_strip(const strip_t *st, int nb, const int8_t *const *q,
+                              const float *const *d, const int32_t *const *s, int V, __m512 *acc) {
+  for (int v = 0; v < V; v++) acc[v] = _mm512_setzero_ps();
+  for (long b = 0; b < nb; b++) {
+    for (long l = b * st->lines / nb; l < (b + 1) * st->lines / nb; l++)
+      _mm_prefetch((const char *)st->next + 64 * l, PF_HINT);
+    __m512i wg[8];
+    __m512 dw;
+    q8_0_strip_block(st, b, wg, &dw);
+    q8_0_strip_dot(wg, dw, b, q, d, s, V, acc);
+  }
+}
+
+/* The same from a strip packed by q8_0_pack, for each group of vectors beyond the first. */
+ALWAYS_INLINE void q8_0_packed(const __m512i *panel, const __m512 *scales, int nb,
+                               const int8_t *const *q, const float *const *d,
+                               const int32_t *const *s, int V, __m512 *acc) {
+  for (int v = 0; v < V; v++) acc[v] = _mm512_setzero_ps();
+  for (long b = 0; b < nb; b++) q8_0_strip_dot(panel + 8 * b, scales[b], b, q, d, s, V, acc);
+}
+
+static void q8_0_pack(const strip_t *st, int nb, __m512i *panel, __m512 *scales) {
+  for (long b = 0; b < nb; b++) q8_0_strip_block(st, b, panel + 8 * b, scales + b);
+}
+
+#define STRIP(V) \
+  case V: q8_0_strip(&st, nb, q, d, s, V, acc); break;
+#define PACKED(V) \
+  case V: q8_0_packed(panel, scales, nb, q, d, s, V, acc); break;
+
+/*
+ * Rows [from, to) of Q8_0 by n vectors (2 or more), sixteen rows at a time: with every vector
+ * multiplying 16 rows' bytes at once there is no lane to add up afterwards, so a byte of weights
+ * costs an eighth of an instruction per vector (the four-row kernels: about 0.6), and taking each
+ * block apart for that costs another ~0.1. Up to 8 vectors dot each block as it is taken apart;
+ * more, every strip is packed once (into `space`: 576 bytes a block, 64-byte aligned) for all their
+ * groups of 8.
+ */
+static void q8_0_strips(const uint8_t *w, long rowBytes, int from, int to, int nb,
+                        const int8_t *xq, const float *xd, const int32_t *xsum, int n, float *out,
+                        long outStride, void *space) {
+  __m512i *panel = space;
+  __m512 *scales = (__m512 *)(panel + 8L * nb);
+  long cols = 32L * nb;
+  for (int r0 = from; r0 < to; r0 += 16) {
+    int rows = to - r0 < 16 ? to - r0 : 16;
+    strip_t st;
+    strip_rows(w + (long)r0 * rowBytes, rowBytes, rows, &st);
+    int after = to - r0 - rows < 16 ? to - r0 - rows : 16;
+    st.next = w + (long)(r0 + rows) * rowBytes;
+    st.lines = (after * rowBytes + 63) / 64;
+    if (n > 8) q8_0_pack(&st, nb, panel, scales);
+    for (int v0 = 0; v0 < n; v0 += 8) {
+      int V = n - v0 < 8 ? n - v0 : 8;
+      const int8_t *q[8];
+      const float *d[8];
+      const int32_t *s[8];
+      for (int v = 0; v < V; v++) {
+        q[v] = xq + (v0 + v) * cols;
+        d[v] = xd + (long)(v0 + v) * nb;
+        s[v] = xsum + (long)(v0 + v) * nb;
+      }
+      __m512 acc[8];
+      if (n <= 8) {
+        switch (V) { STRIP(2) STRIP(3) STRIP(4) STRIP(5) STRIP(6) STRIP(7) default: STRIP(8) }
+      } else {
+        switch (V) {
+          PACKED(1) PACKED(2) PACKED(3) PACKED(4)
+          PACKED(5) PACKED(6) PACKED(7) default: PACKED(8)
+        }
+      }
+      for (int v = 0; v < V; v++) {
+        __m512 inOrder = _mm512_shuffle_f32x4(acc[v], acc[v], _MM_SHUFFLE(3, 1, 2, 0));
+        _mm512_mask_storeu_ps(out + (v0 + v) * outStride + r0, (__mmask16)((1u << rows) - 1), inOrder);
+      }
+    }
+  }
+}
+
 ALWAYS_INLINE void rows_any_512(int type, const uint8_t *const *w, int R, int nb, const xs_t *x,
                                 int V, float *res) {
   switch (type) {
-    case T_Q8_0: rows_32_512(T_Q8_0, w, R, nb, x, V, res); break;
     case T_Q4_0: rows_32_512(T_Q4_0, w, R, nb, x, V, res); break;
     case T_Q5_0: rows_32_512(T_Q5_0, w, R, nb, x, V, res); break;
     case T_Q4_K: rows_k45_512(T_Q4_K, w, R, nb, x, V, res); break;
@@ -530,13 +772,10 @@ ALWAYS_INLINE void rows_any_512(int type, const uint8_t *const *w, int R, int nb
   DEFINE_KERNEL_512(T, P##_r1v2_512, 1, 2)   \
   DEFINE_KERNEL_512(T, P##_r1v3_512, 1, 3)   \
   DEFINE_KERNEL_512(T, P##_r1v4_512, 1, 4)
-DEFINE_KERNEL_512(T_Q8_0, q8_0_r4v1_512, 4, 1)
-DEFINE_KERNEL_512(T_Q8_0, q8_0_r4v4_512, 4, 4)
 DEFINE_KERNEL_512(T_Q4_0, q4_0_r4v1_512, 4, 1)
 DEFINE_KERNEL_512(T_Q6_K, q6_k_r2v1_512, 2, 1)
 DEFINE_KERNEL_512(T_Q4_0, q4_0_r4v4_512, 4, 4)
 DEFINE_KERNEL_512(T_Q5_0, q5_0_r4v4_512, 4, 4)
-DEFINE_TYPE_512(T_Q8_0, q8_0)
 DEFINE_TYPE_512(T_Q4_0, q4_0)
 DEFINE_TYPE_512(T_Q5_0, q5_0)
 DEFINE_TYPE_512(T_Q4_K, q4_k)
@@ -546,10 +785,10 @@ DEFINE_TYPE_512(T_Q6_K, q6_k)
 /*
  * What the 512-bit kernels take besides x's bytes, for V vectors: x->c (the bias's share per int
  * lane, in c[V][cols/4]) for the types with a bias, and x->dx2 (x's scales of each pair of blocks,
- * in dx2[V][pairs][16]) for those with blocks of 32.
+ * in dx2[V][pairs][16]) for those with blocks of 32; Q8_0's as q8_0_r4v1_512 takes them.
  */
 static void wide_inputs(int type, int cols, int nb, xs_t *x, int V, int32_t *c, float *dx2) {
-  int bias = type == T_Q8_0 ? 128 : type == T_Q4_0 ? 8 : type == T_Q5_0 ? 16 : type == T_Q6_K ? 32 : 0;
+  int bias = type == T_Q4_0 ? 8 : type == T_Q5_0 ? 16 : type == T_Q6_K ? 32 : 0;
   int pairs = (nb + 1) / 2;
   for (int v = 0; v < V; v++) {
     int32_t *cv = c + (long)v * (cols / 4);
@@ -562,7 +801,16 @@ static void wide_inputs(int type, int cols, int nb, xs_t *x, int V, int32_t *c, 
       _mm512_mask_storeu_epi32(cv + i / 4, cols - i >= 64 ? 0xffff : 0x00ff, share);
     }
     x->c[v] = cv;
-    if (type == T_Q8_0 || type == T_Q4_0 || type == T_Q5_0) {
+    if (type == T_Q8_0) {
+      /* q8_0_r4v1_512's order: 4 lanes of a pair's first block, then 4 of its second. */
+      float *dv = dx2 + (long)v * pairs * 16;
+      for (int i = 0; i < 8 * pairs; i++) {
+        long b = 2 * (i / 8) + (i % 8 >= 4);
+        cv[i] = b < nb ? -128 * x->s[v][b] : 0;
+        dv[i] = b < nb ? x->d[v][b] : 0.0f;
+      }
+      x->dx2[v] = dv;
+    } else if (type == T_Q4_0 || type == T_Q5_0) {
       float *dv = dx2 + (long)v * pairs * 16;
       for (int p = 0; p < pairs; p++) {
         float lo = x->d[v][2 * p], hi = 2 * p + 1 < nb ? x->d[v][2 * p + 1] : 0.0f;
@@ -612,7 +860,8 @@ static const kernels_t *kernels_of(int type, int wide) {
   static const kernels_t q8_0 = KERNELS(q8_0_r4v1, 4, 0, q8_0, ), q4_0 = KERNELS(0, 0, 0, q4_0, );
   static const kernels_t q5_0 = KERNELS(0, 0, 0, q5_0, ), q4_k = KERNELS(0, 0, 0, q4_k, );
   static const kernels_t q5_k = KERNELS(0, 0, 0, q5_k, ), q6_k = KERNELS(0, 0, 0, q6_k, );
-  static const kernels_t q8_0w = KERNELS(q8_0_r4v1_512, 4, q8_0_r4v4_512, q8_0, _512);
+  /* Two vectors or more: q8_0_strips. */
+  static const kernels_t q8_0w = {q8_0_r4v1_512, 4, 0, {0, q8_0_r1v1_512, 0, 0, 0}};
   static const kernels_t q4_0w = KERNELS(q4_0_r4v1_512, 4, q4_0_r4v4_512, q4_0, _512);
   static const kernels_t q5_0w = KERNELS(0, 0, q5_0_r4v4_512, q5_0, _512);
   static const kernels_t q4_kw = KERNELS(0, 0, 0, q4_k, _512), q5_kw = KERNELS(0, 0, 0, q5_k, _512);
@@ -654,7 +903,8 @@ int wg_isa(void) {
  * wg_isa() when it is 0. With one vector, Q8_0 rows (and Q4_0's, 512 bits wide) go four at a time
  * from the four quarters of the range, so that four sequential streams are read side by side: on
  * a Zen 5 core that took a stories110M-sized product from 25 to 33 GMAC/s for Q8_0 and from 29–37
- * to 43–50 for Q4_0. Q6_K's rows (512 bits wide) go two at a time from the two halves (+18 % on
+ * to 43–50 for Q4_0. With two vectors or more, Q8_0 rows (512 bits wide) go sixteen at a time
+ * (q8_0_strips). Q6_K's rows (512 bits wide) go two at a time from the two halves (+18 % on
  * its classifier-sized products); the others, bound by arithmetic rather than memory, went no
  * faster that way (Q4_0 256 bits wide) or slower (the K-quants four or two at a time, their rows'
  * accumulators and scales spilling out of the registers).
@@ -667,6 +917,13 @@ int wg_rows(int type, const uint8_t *w, long rowBytes, int from, int to, int col
   int wide = (isa ? isa : wg_isa()) == 512 && wg_isa() == 512;
   int blockWeights = (type == T_Q4_K || type == T_Q5_K || type == T_Q6_K) ? 256 : 32;
   int nb = cols / blockWeights;
+  if (wide && type == T_Q8_0 && n >= 2) {
+    void *space = n > 8 ? aligned_alloc(64, 576L * nb) : 0;
+    if (n > 8 && !space) return -1;
+    q8_0_strips(w, rowBytes, from, to, nb, xq, xd, xsum, n, out, outStride, space);
+    free(space);
+    return 0;
+  }
   int groups = (n + 3) / 4;
   /* Per group of up to 4 vectors: its pointers, and the 512-bit kernels' inputs. */
   long pairs = (nb + 1) / 2;
