@@ -599,9 +599,6 @@ static void q8_0_r4v1_512(const uint8_t *const *w, int nb, const xs_t *x, float 
  * Sixteen rows at a time: lane i of a strip's vectors holds row STRIP_ROW(i), the order in which
  * q8_0_pack's transposition leaves them.
  */
-#ifndef PF_HINT
-#define PF_HINT _MM_HINT_T0
-#endif
 #define STRIP_ROW(i) (((i) & 3) | ((i) & 4) << 1 | ((i) & 8) >> 1)
 
 /* A strip's rows (the last repeated up to 16), 2 bytes in: where their blocks' bytes start. */
@@ -610,10 +607,16 @@ typedef struct {
   /* Lane i: where row STRIP_ROW(i) starts, from the first. */
   __m512i offsets;
   const uint8_t *first;
-  /* The next strip, fetched while this one is dotted: its start and cache lines. */
+  /* The next strip, fetched while this one is taken apart: its start and cache lines. */
   const uint8_t *next;
   long lines;
 } strip_t;
+
+/* Block b's share (of nb) of the next strip's cache lines, fetched. */
+ALWAYS_INLINE void fetch_next(const strip_t *st, long b, int nb) {
+  for (long l = b * st->lines / nb; l < (b + 1) * st->lines / nb; l++)
+    _mm_prefetch((const char *)st->next + 64 * l, _MM_HINT_T0);
+}
 
 ALWAYS_INLINE void strip_rows(const uint8_t *w, long rowBytes, int rows, strip_t *st) {
   int at[16];
@@ -677,8 +680,7 @@ ALWAYS_INLINE void q8_0_strip(const strip_t *st, int nb, const int8_t *const *q,
                               const float *const *d, const int32_t *const *s, int V, __m512 *acc) {
   for (int v = 0; v < V; v++) acc[v] = _mm512_setzero_ps();
   for (long b = 0; b < nb; b++) {
-    for (long l = b * st->lines / nb; l < (b + 1) * st->lines / nb; l++)
-      _mm_prefetch((const char *)st->next + 64 * l, PF_HINT);
+    fetch_next(st, b, nb);
     __m512i wg[8];
     __m512 dw;
     q8_0_strip_block(st, b, wg, &dw);
@@ -695,7 +697,10 @@ ALWAYS_INLINE void q8_0_packed(const __m512i *panel, const __m512 *scales, int n
 }
 
 static void q8_0_pack(const strip_t *st, int nb, __m512i *panel, __m512 *scales) {
-  for (long b = 0; b < nb; b++) q8_0_strip_block(st, b, panel + 8 * b, scales + b);
+  for (long b = 0; b < nb; b++) {
+    fetch_next(st, b, nb);
+    q8_0_strip_block(st, b, panel + 8 * b, scales + b);
+  }
 }
 
 #define STRIP(V) \
@@ -917,7 +922,8 @@ int wg_rows(int type, const uint8_t *w, long rowBytes, int from, int to, int col
   int wide = (isa ? isa : wg_isa()) == 512 && wg_isa() == 512;
   int blockWeights = (type == T_Q4_K || type == T_Q5_K || type == T_Q6_K) ? 256 : 32;
   int nb = cols / blockWeights;
-  if (wide && type == T_Q8_0 && n >= 2) {
+  /* (A strip's rows are found by int offsets.) */
+  if (wide && type == T_Q8_0 && n >= 2 && rowBytes <= INT32_MAX / 16) {
     void *space = n > 8 ? aligned_alloc(64, 576L * nb) : 0;
     if (n > 8 && !space) return -1;
     q8_0_strips(w, rowBytes, from, to, nb, xq, xd, xsum, n, out, outStride, space);
