@@ -3,14 +3,16 @@ package dev.wasmgrid.llm.jvm;
 /**
  * Whether forward passes of one batch size run faster on the whole team or on the caller alone,
  * learned from the passes themselves: after {@link #SETTLE} passes, then every {@link #PROBE}, a
- * trial runs {@link #TRIAL} passes each way, alternating, and the way whose passes took longer in
- * all is left unless the difference is within {@link #MARGIN}; a switch is tried again {@link
- * #RECHECK} passes later. Passes are the unit compared because consecutive passes of a size do the
- * same work (the same products, attention a position longer), and alternating them keeps a trend
- * (the JIT warming up, a context growing) from favouring either way. On an idle machine the team
- * wins and the trials cost ~1 %; where another process holds a core, the caller waits job after job
- * for a chunk a worker began and then lost its core, and the caller alone is faster. Not
- * thread-safe: one pass at a time.
+ * trial times {@link #TRIAL} passes each way, and the way whose passes took longer in all is left
+ * unless the difference is within {@link #MARGIN}; a switch is tried again {@link #RECHECK} passes
+ * later. Passes are the unit compared because consecutive passes of a size do the same work (the
+ * same products, attention a position longer). A trial's passes go in pairs of one way, team,
+ * alone, alone, team, and only the second of each pair is timed: the first after a switch pays for
+ * it (a parked worker woken, rows read last by the other core), which timed every trial against the
+ * team on a small model; and the order keeps a trend (the JIT warming up, a context growing) from
+ * favouring either way. On an idle machine the team wins and the trials cost ~3 %; where another
+ * process holds a core, the caller waits job after job for a chunk a worker began and then lost its
+ * core, and the caller alone is faster. Not thread-safe: one pass at a time.
  */
 final class ThreadChoice {
 
@@ -23,8 +25,11 @@ final class ThreadChoice {
    */
   static final int RECHECK = 16;
 
-  /** Passes of a trial run each way. */
+  /** Passes of a trial timed each way. */
   static final int TRIAL = 2;
+
+  /** Passes of a trial: two for each timed one. */
+  static final int TRIAL_PASSES = 4 * TRIAL;
 
   /** Passes that run on the team before the first trial: the workers' and the JIT's warm-up. */
   static final int SETTLE = 32;
@@ -43,11 +48,16 @@ final class ThreadChoice {
   boolean nextSolo() {
     passes++;
     if (passes == nextTrial) {
-      trialLeft = 2 * TRIAL;
+      trialLeft = TRIAL_PASSES;
       trialSolo = 0;
       trialTeam = 0;
     }
-    return trialLeft > 0 ? trialLeft % 2 == 0 : preferSolo;
+    if (trialLeft == 0) {
+      return preferSolo;
+    }
+    // Pairs team, alone, alone, team, and again.
+    int pair = (TRIAL_PASSES - trialLeft) / 2;
+    return pair % 4 == 1 || pair % 4 == 2;
   }
 
   /** The pass just chosen took {@code nanos}, on the caller alone if {@code solo}. */
@@ -55,9 +65,10 @@ final class ThreadChoice {
     if (trialLeft == 0) {
       return;
     }
-    if (solo) {
+    boolean secondOfPair = trialLeft % 2 == 1;
+    if (secondOfPair && solo) {
       trialSolo += nanos;
-    } else {
+    } else if (secondOfPair) {
       trialTeam += nanos;
     }
     if (--trialLeft == 0) {

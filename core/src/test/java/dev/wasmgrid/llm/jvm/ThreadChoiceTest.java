@@ -35,7 +35,7 @@ class ThreadChoiceTest {
     int passes = ThreadChoice.SETTLE + 5 * ThreadChoice.PROBE;
     List<Boolean> chosen = run(choice, passes, p -> 1_000_000, p -> 1_800_000);
     assertThat(chosen.subList(0, ThreadChoice.SETTLE)).containsOnly(false);
-    assertThat(alone(chosen, 0, passes)).isEqualTo(5L * ThreadChoice.TRIAL);
+    assertThat(alone(chosen, 0, passes)).isEqualTo(5L * ThreadChoice.TRIAL_PASSES / 2);
     assertThat(choice.prefersSolo()).isFalse();
   }
 
@@ -46,13 +46,13 @@ class ThreadChoiceTest {
     // free again and the team takes 0.6 ms.
     int free = 600;
     List<Boolean> chosen = run(choice, 1200, p -> p < free ? 1_300_000 : 600_000, p -> 1_000_000);
-    int firstTrialEnd = ThreadChoice.SETTLE + 2 * ThreadChoice.TRIAL;
+    int firstTrialEnd = ThreadChoice.SETTLE + ThreadChoice.TRIAL_PASSES;
     // Between trials, every pass alone while the core is busy...
     assertThat(alone(chosen, firstTrialEnd, free))
-        .isGreaterThanOrEqualTo(free - firstTrialEnd - 5L * ThreadChoice.TRIAL);
+        .isGreaterThanOrEqualTo(free - firstTrialEnd - 5L * ThreadChoice.TRIAL_PASSES / 2);
     // ...and none once a trial has seen it free.
-    int back = free + ThreadChoice.PROBE + 2 * ThreadChoice.TRIAL;
-    assertThat(alone(chosen, back, 1200)).isLessThanOrEqualTo(5L * ThreadChoice.TRIAL);
+    int back = free + ThreadChoice.PROBE + ThreadChoice.TRIAL_PASSES;
+    assertThat(alone(chosen, back, 1200)).isLessThanOrEqualTo(5L * ThreadChoice.TRIAL_PASSES / 2);
     assertThat(choice.prefersSolo()).isFalse();
   }
 
@@ -62,7 +62,7 @@ class ThreadChoiceTest {
     // Each pass 10 % faster than the one before, whichever way it runs: only the order of a
     // trial's passes could tell the ways apart.
     LongUnaryOperator warming = p -> (long) (20_000_000 * Math.pow(0.9, (double) p));
-    run(choice, ThreadChoice.SETTLE + 2 * ThreadChoice.TRIAL, warming, warming);
+    run(choice, ThreadChoice.SETTLE + ThreadChoice.TRIAL_PASSES, warming, warming);
     assertThat(choice.prefersSolo()).isFalse();
   }
 
@@ -70,16 +70,30 @@ class ThreadChoiceTest {
   void aSwitchTheNextTrialDoesNotBearOutIsUndoneSoon() {
     ThreadChoice choice = new ThreadChoice();
     // The team's first passes pay for its own warm-up: slow in the first trial only.
-    int firstTrialEnd = ThreadChoice.SETTLE + 2 * ThreadChoice.TRIAL;
+    int firstTrialEnd = ThreadChoice.SETTLE + ThreadChoice.TRIAL_PASSES;
     List<Boolean> chosen =
         run(choice, 300, p -> p < firstTrialEnd ? 3_000_000 : 1_000_000, p -> 1_800_000);
     // Alone until the next trial, RECHECK passes on...
     assertThat(alone(chosen, firstTrialEnd, firstTrialEnd + ThreadChoice.RECHECK - 1))
         .isEqualTo(ThreadChoice.RECHECK - 1L);
     // ...which goes back to the team: from then on alone only in trials (a recheck, then one).
-    int recheckEnd = firstTrialEnd + ThreadChoice.RECHECK - 1 + 2 * ThreadChoice.TRIAL;
-    assertThat(alone(chosen, recheckEnd, 300)).isEqualTo(2L * ThreadChoice.TRIAL);
+    int recheckEnd = firstTrialEnd + ThreadChoice.RECHECK - 1 + ThreadChoice.TRIAL_PASSES;
+    assertThat(alone(chosen, recheckEnd, 300)).isEqualTo(2 * (ThreadChoice.TRIAL_PASSES / 2L));
     assertThat(choice.prefersSolo()).isFalse();
+  }
+
+  @Test
+  void aTeamPassAfterOneAloneIsNotWhatTheTrialTimes() {
+    ThreadChoice choice = new ThreadChoice();
+    // The team takes 1 ms a pass and the caller alone 1.8, but the team's first pass after one
+    // alone takes 2.5: its worker parked meanwhile, and its rows were read by the other core.
+    boolean before = false;
+    for (int p = 0; p < ThreadChoice.SETTLE + 3 * ThreadChoice.PROBE; p++) {
+      boolean alone = choice.nextSolo();
+      choice.record(alone, alone ? 1_800_000 : before ? 2_500_000 : 1_000_000);
+      before = alone;
+      assertThat(choice.prefersSolo()).as("pass %d", p).isFalse();
+    }
   }
 
   @Test
