@@ -196,26 +196,34 @@ final class ShapedLlmBench {
     cellParams.put("dtype", mix.wireName());
     double bytesPerToken = 0;
     Map<Integer, Double> rates = new LinkedHashMap<>();
-    for (int threads : threadCounts) {
-      report.progress(
-          "llm: %s %s threads=%d: warm-up of %d tokens until the JIT settles, %d timed %d times%s ..."
-              .formatted(
-                  shape.shape().name(),
-                  mix.wireName(),
-                  threads,
-                  shape.warmUpTokens(),
-                  shape.tokens(),
-                  DECODE_RUNS,
-                  shape.promptTokens() > 0
-                      ? ", then a %d-token prompt".formatted(shape.promptTokens())
-                      : ""));
-      try (LanguageModel lm = new LanguageModel(model, new VectorCompute(threads))) {
-        GenerationConfig cfg = GenerationConfig.greedy(shape.tokens()).withIgnoreEos(true);
+    GenerationConfig cfg = GenerationConfig.greedy(shape.tokens()).withIgnoreEos(true);
+    List<LanguageModel> models = new ArrayList<>();
+    try {
+      for (int threads : threadCounts) {
+        report.progress(
+            "llm: %s %s threads=%d: warm-up of %d tokens until the JIT settles ..."
+                .formatted(shape.shape().name(), mix.wireName(), threads, shape.warmUpTokens()));
+        LanguageModel lm = new LanguageModel(model, new VectorCompute(threads));
+        models.add(lm);
         if (shape.warmUpTokens() > 0) {
           GenerationConfig warm = cfg.withMaxTokens(shape.warmUpTokens());
           JitSettling.generations(() -> lm.generate(PROMPT, warm));
         }
-        GenerationStats stats = medianRun(lm, cfg);
+      }
+      report.progress(
+          "llm: %s %s: %d tokens timed %d times per thread count, the counts taking turns%s ..."
+              .formatted(
+                  shape.shape().name(),
+                  mix.wireName(),
+                  shape.tokens(),
+                  DECODE_RUNS,
+                  shape.promptTokens() > 0
+                      ? ", then a %d-token prompt each".formatted(shape.promptTokens())
+                      : ""));
+      List<GenerationStats> medians = medianRuns(models, cfg);
+      for (int i = 0; i < models.size(); i++) {
+        int threads = threadCounts.get(i);
+        GenerationStats stats = medians.get(i);
         bytesPerToken = Roofline.bytesPerToken(model, stats.promptTokens(), stats.tokens());
         rates.put(threads, stats.tokensPerSecond());
         Map<String, Object> params = new LinkedHashMap<>(cellParams);
@@ -223,7 +231,8 @@ final class ShapedLlmBench {
         report.metric("llm", params, "tok_s", stats.tokensPerSecond(), "tok/s");
         report.metric("llm", params, "ttft_ms", stats.timeToFirstTokenMs(), "ms");
         if (shape.promptTokens() > 0) {
-          report.metric("llm", params, "pp_tok_s", promptRate(lm, shape.promptTokens()), "tok/s");
+          report.metric(
+              "llm", params, "pp_tok_s", promptRate(models.get(i), shape.promptTokens()), "tok/s");
         }
         report.metric("llm", params, "load_ms", loadMs, "ms");
         double rss = LlmBench.peakRssMb();
@@ -239,6 +248,10 @@ final class ShapedLlmBench {
               Roofline.fraction(stats.tokensPerSecond(), bytesPerToken, gbs),
               "ratio");
         }
+      }
+    } finally {
+      for (LanguageModel lm : models) {
+        lm.close();
       }
     }
     report.metric("llm", cellParams, "bytes_per_token", bytesPerToken, "B");
@@ -276,17 +289,31 @@ final class ShapedLlmBench {
   }
 
   /**
-   * The run of median {@code tok_s} among {@value #DECODE_RUNS} generations of {@code cfg}: a run
-   * of a fraction of a second on a shared machine is easily hit by a compilation or another
-   * process, and one such hit would otherwise decide a cell.
+   * For each model, the run of median {@code tok_s} among {@value #DECODE_RUNS} generations of
+   * {@code cfg}: a run of a fraction of a second on a shared machine is easily hit by a compilation
+   * or another process, and one such hit would otherwise decide a cell. The models take turns, one
+   * generation each, so that the thread counts they are compared at see the same spells of the
+   * machine: measured one count after the other, minutes apart, stories15M's two threads came out
+   * slower than one in one run and 1.9 times as fast in another (the host's speed drifting ±30 %
+   * within the hour).
    */
-  private static GenerationStats medianRun(LanguageModel lm, GenerationConfig cfg) {
-    List<GenerationStats> runs = new ArrayList<>();
-    for (int i = 0; i < DECODE_RUNS; i++) {
-      runs.add(lm.generate(PROMPT, cfg).stats());
+  private static List<GenerationStats> medianRuns(
+      List<LanguageModel> models, GenerationConfig cfg) {
+    List<List<GenerationStats>> runs = new ArrayList<>();
+    for (int m = 0; m < models.size(); m++) {
+      runs.add(new ArrayList<>());
     }
-    runs.sort(Comparator.comparingDouble(GenerationStats::tokensPerSecond));
-    return runs.get(DECODE_RUNS / 2);
+    for (int i = 0; i < DECODE_RUNS; i++) {
+      for (int m = 0; m < models.size(); m++) {
+        runs.get(m).add(models.get(m).generate(PROMPT, cfg).stats());
+      }
+    }
+    List<GenerationStats> medians = new ArrayList<>();
+    for (List<GenerationStats> r : runs) {
+      r.sort(Comparator.comparingDouble(GenerationStats::tokensPerSecond));
+      medians.add(r.get(DECODE_RUNS / 2));
+    }
+    return medians;
   }
 
   /**

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
       "First this machine's memory read bandwidth (mem_read_gbs, a vectorised read of 512 MiB).",
       "Then the llama2.c stories15M and stories110M shapes with random weights, written as GGUF"
           + " files in f32, q8_0, q4_0 and q4_k_m and loaded memory-mapped, 1 and 2 threads"
-          + " (tok_s the median of three generations):"
+          + " (tok_s the median of three generations, the thread counts taking turns):"
           + " also pp_tok_s (a 256-token prompt, the median of three), bytes_per_token and"
           + " roofline_fraction"
           + " (tok_s x bytes_per_token / mem_read_gbs), and the best thread count's lines.",
