@@ -531,14 +531,17 @@ ALWAYS_INLINE int q8_0_dot(const uint8_t *blk, const int8_t *xq, int32_t xsum) {
   return _mm_cvtsi128_si32(h) - 128 * xsum;
 }
 
+/* acc after block b of row w by one vector (the one order's step, for a single row). */
+ALWAYS_INLINE float q8_0_step(const uint8_t *w, long b, const xs_t *x, float acc) {
+  const uint8_t *blk = w + 34 * b;
+  float sum = (float)q8_0_dot(blk, x->q[0] + 32 * b, x->s[0][b]);
+  return fma1(sum, half(blk) * x->d[0][b], acc);
+}
+
 /* One row by one vector: the rows the four-row kernel leaves. */
 static void q8_0_r1v1_512(const uint8_t *const *w, int nb, const xs_t *x, float *res) {
   float acc = 0.0f;
-  for (long b = 0; b < nb; b++) {
-    const uint8_t *blk = w[0] + 34 * b;
-    float sum = (float)q8_0_dot(blk, x->q[0] + 32 * b, x->s[0][b]);
-    acc = fma1(sum, half(blk) * x->d[0][b], acc);
-  }
+  for (long b = 0; b < nb; b++) acc = q8_0_step(w[0], b, x, acc);
   res[0] = acc;
 }
 
@@ -587,17 +590,13 @@ static void q8_0_r4v1_512(const uint8_t *const *w, int nb, const xs_t *x, float 
   }
   _mm_storeu_ps(res, acc);
   if (b < nb) {
-    for (int r = 0; r < 4; r++) {
-      const uint8_t *blk = w[r] + 34 * b;
-      float sum = (float)q8_0_dot(blk, x->q[0] + 32 * b, x->s[0][b]);
-      res[r] = fma1(sum, half(blk) * x->d[0][b], res[r]);
-    }
+    for (int r = 0; r < 4; r++) res[r] = q8_0_step(w[r], b, x, res[r]);
   }
 }
 
 /*
  * Sixteen rows at a time: lane i of a strip's vectors holds row STRIP_ROW(i), the order in which
- * q8_0_pack's transposition leaves them.
+ * q8_0_strip_block's transposition leaves them.
  */
 #define STRIP_ROW(i) (((i) & 3) | ((i) & 4) << 1 | ((i) & 8) >> 1)
 
@@ -922,8 +921,17 @@ int wg_rows(int type, const uint8_t *w, long rowBytes, int from, int to, int col
   int wide = (isa ? isa : wg_isa()) == 512 && wg_isa() == 512;
   int blockWeights = (type == T_Q4_K || type == T_Q5_K || type == T_Q6_K) ? 256 : 32;
   int nb = cols / blockWeights;
-  /* (A strip's rows are found by int offsets.) */
-  if (wide && type == T_Q8_0 && n >= 2 && rowBytes <= INT32_MAX / 16) {
+  if (wide && type == T_Q8_0 && n >= 2) {
+    if (rowBytes > INT32_MAX / 16) {
+      /* A strip finds its rows' scales by int offsets; rows this long go one vector at a time,
+       * which sums them in the same order (wide Q8_0 has no other kernel for several vectors). */
+      for (int v = 0; v < n; v++) {
+        int failed = wg_rows(type, w, rowBytes, from, to, cols, xq + (long)v * cols, xd + (long)v * nb,
+                             xsum + (long)v * nb, 1, out + v * outStride, outStride, isa);
+        if (failed) return failed;
+      }
+      return 0;
+    }
     void *space = n > 8 ? aligned_alloc(64, 576L * nb) : 0;
     if (n > 8 && !space) return -1;
     q8_0_strips(w, rowBytes, from, to, nb, xq, xd, xsum, n, out, outStride, space);
