@@ -24,8 +24,9 @@ import java.util.concurrent.Future;
 /**
  * Concurrent streams on one model ({@code LanguageModel} with several streams, their decoding steps
  * sharing each pass): aggregate tokens per second of 1, 2, 4 and 8 greedy streams started together,
- * and its ratio over one stream, on the same model in the same run (each the median of three runs).
- * Measured for stories110M q8_0, the cell issue 18 names, when the run includes it.
+ * and its ratio over one stream, on the same model in the same run (each the median of three runs,
+ * the stream counts taking turns). Measured for stories110M q8_0, the cell issue 18 names, when the
+ * run includes it.
  */
 public final class StreamsLlmBench {
   private static final String PROMPT = "Once upon a time";
@@ -66,18 +67,28 @@ public final class StreamsLlmBench {
     // The file declares a long context; each stream's KV cache needs only this run's.
     Model model = loaded.withContext(PROMPT.length() + shape.tokens() + shape.warmUpTokens() + 8);
     GenerationConfig cfg = GenerationConfig.greedy(shape.tokens()).withIgnoreEos(true);
-    double single = 0;
-    for (int n : streams) {
-      try (LanguageModel lm = new LanguageModel(model, new VectorCompute(threads), n)) {
+    List<LanguageModel> models = new ArrayList<>();
+    try {
+      for (int n : streams) {
+        LanguageModel lm = new LanguageModel(model, new VectorCompute(threads), n);
+        models.add(lm);
         if (shape.warmUpTokens() > 0) {
           GenerationConfig warm = cfg.withMaxTokens(shape.warmUpTokens());
           JitSettling.generations(() -> together(lm, n, warm));
         }
-        double[] rates = new double[RUNS];
-        for (int run = 0; run < RUNS; run++) {
-          rates[run] = timed(lm, n, cfg, shape, dtype, threads, report);
+      }
+      // The stream counts take turns, run by run, so that the ratios compare the same spells of
+      // a shared host (as ShapedLlmBench's thread counts do).
+      double[][] rates = new double[streams.size()][RUNS];
+      for (int run = 0; run < RUNS; run++) {
+        for (int i = 0; i < streams.size(); i++) {
+          rates[i][run] = timed(models.get(i), streams.get(i), cfg, shape, dtype, threads, report);
         }
-        double aggregate = LlmBench.median(rates);
+      }
+      double single = 0;
+      for (int i = 0; i < streams.size(); i++) {
+        int n = streams.get(i);
+        double aggregate = LlmBench.median(rates[i]);
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("shape", shape.name());
         params.put("dtype", dtype.wireName());
@@ -89,6 +100,10 @@ public final class StreamsLlmBench {
         } else if (single > 0) {
           report.metric("llm", params, "ratio_aggregate_over_single", aggregate / single, "x");
         }
+      }
+    } finally {
+      for (LanguageModel lm : models) {
+        lm.close();
       }
     }
   }
