@@ -103,10 +103,19 @@ public final class Q8Matrix implements WeightMatrix {
    */
   public static float[] groupSums(float[] x, int group) {
     float[] sums = new float[x.length / group];
-    for (int i = 0; i < sums.length * group; i++) {
-      sums[i / group] += x[i];
-    }
+    groupSums(x, group, sums.length, sums);
     return sums;
+  }
+
+  /** {@link #groupSums(float[], int)} of the first {@code groups} runs, into {@code sums}. */
+  public static void groupSums(float[] x, int group, int groups, float[] sums) {
+    for (int g = 0; g < groups; g++) {
+      float sum = 0;
+      for (int i = g * group; i < (g + 1) * group; i++) {
+        sum += x[i];
+      }
+      sums[g] = sum;
+    }
   }
 
   @Override

@@ -21,10 +21,15 @@ public final class Transformer {
   private final Runnable passBody = this::runPending;
   // Over the team, since its exponentials are a pass's largest serial work after the products.
   private final Compute.RangeTask swigluRange = this::swiglu;
+  // Bound once, as the pass and its layer are fields: a token allocates nothing.
+  private final Compute.RangeTask attentionRange = this::attention;
   // Per layer, the matrices that multiply the same vectors: wq, wk, wv; w1, w3.
   private final WeightMatrix[][] qkv;
   private final WeightMatrix[][] gateUp;
+  // A packed embedding's row as read, before it is decoded: reused token after token.
+  private final byte[] embeddingRow;
   private ForwardBatch pending;
+  private int layer;
   private KvCache ownCache;
   private int capacity;
   private float[][] x;
@@ -54,6 +59,8 @@ public final class Transformer {
     this.c = config;
     this.w = weights;
     this.compute = compute;
+    this.embeddingRow =
+        weights.tokenEmbedding() instanceof PackedMatrix p ? new byte[p.rowBytes()] : null;
     qkv = new WeightMatrix[c.layers()][];
     gateUp = new WeightMatrix[c.layers()][];
     for (int l = 0; l < c.layers(); l++) {
@@ -143,7 +150,7 @@ public final class Transformer {
     reserve(n);
     int kvDim = c.kvDim();
     for (int i = 0; i < n; i++) {
-      w.tokenEmbedding().row(batch.token(i), x[i]);
+      embed(batch.token(i), x[i]);
     }
     for (int l = 0; l < c.layers(); l++) {
       for (int i = 0; i < n; i++) {
@@ -156,14 +163,8 @@ public final class Transformer {
         System.arraycopy(k[i], 0, cache.keys(l), at, kvDim);
         System.arraycopy(v[i], 0, cache.values(l), at, kvDim);
       }
-      int layer = l;
-      compute.parallel(
-          c.heads(),
-          (from, to) -> {
-            for (int i = 0; i < n; i++) {
-              attention(layer, batch.cache(i), batch.position(i), q[i], attnOut[i], from, to);
-            }
-          });
+      layer = l;
+      compute.parallel(c.heads(), attentionRange);
       compute.matmul(w.wo().get(l), attnOut, xb2, n);
       for (int i = 0; i < n; i++) {
         add(x[i], xb2[i]);
@@ -270,6 +271,23 @@ public final class Transformer {
         out[qOff + i] = 0;
       }
       compute.axpys(att, pos + 1, values, kvOff, kvDim, out, qOff, hs);
+    }
+  }
+
+  /** Row {@code token} of the embedding table into {@code dst}. */
+  private void embed(int token, float[] dst) {
+    if (w.tokenEmbedding() instanceof PackedMatrix p) {
+      p.row(token, dst, embeddingRow);
+    } else {
+      w.tokenEmbedding().row(token, dst);
+    }
+  }
+
+  /** Attention of heads [from, to) of the running pass's entries at {@link #layer}. */
+  private void attention(int from, int to) {
+    ForwardBatch batch = pending;
+    for (int i = 0; i < batch.size(); i++) {
+      attention(layer, batch.cache(i), batch.position(i), q[i], attnOut[i], from, to);
     }
   }
 

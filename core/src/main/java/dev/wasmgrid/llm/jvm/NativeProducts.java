@@ -1,5 +1,6 @@
 package dev.wasmgrid.llm.jvm;
 
+import dev.wasmgrid.llm.Compute.RangeTask;
 import dev.wasmgrid.llm.PackedMatrix;
 import dev.wasmgrid.llm.TensorType;
 import dev.wasmgrid.llm.WeightMatrix;
@@ -7,6 +8,7 @@ import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 
 /**
  * Products of packed matrices by the {@link NativeKernels}: the caller copies its vectors into
@@ -19,7 +21,7 @@ final class NativeProducts {
   /** Splits a product's rows over threads, as {@link VectorCompute} does for its own kernels. */
   @FunctionalInterface
   interface Split {
-    void run(int rows, RowTeam.Work work);
+    void run(int rows, RangeTask work);
   }
 
   private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
@@ -55,95 +57,150 @@ final class NativeProducts {
   }
 
   /**
-   * The addresses of {@code ws}' rows ({@link #weights}) where the kernels take every one of them
-   * and all have the same width and quantize x in the same blocks, so that one quantized x serves
-   * them all; else null.
+   * Whether the kernels take every one of {@code ws} ({@link #weights}) and all have the same width
+   * and quantize x in the same blocks, so that one quantized x serves them all.
    */
-  static long[] sharedWeights(WeightMatrix[] ws) {
-    long[] weights = new long[ws.length];
-    for (int m = 0; m < ws.length; m++) {
-      if (!(ws[m] instanceof PackedMatrix p)
+  static boolean shared(WeightMatrix[] ws) {
+    for (WeightMatrix w : ws) {
+      if (!(w instanceof PackedMatrix p)
           || p.cols() != ws[0].cols()
-          || inputBlock(p.type()) != inputBlock(((PackedMatrix) ws[0]).type())) {
-        return null;
-      }
-      weights[m] = weights(p);
-      if (weights[m] == 0) {
-        return null;
+          || inputBlock(p.type()) != inputBlock(((PackedMatrix) ws[0]).type())
+          || weights(p) == 0) {
+        return false;
       }
     }
-    return weights;
+    return true;
+  }
+
+  /** {@code outs[v] = p · xs[v]} for v in [0, n); the kernels take p ({@link #weights}). */
+  void matmul(PackedMatrix p, float[][] xs, float[][] outs, int n, Split split) {
+    Product product = scratch.get().product;
+    product.matrices = 1;
+    product.set(0, p, outs);
+    run(product, xs, n, split);
   }
 
   /**
-   * {@code outs[v] = p · xs[v]} for v in [0, n), p's rows at {@code weights} ({@link #weights}).
+   * {@code outs[m][v] = ws[m] · xs[v]} for every matrix m and v in [0, n), where the kernels take
+   * them all alike ({@link #shared}): x quantized once, and the matrices' rows one after another as
+   * one range that {@code split} divides.
    */
-  void matmul(PackedMatrix p, long weights, float[][] xs, float[][] outs, int n, Split split) {
-    matmuls(new WeightMatrix[] {p}, new long[] {weights}, xs, new float[][][] {outs}, n, split);
-  }
-
-  /**
-   * {@code outs[m][v] = ws[m] · xs[v]} for every matrix m and v in [0, n), the matrices' rows at
-   * {@code weights} ({@link #sharedWeights}): x quantized once, and the matrices' rows one after
-   * another as one range that {@code split} divides.
-   */
-  void matmuls(
-      WeightMatrix[] ws, long[] weights, float[][] xs, float[][][] outs, int n, Split split) {
-    int cols = ws[0].cols();
-    int[] first = new int[ws.length + 1];
+  void matmuls(WeightMatrix[] ws, float[][] xs, float[][][] outs, int n, Split split) {
+    Product product = scratch.get().product;
+    product.fit(ws.length);
+    product.matrices = ws.length;
     for (int m = 0; m < ws.length; m++) {
-      first[m + 1] = Math.addExact(first[m], ws[m].rows());
+      product.set(m, (PackedMatrix) ws[m], outs[m]);
     }
-    int rows = first[ws.length];
-    Scratch s = scratch.get().fit(n, cols, rows);
-    for (int v = 0; v < n; v++) {
-      s.x.put(v * cols, xs[v], 0, cols);
-    }
-    int block = inputBlock(((PackedMatrix) ws[0]).type());
-    NativeKernels.quantize(s.xAt, n, cols, block, s.qAt, s.dAt, s.sumAt);
-    long q = s.qAt;
-    long d = s.dAt;
-    long sums = s.sumAt;
-    long out = s.outAt;
+    run(product, xs, n, split);
+  }
+
+  private void run(Product product, float[][] xs, int n, Split split) {
     try {
-      split.run(
-          rows,
-          (from, to) -> {
-            for (int m = 0; m < ws.length; m++) {
-              int lo = Math.max(from, first[m]);
-              int hi = Math.min(to, first[m + 1]);
-              if (lo < hi) {
-                PackedMatrix p = (PackedMatrix) ws[m];
-                NativeKernels.rows(
-                    p.type(),
-                    weights[m],
-                    p.rowBytes(),
-                    lo - first[m],
-                    hi - first[m],
-                    cols,
-                    q,
-                    d,
-                    sums,
-                    n,
-                    out + 4L * first[m],
-                    rows,
-                    width);
-              }
-            }
-          });
-    } finally {
-      // The mappings must outlive the calls that read them.
-      Reference.reachabilityFence(ws);
-    }
-    for (int m = 0; m < ws.length; m++) {
+      Scratch s = scratch.get();
+      int cols = product.matrix[0].cols();
+      int rows = product.first[product.matrices];
+      s.fit(n, cols, rows);
       for (int v = 0; v < n; v++) {
-        s.out.get(v * rows + first[m], outs[m][v], 0, ws[m].rows());
+        s.x.put(v * cols, xs[v], 0, cols);
+      }
+      int block = inputBlock(product.matrix[0].type());
+      NativeKernels.quantize(s.xAt, n, cols, block, s.qAt, s.dAt, s.sumAt);
+      product.start(s, n, cols, rows, width);
+      split.run(rows, product);
+      for (int m = 0; m < product.matrices; m++) {
+        for (int v = 0; v < n; v++) {
+          s.out.get(v * rows + product.first[m], product.outs[m][v], 0, product.matrix[m].rows());
+        }
+      }
+    } finally {
+      // The mappings must outlive the calls that read them; nothing of this product is kept.
+      Reference.reachabilityFence(product.matrix);
+      product.clear();
+    }
+  }
+
+  /**
+   * One caller's product as the team's job, reused product after product so that a token's products
+   * allocate nothing: the matrices' rows one after another, the quantized x and the output off the
+   * heap.
+   */
+  private static final class Product implements RangeTask {
+    private PackedMatrix[] matrix = new PackedMatrix[3];
+    private long[] weights = new long[3];
+    private float[][][] outs = new float[3][][];
+    private int[] first = new int[4];
+    private int matrices;
+    private int cols;
+    private int rows;
+    private int n;
+    private int width;
+    private long q;
+    private long d;
+    private long sums;
+    private long out;
+
+    void fit(int count) {
+      if (count > matrix.length) {
+        matrix = new PackedMatrix[count];
+        weights = new long[count];
+        outs = new float[count][][];
+        first = new int[count + 1];
+      }
+    }
+
+    void set(int m, PackedMatrix p, float[][] products) {
+      matrix[m] = p;
+      weights[m] = NativeProducts.weights(p);
+      outs[m] = products;
+      first[m + 1] = Math.addExact(first[m], p.rows());
+    }
+
+    void start(Scratch s, int n, int cols, int rows, int width) {
+      this.n = n;
+      this.cols = cols;
+      this.rows = rows;
+      this.width = width;
+      q = s.qAt;
+      d = s.dAt;
+      sums = s.sumAt;
+      out = s.outAt;
+    }
+
+    void clear() {
+      Arrays.fill(matrix, null);
+      Arrays.fill(outs, null);
+    }
+
+    @Override
+    public void run(int from, int to) {
+      for (int m = 0; m < matrices; m++) {
+        int lo = Math.max(from, first[m]);
+        int hi = Math.min(to, first[m + 1]);
+        if (lo < hi) {
+          PackedMatrix p = matrix[m];
+          NativeKernels.rows(
+              p.type(),
+              weights[m],
+              p.rowBytes(),
+              lo - first[m],
+              hi - first[m],
+              cols,
+              q,
+              d,
+              sums,
+              n,
+              out + 4L * first[m],
+              rows,
+              width);
+        }
       }
     }
   }
 
   /** One caller's vectors, their quantized form and the product, off the heap. */
   private static final class Scratch {
+    private final Product product = new Product();
     private int capacityX = -1;
     private int capacityOut = -1;
     private FloatBuffer x;

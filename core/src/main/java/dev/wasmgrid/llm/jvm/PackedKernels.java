@@ -60,16 +60,16 @@ final class PackedKernels {
   private PackedKernels() {}
 
   /**
-   * Quantizes {@code x[0 .. q.length)} to 8-bit integers, one scale per {@value #GROUP} values:
-   * {@code scales[g] = amax / 127} over group g and {@code q[i] = round(x[i] / scales[g])}, so that
-   * x̂[i] = q[i] · scales[g] is within scales[g] / 2 of x[i] (an all-zero group gets scale 0), and
-   * {@code sums[g]} = scales[g] · Σ q over the group, x̂'s sum. The integers are held in shorts,
-   * the width the products load. A pure function of x: every product of the same x quantizes it to
-   * the same values. {@code q.length} must be a multiple of {@value #GROUP}, {@code scales} and
-   * {@code sums} at least {@code q.length / 32} long.
+   * Quantizes {@code x[0 .. cols)} to 8-bit integers, one scale per {@value #GROUP} values: {@code
+   * scales[g] = amax / 127} over group g and {@code q[i] = round(x[i] / scales[g])}, so that x̂[i]
+   * = q[i] · scales[g] is within scales[g] / 2 of x[i] (an all-zero group gets scale 0), and {@code
+   * sums[g]} = scales[g] · Σ q over the group, x̂'s sum. The integers are held in shorts, the width
+   * the products load. A pure function of x: every product of the same x quantizes it to the same
+   * values. {@code cols} must be a multiple of {@value #GROUP}, {@code q} at least that long,
+   * {@code scales} and {@code sums} at least {@code cols / 32}.
    */
-  static void quantizeActivations(float[] x, short[] q, float[] scales, float[] sums) {
-    for (int g = 0, at = 0; at < q.length; g++, at += GROUP) {
+  static void quantizeActivations(float[] x, int cols, short[] q, float[] scales, float[] sums) {
+    for (int g = 0, at = 0; at < cols; g++, at += GROUP) {
       float amax = 0;
       for (int i = at; i < at + GROUP; i++) {
         amax = Math.max(amax, Math.abs(x[i]));

@@ -1,5 +1,6 @@
 package dev.wasmgrid.llm.jvm;
 
+import dev.wasmgrid.llm.Compute.RangeTask;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,7 +51,7 @@ final class RowTeam implements AutoCloseable {
   private volatile Thread failedOn;
 
   // The current job; written by the caller while the claim counter is sealed.
-  private Work work;
+  private RangeTask work;
   private int rows;
   private int chunkRows;
   private int chunks;
@@ -82,7 +83,7 @@ final class RowTeam implements AutoCloseable {
    * @throws IllegalStateException when a worker's chunk threw (the cause); a chunk the caller ran
    *     throws its own exception unchanged. The other chunks are skipped once one has failed.
    */
-  void run(int rows, int chunkRows, Work work) {
+  void run(int rows, int chunkRows, RangeTask work) {
     int n = (int) (((long) rows + chunkRows - 1) / chunkRows);
     if (n <= 1
         || workers.length == 0
@@ -136,7 +137,7 @@ final class RowTeam implements AutoCloseable {
       if ((c & SEALED) == SEALED) {
         return;
       }
-      Work w = this.work;
+      RangeTask w = this.work;
       int size = chunkRows;
       int total = rows;
       int count = chunks;

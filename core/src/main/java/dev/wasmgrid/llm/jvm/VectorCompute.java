@@ -7,6 +7,7 @@ import dev.wasmgrid.llm.Q8Matrix;
 import dev.wasmgrid.llm.ScalarCompute;
 import dev.wasmgrid.llm.TensorType;
 import dev.wasmgrid.llm.WeightMatrix;
+import java.util.Arrays;
 import java.util.Set;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -57,6 +58,8 @@ public final class VectorCompute implements Compute {
   private final ThreadChoice[] choices = new ThreadChoice[MAX_CHOSEN_ENTRIES + 1];
   private final ScalarCompute fallback = new ScalarCompute();
   private final NativeProducts natives = new NativeProducts(0);
+  private final NativeProducts.Split splitter = this::split;
+  private final ThreadLocal<RowsJob> rowsJobs = ThreadLocal.withInitial(RowsJob::new);
 
   /** A fast path on {@code threads} threads: the caller's and {@code threads - 1} more. */
   public VectorCompute(int threads) {
@@ -154,16 +157,48 @@ public final class VectorCompute implements Compute {
    */
   @Override
   public void matmul(WeightMatrix w, float[][] xs, float[][] outs, int n) {
-    if (w instanceof PackedMatrix p) {
-      long weights = NativeProducts.weights(p);
-      if (weights != 0) {
-        natives.matmul(p, weights, xs, outs, n, this::split);
-        return;
-      }
+    if (w instanceof PackedMatrix p && NativeProducts.weights(p) != 0) {
+      natives.matmul(p, xs, outs, n, splitter);
+      return;
     }
+    RowsJob job = rowsJobs.get();
     // Once per product, not once per thread's rows.
-    PackedInputs in = PackedInputs.of(w, xs, n);
-    split(w.rows(), (from, to) -> rows(w, xs, outs, n, in, from, to));
+    job.set(w, xs, outs, n, job.inputs.fill(w, xs, n) ? job.inputs : null);
+    try {
+      split(w.rows(), job);
+    } finally {
+      job.clear();
+    }
+  }
+
+  /**
+   * One caller's product by this path's own kernels as the team's job, with its inputs, reused
+   * product after product so that a product allocates nothing.
+   */
+  private final class RowsJob implements RangeTask {
+    private final PackedInputs inputs = new PackedInputs();
+    private WeightMatrix w;
+    private float[][] xs;
+    private float[][] outs;
+    private int n;
+    private PackedInputs in;
+
+    void set(WeightMatrix w, float[][] xs, float[][] outs, int n, PackedInputs in) {
+      this.w = w;
+      this.xs = xs;
+      this.outs = outs;
+      this.n = n;
+      this.in = in;
+    }
+
+    void clear() {
+      set(null, null, null, 0, null);
+    }
+
+    @Override
+    public void run(int from, int to) {
+      rows(w, xs, outs, n, in, from, to);
+    }
   }
 
   /**
@@ -174,9 +209,8 @@ public final class VectorCompute implements Compute {
    */
   @Override
   public void matmuls(WeightMatrix[] ws, float[][] xs, float[][][] outs, int n) {
-    long[] weights = NativeProducts.sharedWeights(ws);
-    if (weights != null) {
-      natives.matmuls(ws, weights, xs, outs, n, this::split);
+    if (NativeProducts.shared(ws)) {
+      natives.matmuls(ws, xs, outs, n, splitter);
       return;
     }
     for (int m = 0; m < ws.length; m++) {
@@ -187,33 +221,30 @@ public final class VectorCompute implements Compute {
   /**
    * The vectors as the packed kernels take them: quantized to 8 bits per 32 ({@code xq}, {@code
    * xScales}, {@code xSums}) for the types that multiply integers, summed per 32 ({@code xSums})
-   * for the others.
+   * for the others. One per thread, refilled product after product: arrays grow, never shrink, and
+   * a kernel reads only a row's worth of them.
    */
   private static final class PackedInputs {
-    final short[][] xq;
-    final float[][] xScales;
-    final float[][] xSums;
-
-    private PackedInputs(short[][] xq, float[][] xScales, float[][] xSums) {
-      this.xq = xq;
-      this.xScales = xScales;
-      this.xSums = xSums;
-    }
+    private short[][] xq = new short[0][];
+    private float[][] xScales = new float[0][];
+    private float[][] xSums = new float[0][];
 
     /**
-     * The inputs of {@code w}'s kernel: sums per 32 for a {@link Q8Matrix} with offsets, those of a
-     * packed type's kernel; null where none are needed (packed rows decoded to floats, too).
+     * Fills in the inputs of {@code w}'s kernel for {@code xs[0..n)}: sums per 32 for a {@link
+     * Q8Matrix} with offsets, those of a packed type's kernel; false where none are needed (packed
+     * rows decoded to floats, too).
      */
-    static PackedInputs of(WeightMatrix w, float[][] xs, int n) {
+    boolean fill(WeightMatrix w, float[][] xs, int n) {
       if (w instanceof Q8Matrix q && q.offsets() != null) {
-        float[][] xSums = new float[n][];
+        int groups = q.cols() / q.group();
+        fit(n, 0, groups);
         for (int v = 0; v < n; v++) {
-          xSums[v] = Q8Matrix.groupSums(xs[v], q.group());
+          Q8Matrix.groupSums(xs[v], q.group(), groups, xSums[v]);
         }
-        return new PackedInputs(null, null, xSums);
+        return true;
       }
       if (!(w instanceof PackedMatrix p)) {
-        return null;
+        return false;
       }
       TensorType type = p.type();
       boolean kernel =
@@ -223,24 +254,36 @@ public final class VectorCompute implements Compute {
                 default -> false;
               };
       if (!kernel) {
-        return null;
+        return false;
       }
       int groups = p.cols() / PackedKernels.GROUP;
       boolean integer = type == TensorType.Q4_K;
-      short[][] xq = new short[n][];
-      float[][] xScales = new float[n][];
-      float[][] xSums = new float[n][];
+      fit(n, integer ? p.cols() : 0, groups);
       for (int v = 0; v < n; v++) {
         if (integer) {
-          xq[v] = new short[p.cols()];
-          xScales[v] = new float[groups];
-          xSums[v] = new float[groups];
-          PackedKernels.quantizeActivations(xs[v], xq[v], xScales[v], xSums[v]);
+          PackedKernels.quantizeActivations(xs[v], p.cols(), xq[v], xScales[v], xSums[v]);
         } else {
-          xSums[v] = Q8Matrix.groupSums(xs[v], PackedKernels.GROUP);
+          Q8Matrix.groupSums(xs[v], PackedKernels.GROUP, groups, xSums[v]);
         }
       }
-      return new PackedInputs(xq, xScales, xSums);
+      return true;
+    }
+
+    private void fit(int n, int values, int groups) {
+      if (xSums.length < n) {
+        xq = Arrays.copyOf(xq, n);
+        xScales = Arrays.copyOf(xScales, n);
+        xSums = Arrays.copyOf(xSums, n);
+      }
+      for (int v = 0; v < n; v++) {
+        if (xq[v] == null || xq[v].length < values) {
+          xq[v] = new short[values];
+        }
+        if (xSums[v] == null || xSums[v].length < groups) {
+          xScales[v] = new float[groups];
+          xSums[v] = new float[groups];
+        }
+      }
     }
   }
 
@@ -249,7 +292,7 @@ public final class VectorCompute implements Compute {
     if (team == null || n < 2) {
       task.run(0, n);
     } else {
-      team.run(n, (n + threads - 1) / threads, task::run);
+      team.run(n, (n + threads - 1) / threads, task);
     }
   }
 
@@ -257,7 +300,7 @@ public final class VectorCompute implements Compute {
    * Runs {@code task} over [0, rows) split in contiguous ranges over the threads; every row is
    * computed by one thread, so the result does not depend on the thread count.
    */
-  private void split(int rows, RowTeam.Work task) {
+  private void split(int rows, RangeTask task) {
     int parts = team == null ? 1 : Math.min(threads, rows / MIN_ROWS_PER_THREAD);
     if (parts <= 1) {
       task.run(0, rows);

@@ -151,7 +151,7 @@ class NativeKernelsTest {
 
   private static float[][] product(int width, PackedMatrix m, float[][] xs, int n, Split split) {
     float[][] outs = new float[n][m.rows()];
-    new NativeProducts(width).matmul(m, NativeProducts.weights(m), xs, outs, n, split);
+    new NativeProducts(width).matmul(m, xs, outs, n, split);
     return outs;
   }
 
@@ -184,7 +184,7 @@ class NativeKernelsTest {
       for (int m = 0; m < ws.length; m++) {
         ws[m] = mapped(types[m], 150 + 37 * m, cols, r);
       }
-      assertThat(NativeProducts.sharedWeights(ws) == null).isEqualTo(types.length == 2);
+      assertThat(NativeProducts.shared(ws)).isEqualTo(types.length != 2);
       float[][] xs = randomXs(6, cols, r);
       for (int n : new int[] {1, 6}) {
         for (int threads = 1; threads <= 2; threads++) {

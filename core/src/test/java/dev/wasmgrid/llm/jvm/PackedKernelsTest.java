@@ -108,7 +108,7 @@ class PackedKernelsTest {
     short[] q = new short[x.length];
     float[] scales = new float[x.length / 32];
     float[] sums = new float[scales.length];
-    PackedKernels.quantizeActivations(x, q, scales, sums);
+    PackedKernels.quantizeActivations(x, x.length, q, scales, sums);
     for (int g = 0; g < scales.length; g++) {
       assertThat(scales[g]).isEqualTo(InputRounding.blockMax(x, 32 * g, 32) / 127);
       int sum = 0;
@@ -126,7 +126,7 @@ class PackedKernelsTest {
     short[] xq = new short[x.length];
     float[] xScales = new float[x.length / 32];
     float[] xSums = new float[xScales.length];
-    PackedKernels.quantizeActivations(x, xq, xScales, xSums);
+    PackedKernels.quantizeActivations(x, x.length, xq, xScales, xSums);
     float[] sums = Q8Matrix.groupSums(x, 32);
     return switch (type) {
       case Q4_K -> KQuantKernels.dotQ4K(src, at, blocks, xq, xScales, xSums);

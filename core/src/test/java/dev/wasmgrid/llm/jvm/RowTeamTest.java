@@ -3,6 +3,7 @@ package dev.wasmgrid.llm.jvm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.wasmgrid.llm.Compute;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
@@ -192,7 +193,7 @@ class RowTeamTest {
     com.sun.management.ThreadMXBean bean =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     float[] out = new float[4096];
-    RowTeam.Work work =
+    Compute.RangeTask work =
         (from, to) -> {
           for (int r = from; r < to; r++) {
             out[r] += 1;
