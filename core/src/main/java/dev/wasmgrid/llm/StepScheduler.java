@@ -22,6 +22,8 @@ final class StepScheduler {
   // A monitor rather than java.util.concurrent.locks: the browser build's class library has none.
   private final Object lock = new Object();
   private final List<Lane> waiting = new ArrayList<>();
+  // The running pass's lanes; read outside the lock only by the thread running it.
+  private final List<Lane> group = new ArrayList<>();
   private final ForwardBatch merged = new ForwardBatch();
   private int choosing;
   private boolean running;
@@ -76,7 +78,7 @@ final class StepScheduler {
 
     @Override
     public void forward(ForwardBatch own) {
-      List<Lane> group = null;
+      boolean runsPass = false;
       boolean interrupted = false;
       synchronized (lock) {
         back();
@@ -85,9 +87,10 @@ final class StepScheduler {
           queue(own);
         }
         callerWaits = true;
-        while (!ran && group == null) {
+        while (!ran && !runsPass) {
           if (!running && choosing == 0) {
-            group = takeWaiting();
+            takeWaiting();
+            runsPass = true;
           } else {
             try {
               // Bounded by a pass, or by the others choosing their tokens.
@@ -98,8 +101,8 @@ final class StepScheduler {
           }
         }
       }
-      if (group != null) {
-        runPass(group);
+      if (runsPass) {
+        runPass();
       }
       if (interrupted) {
         Thread.currentThread().interrupt();
@@ -187,20 +190,24 @@ final class StepScheduler {
     }
   }
 
-  /** The waiting lanes as the next pass's group, marked as in it. */
-  private List<Lane> takeWaiting() {
-    List<Lane> group = List.copyOf(waiting);
-    waiting.clear();
-    for (Lane lane : group) {
+  /**
+   * Makes the waiting lanes the next pass's {@link #group}, marked as in it. The list is reused
+   * pass after pass: one pass runs at a time, and its group is cleared before the next is taken.
+   */
+  private void takeWaiting() {
+    // Lane by lane: addAll would copy the list into a new array first.
+    for (int i = 0; i < waiting.size(); i++) {
+      Lane lane = waiting.get(i);
       lane.queued = false;
       lane.inPass = true;
+      group.add(lane);
     }
+    waiting.clear();
     running = true;
-    return group;
   }
 
-  /** Runs {@code group}'s batches as one pass, then hands each lane its outcome. */
-  private void runPass(List<Lane> group) {
+  /** Runs the {@link #group}'s batches as one pass, then hands each lane its outcome. */
+  private void runPass() {
     RuntimeException failure = null;
     Error error = null;
     try {
@@ -235,6 +242,7 @@ final class StepScheduler {
           choosing++;
         }
       }
+      group.clear();
       lock.notifyAll();
     }
   }
