@@ -2,10 +2,9 @@ package dev.wasmgrid.llm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.wasmgrid.llm.jvm.ModelFiles;
 import dev.wasmgrid.llm.jvm.VectorCompute;
 import java.io.IOException;
-import java.nio.file.Files;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Supplier;
@@ -38,11 +37,9 @@ class BatchedForwardTest {
 
   private static Model mapped(String type) {
     try {
-      Path file = dir.resolve("batched-" + type + ".gguf");
-      Files.write(file, LlamaCppFixtures.model(type));
-      return ModelFiles.load(file, null);
+      return LlamaCppFixtures.mapped(dir, type);
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
   }
 

@@ -2,7 +2,6 @@ package dev.wasmgrid.llm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.wasmgrid.llm.jvm.ModelFiles;
 import dev.wasmgrid.llm.jvm.VectorCompute;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -66,9 +65,7 @@ class DecodeAllocationTest {
 
   private static Model mapped(String type) {
     try {
-      Path file = dir.resolve("alloc-" + type + ".gguf");
-      Files.write(file, LlamaCppFixtures.model(type));
-      return ModelFiles.load(file, null);
+      return LlamaCppFixtures.mapped(dir, type);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -2,9 +2,12 @@ package dev.wasmgrid.llm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wasmgrid.llm.jvm.ModelFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -25,6 +28,16 @@ final class LlamaCppFixtures {
   /** The model file {@code tiny-llama-<type>.gguf}. */
   static byte[] model(String type) {
     return resource("models/tiny-llama-" + type + ".gguf");
+  }
+
+  /**
+   * {@code tiny-llama-<type>.gguf} written into {@code dir} and loaded as {@code generate} and
+   * {@code serve} load a file: memory-mapped, packed matrices read in place.
+   */
+  static Model mapped(Path dir, String type) throws IOException {
+    Path file = dir.resolve("tiny-llama-" + type + ".gguf");
+    Files.write(file, model(type));
+    return ModelFiles.load(file, null);
   }
 
   /** {@code dequant/<type>.json}: per tensor, the SHA-256 of llama.cpp's dequantization. */

@@ -143,10 +143,8 @@ class LlamaCppQuantsTest {
    */
   @Test
   void aMappedQ5KmFileGeneratesLlamaCppsTokens(@TempDir Path dir) throws IOException {
-    Path file = dir.resolve("tiny-llama-Q5_K_M.gguf");
-    Files.write(file, LlamaCppFixtures.model("Q5_K_M"));
     JsonNode expected = LlamaCppFixtures.expected("Q5_K_M");
-    Model model = ModelFiles.load(file, null);
+    Model model = LlamaCppFixtures.mapped(dir, "Q5_K_M");
     if (quantizesX(model)) {
       try (VectorCompute fast = new VectorCompute(2)) {
         for (JsonNode run : expected.get("runs")) {

@@ -2,10 +2,8 @@ package dev.wasmgrid.llm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.wasmgrid.llm.jvm.ModelFiles;
 import dev.wasmgrid.llm.jvm.VectorCompute;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,9 +61,7 @@ class VectorComputeTest {
   })
   void packedProductsMatchDoubleSums(String file, int threads, @TempDir Path dir)
       throws IOException {
-    Path path = dir.resolve(file + ".gguf");
-    Files.write(path, LlamaCppFixtures.model(file));
-    LlamaWeights w = ModelFiles.load(path, null).weights();
+    LlamaWeights w = LlamaCppFixtures.mapped(dir, file).weights();
     List<WeightMatrix> matrices = new ArrayList<>(List.of(w.tokenEmbedding(), w.classifier()));
     matrices.addAll(w.wv());
     matrices.addAll(w.w2());
