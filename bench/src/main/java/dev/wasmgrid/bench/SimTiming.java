@@ -40,7 +40,7 @@ public record SimTiming(
    * once) is behind it.
    */
   public static int warmUp(Simulation sim, int min, int max) {
-    int done = JitSettling.run(sim::step, min, max, QUIET_TICKS, Long.MAX_VALUE);
+    int done = JitSettling.run(sim::step, min, max, QUIET_TICKS, 0, Long.MAX_VALUE);
     System.gc();
     return done;
   }
