@@ -60,6 +60,8 @@ public final class VectorCompute implements Compute {
   private final NativeProducts natives = new NativeProducts(0);
   private final NativeProducts.Split splitter = this::split;
   private final ThreadLocal<RowsJob> rowsJobs = ThreadLocal.withInitial(RowsJob::new);
+  // Per thread that runs rows (the caller's and the team's), so that a chunk allocates nothing.
+  private final ThreadLocal<RowScratch> rowScratch = ThreadLocal.withInitial(RowScratch::new);
 
   /** A fast path on {@code threads} threads: the caller's and {@code threads - 1} more. */
   public VectorCompute(int threads) {
@@ -287,6 +289,45 @@ public final class VectorCompute implements Compute {
     }
   }
 
+  /**
+   * One thread's scratch for the Java kernels' rows: packed blocks as read, widened bytes and
+   * scales, a decoded row. Arrays grow, never shrink; the kernels are given the lengths to use.
+   */
+  private static final class RowScratch {
+    private byte[] blocks = new byte[0];
+    private byte[] quants = new byte[0];
+    private float[] scales = new float[0];
+    private float[] row = new float[0];
+
+    byte[] blocks(int length) {
+      if (blocks.length < length) {
+        blocks = new byte[length];
+      }
+      return blocks;
+    }
+
+    byte[] quants(int length) {
+      if (quants.length < length) {
+        quants = new byte[length];
+      }
+      return quants;
+    }
+
+    float[] scales(int length) {
+      if (scales.length < length) {
+        scales = new float[length];
+      }
+      return scales;
+    }
+
+    float[] row(int length) {
+      if (row.length < length) {
+        row = new float[length];
+      }
+      return row;
+    }
+  }
+
   @Override
   public void parallel(int n, RangeTask task) {
     if (team == null || n < 2) {
@@ -460,15 +501,15 @@ public final class VectorCompute implements Compute {
    * #PACKED_READ} packed bytes at most, so that it stays in L1) and dotted as {@link Q8Matrix}
    * rows.
    */
-  private static void widened(
-      PackedMatrix p, float[][] xs, float[][] outs, int n, int from, int to) {
+  private void widened(PackedMatrix p, float[][] xs, float[][] outs, int n, int from, int to) {
     int rowBytes = p.rowBytes();
     int groups = p.cols() / Q8Matrix.GROUP;
     // Whole multiples of four rows, so that the four-row kernel takes every row but the last few.
     int batch = Math.min(to - from, Math.max(4, PACKED_READ / rowBytes & ~3));
-    byte[] blocks = new byte[batch * rowBytes];
-    byte[] q = new byte[batch * p.cols()];
-    float[] scales = new float[batch * groups];
+    RowScratch scratch = rowScratch.get();
+    byte[] blocks = scratch.blocks(batch * rowBytes);
+    byte[] q = scratch.quants(batch * p.cols());
+    float[] scales = scratch.scales(batch * groups);
     for (int r = from; r < to; r += batch) {
       int count = Math.min(batch, to - r);
       p.readRows(r, count, blocks);
@@ -483,23 +524,24 @@ public final class VectorCompute implements Compute {
    * from the mapped file into a scratch array, whole rows of up to {@value #PACKED_READ} bytes at a
    * time (small enough to stay in L1); the kernels then read a plain array, once per vector.
    */
-  private static void packed(
+  private void packed(
       PackedMatrix p, float[][] xs, float[][] outs, int n, PackedInputs in, int from, int to) {
     TensorType type = p.type();
     int rowBytes = p.rowBytes();
+    RowScratch scratch = rowScratch.get();
     if (in == null) {
-      float[] row = new float[p.cols()];
-      byte[] blocks = new byte[rowBytes];
+      float[] row = scratch.row(p.cols());
+      byte[] blocks = scratch.blocks(rowBytes);
       for (int r = from; r < to; r++) {
         p.row(r, row, blocks);
         for (int v = 0; v < n; v++) {
-          outs[v][r] = RowKernels.dotF32(row, 0, xs[v], row.length);
+          outs[v][r] = RowKernels.dotF32(row, 0, xs[v], p.cols());
         }
       }
       return;
     }
     int batch = Math.max(1, Math.min(to - from, PACKED_READ / rowBytes));
-    byte[] blocks = new byte[batch * rowBytes];
+    byte[] blocks = scratch.blocks(batch * rowBytes);
     int blocksPerRow = p.cols() / type.blockSize();
     short[][] xq = in.xq;
     float[][] xScales = in.xScales;
