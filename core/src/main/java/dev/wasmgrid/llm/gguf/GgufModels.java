@@ -241,11 +241,12 @@ public final class GgufModels {
     }
 
     /**
-     * The tensor as the runtime holds its type: F32 and F16 as floats; Q8_0 and Q4_0 widened to a
-     * byte per weight and a group scale (the form the WebGPU path uploads, and the fastest to dot)
-     * from an array; from a mapped file those and Q5_0 and the K-quants widened likewise where they
-     * fit the budget of {@link #load(GgufFile, long)}; every other type packed as the file stores
-     * it, a view of the mapping (so the file's blocks are never copied).
+     * The tensor as the runtime holds its type: F32 and F16 as floats (from a mapped file, F32 a
+     * view where the JVM's native kernels take it, as the quantized types); Q8_0 and Q4_0 widened
+     * to a byte per weight and a group scale (the form the WebGPU path uploads, and the fastest to
+     * dot) from an array; from a mapped file those and Q5_0 and the K-quants widened likewise where
+     * they fit the budget of {@link #load(GgufFile, long)}; every other type packed as the file
+     * stores it, a view of the mapping (so the file's blocks are never copied).
      */
     private WeightMatrix held(GgufTensor t, int rows, int cols) {
       boolean mapped = file.source().mapped();

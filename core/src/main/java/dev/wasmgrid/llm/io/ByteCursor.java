@@ -19,6 +19,11 @@ public final class ByteCursor {
     this.fileKind = fileKind;
   }
 
+  /** The bytes this cursor reads. */
+  public ByteSource source() {
+    return source;
+  }
+
   public long position() {
     return pos;
   }

@@ -77,7 +77,7 @@ public final class ModelFiles {
       throw new ModelFormatException(
           model + " is not GGUF, and its llama2.c tokenizer " + tok + " does not exist");
     }
-    return Llama2cModels.load(source, map(tok));
+    return Llama2cModels.load(source, map(tok), NativeKernels.types());
   }
 
   /**

@@ -12,12 +12,14 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Quantized products in C ({@code core/src/main/c/llm_kernels.c}, built by {@code
- * core/build-native.sh} into this package's resources), called through the JDK's foreign-function
- * API: the weights are read as the file stores them, straight from its mapping, and multiplied as
- * bytes by activations quantized to 8 bits per 32 — AVX2's byte-by-byte multiply-and-add ({@code
- * vpmaddubsw}, or AVX-512 VNNI's {@code vpdpbusd} where the CPU has it), which the Vector API does
- * not offer. They take Q8_0, Q4_0, Q5_0, Q4_K, Q5_K and Q6_K rows on x86-64 Linux with AVX2, FMA
+ * Products in C ({@code core/src/main/c/llm_kernels.c} and {@code llm_f32_kernels.c}, built by
+ * {@code core/build-native.sh} into this package's resources), called through the JDK's
+ * foreign-function API: the weights are read as the file stores them, straight from its mapping.
+ * Quantized ones are multiplied as bytes by activations quantized to 8 bits per 32 — AVX2's
+ * byte-by-byte multiply-and-add ({@code vpmaddubsw}, or AVX-512 VNNI's {@code vpdpbusd} where the
+ * CPU has it), which the Vector API does not offer; F32 ones by the activations as they are, with
+ * loads that never straddle two cache lines (a heap array's rows do, for the Vector API's 512-bit
+ * loads). They take F32, Q8_0, Q4_0, Q5_0, Q4_K, Q5_K and Q6_K rows on x86-64 Linux with AVX2, FMA
  * and F16C; elsewhere, without the library (a build without gcc), or with {@code
  * -Dwasmgrid.llm.native=off} or {@code WASMGRID_LLM_NATIVE=off}, the Vector API kernels take them
  * instead ({@link #unavailable()} says why).
@@ -37,6 +39,7 @@ final class NativeKernels {
       LOADED.reason == null
           ? Collections.unmodifiableSet(
               EnumSet.of(
+                  TensorType.F32,
                   TensorType.Q8_0,
                   TensorType.Q4_0,
                   TensorType.Q5_0,
@@ -139,12 +142,27 @@ final class NativeKernels {
     }
   }
 
+  /**
+   * Rows [from, to) of an F32 matrix (row r's floats at {@code w + 4·r·rowFloats}, {@code cols} of
+   * them) times {@code n} vectors of {@code cols} floats at {@code x}: {@code out[v·outStride +
+   * r]}.
+   */
+  static void rowsF32(
+      long w, long rowFloats, int from, int to, int cols, long x, int n, long out, long outStride) {
+    try {
+      LOADED.rowsF32.invokeExact(w, rowFloats, from, to, cols, x, n, out, outStride);
+    } catch (Throwable e) {
+      throw Foreign.rethrown(e);
+    }
+  }
+
   /** The downcalls, or why there are none. */
   private record Loaded(
       String reason,
       int width,
       MethodHandle quantize,
       MethodHandle rows,
+      MethodHandle rowsF32,
       MethodHandle ofBuffer,
       MethodHandle address) {
 
@@ -163,7 +181,7 @@ final class NativeKernels {
     }
 
     private static Loaded missing(String reason) {
-      return new Loaded(reason, 0, null, null, null, null);
+      return new Loaded(reason, 0, null, null, null, null, null);
     }
 
     private static Loaded bind(Foreign foreign, Object symbols) throws Throwable {
@@ -178,12 +196,16 @@ final class NativeKernels {
           foreign.function(
               symbols, "wg_rows", i32, i32, i64, i64, i32, i32, i32, i64, i64, i64, i32, i64, i64,
               i32);
+      MethodHandle rowsF32 =
+          foreign.function(
+              symbols, "wg_rows_f32", null, i64, i64, i32, i32, i32, i64, i32, i64, i64);
       Class<?> segment = foreign.type("MemorySegment");
       return new Loaded(
           null,
           (int) foreign.function(symbols, "wg_isa", i32).invoke(),
           quantize,
           rows,
+          rowsF32,
           foreign.method(segment, true, "ofBuffer", segment, Buffer.class),
           foreign.method(segment, false, "address", long.class));
     }

@@ -12,9 +12,9 @@ import java.util.Arrays;
 
 /**
  * Products of packed matrices by the {@link NativeKernels}: the caller copies its vectors into
- * memory off the heap (its own, reused product after product) and quantizes them once; the team's
- * threads then dot their rows with them, reading the weights from the file's mapping; the caller
- * copies the rows out.
+ * memory off the heap (its own, reused product after product) and quantizes them once (but for
+ * F32's products); the team's threads then dot their rows with them, reading the weights from the
+ * file's mapping; the caller copies the rows out.
  */
 final class NativeProducts {
 
@@ -50,9 +50,13 @@ final class NativeProducts {
 
   /**
    * Values of x quantized under one scale for products of {@code type}: a K-quant's super-block of
-   * 256, whose products are summed in integers and scaled once (as llama.cpp's q8_K does), else 32.
+   * 256, whose products are summed in integers and scaled once (as llama.cpp's q8_K does); 0 for
+   * F32, whose products take x as it is; else 32.
    */
   static int inputBlock(TensorType type) {
+    if (type == TensorType.F32) {
+      return 0;
+    }
     return type.blockSize() >= 256 ? 256 : 32;
   }
 
@@ -105,7 +109,9 @@ final class NativeProducts {
         s.x.put(v * cols, xs[v], 0, cols);
       }
       int block = inputBlock(product.matrix[0].type());
-      NativeKernels.quantize(s.xAt, n, cols, block, s.qAt, s.dAt, s.sumAt);
+      if (block > 0) {
+        NativeKernels.quantize(s.xAt, n, cols, block, s.qAt, s.dAt, s.sumAt);
+      }
       product.start(s, n, cols, rows, width);
       split.run(rows, product);
       for (int m = 0; m < product.matrices; m++) {
@@ -135,6 +141,7 @@ final class NativeProducts {
     private int rows;
     private int n;
     private int width;
+    private long x;
     private long q;
     private long d;
     private long sums;
@@ -161,6 +168,7 @@ final class NativeProducts {
       this.cols = cols;
       this.rows = rows;
       this.width = width;
+      x = s.xAt;
       q = s.qAt;
       d = s.dAt;
       sums = s.sumAt;
@@ -179,20 +187,26 @@ final class NativeProducts {
         int hi = Math.min(to, first[m + 1]);
         if (lo < hi) {
           PackedMatrix p = matrix[m];
-          NativeKernels.rows(
-              p.type(),
-              weights[m],
-              p.rowBytes(),
-              lo - first[m],
-              hi - first[m],
-              cols,
-              q,
-              d,
-              sums,
-              n,
-              out + 4L * first[m],
-              rows,
-              width);
+          long at = out + 4L * first[m];
+          if (p.type() == TensorType.F32) {
+            NativeKernels.rowsF32(
+                weights[m], cols, lo - first[m], hi - first[m], cols, x, n, at, rows);
+          } else {
+            NativeKernels.rows(
+                p.type(),
+                weights[m],
+                p.rowBytes(),
+                lo - first[m],
+                hi - first[m],
+                cols,
+                q,
+                d,
+                sums,
+                n,
+                at,
+                rows,
+                width);
+          }
         }
       }
     }

@@ -5,14 +5,17 @@ import dev.wasmgrid.llm.LlamaConfig;
 import dev.wasmgrid.llm.LlamaWeights;
 import dev.wasmgrid.llm.Model;
 import dev.wasmgrid.llm.ModelFormatException;
+import dev.wasmgrid.llm.PackedMatrix;
 import dev.wasmgrid.llm.Q8Matrix;
 import dev.wasmgrid.llm.TensorType;
 import dev.wasmgrid.llm.Vocabulary;
 import dev.wasmgrid.llm.WeightMatrix;
 import dev.wasmgrid.llm.io.ByteCursor;
 import dev.wasmgrid.llm.io.ByteSource;
+import dev.wasmgrid.llm.quant.BlockCodecs;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Reads llama2.c checkpoints: the legacy header-only format (version 0, f32), and the "ak42"
@@ -36,6 +39,17 @@ public final class Llama2cModels {
    * @throws ModelFormatException naming the field when a file is truncated, corrupt or unsupported
    */
   public static Model load(ByteSource model, ByteSource tokenizer) {
+    return load(model, tokenizer, Set.of());
+  }
+
+  /**
+   * {@link #load(ByteSource, ByteSource)}, but a mapped file's f32 matrices are views of the
+   * mapping where {@code packed} holds F32: those the JVM's native kernels read as the file stores
+   * them.
+   *
+   * @throws ModelFormatException naming the field when a file is truncated, corrupt or unsupported
+   */
+  public static Model load(ByteSource model, ByteSource tokenizer, Set<TensorType> packed) {
     ByteCursor in = new ByteCursor(model, "llama2.c");
     int first = in.i32("magic");
     int version = 0;
@@ -75,7 +89,7 @@ public final class Llama2cModels {
       throw new ModelFormatException("llama2.c header: " + e.getMessage(), e);
     }
     Vocabulary vocab = TokenizerBin.read(tokenizer, c.vocabSize());
-    Reader r = new Reader(in, groupSize);
+    Reader r = new Reader(in, groupSize, model.mapped() && packed.contains(TensorType.F32));
     LlamaWeights w = version == 0 ? legacy(r, c, shared) : ak42(r, c, shared);
     return new Model(c, w, vocab, "llama2c", version == 2 ? TensorType.Q8_0 : TensorType.F32);
   }
@@ -122,8 +136,11 @@ public final class Llama2cModels {
     return new LlamaWeights(emb, rmsAtt, wq, wk, wv, wo, rmsFfn, w1, w2, w3, rmsFinal, cls);
   }
 
-  /** Reads f32 tensors, or int8 + scale tensors when {@code groupSize > 0}. */
-  private record Reader(ByteCursor in, int groupSize) {
+  /**
+   * Reads f32 tensors (as views of the file where {@code f32Views}), or int8 + scale tensors when
+   * {@code groupSize > 0}.
+   */
+  private record Reader(ByteCursor in, int groupSize, boolean f32Views) {
 
     float[] vector(String name, int n) {
       return in.floats(n, name);
@@ -145,6 +162,11 @@ public final class Llama2cModels {
     WeightMatrix matrix(String name, int rows, int cols) {
       long n = (long) rows * cols;
       in.need(groupSize > 0 ? n + 4 * (n / groupSize) : 4 * n, name);
+      if (groupSize == 0 && f32Views) {
+        long at = in.position();
+        in.seek(at + 4 * n);
+        return new PackedMatrix(rows, cols, in.source(), at, 4 * n, BlockCodecs.of(TensorType.F32));
+      }
       if (groupSize == 0) {
         return new F32Matrix(rows, cols, in.floats((int) n, name));
       }

@@ -3,8 +3,9 @@ package dev.wasmgrid.llm.quant;
 import dev.wasmgrid.llm.TensorType;
 
 /**
- * The codec of each packed tensor type. F32 and F16 have none: they are held as floats (a scalar
- * F16 decode in every product was five times slower than the widened floats). Q4_0 and Q8_0 stay
+ * The codec of each packed tensor type. F16 has none: it is held as floats (a scalar F16 decode in
+ * every product was five times slower than the widened floats); so is F32, but where the JVM's
+ * native kernels multiply a mapped file's F32 matrices as the file stores them. Q4_0 and Q8_0 stay
  * packed in a memory-mapped file; from a byte array (the browser's) the runtime widens them to
  * {@code Q8Matrix}, the form the WebGPU path uploads.
  */
@@ -28,7 +29,8 @@ public final class BlockCodecs {
       case BF16 -> new Bf16Codec();
       case Q8_0 -> new Q8_0Codec();
       case Q4_0 -> new Q4_0Codec();
-      case F32, F16 -> null;
+      case F32 -> new F32Codec();
+      case F16 -> null;
     };
   }
 }

@@ -9,6 +9,8 @@ import dev.wasmgrid.llm.WeightMatrix;
 import dev.wasmgrid.llm.jvm.NativeProducts.Split;
 import dev.wasmgrid.llm.quant.BlockCodecs;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,10 +27,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The native kernels against the weight-only reference (the codec's weights dotted with x in
- * double) on matrices mapped from a file, as a model's are. They quantize x to a byte per value and
- * a scale per 32 (per 256 for the K-quants), so they may differ from it by x's rounding, at most
- * half a step per value: Σ |w| · amax/254, amax that of each value's block; and by float rounding,
- * 1e-5 of Σ |w · x| at most for rows this long.
+ * double) on matrices mapped from a file, as a model's are. Except for F32's, they quantize x to a
+ * byte per value and a scale per 32 (per 256 for the K-quants), so they may differ from it by x's
+ * rounding, at most half a step per value: Σ |w| · amax/254, amax that of each value's block; and
+ * by float rounding, 1e-5 of Σ |w · x| at most for rows this long.
  */
 class NativeKernelsTest {
 
@@ -50,6 +52,7 @@ class NativeKernelsTest {
     assertThat(NativeKernels.unavailable()).isEmpty();
     assertThat(NativeKernels.types())
         .containsExactlyInAnyOrder(
+            TensorType.F32,
             TensorType.Q8_0,
             TensorType.Q4_0,
             TensorType.Q5_0,
@@ -61,12 +64,14 @@ class NativeKernelsTest {
   @ParameterizedTest
   @EnumSource(
       value = TensorType.class,
-      names = {"Q8_0", "Q4_0", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
+      names = {"F32", "Q8_0", "Q4_0", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
   void productsMatchTheWeightOnlyDotWithinTheStatedBound(TensorType type) throws IOException {
     Assumptions.assumeTrue(NativeKernels.available(), NativeKernels.unavailable().orElse(""));
     SplittableRandom r = new SplittableRandom(type.name().hashCode());
     int block = NativeProducts.inputBlock(type);
-    for (int cols : new int[] {256, 768, 2048}) {
+    // F32's rows need not be whole blocks of 16 (the kernel's lanes): 300 and 2051 leave a tail.
+    int[] widths = type == TensorType.F32 ? new int[] {300, 768, 2051} : new int[] {256, 768, 2048};
+    for (int cols : widths) {
       PackedMatrix m = mapped(type, 37, cols, r);
       float[][] xs = randomXs(5, cols, r);
       float[] w = new float[cols];
@@ -81,7 +86,9 @@ class NativeKernelsTest {
             for (int i = 0; i < cols; i++) {
               exact += (double) w[i] * xs[v][i];
               magnitude += Math.abs((double) w[i] * xs[v][i]);
-              rounding += Math.abs((double) w[i]) * InputRounding.blockMax(xs[v], i, block) / 254;
+              if (block > 0) {
+                rounding += Math.abs((double) w[i]) * InputRounding.blockMax(xs[v], i, block) / 254;
+              }
             }
             double bound = rounding + 1e-5 * (magnitude + rounding) + 1e-30;
             assertThat((double) got[v][row])
@@ -101,15 +108,15 @@ class NativeKernelsTest {
   @ParameterizedTest
   @EnumSource(
       value = TensorType.class,
-      names = {"Q8_0", "Q4_0", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
+      names = {"F32", "Q8_0", "Q4_0", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
   void productsAreTheSameWhateverTheSplitOrBatch(TensorType type) throws IOException {
     Assumptions.assumeTrue(NativeKernels.available(), NativeKernels.unavailable().orElse(""));
     SplittableRandom r = new SplittableRandom(3 + type.name().hashCode());
     // 203 rows: not a multiple of 4 (the four-stream order's tail), and two blocks of the rows
     // every group of 4 vectors takes in turn; 288 columns: 9 blocks of 32, an odd count (the
-    // 512-bit kernels' last single block), where the type allows; up to 9 vectors: two full groups
-    // of 4 and a single.
-    int cols = type.blockSize() >= 256 ? 512 : 288;
+    // 512-bit kernels' last single block), where the type allows, and 291 for F32 (a tail of 3 past
+    // its lanes' 16); up to 9 vectors: two full groups of 4 and a single.
+    int cols = type == TensorType.F32 ? 291 : type.blockSize() >= 256 ? 512 : 288;
     PackedMatrix m = mapped(type, 203, cols, r);
     float[][] xs = randomXs(9, cols, r);
     for (int width : NativeKernels.widths()) {
@@ -229,7 +236,10 @@ class NativeKernelsTest {
     int base = 7;
     byte[] all = new byte[base + rows * rowBytes];
     for (int i = 0; i < rows; i++) {
-      byte[] row = PackedKernelsTest.randomRow(type, blocks, r);
+      byte[] row =
+          type == TensorType.F32
+              ? randomFloats(cols, r)
+              : PackedKernelsTest.randomRow(type, blocks, r);
       System.arraycopy(row, 0, all, base + i * rowBytes, rowBytes);
     }
     Path file = Files.createTempFile(dir, type.name(), ".bin");
@@ -239,5 +249,14 @@ class NativeKernelsTest {
       return new PackedMatrix(
           rows, cols, source, base, (long) rows * rowBytes, BlockCodecs.of(type));
     }
+  }
+
+  /** {@code n} floats in [-1, 1) as a file stores them, little-endian. */
+  private static byte[] randomFloats(int n, SplittableRandom r) {
+    ByteBuffer bytes = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < n; i++) {
+      bytes.putFloat((float) (2 * r.nextDouble() - 1));
+    }
+    return bytes.array();
   }
 }
