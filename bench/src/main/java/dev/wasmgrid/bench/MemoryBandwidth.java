@@ -31,9 +31,10 @@ final class MemoryBandwidth {
 
   /**
    * Floats in a 64-byte cache line. A Java array's payload starts wherever its header leaves it,
-   * and a 512-bit load that straddles two lines halves what a core draws (in C on this project's
-   * Zen 5 EPYC: 24 GB/s misaligned against 34 aligned on one thread, 46 against 57 on two), so the
-   * passes start at each offset in turn and the best — an aligned one — is the bandwidth.
+   * and 512-bit loads that straddle two lines cost a core about a third of what it draws (in C on
+   * this project's Zen 5 EPYC: 24 GB/s misaligned against 34 aligned on one thread, 46 against 57
+   * on two), so the passes start at each offset in turn and the best — an aligned one — is the
+   * bandwidth.
    */
   private static final int LINE_FLOATS = 16;
 
