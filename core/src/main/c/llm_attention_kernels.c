@@ -65,36 +65,35 @@ ALWAYS_INLINE __m256 fma_in(__m256 a, __m256 b, __m256 acc, __m256i m) {
   return _mm256_blendv_ps(acc, _mm256_fmadd_ps(a, b, acc), _mm256_castsi256_ps(m));
 }
 
-/* q · key over n elements for K keys (key k at keys + k·stride) side by side: dots[k]. */
-ALWAYS_INLINE void dots(const float *q, const float *keys, long stride, int n, int K, float *out) {
-  __m256 lo[4], hi[4];
-  for (int k = 0; k < K; k++) lo[k] = hi[k] = _mm256_setzero_ps();
-  int i = 0;
-  for (; i + 16 <= n; i += 16) {
-    __m256 ql = _mm256_loadu_ps(q + i), qh = _mm256_loadu_ps(q + i + 8);
-    for (int k = 0; k < K; k++) {
-      lo[k] = _mm256_fmadd_ps(ql, _mm256_loadu_ps(keys + k * stride + i), lo[k]);
-      hi[k] = _mm256_fmadd_ps(qh, _mm256_loadu_ps(keys + k * stride + i + 8), hi[k]);
-    }
-  }
-  if (i < n) {
-    __m256i ml = first(n - i), mh = first(n - i - 8);
-    __m256 ql = _mm256_maskload_ps(q + i, ml), qh = _mm256_maskload_ps(q + i + 8, mh);
-    for (int k = 0; k < K; k++) {
-      lo[k] = fma_in(ql, _mm256_maskload_ps(keys + k * stride + i, ml), lo[k], ml);
-      hi[k] = fma_in(qh, _mm256_maskload_ps(keys + k * stride + i + 8, mh), hi[k], mh);
-    }
-  }
-  for (int k = 0; k < K; k++) out[k] = sum16(lo[k], hi[k]);
-}
-
 /* att[t] = scale · (q · keys[t·stride ..]) over n elements, for t in [0, count), 4 keys at a time. */
 ALWAYS_INLINE void scores(const float *q, const float *keys, long stride, int n, int count,
                           float scale, float *att) {
   int t = 0;
-  for (; t + 4 <= count; t += 4) dots(q, keys + t * stride, stride, n, 4, att + t);
-  for (; t < count; t++) dots(q, keys + t * stride, stride, n, 1, att + t);
-  for (t = 0; t < count; t++) att[t] *= scale;
+  for (; t < count; t += 4) {
+    int K = count - t < 4 ? count - t : 4;
+    __m256 lo[4], hi[4];
+    for (int k = 0; k < 4; k++) lo[k] = hi[k] = _mm256_setzero_ps();
+    const float *key = keys + t * stride;
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+      __m256 ql = _mm256_loadu_ps(q + i), qh = _mm256_loadu_ps(q + i + 8);
+      for (int k = 0; k < 4; k++) {
+        if (k < K) {
+          lo[k] = _mm256_fmadd_ps(ql, _mm256_loadu_ps(key + k * stride + i), lo[k]);
+          hi[k] = _mm256_fmadd_ps(qh, _mm256_loadu_ps(key + k * stride + i + 8), hi[k]);
+        }
+      }
+    }
+    if (i < n) {
+      __m256i ml = first(n - i), mh = first(n - i - 8);
+      __m256 ql = _mm256_maskload_ps(q + i, ml), qh = _mm256_maskload_ps(q + i + 8, mh);
+      for (int k = 0; k < K; k++) {
+        lo[k] = fma_in(ql, _mm256_maskload_ps(key + k * stride + i, ml), lo[k], ml);
+        hi[k] = fma_in(qh, _mm256_maskload_ps(key + k * stride + i + 8, mh), hi[k], mh);
+      }
+    }
+    for (int k = 0; k < K; k++) att[t + k] = sum16(lo[k], hi[k]) * scale;
+  }
 }
 
 /* Softmax of att[0..n) in place: e^(a - max) over their sum. */
@@ -122,56 +121,30 @@ ALWAYS_INLINE void softmax(float *att, int n) {
   }
 }
 
-/*
- * out[0..J·8) (J at most 8) = Σ_t att[t] · values[t·stride ..], position after position, the
- * lanes of m[j] only in register j.
- */
-ALWAYS_INLINE void weighted_span(const float *att, const float *values, long stride, int count,
-                                 int J, const __m256i *m, int masked, float *out) {
-  __m256 acc[8];
-  for (int j = 0; j < J; j++) acc[j] = _mm256_setzero_ps();
-  for (int t = 0; t < count; t++) {
-    __m256 a = _mm256_set1_ps(att[t]);
-    const float *v = values + t * stride;
-    for (int j = 0; j < J; j++)
-      acc[j] = masked ? fma_in(a, _mm256_maskload_ps(v + 8 * j, m[j]), acc[j], m[j])
-                      : _mm256_fmadd_ps(a, _mm256_loadu_ps(v + 8 * j), acc[j]);
-  }
-  for (int j = 0; j < J; j++) {
-    if (masked) {
-      _mm256_maskstore_ps(out + 8 * j, m[j], acc[j]);
-    } else {
-      _mm256_storeu_ps(out + 8 * j, acc[j]);
-    }
-  }
-}
-
-/*
- * out[0..n) = Σ_t att[t] · values[t·stride ..], position after position: 64 elements at a time in
- * eight registers (a Llama head's 64 in one pass over the positions), then what is left.
- */
+/* out[0..n) = Σ_t att[t] · values[t·stride ..], position after position, 32 elements at a time. */
 ALWAYS_INLINE void weighted(const float *att, const float *values, long stride, int n, int count,
                             float *out) {
-  __m256i m[8];
-  int i = 0;
-  for (; i + 64 <= n; i += 64) weighted_span(att, values + i, stride, count, 8, m, 0, out + i);
-  if (i < n) {
-    int J = (n - i + 7) / 8;
-    for (int j = 0; j < J; j++) m[j] = first(n - i - 8 * j);
-    int masked = (n - i) % 8 != 0;
-    /* Constant spans, so that the accumulators stay in registers. */
-    switch (J) {
-#define SPAN(K)                                                                   \
-  case K:                                                                         \
-    if (masked) {                                                                 \
-      weighted_span(att, values + i, stride, count, K, m, 1, out + i);            \
-    } else {                                                                      \
-      weighted_span(att, values + i, stride, count, K, m, 0, out + i);            \
-    }                                                                             \
-    break;
-      SPAN(1) SPAN(2) SPAN(3) SPAN(4) SPAN(5) SPAN(6) SPAN(7)
-#undef SPAN
-      default: break;
+  for (int i = 0; i < n; i += 32) {
+    __m256i m[4];
+    __m256 acc[4];
+    for (int j = 0; j < 4; j++) {
+      m[j] = first(n - i - 8 * j);
+      acc[j] = _mm256_setzero_ps();
+    }
+    if (i + 32 <= n) {
+      for (int t = 0; t < count; t++) {
+        __m256 a = _mm256_set1_ps(att[t]);
+        const float *v = values + t * stride + i;
+        for (int j = 0; j < 4; j++) acc[j] = _mm256_fmadd_ps(a, _mm256_loadu_ps(v + 8 * j), acc[j]);
+      }
+      for (int j = 0; j < 4; j++) _mm256_storeu_ps(out + i + 8 * j, acc[j]);
+    } else {
+      for (int t = 0; t < count; t++) {
+        __m256 a = _mm256_set1_ps(att[t]);
+        const float *v = values + t * stride + i;
+        for (int j = 0; j < 4; j++) acc[j] = fma_in(a, _mm256_maskload_ps(v + 8 * j, m[j]), acc[j], m[j]);
+      }
+      for (int j = 0; j < 4; j++) _mm256_maskstore_ps(out + i + 8 * j, m[j], acc[j]);
     }
   }
 }
