@@ -64,51 +64,6 @@ public interface Compute extends AutoCloseable {
     }
   }
 
-  /**
-   * Attention of query heads [from, to) over positions [0, positions): head h of {@code q} (at
-   * {@code h·headSize}) against kv head {@code h / kvMul} of each position's keys and values
-   * (position t's at {@code t·kvDim}), the scores times {@code scale}, their softmax in {@code
-   * scores[h]} (at least {@code positions} long; an implementation may use {@code scores[from]} for
-   * all of its heads), and the values weighted by it into head h of {@code out}. Heads are
-   * independent, so ranges of them may run on several threads.
-   */
-  default void attention(
-      float[] q,
-      float[] keys,
-      float[] values,
-      int kvDim,
-      int headSize,
-      int kvMul,
-      int positions,
-      float scale,
-      float[][] scores,
-      float[] out,
-      int from,
-      int to) {
-    for (int h = from; h < to; h++) {
-      float[] att = scores[h];
-      int qOff = h * headSize;
-      int kvOff = (h / kvMul) * headSize;
-      dots(q, qOff, keys, kvOff, kvDim, headSize, att, positions);
-      for (int t = 0; t < positions; t++) {
-        att[t] *= scale;
-      }
-      Transformer.softmax(att, positions);
-      for (int i = 0; i < headSize; i++) {
-        out[qOff + i] = 0;
-      }
-      axpys(att, positions, values, kvOff, kvDim, out, qOff, headSize);
-    }
-  }
-
-  /** SwiGLU in place over [from, to): {@code gate[i] = silu(gate[i]) · up[i]}. */
-  default void swiglu(float[] gate, float[] up, int from, int to) {
-    for (int i = from; i < to; i++) {
-      float g = gate[i];
-      gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
-    }
-  }
-
   /** Work on the indices [from, to) of a range. */
   @FunctionalInterface
   interface RangeTask {

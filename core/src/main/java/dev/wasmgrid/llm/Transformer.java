@@ -17,7 +17,6 @@ public final class Transformer {
   private final float[] ropeCos;
   private final float[] ropeSin;
   private final float[][] scores;
-  private final float attentionScale;
   private final ForwardBatch single = new ForwardBatch();
   private final Runnable passBody = this::runPending;
   // Over the team, since its exponentials are a pass's largest serial work after the products.
@@ -69,7 +68,6 @@ public final class Transformer {
       gateUp[l] = new WeightMatrix[] {w.w1().get(l), w.w3().get(l)};
     }
     scores = new float[c.heads()][c.seqLen()];
-    attentionScale = (float) (1.0 / Math.sqrt(c.headSize()));
     int half = c.headSize() / 2;
     float[] factors = w.attention().ropeFreqs();
     ropeCos = new float[c.seqLen() * half];
@@ -255,19 +253,25 @@ public final class Transformer {
    * several threads.
    */
   private void attention(int l, KvCache cache, int pos, float[] qs, float[] out, int from, int to) {
-    compute.attention(
-        qs,
-        cache.keys(l),
-        cache.values(l),
-        c.kvDim(),
-        c.headSize(),
-        c.kvMul(),
-        pos + 1,
-        attentionScale,
-        scores,
-        out,
-        from,
-        to);
+    int hs = c.headSize();
+    int kvDim = c.kvDim();
+    float scale = (float) (1.0 / Math.sqrt(hs));
+    float[] keys = cache.keys(l);
+    float[] values = cache.values(l);
+    for (int h = from; h < to; h++) {
+      float[] att = scores[h];
+      int qOff = h * hs;
+      int kvOff = (h / c.kvMul()) * hs;
+      compute.dots(qs, qOff, keys, kvOff, kvDim, hs, att, pos + 1);
+      for (int t = 0; t <= pos; t++) {
+        att[t] *= scale;
+      }
+      softmax(att, pos + 1);
+      for (int i = 0; i < hs; i++) {
+        out[qOff + i] = 0;
+      }
+      compute.axpys(att, pos + 1, values, kvOff, kvDim, out, qOff, hs);
+    }
   }
 
   /** Row {@code token} of the embedding table into {@code dst}. */
@@ -293,7 +297,12 @@ public final class Transformer {
    */
   private void swiglu(int from, int to) {
     for (int e = 0; e < pending.size(); e++) {
-      compute.swiglu(hb[e], hb2[e], from, to);
+      float[] gate = hb[e];
+      float[] up = hb2[e];
+      for (int i = from; i < to; i++) {
+        float g = gate[i];
+        gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+      }
     }
   }
 

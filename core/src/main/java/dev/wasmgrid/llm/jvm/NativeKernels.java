@@ -8,7 +8,6 @@ import java.nio.Buffer;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -157,57 +156,6 @@ final class NativeKernels {
     }
   }
 
-  /**
-   * {@link dev.wasmgrid.llm.Compute#attention} of heads [from, to), in C on the arrays themselves
-   * ({@code llm_attention_kernels.c}): {@code att} holds each head's scores in turn.
-   *
-   * @throws IndexOutOfBoundsException where an array is too short for what it would be read or
-   *     written at (checked here: the C code writes into the arrays as they lie on the heap)
-   */
-  static void attention(
-      float[] q,
-      float[] keys,
-      float[] values,
-      float[] att,
-      float[] out,
-      int kvDim,
-      int headSize,
-      int kvMul,
-      int positions,
-      float scale,
-      int from,
-      int to) {
-    int kvHeads = (to - 1) / kvMul + 1;
-    Objects.checkFromToIndex(0, (long) to * headSize, Math.min(q.length, out.length));
-    Objects.checkFromToIndex(0, (long) kvHeads * headSize, kvDim);
-    Objects.checkFromToIndex(0, (long) positions * kvDim, Math.min(keys.length, values.length));
-    Objects.checkFromToIndex(0, positions, att.length);
-    if (from < 0 || from >= to || positions < 1) {
-      throw new IllegalArgumentException(
-          "heads [" + from + ", " + to + ") over " + positions + " positions");
-    }
-    try {
-      LOADED.attention.invokeExact(
-          q, keys, values, att, out, kvDim, headSize, kvMul, positions, scale, from, to);
-    } catch (Throwable e) {
-      throw Foreign.rethrown(e);
-    }
-  }
-
-  /**
-   * {@link dev.wasmgrid.llm.Compute#swiglu} over [from, to), in C on the arrays themselves.
-   *
-   * @throws IndexOutOfBoundsException where [from, to) is not within both arrays
-   */
-  static void swiglu(float[] gate, float[] up, int from, int to) {
-    Objects.checkFromToIndex(from, to, Math.min(gate.length, up.length));
-    try {
-      LOADED.swiglu.invokeExact(gate, up, from, to);
-    } catch (Throwable e) {
-      throw Foreign.rethrown(e);
-    }
-  }
-
   /** The downcalls, or why there are none. */
   private record Loaded(
       String reason,
@@ -215,8 +163,6 @@ final class NativeKernels {
       MethodHandle quantize,
       MethodHandle rows,
       MethodHandle rowsF32,
-      MethodHandle attention,
-      MethodHandle swiglu,
       MethodHandle ofBuffer,
       MethodHandle address) {
 
@@ -235,7 +181,7 @@ final class NativeKernels {
     }
 
     private static Loaded missing(String reason) {
-      return new Loaded(reason, 0, null, null, null, null, null, null, null);
+      return new Loaded(reason, 0, null, null, null, null, null);
     }
 
     private static Loaded bind(Foreign foreign, Object symbols) throws Throwable {
@@ -253,24 +199,6 @@ final class NativeKernels {
       MethodHandle rowsF32 =
           foreign.function(
               symbols, "wg_rows_f32", null, i64, i64, i32, i32, i32, i64, i32, i64, i64);
-      Class<?> f = float[].class;
-      MethodHandle attention =
-          foreign.arrayFunction(
-              symbols,
-              "wg_attention",
-              f,
-              f,
-              f,
-              f,
-              f,
-              int.class,
-              int.class,
-              int.class,
-              int.class,
-              float.class,
-              int.class,
-              int.class);
-      MethodHandle swiglu = foreign.arrayFunction(symbols, "wg_swiglu", f, f, int.class, int.class);
       Class<?> segment = foreign.type("MemorySegment");
       return new Loaded(
           null,
@@ -278,8 +206,6 @@ final class NativeKernels {
           quantize,
           rows,
           rowsF32,
-          attention,
-          swiglu,
           foreign.method(segment, true, "ofBuffer", segment, Buffer.class),
           foreign.method(segment, false, "address", long.class));
     }

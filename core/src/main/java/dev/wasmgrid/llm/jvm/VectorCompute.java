@@ -587,42 +587,6 @@ public final class VectorCompute implements Compute {
     AttentionKernels.axpys(a, count, x, xOff, stride, y, yOff, n);
   }
 
-  /**
-   * In C where the native kernels run ({@link NativeKernels#attention}): exponentials eight at a
-   * time with no warm-up, and each head's scores in {@code scores[from]}.
-   */
-  @Override
-  public void attention(
-      float[] q,
-      float[] keys,
-      float[] values,
-      int kvDim,
-      int headSize,
-      int kvMul,
-      int positions,
-      float scale,
-      float[][] scores,
-      float[] out,
-      int from,
-      int to) {
-    if (NativeKernels.available()) {
-      NativeKernels.attention(
-          q, keys, values, scores[from], out, kvDim, headSize, kvMul, positions, scale, from, to);
-    } else {
-      Compute.super.attention(
-          q, keys, values, kvDim, headSize, kvMul, positions, scale, scores, out, from, to);
-    }
-  }
-
-  @Override
-  public void swiglu(float[] gate, float[] up, int from, int to) {
-    if (NativeKernels.available()) {
-      NativeKernels.swiglu(gate, up, from, to);
-    } else {
-      Compute.super.swiglu(gate, up, from, to);
-    }
-  }
-
   @Override
   public void close() {
     if (team != null) {
