@@ -105,7 +105,8 @@ public final class VectorCompute implements Compute {
 
   /**
    * The types whose matrices, held as views of a mapped file, this JVM's native kernels multiply
-   * ({@link NativeKernels}, with x quantized to 8 bits); none where they do not run here.
+   * ({@link NativeKernels}: F32 by x as it is, the others with x quantized to 8 bits); none where
+   * they do not run here.
    */
   public static Set<TensorType> nativeTypes() {
     return NativeKernels.types();

@@ -1,6 +1,7 @@
 package dev.wasmgrid.llm.quant;
 
 import dev.wasmgrid.llm.TensorType;
+import dev.wasmgrid.llm.io.LittleEndian;
 
 /**
  * F32: each weight its four little-endian bytes. Only a mapped file's F32 matrices that the JVM's
@@ -16,13 +17,7 @@ final class F32Codec implements BlockCodec {
   @Override
   public void decode(byte[] src, int srcOff, float[] dst, int dstOff, int blocks) {
     for (int i = 0; i < blocks; i++) {
-      int at = srcOff + 4 * i;
-      dst[dstOff + i] =
-          Float.intBitsToFloat(
-              (src[at] & 0xff)
-                  | (src[at + 1] & 0xff) << 8
-                  | (src[at + 2] & 0xff) << 16
-                  | (src[at + 3] & 0xff) << 24);
+      dst[dstOff + i] = Float.intBitsToFloat(LittleEndian.getInt(src, srcOff + 4 * i));
     }
   }
 }
