@@ -76,12 +76,20 @@ final class NativeProducts {
     return true;
   }
 
-  /** {@code outs[v] = p · xs[v]} for v in [0, n); the kernels take p ({@link #weights}). */
-  void matmul(PackedMatrix p, float[][] xs, float[][] outs, int n, Split split) {
+  /**
+   * {@code outs[v] = p · xs[v]} for v in [0, n) where the kernels take p ({@link #weights});
+   * otherwise nothing, and false.
+   */
+  boolean matmul(PackedMatrix p, float[][] xs, float[][] outs, int n, Split split) {
+    long at = weights(p);
+    if (at == 0) {
+      return false;
+    }
     Product product = scratch.get().product;
     product.matrices = 1;
-    product.set(0, p, outs);
+    product.set(0, p, at, outs);
     run(product, xs, n, split);
+    return true;
   }
 
   /**
@@ -94,7 +102,8 @@ final class NativeProducts {
     product.fit(ws.length);
     product.matrices = ws.length;
     for (int m = 0; m < ws.length; m++) {
-      product.set(m, (PackedMatrix) ws[m], outs[m]);
+      PackedMatrix p = (PackedMatrix) ws[m];
+      product.set(m, p, weights(p), outs[m]);
     }
     run(product, xs, n, split);
   }
@@ -156,9 +165,9 @@ final class NativeProducts {
       }
     }
 
-    void set(int m, PackedMatrix p, float[][] products) {
+    void set(int m, PackedMatrix p, long at, float[][] products) {
       matrix[m] = p;
-      weights[m] = NativeProducts.weights(p);
+      weights[m] = at;
       outs[m] = products;
       first[m + 1] = Math.addExact(first[m], p.rows());
     }

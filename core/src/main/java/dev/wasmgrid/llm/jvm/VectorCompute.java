@@ -160,8 +160,7 @@ public final class VectorCompute implements Compute {
    */
   @Override
   public void matmul(WeightMatrix w, float[][] xs, float[][] outs, int n) {
-    if (w instanceof PackedMatrix p && NativeProducts.weights(p) != 0) {
-      natives.matmul(p, xs, outs, n, splitter);
+    if (w instanceof PackedMatrix p && natives.matmul(p, xs, outs, n, splitter)) {
       return;
     }
     RowsJob job = rowsJobs.get();
@@ -301,31 +300,31 @@ public final class VectorCompute implements Compute {
     private float[] row = new float[0];
 
     byte[] blocks(int length) {
-      if (blocks.length < length) {
-        blocks = new byte[length];
-      }
+      blocks = grown(blocks, length);
       return blocks;
     }
 
     byte[] quants(int length) {
-      if (quants.length < length) {
-        quants = new byte[length];
-      }
+      quants = grown(quants, length);
       return quants;
     }
 
     float[] scales(int length) {
-      if (scales.length < length) {
-        scales = new float[length];
-      }
+      scales = grown(scales, length);
       return scales;
     }
 
     float[] row(int length) {
-      if (row.length < length) {
-        row = new float[length];
-      }
+      row = grown(row, length);
       return row;
+    }
+
+    private static byte[] grown(byte[] a, int length) {
+      return a.length < length ? new byte[length] : a;
+    }
+
+    private static float[] grown(float[] a, int length) {
+      return a.length < length ? new float[length] : a;
     }
   }
 
