@@ -8,8 +8,9 @@ import dev.wasmgrid.llm.quant.BlockCodec;
  * Weights kept as the file stores them, in blocks of {@link TensorType#blockSize()} weights, so
  * that they take their own bit width in memory (4.5 bits a weight for Q4_K, 6.5625 for Q6_K). The
  * blocks are a range of a {@link ByteSource}: on the JVM a view of the memory-mapped file, so a
- * loaded model holds no copy of them; in the browser the file's array. Products read a row's blocks
- * into a scratch array and decode it with the type's {@link BlockCodec}.
+ * loaded model holds no copy of them on the heap (the JVM's native kernels may keep one off it, in
+ * a layout of their own); in the browser the file's array. Products read a row's blocks into a
+ * scratch array and decode it with the type's {@link BlockCodec}.
  */
 public final class PackedMatrix implements WeightMatrix {
   private final int rows;

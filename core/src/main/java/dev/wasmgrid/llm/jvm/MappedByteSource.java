@@ -23,6 +23,8 @@ final class MappedByteSource implements ByteSource {
   /** Each window's address where the {@link NativeKernels} run, else null. */
   private final long[] addresses;
 
+  private final InterleavedCopies interleaved = new InterleavedCopies();
+
   MappedByteSource(FileChannel channel) throws IOException {
     this.size = channel.size();
     int n = (int) ((size + WINDOW - 1) / WINDOW);
@@ -49,6 +51,11 @@ final class MappedByteSource implements ByteSource {
     int w = (int) (offset / WINDOW);
     long within = offset % WINDOW;
     return within + length <= windows[w].capacity() ? addresses[w] + within : 0;
+  }
+
+  /** The copies of this file's matrices that the native kernels read instead of the mapping. */
+  InterleavedCopies interleaved() {
+    return interleaved;
   }
 
   @Override

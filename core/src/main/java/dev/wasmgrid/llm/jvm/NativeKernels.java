@@ -5,6 +5,8 @@ import dev.wasmgrid.foreign.NativeLibrary;
 import dev.wasmgrid.llm.TensorType;
 import java.lang.invoke.MethodHandle;
 import java.nio.Buffer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
@@ -92,6 +94,16 @@ final class NativeKernels {
   }
 
   /**
+   * A direct buffer of at least {@code bytes} bytes whose first is 64-byte (cache-line) aligned.
+   */
+  static ByteBuffer aligned(int bytes) {
+    int lines = Math.addExact(bytes, 63) / 64;
+    return ByteBuffer.allocateDirect(Math.multiplyExact(lines + 1, 64))
+        .alignedSlice(64)
+        .order(ByteOrder.nativeOrder());
+  }
+
+  /**
    * Quantizes {@code n} vectors of {@code cols} floats at {@code x} to a byte each at {@code q}, a
    * float scale per {@code block} values (32, or 256 for the K-quants; cols a multiple of it) at
    * {@code d}, and each 32 bytes' sum as an int at {@code s}.
@@ -143,6 +155,56 @@ final class NativeKernels {
   }
 
   /**
+   * The bytes of {@link #interleave}'s copy of a {@code rows × cols} matrix of {@code type}; 0
+   * where it has none (types other than Q8_0 and Q4_0, CPUs without AVX-512 VNNI, {@code
+   * WASMGRID_LLM_NATIVE=avx2}).
+   */
+  static long interleavedBytes(TensorType type, int rows, int cols) {
+    try {
+      return (long) LOADED.interleavedBytes.invokeExact(type.ggmlId(), rows, cols);
+    } catch (Throwable e) {
+      throw Foreign.rethrown(e);
+    }
+  }
+
+  /**
+   * Copies a matrix of {@code type} (row r's blocks at {@code w + r·rowBytes}) to {@code dst}
+   * ({@link #interleavedBytes} of 64-byte aligned memory) with 16 rows interleaved, the layout
+   * {@link #rowsInterleaved} reads.
+   */
+  static void interleave(TensorType type, long w, long rowBytes, int rows, int cols, long dst) {
+    try {
+      LOADED.interleave.invokeExact(type.ggmlId(), w, rowBytes, rows, cols, dst);
+    } catch (Throwable e) {
+      throw Foreign.rethrown(e);
+    }
+  }
+
+  /**
+   * {@link #rows} for a copy made by {@link #interleave} at {@code p}: the same products, for Q8_0
+   * bit for bit.
+   */
+  static void rowsInterleaved(
+      TensorType type,
+      long p,
+      int from,
+      int to,
+      int cols,
+      long xq,
+      long xd,
+      long xs,
+      int n,
+      long out,
+      long outStride) {
+    try {
+      LOADED.rowsInterleaved.invokeExact(
+          type.ggmlId(), p, from, to, cols, xq, xd, xs, n, out, outStride);
+    } catch (Throwable e) {
+      throw Foreign.rethrown(e);
+    }
+  }
+
+  /**
    * Rows [from, to) of an F32 matrix (row r's floats at {@code w + 4·r·rowFloats}, {@code cols} of
    * them) times {@code n} vectors of {@code cols} floats at {@code x}: {@code out[v·outStride +
    * r]}.
@@ -163,6 +225,9 @@ final class NativeKernels {
       MethodHandle quantize,
       MethodHandle rows,
       MethodHandle rowsF32,
+      MethodHandle interleavedBytes,
+      MethodHandle interleave,
+      MethodHandle rowsInterleaved,
       MethodHandle ofBuffer,
       MethodHandle address) {
 
@@ -181,7 +246,7 @@ final class NativeKernels {
     }
 
     private static Loaded missing(String reason) {
-      return new Loaded(reason, 0, null, null, null, null, null);
+      return new Loaded(reason, 0, null, null, null, null, null, null, null, null);
     }
 
     private static Loaded bind(Foreign foreign, Object symbols) throws Throwable {
@@ -199,6 +264,26 @@ final class NativeKernels {
       MethodHandle rowsF32 =
           foreign.function(
               symbols, "wg_rows_f32", null, i64, i64, i32, i32, i32, i64, i32, i64, i64);
+      MethodHandle interleavedBytes =
+          foreign.function(symbols, "wg_interleaved_bytes", i64, i32, i32, i32);
+      MethodHandle interleave =
+          foreign.function(symbols, "wg_interleave", null, i32, i64, i64, i32, i32, i64);
+      MethodHandle rowsInterleaved =
+          foreign.function(
+              symbols,
+              "wg_rows_interleaved",
+              null,
+              i32,
+              i64,
+              i32,
+              i32,
+              i32,
+              i64,
+              i64,
+              i64,
+              i32,
+              i64,
+              i64);
       Class<?> segment = foreign.type("MemorySegment");
       return new Loaded(
           null,
@@ -206,6 +291,9 @@ final class NativeKernels {
           quantize,
           rows,
           rowsF32,
+          interleavedBytes,
+          interleave,
+          rowsInterleaved,
           foreign.method(segment, true, "ofBuffer", segment, Buffer.class),
           foreign.method(segment, false, "address", long.class));
     }

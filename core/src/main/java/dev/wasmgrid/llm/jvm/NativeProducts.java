@@ -6,7 +6,6 @@ import dev.wasmgrid.llm.TensorType;
 import dev.wasmgrid.llm.WeightMatrix;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 
@@ -14,7 +13,8 @@ import java.util.Arrays;
  * Products of packed matrices by the {@link NativeKernels}: the caller copies its vectors into
  * memory off the heap (its own, reused product after product) and quantizes them once (but for
  * F32's products); the team's threads then dot their rows with them, reading the weights from the
- * file's mapping; the caller copies the rows out.
+ * file's mapping, or for Q8_0 and Q4_0 at 512 bits from their {@link InterleavedCopies}; the caller
+ * copies the rows out.
  */
 final class NativeProducts {
 
@@ -87,9 +87,20 @@ final class NativeProducts {
     }
     Product product = scratch.get().product;
     product.matrices = 1;
-    product.set(0, p, at, outs);
+    product.set(0, p, at, interleaved(p, at), outs);
     run(product, xs, n, split);
     return true;
+  }
+
+  /**
+   * The address of {@code p}'s interleaved copy ({@link InterleavedCopies}) where these products
+   * read one (at 512 bits), else 0; {@code at}: its blocks in the mapping.
+   */
+  private long interleaved(PackedMatrix p, long at) {
+    if (width == 256 || !(p.source() instanceof MappedByteSource mapped)) {
+      return 0;
+    }
+    return mapped.interleaved().address(p, at);
   }
 
   /**
@@ -103,7 +114,8 @@ final class NativeProducts {
     product.matrices = ws.length;
     for (int m = 0; m < ws.length; m++) {
       PackedMatrix p = (PackedMatrix) ws[m];
-      product.set(m, p, weights(p), outs[m]);
+      long at = weights(p);
+      product.set(m, p, at, interleaved(p, at), outs[m]);
     }
     run(product, xs, n, split);
   }
@@ -143,6 +155,8 @@ final class NativeProducts {
   private static final class Product implements RangeTask {
     private PackedMatrix[] matrix = new PackedMatrix[3];
     private long[] weights = new long[3];
+    // Each matrix's interleaved copy, else 0 (the kernels read weights, the mapping).
+    private long[] copies = new long[3];
     private float[][][] outs = new float[3][][];
     private int[] first = new int[4];
     private int matrices;
@@ -160,14 +174,16 @@ final class NativeProducts {
       if (count > matrix.length) {
         matrix = new PackedMatrix[count];
         weights = new long[count];
+        copies = new long[count];
         outs = new float[count][][];
         first = new int[count + 1];
       }
     }
 
-    void set(int m, PackedMatrix p, long at, float[][] products) {
+    void set(int m, PackedMatrix p, long at, long copy, float[][] products) {
       matrix[m] = p;
       weights[m] = at;
+      copies[m] = copy;
       outs[m] = products;
       first[m + 1] = Math.addExact(first[m], p.rows());
     }
@@ -197,7 +213,10 @@ final class NativeProducts {
         if (lo < hi) {
           PackedMatrix p = matrix[m];
           long at = out + 4L * first[m];
-          if (p.type() == TensorType.F32) {
+          if (copies[m] != 0) {
+            NativeKernels.rowsInterleaved(
+                p.type(), copies[m], lo - first[m], hi - first[m], cols, q, d, sums, n, at, rows);
+          } else if (p.type() == TensorType.F32) {
             NativeKernels.rowsF32(
                 weights[m], cols, lo - first[m], hi - first[m], cols, x, n, at, rows);
           } else {
@@ -241,11 +260,11 @@ final class NativeProducts {
     Scratch fit(int n, int cols, int rows) {
       int values = Math.multiplyExact(n, cols);
       if (values > capacityX) {
-        xBytes = direct(Math.multiplyExact(values, 4));
+        xBytes = NativeKernels.aligned(Math.multiplyExact(values, 4));
         x = xBytes.asFloatBuffer();
         xAt = NativeKernels.address(xBytes);
         // Bytes, then at most a scale and an int sum per 32 values.
-        quantBytes = direct(Math.addExact(values, values / 32 * 8));
+        quantBytes = NativeKernels.aligned(Math.addExact(values, values / 32 * 8));
         qAt = NativeKernels.address(quantBytes);
         dAt = qAt + (long) values;
         sumAt = dAt + (long) values / 32 * 4;
@@ -253,20 +272,12 @@ final class NativeProducts {
       }
       int products = Math.multiplyExact(n, rows);
       if (products > capacityOut) {
-        outBytes = direct(Math.multiplyExact(products, 4));
+        outBytes = NativeKernels.aligned(Math.multiplyExact(products, 4));
         out = outBytes.asFloatBuffer();
         outAt = NativeKernels.address(outBytes);
         capacityOut = products;
       }
       return this;
-    }
-
-    private static ByteBuffer direct(int bytes) {
-      // 64-byte aligned, a cache line, whatever the JDK's own alignment.
-      int lines = Math.addExact(bytes, 63) / 64;
-      return ByteBuffer.allocateDirect(Math.multiplyExact(lines + 1, 64))
-          .alignedSlice(64)
-          .order(ByteOrder.nativeOrder());
     }
   }
 }

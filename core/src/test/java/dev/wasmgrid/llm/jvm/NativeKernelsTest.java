@@ -221,6 +221,81 @@ class NativeKernelsTest {
     }
   }
 
+  /**
+   * Q8_0 and Q4_0 matrices are read from their interleaved copy at 512 bits, made once per matrix;
+   * Q8_0's products are the file layout's 512-bit ones bit for bit (the kernels' one order), so a
+   * matrix left without a copy gives the same tokens.
+   */
+  @ParameterizedTest
+  @EnumSource(
+      value = TensorType.class,
+      names = {"Q8_0", "Q4_0"})
+  void theInterleavedCopyIsMadeOnceAndQ80sProductsAreTheFileLayoutsBitForBit(TensorType type)
+      throws IOException {
+    Assumptions.assumeTrue(NativeKernels.width() == 512, "no AVX-512 VNNI kernels here");
+    SplittableRandom r = new SplittableRandom(17);
+    int rows = 45;
+    int cols = 288;
+    PackedMatrix m = mapped(type, rows, cols, r);
+    long blocks = NativeProducts.weights(m);
+    InterleavedCopies copies = ((MappedByteSource) m.source()).interleaved();
+    long copy = copies.address(m, blocks);
+    assertThat(copy).isNotZero();
+    assertThat(copies.address(m, blocks)).isEqualTo(copy);
+
+    int n = 3;
+    ByteBuffer x = NativeKernels.aligned(4 * n * cols);
+    float[][] xs = randomXs(n, cols, r);
+    for (int v = 0; v < n; v++) {
+      x.asFloatBuffer().put(v * cols, xs[v]);
+    }
+    ByteBuffer quantized = NativeKernels.aligned(n * cols + n * cols / 32 * 8);
+    long q = NativeKernels.address(quantized);
+    long d = q + (long) n * cols;
+    long sums = d + (long) n * cols / 32 * 4;
+    NativeKernels.quantize(NativeKernels.address(x), n, cols, 32, q, d, sums);
+    ByteBuffer fromFile = NativeKernels.aligned(4 * n * rows);
+    ByteBuffer fromCopy = NativeKernels.aligned(4 * n * rows);
+    NativeKernels.rows(
+        type,
+        blocks,
+        m.rowBytes(),
+        0,
+        rows,
+        cols,
+        q,
+        d,
+        sums,
+        n,
+        NativeKernels.address(fromFile),
+        rows,
+        512);
+    NativeKernels.rowsInterleaved(
+        type, copy, 0, rows, cols, q, d, sums, n, NativeKernels.address(fromCopy), rows);
+    float[] w = new float[cols];
+    for (int row = 0; row < rows; row++) {
+      m.row(row, w);
+      for (int v = 0; v < n; v++) {
+        float a = fromFile.getFloat(4 * (v * rows + row));
+        float b = fromCopy.getFloat(4 * (v * rows + row));
+        if (type == TensorType.Q8_0) {
+          assertThat(Float.floatToRawIntBits(b))
+              .as("row %d, vector %d", row, v)
+              .isEqualTo(Float.floatToRawIntBits(a));
+        } else {
+          // The same block sums, added in another order.
+          double magnitude = 0;
+          for (int i = 0; i < cols; i++) {
+            magnitude += Math.abs((double) w[i] * xs[v][i]);
+          }
+          assertThat((double) b)
+              .as("row %d, vector %d", row, v)
+              .isCloseTo(a, Offset.offset(1e-5 * magnitude));
+        }
+      }
+    }
+  }
+
   @Test
   void aMatrixNotMappedIsLeftToTheJavaKernels() {
     byte[] blocks = new byte[4 * TensorType.Q8_0.blockBytes()];

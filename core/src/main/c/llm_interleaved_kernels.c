@@ -1,0 +1,249 @@
+/*
+ * Q8_0 and Q4_0 products from a copy of the matrix with 16 rows interleaved (AVX-512 VNNI only).
+ *
+ * In the file's layout a row's 32 weights of a block are contiguous, so a 512-bit multiply-and-add
+ * holds one row and its 16 lanes must be added up at the end, or 16 rows' blocks must be transposed
+ * on the way in (llm_kernels.c's q8_0_strips: ~45 instructions a block). Copied once into strips of
+ * 16 rows, lane i of every vector is row i: bytes 4g..4g+3 of each of the 16 rows' blocks side by
+ * side, so a block's product for 16 rows is 8 vpdpbusd with x's bytes broadcast, no shuffles, no
+ * lanes to add. One thread then reads a Q4_0 token's products at the memory's speed (1.45× the
+ * file-layout kernels on a Zen 5 core) and several vectors share each load (8 vectors: 3.2× for
+ * Q4_0, 1.3× for Q8_0).
+ *
+ * A strip holds its blocks in pairs: the pair's 32 f16 scales (16 rows of the first block, then of
+ * the second), then the first block's vectors, then the second's: 4 of 64 bytes for Q4_0 (byte k
+ * of lane i: the row's packed nibbles 4g + k, low nibble value 4g + k, high 16 + 4g + k), 8 for Q8_0
+ * (its signed bytes plus 128). Every pair starts on a cache line. Rows past the matrix's last are
+ * zero weights.
+ *
+ * Each (row, vector) sum is taken in one order whatever the rows and vectors computed together:
+ * block by block from 0, acc = fma(float(integer dot), dw·dx, acc), the integer dot exact — Q8_0's
+ * order in llm_kernels.c's 512-bit kernels, so its products are theirs bit for bit.
+ */
+#include <immintrin.h>
+#include <stdint.h>
+#include <string.h>
+
+enum { T_Q4_0 = 2, T_Q8_0 = 8 };
+
+int wg_isa(void);
+
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+#define ROWS 16
+/* How far ahead of its loads a strip fetches (bytes): best of 0, 1, 2, 4 and 8 KiB measured. */
+#define AHEAD 1024
+
+/* Vectors of 64 bytes per block: a lane's 4 bytes each. */
+static int vectors(int type) {
+  return type == T_Q4_0 ? 4 : 8;
+}
+
+static long pair_bytes(int type) {
+  return 64 + 2 * 64L * vectors(type);
+}
+
+static long strip_bytes(int type, int nb) {
+  return (nb + 1) / 2 * pair_bytes(type);
+}
+
+/* Where block b's scales, and its vectors, start in a strip. */
+ALWAYS_INLINE long scales_at(long pair, long b) {
+  return b / 2 * pair + 32 * (b % 2);
+}
+
+ALWAYS_INLINE long vectors_at(long pair, int type, long b) {
+  return b / 2 * pair + 64 + (b % 2) * 64L * vectors(type);
+}
+
+/*
+ * Bytes of the interleaved copy of a rows × cols matrix of `type` (a 64-byte aligned buffer of
+ * that size for wg_interleave); 0 where there is none: another type, or a CPU without AVX-512
+ * VNNI (wg_isa).
+ */
+long wg_interleaved_bytes(int type, int rows, int cols) {
+  if ((type != T_Q4_0 && type != T_Q8_0) || wg_isa() != 512 || rows <= 0 || cols <= 0 || cols % 32)
+    return 0;
+  return (long)(rows + ROWS - 1) / ROWS * strip_bytes(type, cols / 32);
+}
+
+/* Copies a matrix of `type` (row r's blocks at w + r·rowBytes) into dst, interleaved. */
+void wg_interleave(int type, const uint8_t *w, long rowBytes, int rows, int cols, uint8_t *dst) {
+  int nb = cols / 32, G = vectors(type), blockBytes = type == T_Q4_0 ? 18 : 34;
+  long pair = pair_bytes(type), strip = strip_bytes(type, nb);
+  memset(dst, 0, (size_t)((rows + ROWS - 1) / ROWS * strip));
+  for (long r = 0; r < (rows + ROWS - 1) / ROWS * ROWS; r++) {
+    uint8_t *s = dst + r / ROWS * strip;
+    int lane = (int)(r % ROWS);
+    for (long b = 0; b < nb; b++) {
+      uint8_t *v = s + vectors_at(pair, type, b) + 4 * lane;
+      if (r >= rows) {
+        /* Zero weights: Q4_0's nibbles 8, Q8_0's bytes 0 (stored plus 128); scale 0 either way. */
+        for (int g = 0; g < G; g++) memset(v + 64 * g, type == T_Q4_0 ? 0x88 : 0x80, 4);
+        continue;
+      }
+      const uint8_t *blk = w + r * rowBytes + b * blockBytes;
+      memcpy(s + scales_at(pair, b) + 2 * lane, blk, 2);
+      for (int g = 0; g < G; g++) {
+        uint32_t q;
+        memcpy(&q, blk + 2 + 4 * g, 4);
+        q ^= type == T_Q8_0 ? 0x80808080u : 0;
+        memcpy(v + 64 * g, &q, 4);
+      }
+    }
+  }
+}
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c")
+
+ALWAYS_INLINE __m512i broadcast4(const int8_t *p) {
+  int32_t v;
+  memcpy(&v, p, 4);
+  return _mm512_set1_epi32(v);
+}
+
+ALWAYS_INLINE void fetch(const uint8_t *at, int G) {
+  for (int l = 0; l < G; l++) _mm_prefetch((const char *)at + AHEAD + 64 * l, _MM_HINT_T0);
+}
+
+/*
+ * A block's weights for 16 rows (its vectors at wv) as 8 vectors of unsigned bytes: vector g pairs
+ * with x's bytes 4g..4g+3. Q4_0's are its nibbles, 8 more than the weights; Q8_0's 128 more.
+ */
+ALWAYS_INLINE void block_weights(int type, const uint8_t *wv, __m512i *w) {
+  if (type == T_Q4_0) {
+    const __m512i nibble = _mm512_set1_epi8(0x0f);
+    for (int g = 0; g < 4; g++) {
+      __m512i packed = _mm512_load_si512(wv + 64 * g);
+      w[g] = _mm512_and_si512(packed, nibble);
+      w[4 + g] = _mm512_and_si512(_mm512_srli_epi16(packed, 4), nibble);
+    }
+  } else {
+    for (int g = 0; g < 8; g++) w[g] = _mm512_load_si512(wv + 64 * g);
+  }
+}
+
+/*
+ * A block's 16 exact integer dots with x's block (bytes xb, each 4 broadcast; their sum xsum),
+ * starting from the weights' bias's share. Two chains, for latency.
+ */
+ALWAYS_INLINE __m512i block_dot(int type, const __m512i *w, const __m512i *xb, int32_t xsum) {
+  __m512i a = _mm512_set1_epi32((type == T_Q4_0 ? -8 : -128) * xsum), c = _mm512_setzero_si512();
+  for (int g = 0; g < 8; g += 2) {
+    a = _mm512_dpbusd_epi32(a, w[g], xb[g]);
+    c = _mm512_dpbusd_epi32(c, w[g + 1], xb[g + 1]);
+  }
+  return _mm512_add_epi32(a, c);
+}
+
+ALWAYS_INLINE __m512 block_scales(const uint8_t *strip, long pair, long b) {
+  return _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(strip + scales_at(pair, b))));
+}
+
+/* The quantized activations of up to 8 vectors. */
+typedef struct {
+  const int8_t *q[8];
+  const float *d[8];
+  const int32_t *s[8];
+} xs_t;
+
+/* Strips k = 0..3 (four streams read side by side) by one vector, into acc[k]. */
+ALWAYS_INLINE void four_strips(int type, const uint8_t *const *strip, int nb, const xs_t *x,
+                               __m512 *acc) {
+  long pair = pair_bytes(type);
+  for (int k = 0; k < 4; k++) acc[k] = _mm512_setzero_ps();
+  for (long b = 0; b < nb; b++) {
+    __m512i xb[8];
+    for (int g = 0; g < 8; g++) xb[g] = broadcast4(x->q[0] + 32 * b + 4 * g);
+    __m512 dx = _mm512_set1_ps(x->d[0][b]);
+    _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) {
+      const uint8_t *wv = strip[k] + vectors_at(pair, type, b);
+      fetch(wv, vectors(type));
+      __m512i w[8];
+      block_weights(type, wv, w);
+      __m512i dot = block_dot(type, w, xb, x->s[0][b]);
+      __m512 scale = _mm512_mul_ps(block_scales(strip[k], pair, b), dx);
+      acc[k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, acc[k]);
+    }
+  }
+}
+
+/* One strip by V vectors (at most 8), into acc[v]. */
+ALWAYS_INLINE void one_strip(int type, const uint8_t *strip, int nb, const xs_t *x, int V,
+                             __m512 *acc) {
+  long pair = pair_bytes(type);
+  for (int v = 0; v < V; v++) acc[v] = _mm512_setzero_ps();
+  for (long b = 0; b < nb; b++) {
+    const uint8_t *wv = strip + vectors_at(pair, type, b);
+    fetch(wv, vectors(type));
+    __m512i w[8];
+    block_weights(type, wv, w);
+    __m512 dw = block_scales(strip, pair, b);
+    _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) {
+      __m512i xb[8];
+      for (int g = 0; g < 8; g++) xb[g] = broadcast4(x->q[v] + 32 * b + 4 * g);
+      __m512i dot = block_dot(type, w, xb, x->s[v][b]);
+      __m512 scale = _mm512_mul_ps(dw, _mm512_set1_ps(x->d[v][b]));
+      acc[v] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, acc[v]);
+    }
+  }
+}
+
+#define ONE_STRIP(T, V) \
+  case V: one_strip(T, strip, nb, &x, V, acc); break;
+#define ONE_STRIP_ALL(T)                                                                 \
+  switch (V) {                                                                           \
+    ONE_STRIP(T, 1) ONE_STRIP(T, 2) ONE_STRIP(T, 3) ONE_STRIP(T, 4) ONE_STRIP(T, 5)      \
+    ONE_STRIP(T, 6) ONE_STRIP(T, 7) default: ONE_STRIP(T, 8)                             \
+  }
+
+/*
+ * Rows [from, to) of an interleaved matrix of `type` (wg_interleave's copy at p, cols weights a
+ * row) times n vectors quantized by wg_quantize in blocks of 32: out[v·outStride + r]. One vector
+ * takes the whole strips of the range four at a time from its four quarters, four streams read side
+ * by side (one stream read a Q4_0 token's products at 0.7 of the speed); more take each strip with up
+ * to 8 of them at once. Only rows of the range are written.
+ */
+void wg_rows_interleaved(int type, const uint8_t *p, int from, int to, int cols, const int8_t *xq,
+                         const float *xd, const int32_t *xsum, int n, float *out, long outStride) {
+  int nb = cols / 32;
+  long strip_size = strip_bytes(type, nb);
+  int first = from / ROWS;
+  if (n == 1 && from % ROWS == 0) {
+    xs_t x = {{xq}, {xd}, {xsum}};
+    int part = (to / ROWS - first) / 4;
+    for (int s = first; s < first + part; s++) {
+      const uint8_t *strips[4];
+      for (int k = 0; k < 4; k++) strips[k] = p + (s + k * part) * strip_size;
+      __m512 acc[4];
+      if (type == T_Q4_0) four_strips(T_Q4_0, strips, nb, &x, acc);
+      else four_strips(T_Q8_0, strips, nb, &x, acc);
+      for (int k = 0; k < 4; k++) _mm512_storeu_ps(out + (long)ROWS * (s + k * part), acc[k]);
+    }
+    first += 4 * part;
+  }
+  for (int s = first; s * ROWS < to; s++) {
+    const uint8_t *strip = p + s * strip_size;
+    int lo = from > ROWS * s ? from - ROWS * s : 0, hi = to < ROWS * s + ROWS ? to - ROWS * s : ROWS;
+    __mmask16 rows = (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1));
+    for (int v0 = 0; v0 < n; v0 += 8) {
+      int V = n - v0 < 8 ? n - v0 : 8;
+      xs_t x;
+      for (int v = 0; v < V; v++) {
+        x.q[v] = xq + (long)(v0 + v) * cols;
+        x.d[v] = xd + (long)(v0 + v) * nb;
+        x.s[v] = xsum + (long)(v0 + v) * nb;
+      }
+      __m512 acc[8];
+      if (type == T_Q4_0) {
+        ONE_STRIP_ALL(T_Q4_0)
+      } else {
+        ONE_STRIP_ALL(T_Q8_0)
+      }
+      for (int v = 0; v < V; v++)
+        _mm512_mask_storeu_ps(out + (v0 + v) * outStride + (long)ROWS * s, rows, acc[v]);
+    }
+  }
+}
+
+#pragma GCC pop_options

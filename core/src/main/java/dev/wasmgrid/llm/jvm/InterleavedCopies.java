@@ -1,0 +1,52 @@
+package dev.wasmgrid.llm.jvm;
+
+import dev.wasmgrid.llm.PackedMatrix;
+import java.nio.ByteBuffer;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The copies of a mapped file's Q8_0 and Q4_0 matrices with 16 rows interleaved ({@link
+ * NativeKernels#interleave}), which the native kernels read at the memory's speed where the file's
+ * own layout leaves them bound by arithmetic. Each is made when a product first needs it and kept
+ * as long as the mapping: as much memory as the matrix takes in the file, off the heap (direct
+ * buffers, so within {@code -XX:MaxDirectMemorySize}); the mapping's own pages of it are then no
+ * longer read. A matrix with no copy (another type or CPU, or no memory for it) is read from the
+ * mapping, for good: its products never change kernels midway.
+ */
+final class InterleavedCopies {
+  private static final Copy NONE = new Copy(null, 0);
+
+  private final ConcurrentHashMap<PackedMatrix, Copy> copies = new ConcurrentHashMap<>();
+
+  /**
+   * The address of {@code p}'s copy, made now if it is the first call for {@code p} (its blocks at
+   * {@code blocks} in the mapping); 0 where it has none.
+   */
+  long address(PackedMatrix p, long blocks) {
+    Copy copy = copies.get(p);
+    if (copy == null) {
+      copy = copies.computeIfAbsent(p, m -> copy(m, blocks));
+    }
+    return copy.address;
+  }
+
+  private static Copy copy(PackedMatrix p, long blocks) {
+    long bytes = NativeKernels.interleavedBytes(p.type(), p.rows(), p.cols());
+    if (bytes == 0 || bytes > Integer.MAX_VALUE - 64) {
+      return NONE;
+    }
+    ByteBuffer memory;
+    try {
+      memory = NativeKernels.aligned((int) bytes);
+    } catch (OutOfMemoryError e) {
+      // Past the direct-memory limit: the mapping serves, a little slower.
+      return NONE;
+    }
+    long at = NativeKernels.address(memory);
+    NativeKernels.interleave(p.type(), blocks, p.rowBytes(), p.rows(), p.cols(), at);
+    return new Copy(memory, at);
+  }
+
+  /** A copy's memory (held so that its address stays valid) and address. */
+  private record Copy(ByteBuffer memory, long address) {}
+}
