@@ -1,5 +1,6 @@
 /*
- * Q8_0 and Q4_0 products from a copy of the matrix with 16 rows interleaved (AVX-512 VNNI only).
+ * Q8_0, Q4_0 and Q4_K products from a copy of the matrix with 16 rows interleaved (AVX-512 VNNI
+ * only).
  *
  * In the file's layout a row's 32 weights of a block are contiguous, so a 512-bit multiply-and-add
  * holds one row and its 16 lanes must be added up at the end, or 16 rows' blocks must be transposed
@@ -8,7 +9,7 @@
  * side, so a block's product for 16 rows is 8 vpdpbusd with x's bytes broadcast, no shuffles, no
  * lanes to add. One thread then reads a Q4_0 token's products at the memory's speed (1.45× the
  * file-layout kernels on a Zen 5 core) and several vectors share each load (8 vectors: 3.2× for
- * Q4_0, 1.3× for Q8_0).
+ * Q4_0, 1.3× for Q8_0). Q4_K likewise: 1.54× with one vector, 4× with eight.
  *
  * A strip holds its blocks in pairs: the pair's 32 f16 scales (16 rows of the first block, then of
  * the second), then the first block's vectors, then the second's: 4 of 64 bytes for Q4_0 (byte k
@@ -18,13 +19,14 @@
  *
  * Each (row, vector) sum is taken in one order whatever the rows and vectors computed together:
  * block by block from 0, acc = fma(float(integer dot), dw·dx, acc), the integer dot exact — Q8_0's
- * order in llm_kernels.c's 512-bit kernels, so its products are theirs bit for bit.
+ * order in llm_kernels.c's 512-bit kernels, so its products are theirs bit for bit (Q4_K's: see
+ * q4_k_block).
  */
 #include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
 
-enum { T_Q4_0 = 2, T_Q8_0 = 8 };
+enum { T_Q4_0 = 2, T_Q8_0 = 8, T_Q4_K = 12 };
 
 int wg_isa(void);
 
@@ -56,18 +58,72 @@ ALWAYS_INLINE long vectors_at(long pair, int type, long b) {
 }
 
 /*
+ * Q4_K: a strip's super-blocks one after another, each K_BYTES: the 16 rows' f16 d then dmin (a
+ * cache line), the 8 sub-blocks' 6-bit scales unpacked to bytes (16 a sub-block, lane i row i),
+ * their minimums likewise, then for each pair of sub-blocks 8 vectors of 64 bytes: byte k of lane i
+ * the row's packed byte 4g + k of the pair, its low nibble a value of the pair's first sub-block,
+ * its high nibble of the second.
+ */
+#define K_SCALES 64
+#define K_MINS (K_SCALES + 128)
+#define K_QUANTS (K_MINS + 128)
+#define K_BYTES (K_QUANTS + 4 * 512)
+
+static long matrix_bytes(int type, int rows, int cols) {
+  long strips = (rows + ROWS - 1) / ROWS;
+  return type == T_Q4_K ? strips * (cols / 256) * K_BYTES : strips * strip_bytes(type, cols / 32);
+}
+
+/*
  * Bytes of the interleaved copy of a rows × cols matrix of `type` (a 64-byte aligned buffer of
  * that size for wg_interleave); 0 where there is none: another type, or a CPU without AVX-512
  * VNNI (wg_isa).
  */
 long wg_interleaved_bytes(int type, int rows, int cols) {
-  if ((type != T_Q4_0 && type != T_Q8_0) || wg_isa() != 512 || rows <= 0 || cols <= 0 || cols % 32)
+  int block = type == T_Q4_K ? 256 : 32;
+  if ((type != T_Q4_0 && type != T_Q8_0 && type != T_Q4_K) || wg_isa() != 512 || rows <= 0 ||
+      cols <= 0 || cols % block)
     return 0;
-  return (long)(rows + ROWS - 1) / ROWS * strip_bytes(type, cols / 32);
+  return matrix_bytes(type, rows, cols);
+}
+
+/* Sub-block j's 6-bit scale and minimum from a Q4_K super-block's 12 packed bytes (llama.cpp's
+ * layout: 0-3 keep theirs in bytes 0-7's low 6 bits, 4-7 in bytes 8-11's nibbles and the spare top
+ * bits of 0-7). */
+static void k_scale_min(const uint8_t *q, int j, uint8_t *scale, uint8_t *min) {
+  if (j < 4) {
+    *scale = q[j] & 63;
+    *min = q[j + 4] & 63;
+  } else {
+    *scale = (uint8_t)((q[j + 4] & 0x0f) | (q[j - 4] >> 6) << 4);
+    *min = (uint8_t)((q[j + 4] >> 4) | (q[j] >> 6) << 4);
+  }
+}
+
+static void interleave_q4_k(const uint8_t *w, long rowBytes, int rows, int cols, uint8_t *dst) {
+  int nb = cols / 256;
+  long strip = (long)nb * K_BYTES;
+  memset(dst, 0, (size_t)matrix_bytes(T_Q4_K, rows, cols));
+  for (long r = 0; r < rows; r++) {
+    int lane = (int)(r % ROWS);
+    for (long b = 0; b < nb; b++) {
+      uint8_t *sb = dst + r / ROWS * strip + b * K_BYTES;
+      const uint8_t *blk = w + r * rowBytes + b * 144;
+      memcpy(sb + 2 * lane, blk, 2);
+      memcpy(sb + 32 + 2 * lane, blk + 2, 2);
+      for (int j = 0; j < 8; j++)
+        k_scale_min(blk + 4, j, sb + K_SCALES + 16 * j + lane, sb + K_MINS + 16 * j + lane);
+      for (int g = 0; g < 32; g++) memcpy(sb + K_QUANTS + 64 * g + 4 * lane, blk + 16 + 4 * g, 4);
+    }
+  }
 }
 
 /* Copies a matrix of `type` (row r's blocks at w + r·rowBytes) into dst, interleaved. */
 void wg_interleave(int type, const uint8_t *w, long rowBytes, int rows, int cols, uint8_t *dst) {
+  if (type == T_Q4_K) {
+    interleave_q4_k(w, rowBytes, rows, cols, dst);
+    return;
+  }
   int nb = cols / 32, G = vectors(type), blockBytes = type == T_Q4_0 ? 18 : 34;
   long pair = pair_bytes(type), strip = strip_bytes(type, nb);
   memset(dst, 0, (size_t)((rows + ROWS - 1) / ROWS * strip));
@@ -189,6 +245,69 @@ ALWAYS_INLINE void one_strip(int type, const uint8_t *strip, int nb, const xs_t 
   }
 }
 
+/*
+ * Super-block b of K strips (sb[k], K_BYTES each) by V vectors quantized per 256 (K = 4 with one
+ * vector, K = 1 with up to 8), into acc[k·V + v]: per pair of sub-blocks the 16 rows' exact integer
+ * dots, times their scales, summed as integers over the super-block; then acc = fma(sum, d·dx,
+ * acc), and acc = acc − (minimums · x's sums of the sub-blocks)·dmin·dx.
+ */
+ALWAYS_INLINE void q4_k_block(const uint8_t *const *sb, int K, const xs_t *x, int V, long b,
+                              __m512 *acc) {
+  const __m512i nibble = _mm512_set1_epi8(0x0f);
+  __m512i isum[8];
+  for (int i = 0; i < K * V; i++) isum[i] = _mm512_setzero_si512();
+  for (int p = 0; p < 4; p++) {
+    _Pragma("GCC unroll 4") for (int k = 0; k < K; k++) {
+      const uint8_t *wv = sb[k] + K_QUANTS + 512 * p;
+      fetch(wv, 8);
+      __m512i lo[8], hi[8];
+      for (int g = 0; g < 8; g++) {
+        __m512i packed = _mm512_load_si512(wv + 64 * g);
+        lo[g] = _mm512_and_si512(packed, nibble);
+        hi[g] = _mm512_and_si512(_mm512_srli_epi16(packed, 4), nibble);
+      }
+      __m512i scLo = _mm512_cvtepu8_epi32(_mm_load_si128((const __m128i *)(sb[k] + K_SCALES + 32 * p)));
+      __m512i scHi = _mm512_cvtepu8_epi32(_mm_load_si128((const __m128i *)(sb[k] + K_SCALES + 32 * p + 16)));
+      _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) {
+        const int8_t *xp = x->q[v] + 256 * b + 64 * p;
+        __m512i a = _mm512_setzero_si512(), c = _mm512_setzero_si512();
+        for (int g = 0; g < 8; g++) {
+          a = _mm512_dpbusd_epi32(a, lo[g], broadcast4(xp + 4 * g));
+          c = _mm512_dpbusd_epi32(c, hi[g], broadcast4(xp + 32 + 4 * g));
+        }
+        isum[k * V + v] = _mm512_add_epi32(
+            isum[k * V + v], _mm512_add_epi32(_mm512_mullo_epi32(a, scLo), _mm512_mullo_epi32(c, scHi)));
+      }
+    }
+  }
+  _Pragma("GCC unroll 4") for (int k = 0; k < K; k++) {
+    __m512 d = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)sb[k]));
+    __m512 dmin = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(sb[k] + 32)));
+    __m512i mins[8];
+    for (int j = 0; j < 8; j++)
+      mins[j] = _mm512_cvtepu8_epi32(_mm_load_si128((const __m128i *)(sb[k] + K_MINS + 16 * j)));
+    _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) {
+      __m512i msum = _mm512_setzero_si512();
+      for (int j = 0; j < 8; j++)
+        msum = _mm512_add_epi32(msum, _mm512_mullo_epi32(mins[j], _mm512_set1_epi32(x->s[v][8 * b + j])));
+      __m512 dx = _mm512_set1_ps(x->d[v][b]);
+      __m512 sum = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[k * V + v]), _mm512_mul_ps(d, dx), acc[k * V + v]);
+      acc[k * V + v] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(msum), _mm512_mul_ps(dmin, dx), sum);
+    }
+  }
+}
+
+/* K strips (their starts) by V vectors, into acc[k·V + v]. */
+ALWAYS_INLINE void q4_k_strips(const uint8_t *const *strip, int K, int nb, const xs_t *x, int V,
+                               __m512 *acc) {
+  for (int i = 0; i < K * V; i++) acc[i] = _mm512_setzero_ps();
+  for (long b = 0; b < nb; b++) {
+    const uint8_t *sb[4];
+    for (int k = 0; k < K; k++) sb[k] = strip[k] + b * K_BYTES;
+    q4_k_block(sb, K, x, V, b, acc);
+  }
+}
+
 #define ONE_STRIP(T, V) \
   case V: one_strip(T, strip, nb, &x, V, acc); break;
 #define ONE_STRIP_ALL(T)                                                                 \
@@ -197,17 +316,26 @@ ALWAYS_INLINE void one_strip(int type, const uint8_t *strip, int nb, const xs_t 
     ONE_STRIP(T, 6) ONE_STRIP(T, 7) default: ONE_STRIP(T, 8)                             \
   }
 
+#define K_STRIP(V) \
+  case V: q4_k_strips(&strip, 1, nb, &x, V, acc); break;
+#define K_STRIP_ALL                                                                      \
+  switch (V) {                                                                           \
+    K_STRIP(1) K_STRIP(2) K_STRIP(3) K_STRIP(4) K_STRIP(5) K_STRIP(6) K_STRIP(7)         \
+    default: K_STRIP(8)                                                                  \
+  }
+
 /*
  * Rows [from, to) of an interleaved matrix of `type` (wg_interleave's copy at p, cols weights a
- * row) times n vectors quantized by wg_quantize in blocks of 32: out[v·outStride + r]. One vector
+ * row) times n vectors quantized by wg_quantize in blocks of 32 (256 for Q4_K):
+ * out[v·outStride + r]. One vector
  * takes the whole strips of the range four at a time from its four quarters, four streams read side
  * by side (one stream read a Q4_0 token's products at 0.7 of the speed); more take each strip with up
  * to 8 of them at once. Only rows of the range are written.
  */
 void wg_rows_interleaved(int type, const uint8_t *p, int from, int to, int cols, const int8_t *xq,
                          const float *xd, const int32_t *xsum, int n, float *out, long outStride) {
-  int nb = cols / 32;
-  long strip_size = strip_bytes(type, nb);
+  int nb = cols / (type == T_Q4_K ? 256 : 32);
+  long strip_size = type == T_Q4_K ? nb * (long)K_BYTES : strip_bytes(type, nb);
   int first = from / ROWS;
   if (n == 1 && from % ROWS == 0) {
     xs_t x = {{xq}, {xd}, {xsum}};
@@ -217,7 +345,8 @@ void wg_rows_interleaved(int type, const uint8_t *p, int from, int to, int cols,
       for (int k = 0; k < 4; k++) strips[k] = p + (s + k * part) * strip_size;
       __m512 acc[4];
       if (type == T_Q4_0) four_strips(T_Q4_0, strips, nb, &x, acc);
-      else four_strips(T_Q8_0, strips, nb, &x, acc);
+      else if (type == T_Q8_0) four_strips(T_Q8_0, strips, nb, &x, acc);
+      else q4_k_strips(strips, 4, nb, &x, 1, acc);
       for (int k = 0; k < 4; k++) _mm512_storeu_ps(out + (long)ROWS * (s + k * part), acc[k]);
     }
     first += 4 * part;
@@ -232,13 +361,15 @@ void wg_rows_interleaved(int type, const uint8_t *p, int from, int to, int cols,
       for (int v = 0; v < V; v++) {
         x.q[v] = xq + (long)(v0 + v) * cols;
         x.d[v] = xd + (long)(v0 + v) * nb;
-        x.s[v] = xsum + (long)(v0 + v) * nb;
+        x.s[v] = xsum + (long)(v0 + v) * (cols / 32);
       }
       __m512 acc[8];
       if (type == T_Q4_0) {
         ONE_STRIP_ALL(T_Q4_0)
-      } else {
+      } else if (type == T_Q8_0) {
         ONE_STRIP_ALL(T_Q8_0)
+      } else {
+        K_STRIP_ALL
       }
       for (int v = 0; v < V; v++)
         _mm512_mask_storeu_ps(out + (v0 + v) * outStride + (long)ROWS * s, rows, acc[v]);

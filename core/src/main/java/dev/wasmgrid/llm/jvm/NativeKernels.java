@@ -156,7 +156,7 @@ final class NativeKernels {
 
   /**
    * The bytes of {@link #interleave}'s copy of a {@code rows × cols} matrix of {@code type}; 0
-   * where it has none (types other than Q8_0 and Q4_0, CPUs without AVX-512 VNNI, {@code
+   * where it has none (types other than Q8_0, Q4_0 and Q4_K, CPUs without AVX-512 VNNI, {@code
    * WASMGRID_LLM_NATIVE=avx2}).
    */
   static long interleavedBytes(TensorType type, int rows, int cols) {

@@ -222,20 +222,21 @@ class NativeKernelsTest {
   }
 
   /**
-   * Q8_0 and Q4_0 matrices are read from their interleaved copy at 512 bits, made once per matrix;
-   * Q8_0's products are the file layout's 512-bit ones bit for bit (the kernels' one order), so a
-   * matrix left without a copy gives the same tokens.
+   * Q8_0, Q4_0 and Q4_K matrices are read from their interleaved copy at 512 bits, made once per
+   * matrix; Q8_0's products are the file layout's 512-bit ones bit for bit (the kernels' one
+   * order), so a matrix left without a copy gives the same tokens.
    */
   @ParameterizedTest
   @EnumSource(
       value = TensorType.class,
-      names = {"Q8_0", "Q4_0"})
+      names = {"Q8_0", "Q4_0", "Q4_K"})
   void theInterleavedCopyIsMadeOnceAndQ80sProductsAreTheFileLayoutsBitForBit(TensorType type)
       throws IOException {
     Assumptions.assumeTrue(NativeKernels.width() == 512, "no AVX-512 VNNI kernels here");
     SplittableRandom r = new SplittableRandom(17);
     int rows = 45;
-    int cols = 288;
+    int block = NativeProducts.inputBlock(type);
+    int cols = block == 256 ? 512 : 288;
     PackedMatrix m = mapped(type, rows, cols, r);
     long blocks = NativeProducts.weights(m);
     InterleavedCopies copies = ((MappedByteSource) m.source()).interleaved();
@@ -253,7 +254,7 @@ class NativeKernelsTest {
     long q = NativeKernels.address(quantized);
     long d = q + (long) n * cols;
     long sums = d + (long) n * cols / 32 * 4;
-    NativeKernels.quantize(NativeKernels.address(x), n, cols, 32, q, d, sums);
+    NativeKernels.quantize(NativeKernels.address(x), n, cols, block, q, d, sums);
     ByteBuffer fromFile = NativeKernels.aligned(4 * n * rows);
     ByteBuffer fromCopy = NativeKernels.aligned(4 * n * rows);
     NativeKernels.rows(
