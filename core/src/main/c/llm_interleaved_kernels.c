@@ -1,6 +1,6 @@
 /*
- * Q8_0, Q4_0 and Q4_K products from a copy of the matrix with 16 rows interleaved (AVX-512 VNNI
- * only).
+ * Q8_0, Q4_0, Q4_K and Q6_K products from a copy of the matrix with 16 rows interleaved (AVX-512
+ * VNNI only).
  *
  * In the file's layout a row's 32 weights of a block are contiguous, so a 512-bit multiply-and-add
  * holds one row and its 16 lanes must be added up at the end, or 16 rows' blocks must be transposed
@@ -9,7 +9,8 @@
  * side, so a block's product for 16 rows is 8 vpdpbusd with x's bytes broadcast, no shuffles, no
  * lanes to add. One thread then reads a Q4_0 token's products at the memory's speed (1.45× the
  * file-layout kernels on a Zen 5 core) and several vectors share each load (8 vectors: 3.2× for
- * Q4_0, 1.3× for Q8_0). Q4_K likewise: 1.54× with one vector, 4× with eight.
+ * Q4_0, 1.3× for Q8_0). The K-quants likewise: Q4_K 1.5–2× with one vector, 4× with eight; Q6_K,
+ * whose 6-bit values take more unpacking, 0.9–1× with one (1.6× from the caches), 3.5× with eight.
  *
  * A strip holds its blocks in pairs: the pair's 32 f16 scales (16 rows of the first block, then of
  * the second), then the first block's vectors, then the second's: 4 of 64 bytes for Q4_0 (byte k
@@ -19,21 +20,29 @@
  *
  * Each (row, vector) sum is taken in one order whatever the rows and vectors computed together:
  * block by block from 0, acc = fma(float(integer dot), dw·dx, acc), the integer dot exact — Q8_0's
- * order in llm_kernels.c's 512-bit kernels, so its products are theirs bit for bit (Q4_K's: see
- * q4_k_block).
+ * order in llm_kernels.c's 512-bit kernels, so its products are theirs bit for bit (the K-quants':
+ * see q4_k_block and q6_k_block).
  */
 #include <immintrin.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
-enum { T_Q4_0 = 2, T_Q8_0 = 8, T_Q4_K = 12 };
+enum { T_Q4_0 = 2, T_Q8_0 = 8, T_Q4_K = 12, T_Q6_K = 14 };
 
 int wg_isa(void);
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 #define ROWS 16
-/* How far ahead of its loads a strip fetches (bytes): best of 0, 1, 2, 4 and 8 KiB measured. */
-#define AHEAD 1024
+/*
+ * How far ahead of its loads a strip fetches (bytes), the best of 1, 2, 4, 8, 16 and 32 KiB
+ * measured (Zen 5, a stories110M token's products from memory): 1 KiB for the types with blocks of
+ * 32, read as four streams; 8 KiB for Q4_K and 16 for Q6_K, read as one (as four streams with 1 KiB
+ * they ran at 0.5–0.8 of that speed).
+ */
+#define AHEAD_32 1024
+#define AHEAD_Q4_K 8192
+#define AHEAD_Q6_K 16384
 
 /* Vectors of 64 bytes per block: a lane's 4 bytes each. */
 static int vectors(int type) {
@@ -69,9 +78,27 @@ ALWAYS_INLINE long vectors_at(long pair, int type, long b) {
 #define K_QUANTS (K_MINS + 128)
 #define K_BYTES (K_QUANTS + 4 * 512)
 
+/*
+ * Q6_K: a strip's super-blocks one after another, each Q6_BYTES: the 16 rows' f16 d (half a cache
+ * line, then padding), the 16 sub-blocks' int8 scales (16 a sub-block, lane i row i), then for each
+ * group of 64 values 12 vectors of the values as unsigned 6 bits (the weights plus 32): 8 of low
+ * nibbles, byte k of lane i in vector g < 4 holding values 4g + k (low) and 16 + 4g + k (high), in
+ * vector 4 + g values 32 + 4g + k and 48 + 4g + k; then 4 of their top two bits, byte k of vector g
+ * holding those of values 4g + k, 16 + 4g + k, 32 + 4g + k and 48 + 4g + k from its low bits up.
+ */
+#define Q6_SCALES 64
+#define Q6_QUANTS (Q6_SCALES + 256)
+#define Q6_BYTES (Q6_QUANTS + 4 * 768)
+
+/* A super-block's bytes in a strip, for the types with super-blocks of 256; else 0. */
+static long superblock_bytes(int type) {
+  return type == T_Q4_K ? K_BYTES : type == T_Q6_K ? Q6_BYTES : 0;
+}
+
 static long matrix_bytes(int type, int rows, int cols) {
   long strips = (rows + ROWS - 1) / ROWS;
-  return type == T_Q4_K ? strips * (cols / 256) * K_BYTES : strips * strip_bytes(type, cols / 32);
+  long sb = superblock_bytes(type);
+  return sb ? strips * (cols / 256) * sb : strips * strip_bytes(type, cols / 32);
 }
 
 /*
@@ -80,8 +107,8 @@ static long matrix_bytes(int type, int rows, int cols) {
  * VNNI (wg_isa).
  */
 long wg_interleaved_bytes(int type, int rows, int cols) {
-  int block = type == T_Q4_K ? 256 : 32;
-  if ((type != T_Q4_0 && type != T_Q8_0 && type != T_Q4_K) || wg_isa() != 512 || rows <= 0 ||
+  int block = superblock_bytes(type) ? 256 : 32;
+  if ((type != T_Q4_0 && type != T_Q8_0 && !superblock_bytes(type)) || wg_isa() != 512 || rows <= 0 ||
       cols <= 0 || cols % block)
     return 0;
   return matrix_bytes(type, rows, cols);
@@ -118,10 +145,57 @@ static void interleave_q4_k(const uint8_t *w, long rowBytes, int rows, int cols,
   }
 }
 
+/* A Q6_K block's 256 values as unsigned 6 bits (llama.cpp's layout: per half of 128, ql's low
+ * nibbles then high nibbles, each with two bits of qh). */
+static void q6_k_values(const uint8_t *blk, uint8_t *u) {
+  for (int h = 0; h < 2; h++) {
+    const uint8_t *ql = blk + 64 * h, *qh = blk + 128 + 32 * h;
+    for (int l = 0; l < 32; l++) {
+      u[128 * h + l] = (uint8_t)((ql[l] & 15) | (qh[l] & 3) << 4);
+      u[128 * h + l + 32] = (uint8_t)((ql[l + 32] & 15) | (qh[l] >> 2 & 3) << 4);
+      u[128 * h + l + 64] = (uint8_t)((ql[l] >> 4) | (qh[l] >> 4 & 3) << 4);
+      u[128 * h + l + 96] = (uint8_t)((ql[l + 32] >> 4) | (qh[l] >> 6 & 3) << 4);
+    }
+  }
+}
+
+static void interleave_q6_k(const uint8_t *w, long rowBytes, int rows, int cols, uint8_t *dst) {
+  int nb = cols / 256;
+  long strip = (long)nb * Q6_BYTES;
+  /* Rows past the last: values 32, the weights 0. */
+  memset(dst, 0, (size_t)matrix_bytes(T_Q6_K, rows, cols));
+  for (long r = 0; r < (rows + ROWS - 1) / ROWS * ROWS; r++) {
+    int lane = (int)(r % ROWS);
+    for (long b = 0; b < nb; b++) {
+      uint8_t *sb = dst + r / ROWS * strip + b * Q6_BYTES;
+      uint8_t u[256];
+      if (r < rows) {
+        const uint8_t *blk = w + r * rowBytes + b * 210;
+        q6_k_values(blk, u);
+        memcpy(sb + 2 * lane, blk + 208, 2);
+        for (int j = 0; j < 16; j++) sb[Q6_SCALES + 16 * j + lane] = blk[192 + j];
+      } else {
+        memset(u, 32, sizeof u);
+      }
+      for (int q = 0; q < 4; q++) {
+        uint8_t *group = sb + Q6_QUANTS + 768 * q;
+        const uint8_t *v = u + 64 * q;
+        for (int m = 0; m < 16; m++) {
+          long at = 64 * (m / 4) + 4 * lane + m % 4;
+          group[at] = (uint8_t)((v[m] & 15) | (v[16 + m] & 15) << 4);
+          group[256 + at] = (uint8_t)((v[32 + m] & 15) | (v[48 + m] & 15) << 4);
+          group[512 + at] = (uint8_t)(v[m] >> 4 | (v[16 + m] >> 4) << 2 | (v[32 + m] >> 4) << 4 |
+                                      (v[48 + m] >> 4) << 6);
+        }
+      }
+    }
+  }
+}
+
 /* Copies a matrix of `type` (row r's blocks at w + r·rowBytes) into dst, interleaved. */
 void wg_interleave(int type, const uint8_t *w, long rowBytes, int rows, int cols, uint8_t *dst) {
-  if (type == T_Q4_K) {
-    interleave_q4_k(w, rowBytes, rows, cols, dst);
+  if (type == T_Q4_K || type == T_Q6_K) {
+    (type == T_Q4_K ? interleave_q4_k : interleave_q6_k)(w, rowBytes, rows, cols, dst);
     return;
   }
   int nb = cols / 32, G = vectors(type), blockBytes = type == T_Q4_0 ? 18 : 34;
@@ -158,8 +232,8 @@ ALWAYS_INLINE __m512i broadcast4(const int8_t *p) {
   return _mm512_set1_epi32(v);
 }
 
-ALWAYS_INLINE void fetch(const uint8_t *at, int G) {
-  for (int l = 0; l < G; l++) _mm_prefetch((const char *)at + AHEAD + 64 * l, _MM_HINT_T0);
+ALWAYS_INLINE void fetch(const uint8_t *at, int lines, long ahead) {
+  for (int l = 0; l < lines; l++) _mm_prefetch((const char *)at + ahead + 64 * l, _MM_HINT_T0);
 }
 
 /*
@@ -214,7 +288,7 @@ ALWAYS_INLINE void four_strips(int type, const uint8_t *const *strip, int nb, co
     __m512 dx = _mm512_set1_ps(x->d[0][b]);
     _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) {
       const uint8_t *wv = strip[k] + vectors_at(pair, type, b);
-      fetch(wv, vectors(type));
+      fetch(wv, vectors(type), AHEAD_32);
       __m512i w[8];
       block_weights(type, wv, w);
       __m512i dot = block_dot(type, w, xb, x->s[0][b]);
@@ -231,7 +305,7 @@ ALWAYS_INLINE void one_strip(int type, const uint8_t *strip, int nb, const xs_t 
   for (int v = 0; v < V; v++) acc[v] = _mm512_setzero_ps();
   for (long b = 0; b < nb; b++) {
     const uint8_t *wv = strip + vectors_at(pair, type, b);
-    fetch(wv, vectors(type));
+    fetch(wv, vectors(type), AHEAD_32);
     __m512i w[8];
     block_weights(type, wv, w);
     __m512 dw = block_scales(strip, pair, b);
@@ -246,65 +320,103 @@ ALWAYS_INLINE void one_strip(int type, const uint8_t *strip, int nb, const xs_t 
 }
 
 /*
- * Super-block b of K strips (sb[k], K_BYTES each) by V vectors quantized per 256 (K = 4 with one
- * vector, K = 1 with up to 8), into acc[k·V + v]: per pair of sub-blocks the 16 rows' exact integer
- * dots, times their scales, summed as integers over the super-block; then acc = fma(sum, d·dx,
- * acc), and acc = acc − (minimums · x's sums of the sub-blocks)·dmin·dx.
+ * Super-block b of a strip (sb, K_BYTES) by V vectors quantized per 256 (at most 8), into acc[v]:
+ * per pair of sub-blocks the 16 rows' exact integer dots, times their scales, summed as integers
+ * over the super-block; then acc = fma(sum, d·dx, acc), and acc = acc − (minimums · x's sums of the
+ * sub-blocks)·dmin·dx.
  */
-ALWAYS_INLINE void q4_k_block(const uint8_t *const *sb, int K, const xs_t *x, int V, long b,
-                              __m512 *acc) {
+ALWAYS_INLINE void q4_k_block(const uint8_t *sb, const xs_t *x, int V, long b, __m512 *acc) {
   const __m512i nibble = _mm512_set1_epi8(0x0f);
   __m512i isum[8];
-  for (int i = 0; i < K * V; i++) isum[i] = _mm512_setzero_si512();
+  for (int v = 0; v < V; v++) isum[v] = _mm512_setzero_si512();
   for (int p = 0; p < 4; p++) {
-    _Pragma("GCC unroll 4") for (int k = 0; k < K; k++) {
-      const uint8_t *wv = sb[k] + K_QUANTS + 512 * p;
-      fetch(wv, 8);
-      __m512i lo[8], hi[8];
+    const uint8_t *wv = sb + K_QUANTS + 512 * p;
+    fetch(wv, 8, AHEAD_Q4_K);
+    __m512i lo[8], hi[8];
+    for (int g = 0; g < 8; g++) {
+      __m512i packed = _mm512_load_si512(wv + 64 * g);
+      lo[g] = _mm512_and_si512(packed, nibble);
+      hi[g] = _mm512_and_si512(_mm512_srli_epi16(packed, 4), nibble);
+    }
+    __m512i scLo = _mm512_cvtepu8_epi32(_mm_load_si128((const __m128i *)(sb + K_SCALES + 32 * p)));
+    __m512i scHi = _mm512_cvtepu8_epi32(_mm_load_si128((const __m128i *)(sb + K_SCALES + 32 * p + 16)));
+    _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) {
+      const int8_t *xp = x->q[v] + 256 * b + 64 * p;
+      __m512i a = _mm512_setzero_si512(), c = _mm512_setzero_si512();
       for (int g = 0; g < 8; g++) {
-        __m512i packed = _mm512_load_si512(wv + 64 * g);
-        lo[g] = _mm512_and_si512(packed, nibble);
-        hi[g] = _mm512_and_si512(_mm512_srli_epi16(packed, 4), nibble);
+        a = _mm512_dpbusd_epi32(a, lo[g], broadcast4(xp + 4 * g));
+        c = _mm512_dpbusd_epi32(c, hi[g], broadcast4(xp + 32 + 4 * g));
       }
-      __m512i scLo = _mm512_cvtepu8_epi32(_mm_load_si128((const __m128i *)(sb[k] + K_SCALES + 32 * p)));
-      __m512i scHi = _mm512_cvtepu8_epi32(_mm_load_si128((const __m128i *)(sb[k] + K_SCALES + 32 * p + 16)));
-      _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) {
-        const int8_t *xp = x->q[v] + 256 * b + 64 * p;
-        __m512i a = _mm512_setzero_si512(), c = _mm512_setzero_si512();
-        for (int g = 0; g < 8; g++) {
-          a = _mm512_dpbusd_epi32(a, lo[g], broadcast4(xp + 4 * g));
-          c = _mm512_dpbusd_epi32(c, hi[g], broadcast4(xp + 32 + 4 * g));
-        }
-        isum[k * V + v] = _mm512_add_epi32(
-            isum[k * V + v], _mm512_add_epi32(_mm512_mullo_epi32(a, scLo), _mm512_mullo_epi32(c, scHi)));
-      }
+      __m512i scaled = _mm512_add_epi32(_mm512_mullo_epi32(a, scLo), _mm512_mullo_epi32(c, scHi));
+      isum[v] = _mm512_add_epi32(isum[v], scaled);
     }
   }
-  _Pragma("GCC unroll 4") for (int k = 0; k < K; k++) {
-    __m512 d = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)sb[k]));
-    __m512 dmin = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(sb[k] + 32)));
-    __m512i mins[8];
+  __m512 d = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)sb));
+  __m512 dmin = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(sb + 32)));
+  __m512i mins[8];
+  for (int j = 0; j < 8; j++)
+    mins[j] = _mm512_cvtepu8_epi32(_mm_load_si128((const __m128i *)(sb + K_MINS + 16 * j)));
+  _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) {
+    __m512i msum = _mm512_setzero_si512();
     for (int j = 0; j < 8; j++)
-      mins[j] = _mm512_cvtepu8_epi32(_mm_load_si128((const __m128i *)(sb[k] + K_MINS + 16 * j)));
-    _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) {
-      __m512i msum = _mm512_setzero_si512();
-      for (int j = 0; j < 8; j++)
-        msum = _mm512_add_epi32(msum, _mm512_mullo_epi32(mins[j], _mm512_set1_epi32(x->s[v][8 * b + j])));
-      __m512 dx = _mm512_set1_ps(x->d[v][b]);
-      __m512 sum = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[k * V + v]), _mm512_mul_ps(d, dx), acc[k * V + v]);
-      acc[k * V + v] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(msum), _mm512_mul_ps(dmin, dx), sum);
-    }
+      msum = _mm512_add_epi32(msum, _mm512_mullo_epi32(mins[j], _mm512_set1_epi32(x->s[v][8 * b + j])));
+    __m512 dx = _mm512_set1_ps(x->d[v][b]);
+    __m512 sum = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[v]), _mm512_mul_ps(d, dx), acc[v]);
+    acc[v] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(msum), _mm512_mul_ps(dmin, dx), sum);
   }
 }
 
-/* K strips (their starts) by V vectors, into acc[k·V + v]. */
-ALWAYS_INLINE void q4_k_strips(const uint8_t *const *strip, int K, int nb, const xs_t *x, int V,
-                               __m512 *acc) {
-  for (int i = 0; i < K * V; i++) acc[i] = _mm512_setzero_ps();
+/*
+ * The same for Q6_K (x's sums per 16 values in s16[v]): per group of 64 values the 16 rows' exact
+ * integer dots of its four sub-blocks, each from −32 · x's sum (the weights went in plus 32), times
+ * their scales, summed as integers over the super-block; then acc = fma(sum, d·dx, acc).
+ */
+ALWAYS_INLINE void q6_k_block(const uint8_t *sb, const xs_t *x, const int32_t *const *s16, int V,
+                              long b, __m512 *acc) {
+  const __m512i nibble = _mm512_set1_epi8(0x0f), top = _mm512_set1_epi8(0x30);
+  __m512i isum[8];
+  for (int v = 0; v < V; v++) isum[v] = _mm512_setzero_si512();
+  for (int q = 0; q < 4; q++) {
+    const uint8_t *group = sb + Q6_QUANTS + 768 * q;
+    fetch(group, 12, AHEAD_Q6_K);
+    /* Sub-block by sub-block, so that its 4 vectors are all the registers the weights take. */
+    for (int j = 0; j < 4; j++) {
+      __m512i w[4];
+      for (int g = 0; g < 4; g++) {
+        __m512i n = _mm512_load_si512(group + 256 * (j / 2) + 64 * g);
+        __m512i h = _mm512_load_si512(group + 512 + 64 * g);
+        /* Values 16j + 4g..: the low or high nibbles of n, bits 2j, 2j + 1 of h on top. */
+        n = j % 2 ? _mm512_srli_epi16(n, 4) : n;
+        h = j == 0   ? _mm512_slli_epi16(h, 4)
+            : j == 1 ? _mm512_slli_epi16(h, 2)
+            : j == 2 ? h
+                     : _mm512_srli_epi16(h, 2);
+        w[g] = _mm512_or_si512(_mm512_and_si512(n, nibble), _mm512_and_si512(h, top));
+      }
+      __m512i sc = _mm512_cvtepi8_epi32(_mm_load_si128((const __m128i *)(sb + Q6_SCALES + 16 * (4 * q + j))));
+      _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) {
+        const int8_t *xq = x->q[v] + 256 * b + 64 * q + 16 * j;
+        __m512i dot = _mm512_set1_epi32(-32 * s16[v][16 * b + 4 * q + j]);
+        for (int g = 0; g < 4; g++) dot = _mm512_dpbusd_epi32(dot, w[g], broadcast4(xq + 4 * g));
+        isum[v] = _mm512_add_epi32(isum[v], _mm512_mullo_epi32(dot, sc));
+      }
+    }
+  }
+  __m512 d = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)sb));
+  _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) {
+    __m512 scale = _mm512_mul_ps(d, _mm512_set1_ps(x->d[v][b]));
+    acc[v] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[v]), scale, acc[v]);
+  }
+}
+
+/* A K-quant strip by V vectors (at most 8), into acc[v]. */
+ALWAYS_INLINE void k_strip(int type, const uint8_t *strip, int nb, const xs_t *x,
+                           const int32_t *const *s16, int V, __m512 *acc) {
+  for (int v = 0; v < V; v++) acc[v] = _mm512_setzero_ps();
   for (long b = 0; b < nb; b++) {
-    const uint8_t *sb[4];
-    for (int k = 0; k < K; k++) sb[k] = strip[k] + b * K_BYTES;
-    q4_k_block(sb, K, x, V, b, acc);
+    const uint8_t *sb = strip + b * superblock_bytes(type);
+    if (type == T_Q4_K) q4_k_block(sb, x, V, b, acc);
+    else q6_k_block(sb, x, s16, V, b, acc);
   }
 }
 
@@ -316,28 +428,55 @@ ALWAYS_INLINE void q4_k_strips(const uint8_t *const *strip, int K, int nb, const
     ONE_STRIP(T, 6) ONE_STRIP(T, 7) default: ONE_STRIP(T, 8)                             \
   }
 
-#define K_STRIP(V) \
-  case V: q4_k_strips(&strip, 1, nb, &x, V, acc); break;
-#define K_STRIP_ALL                                                                      \
+#define K_STRIP(T, V) \
+  case V: k_strip(T, strip, nb, &x, sx, V, acc); break;
+#define K_STRIP_ALL(T)                                                                   \
   switch (V) {                                                                           \
-    K_STRIP(1) K_STRIP(2) K_STRIP(3) K_STRIP(4) K_STRIP(5) K_STRIP(6) K_STRIP(7)         \
-    default: K_STRIP(8)                                                                  \
+    K_STRIP(T, 1) K_STRIP(T, 2) K_STRIP(T, 3) K_STRIP(T, 4) K_STRIP(T, 5) K_STRIP(T, 6)  \
+    K_STRIP(T, 7) default: K_STRIP(T, 8)                                                 \
   }
+
+/* For Q6_K, each vector's sums of its 16-value sub-blocks (s16[v] in sums), from its bytes. */
+static int sums_of_16(int type, const int8_t *xq, int n, int cols, int32_t **sums, int32_t ***s16) {
+  *sums = 0;
+  *s16 = 0;
+  if (type != T_Q6_K) return 0;
+  *sums = malloc(sizeof(int32_t) * (size_t)n * (cols / 16));
+  *s16 = malloc(sizeof(int32_t *) * (size_t)n);
+  if (!*sums || !*s16) return -1;
+  for (int v = 0; v < n; v++) {
+    (*s16)[v] = *sums + (long)v * (cols / 16);
+    for (int j = 0; j < cols / 16; j++) {
+      int32_t t = 0;
+      for (int i = 0; i < 16; i++) t += xq[(long)v * cols + 16 * j + i];
+      (*s16)[v][j] = t;
+    }
+  }
+  return 0;
+}
 
 /*
  * Rows [from, to) of an interleaved matrix of `type` (wg_interleave's copy at p, cols weights a
- * row) times n vectors quantized by wg_quantize in blocks of 32 (256 for Q4_K):
- * out[v·outStride + r]. One vector
- * takes the whole strips of the range four at a time from its four quarters, four streams read side
- * by side (one stream read a Q4_0 token's products at 0.7 of the speed); more take each strip with up
- * to 8 of them at once. Only rows of the range are written.
+ * row) times n vectors quantized by wg_quantize in blocks of 32 (256 for the K-quants):
+ * out[v·outStride + r]. One vector takes Q8_0's and Q4_0's whole strips of the range four at a
+ * time from its four quarters, four streams read side by side (one stream read a Q4_0 token's
+ * products at 0.7–0.9 of the speed); otherwise each strip goes with up to 8 vectors at once. Only
+ * rows of the range are written.
+ * Returns 0; -1 where there was no memory for Q6_K's sums of x (nothing is written then).
  */
-void wg_rows_interleaved(int type, const uint8_t *p, int from, int to, int cols, const int8_t *xq,
-                         const float *xd, const int32_t *xsum, int n, float *out, long outStride) {
-  int nb = cols / (type == T_Q4_K ? 256 : 32);
-  long strip_size = type == T_Q4_K ? nb * (long)K_BYTES : strip_bytes(type, nb);
+int wg_rows_interleaved(int type, const uint8_t *p, int from, int to, int cols, const int8_t *xq,
+                        const float *xd, const int32_t *xsum, int n, float *out, long outStride) {
+  long sbBytes = superblock_bytes(type);
+  int nb = cols / (sbBytes ? 256 : 32);
+  long strip_size = sbBytes ? nb * sbBytes : strip_bytes(type, nb);
+  int32_t *sums, **s16;
+  if (sums_of_16(type, xq, n, cols, &sums, &s16)) {
+    free(sums);
+    free(s16);
+    return -1;
+  }
   int first = from / ROWS;
-  if (n == 1 && from % ROWS == 0) {
+  if (n == 1 && from % ROWS == 0 && !sbBytes) {
     xs_t x = {{xq}, {xd}, {xsum}};
     int part = (to / ROWS - first) / 4;
     for (int s = first; s < first + part; s++) {
@@ -345,8 +484,7 @@ void wg_rows_interleaved(int type, const uint8_t *p, int from, int to, int cols,
       for (int k = 0; k < 4; k++) strips[k] = p + (s + k * part) * strip_size;
       __m512 acc[4];
       if (type == T_Q4_0) four_strips(T_Q4_0, strips, nb, &x, acc);
-      else if (type == T_Q8_0) four_strips(T_Q8_0, strips, nb, &x, acc);
-      else q4_k_strips(strips, 4, nb, &x, 1, acc);
+      else four_strips(T_Q8_0, strips, nb, &x, acc);
       for (int k = 0; k < 4; k++) _mm512_storeu_ps(out + (long)ROWS * (s + k * part), acc[k]);
     }
     first += 4 * part;
@@ -363,18 +501,24 @@ void wg_rows_interleaved(int type, const uint8_t *p, int from, int to, int cols,
         x.d[v] = xd + (long)(v0 + v) * nb;
         x.s[v] = xsum + (long)(v0 + v) * (cols / 32);
       }
+      const int32_t *const *sx = s16 ? (const int32_t *const *)s16 + v0 : 0;
       __m512 acc[8];
       if (type == T_Q4_0) {
         ONE_STRIP_ALL(T_Q4_0)
       } else if (type == T_Q8_0) {
         ONE_STRIP_ALL(T_Q8_0)
+      } else if (type == T_Q4_K) {
+        K_STRIP_ALL(T_Q4_K)
       } else {
-        K_STRIP_ALL
+        K_STRIP_ALL(T_Q6_K)
       }
       for (int v = 0; v < V; v++)
         _mm512_mask_storeu_ps(out + (v0 + v) * outStride + (long)ROWS * s, rows, acc[v]);
     }
   }
+  free(sums);
+  free(s16);
+  return 0;
 }
 
 #pragma GCC pop_options

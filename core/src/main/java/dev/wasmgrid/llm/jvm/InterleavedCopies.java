@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The copies of a mapped file's Q8_0, Q4_0 and Q4_K matrices with 16 rows interleaved ({@link
+ * The copies of a mapped file's Q8_0, Q4_0, Q4_K and Q6_K matrices with 16 rows interleaved ({@link
  * NativeKernels#interleave}), which the native kernels read at the memory's speed where the file's
  * own layout leaves them bound by arithmetic. Each is made when a product first needs it and kept
  * as long as the mapping: as much memory as the matrix takes in the file, off the heap (direct

@@ -156,8 +156,8 @@ final class NativeKernels {
 
   /**
    * The bytes of {@link #interleave}'s copy of a {@code rows × cols} matrix of {@code type}; 0
-   * where it has none (types other than Q8_0, Q4_0 and Q4_K, CPUs without AVX-512 VNNI, {@code
-   * WASMGRID_LLM_NATIVE=avx2}).
+   * where it has none (types other than Q8_0, Q4_0, Q4_K and Q6_K, CPUs without AVX-512 VNNI,
+   * {@code WASMGRID_LLM_NATIVE=avx2}).
    */
   static long interleavedBytes(TensorType type, int rows, int cols) {
     try {
@@ -183,6 +183,8 @@ final class NativeKernels {
   /**
    * {@link #rows} for a copy made by {@link #interleave} at {@code p}: the same products, for Q8_0
    * bit for bit.
+   *
+   * @throws OutOfMemoryError where the kernels found no memory for the vectors' inputs
    */
   static void rowsInterleaved(
       TensorType type,
@@ -196,11 +198,17 @@ final class NativeKernels {
       int n,
       long out,
       long outStride) {
+    int status;
     try {
-      LOADED.rowsInterleaved.invokeExact(
-          type.ggmlId(), p, from, to, cols, xq, xd, xs, n, out, outStride);
+      status =
+          (int)
+              LOADED.rowsInterleaved.invokeExact(
+                  type.ggmlId(), p, from, to, cols, xq, xd, xs, n, out, outStride);
     } catch (Throwable e) {
       throw Foreign.rethrown(e);
+    }
+    if (status != 0) {
+      throw new OutOfMemoryError("native kernels: no memory for " + n + " vectors' inputs");
     }
   }
 
@@ -272,7 +280,7 @@ final class NativeKernels {
           foreign.function(
               symbols,
               "wg_rows_interleaved",
-              null,
+              i32,
               i32,
               i64,
               i32,
