@@ -146,6 +146,11 @@ final class NativeKernels {
     } catch (Throwable e) {
       throw Foreign.rethrown(e);
     }
+    checked(status, type, n);
+  }
+
+  /** A product's status: 0 done, -1 no memory for the vectors' inputs, else a type not taken. */
+  private static void checked(int status, TensorType type, int n) {
     if (status == -1) {
       throw new OutOfMemoryError("native kernels: no memory for " + n + " vectors' inputs");
     }
@@ -198,17 +203,15 @@ final class NativeKernels {
       int n,
       long out,
       long outStride) {
-    int status;
     try {
-      status =
+      checked(
           (int)
               LOADED.rowsInterleaved.invokeExact(
-                  type.ggmlId(), p, from, to, cols, xq, xd, xs, n, out, outStride);
+                  type.ggmlId(), p, from, to, cols, xq, xd, xs, n, out, outStride),
+          type,
+          n);
     } catch (Throwable e) {
       throw Foreign.rethrown(e);
-    }
-    if (status != 0) {
-      throw new OutOfMemoryError("native kernels: no memory for " + n + " vectors' inputs");
     }
   }
 
