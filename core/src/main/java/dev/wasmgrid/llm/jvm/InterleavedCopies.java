@@ -32,7 +32,8 @@ final class InterleavedCopies {
 
   private static Copy copy(PackedMatrix p, long blocks) {
     long bytes = NativeKernels.interleavedBytes(p.type(), p.rows(), p.cols());
-    if (bytes == 0 || bytes > Integer.MAX_VALUE - 64) {
+    // One direct buffer, of at most 2 GiB with its alignment's slack.
+    if (bytes == 0 || bytes > Integer.MAX_VALUE - 128) {
       return NONE;
     }
     ByteBuffer memory;
