@@ -103,13 +103,15 @@ static long matrix_bytes(int type, int rows, int cols) {
 
 /*
  * Bytes of the interleaved copy of a rows × cols matrix of `type` (a 64-byte aligned buffer of
- * that size for wg_interleave); 0 where there is none: another type, or a CPU without AVX-512
- * VNNI (wg_isa).
+ * that size for wg_interleave); 0 where there is none: another type, a CPU without AVX-512 VNNI
+ * (wg_isa), or WASMGRID_LLM_INTERLEAVE=off in the environment (the file layout's kernels then, and
+ * no copies: their memory, and the time to make them before the first token, saved).
  */
 long wg_interleaved_bytes(int type, int rows, int cols) {
   int block = superblock_bytes(type) ? 256 : 32;
-  if ((type != T_Q4_0 && type != T_Q8_0 && !superblock_bytes(type)) || wg_isa() != 512 || rows <= 0 ||
-      cols <= 0 || cols % block)
+  const char *want = getenv("WASMGRID_LLM_INTERLEAVE");
+  if ((type != T_Q4_0 && type != T_Q8_0 && !superblock_bytes(type)) || wg_isa() != 512 ||
+      (want && strcmp(want, "off") == 0) || rows <= 0 || cols <= 0 || cols % block)
     return 0;
   return matrix_bytes(type, rows, cols);
 }
