@@ -36,11 +36,13 @@ int wg_isa(void);
 #define ROWS 16
 /*
  * How far ahead of its loads a strip fetches (bytes), the best of 1, 2, 4, 8, 16 and 32 KiB
- * measured (Zen 5, a stories110M token's products from memory): 1 KiB for the types with blocks of
- * 32, read as four streams; 8 KiB for Q4_K and 16 for Q6_K, read as one (as four streams with 1 KiB
+ * measured (Zen 5, a stories110M token's products from memory): 1 KiB for one vector by the types
+ * with blocks of 32, read as four streams, and 8 KiB for several (1.3–1.5× what 1 KiB gave with 2
+ * and 8 vectors); 8 KiB for Q4_K and 16 for Q6_K, read as one stream (as four streams with 1 KiB
  * they ran at 0.5–0.8 of that speed).
  */
 #define AHEAD_32 1024
+#define AHEAD_MANY 8192
 #define AHEAD_Q4_K 8192
 #define AHEAD_Q6_K 16384
 
@@ -307,7 +309,7 @@ ALWAYS_INLINE void one_strip(int type, const uint8_t *strip, int nb, const xs_t 
   for (int v = 0; v < V; v++) acc[v] = _mm512_setzero_ps();
   for (long b = 0; b < nb; b++) {
     const uint8_t *wv = strip + vectors_at(pair, type, b);
-    fetch(wv, vectors(type), AHEAD_32);
+    fetch(wv, vectors(type), AHEAD_MANY);
     __m512i w[8];
     block_weights(type, wv, w);
     __m512 dw = block_scales(strip, pair, b);
