@@ -71,6 +71,12 @@ public interface Compute extends AutoCloseable {
   }
 
   /**
+   * Readies {@code w} for products ahead of the first: what this compute would make at the first
+   * (the JVM's native kernels: an interleaved copy), made now. Nothing by default.
+   */
+  default void prepare(WeightMatrix w) {}
+
+  /**
    * Runs {@code task} over [0, n) in ranges, each index exactly once, on this compute's threads
    * where it has several; returns when all have run.
    */

@@ -67,6 +67,17 @@ public final class LanguageModel implements AutoCloseable {
     this.tokenizer = new Tokenizer(model.vocabulary());
   }
 
+  /**
+   * Makes now what the compute would make at each matrix's first product (the JVM's native kernels:
+   * an interleaved copy of every Q8_0, Q4_0, Q4_K and Q6_K matrix), so that the first request does
+   * not wait for it: a server calls this before it reports ready.
+   */
+  public void prepare() {
+    for (WeightMatrix w : model.weights().matrices()) {
+      compute.prepare(w);
+    }
+  }
+
   /** Generations that may run at once. */
   public int streams() {
     return slots.streams();

@@ -1,5 +1,6 @@
 package dev.wasmgrid.llm;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -160,6 +161,17 @@ public final class LlamaWeights {
       shape("layer " + l + " w3", w3.get(l), c.hiddenDim(), c.dim());
     }
     attention.check(c);
+  }
+
+  /** The matrices products take: every layer's seven, then the classifier. */
+  public List<WeightMatrix> matrices() {
+    List<WeightMatrix> all = new ArrayList<>();
+    for (int l = 0; l < wq.size(); l++) {
+      all.addAll(
+          List.of(wq.get(l), wk.get(l), wv.get(l), wo.get(l), w1.get(l), w2.get(l), w3.get(l)));
+    }
+    all.add(classifier);
+    return all;
   }
 
   /** Bytes of all weights (a shared classifier counted once). */

@@ -30,6 +30,11 @@ final class InterleavedCopies {
     return copy.address;
   }
 
+  /** Whether {@code p}'s copy, or the finding that it has none, is made. */
+  boolean made(PackedMatrix p) {
+    return copies.containsKey(p);
+  }
+
   private static Copy copy(PackedMatrix p, long blocks) {
     long bytes = NativeKernels.interleavedBytes(p.type(), p.rows(), p.cols());
     // One direct buffer, of at most 2 GiB with its alignment's slack.

@@ -92,6 +92,14 @@ final class NativeProducts {
     return true;
   }
 
+  /** Makes {@code p}'s interleaved copy now, where these products would read one. */
+  void prepare(PackedMatrix p) {
+    long at = weights(p);
+    if (at != 0) {
+      interleaved(p, at);
+    }
+  }
+
   /**
    * The address of {@code p}'s interleaved copy ({@link InterleavedCopies}) where these products
    * read one (at 512 bits), else 0; {@code at}: its blocks in the mapping.

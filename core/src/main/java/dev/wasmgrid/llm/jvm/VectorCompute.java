@@ -148,6 +148,13 @@ public final class VectorCompute implements Compute {
   }
 
   @Override
+  public void prepare(WeightMatrix w) {
+    if (w instanceof PackedMatrix p) {
+      natives.prepare(p);
+    }
+  }
+
+  @Override
   public void matvec(WeightMatrix w, float[] x, float[] out) {
     matmul(w, new float[][] {x}, new float[][] {out}, 1);
   }

@@ -3,12 +3,15 @@ package dev.wasmgrid.llm.jvm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wasmgrid.llm.InputRounding;
+import dev.wasmgrid.llm.LanguageModel;
+import dev.wasmgrid.llm.Model;
 import dev.wasmgrid.llm.PackedMatrix;
 import dev.wasmgrid.llm.TensorType;
 import dev.wasmgrid.llm.WeightMatrix;
 import dev.wasmgrid.llm.jvm.NativeProducts.Split;
 import dev.wasmgrid.llm.quant.BlockCodecs;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -294,6 +297,34 @@ class NativeKernelsTest {
               .isCloseTo(a, Offset.offset(1e-5 * magnitude));
         }
       }
+    }
+  }
+
+  /**
+   * A served model's copies are made before its first request ({@code LanguageModel.prepare}, which
+   * {@code serve} calls at start-up): on llama.cpp's Q4_K_M file (Q4_K and Q6_K matrices), mapped.
+   */
+  @Test
+  void prepareMakesEveryCopyBeforeTheFirstProduct() throws IOException {
+    Assumptions.assumeTrue(NativeKernels.width() == 512, "no AVX-512 VNNI kernels here");
+    Path file = dir.resolve("tiny-llama-Q4_K_M.gguf");
+    try (InputStream in =
+        NativeKernelsTest.class.getResourceAsStream(
+            "/dev/wasmgrid/llm/llama-spm/models/tiny-llama-Q4_K_M.gguf")) {
+      Files.write(file, in.readAllBytes());
+    }
+    Model model = ModelFiles.load(file, null);
+    List<WeightMatrix> matrices = model.weights().matrices();
+    assertThat(matrices).hasSize(7 * model.config().layers() + 1);
+    assertThat(matrices)
+        .extracting(w -> ((PackedMatrix) w).type())
+        .contains(TensorType.Q4_K, TensorType.Q6_K);
+    try (LanguageModel lm = new LanguageModel(model, new VectorCompute(1))) {
+      lm.prepare();
+    }
+    for (WeightMatrix w : matrices) {
+      PackedMatrix p = (PackedMatrix) w;
+      assertThat(((MappedByteSource) p.source()).interleaved().made(p)).as("%s", p.type()).isTrue();
     }
   }
 

@@ -90,9 +90,10 @@ public final class ModelHosts implements AutoCloseable {
           }
         }
         PromptCache cache = promptCacheMb == 0 ? null : new PromptCache((long) promptCacheMb << 20);
-        loaded.add(
-            new HostedModel(
-                name, new LanguageModel(model, new VectorCompute(threads), slots, cache), queue));
+        LanguageModel lm = new LanguageModel(model, new VectorCompute(threads), slots, cache);
+        loaded.add(new HostedModel(name, lm, queue));
+        // The first request would otherwise wait for the native kernels' copies.
+        lm.prepare();
       }
     } catch (IOException | RuntimeException e) {
       loaded.forEach(HostedModel::close);
