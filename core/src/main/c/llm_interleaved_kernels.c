@@ -27,6 +27,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 enum { T_Q4_0 = 2, T_Q8_0 = 8, T_Q4_K = 12, T_Q6_K = 14 };
 
@@ -194,6 +196,18 @@ static void interleave_q6_k(const uint8_t *w, long rowBytes, int rows, int cols,
       }
     }
   }
+}
+
+/*
+ * Lets the process drop the whole pages of [at, at + bytes), a range of a file's read-only mapping
+ * whose copy is made (MADV_DONTNEED): they stay in the page cache, and a later read faults them
+ * back in, with the file's bytes. Without it the process's resident memory counts the matrix twice.
+ * Only for file mappings: an anonymous range would read back as zeros.
+ */
+void wg_release_mapped(const uint8_t *at, long bytes) {
+  long page = sysconf(_SC_PAGESIZE);
+  uintptr_t start = ((uintptr_t)at + page - 1) / page * page, end = ((uintptr_t)at + bytes) / page * page;
+  if (page > 0 && end > start) madvise((void *)start, end - start, MADV_DONTNEED);
 }
 
 /* Copies a matrix of `type` (row r's blocks at w + r·rowBytes) into dst, interleaved. */

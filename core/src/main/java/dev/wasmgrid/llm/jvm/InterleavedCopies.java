@@ -9,9 +9,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * NativeKernels#interleave}), which the native kernels read at the memory's speed where the file's
  * own layout leaves them bound by arithmetic. Each is made when a product first needs it and kept
  * as long as the mapping: as much memory as the matrix takes in the file, off the heap (direct
- * buffers, so within {@code -XX:MaxDirectMemorySize}); the mapping's own pages of it are then no
- * longer read. A matrix with no copy (another type or CPU, or no memory for it) is read from the
- * mapping, for good: its products never change kernels midway.
+ * buffers, so within {@code -XX:MaxDirectMemorySize}); the mapping's own pages of it are then
+ * released from the process (they stay in the page cache), so that its resident memory does not
+ * count the matrix twice. A matrix with no copy (another type or CPU, or no memory for it) is read
+ * from the mapping, for good: its products never change kernels midway.
  */
 final class InterleavedCopies {
   private static final Copy NONE = new Copy(null, 0);
@@ -50,6 +51,9 @@ final class InterleavedCopies {
     }
     long at = NativeKernels.address(memory);
     NativeKernels.interleave(p.type(), blocks, p.rowBytes(), p.rows(), p.cols(), at);
+    // Products no longer read these pages; rows are still read from them now and then (a tied
+    // classifier's embedding), and fault back in.
+    NativeKernels.releaseMapped(blocks, p.bytes());
     return new Copy(memory, at);
   }
 

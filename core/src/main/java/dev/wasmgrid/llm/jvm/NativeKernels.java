@@ -186,6 +186,19 @@ final class NativeKernels {
   }
 
   /**
+   * Lets the process drop the whole pages of the {@code bytes} at {@code at}, a range of a file's
+   * mapping whose interleaved copy is made: they stay in the page cache, and a later read faults
+   * them back in. Never for memory that is not a file's mapping (it would read back as zeros).
+   */
+  static void releaseMapped(long at, long bytes) {
+    try {
+      LOADED.releaseMapped.invokeExact(at, bytes);
+    } catch (Throwable e) {
+      throw Foreign.rethrown(e);
+    }
+  }
+
+  /**
    * {@link #rows} for a copy made by {@link #interleave} at {@code p}: the same products, for Q8_0
    * bit for bit.
    *
@@ -239,6 +252,7 @@ final class NativeKernels {
       MethodHandle interleavedBytes,
       MethodHandle interleave,
       MethodHandle rowsInterleaved,
+      MethodHandle releaseMapped,
       MethodHandle ofBuffer,
       MethodHandle address) {
 
@@ -257,7 +271,7 @@ final class NativeKernels {
     }
 
     private static Loaded missing(String reason) {
-      return new Loaded(reason, 0, null, null, null, null, null, null, null, null);
+      return new Loaded(reason, 0, null, null, null, null, null, null, null, null, null);
     }
 
     private static Loaded bind(Foreign foreign, Object symbols) throws Throwable {
@@ -295,6 +309,7 @@ final class NativeKernels {
               i32,
               i64,
               i64);
+      MethodHandle releaseMapped = foreign.function(symbols, "wg_release_mapped", null, i64, i64);
       Class<?> segment = foreign.type("MemorySegment");
       return new Loaded(
           null,
@@ -305,6 +320,7 @@ final class NativeKernels {
           interleavedBytes,
           interleave,
           rowsInterleaved,
+          releaseMapped,
           foreign.method(segment, true, "ofBuffer", segment, Buffer.class),
           foreign.method(segment, false, "address", long.class));
     }
