@@ -1,6 +1,9 @@
 package dev.wasmgrid.llm.jvm;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import dev.wasmgrid.llm.PackedMatrix;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -9,7 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * NativeKernels#interleave}), which the native kernels read at the memory's speed where the file's
  * own layout leaves them bound by arithmetic. Each is made when a product first needs it and kept
  * as long as the mapping: as much memory as the matrix takes in the file, off the heap (direct
- * buffers, so within {@code -XX:MaxDirectMemorySize}); the mapping's own pages of it are then
+ * buffers, so within {@code -XX:MaxDirectMemorySize}: copies take at most half of it, what is left
+ * being for the products' own buffers and the server's); the mapping's own pages of it are then
  * released from the process (they stay in the page cache), so that its resident memory does not
  * count the matrix twice. A matrix with no copy (another type or CPU, or no memory for it) is read
  * from the mapping, for good: its products never change kernels midway.
@@ -18,6 +22,10 @@ final class InterleavedCopies {
   private static final Copy NONE = new Copy(null, 0);
 
   private final ConcurrentHashMap<PackedMatrix, Copy> copies = new ConcurrentHashMap<>();
+
+  // Set once a copy found no room: the file's other matrices then do not try (each try past the
+  // limit would run a garbage collection and wait).
+  private volatile boolean exhausted;
 
   /**
    * The address of {@code p}'s copy, made now if it is the first call for {@code p} (its blocks at
@@ -36,17 +44,21 @@ final class InterleavedCopies {
     return copies.containsKey(p);
   }
 
-  private static Copy copy(PackedMatrix p, long blocks) {
+  private Copy copy(PackedMatrix p, long blocks) {
     long bytes = NativeKernels.interleavedBytes(p.type(), p.rows(), p.cols());
     // One direct buffer, of at most 2 GiB with its alignment's slack.
-    if (bytes == 0 || bytes > Integer.MAX_VALUE - 128) {
+    if (bytes == 0 || bytes > Integer.MAX_VALUE - 128 || exhausted) {
       return NONE;
     }
     ByteBuffer memory;
     try {
+      if (!fits(bytes)) {
+        throw new OutOfMemoryError("no room for " + bytes + " bytes of copies");
+      }
       memory = NativeKernels.aligned((int) bytes);
     } catch (OutOfMemoryError e) {
-      // Past the direct-memory limit: the mapping serves, a little slower.
+      // Past half the direct-memory limit: the mapping serves, a little slower.
+      exhausted = true;
       return NONE;
     }
     long at = NativeKernels.address(memory);
@@ -55,6 +67,26 @@ final class InterleavedCopies {
     // classifier's embedding), and fault back in.
     NativeKernels.releaseMapped(blocks, p.bytes());
     return new Copy(memory, at);
+  }
+
+  /**
+   * Whether {@code bytes} more leave the direct buffers of this JVM within half its limit ({@code
+   * -XX:MaxDirectMemorySize}, by default the heap's maximum): the products' scratch and the
+   * server's buffers need the rest, and a copy is only a speed-up.
+   */
+  private static boolean fits(long bytes) {
+    String set =
+        ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+            .getVMOption("MaxDirectMemorySize")
+            .getValue();
+    long limit = Long.parseLong(set) > 0 ? Long.parseLong(set) : Runtime.getRuntime().maxMemory();
+    long used = 0;
+    for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+      if (pool.getName().equals("direct")) {
+        used = pool.getMemoryUsed();
+      }
+    }
+    return used + bytes <= limit / 2;
   }
 
   /** A copy's memory (held so that its address stays valid) and address. */
