@@ -202,8 +202,13 @@ class ModuleCoordinatorServiceTest {
       ModuleClient front = new ModuleClient(coordinator.port());
       try (WorkerNode a = Nodes.worker(port)) {
         assertThat(front.deploy("prover", "?timeout_ms=2500", PROVER).statusCode()).isEqualTo(201);
-        assertThat(new ModuleClient(a.port()).get("/v1/modules/prover").statusCode())
-            .isEqualTo(200);
+        // The coordinator's probes may have marked a down before it listened; then the deployment
+        // reached b only and a gets the module when a probe brings it back.
+        ModuleClient first = new ModuleClient(a.port());
+        Poll.until(
+            "a gets the module",
+            Duration.ofSeconds(10),
+            () -> first.get("/v1/modules/prover").statusCode() == 200);
       }
       // a is gone: every call still succeeds, on b.
       for (int i = 0; i < 6; i++) {
