@@ -24,7 +24,7 @@ final class NativeProducts {
     void run(int rows, RangeTask work);
   }
 
-  private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+  private final Spares<Scratch> scratches = new Spares<>(Scratch::new);
   private final int width;
 
   /**
@@ -85,10 +85,11 @@ final class NativeProducts {
     if (at == 0) {
       return false;
     }
-    Product product = scratch.get().product;
+    Scratch s = scratches.take();
+    Product product = s.product;
     product.matrices = 1;
     product.set(0, p, at, interleaved(p, at), outs);
-    run(product, xs, n, split);
+    run(s, xs, n, split);
     return true;
   }
 
@@ -117,7 +118,8 @@ final class NativeProducts {
    * one range that {@code split} divides.
    */
   void matmuls(WeightMatrix[] ws, float[][] xs, float[][][] outs, int n, Split split) {
-    Product product = scratch.get().product;
+    Scratch s = scratches.take();
+    Product product = s.product;
     product.fit(ws.length);
     product.matrices = ws.length;
     for (int m = 0; m < ws.length; m++) {
@@ -125,12 +127,13 @@ final class NativeProducts {
       long at = weights(p);
       product.set(m, p, at, interleaved(p, at), outs[m]);
     }
-    run(product, xs, n, split);
+    run(s, xs, n, split);
   }
 
-  private void run(Product product, float[][] xs, int n, Split split) {
+  /** Runs the product {@code s} holds, then gives {@code s} back. */
+  private void run(Scratch s, float[][] xs, int n, Split split) {
+    Product product = s.product;
     try {
-      Scratch s = scratch.get();
       int cols = product.matrix[0].cols();
       int rows = product.first[product.matrices];
       s.fit(n, cols, rows);
@@ -152,13 +155,13 @@ final class NativeProducts {
       // The mappings must outlive the calls that read them; nothing of this product is kept.
       Reference.reachabilityFence(product.matrix);
       product.clear();
+      scratches.give(s);
     }
   }
 
   /**
-   * One caller's product as the team's job, reused product after product so that a token's products
-   * allocate nothing: the matrices' rows one after another, the quantized x and the output off the
-   * heap.
+   * A product as the team's job, reused product after product so that a token's products allocate
+   * nothing: the matrices' rows one after another, the quantized x and the output off the heap.
    */
   private static final class Product implements RangeTask {
     private PackedMatrix[] matrix = new PackedMatrix[3];
@@ -248,7 +251,7 @@ final class NativeProducts {
     }
   }
 
-  /** One caller's vectors, their quantized form and the product, off the heap. */
+  /** A product's vectors, their quantized form and the product, off the heap. */
   private static final class Scratch {
     private final Product product = new Product();
     private int capacityX = -1;
