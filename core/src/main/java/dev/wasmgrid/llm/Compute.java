@@ -64,6 +64,18 @@ public interface Compute extends AutoCloseable {
     }
   }
 
+  /**
+   * {@code gate[i] = silu(gate[i]) · up[i]} for i in [from, to), silu(g) = g / (1 + e^−g): SwiGLU's
+   * hidden units. An implementation may compute e^x its own way, but each value's result must
+   * depend on its inputs alone, not on the range it came in.
+   */
+  default void swiglu(float[] gate, float[] up, int from, int to) {
+    for (int i = from; i < to; i++) {
+      float g = gate[i];
+      gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+    }
+  }
+
   /** Work on the indices [from, to) of a range. */
   @FunctionalInterface
   interface RangeTask {

@@ -297,12 +297,7 @@ public final class Transformer {
    */
   private void swiglu(int from, int to) {
     for (int e = 0; e < pending.size(); e++) {
-      float[] gate = hb[e];
-      float[] up = hb2[e];
-      for (int i = from; i < to; i++) {
-        float g = gate[i];
-        gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
-      }
+      compute.swiglu(hb[e], hb2[e], from, to);
     }
   }
 

@@ -336,6 +336,11 @@ public final class VectorCompute implements Compute {
   }
 
   @Override
+  public void swiglu(float[] gate, float[] up, int from, int to) {
+    ActivationKernels.swiglu(gate, up, from, to);
+  }
+
+  @Override
   public void parallel(int n, RangeTask task) {
     if (team == null || n < 2) {
       task.run(0, n);
