@@ -31,15 +31,22 @@ final class RowTeam implements AutoCloseable {
   }
 
   /**
-   * How long an idle worker polls for the next job before it parks. A token's products follow each
-   * other within a few microseconds to a few tens (norms, attention, sampling between them), and
-   * waking a parked thread costs about as much as a small product. It also spans the gap between
-   * two passes of concurrent streams, while they choose their tokens (~0.4 ms for eight): a worker
-   * parked there came late to the next pass, often a millisecond or more (a halted virtual CPU
-   * woken), and the caller ran most of its rows alone. With 2 ms rather than 0.2, eight streams of
-   * stories110M took 0.87–0.97× the time per step, one stream 0.93–0.96× (2 cores).
+   * How long an idle worker polls for the next job before it starts to yield. A token's products
+   * follow each other within a few microseconds to a few tens (norms, attention, sampling between
+   * them), and waking a parked thread costs about as much as a small product.
    */
-  private static final long SPIN_NANOS = 2_000_000;
+  private static final long SPIN_NANOS = 200_000;
+
+  /**
+   * How long an idle worker yields its core between polls before it parks. This spans the gap
+   * between two passes of concurrent streams, while their threads choose their tokens (~0.4 ms for
+   * eight), yielding the core to them: a worker parked there came late to the next pass, often a
+   * millisecond or more (a halted virtual CPU woken), and the caller ran most of its rows alone;
+   * one that only polled held a core the streams' threads needed. Against parking after 0.2 ms,
+   * eight streams of stories110M took 0.85–0.89× the time per step (2 cores); against polling for 2
+   * ms, 0.85× too, and two streams 0.85–1.03×.
+   */
+  private static final long YIELD_NANOS = 2_000_000;
 
   /** Low half of a sealed claim counter: no chunk can be claimed. */
   private static final long SEALED = 0xFFFF_FFFFL;
@@ -229,16 +236,31 @@ final class RowTeam implements AutoCloseable {
       }
     }
 
-    /** The next job's number once it differs from {@code seen}: spins briefly, then parks. */
+    /**
+     * The next job's number once it differs from {@code seen}: spins briefly, then yields for a
+     * while, then parks.
+     */
+    // The yield is measured, not hoped for: it lets the streams' threads run (see YIELD_NANOS).
+    @SuppressWarnings("ThreadPriorityCheck")
     private int awaitJob(int seen) {
       long start = System.nanoTime();
+      boolean yielding = false;
       for (int spins = 0; ; spins++) {
         int j = job;
         if (j != seen || closed) {
           return j;
         }
-        if ((spins & 255) != 255 || System.nanoTime() - start < SPIN_NANOS) {
+        if (!yielding && (spins & 255) != 255) {
           Thread.onSpinWait();
+          continue;
+        }
+        long idle = System.nanoTime() - start;
+        if (idle < SPIN_NANOS) {
+          continue;
+        }
+        if (idle < YIELD_NANOS) {
+          yielding = true;
+          Thread.yield();
           continue;
         }
         parked = true;
