@@ -76,6 +76,14 @@ public interface Compute extends AutoCloseable {
     }
   }
 
+  /**
+   * Softmax of {@code v[0..n)} in place: attention's scores. An implementation may compute e^x its
+   * own way, but the result must depend on v and n alone.
+   */
+  default void softmax(float[] v, int n) {
+    Transformer.softmax(v, n);
+  }
+
   /** Work on the indices [from, to) of a range. */
   @FunctionalInterface
   interface RangeTask {

@@ -266,7 +266,7 @@ public final class Transformer {
       for (int t = 0; t <= pos; t++) {
         att[t] *= scale;
       }
-      softmax(att, pos + 1);
+      compute.softmax(att, pos + 1);
       for (int i = 0; i < hs; i++) {
         out[qOff + i] = 0;
       }

@@ -341,6 +341,11 @@ public final class VectorCompute implements Compute {
   }
 
   @Override
+  public void softmax(float[] v, int n) {
+    ActivationKernels.softmax(v, n);
+  }
+
+  @Override
   public void parallel(int n, RangeTask task) {
     if (team == null || n < 2) {
       task.run(0, n);

@@ -10,7 +10,10 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import org.junit.jupiter.api.Test;
 
-/** The vectorised exponential and SwiGLU: accuracy against Math.exp, and range independence. */
+/**
+ * The vectorised exponential, SwiGLU and softmax: accuracy against Math.exp and exact softmax, and
+ * results that do not depend on the range or the lane a value came in.
+ */
 class ActivationKernelsTest {
   private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
   private static final double BOUND = 2.5e-7;
@@ -93,5 +96,56 @@ class ActivationKernelsTest {
       ActivationKernels.swiglu(pieces, up, cuts[c], cuts[c + 1]);
     }
     assertThat(pieces).isEqualTo(whole);
+  }
+
+  @Test
+  void theScalarExponentialIsALanesBitForBit() {
+    float[] x = new float[F.length()];
+    float[] lanes = new float[F.length()];
+    SplittableRandom random = new SplittableRandom(3);
+    for (int round = 0; round < 2000; round++) {
+      for (int i = 0; i < x.length; i++) {
+        x[i] = (float) (random.nextDouble(-1, 1) * (round % 5 == 0 ? 200 : 20));
+      }
+      ActivationKernels.exp(FloatVector.fromArray(F, x, 0)).intoArray(lanes, 0);
+      for (int i = 0; i < x.length; i++) {
+        assertThat(Float.floatToRawIntBits(ActivationKernels.exp(x[i])))
+            .as("e^%s", x[i])
+            .isEqualTo(Float.floatToRawIntBits(lanes[i]));
+      }
+    }
+  }
+
+  @Test
+  void softmaxIsWithinTheBoundOfTheExactOneAndLeavesTheRestAlone() {
+    SplittableRandom random = new SplittableRandom(5);
+    for (int n : new int[] {1, 5, F.length(), F.length() + 1, 100, 257}) {
+      float[] v = new float[n + 3];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = (float) random.nextDouble(-30, 30);
+      }
+      float[] in = v.clone();
+      ActivationKernels.softmax(v, n);
+      double max = Double.NEGATIVE_INFINITY;
+      for (int i = 0; i < n; i++) {
+        max = Math.max(max, in[i]);
+      }
+      double sum = 0;
+      for (int i = 0; i < n; i++) {
+        sum += Math.exp(in[i] - max);
+      }
+      for (int i = 0; i < n; i++) {
+        double exact = Math.exp(in[i] - max) / sum;
+        // v - max rounded to a float (half an ulp of it, in the exponent), the exponential's
+        // error, the sum's roundings over n terms, the division's.
+        double relative = Math.abs(in[i] - max) * 6e-8 + 4e-7 + n * 1.2e-7;
+        assertThat((double) v[i])
+            .as("n %d, value %d", n, i)
+            .isCloseTo(exact, offset(exact * relative + 1e-38));
+      }
+      for (int i = n; i < v.length; i++) {
+        assertThat(v[i]).isEqualTo(in[i]);
+      }
+    }
   }
 }
