@@ -43,8 +43,8 @@ final class RowTeam implements AutoCloseable {
    * eight), yielding the core to them: a worker parked there came late to the next pass, often a
    * millisecond or more (a halted virtual CPU woken), and the caller ran most of its rows alone;
    * one that only polled held a core the streams' threads needed. Against parking after 0.2 ms,
-   * eight streams of stories110M took 0.85–0.89× the time per step (2 cores); against polling for 2
-   * ms, 0.85× too, and two streams 0.85–1.03×.
+   * eight streams of stories110M took 0.89× the time per step (2 cores, two builds alternating in
+   * one JVM); against polling for 2 ms, 0.85–1.0×, two streams 0.85–1.03×, one 0.94×.
    */
   private static final long YIELD_NANOS = 2_000_000;
 
