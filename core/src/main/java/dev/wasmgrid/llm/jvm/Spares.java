@@ -4,8 +4,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Supplier;
 
 /**
- * A few reusable objects (a product's scratch buffers) handed to whichever thread needs one now.
- * Per-thread objects would be made again by every new thread: a server runs each request on a
+ * A few reusable objects (a product's scratch buffers and job) handed to whichever thread needs one
+ * now. Per-thread objects would be made again by every new thread: a server runs each request on a
  * thread of its own, and whichever of a model's concurrent streams runs a pass would bring its own,
  * each one more set of buffers to fault in and to keep in the caches. Products mostly run one at a
  * time per model, so one object serves them all; concurrent ones take the others, and one made when

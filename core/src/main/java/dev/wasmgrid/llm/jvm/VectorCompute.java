@@ -59,7 +59,8 @@ public final class VectorCompute implements Compute {
   private final ScalarCompute fallback = new ScalarCompute();
   private final NativeProducts natives = new NativeProducts(0);
   private final NativeProducts.Split splitter = this::split;
-  private final ThreadLocal<RowsJob> rowsJobs = ThreadLocal.withInitial(RowsJob::new);
+  // From a few spares, like the native products' scratch: not one per calling thread.
+  private final Spares<RowsJob> rowsJobs = new Spares<>(RowsJob::new);
   // Per thread that runs rows (the caller's and the team's), so that a chunk allocates nothing.
   private final ThreadLocal<RowScratch> rowScratch = ThreadLocal.withInitial(RowScratch::new);
 
@@ -170,19 +171,20 @@ public final class VectorCompute implements Compute {
     if (w instanceof PackedMatrix p && natives.matmul(p, xs, outs, n, splitter)) {
       return;
     }
-    RowsJob job = rowsJobs.get();
-    // Once per product, not once per thread's rows.
-    job.set(w, xs, outs, n, job.inputs.fill(w, xs, n) ? job.inputs : null);
+    RowsJob job = rowsJobs.take();
     try {
+      // Once per product, not once per thread's rows.
+      job.set(w, xs, outs, n, job.inputs.fill(w, xs, n) ? job.inputs : null);
       split(w.rows(), job);
     } finally {
       job.clear();
+      rowsJobs.give(job);
     }
   }
 
   /**
-   * One caller's product by this path's own kernels as the team's job, with its inputs, reused
-   * product after product so that a product allocates nothing.
+   * A product by this path's own kernels as the team's job, with its inputs, reused product after
+   * product so that a product allocates nothing.
    */
   private final class RowsJob implements RangeTask {
     private final PackedInputs inputs = new PackedInputs();
@@ -230,8 +232,8 @@ public final class VectorCompute implements Compute {
   /**
    * The vectors as the packed kernels take them: quantized to 8 bits per 32 ({@code xq}, {@code
    * xScales}, {@code xSums}) for the types that multiply integers, summed per 32 ({@code xSums})
-   * for the others. One per thread, refilled product after product: arrays grow, never shrink, and
-   * a kernel reads only a row's worth of them.
+   * for the others. One per job, refilled product after product: arrays grow, never shrink, and a
+   * kernel reads only a row's worth of them.
    */
   private static final class PackedInputs {
     private short[][] xq = new short[0][];
