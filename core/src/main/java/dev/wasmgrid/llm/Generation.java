@@ -1,12 +1,15 @@
 package dev.wasmgrid.llm;
 
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One generation, pulled a token at a time: {@link #next()} runs the forward passes for the next
  * token (the whole prompt on the first call) and returns it, or null when generation has ended.
  * Handles stop strings (text that may begin one is held back until it cannot), the token limit, the
- * model's stop tokens ({@link Vocabulary#stops()}) and the end of the context. Not thread-safe.
+ * model's stop tokens ({@link Vocabulary#stops()}) and the end of the context. Not thread-safe: one
+ * caller at a time. When its passes are shared with other generations', its tokens may be chosen on
+ * the thread that ran a pass, up to {@link ForwardRunner#AHEAD} ahead of the caller.
  */
 public final class Generation implements AutoCloseable {
   /** Prompt positions run in one pass: each weight matrix is read once for this many. */
@@ -19,8 +22,27 @@ public final class Generation implements AutoCloseable {
   /** The positions of the next pass, reused from pass to pass. */
   private final ForwardBatch pass = new ForwardBatch();
 
-  /** Whether {@link #pass} holds the next step, handed to the runner ahead of the caller's call. */
-  private boolean queued;
+  /** Chooses the token from a decoding pass's logits, perhaps on the thread that ran the pass. */
+  private final ForwardRunner.AfterPass choose = this::afterDecodePass;
+
+  /*
+   * The decoding passes' outcomes not yet returned, oldest first: each pass's piece, its
+   * log-probabilities, and whether another pass follows. Written by the thread that chose them,
+   * read by the caller once the runner has handed it that pass (so after the writes); never more
+   * than AHEAD unread besides the one being read.
+   */
+  private static final int RING = ForwardRunner.AHEAD + 1;
+  private final TokenPiece[] chosenPieces = new TokenPiece[RING];
+  private final TokenLogprobs[] chosenLogprobs = new TokenLogprobs[RING];
+  private final boolean[] chosenMore = new boolean[RING];
+  private int chosenCount;
+  private int returnedCount;
+
+  // The caller's side: whether no pass follows the last one returned (the choosing state is the
+  // caller's again), whether the last piece has been returned, and that piece's log-probabilities.
+  private boolean quiet;
+  private boolean ended;
+  private TokenLogprobs returnedLogprobs;
 
   private final int reused;
   private final PromptCache promptCache;
@@ -31,20 +53,21 @@ public final class Generation implements AutoCloseable {
   private final LogitAdjuster adjuster;
   private final LogprobReader logprobReader;
   private TokenLogprobs sampled;
-  private int sampledAs;
+  private boolean added;
   private final Runnable onClose;
   private final int[] prompt;
   private final Utf8Stream utf8 = new Utf8Stream();
   private final StringBuilder pending = new StringBuilder();
   private int pos;
   private int last = -1;
-  private int generated;
-  private boolean done;
+  // Volatile (or atomic) for stats() while a pass's thread chooses.
+  private final AtomicInteger generated = new AtomicInteger();
+  private volatile boolean done;
   private boolean closed;
-  private String stopReason;
-  private long startNanos;
-  private long firstNanos;
-  private long endNanos;
+  private volatile String stopReason;
+  private volatile long startNanos;
+  private volatile long firstNanos;
+  private volatile long endNanos;
 
   /** A generation whose passes {@code runner} runs, perhaps shared with other generations'. */
   Generation(
@@ -88,54 +111,94 @@ public final class Generation implements AutoCloseable {
 
   /** The next token, or null once generation has ended. */
   public TokenPiece next() {
+    if (ended) {
+      return null;
+    }
     boolean stepped = false;
     try {
-      TokenPiece piece = step();
+      TokenPiece piece = quiet ? finalStep() : step();
       stepped = true;
       return piece;
     } finally {
-      // What the caller does with the token is no reason to hold up other generations' passes:
-      // the next step is queued now, to run with theirs. Not after a failure: a step that failed
-      // is retried only if the caller asks again, never in the others' passes behind its back.
-      if (stepped && !done && pos < transformer.config().seqLen()) {
-        pass.clear();
-        pass.add(cache, last, pos, true);
-        queued = true;
-        runner.ahead(pass);
-      } else {
-        queued = false;
+      if (!stepped) {
+        // Not after a failure: a step that failed is retried only if the caller asks again, never
+        // in the others' passes behind its back.
         runner.pause();
       }
     }
   }
 
   private TokenPiece step() {
-    if (done) {
-      return null;
-    }
-    sampled = null;
-    float[] logits;
     if (last < 0) {
       startNanos = System.nanoTime();
       runPrompt();
-      logits = cache.logits();
-    } else {
-      if (pos >= transformer.config().seqLen()) {
-        return finish("context", last);
+      TokenPiece piece = choose(cache.logits());
+      returnedLogprobs = chosenLogprobs();
+      if (hasNextStep()) {
+        // What the caller does with the token is no reason to hold up other generations' passes:
+        // the next step is queued now, to run with theirs.
+        queueNextStep();
+        runner.ahead(pass, choose);
+      } else {
+        quiet = true;
+        ended = done;
       }
-      // Counted only once run, so a failed pass never offers half-written positions to a cache.
-      if (!queued) {
-        pass.clear();
-        pass.add(cache, last, pos, true);
-      }
-      queued = false;
-      runner.forward(pass);
-      logits = cache.logits();
-      pos++;
-      fed.add(last);
+      return piece;
     }
+    runner.forward(pass, choose);
+    int slot = returnedCount++ % RING;
+    TokenPiece piece = chosenPieces[slot];
+    returnedLogprobs = chosenLogprobs[slot];
+    if (!chosenMore[slot]) {
+      quiet = true;
+      ended = done;
+    }
+    chosenPieces[slot] = null;
+    chosenLogprobs[slot] = null;
+    return piece;
+  }
+
+  /** The call after the last pass: the generation ended there, or the context is full. */
+  private TokenPiece finalStep() {
+    returnedLogprobs = null;
+    ended = true;
+    return done ? null : finish("context", last);
+  }
+
+  /**
+   * The work on a decoding pass's outcome, run once it has: the position counted (only now, so a
+   * failed pass never offers half-written positions to a cache), the token chosen, and the next
+   * step put in {@link #pass} if there is one.
+   */
+  private boolean afterDecodePass() {
+    pos++;
+    fed.add(last);
+    TokenPiece piece = choose(cache.logits());
+    boolean more = hasNextStep();
+    if (more) {
+      queueNextStep();
+    }
+    int slot = chosenCount++ % RING;
+    chosenPieces[slot] = piece;
+    chosenLogprobs[slot] = chosenLogprobs();
+    chosenMore[slot] = more;
+    return more;
+  }
+
+  private boolean hasNextStep() {
+    return !done && pos < transformer.config().seqLen();
+  }
+
+  private void queueNextStep() {
+    pass.clear();
+    pass.add(cache, last, pos, true);
+  }
+
+  /** Samples the token after {@code logits} and makes the text it adds, or ends the generation. */
+  private TokenPiece choose(float[] logits) {
+    added = false;
     int token = sample(logits);
-    if (generated == 0) {
+    if (generated.get() == 0) {
       firstNanos = System.nanoTime();
     }
     int previous = last < 0 ? prompt[prompt.length - 1] : last;
@@ -143,7 +206,8 @@ public final class Generation implements AutoCloseable {
     if (tokenizer.vocabulary().isStop(token) && !config.ignoreEos()) {
       return finish("eos", token);
     }
-    generated++;
+    generated.incrementAndGet();
+    added = true;
     pending.append(utf8.push(tokenizer.decode(previous, token)));
     int stopAt = earliestStop();
     if (stopAt >= 0) {
@@ -152,7 +216,7 @@ public final class Generation implements AutoCloseable {
       end("stop");
       return new TokenPiece(token, text);
     }
-    if (generated >= config.maxTokens()) {
+    if (generated.get() >= config.maxTokens()) {
       String text = pending + utf8.flush();
       pending.setLength(0);
       end("max_tokens");
@@ -196,7 +260,12 @@ public final class Generation implements AutoCloseable {
    * end of sequence, or the context was full).
    */
   public TokenLogprobs logprobs() {
-    return sampledAs == generated ? sampled : null;
+    return returnedLogprobs;
+  }
+
+  /** Those of the token just chosen, if it was added to the text. */
+  private TokenLogprobs chosenLogprobs() {
+    return added ? sampled : null;
   }
 
   /** Penalises, reads the log-probabilities off the logits, then draws the token. */
@@ -209,19 +278,19 @@ public final class Generation implements AutoCloseable {
     adjuster.accept(token);
     if (logprobReader != null) {
       sampled = logprobReader.read(last < 0 ? prompt[prompt.length - 1] : last, token);
-      sampledAs = generated + 1;
     }
     return token;
   }
 
   /** True once {@link #next()} has returned its last token. */
   public boolean isDone() {
-    return done;
+    return ended;
   }
 
   /** Figures so far; final once {@link #isDone()}. */
   public GenerationStats stats() {
     long end = done ? endNanos : System.nanoTime();
+    int generated = this.generated.get();
     double ttft = generated == 0 && !done ? 0 : (firstNanos - startNanos) / 1e6;
     double total = startNanos == 0 ? 0 : (end - startNanos) / 1e6;
     double tps;
@@ -237,15 +306,13 @@ public final class Generation implements AutoCloseable {
   /** Ends the generation early (reason {@code cancelled}) and frees the model for another one. */
   @Override
   public void close() {
-    if (!done) {
-      end("cancelled");
-    }
     if (!closed) {
       closed = true;
-      if (queued) {
-        // Taken back (or waited for, if in a pass) before the cache is offered or freed.
-        queued = false;
-        runner.pause();
+      // Its next step taken back (or waited for, if in a pass) before the state is touched here,
+      // or the cache offered or freed.
+      runner.pause();
+      if (!done) {
+        end("cancelled");
       }
       keep();
       onClose.run();

@@ -11,11 +11,13 @@ import java.util.List;
  * a failing pass throws its exception to every caller in it, and the next pass runs as usual.
  *
  * <p>Which generations share a pass does not change a result (a batched entry's logits are the
- * same, bit for bit, as alone). To fill passes without sleeping or polling, a pass does not start
- * while a generation of the previous one is still choosing its token (it comes back in a moment). A
- * generation that has handed its token to its caller queues its next step at once ({@link
- * ForwardRunner#ahead}): it rides in the next pass whenever its caller comes back, and a slow
- * caller holds up no one.
+ * same, bit for bit, as alone). The thread that ran a pass also does each generation's work on its
+ * outcome ({@link ForwardRunner.AfterPass}: choosing its token, queueing its next step), so the
+ * next pass starts at once, without waiting for the generations' callers to wake; a generation runs
+ * up to {@link ForwardRunner#AHEAD} tokens ahead of its caller, so a caller that is slow to come
+ * back (its thread not scheduled for a while) does not leave its stream out of passes. Only a
+ * caller that gave no work (a prompt's passes) holds up the next pass while it chooses its token
+ * itself, so that its next step is not left out of it.
  */
 final class StepScheduler {
   private final Transformer transformer;
@@ -62,32 +64,62 @@ final class StepScheduler {
 
   /**
    * One generation's seat at the shared passes. Its batch is queued (waiting for a pass), in the
-   * running pass, or has run with its outcome not yet taken by the caller; or there is none.
+   * running pass, held (its next step, while the caller is {@link ForwardRunner#AHEAD} outcomes
+   * behind), or has run with its outcome not yet taken by the caller; or there is none. Besides, up
+   * to {@link ForwardRunner#AHEAD} passes may have answered the caller's calls to come: its {@link
+   * AfterPass} run there.
    */
   final class Lane implements ForwardRunner {
     private ForwardBatch batch;
     private boolean queued;
     private boolean inPass;
+    private boolean held;
     private boolean ran;
     private boolean callerWaits;
     private boolean choosingToken;
     private RuntimeException failure;
     private Error error;
 
+    /** The generation's work on each outcome, run in the pass: from its first call until paused. */
+    private AfterPass after;
+
+    /** Outcomes the passes have answered and the caller has not yet taken. */
+    private int answers;
+
+    /** The work the running pass runs for this lane, or null; then its result, or what it threw. */
+    private AfterPass answering;
+
+    private boolean again;
+    private RuntimeException afterFailure;
+    private Error afterError;
+
     private Lane() {}
 
     @Override
     public void forward(ForwardBatch own) {
+      run(own, null);
+    }
+
+    @Override
+    public void forward(ForwardBatch own, AfterPass then) {
+      run(own, then);
+    }
+
+    private void run(ForwardBatch own, AfterPass then) {
       boolean runsPass = false;
       boolean interrupted = false;
       synchronized (lock) {
         back();
+        if (then != null && takeAnswer()) {
+          return;
+        }
         if (batch != own) {
           interrupted = withdraw();
           queue(own);
         }
         callerWaits = true;
-        while (!ran && !runsPass) {
+        after = then;
+        while (!ran && answers == 0 && !runsPass) {
           if (!running && choosing == 0) {
             takeWaiting();
             runsPass = true;
@@ -109,6 +141,9 @@ final class StepScheduler {
       }
       synchronized (lock) {
         callerWaits = false;
+        if (takeAnswer()) {
+          return;
+        }
         RuntimeException f = failure;
         Error e = error;
         clear();
@@ -118,14 +153,35 @@ final class StepScheduler {
         if (f != null) {
           throw f;
         }
+        // Work given is always run in the pass: the lane carries it from the call that queues it.
+        assert then == null : "an outcome came back without its work";
       }
     }
 
+    /** Takes an outcome a pass answered, if there is one; queues the step held for room. */
+    private boolean takeAnswer() {
+      if (answers == 0) {
+        return false;
+      }
+      answers--;
+      if (held) {
+        held = false;
+        queued = true;
+        waiting.add(this);
+        if (!running && choosing == 0) {
+          // A caller may be waiting for a pass that this step should join or start.
+          lock.notifyAll();
+        }
+      }
+      return true;
+    }
+
     @Override
-    public void ahead(ForwardBatch next) {
+    public void ahead(ForwardBatch next, AfterPass then) {
       synchronized (lock) {
         back();
         boolean interrupted = withdraw();
+        after = then;
         queue(next);
         if (interrupted) {
           Thread.currentThread().interrupt();
@@ -137,7 +193,11 @@ final class StepScheduler {
     public void pause() {
       synchronized (lock) {
         back();
-        if (withdraw()) {
+        boolean interrupted = withdraw();
+        // After the withdrawal: a pass running it may have answered once more.
+        after = null;
+        answers = 0;
+        if (interrupted) {
           Thread.currentThread().interrupt();
         }
       }
@@ -166,9 +226,6 @@ final class StepScheduler {
      */
     private boolean withdraw() {
       boolean interrupted = false;
-      if (queued) {
-        waiting.remove(this);
-      }
       while (inPass) {
         try {
           // Bounded by the running pass.
@@ -177,6 +234,10 @@ final class StepScheduler {
           interrupted = true;
         }
       }
+      // After the pass: it may have queued the lane's next step.
+      if (queued) {
+        waiting.remove(this);
+      }
       clear();
       return interrupted;
     }
@@ -184,9 +245,52 @@ final class StepScheduler {
     private void clear() {
       batch = null;
       queued = false;
+      held = false;
       ran = false;
       failure = null;
       error = null;
+    }
+
+    /** Runs the generation's work on the pass's outcome, on the thread that ran the pass. */
+    private void answer() {
+      try {
+        again = answering.afterPass();
+      } catch (RuntimeException e) {
+        afterFailure = e;
+      } catch (Error e) {
+        afterError = e;
+      }
+    }
+
+    /**
+     * After the pass, under the lock: one more call answered, with the next step queued (or held,
+     * if the caller is {@link ForwardRunner#AHEAD} behind) if the work gave one; or, if the work
+     * threw, the throw as the pass's outcome.
+     */
+    private void settleAnswer() {
+      answering = null;
+      RuntimeException f = afterFailure;
+      Error e = afterError;
+      afterFailure = null;
+      afterError = null;
+      if (f != null || e != null) {
+        after = null;
+        failure = f;
+        error = e;
+        ran = true;
+        return;
+      }
+      answers++;
+      if (!again) {
+        after = null;
+        batch = null;
+      } else if (answers < AHEAD) {
+        queued = true;
+        waiting.add(this);
+      } else {
+        held = true;
+      }
+      again = false;
     }
   }
 
@@ -206,7 +310,11 @@ final class StepScheduler {
     running = true;
   }
 
-  /** Runs the {@link #group}'s batches as one pass, then hands each lane its outcome. */
+  /**
+   * Runs the {@link #group}'s batches as one pass, then the waiting callers' work on their outcomes
+   * (their tokens chosen here, so the next pass need not wait for them to wake), then hands each
+   * lane its outcome.
+   */
   private void runPass() {
     RuntimeException failure = null;
     Error error = null;
@@ -226,13 +334,31 @@ final class StepScheduler {
     }
     int n = merged.size();
     merged.clear();
+    boolean ok = failure == null && error == null;
+    if (ok) {
+      synchronized (lock) {
+        for (Lane lane : group) {
+          // Below AHEAD answers, or the lane's step would have been held, not queued.
+          lane.answering = lane.after;
+        }
+      }
+      // Outside the lock: a generation's work runs only where its lane's outcome is, here.
+      for (Lane lane : group) {
+        if (lane.answering != null) {
+          lane.answer();
+        }
+      }
+    }
     synchronized (lock) {
       running = false;
       passes++;
       entries += n;
-      boolean ok = failure == null && error == null;
       for (Lane lane : group) {
         lane.inPass = false;
+        if (lane.answering != null) {
+          lane.settleAnswer();
+          continue;
+        }
         lane.ran = true;
         lane.failure = failure;
         lane.error = error;
