@@ -146,11 +146,6 @@ final class NativeProducts {
       }
       product.start(s, n, cols, rows, width);
       split.run(rows, product);
-      for (int m = 0; m < product.matrices; m++) {
-        for (int v = 0; v < n; v++) {
-          s.out.get(v * rows + product.first[m], product.outs[m][v], 0, product.matrix[m].rows());
-        }
-      }
     } finally {
       // The mappings must outlive the calls that read them; nothing of this product is kept.
       Reference.reachabilityFence(product.matrix);
@@ -180,6 +175,7 @@ final class NativeProducts {
     private long d;
     private long sums;
     private long out;
+    private FloatBuffer results;
 
     void fit(int count) {
       if (count > matrix.length) {
@@ -209,6 +205,7 @@ final class NativeProducts {
       d = s.dAt;
       sums = s.sumAt;
       out = s.outAt;
+      results = s.out;
     }
 
     void clear() {
@@ -245,6 +242,11 @@ final class NativeProducts {
                 at,
                 rows,
                 width);
+          }
+          // Each thread takes its own rows' products back to the heap: as one copy after the
+          // product, the classifier's for eight vectors (1 MB) was the caller's alone.
+          for (int v = 0; v < n; v++) {
+            results.get(v * rows + lo, outs[m][v], lo - first[m], hi - lo);
           }
         }
       }
