@@ -80,13 +80,15 @@ class SamplerTest {
     for (int trial = 0; trial < 3000; trial++) {
       int n = 2 + (int) (r.nextDouble() * 600);
       float temperature = 0.2f + (float) r.nextDouble() * 1.5f;
-      float topP = 0.05f + (float) r.nextDouble() * 0.94f;
-      int topK = trial % 3 == 0 ? 1 + (int) (r.nextDouble() * n) : 0;
-      // Logit spreads from nearly flat to very peaked.
+      // Top-k alone in one trial of six (the top-k tokens chosen without sorting them all).
+      float topP = trial % 6 == 3 ? 1 : 0.05f + (float) r.nextDouble() * 0.94f;
+      int topK = trial % 3 == 0 ? 1 + (int) (r.nextDouble() * (topP < 1 ? n : n - 1)) : 0;
+      // Logit spreads from nearly flat to very peaked; every other trial with many ties.
       float spread = (float) Math.pow(10, r.nextDouble() * 3 - 1);
       float[] logits = new float[n];
       for (int i = 0; i < n; i++) {
-        logits[i] = (float) (r.nextDouble() * 2 - 1) * spread;
+        double u = r.nextDouble() * 2 - 1;
+        logits[i] = (float) (trial % 2 == 0 ? Math.round(u * 4) / 4.0 : u) * spread;
       }
       long seed = r.nextLong();
       Sampler sampler = new Sampler(n, temperature, topK, topP, seed);
