@@ -27,6 +27,7 @@ final class StepScheduler {
   // The running pass's lanes; read outside the lock only by the thread running it.
   private final List<Lane> group = new ArrayList<>();
   private final ForwardBatch merged = new ForwardBatch();
+  private final Compute.RangeTask lanesWork = this::work;
   private int choosing;
   private boolean running;
   private long passes;
@@ -294,6 +295,16 @@ final class StepScheduler {
     }
   }
 
+  /** The work of the running pass's lanes [from, to) that gave it. */
+  private void work(int from, int to) {
+    for (int i = from; i < to; i++) {
+      Lane lane = group.get(i);
+      if (lane.answering != null) {
+        lane.answer();
+      }
+    }
+  }
+
   /**
    * Makes the waiting lanes the next pass's {@link #group}, marked as in it. The list is reused
    * pass after pass: one pass runs at a time, and its group is cleared before the next is taken.
@@ -342,12 +353,10 @@ final class StepScheduler {
           lane.answering = lane.after;
         }
       }
-      // Outside the lock: a generation's work runs only where its lane's outcome is, here.
-      for (Lane lane : group) {
-        if (lane.answering != null) {
-          lane.answer();
-        }
-      }
+      // Outside the lock: a generation's work runs only where its lane's outcome is, here. On the
+      // compute's threads, as the pass did: sampling with a temperature is ~0.2-0.5 ms a token
+      // (the softmax over the vocabulary), which eight streams' threads used to share.
+      transformer.compute().parallel(group.size(), lanesWork);
     }
     synchronized (lock) {
       running = false;

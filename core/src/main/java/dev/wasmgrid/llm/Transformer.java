@@ -90,6 +90,11 @@ public final class Transformer {
     return c;
   }
 
+  /** What runs its products, and its threads. */
+  Compute compute() {
+    return compute;
+  }
+
   /** Name of the compute path. */
   public String computeName() {
     return compute.name();
