@@ -14,7 +14,7 @@ interface ForwardRunner {
   /**
    * Runs every entry of {@code batch} as {@link #forward(ForwardBatch)} does, then {@code then}; on
    * return, one outcome of {@code then} is the caller's. A runner that shares passes runs {@code
-   * then} on the thread that ran the pass, and from the first call on, for every pass of the batch
+   * then} on a thread that ran the pass, and from the first call on, for every pass of the batch
    * until {@link #pause}: if {@code then} returns true, {@code batch} holds the next step, which
    * runs at once, ahead of the caller, up to {@link #AHEAD} outcomes the caller has not taken.
    * Never run after a failed pass; one call's {@code then} at a time.

@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Handles stop strings (text that may begin one is held back until it cannot), the token limit, the
  * model's stop tokens ({@link Vocabulary#stops()}) and the end of the context. Not thread-safe: one
  * caller at a time. When its passes are shared with other generations', its tokens may be chosen on
- * the thread that ran a pass, up to {@link ForwardRunner#AHEAD} ahead of the caller.
+ * the threads that ran a pass, up to {@link ForwardRunner#AHEAD} ahead of the caller.
  */
 public final class Generation implements AutoCloseable {
   /** Prompt positions run in one pass: each weight matrix is read once for this many. */
@@ -22,7 +22,7 @@ public final class Generation implements AutoCloseable {
   /** The positions of the next pass, reused from pass to pass. */
   private final ForwardBatch pass = new ForwardBatch();
 
-  /** Chooses the token from a decoding pass's logits, perhaps on the thread that ran the pass. */
+  /** Chooses the token from a decoding pass's logits, perhaps on a thread that ran the pass. */
   private final ForwardRunner.AfterPass choose = this::afterDecodePass;
 
   /*
@@ -311,6 +311,7 @@ public final class Generation implements AutoCloseable {
       // Its next step taken back (or waited for, if in a pass) before the state is touched here,
       // or the cache offered or freed.
       runner.pause();
+      ended = true;
       if (!done) {
         end("cancelled");
       }

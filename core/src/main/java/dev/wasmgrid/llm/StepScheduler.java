@@ -11,7 +11,7 @@ import java.util.List;
  * a failing pass throws its exception to every caller in it, and the next pass runs as usual.
  *
  * <p>Which generations share a pass does not change a result (a batched entry's logits are the
- * same, bit for bit, as alone). The thread that ran a pass also does each generation's work on its
+ * same, bit for bit, as alone). The threads that ran a pass also do each generation's work on its
  * outcome ({@link ForwardRunner.AfterPass}: choosing its token, queueing its next step), so the
  * next pass starts at once, without waiting for the generations' callers to wake; a generation runs
  * up to {@link ForwardRunner#AHEAD} tokens ahead of its caller, so a caller that is slow to come
@@ -252,7 +252,7 @@ final class StepScheduler {
       error = null;
     }
 
-    /** Runs the generation's work on the pass's outcome, on the thread that ran the pass. */
+    /** Runs the generation's work on the pass's outcome, on one of the pass's threads. */
     private void answer() {
       try {
         again = answering.afterPass();
@@ -322,9 +322,8 @@ final class StepScheduler {
   }
 
   /**
-   * Runs the {@link #group}'s batches as one pass, then the waiting callers' work on their outcomes
-   * (their tokens chosen here, so the next pass need not wait for them to wake), then hands each
-   * lane its outcome.
+   * Runs the {@link #group}'s batches as one pass, then the generations' work on their outcomes
+   * where they gave it, then hands each lane its outcome.
    */
   private void runPass() {
     RuntimeException failure = null;
