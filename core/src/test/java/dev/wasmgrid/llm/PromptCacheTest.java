@@ -36,6 +36,28 @@ class PromptCacheTest {
   }
 
   @Test
+  void aNewPromptIsKeptAtOnceAndOneExtendingAKeptSequenceWhenItsGenerationCloses() {
+    GenerationConfig cfg = GenerationConfig.greedy(3).withIgnoreEos(true);
+    PromptCache cache = new PromptCache(64L << 20);
+    try (LanguageModel cached = new LanguageModel(MODEL, new VectorCompute(1), cache)) {
+      int[] system = prompt(0, 24);
+      try (Generation g = cached.start(system, cfg)) {
+        g.next();
+        assertThat(cache.stats().sequences()).as("kept before it closes").isEqualTo(1);
+      }
+      long kept = cache.stats().bytes();
+      int[] question = concat(system, prompt(300, 6));
+      try (Generation g = cached.start(question, cfg)) {
+        g.next();
+        assertThat(g.reusedPromptTokens()).isPositive();
+        // Its own tokens are not copied before its first token.
+        assertThat(cache.stats().bytes()).isEqualTo(kept);
+      }
+      assertThat(cache.stats().bytes()).as("kept with its answer on close").isGreaterThan(kept);
+    }
+  }
+
+  @Test
   void aChatsNextTurnReusesThePreviousTurnAndItsAnswer() {
     GenerationConfig cfg = GenerationConfig.greedy(10).withIgnoreEos(true);
     PromptCache cache = new PromptCache(64L << 20);
