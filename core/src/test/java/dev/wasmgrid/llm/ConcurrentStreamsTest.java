@@ -9,6 +9,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -42,6 +44,67 @@ class ConcurrentStreamsTest {
       }
     }
     return out;
+  }
+
+  /**
+   * Callers that read at different paces (their generations run ahead of them, up to the bound, in
+   * the others' passes) and callers that close after a few tokens: every stream still gets the
+   * tokens it gets alone, or their start, and the slots serve a second round.
+   */
+  @Test
+  void streamsReadAtTheirOwnPaceOrClosedEarlyGiveTheTokensOfEachPromptAlone() throws Exception {
+    int n = PROMPTS.length;
+    List<List<Integer>> expected = new ArrayList<>();
+    try (LanguageModel alone = new LanguageModel(MODEL, new VectorCompute(2))) {
+      for (int i = 0; i < n; i++) {
+        expected.add(tokens(alone.start(PROMPTS[i], config(i, true))));
+      }
+    }
+    ExecutorService threads = Executors.newFixedThreadPool(n);
+    try (LanguageModel shared = new LanguageModel(MODEL, new VectorCompute(2), n)) {
+      for (int round = 0; round < 2; round++) {
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<List<Integer>>> actual = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+          int s = i;
+          int keep = s % 3 == 1 ? 3 : Integer.MAX_VALUE;
+          actual.add(
+              threads.submit(
+                  () -> {
+                    go.await();
+                    List<Integer> out = new ArrayList<>();
+                    try (Generation g = shared.start(PROMPTS[s], config(s, true))) {
+                      for (TokenPiece p = g.next(); p != null && out.size() < keep; ) {
+                        out.add(p.id());
+                        busy(200_000L * (s % 3));
+                        p = out.size() < keep ? g.next() : null;
+                      }
+                    }
+                    return out;
+                  }));
+        }
+        go.countDown();
+        for (int i = 0; i < n; i++) {
+          List<Integer> want = expected.get(i);
+          if (i % 3 == 1) {
+            want = want.subList(0, 3);
+          }
+          assertThat(actual.get(i).get(60, TimeUnit.SECONDS))
+              .as("round %d stream %d", round, i)
+              .isEqualTo(want);
+        }
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  /** Keeps the thread busy for about {@code nanos}: a reader slower than the passes. */
+  private static void busy(long nanos) {
+    long end = System.nanoTime() + nanos;
+    while (System.nanoTime() < end) {
+      Thread.onSpinWait();
+    }
   }
 
   @ParameterizedTest(name = "sampled {0}")
