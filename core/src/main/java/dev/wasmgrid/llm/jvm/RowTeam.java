@@ -39,12 +39,14 @@ final class RowTeam implements AutoCloseable {
 
   /**
    * How long an idle worker yields its core between polls before it parks. This spans the gap
-   * between two passes of concurrent streams, while their threads choose their tokens (~0.4 ms for
-   * eight), yielding the core to them: a worker parked there came late to the next pass, often a
-   * millisecond or more (a halted virtual CPU woken), and the caller ran most of its rows alone;
-   * one that only polled held a core the streams' threads needed. Against parking after 0.2 ms,
-   * eight streams of stories110M took 0.89× the time per step (2 cores, two builds alternating in
-   * one JVM); against polling for 2 ms, 0.85–1.0×, two streams 0.85–1.03×, one 0.94×.
+   * between two passes of concurrent streams (~0.4 ms for eight while their threads chose their
+   * tokens; ~0.1 ms since the pass's threads choose them, but a prompt's pass still waits for its
+   * caller), yielding the core to the streams' threads: a worker parked there came late to the next
+   * pass, often a millisecond or more (a halted virtual CPU woken), and the caller ran most of its
+   * rows alone; one that only polled held a core the streams' threads needed. Against parking after
+   * 0.2 ms, eight streams of stories110M took 0.89× the time per step (2 cores, two builds
+   * alternating in one JVM); against polling for 2 ms, 0.85–1.0×, two streams 0.85–1.03×, one 0.94×
+   * (measured before the tokens were chosen in the pass).
    */
   private static final long YIELD_NANOS = 2_000_000;
 
