@@ -82,9 +82,12 @@ public final class Sampler {
     int keep;
     if (cutK) {
       keep = selectTop(probs, topK);
+      if (nucleus) {
+        keep = nucleusOfSorted(probs, keep, topP * mass(probs, keep));
+      }
     } else {
       // A nucleus alone: a token below (1 - p) / (n - 1) cannot join it after the first (run.c's
-      // cut), so most of the vocabulary is never sorted.
+      // cut), so most of the vocabulary is never looked at again.
       float cutoff = (1 - topP) / (n - 1);
       int count = 0;
       for (int i = 0; i < n; i++) {
@@ -96,23 +99,8 @@ public final class Sampler {
         // Only when p < 1/n and the distribution is near uniform: the nucleus is the likeliest.
         return argmax(probs);
       }
-      sortByProbability(probs, count);
-      keep = count;
-    }
-    if (nucleus) {
-      // The whole distribution's mass is 1 (run.c compares with p itself); top-k's is what it kept.
-      float limit = topP;
-      if (cutK) {
-        limit *= mass(probs, keep);
-      }
-      float cumulative = 0;
-      for (int i = 0; i < keep; i++) {
-        cumulative += probs[order[i]];
-        if (cumulative > limit) {
-          keep = i + 1;
-          break;
-        }
-      }
+      // The whole distribution's mass is 1 (run.c compares with p itself).
+      keep = nucleusOfCandidates(probs, count, topP);
     }
     float r = coin * mass(probs, keep);
     float cdf = 0;
@@ -144,24 +132,61 @@ public final class Sampler {
       order[i] = i;
     }
     for (int i = k / 2 - 1; i >= 0; i--) {
-      siftDown(probs, i, k);
+      siftDown(probs, i, k, true);
     }
     for (int i = k; i < probs.length; i++) {
       if (before(probs, order[0], i)) {
         order[0] = i;
-        siftDown(probs, 0, k);
+        siftDown(probs, 0, k, true);
       }
     }
     extractSorted(probs, k);
     return k;
   }
 
-  /** Sorts {@code order[0..count)} by falling probability, ties by index (heap sort: no boxing). */
-  private void sortByProbability(float[] probs, int count) {
-    for (int i = count / 2 - 1; i >= 0; i--) {
-      siftDown(probs, i, count);
+  /**
+   * How many of the tokens sorted in {@code order[0, count)} the nucleus keeps: up to and including
+   * the first whose running sum exceeds {@code limit}, or all.
+   */
+  private int nucleusOfSorted(float[] probs, int count, float limit) {
+    float cumulative = 0;
+    for (int i = 0; i < count; i++) {
+      cumulative += probs[order[i]];
+      if (cumulative > limit) {
+        return i + 1;
+      }
     }
-    extractSorted(probs, count);
+    return count;
+  }
+
+  /**
+   * The nucleus of the {@code count} candidates in {@code order}, into {@code order[0, keep)},
+   * likeliest first: tokens taken off a heap of them one at a time, likeliest first, until their
+   * running sum exceeds {@code limit} — the order and sums of sorting every candidate, without
+   * sorting those past the nucleus (with 20,000 candidates, most of a draw's time).
+   */
+  private int nucleusOfCandidates(float[] probs, int count, float limit) {
+    for (int i = count / 2 - 1; i >= 0; i--) {
+      siftDown(probs, i, count, false);
+    }
+    float cumulative = 0;
+    int size = count;
+    while (size > 0 && !(cumulative > limit)) {
+      // The likeliest left goes to the end of the heap's part: order[size, count) least first.
+      int top = order[0];
+      order[0] = order[--size];
+      order[size] = top;
+      siftDown(probs, 0, size, false);
+      cumulative += probs[top];
+    }
+    int keep = count - size;
+    for (int i = size, j = count - 1; i < j; i++, j--) {
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    System.arraycopy(order, size, order, 0, keep);
+    return keep;
   }
 
   /** Sorts a heap of {@code count} tokens in {@code order}, likeliest first. */
@@ -170,30 +195,39 @@ public final class Sampler {
       int t = order[0];
       order[0] = order[end];
       order[end] = t;
-      siftDown(probs, 0, end);
+      siftDown(probs, 0, end, true);
     }
   }
 
-  // A min-heap on (probability, then larger index first), so the sorted result falls.
-  private void siftDown(float[] probs, int i, int size) {
+  /**
+   * Restores a heap of {@code order[0, size)} below {@code i}: the least likely token on top (ties:
+   * the larger index), so that extracting gives the likeliest first, or with {@code least} false
+   * the likeliest (ties: the smaller index).
+   */
+  private void siftDown(float[] probs, int i, int size, boolean least) {
     while (true) {
-      int smallest = i;
+      int top = i;
       int l = 2 * i + 1;
       int r = l + 1;
-      if (l < size && before(probs, order[l], order[smallest])) {
-        smallest = l;
+      if (l < size && above(probs, order[l], order[top], least)) {
+        top = l;
       }
-      if (r < size && before(probs, order[r], order[smallest])) {
-        smallest = r;
+      if (r < size && above(probs, order[r], order[top], least)) {
+        top = r;
       }
-      if (smallest == i) {
+      if (top == i) {
         return;
       }
       int t = order[i];
-      order[i] = order[smallest];
-      order[smallest] = t;
-      i = smallest;
+      order[i] = order[top];
+      order[top] = t;
+      i = top;
     }
+  }
+
+  /** Whether token a belongs above token b in a heap of that kind. */
+  private static boolean above(float[] probs, int a, int b, boolean least) {
+    return least ? before(probs, a, b) : before(probs, b, a);
   }
 
   private static boolean before(float[] probs, int a, int b) {
