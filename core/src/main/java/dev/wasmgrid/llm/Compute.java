@@ -81,7 +81,18 @@ public interface Compute extends AutoCloseable {
    * own way, but the result must depend on v and n alone.
    */
   default void softmax(float[] v, int n) {
-    Transformer.softmax(v, n);
+    Transformer.softmax(v, n, this);
+  }
+
+  /**
+   * {@code v[i] = (float) Math.exp(v[i] - max)} for i in [0, n): the sampler's exponentials, which
+   * must be exactly those floats (a seed draws llama2.c's tokens on every engine). An
+   * implementation may compute them its own way only where it gives the same floats, bit for bit.
+   */
+  default void exps(float[] v, int n, float max) {
+    for (int i = 0; i < n; i++) {
+      v[i] = (float) Math.exp(v[i] - max);
+    }
   }
 
   /** Work on the indices [from, to) of a range. */

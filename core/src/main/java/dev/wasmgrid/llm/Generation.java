@@ -101,7 +101,12 @@ public final class Generation implements AutoCloseable {
     this.prompt = prompt;
     this.sampler =
         new Sampler(
-            c.vocabSize(), config.temperature(), config.topK(), config.topP(), config.seed());
+            c.vocabSize(),
+            config.temperature(),
+            config.topK(),
+            config.topP(),
+            config.seed(),
+            transformer.compute());
   }
 
   /** The prompt's token ids, beginning-of-sequence first. */

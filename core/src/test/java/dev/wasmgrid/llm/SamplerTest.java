@@ -98,7 +98,7 @@ class SamplerTest {
         for (int i = 0; i < n; i++) {
           probs[i] /= temperature;
         }
-        Transformer.softmax(probs, n);
+        Transformer.softmax(probs, n, new ScalarCompute());
         int expected = nucleusReference(probs, topK, topP, coins.nextFloat());
         assertThat(sampler.sample(logits.clone()))
             .as("trial %d draw %d: n %d, top-k %d, top-p %f", trial, draw, n, topK, topP)

@@ -24,7 +24,8 @@ import java.util.Set;
  * loads). They take F32, Q8_0, Q4_0, Q5_0, Q4_K, Q5_K and Q6_K rows on x86-64 Linux with AVX2, FMA
  * and F16C; elsewhere, without the library (a build without gcc), or with {@code
  * -Dwasmgrid.llm.native=off} or {@code WASMGRID_LLM_NATIVE=off}, the Vector API kernels take them
- * instead ({@link #unavailable()} says why).
+ * instead ({@link #unavailable()} says why). The sampler's exponentials run here too ({@code
+ * llm_exp_kernels.c}, {@link #exps}).
  *
  * <p>The project compiles with {@code --release 21}, where {@code java.lang.foreign} is a preview
  * API; it is final since Java 22, so it is reached through method handles found once. Every pointer
@@ -242,6 +243,21 @@ final class NativeKernels {
     }
   }
 
+  /**
+   * {@code v[i] = (float) Math.exp(v[i] - max)} for the floats at {@code v}, i in [0, n), but for
+   * the values it leaves to Math.exp (about one in ten million, values below −87, NaN, the last few
+   * of n): their indices go to the ints at {@code hard} (room for n), in order, and their values
+   * stay as they were. Returns how many. By the kernels of {@code width} bits (one of {@link
+   * #widths}; 0 for {@link #width()}).
+   */
+  static int exps(long v, int n, float max, long hard, int width) {
+    try {
+      return (int) LOADED.exps.invokeExact(v, n, max, hard, width);
+    } catch (Throwable e) {
+      throw Foreign.rethrown(e);
+    }
+  }
+
   /** The downcalls, or why there are none. */
   private record Loaded(
       String reason,
@@ -253,6 +269,7 @@ final class NativeKernels {
       MethodHandle interleave,
       MethodHandle rowsInterleaved,
       MethodHandle releaseMapped,
+      MethodHandle exps,
       MethodHandle ofBuffer,
       MethodHandle address) {
 
@@ -271,7 +288,7 @@ final class NativeKernels {
     }
 
     private static Loaded missing(String reason) {
-      return new Loaded(reason, 0, null, null, null, null, null, null, null, null, null);
+      return new Loaded(reason, 0, null, null, null, null, null, null, null, null, null, null);
     }
 
     private static Loaded bind(Foreign foreign, Object symbols) throws Throwable {
@@ -310,6 +327,8 @@ final class NativeKernels {
               i64,
               i64);
       MethodHandle releaseMapped = foreign.function(symbols, "wg_release_mapped", null, i64, i64);
+      MethodHandle exps =
+          foreign.function(symbols, "wg_exps", i32, i64, i32, foreign.float32, i64, i32);
       Class<?> segment = foreign.type("MemorySegment");
       return new Loaded(
           null,
@@ -321,6 +340,7 @@ final class NativeKernels {
           interleave,
           rowsInterleaved,
           releaseMapped,
+          exps,
           foreign.method(segment, true, "ofBuffer", segment, Buffer.class),
           foreign.method(segment, false, "address", long.class));
     }
