@@ -33,6 +33,19 @@ public interface Compute extends AutoCloseable {
     }
   }
 
+  /**
+   * {@link #matmuls} of matrices with the same number of rows, then {@code after} over [0, rows) in
+   * ranges, each index exactly once, once those rows of every product are done (the feed-forward's
+   * gate and up, then SwiGLU over their units). An implementation may run each range's {@code
+   * after} on the thread that computed those rows of the products, so that nothing waits for the
+   * other threads' rows and the values stay in that thread's caches.
+   */
+  default void matmulsThen(
+      WeightMatrix[] ws, float[][] xs, float[][][] outs, int n, RangeTask after) {
+    matmuls(ws, xs, outs, n);
+    parallel(ws[0].rows(), after);
+  }
+
   /** {@code Σ a[aOff + i] * b[bOff + i]} for i in [0, n). */
   float dot(float[] a, int aOff, float[] b, int bOff, int n);
 

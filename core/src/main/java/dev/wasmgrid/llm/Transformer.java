@@ -175,8 +175,7 @@ public final class Transformer {
         add(x[i], xb2[i]);
         rmsnorm(xb[i], x[i], w.rmsFfn().get(l));
       }
-      compute.matmuls(gateUp[l], xb, gateUpOut, n);
-      compute.parallel(c.hiddenDim(), swigluRange);
+      compute.matmulsThen(gateUp[l], xb, gateUpOut, n, swigluRange);
       compute.matmul(w.w2().get(l), hb, xb, n);
       for (int i = 0; i < n; i++) {
         add(x[i], xb[i]);

@@ -119,7 +119,37 @@ final class NativeProducts {
    */
   void matmuls(WeightMatrix[] ws, float[][] xs, float[][][] outs, int n, Split split) {
     Scratch s = scratches.take();
+    fill(s.product, ws, outs);
+    run(s, xs, n, split);
+  }
+
+  /**
+   * {@link #matmuls} of matrices with the same number of rows, then {@code after}: {@code split}
+   * divides their rows [0, rows) alike, and a range's {@code after} runs on its thread once that
+   * thread has those rows of every matrix.
+   */
+  void matmulsThen(
+      WeightMatrix[] ws, float[][] xs, float[][][] outs, int n, RangeTask after, Split split) {
+    for (WeightMatrix w : ws) {
+      if (w.rows() != ws[0].rows()) {
+        throw new IllegalArgumentException(
+            "matrices of "
+                + ws[0].rows()
+                + " and "
+                + w.rows()
+                + " rows: ranges of one cannot run after the other's");
+      }
+    }
+    Scratch s = scratches.take();
     Product product = s.product;
+    product.after = after;
+    product.paired = true;
+    fill(product, ws, outs);
+    run(s, xs, n, split);
+  }
+
+  /** The matrices of {@code ws}, all of which the kernels take alike ({@link #shared}). */
+  private void fill(Product product, WeightMatrix[] ws, float[][][] outs) {
     product.fit(ws.length);
     product.matrices = ws.length;
     for (int m = 0; m < ws.length; m++) {
@@ -127,7 +157,6 @@ final class NativeProducts {
       long at = weights(p);
       product.set(m, p, at, interleaved(p, at), outs[m]);
     }
-    run(s, xs, n, split);
   }
 
   /** Runs the product {@code s} holds, then gives {@code s} back. */
@@ -145,7 +174,7 @@ final class NativeProducts {
         NativeKernels.quantize(s.xAt, n, cols, block, s.qAt, s.dAt, s.sumAt);
       }
       product.start(s, n, cols, rows, width);
-      split.run(rows, product);
+      split.run(product.paired ? product.matrix[0].rows() : rows, product);
     } finally {
       // The mappings must outlive the calls that read them; nothing of this product is kept.
       Reference.reachabilityFence(product.matrix);
@@ -166,6 +195,9 @@ final class NativeProducts {
     private float[][][] outs = new float[3][][];
     private int[] first = new int[4];
     private int matrices;
+    // Every matrix's rows [from, to) for the range [from, to), then after's: matmulsThen's.
+    private boolean paired;
+    private RangeTask after;
     private int cols;
     private int rows;
     private int n;
@@ -211,13 +243,15 @@ final class NativeProducts {
     void clear() {
       Arrays.fill(matrix, null);
       Arrays.fill(outs, null);
+      paired = false;
+      after = null;
     }
 
     @Override
     public void run(int from, int to) {
       for (int m = 0; m < matrices; m++) {
-        int lo = Math.max(from, first[m]);
-        int hi = Math.min(to, first[m + 1]);
+        int lo = paired ? first[m] + from : Math.max(from, first[m]);
+        int hi = paired ? first[m] + to : Math.min(to, first[m + 1]);
         if (lo < hi) {
           PackedMatrix p = matrix[m];
           long at = out + 4L * first[m];
@@ -249,6 +283,9 @@ final class NativeProducts {
             results.get(v * rows + lo, outs[m][v], lo - first[m], hi - lo);
           }
         }
+      }
+      if (after != null) {
+        after.run(from, to);
       }
     }
   }

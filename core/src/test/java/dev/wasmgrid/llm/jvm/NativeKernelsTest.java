@@ -1,6 +1,7 @@
 package dev.wasmgrid.llm.jvm;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.wasmgrid.llm.InputRounding;
 import dev.wasmgrid.llm.LanguageModel;
@@ -21,6 +22,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -221,6 +223,86 @@ class NativeKernelsTest {
           }
         }
       }
+    }
+  }
+
+  /**
+   * Matrices of equal rows multiplied together with a task after each range of rows (the
+   * feed-forward's gate and up, then SwiGLU): each matrix's own product, bit for bit, and the task
+   * runs once on every row, after that row of every product is in place; on 1 and 2 threads, for
+   * types the kernels take alike and for types they do not (then the products first, the task
+   * after). Matrices of unequal rows are refused.
+   */
+  @Test
+  void rangesOfEqualRowsRunTheirTaskOnceTheirProductsAreDone() throws IOException {
+    Assumptions.assumeTrue(NativeKernels.available(), NativeKernels.unavailable().orElse(""));
+    SplittableRandom r = new SplittableRandom(13);
+    TensorType[][] sets = {
+      {TensorType.Q4_0, TensorType.Q4_0},
+      {TensorType.Q8_0, TensorType.Q8_0},
+      {TensorType.Q4_K, TensorType.Q6_K},
+      {TensorType.Q8_0, TensorType.Q4_K}
+    };
+    int rows = 400;
+    int cols = 256;
+    for (TensorType[] types : sets) {
+      WeightMatrix[] ws = {mapped(types[0], rows, cols, r), mapped(types[1], rows, cols, r)};
+      float[][] xs = randomXs(5, cols, r);
+      for (int n : new int[] {1, 5}) {
+        float[][][] alone = new float[2][][];
+        for (int m = 0; m < 2; m++) {
+          alone[m] = product(0, (PackedMatrix) ws[m], xs, n, WHOLE);
+        }
+        for (int threads = 1; threads <= 2; threads++) {
+          float[][][] outs = new float[2][n][rows];
+          AtomicIntegerArray runs = new AtomicIntegerArray(rows);
+          AtomicIntegerArray early = new AtomicIntegerArray(rows);
+          try (VectorCompute compute = new VectorCompute(threads)) {
+            compute.matmulsThen(
+                ws,
+                xs,
+                outs,
+                n,
+                (from, to) -> {
+                  for (int row = from; row < to; row++) {
+                    runs.incrementAndGet(row);
+                    for (int m = 0; m < 2; m++) {
+                      for (int v = 0; v < n; v++) {
+                        if (Float.floatToRawIntBits(outs[m][v][row])
+                            != Float.floatToRawIntBits(alone[m][v][row])) {
+                          early.incrementAndGet(row);
+                        }
+                      }
+                    }
+                  }
+                });
+          }
+          String what = "%s, %d vectors, %d threads".formatted(List.of(types), n, threads);
+          for (int row = 0; row < rows; row++) {
+            assertThat(runs.get(row)).as("%s: runs of row %d", what, row).isEqualTo(1);
+            assertThat(early.get(row))
+                .as("%s: row %d's task before its products", what, row)
+                .isZero();
+            for (int m = 0; m < 2; m++) {
+              for (int v = 0; v < n; v++) {
+                assertThat(Float.floatToRawIntBits(outs[m][v][row]))
+                    .as("%s, matrix %d, vector %d, row %d", what, m, v, row)
+                    .isEqualTo(Float.floatToRawIntBits(alone[m][v][row]));
+              }
+            }
+          }
+        }
+      }
+    }
+    WeightMatrix[] unequal = {
+      mapped(TensorType.Q8_0, rows, cols, r), mapped(TensorType.Q8_0, rows + 16, cols, r)
+    };
+    float[][][] outs = {new float[1][rows], new float[1][rows + 16]};
+    try (VectorCompute compute = new VectorCompute(2)) {
+      assertThatThrownBy(
+              () -> compute.matmulsThen(unequal, randomXs(1, cols, r), outs, 1, (from, to) -> {}))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("rows");
     }
   }
 
