@@ -34,16 +34,35 @@ public interface Compute extends AutoCloseable {
   }
 
   /**
-   * {@link #matmuls} of matrices with the same number of rows, then {@code after} over [0, rows) in
-   * ranges, each index exactly once, once those rows of every product are done (the feed-forward's
-   * gate and up, then SwiGLU over their units). An implementation may run each range's {@code
-   * after} on the thread that computed those rows of the products, so that nothing waits for the
-   * other threads' rows and the values stay in that thread's caches.
+   * {@link #matmuls}, then {@code after} over [0, units) in ranges, each unit exactly once, once
+   * the range's rows of every product are done: each matrix's rows are {@code units} equal groups,
+   * unit u its rows [u · rows / units, (u + 1) · rows / units) (the feed-forward's gate and up unit
+   * by unit, then SwiGLU; attention's q, k and v head by head, then the heads' positions and
+   * attention). An implementation may run each range's {@code after} on the thread that computed
+   * its rows, so that nothing waits for the other threads' rows and the values stay in that
+   * thread's caches.
+   *
+   * @throws IllegalArgumentException where a matrix's rows are not a multiple of {@code units}
    */
   default void matmulsThen(
-      WeightMatrix[] ws, float[][] xs, float[][][] outs, int n, RangeTask after) {
+      WeightMatrix[] ws, float[][] xs, float[][][] outs, int n, int units, RangeTask after) {
+    checkUnits(ws, units);
     matmuls(ws, xs, outs, n);
-    parallel(ws[0].rows(), after);
+    parallel(units, after);
+  }
+
+  /**
+   * Checks that each matrix's rows split into {@code units} equal groups ({@link #matmulsThen}).
+   *
+   * @throws IllegalArgumentException where they do not
+   */
+  static void checkUnits(WeightMatrix[] ws, int units) {
+    for (WeightMatrix w : ws) {
+      if (units < 1 || w.rows() % units != 0) {
+        throw new IllegalArgumentException(
+            "a matrix of " + w.rows() + " rows does not split into " + units + " units");
+      }
+    }
   }
 
   /** {@code Σ a[aOff + i] * b[bOff + i]} for i in [0, n). */

@@ -3,7 +3,7 @@ package dev.wasmgrid.llm;
 /**
  * One forward pass per token, in the single-pass style of llama2.c: RMSNorm, rotary positions,
  * grouped-query attention over a KV cache, SwiGLU feed-forward, classifier. The architectures
- * differ only inside the attention's projections ({@link #project}): Qwen2 adds biases, Qwen3
+ * differ only inside the attention's projections ({@link #positionHeads}): Qwen2 adds biases, Qwen3
  * normalizes each head of q and k, and Llama rotates adjacent pairs where the Qwens rotate each
  * head's halves. A pass runs a {@link ForwardBatch}: a prompt's positions or several sequences'
  * next positions at once, each weight matrix read once for all of them. Activations are allocated
@@ -19,10 +19,11 @@ public final class Transformer {
   private final float[][] scores;
   private final ForwardBatch single = new ForwardBatch();
   private final Runnable passBody = this::runPending;
-  // Over the team, since its exponentials are a pass's largest serial work after the products.
+  // Run by the threads that computed the gate's and up's units, on those units.
   private final Compute.RangeTask swigluRange = this::swiglu;
-  // Bound once, as the pass and its layer are fields: a token allocates nothing.
-  private final Compute.RangeTask attentionRange = this::attention;
+  // Bound once, as the pass and its layer are fields: a token allocates nothing. Run by the
+  // threads that computed the heads' q, k and v, on those heads.
+  private final Compute.RangeTask attendRange = this::attend;
   // Per layer, the matrices that multiply the same vectors: wq, wk, wv; w1, w3.
   private final WeightMatrix[][] qkv;
   private final WeightMatrix[][] gateUp;
@@ -153,7 +154,6 @@ public final class Transformer {
       batch.cache(i).reserve(batch.position(i) + 1);
     }
     reserve(n);
-    int kvDim = c.kvDim();
     for (int i = 0; i < n; i++) {
       embed(batch.token(i), x[i]);
     }
@@ -161,21 +161,14 @@ public final class Transformer {
       for (int i = 0; i < n; i++) {
         rmsnorm(xb[i], x[i], w.rmsAtt().get(l));
       }
-      project(l, batch, n);
-      for (int i = 0; i < n; i++) {
-        KvCache cache = batch.cache(i);
-        int at = batch.position(i) * kvDim;
-        System.arraycopy(k[i], 0, cache.keys(l), at, kvDim);
-        System.arraycopy(v[i], 0, cache.values(l), at, kvDim);
-      }
       layer = l;
-      compute.parallel(c.heads(), attentionRange);
+      compute.matmulsThen(qkv[l], xb, qkvOut, n, c.kvHeads(), attendRange);
       compute.matmul(w.wo().get(l), attnOut, xb2, n);
       for (int i = 0; i < n; i++) {
         add(x[i], xb2[i]);
         rmsnorm(xb[i], x[i], w.rmsFfn().get(l));
       }
-      compute.matmulsThen(gateUp[l], xb, gateUpOut, n, swigluRange);
+      compute.matmulsThen(gateUp[l], xb, gateUpOut, n, c.hiddenDim(), swigluRange);
       compute.matmul(w.w2().get(l), hb, xb, n);
       for (int i = 0; i < n; i++) {
         add(x[i], xb[i]);
@@ -226,28 +219,55 @@ public final class Transformer {
     gateUpOut = new float[][][] {hb, hb2};
   }
 
-  /** Queries, keys and values of the normalized inputs {@code xb}, positions applied. */
-  private void project(int l, ForwardBatch batch, int n) {
-    AttentionExtras extras = w.attention();
-    compute.matmuls(qkv[l], xb, qkvOut, n);
-    for (int i = 0; i < n; i++) {
-      if (extras.hasBiases()) {
-        add(q[i], extras.qBias().get(l));
-        add(k[i], extras.kBias().get(l));
-        add(v[i], extras.vBias().get(l));
-      }
-      if (extras.hasHeadNorms()) {
-        headNorm(q[i], extras.qNorm().get(l));
-        headNorm(k[i], extras.kNorm().get(l));
-      }
+  /**
+   * Key-value heads [from, to) of the running pass's entries at {@link #layer}, with their query
+   * heads, once their q, k and v are computed: biases, head norms and rotary positions applied, k
+   * and v stored in each entry's cache, then each entry's attention. Heads are independent (each
+   * with its own scores row), so ranges of them may run on several threads, each storing and
+   * reading its own heads' keys and values. All the entries' keys are stored before any attends: a
+   * prompt's positions attend to the earlier ones of the same pass.
+   */
+  private void attend(int from, int to) {
+    ForwardBatch batch = pending;
+    int hs = c.headSize();
+    int qFrom = from * c.kvMul();
+    int qTo = to * c.kvMul();
+    for (int i = 0; i < batch.size(); i++) {
       int pos = batch.position(i);
-      if (c.architecture().neoxRope()) {
-        rotateHalves(q[i], pos);
-        rotateHalves(k[i], pos);
-      } else {
-        rotate(q[i], pos);
-        rotate(k[i], pos);
-      }
+      positionHeads(i, pos, qFrom, qTo, from, to);
+      KvCache cache = batch.cache(i);
+      int at = pos * c.kvDim() + from * hs;
+      System.arraycopy(k[i], from * hs, cache.keys(layer), at, (to - from) * hs);
+      System.arraycopy(v[i], from * hs, cache.values(layer), at, (to - from) * hs);
+    }
+    for (int i = 0; i < batch.size(); i++) {
+      attention(layer, batch.cache(i), batch.position(i), q[i], attnOut[i], qFrom, qTo);
+    }
+  }
+
+  /**
+   * Entry {@code i}'s query heads [qFrom, qTo) and key-value heads [kvFrom, kvTo) at {@code pos}:
+   * the architecture's biases and head norms, then the rotary positions (Llama's adjacent pairs,
+   * the Qwens' halves).
+   */
+  private void positionHeads(int i, int pos, int qFrom, int qTo, int kvFrom, int kvTo) {
+    AttentionExtras extras = w.attention();
+    int hs = c.headSize();
+    if (extras.hasBiases()) {
+      add(q[i], extras.qBias().get(layer), qFrom * hs, qTo * hs);
+      add(k[i], extras.kBias().get(layer), kvFrom * hs, kvTo * hs);
+      add(v[i], extras.vBias().get(layer), kvFrom * hs, kvTo * hs);
+    }
+    if (extras.hasHeadNorms()) {
+      headNorm(q[i], extras.qNorm().get(layer), qFrom, qTo);
+      headNorm(k[i], extras.kNorm().get(layer), kvFrom, kvTo);
+    }
+    if (c.architecture().neoxRope()) {
+      rotateHalves(q[i], pos, qFrom, qTo);
+      rotateHalves(k[i], pos, kvFrom, kvTo);
+    } else {
+      rotate(q[i], pos, qFrom, qTo);
+      rotate(k[i], pos, kvFrom, kvTo);
     }
   }
 
@@ -287,14 +307,6 @@ public final class Transformer {
     }
   }
 
-  /** Attention of heads [from, to) of the running pass's entries at {@link #layer}. */
-  private void attention(int from, int to) {
-    ForwardBatch batch = pending;
-    for (int i = 0; i < batch.size(); i++) {
-      attention(layer, batch.cache(i), batch.position(i), q[i], attnOut[i], from, to);
-    }
-  }
-
   /**
    * SwiGLU in place over hidden units [from, to) of the running pass's entries: {@code hb[e][i] =
    * silu(hb[e][i]) * hb2[e][i]}.
@@ -305,12 +317,12 @@ public final class Transformer {
     }
   }
 
-  /** Rotates each adjacent pair (2i, 2i+1) of every head by the angle of its frequency. */
-  private void rotate(float[] vec, int pos) {
+  /** Rotates each adjacent pair (2i, 2i+1) of heads [from, to) by the angle of its frequency. */
+  private void rotate(float[] vec, int pos, int from, int to) {
     int hs = c.headSize();
     int half = hs / 2;
     int base = pos * half;
-    for (int h = 0; h < vec.length / hs; h++) {
+    for (int h = from; h < to; h++) {
       for (int i = 0; i < half; i++) {
         int j = h * hs + 2 * i;
         float cos = ropeCos[base + i];
@@ -324,14 +336,14 @@ public final class Transformer {
   }
 
   /**
-   * Rotates each pair (i, i + half) of every head by the angle of frequency i: GPT-NeoX's layout,
-   * which the Qwens use.
+   * Rotates each pair (i, i + half) of heads [from, to) by the angle of frequency i: GPT-NeoX's
+   * layout, which the Qwens use.
    */
-  private void rotateHalves(float[] vec, int pos) {
+  private void rotateHalves(float[] vec, int pos, int from, int to) {
     int hs = c.headSize();
     int half = hs / 2;
     int base = pos * half;
-    for (int h = 0; h < vec.length / hs; h++) {
+    for (int h = from; h < to; h++) {
       for (int i = 0; i < half; i++) {
         int j = h * hs + i;
         float cos = ropeCos[base + i];
@@ -348,9 +360,11 @@ public final class Transformer {
     rmsnorm(out, in, 0, in.length, weight);
   }
 
-  /** RMSNorm of each head of {@code vec} in place, every head with the same {@code weight}. */
-  private void headNorm(float[] vec, float[] weight) {
-    for (int off = 0; off < vec.length; off += weight.length) {
+  /**
+   * RMSNorm of heads [from, to) of {@code vec} in place, every head with the same {@code weight}.
+   */
+  private void headNorm(float[] vec, float[] weight, int from, int to) {
+    for (int off = from * weight.length; off < to * weight.length; off += weight.length) {
       rmsnorm(vec, vec, off, weight.length, weight);
     }
   }
@@ -384,7 +398,11 @@ public final class Transformer {
   }
 
   private static void add(float[] acc, float[] delta) {
-    for (int i = 0; i < acc.length; i++) {
+    add(acc, delta, 0, acc.length);
+  }
+
+  private static void add(float[] acc, float[] delta, int from, int to) {
+    for (int i = from; i < to; i++) {
       acc[i] += delta[i];
     }
   }

@@ -1,5 +1,6 @@
 package dev.wasmgrid.llm.jvm;
 
+import dev.wasmgrid.llm.Compute;
 import dev.wasmgrid.llm.Compute.RangeTask;
 import dev.wasmgrid.llm.PackedMatrix;
 import dev.wasmgrid.llm.TensorType;
@@ -18,10 +19,14 @@ import java.util.Arrays;
  */
 final class NativeProducts {
 
-  /** Splits a product's rows over threads, as {@link VectorCompute} does for its own kernels. */
+  /**
+   * Splits a product's rows over threads, as {@link VectorCompute} does for its own kernels: [0,
+   * units) in ranges, each unit {@code unitRows} rows of the product (1 but for {@link
+   * #matmulsThen}'s).
+   */
   @FunctionalInterface
   interface Split {
-    void run(int rows, RangeTask work);
+    void run(int units, int unitRows, RangeTask work);
   }
 
   private final Spares<Scratch> scratches = new Spares<>(Scratch::new);
@@ -124,27 +129,24 @@ final class NativeProducts {
   }
 
   /**
-   * {@link #matmuls} of matrices with the same number of rows, then {@code after}: {@code split}
-   * divides their rows [0, rows) alike, and a range's {@code after} runs on its thread once that
-   * thread has those rows of every matrix.
+   * {@link #matmuls}, then {@code after} over [0, units) ({@link Compute#matmulsThen}): {@code
+   * split} divides the units, and a range's {@code after} runs on its thread once that thread has
+   * the range's rows of every matrix.
    */
   void matmulsThen(
-      WeightMatrix[] ws, float[][] xs, float[][][] outs, int n, RangeTask after, Split split) {
-    for (WeightMatrix w : ws) {
-      if (w.rows() != ws[0].rows()) {
-        throw new IllegalArgumentException(
-            "matrices of "
-                + ws[0].rows()
-                + " and "
-                + w.rows()
-                + " rows: ranges of one cannot run after the other's");
-      }
-    }
+      WeightMatrix[] ws,
+      float[][] xs,
+      float[][][] outs,
+      int n,
+      int units,
+      RangeTask after,
+      Split split) {
+    Compute.checkUnits(ws, units);
     Scratch s = scratches.take();
     Product product = s.product;
-    product.after = after;
-    product.paired = true;
     fill(product, ws, outs);
+    product.units = units;
+    product.after = after;
     run(s, xs, n, split);
   }
 
@@ -174,7 +176,11 @@ final class NativeProducts {
         NativeKernels.quantize(s.xAt, n, cols, block, s.qAt, s.dAt, s.sumAt);
       }
       product.start(s, n, cols, rows, width);
-      split.run(product.paired ? product.matrix[0].rows() : rows, product);
+      if (product.units > 0) {
+        split.run(product.units, rows / product.units, product);
+      } else {
+        split.run(rows, 1, product);
+      }
     } finally {
       // The mappings must outlive the calls that read them; nothing of this product is kept.
       Reference.reachabilityFence(product.matrix);
@@ -195,8 +201,9 @@ final class NativeProducts {
     private float[][][] outs = new float[3][][];
     private int[] first = new int[4];
     private int matrices;
-    // Every matrix's rows [from, to) for the range [from, to), then after's: matmulsThen's.
-    private boolean paired;
+    // matmulsThen's: ranges of units, unit u the u-th of `units` equal groups of each matrix's
+    // rows; after runs on a range once its rows are done. 0 for one range of all rows.
+    private int units;
     private RangeTask after;
     private int cols;
     private int rows;
@@ -243,15 +250,23 @@ final class NativeProducts {
     void clear() {
       Arrays.fill(matrix, null);
       Arrays.fill(outs, null);
-      paired = false;
+      units = 0;
       after = null;
     }
 
     @Override
     public void run(int from, int to) {
       for (int m = 0; m < matrices; m++) {
-        int lo = paired ? first[m] + from : Math.max(from, first[m]);
-        int hi = paired ? first[m] + to : Math.min(to, first[m + 1]);
+        int lo;
+        int hi;
+        if (units > 0) {
+          int unitRows = (first[m + 1] - first[m]) / units;
+          lo = first[m] + from * unitRows;
+          hi = first[m] + to * unitRows;
+        } else {
+          lo = Math.max(from, first[m]);
+          hi = Math.min(to, first[m + 1]);
+        }
         if (lo < hi) {
           PackedMatrix p = matrix[m];
           long at = out + 4L * first[m];

@@ -176,7 +176,7 @@ public final class VectorCompute implements Compute {
     try {
       // Once per product, not once per thread's rows.
       job.set(w, xs, outs, n, job.inputs.fill(w, xs, n) ? job.inputs : null);
-      split(w.rows(), job);
+      split(w.rows(), 1, job);
     } finally {
       job.clear();
       rowsJobs.give(job);
@@ -232,19 +232,20 @@ public final class VectorCompute implements Compute {
 
   /**
    * Where the native kernels take every matrix alike ({@link #matmuls}), each thread runs {@code
-   * after} on the rows it computed as soon as it has them (SwiGLU on a thread's own units: as a job
-   * of its own after the products, each thread first read the units the other had written, ~5–9 µs
-   * a layer for 384 units of stories15M on 2 threads against 0.5 µs of arithmetic).
+   * after} on the units it computed as soon as it has them (SwiGLU on a thread's own units: as a
+   * job of its own after the products, each thread first read the units the other had written, ~5–9
+   * µs a layer for 384 units of stories15M on 2 threads against 0.5 µs of arithmetic).
    */
   @Override
   public void matmulsThen(
-      WeightMatrix[] ws, float[][] xs, float[][][] outs, int n, RangeTask after) {
+      WeightMatrix[] ws, float[][] xs, float[][][] outs, int n, int units, RangeTask after) {
     if (NativeProducts.shared(ws)) {
-      natives.matmulsThen(ws, xs, outs, n, after, splitter);
+      natives.matmulsThen(ws, xs, outs, n, units, after, splitter);
       return;
     }
+    Compute.checkUnits(ws, units);
     matmuls(ws, xs, outs, n);
-    parallel(ws[0].rows(), after);
+    parallel(units, after);
   }
 
   /**
@@ -385,20 +386,25 @@ public final class VectorCompute implements Compute {
   }
 
   /**
-   * Runs {@code task} over [0, rows) split in contiguous ranges over the threads; every row is
-   * computed by one thread, so the result does not depend on the thread count.
+   * Runs {@code task} over [0, units) split in contiguous ranges over the threads, each unit {@code
+   * unitRows} rows of a product (1 but for {@link #matmulsThen}'s); every row is computed by one
+   * thread, so the result does not depend on the thread count.
    */
-  private void split(int rows, RangeTask task) {
-    int parts = team == null ? 1 : Math.min(threads, rows / MIN_ROWS_PER_THREAD);
+  private void split(int units, int unitRows, RangeTask task) {
+    long rows = (long) units * unitRows;
+    int parts =
+        team == null ? 1 : (int) Math.min(Math.min(threads, units), rows / MIN_ROWS_PER_THREAD);
     if (parts <= 1) {
-      task.run(0, rows);
+      task.run(0, units);
       return;
     }
     // One chunk per thread: the caller, first to claim, nearly always takes the first, so each
     // thread reads the same rows token after token, and a late worker's chunk goes to the caller.
     // Four smaller chunks per thread measured no faster on stories15M and 110M (2 cores).
-    int chunk = (rows + parts - 1) / parts;
-    team.run(rows, (chunk + CHUNK_ALIGN - 1) / CHUNK_ALIGN * CHUNK_ALIGN, task);
+    int chunk = (units + parts - 1) / parts;
+    // Whole units whose rows make a multiple of CHUNK_ALIGN.
+    int align = CHUNK_ALIGN / Math.min(CHUNK_ALIGN, Integer.lowestOneBit(unitRows));
+    team.run(units, (chunk + align - 1) / align * align, task);
   }
 
   /**

@@ -149,12 +149,12 @@ class NativeKernelsTest {
     Products.assertEveryWayEquals(expected, m, xs, type.toString());
   }
 
-  private static final Split WHOLE = (rows, work) -> work.run(0, rows);
+  private static final Split WHOLE = (rows, unitRows, work) -> work.run(0, rows);
   private static final Split CHUNKS_OF_48 = chunks(48);
   private static final Split CHUNKS_OF_7 = chunks(7);
 
   private static Split chunks(int size) {
-    return (rows, work) -> {
+    return (rows, unitRows, work) -> {
       for (int from = 0; from < rows; from += size) {
         work.run(from, Math.min(rows, from + size));
       }
@@ -263,6 +263,7 @@ class NativeKernelsTest {
                 xs,
                 outs,
                 n,
+                rows,
                 (from, to) -> {
                   for (int row = from; row < to; row++) {
                     runs.incrementAndGet(row);
@@ -300,7 +301,9 @@ class NativeKernelsTest {
     float[][][] outs = {new float[1][rows], new float[1][rows + 16]};
     try (VectorCompute compute = new VectorCompute(2)) {
       assertThatThrownBy(
-              () -> compute.matmulsThen(unequal, randomXs(1, cols, r), outs, 1, (from, to) -> {}))
+              () ->
+                  compute.matmulsThen(
+                      unequal, randomXs(1, cols, r), outs, 1, rows, (from, to) -> {}))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("rows");
     }
