@@ -227,14 +227,15 @@ class NativeKernelsTest {
   }
 
   /**
-   * Matrices of equal rows multiplied together with a task after each range of rows (the
-   * feed-forward's gate and up, then SwiGLU): each matrix's own product, bit for bit, and the task
-   * runs once on every row, after that row of every product is in place; on 1 and 2 threads, for
-   * types the kernels take alike and for types they do not (then the products first, the task
-   * after). Matrices of unequal rows are refused.
+   * Matrices multiplied together with a task after each range of units (the feed-forward's gate and
+   * up, a unit a row, then SwiGLU; attention's q, k and v, a unit a key-value head of each, then
+   * attention): each matrix's own product, bit for bit, and the task runs once on every unit, after
+   * that unit's rows of every product are in place; on 1 and 2 threads, for types the kernels take
+   * alike and for types they do not (then the products first, the task after). Rows that do not
+   * split into the units are refused.
    */
   @Test
-  void rangesOfEqualRowsRunTheirTaskOnceTheirProductsAreDone() throws IOException {
+  void rangesOfUnitsRunTheirTaskOnceTheirProductsAreDone() throws IOException {
     Assumptions.assumeTrue(NativeKernels.available(), NativeKernels.unavailable().orElse(""));
     SplittableRandom r = new SplittableRandom(13);
     TensorType[][] sets = {
@@ -243,69 +244,78 @@ class NativeKernelsTest {
       {TensorType.Q4_K, TensorType.Q6_K},
       {TensorType.Q8_0, TensorType.Q4_K}
     };
-    int rows = 400;
     int cols = 256;
-    for (TensorType[] types : sets) {
-      WeightMatrix[] ws = {mapped(types[0], rows, cols, r), mapped(types[1], rows, cols, r)};
-      float[][] xs = randomXs(5, cols, r);
-      for (int n : new int[] {1, 5}) {
-        float[][][] alone = new float[2][][];
-        for (int m = 0; m < 2; m++) {
-          alone[m] = product(0, (PackedMatrix) ws[m], xs, n, WHOLE);
-        }
-        for (int threads = 1; threads <= 2; threads++) {
-          float[][][] outs = new float[2][n][rows];
-          AtomicIntegerArray runs = new AtomicIntegerArray(rows);
-          AtomicIntegerArray early = new AtomicIntegerArray(rows);
-          try (VectorCompute compute = new VectorCompute(threads)) {
-            compute.matmulsThen(
-                ws,
-                xs,
-                outs,
-                n,
-                rows,
-                (from, to) -> {
-                  for (int row = from; row < to; row++) {
-                    runs.incrementAndGet(row);
-                    for (int m = 0; m < 2; m++) {
-                      for (int v = 0; v < n; v++) {
-                        if (Float.floatToRawIntBits(outs[m][v][row])
-                            != Float.floatToRawIntBits(alone[m][v][row])) {
-                          early.incrementAndGet(row);
+    // Units of a row each; units of 32 and 16 rows (a head of q with two query heads per key head).
+    int[][] shapes = {{400, 400, 400}, {800, 400, 25}};
+    for (int[] shape : shapes) {
+      int units = shape[2];
+      for (TensorType[] types : sets) {
+        WeightMatrix[] ws = {
+          mapped(types[0], shape[0], cols, r), mapped(types[1], shape[1], cols, r)
+        };
+        float[][] xs = randomXs(5, cols, r);
+        for (int n : new int[] {1, 5}) {
+          float[][][] alone = new float[2][][];
+          for (int m = 0; m < 2; m++) {
+            alone[m] = product(0, (PackedMatrix) ws[m], xs, n, WHOLE);
+          }
+          for (int threads = 1; threads <= 2; threads++) {
+            float[][][] outs = {new float[n][shape[0]], new float[n][shape[1]]};
+            AtomicIntegerArray runs = new AtomicIntegerArray(units);
+            AtomicIntegerArray early = new AtomicIntegerArray(units);
+            try (VectorCompute compute = new VectorCompute(threads)) {
+              compute.matmulsThen(
+                  ws,
+                  xs,
+                  outs,
+                  n,
+                  units,
+                  (from, to) -> {
+                    for (int u = from; u < to; u++) {
+                      runs.incrementAndGet(u);
+                      for (int m = 0; m < 2; m++) {
+                        int unitRows = shape[m] / units;
+                        for (int row = u * unitRows; row < (u + 1) * unitRows; row++) {
+                          for (int v = 0; v < n; v++) {
+                            if (Float.floatToRawIntBits(outs[m][v][row])
+                                != Float.floatToRawIntBits(alone[m][v][row])) {
+                              early.incrementAndGet(u);
+                            }
+                          }
                         }
                       }
                     }
-                  }
-                });
-          }
-          String what = "%s, %d vectors, %d threads".formatted(List.of(types), n, threads);
-          for (int row = 0; row < rows; row++) {
-            assertThat(runs.get(row)).as("%s: runs of row %d", what, row).isEqualTo(1);
-            assertThat(early.get(row))
-                .as("%s: row %d's task before its products", what, row)
-                .isZero();
+                  });
+            }
+            String what =
+                "%s, %d units, %d vectors, %d threads".formatted(List.of(types), units, n, threads);
+            for (int u = 0; u < units; u++) {
+              assertThat(runs.get(u)).as("%s: runs of unit %d", what, u).isEqualTo(1);
+              assertThat(early.get(u)).as("%s: unit %d's task before its rows", what, u).isZero();
+            }
             for (int m = 0; m < 2; m++) {
               for (int v = 0; v < n; v++) {
-                assertThat(Float.floatToRawIntBits(outs[m][v][row]))
-                    .as("%s, matrix %d, vector %d, row %d", what, m, v, row)
-                    .isEqualTo(Float.floatToRawIntBits(alone[m][v][row]));
+                for (int row = 0; row < shape[m]; row++) {
+                  assertThat(Float.floatToRawIntBits(outs[m][v][row]))
+                      .as("%s, matrix %d, vector %d, row %d", what, m, v, row)
+                      .isEqualTo(Float.floatToRawIntBits(alone[m][v][row]));
+                }
               }
             }
           }
         }
       }
     }
-    WeightMatrix[] unequal = {
-      mapped(TensorType.Q8_0, rows, cols, r), mapped(TensorType.Q8_0, rows + 16, cols, r)
+    WeightMatrix[] uneven = {
+      mapped(TensorType.Q8_0, 400, cols, r), mapped(TensorType.Q8_0, 416, cols, r)
     };
-    float[][][] outs = {new float[1][rows], new float[1][rows + 16]};
+    float[][][] outs = {new float[1][400], new float[1][416]};
     try (VectorCompute compute = new VectorCompute(2)) {
       assertThatThrownBy(
               () ->
-                  compute.matmulsThen(
-                      unequal, randomXs(1, cols, r), outs, 1, rows, (from, to) -> {}))
+                  compute.matmulsThen(uneven, randomXs(1, cols, r), outs, 1, 25, (from, to) -> {}))
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("rows");
+          .hasMessageContaining("416 rows does not split into 25 units");
     }
   }
 
