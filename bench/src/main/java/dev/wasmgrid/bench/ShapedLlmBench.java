@@ -33,7 +33,9 @@ import java.util.Objects;
  * resident memory from just before the load to the end of the line's decoding. Each (shape, mix)
  * also gets {@code bytes_per_token} and, per thread count and for the best one ({@code threads}
  * {@code best}), {@code roofline_fraction} ({@link Roofline}); shapes with a prompt length get
- * {@code pp_tok_s}, prompt tokens per second.
+ * {@code pp_tok_s}, prompt tokens per second. {@code tok_s} decodes greedily, as llama.cpp's and
+ * llama2.c's figures do; {@code sampled_tok_s} as a request does by default (temperature 0.8, top-p
+ * 0.9), the sampler's softmax over the vocabulary and nucleus included.
  */
 final class ShapedLlmBench {
 
@@ -197,6 +199,9 @@ final class ShapedLlmBench {
     double bytesPerToken = 0;
     Map<Integer, Double> rates = new LinkedHashMap<>();
     GenerationConfig cfg = GenerationConfig.greedy(shape.tokens()).withIgnoreEos(true);
+    // As a request asks by default: temperature 0.8, top-p 0.9 (the sampler's own cost included).
+    GenerationConfig sampledCfg =
+        GenerationConfig.defaults().withMaxTokens(shape.tokens()).withIgnoreEos(true);
     List<LanguageModel> models = new ArrayList<>();
     try {
       for (int threads : threadCounts) {
@@ -211,7 +216,7 @@ final class ShapedLlmBench {
         }
       }
       report.progress(
-          "llm: %s %s: %d tokens timed %d times per thread count, the counts taking turns%s ..."
+          "llm: %s %s: %d tokens timed %d times per thread count, greedy then sampled, taking turns%s ..."
               .formatted(
                   shape.shape().name(),
                   mix.wireName(),
@@ -221,6 +226,7 @@ final class ShapedLlmBench {
                       ? ", then a %d-token prompt each".formatted(shape.promptTokens())
                       : ""));
       List<GenerationStats> medians = medianRuns(models, cfg);
+      List<GenerationStats> sampled = medianRuns(models, sampledCfg);
       for (int i = 0; i < models.size(); i++) {
         int threads = threadCounts.get(i);
         GenerationStats stats = medians.get(i);
@@ -229,6 +235,7 @@ final class ShapedLlmBench {
         Map<String, Object> params = new LinkedHashMap<>(cellParams);
         params.put("threads", threads);
         report.metric("llm", params, "tok_s", stats.tokensPerSecond(), "tok/s");
+        report.metric("llm", params, "sampled_tok_s", sampled.get(i).tokensPerSecond(), "tok/s");
         report.metric("llm", params, "ttft_ms", stats.timeToFirstTokenMs(), "ms");
         if (shape.promptTokens() > 0) {
           report.metric(

@@ -65,7 +65,13 @@ class LlmBenchTest {
       for (int threads : List.of(1, 2)) {
         for (String metric :
             List.of(
-                "tok_s", "ttft_ms", "pp_tok_s", "load_ms", "peak_rss_mb", "roofline_fraction")) {
+                "tok_s",
+                "sampled_tok_s",
+                "ttft_ms",
+                "pp_tok_s",
+                "load_ms",
+                "peak_rss_mb",
+                "roofline_fraction")) {
           expected.add(cell + threads + " " + metric);
         }
       }
@@ -161,7 +167,8 @@ class LlmBenchTest {
     List<String> expected = new ArrayList<>();
     for (String dtype : List.of("q4_k_m", "q8_0")) {
       for (String metric :
-          List.of("tok_s", "ttft_ms", "load_ms", "peak_rss_mb", "roofline_fraction")) {
+          List.of(
+              "tok_s", "sampled_tok_s", "ttft_ms", "load_ms", "peak_rss_mb", "roofline_fraction")) {
         expected.add("smollm2-135m " + dtype + " 1 " + metric);
       }
       expected.add("smollm2-135m " + dtype + " - bytes_per_token");

@@ -241,11 +241,9 @@ public final class VectorCompute implements Compute {
       WeightMatrix[] ws, float[][] xs, float[][][] outs, int n, int units, RangeTask after) {
     if (NativeProducts.shared(ws)) {
       natives.matmulsThen(ws, xs, outs, n, units, after, splitter);
-      return;
+    } else {
+      Compute.super.matmulsThen(ws, xs, outs, n, units, after);
     }
-    Compute.checkUnits(ws, units);
-    matmuls(ws, xs, outs, n);
-    parallel(units, after);
   }
 
   /**
