@@ -22,11 +22,12 @@ final class NativeProducts {
   /**
    * Splits a product's rows over threads, as {@link VectorCompute} does for its own kernels: [0,
    * units) in ranges, each unit {@code unitRows} rows of the product (1 but for {@link
-   * #matmulsThen}'s).
+   * #matmulsThen}'s); {@code work}, the weights' bytes times the vectors, says whether it is worth
+   * splitting at all.
    */
   @FunctionalInterface
   interface Split {
-    void run(int units, int unitRows, RangeTask work);
+    void run(int units, int unitRows, long work, RangeTask task);
   }
 
   private final Spares<Scratch> scratches = new Spares<>(Scratch::new);
@@ -176,10 +177,14 @@ final class NativeProducts {
         NativeKernels.quantize(s.xAt, n, cols, block, s.qAt, s.dAt, s.sumAt);
       }
       product.start(s, n, cols, rows, width);
+      long work = 0;
+      for (int m = 0; m < product.matrices; m++) {
+        work += product.matrix[m].bytes() * n;
+      }
       if (product.units > 0) {
-        split.run(product.units, rows / product.units, product);
+        split.run(product.units, rows / product.units, work, product);
       } else {
-        split.run(rows, 1, product);
+        split.run(rows, 1, work, product);
       }
     } finally {
       // The mappings must outlive the calls that read them; nothing of this product is kept.

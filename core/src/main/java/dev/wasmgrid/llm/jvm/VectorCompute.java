@@ -37,6 +37,16 @@ public final class VectorCompute implements Compute {
   private static final int MIN_ROWS_PER_THREAD = 64;
 
   /**
+   * Nor fewer weight bytes (times the vectors) than this: a thread's share of stories15M's output
+   * product (288 × 288, Q4_0: 23 KB) is ~1 µs of work, about what handing it to another thread
+   * costs. With such products on the caller alone, one stream of stories15M on 2 threads took
+   * 0.78–1.10× the time per token for Q4_0 (four pairs of runs, two builds alternating in one JVM,
+   * both orders; ~0.94 overall), 0.94× for Q8_0, 0.98× for Q4_K_M; stories110M's products are all
+   * larger.
+   */
+  private static final long MIN_BYTES_PER_THREAD = 64 * 1024;
+
+  /**
    * Chunks start at multiples of this many rows: of 4, so that every row goes through the same
    * four-row kernel as on one thread (the results are bit for bit those of one thread), and of 16,
    * so that no two threads write floats of one cache line of the output.
@@ -176,7 +186,7 @@ public final class VectorCompute implements Compute {
     try {
       // Once per product, not once per thread's rows.
       job.set(w, xs, outs, n, job.inputs.fill(w, xs, n) ? job.inputs : null);
-      split(w.rows(), 1, job);
+      split(w.rows(), 1, w.bytes() * n, job);
     } finally {
       job.clear();
       rowsJobs.give(job);
@@ -385,13 +395,15 @@ public final class VectorCompute implements Compute {
 
   /**
    * Runs {@code task} over [0, units) split in contiguous ranges over the threads, each unit {@code
-   * unitRows} rows of a product (1 but for {@link #matmulsThen}'s); every row is computed by one
-   * thread, so the result does not depend on the thread count.
+   * unitRows} rows of a product (1 but for {@link #matmulsThen}'s), at least {@value
+   * #MIN_ROWS_PER_THREAD} rows and {@link #MIN_BYTES_PER_THREAD} of {@code work} (weight bytes
+   * times vectors) a thread, else on the caller alone; every row is computed by one thread, so the
+   * result does not depend on the thread count.
    */
-  private void split(int units, int unitRows, RangeTask task) {
+  private void split(int units, int unitRows, long work, RangeTask task) {
     long rows = (long) units * unitRows;
-    int parts =
-        team == null ? 1 : (int) Math.min(Math.min(threads, units), rows / MIN_ROWS_PER_THREAD);
+    long most = Math.min(rows / MIN_ROWS_PER_THREAD, work / MIN_BYTES_PER_THREAD);
+    int parts = team == null ? 1 : (int) Math.min(Math.min(threads, units), most);
     if (parts <= 1) {
       task.run(0, units);
       return;

@@ -19,6 +19,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -149,14 +151,14 @@ class NativeKernelsTest {
     Products.assertEveryWayEquals(expected, m, xs, type.toString());
   }
 
-  private static final Split WHOLE = (rows, unitRows, work) -> work.run(0, rows);
+  private static final Split WHOLE = (rows, unitRows, work, task) -> task.run(0, rows);
   private static final Split CHUNKS_OF_48 = chunks(48);
   private static final Split CHUNKS_OF_7 = chunks(7);
 
   private static Split chunks(int size) {
-    return (rows, unitRows, work) -> {
+    return (rows, unitRows, work, task) -> {
       for (int from = 0; from < rows; from += size) {
-        work.run(from, Math.min(rows, from + size));
+        task.run(from, Math.min(rows, from + size));
       }
     };
   }
@@ -317,6 +319,43 @@ class NativeKernelsTest {
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("416 rows does not split into 25 units");
     }
+  }
+
+  /**
+   * A product too small to be worth another thread's hand-over (under 64 KiB of weights times
+   * vectors a thread) runs on the caller alone, in one range; a larger one, or the same matrix by
+   * more vectors, is split in one range per thread.
+   */
+  @Test
+  void smallProductsStayOnTheCaller() throws IOException {
+    Assumptions.assumeTrue(NativeKernels.available(), NativeKernels.unavailable().orElse(""));
+    SplittableRandom r = new SplittableRandom(17);
+    // Q8_0, 256 columns: 272 bytes a row; 256 rows are 68 KB, 2,048 are 557 KB.
+    WeightMatrix small = mapped(TensorType.Q8_0, 256, 256, r);
+    WeightMatrix large = mapped(TensorType.Q8_0, 2048, 256, r);
+    try (VectorCompute compute = new VectorCompute(2)) {
+      assertThat(ranges(compute, small, 1, r)).containsExactly("0-256 on the caller");
+      assertThat(ranges(compute, large, 1, r)).hasSize(2);
+      assertThat(ranges(compute, small, 4, r)).hasSize(2);
+    }
+  }
+
+  /** The ranges a product of {@code w} by {@code n} vectors ran in, and where. */
+  private static List<String> ranges(
+      VectorCompute compute, WeightMatrix w, int n, SplittableRandom r) {
+    Thread caller = Thread.currentThread();
+    List<String> ranges = Collections.synchronizedList(new ArrayList<>());
+    float[][][] outs = {new float[n][w.rows()]};
+    compute.matmulsThen(
+        new WeightMatrix[] {w},
+        randomXs(n, w.cols(), r),
+        outs,
+        n,
+        w.rows(),
+        (from, to) ->
+            ranges.add(
+                from + "-" + to + (Thread.currentThread() == caller ? " on the caller" : "")));
+    return ranges;
   }
 
   /**
