@@ -353,8 +353,9 @@ final class StepScheduler {
         }
       }
       // Outside the lock: a generation's work runs only where its lane's outcome is, here. On the
-      // compute's threads, as the pass did: sampling with a temperature is ~0.2-0.5 ms a token
-      // (the softmax over the vocabulary), which eight streams' threads used to share.
+      // compute's threads, as the pass did: sampling with a temperature is ~60-80 us a token (the
+      // softmax over the vocabulary; 0.2-0.5 ms before its exponentials went native), which eight
+      // streams' threads used to share.
       transformer.compute().parallel(group.size(), lanesWork);
     }
     synchronized (lock) {

@@ -378,7 +378,7 @@ public final class VectorCompute implements Compute {
   @Override
   public void exps(float[] v, int n, float max) {
     if (nativeExps == null) {
-      fallback.exps(v, n, max);
+      Compute.super.exps(v, n, max);
     } else {
       nativeExps.exps(v, n, max);
     }
