@@ -37,16 +37,21 @@ int wg_isa(void);
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 #define ROWS 16
 /*
- * How far ahead of its loads a strip fetches (bytes), the best of 1, 2, 4, 8, 16 and 32 KiB
- * measured (Zen 5, a stories110M token's products from memory): 1 KiB for one vector by the types
- * with blocks of 32, read as four streams, and 8 KiB for several (1.3–1.5× what 1 KiB gave with 2
- * and 8 vectors); 8 KiB for Q4_K and 16 for Q6_K, read as one stream (as four streams with 1 KiB
- * they ran at 0.5–0.8 of that speed).
+ * How far ahead of its loads a strip fetches (bytes). The types with blocks of 32 fetch each block's
+ * vectors. One vector, read as four streams: Q4_0 2 KiB ahead, Q8_0 1 KiB (in C, a stories110M-sized
+ * token of products on a Zen 5, two distances taking turns in one process: Q4_0 4-5% faster at 2 KiB
+ * than at 1 on 1 and 2 threads, 3 and 4 KiB slower; Q8_0 within 2% at 2 KiB, slower at 4). Several
+ * vectors: 8 KiB (1.3-1.5x what 1 KiB gave). The K-quants, read as one stream, fetch a whole super-block (its scales with its
+ * values) as they start one: Q4_K 8 KiB ahead, Q6_K 4 KiB, 0.94 and 0.91 of a plain four-stream
+ * read's bandwidth on one thread. Fetching only each group's values, 8 and 16 KiB ahead, left the
+ * scales' lines to the hardware: Q6_K ran at 0.6 of the read (0.73-0.85x the time now), Q4_K at
+ * 0.87-0.92 (0.86-0.93x).
  */
-#define AHEAD_32 1024
+#define AHEAD_Q4_0 2048
+#define AHEAD_Q8_0 1024
 #define AHEAD_MANY 8192
 #define AHEAD_Q4_K 8192
-#define AHEAD_Q6_K 16384
+#define AHEAD_Q6_K 4096
 
 /* Vectors of 64 bytes per block: a lane's 4 bytes each. */
 static int vectors(int type) {
@@ -306,7 +311,7 @@ ALWAYS_INLINE void four_strips(int type, const uint8_t *const *strip, int nb, co
     __m512 dx = _mm512_set1_ps(x->d[0][b]);
     _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) {
       const uint8_t *wv = strip[k] + vectors_at(pair, type, b);
-      fetch(wv, vectors(type), AHEAD_32);
+      fetch(wv, vectors(type), type == T_Q4_0 ? AHEAD_Q4_0 : AHEAD_Q8_0);
       __m512i w[8];
       block_weights(type, wv, w);
       __m512i dot = block_dot(type, w, xb, x->s[0][b]);
@@ -349,7 +354,6 @@ ALWAYS_INLINE void q4_k_block(const uint8_t *sb, const xs_t *x, int V, long b, _
   for (int v = 0; v < V; v++) isum[v] = _mm512_setzero_si512();
   for (int p = 0; p < 4; p++) {
     const uint8_t *wv = sb + K_QUANTS + 512 * p;
-    fetch(wv, 8, AHEAD_Q4_K);
     __m512i lo[8], hi[8];
     for (int g = 0; g < 8; g++) {
       __m512i packed = _mm512_load_si512(wv + 64 * g);
@@ -396,7 +400,6 @@ ALWAYS_INLINE void q6_k_block(const uint8_t *sb, const xs_t *x, const int32_t *c
   for (int v = 0; v < V; v++) isum[v] = _mm512_setzero_si512();
   for (int q = 0; q < 4; q++) {
     const uint8_t *group = sb + Q6_QUANTS + 768 * q;
-    fetch(group, 12, AHEAD_Q6_K);
     /* Sub-block by sub-block, so that its 4 vectors are all the registers the weights take. */
     for (int j = 0; j < 4; j++) {
       __m512i w[4];
@@ -433,6 +436,7 @@ ALWAYS_INLINE void k_strip(int type, const uint8_t *strip, int nb, const xs_t *x
   for (int v = 0; v < V; v++) acc[v] = _mm512_setzero_ps();
   for (long b = 0; b < nb; b++) {
     const uint8_t *sb = strip + b * superblock_bytes(type);
+    fetch(sb, (int)(superblock_bytes(type) / 64), type == T_Q4_K ? AHEAD_Q4_K : AHEAD_Q6_K);
     if (type == T_Q4_K) q4_k_block(sb, x, V, b, acc);
     else q6_k_block(sb, x, s16, V, b, acc);
   }
