@@ -16,6 +16,14 @@
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
+/*
+ * How far ahead of its loads each row's stream fetches (bytes): a line per row per 16 columns. A
+ * stories110M-sized token of products from memory (in C on a Zen 5, taking turns with the same
+ * loop without the fetches in one process) took 0.89x the time with it on 1 and 2 threads, 0.96
+ * and 0.91 of a plain four-stream read's bandwidth; 512 bytes and 2 KiB ahead were 10% slower.
+ */
+#define AHEAD_F32 1024
+
 /* Lanes 0-7 (lo) and 8-15 (hi) added in halves. */
 ALWAYS_INLINE float f32_sum(__m256 lo, __m256 hi) {
   __m256 s = _mm256_add_ps(lo, hi);
@@ -45,6 +53,7 @@ ALWAYS_INLINE void f32_tile(const float *const *w, const float *x, int cols, int
   for (; c + 16 <= cols; c += 16) {
     __m256 xl = _mm256_loadu_ps(x + c), xh = _mm256_loadu_ps(x + c + 8);
     for (int r = 0; r < R; r++) {
+      _mm_prefetch((const char *)(w[r] + c) + AHEAD_F32, _MM_HINT_T0);
       lo[r] = _mm256_fmadd_ps(_mm256_loadu_ps(w[r] + c), xl, lo[r]);
       hi[r] = _mm256_fmadd_ps(_mm256_loadu_ps(w[r] + c + 8), xh, hi[r]);
     }
