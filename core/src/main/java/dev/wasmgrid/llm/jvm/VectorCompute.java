@@ -408,8 +408,8 @@ public final class VectorCompute implements Compute {
       task.run(0, units);
       return;
     }
-    // One chunk per thread: the caller, first to claim, nearly always takes the first, so each
-    // thread reads the same rows token after token, and a late worker's chunk goes to the caller.
+    // One chunk per thread: the caller takes the first and each worker its own, so each thread
+    // reads the same rows token after token, and a late worker's chunk goes to the caller.
     // Four smaller chunks per thread measured no faster on stories15M and 110M (2 cores).
     int chunk = (units + parts - 1) / parts;
     // Whole units whose rows make a multiple of CHUNK_ALIGN.
