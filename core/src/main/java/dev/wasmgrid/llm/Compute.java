@@ -117,14 +117,25 @@ public interface Compute extends AutoCloseable {
   }
 
   /**
-   * {@code v[i] = (float) Math.exp(v[i] - max)} for i in [0, n): the sampler's exponentials, which
-   * must be exactly those floats (a seed draws llama2.c's tokens on every engine). An
-   * implementation may compute them its own way only where it gives the same floats, bit for bit.
+   * The sampler's softmax before its division, as llama2.c takes it: max the largest of {@code
+   * v[0..n)} (n >= 1) by Math.max, {@code v[i] = (float) Math.exp(v[i] - max)}, and returns their
+   * float sum added in order from v[0]. These must be exactly those floats (a seed draws llama2.c's
+   * tokens on every engine): an implementation may compute them its own way only where it gives the
+   * same floats, bit for bit.
    */
-  default void exps(float[] v, int n, float max) {
+  default float expsSum(float[] v, int n) {
+    float max = v[0];
+    for (int i = 1; i < n; i++) {
+      max = Math.max(max, v[i]);
+    }
     for (int i = 0; i < n; i++) {
       v[i] = (float) Math.exp(v[i] - max);
     }
+    float sum = 0;
+    for (int i = 0; i < n; i++) {
+      sum += v[i];
+    }
+    return sum;
   }
 
   /** Work on the indices [from, to) of a range. */

@@ -33,8 +33,8 @@ public final class Sampler {
   }
 
   /**
-   * The same sampler, its softmax's exponentials by {@code compute} ({@link Compute#exps}: the same
-   * floats, faster where the compute has a faster way).
+   * The same sampler, its softmax's exponentials and their sum by {@code compute} ({@link
+   * Compute#expsSum}: the same floats, faster where the compute has a faster way).
    */
   public Sampler(
       int vocabSize, float temperature, int topK, float topP, long seed, Compute compute) {

@@ -379,19 +379,11 @@ public final class Transformer {
   }
 
   /**
-   * Softmax of {@code v[0..n)} in place, llama2.c's: e^(v − max) by {@code compute}'s {@link
-   * Compute#exps}, summed in order, each divided by the sum.
+   * Softmax of {@code v[0..n)} in place, llama2.c's: e^(v − max) summed in order by {@code
+   * compute}'s {@link Compute#expsSum}, each divided by the sum.
    */
   static void softmax(float[] v, int n, Compute compute) {
-    float max = v[0];
-    for (int i = 1; i < n; i++) {
-      max = Math.max(max, v[i]);
-    }
-    compute.exps(v, n, max);
-    float sum = 0;
-    for (int i = 0; i < n; i++) {
-      sum += v[i];
-    }
+    float sum = compute.expsSum(v, n);
     for (int i = 0; i < n; i++) {
       v[i] /= sum;
     }

@@ -25,7 +25,7 @@ import java.util.Set;
  * and F16C; elsewhere, without the library (a build without gcc), or with {@code
  * -Dwasmgrid.llm.native=off} or {@code WASMGRID_LLM_NATIVE=off}, the Vector API kernels take them
  * instead ({@link #unavailable()} says why). The sampler's exponentials run here too ({@code
- * llm_exp_kernels.c}, {@link #exps}).
+ * llm_exp_kernels.c}, {@link #expsSum}).
  *
  * <p>The project compiles with {@code --release 21}, where {@code java.lang.foreign} is a preview
  * API; it is final since Java 22, so it is reached through method handles found once. Every pointer
@@ -244,15 +244,18 @@ final class NativeKernels {
   }
 
   /**
-   * {@code v[i] = (float) Math.exp(v[i] - max)} for the floats at {@code v}, i in [0, n), but for
-   * the values it leaves to Math.exp (about one in ten million, values below −87, NaN, the last few
-   * of n): their indices go to the ints at {@code hard} (room for n), in order, and their values
-   * stay as they were. Returns how many. By the kernels of {@code width} bits (one of {@link
-   * #widths}; 0 for {@link #width()}).
+   * Softmax's numerators and their sum, as llama2.c takes them, for the floats at {@code v}, i in
+   * [0, n), n >= 1: max the largest, {@code v[i] = (float) Math.exp(v[i] - max)}, their sum added
+   * in order. The values it leaves to Math.exp (about one in ten million, values between −104 and
+   * −87, the last few of n) keep theirs, their indices going to the ints at {@code hard} (room for
+   * n), in order; the floats at {@code out} get max, then the sum of the values before {@code
+   * covered}, then covered as an int: the values before the first group with one left to Math.exp.
+   * Returns how many were left, or -1 where a value is NaN (nothing changed then). By the kernels
+   * of {@code width} bits (one of {@link #widths}; 0 for {@link #width()}).
    */
-  static int exps(long v, int n, float max, long hard, int width) {
+  static int expsSum(long v, int n, long hard, long out, int width) {
     try {
-      return (int) LOADED.exps.invokeExact(v, n, max, hard, width);
+      return (int) LOADED.expsSum.invokeExact(v, n, hard, width, out);
     } catch (Throwable e) {
       throw Foreign.rethrown(e);
     }
@@ -269,7 +272,7 @@ final class NativeKernels {
       MethodHandle interleave,
       MethodHandle rowsInterleaved,
       MethodHandle releaseMapped,
-      MethodHandle exps,
+      MethodHandle expsSum,
       MethodHandle ofBuffer,
       MethodHandle address) {
 
@@ -327,8 +330,7 @@ final class NativeKernels {
               i64,
               i64);
       MethodHandle releaseMapped = foreign.function(symbols, "wg_release_mapped", null, i64, i64);
-      MethodHandle exps =
-          foreign.function(symbols, "wg_exps", i32, i64, i32, foreign.float32, i64, i32);
+      MethodHandle expsSum = foreign.function(symbols, "wg_exps_sum", i32, i64, i32, i64, i32, i64);
       Class<?> segment = foreign.type("MemorySegment");
       return new Loaded(
           null,
@@ -340,7 +342,7 @@ final class NativeKernels {
           interleave,
           rowsInterleaved,
           releaseMapped,
-          exps,
+          expsSum,
           foreign.method(segment, true, "ofBuffer", segment, Buffer.class),
           foreign.method(segment, false, "address", long.class));
     }
