@@ -255,6 +255,9 @@ final class RowTeam implements AutoCloseable {
           try {
             runShare(w, total, size, index, sharing);
           } finally {
+            // The task not kept reachable past its job (one the caller took back stays until the
+            // next post); the caller posts the next job only after `finished`.
+            work = null;
             finished = number;
           }
         }
