@@ -19,7 +19,6 @@ final class Lanes {
   private static final VectorShuffle<Float> SWAP_8 = swap(8);
   private static final VectorShuffle<Float> SWAP_4 = swap(4);
   private static final VectorShuffle<Float> SWAP_2 = swap(2);
-  private static final VectorShuffle<Float> SWAP_1 = swap(1);
 
   private Lanes() {}
 
@@ -27,21 +26,28 @@ final class Lanes {
    * Σ of the lanes of {@code v}: halves added, then quarters, down to neighbours, the same in every
    * execution mode. The lane count is a constant, so the compiler drops the steps that do not
    * apply.
+   *
+   * <p>One step a method, each under HotSpot's 35 bytes: a call site the JIT does not count as hot
+   * (a kernel's reduction after its loop) inlines only callees that small, and a call left standing
+   * passes its vector as a heap object. Written as one 83-byte method, it was left out of {@code
+   * AttentionKernels.dots} in a benchmark of attention alone, which then took 22 ns a key, slower
+   * than scalar code (4.5 ns inlined); in decoding the JIT had happened to count it hot.
    */
   static float sum(FloatVector v) {
-    if (L > 8) {
-      v = v.add(v.rearrange(SWAP_8));
-    }
-    if (L > 4) {
-      v = v.add(v.rearrange(SWAP_4));
-    }
-    if (L > 2) {
-      v = v.add(v.rearrange(SWAP_2));
-    }
-    if (L > 1) {
-      v = v.add(v.rearrange(SWAP_1));
-    }
-    return v.lane(0);
+    return quarters(L > 8 ? v.add(v.rearrange(SWAP_8)) : v);
+  }
+
+  private static float quarters(FloatVector v) {
+    return pairs(L > 4 ? v.add(v.rearrange(SWAP_4)) : v);
+  }
+
+  private static float pairs(FloatVector v) {
+    return neighbours(L > 2 ? v.add(v.rearrange(SWAP_2)) : v);
+  }
+
+  // A species has at least two lanes.
+  private static float neighbours(FloatVector v) {
+    return v.lane(0) + v.lane(1);
   }
 
   private static VectorShuffle<Float> swap(int d) {
