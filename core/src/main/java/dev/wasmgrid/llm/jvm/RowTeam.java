@@ -9,23 +9,27 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A persistent team of daemon threads that runs one job at a time over [0, rows) in fixed-size
- * chunks: with {@code t} threads taking part, thread {@code i} (the caller is 0) owns chunks {@code
- * i}, {@code i + t}, {@code i + 2t} ..., so each thread reads the same rows job after job. The
- * caller posts each worker its share in the worker's own mailbox, runs its own chunks, then for
- * each worker either takes the share back, if the worker has not taken it yet (asleep, or its core
- * busy with another process), or waits for it to finish. Workers spin for a short while after a
- * job, since the next product of a token follows within microseconds, then yield, then park. A job
- * allocates nothing.
+ * chunks: with {@code t} threads taking part, thread {@code i} (the caller is 0) owns the {@code
+ * i}-th of {@code t} contiguous shares of the chunks, so each thread reads the same rows job after
+ * job. The caller posts each worker the job in the worker's own mailbox, runs its own share, then
+ * for each worker either takes the worker's chunks, if the worker has not joined the job yet
+ * (asleep, or its core busy with another process), or waits for it to finish. Where the shares hold
+ * several chunks, a thread that has run its own claims the chunks left in the others' shares, so
+ * the job ends when the work does, not when the slower core is done with half of it. Workers spin
+ * for a short while after a job, since the next product of a token follows within microseconds,
+ * then yield, then park. A job allocates nothing.
  *
  * <p>A job is handed over through each worker's own mailbox, a few fields side by side: the caller
- * writes the job there, the worker takes it with a compare-and-set on the job's number and marks it
+ * writes the job there, the worker joins it with a compare-and-set on the job's number and marks it
  * finished there. With one counter that every thread claimed chunks from and another that counted
  * them done (two lines each thread wrote), an empty two-thread job took 540–800 ns on 2 Zen 5 cores
  * and a job of two ~2.2 µs chunks 3.5–3.9 µs; with the mailboxes 140–280 ns and 3.25 µs (stories15M
  * Q4_0 on 2 threads, the team on every pass: ~0.985× the time per token). A worker reads the job
- * before it takes it; the take fails if the job is no longer the one posted, so it never runs a
- * chunk of one job with another's fields: the caller posts the next job only once this one's shares
- * are taken and finished.
+ * before it joins; the join fails if the caller has closed the job to it, so it never runs a chunk
+ * of one job with another's fields: the caller posts the next job only once every worker has joined
+ * and finished this one, or been shut out of it. Each share's next chunk is a counter of its own,
+ * 128 bytes from the others, which only a thread that has run out of chunks touches besides its
+ * owner.
  */
 final class RowTeam implements AutoCloseable {
 
@@ -49,7 +53,16 @@ final class RowTeam implements AutoCloseable {
    */
   private static final long YIELD_NANOS = 2_000_000;
 
+  /** Longs from one share's counters to the next: 128 bytes, a pair of cache lines. */
+  private static final int STRIDE = 16;
+
+  private static final VarHandle CURSOR = MethodHandles.arrayElementVarHandle(long[].class);
+
   private final Worker[] workers;
+  // Share i's next chunk at i · STRIDE, the chunk after its last at i · STRIDE + 1; reset by the
+  // caller before each post, claimed with getAndAdd by the share's owner and, once they have run
+  // out, by the others.
+  private final long[] shares;
   private final AtomicBoolean busy = new AtomicBoolean();
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private volatile boolean closed;
@@ -64,6 +77,7 @@ final class RowTeam implements AutoCloseable {
       throw new IllegalArgumentException("threads must be >= 1, got " + threads);
     }
     workers = new Worker[threads - 1];
+    shares = new long[threads * STRIDE];
     for (int i = 0; i < workers.length; i++) {
       workers[i] = new Worker(i + 1);
       workers[i].thread =
@@ -98,14 +112,19 @@ final class RowTeam implements AutoCloseable {
     try {
       long number = ++job;
       int threads = Math.min(n, workers.length + 1);
+      for (int i = 0; i < threads; i++) {
+        shares[i * STRIDE] = (long) n * i / threads;
+        shares[i * STRIDE + 1] = (long) n * (i + 1) / threads;
+      }
       for (int i = 1; i < threads; i++) {
         workers[i - 1].post(number, work, rows, chunkRows, threads);
       }
-      runShare(work, rows, chunkRows, 0, threads);
+      runShares(work, rows, chunkRows, 0, threads);
       for (int i = 1; i < threads; i++) {
         Worker w = workers[i - 1];
+        // Shut out, the worker never runs this job's chunks: the caller claims what is left.
         if (w.take(number)) {
-          runShare(work, rows, chunkRows, i, threads);
+          runShare(work, rows, chunkRows, i);
         } else {
           w.awaitFinished(number);
         }
@@ -127,19 +146,37 @@ final class RowTeam implements AutoCloseable {
     soloCaller = caller;
   }
 
-  /** Thread {@code index}'s chunks of a job shared by {@code threads}, until one fails. */
-  private void runShare(RangeTask work, int rows, int chunkRows, int index, int threads) {
-    for (long from = (long) index * chunkRows; from < rows; from += (long) threads * chunkRows) {
-      if (failure.get() != null) {
-        return;
+  /**
+   * Thread {@code index}'s share of a job shared by {@code threads}, then, where shares hold
+   * several chunks, what is left of the others' (when every share is one chunk, a share left
+   * unclaimed is the caller's to take back whole, and the workers never touch another's counter);
+   * chunks after one has failed are claimed but not run.
+   */
+  private void runShares(RangeTask work, int rows, int chunkRows, int index, int threads) {
+    runShare(work, rows, chunkRows, index);
+    if ((long) rows > (long) chunkRows * threads) {
+      for (int k = 1; k < threads; k++) {
+        runShare(work, rows, chunkRows, (index + k) % threads);
       }
-      try {
-        work.run((int) from, (int) Math.min(rows, from + chunkRows));
-      } catch (RuntimeException | Error e) {
-        if (failure.compareAndSet(null, e)) {
-          failedOn = Thread.currentThread();
+    }
+  }
+
+  /** Claims and runs chunks of share {@code s} until it has none left. */
+  private void runShare(RangeTask work, int rows, int chunkRows, int s) {
+    int at = s * STRIDE;
+    long end = shares[at + 1];
+    for (long c = (long) CURSOR.getAndAdd(shares, at, 1L); c < end; ) {
+      if (failure.get() == null) {
+        try {
+          long from = c * chunkRows;
+          work.run((int) from, (int) Math.min(rows, from + chunkRows));
+        } catch (RuntimeException | Error e) {
+          if (failure.compareAndSet(null, e)) {
+            failedOn = Thread.currentThread();
+          }
         }
       }
+      c = (long) CURSOR.getAndAdd(shares, at, 1L);
     }
   }
 
@@ -177,7 +214,7 @@ final class RowTeam implements AutoCloseable {
     }
   }
 
-  /** A worker thread and its mailbox: the job posted to it, taken and finished. */
+  /** A worker thread and its mailbox: the job posted to it, joined and finished. */
   private final class Worker {
     private static final VarHandle TAKEN;
 
@@ -199,7 +236,7 @@ final class RowTeam implements AutoCloseable {
     int chunkRows;
     int threads;
 
-    // The number of the last job whose share a thread took: the worker, or the caller back.
+    // The number of the last job the worker joined or the caller shut it out of.
     @SuppressWarnings("unused") // through TAKEN
     private volatile long taken;
 
@@ -220,7 +257,7 @@ final class RowTeam implements AutoCloseable {
       }
     }
 
-    /** Takes job {@code number}'s share, unless a thread has. */
+    /** Joins job {@code number} (the worker) or shuts the worker out of it (the caller), once. */
     boolean take(long number) {
       long last = (long) TAKEN.getVolatile(this);
       return last < number && TAKEN.compareAndSet(this, last, number);
@@ -246,17 +283,17 @@ final class RowTeam implements AutoCloseable {
           return;
         }
         seen = number;
-        // Read before the take: if the take succeeds, the caller has not posted another job.
+        // Read before the join: if it succeeds, the caller has not posted another job.
         RangeTask w = work;
         int total = rows;
         int size = chunkRows;
         int sharing = threads;
         if (take(number)) {
           try {
-            runShare(w, total, size, index, sharing);
+            runShares(w, total, size, index, sharing);
           } finally {
-            // The task not kept reachable past its job (one the caller took back stays until the
-            // next post); the caller posts the next job only after `finished`.
+            // The task not kept reachable past its job (one the worker was shut out of stays until
+            // the next post); the caller posts the next job only after `finished`.
             work = null;
             finished = number;
           }

@@ -44,6 +44,34 @@ class RowTeamTest {
   }
 
   @Test
+  void aThreadDoneWithItsShareTakesTheOthersLastChunks() {
+    Thread caller = Thread.currentThread();
+    try (RowTeam team = new RowTeam(2, "steal")) {
+      // Eight chunks of 10 rows: the caller owns the first four, the worker the last four. The
+      // caller's first chunk waits until the worker has run one of the caller's: only a worker
+      // that takes another's chunks after its own ends the wait.
+      CountDownLatch stolen = new CountDownLatch(1);
+      AtomicIntegerArray seen = new AtomicIntegerArray(80);
+      team.run(
+          80,
+          10,
+          (from, to) -> {
+            for (int r = from; r < to; r++) {
+              seen.incrementAndGet(r);
+            }
+            if (from == 0) {
+              awaitBounded(stolen);
+            } else if (from < 40 && Thread.currentThread() != caller) {
+              stolen.countDown();
+            }
+          });
+      for (int r = 0; r < 80; r++) {
+        assertThat(seen.get(r)).as("row %d", r).isEqualTo(1);
+      }
+    }
+  }
+
+  @Test
   void aWorkersExceptionReachesTheCallerAndTheTeamGoesOn() {
     Thread caller = Thread.currentThread();
     try (RowTeam team = new RowTeam(2, "fail")) {
