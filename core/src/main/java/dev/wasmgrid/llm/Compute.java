@@ -138,6 +138,15 @@ public interface Compute extends AutoCloseable {
     return sum;
   }
 
+  /**
+   * Index of the largest of {@code v[0..n)}, the first one on ties ({@code -0.0} and {@code 0.0}
+   * tie), a NaN never the largest unless it is {@code v[0]}: greedy decoding's choice, exactly
+   * {@link Sampler#argmax(float[])}'s.
+   */
+  default int argmax(float[] v, int n) {
+    return Sampler.argmax(v, n);
+  }
+
   /** Work on the indices [from, to) of a range. */
   @FunctionalInterface
   interface RangeTask {

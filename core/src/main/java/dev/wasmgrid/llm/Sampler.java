@@ -60,7 +60,7 @@ public final class Sampler {
   public int sample(float[] logits) {
     int n = logits.length;
     if (temperature == 0) {
-      return argmax(logits);
+      return compute.argmax(logits, n);
     }
     for (int i = 0; i < n; i++) {
       logits[i] /= temperature;
@@ -258,8 +258,13 @@ public final class Sampler {
 
   /** Index of the largest value, the first one on ties. */
   public static int argmax(float[] v) {
+    return argmax(v, v.length);
+  }
+
+  /** Index of the largest of {@code v[0..n)}, the first one on ties; 0 when n is 0. */
+  static int argmax(float[] v, int n) {
     int best = 0;
-    for (int i = 1; i < v.length; i++) {
+    for (int i = 1; i < n; i++) {
       if (v[i] > v[best]) {
         best = i;
       }

@@ -6,6 +6,7 @@ import dev.wasmgrid.llm.jvm.VectorCompute;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.assertj.core.data.Offset;
@@ -97,6 +98,35 @@ class VectorComputeTest {
               .containsExactly(one);
         }
       }
+    }
+  }
+
+  /**
+   * Greedy decoding's choice a vector at a time is the scalar loop's, on the values that make the
+   * two differ if either is off: ties (the first wins), -0.0 against 0.0, NaNs (never taken, but at
+   * 0 always), the largest in the tail past the last whole vector, lengths below one vector.
+   */
+  @Test
+  void argmaxIsTheScalarLoopsOnTiesZerosNansAndTails() {
+    SplittableRandom random = new SplittableRandom(7);
+    float[] specials = {0f, -0f, Float.NaN, 1f, -1f, Float.POSITIVE_INFINITY, 3f};
+    try (VectorCompute compute = new VectorCompute(1)) {
+      for (int trial = 0; trial < 20_000; trial++) {
+        int n = 1 + random.nextInt(trial % 10 == 0 ? 300 : 40);
+        float[] v = new float[n + 3];
+        for (int i = 0; i < v.length; i++) {
+          v[i] =
+              random.nextInt(4) == 0
+                  ? specials[random.nextInt(specials.length)]
+                  : random.nextInt(7) - 3;
+        }
+        // Past n: never looked at, so larger than anything in range.
+        v[n] = 100f;
+        assertThat(compute.argmax(v, n))
+            .as("trial %d, n %d: %s", trial, n, Arrays.toString(v))
+            .isEqualTo(Sampler.argmax(Arrays.copyOf(v, n)));
+      }
+      assertThat(compute.argmax(new float[0], 0)).isZero();
     }
   }
 

@@ -385,6 +385,12 @@ public final class VectorCompute implements Compute {
     ActivationKernels.softmax(v, n);
   }
 
+  /** A vector at a time: ~5 µs for 32,000 logits against 10–14 scalar (one Zen 5 core). */
+  @Override
+  public int argmax(float[] v, int n) {
+    return Argmax.of(v, n);
+  }
+
   /**
    * By the native kernels where they run (~30 µs for 32,000 values against 60–130 in Java), else
    * scalar.
