@@ -184,12 +184,13 @@ public final class LlmBench {
   /**
    * Runs every cell: {@code mem_read_gbs} per thread count; per model and dtype {@code
    * bytes_per_token}; per thread count {@code tok_s}, {@code ttft_ms}, {@code pp_tok_s} (stories
-   * shapes), {@code load_ms}, {@code peak_rss_mb} and {@code roofline_fraction}; and {@code tok_s}
+   * shapes), {@code load_ms}, {@code peak_rss_mb}, the bandwidth probed again around the cell's
+   * timed runs ({@code mem_read_gbs}) and {@code roofline_fraction} against it; and {@code tok_s}
    * and {@code roofline_fraction} at {@code threads} {@code best}; then, at q8_0, each stories
    * shape's time to first token with a shared prefix cached and not ({@link PromptCacheLlmBench}).
    */
   public static void run(Options options, BenchReport report) {
-    Map<Integer, Double> bandwidth =
+    Map<Integer, Double> initial =
         MemoryBandwidth.measure(options.threads(), options.bandwidthBytes(), report);
     List<ShapedLlmBench.FileShape> stories =
         options.dtypes().isEmpty()
@@ -200,7 +201,13 @@ public final class LlmBench {
                         new ShapedLlmBench.FileShape(
                             s.modelShape(), s.tokens(), s.warmUpTokens(), s.promptTokens()))
                 .toList();
-    ShapedLlmBench.run(stories, options.dtypes(), options, bandwidth, report);
+    // Where the heap has no room for the buffer beside a loaded model, the first probe serves.
+    BandwidthProbe probe =
+        threads ->
+            MemoryBandwidth.fits(options.bandwidthBytes())
+                ? MemoryBandwidth.rates(threads, options.bandwidthBytes())
+                : initial;
+    ShapedLlmBench.run(stories, options.dtypes(), options, probe, report);
     if (options.dtypes().contains(QuantMix.Q8_0)) {
       for (Shape shape : options.shapes()) {
         int prefix = Math.min(PREFIX_TOKENS, shape.config().seqLen() / 2);
@@ -218,7 +225,7 @@ public final class LlmBench {
                         : f)
             .toList();
     ShapedLlmBench.run(
-        options.mixes().isEmpty() ? List.of() : files, options.mixes(), options, bandwidth, report);
+        options.mixes().isEmpty() ? List.of() : files, options.mixes(), options, probe, report);
     StreamsLlmBench.run(options, report);
   }
 

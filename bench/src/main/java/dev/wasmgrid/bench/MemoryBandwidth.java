@@ -53,18 +53,35 @@ final class MemoryBandwidth {
    * @return GB/s (10^9 bytes) by thread count
    */
   static Map<Integer, Double> measure(List<Integer> threadCounts, long bytes, BenchReport report) {
+    Map<Integer, Double> out = rates(threadCounts, bytes);
+    out.forEach(
+        (threads, gbs) -> {
+          report.progress(
+              "llm: memory read %.1f GB/s with %d thread(s) (best of %d x %d MiB)"
+                  .formatted(gbs, threads, PASSES, bytes >> 20));
+          report.metric("llm", Map.of("threads", threads), "mem_read_gbs", gbs, "GB/s");
+        });
+    return out;
+  }
+
+  /** Whether a buffer of {@code bytes} fits in the heap now with as much again to spare. */
+  static boolean fits(long bytes) {
+    Runtime r = Runtime.getRuntime();
+    return r.maxMemory() - (r.totalMemory() - r.freeMemory()) >= 2 * bytes;
+  }
+
+  /**
+   * GB/s (10^9 bytes) reading a buffer of {@code bytes} with each of {@code threadCounts}; the
+   * buffer is allocated for the call and dropped after it.
+   */
+  static Map<Integer, Double> rates(List<Integer> threadCounts, long bytes) {
     long floats = Math.min(Integer.MAX_VALUE - 64, bytes / Float.BYTES);
     // Allocation zeroes the array, so every page is resident before the first timed pass.
     float[] buffer = new float[Math.max(STEP, (int) (floats / STEP * STEP)) + LINE_FLOATS];
     warmUp(buffer);
     Map<Integer, Double> out = new LinkedHashMap<>();
     for (int threads : threadCounts) {
-      double gbs = bestRate(buffer, threads);
-      out.put(threads, gbs);
-      report.progress(
-          "llm: memory read %.1f GB/s with %d thread(s) (best of %d x %d MiB)"
-              .formatted(gbs, threads, PASSES, ((long) buffer.length * Float.BYTES) >> 20));
-      report.metric("llm", Map.of("threads", threads), "mem_read_gbs", gbs, "GB/s");
+      out.put(threads, bestRate(buffer, threads));
     }
     return out;
   }

@@ -80,13 +80,14 @@ final class ShapedLlmBench {
   /**
    * Writes (or finds in the cache) each shape in each mix, loads and measures it.
    *
-   * @param bandwidth {@code mem_read_gbs} by thread count, for the {@code roofline_fraction} lines
+   * @param probe the read bandwidth, probed before and after each file's decoding for its {@code
+   *     mem_read_gbs} and {@code roofline_fraction} lines
    */
   static void run(
       List<FileShape> shapes,
       List<QuantMix> mixes,
       LlmBench.Options options,
-      Map<Integer, Double> bandwidth,
+      BandwidthProbe probe,
       BenchReport report) {
     for (FileShape shape : shapes) {
       for (QuantMix mix : mixes) {
@@ -95,7 +96,7 @@ final class ShapedLlmBench {
             mix,
             options,
             report,
-            file -> measure(shape, mix, file, options.threads(), bandwidth, report));
+            file -> measure(shape, mix, file, options.threads(), probe, report));
       }
     }
   }
@@ -174,7 +175,7 @@ final class ShapedLlmBench {
       QuantMix mix,
       Path file,
       List<Integer> threadCounts,
-      Map<Integer, Double> bandwidth,
+      BandwidthProbe probe,
       BenchReport report)
       throws IOException {
     System.gc();
@@ -202,6 +203,7 @@ final class ShapedLlmBench {
     // As a request asks by default: temperature 0.8, top-p 0.9 (the sampler's own cost included).
     GenerationConfig sampledCfg =
         GenerationConfig.defaults().withMaxTokens(shape.tokens()).withIgnoreEos(true);
+    Map<Integer, Double> bandwidth = new LinkedHashMap<>();
     List<LanguageModel> models = new ArrayList<>();
     try {
       for (int threads : threadCounts) {
@@ -225,8 +227,12 @@ final class ShapedLlmBench {
                   shape.promptTokens() > 0
                       ? ", then a %d-token prompt each".formatted(shape.promptTokens())
                       : ""));
+      // Probed right before and after (the higher), as the host's speed drifts within minutes: a
+      // probe at the start of the run put one thread's decoding at 1.17-1.28 of the bandwidth.
+      bandwidth.putAll(probe.rates(threadCounts));
       List<GenerationStats> medians = medianRuns(models, cfg);
       List<GenerationStats> sampled = medianRuns(models, sampledCfg);
+      probe.rates(threadCounts).forEach((threads, gbs) -> bandwidth.merge(threads, gbs, Math::max));
       for (int i = 0; i < models.size(); i++) {
         int threads = threadCounts.get(i);
         GenerationStats stats = medians.get(i);
@@ -248,6 +254,7 @@ final class ShapedLlmBench {
         }
         Double gbs = bandwidth.get(threads);
         if (gbs != null) {
+          report.metric("llm", params, "mem_read_gbs", gbs, "GB/s");
           report.metric(
               "llm",
               params,

@@ -71,6 +71,7 @@ class LlmBenchTest {
                 "pp_tok_s",
                 "load_ms",
                 "peak_rss_mb",
+                "mem_read_gbs",
                 "roofline_fraction")) {
           expected.add(cell + threads + " " + metric);
         }
@@ -125,7 +126,8 @@ class LlmBenchTest {
         .isGreaterThan(weights * perWeight)
         .isLessThan(weights * perWeight + kvPerPosition * 16);
     for (int threads : List.of(1, 2)) {
-      double gbs = v.get("- - " + threads + " mem_read_gbs");
+      assertThat(v.get("- - " + threads + " mem_read_gbs")).isPositive();
+      double gbs = v.get(cell + threads + " mem_read_gbs");
       assertThat(gbs).isPositive();
       double tokS = v.get(cell + threads + " tok_s");
       assertThat(v.get(cell + threads + " roofline_fraction"))
@@ -156,7 +158,7 @@ class LlmBenchTest {
             0,
             null,
             1L << 20),
-        Map.of(1, 10.0),
+        threads -> Map.of(1, 10.0),
         BenchReport.jsonLines(
             out, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
     List<String> seen = new ArrayList<>();
@@ -168,7 +170,13 @@ class LlmBenchTest {
     for (String dtype : List.of("q4_k_m", "q8_0")) {
       for (String metric :
           List.of(
-              "tok_s", "sampled_tok_s", "ttft_ms", "load_ms", "peak_rss_mb", "roofline_fraction")) {
+              "tok_s",
+              "sampled_tok_s",
+              "ttft_ms",
+              "load_ms",
+              "peak_rss_mb",
+              "mem_read_gbs",
+              "roofline_fraction")) {
         expected.add("smollm2-135m " + dtype + " 1 " + metric);
       }
       expected.add("smollm2-135m " + dtype + " - bytes_per_token");
@@ -232,7 +240,7 @@ class LlmBenchTest {
         List.of(new ShapedLlmBench.FileShape(shape, 2, 0)),
         options.mixes(),
         options,
-        Map.of(),
+        threads -> Map.of(),
         BenchReport.jsonLines(
             new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
             new PrintStream(progress, true, StandardCharsets.UTF_8)));
