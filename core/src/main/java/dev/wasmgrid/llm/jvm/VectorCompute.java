@@ -49,9 +49,9 @@ public final class VectorCompute implements Compute {
   /**
    * A thread's share of this much work (weight bytes times vectors) or more goes in {@link
    * #CHUNKS_PER_THREAD} chunks, which a thread that has finished its own share takes from another's
-   * ({@link RowTeam}): the two cores of a shared host ran their halves of a product 5–20 % apart,
-   * the same rows, the faster one waiting for the other. Smaller shares stay one chunk: each is a
-   * few microseconds, where a claim more is worth what the balance gains.
+   * ({@link RowTeam}): the two cores of a shared host ran equal halves of a product 5–20 % apart,
+   * the faster one then waiting for the other. Smaller shares stay one chunk: each is a few
+   * microseconds, where a claim more is worth what the balance gains.
    */
   private static final long BALANCED_BYTES_PER_THREAD = 1024 * 1024;
 
