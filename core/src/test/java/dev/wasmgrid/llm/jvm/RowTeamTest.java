@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
@@ -48,9 +49,10 @@ class RowTeamTest {
     Thread caller = Thread.currentThread();
     try (RowTeam team = new RowTeam(2, "steal")) {
       // Eight chunks of 10 rows: the caller owns the first four, the worker the last four. The
-      // caller's first chunk waits until the worker has run one of the caller's: only a worker
-      // that takes another's chunks after its own ends the wait.
+      // first chunk the caller runs waits until the worker has run one of the caller's: only a
+      // worker that takes another's chunks after its own ends the wait.
       CountDownLatch stolen = new CountDownLatch(1);
+      AtomicBoolean callerWaited = new AtomicBoolean();
       AtomicIntegerArray seen = new AtomicIntegerArray(80);
       team.run(
           80,
@@ -59,10 +61,12 @@ class RowTeamTest {
             for (int r = from; r < to; r++) {
               seen.incrementAndGet(r);
             }
-            if (from == 0) {
+            if (Thread.currentThread() != caller) {
+              if (from < 40) {
+                stolen.countDown();
+              }
+            } else if (callerWaited.compareAndSet(false, true)) {
               awaitBounded(stolen);
-            } else if (from < 40 && Thread.currentThread() != caller) {
-              stolen.countDown();
             }
           });
       for (int r = 0; r < 80; r++) {
