@@ -112,9 +112,11 @@ final class RowTeam implements AutoCloseable {
     try {
       long number = ++job;
       int threads = Math.min(n, workers.length + 1);
-      for (int i = 0; i < threads; i++) {
-        shares[i * STRIDE] = (long) n * i / threads;
-        shares[i * STRIDE + 1] = (long) n * (i + 1) / threads;
+      if (n > threads) {
+        for (int i = 0; i < threads; i++) {
+          shares[i * STRIDE] = (long) n * i / threads;
+          shares[i * STRIDE + 1] = (long) n * (i + 1) / threads;
+        }
       }
       for (int i = 1; i < threads; i++) {
         workers[i - 1].post(number, work, rows, chunkRows, threads);
@@ -124,7 +126,7 @@ final class RowTeam implements AutoCloseable {
         Worker w = workers[i - 1];
         // Shut out, the worker never runs this job's chunks: the caller claims what is left.
         if (w.take(number)) {
-          runShare(work, rows, chunkRows, i);
+          runOwn(work, rows, chunkRows, i, threads);
         } else {
           w.awaitFinished(number);
         }
@@ -149,11 +151,10 @@ final class RowTeam implements AutoCloseable {
   /**
    * Thread {@code index}'s share of a job shared by {@code threads}, then, where shares hold
    * several chunks, what is left of the others' (when every share is one chunk, a share left
-   * unclaimed is the caller's to take back whole, and the workers never touch another's counter);
-   * chunks after one has failed are claimed but not run.
+   * unclaimed is the caller's to take back whole, and the workers never touch another's counter).
    */
   private void runShares(RangeTask work, int rows, int chunkRows, int index, int threads) {
-    runShare(work, rows, chunkRows, index);
+    runOwn(work, rows, chunkRows, index, threads);
     if ((long) rows > (long) chunkRows * threads) {
       for (int k = 1; k < threads; k++) {
         runShare(work, rows, chunkRows, (index + k) % threads);
@@ -161,22 +162,39 @@ final class RowTeam implements AutoCloseable {
     }
   }
 
+  /**
+   * Share {@code s}: its one chunk run straight, where every share is one (the share's owner or the
+   * caller that shut it out runs it, never both), else claimed chunk by chunk.
+   */
+  private void runOwn(RangeTask work, int rows, int chunkRows, int s, int threads) {
+    if ((long) rows > (long) chunkRows * threads) {
+      runShare(work, rows, chunkRows, s);
+    } else {
+      runChunk(work, rows, chunkRows, s);
+    }
+  }
+
   /** Claims and runs chunks of share {@code s} until it has none left. */
   private void runShare(RangeTask work, int rows, int chunkRows, int s) {
     int at = s * STRIDE;
     long end = shares[at + 1];
-    for (long c = (long) CURSOR.getAndAdd(shares, at, 1L); c < end; ) {
-      if (failure.get() == null) {
-        try {
-          long from = c * chunkRows;
-          work.run((int) from, (int) Math.min(rows, from + chunkRows));
-        } catch (RuntimeException | Error e) {
-          if (failure.compareAndSet(null, e)) {
-            failedOn = Thread.currentThread();
-          }
-        }
+    for (long c; (c = (long) CURSOR.getAndAdd(shares, at, 1L)) < end; ) {
+      runChunk(work, rows, chunkRows, c);
+    }
+  }
+
+  /** Chunk {@code c}, unless one has failed (chunks after a failure are claimed but not run). */
+  private void runChunk(RangeTask work, int rows, int chunkRows, long c) {
+    if (failure.get() != null) {
+      return;
+    }
+    try {
+      long from = c * chunkRows;
+      work.run((int) from, (int) Math.min(rows, from + chunkRows));
+    } catch (RuntimeException | Error e) {
+      if (failure.compareAndSet(null, e)) {
+        failedOn = Thread.currentThread();
       }
-      c = (long) CURSOR.getAndAdd(shares, at, 1L);
     }
   }
 
