@@ -10,14 +10,20 @@ package dev.wasmgrid.llm.jvm;
  * alone, alone, team, and only the second of each pair is timed: the first after a switch pays for
  * it (a parked worker woken, rows read last by the other core), which timed every trial against the
  * team on a small model; and the order keeps a trend (the JIT warming up, a context growing) from
- * favouring either way. On an idle machine the team wins and the trials cost ~3 %; where another
- * process holds a core, the caller waits job after job for a chunk a worker began and then lost its
- * core, and the caller alone is faster. Not thread-safe: one pass at a time.
+ * favouring either way. On an idle machine the team wins; where another process holds a core, the
+ * caller waits job after job for a chunk a worker began and then lost its core, and the caller
+ * alone is faster. While the team keeps a wide lead ({@link #WIDE}), the trials thin out, each
+ * twice as far from the last, up to {@link #MAX_PROBE} passes: a trial's four passes alone cost ~2%
+ * of the passes at one trial in {@link #PROBE} (stories110M Q8_0 on 2 Zen 5 cores, where a pass
+ * alone takes 1.6-1.8 times the team's). Not thread-safe: one pass at a time.
  */
 final class ThreadChoice {
 
-  /** Passes from one trial to the next. */
+  /** Passes from one trial to the next, and from a trial that found no wide lead. */
   static final int PROBE = 128;
+
+  /** The most passes from one trial to the next, reached while the team keeps a wide lead. */
+  static final int MAX_PROBE = 1024;
 
   /**
    * Passes from a trial that switched ways to the next: a switch is tried again soon, since the
@@ -37,8 +43,17 @@ final class ThreadChoice {
   /** How much faster the other way's trial passes must be for it to be taken. */
   private static final double MARGIN = 0.9;
 
+  /**
+   * A lead this wide (the team's trial passes at most this share of the caller's alone) doubles the
+   * passes to the next trial. A core lost to another process costs the team more than that lead,
+   * and a trial within {@link #MAX_PROBE} passes finds it; the caller alone is tried against the
+   * team every {@link #PROBE} passes, as the core it lacks may be back.
+   */
+  private static final double WIDE = 0.8;
+
   private long passes;
   private long nextTrial = SETTLE + 1;
+  private long probe = PROBE;
   private boolean preferSolo;
   private int trialLeft;
   private long trialSolo;
@@ -78,7 +93,9 @@ final class ThreadChoice {
       if (switched) {
         preferSolo = !preferSolo;
       }
-      nextTrial = passes + (switched ? RECHECK : PROBE);
+      boolean wideLead = !preferSolo && trialTeam <= WIDE * trialSolo;
+      probe = wideLead ? Math.min(2 * probe, MAX_PROBE) : PROBE;
+      nextTrial = passes + (switched ? RECHECK : probe);
     }
   }
 

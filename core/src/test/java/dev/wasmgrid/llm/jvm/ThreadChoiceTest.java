@@ -29,14 +29,57 @@ class ThreadChoiceTest {
     return chosen.subList(from, to).stream().filter(b -> b).count();
   }
 
+  /** The passes at which trials began: each trial's first pass alone, less the pair before it. */
+  private static List<Integer> trialStarts(List<Boolean> chosen) {
+    List<Integer> starts = new ArrayList<>();
+    for (int p = 1; p < chosen.size(); p++) {
+      boolean firstOfTrial = starts.isEmpty() || p > starts.getLast() + ThreadChoice.TRIAL_PASSES;
+      if (chosen.get(p) && firstOfTrial) {
+        starts.add(p - 2);
+      }
+    }
+    return starts;
+  }
+
   @Test
   void aFasterTeamKeepsEveryPassButTheTrials() {
     ThreadChoice choice = new ThreadChoice();
     int passes = ThreadChoice.SETTLE + 5 * ThreadChoice.PROBE;
-    List<Boolean> chosen = run(choice, passes, p -> 1_000_000, p -> 1_800_000);
+    // A narrow lead: the trials stay PROBE passes apart.
+    List<Boolean> chosen = run(choice, passes, p -> 1_000_000, p -> 1_150_000);
     assertThat(chosen.subList(0, ThreadChoice.SETTLE)).containsOnly(false);
     assertThat(alone(chosen, 0, passes)).isEqualTo(5L * ThreadChoice.TRIAL_PASSES / 2);
     assertThat(choice.prefersSolo()).isFalse();
+  }
+
+  @Test
+  void aWideLeadThinsTheTrialsOutToOneInMaxProbePasses() {
+    ThreadChoice choice = new ThreadChoice();
+    List<Boolean> chosen = run(choice, 6 * ThreadChoice.MAX_PROBE, p -> 1_000_000, p -> 1_800_000);
+    List<Integer> starts = trialStarts(chosen);
+    assertThat(starts.getFirst()).isEqualTo(ThreadChoice.SETTLE);
+    List<Integer> gaps = new ArrayList<>();
+    for (int i = 1; i < starts.size(); i++) {
+      // From a trial's last pass to the next trial's first.
+      gaps.add(starts.get(i) - (starts.get(i - 1) + ThreadChoice.TRIAL_PASSES - 1));
+    }
+    int p = ThreadChoice.PROBE;
+    assertThat(gaps).startsWith(2 * p, 4 * p, 8 * p).endsWith(8 * p, 8 * p);
+    assertThat(8 * p).isEqualTo(ThreadChoice.MAX_PROBE);
+    assertThat(choice.prefersSolo()).isFalse();
+  }
+
+  @Test
+  void aCoreLostAfterALongLeadIsFoundWithinMaxProbePasses() {
+    ThreadChoice choice = new ThreadChoice();
+    // The team far ahead for 3,000 passes; then another process takes a core and the team's passes
+    // take 1.5 ms against 1 ms alone.
+    int lost = 3000;
+    List<Boolean> chosen = run(choice, 6000, p -> p < lost ? 600_000 : 1_500_000, p -> 1_000_000);
+    int found = lost + ThreadChoice.MAX_PROBE + ThreadChoice.TRIAL_PASSES;
+    assertThat(alone(chosen, found, 6000))
+        .isGreaterThanOrEqualTo(6000 - found - 30L * ThreadChoice.TRIAL_PASSES / 2);
+    assertThat(choice.prefersSolo()).isTrue();
   }
 
   @Test
@@ -69,10 +112,11 @@ class ThreadChoiceTest {
   @Test
   void aSwitchTheNextTrialDoesNotBearOutIsUndoneSoon() {
     ThreadChoice choice = new ThreadChoice();
-    // The team's first passes pay for its own warm-up: slow in the first trial only.
+    // The team's first passes pay for its own warm-up: slow in the first trial only. Then its lead
+    // is narrow, so the trials stay PROBE passes apart.
     int firstTrialEnd = ThreadChoice.SETTLE + ThreadChoice.TRIAL_PASSES;
     List<Boolean> chosen =
-        run(choice, 300, p -> p < firstTrialEnd ? 3_000_000 : 1_000_000, p -> 1_800_000);
+        run(choice, 300, p -> p < firstTrialEnd ? 3_000_000 : 1_000_000, p -> 1_150_000);
     // Alone until the next trial, RECHECK passes on...
     assertThat(alone(chosen, firstTrialEnd, firstTrialEnd + ThreadChoice.RECHECK - 1))
         .isEqualTo(ThreadChoice.RECHECK - 1L);
