@@ -37,9 +37,9 @@ int wg_isa(void);
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 #define ROWS 16
 /*
- * How far ahead of its loads a strip fetches (bytes). The types with blocks of 32 fetch each pair
- * of blocks whole as they start it (fetch_pair; the distances were chosen fetching each block's
- * vectors alone). One vector, read as four streams: Q4_0 2 KiB ahead, Q8_0 1 KiB (in C, a
+ * How far ahead of its loads a strip fetches (bytes). The types with blocks of 32 fetch each
+ * block's vectors with one vector, each pair of blocks whole as they start it with several
+ * (fetch_pair; the distances were chosen fetching blocks). One vector, read as four streams: Q4_0 2 KiB ahead, Q8_0 1 KiB (in C, a
  * stories110M-sized token of products on a Zen 5, two distances taking turns in one process: Q4_0
  * 4-5% faster at 2 KiB than at 1 on 1 and 2 threads, 3 and 4 KiB slower; Q8_0 within 2% at 2 KiB,
  * slower at 4). Several vectors: 8 KiB (1.3-1.5x what 1 KiB gave). The K-quants, read as one
@@ -261,12 +261,14 @@ ALWAYS_INLINE void fetch(const uint8_t *at, int lines, long ahead) {
 }
 
 /*
- * Block b's share of a strip's fetching (blocks of 32): the whole pair, its scales' line with its
- * vectors, as the pair starts. Fetching each block's vectors alone left one line in a pair's 17
- * (Q8_0; 9 for Q4_0) to the hardware's prefetcher, which here does not keep up: at Q8_0's 8
- * vectors that line, often the scales', stalled every pair (2 threads 0.87-0.88x the time, 4
- * vectors 0.69-0.75x, one vector 0.94-0.98x; Q4_0 one vector 0.93-0.96x; in C, a stories110M-sized
- * token of products on a Zen 5, two ways taking turns in one process).
+ * Block b's share of a strip's fetching (blocks of 32) by several vectors: the whole pair, its
+ * scales' line with its vectors, as the pair starts. Fetching each block's vectors alone left one
+ * line in a pair's 17 (Q8_0; 9 for Q4_0) to the hardware's prefetcher, which here does not keep up:
+ * at Q8_0's 8 vectors that line, often the scales', stalled every pair (in C, a stories110M-sized
+ * token of products on a Zen 5, two ways taking turns in one process: 8 vectors 0.87-0.93x the
+ * time, 4 vectors 0.69-0.75x; eight streams' steps in the JVM ~0.91x). One vector's four streams
+ * keep fetching block by block: there the hardware keeps up, and fetching pairs was 0.94-0.95x the
+ * time in C on 2 threads but ~1.03x in the JVM's decoding.
  */
 ALWAYS_INLINE void fetch_pair(const uint8_t *strip, long pair, long b, long ahead) {
   if (b % 2 == 0) fetch(strip + scales_at(pair, b), (int)(pair / 64), ahead);
@@ -324,7 +326,7 @@ ALWAYS_INLINE void four_strips(int type, const uint8_t *const *strip, int nb, co
     __m512 dx = _mm512_set1_ps(x->d[0][b]);
     _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) {
       const uint8_t *wv = strip[k] + vectors_at(pair, type, b);
-      fetch_pair(strip[k], pair, b, type == T_Q4_0 ? AHEAD_Q4_0 : AHEAD_Q8_0);
+      fetch(wv, vectors(type), type == T_Q4_0 ? AHEAD_Q4_0 : AHEAD_Q8_0);
       __m512i w[8];
       block_weights(type, wv, w);
       __m512i dot = block_dot(type, w, xb, x->s[0][b]);
