@@ -39,14 +39,14 @@ int wg_isa(void);
 /*
  * How far ahead of its loads a strip fetches (bytes). The types with blocks of 32 fetch each
  * block's vectors with one vector, each pair of blocks whole as they start it with several
- * (fetch_pair; the distances were chosen fetching blocks). One vector, read as four streams: Q4_0 2 KiB ahead, Q8_0 1 KiB (in C, a
- * stories110M-sized token of products on a Zen 5, two distances taking turns in one process: Q4_0
- * 4-5% faster at 2 KiB than at 1 on 1 and 2 threads, 3 and 4 KiB slower; Q8_0 within 2% at 2 KiB,
- * slower at 4). Several vectors: 8 KiB (1.3-1.5x what 1 KiB gave). The K-quants, read as one
- * stream, fetch a whole super-block (its scales with its values) as they start one: Q4_K 8 KiB
- * ahead, Q6_K 4 KiB, 0.94 and 0.91 of a plain four-stream read's bandwidth on one thread. Fetching
- * only each group's values, 8 and 16 KiB ahead, left the scales' lines to the hardware: Q6_K ran
- * at 0.6 of the read (0.73-0.85x the time now), Q4_K at 0.87-0.92 (0.86-0.93x).
+ * (fetch_pair; the distances were chosen fetching blocks). One vector, read as four streams: Q4_0
+ * 2 KiB ahead, Q8_0 1 KiB (in C, a stories110M-sized token of products on a Zen 5, two distances
+ * taking turns in one process: Q4_0 4-5% faster at 2 KiB than at 1 on 1 and 2 threads, 3 and 4 KiB
+ * slower; Q8_0 within 2% at 2 KiB, slower at 4). Several vectors: 8 KiB (1.3-1.5x what 1 KiB gave).
+ * The K-quants, read as one stream, fetch a whole super-block (its scales with its values) as they
+ * start one: Q4_K 8 KiB ahead, Q6_K 4 KiB, 0.94 and 0.91 of a plain four-stream read's bandwidth on
+ * one thread. Fetching only each group's values, 8 and 16 KiB ahead, left the scales' lines to the
+ * hardware: Q6_K ran at 0.6 of the read (0.73-0.85x the time now), Q4_K at 0.87-0.92 (0.86-0.93x).
  */
 #define AHEAD_Q4_0 2048
 #define AHEAD_Q8_0 1024
