@@ -112,7 +112,7 @@ final class RowTeam implements AutoCloseable {
     try {
       long number = ++job;
       int threads = Math.min(n, workers.length + 1);
-      if (n > threads) {
+      if (severalPerShare(rows, chunkRows, threads)) {
         for (int i = 0; i < threads; i++) {
           shares[i * STRIDE] = (long) n * i / threads;
           shares[i * STRIDE + 1] = (long) n * (i + 1) / threads;
@@ -155,7 +155,7 @@ final class RowTeam implements AutoCloseable {
    */
   private void runShares(RangeTask work, int rows, int chunkRows, int index, int threads) {
     runOwn(work, rows, chunkRows, index, threads);
-    if ((long) rows > (long) chunkRows * threads) {
+    if (severalPerShare(rows, chunkRows, threads)) {
       for (int k = 1; k < threads; k++) {
         runShare(work, rows, chunkRows, (index + k) % threads);
       }
@@ -167,11 +167,20 @@ final class RowTeam implements AutoCloseable {
    * caller that shut it out runs it, never both), else claimed chunk by chunk.
    */
   private void runOwn(RangeTask work, int rows, int chunkRows, int s, int threads) {
-    if ((long) rows > (long) chunkRows * threads) {
+    if (severalPerShare(rows, chunkRows, threads)) {
       runShare(work, rows, chunkRows, s);
     } else {
       runChunk(work, rows, chunkRows, s);
     }
+  }
+
+  /**
+   * Whether a job's shares hold several chunks each, so that each share's counter is reset, claimed
+   * from and stolen from; where every share is one chunk its owner (or the caller) runs it
+   * straight.
+   */
+  private static boolean severalPerShare(int rows, int chunkRows, int threads) {
+    return (long) rows > (long) chunkRows * threads;
   }
 
   /** Claims and runs chunks of share {@code s} until it has none left. */

@@ -2,20 +2,20 @@ package dev.wasmgrid.llm.jvm;
 
 /**
  * Whether forward passes of one batch size run faster on the whole team or on the caller alone,
- * learned from the passes themselves: after {@link #SETTLE} passes, then every {@link #PROBE}, a
- * trial times {@link #TRIAL} passes each way, and the way whose passes took longer in all is left
- * unless the difference is within {@link #MARGIN}; a switch is tried again {@link #RECHECK} passes
- * later. Passes are the unit compared because consecutive passes of a size do the same work (the
- * same products, attention a position longer). A trial's passes go in pairs of one way, team,
- * alone, alone, team, and only the second of each pair is timed: the first after a switch pays for
- * it (a parked worker woken, rows read last by the other core), which timed every trial against the
- * team on a small model; and the order keeps a trend (the JIT warming up, a context growing) from
- * favouring either way. On an idle machine the team wins; where another process holds a core, the
- * caller waits job after job for a chunk a worker began and then lost its core, and the caller
- * alone is faster. While the team keeps a wide lead ({@link #WIDE}), the trials thin out, each
- * twice as far from the last, up to {@link #MAX_PROBE} passes: a trial's four passes alone cost ~2%
- * of the passes at one trial in {@link #PROBE} (stories110M Q8_0 on 2 Zen 5 cores, where a pass
- * alone takes 1.6-1.8 times the team's). Not thread-safe: one pass at a time.
+ * learned from the passes themselves: after {@link #SETTLE} passes, then every {@link #PROBE} or
+ * more (below), a trial times {@link #TRIAL} passes each way, and the way whose passes took longer
+ * in all is left unless the difference is within {@link #MARGIN}; a switch is tried again {@link
+ * #RECHECK} passes later. Passes are the unit compared because consecutive passes of a size do the
+ * same work (the same products, attention a position longer). A trial's passes go in pairs of one
+ * way, team, alone, alone, team, and only the second of each pair is timed: the first after a
+ * switch pays for it (a parked worker woken, rows read last by the other core), which timed every
+ * trial against the team on a small model; and the order keeps a trend (the JIT warming up, a
+ * context growing) from favouring either way. On an idle machine the team wins; where another
+ * process holds a core, the caller waits job after job for a chunk a worker began and then lost its
+ * core, and the caller alone is faster. While the team keeps a wide lead ({@link #WIDE}), the
+ * trials thin out, each twice as far from the last, up to {@link #MAX_PROBE} passes: a trial's four
+ * passes alone cost ~2% of the passes at one trial in {@link #PROBE} (stories110M Q8_0 on 2 Zen 5
+ * cores, where a pass alone takes 1.6-1.8 times the team's). Not thread-safe: one pass at a time.
  */
 final class ThreadChoice {
 
