@@ -18,7 +18,7 @@ final class Roofline {
    * of {@code promptTokens}:
    *
    * <pre>
-   * bytes_per_token = W + 2 × layers × kvDim × 4 × (promptTokens + tokens / 2)
+   * bytes_per_token = W + 2 × layers × kvDim × kvValueBytes × (promptTokens + tokens / 2)
    * </pre>
    *
    * where {@code W} is the bytes of every matrix of every layer (q, k, v, output, gate, down, up)
@@ -26,11 +26,12 @@ final class Roofline {
    * per F32 weight, 9/8 per Q8_0, Q4_0 or Q5_0 weight and 10/8 per Q4_K, Q5_K or Q6_K weight
    * widened onto the heap, a file's packed blocks for a quantized type left packed); a token
    * embedding that is not also the classifier adds only one row per token and is left out, as are
-   * the norm vectors (under 0.1%). The second term is the F32 key and value cache: the timed tokens
-   * after the first one (the rate {@code tok_s} counts) attend to {@code promptTokens + 1} up to
-   * {@code promptTokens + tokens - 1} positions, {@code promptTokens + tokens / 2} on average.
+   * the norm vectors (under 0.1%). The second term is the key and value cache, {@code kvValueBytes}
+   * a value (2 for F16, 4 for F32, {@code LanguageModel.kvValueBytes()}): the timed tokens after
+   * the first one (the rate {@code tok_s} counts) attend to {@code promptTokens + 1} up to {@code
+   * promptTokens + tokens - 1} positions, {@code promptTokens + tokens / 2} on average.
    */
-  static double bytesPerToken(Model model, int promptTokens, int tokens) {
+  static double bytesPerToken(Model model, int kvValueBytes, int promptTokens, int tokens) {
     LlamaWeights w = model.weights();
     long weights = w.classifier().bytes();
     for (int l = 0; l < w.wq().size(); l++) {
@@ -39,7 +40,7 @@ final class Roofline {
       weights += w.w1().get(l).bytes() + w.w2().get(l).bytes() + w.w3().get(l).bytes();
     }
     LlamaConfig c = model.config();
-    double kvPerPosition = 2.0 * c.layers() * c.kvDim() * Float.BYTES;
+    double kvPerPosition = 2.0 * c.layers() * c.kvDim() * kvValueBytes;
     return weights + kvPerPosition * (promptTokens + tokens / 2.0);
   }
 

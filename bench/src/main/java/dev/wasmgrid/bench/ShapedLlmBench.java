@@ -236,7 +236,9 @@ final class ShapedLlmBench {
       for (int i = 0; i < models.size(); i++) {
         int threads = threadCounts.get(i);
         GenerationStats stats = medians.get(i);
-        bytesPerToken = Roofline.bytesPerToken(model, stats.promptTokens(), stats.tokens());
+        bytesPerToken =
+            Roofline.bytesPerToken(
+                model, models.get(i).kvValueBytes(), stats.promptTokens(), stats.tokens());
         rates.put(threads, stats.tokensPerSecond());
         Map<String, Object> params = new LinkedHashMap<>(cellParams);
         params.put("threads", threads);

@@ -175,6 +175,15 @@ public interface Compute extends AutoCloseable {
     body.run();
   }
 
+  /**
+   * Where a new KV cache of {@code config}'s model keeps its keys and values, and attends over
+   * them: a store of this compute's, or null (the default) for float arrays attended by {@link
+   * #dots}, {@link #softmax} and {@link #axpys}.
+   */
+  default KvStore kvStore(LlamaConfig config) {
+    return null;
+  }
+
   /** A short name for logs and benchmark output. */
   String name();
 

@@ -5,28 +5,35 @@ package dev.wasmgrid.llm;
  * positions run so far, and the logits of the last position that asked for them. Several caches
  * over one transformer are several sequences decoding side by side (concurrent streams) or kept for
  * later (a prompt cache). Storage grows with the positions used, doubling up to the context, so a
- * short sequence does not hold a whole context's worth of memory.
+ * short sequence does not hold a whole context's worth of memory. The keys and values are float
+ * arrays, or a {@link KvStore} where the compute keeps its own.
  */
 public final class KvCache {
   private static final int FIRST_CAPACITY = 64;
 
   private final int kvDim;
   private final int contextLength;
+  private final int layers;
+  // Null where the store keeps them.
   private final float[][] keys;
   private final float[][] values;
+  private final KvStore store;
   private final float[] logits;
   private int capacity;
 
-  KvCache(LlamaConfig config) {
-    this(config.layers(), config.kvDim(), config.seqLen(), config.vocabSize());
+  /** An empty cache of {@code config}'s model, its keys and values in {@code store} if not null. */
+  KvCache(LlamaConfig config, KvStore store) {
+    this(config.layers(), config.kvDim(), config.seqLen(), config.vocabSize(), store);
     reserve(Math.min(FIRST_CAPACITY, contextLength));
   }
 
-  private KvCache(int layers, int kvDim, int contextLength, int vocabSize) {
+  private KvCache(int layers, int kvDim, int contextLength, int vocabSize, KvStore store) {
     this.kvDim = kvDim;
     this.contextLength = contextLength;
-    this.keys = new float[layers][];
-    this.values = new float[layers][];
+    this.layers = layers;
+    this.store = store;
+    this.keys = store == null ? new float[layers][] : null;
+    this.values = store == null ? new float[layers][] : null;
     this.logits = new float[vocabSize];
   }
 
@@ -35,7 +42,8 @@ public final class KvCache {
    * ({@link PromptCache}); it has no logits.
    */
   static KvCache snapshot(KvCache from, int positions) {
-    KvCache kept = new KvCache(from.keys.length, from.kvDim, from.contextLength, 0);
+    KvStore store = from.store == null ? null : from.store.empty();
+    KvCache kept = new KvCache(from.layers, from.kvDim, from.contextLength, 0, store);
     kept.copyPrefix(from, positions);
     return kept;
   }
@@ -57,7 +65,7 @@ public final class KvCache {
 
   /** Bytes the keys and values of {@code positions} positions occupy. */
   long bytes(int positions) {
-    return 2L * keys.length * positions * kvDim * Float.BYTES;
+    return 2L * layers * positions * kvDim * (store == null ? Float.BYTES : store.valueBytes());
   }
 
   /**
@@ -65,7 +73,7 @@ public final class KvCache {
    * one: a sequence that starts with the same tokens continues from there.
    */
   public void copyPrefix(KvCache from, int positions) {
-    if (from.kvDim != kvDim || from.keys.length != keys.length) {
+    if (from.kvDim != kvDim || from.layers != layers) {
       throw new IllegalArgumentException("caches of different models");
     }
     if (positions < 0 || positions > from.capacity) {
@@ -74,9 +82,39 @@ public final class KvCache {
     }
     reserve(positions);
     int n = positions * kvDim;
-    for (int l = 0; l < keys.length; l++) {
-      System.arraycopy(from.keys[l], 0, keys[l], 0, n);
-      System.arraycopy(from.values[l], 0, values[l], 0, n);
+    if (store == null && from.store == null) {
+      for (int l = 0; l < layers; l++) {
+        System.arraycopy(from.keys[l], 0, keys[l], 0, n);
+        System.arraycopy(from.values[l], 0, values[l], 0, n);
+      }
+    } else if (store != null && from.store != null && store.sameKind(from.store)) {
+      store.copyPrefix(from.store, positions);
+    } else {
+      // Caches of two kinds (a prompt cache shared by models on two computes): as floats.
+      float[] floats = new float[n];
+      for (int l = 0; l < layers; l++) {
+        for (int side = 0; side < 2; side++) {
+          from.read(l, side == 1, floats, n);
+          write(l, side == 1, floats, n);
+        }
+      }
+    }
+  }
+
+  /** The first {@code n} of a layer's keys, or values, as floats into {@code dst}. */
+  void read(int layer, boolean value, float[] dst, int n) {
+    if (store != null) {
+      store.read(layer, value, 0, dst, n);
+    } else {
+      System.arraycopy(value ? values[layer] : keys[layer], 0, dst, 0, n);
+    }
+  }
+
+  private void write(int layer, boolean value, float[] src, int n) {
+    if (store != null) {
+      store.write(layer, value, 0, src, n);
+    } else {
+      System.arraycopy(src, 0, value ? values[layer] : keys[layer], 0, n);
     }
   }
 
@@ -86,9 +124,13 @@ public final class KvCache {
       return;
     }
     int grown = Math.min(contextLength, Math.max(positions, 2 * capacity));
-    for (int l = 0; l < keys.length; l++) {
-      keys[l] = grow(keys[l], grown);
-      values[l] = grow(values[l], grown);
+    if (store != null) {
+      store.reserve(grown, capacity);
+    } else {
+      for (int l = 0; l < layers; l++) {
+        keys[l] = grow(keys[l], grown);
+        values[l] = grow(values[l], grown);
+      }
     }
     capacity = grown;
   }
@@ -99,6 +141,11 @@ public final class KvCache {
       System.arraycopy(old, 0, bigger, 0, old.length);
     }
     return bigger;
+  }
+
+  /** Where the compute keeps the keys and values; null where they are {@link #keys} and values. */
+  KvStore store() {
+    return store;
   }
 
   float[] keys(int layer) {

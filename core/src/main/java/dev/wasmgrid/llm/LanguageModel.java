@@ -90,7 +90,13 @@ public final class LanguageModel implements AutoCloseable {
    */
   public long kvCacheMaxBytes() {
     LlamaConfig c = model.config();
-    return 2L * c.layers() * c.seqLen() * c.kvDim() * Float.BYTES * slots.streams();
+    return 2L * c.layers() * c.seqLen() * c.kvDim() * kvValueBytes() * slots.streams();
+  }
+
+  /** Bytes a key or value takes in the KV caches: 2 where the compute keeps F16, else 4 (F32). */
+  public int kvValueBytes() {
+    KvStore store = compute.kvStore(model.config());
+    return store == null ? Float.BYTES : store.valueBytes();
   }
 
   /** The runtime's version. */

@@ -103,7 +103,7 @@ public final class Transformer {
 
   /** An empty sequence state for this model. */
   public KvCache newCache() {
-    return new KvCache(c);
+    return new KvCache(c, compute.kvStore(c));
   }
 
   /**
@@ -236,6 +236,11 @@ public final class Transformer {
       int pos = batch.position(i);
       positionHeads(i, pos, qFrom, qTo, from, to);
       KvCache cache = batch.cache(i);
+      KvStore store = cache.store();
+      if (store != null) {
+        store.store(layer, pos, k[i], v[i], from * hs, to * hs);
+        continue;
+      }
       int at = pos * c.kvDim() + from * hs;
       System.arraycopy(k[i], from * hs, cache.keys(layer), at, (to - from) * hs);
       System.arraycopy(v[i], from * hs, cache.values(layer), at, (to - from) * hs);
@@ -277,6 +282,11 @@ public final class Transformer {
    * several threads.
    */
   private void attention(int l, KvCache cache, int pos, float[] qs, float[] out, int from, int to) {
+    KvStore store = cache.store();
+    if (store != null) {
+      store.attend(l, pos + 1, qs, out, from, to);
+      return;
+    }
     int hs = c.headSize();
     int kvDim = c.kvDim();
     float scale = (float) (1.0 / Math.sqrt(hs));

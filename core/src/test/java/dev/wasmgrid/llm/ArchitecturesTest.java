@@ -198,7 +198,7 @@ class ArchitecturesTest {
   private static void agreeWithReference(Model m) {
     ReferenceForward reference = new ReferenceForward(m.config(), m.weights());
     Transformer scalar = new Transformer(m.config(), m.weights(), new ScalarCompute());
-    try (VectorCompute vector = new VectorCompute(2)) {
+    try (VectorCompute vector = new VectorCompute(2, TensorType.F32)) {
       Transformer fast = new Transformer(m.config(), m.weights(), vector);
       for (int pos = 0; pos < TOKENS.length; pos++) {
         double[] expected = reference.forward(TOKENS[pos], pos);

@@ -21,7 +21,7 @@ class ComputePathsTest {
     FloatWeights w = TestModels.weights();
     Model model = new Model(w.config(), w.encode(dtype), TestModels.vocabulary(), "memory", dtype);
     Transformer scalar = new Transformer(model.config(), model.weights(), new ScalarCompute());
-    try (VectorCompute compute = new VectorCompute(threads)) {
+    try (VectorCompute compute = new VectorCompute(threads, TensorType.F32)) {
       Transformer fast = new Transformer(model.config(), model.weights(), compute);
       int token = 1;
       for (int pos = 0; pos < 20; pos++) {
@@ -35,7 +35,7 @@ class ComputePathsTest {
       }
     }
     try (LanguageModel s = new LanguageModel(model, new ScalarCompute());
-        LanguageModel f = new LanguageModel(model, new VectorCompute(threads))) {
+        LanguageModel f = new LanguageModel(model, new VectorCompute(threads, TensorType.F32))) {
       for (GenerationConfig cfg :
           List.of(
               GenerationConfig.greedy(60),

@@ -55,6 +55,7 @@ class DecodeAllocationTest {
           // made in jdk.internal.foreign, which the JIT elides in some compilations and not
           // others).
           "dev.wasmgrid.llm.jvm.NativeKernels",
+          "dev.wasmgrid.llm.jvm.HalfKvStore",
           "dev.wasmgrid.llm.jvm.RowTeam",
           "dev.wasmgrid.llm.jvm.ThreadChoice");
 

@@ -261,6 +261,52 @@ final class NativeKernels {
     }
   }
 
+  /**
+   * Rounds a key's and a value's {@code n} floats (at {@code k}, {@code v}) to 16-bit floats at
+   * {@code keyAt} and {@code valueAt}, to nearest.
+   */
+  static void kvStore(long k, long v, long keyAt, long valueAt, int n) {
+    try {
+      LOADED.kvStore.invokeExact(k, v, keyAt, valueAt, n);
+    } catch (Throwable e) {
+      throw Foreign.rethrown(e);
+    }
+  }
+
+  /**
+   * Attention of query heads [from, to) of the floats at {@code q} ({@code headSize} a head) over
+   * positions [0, n) of one layer's 16-bit keys and values (position p's {@code kvDim} at p·kvDim,
+   * query head h reading key-value head h / kvMul): scores scaled by 1/√headSize, their softmax,
+   * the values summed by it, into the floats at {@code out} (laid out as q). {@code headSize} a
+   * multiple of 8.
+   *
+   * @throws OutOfMemoryError where the kernel found no memory for the scores
+   */
+  static void attendF16(
+      long keys,
+      long values,
+      int kvDim,
+      int headSize,
+      int kvMul,
+      int n,
+      long q,
+      long out,
+      int from,
+      int to) {
+    int status;
+    try {
+      status =
+          (int)
+              LOADED.attendF16.invokeExact(
+                  keys, values, kvDim, headSize, kvMul, n, q, out, from, to);
+    } catch (Throwable e) {
+      throw Foreign.rethrown(e);
+    }
+    if (status != 0) {
+      throw new OutOfMemoryError("native kernels: no memory for " + n + " attention scores");
+    }
+  }
+
   /** The downcalls, or why there are none. */
   private record Loaded(
       String reason,
@@ -273,6 +319,8 @@ final class NativeKernels {
       MethodHandle rowsInterleaved,
       MethodHandle releaseMapped,
       MethodHandle expsSum,
+      MethodHandle kvStore,
+      MethodHandle attendF16,
       MethodHandle ofBuffer,
       MethodHandle address) {
 
@@ -291,7 +339,8 @@ final class NativeKernels {
     }
 
     private static Loaded missing(String reason) {
-      return new Loaded(reason, 0, null, null, null, null, null, null, null, null, null, null);
+      return new Loaded(
+          reason, 0, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     private static Loaded bind(Foreign foreign, Object symbols) throws Throwable {
@@ -331,6 +380,11 @@ final class NativeKernels {
               i64);
       MethodHandle releaseMapped = foreign.function(symbols, "wg_release_mapped", null, i64, i64);
       MethodHandle expsSum = foreign.function(symbols, "wg_exps_sum", i32, i64, i32, i64, i32, i64);
+      MethodHandle kvStore =
+          foreign.function(symbols, "wg_kv_store", null, i64, i64, i64, i64, i32);
+      MethodHandle attendF16 =
+          foreign.function(
+              symbols, "wg_attend_f16", i32, i64, i64, i32, i32, i32, i32, i64, i64, i32, i32);
       Class<?> segment = foreign.type("MemorySegment");
       return new Loaded(
           null,
@@ -343,6 +397,8 @@ final class NativeKernels {
           rowsInterleaved,
           releaseMapped,
           expsSum,
+          kvStore,
+          attendF16,
           foreign.method(segment, true, "ofBuffer", segment, Buffer.class),
           foreign.method(segment, false, "address", long.class));
     }

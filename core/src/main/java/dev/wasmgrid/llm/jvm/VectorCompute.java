@@ -2,6 +2,8 @@ package dev.wasmgrid.llm.jvm;
 
 import dev.wasmgrid.llm.Compute;
 import dev.wasmgrid.llm.F32Matrix;
+import dev.wasmgrid.llm.KvStore;
+import dev.wasmgrid.llm.LlamaConfig;
 import dev.wasmgrid.llm.PackedMatrix;
 import dev.wasmgrid.llm.Q8Matrix;
 import dev.wasmgrid.llm.ScalarCompute;
@@ -75,6 +77,7 @@ public final class VectorCompute implements Compute {
   private static final int MAX_CHOSEN_ENTRIES = 8;
 
   private final int threads;
+  private final TensorType kv;
   private final RowTeam team;
   private final ThreadChoice[] choices = new ThreadChoice[MAX_CHOSEN_ENTRIES + 1];
   private final ScalarCompute fallback = new ScalarCompute();
@@ -85,13 +88,32 @@ public final class VectorCompute implements Compute {
   private final Spares<RowsJob> rowsJobs = new Spares<>(RowsJob::new);
   // Per thread that runs rows (the caller's and the team's), so that a chunk allocates nothing.
   private final ThreadLocal<RowScratch> rowScratch = ThreadLocal.withInitial(RowScratch::new);
+  // Each thread's floats crossing to the attention kernels, shared by every cache's store.
+  private final ThreadLocal<HalfKvStore.Scratch> kvScratch =
+      ThreadLocal.withInitial(HalfKvStore.Scratch::new);
 
-  /** A fast path on {@code threads} threads: the caller's and {@code threads - 1} more. */
+  /**
+   * A fast path on {@code threads} threads: the caller's and {@code threads - 1} more; its KV
+   * caches of {@link #defaultKvType()}.
+   */
   public VectorCompute(int threads) {
+    this(threads, defaultKvType());
+  }
+
+  /**
+   * A fast path on {@code threads} threads whose KV caches keep {@code kv} values: {@link
+   * TensorType#F16} (off the heap, attended by the native kernels, where they run and a head's size
+   * is a multiple of 8; float arrays elsewhere) or {@link TensorType#F32}.
+   */
+  public VectorCompute(int threads, TensorType kv) {
     if (threads < 1 || threads > 256) {
       throw new IllegalArgumentException("threads must be in [1, 256], got " + threads);
     }
+    if (kv != TensorType.F16 && kv != TensorType.F32) {
+      throw new IllegalArgumentException("a KV cache keeps f16 or f32 values, not " + kv);
+    }
     this.threads = threads;
+    this.kv = kv;
     this.team = threads == 1 ? null : new RowTeam(threads, "llm-rows");
     for (int n = 1; n < choices.length; n++) {
       choices[n] = new ThreadChoice();
@@ -664,6 +686,36 @@ public final class VectorCompute implements Compute {
   public void axpys(
       float[] a, int count, float[] x, int xOff, int stride, float[] y, int yOff, int n) {
     AttentionKernels.axpys(a, count, x, xOff, stride, y, yOff, n);
+  }
+
+  /**
+   * The KV caches' values where nothing says otherwise: F16 as llama.cpp keeps them (half the bytes
+   * that attention reads each token), or F32 where {@code -Dwasmgrid.llm.kv} or {@code
+   * WASMGRID_LLM_KV} says {@code f32}.
+   *
+   * @throws IllegalArgumentException where they name another type
+   */
+  public static TensorType defaultKvType() {
+    String named = System.getProperty("wasmgrid.llm.kv", System.getenv("WASMGRID_LLM_KV"));
+    if (named == null || named.isBlank() || named.equalsIgnoreCase("f16")) {
+      return TensorType.F16;
+    }
+    if (named.equalsIgnoreCase("f32")) {
+      return TensorType.F32;
+    }
+    throw new IllegalArgumentException(
+        "wasmgrid.llm.kv / WASMGRID_LLM_KV must be f16 or f32, got '" + named + "'");
+  }
+
+  /**
+   * 16-bit keys and values off the heap, attended by the native kernels, for F16 caches where they
+   * run here and a head's size is a multiple of 8; else float arrays.
+   */
+  @Override
+  public KvStore kvStore(LlamaConfig config) {
+    return kv == TensorType.F16 && HalfKvStore.takes(config)
+        ? new HalfKvStore(config, kvScratch)
+        : null;
   }
 
   @Override
