@@ -8,6 +8,7 @@ import dev.wasmgrid.llm.GenerationStats;
 import dev.wasmgrid.llm.LanguageModel;
 import dev.wasmgrid.llm.Model;
 import dev.wasmgrid.llm.ScalarCompute;
+import dev.wasmgrid.llm.TensorType;
 import dev.wasmgrid.llm.jvm.ModelFiles;
 import dev.wasmgrid.llm.jvm.VectorCompute;
 import java.io.IOException;
@@ -21,6 +22,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code wasmgrid generate}: streams a model's continuation of a prompt to the terminal. */
@@ -91,11 +93,26 @@ final class GenerateCommand implements Callable<Integer> {
   boolean scalar;
 
   @Option(
+      names = "--kv-type",
+      description =
+          "Keys and values of the fast path's KV cache: f16 (off the heap, where the native kernels"
+              + " run) or f32 (default: WASMGRID_LLM_KV, else f16).")
+  String kvType;
+
+  @Option(
       names = "--raw",
       description = "Write the text unchanged, control characters included (for a file or pipe).")
   boolean raw;
 
   @Mixin ProgressOptions progress;
+
+  private TensorType kvType() {
+    try {
+      return kvType == null ? VectorCompute.defaultKvType() : VectorCompute.kvType(kvType);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--kv-type: " + e.getMessage());
+    }
+  }
 
   @Override
   public Integer call() throws IOException {
@@ -105,7 +122,7 @@ final class GenerateCommand implements Callable<Integer> {
         new GenerationConfig(
             maxTokens, temperature, topK, topP, seed, stop == null ? List.of() : stop, false);
     int t = threads == null ? VectorCompute.autoThreads() : threads;
-    Compute compute = scalar ? new ScalarCompute() : new VectorCompute(t);
+    Compute compute = scalar ? new ScalarCompute() : new VectorCompute(t, kvType());
     try (LanguageModel lm = new LanguageModel(m, compute)) {
       // The native kernels' copies, made before the clock of ttft_ms starts.
       lm.prepare();

@@ -58,11 +58,22 @@ class GenerateCommandTest {
     assertThat(a.status()).isZero();
     assertThat(a.out()).startsWith("Once upon a time");
     assertThat(a.err()).containsPattern("tokens=\\d+ tok/s=[\\d.]+ ttft_ms=[\\d.]+");
-    // Same seed, same text; the scalar path draws the same tokens.
+    // Same seed, same text; with float keys and values, the scalar path draws the same tokens (F16
+    // ones, the default where the native kernels run, may move a draw at a near-tie).
     assertThat(run(args).out()).isEqualTo(a.out());
+    String[] floats = java.util.Arrays.copyOf(args, args.length + 2);
+    floats[args.length] = "--kv-type";
+    floats[args.length + 1] = "f32";
     String[] scalar = java.util.Arrays.copyOf(args, args.length + 1);
     scalar[args.length] = "--scalar";
-    assertThat(run(scalar).out()).isEqualTo(a.out());
+    assertThat(run(scalar).out()).isEqualTo(run(floats).out());
+  }
+
+  @Test
+  void anUnknownKvTypeIsRefusedByName() {
+    Run r = run("generate", "--model", "tiny", "--max-tokens", "2", "--kv-type", "q8_0");
+    assertThat(r.status()).isEqualTo(2);
+    assertThat(r.err()).contains("--kv-type: a KV cache keeps f16 or f32 values, got 'q8_0'");
   }
 
   /**

@@ -10,6 +10,7 @@ import dev.wasmgrid.llm.ScalarCompute;
 import dev.wasmgrid.llm.TensorType;
 import dev.wasmgrid.llm.WeightMatrix;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Set;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -697,14 +698,22 @@ public final class VectorCompute implements Compute {
    */
   public static TensorType defaultKvType() {
     String named = System.getProperty("wasmgrid.llm.kv", System.getenv("WASMGRID_LLM_KV"));
-    if (named == null || named.isBlank() || named.equalsIgnoreCase("f16")) {
-      return TensorType.F16;
-    }
-    if (named.equalsIgnoreCase("f32")) {
-      return TensorType.F32;
-    }
-    throw new IllegalArgumentException(
-        "wasmgrid.llm.kv / WASMGRID_LLM_KV must be f16 or f32, got '" + named + "'");
+    return named == null || named.isBlank() ? TensorType.F16 : kvType(named);
+  }
+
+  /**
+   * The KV cache type {@code named} {@code f16} or {@code f32} (any case).
+   *
+   * @throws IllegalArgumentException for any other name
+   */
+  public static TensorType kvType(String named) {
+    return switch (named.strip().toLowerCase(Locale.ROOT)) {
+      case "f16" -> TensorType.F16;
+      case "f32" -> TensorType.F32;
+      default ->
+          throw new IllegalArgumentException(
+              "a KV cache keeps f16 or f32 values, got '" + named + "'");
+    };
   }
 
   /**
