@@ -58,7 +58,8 @@ class HalfKvStoreTest {
   /**
    * Query heads [from, to) over positions [0, n): each output within 1e-5 of the attention computed
    * in doubles over the same halves; heads outside the range untouched. Head sizes with a tail of 8
-   * (40), grouped queries (kvMul 2), and more positions than the kernel keeps on its stack (2,100).
+   * (40: the 256-bit kernel even where 512 runs) or of 16 (48), grouped queries (kvMul 2 and 4),
+   * and more positions than the kernel keeps on its stack (2,100).
    */
   @ParameterizedTest
   @CsvSource({
@@ -66,6 +67,7 @@ class HalfKvStoreTest {
     "64, 1, 9, 0, 1",
     "64, 4, 33, 1, 3",
     "40, 4, 17, 0, 4",
+    "48, 4, 40, 2, 4",
     "128, 2, 8, 0, 2",
     "32, 2, 2100, 1, 4"
   })
