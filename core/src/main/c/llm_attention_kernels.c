@@ -99,6 +99,22 @@ static inline void fetch_row(const uint16_t *row, int headSize) {
 }
 
 /*
+ * Fetches the key and value rows AHEAD_ROWS positions after t of a head (kh, vh) of n positions,
+ * or past its end, of the next head (nk, nv; null after the last).
+ */
+static inline void fetch_ahead(const uint16_t *kh, const uint16_t *vh, const uint16_t *nk,
+                               const uint16_t *nv, long kvDim, int hs, int t, int n) {
+  int ahead = t + AHEAD_ROWS;
+  if (ahead < n) {
+    fetch_row(kh + ahead * kvDim, hs);
+    fetch_row(vh + ahead * kvDim, hs);
+  } else if (nk && ahead - n < n) {
+    fetch_row(nk + (ahead - n) * kvDim, hs);
+    fetch_row(nv + (ahead - n) * kvDim, hs);
+  }
+}
+
+/*
  * out[0 .. 8·lanes) = Σ_t att[t] · v_t[0 .. 8·lanes), lanes at most 8, rows kvDim apart from v:
  * up to eight independent chains of multiply-adds, so that one position's take ~4 cycles, not a
  * multiply-add's latency per vector.
@@ -125,14 +141,7 @@ static void head(const float *qh, const uint16_t *kh, const uint16_t *vh, const 
                  const uint16_t *nv, long kvDim, int hs, int n, float scale, float *att, float *out) {
   float max = -INFINITY;
   for (int t = 0; t < n; t++) {
-    int ahead = t + AHEAD_ROWS;
-    if (ahead < n) {
-      fetch_row(kh + ahead * kvDim, hs);
-      fetch_row(vh + ahead * kvDim, hs);
-    } else if (nk && ahead - n < n) {
-      fetch_row(nk + (ahead - n) * kvDim, hs);
-      fetch_row(nv + (ahead - n) * kvDim, hs);
-    }
+    fetch_ahead(kh, vh, nk, nv, kvDim, hs, t, n);
     const uint16_t *k = kh + t * kvDim;
     /* Two chains, for latency. */
     __m256 a = _mm256_setzero_ps(), c = _mm256_setzero_ps();
@@ -168,14 +177,7 @@ static void head512(const float *qh, const uint16_t *kh, const uint16_t *vh, con
                     float *out) {
   float max = -INFINITY;
   for (int t = 0; t < n; t++) {
-    int ahead = t + AHEAD_ROWS;
-    if (ahead < n) {
-      fetch_row(kh + ahead * kvDim, hs);
-      fetch_row(vh + ahead * kvDim, hs);
-    } else if (nk && ahead - n < n) {
-      fetch_row(nk + (ahead - n) * kvDim, hs);
-      fetch_row(nv + (ahead - n) * kvDim, hs);
-    }
+    fetch_ahead(kh, vh, nk, nv, kvDim, hs, t, n);
     const uint16_t *k = kh + t * kvDim;
     __m512 a = _mm512_setzero_ps(), c = _mm512_setzero_ps();
     int i = 0;
