@@ -25,7 +25,8 @@ import java.util.Set;
  * and F16C; elsewhere, without the library (a build without gcc), or with {@code
  * -Dwasmgrid.llm.native=off} or {@code WASMGRID_LLM_NATIVE=off}, the Vector API kernels take them
  * instead ({@link #unavailable()} says why). The sampler's exponentials run here too ({@code
- * llm_exp_kernels.c}, {@link #expsSum}).
+ * llm_exp_kernels.c}, {@link #expsSum}), and attention over F16 KV caches ({@code
+ * llm_attention_kernels.c}, {@link HalfKvStore}).
  *
  * <p>The project compiles with {@code --release 21}, where {@code java.lang.foreign} is a preview
  * API; it is final since Java 22, so it is reached through method handles found once. Every pointer
