@@ -153,11 +153,19 @@ final class NativeKernels {
 
   /** A product's status: 0 done, -1 no memory for the vectors' inputs, else a type not taken. */
   private static void checked(int status, TensorType type, int n) {
-    if (status == -1) {
-      throw new OutOfMemoryError("native kernels: no memory for " + n + " vectors' inputs");
-    }
+    memoryFound(status, n, "vectors' inputs");
     if (status != 0) {
       throw new IllegalArgumentException("native kernels do not take " + type);
+    }
+  }
+
+  /**
+   * A kernel's status -1: it found no memory for {@code n} {@code what} (the message made only
+   * then: a product or an attention allocates nothing).
+   */
+  private static void memoryFound(int status, int n, String what) {
+    if (status == -1) {
+      throw new OutOfMemoryError("native kernels: no memory for " + n + " " + what);
     }
   }
 
@@ -303,9 +311,7 @@ final class NativeKernels {
     } catch (Throwable e) {
       throw Foreign.rethrown(e);
     }
-    if (status != 0) {
-      throw new OutOfMemoryError("native kernels: no memory for " + n + " attention scores");
-    }
+    memoryFound(status, n, "attention scores");
   }
 
   /** The downcalls, or why there are none. */
