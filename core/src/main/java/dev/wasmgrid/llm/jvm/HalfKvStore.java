@@ -10,71 +10,52 @@ import java.nio.ShortBuffer;
  * A KV cache's keys and values as 16-bit floats off the heap (rounded to nearest, as llama.cpp's
  * default cache keeps them), stored and attended by the native kernels ({@code
  * llm_attention_kernels.c}): half the bytes of floats, which eight streams' or a long context's
- * attention reads every token. Stores and attention run on the compute's threads, each with its own
- * {@link Scratch} for the floats that cross to the kernels.
+ * attention reads every token. Stores and attention run on the compute's threads.
  */
 final class HalfKvStore implements KvStore {
   private final int layers;
   private final int kvDim;
   private final int headSize;
   private final int kvMul;
-  private final ThreadLocal<Scratch> scratches;
-  // Where the scratch's output floats start: after a query's.
-  private final int half;
   private final ByteBuffer[] keys;
   private final ByteBuffer[] values;
   private final long[] keysAt;
   private final long[] valuesAt;
+
+  /**
+   * The floats crossing to the kernels, off the heap: a query's [0, qDim), an output's [qDim,
+   * 2·qDim), a key's and a value's kvDim each after them, every head at its own offset. The threads
+   * of a pass store and attend disjoint heads, so they share it; one pass at a time uses a cache.
+   * Made with the store, so that a pass allocates nothing.
+   */
+  private final FloatBuffer scratch;
+
+  private final long scratchAt;
+  private final int qDim;
 
   /** Whether the native kernels attend over {@code config}'s heads here. */
   static boolean takes(LlamaConfig config) {
     return NativeKernels.available() && config.headSize() % 8 == 0;
   }
 
-  /**
-   * An empty store of {@code config}'s model; {@code scratches} keeps each thread's buffers, made
-   * or grown here as a model needs them.
-   */
-  HalfKvStore(LlamaConfig config, ThreadLocal<Scratch> scratches) {
-    this(config.layers(), config.kvDim(), config.headSize(), config.kvMul(), scratches);
+  /** An empty store of {@code config}'s model. */
+  HalfKvStore(LlamaConfig config) {
+    this(config.layers(), config.kvDim(), config.headSize(), config.kvMul());
   }
 
-  private HalfKvStore(
-      int layers, int kvDim, int headSize, int kvMul, ThreadLocal<Scratch> scratches) {
+  private HalfKvStore(int layers, int kvDim, int headSize, int kvMul) {
     this.layers = layers;
     this.kvDim = kvDim;
     this.headSize = headSize;
     this.kvMul = kvMul;
-    this.scratches = scratches;
-    this.half = kvMul * kvDim;
+    this.qDim = kvMul * kvDim;
     this.keys = new ByteBuffer[layers];
     this.values = new ByteBuffer[layers];
     this.keysAt = new long[layers];
     this.valuesAt = new long[layers];
-  }
-
-  /** A thread's floats crossing to the kernels, off the heap: grown as a model needs. */
-  static final class Scratch {
-    private FloatBuffer floats = FloatBuffer.allocate(0);
-    private long at;
-
-    /** Holds at least {@code n} floats. */
-    Scratch ensure(int n) {
-      if (floats.capacity() < n) {
-        ByteBuffer bytes = NativeKernels.aligned(Math.multiplyExact(n, Float.BYTES));
-        floats = bytes.asFloatBuffer();
-        at = NativeKernels.address(bytes);
-      }
-      return this;
-    }
-  }
-
-  /**
-   * This thread's scratch, grown to this model's size: a query's floats then an output's, or a
-   * key's then a value's.
-   */
-  private Scratch scratch() {
-    return scratches.get().ensure(2 * half);
+    ByteBuffer bytes = NativeKernels.aligned(Float.BYTES * 2 * (qDim + kvDim));
+    this.scratch = bytes.asFloatBuffer();
+    this.scratchAt = NativeKernels.address(bytes);
   }
 
   @Override
@@ -99,23 +80,21 @@ final class HalfKvStore implements KvStore {
 
   @Override
   public void store(int layer, int pos, float[] k, float[] v, int from, int to) {
-    Scratch s = scratch();
     int n = to - from;
+    int kAt = 2 * qDim + from;
+    int vAt = kAt + kvDim;
+    scratch.put(kAt, k, from, n);
+    scratch.put(vAt, v, from, n);
     long at = 2L * ((long) pos * kvDim + from);
-    s.floats.put(0, k, from, n);
-    s.floats.put(half, v, from, n);
-    NativeKernels.kvStore(s.at, s.at + 4L * half, keysAt[layer] + at, valuesAt[layer] + at, n);
+    NativeKernels.kvStore(
+        scratchAt + 4L * kAt, scratchAt + 4L * vAt, keysAt[layer] + at, valuesAt[layer] + at, n);
   }
 
   @Override
   public void attend(int layer, int positions, float[] q, float[] out, int fromHead, int toHead) {
-    Scratch s = scratch();
     int first = fromHead * headSize;
     int n = (toHead - fromHead) * headSize;
-    // The kernel addresses heads from q's start: the scratch holds heads [fromHead, toHead) there.
-    s.floats.put(0, q, first, n);
-    long qAt = s.at - 4L * first;
-    long outAt = s.at + 4L * (half - first);
+    scratch.put(first, q, first, n);
     NativeKernels.attendF16(
         keysAt[layer],
         valuesAt[layer],
@@ -123,11 +102,11 @@ final class HalfKvStore implements KvStore {
         headSize,
         kvMul,
         positions,
-        qAt,
-        outAt,
+        scratchAt,
+        scratchAt + 4L * qDim,
         fromHead,
         toHead);
-    s.floats.get(half, out, first, n);
+    scratch.get(qDim + first, out, first, n);
   }
 
   @Override
@@ -167,7 +146,7 @@ final class HalfKvStore implements KvStore {
 
   @Override
   public KvStore empty() {
-    return new HalfKvStore(layers, kvDim, headSize, kvMul, scratches);
+    return new HalfKvStore(layers, kvDim, headSize, kvMul);
   }
 
   @Override

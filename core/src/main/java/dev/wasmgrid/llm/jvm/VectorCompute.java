@@ -89,9 +89,6 @@ public final class VectorCompute implements Compute {
   private final Spares<RowsJob> rowsJobs = new Spares<>(RowsJob::new);
   // Per thread that runs rows (the caller's and the team's), so that a chunk allocates nothing.
   private final ThreadLocal<RowScratch> rowScratch = ThreadLocal.withInitial(RowScratch::new);
-  // Each thread's floats crossing to the attention kernels, shared by every cache's store.
-  private final ThreadLocal<HalfKvStore.Scratch> kvScratch =
-      ThreadLocal.withInitial(HalfKvStore.Scratch::new);
 
   /**
    * A fast path on {@code threads} threads: the caller's and {@code threads - 1} more; its KV
@@ -722,9 +719,7 @@ public final class VectorCompute implements Compute {
    */
   @Override
   public KvStore kvStore(LlamaConfig config) {
-    return kv == TensorType.F16 && HalfKvStore.takes(config)
-        ? new HalfKvStore(config, kvScratch)
-        : null;
+    return kv == TensorType.F16 && HalfKvStore.takes(config) ? new HalfKvStore(config) : null;
   }
 
   @Override

@@ -13,9 +13,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** The native kernels' F16 keys and values, and their attention, against doubles. */
 class HalfKvStoreTest {
-  private final ThreadLocal<HalfKvStore.Scratch> scratch =
-      ThreadLocal.withInitial(HalfKvStore.Scratch::new);
-
   @BeforeEach
   void nativeKernels() {
     assumeTrue(NativeKernels.available(), "the native kernels do not run here");
@@ -25,7 +22,7 @@ class HalfKvStoreTest {
   @Test
   void valuesAreStoredAsJavaRoundsThemToHalves() {
     LlamaConfig c = LlamaConfig.of(64, 64, 2, 2, 2, 8, 16);
-    HalfKvStore store = new HalfKvStore(c, scratch);
+    HalfKvStore store = new HalfKvStore(c);
     store.reserve(4, 0);
     float[] k = new float[64];
     float[] v = new float[64];
@@ -77,7 +74,7 @@ class HalfKvStoreTest {
     int kvMul = heads / kvHeads;
     LlamaConfig c = LlamaConfig.of(heads * headSize, 64, 1, heads, kvHeads, 8, n);
     int kvDim = kvHeads * headSize;
-    HalfKvStore store = new HalfKvStore(c, scratch);
+    HalfKvStore store = new HalfKvStore(c);
     store.reserve(n, 0);
     SplittableRandom random = new SplittableRandom(n * 31L + headSize);
     float[] k = new float[kvDim];
@@ -144,7 +141,7 @@ class HalfKvStoreTest {
   @Test
   void growingAndCopyingKeepThePositions() {
     LlamaConfig c = LlamaConfig.of(32, 64, 3, 2, 1, 8, 64);
-    HalfKvStore store = new HalfKvStore(c, scratch);
+    HalfKvStore store = new HalfKvStore(c);
     store.reserve(2, 0);
     float[] k = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
     float[] v = new float[16];
