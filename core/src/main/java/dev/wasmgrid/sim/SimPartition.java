@@ -90,7 +90,7 @@ final class SimPartition {
     int foodRows = moved ? ownedFoodCount : 0;
     int[] foodOwner = scratch.ints(1, foodRows);
     for (int k = 0; k < foodRows; k++) {
-      foodOwner[k] = layout.ownerOf(food.x[ownedFood[k]]);
+      foodOwner[k] = layout.ownerOf(food.x[ownedFood[k]], index);
     }
     byte[][] frames = new byte[parts][];
     for (int p = 0; p < parts; p++) {
@@ -380,7 +380,7 @@ final class SimPartition {
     }
     int n = 0;
     for (int f = 0; f < food.count(); f++) {
-      if (newLayout.ownerOf(food.x[f]) == index) {
+      if (newLayout.ownerOf(food.x[f], index) == index) {
         ownedFood[n++] = f;
       }
     }

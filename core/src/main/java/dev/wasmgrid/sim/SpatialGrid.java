@@ -35,24 +35,22 @@ final class SpatialGrid {
       items = new int[Math.max(n, items.length * 2)];
       cellOf = new int[items.length];
     }
-    int[] counts = start;
-    java.util.Arrays.fill(counts, 0);
+    int cells = columns * rows;
+    java.util.Arrays.fill(start, 0);
     for (int i = 0; i < n; i++) {
       int c = row(y[i]) * columns + column(x[i]);
       cellOf[i] = c;
-      counts[c + 1]++;
+      start[c]++;
     }
-    for (int c = 0; c < columns * rows; c++) {
-      counts[c + 1] += counts[c];
+    for (int c = 1; c < cells; c++) {
+      start[c] += start[c - 1];
     }
-    // counts[c] is now the first slot of cell c; fill then shift back.
-    for (int i = 0; i < n; i++) {
-      items[start[cellOf[i]]++] = i;
+    // start[c] is now the end of cell c. Filled from the last point back, each cell's slots count
+    // down to its first, points in order within it, and no pass is needed to shift ends to starts.
+    for (int i = n - 1; i >= 0; i--) {
+      items[--start[cellOf[i]]] = i;
     }
-    for (int c = columns * rows; c > 0; c--) {
-      start[c] = start[c - 1];
-    }
-    start[0] = 0;
+    start[cells] = n;
   }
 
   /** Cell edge. */
