@@ -163,6 +163,30 @@ ALWAYS_INLINE void flush(looker_t *p) {
   p->pending = 0;
 }
 
+/* Flushes the int lanes at a looker's end. With at most SUM32_BATCHES batches pending, a lane holds
+ * at most 32 * 100 * 2^16 < 2^31 / 8, so the eight lanes add up exactly in 32 bits, in a third of
+ * flush's instructions (most lookers see a few batches). */
+#define SUM32_BATCHES 32
+ALWAYS_INLINE void flush_last(looker_t *p) {
+  if (p->pending > SUM32_BATCHES) {
+    flush(p);
+    return;
+  }
+  __m256i ab = _mm256_hadd_epi32(p->sum8[0], p->sum8[1]);
+  __m256i cd = _mm256_hadd_epi32(p->sum8[2], p->sum8[3]);
+  __m256i ef = _mm256_hadd_epi32(p->sum8[4], p->sum8[5]);
+  __m256i abcd = _mm256_hadd_epi32(ab, cd);
+  __m256i efef = _mm256_hadd_epi32(ef, ef);
+  __m128i four = _mm_add_epi32(_mm256_castsi256_si128(abcd), _mm256_extracti128_si256(abcd, 1));
+  __m128i two = _mm_add_epi32(_mm256_castsi256_si128(efef), _mm256_extracti128_si256(efef, 1));
+  p->sums[0] += _mm_cvtsi128_si32(four);
+  p->sums[1] += _mm_extract_epi32(four, 1);
+  p->sums[2] += _mm_extract_epi32(four, 2);
+  p->sums[3] += _mm_extract_epi32(four, 3);
+  p->sums[4] += _mm_cvtsi128_si32(two);
+  p->sums[5] += _mm_extract_epi32(two, 1);
+}
+
 /* Perception.same for the lanes of `mask`, summed in lanes: alignment, cohesion, and separation
  * for those closer than the separation radius. */
 ALWAYS_INLINE void same8(looker_t *p, __m256 vx, __m256 vy, __m256 mask, __m256 dx, __m256 dy,
@@ -596,7 +620,7 @@ void wg_sim_perceive(const int32_t *ints, const float *floats, int64_t seed, int
     p.other_d2 = p.other_dx = p.other_dy = p.food_d2 = p.food_dx = p.food_dy = 0;
     p.bite_d2 = p.graze_d2 = 0;
     sweep_window(&p, &w, &c, &f, view[i], p.kind == PREY);
-    flush(&p);
+    flush_last(&p);
     steer_lane(&lanes, &p, i, max_speed[i], aggression[i], nid[k], seed, tick);
     if (lanes.n == 8) steer8(&lanes, out_vx, out_vy);
     out_crowd[i] = p.same;
