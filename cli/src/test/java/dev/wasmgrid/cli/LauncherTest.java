@@ -122,8 +122,8 @@ class LauncherTest {
     script.append("JAR=").append(quoted(System.getProperty("java.class.path"))).append('\n');
     script.append("ROOT=").append(quoted(root().toString())).append('\n');
     script.append(line(launcher, "INCUBATOR_WARNING"));
-    script.append(line(launcher, "G1_REGIONS"));
-    for (String function : List.of("huge_pages", "without_incubator_warning", "run_cli")) {
+    for (String function :
+        List.of("g1_regions", "huge_pages", "without_incubator_warning", "run_cli")) {
       script.append(function(launcher, function));
     }
     script.append("run_cli \"$@\"\n");
