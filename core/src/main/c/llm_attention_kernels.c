@@ -133,70 +133,88 @@ static inline __attribute__((always_inline)) void values_chunk(const float *att,
   for (int j = 0; j < lanes; j++) _mm256_storeu_ps(out + 8 * j, o[j]);
 }
 
+/* q·k over a head of hs halves, unscaled: one width's score for attend_head. */
+typedef float (*score_fn)(const float *q, const uint16_t *k, int hs);
+/* out[0 .. hs) = Σ_t att[t] · v_t, rows kvDim apart from vh: one width's values for attend_head. */
+typedef void (*values_fn)(const float *att, const uint16_t *vh, long kvDim, int hs, int n,
+                          float *out);
+
 /*
  * One query head qh over positions [0, n) of its key-value head (kh, vh; rows kvDim apart), fetching
- * ahead into the next head's rows (nk, nv; null after the last head).
+ * ahead into the next head's rows (nk, nv; null after the last head). Inlined into each width's head
+ * with that width's score and values, which are then inlined too.
  */
-static void head(const float *qh, const uint16_t *kh, const uint16_t *vh, const uint16_t *nk,
-                 const uint16_t *nv, long kvDim, int hs, int n, float scale, float *att, float *out) {
+static inline __attribute__((always_inline)) void attend_head(
+    score_fn score, values_fn values, const float *qh, const uint16_t *kh, const uint16_t *vh,
+    const uint16_t *nk, const uint16_t *nv, long kvDim, int hs, int n, float scale, float *att,
+    float *out) {
   float max = -INFINITY;
   for (int t = 0; t < n; t++) {
     fetch_ahead(kh, vh, nk, nv, kvDim, hs, t, n);
-    const uint16_t *k = kh + t * kvDim;
-    /* Two chains, for latency. */
-    __m256 a = _mm256_setzero_ps(), c = _mm256_setzero_ps();
-    int i = 0;
-    for (; i + 16 <= hs; i += 16) {
-      a = _mm256_fmadd_ps(_mm256_loadu_ps(qh + i),
-                          _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + i))), a);
-      c = _mm256_fmadd_ps(_mm256_loadu_ps(qh + i + 8),
-                          _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + i + 8))), c);
-    }
-    if (i < hs)
-      a = _mm256_fmadd_ps(_mm256_loadu_ps(qh + i),
-                          _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + i))), a);
-    float s = sum8(_mm256_add_ps(a, c)) * scale;
+    float s = score(qh, kh + t * kvDim, hs) * scale;
     att[t] = s;
     max = s > max ? s : max;
   }
   softmax(att, n, max);
+  values(att, vh, kvDim, hs, n, out);
+}
+
+static inline __attribute__((always_inline)) float score256(const float *qh, const uint16_t *k,
+                                                            int hs) {
+  /* Two chains, for latency. */
+  __m256 a = _mm256_setzero_ps(), c = _mm256_setzero_ps();
+  int i = 0;
+  for (; i + 16 <= hs; i += 16) {
+    a = _mm256_fmadd_ps(_mm256_loadu_ps(qh + i),
+                        _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + i))), a);
+    c = _mm256_fmadd_ps(_mm256_loadu_ps(qh + i + 8),
+                        _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + i + 8))), c);
+  }
+  if (i < hs)
+    a = _mm256_fmadd_ps(_mm256_loadu_ps(qh + i),
+                        _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + i))), a);
+  return sum8(_mm256_add_ps(a, c));
+}
+
+static inline __attribute__((always_inline)) void values256(const float *att, const uint16_t *vh,
+                                                            long kvDim, int hs, int n, float *out) {
   /* 64 outputs at a time in registers, over every position. */
   int i = 0;
   for (; i + 64 <= hs; i += 64) values_chunk(att, vh + i, kvDim, n, 8, out + i);
   if (i < hs) values_chunk(att, vh + i, kvDim, n, (hs - i) / 8, out + i);
 }
 
+static void head(const float *qh, const uint16_t *kh, const uint16_t *vh, const uint16_t *nk,
+                 const uint16_t *nv, long kvDim, int hs, int n, float scale, float *att, float *out) {
+  attend_head(score256, values256, qh, kh, vh, nk, nv, kvDim, hs, n, scale, att, out);
+}
+
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx2,fma,f16c")
 /*
- * head() 512 bits wide, for a head size that is a multiple of 16: one conversion a 16 halves, half
- * of what 256 bits take, which with the keys and values in the caches is most of the work.
+ * 512 bits wide, for a head size that is a multiple of 16: one conversion a 16 halves, half of what
+ * 256 bits take, which with the keys and values in the caches is most of the work.
  */
-static void head512(const float *qh, const uint16_t *kh, const uint16_t *vh, const uint16_t *nk,
-                    const uint16_t *nv, long kvDim, int hs, int n, float scale, float *att,
-                    float *out) {
-  float max = -INFINITY;
-  for (int t = 0; t < n; t++) {
-    fetch_ahead(kh, vh, nk, nv, kvDim, hs, t, n);
-    const uint16_t *k = kh + t * kvDim;
-    __m512 a = _mm512_setzero_ps(), c = _mm512_setzero_ps();
-    int i = 0;
-    for (; i + 32 <= hs; i += 32) {
-      a = _mm512_fmadd_ps(_mm512_loadu_ps(qh + i),
-                          _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(k + i))), a);
-      c = _mm512_fmadd_ps(_mm512_loadu_ps(qh + i + 16),
-                          _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(k + i + 16))), c);
-    }
-    if (i < hs)
-      a = _mm512_fmadd_ps(_mm512_loadu_ps(qh + i),
-                          _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(k + i))), a);
-    __m512 sum = _mm512_add_ps(a, c);
-    __m256 high = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(sum), 1));
-    float s = sum8(_mm256_add_ps(_mm512_castps512_ps256(sum), high)) * scale;
-    att[t] = s;
-    max = s > max ? s : max;
+static inline __attribute__((always_inline)) float score512(const float *qh, const uint16_t *k,
+                                                            int hs) {
+  __m512 a = _mm512_setzero_ps(), c = _mm512_setzero_ps();
+  int i = 0;
+  for (; i + 32 <= hs; i += 32) {
+    a = _mm512_fmadd_ps(_mm512_loadu_ps(qh + i),
+                        _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(k + i))), a);
+    c = _mm512_fmadd_ps(_mm512_loadu_ps(qh + i + 16),
+                        _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(k + i + 16))), c);
   }
-  softmax(att, n, max);
+  if (i < hs)
+    a = _mm512_fmadd_ps(_mm512_loadu_ps(qh + i),
+                        _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(k + i))), a);
+  __m512 sum = _mm512_add_ps(a, c);
+  __m256 high = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(sum), 1));
+  return sum8(_mm256_add_ps(_mm512_castps512_ps256(sum), high));
+}
+
+static inline __attribute__((always_inline)) void values512(const float *att, const uint16_t *vh,
+                                                            long kvDim, int hs, int n, float *out) {
   /* 128 outputs at a time in registers, over every position. */
   for (int i = 0; i < hs; i += 128) {
     int lanes = hs - i < 128 ? (hs - i) / 16 : 8;
@@ -211,6 +229,12 @@ static void head512(const float *qh, const uint16_t *kh, const uint16_t *vh, con
     }
     for (int j = 0; j < lanes; j++) _mm512_storeu_ps(out + i + 16 * j, o[j]);
   }
+}
+
+static void head512(const float *qh, const uint16_t *kh, const uint16_t *vh, const uint16_t *nk,
+                    const uint16_t *nv, long kvDim, int hs, int n, float scale, float *att,
+                    float *out) {
+  attend_head(score512, values512, qh, kh, vh, nk, nv, kvDim, hs, n, scale, att, out);
 }
 #pragma GCC pop_options
 
