@@ -611,10 +611,12 @@ typedef struct {
   long lines;
 } strip_t;
 
-/* Block b's share (of nb) of the next strip's cache lines, fetched. */
+/* Block b's share (of nb) of the next strip's cache lines, fetched into L2 (as
+ * llm_interleaved_kernels.c's fetch: on a Zen 4, 0.74-0.81x the time of fetching into L1 with 2 to
+ * 8 vectors). */
 ALWAYS_INLINE void fetch_next(const strip_t *st, long b, int nb) {
   for (long l = b * st->lines / nb; l < (b + 1) * st->lines / nb; l++)
-    _mm_prefetch((const char *)st->next + 64 * l, _MM_HINT_T0);
+    _mm_prefetch((const char *)st->next + 64 * l, _MM_HINT_T2);
 }
 
 ALWAYS_INLINE void strip_rows(const uint8_t *w, long rowBytes, int rows, strip_t *st) {
