@@ -47,8 +47,11 @@ int wg_isa(void);
  * start one: Q4_K 8 KiB ahead, Q6_K 4 KiB, 0.94 and 0.91 of a plain four-stream read's bandwidth on
  * one thread. Fetching only each group's values, 8 and 16 KiB ahead, left the scales' lines to the
  * hardware: Q6_K ran at 0.6 of the read (0.73-0.85x the time now), Q4_K at 0.87-0.92 (0.86-0.93x).
+ * Q4_0's one vector has fetched 1 KiB ahead since the fetches went to L2: on a Zen 4, 0.80-0.82x
+ * the time of 2 KiB in C on one thread (0.90-0.92x on two; 512 bytes alike), the JVM's decoding on
+ * one thread 1.15-1.18x the tokens a second.
  */
-#define AHEAD_Q4_0 2048
+#define AHEAD_Q4_0 1024
 #define AHEAD_Q8_0 1024
 #define AHEAD_MANY 8192
 #define AHEAD_Q4_K 8192
@@ -259,9 +262,10 @@ ALWAYS_INLINE __m512i broadcast4(const int8_t *p) {
 /*
  * Lines fetched into L2 (T2), not L1 (T0): in C on a Zen 4, a stories110M-sized token of products
  * from memory, the two taking turns in one process, took 0.72-0.78x the time that way with one
- * vector (Q8_0, Q4_0, Q4_K, Q6_K) and 0.57x with eight (Q8_0); the JVM's decoding on one thread
- * made 1.25-1.5x the tokens a second (F32's and the file layout's fetches likewise). The distances
- * below were chosen with T0 on a Zen 5; with T2 on the Zen 4, half and twice them were no faster.
+ * vector (Q8_0, Q4_K, Q6_K; Q4_0 0.81x) and 0.57x with eight (Q8_0); the JVM's decoding on one thread
+ * made 1.25-1.5x the tokens a second (F32's and the file layout's fetches likewise). The AHEAD_*
+ * distances were chosen with T0 on a Zen 5; with T2 on the Zen 4, half and twice them were no faster
+ * but for Q4_0's (see AHEAD_Q4_0).
  */
 ALWAYS_INLINE void fetch(const uint8_t *at, int lines, long ahead) {
   for (int l = 0; l < lines; l++) _mm_prefetch((const char *)at + ahead + 64 * l, _MM_HINT_T2);
