@@ -138,6 +138,26 @@ typedef float (*score_fn)(const float *q, const uint16_t *k, int hs);
 typedef void (*values_fn)(const float *att, const uint16_t *vh, long kvDim, int hs, int n,
                           float *out);
 
+/* out[0 .. floats·lanes) += Σ_t att[t] · v_t[...] over a block's n positions: one width's chunk. */
+typedef void (*chunk_fn)(const float *att, const uint16_t *v, long kvDim, int n, int lanes,
+                         float *out);
+
+/*
+ * A width's values (chunk, `floats` outputs a lane): eight lanes at a time in registers over the
+ * block's positions, then the rest with its lane count a constant in each case, so that its sums
+ * stay in registers too.
+ */
+static inline __attribute__((always_inline)) void values_by_chunks(chunk_fn chunk, int floats,
+                                                                   const float *att,
+                                                                   const uint16_t *vh, long kvDim,
+                                                                   int hs, int n, float *out) {
+  int i = 0;
+  for (; i + 8 * floats <= hs; i += 8 * floats) chunk(att, vh + i, kvDim, n, 8, out + i);
+  switch ((hs - i) / floats) {
+    LANES_CASES(chunk(att, vh + i, kvDim, n, LANES, out + i))
+  }
+}
+
 /*
  * Query heads [from, to) over positions [0, n), as wg_attend_f16, with att room for their scores
  * ((to - from)·n) and maxima (to - from). Positions go BLOCK_ROWS at a time, each block's rows for
@@ -204,13 +224,7 @@ static inline __attribute__((always_inline)) float score256(const float *qh, con
 
 static inline __attribute__((always_inline)) void values256(const float *att, const uint16_t *vh,
                                                             long kvDim, int hs, int n, float *out) {
-  /* 64 outputs at a time in registers, over the block's positions. */
-  int i = 0;
-  for (; i + 64 <= hs; i += 64) values_chunk(att, vh + i, kvDim, n, 8, out + i);
-  /* The rest's lane count as a constant in each case, so that its sums stay in registers. */
-  switch ((hs - i) / 8) {
-    LANES_CASES(values_chunk(att, vh + i, kvDim, n, LANES, out + i))
-  }
+  values_by_chunks(values_chunk, 8, att, vh, kvDim, hs, n, out);
 }
 
 static void heads256(const uint16_t *keys, const uint16_t *vals, long kvDim, int hs, int kvMul,
@@ -259,12 +273,7 @@ static inline __attribute__((always_inline)) void values_chunk512(const float *a
 
 static inline __attribute__((always_inline)) void values512(const float *att, const uint16_t *vh,
                                                             long kvDim, int hs, int n, float *out) {
-  /* 128 outputs at a time in registers, over the block's positions. */
-  int i = 0;
-  for (; i + 128 <= hs; i += 128) values_chunk512(att, vh + i, kvDim, n, 8, out + i);
-  switch ((hs - i) / 16) {
-    LANES_CASES(values_chunk512(att, vh + i, kvDim, n, LANES, out + i))
-  }
+  values_by_chunks(values_chunk512, 16, att, vh, kvDim, hs, n, out);
 }
 
 static void heads512(const uint16_t *keys, const uint16_t *vals, long kvDim, int hs, int kvMul,
