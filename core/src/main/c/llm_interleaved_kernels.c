@@ -49,7 +49,10 @@ int wg_isa(void);
  * hardware: Q6_K ran at 0.6 of the read (0.73-0.85x the time now), Q4_K at 0.87-0.92 (0.86-0.93x).
  * Q4_0's one vector has fetched 1 KiB ahead since the fetches went to L2: on a Zen 4, 0.80-0.82x
  * the time of 2 KiB in C on one thread (0.90-0.92x on two; 512 bytes alike), the JVM's decoding on
- * one thread 1.15-1.18x the tokens a second.
+ * one thread 1.15-1.18x the tokens a second. The K-quants' one vector fetches nothing since Q6_K's
+ * unpacking got cheaper: on that Zen 4 a plain one-stream read ran 24.6 GB/s without fetches and
+ * 18-21 with them 4-8 KiB ahead, and one vector's products took 0.81-0.93x the time without them
+ * (two threads 0.87-1.0x); several vectors still need them (1.1-1.9x the time without).
  */
 #define AHEAD_Q4_0 1024
 #define AHEAD_Q8_0 1024
@@ -464,7 +467,8 @@ ALWAYS_INLINE void k_strip(int type, const uint8_t *strip, int nb, const xs_t *x
   for (int v = 0; v < V; v++) acc[v] = _mm512_setzero_ps();
   for (long b = 0; b < nb; b++) {
     const uint8_t *sb = strip + b * superblock_bytes(type);
-    fetch(sb, (int)(superblock_bytes(type) / 64), type == T_Q4_K ? AHEAD_Q4_K : AHEAD_Q6_K);
+    /* Several vectors only: one vector's products stream faster on the hardware's prefetcher alone. */
+    if (V > 1) fetch(sb, (int)(superblock_bytes(type) / 64), type == T_Q4_K ? AHEAD_Q4_K : AHEAD_Q6_K);
     if (type == T_Q4_K) q4_k_block(sb, x, V, b, acc);
     else q6_k_block(sb, x, s16, V, b, acc);
   }
