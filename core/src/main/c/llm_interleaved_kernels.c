@@ -10,7 +10,8 @@
  * lanes to add. One thread then reads a Q4_0 token's products at the memory's speed (1.45× the
  * file-layout kernels on a Zen 5 core) and several vectors share each load (8 vectors: 3.2× for
  * Q4_0, 1.3× for Q8_0). The K-quants likewise: Q4_K 1.5–2× with one vector, 4× with eight; Q6_K,
- * whose 6-bit values take more unpacking, 0.9–1× with one (1.6× from the caches), 3.5× with eight.
+ * whose 6-bit values take more unpacking, 0.9–1× with one (1.6× from the caches), 3.5× with eight
+ * (measured before its layout of three masked sub-blocks, see Q6_BYTES, took 0.66–0.91× the time).
  *
  * A strip holds its blocks in pairs: the pair's 32 f16 scales (16 rows of the first block, then of
  * the second), then the first block's vectors, then the second's: 4 of 64 bytes for Q4_0 (byte k
@@ -45,8 +46,9 @@ int wg_isa(void);
  * slower; Q8_0 within 2% at 2 KiB, slower at 4). Several vectors: 8 KiB (1.3-1.5x what 1 KiB gave).
  * The K-quants, read as one stream, fetch a whole super-block (its scales with its values) as they
  * start one: Q4_K 8 KiB ahead, Q6_K 4 KiB, 0.94 and 0.91 of a plain four-stream read's bandwidth on
- * one thread. Fetching only each group's values, 8 and 16 KiB ahead, left the scales' lines to the
- * hardware: Q6_K ran at 0.6 of the read (0.73-0.85x the time now), Q4_K at 0.87-0.92 (0.86-0.93x).
+ * one thread (a Zen 5, one vector; now only several vectors fetch, see below). Fetching only each
+ * group's values, 8 and 16 KiB ahead, left the scales' lines to the hardware: Q6_K ran at 0.6 of
+ * the read (0.73-0.85x the time now), Q4_K at 0.87-0.92 (0.86-0.93x).
  * Q4_0's one vector has fetched 1 KiB ahead since the fetches went to L2: on a Zen 4, 0.80-0.82x
  * the time of 2 KiB in C on one thread (0.90-0.92x on two; 512 bytes alike), the JVM's decoding on
  * one thread 1.15-1.18x the tokens a second. The K-quants' one vector fetches nothing since Q6_K's
@@ -442,8 +444,10 @@ ALWAYS_INLINE void q6_k_block(const uint8_t *sb, const xs_t *x, const int32_t *c
          * masks keep only the bits that came from the same byte), then merged: 0xCA is a ? b : c. */
         __m512i b01 = _mm512_srli_epi16(_mm512_load_si512(group + 64 * g), 6);
         __m512i b23 = _mm512_srli_epi16(_mm512_load_si512(group + 256 + 64 * g), 4);
-        __m512i b45 = _mm512_and_si512(_mm512_srli_epi16(_mm512_load_si512(group + 512 + 64 * g), 2), bits45);
-        w[g] = _mm512_ternarylogic_epi32(bits01, b01, _mm512_ternarylogic_epi32(bits23, b23, b45, 0xCA), 0xCA);
+        __m512i b45 = _mm512_srli_epi16(_mm512_load_si512(group + 512 + 64 * g), 2);
+        b45 = _mm512_and_si512(b45, bits45);
+        __m512i b2345 = _mm512_ternarylogic_epi32(bits23, b23, b45, 0xCA);
+        w[g] = _mm512_ternarylogic_epi32(bits01, b01, b2345, 0xCA);
       }
       __m512i sc = _mm512_cvtepi8_epi32(_mm_load_si128((const __m128i *)(sb + Q6_SCALES + 16 * (4 * q + j))));
       _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) {
