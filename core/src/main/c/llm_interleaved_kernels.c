@@ -102,9 +102,9 @@ ALWAYS_INLINE long vectors_at(long pair, int type, long b) {
  * group of 64 values 12 vectors of the values as unsigned 6 bits (the weights plus 32): byte k of
  * lane i in vector 4j + g (j < 3) holds value 16j + 4g + k in its low 6 bits and, in its top two,
  * two bits of value 48 + 4g + k (its bits 0-1 in vector g, 2-3 in 4 + g, 4-5 in 8 + g). So the
- * first three sub-blocks of a group are a mask each, the fourth three shifts and three masks
- * (q6_k_block); the low nibbles and top bits stored apart took 1.2x the instructions and 2.7x the
- * loads.
+ * first three sub-blocks of a group are a mask each, the fourth three shifts, a mask and two
+ * bit-selects (q6_k_block); the low nibbles and top bits stored apart took about 1.3x the vector
+ * operations and 2.7x the loads.
  */
 #define Q6_SCALES 64
 #define Q6_QUANTS (Q6_SCALES + 256)
@@ -471,8 +471,9 @@ ALWAYS_INLINE void k_strip(int type, const uint8_t *strip, int nb, const xs_t *x
   for (int v = 0; v < V; v++) acc[v] = _mm512_setzero_ps();
   for (long b = 0; b < nb; b++) {
     const uint8_t *sb = strip + b * superblock_bytes(type);
-    /* Several vectors only: one vector's products stream faster on the hardware's prefetcher alone. */
-    if (V > 1) fetch(sb, (int)(superblock_bytes(type) / 64), type == T_Q4_K ? AHEAD_Q4_K : AHEAD_Q6_K);
+    /* Several vectors only: one vector's products stream faster on the hardware's prefetcher. */
+    if (V > 1)
+      fetch(sb, (int)(superblock_bytes(type) / 64), type == T_Q4_K ? AHEAD_Q4_K : AHEAD_Q6_K);
     if (type == T_Q4_K) q4_k_block(sb, x, V, b, acc);
     else q6_k_block(sb, x, s16, V, b, acc);
   }
