@@ -384,7 +384,7 @@ ALWAYS_INLINE void q4_k_block(const uint8_t *sb, const xs_t *x, int V, long b, _
    * One vector leaves the high nibbles where they are, 16 times their values, and takes the low
    * ones' scales 16 times to match: the super-block's sum, a multiple of 16 below 2^29 (4 pairs of
    * 2 · 32 · 240 · 128 · 63), is shifted back exactly at its end — a shift a pair instead of one a
-   * vector: 0.93-0.96x the time in C. Several vectors share the unpacking, and three ran 1.1x
+   * vector: 0.94-0.99x the time in C. Several vectors share the unpacking, and three ran 1.1x
    * slower that way, so they shift each vector down.
    */
   const int in_place = V == 1;
