@@ -13,6 +13,7 @@
  * A cache layer holds position p's kvDim halves at p·kvDim; head h's at h·headSize of them.
  * Results depend only on the inputs, never on which heads or how many positions run together.
  */
+#include "llm_fetch.h"
 #include <immintrin.h>
 #include <math.h>
 #include <stdint.h>
@@ -94,11 +95,11 @@ static void softmax(float *att, int n, float max) {
   for (; t < n; t++) att[t] /= total;
 }
 
-/* Fetches a head's hs halves at `at` into L2 (into L1, as llm_interleaved_kernels.c found for the
- * weights, the same reads took twice the time). */
+/* Fetches a head's hs halves at `at` (llm_fetch.h's level: into L1 the same reads took twice the
+ * time). */
 static inline void fetch_slice(const uint16_t *at, int hs) {
   for (uintptr_t a = (uintptr_t)at & ~(uintptr_t)63; a < (uintptr_t)(at + hs); a += 64)
-    _mm_prefetch((const char *)a, _MM_HINT_T2);
+    fetch_line((const void *)a);
 }
 
 /* Cases 1 to 7 of a switch on a lane count, each running `call` with LANES that count. */

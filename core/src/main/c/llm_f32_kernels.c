@@ -12,6 +12,7 @@
  * cache lines. (512-bit loads, each row's columns rotated so that they start at a line, measured
  * 33 GB/s against these 36 on one Zen 5 core.)
  */
+#include "llm_fetch.h"
 #include <immintrin.h>
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
@@ -21,8 +22,8 @@
  * stories110M-sized token of products from memory (in C on a Zen 5, taking turns with the same
  * loop without the fetches in one process) took 0.89x the time with it on 1 and 2 threads, 0.96
  * and 0.91 of a plain four-stream read's bandwidth; 512 bytes and 2 KiB ahead were 10% slower.
- * Fetched into L2 (T2) rather than L1 (as llm_interleaved_kernels.c's fetch): on a Zen 4 one
- * thread's products took 0.67-0.68x the time, the JVM's decoding 1.1-1.2x the tokens a second.
+ * Fetched at llm_fetch.h's level, L2 rather than L1: on a Zen 4 one thread's products took
+ * 0.67-0.68x the time, the JVM's decoding 1.1-1.2x the tokens a second.
  */
 #define AHEAD_F32 1024
 
@@ -55,7 +56,7 @@ ALWAYS_INLINE void f32_tile(const float *const *w, const float *x, int cols, int
   for (; c + 16 <= cols; c += 16) {
     __m256 xl = _mm256_loadu_ps(x + c), xh = _mm256_loadu_ps(x + c + 8);
     for (int r = 0; r < R; r++) {
-      _mm_prefetch((const char *)(w[r] + c) + AHEAD_F32, _MM_HINT_T2);
+      fetch_line((const char *)(w[r] + c) + AHEAD_F32);
       lo[r] = _mm256_fmadd_ps(_mm256_loadu_ps(w[r] + c), xl, lo[r]);
       hi[r] = _mm256_fmadd_ps(_mm256_loadu_ps(w[r] + c + 8), xh, hi[r]);
     }

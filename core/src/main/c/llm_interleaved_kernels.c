@@ -24,6 +24,7 @@
  * order in llm_kernels.c's 512-bit kernels, so its products are theirs bit for bit (the K-quants':
  * see q4_k_block and q6_k_block).
  */
+#include "llm_fetch.h"
 #include <immintrin.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -265,15 +266,15 @@ ALWAYS_INLINE __m512i broadcast4(const int8_t *p) {
 }
 
 /*
- * Lines fetched into L2 (T2), not L1 (T0): in C on a Zen 4, a stories110M-sized token of products
- * from memory, the two taking turns in one process, took 0.72-0.78x the time that way with one
- * vector (Q8_0, Q4_K, Q6_K; Q4_0 0.81x) and 0.57x with eight (Q8_0); the JVM's decoding on one
- * thread made 1.25-1.5x the tokens a second (F32's and the file layout's fetches likewise). The
- * AHEAD_* distances were chosen with T0 on a Zen 5; with T2 on the Zen 4, half and twice them were
- * no faster but for Q4_0's (see AHEAD_Q4_0).
+ * Fetches `lines` cache lines from `ahead` bytes past `at` (llm_fetch.h's level). Into L2 instead
+ * of L1, in C on a Zen 4 (a stories110M-sized token of products from memory, the two taking turns
+ * in one process): one vector 0.72-0.78x the time (Q8_0, Q4_K, Q6_K; Q4_0 0.81x), eight 0.57x
+ * (Q8_0); the JVM's decoding on one thread 1.25-1.5x the tokens a second. The AHEAD_* distances
+ * were chosen with L1 on a Zen 5; into L2 on the Zen 4, half and twice them were no faster but for
+ * Q4_0's (see AHEAD_Q4_0).
  */
 ALWAYS_INLINE void fetch(const uint8_t *at, int lines, long ahead) {
-  for (int l = 0; l < lines; l++) _mm_prefetch((const char *)at + ahead + 64 * l, _MM_HINT_T2);
+  for (int l = 0; l < lines; l++) fetch_line(at + ahead + 64 * l);
 }
 
 /*

@@ -10,6 +10,7 @@
  * vectors computed together, so a product does not depend on how its rows are split over threads
  * nor on the other vectors of its batch. Built with -ffp-contract=off for the same reason.
  */
+#include "llm_fetch.h"
 #include <immintrin.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -611,12 +612,11 @@ typedef struct {
   long lines;
 } strip_t;
 
-/* Block b's share (of nb) of the next strip's cache lines, fetched into L2 (as
- * llm_interleaved_kernels.c's fetch: on a Zen 4, 0.74-0.81x the time of fetching into L1 with 2 to
- * 8 vectors). */
+/* Block b's share (of nb) of the next strip's cache lines, fetched (llm_fetch.h's level: on a Zen 4,
+ * 0.74-0.81x the time of fetching into L1 with 2 to 8 vectors). */
 ALWAYS_INLINE void fetch_next(const strip_t *st, long b, int nb) {
   for (long l = b * st->lines / nb; l < (b + 1) * st->lines / nb; l++)
-    _mm_prefetch((const char *)st->next + 64 * l, _MM_HINT_T2);
+    fetch_line((const char *)st->next + 64 * l);
 }
 
 ALWAYS_INLINE void strip_rows(const uint8_t *w, long rowBytes, int rows, strip_t *st) {
