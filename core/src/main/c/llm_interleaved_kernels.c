@@ -1,6 +1,6 @@
 /*
- * Q8_0, Q4_0, Q4_K and Q6_K products from a copy of the matrix with 16 rows interleaved (AVX-512
- * VNNI only).
+ * Q8_0, Q4_0, Q5_0, Q4_K, Q5_K and Q6_K products from a copy of the matrix with 16 rows interleaved
+ * (llm_interleaved.h's layout, llm_interleave.c's copies; AVX-512 VNNI only).
  *
  * In the file's layout a row's 32 weights of a block are contiguous, so a 512-bit multiply-and-add
  * holds one row and its 16 lanes must be added up at the end, or 16 rows' blocks must be transposed
@@ -13,31 +13,22 @@
  * whose 6-bit values take more unpacking, 0.9–1× with one (1.6× from the caches), 3.5× with eight
  * (measured before its layout of three masked sub-blocks, see Q6_BYTES, took 0.66–0.91× the time).
  *
- * A strip holds its blocks in pairs: the pair's 32 f16 scales (16 rows of the first block, then of
- * the second), then the first block's vectors, then the second's: 4 of 64 bytes for Q4_0 (byte k
- * of lane i: the row's packed nibbles 4g + k, low nibble value 4g + k, high 16 + 4g + k), 8 for Q8_0
- * (its signed bytes plus 128). Every pair starts on a cache line. Rows past the matrix's last are
- * zero weights.
- *
  * Each (row, vector) sum is taken in one order whatever the rows and vectors computed together:
  * block by block from 0, acc = fma(float(integer dot), dw·dx, acc), the integer dot exact — Q8_0's
  * order in llm_kernels.c's 512-bit kernels, so its products are theirs bit for bit (the K-quants':
- * see q4_k_block and q6_k_block).
+ * see q4_5_k_block and q6_k_block).
+ *
+ * Q5_0 and Q5_K, added later, are Q4_0 and Q4_K with a fifth bit put on each value's byte (two
+ * operations a vector, fifth_bits): in C on a Zen 4, one vector's products took 0.32-0.58x the
+ * file layout's time from the caches and 0.57-0.79x from memory, eight vectors' 0.27-0.29x.
  */
 #include "llm_fetch.h"
+#include "llm_interleaved.h"
 #include <immintrin.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
-enum { T_Q4_0 = 2, T_Q8_0 = 8, T_Q4_K = 12, T_Q6_K = 14 };
-
-int wg_isa(void);
-
-#define ALWAYS_INLINE static inline __attribute__((always_inline))
-#define ROWS 16
 /*
  * How far ahead of its loads a strip fetches (bytes). The types with blocks of 32 fetch each
  * block's vectors with one vector, each pair of blocks whole as they start it with several
@@ -55,206 +46,15 @@ int wg_isa(void);
  * one thread 1.15-1.18x the tokens a second. The K-quants' one vector fetches nothing since Q6_K's
  * unpacking got cheaper: on that Zen 4 a plain one-stream read ran 24.6 GB/s without fetches and
  * 18-21 with them 4-8 KiB ahead, and one vector's products took 0.81-0.93x the time without them
- * (two threads 0.87-1.0x); several vectors still need them (1.1-1.9x the time without).
+ * (two threads 0.87-1.0x); several vectors still need them (1.1-1.9x the time without). Q5_K's one
+ * vector, whose values take two operations more a vector, fetches as several do: 0.50-0.85x the
+ * time (Q4_K's likewise 0.89-1.20x, so not there).
  */
 #define AHEAD_Q4_0 1024
 #define AHEAD_Q8_0 1024
 #define AHEAD_MANY 8192
 #define AHEAD_Q4_K 8192
 #define AHEAD_Q6_K 4096
-
-/* Vectors of 64 bytes per block: a lane's 4 bytes each. */
-static int vectors(int type) {
-  return type == T_Q4_0 ? 4 : 8;
-}
-
-static long pair_bytes(int type) {
-  return 64 + 2 * 64L * vectors(type);
-}
-
-static long strip_bytes(int type, int nb) {
-  return (nb + 1) / 2 * pair_bytes(type);
-}
-
-/* Where block b's scales, and its vectors, start in a strip. */
-ALWAYS_INLINE long scales_at(long pair, long b) {
-  return b / 2 * pair + 32 * (b % 2);
-}
-
-ALWAYS_INLINE long vectors_at(long pair, int type, long b) {
-  return b / 2 * pair + 64 + (b % 2) * 64L * vectors(type);
-}
-
-/*
- * Q4_K: a strip's super-blocks one after another, each K_BYTES: the 16 rows' f16 d then dmin (a
- * cache line), the 8 sub-blocks' 6-bit scales unpacked to bytes (16 a sub-block, lane i row i),
- * their minimums likewise, then for each pair of sub-blocks 8 vectors of 64 bytes: byte k of lane i
- * the row's packed byte 4g + k of the pair, its low nibble a value of the pair's first sub-block,
- * its high nibble of the second.
- */
-#define K_SCALES 64
-#define K_MINS (K_SCALES + 128)
-#define K_QUANTS (K_MINS + 128)
-#define K_BYTES (K_QUANTS + 4 * 512)
-
-/*
- * Q6_K: a strip's super-blocks one after another, each Q6_BYTES: the 16 rows' f16 d (half a cache
- * line, then padding), the 16 sub-blocks' int8 scales (16 a sub-block, lane i row i), then for each
- * group of 64 values 12 vectors of the values as unsigned 6 bits (the weights plus 32): byte k of
- * lane i in vector 4j + g (j < 3) holds value 16j + 4g + k in its low 6 bits and, in its top two,
- * two bits of value 48 + 4g + k (its bits 0-1 in vector g, 2-3 in 4 + g, 4-5 in 8 + g). So the
- * first three sub-blocks of a group are a mask each, the fourth three shifts, a mask and two
- * bit-selects (q6_k_block); the low nibbles and top bits stored apart took about 1.3x the vector
- * operations and 2.7x the loads.
- */
-#define Q6_SCALES 64
-#define Q6_QUANTS (Q6_SCALES + 256)
-#define Q6_BYTES (Q6_QUANTS + 4 * 768)
-
-/* A super-block's bytes in a strip, for the types with super-blocks of 256; else 0. */
-static long superblock_bytes(int type) {
-  return type == T_Q4_K ? K_BYTES : type == T_Q6_K ? Q6_BYTES : 0;
-}
-
-static long matrix_bytes(int type, int rows, int cols) {
-  long strips = (rows + ROWS - 1) / ROWS;
-  long sb = superblock_bytes(type);
-  return sb ? strips * (cols / 256) * sb : strips * strip_bytes(type, cols / 32);
-}
-
-/*
- * Bytes of the interleaved copy of a rows × cols matrix of `type` (a 64-byte aligned buffer of
- * that size for wg_interleave); 0 where there is none: another type, a CPU without AVX-512 VNNI
- * (wg_isa), or WASMGRID_LLM_INTERLEAVE=off in the environment (the file layout's kernels then, and
- * no copies: their memory, and the time to make them before the first token, saved).
- */
-long wg_interleaved_bytes(int type, int rows, int cols) {
-  int block = superblock_bytes(type) ? 256 : 32;
-  const char *want = getenv("WASMGRID_LLM_INTERLEAVE");
-  if ((type != T_Q4_0 && type != T_Q8_0 && !superblock_bytes(type)) || wg_isa() != 512 ||
-      (want && strcmp(want, "off") == 0) || rows <= 0 || cols <= 0 || cols % block)
-    return 0;
-  return matrix_bytes(type, rows, cols);
-}
-
-/* Sub-block j's 6-bit scale and minimum from a Q4_K super-block's 12 packed bytes (llama.cpp's
- * layout: 0-3 keep theirs in bytes 0-7's low 6 bits, 4-7 in bytes 8-11's nibbles and the spare top
- * bits of 0-7). */
-static void k_scale_min(const uint8_t *q, int j, uint8_t *scale, uint8_t *min) {
-  if (j < 4) {
-    *scale = q[j] & 63;
-    *min = q[j + 4] & 63;
-  } else {
-    *scale = (uint8_t)((q[j + 4] & 0x0f) | (q[j - 4] >> 6) << 4);
-    *min = (uint8_t)((q[j + 4] >> 4) | (q[j] >> 6) << 4);
-  }
-}
-
-static void interleave_q4_k(const uint8_t *w, long rowBytes, int rows, int cols, uint8_t *dst) {
-  int nb = cols / 256;
-  long strip = (long)nb * K_BYTES;
-  memset(dst, 0, (size_t)matrix_bytes(T_Q4_K, rows, cols));
-  for (long r = 0; r < rows; r++) {
-    int lane = (int)(r % ROWS);
-    for (long b = 0; b < nb; b++) {
-      uint8_t *sb = dst + r / ROWS * strip + b * K_BYTES;
-      const uint8_t *blk = w + r * rowBytes + b * 144;
-      memcpy(sb + 2 * lane, blk, 2);
-      memcpy(sb + 32 + 2 * lane, blk + 2, 2);
-      for (int j = 0; j < 8; j++)
-        k_scale_min(blk + 4, j, sb + K_SCALES + 16 * j + lane, sb + K_MINS + 16 * j + lane);
-      for (int g = 0; g < 32; g++) memcpy(sb + K_QUANTS + 64 * g + 4 * lane, blk + 16 + 4 * g, 4);
-    }
-  }
-}
-
-/* A Q6_K block's 256 values as unsigned 6 bits (llama.cpp's layout: per half of 128, ql's low
- * nibbles then high nibbles, each with two bits of qh). */
-static void q6_k_values(const uint8_t *blk, uint8_t *u) {
-  for (int h = 0; h < 2; h++) {
-    const uint8_t *ql = blk + 64 * h, *qh = blk + 128 + 32 * h;
-    for (int l = 0; l < 32; l++) {
-      u[128 * h + l] = (uint8_t)((ql[l] & 15) | (qh[l] & 3) << 4);
-      u[128 * h + l + 32] = (uint8_t)((ql[l + 32] & 15) | (qh[l] >> 2 & 3) << 4);
-      u[128 * h + l + 64] = (uint8_t)((ql[l] >> 4) | (qh[l] >> 4 & 3) << 4);
-      u[128 * h + l + 96] = (uint8_t)((ql[l + 32] >> 4) | (qh[l] >> 6 & 3) << 4);
-    }
-  }
-}
-
-static void interleave_q6_k(const uint8_t *w, long rowBytes, int rows, int cols, uint8_t *dst) {
-  int nb = cols / 256;
-  long strip = (long)nb * Q6_BYTES;
-  /* Rows past the last: values 32, the weights 0. */
-  memset(dst, 0, (size_t)matrix_bytes(T_Q6_K, rows, cols));
-  for (long r = 0; r < (rows + ROWS - 1) / ROWS * ROWS; r++) {
-    int lane = (int)(r % ROWS);
-    for (long b = 0; b < nb; b++) {
-      uint8_t *sb = dst + r / ROWS * strip + b * Q6_BYTES;
-      uint8_t u[256];
-      if (r < rows) {
-        const uint8_t *blk = w + r * rowBytes + b * 210;
-        q6_k_values(blk, u);
-        memcpy(sb + 2 * lane, blk + 208, 2);
-        for (int j = 0; j < 16; j++) sb[Q6_SCALES + 16 * j + lane] = blk[192 + j];
-      } else {
-        memset(u, 32, sizeof u);
-      }
-      for (int q = 0; q < 4; q++) {
-        uint8_t *group = sb + Q6_QUANTS + 768 * q;
-        const uint8_t *v = u + 64 * q;
-        for (int m = 0; m < 16; m++) {
-          long at = 64 * (m / 4) + 4 * lane + m % 4;
-          for (int j = 0; j < 3; j++)
-            group[256 * j + at] = (uint8_t)(v[16 * j + m] | (v[48 + m] >> 2 * j & 3) << 6);
-        }
-      }
-    }
-  }
-}
-
-/*
- * Lets the process drop the whole pages of [at, at + bytes), a range of a file's read-only mapping
- * whose copy is made (MADV_DONTNEED): they stay in the page cache, and a later read faults them
- * back in, with the file's bytes. Without it the process's resident memory counts the matrix twice.
- * Only for file mappings: an anonymous range would read back as zeros.
- */
-void wg_release_mapped(const uint8_t *at, long bytes) {
-  long page = sysconf(_SC_PAGESIZE);
-  uintptr_t start = ((uintptr_t)at + page - 1) / page * page, end = ((uintptr_t)at + bytes) / page * page;
-  if (page > 0 && end > start) madvise((void *)start, end - start, MADV_DONTNEED);
-}
-
-/* Copies a matrix of `type` (row r's blocks at w + r·rowBytes) into dst, interleaved. */
-void wg_interleave(int type, const uint8_t *w, long rowBytes, int rows, int cols, uint8_t *dst) {
-  if (type == T_Q4_K || type == T_Q6_K) {
-    (type == T_Q4_K ? interleave_q4_k : interleave_q6_k)(w, rowBytes, rows, cols, dst);
-    return;
-  }
-  int nb = cols / 32, G = vectors(type), blockBytes = type == T_Q4_0 ? 18 : 34;
-  long pair = pair_bytes(type), strip = strip_bytes(type, nb);
-  memset(dst, 0, (size_t)((rows + ROWS - 1) / ROWS * strip));
-  for (long r = 0; r < (rows + ROWS - 1) / ROWS * ROWS; r++) {
-    uint8_t *s = dst + r / ROWS * strip;
-    int lane = (int)(r % ROWS);
-    for (long b = 0; b < nb; b++) {
-      uint8_t *v = s + vectors_at(pair, type, b) + 4 * lane;
-      if (r >= rows) {
-        /* Zero weights: Q4_0's nibbles 8, Q8_0's bytes 0 (stored plus 128); scale 0 either way. */
-        for (int g = 0; g < G; g++) memset(v + 64 * g, type == T_Q4_0 ? 0x88 : 0x80, 4);
-        continue;
-      }
-      const uint8_t *blk = w + r * rowBytes + b * blockBytes;
-      memcpy(s + scales_at(pair, b) + 2 * lane, blk, 2);
-      for (int g = 0; g < G; g++) {
-        uint32_t q;
-        memcpy(&q, blk + 2 + 4 * g, 4);
-        q ^= type == T_Q8_0 ? 0x80808080u : 0;
-        memcpy(v + 64 * g, &q, 4);
-      }
-    }
-  }
-}
 
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c")
@@ -291,18 +91,33 @@ ALWAYS_INLINE void fetch_pair(const uint8_t *strip, long pair, long b, long ahea
   if (b % 2 == 0) fetch(strip + scales_at(pair, b), (int)(pair / 64), ahead);
 }
 
+/* Adds 16 to the bytes of w[0..8) whose fifth bit the masks at m set (high_masks). */
+ALWAYS_INLINE void fifth_bits(const uint8_t *m, __m512i *w) {
+  const __m512i bit4 = _mm512_set1_epi8(0x10);
+  __m512i h = _mm512_load_si512(m);
+  w[0] = _mm512_ternarylogic_epi32(w[0], _mm512_slli_epi16(h, 4), bit4, 0xF8);
+  w[1] = _mm512_ternarylogic_epi32(w[1], _mm512_slli_epi16(h, 3), bit4, 0xF8);
+  w[2] = _mm512_ternarylogic_epi32(w[2], _mm512_slli_epi16(h, 2), bit4, 0xF8);
+  w[3] = _mm512_ternarylogic_epi32(w[3], _mm512_slli_epi16(h, 1), bit4, 0xF8);
+  w[4] = _mm512_ternarylogic_epi32(w[4], h, bit4, 0xF8);
+  w[5] = _mm512_ternarylogic_epi32(w[5], _mm512_srli_epi16(h, 1), bit4, 0xF8);
+  w[6] = _mm512_ternarylogic_epi32(w[6], _mm512_srli_epi16(h, 2), bit4, 0xF8);
+  w[7] = _mm512_ternarylogic_epi32(w[7], _mm512_srli_epi16(h, 3), bit4, 0xF8);
+}
+
 /*
  * A block's weights for 16 rows (its vectors at wv) as 8 vectors of unsigned bytes: vector g pairs
  * with x's bytes 4g..4g+3. Q4_0's are its nibbles, 8 more than the weights; Q8_0's 128 more.
  */
 ALWAYS_INLINE void block_weights(int type, const uint8_t *wv, __m512i *w) {
-  if (type == T_Q4_0) {
+  if (type == T_Q4_0 || type == T_Q5_0) {
     const __m512i nibble = _mm512_set1_epi8(0x0f);
     for (int g = 0; g < 4; g++) {
       __m512i packed = _mm512_load_si512(wv + 64 * g);
       w[g] = _mm512_and_si512(packed, nibble);
       w[4 + g] = _mm512_and_si512(_mm512_srli_epi16(packed, 4), nibble);
     }
+    if (type == T_Q5_0) fifth_bits(wv + 256, w);
   } else {
     for (int g = 0; g < 8; g++) w[g] = _mm512_load_si512(wv + 64 * g);
   }
@@ -313,7 +128,8 @@ ALWAYS_INLINE void block_weights(int type, const uint8_t *wv, __m512i *w) {
  * starting from the weights' bias's share. Two chains, for latency.
  */
 ALWAYS_INLINE __m512i block_dot(int type, const __m512i *w, const __m512i *xb, int32_t xsum) {
-  __m512i a = _mm512_set1_epi32((type == T_Q4_0 ? -8 : -128) * xsum), c = _mm512_setzero_si512();
+  int bias = type == T_Q4_0 ? 8 : type == T_Q5_0 ? 16 : 128;
+  __m512i a = _mm512_set1_epi32(-bias * xsum), c = _mm512_setzero_si512();
   for (int g = 0; g < 8; g += 2) {
     a = _mm512_dpbusd_epi32(a, w[g], xb[g]);
     c = _mm512_dpbusd_epi32(c, w[g + 1], xb[g + 1]);
@@ -343,7 +159,7 @@ ALWAYS_INLINE void four_strips(int type, const uint8_t *const *strip, int nb, co
     __m512 dx = _mm512_set1_ps(x->d[0][b]);
     _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) {
       const uint8_t *wv = strip[k] + vectors_at(pair, type, b);
-      fetch(wv, vectors(type), type == T_Q4_0 ? AHEAD_Q4_0 : AHEAD_Q8_0);
+      fetch(wv, vectors(type), type == T_Q8_0 ? AHEAD_Q8_0 : AHEAD_Q4_0);
       __m512i w[8];
       block_weights(type, wv, w);
       __m512i dot = block_dot(type, w, xb, x->s[0][b]);
@@ -380,7 +196,8 @@ ALWAYS_INLINE void one_strip(int type, const uint8_t *strip, int nb, const xs_t 
  * over the super-block; then acc = fma(sum, d·dx, acc), and acc = acc − (minimums · x's sums of the
  * sub-blocks)·dmin·dx.
  */
-ALWAYS_INLINE void q4_k_block(const uint8_t *sb, const xs_t *x, int V, long b, __m512 *acc) {
+ALWAYS_INLINE void q4_5_k_block(int type, const uint8_t *sb, const xs_t *x, int V, long b,
+                                __m512 *acc) {
   /*
    * One vector leaves the high nibbles where they are, 16 times their values, and takes the low
    * ones' scales 16 times to match: the super-block's sum, a multiple of 16 below 2^29 (4 pairs of
@@ -388,18 +205,22 @@ ALWAYS_INLINE void q4_k_block(const uint8_t *sb, const xs_t *x, int V, long b, _
    * vector: 0.94-0.99x the time in C. Several vectors share the unpacking, and three ran 1.1x
    * slower that way, so they shift each vector down.
    */
-  const int in_place = V == 1;
+  const int in_place = V == 1 && type == T_Q4_K;
   const __m512i nibble = _mm512_set1_epi8(0x0f), high = _mm512_set1_epi8((char)0xf0);
   __m512i isum[8];
   for (int v = 0; v < V; v++) isum[v] = _mm512_setzero_si512();
   for (int p = 0; p < 4; p++) {
-    const uint8_t *wv = sb + K_QUANTS + 512 * p;
+    const uint8_t *wv = sb + K_QUANTS + k_pair_bytes(type) * p;
     __m512i lo[8], hi[8];
     for (int g = 0; g < 8; g++) {
       __m512i packed = _mm512_load_si512(wv + 64 * g);
       lo[g] = _mm512_and_si512(packed, nibble);
       hi[g] = in_place ? _mm512_and_si512(packed, high)
                        : _mm512_and_si512(_mm512_srli_epi16(packed, 4), nibble);
+    }
+    if (type == T_Q5_K) {
+      fifth_bits(wv + 512, lo);
+      fifth_bits(wv + 576, hi);
     }
     __m512i scLo = _mm512_cvtepu8_epi32(_mm_load_si128((const __m128i *)(sb + K_SCALES + 32 * p)));
     if (in_place) scLo = _mm512_slli_epi32(scLo, 4);
@@ -484,9 +305,9 @@ ALWAYS_INLINE void k_strip(int type, const uint8_t *strip, int nb, const xs_t *x
   for (long b = 0; b < nb; b++) {
     const uint8_t *sb = strip + b * superblock_bytes(type);
     /* Several vectors only: one vector's products stream faster on the hardware's prefetcher. */
-    if (V > 1)
-      fetch(sb, (int)(superblock_bytes(type) / 64), type == T_Q4_K ? AHEAD_Q4_K : AHEAD_Q6_K);
-    if (type == T_Q4_K) q4_k_block(sb, x, V, b, acc);
+    if (V > 1 || type == T_Q5_K)
+      fetch(sb, (int)(superblock_bytes(type) / 64), type == T_Q6_K ? AHEAD_Q6_K : AHEAD_Q4_K);
+    if (type == T_Q4_K || type == T_Q5_K) q4_5_k_block(type, sb, x, V, b, acc);
     else q6_k_block(sb, x, s16, V, b, acc);
   }
 }
@@ -555,6 +376,7 @@ int wg_rows_interleaved(int type, const uint8_t *p, int from, int to, int cols, 
       for (int k = 0; k < 4; k++) strips[k] = p + (s + k * part) * strip_size;
       __m512 acc[4];
       if (type == T_Q4_0) four_strips(T_Q4_0, strips, nb, &x, acc);
+      else if (type == T_Q5_0) four_strips(T_Q5_0, strips, nb, &x, acc);
       else four_strips(T_Q8_0, strips, nb, &x, acc);
       for (int k = 0; k < 4; k++) _mm512_storeu_ps(out + (long)ROWS * (s + k * part), acc[k]);
     }
@@ -576,10 +398,14 @@ int wg_rows_interleaved(int type, const uint8_t *p, int from, int to, int cols, 
       __m512 acc[8];
       if (type == T_Q4_0) {
         ONE_STRIP_ALL(T_Q4_0)
+      } else if (type == T_Q5_0) {
+        ONE_STRIP_ALL(T_Q5_0)
       } else if (type == T_Q8_0) {
         ONE_STRIP_ALL(T_Q8_0)
       } else if (type == T_Q4_K) {
         K_STRIP_ALL(T_Q4_K)
+      } else if (type == T_Q5_K) {
+        K_STRIP_ALL(T_Q5_K)
       } else {
         K_STRIP_ALL(T_Q6_K)
       }

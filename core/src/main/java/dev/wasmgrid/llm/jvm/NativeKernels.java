@@ -171,8 +171,8 @@ final class NativeKernels {
 
   /**
    * The bytes of {@link #interleave}'s copy of a {@code rows × cols} matrix of {@code type}; 0
-   * where it has none (types other than Q8_0, Q4_0, Q4_K and Q6_K, CPUs without AVX-512 VNNI,
-   * {@code WASMGRID_LLM_NATIVE=avx2}, {@code WASMGRID_LLM_INTERLEAVE=off}).
+   * where it has none (types other than Q8_0, Q4_0, Q5_0, Q4_K, Q5_K and Q6_K, CPUs without AVX-512
+   * VNNI, {@code WASMGRID_LLM_NATIVE=avx2}, {@code WASMGRID_LLM_INTERLEAVE=off}).
    */
   static long interleavedBytes(TensorType type, int rows, int cols) {
     try {

@@ -359,14 +359,14 @@ class NativeKernelsTest {
   }
 
   /**
-   * Q8_0, Q4_0, Q4_K and Q6_K matrices are read from their interleaved copy at 512 bits, made once
-   * per matrix; Q8_0's products are the file layout's 512-bit ones bit for bit (the kernels' one
-   * order), so a matrix left without a copy gives the same tokens.
+   * Q8_0, Q4_0, Q5_0, Q4_K, Q5_K and Q6_K matrices are read from their interleaved copy at 512
+   * bits, made once per matrix; Q8_0's products are the file layout's 512-bit ones bit for bit (the
+   * kernels' one order), so a matrix left without a copy gives the same tokens.
    */
   @ParameterizedTest
   @EnumSource(
       value = TensorType.class,
-      names = {"Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+      names = {"Q8_0", "Q4_0", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
   void theInterleavedCopyIsMadeOnceAndQ80sProductsAreTheFileLayoutsBitForBit(TensorType type)
       throws IOException {
     Assumptions.assumeTrue(NativeKernels.width() == 512, "no AVX-512 VNNI kernels here");

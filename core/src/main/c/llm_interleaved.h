@@ -1,0 +1,96 @@
+/*
+ * The layout of a matrix's copy with 16 rows interleaved: lane i of every 64-byte vector is row i
+ * of a strip of 16 rows. llm_interleave.c makes the copies, llm_interleaved_kernels.c reads them.
+ *
+ * A strip holds its blocks in pairs: the pair's 32 f16 scales (16 rows of the first block, then of
+ * the second), then the first block's vectors, then the second's: 4 of 64 bytes for Q4_0 (byte k
+ * of lane i: the row's packed nibbles 4g + k, low nibble value 4g + k, high 16 + 4g + k), 5 for
+ * Q5_0 (Q4_0's 4, then one of the values' fifth bits, see high_masks), 8 for Q8_0 (its signed
+ * bytes plus 128). Every pair starts on a cache line. Rows past the matrix's last are zero
+ * weights.
+ */
+#ifndef WG_LLM_INTERLEAVED_H
+#define WG_LLM_INTERLEAVED_H
+
+#include <stdint.h>
+
+/* GGML type ids (dev.wasmgrid.llm.TensorType). */
+enum { T_Q4_0 = 2, T_Q5_0 = 6, T_Q8_0 = 8, T_Q4_K = 12, T_Q5_K = 13, T_Q6_K = 14 };
+
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+#define ROWS 16
+
+/* Vectors of 64 bytes per block of the values' low bits (Q8_0's whole bytes): a lane's 4 bytes each. */
+static inline int value_vectors(int type) {
+  return type == T_Q8_0 ? 8 : 4;
+}
+
+/* Vectors of 64 bytes per block: the values', then for Q5_0 one of their fifth bits (high_masks). */
+static inline int vectors(int type) {
+  return value_vectors(type) + (type == T_Q5_0);
+}
+
+static inline long pair_bytes(int type) {
+  return 64 + 2 * 64L * vectors(type);
+}
+
+static inline long strip_bytes(int type, int nb) {
+  return (nb + 1) / 2 * pair_bytes(type);
+}
+
+/* Where block b's scales, and its vectors, start in a strip. */
+ALWAYS_INLINE long scales_at(long pair, long b) {
+  return b / 2 * pair + 32 * (b % 2);
+}
+
+ALWAYS_INLINE long vectors_at(long pair, int type, long b) {
+  return b / 2 * pair + 64 + (b % 2) * 64L * vectors(type);
+}
+
+/*
+ * Q4_K: a strip's super-blocks one after another, each K_BYTES: the 16 rows' f16 d then dmin (a
+ * cache line), the 8 sub-blocks' 6-bit scales unpacked to bytes (16 a sub-block, lane i row i),
+ * their minimums likewise, then for each pair of sub-blocks 8 vectors of 64 bytes: byte k of lane i
+ * the row's packed byte 4g + k of the pair, its low nibble a value of the pair's first sub-block,
+ * its high nibble of the second.
+ */
+#define K_SCALES 64
+#define K_MINS (K_SCALES + 128)
+#define K_QUANTS (K_MINS + 128)
+#define K_BYTES (K_QUANTS + 4 * 512)
+
+/* Q5_K: Q4_K's layout, each pair of sub-blocks followed by its values' fifth bits (high_masks), the
+ * first sub-block's vector then the second's. */
+#define K5_BYTES (K_QUANTS + 4 * 640)
+
+/* Bytes of a pair of sub-blocks of Q4_K or Q5_K. */
+ALWAYS_INLINE long k_pair_bytes(int type) {
+  return type == T_Q5_K ? 640 : 512;
+}
+
+/*
+ * Q6_K: a strip's super-blocks one after another, each Q6_BYTES: the 16 rows' f16 d (half a cache
+ * line, then padding), the 16 sub-blocks' int8 scales (16 a sub-block, lane i row i), then for each
+ * group of 64 values 12 vectors of the values as unsigned 6 bits (the weights plus 32): byte k of
+ * lane i in vector 4j + g (j < 3) holds value 16j + 4g + k in its low 6 bits and, in its top two,
+ * two bits of value 48 + 4g + k (its bits 0-1 in vector g, 2-3 in 4 + g, 4-5 in 8 + g). So the
+ * first three sub-blocks of a group are a mask each, the fourth three shifts, a mask and two
+ * bit-selects (q6_k_block); the low nibbles and top bits stored apart took about 1.3x the vector
+ * operations and 2.7x the loads.
+ */
+#define Q6_SCALES 64
+#define Q6_QUANTS (Q6_SCALES + 256)
+#define Q6_BYTES (Q6_QUANTS + 4 * 768)
+
+/* A super-block's bytes in a strip, for the types with super-blocks of 256; else 0. */
+static inline long superblock_bytes(int type) {
+  return type == T_Q4_K ? K_BYTES : type == T_Q5_K ? K5_BYTES : type == T_Q6_K ? Q6_BYTES : 0;
+}
+
+static inline long matrix_bytes(int type, int rows, int cols) {
+  long strips = (rows + ROWS - 1) / ROWS;
+  long sb = superblock_bytes(type);
+  return sb ? strips * (cols / 256) * sb : strips * strip_bytes(type, cols / 32);
+}
+
+#endif
