@@ -70,8 +70,9 @@ class LlamaCppQuantsTest {
   /**
    * Matrices stay packed as the file stores them: from a mapped file every type but F32, F16 and
    * (while they fit the heap, and where the native kernels do not take them) Q8_0, Q4_0, Q5_0,
-   * Q4_K, Q5_K and Q6_K, from an array every type the writers do not produce; those are otherwise
-   * widened to a byte per weight and a scale (and an offset for Q4_K and Q5_K) per group.
+   * Q4_1, Q5_1, Q4_K, Q5_K and Q6_K, from an array every type the writers do not produce; those are
+   * otherwise widened to a byte per weight and a scale (and an offset for Q4_1, Q5_1, Q4_K and
+   * Q5_K) per group.
    */
   @ParameterizedTest
   @MethodSource("typesAndForms")

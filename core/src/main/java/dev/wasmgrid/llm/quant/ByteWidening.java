@@ -4,10 +4,11 @@ import dev.wasmgrid.llm.TensorType;
 
 /**
  * Blocks as a byte per weight with a scale per sub-block — the form of a {@code Q8Matrix}: Q8_0,
- * Q4_0 and Q5_0 per 32 weights (weight = d · q, d · (q − 8), d · (q − 16)), Q4_K and Q5_K with an
- * offset per 32 weights (weight = scale · q − offset, scale {@code d · scale_j} and offset {@code
- * dmin · min_j}), Q6_K per 16 weights (weight = scale · (q − 32), scale {@code d · scale_j}), each
- * computed in float as the codecs compute them, so each weight equals the codec's bit for bit.
+ * Q4_0 and Q5_0 per 32 weights (weight = d · q, d · (q − 8), d · (q − 16)), Q4_1 and Q5_1 with an
+ * offset per 32 weights (weight = d · q − (−m)), Q4_K and Q5_K likewise (weight = scale · q −
+ * offset, scale {@code d · scale_j} and offset {@code dmin · min_j}), Q6_K per 16 weights (weight =
+ * scale · (q − 32), scale {@code d · scale_j}), each computed in float as the codecs compute them,
+ * so each weight equals the codec's bit for bit.
  */
 public final class ByteWidening {
 
@@ -18,6 +19,8 @@ public final class ByteWidening {
     return type == TensorType.Q8_0
         || type == TensorType.Q4_0
         || type == TensorType.Q5_0
+        || type == TensorType.Q4_1
+        || type == TensorType.Q5_1
         || type == TensorType.Q4_K
         || type == TensorType.Q5_K
         || type == TensorType.Q6_K;
@@ -30,7 +33,10 @@ public final class ByteWidening {
 
   /** Whether {@code type} widened has offsets. */
   public static boolean hasOffsets(TensorType type) {
-    return type == TensorType.Q4_K || type == TensorType.Q5_K;
+    return type == TensorType.Q4_1
+        || type == TensorType.Q5_1
+        || type == TensorType.Q4_K
+        || type == TensorType.Q5_K;
   }
 
   /**
@@ -66,6 +72,10 @@ public final class ByteWidening {
     }
     if (type == TensorType.Q8_0 || type == TensorType.Q4_0) {
       widenQ80Q40(type, src, srcOff, blocks, q, qOff, scales, gOff);
+      return;
+    }
+    if (type == TensorType.Q4_1 || type == TensorType.Q5_1) {
+      widenQ41Q51(type, src, srcOff, blocks, q, qOff, scales, offsets, gOff);
       return;
     }
     boolean five = type == TensorType.Q5_K;
@@ -142,6 +152,37 @@ public final class ByteWidening {
         int v = Bytes.u8(src, at + 6 + j);
         q[y + j] = (byte) (((v & 0x0f) | ((high >>> j) & 1) << 4) - 16);
         q[y + j + 16] = (byte) (((v >>> 4) | ((high >>> (j + 16)) & 1) << 4) - 16);
+      }
+    }
+  }
+
+  /**
+   * Q4_1 and Q5_1 as their codecs read them (16 low nibbles, 16 high ones; Q5_1's with a bit of its
+   * u32 each), the minimum negated: d · q − (−m) is the codec's d · q + m in float.
+   */
+  private static void widenQ41Q51(
+      TensorType type,
+      byte[] src,
+      int srcOff,
+      int blocks,
+      byte[] q,
+      int qOff,
+      float[] scales,
+      float[] offsets,
+      int gOff) {
+    boolean five = type == TensorType.Q5_1;
+    int size = type.blockBytes();
+    for (int b = 0; b < blocks; b++) {
+      int at = srcOff + b * size;
+      int y = qOff + b * 32;
+      scales[gOff + b] = Bytes.half(src, at);
+      offsets[gOff + b] = -Bytes.half(src, at + 2);
+      int high = five ? Bytes.u32(src, at + 4) : 0;
+      int nibbles = at + (five ? 8 : 4);
+      for (int j = 0; j < 16; j++) {
+        int v = Bytes.u8(src, nibbles + j);
+        q[y + j] = (byte) ((v & 0x0f) | ((high >>> j) & 1) << 4);
+        q[y + j + 16] = (byte) ((v >>> 4) | ((high >>> (j + 16)) & 1) << 4);
       }
     }
   }
