@@ -42,8 +42,8 @@ public final class GgufModels {
 
   /**
    * Loads the model in {@code file}, its Q8_0 and Q4_0 matrices widened whatever their size, and
-   * from a mapped file Q5_0, Q4_1, Q5_1 and K-quants too (the JVM's loader of mapped files, {@code
-   * ModelFiles}, passes a budget instead).
+   * from a mapped file Q5_0, Q4_1, Q5_1, the K-quants, IQ4_NL and IQ4_XS too (the JVM's loader of
+   * mapped files, {@code ModelFiles}, passes a budget instead).
    *
    * @throws ModelFormatException naming the key or tensor that is missing or wrong
    */
@@ -52,10 +52,10 @@ public final class GgufModels {
   }
 
   /**
-   * Loads the model in {@code file}, its Q8_0, Q4_0, Q5_0, Q4_1, Q5_1, Q4_K, Q5_K and Q6_K matrices
-   * widened to a byte per weight and a float scale per group (and an offset for Q4_1, Q5_1, Q4_K
-   * and Q5_K: 9/8 or 10/8 bytes a weight, {@link #widenedBytes}) if that takes at most {@code
-   * widenBudget} bytes, else from a mapped file held as views of the mapping. Widened,
+   * Loads the model in {@code file}, its Q8_0, Q4_0, Q5_0, Q4_1, Q5_1, K-quant, IQ4_NL and IQ4_XS
+   * matrices widened to a byte per weight and a float scale per group (and an offset for Q4_1,
+   * Q5_1, Q2_K, Q4_K and Q5_K: 9/8 to 12/8 bytes a weight, {@link #widenedBytes}) if that takes at
+   * most {@code widenBudget} bytes, else from a mapped file held as views of the mapping. Widened,
    * stories-sized files decode 1.7 to 2 times as fast as from the packed blocks, each weight
    * exactly the file's. Q8_0 and Q4_0 of an array-backed file (the browser's) are always widened,
    * its other types never.
@@ -173,8 +173,9 @@ public final class GgufModels {
 
   /**
    * Heap bytes the file's Q8_0, Q4_0 and Q5_0 tensors take widened (a byte and a float scale per 32
-   * weights), and its Q4_1, Q5_1, Q4_K, Q5_K (a byte, a scale and an offset per 32) and Q6_K
-   * tensors (a byte and a scale per 16).
+   * weights), its Q4_1, Q5_1, Q4_K, Q5_K (a byte, a scale and an offset per 32), Q6_K and Q3_K (a
+   * byte and a scale per 16), Q2_K (and an offset per 16), IQ4_NL and IQ4_XS tensors (a byte and a
+   * scale per 32).
    */
   static long widenedBytes(GgufFile file, Set<TensorType> packed) {
     long bytes = 0;
@@ -245,9 +246,10 @@ public final class GgufModels {
      * The tensor as the runtime holds its type: F32 and F16 as floats (from a mapped file, F32 a
      * view where the JVM's native kernels take it, as the quantized types); Q8_0 and Q4_0 widened
      * to a byte per weight and a group scale (the form the WebGPU path uploads, and the fastest to
-     * dot) from an array; from a mapped file those and Q5_0, Q4_1, Q5_1 and the K-quants widened
-     * likewise where they fit the budget of {@link #load(GgufFile, long)}; every other type packed
-     * as the file stores it, a view of the mapping (so the file's blocks are never copied).
+     * dot) from an array; from a mapped file those and Q5_0, Q4_1, Q5_1, the K-quants, IQ4_NL and
+     * IQ4_XS widened likewise where they fit the budget of {@link #load(GgufFile, long)}; every
+     * other type packed as the file stores it, a view of the mapping (so the file's blocks are
+     * never copied).
      */
     private WeightMatrix held(GgufTensor t, int rows, int cols) {
       boolean mapped = file.source().mapped();
@@ -258,7 +260,7 @@ public final class GgufModels {
         case F32, F16 -> new F32Matrix(rows, cols, floats(t, rows * cols));
         // An array's Q8_0 and Q4_0 always: the form the WebGPU path uploads.
         case Q8_0, Q4_0 -> !mapped || widen ? byteWidened(t, rows, cols) : view(t, rows, cols);
-        case Q5_0, Q4_1, Q5_1, Q4_K, Q5_K, Q6_K ->
+        case Q5_0, Q4_1, Q5_1, Q4_K, Q5_K, Q6_K, Q2_K, Q3_K, IQ4_NL, IQ4_XS ->
             mapped && widen ? byteWidened(t, rows, cols) : view(t, rows, cols);
         default -> view(t, rows, cols);
       };

@@ -6,9 +6,10 @@ import dev.wasmgrid.llm.TensorType;
  * Blocks as a byte per weight with a scale per sub-block — the form of a {@code Q8Matrix}: Q8_0,
  * Q4_0 and Q5_0 per 32 weights (weight = d · q, d · (q − 8), d · (q − 16)), Q4_1 and Q5_1 with an
  * offset per 32 weights (weight = d · q − (−m)), Q4_K and Q5_K likewise (weight = scale · q −
- * offset, scale {@code d · scale_j} and offset {@code dmin · min_j}), Q6_K per 16 weights (weight =
- * scale · (q − 32), scale {@code d · scale_j}), each computed in float as the codecs compute them,
- * so each weight equals the codec's bit for bit.
+ * offset, scale {@code d · scale_j} and offset {@code dmin · min_j}), IQ4_NL and IQ4_XS per 32 (the
+ * table's value of each index, scale d or d · (scale_j − 32)), Q2_K and Q3_K per 16 (Q2_K with an
+ * offset), Q6_K per 16 weights (weight = scale · (q − 32), scale {@code d · scale_j}), each
+ * computed in float as the codecs compute them, so each weight equals the codec's bit for bit.
  */
 public final class ByteWidening {
 
@@ -23,12 +24,16 @@ public final class ByteWidening {
         || type == TensorType.Q5_1
         || type == TensorType.Q4_K
         || type == TensorType.Q5_K
-        || type == TensorType.Q6_K;
+        || type == TensorType.Q6_K
+        || type == TensorType.Q2_K
+        || type == TensorType.Q3_K
+        || type == TensorType.IQ4_NL
+        || type == TensorType.IQ4_XS;
   }
 
-  /** Weights per scale of {@code type} widened: 16 for Q6_K, 32 for the others. */
+  /** Weights per scale of {@code type} widened: 16 for Q6_K, Q2_K and Q3_K, 32 for the others. */
   public static int group(TensorType type) {
-    return type == TensorType.Q6_K ? 16 : 32;
+    return type == TensorType.Q6_K || type == TensorType.Q2_K || type == TensorType.Q3_K ? 16 : 32;
   }
 
   /** Whether {@code type} widened has offsets. */
@@ -36,7 +41,8 @@ public final class ByteWidening {
     return type == TensorType.Q4_1
         || type == TensorType.Q5_1
         || type == TensorType.Q4_K
-        || type == TensorType.Q5_K;
+        || type == TensorType.Q5_K
+        || type == TensorType.Q2_K;
   }
 
   /**
@@ -62,22 +68,30 @@ public final class ByteWidening {
       float[] scales,
       float[] offsets,
       int gOff) {
-    if (type == TensorType.Q6_K) {
-      widenQ6K(src, srcOff, blocks, q, qOff, scales, gOff);
-      return;
+    switch (type) {
+      case Q8_0, Q4_0 -> widenQ80Q40(type, src, srcOff, blocks, q, qOff, scales, gOff);
+      case Q5_0 -> widenQ50(src, srcOff, blocks, q, qOff, scales, gOff);
+      case Q4_1, Q5_1 -> widenQ41Q51(type, src, srcOff, blocks, q, qOff, scales, offsets, gOff);
+      case Q4_K, Q5_K -> widenQ4KQ5K(type, src, srcOff, blocks, q, qOff, scales, offsets, gOff);
+      case Q6_K -> widenQ6K(src, srcOff, blocks, q, qOff, scales, gOff);
+      case Q2_K -> widenQ2K(src, srcOff, blocks, q, qOff, scales, offsets, gOff);
+      case Q3_K -> widenQ3K(src, srcOff, blocks, q, qOff, scales, gOff);
+      case IQ4_NL, IQ4_XS -> widenIq4(type, src, srcOff, blocks, q, qOff, scales, gOff);
+      default -> throw new IllegalArgumentException(type + " is not widened");
     }
-    if (type == TensorType.Q5_0) {
-      widenQ50(src, srcOff, blocks, q, qOff, scales, gOff);
-      return;
-    }
-    if (type == TensorType.Q8_0 || type == TensorType.Q4_0) {
-      widenQ80Q40(type, src, srcOff, blocks, q, qOff, scales, gOff);
-      return;
-    }
-    if (type == TensorType.Q4_1 || type == TensorType.Q5_1) {
-      widenQ41Q51(type, src, srcOff, blocks, q, qOff, scales, offsets, gOff);
-      return;
-    }
+  }
+
+  /** Q4_K and Q5_K as their codecs read them. */
+  private static void widenQ4KQ5K(
+      TensorType type,
+      byte[] src,
+      int srcOff,
+      int blocks,
+      byte[] q,
+      int qOff,
+      float[] scales,
+      float[] offsets,
+      int gOff) {
     boolean five = type == TensorType.Q5_K;
     int size = type.blockBytes();
     for (int b = 0; b < blocks; b++) {
@@ -184,6 +198,108 @@ public final class ByteWidening {
         q[y + j] = (byte) ((v & 0x0f) | ((high >>> j) & 1) << 4);
         q[y + j + 16] = (byte) ((v >>> 4) | ((high >>> (j + 16)) & 1) << 4);
       }
+    }
+  }
+
+  /**
+   * Q2_K as its codec reads it: 16 sub-blocks of 16, 2 bits a weight, a scale and an offset each.
+   */
+  private static void widenQ2K(
+      byte[] src,
+      int srcOff,
+      int blocks,
+      byte[] q,
+      int qOff,
+      float[] scales,
+      float[] offsets,
+      int gOff) {
+    for (int b = 0; b < blocks; b++) {
+      int at = srcOff + b * TensorType.Q2_K.blockBytes();
+      float d = Bytes.half(src, at + 80);
+      float dmin = Bytes.half(src, at + 82);
+      int y = qOff + b * 256;
+      int j = 0;
+      for (int half = 0; half < 2; half++) {
+        int qs = at + 16 + 32 * half;
+        for (int shift = 0; shift < 8; shift += 2) {
+          for (int part = 0; part < 2; part++, j++) {
+            int sc = Bytes.u8(src, at + j);
+            scales[gOff + 16 * b + j] = d * (sc & 0x0f);
+            offsets[gOff + 16 * b + j] = dmin * (sc >>> 4);
+            for (int l = 0; l < 16; l++) {
+              q[y++] = (byte) ((Bytes.u8(src, qs + 16 * part + l) >>> shift) & 3);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Q3_K as its codec reads it: 16 sub-blocks of 16, 2 bits a weight and a bit of the high mask
+   * whose absence takes 4 away, a 6-bit scale less 32 each.
+   */
+  private static void widenQ3K(
+      byte[] src, int srcOff, int blocks, byte[] q, int qOff, float[] scales, int gOff) {
+    int[] sc = new int[16];
+    for (int b = 0; b < blocks; b++) {
+      int at = srcOff + b * TensorType.Q3_K.blockBytes();
+      float d = Bytes.half(src, at + 108);
+      Q3_KCodec.unpackScales(src, at + 96, sc);
+      int y = qOff + b * 256;
+      int j = 0;
+      int mask = 1;
+      for (int half = 0; half < 2; half++) {
+        int qs = at + 32 + 32 * half;
+        for (int shift = 0; shift < 8; shift += 2, mask <<= 1) {
+          for (int part = 0; part < 2; part++, j++) {
+            scales[gOff + 16 * b + j] = d * (sc[j] - 32);
+            for (int l = 16 * part; l < 16 * part + 16; l++) {
+              int v = (Bytes.u8(src, qs + l) >>> shift) & 3;
+              q[y++] = (byte) (v - ((src[at + l] & mask) != 0 ? 0 : 4));
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * IQ4_NL (a scale d per 32) and IQ4_XS (per 32, d · (scale − 32) of a 6-bit scale) as their
+   * codecs read them: each index's value of the non-linear table.
+   */
+  private static void widenIq4(
+      TensorType type,
+      byte[] src,
+      int srcOff,
+      int blocks,
+      byte[] q,
+      int qOff,
+      float[] scales,
+      int gOff) {
+    for (int b = 0; b < blocks; b++) {
+      int at = srcOff + b * type.blockBytes();
+      float d = Bytes.half(src, at);
+      if (type == TensorType.IQ4_NL) {
+        scales[gOff + b] = d;
+        iq4Values(src, at + 2, q, qOff + 32 * b);
+        continue;
+      }
+      int high = Bytes.u8(src, at + 2) | Bytes.u8(src, at + 3) << 8;
+      for (int i = 0; i < 8; i++) {
+        int low = (Bytes.u8(src, at + 4 + i / 2) >>> (4 * (i % 2))) & 0x0f;
+        scales[gOff + 8 * b + i] = d * ((low | ((high >>> (2 * i)) & 3) << 4) - 32);
+        iq4Values(src, at + 8 + 16 * i, q, qOff + 256 * b + 32 * i);
+      }
+    }
+  }
+
+  /** The table's values of the 32 indices packed in the 16 bytes at {@code src[at]}. */
+  private static void iq4Values(byte[] src, int at, byte[] q, int y) {
+    for (int j = 0; j < 16; j++) {
+      int v = Bytes.u8(src, at + j);
+      q[y + j] = Iq4NlCodec.VALUES[v & 0x0f];
+      q[y + j + 16] = Iq4NlCodec.VALUES[v >>> 4];
     }
   }
 

@@ -49,7 +49,7 @@ final class Q3_KCodec implements BlockCodec {
    * for i < 8, high for the rest) and its top 2 bits from bytes 8..11 (byte 8 + i % 4, bits 2·(i /
    * 4)).
    */
-  private static void unpackScales(byte[] src, int at, int[] out) {
+  static void unpackScales(byte[] src, int at, int[] out) {
     for (int i = 0; i < 16; i++) {
       int low = (Bytes.u8(src, at + i % 8) >>> (4 * (i / 8))) & 0x0f;
       int high = (Bytes.u8(src, at + 8 + i % 4) >>> (2 * (i / 4))) & 3;

@@ -14,16 +14,20 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Q8_0, Q4_0 and Q5_0 widened to bytes with a scale per 32, Q4_1, Q5_1, Q4_K and Q5_K with a scale
- * and an offset per 32, Q6_K with a scale per 16: every weight is the codec's bit for bit, and
- * products (scale · Σ q · x − offset · Σ x per group) are within float rounding of the weight-only
- * sum, the same floats on one or several threads and one vector or a batch.
+ * and an offset per 32, IQ4_NL and IQ4_XS with a scale per 32, Q6_K and Q3_K with a scale per 16,
+ * Q2_K with a scale and an offset per 16: every weight is the codec's bit for bit, and products
+ * (scale · Σ q · x − offset · Σ x per group) are within float rounding of the weight-only sum, the
+ * same floats on one or several threads and one vector or a batch.
  */
 class ByteWideningTest {
 
   @ParameterizedTest
   @EnumSource(
       value = TensorType.class,
-      names = {"Q8_0", "Q4_0", "Q5_0", "Q4_1", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
+      names = {
+        "Q8_0", "Q4_0", "Q5_0", "Q4_1", "Q5_1", "Q4_K", "Q5_K", "Q6_K", "Q2_K", "Q3_K", "IQ4_NL",
+        "IQ4_XS"
+      })
   void widenedWeightsAreTheCodecsAndProductsTheirSums(TensorType type) {
     SplittableRandom r = new SplittableRandom(type.name().hashCode());
     int cols = 768;

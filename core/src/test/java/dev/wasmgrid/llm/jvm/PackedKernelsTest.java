@@ -144,6 +144,11 @@ class PackedKernelsTest {
       int at = b * type.blockBytes();
       switch (type) {
         case Q6_K -> putHalf(row, at + 208, SCALES[r.nextInt(SCALES.length)]);
+        case Q2_K -> {
+          putHalf(row, at + 80, SCALES[r.nextInt(SCALES.length)]);
+          putHalf(row, at + 82, SCALES[r.nextInt(SCALES.length)]);
+        }
+        case Q3_K -> putHalf(row, at + 108, SCALES[r.nextInt(SCALES.length)]);
         case Q4_1, Q5_1, Q4_K, Q5_K -> {
           putHalf(row, at, SCALES[r.nextInt(SCALES.length)]);
           putHalf(row, at + 2, SCALES[r.nextInt(SCALES.length)]);
