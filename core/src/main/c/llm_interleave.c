@@ -19,7 +19,8 @@ int wg_isa(void);
 long wg_interleaved_bytes(int type, int rows, int cols) {
   int block = superblock_bytes(type) ? 256 : 32;
   const char *want = getenv("WASMGRID_LLM_INTERLEAVE");
-  if ((type != T_Q4_0 && type != T_Q5_0 && type != T_Q8_0 && !superblock_bytes(type)) ||
+  if ((type != T_Q4_0 && type != T_Q5_0 && type != T_Q4_1 && type != T_Q5_1 && type != T_Q8_0 &&
+       !superblock_bytes(type)) ||
       wg_isa() != 512 ||
       (want && strcmp(want, "off") == 0) || rows <= 0 || cols <= 0 || cols % block)
     return 0;
@@ -150,7 +151,10 @@ void wg_interleave(int type, const uint8_t *w, long rowBytes, int rows, int cols
     return;
   }
   int nb = cols / 32, G = value_vectors(type);
-  int blockBytes = type == T_Q4_0 ? 18 : type == T_Q5_0 ? 22 : 34, values = type == T_Q5_0 ? 6 : 2;
+  /* Bytes of a block, where its values start, and its fifth bits (Q5_0, Q5_1). */
+  int blockBytes = type == T_Q4_0 ? 18 : type == T_Q4_1 ? 20 : type == T_Q5_0 ? 22 : type == T_Q5_1 ? 24 : 34;
+  int values = type == T_Q5_0 ? 6 : type == T_Q4_1 ? 4 : type == T_Q5_1 ? 8 : 2;
+  int fifth_at = type == T_Q5_0 ? 2 : type == T_Q5_1 ? 4 : 0;
   long pair = pair_bytes(type), strip = strip_bytes(type, nb);
   memset(dst, 0, (size_t)((rows + ROWS - 1) / ROWS * strip));
   for (long r = 0; r < (rows + ROWS - 1) / ROWS * ROWS; r++) {
@@ -160,23 +164,24 @@ void wg_interleave(int type, const uint8_t *w, long rowBytes, int rows, int cols
       uint8_t *v = s + vectors_at(pair, type, b);
       if (r >= rows) {
         /* Zero weights: Q4_0's nibbles 8, Q5_0's 0 with the fifth bit set (high_masks), Q8_0's
-         * bytes 0 (stored plus 128); scale 0 anyway. */
+         * bytes 0 (stored plus 128), Q4_1's and Q5_1's 0 (minimum 0); scale 0 anyway. */
         for (int g = 0; g < G; g++)
-          memset(v + 64 * g + 4 * lane, type == T_Q4_0 ? 0x88 : type == T_Q5_0 ? 0 : 0x80, 4);
+          memset(v + 64 * g + 4 * lane, type == T_Q4_0 ? 0x88 : type == T_Q8_0 ? 0x80 : 0, 4);
         if (type == T_Q5_0) high_masks(v + 64 * G, lane, 0xffffffffu);
         continue;
       }
       const uint8_t *blk = w + r * rowBytes + b * blockBytes;
       memcpy(s + scales_at(pair, b) + 2 * lane, blk, 2);
+      if (with_min(type)) memcpy(s + scales_at(pair, b) + 64 + 2 * lane, blk + 2, 2);
       for (int g = 0; g < G; g++) {
         uint32_t q;
         memcpy(&q, blk + values + 4 * g, 4);
         q ^= type == T_Q8_0 ? 0x80808080u : 0;
         memcpy(v + 64 * g + 4 * lane, &q, 4);
       }
-      if (type == T_Q5_0) {
+      if (fifth_at) {
         uint32_t fifth;
-        memcpy(&fifth, blk + 2, 4);
+        memcpy(&fifth, blk + fifth_at, 4);
         high_masks(v + 64 * G, lane, fifth);
       }
     }

@@ -6,7 +6,7 @@
  * the second), then the first block's vectors, then the second's: 4 of 64 bytes for Q4_0 (byte k
  * of lane i: the row's packed nibbles 4g + k, low nibble value 4g + k, high 16 + 4g + k), 5 for
  * Q5_0 (Q4_0's 4, then one of the values' fifth bits, see high_masks), 8 for Q8_0 (its signed
- * bytes plus 128). Every pair starts on a cache line. Rows past the matrix's last are zero
+ * bytes plus 128); Q4_1 and Q5_1 as Q4_0 and Q5_0, with their minimums' 32 f16 after the scales. Every pair starts on a cache line. Rows past the matrix's last are zero
  * weights.
  */
 #ifndef WG_LLM_INTERLEAVED_H
@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 /* GGML type ids (dev.wasmgrid.llm.TensorType). */
-enum { T_Q4_0 = 2, T_Q5_0 = 6, T_Q8_0 = 8, T_Q4_K = 12, T_Q5_K = 13, T_Q6_K = 14 };
+enum { T_Q4_0 = 2, T_Q4_1 = 3, T_Q5_0 = 6, T_Q5_1 = 7, T_Q8_0 = 8, T_Q4_K = 12, T_Q5_K = 13, T_Q6_K = 14 };
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 #define ROWS 16
@@ -25,26 +25,37 @@ static inline int value_vectors(int type) {
   return type == T_Q8_0 ? 8 : 4;
 }
 
-/* Vectors of 64 bytes per block: the values', then for Q5_0 one of their fifth bits (high_masks). */
+/* Vectors of 64 bytes per block: the values', then for Q5_0 and Q5_1 one of their fifth bits
+ * (high_masks). */
 static inline int vectors(int type) {
-  return value_vectors(type) + (type == T_Q5_0);
+  return value_vectors(type) + (type == T_Q5_0 || type == T_Q5_1);
+}
+
+/* Whether a block of 32 has a minimum besides its scale (weight = d·q + m): Q4_1, Q5_1. */
+static inline int with_min(int type) {
+  return type == T_Q4_1 || type == T_Q5_1;
+}
+
+/* Bytes of a pair's f16 scales: d for 16 rows of each block, then the minimums likewise. */
+static inline long scales_bytes(int type) {
+  return with_min(type) ? 128 : 64;
 }
 
 static inline long pair_bytes(int type) {
-  return 64 + 2 * 64L * vectors(type);
+  return scales_bytes(type) + 2 * 64L * vectors(type);
 }
 
 static inline long strip_bytes(int type, int nb) {
   return (nb + 1) / 2 * pair_bytes(type);
 }
 
-/* Where block b's scales, and its vectors, start in a strip. */
+/* Where block b's scales (its minimums 64 bytes on), and its vectors, start in a strip. */
 ALWAYS_INLINE long scales_at(long pair, long b) {
   return b / 2 * pair + 32 * (b % 2);
 }
 
 ALWAYS_INLINE long vectors_at(long pair, int type, long b) {
-  return b / 2 * pair + 64 + (b % 2) * 64L * vectors(type);
+  return b / 2 * pair + scales_bytes(type) + (b % 2) * 64L * vectors(type);
 }
 
 /*

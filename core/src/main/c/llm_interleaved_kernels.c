@@ -110,14 +110,14 @@ ALWAYS_INLINE void fifth_bits(const uint8_t *m, __m512i *w) {
  * with x's bytes 4g..4g+3. Q4_0's are its nibbles, 8 more than the weights; Q8_0's 128 more.
  */
 ALWAYS_INLINE void block_weights(int type, const uint8_t *wv, __m512i *w) {
-  if (type == T_Q4_0 || type == T_Q5_0) {
+  if (type != T_Q8_0) {
     const __m512i nibble = _mm512_set1_epi8(0x0f);
     for (int g = 0; g < 4; g++) {
       __m512i packed = _mm512_load_si512(wv + 64 * g);
       w[g] = _mm512_and_si512(packed, nibble);
       w[4 + g] = _mm512_and_si512(_mm512_srli_epi16(packed, 4), nibble);
     }
-    if (type == T_Q5_0) fifth_bits(wv + 256, w);
+    if (vectors(type) == 5) fifth_bits(wv + 256, w);
   } else {
     for (int g = 0; g < 8; g++) w[g] = _mm512_load_si512(wv + 64 * g);
   }
@@ -128,7 +128,7 @@ ALWAYS_INLINE void block_weights(int type, const uint8_t *wv, __m512i *w) {
  * starting from the weights' bias's share. Two chains, for latency.
  */
 ALWAYS_INLINE __m512i block_dot(int type, const __m512i *w, const __m512i *xb, int32_t xsum) {
-  int bias = type == T_Q4_0 ? 8 : type == T_Q5_0 ? 16 : 128;
+  int bias = type == T_Q4_0 ? 8 : type == T_Q5_0 ? 16 : type == T_Q8_0 ? 128 : 0;
   __m512i a = _mm512_set1_epi32(-bias * xsum), c = _mm512_setzero_si512();
   for (int g = 0; g < 8; g += 2) {
     a = _mm512_dpbusd_epi32(a, w[g], xb[g]);
@@ -139,6 +139,14 @@ ALWAYS_INLINE __m512i block_dot(int type, const __m512i *w, const __m512i *xb, i
 
 ALWAYS_INLINE __m512 block_scales(const uint8_t *strip, long pair, long b) {
   return _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(strip + scales_at(pair, b))));
+}
+
+/* acc after block b's minimums (Q4_1, Q5_1: m · dx · x's sum), taken after its scaled dot. */
+ALWAYS_INLINE __m512 block_mins(int type, const uint8_t *strip, long pair, long b, float dx,
+                                int32_t xsum, __m512 acc) {
+  if (!with_min(type)) return acc;
+  __m512 m = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(strip + scales_at(pair, b) + 64)));
+  return _mm512_fmadd_ps(m, _mm512_set1_ps(dx * (float)xsum), acc);
 }
 
 /* The quantized activations of up to 8 vectors. */
@@ -165,6 +173,7 @@ ALWAYS_INLINE void four_strips(int type, const uint8_t *const *strip, int nb, co
       __m512i dot = block_dot(type, w, xb, x->s[0][b]);
       __m512 scale = _mm512_mul_ps(block_scales(strip[k], pair, b), dx);
       acc[k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, acc[k]);
+      acc[k] = block_mins(type, strip[k], pair, b, x->d[0][b], x->s[0][b], acc[k]);
     }
   }
 }
@@ -186,6 +195,7 @@ ALWAYS_INLINE void one_strip(int type, const uint8_t *strip, int nb, const xs_t 
       __m512i dot = block_dot(type, w, xb, x->s[v][b]);
       __m512 scale = _mm512_mul_ps(dw, _mm512_set1_ps(x->d[v][b]));
       acc[v] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, acc[v]);
+      acc[v] = block_mins(type, strip, pair, b, x->d[v][b], x->s[v][b], acc[v]);
     }
   }
 }
@@ -377,6 +387,8 @@ int wg_rows_interleaved(int type, const uint8_t *p, int from, int to, int cols, 
       __m512 acc[4];
       if (type == T_Q4_0) four_strips(T_Q4_0, strips, nb, &x, acc);
       else if (type == T_Q5_0) four_strips(T_Q5_0, strips, nb, &x, acc);
+      else if (type == T_Q4_1) four_strips(T_Q4_1, strips, nb, &x, acc);
+      else if (type == T_Q5_1) four_strips(T_Q5_1, strips, nb, &x, acc);
       else four_strips(T_Q8_0, strips, nb, &x, acc);
       for (int k = 0; k < 4; k++) _mm512_storeu_ps(out + (long)ROWS * (s + k * part), acc[k]);
     }
@@ -400,6 +412,10 @@ int wg_rows_interleaved(int type, const uint8_t *p, int from, int to, int cols, 
         ONE_STRIP_ALL(T_Q4_0)
       } else if (type == T_Q5_0) {
         ONE_STRIP_ALL(T_Q5_0)
+      } else if (type == T_Q4_1) {
+        ONE_STRIP_ALL(T_Q4_1)
+      } else if (type == T_Q5_1) {
+        ONE_STRIP_ALL(T_Q5_1)
       } else if (type == T_Q8_0) {
         ONE_STRIP_ALL(T_Q8_0)
       } else if (type == T_Q4_K) {

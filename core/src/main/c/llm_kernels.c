@@ -17,7 +17,7 @@
 #include <string.h>
 
 /* GGML type ids (dev.wasmgrid.llm.TensorType). */
-enum { T_Q4_0 = 2, T_Q5_0 = 6, T_Q8_0 = 8, T_Q4_K = 12, T_Q5_K = 13, T_Q6_K = 14 };
+enum { T_Q4_0 = 2, T_Q4_1 = 3, T_Q5_0 = 6, T_Q5_1 = 7, T_Q8_0 = 8, T_Q4_K = 12, T_Q5_K = 13, T_Q6_K = 14 };
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
@@ -123,40 +123,67 @@ ALWAYS_INLINE __m256i bits_to_bytes(uint32_t bits) {
   return _mm256_cmpeq_epi8(_mm256_or_si256(v, mask), _mm256_set1_epi64x(-1));
 }
 
-ALWAYS_INLINE __m256i q5_0_block(const uint8_t *b) {
-  uint32_t high;
-  memcpy(&high, b + 2, 4);
-  __m128i raw = _mm_loadu_si128((const __m128i *)(b + 6));
+/* 32 nibbles (low ones first) at b as bytes, with a fifth bit from each bit of the u32 at `high`
+ * where there is one: Q4_1's and Q5_1's values, Q5_0's 16 more than its weights. */
+ALWAYS_INLINE __m256i nibbles32(const uint8_t *b, const uint8_t *high) {
+  __m128i raw = _mm_loadu_si128((const __m128i *)b);
   __m256i w = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), _mm256_set1_epi8(0x0f));
-  w = _mm256_or_si256(w, _mm256_and_si256(bits_to_bytes(high), _mm256_set1_epi8(0x10)));
-  return _mm256_sub_epi8(w, _mm256_set1_epi8(16));
+  if (!high) return w;
+  uint32_t bits;
+  memcpy(&bits, high, 4);
+  return _mm256_or_si256(w, _mm256_and_si256(bits_to_bytes(bits), _mm256_set1_epi8(0x10)));
+}
+
+ALWAYS_INLINE __m256i q5_0_block(const uint8_t *b) {
+  return _mm256_sub_epi8(nibbles32(b + 6, b + 2), _mm256_set1_epi8(16));
+}
+
+/* Bytes of a block of 32 weights. */
+ALWAYS_INLINE int bytes32(int type) {
+  switch (type) {
+    case T_Q8_0: return 34;
+    case T_Q4_0: return 18;
+    case T_Q4_1: return 20;
+    case T_Q5_1: return 24;
+    default: return 22;
+  }
 }
 
 /*
  * R rows (at w[0..R)) by V vectors of 32-blocks with one scale: res[r*V + v]. R and V are
- * constants where this is inlined, so the accumulators stay in registers.
+ * constants where this is inlined, so the accumulators stay in registers. Q4_1's and Q5_1's
+ * minimum m adds m · dx · (x's sum) a block, summed apart and added at the end (as the K-quants'
+ * offsets are).
  */
 ALWAYS_INLINE void rows_32(int type, const uint8_t *const *w, int R, int nb, const xs_t *x, int V,
                            float *res) {
-  const int bytes = type == T_Q8_0 ? 34 : type == T_Q4_0 ? 18 : 22;
+  const int bytes = bytes32(type), with_min = type == T_Q4_1 || type == T_Q5_1;
   __m256 acc[4][4];
+  float mins[4][4];
   for (int r = 0; r < R; r++)
-    for (int v = 0; v < V; v++) acc[r][v] = _mm256_setzero_ps();
+    for (int v = 0; v < V; v++) {
+      acc[r][v] = _mm256_setzero_ps();
+      mins[r][v] = 0.0f;
+    }
   for (long b = 0; b < nb; b++) {
     for (int r = 0; r < R; r++) {
       const uint8_t *blk = w[r] + bytes * b;
+      /* Q4_1's and Q5_1's values are 0..31, signed bytes as they are. */
       __m256i wq = type == T_Q8_0   ? q8_0_block(blk)
                    : type == T_Q4_0 ? q4_0_block(blk)
-                                    : q5_0_block(blk);
+                   : type == T_Q5_0 ? q5_0_block(blk)
+                   : type == T_Q4_1 ? nibbles32(blk + 4, 0)
+                                    : nibbles32(blk + 8, blk + 4);
       float dw = half(blk);
       for (int v = 0; v < V; v++) {
         __m256 p = _mm256_cvtepi32_ps(dot_signed(wq, xload(x, v, b)));
         acc[r][v] = _mm256_fmadd_ps(_mm256_set1_ps(dw * x->d[v][b]), p, acc[r][v]);
+        if (with_min) mins[r][v] += half(blk + 2) * x->d[v][b] * (float)x->s[v][b];
       }
     }
   }
   for (int r = 0; r < R; r++)
-    for (int v = 0; v < V; v++) res[r * V + v] = hsum(acc[r][v]);
+    for (int v = 0; v < V; v++) res[r * V + v] = hsum(acc[r][v]) + mins[r][v];
 }
 
 /*
@@ -319,6 +346,8 @@ ALWAYS_INLINE void rows_any(int type, const uint8_t *const *w, int R, int nb, co
     case T_Q8_0: rows_32(T_Q8_0, w, R, nb, x, V, res); break;
     case T_Q4_0: rows_32(T_Q4_0, w, R, nb, x, V, res); break;
     case T_Q5_0: rows_32(T_Q5_0, w, R, nb, x, V, res); break;
+    case T_Q4_1: rows_32(T_Q4_1, w, R, nb, x, V, res); break;
+    case T_Q5_1: rows_32(T_Q5_1, w, R, nb, x, V, res); break;
     case T_Q4_K: rows_k45(T_Q4_K, w, R, nb, x, V, res); break;
     case T_Q5_K: rows_k45(T_Q5_K, w, R, nb, x, V, res); break;
     default: rows_q6k(w, R, nb, x, V, res); break;
@@ -384,7 +413,7 @@ ALWAYS_INLINE __m512 scales64(const uint8_t *b0, const uint8_t *b1) {
  */
 ALWAYS_INLINE void rows_32_512(int type, const uint8_t *const *w, int R, int nb, const xs_t *x,
                                int V, float *res) {
-  const int bytes = type == T_Q8_0 ? 34 : type == T_Q4_0 ? 18 : 22;
+  const int bytes = bytes32(type);
   __m512 acc[4][4];
   for (int r = 0; r < R; r++)
     for (int v = 0; v < V; v++) acc[r][v] = _mm512_setzero_ps();
@@ -843,6 +872,8 @@ DEFINE_KERNEL(T_Q8_0, q8_0_r4v1, 4, 1)
 DEFINE_TYPE(T_Q8_0, q8_0)
 DEFINE_TYPE(T_Q4_0, q4_0)
 DEFINE_TYPE(T_Q5_0, q5_0)
+DEFINE_TYPE(T_Q4_1, q4_1)
+DEFINE_TYPE(T_Q5_1, q5_1)
 DEFINE_TYPE(T_Q4_K, q4_k)
 DEFINE_TYPE(T_Q5_K, q5_k)
 DEFINE_TYPE(T_Q6_K, q6_k)
@@ -865,6 +896,8 @@ typedef struct {
 static const kernels_t *kernels_of(int type, int wide) {
   static const kernels_t q8_0 = KERNELS(q8_0_r4v1, 4, 0, q8_0, ), q4_0 = KERNELS(0, 0, 0, q4_0, );
   static const kernels_t q5_0 = KERNELS(0, 0, 0, q5_0, ), q4_k = KERNELS(0, 0, 0, q4_k, );
+  /* Q4_1 and Q5_1 at 256 bits on any CPU: at 512 they are read from interleaved copies. */
+  static const kernels_t q4_1 = KERNELS(0, 0, 0, q4_1, ), q5_1 = KERNELS(0, 0, 0, q5_1, );
   static const kernels_t q5_k = KERNELS(0, 0, 0, q5_k, ), q6_k = KERNELS(0, 0, 0, q6_k, );
   /* Two vectors or more: q8_0_strips. */
   static const kernels_t q8_0w = {q8_0_r4v1_512, 4, 0, {0, q8_0_r1v1_512, 0, 0, 0}};
@@ -876,6 +909,8 @@ static const kernels_t *kernels_of(int type, int wide) {
     case T_Q8_0: return wide ? &q8_0w : &q8_0;
     case T_Q4_0: return wide ? &q4_0w : &q4_0;
     case T_Q5_0: return wide ? &q5_0w : &q5_0;
+    case T_Q4_1: return &q4_1;
+    case T_Q5_1: return &q5_1;
     case T_Q4_K: return wide ? &q4_kw : &q4_k;
     case T_Q5_K: return wide ? &q5_kw : &q5_k;
     case T_Q6_K: return wide ? &q6_kw : &q6_k;

@@ -21,8 +21,8 @@ import java.util.Set;
  * byte-by-byte multiply-and-add ({@code vpmaddubsw}, or AVX-512 VNNI's {@code vpdpbusd} where the
  * CPU has it), which the Vector API does not offer; F32 ones by the activations as they are, with
  * loads that never straddle two cache lines (a heap array's rows do, for the Vector API's 512-bit
- * loads). They take F32, Q8_0, Q4_0, Q5_0, Q4_K, Q5_K and Q6_K rows on x86-64 Linux with AVX2, FMA
- * and F16C; elsewhere, without the library (a build without gcc), or with {@code
+ * loads). They take F32, Q8_0, Q4_0, Q5_0, Q4_1, Q5_1, Q4_K, Q5_K and Q6_K rows on x86-64 Linux
+ * with AVX2, FMA and F16C; elsewhere, without the library (a build without gcc), or with {@code
  * -Dwasmgrid.llm.native=off} or {@code WASMGRID_LLM_NATIVE=off}, the Vector API kernels take them
  * instead ({@link #unavailable()} says why). The sampler's exponentials run here too ({@code
  * llm_exp_kernels.c}, {@link #expsSum}), and attention over F16 KV caches ({@code
@@ -47,6 +47,8 @@ final class NativeKernels {
                   TensorType.Q8_0,
                   TensorType.Q4_0,
                   TensorType.Q5_0,
+                  TensorType.Q4_1,
+                  TensorType.Q5_1,
                   TensorType.Q4_K,
                   TensorType.Q5_K,
                   TensorType.Q6_K))
@@ -171,8 +173,8 @@ final class NativeKernels {
 
   /**
    * The bytes of {@link #interleave}'s copy of a {@code rows × cols} matrix of {@code type}; 0
-   * where it has none (types other than Q8_0, Q4_0, Q5_0, Q4_K, Q5_K and Q6_K, CPUs without AVX-512
-   * VNNI, {@code WASMGRID_LLM_NATIVE=avx2}, {@code WASMGRID_LLM_INTERLEAVE=off}).
+   * where it has none (types other than Q8_0, Q4_0, Q5_0, Q4_1, Q5_1, Q4_K, Q5_K and Q6_K, CPUs
+   * without AVX-512 VNNI, {@code WASMGRID_LLM_NATIVE=avx2}, {@code WASMGRID_LLM_INTERLEAVE=off}).
    */
   static long interleavedBytes(TensorType type, int rows, int cols) {
     try {

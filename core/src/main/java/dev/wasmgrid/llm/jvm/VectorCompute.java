@@ -19,11 +19,11 @@ import jdk.incubator.vector.VectorSpecies;
  * The JVM fast path: Vector API dot products at the preferred width (AVX-512 where there is one),
  * four rows at a time from four places in the matrix so that FMA chains and memory streams overlap,
  * quantized rows widened from bytes to floats in registers, packed rows ({@link PackedMatrix})
- * multiplied as bytes by the native kernels where they run ({@link NativeKernels}: Q8_0, Q4_0, Q5_0
- * and the K-quants of a mapped file), else dotted in registers for Q4_K, Q5_K and Q6_K ({@link
- * KQuantKernels}), widened a few rows at a time for Q8_0 and Q4_0 ({@link WidenedBlocks}) and
- * decoded into a scratch row per thread for the other types, and a product's rows split over a
- * persistent team of threads ({@link RowTeam}).
+ * multiplied as bytes by the native kernels where they run ({@link NativeKernels}: Q8_0, Q4_0,
+ * Q5_0, Q4_1, Q5_1 and the K-quants of a mapped file), else dotted in registers for Q4_K, Q5_K and
+ * Q6_K ({@link KQuantKernels}), widened a few rows at a time for Q8_0 and Q4_0 ({@link
+ * WidenedBlocks}) and decoded into a scratch row per thread for the other types, and a product's
+ * rows split over a persistent team of threads ({@link RowTeam}).
  */
 public final class VectorCompute implements Compute {
 
