@@ -20,7 +20,7 @@ long wg_interleaved_bytes(int type, int rows, int cols) {
   int block = superblock_bytes(type) ? 256 : 32;
   const char *want = getenv("WASMGRID_LLM_INTERLEAVE");
   if ((type != T_Q4_0 && type != T_Q5_0 && type != T_Q4_1 && type != T_Q5_1 && type != T_Q8_0 &&
-       !superblock_bytes(type)) ||
+       type != T_IQ4_NL && !superblock_bytes(type)) ||
       wg_isa() != 512 ||
       (want && strcmp(want, "off") == 0) || rows <= 0 || cols <= 0 || cols % block)
     return 0;
@@ -128,6 +128,34 @@ static void interleave_q6_k(const uint8_t *w, long rowBytes, int rows, int cols,
   }
 }
 
+/* IQ4_XS (llama.cpp's blocks: d, the scales' top 2 bits (u16) and low 4 (4 bytes), then each
+ * sub-block's 32 indices as Q4_0 packs its values) in Q4_K's arrangement of nibbles. */
+static void interleave_iq4_xs(const uint8_t *w, long rowBytes, int rows, int cols, uint8_t *dst) {
+  int nb = cols / 256;
+  long strip = nb * XS_BYTES;
+  memset(dst, 0, (size_t)matrix_bytes(T_IQ4_XS, rows, cols));
+  for (long r = 0; r < rows; r++) {
+    int lane = (int)(r % ROWS);
+    for (long b = 0; b < nb; b++) {
+      uint8_t *sb = dst + r / ROWS * strip + b * XS_BYTES;
+      const uint8_t *blk = w + r * rowBytes + b * 136;
+      int high = blk[2] | blk[3] << 8;
+      memcpy(sb + 2 * lane, blk, 2);
+      for (int j = 0; j < 8; j++) {
+        int scale = ((blk[4 + j / 2] >> 4 * (j % 2)) & 0x0f) | ((high >> 2 * j) & 3) << 4;
+        sb[XS_SCALES + 16 * j + lane] = (uint8_t)(int8_t)(scale - 32);
+      }
+      for (int p = 0; p < 4; p++)
+        for (int l = 0; l < 32; l++) {
+          const uint8_t *first = blk + 8 + 32 * p, *second = first + 16;
+          int lo = l < 16 ? first[l] & 0x0f : first[l - 16] >> 4;
+          int hi = l < 16 ? second[l] & 0x0f : second[l - 16] >> 4;
+          sb[XS_QUANTS + 512 * p + 64 * (l / 4) + 4 * lane + l % 4] = (uint8_t)(lo | hi << 4);
+        }
+    }
+  }
+}
+
 /*
  * Lets the process drop the whole pages of [at, at + bytes), a range of a file's read-only mapping
  * whose copy is made (MADV_DONTNEED): they stay in the page cache, and a later read faults them
@@ -150,9 +178,17 @@ void wg_interleave(int type, const uint8_t *w, long rowBytes, int rows, int cols
     interleave_q6_k(w, rowBytes, rows, cols, dst);
     return;
   }
+  if (type == T_IQ4_XS) {
+    interleave_iq4_xs(w, rowBytes, rows, cols, dst);
+    return;
+  }
   int nb = cols / 32, G = value_vectors(type);
   /* Bytes of a block, where its values start, and its fifth bits (Q5_0, Q5_1). */
-  int blockBytes = type == T_Q4_0 ? 18 : type == T_Q4_1 ? 20 : type == T_Q5_0 ? 22 : type == T_Q5_1 ? 24 : 34;
+  int blockBytes = type == T_Q4_0 || type == T_IQ4_NL ? 18
+                   : type == T_Q4_1                    ? 20
+                   : type == T_Q5_0                    ? 22
+                   : type == T_Q5_1                    ? 24
+                                                       : 34;
   int values = type == T_Q5_0 ? 6 : type == T_Q4_1 ? 4 : type == T_Q5_1 ? 8 : 2;
   int fifth_at = type == T_Q5_0 ? 2 : type == T_Q5_1 ? 4 : 0;
   long pair = pair_bytes(type), strip = strip_bytes(type, nb);

@@ -6,7 +6,8 @@
  * the second), then the first block's vectors, then the second's: 4 of 64 bytes for Q4_0 (byte k
  * of lane i: the row's packed nibbles 4g + k, low nibble value 4g + k, high 16 + 4g + k), 5 for
  * Q5_0 (Q4_0's 4, then one of the values' fifth bits, see high_masks), 8 for Q8_0 (its signed
- * bytes plus 128); Q4_1 and Q5_1 as Q4_0 and Q5_0, with their minimums' 32 f16 after the scales. Every pair starts on a cache line. Rows past the matrix's last are zero
+ * bytes plus 128); Q4_1 and Q5_1 as Q4_0 and Q5_0, with their minimums' 32 f16 after the scales;
+ * IQ4_NL as Q4_0, its nibbles indices. Every pair starts on a cache line. Rows past the matrix's last are zero
  * weights.
  */
 #ifndef WG_LLM_INTERLEAVED_H
@@ -15,7 +16,10 @@
 #include <stdint.h>
 
 /* GGML type ids (dev.wasmgrid.llm.TensorType). */
-enum { T_Q4_0 = 2, T_Q4_1 = 3, T_Q5_0 = 6, T_Q5_1 = 7, T_Q8_0 = 8, T_Q4_K = 12, T_Q5_K = 13, T_Q6_K = 14 };
+enum {
+  T_Q4_0 = 2, T_Q4_1 = 3, T_Q5_0 = 6, T_Q5_1 = 7, T_Q8_0 = 8, T_Q4_K = 12, T_Q5_K = 13, T_Q6_K = 14,
+  T_IQ4_NL = 20, T_IQ4_XS = 23
+};
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 #define ROWS 16
@@ -93,9 +97,23 @@ ALWAYS_INLINE long k_pair_bytes(int type) {
 #define Q6_QUANTS (Q6_SCALES + 256)
 #define Q6_BYTES (Q6_QUANTS + 4 * 768)
 
+/*
+ * IQ4_XS: Q4_K's layout of indices (its pairs of sub-blocks in the low and high nibbles) after the
+ * 16 rows' f16 d (a cache line) and the 8 sub-blocks' scales less 32 as int8 (16 a sub-block).
+ */
+#define XS_SCALES 64
+#define XS_QUANTS (XS_SCALES + 128)
+#define XS_BYTES (XS_QUANTS + 4 * 512)
+
 /* A super-block's bytes in a strip, for the types with super-blocks of 256; else 0. */
 static inline long superblock_bytes(int type) {
-  return type == T_Q4_K ? K_BYTES : type == T_Q5_K ? K5_BYTES : type == T_Q6_K ? Q6_BYTES : 0;
+  switch (type) {
+    case T_Q4_K: return K_BYTES;
+    case T_Q5_K: return K5_BYTES;
+    case T_Q6_K: return Q6_BYTES;
+    case T_IQ4_XS: return XS_BYTES;
+    default: return 0;
+  }
 }
 
 static inline long matrix_bytes(int type, int rows, int cols) {

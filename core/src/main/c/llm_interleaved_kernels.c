@@ -91,6 +91,14 @@ ALWAYS_INLINE void fetch_pair(const uint8_t *strip, long pair, long b, long ahea
   if (b % 2 == 0) fetch(strip + scales_at(pair, b), (int)(pair / 64), ahead);
 }
 
+/* IQ4_NL's values of 64 indices (llama.cpp's kvalues_iq4nl), 128 more to be unsigned. */
+ALWAYS_INLINE __m512i iq4_values(__m512i idx) {
+  const __m512i table = _mm512_broadcast_i32x4(
+      _mm_setr_epi8(1, 24, 45, 63, 79, 93, 106, 118, (char)129, (char)141, (char)153, (char)166,
+                    (char)181, (char)197, (char)217, (char)241));
+  return _mm512_shuffle_epi8(table, idx);
+}
+
 /* Adds 16 to the bytes of w[0..8) whose fifth bit the masks at m set (high_masks). */
 ALWAYS_INLINE void fifth_bits(const uint8_t *m, __m512i *w) {
   const __m512i bit4 = _mm512_set1_epi8(0x10);
@@ -117,6 +125,8 @@ ALWAYS_INLINE void block_weights(int type, const uint8_t *wv, __m512i *w) {
       w[g] = _mm512_and_si512(packed, nibble);
       w[4 + g] = _mm512_and_si512(_mm512_srli_epi16(packed, 4), nibble);
     }
+    if (type == T_IQ4_NL)
+      for (int g = 0; g < 8; g++) w[g] = iq4_values(w[g]);
     if (vectors(type) == 5) fifth_bits(wv + 256, w);
   } else {
     for (int g = 0; g < 8; g++) w[g] = _mm512_load_si512(wv + 64 * g);
@@ -128,7 +138,7 @@ ALWAYS_INLINE void block_weights(int type, const uint8_t *wv, __m512i *w) {
  * starting from the weights' bias's share. Two chains, for latency.
  */
 ALWAYS_INLINE __m512i block_dot(int type, const __m512i *w, const __m512i *xb, int32_t xsum) {
-  int bias = type == T_Q4_0 ? 8 : type == T_Q5_0 ? 16 : type == T_Q8_0 ? 128 : 0;
+  int bias = type == T_Q4_0 ? 8 : type == T_Q5_0 ? 16 : type == T_Q8_0 || type == T_IQ4_NL ? 128 : 0;
   __m512i a = _mm512_set1_epi32(-bias * xsum), c = _mm512_setzero_si512();
   for (int g = 0; g < 8; g += 2) {
     a = _mm512_dpbusd_epi32(a, w[g], xb[g]);
@@ -308,6 +318,44 @@ ALWAYS_INLINE void q6_k_block(const uint8_t *sb, const xs_t *x, const int32_t *c
   }
 }
 
+/*
+ * IQ4_XS's super-block b of a strip (sb, XS_BYTES) by V vectors quantized per 256: per pair of
+ * sub-blocks the 16 rows' exact integer dots of their values (128 more, unsigned, so each dot
+ * starts from −128 · x's sum of its sub-block) times their scales, summed as integers over the
+ * super-block; then acc = fma(sum, d·dx, acc).
+ */
+ALWAYS_INLINE void iq4_xs_block(const uint8_t *sb, const xs_t *x, int V, long b, __m512 *acc) {
+  const __m512i nibble = _mm512_set1_epi8(0x0f);
+  __m512i isum[8];
+  for (int v = 0; v < V; v++) isum[v] = _mm512_setzero_si512();
+  for (int p = 0; p < 4; p++) {
+    const uint8_t *wv = sb + XS_QUANTS + 512 * p;
+    __m512i lo[8], hi[8];
+    for (int g = 0; g < 8; g++) {
+      __m512i packed = _mm512_load_si512(wv + 64 * g);
+      lo[g] = iq4_values(_mm512_and_si512(packed, nibble));
+      hi[g] = iq4_values(_mm512_and_si512(_mm512_srli_epi16(packed, 4), nibble));
+    }
+    __m512i scLo = _mm512_cvtepi8_epi32(_mm_load_si128((const __m128i *)(sb + XS_SCALES + 32 * p)));
+    __m512i scHi = _mm512_cvtepi8_epi32(_mm_load_si128((const __m128i *)(sb + XS_SCALES + 32 * p + 16)));
+    _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) {
+      const int8_t *xp = x->q[v] + 256 * b + 64 * p;
+      __m512i a = _mm512_set1_epi32(-128 * x->s[v][8 * b + 2 * p]);
+      __m512i c = _mm512_set1_epi32(-128 * x->s[v][8 * b + 2 * p + 1]);
+      for (int g = 0; g < 8; g++) {
+        a = _mm512_dpbusd_epi32(a, lo[g], broadcast4(xp + 4 * g));
+        c = _mm512_dpbusd_epi32(c, hi[g], broadcast4(xp + 32 + 4 * g));
+      }
+      isum[v] = _mm512_add_epi32(isum[v], _mm512_add_epi32(_mm512_mullo_epi32(a, scLo), _mm512_mullo_epi32(c, scHi)));
+    }
+  }
+  __m512 d = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)sb));
+  _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) {
+    __m512 scale = _mm512_mul_ps(d, _mm512_set1_ps(x->d[v][b]));
+    acc[v] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[v]), scale, acc[v]);
+  }
+}
+
 /* A K-quant strip by V vectors (at most 8), into acc[v]. */
 ALWAYS_INLINE void k_strip(int type, const uint8_t *strip, int nb, const xs_t *x,
                            const int32_t *const *s16, int V, __m512 *acc) {
@@ -318,6 +366,7 @@ ALWAYS_INLINE void k_strip(int type, const uint8_t *strip, int nb, const xs_t *x
     if (V > 1 || type == T_Q5_K)
       fetch(sb, (int)(superblock_bytes(type) / 64), type == T_Q6_K ? AHEAD_Q6_K : AHEAD_Q4_K);
     if (type == T_Q4_K || type == T_Q5_K) q4_5_k_block(type, sb, x, V, b, acc);
+    else if (type == T_IQ4_XS) iq4_xs_block(sb, x, V, b, acc);
     else q6_k_block(sb, x, s16, V, b, acc);
   }
 }
@@ -389,6 +438,7 @@ int wg_rows_interleaved(int type, const uint8_t *p, int from, int to, int cols, 
       else if (type == T_Q5_0) four_strips(T_Q5_0, strips, nb, &x, acc);
       else if (type == T_Q4_1) four_strips(T_Q4_1, strips, nb, &x, acc);
       else if (type == T_Q5_1) four_strips(T_Q5_1, strips, nb, &x, acc);
+      else if (type == T_IQ4_NL) four_strips(T_IQ4_NL, strips, nb, &x, acc);
       else four_strips(T_Q8_0, strips, nb, &x, acc);
       for (int k = 0; k < 4; k++) _mm512_storeu_ps(out + (long)ROWS * (s + k * part), acc[k]);
     }
@@ -416,12 +466,16 @@ int wg_rows_interleaved(int type, const uint8_t *p, int from, int to, int cols, 
         ONE_STRIP_ALL(T_Q4_1)
       } else if (type == T_Q5_1) {
         ONE_STRIP_ALL(T_Q5_1)
+      } else if (type == T_IQ4_NL) {
+        ONE_STRIP_ALL(T_IQ4_NL)
       } else if (type == T_Q8_0) {
         ONE_STRIP_ALL(T_Q8_0)
       } else if (type == T_Q4_K) {
         K_STRIP_ALL(T_Q4_K)
       } else if (type == T_Q5_K) {
         K_STRIP_ALL(T_Q5_K)
+      } else if (type == T_IQ4_XS) {
+        K_STRIP_ALL(T_IQ4_XS)
       } else {
         K_STRIP_ALL(T_Q6_K)
       }

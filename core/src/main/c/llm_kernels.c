@@ -17,7 +17,14 @@
 #include <string.h>
 
 /* GGML type ids (dev.wasmgrid.llm.TensorType). */
-enum { T_Q4_0 = 2, T_Q4_1 = 3, T_Q5_0 = 6, T_Q5_1 = 7, T_Q8_0 = 8, T_Q4_K = 12, T_Q5_K = 13, T_Q6_K = 14 };
+enum {
+  T_Q4_0 = 2, T_Q4_1 = 3, T_Q5_0 = 6, T_Q5_1 = 7, T_Q8_0 = 8, T_Q4_K = 12, T_Q5_K = 13, T_Q6_K = 14,
+  T_IQ4_NL = 20, T_IQ4_XS = 23
+};
+
+/* IQ4_NL's and IQ4_XS's 16 values, which their 4-bit indices pick (llama.cpp's kvalues_iq4nl). */
+static const int8_t IQ4_VALUES[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
+                                      1,    13,   25,  38,  53,  69,  89,  113};
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
@@ -134,6 +141,12 @@ ALWAYS_INLINE __m256i nibbles32(const uint8_t *b, const uint8_t *high) {
   return _mm256_or_si256(w, _mm256_and_si256(bits_to_bytes(bits), _mm256_set1_epi8(0x10)));
 }
 
+/* IQ4_NL's values of 32 indices (nibbles32's bytes), in both halves. */
+ALWAYS_INLINE __m256i iq4_values(__m256i idx) {
+  __m128i table = _mm_loadu_si128((const __m128i *)IQ4_VALUES);
+  return _mm256_shuffle_epi8(_mm256_set_m128i(table, table), idx);
+}
+
 ALWAYS_INLINE __m256i q5_0_block(const uint8_t *b) {
   return _mm256_sub_epi8(nibbles32(b + 6, b + 2), _mm256_set1_epi8(16));
 }
@@ -145,6 +158,7 @@ ALWAYS_INLINE int bytes32(int type) {
     case T_Q4_0: return 18;
     case T_Q4_1: return 20;
     case T_Q5_1: return 24;
+    case T_IQ4_NL: return 18;
     default: return 22;
   }
 }
@@ -173,7 +187,8 @@ ALWAYS_INLINE void rows_32(int type, const uint8_t *const *w, int R, int nb, con
                    : type == T_Q4_0 ? q4_0_block(blk)
                    : type == T_Q5_0 ? q5_0_block(blk)
                    : type == T_Q4_1 ? nibbles32(blk + 4, 0)
-                                    : nibbles32(blk + 8, blk + 4);
+                   : type == T_Q5_1 ? nibbles32(blk + 8, blk + 4)
+                                    : iq4_values(nibbles32(blk + 2, 0));
       float dw = half(blk);
       for (int v = 0; v < V; v++) {
         __m256 p = _mm256_cvtepi32_ps(dot_signed(wq, xload(x, v, b)));
@@ -340,6 +355,39 @@ ALWAYS_INLINE void rows_q6k(const uint8_t *const *w, int R, int nb, const xs_t *
     for (int v = 0; v < V; v++) res[r * V + v] = hsum(acc[r][v]);
 }
 
+/*
+ * R rows by V vectors of IQ4_XS super-blocks (256 weights: 8 sub-blocks of 32 indices into
+ * IQ4_VALUES, each with a 6-bit scale less 32; weight = d·(scale − 32)·value), a super-block summed
+ * in integers as rows_k45 does.
+ */
+ALWAYS_INLINE void rows_iq4_xs(const uint8_t *const *w, int R, int nb, const xs_t *x, int V,
+                               float *res) {
+  __m256 acc[4][4];
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < V; v++) acc[r][v] = _mm256_setzero_ps();
+  for (long b = 0; b < nb; b++) {
+    for (int r = 0; r < R; r++) {
+      const uint8_t *blk = w[r] + 136 * b;
+      int high = blk[2] | blk[3] << 8;
+      __m256i isum[4];
+      for (int v = 0; v < V; v++) isum[v] = _mm256_setzero_si256();
+      for (int j = 0; j < 8; j++) {
+        int scale = ((blk[4 + j / 2] >> 4 * (j % 2)) & 0x0f) | ((high >> 2 * j) & 3) << 4;
+        __m256i wq = iq4_values(nibbles32(blk + 8 + 16 * j, 0));
+        for (int v = 0; v < V; v++) {
+          __m256i p = dot_signed(wq, _mm256_loadu_si256((const __m256i *)(x->q[v] + 256 * b + 32 * j)));
+          isum[v] = _mm256_add_epi32(isum[v], _mm256_mullo_epi32(p, _mm256_set1_epi32(scale - 32)));
+        }
+      }
+      float d = half(blk);
+      for (int v = 0; v < V; v++)
+        acc[r][v] = _mm256_fmadd_ps(_mm256_set1_ps(d * x->d[v][b]), _mm256_cvtepi32_ps(isum[v]), acc[r][v]);
+    }
+  }
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < V; v++) res[r * V + v] = hsum(acc[r][v]);
+}
+
 ALWAYS_INLINE void rows_any(int type, const uint8_t *const *w, int R, int nb, const xs_t *x, int V,
                             float *res) {
   switch (type) {
@@ -350,6 +398,8 @@ ALWAYS_INLINE void rows_any(int type, const uint8_t *const *w, int R, int nb, co
     case T_Q5_1: rows_32(T_Q5_1, w, R, nb, x, V, res); break;
     case T_Q4_K: rows_k45(T_Q4_K, w, R, nb, x, V, res); break;
     case T_Q5_K: rows_k45(T_Q5_K, w, R, nb, x, V, res); break;
+    case T_IQ4_NL: rows_32(T_IQ4_NL, w, R, nb, x, V, res); break;
+    case T_IQ4_XS: rows_iq4_xs(w, R, nb, x, V, res); break;
     default: rows_q6k(w, R, nb, x, V, res); break;
   }
 }
@@ -877,6 +927,8 @@ DEFINE_TYPE(T_Q5_1, q5_1)
 DEFINE_TYPE(T_Q4_K, q4_k)
 DEFINE_TYPE(T_Q5_K, q5_k)
 DEFINE_TYPE(T_Q6_K, q6_k)
+DEFINE_TYPE(T_IQ4_NL, iq4_nl)
+DEFINE_TYPE(T_IQ4_XS, iq4_xs)
 
 typedef void (*kernel_t)(const uint8_t *const *, int, const xs_t *, float *);
 typedef struct {
@@ -896,8 +948,10 @@ typedef struct {
 static const kernels_t *kernels_of(int type, int wide) {
   static const kernels_t q8_0 = KERNELS(q8_0_r4v1, 4, 0, q8_0, ), q4_0 = KERNELS(0, 0, 0, q4_0, );
   static const kernels_t q5_0 = KERNELS(0, 0, 0, q5_0, ), q4_k = KERNELS(0, 0, 0, q4_k, );
-  /* Q4_1 and Q5_1 at 256 bits on any CPU: at 512 they are read from interleaved copies. */
+  /* Q4_1, Q5_1, IQ4_NL and IQ4_XS at 256 bits on any CPU: at 512 they are read from interleaved
+   * copies. */
   static const kernels_t q4_1 = KERNELS(0, 0, 0, q4_1, ), q5_1 = KERNELS(0, 0, 0, q5_1, );
+  static const kernels_t iq4_nl = KERNELS(0, 0, 0, iq4_nl, ), iq4_xs = KERNELS(0, 0, 0, iq4_xs, );
   static const kernels_t q5_k = KERNELS(0, 0, 0, q5_k, ), q6_k = KERNELS(0, 0, 0, q6_k, );
   /* Two vectors or more: q8_0_strips. */
   static const kernels_t q8_0w = {q8_0_r4v1_512, 4, 0, {0, q8_0_r1v1_512, 0, 0, 0}};
@@ -911,6 +965,8 @@ static const kernels_t *kernels_of(int type, int wide) {
     case T_Q5_0: return wide ? &q5_0w : &q5_0;
     case T_Q4_1: return &q4_1;
     case T_Q5_1: return &q5_1;
+    case T_IQ4_NL: return &iq4_nl;
+    case T_IQ4_XS: return &iq4_xs;
     case T_Q4_K: return wide ? &q4_kw : &q4_k;
     case T_Q5_K: return wide ? &q5_kw : &q5_k;
     case T_Q6_K: return wide ? &q6_kw : &q6_k;
@@ -956,7 +1012,7 @@ int wg_rows(int type, const uint8_t *w, long rowBytes, int from, int to, int col
             const int8_t *xq, const float *xd, const int32_t *xsum, int n, float *out,
             long outStride, int isa) {
   int wide = (isa ? isa : wg_isa()) == 512 && wg_isa() == 512;
-  int blockWeights = (type == T_Q4_K || type == T_Q5_K || type == T_Q6_K) ? 256 : 32;
+  int blockWeights = (type == T_Q4_K || type == T_Q5_K || type == T_Q6_K || type == T_IQ4_XS) ? 256 : 32;
   int nb = cols / blockWeights;
   if (wide && type == T_Q8_0 && n >= 2) {
     if (rowBytes > INT32_MAX / 16) {

@@ -20,10 +20,10 @@ import jdk.incubator.vector.VectorSpecies;
  * four rows at a time from four places in the matrix so that FMA chains and memory streams overlap,
  * quantized rows widened from bytes to floats in registers, packed rows ({@link PackedMatrix})
  * multiplied as bytes by the native kernels where they run ({@link NativeKernels}: Q8_0, Q4_0,
- * Q5_0, Q4_1, Q5_1 and the K-quants of a mapped file), else dotted in registers for Q4_K, Q5_K and
- * Q6_K ({@link KQuantKernels}), widened a few rows at a time for Q8_0 and Q4_0 ({@link
- * WidenedBlocks}) and decoded into a scratch row per thread for the other types, and a product's
- * rows split over a persistent team of threads ({@link RowTeam}).
+ * Q5_0, Q4_1, Q5_1, the K-quants, IQ4_NL and IQ4_XS of a mapped file), else dotted in registers for
+ * Q4_K, Q5_K, Q6_K, IQ4_NL and IQ4_XS ({@link KQuantKernels}), widened a few rows at a time for
+ * Q8_0 and Q4_0 ({@link WidenedBlocks}) and decoded into a scratch row per thread for the other
+ * types, and a product's rows split over a persistent team of threads ({@link RowTeam}).
  */
 public final class VectorCompute implements Compute {
 
@@ -618,10 +618,11 @@ public final class VectorCompute implements Compute {
   }
 
   /**
-   * Q4_K, Q5_K and Q6_K rows through their kernels (each vector quantized once for Q4_K, which
-   * multiplies integers), other packed rows decoded into a scratch row. The blocks are first copied
-   * from the mapped file into a scratch array, whole rows of up to {@value #PACKED_READ} bytes at a
-   * time (small enough to stay in L1); the kernels then read a plain array, once per vector.
+   * Q4_K, Q5_K, Q6_K, IQ4_NL and IQ4_XS rows through their kernels (each vector quantized once for
+   * Q4_K, which multiplies integers), other packed rows decoded into a scratch row. The blocks are
+   * first copied from the mapped file into a scratch array, whole rows of up to {@value
+   * #PACKED_READ} bytes at a time (small enough to stay in L1); the kernels then read a plain
+   * array, once per vector.
    */
   private void packed(
       PackedMatrix p, float[][] xs, float[][] outs, int n, PackedInputs in, int from, int to) {

@@ -67,13 +67,17 @@ class NativeKernelsTest {
             TensorType.Q5_1,
             TensorType.Q4_K,
             TensorType.Q5_K,
-            TensorType.Q6_K);
+            TensorType.Q6_K,
+            TensorType.IQ4_NL,
+            TensorType.IQ4_XS);
   }
 
   @ParameterizedTest
   @EnumSource(
       value = TensorType.class,
-      names = {"F32", "Q8_0", "Q4_0", "Q5_0", "Q4_1", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
+      names = {
+        "F32", "Q8_0", "Q4_0", "Q5_0", "Q4_1", "Q5_1", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"
+      })
   void productsMatchTheWeightOnlyDotWithinTheStatedBound(TensorType type) throws IOException {
     Assumptions.assumeTrue(NativeKernels.available(), NativeKernels.unavailable().orElse(""));
     SplittableRandom r = new SplittableRandom(type.name().hashCode());
@@ -117,7 +121,9 @@ class NativeKernelsTest {
   @ParameterizedTest
   @EnumSource(
       value = TensorType.class,
-      names = {"F32", "Q8_0", "Q4_0", "Q5_0", "Q4_1", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
+      names = {
+        "F32", "Q8_0", "Q4_0", "Q5_0", "Q4_1", "Q5_1", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"
+      })
   void productsAreTheSameWhateverTheSplitOrBatch(TensorType type) throws IOException {
     Assumptions.assumeTrue(NativeKernels.available(), NativeKernels.unavailable().orElse(""));
     SplittableRandom r = new SplittableRandom(3 + type.name().hashCode());
@@ -361,14 +367,15 @@ class NativeKernelsTest {
   }
 
   /**
-   * Q8_0, Q4_0, Q5_0, Q4_1, Q5_1, Q4_K, Q5_K and Q6_K matrices are read from their interleaved copy
-   * at 512 bits, made once per matrix; Q8_0's products are the file layout's 512-bit ones bit for
-   * bit (the kernels' one order), so a matrix left without a copy gives the same tokens.
+   * Q8_0, Q4_0, Q5_0, Q4_1, Q5_1, Q4_K, Q5_K, Q6_K, IQ4_NL and IQ4_XS matrices are read from their
+   * interleaved copy at 512 bits, made once per matrix; Q8_0's products are the file layout's
+   * 512-bit ones bit for bit (the kernels' one order), so a matrix left without a copy gives the
+   * same tokens.
    */
   @ParameterizedTest
   @EnumSource(
       value = TensorType.class,
-      names = {"Q8_0", "Q4_0", "Q5_0", "Q4_1", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
+      names = {"Q8_0", "Q4_0", "Q5_0", "Q4_1", "Q5_1", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"})
   void theInterleavedCopyIsMadeOnceAndQ80sProductsAreTheFileLayoutsBitForBit(TensorType type)
       throws IOException {
     Assumptions.assumeTrue(NativeKernels.width() == 512, "no AVX-512 VNNI kernels here");
