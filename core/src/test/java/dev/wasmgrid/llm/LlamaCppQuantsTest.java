@@ -68,11 +68,11 @@ class LlamaCppQuantsTest {
   }
 
   /**
-   * Matrices stay packed as the file stores them: from a mapped file every type but F32, F16 and
-   * (while they fit the heap, and where the native kernels do not take them) Q8_0, Q4_0, Q5_0,
-   * Q4_1, Q5_1, Q4_K, Q5_K and Q6_K, from an array every type the writers do not produce; those are
-   * otherwise widened to a byte per weight and a scale (and an offset for Q4_1, Q5_1, Q4_K and
-   * Q5_K) per group.
+   * Matrices stay packed as the file stores them: from a mapped file every type but F32, F16, BF16
+   * and (while they fit the heap, and where the native kernels do not take them) the types {@link
+   * ByteWidening} handles, from an array every type the writers do not produce but BF16; those are
+   * otherwise widened to a byte per weight and a scale (and an offset for some) per group, BF16 (a
+   * float's top half) to floats.
    */
   @ParameterizedTest
   @MethodSource("typesAndForms")
@@ -85,11 +85,12 @@ class LlamaCppQuantsTest {
           mapped
               ? ByteWidening.handles(t.type()) && !VectorCompute.nativeTypes().contains(t.type())
               : t.type() == TensorType.Q8_0 || t.type() == TensorType.Q4_0;
-      boolean packed =
-          mapped
-              ? t.type() != TensorType.F32 && t.type() != TensorType.F16 && !widened
-              : !t.type().writable();
-      if (t.dims().size() == 2 && packed) {
+      boolean floats =
+          t.type() == TensorType.F32 || t.type() == TensorType.F16 || t.type() == TensorType.BF16;
+      boolean packed = mapped ? !floats && !widened : !t.type().writable() && !floats;
+      if (t.dims().size() == 2 && t.type() == TensorType.BF16) {
+        assertThat(matrix(weights, t.name())).as(t.name()).isInstanceOf(F32Matrix.class);
+      } else if (t.dims().size() == 2 && packed) {
         WeightMatrix m = matrix(weights, t.name());
         assertThat(m).as(t.name()).isInstanceOf(PackedMatrix.class);
         assertThat(m.bytes()).as(t.name()).isEqualTo(t.bytes());

@@ -211,7 +211,7 @@ public final class GgufModels {
             "GGUF: tensor " + name + " has " + t.elements() + " elements, expected " + n);
       }
       return switch (t.type()) {
-        case F32, F16 -> floats(t, n);
+        case F32, F16, BF16 -> floats(t, n);
         default -> {
           // Norm weights are few: any type is decoded to floats here.
           float[] out = new float[n];
@@ -243,13 +243,13 @@ public final class GgufModels {
     }
 
     /**
-     * The tensor as the runtime holds its type: F32 and F16 as floats (from a mapped file, F32 a
-     * view where the JVM's native kernels take it, as the quantized types); Q8_0 and Q4_0 widened
-     * to a byte per weight and a group scale (the form the WebGPU path uploads, and the fastest to
-     * dot) from an array; from a mapped file those and Q5_0, Q4_1, Q5_1, the K-quants, IQ4_NL and
-     * IQ4_XS widened likewise where they fit the budget of {@link #load(GgufFile, long)}; every
-     * other type packed as the file stores it, a view of the mapping (so the file's blocks are
-     * never copied).
+     * The tensor as the runtime holds its type: F32, F16 and BF16 as floats (from a mapped file,
+     * F32 a view where the JVM's native kernels take it, as the quantized types); Q8_0 and Q4_0
+     * widened to a byte per weight and a group scale (the form the WebGPU path uploads, and the
+     * fastest to dot) from an array; from a mapped file those and Q5_0, Q4_1, Q5_1, the K-quants,
+     * IQ4_NL and IQ4_XS widened likewise where they fit the budget of {@link #load(GgufFile,
+     * long)}; every other type packed as the file stores it, a view of the mapping (so the file's
+     * blocks are never copied).
      */
     private WeightMatrix held(GgufTensor t, int rows, int cols) {
       boolean mapped = file.source().mapped();
@@ -257,7 +257,7 @@ public final class GgufModels {
         return view(t, rows, cols);
       }
       return switch (t.type()) {
-        case F32, F16 -> new F32Matrix(rows, cols, floats(t, rows * cols));
+        case F32, F16, BF16 -> new F32Matrix(rows, cols, floats(t, rows * cols));
         // An array's Q8_0 and Q4_0 always: the form the WebGPU path uploads.
         case Q8_0, Q4_0 -> !mapped || widen ? byteWidened(t, rows, cols) : view(t, rows, cols);
         case Q5_0, Q4_1, Q5_1, Q4_K, Q5_K, Q6_K, Q2_K, Q3_K, IQ4_NL, IQ4_XS ->
@@ -283,7 +283,12 @@ public final class GgufModels {
         int count = Math.min(n - done, chunk.length / 2);
         src.read(t.offset() + 2L * done, chunk, 0, 2 * count);
         for (int i = 0; i < count; i++) {
-          out[done + i] = Half.toFloat((short) ((chunk[2 * i] & 0xff) | chunk[2 * i + 1] << 8));
+          int bits = (chunk[2 * i] & 0xff) | chunk[2 * i + 1] << 8;
+          // BF16 is a float's top half: exact.
+          out[done + i] =
+              t.type() == TensorType.BF16
+                  ? Float.intBitsToFloat(bits << 16)
+                  : Half.toFloat((short) bits);
         }
         done += count;
       }

@@ -4,10 +4,11 @@ import dev.wasmgrid.llm.TensorType;
 
 /**
  * The codec of each packed tensor type. F16 has none: it is held as floats (a scalar F16 decode in
- * every product was five times slower than the widened floats); so is F32, but where the JVM's
- * native kernels multiply a mapped file's F32 matrices as the file stores them. Q4_0 and Q8_0 stay
- * packed in a memory-mapped file; from a byte array (the browser's) the runtime widens them to
- * {@code Q8Matrix}, the form the WebGPU path uploads.
+ * every product was five times slower than the widened floats), as BF16 is (its codec decodes norm
+ * vectors and tests' rows); so is F32, but where the JVM's native kernels multiply a mapped file's
+ * F32 matrices as the file stores them. Q4_0 and Q8_0 stay packed in a memory-mapped file; from a
+ * byte array (the browser's) the runtime widens them to {@code Q8Matrix}, the form the WebGPU path
+ * uploads.
  */
 public final class BlockCodecs {
 
