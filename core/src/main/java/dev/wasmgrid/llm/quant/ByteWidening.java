@@ -68,30 +68,44 @@ public final class ByteWidening {
       float[] scales,
       float[] offsets,
       int gOff) {
+    Out out = new Out(q, qOff, scales, offsets, gOff);
     switch (type) {
-      case Q8_0, Q4_0 -> widenQ80Q40(type, src, srcOff, blocks, q, qOff, scales, gOff);
-      case Q5_0 -> widenQ50(src, srcOff, blocks, q, qOff, scales, gOff);
-      case Q4_1, Q5_1 -> widenQ41Q51(type, src, srcOff, blocks, q, qOff, scales, offsets, gOff);
-      case Q4_K, Q5_K -> widenQ4KQ5K(type, src, srcOff, blocks, q, qOff, scales, offsets, gOff);
-      case Q6_K -> widenQ6K(src, srcOff, blocks, q, qOff, scales, gOff);
-      case Q2_K -> widenQ2K(src, srcOff, blocks, q, qOff, scales, offsets, gOff);
-      case Q3_K -> widenQ3K(src, srcOff, blocks, q, qOff, scales, gOff);
-      case IQ4_NL, IQ4_XS -> widenIq4(type, src, srcOff, blocks, q, qOff, scales, gOff);
+      case Q8_0, Q4_0 -> widenQ80Q40(type, src, srcOff, blocks, out);
+      case Q5_0 -> widenQ50(src, srcOff, blocks, out);
+      case Q4_1, Q5_1 -> widenQ41Q51(type, src, srcOff, blocks, out);
+      case Q4_K, Q5_K -> widenQ4KQ5K(type, src, srcOff, blocks, out);
+      case Q6_K -> widenQ6K(src, srcOff, blocks, out);
+      case Q2_K -> widenQ2K(src, srcOff, blocks, out);
+      case Q3_K -> widenQ3K(src, srcOff, blocks, out);
+      case IQ4_NL, IQ4_XS -> widenIq4(type, src, srcOff, blocks, out);
       default -> throw new IllegalArgumentException(type + " is not widened");
     }
   }
 
+  /** Where widened blocks go: their quants from {@code q[qOff]}, scales (and offsets) from gOff. */
+  private static final class Out {
+    final byte[] q;
+    final int qOff;
+    final float[] scales;
+    final float[] offsets;
+    final int gOff;
+
+    Out(byte[] q, int qOff, float[] scales, float[] offsets, int gOff) {
+      this.q = q;
+      this.qOff = qOff;
+      this.scales = scales;
+      this.offsets = offsets;
+      this.gOff = gOff;
+    }
+  }
+
   /** Q4_K and Q5_K as their codecs read them. */
-  private static void widenQ4KQ5K(
-      TensorType type,
-      byte[] src,
-      int srcOff,
-      int blocks,
-      byte[] q,
-      int qOff,
-      float[] scales,
-      float[] offsets,
-      int gOff) {
+  private static void widenQ4KQ5K(TensorType type, byte[] src, int srcOff, int blocks, Out out) {
+    byte[] q = out.q;
+    int qOff = out.qOff;
+    float[] scales = out.scales;
+    float[] offsets = out.offsets;
+    int gOff = out.gOff;
     boolean five = type == TensorType.Q5_K;
     int size = type.blockBytes();
     for (int b = 0; b < blocks; b++) {
@@ -128,15 +142,11 @@ public final class ByteWidening {
   }
 
   /** Q8_0's signed bytes as they are; Q4_0's nibbles (low ones first) minus 8. */
-  private static void widenQ80Q40(
-      TensorType type,
-      byte[] src,
-      int srcOff,
-      int blocks,
-      byte[] q,
-      int qOff,
-      float[] scales,
-      int gOff) {
+  private static void widenQ80Q40(TensorType type, byte[] src, int srcOff, int blocks, Out out) {
+    byte[] q = out.q;
+    int qOff = out.qOff;
+    float[] scales = out.scales;
+    int gOff = out.gOff;
     int size = type.blockBytes();
     for (int b = 0; b < blocks; b++) {
       int at = srcOff + b * size;
@@ -155,8 +165,11 @@ public final class ByteWidening {
   }
 
   /** Q5_0 as its codec reads it: 16 low nibbles, 16 high ones, each with a bit of the u32. */
-  private static void widenQ50(
-      byte[] src, int srcOff, int blocks, byte[] q, int qOff, float[] scales, int gOff) {
+  private static void widenQ50(byte[] src, int srcOff, int blocks, Out out) {
+    byte[] q = out.q;
+    int qOff = out.qOff;
+    float[] scales = out.scales;
+    int gOff = out.gOff;
     for (int b = 0; b < blocks; b++) {
       int at = srcOff + b * 22;
       int y = qOff + b * 32;
@@ -174,16 +187,12 @@ public final class ByteWidening {
    * Q4_1 and Q5_1 as their codecs read them (16 low nibbles, 16 high ones; Q5_1's with a bit of its
    * u32 each), the minimum negated: d · q − (−m) is the codec's d · q + m in float.
    */
-  private static void widenQ41Q51(
-      TensorType type,
-      byte[] src,
-      int srcOff,
-      int blocks,
-      byte[] q,
-      int qOff,
-      float[] scales,
-      float[] offsets,
-      int gOff) {
+  private static void widenQ41Q51(TensorType type, byte[] src, int srcOff, int blocks, Out out) {
+    byte[] q = out.q;
+    int qOff = out.qOff;
+    float[] scales = out.scales;
+    float[] offsets = out.offsets;
+    int gOff = out.gOff;
     boolean five = type == TensorType.Q5_1;
     int size = type.blockBytes();
     for (int b = 0; b < blocks; b++) {
@@ -204,15 +213,12 @@ public final class ByteWidening {
   /**
    * Q2_K as its codec reads it: 16 sub-blocks of 16, 2 bits a weight, a scale and an offset each.
    */
-  private static void widenQ2K(
-      byte[] src,
-      int srcOff,
-      int blocks,
-      byte[] q,
-      int qOff,
-      float[] scales,
-      float[] offsets,
-      int gOff) {
+  private static void widenQ2K(byte[] src, int srcOff, int blocks, Out out) {
+    byte[] q = out.q;
+    int qOff = out.qOff;
+    float[] scales = out.scales;
+    float[] offsets = out.offsets;
+    int gOff = out.gOff;
     for (int b = 0; b < blocks; b++) {
       int at = srcOff + b * TensorType.Q2_K.blockBytes();
       float d = Bytes.half(src, at + 80);
@@ -239,8 +245,11 @@ public final class ByteWidening {
    * Q3_K as its codec reads it: 16 sub-blocks of 16, 2 bits a weight and a bit of the high mask
    * whose absence takes 4 away, a 6-bit scale less 32 each.
    */
-  private static void widenQ3K(
-      byte[] src, int srcOff, int blocks, byte[] q, int qOff, float[] scales, int gOff) {
+  private static void widenQ3K(byte[] src, int srcOff, int blocks, Out out) {
+    byte[] q = out.q;
+    int qOff = out.qOff;
+    float[] scales = out.scales;
+    int gOff = out.gOff;
     int[] sc = new int[16];
     for (int b = 0; b < blocks; b++) {
       int at = srcOff + b * TensorType.Q3_K.blockBytes();
@@ -268,15 +277,11 @@ public final class ByteWidening {
    * IQ4_NL (a scale d per 32) and IQ4_XS (per 32, d · (scale − 32) of a 6-bit scale) as their
    * codecs read them: each index's value of the non-linear table.
    */
-  private static void widenIq4(
-      TensorType type,
-      byte[] src,
-      int srcOff,
-      int blocks,
-      byte[] q,
-      int qOff,
-      float[] scales,
-      int gOff) {
+  private static void widenIq4(TensorType type, byte[] src, int srcOff, int blocks, Out out) {
+    byte[] q = out.q;
+    int qOff = out.qOff;
+    float[] scales = out.scales;
+    int gOff = out.gOff;
     for (int b = 0; b < blocks; b++) {
       int at = srcOff + b * type.blockBytes();
       float d = Bytes.half(src, at);
@@ -304,8 +309,11 @@ public final class ByteWidening {
   }
 
   /** Q6_K as its codec lays it out: for each half of 128 weights, groups of 16 in scale order. */
-  private static void widenQ6K(
-      byte[] src, int srcOff, int blocks, byte[] q, int qOff, float[] scales, int gOff) {
+  private static void widenQ6K(byte[] src, int srcOff, int blocks, Out out) {
+    byte[] q = out.q;
+    int qOff = out.qOff;
+    float[] scales = out.scales;
+    int gOff = out.gOff;
     for (int b = 0; b < blocks; b++) {
       int at = srcOff + b * 210;
       float d = Bytes.half(src, at + 208);
