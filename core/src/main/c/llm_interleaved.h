@@ -17,8 +17,8 @@
 
 /* GGML type ids (dev.wasmgrid.llm.TensorType). */
 enum {
-  T_Q4_0 = 2, T_Q4_1 = 3, T_Q5_0 = 6, T_Q5_1 = 7, T_Q8_0 = 8, T_Q4_K = 12, T_Q5_K = 13, T_Q6_K = 14,
-  T_IQ4_NL = 20, T_IQ4_XS = 23
+  T_Q4_0 = 2, T_Q4_1 = 3, T_Q5_0 = 6, T_Q5_1 = 7, T_Q8_0 = 8, T_Q3_K = 11, T_Q4_K = 12, T_Q5_K = 13,
+  T_Q6_K = 14, T_IQ4_NL = 20, T_IQ4_XS = 23
 };
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
@@ -105,6 +105,18 @@ ALWAYS_INLINE long k_pair_bytes(int type) {
 #define XS_QUANTS (XS_SCALES + 128)
 #define XS_BYTES (XS_QUANTS + 4 * 512)
 
+/*
+ * Q3_K: the 16 rows' f16 d (a cache line), the 16 sub-blocks' scales less 32 as int8 (16 a
+ * sub-block), then for each group of 64 values (4 sub-blocks of 16) 6 vectors of the values as
+ * unsigned 3 bits (the weights plus 4): vector g (g < 4) holds in bits 2j, 2j + 1 of byte k of lane
+ * i the low two bits of value 16j + 4g + k, and vector 4 + h holds in bit j + 4·(g % 2) the top bit
+ * of that value, for g = 2h, 2h + 1 — the file's density, a shift, a mask and a bit-select a
+ * vector of values (q3_k_block).
+ */
+#define Q3_SCALES 64
+#define Q3_QUANTS (Q3_SCALES + 256)
+#define Q3_BYTES (Q3_QUANTS + 4 * 384)
+
 /* A super-block's bytes in a strip, for the types with super-blocks of 256; else 0. */
 static inline long superblock_bytes(int type) {
   switch (type) {
@@ -112,6 +124,7 @@ static inline long superblock_bytes(int type) {
     case T_Q5_K: return K5_BYTES;
     case T_Q6_K: return Q6_BYTES;
     case T_IQ4_XS: return XS_BYTES;
+    case T_Q3_K: return Q3_BYTES;
     default: return 0;
   }
 }
