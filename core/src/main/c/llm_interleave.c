@@ -128,30 +128,41 @@ static void interleave_q6_k(const uint8_t *w, long rowBytes, int rows, int cols,
   }
 }
 
-/* Q3_K (llama.cpp's blocks: the top bits hmask[32], the low two bits qs[64], the 16 scales' 6 bits
- * packed in 12 bytes, d): bit 4h + t of hmask[l] and bits 2t, 2t + 1 of qs[32h + l] are value
- * 128h + 32t + l's. */
-static void interleave_q3_k(const uint8_t *w, long rowBytes, int rows, int cols, uint8_t *dst) {
-  int nb = cols / 256;
-  long strip = nb * Q3_BYTES;
-  memset(dst, 0, (size_t)matrix_bytes(T_Q3_K, rows, cols));
+/*
+ * Q3_K or Q2_K (llama.cpp's blocks. Q3_K: the top bits hmask[32], the low two bits qs[64], the 16
+ * scales' 6 bits packed in 12 bytes, d; bit 4h + t of hmask[l] and bits 2t, 2t + 1 of qs[32h + l]
+ * are value 128h + 32t + l's. Q2_K: 16 bytes of a scale and a minimum each, qs[64] as Q3_K's, d,
+ * dmin).
+ */
+static void interleave_q2_3_k(int type, const uint8_t *w, long rowBytes, int rows, int cols,
+                              uint8_t *dst) {
+  int nb = cols / 256, three = type == T_Q3_K;
+  long sbBytes = superblock_bytes(type), strip = nb * sbBytes;
+  memset(dst, 0, (size_t)matrix_bytes(type, rows, cols));
   for (long r = 0; r < rows; r++) {
     int lane = (int)(r % ROWS);
     for (long b = 0; b < nb; b++) {
-      uint8_t *sb = dst + r / ROWS * strip + b * Q3_BYTES;
-      const uint8_t *blk = w + r * rowBytes + b * 110, *sc = blk + 96;
-      memcpy(sb + 2 * lane, blk + 108, 2);
-      for (int i = 0; i < 16; i++) {
-        int scale = ((sc[i % 8] >> 4 * (i / 8)) & 0x0f) | ((sc[8 + i % 4] >> 2 * (i / 4)) & 3) << 4;
-        sb[Q3_SCALES + 16 * i + lane] = (uint8_t)(int8_t)(scale - 32);
+      uint8_t *sb = dst + r / ROWS * strip + b * sbBytes;
+      const uint8_t *blk = w + r * rowBytes + b * (three ? 110 : 84), *sc = blk + 96;
+      const uint8_t *qs = blk + (three ? 32 : 16);
+      if (three) {
+        memcpy(sb + 2 * lane, blk + 108, 2);
+        for (int i = 0; i < 16; i++) {
+          int scale = ((sc[i % 8] >> 4 * (i / 8)) & 0x0f) | ((sc[8 + i % 4] >> 2 * (i / 4)) & 3) << 4;
+          sb[Q3_SCALES + 16 * i + lane] = (uint8_t)(int8_t)(scale - 32);
+        }
+      } else {
+        memcpy(sb + 2 * lane, blk + 80, 2);
+        memcpy(sb + 32 + 2 * lane, blk + 82, 2);
+        for (int i = 0; i < 16; i++) sb[Q2_SCALES + 16 * i + lane] = blk[i];
       }
       for (int y = 0; y < 256; y++) {
         int h = y / 128, t = y % 128 / 32, l = y % 32;
-        int u = (blk[32 + 32 * h + l] >> 2 * t & 3) | (blk[l] >> (4 * h + t) & 1) << 2;
+        int u = (qs[32 * h + l] >> 2 * t & 3) | (three ? (blk[l] >> (4 * h + t) & 1) << 2 : 0);
         int q = y / 64, j = y % 64 / 16, g = y % 16 / 4, k = y % 4;
-        uint8_t *group = sb + Q3_QUANTS + 384 * q;
+        uint8_t *group = sb + (three ? Q3_QUANTS + 384 * q : Q2_QUANTS + 256 * q);
         group[64 * g + 4 * lane + k] |= (uint8_t)((u & 3) << 2 * j);
-        group[256 + 64 * (g / 2) + 4 * lane + k] |= (uint8_t)((u >> 2) << (j + 4 * (g % 2)));
+        if (three) group[256 + 64 * (g / 2) + 4 * lane + k] |= (uint8_t)((u >> 2) << (j + 4 * (g % 2)));
       }
     }
   }
@@ -211,8 +222,8 @@ void wg_interleave(int type, const uint8_t *w, long rowBytes, int rows, int cols
     interleave_iq4_xs(w, rowBytes, rows, cols, dst);
     return;
   }
-  if (type == T_Q3_K) {
-    interleave_q3_k(w, rowBytes, rows, cols, dst);
+  if (type == T_Q3_K || type == T_Q2_K) {
+    interleave_q2_3_k(type, w, rowBytes, rows, cols, dst);
     return;
   }
   int nb = cols / 32, G = value_vectors(type);

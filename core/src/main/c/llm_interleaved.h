@@ -17,8 +17,8 @@
 
 /* GGML type ids (dev.wasmgrid.llm.TensorType). */
 enum {
-  T_Q4_0 = 2, T_Q4_1 = 3, T_Q5_0 = 6, T_Q5_1 = 7, T_Q8_0 = 8, T_Q3_K = 11, T_Q4_K = 12, T_Q5_K = 13,
-  T_Q6_K = 14, T_IQ4_NL = 20, T_IQ4_XS = 23
+  T_Q4_0 = 2, T_Q4_1 = 3, T_Q5_0 = 6, T_Q5_1 = 7, T_Q8_0 = 8, T_Q2_K = 10, T_Q3_K = 11, T_Q4_K = 12,
+  T_Q5_K = 13, T_Q6_K = 14, T_IQ4_NL = 20, T_IQ4_XS = 23
 };
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
@@ -117,6 +117,15 @@ ALWAYS_INLINE long k_pair_bytes(int type) {
 #define Q3_QUANTS (Q3_SCALES + 256)
 #define Q3_BYTES (Q3_QUANTS + 4 * 384)
 
+/*
+ * Q2_K: the 16 rows' f16 d then dmin (a cache line), the 16 sub-blocks' scale (low nibble) and
+ * minimum (high) bytes as the file has them (16 a sub-block), then for each group of 64 values 4
+ * vectors, bits 2j, 2j + 1 of byte k of lane i in vector g value 16j + 4g + k (Q3_K's low bits).
+ */
+#define Q2_SCALES 64
+#define Q2_QUANTS (Q2_SCALES + 256)
+#define Q2_BYTES (Q2_QUANTS + 4 * 256)
+
 /* A super-block's bytes in a strip, for the types with super-blocks of 256; else 0. */
 static inline long superblock_bytes(int type) {
   switch (type) {
@@ -125,6 +134,7 @@ static inline long superblock_bytes(int type) {
     case T_Q6_K: return Q6_BYTES;
     case T_IQ4_XS: return XS_BYTES;
     case T_Q3_K: return Q3_BYTES;
+    case T_Q2_K: return Q2_BYTES;
     default: return 0;
   }
 }

@@ -48,7 +48,8 @@
  * 18-21 with them 4-8 KiB ahead, and one vector's products took 0.81-0.93x the time without them
  * (two threads 0.87-1.0x); several vectors still need them (1.1-1.9x the time without). Q5_K's and
  * Q3_K's one vector, whose values take more operations, fetch as several do: 0.50-0.85x and
- * 0.83-0.85x the time (Q4_K's likewise 0.89-1.20x, IQ4_XS's 1.10-1.28x, so not those).
+ * 0.83-0.85x the time (Q4_K's likewise 0.89-1.20x, IQ4_XS's 1.10-1.28x, Q2_K's 1.02-1.18x, so
+ * not those).
  */
 #define AHEAD_Q4_0 1024
 #define AHEAD_Q8_0 1024
@@ -398,19 +399,58 @@ ALWAYS_INLINE void q3_k_block(const uint8_t *sb, const xs_t *x, const int32_t *c
   }
 }
 
+/*
+ * Q2_K's super-block b of a strip (sb, Q2_BYTES) by V vectors (x's sums per 16 values in s16[v]):
+ * per sub-block of 16 the rows' exact integer dots of the 2-bit values times their scales, and
+ * their minimums times x's sums, summed as integers over the super-block; then acc = fma(sum,
+ * d·dx, acc) and acc −= msum·dmin·dx.
+ */
+ALWAYS_INLINE void q2_k_block(const uint8_t *sb, const xs_t *x, const int32_t *const *s16, int V,
+                              long b, __m512 *acc) {
+  const __m512i low2 = _mm512_set1_epi8(0x03), nibble = _mm512_set1_epi32(0x0f);
+  __m512i isum[8], msum[8];
+  for (int v = 0; v < V; v++) isum[v] = msum[v] = _mm512_setzero_si512();
+  for (int q = 0; q < 4; q++) {
+    const uint8_t *group = sb + Q2_QUANTS + 256 * q;
+    __m512i lo[4];
+    for (int g = 0; g < 4; g++) lo[g] = _mm512_load_si512(group + 64 * g);
+    _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+      __m512i w[4];
+      for (int g = 0; g < 4; g++) w[g] = _mm512_and_si512(_mm512_srli_epi16(lo[g], 2 * j), low2);
+      __m512i both = _mm512_cvtepu8_epi32(_mm_load_si128((const __m128i *)(sb + Q2_SCALES + 16 * (4 * q + j))));
+      __m512i sc = _mm512_and_si512(both, nibble), mn = _mm512_srli_epi32(both, 4);
+      _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) {
+        const int8_t *xq = x->q[v] + 256 * b + 64 * q + 16 * j;
+        __m512i dot = _mm512_setzero_si512();
+        for (int g = 0; g < 4; g++) dot = _mm512_dpbusd_epi32(dot, w[g], broadcast4(xq + 4 * g));
+        isum[v] = _mm512_add_epi32(isum[v], _mm512_mullo_epi32(dot, sc));
+        msum[v] = _mm512_add_epi32(msum[v], _mm512_mullo_epi32(mn, _mm512_set1_epi32(s16[v][16 * b + 4 * q + j])));
+      }
+    }
+  }
+  __m512 d = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)sb));
+  __m512 dmin = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(sb + 32)));
+  _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) {
+    __m512 dx = _mm512_set1_ps(x->d[v][b]);
+    __m512 sum = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[v]), _mm512_mul_ps(d, dx), acc[v]);
+    acc[v] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(msum[v]), _mm512_mul_ps(dmin, dx), sum);
+  }
+}
+
 /* A K-quant strip by V vectors (at most 8), into acc[v]. */
 ALWAYS_INLINE void k_strip(int type, const uint8_t *strip, int nb, const xs_t *x,
                            const int32_t *const *s16, int V, __m512 *acc) {
   for (int v = 0; v < V; v++) acc[v] = _mm512_setzero_ps();
   for (long b = 0; b < nb; b++) {
     const uint8_t *sb = strip + b * superblock_bytes(type);
-    /* One vector's Q4_K, Q6_K and IQ4_XS products stream faster on the hardware's prefetcher alone
-     * (AHEAD_Q4_K). */
+    /* One vector's Q2_K, Q4_K, Q6_K and IQ4_XS products stream faster on the hardware's prefetcher
+     * alone (AHEAD_Q4_K). */
     if (V > 1 || type == T_Q5_K || type == T_Q3_K)
       fetch(sb, (int)(superblock_bytes(type) / 64), type == T_Q6_K ? AHEAD_Q6_K : AHEAD_Q4_K);
     if (type == T_Q4_K || type == T_Q5_K) q4_5_k_block(type, sb, x, V, b, acc);
     else if (type == T_IQ4_XS) iq4_xs_block(sb, x, V, b, acc);
     else if (type == T_Q3_K) q3_k_block(sb, x, s16, V, b, acc);
+    else if (type == T_Q2_K) q2_k_block(sb, x, s16, V, b, acc);
     else q6_k_block(sb, x, s16, V, b, acc);
   }
 }
@@ -431,11 +471,11 @@ ALWAYS_INLINE void k_strip(int type, const uint8_t *strip, int nb, const xs_t *x
     K_STRIP(T, 7) default: K_STRIP(T, 8)                                                 \
   }
 
-/* For Q6_K and Q3_K, each vector's sums of its 16-value sub-blocks (s16[v] in sums), from its bytes. */
+/* For Q6_K, Q3_K and Q2_K, each vector's sums of its 16-value sub-blocks (s16[v] in sums), from its bytes. */
 static int sums_of_16(int type, const int8_t *xq, int n, int cols, int32_t **sums, int32_t ***s16) {
   *sums = 0;
   *s16 = 0;
-  if (type != T_Q6_K && type != T_Q3_K) return 0;
+  if (type != T_Q6_K && type != T_Q3_K && type != T_Q2_K) return 0;
   *sums = malloc(sizeof(int32_t) * (size_t)n * (cols / 16));
   *s16 = malloc(sizeof(int32_t *) * (size_t)n);
   if (!*sums || !*s16) return -1;
@@ -522,6 +562,8 @@ int wg_rows_interleaved(int type, const uint8_t *p, int from, int to, int cols, 
         K_STRIP_ALL(T_IQ4_XS)
       } else if (type == T_Q3_K) {
         K_STRIP_ALL(T_Q3_K)
+      } else if (type == T_Q2_K) {
+        K_STRIP_ALL(T_Q2_K)
       } else {
         K_STRIP_ALL(T_Q6_K)
       }

@@ -18,8 +18,8 @@
 
 /* GGML type ids (dev.wasmgrid.llm.TensorType). */
 enum {
-  T_Q4_0 = 2, T_Q4_1 = 3, T_Q5_0 = 6, T_Q5_1 = 7, T_Q8_0 = 8, T_Q3_K = 11, T_Q4_K = 12, T_Q5_K = 13,
-  T_Q6_K = 14, T_IQ4_NL = 20, T_IQ4_XS = 23
+  T_Q4_0 = 2, T_Q4_1 = 3, T_Q5_0 = 6, T_Q5_1 = 7, T_Q8_0 = 8, T_Q2_K = 10, T_Q3_K = 11, T_Q4_K = 12,
+  T_Q5_K = 13, T_Q6_K = 14, T_IQ4_NL = 20, T_IQ4_XS = 23
 };
 
 /* IQ4_NL's and IQ4_XS's 16 values, which their 4-bit indices pick (llama.cpp's kvalues_iq4nl). */
@@ -430,6 +430,59 @@ ALWAYS_INLINE void rows_q3k(const uint8_t *const *w, int R, int nb, const xs_t *
     for (int v = 0; v < V; v++) res[r * V + v] = hsum(acc[r][v]);
 }
 
+/*
+ * R rows by V vectors of Q2_K super-blocks (256 weights: 16 sub-blocks of 16, 4-bit scales and
+ * minimums, weight = d·scale·q − dmin·min with q of 2 bits), the products and the minimums' share
+ * (min · x's sum of the sub-block) summed in integers over a super-block, as rows_k45 does.
+ */
+ALWAYS_INLINE void rows_q2k(const uint8_t *const *w, int R, int nb, const xs_t *x, int V,
+                            float *res) {
+  __m256 acc[4][4];
+  float mins[4][4];
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < V; v++) {
+      acc[r][v] = _mm256_setzero_ps();
+      mins[r][v] = 0.0f;
+    }
+  for (long b = 0; b < nb; b++) {
+    for (int r = 0; r < R; r++) {
+      const uint8_t *blk = w[r] + 84 * b;
+      __m256i isum[4], msum[4];
+      for (int v = 0; v < V; v++) isum[v] = msum[v] = _mm256_setzero_si256();
+      for (int h = 0; h < 2; h++) {
+        __m256i qs = _mm256_loadu_si256((const __m256i *)(blk + 16 + 32 * h));
+        for (int t = 0; t < 4; t++) {
+          /* Values 128h + 32t + l: sub-blocks 8h + 2t (l < 16) and 8h + 2t + 1. */
+          __m256i wq = _mm256_and_si256(_mm256_srli_epi16(qs, 2 * t), _mm256_set1_epi8(3));
+          int i0 = 8 * h + 2 * t;
+          __m256i scales = _mm256_setr_epi32(blk[i0] & 15, blk[i0] & 15, blk[i0] & 15, blk[i0] & 15,
+                                             blk[i0 + 1] & 15, blk[i0 + 1] & 15, blk[i0 + 1] & 15, blk[i0 + 1] & 15);
+          __m256i mins4 = _mm256_setr_epi32(blk[i0] >> 4, blk[i0] >> 4, blk[i0] >> 4, blk[i0] >> 4,
+                                            blk[i0 + 1] >> 4, blk[i0 + 1] >> 4, blk[i0 + 1] >> 4, blk[i0 + 1] >> 4);
+          for (int v = 0; v < V; v++) {
+            __m256i xv = _mm256_loadu_si256((const __m256i *)(x->q[v] + 256 * b + 128 * h + 32 * t));
+            __m256i ones = _mm256_set1_epi16(1);
+            __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(wq, xv), ones);
+            __m256i sx = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), xv), ones);
+            isum[v] = _mm256_add_epi32(isum[v], _mm256_mullo_epi32(p, scales));
+            msum[v] = _mm256_add_epi32(msum[v], _mm256_mullo_epi32(sx, mins4));
+          }
+        }
+      }
+      float d = half(blk + 80), dmin = half(blk + 82);
+      for (int v = 0; v < V; v++) {
+        float dx = x->d[v][b];
+        __m128i m = _mm_add_epi32(_mm256_castsi256_si128(msum[v]), _mm256_extracti128_si256(msum[v], 1));
+        m = _mm_add_epi32(m, _mm_unpackhi_epi64(m, m));
+        acc[r][v] = _mm256_fmadd_ps(_mm256_set1_ps(d * dx), _mm256_cvtepi32_ps(isum[v]), acc[r][v]);
+        mins[r][v] += dmin * dx * (float)(_mm_cvtsi128_si32(m) + _mm_extract_epi32(m, 1));
+      }
+    }
+  }
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < V; v++) res[r * V + v] = hsum(acc[r][v]) - mins[r][v];
+}
+
 ALWAYS_INLINE void rows_any(int type, const uint8_t *const *w, int R, int nb, const xs_t *x, int V,
                             float *res) {
   switch (type) {
@@ -443,6 +496,7 @@ ALWAYS_INLINE void rows_any(int type, const uint8_t *const *w, int R, int nb, co
     case T_IQ4_NL: rows_32(T_IQ4_NL, w, R, nb, x, V, res); break;
     case T_IQ4_XS: rows_iq4_xs(w, R, nb, x, V, res); break;
     case T_Q3_K: rows_q3k(w, R, nb, x, V, res); break;
+    case T_Q2_K: rows_q2k(w, R, nb, x, V, res); break;
     default: rows_q6k(w, R, nb, x, V, res); break;
   }
 }
@@ -973,6 +1027,7 @@ DEFINE_TYPE(T_Q6_K, q6_k)
 DEFINE_TYPE(T_IQ4_NL, iq4_nl)
 DEFINE_TYPE(T_IQ4_XS, iq4_xs)
 DEFINE_TYPE(T_Q3_K, q3_k)
+DEFINE_TYPE(T_Q2_K, q2_k)
 
 typedef void (*kernel_t)(const uint8_t *const *, int, const xs_t *, float *);
 typedef struct {
@@ -992,11 +1047,11 @@ typedef struct {
 static const kernels_t *kernels_of(int type, int wide) {
   static const kernels_t q8_0 = KERNELS(q8_0_r4v1, 4, 0, q8_0, ), q4_0 = KERNELS(0, 0, 0, q4_0, );
   static const kernels_t q5_0 = KERNELS(0, 0, 0, q5_0, ), q4_k = KERNELS(0, 0, 0, q4_k, );
-  /* Q4_1, Q5_1, IQ4_NL, IQ4_XS and Q3_K at 256 bits on any CPU: at 512 they are read from
+  /* Q4_1, Q5_1, IQ4_NL, IQ4_XS, Q2_K and Q3_K at 256 bits on any CPU: at 512 they are read from
    * interleaved copies. */
   static const kernels_t q4_1 = KERNELS(0, 0, 0, q4_1, ), q5_1 = KERNELS(0, 0, 0, q5_1, );
   static const kernels_t iq4_nl = KERNELS(0, 0, 0, iq4_nl, ), iq4_xs = KERNELS(0, 0, 0, iq4_xs, );
-  static const kernels_t q3_k = KERNELS(0, 0, 0, q3_k, );
+  static const kernels_t q2_k = KERNELS(0, 0, 0, q2_k, ), q3_k = KERNELS(0, 0, 0, q3_k, );
   static const kernels_t q5_k = KERNELS(0, 0, 0, q5_k, ), q6_k = KERNELS(0, 0, 0, q6_k, );
   /* Two vectors or more: q8_0_strips. */
   static const kernels_t q8_0w = {q8_0_r4v1_512, 4, 0, {0, q8_0_r1v1_512, 0, 0, 0}};
@@ -1013,6 +1068,7 @@ static const kernels_t *kernels_of(int type, int wide) {
     case T_IQ4_NL: return &iq4_nl;
     case T_IQ4_XS: return &iq4_xs;
     case T_Q3_K: return &q3_k;
+    case T_Q2_K: return &q2_k;
     case T_Q4_K: return wide ? &q4_kw : &q4_k;
     case T_Q5_K: return wide ? &q5_kw : &q5_k;
     case T_Q6_K: return wide ? &q6_kw : &q6_k;
@@ -1059,7 +1115,10 @@ int wg_rows(int type, const uint8_t *w, long rowBytes, int from, int to, int col
             long outStride, int isa) {
   int wide = (isa ? isa : wg_isa()) == 512 && wg_isa() == 512;
   int blockWeights =
-      (type == T_Q3_K || type == T_Q4_K || type == T_Q5_K || type == T_Q6_K || type == T_IQ4_XS) ? 256 : 32;
+      (type == T_Q2_K || type == T_Q3_K || type == T_Q4_K || type == T_Q5_K || type == T_Q6_K ||
+       type == T_IQ4_XS)
+          ? 256
+          : 32;
   int nb = cols / blockWeights;
   if (wide && type == T_Q8_0 && n >= 2) {
     if (rowBytes > INT32_MAX / 16) {

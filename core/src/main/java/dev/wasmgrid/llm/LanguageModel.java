@@ -69,9 +69,9 @@ public final class LanguageModel implements AutoCloseable {
 
   /**
    * Makes now what the compute would make at each matrix's first product (the JVM's native kernels:
-   * an interleaved copy of every Q8_0, Q4_0, Q5_0, Q4_1, Q5_1, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL and
-   * IQ4_XS matrix), so that the first request does not wait for it: a server calls this before it
-   * reports ready, {@code generate} before the prompt.
+   * an interleaved copy of every Q8_0, Q4_0, Q5_0, Q4_1, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL
+   * and IQ4_XS matrix), so that the first request does not wait for it: a server calls this before
+   * it reports ready, {@code generate} before the prompt.
    */
   public void prepare() {
     for (WeightMatrix w : model.weights().matrices()) {

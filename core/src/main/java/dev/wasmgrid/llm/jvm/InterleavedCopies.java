@@ -8,8 +8,8 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The copies of a mapped file's Q8_0, Q4_0, Q5_0, Q4_1, Q5_1, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL and
- * IQ4_XS matrices with 16 rows interleaved ({@link NativeKernels#interleave}), which the native
+ * The copies of a mapped file's Q8_0, Q4_0, Q5_0, Q4_1, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL
+ * and IQ4_XS matrices with 16 rows interleaved ({@link NativeKernels#interleave}), which the native
  * kernels read at the memory's speed where the file's own layout leaves them bound by arithmetic.
  * Each is made by {@code Compute.prepare} or else by the matrix's first product, and kept as long
  * as the mapping: as much memory as the matrix takes in the file, off the heap (direct buffers, so

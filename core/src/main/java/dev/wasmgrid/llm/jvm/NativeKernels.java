@@ -21,12 +21,12 @@ import java.util.Set;
  * byte-by-byte multiply-and-add ({@code vpmaddubsw}, or AVX-512 VNNI's {@code vpdpbusd} where the
  * CPU has it), which the Vector API does not offer; F32 ones by the activations as they are, with
  * loads that never straddle two cache lines (a heap array's rows do, for the Vector API's 512-bit
- * loads). They take F32, Q8_0, Q4_0, Q5_0, Q4_1, Q5_1, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL and IQ4_XS
- * rows on x86-64 Linux with AVX2, FMA and F16C; elsewhere, without the library (a build without
- * gcc), or with {@code -Dwasmgrid.llm.native=off} or {@code WASMGRID_LLM_NATIVE=off}, the Vector
- * API kernels take them instead ({@link #unavailable()} says why). The sampler's exponentials run
- * here too ({@code llm_exp_kernels.c}, {@link #expsSum}), and attention over F16 KV caches ({@code
- * llm_attention_kernels.c}, {@link HalfKvStore}).
+ * loads). They take F32, Q8_0, Q4_0, Q5_0, Q4_1, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL and
+ * IQ4_XS rows on x86-64 Linux with AVX2, FMA and F16C; elsewhere, without the library (a build
+ * without gcc), or with {@code -Dwasmgrid.llm.native=off} or {@code WASMGRID_LLM_NATIVE=off}, the
+ * Vector API kernels take them instead ({@link #unavailable()} says why). The sampler's
+ * exponentials run here too ({@code llm_exp_kernels.c}, {@link #expsSum}), and attention over F16
+ * KV caches ({@code llm_attention_kernels.c}, {@link HalfKvStore}).
  *
  * <p>The project compiles with {@code --release 21}, where {@code java.lang.foreign} is a preview
  * API; it is final since Java 22, so it is reached through method handles found once. Every pointer
@@ -49,6 +49,7 @@ final class NativeKernels {
                   TensorType.Q5_0,
                   TensorType.Q4_1,
                   TensorType.Q5_1,
+                  TensorType.Q2_K,
                   TensorType.Q3_K,
                   TensorType.Q4_K,
                   TensorType.Q5_K,
@@ -176,7 +177,7 @@ final class NativeKernels {
 
   /**
    * The bytes of {@link #interleave}'s copy of a {@code rows × cols} matrix of {@code type}; 0
-   * where it has none (types other than Q8_0, Q4_0, Q5_0, Q4_1, Q5_1, Q3_K, Q4_K, Q5_K, Q6_K,
+   * where it has none (types other than Q8_0, Q4_0, Q5_0, Q4_1, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K,
    * IQ4_NL and IQ4_XS, CPUs without AVX-512 VNNI, {@code WASMGRID_LLM_NATIVE=avx2}, {@code
    * WASMGRID_LLM_INTERLEAVE=off}).
    */

@@ -14,8 +14,8 @@ import java.util.Arrays;
  * Products of packed matrices by the {@link NativeKernels}: the caller copies its vectors into
  * memory off the heap (its own, reused product after product) and quantizes them once (but for
  * F32's products); the team's threads then dot their rows with them, reading the weights from the
- * file's mapping, or for Q8_0, Q4_0, Q5_0, Q4_1, Q5_1, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL and IQ4_XS at
- * 512 bits from their {@link InterleavedCopies}; the caller copies the rows out.
+ * file's mapping, or for Q8_0, Q4_0, Q5_0, Q4_1, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL and
+ * IQ4_XS at 512 bits from their {@link InterleavedCopies}; the caller copies the rows out.
  */
 final class NativeProducts {
 

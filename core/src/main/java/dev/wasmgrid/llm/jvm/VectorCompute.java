@@ -20,7 +20,7 @@ import jdk.incubator.vector.VectorSpecies;
  * four rows at a time from four places in the matrix so that FMA chains and memory streams overlap,
  * quantized rows widened from bytes to floats in registers, packed rows ({@link PackedMatrix})
  * multiplied as bytes by the native kernels where they run ({@link NativeKernels}: Q8_0, Q4_0,
- * Q5_0, Q4_1, Q5_1, Q3_K to Q6_K, IQ4_NL and IQ4_XS of a mapped file), else dotted in registers for
+ * Q5_0, Q4_1, Q5_1, Q2_K to Q6_K, IQ4_NL and IQ4_XS of a mapped file), else dotted in registers for
  * Q4_K, Q5_K, Q6_K, IQ4_NL and IQ4_XS ({@link KQuantKernels}), widened a few rows at a time for
  * Q8_0 and Q4_0 ({@link WidenedBlocks}) and decoded into a scratch row per thread for the other
  * types, and a product's rows split over a persistent team of threads ({@link RowTeam}).

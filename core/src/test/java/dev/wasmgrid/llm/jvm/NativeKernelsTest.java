@@ -65,6 +65,7 @@ class NativeKernelsTest {
             TensorType.Q5_0,
             TensorType.Q4_1,
             TensorType.Q5_1,
+            TensorType.Q2_K,
             TensorType.Q3_K,
             TensorType.Q4_K,
             TensorType.Q5_K,
@@ -77,8 +78,8 @@ class NativeKernelsTest {
   @EnumSource(
       value = TensorType.class,
       names = {
-        "F32", "Q8_0", "Q4_0", "Q5_0", "Q4_1", "Q5_1", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL",
-        "IQ4_XS"
+        "F32", "Q8_0", "Q4_0", "Q5_0", "Q4_1", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K",
+        "IQ4_NL", "IQ4_XS"
       })
   void productsMatchTheWeightOnlyDotWithinTheStatedBound(TensorType type) throws IOException {
     Assumptions.assumeTrue(NativeKernels.available(), NativeKernels.unavailable().orElse(""));
@@ -124,8 +125,8 @@ class NativeKernelsTest {
   @EnumSource(
       value = TensorType.class,
       names = {
-        "F32", "Q8_0", "Q4_0", "Q5_0", "Q4_1", "Q5_1", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL",
-        "IQ4_XS"
+        "F32", "Q8_0", "Q4_0", "Q5_0", "Q4_1", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K",
+        "IQ4_NL", "IQ4_XS"
       })
   void productsAreTheSameWhateverTheSplitOrBatch(TensorType type) throws IOException {
     Assumptions.assumeTrue(NativeKernels.available(), NativeKernels.unavailable().orElse(""));
@@ -370,16 +371,17 @@ class NativeKernelsTest {
   }
 
   /**
-   * Q8_0, Q4_0, Q5_0, Q4_1, Q5_1, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL and IQ4_XS matrices are read from
-   * their interleaved copy at 512 bits, made once per matrix; Q8_0's products are the file layout's
-   * 512-bit ones bit for bit (the kernels' one order), so a matrix left without a copy gives the
-   * same tokens.
+   * Q8_0, Q4_0, Q5_0, Q4_1, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL and IQ4_XS matrices are read
+   * from their interleaved copy at 512 bits, made once per matrix; Q8_0's products are the file
+   * layout's 512-bit ones bit for bit (the kernels' one order), so a matrix left without a copy
+   * gives the same tokens.
    */
   @ParameterizedTest
   @EnumSource(
       value = TensorType.class,
       names = {
-        "Q8_0", "Q4_0", "Q5_0", "Q4_1", "Q5_1", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"
+        "Q8_0", "Q4_0", "Q5_0", "Q4_1", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL",
+        "IQ4_XS"
       })
   void theInterleavedCopyIsMadeOnceAndQ80sProductsAreTheFileLayoutsBitForBit(TensorType type)
       throws IOException {
