@@ -1,6 +1,7 @@
 /*
- * Q8_0, Q4_0, Q5_0, Q4_K, Q5_K and Q6_K products from a copy of the matrix with 16 rows interleaved
- * (llm_interleaved.h's layout, llm_interleave.c's copies; AVX-512 VNNI only).
+ * Products from a copy of the matrix with 16 rows interleaved (llm_interleaved.h's layout,
+ * llm_interleave.c's copies; AVX-512 VNNI only): Q8_0, Q4_0, Q5_0, Q4_1, Q5_1 and IQ4_NL in blocks
+ * of 32, Q2_K to Q6_K and IQ4_XS in super-blocks of 256.
  *
  * In the file's layout a row's 32 weights of a block are contiguous, so a 512-bit multiply-and-add
  * holds one row and its 16 lanes must be added up at the end, or 16 rows' blocks must be transposed
@@ -18,9 +19,12 @@
  * order in llm_kernels.c's 512-bit kernels, so its products are theirs bit for bit (the K-quants':
  * see q4_5_k_block and q6_k_block).
  *
- * Q5_0 and Q5_K, added later, are Q4_0 and Q4_K with a fifth bit put on each value's byte (two
- * operations a vector, fifth_bits): in C on a Zen 4, one vector's products took 0.32-0.58x the
- * file layout's time from the caches and 0.57-0.79x from memory, eight vectors' 0.27-0.29x.
+ * The types added later take the same steps with more unpacking: Q5_0 and Q5_K are Q4_0 and Q4_K
+ * with a fifth bit put on each value's byte (two operations a vector, fifth_bits), Q4_1 and Q5_1
+ * add their minimums' share a block (block_mins), IQ4_NL and IQ4_XS look their values up
+ * (iq4_values), Q3_K and Q2_K take two bits of four values a byte (q3_k_block, q2_k_block). In C
+ * on a Zen 4, one vector's products took 0.17-0.36x the file layout's time from the caches
+ * (Q5_0 and Q5_K 0.29-0.58x), 0.57-0.79x from memory (Q5_0), eight vectors' 0.2-0.3x.
  */
 #include "llm_fetch.h"
 #include "llm_interleaved.h"
