@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds the native kernels into OUT_DIR, where the classes that call them find them:
 #   src/main/c/llm_kernels.c, llm_f32_kernels.c, llm_interleave.c, llm_interleaved_kernels.c,
-#     llm_exp_kernels.c, llm_attention_kernels.c (with llm_fetch.h, llm_interleaved.h)
+#     llm_exp_kernels.c, llm_attention_kernels.c (with llm_fetch.h, llm_types.h, llm_interleaved.h)
 #     -> dev/wasmgrid/llm/jvm/native/linux-x86_64/libwasmgrid-llm.so
 #   src/main/c/sim_kernels.c -> dev/wasmgrid/sim/native/linux-x86_64/libwasmgrid-sim.so
 # Without gcc, or on another system or CPU family, it builds nothing and says so: the JVM then runs

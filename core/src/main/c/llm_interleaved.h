@@ -13,13 +13,8 @@
 #ifndef WG_LLM_INTERLEAVED_H
 #define WG_LLM_INTERLEAVED_H
 
+#include "llm_types.h"
 #include <stdint.h>
-
-/* GGML type ids (dev.wasmgrid.llm.TensorType). */
-enum {
-  T_Q4_0 = 2, T_Q4_1 = 3, T_Q5_0 = 6, T_Q5_1 = 7, T_Q8_0 = 8, T_Q2_K = 10, T_Q3_K = 11, T_Q4_K = 12,
-  T_Q5_K = 13, T_Q6_K = 14, T_IQ4_NL = 20, T_IQ4_XS = 23
-};
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 #define ROWS 16

@@ -96,11 +96,10 @@ ALWAYS_INLINE void fetch_pair(const uint8_t *strip, long pair, long b, long ahea
   if (b % 2 == 0) fetch(strip + scales_at(pair, b), (int)(pair / 64), ahead);
 }
 
-/* IQ4_NL's values of 64 indices (llama.cpp's kvalues_iq4nl), 128 more to be unsigned. */
+/* IQ4_NL's values of 64 indices, 128 more to be unsigned. */
 ALWAYS_INLINE __m512i iq4_values(__m512i idx) {
-  const __m512i table = _mm512_broadcast_i32x4(
-      _mm_setr_epi8(1, 24, 45, 63, 79, 93, 106, 118, (char)129, (char)141, (char)153, (char)166,
-                    (char)181, (char)197, (char)217, (char)241));
+  __m128i values = _mm_loadu_si128((const __m128i *)IQ4_VALUES);
+  __m512i table = _mm512_broadcast_i32x4(_mm_xor_si128(values, _mm_set1_epi8((char)0x80)));
   return _mm512_shuffle_epi8(table, idx);
 }
 
