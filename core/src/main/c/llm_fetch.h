@@ -16,4 +16,8 @@ static inline __attribute__((always_inline)) void fetch_line(const void *at) {
   _mm_prefetch((const char *)at, _MM_HINT_T2);
 }
 
+/* The CPU's family where AMD made it (25 a Zen 4, 26 a Zen 5), else 0: where a fetch pays differs
+ * between them (llm_interleaved_kernels.c). */
+int wg_amd_family(void);
+
 #endif

@@ -12,6 +12,7 @@
  */
 #include "llm_fetch.h"
 #include "llm_types.h"
+#include <cpuid.h>
 #include <immintrin.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -1085,6 +1086,25 @@ int wg_isa(void) {
     __atomic_store_n(&cached, isa, __ATOMIC_RELAXED);
   }
   return isa;
+}
+
+int wg_amd_family(void) {
+  /* -1 until first asked; every caller computes the same answer. Asked once: in a virtual machine
+   * cpuid traps to the host, microseconds a time. */
+  static int cached = -1;
+  int family = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+  if (family < 0) {
+    unsigned a, b, c, d;
+    family = 0;
+    /* "AuthenticAMD" in ebx, edx, ecx. */
+    if (__get_cpuid(0, &a, &b, &c, &d) && b == 0x68747541 && d == 0x69746e65 && c == 0x444d4163 &&
+        __get_cpuid(1, &a, &b, &c, &d)) {
+      family = (int)((a >> 8) & 0xf);
+      if (family == 0xf) family += (int)((a >> 20) & 0xff);
+    }
+    __atomic_store_n(&cached, family, __ATOMIC_RELAXED);
+  }
+  return family;
 }
 
 /*
