@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds the native kernels into OUT_DIR, where the classes that call them find them:
-#   src/main/c/llm_kernels.c, llm_f32_kernels.c, llm_interleave.c, llm_interleaved_kernels.c,
-#     llm_exp_kernels.c, llm_attention_kernels.c (with llm_fetch.h, llm_types.h, llm_interleaved.h)
+#   src/main/c/llm_kernels.c, llm_f32_kernels.c, llm_interleave.c, llm_interleaved_kernels.c
+#     (and llm_interleaved_kernels_l1.c, the same with other fetches), llm_exp_kernels.c,
+#     llm_attention_kernels.c (with llm_fetch.h, llm_types.h, llm_interleaved.h)
 #     -> dev/wasmgrid/llm/jvm/native/linux-x86_64/libwasmgrid-llm.so
 #   src/main/c/sim_kernels.c -> dev/wasmgrid/sim/native/linux-x86_64/libwasmgrid-sim.so
 # Without gcc, or on another system or CPU family, it builds nothing and says so: the JVM then runs
@@ -27,7 +28,8 @@ mkdir -p "$LLM" "$SIM"
 FLAGS="-O3 -ffp-contract=off -fPIC -shared -Wall -Wextra -Werror"
 # shellcheck disable=SC2086 # FLAGS is a list of words
 "$CC" $FLAGS -mavx2 -mfma -mf16c -o "$LLM/libwasmgrid-llm.so" "$SRC/llm_kernels.c" "$SRC/llm_f32_kernels.c" \
-  "$SRC/llm_interleave.c" "$SRC/llm_interleaved_kernels.c" "$SRC/llm_exp_kernels.c" "$SRC/llm_attention_kernels.c" -lm
+  "$SRC/llm_interleave.c" "$SRC/llm_interleaved_kernels.c" "$SRC/llm_interleaved_kernels_l1.c" \
+  "$SRC/llm_exp_kernels.c" "$SRC/llm_attention_kernels.c" -lm
 # No -mfma: the simulation's floats must be the Java engines' bit for bit, and nothing fused;
 # -fno-math-errno lets sqrt be the instruction (errno is never read; the results are the same).
 # shellcheck disable=SC2086

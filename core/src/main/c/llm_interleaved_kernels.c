@@ -515,8 +515,30 @@ static int sums_of_16(int type, const int8_t *xq, int n, int cols, int32_t **sum
  * rows of the range are written.
  * Returns 0; -1 where there was no memory for Q6_K's sums of x (nothing is written then).
  */
+#ifndef WG_FETCH_L1
+int wg_rows_interleaved_l1(int type, const uint8_t *p, int from, int to, int cols,
+                           const int8_t *xq, const float *xd, const int32_t *xsum, int n,
+                           float *out, long outStride);
+
+/*
+ * Whether a product of `type` goes to this file's build that fetches into L1: on a Zen 5, but for
+ * Q3_K's. There, in C (stories110M-sized matrices from memory, 110-170 MB in all, the two builds
+ * taking turns in one process), L1 against L2 took one vector's products 0.88x the time for Q5_0
+ * and Q5_K (0.82x and 0.88x on two threads), eight vectors' 0.85x for Q4_K and 0.88x for Q6_K,
+ * 0.99-1.03x for Q4_0, Q5_0 and Q8_0; Q3_K's one vector 1.08x. Q4_0's and Q8_0's one vector
+ * fetch nothing there (four_strips_fetch).
+ */
+ALWAYS_INLINE int fetch_l1(int type) {
+  return type != T_Q3_K && wg_amd_family() >= 0x1a;
+}
+#endif
+
 int wg_rows_interleaved(int type, const uint8_t *p, int from, int to, int cols, const int8_t *xq,
                         const float *xd, const int32_t *xsum, int n, float *out, long outStride) {
+#ifndef WG_FETCH_L1
+  if (fetch_l1(type))
+    return wg_rows_interleaved_l1(type, p, from, to, cols, xq, xd, xsum, n, out, outStride);
+#endif
   long sbBytes = superblock_bytes(type);
   int nb = cols / (sbBytes ? 256 : 32);
   long strip_size = sbBytes ? nb * sbBytes : strip_bytes(type, nb);
