@@ -171,11 +171,11 @@ typedef struct {
 } xs_t;
 
 /*
- * How far ahead of its loads four_strips fetches for `type`: nothing on a Zen 5 but for Q5_0, whose
- * values take more operations. There, in C, one vector's products from memory took 0.85-0.89x the
- * time without the fetches (Q4_0, Q8_0, IQ4_NL; Q4_1 0.92x, Q5_1 0.96x, Q5_0 1.065x; stories110M-
- * sized matrices, 170 MB in all, the two builds taking turns in one process), 0.87-0.90x on two
- * threads, and 0.75-0.83x from the caches (7 MB). On a Zen 4 they paid (see AHEAD_Q4_0).
+ * Whether four_strips fetches ahead for `type`: not on a Zen 5, but for Q5_0, whose values take
+ * more operations. There, in C, one vector's products from memory took 0.84-0.94x the time without
+ * the fetches (Q4_0, Q8_0, IQ4_NL; Q4_1 0.92x, Q5_1 0.96x, Q5_0 1.065x; stories110M-sized
+ * matrices, 170 MB in all, the two builds taking turns in one process), 0.87-0.91x on two threads,
+ * and 0.75-0.83x from the caches (7 MB). On a Zen 4 they paid (see AHEAD_Q4_0).
  */
 ALWAYS_INLINE int four_strips_fetch(int type) {
   return type == T_Q5_0 || wg_amd_family() < 0x1a;
@@ -506,15 +506,6 @@ static int sums_of_16(int type, const int8_t *xq, int n, int cols, int32_t **sum
   return 0;
 }
 
-/*
- * Rows [from, to) of an interleaved matrix of `type` (wg_interleave's copy at p, cols weights a
- * row) times n vectors quantized by wg_quantize in blocks of 32 (256 for the K-quants):
- * out[v·outStride + r]. One vector takes Q8_0's and Q4_0's whole strips of the range four at a
- * time from its four quarters, four streams read side by side (one stream read a Q4_0 token's
- * products at 0.7–0.9 of the speed); otherwise each strip goes with up to 8 vectors at once. Only
- * rows of the range are written.
- * Returns 0; -1 where there was no memory for Q6_K's sums of x (nothing is written then).
- */
 #ifndef WG_FETCH_L1
 int wg_rows_interleaved_l1(int type, const uint8_t *p, int from, int to, int cols,
                            const int8_t *xq, const float *xd, const int32_t *xsum, int n,
@@ -533,6 +524,15 @@ ALWAYS_INLINE int fetch_l1(int type) {
 }
 #endif
 
+/*
+ * Rows [from, to) of an interleaved matrix of `type` (wg_interleave's copy at p, cols weights a
+ * row) times n vectors quantized by wg_quantize in blocks of 32 (256 for the K-quants):
+ * out[v·outStride + r]. One vector takes Q8_0's and Q4_0's whole strips of the range four at a
+ * time from its four quarters, four streams read side by side (one stream read a Q4_0 token's
+ * products at 0.7–0.9 of the speed); otherwise each strip goes with up to 8 vectors at once. Only
+ * rows of the range are written.
+ * Returns 0; -1 where there was no memory for Q6_K's sums of x (nothing is written then).
+ */
 int wg_rows_interleaved(int type, const uint8_t *p, int from, int to, int cols, const int8_t *xq,
                         const float *xd, const int32_t *xsum, int n, float *out, long outStride) {
 #ifndef WG_FETCH_L1
