@@ -171,14 +171,24 @@ typedef struct {
 } xs_t;
 
 /*
- * Whether four_strips fetches ahead for `type`: not on a Zen 5, but for Q5_0, whose values take
- * more operations. There, in C, one vector's products from memory took 0.84-0.94x the time without
- * the fetches (Q4_0, Q8_0, IQ4_NL; Q4_1 0.92x, Q5_1 0.96x, Q5_0 1.065x; stories110M-sized
- * matrices, 170 MB in all, the two builds taking turns in one process), 0.87-0.91x on two threads,
- * and 0.75-0.83x from the caches (7 MB). On a Zen 4 they paid (see AHEAD_Q4_0).
+ * Streams shorter than this (bytes each) still fetch on a Zen 5: the hardware's prefetcher takes a
+ * while to find a stream, and a thread's share of a small product ends before it has. Products
+ * split in two halves on two threads, Q4_0 without the fetches against with them: 768 rows of 768
+ * (41 KB a stream) 1.20x the time, 1,024 rows (55 KB) 1.22x, 2,048 (110 KB) 1.01x, 4,096 (220 KB)
+ * 0.91x, 32,000 0.93x; Q8_0 768 rows (78 KB) 0.89x; on one thread Q4_0 768 rows (82 KB) 0.99x.
  */
-ALWAYS_INLINE int four_strips_fetch(int type) {
-  return type == T_Q5_0 || wg_amd_family() < 0x1a;
+#define SHORT_STREAM (64 * 1024)
+
+/*
+ * Whether four_strips fetches ahead for `type`, each of its streams `stream` bytes long: not on a
+ * Zen 5, but for Q5_0, whose values take more operations, and short streams. There, in C, one
+ * vector's products from memory took 0.84-0.94x the time without the fetches (Q4_0, Q8_0, IQ4_NL;
+ * Q4_1 0.92x, Q5_1 0.96x, Q5_0 1.065x; stories110M-sized matrices, 170 MB in all, the two builds
+ * taking turns in one process), 0.87-0.91x on two threads, and 0.75-0.83x from the caches (7 MB).
+ * On a Zen 4 they paid (see AHEAD_Q4_0).
+ */
+ALWAYS_INLINE int four_strips_fetch(int type, long stream) {
+  return type == T_Q5_0 || wg_amd_family() < 0x1a || stream < SHORT_STREAM;
 }
 
 /* Strips k = 0..3 (four streams read side by side) by one vector, into acc[k]; fetching `ahead`
@@ -551,8 +561,8 @@ int wg_rows_interleaved(int type, const uint8_t *p, int from, int to, int cols, 
   int first = from / ROWS;
   if (n == 1 && from % ROWS == 0 && !sbBytes) {
     xs_t x = {{xq}, {xd}, {xsum}};
-    int fetching = four_strips_fetch(type);
     int part = (to / ROWS - first) / 4;
+    int fetching = four_strips_fetch(type, part * strip_size);
     for (int s = first; s < first + part; s++) {
       const uint8_t *strips[4];
       for (int k = 0; k < 4; k++) strips[k] = p + (s + k * part) * strip_size;
