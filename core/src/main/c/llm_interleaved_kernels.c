@@ -215,6 +215,13 @@ ALWAYS_INLINE void four_strips(int type, const uint8_t *const *strip, int nb, co
   }
 }
 
+/* four_strips with its distance a constant in each case, `fetching` or not (four_strips_fetch). */
+ALWAYS_INLINE void four_strips_of(int type, int fetching, const uint8_t *const *strip, int nb,
+                                  const xs_t *x, __m512 *acc) {
+  if (fetching) four_strips(type, strip, nb, x, type == T_Q8_0 ? AHEAD_Q8_0 : AHEAD_Q4_0, acc);
+  else four_strips(type, strip, nb, x, 0, acc);
+}
+
 /* One strip by V vectors (at most 8), into acc[v]. */
 ALWAYS_INLINE void one_strip(int type, const uint8_t *strip, int nb, const xs_t *x, int V,
                              __m512 *acc) {
@@ -299,6 +306,17 @@ ALWAYS_INLINE void q4_5_k_block(int type, const uint8_t *sb, const xs_t *x, int 
   }
 }
 
+/* Super-block b's integer sums of V vectors into their accumulators: acc[v] += isum[v] · d · dx,
+ * d the rows' f16 scales at the super-block's start (sb). */
+ALWAYS_INLINE void scaled_into(const uint8_t *sb, const xs_t *x, int V, long b,
+                               const __m512i *isum, __m512 *acc) {
+  __m512 d = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)sb));
+  _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) {
+    __m512 scale = _mm512_mul_ps(d, _mm512_set1_ps(x->d[v][b]));
+    acc[v] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[v]), scale, acc[v]);
+  }
+}
+
 /*
  * The same for Q6_K (x's sums per 16 values in s16[v]): per group of 64 values the 16 rows' exact
  * integer dots of its four sub-blocks, each from −32 · x's sum (the weights went in plus 32), times
@@ -338,11 +356,7 @@ ALWAYS_INLINE void q6_k_block(const uint8_t *sb, const xs_t *x, const int32_t *c
       }
     }
   }
-  __m512 d = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)sb));
-  _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) {
-    __m512 scale = _mm512_mul_ps(d, _mm512_set1_ps(x->d[v][b]));
-    acc[v] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[v]), scale, acc[v]);
-  }
+  scaled_into(sb, x, V, b, isum, acc);
 }
 
 /*
@@ -376,11 +390,7 @@ ALWAYS_INLINE void iq4_xs_block(const uint8_t *sb, const xs_t *x, int V, long b,
       isum[v] = _mm512_add_epi32(isum[v], _mm512_add_epi32(_mm512_mullo_epi32(a, scLo), _mm512_mullo_epi32(c, scHi)));
     }
   }
-  __m512 d = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)sb));
-  _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) {
-    __m512 scale = _mm512_mul_ps(d, _mm512_set1_ps(x->d[v][b]));
-    acc[v] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[v]), scale, acc[v]);
-  }
+  scaled_into(sb, x, V, b, isum, acc);
 }
 
 /*
@@ -418,11 +428,7 @@ ALWAYS_INLINE void q3_k_block(const uint8_t *sb, const xs_t *x, const int32_t *c
       }
     }
   }
-  __m512 d = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)sb));
-  _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) {
-    __m512 scale = _mm512_mul_ps(d, _mm512_set1_ps(x->d[v][b]));
-    acc[v] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[v]), scale, acc[v]);
-  }
+  scaled_into(sb, x, V, b, isum, acc);
 }
 
 /*
@@ -567,18 +573,12 @@ int wg_rows_interleaved(int type, const uint8_t *p, int from, int to, int cols, 
       const uint8_t *strips[4];
       for (int k = 0; k < 4; k++) strips[k] = p + (s + k * part) * strip_size;
       __m512 acc[4];
-      if (type == T_Q5_0) four_strips(T_Q5_0, strips, nb, &x, AHEAD_Q4_0, acc);
-      else if (!fetching) {
-        if (type == T_Q4_0) four_strips(T_Q4_0, strips, nb, &x, 0, acc);
-        else if (type == T_Q4_1) four_strips(T_Q4_1, strips, nb, &x, 0, acc);
-        else if (type == T_Q5_1) four_strips(T_Q5_1, strips, nb, &x, 0, acc);
-        else if (type == T_IQ4_NL) four_strips(T_IQ4_NL, strips, nb, &x, 0, acc);
-        else four_strips(T_Q8_0, strips, nb, &x, 0, acc);
-      } else if (type == T_Q4_0) four_strips(T_Q4_0, strips, nb, &x, AHEAD_Q4_0, acc);
-      else if (type == T_Q4_1) four_strips(T_Q4_1, strips, nb, &x, AHEAD_Q4_0, acc);
-      else if (type == T_Q5_1) four_strips(T_Q5_1, strips, nb, &x, AHEAD_Q4_0, acc);
-      else if (type == T_IQ4_NL) four_strips(T_IQ4_NL, strips, nb, &x, AHEAD_Q4_0, acc);
-      else four_strips(T_Q8_0, strips, nb, &x, AHEAD_Q8_0, acc);
+      if (type == T_Q4_0) four_strips_of(T_Q4_0, fetching, strips, nb, &x, acc);
+      else if (type == T_Q5_0) four_strips_of(T_Q5_0, fetching, strips, nb, &x, acc);
+      else if (type == T_Q4_1) four_strips_of(T_Q4_1, fetching, strips, nb, &x, acc);
+      else if (type == T_Q5_1) four_strips_of(T_Q5_1, fetching, strips, nb, &x, acc);
+      else if (type == T_IQ4_NL) four_strips_of(T_IQ4_NL, fetching, strips, nb, &x, acc);
+      else four_strips_of(T_Q8_0, fetching, strips, nb, &x, acc);
       for (int k = 0; k < 4; k++) _mm512_storeu_ps(out + (long)ROWS * (s + k * part), acc[k]);
     }
     first += 4 * part;

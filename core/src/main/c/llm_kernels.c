@@ -309,6 +309,13 @@ ALWAYS_INLINE void rows_k45(int type, const uint8_t *const *w, int R, int nb, co
     for (int v = 0; v < V; v++) res[r * V + v] = hsum(acc[r][v]) - mins[r][v];
 }
 
+/* Super-block b's integer sums of V vectors into their accumulators: acc[v] += isum[v] · d · dx. */
+ALWAYS_INLINE void scaled_into(float d, const xs_t *x, int V, long b, const __m256i *isum,
+                               __m256 *acc) {
+  for (int v = 0; v < V; v++)
+    acc[v] = _mm256_fmadd_ps(_mm256_set1_ps(d * x->d[v][b]), _mm256_cvtepi32_ps(isum[v]), acc[v]);
+}
+
 /*
  * R rows by V vectors of Q6_K super-blocks (256 weights: 16 sub-blocks of 16, 8-bit signed scales,
  * weight = d·sc·(q − 32)), a super-block summed in integers as rows_k45 does.
@@ -339,9 +346,7 @@ ALWAYS_INLINE void rows_q6k(const uint8_t *const *w, int R, int nb, const xs_t *
           }
         }
       }
-      float d = half(blk + 208);
-      for (int v = 0; v < V; v++)
-        acc[r][v] = _mm256_fmadd_ps(_mm256_set1_ps(d * x->d[v][b]), _mm256_cvtepi32_ps(isum[v]), acc[r][v]);
+      scaled_into(half(blk + 208), x, V, b, isum, acc[r]);
     }
   }
   for (int r = 0; r < R; r++)
@@ -372,9 +377,7 @@ ALWAYS_INLINE void rows_iq4_xs(const uint8_t *const *w, int R, int nb, const xs_
           isum[v] = _mm256_add_epi32(isum[v], _mm256_mullo_epi32(p, _mm256_set1_epi32(scale - 32)));
         }
       }
-      float d = half(blk);
-      for (int v = 0; v < V; v++)
-        acc[r][v] = _mm256_fmadd_ps(_mm256_set1_ps(d * x->d[v][b]), _mm256_cvtepi32_ps(isum[v]), acc[r][v]);
+      scaled_into(half(blk), x, V, b, isum, acc[r]);
     }
   }
   for (int r = 0; r < R; r++)
@@ -414,9 +417,7 @@ ALWAYS_INLINE void rows_q3k(const uint8_t *const *w, int R, int nb, const xs_t *
           }
         }
       }
-      float d = half(blk + 108);
-      for (int v = 0; v < V; v++)
-        acc[r][v] = _mm256_fmadd_ps(_mm256_set1_ps(d * x->d[v][b]), _mm256_cvtepi32_ps(isum[v]), acc[r][v]);
+      scaled_into(half(blk + 108), x, V, b, isum, acc[r]);
     }
   }
   for (int r = 0; r < R; r++)
